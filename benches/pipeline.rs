@@ -1,0 +1,62 @@
+//! parse + resolve + TEI on an example article and on a 100× larger one.
+//!
+//! `cargo bench --bench pipeline`. The large article repeats the body of
+//! `input/canal-and-locks.txt` 100 times and multiplies every back-link group
+//! by 100, so the reference list still agrees with the text and the resolver
+//! works under its full constraints.
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use refolio::write::{Format, write};
+use refolio::{ParseOptions, parse_article};
+use std::hint::black_box;
+
+const EXAMPLE: &str = include_str!("../input/canal-and-locks.txt");
+
+/// The article with its body repeated `k` times and back-links scaled to match.
+fn scaled(text: &str, k: usize) -> String {
+    let refs_at = text.rfind("\n\n  1. ").expect("example has a reference list") + 2;
+    let (head, refs) = text.split_at(refs_at);
+    let (title, body) = head.split_once("\n\n").unwrap();
+    let mut out = format!("{title}\n\n");
+    for _ in 0..k {
+        out.push_str(body);
+    }
+    for line in refs.lines() {
+        let groups = line.matches("[]").count();
+        out.push_str(line.trim_end_matches("[]"));
+        out.push_str(&"[]".repeat(groups * k));
+        out.push('\n');
+    }
+    out
+}
+
+fn pipeline(text: &str) -> usize {
+    let p = parse_article("bench", text.as_bytes().to_vec(), Default::default(), &ParseOptions::default()).unwrap();
+    let mut out = Vec::with_capacity(text.len() * 3);
+    write(&p.document, Format::Tei, &mut out).unwrap();
+    out.len()
+}
+
+fn bench(c: &mut Criterion) {
+    let mut g = c.benchmark_group("parse+resolve+tei");
+    for (name, text) in [("example", EXAMPLE.to_string()), ("example-x100", scaled(EXAMPLE, 100))] {
+        g.throughput(Throughput::Bytes(text.len() as u64));
+        g.bench_with_input(BenchmarkId::from_parameter(name), &text, |b, t| b.iter(|| pipeline(black_box(t))));
+    }
+    g.finish();
+
+    let mut g = c.benchmark_group("parse+resolve");
+    for (name, text) in [("example", EXAMPLE.to_string()), ("example-x100", scaled(EXAMPLE, 100))] {
+        g.throughput(Throughput::Bytes(text.len() as u64));
+        g.bench_with_input(BenchmarkId::from_parameter(name), &text, |b, t| {
+            b.iter(|| {
+                parse_article("bench", black_box(t).as_bytes().to_vec(), Default::default(), &ParseOptions::default())
+                    .unwrap()
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

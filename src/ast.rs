@@ -1,0 +1,370 @@
+//! The document model: the contract between the parser and every writer.
+//!
+//! Writers read only this model; they never look at the source text again.
+//! Every node carries a [`Span`] of byte offsets into the original input
+//! (a leading BOM included), so a diagnostic about any node can point at
+//! `line:column` in the file the user gave us.
+//!
+//! The JSON writer serialises this model as it is, so field names here are a
+//! public format: change them only with a version bump (see `README.md`).
+
+use serde::Serialize;
+
+/// A half-open byte range `start..end` in the original input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, PartialOrd, Ord)]
+pub struct Span {
+    /// First byte of the node.
+    pub start: usize,
+    /// One past the last byte of the node.
+    pub end: usize,
+}
+
+impl Span {
+    /// A span from `start` to `end`.
+    pub fn new(start: usize, end: usize) -> Self {
+        Span { start, end }
+    }
+
+    /// The smallest span covering both.
+    pub fn join(self, other: Span) -> Span {
+        Span { start: self.start.min(other.start), end: self.end.max(other.end) }
+    }
+}
+
+/// A whole article.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Document {
+    /// Metadata from the command line or a sidecar file, never from the text.
+    pub meta: Meta,
+    /// The first line of the document.
+    pub title: Title,
+    /// Further lines of the title's block, if the first block has more than one line.
+    pub subtitle: Option<Title>,
+    /// A figure standing right after the title, before any other block.
+    pub lead_figure: Option<Figure>,
+    /// Blocks before the first heading.
+    pub blocks: Vec<Block>,
+    /// One section per level-2 heading, running to the next heading.
+    pub sections: Vec<Section>,
+    /// The heading in front of the reference list ("References", "Notes", …), if any.
+    pub references_heading: Option<Heading>,
+    /// The reference list, in number order (empty when the page has none).
+    pub references: Vec<Reference>,
+    /// True when paragraph lines were broken near a fixed width in the source.
+    pub hard_wrapped: bool,
+}
+
+/// Metadata that does not come from the article text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Meta {
+    /// BCP 47 language tag, `en` by default.
+    pub lang: String,
+    /// The article's author(s), as given.
+    pub author: Option<String>,
+    /// Where the article was published.
+    pub source_url: Option<String>,
+    /// Publication date, as given (ISO 8601 recommended).
+    pub date: Option<String>,
+    /// Licence statement, e.g. `CC BY 4.0`.
+    pub license: Option<String>,
+}
+
+impl Default for Meta {
+    /// English, and nothing else known.
+    fn default() -> Self {
+        Meta { lang: "en".to_string(), author: None, source_url: None, date: None, license: None }
+    }
+}
+
+/// The document title (or subtitle): plain text, never carries markers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Title {
+    /// Title text with white space normalised.
+    pub text: String,
+    /// Where it stands in the source.
+    pub span: Span,
+}
+
+/// A section: a level-2 heading and the blocks up to the next heading.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Section {
+    /// The heading that opens the section.
+    pub heading: Heading,
+    /// The section's blocks, in order.
+    pub blocks: Vec<Block>,
+    /// From the heading to the end of the last block.
+    pub span: Span,
+}
+
+/// A level-2 heading.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Heading {
+    /// Heading text (headings never carry citation markers).
+    pub inlines: Vec<Inline>,
+    /// Where it stands in the source.
+    pub span: Span,
+}
+
+/// A block of the article body.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Block {
+    /// Running text; the source lines joined with one space.
+    Paragraph(Paragraph),
+    /// A bulleted or numbered list, possibly nested.
+    List(List),
+    /// An image that the flattening left as alt text and caption.
+    Figure(Figure),
+    /// A block quotation (every source line indented by 4+ spaces).
+    Quote(Quote),
+    /// A thematic break (`* * *`, `---`, …).
+    Rule(Rule),
+}
+
+impl Block {
+    /// Where the block stands in the source.
+    pub fn span(&self) -> Span {
+        match self {
+            Block::Paragraph(p) => p.span,
+            Block::List(l) => l.span,
+            Block::Figure(f) => f.span,
+            Block::Quote(q) => q.span,
+            Block::Rule(r) => r.span,
+        }
+    }
+}
+
+/// A paragraph.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Paragraph {
+    /// Its text, markers and links.
+    pub inlines: Vec<Inline>,
+    /// Where it stands in the source.
+    pub span: Span,
+}
+
+/// A list: bulleted or ordered.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct List {
+    /// True for `1.` / `1)` lists, false for bullets.
+    pub ordered: bool,
+    /// The number of the first item of an ordered list (1 for bullets).
+    pub start: u64,
+    /// The items, in order.
+    pub items: Vec<ListItem>,
+    /// Where it stands in the source.
+    pub span: Span,
+}
+
+/// One list item: its own text, then any lists nested under it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ListItem {
+    /// The item text without its bullet or number (continuation lines joined).
+    pub inlines: Vec<Inline>,
+    /// Lists opened by deeper-indented markers under this item.
+    pub children: Vec<List>,
+    /// Where it stands in the source (its lines, children included).
+    pub span: Span,
+}
+
+/// A figure: the alt text of an image, and its caption when there is one.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Figure {
+    /// The image's alt text (first line of the block).
+    pub alt: Vec<Inline>,
+    /// The caption (second line), if any.
+    pub caption: Option<Vec<Inline>>,
+    /// Where it stands in the source.
+    pub span: Span,
+}
+
+/// A block quotation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Quote {
+    /// Its text (lines joined with one space).
+    pub inlines: Vec<Inline>,
+    /// Where it stands in the source.
+    pub span: Span,
+}
+
+/// A thematic break.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Rule {
+    /// Where it stands in the source.
+    pub span: Span,
+}
+
+/// Inline content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Inline {
+    /// Plain text (characters not allowed in XML already removed).
+    Text {
+        /// The characters.
+        text: String,
+        /// Where they stand in the source.
+        span: Span,
+    },
+    /// A citation marker: a superscript reference number in the original page.
+    Cite {
+        /// The reference number.
+        n: u32,
+        /// 1 for the first marker of reference `n`, 2 for the second, …
+        occurrence: u32,
+        /// Where the digits stand in the source.
+        span: Span,
+    },
+    /// A bare `http://` or `https://` URL in the text.
+    Link {
+        /// The URL, which is also the link text.
+        url: String,
+        /// Where it stands in the source.
+        span: Span,
+    },
+}
+
+/// One entry of the reference list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reference {
+    /// Its number (1-based, consecutive).
+    pub n: u32,
+    /// The entry text exactly as in the source, without number and back-links.
+    pub raw: String,
+    /// Structure recognised in `raw`: non-overlapping ranges, in order.
+    /// Text between fields (such as the `"; "` separators) belongs to no field.
+    pub fields: Vec<RefField>,
+    /// One span per `[]` back-link group, in order (the back-link count).
+    pub backlinks: Vec<Span>,
+    /// Where the whole entry stands in the source.
+    pub span: Span,
+}
+
+/// A recognised part of a reference entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RefField {
+    /// What the part is.
+    pub kind: RefFieldKind,
+    /// Byte range within [`Reference::raw`].
+    pub start: usize,
+    /// End of the byte range within [`Reference::raw`].
+    pub end: usize,
+    /// For dates: the ISO 8601 value (`1990-02-26`, `1990-02`, `1990`) when the
+    /// date can be read as one.
+    pub iso: Option<String>,
+}
+
+/// The kinds of reference fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefFieldKind {
+    /// The work's title.
+    Title,
+    /// The person who wrote it.
+    Author,
+    /// The site, publisher, newspaper or organisation that published it.
+    Publisher,
+    /// When it was published.
+    Date,
+}
+
+impl Document {
+    /// Every body block in reading order: the blocks before the first
+    /// heading, then each section's blocks (the lead figure is not included).
+    pub fn all_blocks(&self) -> impl Iterator<Item = &Block> {
+        self.blocks.iter().chain(self.sections.iter().flat_map(|s| s.blocks.iter()))
+    }
+}
+
+/// Calls `f` on every inline sequence of the document body in reading order
+/// (lead figure, blocks, headings, list items depth-first, figure alt then caption).
+pub fn for_each_inlines<'a>(doc: &'a Document, f: &mut dyn FnMut(&'a [Inline])) {
+    fn list<'a>(l: &'a List, f: &mut dyn FnMut(&'a [Inline])) {
+        for item in &l.items {
+            f(&item.inlines);
+            for c in &item.children {
+                list(c, f);
+            }
+        }
+    }
+    fn block<'a>(b: &'a Block, f: &mut dyn FnMut(&'a [Inline])) {
+        match b {
+            Block::Paragraph(p) => f(&p.inlines),
+            Block::Quote(q) => f(&q.inlines),
+            Block::List(l) => list(l, f),
+            Block::Figure(fig) => {
+                f(&fig.alt);
+                if let Some(c) = &fig.caption {
+                    f(c);
+                }
+            }
+            Block::Rule(_) => {}
+        }
+    }
+    if let Some(fig) = &doc.lead_figure {
+        f(&fig.alt);
+        if let Some(c) = &fig.caption {
+            f(c);
+        }
+    }
+    for b in &doc.blocks {
+        block(b, f);
+    }
+    for s in &doc.sections {
+        f(&s.heading.inlines);
+        for b in &s.blocks {
+            block(b, f);
+        }
+    }
+}
+
+/// Like [`for_each_inlines`], with mutable access, in the same order.
+pub fn for_each_inlines_mut(doc: &mut Document, f: &mut dyn FnMut(&mut Vec<Inline>)) {
+    fn list(l: &mut List, f: &mut dyn FnMut(&mut Vec<Inline>)) {
+        for item in &mut l.items {
+            f(&mut item.inlines);
+            for c in &mut item.children {
+                list(c, f);
+            }
+        }
+    }
+    fn figure(fig: &mut Figure, f: &mut dyn FnMut(&mut Vec<Inline>)) {
+        f(&mut fig.alt);
+        if let Some(c) = &mut fig.caption {
+            f(c);
+        }
+    }
+    fn block(b: &mut Block, f: &mut dyn FnMut(&mut Vec<Inline>)) {
+        match b {
+            Block::Paragraph(p) => f(&mut p.inlines),
+            Block::Quote(q) => f(&mut q.inlines),
+            Block::List(l) => list(l, f),
+            Block::Figure(fig) => figure(fig, f),
+            Block::Rule(_) => {}
+        }
+    }
+    if let Some(fig) = &mut doc.lead_figure {
+        figure(fig, f);
+    }
+    for b in &mut doc.blocks {
+        block(b, f);
+    }
+    for s in &mut doc.sections {
+        f(&mut s.heading.inlines);
+        for b in &mut s.blocks {
+            block(b, f);
+        }
+    }
+}
+
+/// The plain text of inlines (markers left out), as the article reads without them.
+pub fn plain_text(inlines: &[Inline]) -> String {
+    let mut s = String::new();
+    for i in inlines {
+        match i {
+            Inline::Text { text, .. } => s.push_str(text),
+            Inline::Link { url, .. } => s.push_str(url),
+            Inline::Cite { .. } => {}
+        }
+    }
+    s
+}

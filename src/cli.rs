@@ -1,0 +1,228 @@
+//! The command line: argument definitions (clap) and the commands.
+//!
+//! The library knows nothing of this module; anyhow is used only here and in
+//! `main.rs`.
+
+mod check;
+mod convert;
+mod input;
+mod output;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use refolio::write::Format;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+/// The exit codes, documented in `--help`.
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  an input has errors: it cannot be read as an article (invalid UTF-8,
+     empty, too large), or it disagrees with itself (error diagnostics,
+     e.g. back-link counts); with --strict, warnings count too. Outputs are
+     still written for inputs that could be parsed.
+  2  usage, metadata or I/O error: bad arguments, a bad sidecar file or
+     metadata value, a file that cannot be read or written, an output that
+     would overwrite an input.
+Each input is handled on its own: a failing input never stops the others,
+and the exit code is the highest one of any input.";
+
+/// Convert flattened web articles into TEI P5 XML (and JSON).
+#[derive(Debug, Parser)]
+#[command(name = "refolio", version, about, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Convert articles to TEI (and/or JSON).
+    #[command(
+        long_about = "Convert articles to TEI (and/or JSON).\n\n\
+            Writes DIR/STEM.tei.xml and/or DIR/STEM.json for every INPUT, where STEM is the \
+            input's file name without its extension (`stdin` for `-`). Every output is written \
+            to a temporary file in DIR first and renamed into place only when complete.\n\n\
+            Metadata comes from the options below and from a sidecar file next to the input \
+            with the same stem and the extension .toml (e.g. article.toml for article.txt), \
+            with the keys lang, author, source-url, date, license (all strings). \
+            Options win over the sidecar.",
+        after_help = EXIT_CODES
+    )]
+    Convert(ConvertArgs),
+    /// Check articles: print diagnostics and a one-line summary per input.
+    #[command(after_help = EXIT_CODES)]
+    Check(CheckArgs),
+}
+
+/// Options that control reading and judging inputs.
+#[derive(Debug, Args)]
+pub struct ReadArgs {
+    /// Article files in the article format; `-` reads standard input.
+    #[arg(value_name = "INPUT", required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// Exit with 1 when there are warnings (not only errors).
+    #[arg(long)]
+    pub strict: bool,
+    /// Replace invalid UTF-8 with U+FFFD (with a warning) instead of failing.
+    #[arg(long)]
+    pub lossy: bool,
+    /// Refuse inputs larger than this many bytes.
+    #[arg(long, value_name = "N", default_value_t = refolio::ParseOptions::default().max_input_bytes)]
+    pub max_input_bytes: u64,
+}
+
+/// Arguments of `refolio convert`.
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    /// Inputs and reading options.
+    #[command(flatten)]
+    pub read: ReadArgs,
+    /// Output formats, comma-separated.
+    #[arg(
+        short = 't',
+        long = "to",
+        value_name = "FORMATS",
+        value_delimiter = ',',
+        default_value = "tei"
+    )]
+    pub to: Vec<FormatArg>,
+    /// Output folder (created if missing); `-` writes to standard output
+    /// (one input and one format only).
+    #[arg(short = 'o', long = "output", value_name = "DIR", default_value = "out")]
+    pub output: PathBuf,
+    /// Metadata options.
+    #[command(flatten)]
+    pub meta: MetaArgs,
+}
+
+/// Metadata given on the command line; each wins over the sidecar's value.
+#[derive(Debug, Args, Default, Clone)]
+pub struct MetaArgs {
+    /// Language of the articles, a BCP 47 tag such as `en` or `cs` [default: en].
+    #[arg(long, value_name = "L")]
+    pub lang: Option<String>,
+    /// Author(s) of the articles.
+    #[arg(long, value_name = "A")]
+    pub author: Option<String>,
+    /// Where the articles were published.
+    #[arg(long, value_name = "U")]
+    pub source_url: Option<String>,
+    /// Publication date (ISO 8601 recommended, e.g. 2018-03-07).
+    #[arg(long, value_name = "D")]
+    pub date: Option<String>,
+    /// Licence statement, e.g. `CC BY 4.0`.
+    #[arg(long, value_name = "L")]
+    pub license: Option<String>,
+}
+
+/// Arguments of `refolio check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Inputs and reading options.
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+/// An output format on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// TEI P5 XML (`.tei.xml`).
+    Tei,
+    /// The document model as JSON (`.json`).
+    Json,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Tei => Format::Tei,
+            FormatArg::Json => Format::Json,
+        }
+    }
+}
+
+/// The outcome of a run, ordered by severity; the process exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Exit {
+    /// 0: everything went well.
+    Ok = 0,
+    /// 1: an input has errors (or warnings, with `--strict`).
+    Input = 1,
+    /// 2: usage, metadata or I/O error.
+    Usage = 2,
+}
+
+/// Something that went wrong with one input, and how bad it is.
+#[derive(Debug)]
+pub struct Failure {
+    /// The exit code it calls for.
+    pub exit: Exit,
+    /// The message.
+    pub error: anyhow::Error,
+}
+
+impl Failure {
+    /// A failure of the input itself (exit 1).
+    pub fn input(error: impl Into<anyhow::Error>) -> Failure {
+        Failure { exit: Exit::Input, error: error.into() }
+    }
+    /// A usage, metadata or I/O failure (exit 2).
+    pub fn usage(error: impl Into<anyhow::Error>) -> Failure {
+        Failure { exit: Exit::Usage, error: error.into() }
+    }
+}
+
+/// Standard output went away (e.g. `refolio … | head`): stop quietly.
+#[derive(Debug, thiserror::Error)]
+#[error("standard output closed")]
+pub struct BrokenPipe;
+
+/// True if `e` is (or wraps) a broken pipe.
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.is::<BrokenPipe>()
+            || c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || c.downcast_ref::<refolio::error::WriteError>().is_some_and(|w| {
+                matches!(w, refolio::error::WriteError::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe)
+            })
+    })
+}
+
+/// Prints an error as `refolio: …` on standard error.
+pub fn report(error: &anyhow::Error) {
+    // Never panic when standard error is gone (eprintln! would).
+    let _ = writeln!(std::io::stderr().lock(), "refolio: {error:#}");
+}
+
+/// Prints the diagnostics of a parsed input on standard error: with the
+/// source line and a caret on a terminal, one line each otherwise.
+pub fn print_diagnostics(parsed: &refolio::Parsed) {
+    let mut err = std::io::stderr().lock();
+    let rich = err.is_terminal();
+    for d in &parsed.diagnostics {
+        let _ = if rich {
+            write!(err, "{}", d.render_rich(&parsed.source))
+        } else {
+            writeln!(err, "{}", d.render_short(&parsed.source))
+        };
+    }
+}
+
+/// The exit code that the diagnostics of a parsed input call for.
+pub fn diagnostics_exit(parsed: &refolio::Parsed, strict: bool) -> Exit {
+    let warnings =
+        parsed.diagnostics.iter().any(|d| d.severity == refolio::diag::Severity::Warning);
+    if parsed.has_errors() || (strict && warnings) { Exit::Input } else { Exit::Ok }
+}
+
+/// Runs the command; the result is the exit code. An `Err` is a failure of
+/// the whole run (exit 2, or 0 for a broken pipe).
+pub fn run(cli: Cli) -> anyhow::Result<Exit> {
+    match cli.command {
+        Command::Convert(args) => convert::run(&args),
+        Command::Check(args) => check::run(&args),
+    }
+}

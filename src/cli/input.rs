@@ -1,0 +1,240 @@
+//! Reading inputs, and the metadata that goes with them (sidecar + options).
+
+use super::{Failure, MetaArgs};
+use anyhow::{Context, anyhow};
+use refolio::ast::Meta;
+use refolio::error::InputError;
+use serde::Deserialize;
+use std::ffi::{OsStr, OsString};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// The language used when neither an option nor a sidecar gives one.
+pub const DEFAULT_LANG: &str = "en";
+
+/// One input named on the command line.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// The name in messages: the path as given, or `<stdin>`.
+    pub name: String,
+    /// The file, or `None` for standard input.
+    pub path: Option<PathBuf>,
+    /// The base name of its outputs: the file name without its extension.
+    pub stem: OsString,
+}
+
+impl Input {
+    /// The input for a command-line argument (`-` is standard input).
+    pub fn new(arg: &Path) -> Input {
+        if arg == Path::new("-") {
+            return Input { name: "<stdin>".into(), path: None, stem: "stdin".into() };
+        }
+        let stem =
+            arg.file_stem().filter(|s| !s.is_empty()).unwrap_or(OsStr::new("article")).to_owned();
+        Input { name: arg.display().to_string(), path: Some(arg.to_path_buf()), stem }
+    }
+
+    /// True for standard input.
+    pub fn is_stdin(&self) -> bool {
+        self.path.is_none()
+    }
+
+    /// The output file name for an extension such as `tei.xml`.
+    pub fn output_name(&self, extension: &str) -> OsString {
+        let mut name = self.stem.clone();
+        name.push(".");
+        name.push(extension);
+        name
+    }
+
+    /// Reads the whole input, refusing more than `limit` bytes.
+    pub fn read(&self, limit: u64) -> Result<Vec<u8>, Failure> {
+        let too_large = |size: u64| {
+            Failure::input(InputError::TooLarge { name: self.name.clone(), size, limit })
+        };
+        let mut bytes = Vec::new();
+        match &self.path {
+            None => {
+                std::io::stdin()
+                    .lock()
+                    .take(limit.saturating_add(1))
+                    .read_to_end(&mut bytes)
+                    .context("cannot read standard input")
+                    .map_err(Failure::usage)?;
+                if bytes.len() as u64 > limit {
+                    return Err(Failure::input(anyhow!(
+                        "<stdin>: the input is more than the limit of {limit} bytes (--max-input-bytes)"
+                    )));
+                }
+            }
+            Some(path) => {
+                let open = || -> std::io::Result<(std::fs::File, u64)> {
+                    let file = std::fs::File::open(path)?;
+                    let len = file.metadata()?.len();
+                    Ok((file, len))
+                };
+                let (file, len) = open()
+                    .with_context(|| format!("cannot read {}", self.name))
+                    .map_err(Failure::usage)?;
+                if len > limit {
+                    return Err(too_large(len));
+                }
+                file.take(limit.saturating_add(1))
+                    .read_to_end(&mut bytes)
+                    .with_context(|| format!("cannot read {}", self.name))
+                    .map_err(Failure::usage)?;
+                if bytes.len() as u64 > limit {
+                    return Err(too_large(bytes.len() as u64));
+                }
+            }
+        }
+        Ok(bytes)
+    }
+
+    /// The sidecar metadata file: the input's path with the extension `.toml`.
+    pub fn sidecar_path(&self) -> Option<PathBuf> {
+        let path = self.path.as_ref()?;
+        let sidecar = path.with_extension("toml");
+        (sidecar != *path).then_some(sidecar)
+    }
+}
+
+/// The keys of a sidecar file.
+#[derive(Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Sidecar {
+    /// `lang`
+    pub lang: Option<String>,
+    /// `author`
+    pub author: Option<String>,
+    /// `source-url`
+    pub source_url: Option<String>,
+    /// `date`
+    pub date: Option<String>,
+    /// `license`
+    pub license: Option<String>,
+}
+
+impl Sidecar {
+    /// Parses a sidecar file's text; unknown keys are an error naming the key.
+    pub fn parse(text: &str) -> Result<Sidecar, toml::de::Error> {
+        toml::from_str(text)
+    }
+
+    /// Reads `path`; a missing file is an empty sidecar.
+    pub fn load(path: &Path) -> anyhow::Result<Sidecar> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Sidecar::default()),
+            Err(e) => {
+                return Err(e)
+                    .with_context(|| format!("cannot read the sidecar {}", path.display()));
+            }
+        };
+        // toml's messages end in a newline; keep ours one block.
+        let sidecar = Sidecar::parse(&text)
+            .map_err(|e| anyhow::anyhow!("{}", e.to_string().trim_end()))
+            .with_context(|| format!("invalid sidecar {}", path.display()))?;
+        let meta = sidecar.as_meta();
+        refolio::write::xml::check_meta(&meta)
+            .with_context(|| format!("invalid sidecar {}", path.display()))?;
+        Ok(sidecar)
+    }
+
+    fn as_meta(&self) -> Meta {
+        Meta {
+            lang: self.lang.clone().unwrap_or_default(),
+            author: self.author.clone(),
+            source_url: self.source_url.clone(),
+            date: self.date.clone(),
+            license: self.license.clone(),
+        }
+    }
+}
+
+impl MetaArgs {
+    /// The options as metadata (an empty `lang` when not given).
+    pub fn as_meta(&self) -> Meta {
+        Meta {
+            lang: self.lang.clone().unwrap_or_default(),
+            author: self.author.clone(),
+            source_url: self.source_url.clone(),
+            date: self.date.clone(),
+            license: self.license.clone(),
+        }
+    }
+}
+
+/// `flags` over `sidecar`, with the default language when neither has one.
+pub fn merge(flags: &MetaArgs, sidecar: Sidecar) -> Meta {
+    Meta {
+        lang: flags.lang.clone().or(sidecar.lang).unwrap_or_else(|| DEFAULT_LANG.to_string()),
+        author: flags.author.clone().or(sidecar.author),
+        source_url: flags.source_url.clone().or(sidecar.source_url),
+        date: flags.date.clone().or(sidecar.date),
+        license: flags.license.clone().or(sidecar.license),
+    }
+}
+
+/// The metadata of `input`: its sidecar (if any) under the options.
+pub fn metadata(input: &Input, flags: &MetaArgs) -> Result<Meta, Failure> {
+    let sidecar = match input.sidecar_path() {
+        Some(p) => Sidecar::load(&p).map_err(Failure::usage)?,
+        None => Sidecar::default(),
+    };
+    Ok(merge(flags, sidecar))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stems_and_output_names() {
+        let i = Input::new(Path::new("dir/article.txt"));
+        assert_eq!(i.name, "dir/article.txt");
+        assert_eq!(i.output_name("tei.xml"), "article.tei.xml");
+        assert_eq!(i.sidecar_path(), Some(PathBuf::from("dir/article.toml")));
+        assert_eq!(Input::new(Path::new("noext")).output_name("json"), "noext.json");
+        assert_eq!(Input::new(Path::new("a.b.txt")).output_name("json"), "a.b.json");
+        let s = Input::new(Path::new("-"));
+        assert!(s.is_stdin() && s.sidecar_path().is_none());
+        assert_eq!(s.output_name("tei.xml"), "stdin.tei.xml");
+        assert_eq!(
+            Input::new(Path::new("x.toml")).sidecar_path(),
+            None,
+            "an input is never its own sidecar"
+        );
+    }
+
+    #[test]
+    fn sidecar_keys() {
+        let s = Sidecar::parse(
+            "lang = \"cs\"\nsource-url = \"https://ex.org\"\nlicense = \"CC BY 4.0\"\n",
+        )
+        .unwrap();
+        assert_eq!(s.lang.as_deref(), Some("cs"));
+        assert_eq!(s.source_url.as_deref(), Some("https://ex.org"));
+        let e = Sidecar::parse("autor = \"X\"\n").unwrap_err().to_string();
+        assert!(e.contains("autor"), "{e}");
+        assert!(Sidecar::parse("source_url = \"x\"").is_err(), "keys are kebab-case");
+        assert!(Sidecar::parse("date = 2018-03-07").is_err(), "values are strings");
+    }
+
+    #[test]
+    fn flags_win_over_sidecar() {
+        let flags = MetaArgs { author: Some("Flag".into()), ..MetaArgs::default() };
+        let side = Sidecar {
+            author: Some("Side".into()),
+            date: Some("2020".into()),
+            ..Sidecar::default()
+        };
+        let m = merge(&flags, side);
+        assert_eq!(m.author.as_deref(), Some("Flag"));
+        assert_eq!(m.date.as_deref(), Some("2020"));
+        assert_eq!(m.lang, "en");
+        let m =
+            merge(&MetaArgs::default(), Sidecar { lang: Some("de".into()), ..Sidecar::default() });
+        assert_eq!(m.lang, "de");
+    }
+}

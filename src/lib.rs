@@ -1,0 +1,115 @@
+//! refolio turns footnoted web articles, flattened to plain text, into TEI P5
+//! XML (and, in later versions, EPUB 3 and PDF).
+//!
+//! The pipeline has three stages, each in its own module:
+//!
+//! 1. [`parse`] — a nom grammar recognises the blocks of the article format
+//!    (title, figures, headings, lists, quotes, rules, paragraphs, the
+//!    reference list) and builds an [`ast::Document`] whose inline text is
+//!    still plain;
+//! 2. [`resolve`] — the global citation resolver finds the superscript
+//!    numbers that the flattening glued to the text, under the constraints of
+//!    the reference list (`[]` back-link counts, first-occurrence order), and
+//!    rewrites the inlines into text, citations and links;
+//! 3. [`write`] — one module per output format reads the finished document.
+//!
+//! ```
+//! let article = "A title\n\nSome text1.\n\n  1. A source; Publisher; 2020-01-01[]\n";
+//! let parsed = refolio::parse_article("example.txt", article.as_bytes().to_vec(),
+//!     refolio::ast::Meta::default(), &refolio::ParseOptions::default()).unwrap();
+//! assert_eq!(parsed.document.references.len(), 1);
+//! let mut tei = Vec::new();
+//! refolio::write::write(&parsed.document, refolio::write::Format::Tei, &mut tei).unwrap();
+//! assert!(String::from_utf8(tei).unwrap().contains(r##"<ref type="biblio" target="#ref-1""##));
+//! ```
+#![deny(missing_docs)]
+
+pub mod ast;
+pub mod diag;
+pub mod error;
+pub mod parse;
+pub mod resolve;
+pub mod source;
+pub mod write;
+
+use ast::{Document, Meta};
+use diag::Diagnostic;
+use error::InputError;
+use source::Source;
+
+/// How to read an article.
+#[derive(Debug, Clone)]
+pub struct ParseOptions {
+    /// Replace invalid UTF-8 with U+FFFD (with a warning) instead of failing.
+    pub lossy: bool,
+    /// Phrases that open a figure's alt text (see `styles/default/alt-phrases.txt`).
+    pub alt_phrases: Vec<String>,
+    /// Inputs larger than this many bytes are refused.
+    pub max_input_bytes: u64,
+}
+
+/// The alt-text phrases of the default style.
+pub const DEFAULT_ALT_PHRASES: &str = include_str!("../styles/default/alt-phrases.txt");
+
+/// Reads an alt-phrase list: one phrase per line, `#` comments, blank lines ignored.
+pub fn read_alt_phrases(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(String::from)
+        .collect()
+}
+
+impl Default for ParseOptions {
+    fn default() -> Self {
+        ParseOptions {
+            lossy: false,
+            alt_phrases: read_alt_phrases(DEFAULT_ALT_PHRASES),
+            max_input_bytes: 256 * 1024 * 1024,
+        }
+    }
+}
+
+/// A parsed and resolved article with everything said about it.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    /// The document, ready for any writer.
+    pub document: Document,
+    /// The decoded input, for rendering diagnostics.
+    pub source: Source,
+    /// Warnings and errors about the input, in source order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Parsed {
+    /// True if any diagnostic is an error (the input disagrees with itself).
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(|d| d.severity == diag::Severity::Error)
+    }
+}
+
+/// Decodes, parses and resolves one article.
+///
+/// Fails only when the input cannot be read as an article at all (invalid
+/// UTF-8 without `lossy`, empty, too large); everything else is a diagnostic.
+pub fn parse_article(
+    name: &str,
+    bytes: Vec<u8>,
+    meta: Meta,
+    opts: &ParseOptions,
+) -> Result<Parsed, InputError> {
+    if bytes.len() as u64 > opts.max_input_bytes {
+        return Err(InputError::TooLarge {
+            name: name.to_string(),
+            size: bytes.len() as u64,
+            limit: opts.max_input_bytes,
+        });
+    }
+    let (source, mut diagnostics) = Source::decode(name, bytes, opts.lossy)?;
+    let mut parsed = parse::parse(&source, meta, opts)?;
+    diagnostics.append(&mut parsed.diagnostics);
+    let mut document = parsed.document;
+    diagnostics.extend(resolve::resolve(&mut document, &parsed.texts));
+    diagnostics.sort_by_key(|d| (d.span.start, d.severity));
+    Ok(Parsed { document, source, diagnostics })
+}

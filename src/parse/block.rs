@@ -1,0 +1,368 @@
+//! Block rules (FORMAT.md §3): one named recogniser per kind of block.
+//!
+//! "Nothing else marks structure: blank lines, short lines, indentation and
+//! a few conventional prefixes are all there is." Each function below takes
+//! a block (its lines) and says whether it is that kind of block.
+
+use super::lines::Line;
+use crate::resolve::candidates::has_plausible_marker;
+use nom::branch::alt;
+use nom::bytes::complete::tag;
+use nom::character::complete::{char, digit1, one_of, space0, space1};
+use nom::combinator::{eof, map_res, recognize};
+use nom::multi::many1;
+use nom::{IResult, Parser};
+
+/// A list marker at the start of a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListMarker {
+    /// `•`, `◦`, `▪`, `‣`, `-`, `*` or `–`.
+    Bullet(char),
+    /// `N.` or `N)`.
+    Number(u64),
+}
+
+/// `bullet_marker = ("•" | "◦" | "▪" | "‣" | "-" | "*" | "–") " "+` — "every
+/// line starts (after any indentation) with `•` `◦` `▪` `‣` `-` `*` or `–` and a space".
+pub fn bullet_marker(input: &str) -> IResult<&str, ListMarker> {
+    let (rest, c) = one_of("•◦▪‣-*–").parse(input)?;
+    let (rest, _) = space1(rest)?;
+    Ok((rest, ListMarker::Bullet(c)))
+}
+
+/// `number_marker = digit{1,9} ("." | ")") " "+` — "every line starts with `N.` or `N)` and a space".
+pub fn number_marker(input: &str) -> IResult<&str, ListMarker> {
+    let (rest, n) = map_res(digit1, |d: &str| if d.len() <= 9 { d.parse::<u64>() } else { "x".parse() })
+        .parse(input)?;
+    let (rest, _) = one_of(".)").parse(rest)?;
+    let (rest, _) = space1(rest)?;
+    Ok((rest, ListMarker::Number(n)))
+}
+
+/// `list_marker = bullet_marker | number_marker`.
+pub fn list_marker(input: &str) -> IResult<&str, ListMarker> {
+    alt((bullet_marker, number_marker)).parse(input)
+}
+
+/// `rule = (("*" | "-" | "_" | "—" | "·") " "*){3,}` — "a line of only `*`,
+/// `-`, `_`, `—` or `·` characters (3+), with optional spaces".
+pub fn rule_line(input: &str) -> IResult<&str, &str> {
+    let (rest, r) = recognize(many1((one_of("*-_—·"), space0))).parse(input)?;
+    let (rest, _) = eof(rest)?;
+    if r.chars().filter(|c| !c.is_whitespace()).count() < 3 {
+        return Err(nom::Err::Error(nom::error::Error::new(input, nom::error::ErrorKind::Many1)));
+    }
+    Ok((rest, r))
+}
+
+/// `figure_label = ("Figure" | "Fig.") " " digit+ ("." digit+)* (":" | ".") " "` —
+/// the `Figure N:` alt prefix, and its common variants `Figure N.` and `Fig. N:`.
+pub fn figure_label(input: &str) -> IResult<&str, &str> {
+    recognize((
+        alt((tag("Figure"), tag("Fig."))),
+        char(' '),
+        digit1,
+        nom::multi::many0((char('.'), digit1)),
+        one_of(":."),
+        char(' '),
+    ))
+    .parse(input)
+}
+
+/// Does `line` start with one of the alt-text phrases (or `Figure N:`)?
+pub fn alt_phrase(line: &str, phrases: &[String]) -> bool {
+    figure_label(line).is_ok()
+        || phrases.iter().any(|p| {
+            line.starts_with(p.as_str())
+                && (p.ends_with(':') || line[p.len()..].starts_with(' ') || line.len() == p.len())
+        })
+}
+
+/// Does a caption line carry a credit? "`(Photo credit: …)`, `(Photo: …)`, `(Source: …)`, `©`".
+pub fn credit(line: &str) -> bool {
+    line.contains("(Photo credit:") || line.contains("(Photo:") || line.contains("(Source:") || line.contains('©')
+}
+
+/// figure: "a block whose first line is image alt text … or the block has
+/// exactly two lines and the second is identical to the first or carries a
+/// credit, or — in a document that is not hard-wrapped — the block has
+/// exactly two lines and the first carries no citation marker."
+pub fn figure(block: &[Line<'_>], hard_wrapped: bool, phrases: &[String]) -> bool {
+    match block {
+        [one] => alt_phrase(one.text, phrases),
+        [alt_line, caption] => {
+            alt_phrase(alt_line.text, phrases)
+                || caption.text == alt_line.text
+                || credit(caption.text)
+                || (!hard_wrapped && !has_plausible_marker(alt_line.text))
+        }
+        _ => false,
+    }
+}
+
+/// heading: "a one-line block of at most 16 words that does not end in `.`
+/// `,` `;` `:`, carries no citation marker, and is followed by another block."
+///
+/// Beyond the letter of the rule, a line that opens with a bracket or a
+/// dash (an aside, `[Updated …]`, `-item`), consists of a URL, or is a
+/// `|`-separated row of links reads as text, not as a heading.
+pub fn heading(block: &[Line<'_>], followed_by_block: bool) -> bool {
+    let [line] = block else { return false };
+    followed_by_block
+        && line.text.split_whitespace().count() <= 16
+        && !line.text.ends_with(['.', ',', ';', ':'])
+        && !line.text.starts_with(['(', '[', '{', '-', '–', '—'])
+        && !line.text.starts_with("http://")
+        && !line.text.starts_with("https://")
+        && !line.text.contains(" | ")
+        && !has_plausible_marker(line.text)
+}
+
+/// numbered heading: "A numbered one-line block such as `2. Findings` is such
+/// a heading, not a one-item list" — also when it ends in a full stop
+/// (`3. Break days help.`): a list of one item is not a list.
+pub fn numbered_heading(block: &[Line<'_>], followed_by_block: bool) -> bool {
+    let [line] = block else { return false };
+    let Ok((rest, _)) = number_marker(line.text) else { return false };
+    followed_by_block
+        && rest.split_whitespace().count() <= 16
+        && !rest.ends_with([',', ';', ':'])
+        && !rest.ends_with("[]")
+        && !has_plausible_marker(rest)
+}
+
+/// quote: "every line indented by four or more spaces and not a list".
+pub fn quote(block: &[Line<'_>]) -> bool {
+    block.iter().all(|l| l.indent >= 4)
+}
+
+/// rule: a one-line block matching [`rule_line`].
+pub fn rule(block: &[Line<'_>]) -> bool {
+    matches!(block, [one] if rule_line(one.text).is_ok())
+}
+
+/// One item of a list block, with the lists nested under it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemTree<'a> {
+    /// The item's number in an ordered list.
+    pub number: Option<u64>,
+    /// Source byte ranges of the item text: the first line after its marker,
+    /// then its continuation lines.
+    pub segments: Vec<(usize, usize)>,
+    /// Lines of the item (for spans and back-links).
+    pub lines: Vec<Line<'a>>,
+    /// Lists opened by deeper-indented markers.
+    pub children: Vec<ListTree<'a>>,
+}
+
+/// A list block as a tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListTree<'a> {
+    /// Numbered rather than bulleted.
+    pub ordered: bool,
+    /// The items.
+    pub items: Vec<ItemTree<'a>>,
+}
+
+impl ListTree<'_> {
+    /// Byte range from the first to the last line of the list.
+    pub fn span(&self) -> (usize, usize) {
+        let first = self.items.first().and_then(|i| i.lines.first()).map_or(0, |l| l.start);
+        let last = self.items.last().map_or(first, |i| {
+            let child_end = i.children.last().map(|c| c.span().1).unwrap_or(0);
+            i.lines.last().map_or(first, |l| l.end()).max(child_end)
+        });
+        (first, last)
+    }
+}
+
+struct Entry<'a> {
+    indent: usize,
+    marker: ListMarker,
+    line: Line<'a>,
+    text_start: usize,
+    continuation: Vec<Line<'a>>,
+}
+
+/// list (bulleted or ordered): every line starts with a list marker, or
+/// continues the item above ("a line without a marker continues the item
+/// above; a deeper-indented marker opens a nested list"); numbers in each
+/// ordered list run consecutively. Returns None when the block is not a list.
+pub fn list<'a>(block: &[Line<'a>]) -> Option<ListTree<'a>> {
+    let mut entries: Vec<Entry<'a>> = Vec::new();
+    for l in block {
+        match list_marker(l.text) {
+            Ok((rest, marker)) => entries.push(Entry {
+                indent: l.indent,
+                marker,
+                line: *l,
+                text_start: l.start + (l.text.len() - rest.len()),
+                continuation: Vec::new(),
+            }),
+            Err(_) => entries.last_mut()?.continuation.push(*l),
+        }
+    }
+    let mut pos = 0;
+    let tree = build(&entries, &mut pos)?;
+    (pos == entries.len()).then_some(tree)
+}
+
+fn build<'a>(entries: &[Entry<'a>], pos: &mut usize) -> Option<ListTree<'a>> {
+    let first = entries.get(*pos)?;
+    let indent = first.indent;
+    let ordered = matches!(first.marker, ListMarker::Number(_));
+    let mut tree = ListTree { ordered, items: Vec::new() };
+    let mut expected: Option<u64> = None;
+    while let Some(e) = entries.get(*pos) {
+        if e.indent < indent {
+            break;
+        }
+        if e.indent > indent {
+            let child = build(entries, pos)?;
+            tree.items.last_mut()?.children.push(child);
+            continue;
+        }
+        let number = match e.marker {
+            ListMarker::Number(n) if ordered => {
+                if expected.is_some_and(|x| x != n) {
+                    return None;
+                }
+                expected = Some(n + 1);
+                Some(n)
+            }
+            ListMarker::Bullet(_) if !ordered => None,
+            _ => return None, // bullets and numbers mixed at one level
+        };
+        let mut segments = vec![(e.text_start, e.line.end())];
+        segments.extend(e.continuation.iter().map(|l| (l.start, l.end())));
+        let mut lines = vec![e.line];
+        lines.extend(e.continuation.iter().copied());
+        tree.items.push(ItemTree { number, segments, lines, children: Vec::new() });
+        *pos += 1;
+    }
+    Some(tree)
+}
+
+/// Is the document hard-wrapped? "Some documents are hard-wrapped (paragraph
+/// lines broken near a fixed width); most flattened pages are not (one line
+/// per paragraph). Detect which, per document." A block of three or more
+/// unindented lines, none over 100 characters and the first at least 40, is
+/// wrapped; a line over 100 characters is a flattened paragraph. The
+/// document is hard-wrapped when wrapped blocks outnumber long lines.
+pub fn is_hard_wrapped(blocks: &[Vec<Line<'_>>]) -> bool {
+    let mut wrapped = 0usize;
+    let mut long = 0usize;
+    for b in blocks {
+        if b.iter().any(|l| l.indent >= 4) || list_marker(b[0].text).is_ok() {
+            continue;
+        }
+        let lens: Vec<usize> = b.iter().map(|l| l.text.chars().count()).collect();
+        long += lens.iter().filter(|&&n| n > 100).count();
+        if lens.len() >= 3 && lens.iter().all(|&n| n <= 100) && lens[0] >= 40 {
+            wrapped += 1;
+        }
+    }
+    wrapped > long
+}
+
+/// The heading names that introduce a reference list ("References, Notes,
+/// Sources, Footnotes, Endnotes, Bibliography, Citations or Works cited (any case)").
+pub fn is_references_heading(text: &str) -> bool {
+    let t = text.trim().trim_end_matches(':').trim().to_lowercase();
+    matches!(
+        t.as_str(),
+        "references" | "notes" | "sources" | "footnotes" | "endnotes" | "bibliography" | "citations" | "works cited"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::lines::{blocks, lines};
+    use super::*;
+
+    fn block(t: &str) -> Vec<Line<'_>> {
+        blocks(&lines(t, 0)).remove(0)
+    }
+
+    fn phrases() -> Vec<String> {
+        crate::read_alt_phrases(crate::DEFAULT_ALT_PHRASES)
+    }
+
+    #[test]
+    fn markers() {
+        assert_eq!(bullet_marker("• x").unwrap().1, ListMarker::Bullet('•'));
+        assert!(bullet_marker("-x").is_err());
+        assert_eq!(number_marker("12) x").unwrap().1, ListMarker::Number(12));
+        assert!(number_marker("1.5 x").is_err());
+    }
+
+    #[test]
+    fn rules() {
+        assert!(rule(&block("* * *")));
+        assert!(rule(&block("———")));
+        assert!(rule(&block("- - -")));
+        assert!(!rule(&block("--")));
+        assert!(!rule(&block("- item")));
+    }
+
+    #[test]
+    fn figures() {
+        let p = phrases();
+        assert!(figure(&block("A map of the valley."), false, &p));
+        assert!(figure(&block("Figure 2: Lock gates"), false, &p));
+        assert!(figure(&block("Figure 2. Lock gates at dawn."), false, &p));
+        assert!(!figure(&block("Figure 2 shows the lock gates."), false, &p));
+        assert!(!figure(&block("A mapping exercise."), false, &p));
+        assert!(figure(&block("gates\nThe gates (Photo credit: Anna)"), true, &p));
+        assert!(figure(&block("gates\ngates"), true, &p));
+        assert!(figure(&block("Some alt text\nA caption"), false, &p));
+        assert!(!figure(&block("Some alt text\nA caption"), true, &p));
+        assert!(!figure(&block("It was cited here1.\nAnd more."), false, &p));
+    }
+
+    #[test]
+    fn headings() {
+        assert!(heading(&block("Pulling out"), true));
+        assert!(!heading(&block("Pulling out"), false));
+        assert!(!heading(&block("It ended."), true));
+        assert!(!heading(&block("It ended there3"), true));
+        assert!(heading(&block("2. Findings"), true));
+        assert!(numbered_heading(&block("3. Break days help."), true));
+        assert!(!numbered_heading(&block("3. Break days help."), false));
+        assert!(!heading(&block("(An aside in brackets)"), true));
+        assert!(!heading(&block("Download: PNG | PDF"), true));
+        let long = "word ".repeat(17);
+        assert!(!heading(&block(long.trim()), true));
+    }
+
+    #[test]
+    fn nested_lists_and_continuations() {
+        let t = "  • one\n  • two\n    ◦ two a\n    ◦ two b\n  • three\n    continued";
+        let l = list(&block(t)).unwrap();
+        assert!(!l.ordered);
+        assert_eq!(l.items.len(), 3);
+        assert_eq!(l.items[1].children[0].items.len(), 2);
+        assert_eq!(l.items[2].segments.len(), 2);
+    }
+
+    #[test]
+    fn ordered_lists_must_count_up() {
+        assert!(list(&block("1. a\n2) b\n3. c")).unwrap().ordered);
+        assert!(list(&block("1. a\n3. b")).is_none());
+        assert!(list(&block("1. a\n• b")).is_none());
+        assert!(list(&block("plain\n1. a")).is_none());
+    }
+
+    #[test]
+    fn quotes() {
+        assert!(quote(&block("    quoted\n     more")));
+        assert!(!quote(&block("    quoted\n  less")));
+    }
+
+    #[test]
+    fn reference_headings() {
+        assert!(is_references_heading("Works Cited"));
+        assert!(is_references_heading("NOTES:"));
+        assert!(!is_references_heading("Notes on a canal"));
+    }
+}

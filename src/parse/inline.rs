@@ -1,0 +1,203 @@
+//! Inline text: joining a block's lines, dropping characters XML cannot
+//! carry, and turning resolved markers and bare URLs into inline nodes.
+
+use crate::ast::{Inline, Span};
+
+/// Is `c` allowed in XML 1.0? ("Characters not allowed in XML 1.0 … are
+/// reported as warnings with their position and dropped.")
+pub fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// `s` without the characters XML cannot carry.
+pub fn clean(s: &str) -> String {
+    s.chars().filter(|&c| is_xml_char(c)).collect()
+}
+
+/// The text of one inline container (paragraph, list item, caption, …): its
+/// source line pieces joined with one space, with a map back to the source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogicalText {
+    /// The joined text.
+    pub text: String,
+    /// (logical offset, source offset) at the start of each contiguous piece.
+    map: Vec<(usize, usize)>,
+    /// Whether citation markers may stand in this text (not in headings).
+    pub scan: bool,
+}
+
+impl LogicalText {
+    /// Joins the source pieces `segments` (byte ranges of `src`) with one space.
+    pub fn from_segments(src: &str, segments: &[(usize, usize)], scan: bool) -> LogicalText {
+        let mut text = String::new();
+        let mut map = Vec::new();
+        for (i, &(a, b)) in segments.iter().enumerate() {
+            if i > 0 {
+                text.push(' ');
+            }
+            let piece = &src[a..b];
+            map.push((text.len(), a));
+            let mut fresh = false;
+            for (j, c) in piece.char_indices() {
+                if is_xml_char(c) {
+                    if fresh {
+                        map.push((text.len(), a + j));
+                        fresh = false;
+                    }
+                    text.push(c);
+                } else {
+                    fresh = true;
+                }
+            }
+        }
+        LogicalText { text, map, scan }
+    }
+
+    /// The source offset of logical offset `at`.
+    pub fn source_offset(&self, at: usize) -> usize {
+        let i = match self.map.binary_search_by_key(&at, |&(l, _)| l) {
+            Ok(i) => i,
+            Err(0) => return self.map.first().map_or(0, |&(_, s)| s),
+            Err(i) => i - 1,
+        };
+        let (l, s) = self.map[i];
+        s + (at - l)
+    }
+
+    /// Source span of the logical range `a..b`.
+    pub fn span(&self, a: usize, b: usize) -> Span {
+        if a >= b {
+            let s = self.source_offset(a);
+            return Span::new(s, s);
+        }
+        // The end maps through the last character, so a join space or a
+        // dropped character right after the range does not stretch it.
+        let last = self.text[..b].chars().next_back().map_or(1, char::len_utf8);
+        Span::new(self.source_offset(a), self.source_offset(b - last) + last)
+    }
+
+    /// The whole text as one Text inline (before resolution).
+    pub fn plain(&self) -> Vec<Inline> {
+        if self.text.is_empty() {
+            return Vec::new();
+        }
+        vec![Inline::Text { text: self.text.clone(), span: self.span(0, self.text.len()) }]
+    }
+
+    /// Inlines with the given markers `(start, end, n, occurrence)` (sorted,
+    /// logical byte ranges) and bare URLs as links.
+    pub fn inlines(&self, markers: &[(usize, usize, u32, u32)]) -> Vec<Inline> {
+        let mut out = Vec::new();
+        let mut pos = 0;
+        let text_until = |out: &mut Vec<Inline>, pos: usize, to: usize| {
+            if to > pos {
+                push_text_and_links(self, pos, to, out);
+            }
+        };
+        for &(a, b, n, occurrence) in markers {
+            text_until(&mut out, pos, a);
+            out.push(Inline::Cite { n, occurrence, span: self.span(a, b) });
+            pos = b;
+        }
+        text_until(&mut out, pos, self.text.len());
+        out
+    }
+}
+
+/// Pushes `text[a..b]` as Text nodes, with bare http(s) URLs as Link nodes.
+fn push_text_and_links(lt: &LogicalText, a: usize, b: usize, out: &mut Vec<Inline>) {
+    let s = &lt.text[a..b];
+    let mut pos = 0;
+    while let Some(found) = find_url(&s[pos..]) {
+        let (ua, ub) = (pos + found.0, pos + found.1);
+        if ua > pos {
+            out.push(Inline::Text { text: s[pos..ua].to_string(), span: lt.span(a + pos, a + ua) });
+        }
+        out.push(Inline::Link { url: s[ua..ub].to_string(), span: lt.span(a + ua, a + ub) });
+        pos = ub;
+    }
+    if pos < s.len() {
+        out.push(Inline::Text { text: s[pos..].to_string(), span: lt.span(a + pos, b) });
+    }
+}
+
+/// The first bare `http://` / `https://` URL in `s`, as a byte range. It runs
+/// to white space; trailing sentence punctuation is not part of it (a closing
+/// parenthesis is, when the URL opened one).
+pub fn find_url(s: &str) -> Option<(usize, usize)> {
+    let mut from = 0;
+    while let Some(i) = s[from..].find("http") {
+        let a = from + i;
+        let rest = &s[a..];
+        let scheme = if rest.starts_with("https://") {
+            8
+        } else if rest.starts_with("http://") {
+            7
+        } else {
+            from = a + 4;
+            continue;
+        };
+        let preceded_ok = s[..a].chars().next_back().is_none_or(|c| !c.is_alphanumeric());
+        let len = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let mut url = &rest[..len];
+        loop {
+            let Some(c) = url.chars().next_back() else { break };
+            let strip = match c {
+                '.' | ',' | ';' | ':' | '!' | '?' | ']' | '}' | '”' | '’' | '"' | '\'' | '»' | '…' => true,
+                ')' => url.matches('(').count() < url.matches(')').count(),
+                _ => false,
+            };
+            if !strip {
+                break;
+            }
+            url = &url[..url.len() - c.len_utf8()];
+        }
+        if preceded_ok && url.len() > scheme {
+            return Some((a, a + url.len()));
+        }
+        from = a + 4;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joins_lines_and_maps_back() {
+        let src = "one\ntwo three";
+        let lt = LogicalText::from_segments(src, &[(0, 3), (4, 13)], true);
+        assert_eq!(lt.text, "one two three");
+        assert_eq!(lt.source_offset(4), 4);
+        assert_eq!(lt.span(4, 7), Span::new(4, 7));
+    }
+
+    #[test]
+    fn drops_control_characters() {
+        let src = "a\u{1}b\u{0}c";
+        let lt = LogicalText::from_segments(src, &[(0, src.len())], true);
+        assert_eq!(lt.text, "abc");
+        assert_eq!(lt.source_offset(1), 2);
+        assert_eq!(lt.source_offset(2), 4);
+    }
+
+    #[test]
+    fn urls_stop_before_sentence_punctuation() {
+        let s = "see https://example.org/a_(b) and (https://x.org/y).";
+        let (a, b) = find_url(s).unwrap();
+        assert_eq!(&s[a..b], "https://example.org/a_(b)");
+        let (c, d) = find_url(&s[b..]).unwrap();
+        assert_eq!(&s[b + c..b + d], "https://x.org/y");
+    }
+
+    #[test]
+    fn inlines_split_text_cites_and_links() {
+        let src = "Word1 at https://e.org now";
+        let lt = LogicalText::from_segments(src, &[(0, src.len())], true);
+        let v = lt.inlines(&[(4, 5, 1, 1)]);
+        assert_eq!(v.len(), 5);
+        assert!(matches!(&v[1], Inline::Cite { n: 1, occurrence: 1, .. }));
+        assert!(matches!(&v[3], Inline::Link { url, .. } if url == "https://e.org"));
+    }
+}

@@ -1,0 +1,143 @@
+//! Lexical rules (FORMAT.md §2): lines, line ends, indentation, blocks.
+
+use nom::branch::alt;
+use nom::bytes::complete::{tag, take_till};
+use nom::combinator::opt;
+use nom::{IResult, Parser};
+
+/// One line of the source, with trailing white space removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Line<'a> {
+    /// The line's text after its indentation, trailing white space removed.
+    pub text: &'a str,
+    /// Byte offset of `text` in the source.
+    pub start: usize,
+    /// Indentation width in columns (a tab advances to the next multiple of 4).
+    pub indent: usize,
+    /// Zero-based line number.
+    pub number: usize,
+}
+
+impl Line<'_> {
+    /// Byte offset one past the line's last non-space character.
+    pub fn end(&self) -> usize {
+        self.start + self.text.len()
+    }
+
+    /// True for a line with no visible character.
+    pub fn is_blank(&self) -> bool {
+        self.text.is_empty()
+    }
+}
+
+/// A maximal run of non-blank lines.
+pub type RawBlock<'a> = Vec<Line<'a>>;
+
+/// `line_end = "\r\n" | "\n" | "\r"` — "LF or CRLF line ends (a lone CR is a line end too)".
+pub fn line_end(input: &str) -> IResult<&str, &str> {
+    alt((tag("\r\n"), tag("\n"), tag("\r"))).parse(input)
+}
+
+/// `raw_line = (any character but CR or LF)* line_end?` — one physical line.
+pub fn raw_line(input: &str) -> IResult<&str, &str> {
+    let (rest, content) = take_till(|c| c == '\n' || c == '\r')(input)?;
+    let (rest, _) = opt(line_end).parse(rest)?;
+    Ok((rest, content))
+}
+
+/// Measures indentation: "Tabs count as spaces for indentation" (a tab
+/// advances to the next multiple of 4 columns). Returns (columns, bytes).
+pub fn indentation(line: &str) -> (usize, usize) {
+    let mut cols = 0;
+    let mut bytes = 0;
+    for c in line.chars() {
+        match c {
+            ' ' => cols += 1,
+            '\t' => cols = (cols / 4 + 1) * 4,
+            '\u{A0}' | '\u{2007}' | '\u{202F}' | '\u{3000}' => cols += 1,
+            _ => break,
+        }
+        bytes += c.len_utf8();
+    }
+    (cols, bytes)
+}
+
+/// Splits `text[start..]` into lines ("trailing whitespace on a line is insignificant").
+pub fn lines(text: &str, start: usize) -> Vec<Line<'_>> {
+    let mut out = Vec::new();
+    let mut input = &text[start..];
+    let mut number = 0;
+    while !input.is_empty() {
+        let line_start = text.len() - input.len();
+        let Ok((rest, content)) = raw_line(input) else { break };
+        let (indent, ibytes) = indentation(content);
+        let body = content[ibytes..].trim_end();
+        // A line of only white space is blank, whatever its indentation.
+        let (indent, body) = if body.is_empty() { (0, "") } else { (indent, body) };
+        out.push(Line { text: body, start: line_start + ibytes, indent, number });
+        number += 1;
+        input = rest;
+    }
+    out
+}
+
+/// "A block is a maximal run of non-blank lines. Blocks are separated by one
+/// or more blank lines."
+pub fn blocks<'a>(lines: &[Line<'a>]) -> Vec<RawBlock<'a>> {
+    let mut out = Vec::new();
+    let mut cur: RawBlock<'a> = Vec::new();
+    for l in lines {
+        if l.is_blank() {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+        } else {
+            cur.push(*l);
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_line_end_kind_ends_a_line() {
+        let t = "a\r\nb\rc\nd";
+        let ls = lines(t, 0);
+        let texts: Vec<_> = ls.iter().map(|l| l.text).collect();
+        assert_eq!(texts, ["a", "b", "c", "d"]);
+        assert_eq!(ls[1].start, 3);
+        assert_eq!(ls[2].start, 5);
+    }
+
+    #[test]
+    fn trailing_space_is_dropped_and_tabs_indent() {
+        let ls = lines("\tx  \n  y\t\n", 0);
+        assert_eq!(ls[0].text, "x");
+        assert_eq!(ls[0].indent, 4);
+        assert_eq!(ls[1].text, "y");
+        assert_eq!(ls[1].indent, 2);
+    }
+
+    #[test]
+    fn blank_lines_separate_blocks() {
+        let t = "T\n\n\na\nb\n   \nc\n";
+        let ls = lines(t, 0);
+        let bs = blocks(&ls);
+        assert_eq!(bs.len(), 3);
+        assert_eq!(bs[1].len(), 2);
+    }
+
+    #[test]
+    fn bom_start_is_respected() {
+        let t = "\u{FEFF}Title\n";
+        let ls = lines(t, 3);
+        assert_eq!(ls[0].text, "Title");
+        assert_eq!(ls[0].start, 3);
+    }
+}

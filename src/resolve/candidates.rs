@@ -1,0 +1,190 @@
+//! Marker candidates (FORMAT.md §4): the digit runs that may hold a
+//! flattened superscript, each with every reading it admits and how
+//! plausible that reading is.
+//!
+//! "Candidates are the digit runs that touch a preceding non-space character
+//! and are followed by whitespace, punctuation or the end of the block, plus a
+//! space-separated digit run right after such a candidate. A candidate ending
+//! a digit run may be split: `0003` → text `000` + marker `3`."
+
+use super::plausibility::{self, Context};
+
+/// One way to read a candidate as (text digits +) a marker.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Reading {
+    /// Byte offset (within the logical text) where the marker digits start;
+    /// the marker always runs to the end of the digit run.
+    pub marker_start: usize,
+    /// The marker's value.
+    pub n: u32,
+    /// Log-odds of this reading against reading the digits as text.
+    pub score: f32,
+    /// Only possible when the previous candidate is read as a marker
+    /// (`repatriated4 7:` — "consecutive markers are separated by one space or a comma").
+    pub needs_prev_marker: bool,
+}
+
+/// A digit run that may be, or end in, a citation marker.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    /// Which logical text (block) it is in.
+    pub text: usize,
+    /// Byte range of the whole digit run in that logical text.
+    pub start: usize,
+    /// End of the digit run.
+    pub end: usize,
+    /// Every marker reading; reading the run as text is always possible too.
+    pub readings: Vec<Reading>,
+    /// Set when the run reads strongly as a marker but its value is larger
+    /// than the number of references (a marker > N).
+    pub over_limit: Option<u32>,
+}
+
+impl Candidate {
+    /// The best score of a marker reading that needs no neighbour.
+    pub fn best_standalone_score(&self) -> f32 {
+        self.readings
+            .iter()
+            .filter(|r| !r.needs_prev_marker)
+            .map(|r| r.score)
+            .fold(f32::NEG_INFINITY, f32::max)
+    }
+}
+
+/// Largest marker value considered when the number of references is unknown.
+pub const UNKNOWN_LIMIT: u32 = 9999;
+
+/// Finds the candidates of one logical text. `limit` is the largest valid
+/// marker (the number of references, or [`UNKNOWN_LIMIT`]).
+pub fn find(text_index: usize, text: &str, limit: u32) -> Vec<Candidate> {
+    let bytes = text.as_bytes();
+    let mut out: Vec<Candidate> = Vec::new();
+    let mut last_run_end: Option<usize> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && bytes[i].is_ascii_digit() {
+            i += 1;
+        }
+        let end = i;
+        let ctx = Context::new(text, start, end);
+        // A run far longer than any marker plus number is text.
+        if end - start > 40 || !ctx.followed_by_boundary() || ctx.in_url_like_token() {
+            last_run_end = Some(end);
+            continue;
+        }
+        // Adjacency counts only to the run just before, and only when that run
+        // is a candidate itself (the solver reads "previous" as "previous candidate").
+        let adjacent = out
+            .last()
+            .map(|c| c.end)
+            .filter(|&e| last_run_end == Some(e) && ctx.adjacent_to_previous_run(e));
+        last_run_end = Some(end);
+        let readings = plausibility::readings(&ctx, limit, adjacent);
+        let over_limit = plausibility::over_limit(&ctx, limit);
+        if !readings.is_empty() || over_limit.is_some() {
+            out.push(Candidate { text: text_index, start, end, readings, over_limit });
+        }
+    }
+    out
+}
+
+/// True when `text` holds a digit run that reads better as a marker than as
+/// text, judged on its own (used to tell headings and captions from
+/// paragraphs: "carries no citation marker").
+pub fn has_plausible_marker(text: &str) -> bool {
+    find(0, text, UNKNOWN_LIMIT).iter().any(|c| c.best_standalone_score() > 0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn best(text: &str) -> Vec<(String, u32)> {
+        // Best standalone reading per candidate with a positive score.
+        find(0, text, 20)
+            .iter()
+            .filter_map(|c| {
+                let r = c
+                    .readings
+                    .iter()
+                    .filter(|r| r.score > 0.0)
+                    .max_by(|a, b| a.score.total_cmp(&b.score))?;
+                Some((text[c.start..r.marker_start].to_string(), r.n))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn glued_after_letter_and_closing_punctuation() {
+        assert_eq!(best("the Party1. He said"), vec![(String::new(), 1)]);
+        assert_eq!(best("a “face,”1 to"), vec![(String::new(), 1)]);
+        assert_eq!(best("to the north3."), vec![(String::new(), 3)]);
+    }
+
+    #[test]
+    fn split_after_digit_when_it_leaves_a_well_formed_number() {
+        assert_eq!(best("August, 250 0003 Soviet"), vec![("000".to_string(), 3)]);
+        assert_eq!(best("day at 14:404."), vec![("40".to_string(), 4)]);
+    }
+
+    #[test]
+    fn designations_numbers_and_dates_are_text() {
+        for t in [
+            "1 220 T-62 tanks.",
+            "credit: ČT24)",
+            "Repatriating 75 000 troops",
+            "2 505 BMP",
+            "On 26 February 1990, it",
+            "cost $20.00 each",
+            "rose 1.25 points",
+            "see Image 1.2. now",
+            "in Section 3 we",
+            "an MP3 file",
+            "version v1.2.3 ships",
+            "read report2.pdf today",
+            "at https://example.org/2019/item42 today",
+            "mail jo@example.org2",
+            "an F-16 flew",
+            "the 1990s were",
+            "Accessed October 10 2018. Online",
+            "Amendment: Section1: Neither",
+            "the wage was .25 cents",
+            "between \"500 to 2,000.\" Likewise",
+        ] {
+            assert_eq!(best(t), vec![], "{t}");
+        }
+    }
+
+    #[test]
+    fn year_then_punctuation_then_marker() {
+        assert_eq!(best("and 1965–1968.10 Comparison"), vec![(String::new(), 10)]);
+        assert_eq!(best("the Sketch of 1842,4 then"), vec![(String::new(), 4)]);
+    }
+
+    #[test]
+    fn adjacent_marker_needs_previous_marker() {
+        let c = find(0, "repatriated4 7:", 10);
+        assert_eq!(c.len(), 2);
+        assert!(c[1].readings.iter().all(|r| r.needs_prev_marker));
+        assert!(c[1].readings[0].score > 0.0);
+    }
+
+    #[test]
+    fn comma_separated_markers() {
+        let c = find(0, "claimed2,5 that", 10);
+        assert_eq!(c.len(), 2);
+        assert!(c[1].readings.iter().any(|r| r.needs_prev_marker && r.n == 5 && r.score > 0.0));
+    }
+
+    #[test]
+    fn heading_check() {
+        assert!(!has_plausible_marker("Deployment or occupation?"));
+        assert!(!has_plausible_marker("2. Findings in 1990"));
+        assert!(has_plausible_marker("It ended there.3"));
+    }
+}

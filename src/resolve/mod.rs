@@ -1,0 +1,119 @@
+//! Global citation resolution (FORMAT.md §4): decides which digit runs are
+//! flattened superscripts, then rewrites the document's inlines into text,
+//! citations and links, and reports every disagreement with the source.
+
+pub mod candidates;
+pub mod plausibility;
+pub mod solver;
+
+use crate::ast::{Document, Span, for_each_inlines_mut};
+use crate::diag::{Diagnostic, Severity};
+use crate::parse::inline::LogicalText;
+use candidates::{Candidate, UNKNOWN_LIMIT};
+use solver::{Order, Problem};
+
+/// Resolves the markers of `doc`, whose inline containers hold the texts
+/// `texts` (in [`crate::ast::for_each_inlines`] order). Returns diagnostics.
+pub fn resolve(doc: &mut Document, texts: &[LogicalText]) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    let n_refs = doc.references.iter().map(|r| r.n).max().unwrap_or(0);
+    let limit = if doc.references.is_empty() { UNKNOWN_LIMIT } else { n_refs };
+    let cands: Vec<Candidate> = texts
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.scan)
+        .flat_map(|(i, t)| candidates::find(i, &t.text, limit))
+        .collect();
+
+    // Rule 2 applies when the list has back-links at all.
+    let counts = doc.references.iter().any(|r| !r.backlinks.is_empty()).then(|| {
+        let mut c = vec![0u32; n_refs as usize];
+        for r in &doc.references {
+            c[r.n as usize - 1] = r.backlinks.len() as u32;
+        }
+        c
+    });
+    let problem = Problem { candidates: &cands, counts: counts.clone(), free_start: doc.references.is_empty() };
+    let solution = solver::solve(&problem);
+
+    // Chosen markers per text, in order, with occurrence numbers.
+    let mut per_text: Vec<Vec<(usize, usize, u32, u32)>> = vec![Vec::new(); texts.len()];
+    let mut seen = vec![0u32; limit as usize + 1];
+    let mut max_so_far = 0u32;
+    let mut total = 0usize;
+    for (c, ch) in cands.iter().zip(&solution.choice) {
+        let Some(r) = ch.map(|r| c.readings[r]) else {
+            if let Some(v) = c.over_limit {
+                let span = texts[c.text].span(c.start, c.end);
+                diags.push(
+                    Diagnostic::new(
+                        Severity::Warning,
+                        span,
+                        format!(
+                            "`{v}` looks like a citation marker, but the reference list has only {n_refs} {}",
+                            if n_refs == 1 { "entry" } else { "entries" }
+                        ),
+                    )
+                    .with_help("it was kept as text"),
+                );
+            }
+            continue;
+        };
+        seen[r.n as usize] += 1;
+        total += 1;
+        if r.n > max_so_far + 1 && !(max_so_far == 0 && problem.free_start) && solution.order == Order::Soft {
+            diags.push(Diagnostic::new(
+                Severity::Warning,
+                texts[c.text].span(r.marker_start, c.end),
+                format!("citation {} appears before the first citation of {}", r.n, max_so_far + 1),
+            ));
+        }
+        max_so_far = max_so_far.max(r.n);
+        per_text[c.text].push((r.marker_start, c.end, r.n, seen[r.n as usize]));
+    }
+
+    // Rewrite the inlines.
+    let mut i = 0;
+    for_each_inlines_mut(doc, &mut |inl| {
+        if let Some(t) = texts.get(i) {
+            *inl = t.inlines(&per_text[i]);
+        }
+        i += 1;
+    });
+
+    if let Some(want) = &counts {
+        for r in &doc.references {
+            let (w, got) = (want[r.n as usize - 1], seen[r.n as usize]);
+            if w != got {
+                let span = r.backlinks.first().copied().unwrap_or(r.span);
+                diags.push(
+                    Diagnostic::new(
+                        Severity::Error,
+                        span,
+                        format!(
+                            "reference {} has {} back-link{} but {} marker{} {} found",
+                            r.n,
+                            w,
+                            if w == 1 { "" } else { "s" },
+                            got,
+                            if got == 1 { "" } else { "s" },
+                            if got == 1 { "was" } else { "were" }
+                        ),
+                    )
+                    .with_help("the most plausible reading was kept; check the markers of this reference in the text"),
+                );
+            }
+        }
+    }
+    if doc.references.is_empty() && total > 0 {
+        diags.push(
+            Diagnostic::new(
+                Severity::Warning,
+                Span::new(doc.title.span.start, doc.title.span.start),
+                format!("no reference list found: {total} citation markers were inferred from order and plausibility alone"),
+            )
+            .with_help("a truncated page? the citations link to nothing"),
+        );
+    }
+    diags
+}

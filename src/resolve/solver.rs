@@ -1,0 +1,457 @@
+//! The global choice of one reading per candidate (FORMAT.md §4).
+//!
+//! Hard rules: (1) every marker is in 1..=N; (2) with back-links, reference
+//! k gets exactly as many markers as it has `[]` groups; (3) first
+//! occurrences run 1, 2, 3, … (or k, k+1, … on an excerpt without a
+//! reference list). Among readings that satisfy them the most plausible wins.
+//!
+//! # Method and complexity
+//!
+//! Rule 1 is applied when candidates are made. Rule 3 is a left-to-right
+//! dynamic programme whose state is *(highest reference cited so far, was
+//! the previous candidate a marker)*; the second half of the state serves
+//! adjacent markers (`repatriated4 7`). The programme keeps at most
+//! [`beam_width`] states per candidate, so one pass costs
+//! O(C · B · R) for C candidates with at most R readings each and beam B.
+//!
+//! Rule 2 couples all candidates; it is handled by Lagrangian relaxation: a
+//! price λ_k is added to every reading of reference k, and after each pass
+//! the prices of references with too few (too many) markers are raised
+//! (lowered) by exactly the margin that admits (drops) the missing (extra)
+//! markers. At most [`MAX_ROUNDS`] passes run, so the whole search is
+//! O(MAX_ROUNDS · C · B · R): linear in the number of candidates, never
+//! exponential. In practice the first or second pass already satisfies the
+//! counts. When no pass satisfies them, the pass with the fewest
+//! disagreements is kept and the caller reports each disagreement.
+//!
+//! When rule 2 cannot be met with rule 3 hard, the search is repeated with
+//! rule 3 as a penalty ("hard when satisfiable").
+
+use super::candidates::Candidate;
+
+/// Rounds of price adjustment at most.
+pub const MAX_ROUNDS: usize = 40;
+/// Failed switches tried per reference during repair, at most.
+const MAX_REPAIR_FAILURES: usize = 64;
+/// Penalty for a first occurrence out of order when order is soft.
+const ORDER_PENALTY: f64 = 6.0;
+/// Penalty for an excerpt whose first marker is k > 1 (no reference list).
+const LATE_START_PENALTY: f64 = 1.0;
+
+/// Beam width for `c` candidates: wide for articles, narrower for huge inputs
+/// so that memory stays bounded (about 2 million states in all).
+pub fn beam_width(c: usize) -> usize {
+    (2_000_000 / c.max(1)).clamp(2, 24)
+}
+
+/// How rule 3 is applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// First occurrences must run in order.
+    Hard,
+    /// Out-of-order first occurrences cost [`ORDER_PENALTY`].
+    Soft,
+}
+
+/// What the solver is asked.
+#[derive(Debug, Clone)]
+pub struct Problem<'a> {
+    /// All candidates of the document, in reading order.
+    pub candidates: &'a [Candidate],
+    /// `counts[k-1]` = back-links of reference k, when the list has back-links.
+    pub counts: Option<Vec<u32>>,
+    /// Whether the first marker may be k > 1 (no reference list: an excerpt).
+    pub free_start: bool,
+}
+
+/// The chosen reading of every candidate (`None` = the digits are text).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Solution {
+    /// Index into `candidates[i].readings`, or None.
+    pub choice: Vec<Option<usize>>,
+    /// Sum of the chosen readings' plausibility (without prices).
+    pub plausibility: f64,
+    /// Whether rule 3 had to be relaxed.
+    pub order: Order,
+}
+
+#[derive(Clone, Copy)]
+struct Node {
+    max: u32,
+    last_marker: bool,
+    score: f64,
+    plaus: f64,
+    back: u32,
+    choice: i32,
+}
+
+/// One dynamic-programming pass with prices `price[k]`.
+fn pass(p: &Problem<'_>, price: &[f64], order: Order) -> Solution {
+    let n = p.candidates.len();
+    let beam = beam_width(n);
+    // Per step: (back pointer, choice) of every kept node.
+    let mut trail: Vec<Vec<(u32, i32)>> = Vec::with_capacity(n);
+    let mut frontier = vec![Node { max: 0, last_marker: false, score: 0.0, plaus: 0.0, back: 0, choice: -1 }];
+    let mut next: Vec<Node> = Vec::new();
+    for cand in p.candidates {
+        next.clear();
+        for (si, s) in frontier.iter().enumerate() {
+            let push = |node: Node, next: &mut Vec<Node>| {
+                if let Some(o) = next.iter_mut().find(|o| o.max == node.max && o.last_marker == node.last_marker) {
+                    if node.score > o.score {
+                        *o = node;
+                    }
+                } else {
+                    next.push(node);
+                }
+            };
+            push(
+                Node { max: s.max, last_marker: false, score: s.score, plaus: s.plaus, back: si as u32, choice: -1 },
+                &mut next,
+            );
+            for (ri, r) in cand.readings.iter().enumerate() {
+                if r.needs_prev_marker && !s.last_marker {
+                    continue;
+                }
+                let mut penalty = 0.0;
+                if r.n > s.max + 1 {
+                    if s.max == 0 && p.free_start {
+                        penalty = LATE_START_PENALTY;
+                    } else if order == Order::Hard {
+                        continue;
+                    } else {
+                        penalty = ORDER_PENALTY;
+                    }
+                }
+                let gain = r.score as f64 - penalty;
+                let lambda = price.get(r.n as usize).copied().unwrap_or(0.0);
+                push(
+                    Node {
+                        max: s.max.max(r.n),
+                        last_marker: true,
+                        score: s.score + gain + lambda,
+                        plaus: s.plaus + gain,
+                        back: si as u32,
+                        choice: ri as i32,
+                    },
+                    &mut next,
+                );
+            }
+        }
+        if next.len() > beam {
+            next.sort_by(|a, b| b.score.total_cmp(&a.score));
+            next.truncate(beam);
+        }
+        trail.push(next.iter().map(|nd| (nd.back, nd.choice)).collect());
+        std::mem::swap(&mut frontier, &mut next);
+    }
+    // Best final node, then follow the back pointers.
+    let (mut idx, best) = frontier
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.score.total_cmp(&b.1.score))
+        .map(|(i, nd)| (i, *nd))
+        .expect("the frontier always holds the all-text path");
+    let mut choice = vec![None; n];
+    for step in (0..n).rev() {
+        let (back, c) = trail[step][idx];
+        choice[step] = (c >= 0).then_some(c as usize);
+        idx = back as usize;
+    }
+    Solution { choice, plausibility: best.plaus, order }
+}
+
+/// Markers per reference in a solution (index k = reference k).
+pub fn counts_of(p: &Problem<'_>, s: &Solution, len: usize) -> Vec<u32> {
+    let mut c = vec![0u32; len];
+    for (cand, ch) in p.candidates.iter().zip(&s.choice) {
+        if let Some(r) = ch {
+            let n = cand.readings[*r].n as usize;
+            if n < len {
+                c[n] += 1;
+            }
+        }
+    }
+    c
+}
+
+/// Score of candidate i's chosen option under `price`.
+fn chosen_value(c: &Candidate, ch: Option<usize>, price: &[f64]) -> f64 {
+    match ch {
+        None => 0.0,
+        Some(r) => {
+            let r = &c.readings[r];
+            r.score as f64 + price.get(r.n as usize).copied().unwrap_or(0.0)
+        }
+    }
+}
+
+/// Runs the price-adjustment rounds for one order mode; returns the best
+/// solution and its number of count disagreements.
+fn with_counts(p: &Problem<'_>, want: &[u32], order: Order) -> (Solution, u32) {
+    let len = want.len() + 1;
+    let mut price = vec![0.0f64; len];
+    // Every reading of reference k, as (candidate, reading) indices.
+    let mut by_ref: Vec<Vec<(usize, usize)>> = vec![Vec::new(); len];
+    for (ci, c) in p.candidates.iter().enumerate() {
+        for (ri, r) in c.readings.iter().enumerate() {
+            if (r.n as usize) < len {
+                by_ref[r.n as usize].push((ci, ri));
+            }
+        }
+    }
+    let mut best: Option<(u32, Solution)> = None;
+    for round in 0..MAX_ROUNDS {
+        let sol = pass(p, &price, order);
+        let got = counts_of(p, &sol, len);
+        let off: u32 = (1..len).map(|k| got[k].abs_diff(want[k - 1])).sum();
+        let better = match &best {
+            None => true,
+            Some((b_off, b)) => off < *b_off || (off == *b_off && sol.plausibility > b.plausibility),
+        };
+        if better {
+            best = Some((off, sol.clone()));
+        }
+        if off == 0 {
+            break;
+        }
+        let nudge = 0.01 + 0.05 * round as f64;
+        for k in 1..len {
+            let (have, need) = (got[k], want[k - 1]);
+            if have == need {
+                continue;
+            }
+            let margins = |adding: bool| -> Vec<f64> {
+                let mut m: Vec<f64> = by_ref[k]
+                    .iter()
+                    .filter_map(|&(ci, ri)| {
+                        let c = &p.candidates[ci];
+                        let ch = sol.choice[ci];
+                        let own = c.readings[ri].score as f64 + price[k];
+                        if adding {
+                            // What it takes to prefer this unchosen reading of k.
+                            (ch != Some(ri)).then(|| chosen_value(c, ch, &price) - own)
+                        } else {
+                            // How far this chosen reading of k leads its best alternative.
+                            (ch == Some(ri)).then(|| {
+                                let alt = c
+                                    .readings
+                                    .iter()
+                                    .filter(|o| o.n as usize != k)
+                                    .map(|o| o.score as f64 + price.get(o.n as usize).copied().unwrap_or(0.0))
+                                    .fold(0.0f64, f64::max);
+                                own - alt
+                            })
+                        }
+                    })
+                    .collect();
+                m.sort_by(f64::total_cmp);
+                m
+            };
+            if have < need {
+                let m = margins(true);
+                if let Some(x) = m.get(((need - have) as usize - 1).min(m.len().saturating_sub(1))) {
+                    price[k] += x.max(0.0) + nudge;
+                }
+            } else {
+                let m = margins(false);
+                if let Some(x) = m.get(((have - need) as usize - 1).min(m.len().saturating_sub(1))) {
+                    price[k] -= x.max(0.0) + nudge;
+                }
+            }
+        }
+    }
+    let (off, sol) = best.expect("at least one round runs");
+    if off == 0 {
+        return (sol, 0);
+    }
+    // Prices cannot separate readings of equal plausibility; finish by hand.
+    let sol = repair(p, sol, want, order);
+    let got = counts_of(p, &sol, len);
+    let off = (1..len).map(|k| got[k].abs_diff(want[k - 1])).sum();
+    (sol, off)
+}
+
+/// Does `choice` respect adjacency and (when hard) first-occurrence order?
+fn valid(p: &Problem<'_>, choice: &[Option<usize>], order: Order) -> bool {
+    let mut max = 0u32;
+    let mut last_marker = false;
+    for (c, ch) in p.candidates.iter().zip(choice) {
+        match ch {
+            None => last_marker = false,
+            Some(r) => {
+                let r = &c.readings[*r];
+                if r.needs_prev_marker && !last_marker {
+                    return false;
+                }
+                if order == Order::Hard && r.n > max + 1 && !(max == 0 && p.free_start) {
+                    return false;
+                }
+                max = max.max(r.n);
+                last_marker = true;
+            }
+        }
+    }
+    true
+}
+
+/// Switches single candidates, cheapest first, until every reference has the
+/// wanted number of markers or no valid switch is left. Each reference gets
+/// its needed switches plus at most [`MAX_REPAIR_FAILURES`] failed tries, each
+/// checked in O(C).
+fn repair(p: &Problem<'_>, mut sol: Solution, want: &[u32], order: Order) -> Solution {
+    let len = want.len() + 1;
+    let no_price: [f64; 0] = [];
+    for k in 1..len {
+        let got = counts_of(p, &sol, len);
+        let (have, need) = (got[k], want[k - 1]);
+        if have == need {
+            continue;
+        }
+        // (cost of the switch, candidate, new choice)
+        let mut options: Vec<(f64, usize, Option<usize>)> = Vec::new();
+        for (ci, c) in p.candidates.iter().enumerate() {
+            let ch = sol.choice[ci];
+            let cur = chosen_value(c, ch, &no_price);
+            let cur_n = ch.map(|r| c.readings[r].n as usize);
+            if have < need && cur_n != Some(k) {
+                // Take a marker away from another reference only where it has too many.
+                if cur_n.is_some_and(|j| j < len && got[j] <= want[j - 1]) {
+                    continue;
+                }
+                for (ri, r) in c.readings.iter().enumerate() {
+                    if r.n as usize == k {
+                        options.push((cur - r.score as f64, ci, Some(ri)));
+                    }
+                }
+            } else if have > need && cur_n == Some(k) {
+                options.push((cur, ci, None));
+            }
+        }
+        options.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut diff = have.abs_diff(need);
+        let mut failures = 0;
+        for (_, ci, new) in options {
+            if diff == 0 || failures > MAX_REPAIR_FAILURES {
+                break;
+            }
+            let old = sol.choice[ci];
+            sol.choice[ci] = new;
+            if valid(p, &sol.choice, order) {
+                diff -= 1;
+            } else {
+                sol.choice[ci] = old;
+                failures += 1;
+            }
+        }
+    }
+    sol.plausibility = p
+        .candidates
+        .iter()
+        .zip(&sol.choice)
+        .map(|(c, ch)| chosen_value(c, *ch, &no_price))
+        .sum();
+    sol
+}
+
+/// Solves the problem: hard order first, soft order if the counts need it.
+pub fn solve(p: &Problem<'_>) -> Solution {
+    match &p.counts {
+        None => pass(p, &[], Order::Hard),
+        Some(want) => {
+            let (hard, off) = with_counts(p, want, Order::Hard);
+            if off == 0 {
+                return hard;
+            }
+            let (soft, soft_off) = with_counts(p, want, Order::Soft);
+            if soft_off < off { soft } else { hard }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::candidates::{find, Candidate};
+    use super::*;
+
+    fn cands(texts: &[&str], limit: u32) -> Vec<Candidate> {
+        texts.iter().enumerate().flat_map(|(i, t)| find(i, t, limit)).collect()
+    }
+
+    fn markers(texts: &[&str], c: &[Candidate], s: &Solution) -> Vec<(usize, String, u32)> {
+        c.iter()
+            .zip(&s.choice)
+            .filter_map(|(c, ch)| {
+                let r = c.readings[(*ch)?];
+                Some((c.text, texts[c.text][r.marker_start..c.end].to_string(), r.n))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn order_rejects_a_marker_before_its_time() {
+        // "word3" cannot be a first occurrence before 1 and 2 were cited.
+        let t = ["One word3 then Alpha1 and Beta2."];
+        let c = cands(&t, 3);
+        let s = solve(&Problem { candidates: &c, counts: None, free_start: false });
+        let got: Vec<u32> = markers(&t, &c, &s).iter().map(|m| m.2).collect();
+        assert_eq!(got, vec![1, 2]);
+    }
+
+    #[test]
+    fn counts_pull_in_an_unlikely_marker() {
+        // Reference 1 has two back-links: the second must be the MP3-like one.
+        let t = ["First claim1. Then the ABC1 report."];
+        let c = cands(&t, 1);
+        let free = solve(&Problem { candidates: &c, counts: None, free_start: false });
+        assert_eq!(markers(&t, &c, &free).len(), 1);
+        let forced = solve(&Problem { candidates: &c, counts: Some(vec![2]), free_start: false });
+        assert_eq!(markers(&t, &c, &forced).len(), 2);
+    }
+
+    #[test]
+    fn counts_push_out_a_likely_marker() {
+        let t = ["Alpha1 and beta1 and gamma1."];
+        let c = cands(&t, 1);
+        let s = solve(&Problem { candidates: &c, counts: Some(vec![2]), free_start: false });
+        assert_eq!(markers(&t, &c, &s).len(), 2);
+    }
+
+    #[test]
+    fn adjacent_markers() {
+        let t = ["Alpha1 beta2 gamma3 delta4 and so on5 6:"];
+        let c = cands(&t, 6);
+        let s = solve(&Problem { candidates: &c, counts: None, free_start: false });
+        let got: Vec<u32> = markers(&t, &c, &s).iter().map(|m| m.2).collect();
+        assert_eq!(got, vec![1, 2, 3, 4, 5, 6]);
+    }
+
+    #[test]
+    fn excerpt_may_start_late() {
+        let t = ["Alpha14 beta15 and gamma14."];
+        let c = cands(&t, super::super::candidates::UNKNOWN_LIMIT);
+        let s = solve(&Problem { candidates: &c, counts: None, free_start: true });
+        let got: Vec<u32> = markers(&t, &c, &s).iter().map(|m| m.2).collect();
+        assert_eq!(got, vec![14, 15, 14]);
+    }
+
+    #[test]
+    fn unsatisfiable_counts_keep_the_closest_reading() {
+        let t = ["Alpha1 and beta2."];
+        let c = cands(&t, 2);
+        let s = solve(&Problem { candidates: &c, counts: Some(vec![3, 1]), free_start: false });
+        let got: Vec<u32> = markers(&t, &c, &s).iter().map(|m| m.2).collect();
+        assert_eq!(got, vec![1, 2]);
+    }
+
+    #[test]
+    fn linear_on_many_candidates() {
+        // 30,000 candidates resolve (the beam keeps it bounded); correctness
+        // of the count is what is asserted, speed is for the benchmarks.
+        let text: String = (0..30_000).map(|_| "word1 ").collect();
+        let t = [text.as_str()];
+        let c = cands(&t, 1);
+        let s = solve(&Problem { candidates: &c, counts: Some(vec![30_000]), free_start: false });
+        assert_eq!(markers(&t, &c, &s).len(), 30_000);
+    }
+}

@@ -1,0 +1,145 @@
+//! The input text: decoding, and turning byte offsets into `line:column`.
+
+use crate::diag::{Diagnostic, Severity};
+use crate::error::InputError;
+
+/// A decoded article: the text as given (BOM included) plus where parsing starts.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// A name for messages: the file path, or `<stdin>`.
+    pub name: String,
+    /// The text. Byte offsets in spans index into this string.
+    pub text: String,
+    /// Where the article starts: 3 when the text begins with a BOM, else 0.
+    pub start: usize,
+    line_starts: Vec<usize>,
+}
+
+impl Source {
+    /// Decodes `bytes` as UTF-8. Invalid UTF-8 is an error naming the byte
+    /// offset and line, unless `lossy` is set: then each bad sequence becomes
+    /// U+FFFD and a warning says where (the warnings are returned).
+    pub fn decode(
+        name: &str,
+        bytes: Vec<u8>,
+        lossy: bool,
+    ) -> Result<(Source, Vec<Diagnostic>), InputError> {
+        let mut warnings = Vec::new();
+        let text = match String::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                let bytes = e.into_bytes();
+                let first_bad = std::str::from_utf8(&bytes).unwrap_err().valid_up_to();
+                let line = 1 + bytes[..first_bad].iter().filter(|&&b| b == b'\n').count();
+                if !lossy {
+                    return Err(InputError::InvalidUtf8 {
+                        name: name.to_string(),
+                        offset: first_bad,
+                        line,
+                    });
+                }
+                let text = String::from_utf8_lossy(&bytes).into_owned();
+                let src = Source::new(name, text.clone());
+                for (i, _) in text.match_indices('\u{FFFD}') {
+                    warnings.push(Diagnostic::new(
+                        Severity::Warning,
+                        crate::ast::Span::new(i, i + 3),
+                        "invalid UTF-8 replaced by U+FFFD (--lossy)",
+                    ));
+                }
+                return Ok((src, warnings));
+            }
+        };
+        Ok((Source::new(name, text), warnings))
+    }
+
+    /// A source from text that is already decoded.
+    pub fn new(name: &str, text: String) -> Source {
+        let start = if text.starts_with('\u{FEFF}') { 3 } else { 0 };
+        let mut line_starts = vec![0];
+        let b = text.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            match b[i] {
+                b'\n' => line_starts.push(i + 1),
+                b'\r' => {
+                    if b.get(i + 1) == Some(&b'\n') {
+                        i += 1;
+                    }
+                    line_starts.push(i + 1);
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        Source { name: name.to_string(), text, start, line_starts }
+    }
+
+    /// 1-based line and column (in characters) of byte offset `offset`.
+    /// A BOM does not count as a column.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let mut ls = self.line_starts[line];
+        if line == 0 {
+            ls = ls.max(self.start.min(offset));
+        }
+        let mut end = offset;
+        while !self.text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let col = self.text[ls..end].chars().count() + 1;
+        (line + 1, col)
+    }
+
+    /// Byte offsets where each line starts.
+    pub fn line_starts(&self) -> &[usize] {
+        &self.line_starts
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_characters_and_all_line_ends() {
+        let s = Source::new("t", "ab\r\nčd\re\nf".to_string());
+        assert_eq!(s.line_col(0), (1, 1));
+        assert_eq!(s.line_col(4), (2, 1));
+        assert_eq!(s.line_col(6), (2, 2)); // after the two-byte č
+        assert_eq!(s.line_col(8), (3, 1));
+        assert_eq!(s.line_col(10), (4, 1));
+    }
+
+    #[test]
+    fn bom_is_not_a_column() {
+        let s = Source::new("t", "\u{FEFF}Title".to_string());
+        assert_eq!(s.start, 3);
+        assert_eq!(s.line_col(3), (1, 1));
+        assert_eq!(s.line_col(4), (1, 2));
+    }
+
+    #[test]
+    fn invalid_utf8_names_offset_and_line() {
+        let bytes = b"Title\n\nok \xff here".to_vec();
+        let err = Source::decode("x.txt", bytes, false).unwrap_err();
+        match err {
+            InputError::InvalidUtf8 { offset, line, .. } => {
+                assert_eq!(offset, 10);
+                assert_eq!(line, 3);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn lossy_replaces_and_warns() {
+        let (s, w) = Source::decode("x", b"T\n\na\xffb".to_vec(), true).unwrap();
+        assert!(s.text.contains('\u{FFFD}'));
+        assert_eq!(w.len(), 1);
+    }
+}

@@ -1,0 +1,486 @@
+//! Small XML output helpers shared by the XML-based writers (TEI now, EPUB
+//! XHTML later), built on quick-xml.
+//!
+//! [`XmlWriter`] distinguishes two kinds of content:
+//!
+//! - *structural* (element-only) content, such as TEI `body`, `div`, `list`:
+//!   each child starts on a new line, indented by two spaces per level;
+//! - *mixed* content, such as `p`, `head`, `item`, `bibl`: opened with
+//!   [`XmlWriter::start_mixed`], everything inside is written without any added
+//!   white space, because white space there would change the text.
+//!
+//! Every text and attribute value is checked: characters that XML 1.0 does
+//! not allow are never written; the writer fails with [`WriteError::Invalid`]
+//! instead. Metadata values from the user are checked up front by
+//! [`check_meta`], whose messages name the offending field.
+
+use crate::ast::Meta;
+use crate::error::WriteError;
+use quick_xml::escape::partial_escape;
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+use std::borrow::Cow;
+use std::io::Write;
+
+/// One indentation level of structural content.
+const INDENT: &[u8] = b"  ";
+
+/// True if `c` may appear in an XML 1.0 document (the `Char` production).
+///
+/// Rust `char`s are never surrogates, so what remains to exclude is the C0
+/// controls other than TAB, LF and CR, and U+FFFE / U+FFFF.
+pub fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// The first character of `s` that XML 1.0 does not allow, with its
+/// 0-based character index.
+pub fn first_invalid_char(s: &str) -> Option<(usize, char)> {
+    s.chars().enumerate().find(|&(_, c)| !is_xml_char(c))
+}
+
+/// Fails with [`WriteError::Invalid`] if `value` contains a character that
+/// XML 1.0 does not allow; `what` names the value in the message
+/// (e.g. ``"metadata field `author`"``).
+pub fn check_chars(what: &str, value: &str) -> Result<(), WriteError> {
+    check_chars_with(|| what.to_string(), value)
+}
+
+/// [`check_chars`] that builds the description only when it is needed.
+fn check_chars_with(what: impl FnOnce() -> String, value: &str) -> Result<(), WriteError> {
+    if value.chars().all(is_xml_char) {
+        return Ok(());
+    }
+    match first_invalid_char(value) {
+        None => Ok(()),
+        Some((i, c)) => Err(WriteError::Invalid(format!(
+            "{} contains U+{:04X} at character {}, which XML 1.0 does not allow; remove it",
+            what(),
+            c as u32,
+            i + 1
+        ))),
+    }
+}
+
+/// True if `tag` matches the `xsd:language` pattern
+/// (`[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*`) that TEI and XHTML require of
+/// `xml:lang` values. Every well-formed BCP 47 tag does.
+pub fn is_language_tag(tag: &str) -> bool {
+    let mut parts = tag.split('-');
+    let first_ok = parts
+        .next()
+        .is_some_and(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphabetic()));
+    first_ok
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// True if `s` is a W3C date usable in TEI `@when`: `YYYY`, `YYYY-MM` or
+/// `YYYY-MM-DD` (a real calendar day; year 0000 is not allowed).
+pub fn is_w3c_date(s: &str) -> bool {
+    fn num(p: &str, len: usize) -> Option<u32> {
+        (p.len() == len && p.bytes().all(|b| b.is_ascii_digit())).then(|| p.parse().ok()).flatten()
+    }
+    let parts: Vec<&str> = s.split('-').collect();
+    let Some(year) = parts.first().and_then(|p| num(p, 4)) else { return false };
+    if year == 0 {
+        return false;
+    }
+    let month = match parts.get(1) {
+        None => return parts.len() == 1,
+        Some(p) => match num(p, 2) {
+            Some(m @ 1..=12) => m,
+            _ => return false,
+        },
+    };
+    let day = match parts.get(2) {
+        None => return parts.len() == 2,
+        Some(p) => match num(p, 2) {
+            Some(d) => d,
+            None => return false,
+        },
+    };
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    parts.len() == 3 && (1..=days).contains(&day)
+}
+
+/// Makes `url` usable as a URI-reference attribute value (`xsd:anyURI`):
+/// percent-encodes white space, controls, the characters `"<>\^`{|}` and a
+/// `%` that does not start a `%XX` escape. Everything else (including
+/// non-ASCII characters, as in an IRI) is kept. The link *text* should stay
+/// the original string.
+pub fn uri_attr(url: &str) -> Cow<'_, str> {
+    let b = url.as_bytes();
+    let needs = |i: usize, c: u8| -> bool {
+        match c {
+            0..=0x20 | 0x7F | b'"' | b'<' | b'>' | b'\\' | b'^' | b'`' | b'{' | b'|' | b'}' => true,
+            b'%' => {
+                !(b.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                    && b.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
+            }
+            _ => false,
+        }
+    };
+    if !b.iter().enumerate().any(|(i, &c)| needs(i, c)) {
+        return Cow::Borrowed(url);
+    }
+    let mut out = String::with_capacity(url.len() + 8);
+    for (i, ch) in url.char_indices() {
+        if ch.is_ascii() && needs(i, ch as u8) {
+            out.push_str(&format!("%{:02X}", ch as u32));
+        } else {
+            out.push(ch);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Checks the metadata values that XML writers put into their output.
+///
+/// Every field must consist of XML 1.0 characters; `lang` must be empty or a
+/// language tag ([`is_language_tag`]). Errors name the field by its
+/// command-line / sidecar key (`lang`, `author`, `source-url`, `date`,
+/// `license`).
+pub fn check_meta(meta: &Meta) -> Result<(), WriteError> {
+    let fields = [
+        ("lang", Some(&meta.lang)),
+        ("author", meta.author.as_ref()),
+        ("source-url", meta.source_url.as_ref()),
+        ("date", meta.date.as_ref()),
+        ("license", meta.license.as_ref()),
+    ];
+    for (key, value) in fields {
+        if let Some(v) = value {
+            check_chars(&format!("metadata field `{key}`"), v)?;
+        }
+    }
+    if !meta.lang.is_empty() && !is_language_tag(&meta.lang) {
+        return Err(WriteError::Invalid(format!(
+            "metadata field `lang` is {:?}, which is not a language tag (expected e.g. `en`, `cs`, `en-GB`)",
+            meta.lang
+        )));
+    }
+    Ok(())
+}
+
+/// An open element on the writer's stack.
+#[derive(Debug)]
+struct Frame {
+    name: &'static str,
+    /// Something was written inside it.
+    has_children: bool,
+}
+
+/// A streaming XML writer that pretty-prints structural content and never
+/// adds white space inside mixed content. See the [module docs](self).
+///
+/// Attribute values and text are escaped (`<`, `>`, `&`, CR; in attributes
+/// also quotes, TAB and LF), so `]]>` is always written as `]]&gt;`.
+pub struct XmlWriter<'w> {
+    inner: quick_xml::Writer<&'w mut dyn Write>,
+    stack: Vec<Frame>,
+    /// Stack depth at which mixed content began (the element opened by
+    /// `start_mixed` is at index `depth - 1`), if inside mixed content.
+    mixed_from: Option<usize>,
+    /// Whether anything has been written yet (no leading newline before it).
+    started: bool,
+}
+
+impl<'w> XmlWriter<'w> {
+    /// A writer into `out`. Nothing is written until the first call.
+    pub fn new(out: &'w mut dyn Write) -> Self {
+        XmlWriter {
+            inner: quick_xml::Writer::new(out),
+            stack: Vec::new(),
+            mixed_from: None,
+            started: false,
+        }
+    }
+
+    /// True inside mixed content.
+    pub fn in_mixed(&self) -> bool {
+        self.mixed_from.is_some()
+    }
+
+    /// Writes `<?xml version="1.0" encoding="UTF-8"?>`.
+    pub fn declaration(&mut self) -> Result<(), WriteError> {
+        self.inner.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+        self.started = true;
+        Ok(())
+    }
+
+    /// Newline and indentation before a structural child, and bookkeeping.
+    fn before_child(&mut self) -> Result<(), WriteError> {
+        if let Some(parent) = self.stack.last_mut() {
+            parent.has_children = true;
+        }
+        if !self.in_mixed() {
+            if self.started {
+                self.newline(self.stack.len())?;
+            }
+            self.started = true;
+        }
+        Ok(())
+    }
+
+    fn newline(&mut self, depth: usize) -> Result<(), WriteError> {
+        let out = self.inner.get_mut();
+        out.write_all(b"\n")?;
+        for _ in 0..depth {
+            out.write_all(INDENT)?;
+        }
+        Ok(())
+    }
+
+    fn tag(
+        &self,
+        name: &'static str,
+        attrs: &[(&str, &str)],
+    ) -> Result<BytesStart<'static>, WriteError> {
+        let mut start = BytesStart::new(name);
+        for &(key, value) in attrs {
+            check_chars_with(|| format!("attribute `{key}` of <{name}>"), value)?;
+            start.push_attribute((key, value));
+        }
+        Ok(start.into_owned())
+    }
+
+    /// Opens element `name`. In structural content it starts on a new line;
+    /// inside mixed content it is written inline.
+    pub fn start(&mut self, name: &'static str, attrs: &[(&str, &str)]) -> Result<(), WriteError> {
+        let tag = self.tag(name, attrs)?;
+        self.before_child()?;
+        self.inner.write_event(Event::Start(tag))?;
+        self.stack.push(Frame { name, has_children: false });
+        Ok(())
+    }
+
+    /// Opens element `name` whose content is mixed: no white space is added
+    /// anywhere inside it, down to its matching [`end`](Self::end).
+    pub fn start_mixed(
+        &mut self,
+        name: &'static str,
+        attrs: &[(&str, &str)],
+    ) -> Result<(), WriteError> {
+        self.start(name, attrs)?;
+        if self.mixed_from.is_none() {
+            self.mixed_from = Some(self.stack.len());
+        }
+        Ok(())
+    }
+
+    /// Closes the innermost open element.
+    pub fn end(&mut self) -> Result<(), WriteError> {
+        let frame = self.stack.pop().ok_or_else(|| {
+            WriteError::Invalid("internal error: end tag without open element".into())
+        })?;
+        let depth = self.stack.len();
+        if self.mixed_from == Some(depth + 1) {
+            self.mixed_from = None;
+        } else if !self.in_mixed() && frame.has_children {
+            self.newline(depth)?;
+        }
+        self.inner.write_event(Event::End(BytesEnd::new(frame.name)))?;
+        Ok(())
+    }
+
+    /// Writes an empty element `<name …/>`.
+    pub fn empty(&mut self, name: &'static str, attrs: &[(&str, &str)]) -> Result<(), WriteError> {
+        let tag = self.tag(name, attrs)?;
+        self.before_child()?;
+        self.inner.write_event(Event::Empty(tag))?;
+        Ok(())
+    }
+
+    /// Writes escaped character data. Only allowed inside mixed content.
+    pub fn text(&mut self, text: &str) -> Result<(), WriteError> {
+        let parent = self.stack.last().map_or("document", |f| f.name);
+        if !self.in_mixed() {
+            return Err(WriteError::Invalid(format!(
+                "internal error: text written in the element-only content of <{parent}>"
+            )));
+        }
+        check_chars_with(|| format!("text in <{parent}>"), text)?;
+        if text.is_empty() {
+            return Ok(());
+        }
+        if let Some(f) = self.stack.last_mut() {
+            f.has_children = true;
+        }
+        self.inner.write_event(Event::Text(BytesText::from_escaped(partial_escape(text))))?;
+        Ok(())
+    }
+
+    /// Writes `<name …>text</name>` as mixed content.
+    pub fn text_element(
+        &mut self,
+        name: &'static str,
+        attrs: &[(&str, &str)],
+        text: &str,
+    ) -> Result<(), WriteError> {
+        self.start_mixed(name, attrs)?;
+        self.text(text)?;
+        self.end()
+    }
+
+    /// Ends the document with a newline and flushes; fails if an element is
+    /// still open.
+    pub fn finish(mut self) -> Result<(), WriteError> {
+        if let Some(f) = self.stack.last() {
+            return Err(WriteError::Invalid(format!(
+                "internal error: <{}> was not closed",
+                f.name
+            )));
+        }
+        let out = self.inner.get_mut();
+        out.write_all(b"\n")?;
+        out.flush()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(
+        f: impl FnOnce(&mut XmlWriter) -> Result<(), WriteError>,
+    ) -> Result<String, WriteError> {
+        let mut buf = Vec::new();
+        let mut w = XmlWriter::new(&mut buf);
+        f(&mut w)?;
+        w.finish()?;
+        Ok(String::from_utf8(buf).expect("writer produces UTF-8"))
+    }
+
+    #[test]
+    fn xml_chars() {
+        assert!(is_xml_char('\t') && is_xml_char('\n') && is_xml_char('\r') && is_xml_char(' '));
+        assert!(is_xml_char('č') && is_xml_char('\u{FFFD}') && is_xml_char('\u{1F600}'));
+        assert!(is_xml_char('\u{85}'), "C1 controls are allowed in XML 1.0");
+        for c in ['\0', '\u{1}', '\u{8}', '\u{B}', '\u{C}', '\u{1F}', '\u{FFFE}', '\u{FFFF}'] {
+            assert!(!is_xml_char(c), "{c:?}");
+        }
+        assert_eq!(first_invalid_char("ab\u{7}c"), Some((2, '\u{7}')));
+        assert_eq!(first_invalid_char("abc"), None);
+    }
+
+    #[test]
+    fn pretty_structure_but_no_whitespace_in_mixed_content() {
+        let s = render(|w| {
+            w.declaration()?;
+            w.start("a", &[("k", "v")])?;
+            w.start("b", &[])?;
+            w.start_mixed("p", &[])?;
+            w.text("x ")?;
+            w.start("list", &[])?; // inside mixed content: inline
+            w.text_element("item", &[], "y")?;
+            w.end()?;
+            w.text(" z")?;
+            w.end()?;
+            w.empty("e", &[])?;
+            w.end()?;
+            w.start("c", &[])?;
+            w.end()?;
+            w.end()
+        })
+        .unwrap();
+        assert_eq!(
+            s,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<a k=\"v\">\n  <b>\n    <p>x <list><item>y</item></list> z</p>\n    <e/>\n  </b>\n  <c></c>\n</a>\n"
+        );
+    }
+
+    #[test]
+    fn escapes_text_and_attributes() {
+        let s = render(|w| {
+            w.start_mixed("p", &[("a", "<&\"'\t\n]]>")])?;
+            w.text("1 < 2 && ]]> \"q\" 'a' \r")?;
+            w.end()
+        })
+        .unwrap();
+        assert_eq!(
+            s,
+            "<p a=\"&lt;&amp;&quot;&apos;&#9;&#10;]]&gt;\">1 &lt; 2 &amp;&amp; ]]&gt; \"q\" 'a' &#13;</p>\n"
+        );
+    }
+
+    #[test]
+    fn rejects_invalid_characters_in_text_and_attributes() {
+        let e = render(|w| w.text_element("p", &[], "a\u{0}b")).unwrap_err();
+        assert!(e.to_string().contains("U+0000") && e.to_string().contains("<p>"), "{e}");
+        let e = render(|w| w.empty("ptr", &[("target", "x\u{FFFF}")])).unwrap_err();
+        assert!(e.to_string().contains("attribute `target`"), "{e}");
+    }
+
+    #[test]
+    fn misuse_is_an_error_not_a_panic() {
+        assert!(render(|w| w.text("loose")).is_err());
+        assert!(render(|w| w.end()).is_err());
+        assert!(render(|w| w.start("open", &[])).is_err());
+    }
+
+    #[test]
+    fn language_tags() {
+        for ok in ["en", "cs", "en-GB", "zh-Hant-TW", "de-CH-1996", "x-klingon"] {
+            assert!(is_language_tag(ok), "{ok}");
+        }
+        for bad in ["", "en_GB", "en-", "-en", "toolonglang", "e n", "1en", "cs-ČR"] {
+            assert!(!is_language_tag(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn w3c_dates() {
+        for ok in ["2018", "2018-03", "2018-03-07", "2000-02-29", "1990-12-31"] {
+            assert!(is_w3c_date(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "0000",
+            "18",
+            "2018-3",
+            "2018-13",
+            "2018-00",
+            "1900-02-29",
+            "2018-04-31",
+            "2018-03-07T10:00",
+            "1993/1994",
+            "26 Feb 1990",
+            "２０１８",
+        ] {
+            assert!(!is_w3c_date(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn uri_attributes() {
+        assert_eq!(uri_attr("https://example.org/a?b=1&c=%20"), "https://example.org/a?b=1&c=%20");
+        assert_eq!(
+            uri_attr("https://ex.org/a b\"<{x}>|%zz%"),
+            "https://ex.org/a%20b%22%3C%7Bx%7D%3E%7C%25zz%25"
+        );
+        assert_eq!(uri_attr("https://ex.org/čř"), "https://ex.org/čř");
+    }
+
+    #[test]
+    fn meta_checks_name_the_field() {
+        let mut m = Meta { lang: "en".into(), ..Meta::default() };
+        assert!(check_meta(&m).is_ok());
+        m.author = Some("A\u{7}B".into());
+        let e = check_meta(&m).unwrap_err().to_string();
+        assert!(e.contains("`author`") && e.contains("U+0007"), "{e}");
+        m.author = None;
+        m.license = Some("\u{FFFE}".into());
+        assert!(check_meta(&m).unwrap_err().to_string().contains("`license`"));
+        m.license = None;
+        m.lang = "en_GB".into();
+        assert!(check_meta(&m).unwrap_err().to_string().contains("`lang`"));
+        m.lang = String::new();
+        assert!(check_meta(&m).is_ok(), "empty lang means unknown");
+    }
+}

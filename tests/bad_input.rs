@@ -1,0 +1,163 @@
+//! Bad and hostile input at the library level: every case gives a clear
+//! diagnostic with a position, never a panic, and nothing XML cannot carry
+//! reaches the TEI. (The CLI side — exit codes, no partial files — is in
+//! `tests/cli.rs`.)
+
+use refolio::ast::{Inline, for_each_inlines};
+use refolio::diag::Severity;
+use refolio::error::InputError;
+use refolio::write::{Format, write};
+use refolio::{ParseOptions, Parsed, parse_article};
+use std::path::Path;
+
+fn parse(text: &[u8]) -> Result<Parsed, InputError> {
+    parse_article("t.txt", text.to_vec(), Default::default(), &ParseOptions::default())
+}
+
+fn tei(p: &Parsed) -> String {
+    let mut out = Vec::new();
+    write(&p.document, Format::Tei, &mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+fn rendered(p: &Parsed) -> Vec<String> {
+    p.diagnostics.iter().map(|d| d.render_short(&p.source)).collect()
+}
+
+fn cites(p: &Parsed) -> Vec<u32> {
+    let mut v = Vec::new();
+    for_each_inlines(&p.document, &mut |inl| {
+        for i in inl {
+            if let Inline::Cite { n, .. } = i {
+                v.push(*n);
+            }
+        }
+    });
+    v
+}
+
+#[test]
+fn invalid_utf8_names_offset_and_line() {
+    let err = parse(b"Title\n\nGood text.\n\nBad \xC3\x28 here.\n").unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("byte offset 23") && msg.contains("line 5"), "{msg}");
+}
+
+#[test]
+fn lossy_reads_invalid_utf8_with_a_warning() {
+    let opts = ParseOptions { lossy: true, ..Default::default() };
+    let p = parse_article("t", b"Title\n\nBad \xFF here.\n".to_vec(), Default::default(), &opts).unwrap();
+    assert_eq!(rendered(&p), vec!["t:3:5: warning: invalid UTF-8 replaced by U+FFFD (--lossy)"]);
+}
+
+#[test]
+fn empty_and_blank_inputs_are_errors() {
+    for input in [&b""[..], b"\n\n   \n", b"\xEF\xBB\xBF", b"\r\n\t\r\n"] {
+        assert!(matches!(parse(input), Err(InputError::Empty { .. })), "{input:?}");
+    }
+}
+
+#[test]
+fn title_only_warns_and_still_makes_valid_structure() {
+    let p = parse(b"Only a title\n").unwrap();
+    assert_eq!(p.document.title.text, "Only a title");
+    assert!(rendered(&p)[0].contains("only a title"));
+    assert!(tei(&p).contains("<body>"));
+}
+
+#[test]
+fn markers_without_reference_list_warn() {
+    let p = parse(b"Title\n\nThe canal opened1. It closed later2.\n").unwrap();
+    assert_eq!(cites(&p), vec![1, 2]);
+    let r = rendered(&p);
+    assert!(r.iter().any(|m| m.starts_with("t.txt:1:1: warning: no reference list found")), "{r:?}");
+}
+
+#[test]
+fn marker_larger_than_the_list_is_text_with_a_warning() {
+    let p = parse(b"Title\n\nFirst claim1. A second claim9.\n\n  1. A source; Press; 2020[]\n").unwrap();
+    assert_eq!(cites(&p), vec![1]);
+    let r = rendered(&p);
+    assert!(r.iter().any(|m| m.starts_with("t.txt:3:29: warning: `9` looks like a citation marker")), "{r:?}");
+}
+
+#[test]
+fn backlink_mismatch_is_an_error_at_the_reference() {
+    let text = b"Title\n\nFirst claim1. Second claim2.\n\n  1. A; B; 2020[][]\n  2. C; D; 2021[]\n";
+    let p = parse(text).unwrap();
+    assert!(p.has_errors());
+    let r = rendered(&p);
+    assert!(
+        r.iter().any(|m| m.starts_with("t.txt:5:16: error: reference 1 has 2 back-links but 1 marker was found")),
+        "{r:?}"
+    );
+    // The output still carries the most plausible reading.
+    assert_eq!(cites(&p), vec![1, 2]);
+    assert!(tei(&p).contains("xml:id=\"ref-2\""));
+}
+
+#[test]
+fn control_characters_are_dropped_with_warnings() {
+    let p = parse(b"Ti\x01tle\n\nText\x00 with\x1B controls1.\n\n  1. A\x0B; B; 2020[]\n").unwrap();
+    let r = rendered(&p);
+    assert_eq!(r.iter().filter(|m| m.contains("not allowed in XML")).count(), 4, "{r:?}");
+    assert!(r[0].starts_with("t.txt:1:3: warning: character U+0001"));
+    let xml = tei(&p);
+    assert!(!xml.chars().any(|c| c < ' ' && c != '\n' && c != '\t' && c != '\r'));
+    assert!(xml.contains("Title") && xml.contains("Text with controls"));
+    assert_eq!(cites(&p), vec![1]);
+}
+
+#[test]
+fn bom_crlf_and_lone_cr_read_like_lf() {
+    let plain = parse(b"Title\n\nA claim1.\n\n  1. A; B; 2020[]\n").unwrap();
+    let mixed = parse(b"\xEF\xBB\xBFTitle\r\n\r\nA claim1.\r\r  1. A; B; 2020[]\r\n");
+    let mixed = mixed.unwrap();
+    assert_eq!(mixed.document.title.text, "Title");
+    assert_eq!(cites(&mixed), cites(&plain));
+    assert_eq!(mixed.diagnostics.len(), plain.diagnostics.len());
+}
+
+#[test]
+fn twenty_megabyte_single_line_paragraph() {
+    let mut text = String::from("A very long page\n\n");
+    let sentence = "The convoy left the depot at dawn and reached the border by noon1. ";
+    while text.len() < 20 * 1024 * 1024 {
+        text.push_str(sentence);
+    }
+    text.push_str("\n\n  1. A source; Press; 2020[]\n");
+    let p = parse(text.as_bytes()).unwrap();
+    // 300,000 plausible markers but one back-link: the hard rule wins, and
+    // the first occurrence is the one kept.
+    assert_eq!(cites(&p), vec![1]);
+    assert!(!p.diagnostics.iter().any(|d| d.severity == Severity::Error));
+    let mut xml = Vec::new();
+    write(&p.document, Format::Tei, &mut xml).unwrap();
+    assert!(xml.len() > 20 * 1024 * 1024);
+}
+
+/// Every prefix of every example (cut at each line end and at every 97th
+/// character) parses without a panic and yields well-formed TEI.
+#[test]
+fn no_panic_on_any_prefix_of_the_examples() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("input");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "txt") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut cuts: Vec<usize> = text.match_indices('\n').map(|(i, _)| i).collect();
+        cuts.extend(text.char_indices().map(|(i, _)| i).step_by(97));
+        for cut in cuts {
+            match parse(text[..cut].as_bytes()) {
+                Ok(p) => {
+                    let xml = tei(&p);
+                    assert!(xml.ends_with("</TEI>\n"), "{}: cut at {cut}", path.display());
+                }
+                Err(InputError::Empty { .. }) => {}
+                Err(e) => panic!("{}: cut at {cut}: {e}", path.display()),
+            }
+        }
+    }
+}

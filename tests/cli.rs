@@ -1,0 +1,422 @@
+//! The `refolio` command line: exit codes, standard input and output,
+//! sidecar metadata, refusals, and that failures leave no files behind.
+//!
+//! The articles here are tiny and written for these tests.
+
+mod support;
+
+use std::fs;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// A small article: three markers matching the back-link counts, one
+/// section, a reference list under a "References" heading.
+const ARTICLE: &str = "\
+Harbour lights of the northern coast
+
+The old lighthouse was rebuilt after the storm of the previous winter1 and reopened in spring.
+
+Keepers and their logs
+
+Every keeper wrote a daily log of weather and ships1 and the logs survive in the town archive2.
+
+References
+
+1. Logbooks of the coast; Town Archive; 2020-01-01[][]
+2. A history of small harbours; Harbour Press; 2019[]
+";
+
+/// Reference 1 has two back-links but only one marker: an error diagnostic.
+const DISAGREEING: &str = "\
+A short note
+
+Only one marker here1 for the first source.
+
+References
+
+1. The first source; Some Publisher; 2018[][]
+";
+
+fn refolio(args: &[&str], dir: &Path, stdin: Option<&[u8]>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_refolio"));
+    cmd.args(args).current_dir(dir).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+    let mut child = cmd.spawn().expect("run refolio");
+    if let Some(bytes) = stdin {
+        let mut pipe = child.stdin.take().expect("stdin");
+        pipe.write_all(bytes).expect("write stdin");
+    }
+    child.wait_with_output().expect("wait for refolio")
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().expect("exit code")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Names of the entries of `dir` (empty if it does not exist), sorted.
+fn entries(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = match fs::read_dir(dir) {
+        Ok(rd) => {
+            rd.map(|e| e.expect("entry").file_name().to_string_lossy().into_owned()).collect()
+        }
+        Err(_) => vec![],
+    };
+    v.sort();
+    v
+}
+
+fn setup(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for (name, bytes) in files {
+        let p = tmp.path().join(name);
+        if let Some(parent) = p.parent() {
+            fs::create_dir_all(parent).expect("mkdir");
+        }
+        fs::write(p, bytes).expect("write fixture");
+    }
+    tmp
+}
+
+fn read(p: PathBuf) -> String {
+    fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+#[test]
+fn convert_ok_exits_0_and_writes_tei_into_out() {
+    let tmp = setup(&[("harbour.txt", ARTICLE.as_bytes())]);
+    let o = refolio(&["convert", "harbour.txt"], tmp.path(), None);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(entries(&tmp.path().join("out")), ["harbour.tei.xml"]);
+    let tei = read(tmp.path().join("out/harbour.tei.xml"));
+    assert!(tei.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<TEI xmlns=\"http://www.tei-c.org/ns/1.0\" xml:lang=\"en\">"));
+    assert!(tei.contains("<title>Harbour lights of the northern coast</title>"), "{tei}");
+    assert!(
+        tei.contains(
+            "winter<ref type=\"biblio\" target=\"#ref-1\" xml:id=\"cite-1-1\">1</ref> and"
+        ),
+        "{tei}"
+    );
+    assert!(
+        tei.contains("archive<ref type=\"biblio\" target=\"#ref-2\" xml:id=\"cite-2-1\">2</ref>."),
+        "{tei}"
+    );
+    assert!(tei.contains("<head>Keepers and their logs</head>"), "{tei}");
+    assert!(tei.contains("<bibl xml:id=\"ref-1\" n=\"1\">"), "{tei}");
+    assert!(tei.contains("<ref type=\"backlink\" target=\"#cite-1-2\">[]</ref>"), "{tei}");
+}
+
+#[test]
+fn converted_article_is_valid_tei() {
+    let Some(jing) = support::Jing::find_or_skip("converted_article_is_valid_tei") else { return };
+    let tmp = setup(&[("harbour.txt", ARTICLE.as_bytes()), ("note.txt", DISAGREEING.as_bytes())]);
+    let o = refolio(&["convert", "harbour.txt", "note.txt", "-o", "tei"], tmp.path(), None);
+    assert!(code(&o) <= 1, "{}", stderr(&o));
+    let files = vec![tmp.path().join("tei/harbour.tei.xml"), tmp.path().join("tei/note.tei.xml")];
+    if let Err(report) = jing.validate(&files) {
+        panic!("invalid TEI:\n{report}");
+    }
+}
+
+#[test]
+fn json_and_tei_together() {
+    let tmp = setup(&[("harbour.txt", ARTICLE.as_bytes())]);
+    let o = refolio(&["convert", "harbour.txt", "--to", "tei,json", "-o", "res"], tmp.path(), None);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(entries(&tmp.path().join("res")), ["harbour.json", "harbour.tei.xml"]);
+    let json: serde_json::Value =
+        serde_json::from_str(&read(tmp.path().join("res/harbour.json"))).expect("JSON");
+    assert_eq!(json["format"], 1);
+    assert_eq!(json["document"]["title"]["text"], "Harbour lights of the northern coast");
+    assert_eq!(json["document"]["references"].as_array().map(Vec::len), Some(2));
+}
+
+#[test]
+fn stdin_to_stdout() {
+    let tmp = setup(&[]);
+    let o = refolio(&["convert", "-", "-o", "-"], tmp.path(), Some(ARTICLE.as_bytes()));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with("<?xml") && out.ends_with("</TEI>\n"), "{out}");
+    assert!(out.contains("xml:id=\"cite-1-2\""), "{out}");
+    assert!(entries(tmp.path()).is_empty(), "nothing written to disk: {:?}", entries(tmp.path()));
+
+    let o =
+        refolio(&["convert", "-", "-o", "-", "-t", "json"], tmp.path(), Some(ARTICLE.as_bytes()));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON on stdout");
+    assert_eq!(v["document"]["meta"]["lang"], "en");
+}
+
+#[test]
+fn stdin_to_a_folder_is_named_stdin() {
+    let tmp = setup(&[]);
+    let o = refolio(&["convert", "-", "-o", "o"], tmp.path(), Some(ARTICLE.as_bytes()));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(entries(&tmp.path().join("o")), ["stdin.tei.xml"]);
+}
+
+#[test]
+fn stdout_needs_one_input_and_one_format() {
+    let tmp = setup(&[("a.txt", ARTICLE.as_bytes()), ("b.txt", ARTICLE.as_bytes())]);
+    let o = refolio(&["convert", "a.txt", "-o", "-", "-t", "tei,json"], tmp.path(), None);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).starts_with("refolio: "), "{}", stderr(&o));
+    assert!(o.stdout.is_empty());
+    let o = refolio(&["convert", "a.txt", "b.txt", "-o", "-"], tmp.path(), None);
+    assert_eq!(code(&o), 2);
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let tmp = setup(&[("a.txt", ARTICLE.as_bytes())]);
+    for args in [
+        &["convert"][..],
+        &["convert", "a.txt", "--to", "pdf"],
+        &["convert", "a.txt", "--bogus"],
+        &["frobnicate"],
+        &["convert", "-", "-"],
+        &["convert", "a.txt", "--lang", "en_GB"],
+        &["convert", "a.txt", "--author", "bell\u{7}"],
+    ] {
+        let o = refolio(args, tmp.path(), Some(b""));
+        assert_eq!(code(&o), 2, "{args:?}: {}", stderr(&o));
+    }
+    assert!(entries(&tmp.path().join("out")).is_empty());
+    let o = refolio(&["convert", "a.txt", "--author", "bell\u{7}"], tmp.path(), None);
+    assert!(stderr(&o).contains("`author`"), "{}", stderr(&o));
+}
+
+#[test]
+fn missing_input_exits_2_but_the_others_are_converted() {
+    let tmp = setup(&[("a.txt", ARTICLE.as_bytes())]);
+    let o = refolio(&["convert", "missing.txt", "a.txt"], tmp.path(), None);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("refolio: cannot read missing.txt"), "{}", stderr(&o));
+    assert_eq!(entries(&tmp.path().join("out")), ["a.tei.xml"]);
+}
+
+#[test]
+fn help_documents_exit_codes() {
+    let tmp = setup(&[]);
+    for args in [&["--help"][..], &["convert", "--help"], &["check", "--help"]] {
+        let o = refolio(args, tmp.path(), None);
+        assert_eq!(code(&o), 0);
+        let out = stdout(&o);
+        assert!(out.contains("Exit codes:") && out.contains("--strict"), "{args:?}: {out}");
+    }
+}
+
+#[test]
+fn invalid_utf8_exits_1_naming_offset_and_line_and_writes_nothing() {
+    let mut bytes = b"A title\n\nFine text.\n\nBad \xff byte here.\n".to_vec();
+    bytes.extend_from_slice(b"More.\n");
+    let tmp = setup(&[("bad.txt", &bytes)]);
+    let o = refolio(&["convert", "bad.txt", "-t", "tei,json"], tmp.path(), None);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("bad.txt"), "{err}");
+    assert!(err.contains("byte offset 25"), "{err}");
+    assert!(err.contains("line 5"), "{err}");
+    assert!(entries(&tmp.path().join("out")).is_empty(), "{:?}", entries(&tmp.path().join("out")));
+}
+
+#[test]
+fn lossy_accepts_invalid_utf8_with_a_warning() {
+    let tmp = setup(&[("bad.txt", b"A title\n\nBad \xff byte.\n")]);
+    let o = refolio(&["convert", "bad.txt", "--lossy"], tmp.path(), None);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stderr(&o).contains("warning"), "{}", stderr(&o));
+    assert!(read(tmp.path().join("out/bad.tei.xml")).contains('\u{FFFD}'));
+    let o = refolio(&["convert", "bad.txt", "--lossy", "--strict"], tmp.path(), None);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+}
+
+#[test]
+fn empty_input_exits_1_and_writes_nothing() {
+    let tmp = setup(&[("empty.txt", b""), ("blank.txt", b"  \n\n\t\n")]);
+    for name in ["empty.txt", "blank.txt"] {
+        let o = refolio(&["convert", name, "-t", "tei,json"], tmp.path(), None);
+        assert_eq!(code(&o), 1, "{name}: {}", stderr(&o));
+        assert!(stderr(&o).contains(name) && stderr(&o).contains("empty"), "{}", stderr(&o));
+        assert!(
+            entries(&tmp.path().join("out")).is_empty(),
+            "{:?}",
+            entries(&tmp.path().join("out"))
+        );
+    }
+}
+
+#[test]
+fn too_large_input_exits_1() {
+    let tmp = setup(&[("a.txt", ARTICLE.as_bytes())]);
+    let o = refolio(&["convert", "a.txt", "--max-input-bytes", "10"], tmp.path(), None);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(stderr(&o).contains("--max-input-bytes"), "{}", stderr(&o));
+    assert!(entries(&tmp.path().join("out")).is_empty());
+    let o = refolio(
+        &["convert", "-", "-o", "-", "--max-input-bytes", "10"],
+        tmp.path(),
+        Some(ARTICLE.as_bytes()),
+    );
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn a_bad_input_does_not_stop_the_others() {
+    let tmp = setup(&[("empty.txt", b""), ("good.txt", ARTICLE.as_bytes())]);
+    let o = refolio(&["convert", "empty.txt", "good.txt"], tmp.path(), None);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(entries(&tmp.path().join("out")), ["good.tei.xml"]);
+}
+
+#[test]
+fn error_diagnostics_exit_1_but_still_write_output() {
+    let tmp = setup(&[("note.txt", DISAGREEING.as_bytes())]);
+    let o = refolio(&["convert", "note.txt"], tmp.path(), None);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("note.txt:") && err.contains("error"), "{err}");
+    let tei = read(tmp.path().join("out/note.tei.xml"));
+    // The second back-link has no marker to point to: no @target.
+    assert!(tei.contains("<ref type=\"backlink\">[]</ref>"), "{tei}");
+}
+
+#[test]
+fn warnings_fail_only_with_strict() {
+    // A control character is a warning, and never reaches the output.
+    let text = ARTICLE.replace("rebuilt after", "rebuilt\u{1} after");
+    let tmp = setup(&[("w.txt", text.as_bytes())]);
+    let o = refolio(&["convert", "w.txt"], tmp.path(), None);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stderr(&o).contains("w.txt:3:"), "diagnostic with line:column: {}", stderr(&o));
+    let tei = read(tmp.path().join("out/w.tei.xml"));
+    assert!(!tei.contains('\u{1}') && tei.contains("rebuilt after"), "{tei}");
+    let o = refolio(&["convert", "w.txt", "--strict"], tmp.path(), None);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let o = refolio(&["check", "w.txt", "--strict"], tmp.path(), None);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+}
+
+#[test]
+fn sidecar_is_merged_under_the_flags() {
+    let sidecar = "lang = \"cs\"\nauthor = \"Sidecar Author\"\ndate = \"2021-05-06\"\nsource-url = \"https://example.org/harbour\"\n";
+    let tmp = setup(&[("harbour.txt", ARTICLE.as_bytes()), ("harbour.toml", sidecar.as_bytes())]);
+    let o = refolio(&["convert", "harbour.txt", "--author", "Flag Author"], tmp.path(), None);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let tei = read(tmp.path().join("out/harbour.tei.xml"));
+    assert!(tei.contains("xml:lang=\"cs\""), "{tei}");
+    assert!(
+        tei.contains("<author>Flag Author</author>") && !tei.contains("Sidecar Author"),
+        "{tei}"
+    );
+    assert!(tei.contains("<date when=\"2021-05-06\">2021-05-06</date>"), "{tei}");
+    assert!(tei.contains("<ref target=\"https://example.org/harbour\">"), "{tei}");
+    let o = refolio(&["convert", "harbour.txt", "--lang", "de"], tmp.path(), None);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(read(tmp.path().join("out/harbour.tei.xml")).contains("xml:lang=\"de\""));
+}
+
+#[test]
+fn sidecar_with_unknown_key_is_an_error_naming_it() {
+    let tmp = setup(&[
+        ("a.txt", ARTICLE.as_bytes()),
+        ("a.toml", b"autor = \"Typo\"\n"),
+        ("b.txt", ARTICLE.as_bytes()),
+    ]);
+    let o = refolio(&["convert", "a.txt", "b.txt"], tmp.path(), None);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("autor") && err.contains("a.toml"), "{err}");
+    assert_eq!(
+        entries(&tmp.path().join("out")),
+        ["b.tei.xml"],
+        "the other input is still converted"
+    );
+    let o = refolio(&["check", "a.txt"], tmp.path(), None);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+}
+
+#[test]
+fn output_path_equal_to_input_path_is_refused() {
+    let tmp = setup(&[("same.json", ARTICLE.as_bytes())]);
+    let o = refolio(&["convert", "same.json", "-t", "json", "-o", "."], tmp.path(), None);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("refusing"), "{}", stderr(&o));
+    assert_eq!(read(tmp.path().join("same.json")), ARTICLE, "the input is untouched");
+    assert_eq!(entries(tmp.path()), ["same.json"]);
+}
+
+#[test]
+fn two_inputs_with_the_same_stem_do_not_overwrite_each_other() {
+    let other = ARTICLE.replace("Harbour lights", "Harbour shadows");
+    let tmp = setup(&[("d1/x.txt", ARTICLE.as_bytes()), ("d2/x.txt", other.as_bytes())]);
+    let o = refolio(&["convert", "d1/x.txt", "d2/x.txt"], tmp.path(), None);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(read(tmp.path().join("out/x.tei.xml")).contains("Harbour lights"));
+}
+
+#[test]
+fn check_prints_a_summary_and_no_files() {
+    let tmp = setup(&[("harbour.txt", ARTICLE.as_bytes())]);
+    let o = refolio(&["check", "harbour.txt"], tmp.path(), None);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "harbour.txt: 3 citations, 2 references, 1 section, 0 warnings, 0 errors\n"
+    );
+    assert_eq!(entries(tmp.path()), ["harbour.txt"]);
+}
+
+#[test]
+fn check_exit_codes() {
+    let tmp = setup(&[
+        ("note.txt", DISAGREEING.as_bytes()),
+        ("bad.txt", b"T\n\n\xfe\n"),
+        ("ok.txt", ARTICLE.as_bytes()),
+    ]);
+    let o = refolio(&["check", "note.txt"], tmp.path(), None);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("note.txt: 1 citation, 1 reference, "), "{}", stdout(&o));
+    let o = refolio(&["check", "bad.txt", "ok.txt"], tmp.path(), None);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(stderr(&o).contains("byte offset 3"), "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("ok.txt: "), "{}", stdout(&o));
+}
+
+#[test]
+fn broken_pipe_on_stdout_exits_0_quietly() {
+    let tmp = setup(&[]);
+    let mut big = String::from("A long article\n\n");
+    for _ in 0..40_000 {
+        big.push_str("A paragraph with some ordinary words in it, and nothing else.\n\n");
+    }
+    let path = tmp.path().join("big.txt");
+    fs::write(&path, &big).expect("write");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_refolio"))
+        .args(["convert", "big.txt", "-o", "-"])
+        .current_dir(tmp.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut out = child.stdout.take().expect("stdout");
+    let mut first = [0u8; 5];
+    out.read_exact(&mut first).expect("read");
+    drop(out);
+    let o = child.wait_with_output().expect("wait");
+    assert_eq!(&first, b"<?xml");
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(!stderr(&o).contains("refolio:"), "no error message: {}", stderr(&o));
+}

@@ -1,0 +1,161 @@
+//! Citation resolution end to end: the bundled examples against their
+//! ground truth (`tests/fixtures/expected-markers.json`), the seed article's
+//! acceptance figures, and both again with every `[]` back-link removed
+//! (then order and plausibility alone must find the same markers).
+
+mod support;
+
+use refolio::ast::{Block, Document, Inline, RefFieldKind, for_each_inlines, plain_text};
+use refolio::{ParseOptions, Parsed, parse_article};
+use serde_json::Value;
+use std::path::Path;
+
+fn parse_text(name: &str, text: &str) -> Parsed {
+    parse_article(name, text.as_bytes().to_vec(), Default::default(), &ParseOptions::default()).unwrap()
+}
+
+/// (line, column, n) of every marker, in reading order.
+fn markers(p: &Parsed) -> Vec<(usize, usize, u32)> {
+    let mut out = Vec::new();
+    for_each_inlines(&p.document, &mut |inl| {
+        for i in inl {
+            if let Inline::Cite { n, span, .. } = i {
+                let (l, c) = p.source.line_col(span.start);
+                out.push((l, c, *n));
+            }
+        }
+    });
+    out
+}
+
+fn strip_backlinks(text: &str) -> String {
+    text.replace("[]", "")
+}
+
+fn fixture() -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/expected-markers.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn expected(entry: &Value) -> Vec<(usize, usize, u32)> {
+    entry["markers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["line"].as_u64().unwrap() as usize, m["col"].as_u64().unwrap() as usize, m["n"].as_u64().unwrap() as u32))
+        .collect()
+}
+
+#[test]
+fn examples_match_their_ground_truth() {
+    let fx = fixture();
+    let obj = fx.as_object().unwrap();
+    assert!(obj.len() >= 3, "fixture covers every example");
+    for (file, entry) in obj {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("input").join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let p = parse_text(file, &text);
+        assert_eq!(markers(&p), expected(entry), "{file}: markers");
+        assert_eq!(p.document.references.len() as u64, entry["references"].as_u64().unwrap(), "{file}");
+        let backlinks: Vec<u64> = p.document.references.iter().map(|r| r.backlinks.len() as u64).collect();
+        let want: Vec<u64> = entry["backlinks"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+        assert_eq!(backlinks, want, "{file}: back-links");
+        assert!(!p.has_errors(), "{file}: {:?}", p.diagnostics);
+        // Every string that must stay text is still in the text, whole.
+        let mut all = String::new();
+        for_each_inlines(&p.document, &mut |inl| {
+            all.push_str(&plain_text(inl));
+            all.push('\n');
+        });
+        for s in entry["not_markers"].as_array().unwrap() {
+            let s = s.as_str().unwrap();
+            assert!(all.contains(s), "{file}: `{s}` is no longer text");
+        }
+    }
+}
+
+#[test]
+fn examples_without_backlinks_keep_their_markers() {
+    let fx = fixture();
+    for (file, entry) in fx.as_object().unwrap() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("input").join(file);
+        let text = strip_backlinks(&std::fs::read_to_string(&path).unwrap());
+        let p = parse_text(file, &text);
+        assert_eq!(markers(&p), expected(entry), "{file} without []");
+    }
+}
+
+fn seed() -> Option<String> {
+    let shared = support::shared_or_skip("seed")?;
+    Some(std::fs::read_to_string(shared.join("seed/temporary-deployment.txt")).unwrap())
+}
+
+fn counts(doc: &Document) -> Vec<u32> {
+    let mut c = vec![0; doc.references.len()];
+    for_each_inlines(doc, &mut |inl| {
+        for i in inl {
+            if let Inline::Cite { n, .. } = i {
+                c[*n as usize - 1] += 1;
+            }
+        }
+    });
+    c
+}
+
+fn check_seed(p: &Parsed) {
+    let doc = &p.document;
+    assert_eq!(counts(doc), vec![5, 3, 2, 6, 2, 1, 1]);
+    let mut all = String::new();
+    for_each_inlines(doc, &mut |inl| all.push_str(&plain_text(inl)));
+    for s in ["250 000", "14:40", "T-62", "ČT24", "75 000", "2 505", "1 220", "26 February 1990", "1968"] {
+        assert!(all.contains(s), "`{s}` must stay text");
+    }
+    assert!(!all.contains("250 0003") && !all.contains("14:404"));
+}
+
+#[test]
+fn seed_has_the_twenty_markers_and_its_structure() {
+    let Some(text) = seed() else { return };
+    let p = parse_text("seed", &text);
+    check_seed(&p);
+    assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
+    let doc = &p.document;
+    assert_eq!(doc.sections.len(), 2);
+    assert!(doc.lead_figure.is_some());
+    let figures: Vec<_> = doc.all_blocks().filter(|b| matches!(b, Block::Figure(_))).collect();
+    assert_eq!(figures.len(), 1, "one figure in the body besides the lead figure");
+    let Block::Figure(f) = figures[0] else { unreachable!() };
+    assert!(f.caption.is_some());
+    let lists: Vec<_> = doc.all_blocks().filter_map(|b| if let Block::List(l) = b { Some(l) } else { None }).collect();
+    assert_eq!(lists.len(), 1);
+    assert!(!lists[0].ordered);
+    assert_eq!(lists[0].items.len(), 5);
+    assert_eq!(doc.references.len(), 7);
+    let r5 = &doc.references[4];
+    let title = r5.fields.iter().find(|f| f.kind == RefFieldKind::Title).unwrap();
+    assert!(r5.raw[title.start..title.end].contains("; "), "reference 5's title keeps its `;`");
+    let r6 = &doc.references[5];
+    assert!(r6.fields.iter().any(|f| f.kind == RefFieldKind::Author));
+    assert!(r6.fields.iter().any(|f| f.kind == RefFieldKind::Date && r6.raw[f.start..f.end] == *"Winter 1993/1994"));
+}
+
+#[test]
+fn seed_without_backlinks_has_the_same_markers() {
+    let Some(text) = seed() else { return };
+    let with = markers(&parse_text("seed", &text));
+    let p = parse_text("seed", &strip_backlinks(&text));
+    assert_eq!(markers(&p), with);
+    check_seed(&p);
+}
+
+#[test]
+fn seed_without_reference_list_still_finds_markers_and_warns() {
+    let Some(text) = seed() else { return };
+    let cut = text.find("  1. ").unwrap();
+    let p = parse_text("seed", &text[..cut]);
+    assert!(p.document.references.is_empty());
+    let got: Vec<u32> = markers(&p).iter().map(|m| m.2).collect();
+    let want: Vec<u32> = markers(&parse_text("seed", &text)).iter().map(|m| m.2).collect();
+    assert_eq!(got, want);
+    assert!(p.diagnostics.iter().any(|d| d.message.contains("no reference list")));
+}
