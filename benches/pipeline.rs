@@ -14,7 +14,7 @@ const EXAMPLE: &str = include_str!("../input/canal-and-locks.txt");
 
 /// The article with its body repeated `k` times and back-links scaled to match.
 fn scaled(text: &str, k: usize) -> String {
-    let refs_at = text.rfind("\n\n  1. ").expect("example has a reference list") + 2;
+    let refs_at = text.rfind("\n\n  1. ").expect("article has a reference list") + 2;
     let (head, refs) = text.split_at(refs_at);
     let (title, body) = head.split_once("\n\n").unwrap();
     let mut out = format!("{title}\n\n");
@@ -37,18 +37,32 @@ fn pipeline(text: &str) -> usize {
     out.len()
 }
 
+/// The inputs: the bundled example, the seed article when `../shared` is
+/// beside the package, and each of them 100× larger.
+fn inputs() -> Vec<(String, String)> {
+    let mut v = vec![("example".to_string(), EXAMPLE.to_string())];
+    let seed = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/seed/temporary-deployment.txt");
+    if let Ok(text) = std::fs::read_to_string(seed) {
+        v.push(("seed".to_string(), text));
+    }
+    let big: Vec<_> = v.iter().map(|(n, t)| (format!("{n}-x100"), scaled(t, 100))).collect();
+    v.extend(big);
+    v
+}
+
 fn bench(c: &mut Criterion) {
+    let inputs = inputs();
     let mut g = c.benchmark_group("parse+resolve+tei");
-    for (name, text) in [("example", EXAMPLE.to_string()), ("example-x100", scaled(EXAMPLE, 100))] {
+    for (name, text) in &inputs {
         g.throughput(Throughput::Bytes(text.len() as u64));
-        g.bench_with_input(BenchmarkId::from_parameter(name), &text, |b, t| b.iter(|| pipeline(black_box(t))));
+        g.bench_with_input(BenchmarkId::from_parameter(name), text, |b, t| b.iter(|| pipeline(black_box(t))));
     }
     g.finish();
 
     let mut g = c.benchmark_group("parse+resolve");
-    for (name, text) in [("example", EXAMPLE.to_string()), ("example-x100", scaled(EXAMPLE, 100))] {
+    for (name, text) in &inputs {
         g.throughput(Throughput::Bytes(text.len() as u64));
-        g.bench_with_input(BenchmarkId::from_parameter(name), &text, |b, t| {
+        g.bench_with_input(BenchmarkId::from_parameter(name), text, |b, t| {
             b.iter(|| {
                 parse_article("bench", black_box(t).as_bytes().to_vec(), Default::default(), &ParseOptions::default())
                     .unwrap()

@@ -140,8 +140,7 @@ pub fn find_url(s: &str) -> Option<(usize, usize)> {
         let preceded_ok = s[..a].chars().next_back().is_none_or(|c| !c.is_alphanumeric());
         let len = rest.find(char::is_whitespace).unwrap_or(rest.len());
         let mut url = &rest[..len];
-        loop {
-            let Some(c) = url.chars().next_back() else { break };
+        while let Some(c) = url.chars().next_back() {
             let strip = match c {
                 '.' | ',' | ';' | ':' | '!' | '?' | ']' | '}' | '”' | '’' | '"' | '\'' | '»' | '…' => true,
                 ')' => url.matches('(').count() < url.matches(')').count(),

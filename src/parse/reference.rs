@@ -141,6 +141,10 @@ const ORGANISATION_WORDS: &[&str] = &[
     "gazette", "daily", "weekly", "television", "broadcasting", "network", "group", "trust",
     "board", "bureau", "commission", "college", "school", "club", "books", "publishing",
     "publishers", "encyclopedia", "encyclopaedia", "wikipedia", "britannica", "record", "records",
+    "courier", "chronicle", "observer", "telegraph", "express", "mirror", "standard", "register",
+    "bulletin", "dispatch", "examiner", "inquirer", "ledger", "monitor", "reporter", "sentinel",
+    "statesman", "globe", "historical", "quarterly", "annual", "digest", "media", "studio",
+    "studios", "project", "institution", "national", "state", "city", "county", "federal", "royal",
 ];
 
 /// Does the source field look like a person's name (author) rather than an
@@ -247,5 +251,6 @@ mod tests {
         assert!(!looks_like_person("Associated Press"));
         assert!(!looks_like_person("Britannica.com"));
         assert!(!looks_like_person("Los Angeles Times"));
+        assert!(!looks_like_person("Alder Valley Courier"));
     }
 }

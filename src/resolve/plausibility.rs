@@ -223,10 +223,8 @@ impl<'a> Context<'a> {
             if p.is_lowercase() {
                 if stem.chars().count() <= 2 && !SHORT_WORDS.contains(&stem.to_lowercase().as_str()) {
                     -1.0 // mp3, h2, v8
-                } else if LABEL_WORDS.contains(&stem.to_lowercase().as_str()) {
-                    -3.0 // Section1, Figure2: labels, not cited words
-                } else if self.after_software_word() {
-                    -3.0 // the R package ggplot2
+                } else if LABEL_WORDS.contains(&stem.to_lowercase().as_str()) || self.after_software_word() {
+                    -3.0 // Section1, Figure2: labels; the R package ggplot2: a name
                 } else if token_prefix.contains(['_', '.', '/']) || token_prefix.contains(|c: char| c.is_ascii_digit()) {
                     -2.0 // file_v2, pkg.name2
                 } else {
