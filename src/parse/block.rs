@@ -203,11 +203,15 @@ pub fn list<'a>(block: &[Line<'a>]) -> Option<ListTree<'a>> {
         }
     }
     let mut pos = 0;
-    let tree = build(&entries, &mut pos)?;
+    let tree = build(&entries, &mut pos, 1)?;
     (pos == entries.len()).then_some(tree)
 }
 
-fn build<'a>(entries: &[Entry<'a>], pos: &mut usize) -> Option<ListTree<'a>> {
+/// Lists nest at most this deep; deeper markers stay at this depth, so
+/// hostile input cannot exhaust the stack of any recursive reader.
+pub const MAX_LIST_DEPTH: usize = 32;
+
+fn build<'a>(entries: &[Entry<'a>], pos: &mut usize, depth: usize) -> Option<ListTree<'a>> {
     let first = entries.get(*pos)?;
     let indent = first.indent;
     let ordered = matches!(first.marker, ListMarker::Number(_));
@@ -217,8 +221,8 @@ fn build<'a>(entries: &[Entry<'a>], pos: &mut usize) -> Option<ListTree<'a>> {
         if e.indent < indent {
             break;
         }
-        if e.indent > indent {
-            let child = build(entries, pos)?;
+        if e.indent > indent && depth < MAX_LIST_DEPTH {
+            let child = build(entries, pos, depth + 1)?;
             tree.items.last_mut()?.children.push(child);
             continue;
         }
@@ -343,6 +347,19 @@ mod tests {
         assert_eq!(l.items.len(), 3);
         assert_eq!(l.items[1].children[0].items.len(), 2);
         assert_eq!(l.items[2].segments.len(), 2);
+    }
+
+    #[test]
+    fn nesting_is_capped() {
+        let text: String = (0..200).map(|i| format!("{}- level {i}\n", " ".repeat(i))).collect();
+        let mut l = list(&block(&text)).unwrap();
+        let mut depth = 1;
+        while let Some(child) = l.items.last().and_then(|i| i.children.first()).cloned() {
+            l = child;
+            depth += 1;
+        }
+        assert_eq!(depth, MAX_LIST_DEPTH);
+        assert_eq!(l.items.len(), 200 - MAX_LIST_DEPTH + 1);
     }
 
     #[test]
