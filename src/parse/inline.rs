@@ -24,6 +24,9 @@ pub struct LogicalText {
     map: Vec<(usize, usize)>,
     /// Whether citation markers may stand in this text (not in headings).
     pub scan: bool,
+    /// Whether the text is an entry of a bibliography in prose (a section
+    /// headed `Bibliography`, `Works cited`, …), where markers are unlikely.
+    pub bibliography: bool,
 }
 
 impl LogicalText {
@@ -50,7 +53,7 @@ impl LogicalText {
                 }
             }
         }
-        LogicalText { text, map, scan }
+        LogicalText { text, map, scan, bibliography: false }
     }
 
     /// The source offset of logical offset `at`.

@@ -177,11 +177,14 @@ fn find_references(blocks: &[Vec<Line<'_>>], kinds: &[Kind<'_>]) -> Option<(usiz
 struct Builder<'s> {
     src: &'s str,
     texts: Vec<LogicalText>,
+    /// Inside a section headed like a reference list (a bibliography in prose).
+    in_bibliography: bool,
 }
 
 impl Builder<'_> {
     fn inlines(&mut self, segs: &[(usize, usize)], scan: bool) -> Vec<Inline> {
-        let lt = LogicalText::from_segments(self.src, segs, scan);
+        let mut lt = LogicalText::from_segments(self.src, segs, scan);
+        lt.bibliography = self.in_bibliography;
         let v = lt.plain();
         self.texts.push(lt);
         v
@@ -254,8 +257,23 @@ pub fn parse(src: &Source, meta: Meta, opts: &ParseOptions) -> Result<ParseOutpu
     let kinds: Vec<Kind<'_>> =
         rest.iter().enumerate().map(|(i, b)| classify(b, i + 1 < rest.len(), hard_wrapped, opts)).collect();
     let refs = find_references(rest, &kinds);
+    for (i, (b, k)) in rest.iter().zip(&kinds).enumerate() {
+        if let Kind::List(t) = k
+            && refs.is_none_or(|(j, _)| j != i)
+            && t.items.iter().any(|it| it.lines.last().is_some_and(|l| !reference::split_backlinks(l.text).1.is_empty()))
+        {
+            diagnostics.push(
+                Diagnostic::new(
+                    Severity::Warning,
+                    span_of(b),
+                    "this list has `[]` back-links but does not end the article, so it was read as a list, not as the reference list",
+                )
+                .with_help("move the reference list to the end, or put a heading such as `References` before it"),
+            );
+        }
+    }
 
-    let mut bld = Builder { src: &src.text, texts: Vec::new() };
+    let mut bld = Builder { src: &src.text, texts: Vec::new(), in_bibliography: false };
     let mut doc = Document {
         meta,
         title,
@@ -292,6 +310,7 @@ pub fn parse(src: &Source, meta: Meta, opts: &ParseOptions) -> Result<ParseOutpu
             continue;
         }
         if matches!(kind, Kind::Heading) {
+            bld.in_bibliography = block::is_references_heading(b[0].text);
             let heading = bld.heading(b);
             let span = heading.span;
             doc.sections.push(Section { heading, blocks: Vec::new(), span });

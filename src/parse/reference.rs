@@ -132,6 +132,9 @@ pub fn trailing_date(field: &str) -> Option<(usize, Option<String>)> {
     })
 }
 
+/// Lower-case name particles.
+const PARTICLES: &[&str] = &["van", "von", "de", "der", "den", "da", "del", "della", "di", "du", "la", "le", "bin", "ibn", "y"];
+
 /// Words that mark an organisation rather than a person.
 const ORGANISATION_WORDS: &[&str] = &[
     "press", "times", "news", "radio", "agency", "university", "institute", "society", "museum",
@@ -155,7 +158,21 @@ pub fn looks_like_person(s: &str) -> bool {
     if !(2..=4).contains(&words.len()) {
         return false;
     }
+    // Beyond two words, a name has an initial or a particle in the middle
+    // (`Mary A. Smith`, `Ludwig van Beethoven`); `Zpravodaj Nové Vsi` is a title.
+    let middle = &words[1..words.len() - 1];
+    if !middle.is_empty()
+        && !middle.iter().any(|w| {
+            let initial = w.ends_with('.') && w.chars().filter(|c| c.is_alphabetic()).count() <= 2;
+            initial || PARTICLES.contains(w)
+        })
+    {
+        return false;
+    }
     words.iter().all(|w| {
+        if PARTICLES.contains(w) {
+            return true;
+        }
         let w = w.trim_end_matches(',');
         let lower = w.to_lowercase();
         w.chars().next().is_some_and(char::is_uppercase)
@@ -252,5 +269,8 @@ mod tests {
         assert!(!looks_like_person("Britannica.com"));
         assert!(!looks_like_person("Los Angeles Times"));
         assert!(!looks_like_person("Alder Valley Courier"));
+        assert!(!looks_like_person("Zpravodaj Nové Vsi"));
+        assert!(looks_like_person("Mary A. Smith"));
+        assert!(looks_like_person("Ludwig van Beethoven"));
     }
 }

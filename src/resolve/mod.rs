@@ -22,7 +22,15 @@ pub fn resolve(doc: &mut Document, texts: &[LogicalText]) -> Vec<Diagnostic> {
         .iter()
         .enumerate()
         .filter(|(_, t)| t.scan)
-        .flat_map(|(i, t)| candidates::find(i, &t.text, limit))
+        .flat_map(|(i, t)| {
+            let mut found = candidates::find(i, &t.text, limit);
+            if t.bibliography {
+                for r in found.iter_mut().flat_map(|c| c.readings.iter_mut()) {
+                    r.score += plausibility::IN_BIBLIOGRAPHY;
+                }
+            }
+            found
+        })
         .collect();
 
     // Rule 2 applies when the list has back-links at all.
@@ -110,7 +118,10 @@ pub fn resolve(doc: &mut Document, texts: &[LogicalText]) -> Vec<Diagnostic> {
             Diagnostic::new(
                 Severity::Warning,
                 Span::new(doc.title.span.start, doc.title.span.start),
-                format!("no reference list found: {total} citation markers were inferred from order and plausibility alone"),
+                format!(
+                    "no reference list found: {total} citation marker{} inferred from order and plausibility alone",
+                    if total == 1 { " was" } else { "s were" }
+                ),
             )
             .with_help("a truncated page? the citations link to nothing"),
         );

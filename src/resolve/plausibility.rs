@@ -31,6 +31,10 @@ const ADJACENT_BEFORE_PUNCT: f32 = 2.0;
 const ADJACENT_BEFORE_WORD: f32 = -1.5;
 /// Score of a second marker after a comma (`said2,5`).
 const ADJACENT_AFTER_COMMA: f32 = 2.5;
+/// Added to every reading in the entries of a bibliography in prose (a
+/// section headed `Bibliography`, `Works cited`, …): such entries cite nothing,
+/// and their titles are full of names like `ggplot2`.
+pub const IN_BIBLIOGRAPHY: f32 = -3.0;
 /// Readings scoring below this are not worth considering at all.
 const FLOOR: f32 = -8.0;
 

@@ -4,6 +4,7 @@ use crate::ast::Document;
 use crate::error::WriteError;
 use std::io::Write;
 
+pub mod article;
 pub mod json;
 pub mod tei;
 pub mod xml;

@@ -376,12 +376,13 @@ fn back(w: &mut XmlWriter, links: &mut Links, doc: &Document) -> Result<(), Writ
     }
     w.start("back", &[])?;
     w.start("div", &[("type", "bibliogr")])?;
-    w.start_mixed("head", &[])?;
-    match &doc.references_heading {
-        Some(h) => inlines(w, links, &h.inlines)?,
-        None => w.text("References")?,
+    // A heading only when the source has one: TEI keeps the article's text,
+    // and adds none of its own.
+    if let Some(h) = &doc.references_heading {
+        w.start_mixed("head", &[])?;
+        inlines(w, links, &h.inlines)?;
+        w.end()?;
     }
-    w.end()?;
     if !doc.references.is_empty() {
         w.start("listBibl", &[])?;
         let mut ids = HashSet::new();
@@ -786,12 +787,12 @@ mod tests {
     }
 
     #[test]
-    fn default_heading_and_no_back_without_references() {
+    fn no_supplied_heading_and_no_back_without_references() {
         let mut d = doc("T");
         assert!(!tei(&d).contains("<back>"));
         d.references = vec![reference(1, "R", vec![], 0)];
         let xml = tei(&d);
-        assert!(xml.contains("<head>References</head>"), "{xml}");
+        assert!(!xml.contains("<head>"), "TEI adds no text of its own: {xml}");
         // Without markers, a reference's marker ends point nowhere: no @target.
         assert!(xml.contains("<bibl xml:id=\"ref-1\" n=\"1\">R</bibl>"), "{xml}");
     }
