@@ -161,3 +161,11 @@ fn no_panic_on_any_prefix_of_the_examples() {
         }
     }
 }
+
+/// Found by fuzzing: a reference list numbered from 0.
+#[test]
+fn reference_list_starting_at_zero() {
+    let p = parse(b"T\n\nA claim1.\n\n  0. Zero; Press; 2020[]\n  1. One; Press; 2021[]\n").unwrap();
+    assert_eq!(cites(&p), vec![1]);
+    assert!(rendered(&p).iter().any(|m| m.contains("starts at 0 instead of 1")));
+}

@@ -72,8 +72,10 @@ pub fn lines(text: &str, start: usize) -> Vec<Line<'_>> {
         let Ok((rest, content)) = raw_line(input) else { break };
         let (indent, ibytes) = indentation(content);
         let body = content[ibytes..].trim_end();
-        // A line of only white space is blank, whatever its indentation.
-        let (indent, body) = if body.is_empty() { (0, "") } else { (indent, body) };
+        // A line of only white space (or of characters XML cannot carry,
+        // which are dropped) is blank, whatever its indentation.
+        let blank = body.chars().all(|c| c.is_whitespace() || !super::inline::is_xml_char(c));
+        let (indent, body) = if blank { (0, "") } else { (indent, body) };
         out.push(Line { text: body, start: line_start + ibytes, indent, number });
         number += 1;
         input = rest;
@@ -131,6 +133,12 @@ mod tests {
         let bs = blocks(&ls);
         assert_eq!(bs.len(), 3);
         assert_eq!(bs[1].len(), 2);
+    }
+
+    #[test]
+    fn a_line_of_control_characters_is_blank() {
+        let ls = lines("\u{0}\u{1} \nx", 0);
+        assert!(ls[0].is_blank());
     }
 
     #[test]

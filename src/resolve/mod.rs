@@ -36,7 +36,8 @@ pub fn resolve(doc: &mut Document, texts: &[LogicalText]) -> Vec<Diagnostic> {
     // Rule 2 applies when the list has back-links at all.
     let counts = doc.references.iter().any(|r| !r.backlinks.is_empty()).then(|| {
         let mut c = vec![0u32; n_refs as usize];
-        for r in &doc.references {
+        // A reference numbered 0 (a list that starts at 0) can never be cited.
+        for r in doc.references.iter().filter(|r| r.n >= 1) {
             c[r.n as usize - 1] = r.backlinks.len() as u32;
         }
         c
@@ -90,7 +91,7 @@ pub fn resolve(doc: &mut Document, texts: &[LogicalText]) -> Vec<Diagnostic> {
     });
 
     if let Some(want) = &counts {
-        for r in &doc.references {
+        for r in doc.references.iter().filter(|r| r.n >= 1) {
             let (w, got) = (want[r.n as usize - 1], seen[r.n as usize]);
             if w != got {
                 let span = r.backlinks.first().copied().unwrap_or(r.span);

@@ -1,0 +1,48 @@
+//! parse + resolve on arbitrary bytes: never a panic, and the document's
+//! invariants hold (spans inside the input and on character boundaries,
+//! citations within the reference list, occurrences counted from 1).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use refolio::ast::{Inline, Span, for_each_inlines};
+use refolio::{ParseOptions, parse_article};
+
+fn check_span(text: &str, s: Span) {
+    assert!(s.start <= s.end && s.end <= text.len(), "span {s:?} outside 0..{}", text.len());
+    assert!(text.is_char_boundary(s.start) && text.is_char_boundary(s.end), "span {s:?} splits a character");
+}
+
+fuzz_target!(|data: &[u8]| {
+    for lossy in [false, true] {
+        let opts = ParseOptions { lossy, ..ParseOptions::default() };
+        let Ok(p) = parse_article("fuzz", data.to_vec(), Default::default(), &opts) else { continue };
+        let text = &p.source.text;
+        let n_refs = p.document.references.len() as u32;
+        let mut seen = std::collections::HashMap::<u32, u32>::new();
+        for_each_inlines(&p.document, &mut |inl| {
+            for i in inl {
+                match i {
+                    Inline::Text { span, text: t } => {
+                        check_span(text, *span);
+                        assert!(!t.is_empty());
+                    }
+                    Inline::Link { span, .. } => check_span(text, *span),
+                    Inline::Cite { n, occurrence, span } => {
+                        check_span(text, *span);
+                        assert!(*n >= 1);
+                        if n_refs > 0 {
+                            assert!(*n <= n_refs, "citation {n} > {n_refs} references");
+                        }
+                        let k = seen.entry(*n).or_insert(0);
+                        *k += 1;
+                        assert_eq!(*k, *occurrence);
+                    }
+                }
+            }
+        });
+        for d in &p.diagnostics {
+            check_span(text, d.span);
+            let _ = d.render_short(&p.source);
+        }
+    }
+});
