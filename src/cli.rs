@@ -7,6 +7,7 @@ mod check;
 mod convert;
 mod input;
 mod output;
+mod style;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use refolio::write::Format;
@@ -27,7 +28,7 @@ Exit codes:
 Each input is handled on its own: a failing input never stops the others,
 and the exit code is the highest one of any input.";
 
-/// Convert flattened web articles into TEI P5 XML (and JSON).
+/// Convert flattened web articles into TEI P5 XML and EPUB 3 (and JSON).
 #[derive(Debug, Parser)]
 #[command(name = "refolio", version, about, after_help = EXIT_CODES)]
 pub struct Cli {
@@ -39,12 +40,18 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Convert articles to TEI (and/or JSON).
+    /// Convert articles to TEI, EPUB and PDF (and/or JSON).
     #[command(
-        long_about = "Convert articles to TEI (and/or JSON).\n\n\
-            Writes DIR/STEM.tei.xml and/or DIR/STEM.json for every INPUT, where STEM is the \
-            input's file name without its extension (`stdin` for `-`). Every output is written \
-            to a temporary file in DIR first and renamed into place only when complete.\n\n\
+        long_about = "Convert articles to TEI, EPUB and PDF (and/or JSON).\n\n\
+            Writes DIR/STEM.tei.xml, DIR/STEM.epub, DIR/STEM.pdf and/or DIR/STEM.json for every INPUT, where \
+            STEM is the input's file name without its extension (`stdin` for `-`). Every output \
+            is written to a temporary file in DIR first and renamed into place only when \
+            complete.\n\n\
+            The EPUB's dcterms:modified (and its zip timestamps) come from SOURCE_DATE_EPOCH \
+            when set, else from the date metadata, else 1980-01-01: the same input always \
+            gives the same bytes. The PDF's dates come from SOURCE_DATE_EPOCH, else from the \
+            date metadata, else it has none; its page size, margins and fonts come from the \
+            style's pdf.toml (--style a5, --style letter).\n\n\
             Metadata comes from the options below and from a sidecar file next to the input \
             with the same stem and the extension .toml (e.g. article.toml for article.txt), \
             with the keys lang, author, source-url, date, license (all strings). \
@@ -72,6 +79,12 @@ pub struct ReadArgs {
     /// Refuse inputs larger than this many bytes.
     #[arg(long, value_name = "N", default_value_t = refolio::ParseOptions::default().max_input_bytes)]
     pub max_input_bytes: u64,
+    /// Style: a NAME from refolio's styles/ folder, or a DIR holding
+    /// epub.css, alt-phrases.txt and/or pdf.toml (missing files come from the
+    /// default style). Gives the figure alt-text phrases, the EPUB stylesheet
+    /// and the PDF's page, fonts and sizes (shipped: default = A4, a5, letter).
+    #[arg(long, value_name = "NAME|DIR", default_value = "default")]
+    pub style: String,
 }
 
 /// Arguments of `refolio convert`.
@@ -80,15 +93,9 @@ pub struct ConvertArgs {
     /// Inputs and reading options.
     #[command(flatten)]
     pub read: ReadArgs,
-    /// Output formats, comma-separated.
-    #[arg(
-        short = 't',
-        long = "to",
-        value_name = "FORMATS",
-        value_delimiter = ',',
-        default_value = "tei"
-    )]
-    pub to: Vec<FormatArg>,
+    /// Output formats, comma-separated [default: tei,epub,pdf; with `-o -`: tei].
+    #[arg(short = 't', long = "to", value_name = "FORMATS", value_delimiter = ',')]
+    pub to: Option<Vec<FormatArg>>,
     /// Output folder (created if missing); `-` writes to standard output
     /// (one input and one format only).
     #[arg(short = 'o', long = "output", value_name = "DIR", default_value = "out")]
@@ -96,6 +103,11 @@ pub struct ConvertArgs {
     /// Metadata options.
     #[command(flatten)]
     pub meta: MetaArgs,
+    /// The EPUB's identifier (dc:identifier), e.g. `urn:isbn:…` (one input
+    /// only) [default: urn:uuid: + a UUID v5 of the article's text, so it
+    /// changes whenever the text does].
+    #[arg(long, value_name = "ID")]
+    pub identifier: Option<String>,
 }
 
 /// Metadata given on the command line; each wins over the sidecar's value.
@@ -133,6 +145,10 @@ pub enum FormatArg {
     Tei,
     /// The document model as JSON (`.json`).
     Json,
+    /// An EPUB 3 e-book (`.epub`).
+    Epub,
+    /// A print PDF (`.pdf`).
+    Pdf,
 }
 
 impl From<FormatArg> for Format {
@@ -140,6 +156,8 @@ impl From<FormatArg> for Format {
         match f {
             FormatArg::Tei => Format::Tei,
             FormatArg::Json => Format::Json,
+            FormatArg::Epub => Format::Epub,
+            FormatArg::Pdf => Format::Pdf,
         }
     }
 }

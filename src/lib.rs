@@ -27,6 +27,7 @@
 pub mod ast;
 pub mod diag;
 pub mod error;
+pub mod layout;
 pub mod parse;
 pub mod resolve;
 pub mod source;

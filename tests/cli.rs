@@ -95,7 +95,10 @@ fn convert_ok_exits_0_and_writes_tei_into_out() {
     let tmp = setup(&[("harbour.txt", ARTICLE.as_bytes())]);
     let o = refolio(&["convert", "harbour.txt"], tmp.path(), None);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    assert_eq!(entries(&tmp.path().join("out")), ["harbour.tei.xml"]);
+    // The default formats include TEI and EPUB (tests/epub.rs checks the EPUB).
+    let out = entries(&tmp.path().join("out"));
+    assert!(out.contains(&"harbour.tei.xml".to_string()), "{out:?}");
+    assert!(out.contains(&"harbour.epub".to_string()), "{out:?}");
     let tei = read(tmp.path().join("out/harbour.tei.xml"));
     assert!(tei.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<TEI xmlns=\"http://www.tei-c.org/ns/1.0\" xml:lang=\"en\">"));
     assert!(tei.contains("<title>Harbour lights of the northern coast</title>"), "{tei}");
@@ -159,7 +162,8 @@ fn stdin_to_stdout() {
 #[test]
 fn stdin_to_a_folder_is_named_stdin() {
     let tmp = setup(&[]);
-    let o = refolio(&["convert", "-", "-o", "o"], tmp.path(), Some(ARTICLE.as_bytes()));
+    let o =
+        refolio(&["convert", "-", "-o", "o", "-t", "tei"], tmp.path(), Some(ARTICLE.as_bytes()));
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(entries(&tmp.path().join("o")), ["stdin.tei.xml"]);
 }
@@ -181,7 +185,7 @@ fn usage_errors_exit_2() {
     let tmp = setup(&[("a.txt", ARTICLE.as_bytes())]);
     for args in [
         &["convert"][..],
-        &["convert", "a.txt", "--to", "pdf"],
+        &["convert", "a.txt", "--to", "docx"],
         &["convert", "a.txt", "--bogus"],
         &["frobnicate"],
         &["convert", "-", "-"],
@@ -199,7 +203,7 @@ fn usage_errors_exit_2() {
 #[test]
 fn missing_input_exits_2_but_the_others_are_converted() {
     let tmp = setup(&[("a.txt", ARTICLE.as_bytes())]);
-    let o = refolio(&["convert", "missing.txt", "a.txt"], tmp.path(), None);
+    let o = refolio(&["convert", "missing.txt", "a.txt", "-t", "tei"], tmp.path(), None);
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("refolio: cannot read missing.txt"), "{}", stderr(&o));
     assert_eq!(entries(&tmp.path().join("out")), ["a.tei.xml"]);
@@ -275,7 +279,7 @@ fn too_large_input_exits_1() {
 #[test]
 fn a_bad_input_does_not_stop_the_others() {
     let tmp = setup(&[("empty.txt", b""), ("good.txt", ARTICLE.as_bytes())]);
-    let o = refolio(&["convert", "empty.txt", "good.txt"], tmp.path(), None);
+    let o = refolio(&["convert", "empty.txt", "good.txt", "-t", "tei"], tmp.path(), None);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     assert_eq!(entries(&tmp.path().join("out")), ["good.tei.xml"]);
 }
@@ -334,7 +338,7 @@ fn sidecar_with_unknown_key_is_an_error_naming_it() {
         ("a.toml", b"autor = \"Typo\"\n"),
         ("b.txt", ARTICLE.as_bytes()),
     ]);
-    let o = refolio(&["convert", "a.txt", "b.txt"], tmp.path(), None);
+    let o = refolio(&["convert", "a.txt", "b.txt", "-t", "tei"], tmp.path(), None);
     assert_eq!(code(&o), 2, "{}", stderr(&o));
     let err = stderr(&o);
     assert!(err.contains("autor") && err.contains("a.toml"), "{err}");

@@ -15,9 +15,10 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<Exit> {
     if inputs.iter().filter(|i| i.is_stdin()).count() > 1 {
         anyhow::bail!("`-` (standard input) can be given only once");
     }
+    let style = super::style::load(&args.read.style)?;
     let mut exit = Exit::Ok;
     for input in &inputs {
-        match check_one(args, input) {
+        match check_one(args, input, &style.alt_phrases) {
             Ok(e) => exit = exit.max(e),
             Err(f) if is_broken_pipe(&f.error) => return Ok(exit),
             Err(f) => {
@@ -29,13 +30,13 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<Exit> {
     Ok(exit)
 }
 
-fn check_one(args: &CheckArgs, input: &Input) -> Result<Exit, Failure> {
+fn check_one(args: &CheckArgs, input: &Input, alt_phrases: &[String]) -> Result<Exit, Failure> {
     let bytes = input.read(args.read.max_input_bytes)?;
     let meta = input::metadata(input, &MetaArgs::default())?;
     let opts = refolio::ParseOptions {
         lossy: args.read.lossy,
         max_input_bytes: args.read.max_input_bytes,
-        ..refolio::ParseOptions::default()
+        alt_phrases: alt_phrases.to_vec(),
     };
     let parsed = refolio::parse_article(&input.name, bytes, meta, &opts).map_err(Failure::input)?;
     print_diagnostics(&parsed);

@@ -5,8 +5,11 @@ use crate::error::WriteError;
 use std::io::Write;
 
 pub mod article;
+pub mod epub;
 pub mod json;
+pub mod pdf;
 pub mod tei;
+pub mod xhtml;
 pub mod xml;
 
 /// An output format.
@@ -16,17 +19,23 @@ pub enum Format {
     Tei,
     /// The document model as JSON (`.json`).
     Json,
+    /// An EPUB 3 e-book (`.epub`), a zip archive.
+    Epub,
+    /// A print PDF (`.pdf`), laid out by [`crate::layout`].
+    Pdf,
 }
 
 impl Format {
     /// Every format, in the order `convert` writes them.
-    pub const ALL: [Format; 2] = [Format::Tei, Format::Json];
+    pub const ALL: [Format; 4] = [Format::Tei, Format::Json, Format::Epub, Format::Pdf];
 
     /// The format's name on the command line.
     pub fn name(self) -> &'static str {
         match self {
             Format::Tei => "tei",
             Format::Json => "json",
+            Format::Epub => "epub",
+            Format::Pdf => "pdf",
         }
     }
 
@@ -35,7 +44,14 @@ impl Format {
         match self {
             Format::Tei => "tei.xml",
             Format::Json => "json",
+            Format::Epub => "epub",
+            Format::Pdf => "pdf",
         }
+    }
+
+    /// True for formats whose output is binary (not text).
+    pub fn is_binary(self) -> bool {
+        matches!(self, Format::Epub | Format::Pdf)
     }
 
     /// Looks a format up by its command-line name.
@@ -45,9 +61,16 @@ impl Format {
 }
 
 /// Writes `doc` in `format` to `out`.
+///
+/// EPUB is written with [`epub::EpubOptions::default`] (the built-in style,
+/// a content-derived identifier); use [`epub::write_book`] for other
+/// options or several articles in one book. The EPUB writer builds the
+/// whole archive in memory and writes it to `out` at once.
 pub fn write(doc: &Document, format: Format, out: &mut dyn Write) -> Result<(), WriteError> {
     match format {
         Format::Tei => tei::write_tei(doc, out),
         Format::Json => json::write_json(doc, out),
+        Format::Epub => epub::write_epub(doc, out),
+        Format::Pdf => pdf::write_pdf(doc, out),
     }
 }

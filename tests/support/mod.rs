@@ -44,7 +44,9 @@ pub fn skip(test: &str, why: &str) {
 /// The project must pass its tests without it; tests that need it call
 /// [`shared_or_skip`].
 pub fn shared_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("shared");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("shared");
     dir.is_dir().then(|| dir.canonicalize().unwrap_or(dir))
 }
 
@@ -201,4 +203,247 @@ pub fn is_jvm_noise(line: &str) -> bool {
         || line.starts_with("Picked up _JAVA_OPTIONS:")
         || line.starts_with("Picked up JAVA_TOOL_OPTIONS:")
         || line.starts_with("Picked up JDK_JAVA_OPTIONS:")
+}
+
+// ------------------------------------------------------------------ EPUB
+// EPUBCheck 5 and Ace by DAISY, installed by scripts/install-validators.sh.
+
+/// Where the installer puts a tool, unless `env` names it.
+fn tool_path(env_var: &str, relative: &str) -> Result<PathBuf, String> {
+    match env::var_os(env_var).filter(|v| !v.is_empty()) {
+        Some(p) => {
+            let p = PathBuf::from(p);
+            if p.is_file() {
+                Ok(p)
+            } else {
+                Err(format!("{env_var}={} does not exist", p.display()))
+            }
+        }
+        None => {
+            let p = tools_dir()
+                .map(|d| d.join(relative))
+                .ok_or_else(|| "neither REFOLIO_TOOLS_DIR nor HOME is set".to_string())?;
+            if p.is_file() {
+                Ok(p)
+            } else {
+                Err(format!(
+                    "{} not found (run scripts/install-validators.sh or set {env_var})",
+                    p.display()
+                ))
+            }
+        }
+    }
+}
+
+/// EPUBCheck 5 (the official jar) and the Java that runs it.
+#[derive(Debug, Clone)]
+pub struct EpubCheck {
+    /// The `java` executable.
+    pub java: PathBuf,
+    /// `epubcheck.jar` (its `lib/` folder beside it).
+    pub jar: PathBuf,
+}
+
+/// EPUBCheck's verdict on one file.
+#[derive(Debug, Clone, Default)]
+pub struct EpubCheckResult {
+    /// The file checked.
+    pub file: PathBuf,
+    /// Counts by severity.
+    pub fatals: u32,
+    /// Errors.
+    pub errors: u32,
+    /// Warnings.
+    pub warnings: u32,
+    /// Usage notes (`-u`), when asked for.
+    pub usages: u32,
+    /// EPUBCheck's messages about this file (`ERROR(RSC-005): …`).
+    pub messages: Vec<String>,
+}
+
+impl EpubCheckResult {
+    /// No fatal error, error, warning or usage note.
+    pub fn is_clean(&self) -> bool {
+        self.fatals == 0 && self.errors == 0 && self.warnings == 0 && self.usages == 0
+    }
+}
+
+impl EpubCheck {
+    /// Locate java (on PATH) and the jar: `$REFOLIO_EPUBCHECK_JAR`, else
+    /// `$REFOLIO_TOOLS_DIR/epubcheck-5.3.0/epubcheck.jar`.
+    pub fn locate() -> Result<EpubCheck, String> {
+        let java = which("java").ok_or("java not found on PATH")?;
+        let jar = tool_path("REFOLIO_EPUBCHECK_JAR", "epubcheck-5.3.0/epubcheck.jar")?;
+        Ok(EpubCheck { java, jar })
+    }
+
+    /// [`EpubCheck::locate`], or [`skip`] and `None`.
+    pub fn find_or_skip(test: &str) -> Option<EpubCheck> {
+        match Self::locate() {
+            Ok(e) => Some(e),
+            Err(why) => {
+                skip(test, &why);
+                None
+            }
+        }
+    }
+
+    /// Check all `files` in ONE JVM (tests/support/EpubCheckBatch.java, run
+    /// by Java's source launcher with the jar on the class path), with usage
+    /// notes when `usage` (EPUBCheck's `-u`). One result per file, in order;
+    /// `Err` if the batch itself failed.
+    pub fn check(&self, files: &[PathBuf], usage: bool) -> Result<Vec<EpubCheckResult>, String> {
+        if files.is_empty() {
+            return Ok(vec![]);
+        }
+        let batch = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/EpubCheckBatch.java");
+        let mut cmd = Command::new(&self.java);
+        cmd.arg("-cp").arg(&self.jar).arg(&batch);
+        if usage {
+            cmd.arg("--usage");
+        }
+        let out = cmd
+            .args(files)
+            .output()
+            .map_err(|e| format!("could not run {}: {e}", self.java.display()))?;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let mut results = Vec::new();
+        let mut pending: Vec<String> = Vec::new();
+        for line in stdout.lines() {
+            if let Some(rest) = line.strip_prefix("EPUBCHECK-RESULT\t") {
+                let f: Vec<&str> = rest.splitn(5, '\t').collect();
+                let num = |i: usize| f.get(i).and_then(|v| v.parse::<u32>().ok());
+                let (Some(fatals), Some(errors), Some(warnings), Some(usages), Some(file)) =
+                    (num(0), num(1), num(2), num(3), f.get(4))
+                else {
+                    return Err(format!("unreadable result line: {line}"));
+                };
+                results.push(EpubCheckResult {
+                    file: PathBuf::from(file),
+                    fatals,
+                    errors,
+                    warnings,
+                    usages,
+                    messages: std::mem::take(&mut pending),
+                });
+            } else if !line.trim().is_empty() && !line.starts_with("Validating using EPUB version")
+            {
+                pending.push(line.to_string());
+            }
+        }
+        if !out.status.success() || results.len() != files.len() {
+            return Err(format!(
+                "EPUBCheck batch failed ({}; {} of {} results)\nstdout:\n{stdout}\nstderr:\n{stderr}",
+                out.status,
+                results.len(),
+                files.len()
+            ));
+        }
+        Ok(results)
+    }
+}
+
+/// Ace by DAISY (`ace-puppeteer`) and the Chromium it drives.
+#[derive(Debug, Clone)]
+pub struct Ace {
+    /// The `ace-puppeteer` executable.
+    pub exe: PathBuf,
+    /// The browser (`$PUPPETEER_EXECUTABLE_PATH`, else `chromium` on PATH).
+    pub chromium: PathBuf,
+}
+
+/// One violation Ace reports.
+#[derive(Debug, Clone)]
+pub struct AceViolation {
+    /// The document it is about.
+    pub file: String,
+    /// The rule (`html-has-lang`, `metadata-accessmode`, …).
+    pub rule: String,
+    /// `critical`, `serious`, `moderate` or `minor`.
+    pub impact: String,
+    /// What is wrong.
+    pub description: String,
+}
+
+impl Ace {
+    /// Locate `ace-puppeteer` (`$REFOLIO_ACE`, else
+    /// `$REFOLIO_TOOLS_DIR/ace-1.4.6/node_modules/.bin/ace-puppeteer`) and
+    /// Chromium.
+    pub fn locate() -> Result<Ace, String> {
+        let exe = tool_path("REFOLIO_ACE", "ace-1.4.6/node_modules/.bin/ace-puppeteer")?;
+        which("node").ok_or("node not found on PATH")?;
+        let chromium = match env::var_os("PUPPETEER_EXECUTABLE_PATH").filter(|v| !v.is_empty()) {
+            Some(p) => PathBuf::from(p),
+            None => which("chromium").ok_or("chromium not found on PATH")?,
+        };
+        Ok(Ace { exe, chromium })
+    }
+
+    /// [`Ace::locate`], or [`skip`] and `None`.
+    pub fn find_or_skip(test: &str) -> Option<Ace> {
+        match Self::locate() {
+            Ok(a) => Some(a),
+            Err(why) => {
+                skip(test, &why);
+                None
+            }
+        }
+    }
+
+    /// Run Ace on `epub`, writing its reports into `outdir`; the violations
+    /// of its JSON report (empty when it passes). `Err` if Ace did not run.
+    pub fn check(&self, epub: &Path, outdir: &Path) -> Result<Vec<AceViolation>, String> {
+        let out = Command::new(&self.exe)
+            .args(["-f", "-s", "-o"])
+            .arg(outdir)
+            .arg(epub)
+            .env("PUPPETEER_EXECUTABLE_PATH", &self.chromium)
+            .env("PUPPETEER_SKIP_DOWNLOAD", "1")
+            .output()
+            .map_err(|e| format!("could not run {}: {e}", self.exe.display()))?;
+        let report = outdir.join("report.json");
+        let text = std::fs::read_to_string(&report).map_err(|e| {
+            format!(
+                "Ace wrote no {} ({e}; {}):\n{}{}",
+                report.display(),
+                out.status,
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })?;
+        let json: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", report.display()))?;
+        let mut violations = Vec::new();
+        for subject in json["assertions"].as_array().into_iter().flatten() {
+            let file = subject["earl:testSubject"]["url"]
+                .as_str()
+                .unwrap_or("?")
+                .to_string();
+            for a in subject["assertions"].as_array().into_iter().flatten() {
+                violations.push(AceViolation {
+                    file: file.clone(),
+                    rule: a["earl:test"]["dct:title"]
+                        .as_str()
+                        .unwrap_or("?")
+                        .to_string(),
+                    impact: a["earl:test"]["earl:impact"]
+                        .as_str()
+                        .unwrap_or("?")
+                        .to_string(),
+                    description: a["earl:result"]["dct:description"]
+                        .as_str()
+                        .unwrap_or("?")
+                        .to_string(),
+                });
+            }
+        }
+        let outcome = json["earl:result"]["earl:outcome"].as_str().unwrap_or("?");
+        if violations.is_empty() && outcome != "pass" {
+            return Err(format!(
+                "Ace's outcome is {outcome:?} without violations listed"
+            ));
+        }
+        Ok(violations)
+    }
 }

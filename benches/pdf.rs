@@ -1,0 +1,44 @@
+//! PDF rendering (layout + printpdf + post-pass) of the bundled example and
+//! of a 100× longer article.
+//!
+//! `cargo bench --bench pdf`. The long article repeats the sections of
+//! `input/canal-and-locks.txt` 100 times in the document model (the markers
+//! then repeat too, which the layout does not mind).
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use refolio::write::pdf::{PdfOptions, render_pdf};
+use refolio::{ParseOptions, parse_article};
+use std::hint::black_box;
+
+const EXAMPLE: &str = include_str!("../input/canal-and-locks.txt");
+
+fn bench(c: &mut Criterion) {
+    let doc = parse_article(
+        "bench",
+        EXAMPLE.as_bytes().to_vec(),
+        Default::default(),
+        &ParseOptions::default(),
+    )
+    .unwrap()
+    .document;
+    let mut long = doc.clone();
+    for _ in 1..100 {
+        long.sections.extend(doc.sections.iter().cloned());
+    }
+    let opts = PdfOptions {
+        timestamp: None,
+        ..PdfOptions::default()
+    };
+    let mut g = c.benchmark_group("pdf");
+    g.sample_size(10);
+    g.bench_function("example", |b| {
+        b.iter(|| black_box(render_pdf(&doc, &opts).unwrap().bytes.len()))
+    });
+    g.bench_function("example-x100", |b| {
+        b.iter(|| black_box(render_pdf(&long, &opts).unwrap().bytes.len()))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,350 @@
+//! Fonts and shaping (rustybuzz: kerning, ligatures, superior figures).
+//!
+//! The three faces of a style are loaded once into a [`FontSource`]; a
+//! [`Fonts`] borrows it for one layout and caches every shaped word.
+
+use super::style::Style;
+use rustybuzz::ttf_parser;
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+/// Which face of the style.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FontKind {
+    /// Running text.
+    Regular,
+    /// Alt text, subtitle, byline.
+    Italic,
+    /// Title and headings.
+    Bold,
+}
+
+impl FontKind {
+    /// Every face, in a fixed order.
+    pub const ALL: [FontKind; 3] = [FontKind::Regular, FontKind::Italic, FontKind::Bold];
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// A font that cannot be loaded.
+#[derive(Debug, thiserror::Error)]
+#[error("font {name}: {message}")]
+pub struct FontError {
+    /// As the style names it.
+    pub name: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// The bytes of the three faces of a style.
+#[derive(Debug, Clone)]
+pub struct FontSource {
+    /// Regular, italic, bold (see [`FontKind`]).
+    pub faces: [Cow<'static, [u8]>; 3],
+    /// PostScript names, for the PDF.
+    pub names: [String; 3],
+}
+
+fn postscript_name(face: &ttf_parser::Face) -> Option<String> {
+    face.names()
+        .into_iter()
+        .filter(|n| n.name_id == ttf_parser::name_id::POST_SCRIPT_NAME)
+        .find_map(|n| n.to_string())
+}
+
+/// A font bundled in the binary (Libertinus Serif from `typst-assets`), by PostScript name.
+pub fn builtin(name: &str) -> Option<&'static [u8]> {
+    typst_assets::fonts().find(|bytes| {
+        ttf_parser::Face::parse(bytes, 0)
+            .ok()
+            .and_then(|f| postscript_name(&f))
+            .is_some_and(|n| n == name)
+    })
+}
+
+impl FontSource {
+    /// Loads the faces a style names.
+    pub fn load(style: &Style) -> Result<FontSource, FontError> {
+        let specs = [&style.fonts.regular, &style.fonts.italic, &style.fonts.bold];
+        let mut faces: Vec<Cow<'static, [u8]>> = Vec::new();
+        let mut names = Vec::new();
+        for spec in specs {
+            let err = |m: String| FontError {
+                name: spec.clone(),
+                message: m,
+            };
+            let bytes: Cow<'static, [u8]> = if let Some(name) = spec.strip_prefix("builtin:") {
+                Cow::Borrowed(
+                    builtin(name).ok_or_else(|| err("no bundled font has this name".into()))?,
+                )
+            } else {
+                let path = match &style.base_dir {
+                    Some(d) => d.join(spec),
+                    None => std::path::PathBuf::from(spec),
+                };
+                Cow::Owned(
+                    std::fs::read(&path).map_err(|e| err(format!("{}: {e}", path.display())))?,
+                )
+            };
+            let face = ttf_parser::Face::parse(&bytes, 0)
+                .map_err(|e| err(format!("not a TrueType/OpenType font: {e}")))?;
+            let name = postscript_name(&face).unwrap_or_else(|| "Font".to_string());
+            // A PDF name: printable ASCII without delimiters.
+            let name: String = name
+                .chars()
+                .filter(|c| c.is_ascii_graphic() && !"()<>[]{}/%#".contains(*c))
+                .collect();
+            names.push(name);
+            faces.push(bytes);
+        }
+        let faces: [Cow<'static, [u8]>; 3] = faces.try_into().expect("three faces");
+        let names: [String; 3] = names.try_into().expect("three names");
+        Ok(FontSource { faces, names })
+    }
+}
+
+/// One shaped glyph.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShapedGlyph {
+    /// Glyph id in its font.
+    pub gid: u16,
+    /// Advance in em (kerning included).
+    pub advance: f32,
+    /// Byte offset in the shaped text where the glyph's cluster starts.
+    pub cluster: usize,
+    /// The source characters this glyph stands for (a ligature has several,
+    /// the later glyphs of a multi-glyph cluster none).
+    pub text: Rc<str>,
+}
+
+/// A shaped piece of text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shaped {
+    /// The glyphs in visual (= logical, LTR) order.
+    pub glyphs: Vec<ShapedGlyph>,
+    /// Characters that the font has no glyph for (byte offset, char).
+    pub missing: Vec<(usize, char)>,
+    /// Set right to left (glyphs in visual order).
+    pub rtl: bool,
+}
+
+impl Shaped {
+    /// Total advance in em.
+    pub fn width(&self) -> f32 {
+        self.glyphs.iter().map(|g| g.advance).sum()
+    }
+}
+
+/// Shaping features.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Variant {
+    /// Kerning and standard ligatures.
+    Text,
+    /// Also superior figures (`sups`), for citation markers.
+    Superior,
+}
+
+struct Face<'a> {
+    rb: rustybuzz::Face<'a>,
+    upem: f32,
+    plan_text: rustybuzz::ShapePlan,
+    plan_sups: rustybuzz::ShapePlan,
+    has_sups: bool,
+}
+
+/// The faces of a style, ready to shape, with a cache of shaped words.
+pub struct Fonts<'a> {
+    faces: Vec<Face<'a>>,
+    cache: HashMap<(FontKind, Variant, String), Rc<Shaped>>,
+}
+
+impl std::fmt::Debug for Fonts<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fonts")
+            .field("cached", &self.cache.len())
+            .finish()
+    }
+}
+
+fn plan(face: &rustybuzz::Face, features: &[rustybuzz::Feature]) -> rustybuzz::ShapePlan {
+    rustybuzz::ShapePlan::new(
+        face,
+        rustybuzz::Direction::LeftToRight,
+        Some(rustybuzz::script::LATIN),
+        None,
+        features,
+    )
+}
+
+impl<'a> Fonts<'a> {
+    /// Prepares the faces of `source` for shaping.
+    pub fn new(source: &'a FontSource) -> Result<Fonts<'a>, FontError> {
+        let mut faces = Vec::new();
+        for (i, bytes) in source.faces.iter().enumerate() {
+            let rb = rustybuzz::Face::from_slice(bytes, 0).ok_or_else(|| FontError {
+                name: source.names[i].clone(),
+                message: "cannot be shaped".into(),
+            })?;
+            let upem = rb.units_per_em() as f32;
+            let tag = |s: &[u8; 4]| rustybuzz::ttf_parser::Tag::from_bytes(s);
+            let text = [
+                rustybuzz::Feature::new(tag(b"kern"), 1, ..),
+                rustybuzz::Feature::new(tag(b"liga"), 1, ..),
+            ];
+            let sups = [
+                rustybuzz::Feature::new(tag(b"kern"), 1, ..),
+                rustybuzz::Feature::new(tag(b"sups"), 1, ..),
+            ];
+            let plan_text = plan(&rb, &text);
+            let plan_sups = plan(&rb, &sups);
+            let mut face = Face {
+                rb,
+                upem,
+                plan_text,
+                plan_sups,
+                has_sups: false,
+            };
+            // Superior figures exist when `sups` changes the glyph of "1".
+            let plain = shape_raw(&face, Variant::Text, "1");
+            let sup = shape_raw(&face, Variant::Superior, "1");
+            face.has_sups = plain.glyphs[0].gid != sup.glyphs[0].gid && sup.missing.is_empty();
+            faces.push(face);
+        }
+        Ok(Fonts {
+            faces,
+            cache: HashMap::new(),
+        })
+    }
+
+    /// True when the face has superior figures for markers.
+    pub fn has_superiors(&self, kind: FontKind) -> bool {
+        self.faces[kind.index()].has_sups
+    }
+
+    /// Shapes `text` (cached).
+    pub fn shape(&mut self, kind: FontKind, variant: Variant, text: &str) -> Rc<Shaped> {
+        let key = (kind, variant, text.to_string());
+        if let Some(s) = self.cache.get(&key) {
+            return s.clone();
+        }
+        let s = Rc::new(shape_raw(&self.faces[kind.index()], variant, text));
+        self.cache.insert(key, s.clone());
+        s
+    }
+
+    /// The glyph for one character, if the face has it.
+    pub fn glyph(&self, kind: FontKind, c: char) -> Option<u16> {
+        self.faces[kind.index()].rb.glyph_index(c).map(|g| g.0)
+    }
+}
+
+/// True when `text` has a strong right-to-left character (Hebrew, Arabic, …).
+pub fn has_rtl(text: &str) -> bool {
+    text.chars()
+        .any(|c| matches!(c as u32, 0x0590..=0x08FF | 0xFB1D..=0xFDFF | 0xFE70..=0xFEFF))
+}
+
+fn shape_raw(face: &Face, variant: Variant, text: &str) -> Shaped {
+    let mut buf = rustybuzz::UnicodeBuffer::new();
+    buf.push_str(text);
+    let rtl = has_rtl(text);
+    let out = if rtl {
+        // Hebrew or Arabic: the shaper picks direction and script; glyphs
+        // come back in visual order (right to left).
+        buf.guess_segment_properties();
+        rustybuzz::shape(&face.rb, &[], buf)
+    } else {
+        buf.set_direction(rustybuzz::Direction::LeftToRight);
+        buf.set_script(rustybuzz::script::LATIN);
+        let plan = match variant {
+            Variant::Text => &face.plan_text,
+            Variant::Superior => &face.plan_sups,
+        };
+        rustybuzz::shape_with_plan(&face.rb, plan, buf)
+    };
+    let infos = out.glyph_infos();
+    let pos = out.glyph_positions();
+    let mut clusters: Vec<usize> = infos.iter().map(|i| i.cluster as usize).collect();
+    clusters.sort_unstable();
+    clusters.dedup();
+    let mut glyphs = Vec::with_capacity(infos.len());
+    let mut missing = Vec::new();
+    for (i, (info, p)) in infos.iter().zip(pos).enumerate() {
+        let start = info.cluster as usize;
+        let first_of_cluster = i == 0 || infos[i - 1].cluster != info.cluster;
+        let end = clusters
+            .iter()
+            .copied()
+            .find(|&c| c > start)
+            .unwrap_or(text.len());
+        let chars = if first_of_cluster {
+            &text[start..end.max(start)]
+        } else {
+            ""
+        };
+        // A no-break space extracts as a plain space (copy, paste, search).
+        let chars = if chars == "\u{A0}" { " " } else { chars };
+        if info.glyph_id == 0 {
+            for (off, c) in text[start..end.max(start)].char_indices() {
+                missing.push((start + off, c));
+            }
+        }
+        glyphs.push(ShapedGlyph {
+            gid: info.glyph_id as u16,
+            advance: p.x_advance as f32 / face.upem,
+            cluster: start,
+            text: Rc::from(chars),
+        });
+    }
+    Shaped {
+        glyphs,
+        missing,
+        rtl,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source() -> FontSource {
+        FontSource::load(&Style::default()).unwrap()
+    }
+
+    #[test]
+    fn libertinus_is_bundled_and_shapes_with_ligatures_and_kerning() {
+        let src = source();
+        assert!(
+            src.names[0].starts_with("LibertinusSerif"),
+            "{:?}",
+            src.names
+        );
+        let mut fonts = Fonts::new(&src).unwrap();
+        let fi = fonts.shape(FontKind::Regular, Variant::Text, "office");
+        // "ffi" is one ligature glyph carrying the three letters.
+        assert!(fi.glyphs.len() < 6, "{fi:?}");
+        assert!(fi.glyphs.iter().any(|g| &*g.text == "ffi"), "{fi:?}");
+        let text: String = fi.glyphs.iter().map(|g| &*g.text).collect();
+        assert_eq!(text, "office");
+        let av = fonts.shape(FontKind::Regular, Variant::Text, "AV");
+        let a = fonts.shape(FontKind::Regular, Variant::Text, "A");
+        assert!(av.glyphs[0].advance < a.glyphs[0].advance, "AV is kerned");
+        assert!(fonts.has_superiors(FontKind::Regular));
+        assert!(
+            fonts
+                .shape(FontKind::Regular, Variant::Text, "Dubček")
+                .missing
+                .is_empty()
+        );
+        assert_eq!(
+            fonts
+                .shape(FontKind::Regular, Variant::Text, "a\u{10FFFD}")
+                .missing
+                .len(),
+            1
+        );
+    }
+}

@@ -1,0 +1,573 @@
+//! PDF output (FORMAT.md §5): the only module that talks to printpdf.
+//!
+//! [`crate::layout`] decides where every glyph goes; this module draws the
+//! pages with printpdf 0.12.8 (glyph ids with their source text, so printpdf
+//! subsets the fonts and writes `/ToUnicode` maps that give back the exact
+//! characters, ligatures included), then finishes the file with a small
+//! lopdf post-pass for what printpdf cannot write, or writes wrongly:
+//!
+//! - link annotations with no border and exact `/XYZ` destinations (printpdf's
+//!   links have visible cyan borders and page-only destinations);
+//! - a nested outline in document order (printpdf's bookmarks are flat,
+//!   re-sorted by page and name, and one past the last page panics);
+//! - `/PageMode /UseOutlines` as a name (printpdf writes a string), `/Lang`,
+//!   and the PDF 1.7 header (printpdf says 1.3);
+//! - the Info dictionary, without printpdf's empty `/GTS_PDFXVersion`, with
+//!   dates only from `SOURCE_DATE_EPOCH` or the article's date (never "now");
+//! - a deterministic `/ID` (a UUID v5 of the file's bytes), and
+//!   deterministic font resource names and subset tags (printpdf's are random).
+//!
+//! XMP and PDF/A settings of printpdf are not used (their output is malformed).
+//! Justification is done with TJ glyph offsets, since `Tw` word spacing does
+//! nothing with Identity-H fonts.
+
+use crate::ast::Document;
+use crate::error::WriteError;
+use crate::layout::fonts::{FontKind, FontSource, Fonts};
+use crate::layout::style::Style;
+use crate::layout::{Layout, LinkTo, MissingGlyph, layout};
+use lopdf::{Dictionary, Object, ObjectId, StringFormat};
+use printpdf::{
+    Codepoint, Color, FontId, Greyscale, Line as PLine, LinePoint, Mm, Op, ParsedFont, PdfDocument,
+    PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, TextItem, TextMatrix,
+};
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+
+/// How to render a PDF.
+#[derive(Debug, Clone)]
+pub struct PdfOptions {
+    /// Page geometry, fonts and sizes.
+    pub style: Style,
+    /// Creation date as seconds since 1970 (`SOURCE_DATE_EPOCH`); without it
+    /// the article's `date` metadata is used, and without that no date.
+    pub timestamp: Option<i64>,
+}
+
+impl Default for PdfOptions {
+    /// The default style; the timestamp from `SOURCE_DATE_EPOCH` if set.
+    fn default() -> Self {
+        PdfOptions {
+            style: Style::default(),
+            timestamp: source_date_epoch(),
+        }
+    }
+}
+
+/// `SOURCE_DATE_EPOCH` as seconds, if set and valid.
+pub fn source_date_epoch() -> Option<i64> {
+    std::env::var("SOURCE_DATE_EPOCH").ok()?.trim().parse().ok()
+}
+
+/// A rendered PDF.
+#[derive(Debug, Clone)]
+pub struct PdfOutput {
+    /// The file.
+    pub bytes: Vec<u8>,
+    /// Characters the fonts have no glyph for (drawn as .notdef): warn about them.
+    pub missing: Vec<MissingGlyph>,
+    /// Number of pages.
+    pub pages: usize,
+}
+
+/// Writes `doc` as a PDF with [`PdfOptions::default`].
+pub fn write_pdf(doc: &Document, out: &mut dyn Write) -> Result<(), WriteError> {
+    let pdf = render_pdf(doc, &PdfOptions::default())?;
+    out.write_all(&pdf.bytes)?;
+    Ok(())
+}
+
+/// Lays out and renders `doc`.
+pub fn render_pdf(doc: &Document, opts: &PdfOptions) -> Result<PdfOutput, WriteError> {
+    let source = FontSource::load(&opts.style).map_err(|e| WriteError::Invalid(e.to_string()))?;
+    let mut fonts = Fonts::new(&source).map_err(|e| WriteError::Invalid(e.to_string()))?;
+    let lay = layout(doc, &opts.style, &mut fonts);
+    let bytes = draw(doc, &lay, &source, opts)?;
+    Ok(PdfOutput {
+        bytes,
+        missing: lay.missing.clone(),
+        pages: lay.pages.len(),
+    })
+}
+
+fn pt_to_mm(v: f32) -> Mm {
+    Mm(v * 25.4 / 72.0)
+}
+
+/// A stable 6-letter subset tag.
+fn subset_tag(seed: &str, glyphs: &BTreeSet<u16>) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut feed = |b: u8| {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100_0000_01b3);
+    };
+    seed.bytes().for_each(&mut feed);
+    for g in glyphs {
+        g.to_be_bytes().into_iter().for_each(&mut feed);
+    }
+    (0..6)
+        .map(|i| (b'A' + ((h >> (i * 8)) % 26) as u8) as char)
+        .collect()
+}
+
+/// Subsets a font to `glyphs` with the `subsetter` crate (which also drops
+/// unused subroutines, unlike allsorts: 6× smaller for Libertinus). Returns
+/// the font and the old → new glyph ids.
+fn subset_font(
+    bytes: &[u8],
+    glyphs: &BTreeSet<u16>,
+) -> Result<(Vec<u8>, BTreeMap<u16, u16>), String> {
+    let mut mapper = subsetter::GlyphRemapper::new();
+    for &g in glyphs {
+        mapper.remap(g);
+    }
+    let sub = subsetter::subset(bytes, 0, &mapper).map_err(|e| format!("{e:?}"))?;
+    let map = glyphs
+        .iter()
+        .map(|&g| (g, mapper.get(g).unwrap_or(0)))
+        .collect();
+    Ok((sub, map))
+}
+
+fn pdf_width(face: &rustybuzz::ttf_parser::Face, gid: u16) -> f32 {
+    // As printpdf computes the /W entries (truncated to 1/1000 em).
+    let upem = face.units_per_em() as f32;
+    let w = face
+        .glyph_hor_advance(rustybuzz::ttf_parser::GlyphId(gid))
+        .unwrap_or(0);
+    ((w as f32 * 1000.0 / upem) as i64) as f32
+}
+
+fn draw(
+    doc: &Document,
+    lay: &Layout,
+    source: &FontSource,
+    opts: &PdfOptions,
+) -> Result<Vec<u8>, WriteError> {
+    let mut pdf = PdfDocument::new(&doc.title.text);
+    // Fonts, under deterministic ids (they become resource names and subset tags).
+    let mut used: BTreeMap<FontKind, BTreeSet<u16>> = BTreeMap::new();
+    for page in &lay.pages {
+        for l in &page.lines {
+            for r in &l.line.runs {
+                used.entry(r.font)
+                    .or_default()
+                    .extend(r.glyphs.iter().map(|g| g.gid));
+            }
+        }
+    }
+    let mut ids: BTreeMap<FontKind, FontId> = BTreeMap::new();
+    let mut faces = BTreeMap::new();
+    let mut remap: BTreeMap<FontKind, BTreeMap<u16, u16>> = BTreeMap::new();
+    for (kind, glyphs) in &used {
+        let i = FontKind::ALL.iter().position(|k| k == kind).unwrap_or(0);
+        let bytes = &source.faces[i];
+        let (sub, map) = subset_font(bytes, glyphs).map_err(|e| {
+            WriteError::Invalid(format!("font {}: cannot subset: {e}", source.names[i]))
+        })?;
+        let mut warnings = Vec::new();
+        let parsed = ParsedFont::from_bytes(&sub, 0, &mut warnings).ok_or_else(|| {
+            WriteError::Invalid(format!(
+                "font {}: printpdf cannot read its subset",
+                source.names[i]
+            ))
+        })?;
+        remap.insert(*kind, map);
+        let tmp = pdf.add_font(&parsed);
+        let font = pdf
+            .resources
+            .fonts
+            .map
+            .remove(&tmp)
+            .expect("font just added");
+        let id = FontId(subset_tag(&source.names[i], glyphs));
+        pdf.resources.fonts.map.insert(id.clone(), font);
+        ids.insert(*kind, id);
+        let face = rustybuzz::ttf_parser::Face::parse(bytes, 0)
+            .map_err(|e| WriteError::Invalid(format!("font {}: {e}", source.names[i])))?;
+        faces.insert(*kind, face);
+    }
+    let h = lay.height;
+    let black = Color::Greyscale(Greyscale::new(0.0, None));
+    let mut pages = Vec::new();
+    for page in &lay.pages {
+        let mut ops = Vec::new();
+        ops.push(Op::SetFillColor { col: black.clone() });
+        for l in &page.lines {
+            ops.push(Op::StartTextSection);
+            for r in &l.line.runs {
+                let face = &faces[&r.font];
+                ops.push(Op::SetFont {
+                    font: PdfFontHandle::External(ids[&r.font].clone()),
+                    size: Pt(r.size),
+                });
+                ops.push(Op::SetTextMatrix {
+                    matrix: TextMatrix::Translate(Pt(l.x + r.x), Pt(h - l.baseline + r.rise)),
+                });
+                let cps: Vec<Codepoint> = r
+                    .glyphs
+                    .iter()
+                    .map(|g| {
+                        // TJ offsets move the pen left by offset/1000 em.
+                        let off = pdf_width(face, g.gid) - g.advance * 1000.0 / r.size;
+                        let off = (off * 100.0).round() / 100.0;
+                        let gid = remap[&r.font].get(&g.gid).copied().unwrap_or(0);
+                        Codepoint::with_cid(
+                            gid,
+                            if off == 0.0 { 0.0 } else { off },
+                            g.text.to_string(),
+                        )
+                    })
+                    .collect();
+                ops.push(Op::ShowText {
+                    items: vec![TextItem::GlyphIds(cps)],
+                });
+            }
+            ops.push(Op::EndTextSection);
+        }
+        if !page.rules.is_empty() || !page.frames.is_empty() {
+            ops.push(Op::SaveGraphicsState);
+            ops.push(Op::SetOutlineColor { col: black.clone() });
+            let pt = |x: f32, y: f32| LinePoint {
+                p: Point {
+                    x: Pt(x),
+                    y: Pt(h - y),
+                },
+                bezier: false,
+            };
+            for r in &page.rules {
+                ops.push(Op::SetOutlineThickness { pt: Pt(r.width) });
+                ops.push(Op::DrawLine {
+                    line: PLine {
+                        points: vec![pt(r.x0, r.y), pt(r.x1, r.y)],
+                        is_closed: false,
+                    },
+                });
+            }
+            for f in &page.frames {
+                let [x0, t, x1, b] = f.rect;
+                ops.push(Op::SetOutlineThickness { pt: Pt(f.width) });
+                ops.push(Op::DrawLine {
+                    line: PLine {
+                        points: vec![pt(x0, t), pt(x1, t), pt(x1, b), pt(x0, b)],
+                        is_closed: true,
+                    },
+                });
+            }
+            ops.push(Op::RestoreGraphicsState);
+        }
+        pages.push(PdfPage::new(pt_to_mm(lay.width), pt_to_mm(lay.height), ops));
+    }
+    pdf.with_pages(pages);
+    let save = PdfSaveOptions {
+        optimize: false,
+        subset_fonts: true,
+        secure: true,
+        image_optimization: None,
+    };
+    let mut warnings = Vec::new();
+    let mut lo = pdf.to_lopdf_document(&save, &mut warnings);
+    // Subset fonts are named TAG+PostScriptName (printpdf names them by the tag alone).
+    let names: BTreeMap<Vec<u8>, String> = ids
+        .iter()
+        .map(|(k, id)| {
+            let i = FontKind::ALL.iter().position(|x| x == k).unwrap_or(0);
+            (
+                id.0.as_bytes().to_vec(),
+                format!("{}+{}", id.0, source.names[i]),
+            )
+        })
+        .collect();
+    for obj in lo.objects.values_mut() {
+        if let Object::Dictionary(d) = obj {
+            for key in [&b"BaseFont"[..], &b"FontName"[..]] {
+                if let Ok(Object::Name(n)) = d.get(key)
+                    && let Some(full) = names.get(n)
+                {
+                    d.set(key, Object::Name(full.clone().into_bytes()));
+                }
+            }
+        }
+    }
+    post_pass(&mut lo, doc, lay, opts)?;
+    lo.compress();
+    let mut first = Vec::new();
+    lo.save_to(&mut first)?;
+    // A deterministic /ID from the bytes themselves.
+    let id = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, &first);
+    let idb = id.as_bytes().to_vec();
+    lo.trailer.set(
+        "ID",
+        Object::Array(vec![
+            Object::String(idb.clone(), StringFormat::Hexadecimal),
+            Object::String(idb, StringFormat::Hexadecimal),
+        ]),
+    );
+    let mut out = Vec::with_capacity(first.len());
+    lo.save_to(&mut out)?;
+    Ok(out)
+}
+
+/// A PDF text string: PDFDocEncoding-safe ASCII as is, else UTF-16BE with a BOM.
+fn text_string(s: &str) -> Object {
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        Object::String(s.as_bytes().to_vec(), StringFormat::Literal)
+    } else {
+        let mut v = vec![0xfe, 0xff];
+        for u in s.encode_utf16() {
+            v.extend_from_slice(&u.to_be_bytes());
+        }
+        Object::String(v, StringFormat::Hexadecimal)
+    }
+}
+
+fn pdf_date(secs: i64) -> Option<String> {
+    let dt = chrono::DateTime::from_timestamp(secs, 0)?;
+    Some(dt.format("D:%Y%m%d%H%M%SZ").to_string())
+}
+
+fn meta_date(date: &str) -> Option<String> {
+    let d = date.trim();
+    let b = d.as_bytes();
+    let digits = |r: std::ops::Range<usize>| {
+        b.get(r.clone())
+            .is_some_and(|s| s.iter().all(u8::is_ascii_digit))
+    };
+    if digits(0..4)
+        && b.get(4) == Some(&b'-')
+        && digits(5..7)
+        && b.get(7) == Some(&b'-')
+        && digits(8..10)
+    {
+        let date = chrono::NaiveDate::parse_from_str(&d[..10], "%Y-%m-%d").ok()?;
+        return Some(date.format("D:%Y%m%d000000Z").to_string());
+    }
+    None
+}
+
+fn round2(v: f32) -> Object {
+    Object::Real((v * 100.0).round() / 100.0)
+}
+
+fn post_pass(
+    lo: &mut lopdf::Document,
+    doc: &Document,
+    lay: &Layout,
+    opts: &PdfOptions,
+) -> Result<(), WriteError> {
+    let bad = |e: lopdf::Error| WriteError::Invalid(format!("PDF post-pass: {e}"));
+    lo.version = "1.7".to_string();
+    let page_ids: Vec<ObjectId> = lo.get_pages().into_values().collect();
+    if page_ids.len() != lay.pages.len() {
+        return Err(WriteError::Invalid(
+            "PDF post-pass: page count mismatch".into(),
+        ));
+    }
+    let h = lay.height;
+    let dest = |d: &crate::layout::Dest| {
+        Object::Array(vec![
+            Object::Reference(page_ids[d.page]),
+            Object::Name(b"XYZ".to_vec()),
+            round2(d.x),
+            round2(h - d.y),
+            Object::Null,
+        ])
+    };
+    // Links.
+    for (pi, page) in lay.pages.iter().enumerate() {
+        let mut annots = Vec::new();
+        for l in &page.links {
+            let [x0, t, x1, b] = l.rect;
+            let mut a = Dictionary::new();
+            a.set("Type", Object::Name(b"Annot".to_vec()));
+            a.set("Subtype", Object::Name(b"Link".to_vec()));
+            a.set(
+                "Rect",
+                Object::Array(vec![round2(x0), round2(h - b), round2(x1), round2(h - t)]),
+            );
+            a.set("Border", Object::Array(vec![0.into(), 0.into(), 0.into()]));
+            a.set("P", Object::Reference(page_ids[pi]));
+            match &l.to {
+                LinkTo::Dest(d) => a.set("Dest", dest(d)),
+                LinkTo::Uri(u) => {
+                    let mut act = Dictionary::new();
+                    act.set("S", Object::Name(b"URI".to_vec()));
+                    act.set(
+                        "URI",
+                        Object::String(u.as_bytes().to_vec(), StringFormat::Literal),
+                    );
+                    a.set("A", Object::Dictionary(act));
+                }
+            }
+            annots.push(Object::Reference(lo.add_object(Object::Dictionary(a))));
+        }
+        let p = lo
+            .get_object_mut(page_ids[pi])
+            .and_then(Object::as_dict_mut)
+            .map_err(bad)?;
+        if annots.is_empty() {
+            p.remove(b"Annots");
+        } else {
+            p.set("Annots", Object::Array(annots));
+        }
+        // printpdf writes empty resource dictionaries for every page; harmless.
+    }
+    // Outline: level-0 items with their level-1 children.
+    let outline_root = if lay.outline.is_empty() {
+        None
+    } else {
+        let root = lo.new_object_id();
+        let ids: Vec<ObjectId> = lay.outline.iter().map(|_| lo.new_object_id()).collect();
+        // Parent of each item: the nearest earlier item of a lower level.
+        let parent: Vec<Option<usize>> = (0..lay.outline.len())
+            .map(|i| {
+                (0..i)
+                    .rev()
+                    .find(|&j| lay.outline[j].level < lay.outline[i].level)
+            })
+            .collect();
+        let children = |p: Option<usize>| -> Vec<usize> {
+            (0..lay.outline.len()).filter(|&i| parent[i] == p).collect()
+        };
+        for (i, item) in lay.outline.iter().enumerate() {
+            let mut d = Dictionary::new();
+            d.set("Title", text_string(&item.title));
+            d.set(
+                "Parent",
+                Object::Reference(parent[i].map_or(root, |p| ids[p])),
+            );
+            d.set("Dest", dest(&item.dest));
+            let sibs = children(parent[i]);
+            let pos = sibs
+                .iter()
+                .position(|&s| s == i)
+                .expect("an item is its parent's child");
+            if pos > 0 {
+                d.set("Prev", Object::Reference(ids[sibs[pos - 1]]));
+            }
+            if pos + 1 < sibs.len() {
+                d.set("Next", Object::Reference(ids[sibs[pos + 1]]));
+            }
+            let kids = children(Some(i));
+            if let (Some(f), Some(l)) = (kids.first(), kids.last()) {
+                d.set("First", Object::Reference(ids[*f]));
+                d.set("Last", Object::Reference(ids[*l]));
+                d.set("Count", Object::Integer(kids.len() as i64));
+            }
+            lo.objects.insert(ids[i], Object::Dictionary(d));
+        }
+        let top = children(None);
+        let mut r = Dictionary::new();
+        r.set("Type", Object::Name(b"Outlines".to_vec()));
+        r.set("First", Object::Reference(ids[top[0]]));
+        r.set(
+            "Last",
+            Object::Reference(ids[*top.last().expect("non-empty")]),
+        );
+        r.set("Count", Object::Integer(lay.outline.len() as i64));
+        lo.objects.insert(root, Object::Dictionary(r));
+        Some(root)
+    };
+    // Catalog.
+    let lang = if doc.meta.lang.trim().is_empty() {
+        "und"
+    } else {
+        doc.meta.lang.trim()
+    };
+    {
+        let cat = lo.catalog_mut().map_err(bad)?;
+        cat.remove(b"PageMode");
+        if let Some(root) = outline_root {
+            cat.set("Outlines", Object::Reference(root));
+            cat.set("PageMode", Object::Name(b"UseOutlines".to_vec()));
+        }
+        cat.set("Lang", text_string(lang));
+        let mut vp = Dictionary::new();
+        vp.set("DisplayDocTitle", Object::Boolean(true));
+        cat.set("ViewerPreferences", Object::Dictionary(vp));
+    }
+    // Info.
+    let mut info = Dictionary::new();
+    info.set("Title", text_string(&doc.title.text));
+    if let Some(a) = doc.meta.author.as_deref().filter(|a| !a.trim().is_empty()) {
+        info.set("Author", text_string(a.trim()));
+    }
+    if let Some(s) = subject(doc) {
+        info.set("Subject", text_string(&s));
+    }
+    let keywords: Vec<String> = doc
+        .sections
+        .iter()
+        .map(|s| crate::ast::plain_text(&s.heading.inlines))
+        .collect();
+    if !keywords.is_empty() {
+        info.set("Keywords", text_string(&keywords.join("; ")));
+    }
+    info.set(
+        "Creator",
+        text_string(&format!("refolio {}", env!("CARGO_PKG_VERSION"))),
+    );
+    info.set(
+        "Producer",
+        text_string("refolio (printpdf 0.12.8, lopdf 0.44)"),
+    );
+    let date = opts
+        .timestamp
+        .and_then(pdf_date)
+        .or_else(|| doc.meta.date.as_deref().and_then(meta_date));
+    if let Some(d) = date {
+        info.set(
+            "CreationDate",
+            Object::String(d.clone().into_bytes(), StringFormat::Literal),
+        );
+        info.set(
+            "ModDate",
+            Object::String(d.into_bytes(), StringFormat::Literal),
+        );
+    }
+    let info_id = lo.add_object(Object::Dictionary(info));
+    if let Ok(Object::Reference(old)) = lo.trailer.get(b"Info").cloned() {
+        lo.objects.remove(&old);
+    }
+    lo.trailer.set("Info", Object::Reference(info_id));
+    lo.trailer.remove(b"ID");
+    lo.prune_objects();
+    lo.renumber_objects();
+    Ok(())
+}
+
+/// The subtitle, or the source, as the document's subject.
+fn subject(doc: &Document) -> Option<String> {
+    if let Some(s) = &doc.subtitle {
+        return Some(s.text.clone());
+    }
+    doc.meta
+        .source_url
+        .as_ref()
+        .map(|u| format!("Article from {u}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_strings_and_dates() {
+        assert_eq!(
+            text_string("abc"),
+            Object::String(b"abc".to_vec(), StringFormat::Literal)
+        );
+        match text_string("Dubček") {
+            Object::String(v, StringFormat::Hexadecimal) => assert_eq!(&v[..2], &[0xfe, 0xff]),
+            o => panic!("{o:?}"),
+        }
+        assert_eq!(pdf_date(0).unwrap(), "D:19700101000000Z");
+        assert_eq!(meta_date("2022-10-03").unwrap(), "D:20221003000000Z");
+        assert!(meta_date("Winter 1993").is_none());
+        let g: BTreeSet<u16> = [1, 2, 3].into();
+        let t = subset_tag("X", &g);
+        assert_eq!(t.len(), 6);
+        assert!(t.bytes().all(|b| b.is_ascii_uppercase()));
+        assert_eq!(t, subset_tag("X", &g));
+    }
+}

@@ -1,0 +1,842 @@
+//! XHTML5 output of one article: the chapter document that the EPUB writer
+//! packs (FORMAT.md §5, EPUB 3), also usable as a standalone XHTML page.
+//!
+//! The shape:
+//!
+//! ```text
+//! html[@lang][@xml:lang]
+//!   head            meta charset, title, link[rel=stylesheet]?
+//!   body
+//!     section#article[epub:type=chapter][role=doc-chapter][aria-labelledby=title]
+//!       header        h1#title, p.subtitle[role=doc-subtitle]?, p.byline?
+//!       lead figure?
+//!       blocks before the first heading
+//!       section#sec-N (h2, blocks) per section
+//!       section#references[epub:type=endnotes][role=doc-endnotes]?
+//!                     h2#references-title, ol/li#ref-N
+//!       footer.source?  the source URL and licence, when given
+//! ```
+//!
+//! Blocks: paragraph → `p`; list → `ul` / `ol[@start]` with `li` (a nested
+//! list stands inside its item after the item's text); figure → `figure`
+//! with the alt text in `div.figure-image[role=img][aria-label]` (visible
+//! too: there is no image file, only its description) and the caption in
+//! `figcaption` (alone when it repeats the alt text); quote → `blockquote/p`; rule → `hr`.
+//!
+//! Inlines: a citation marker is
+//! `<sup><a epub:type="noteref" role="doc-noteref" id="cite-N-K" href="#ref-N">N</a></sup>`
+//! (consecutive markers such as `2,5` share one `sup`, separators
+//! included); a URL is `<a href="URL">URL</a>`. Each reference keeps its raw text
+//! losslessly, with recognised fields wrapped (`cite`, `span.author`,
+//! `span.publisher`, `time[@datetime]` or `span.date`), followed by one
+//! `a[role=doc-backlink]` per `[]` group of the source (`↩` for a single
+//! one; `↩ a b c …` for several), each pointing at its marker.
+//!
+//! Links stay honest, as in the TEI writer: a marker whose reference does
+//! not exist is a `span.unresolved` in its `sup`; a back-link whose occurrence has no marker is
+//! a `span` without a link; every `id` is written at most once.
+//!
+//! Roles that EPUBCheck 5 reports as deprecated (`doc-endnote`,
+//! `doc-biblioentry`) are not used. Structure is indented by two spaces per
+//! level; mixed content (`p`, `h1`, `li`, …) never gets added white space.
+//! The same document always gives the same bytes.
+
+use crate::ast::{
+    Block, Document, Figure, Inline, List, RefFieldKind, Reference, Span, for_each_inlines,
+    plain_text,
+};
+use crate::error::WriteError;
+use crate::write::xml::{XmlWriter, check_meta, is_w3c_date, uri_attr};
+use std::collections::HashSet;
+use std::io::Write;
+
+/// The XHTML namespace.
+pub const XHTML_NS: &str = "http://www.w3.org/1999/xhtml";
+/// The EPUB structural-semantics namespace (`epub:type`).
+pub const EPUB_OPS_NS: &str = "http://www.idpf.org/2007/ops";
+/// The `id` of the reference list's `section`.
+pub const REFERENCES_ID: &str = "references";
+/// The heading of the reference list when the source has none.
+pub const DEFAULT_REFERENCES_HEADING: &str = "References";
+
+/// How to write the XHTML document.
+#[derive(Debug, Clone, Default)]
+pub struct XhtmlOptions {
+    /// The `href` of a stylesheet to link from `head`, if any.
+    pub stylesheet: Option<String>,
+    /// Add EPUB structural semantics (`epub:type`) and declare their
+    /// namespace on the root element.
+    pub epub: bool,
+}
+
+/// The `id` of the `section` of the `i`-th (0-based) section of a document.
+pub fn section_id(i: usize) -> String {
+    format!("sec-{}", i + 1)
+}
+
+/// True if the document gets a reference list section ([`REFERENCES_ID`]).
+pub fn has_references_section(doc: &Document) -> bool {
+    !doc.references.is_empty() || doc.references_heading.is_some()
+}
+
+/// The text of the reference list's heading: the source's, or
+/// [`DEFAULT_REFERENCES_HEADING`].
+pub fn references_heading_text(doc: &Document) -> String {
+    match &doc.references_heading {
+        Some(h) if !plain_text(&h.inlines).trim().is_empty() => plain_text(&h.inlines),
+        _ => DEFAULT_REFERENCES_HEADING.to_string(),
+    }
+}
+
+/// The language tag written on the root element (`und` when unknown).
+pub fn language(doc: &Document) -> &str {
+    if doc.meta.lang.is_empty() { "und" } else { doc.meta.lang.as_str() }
+}
+
+/// Writes `doc` as an XHTML5 document (XML syntax, UTF-8) to `out`.
+///
+/// Fails with [`WriteError::Invalid`] when a metadata value cannot be
+/// written (see [`check_meta`]) or when text contains a character XML 1.0
+/// does not allow (the parser removes those, so that means a bug), and with
+/// [`WriteError::Io`] when `out` fails.
+pub fn write_xhtml(
+    doc: &Document,
+    opts: &XhtmlOptions,
+    out: &mut dyn Write,
+) -> Result<(), WriteError> {
+    check_meta(&doc.meta)?;
+    let mut links = Links::new(doc);
+    let lang = language(doc);
+    // The XML declaration and the doctype, then the root on its own line.
+    out.write_all(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE html>\n")?;
+    let mut w = XmlWriter::new(out);
+    let mut root = vec![("xmlns", XHTML_NS)];
+    if opts.epub {
+        root.push(("xmlns:epub", EPUB_OPS_NS));
+    }
+    root.extend([("lang", lang), ("xml:lang", lang)]);
+    w.start("html", &root)?;
+
+    w.start("head", &[])?;
+    w.empty("meta", &[("charset", "utf-8")])?;
+    w.text_element("title", &[], &doc.title.text).map_err(at(doc.title.span))?;
+    if let Some(href) = &opts.stylesheet {
+        w.empty("link", &[("rel", "stylesheet"), ("type", "text/css"), ("href", href)])?;
+    }
+    w.end()?; // head
+
+    w.start("body", &[])?;
+    let mut article = vec![("id", "article")];
+    if opts.epub {
+        article.push(("epub:type", "chapter"));
+    }
+    article.extend([("role", "doc-chapter"), ("aria-labelledby", "title")]);
+    w.start("section", &article)?;
+    header(&mut w, doc)?;
+    if let Some(fig) = &doc.lead_figure {
+        figure(&mut w, &mut links, opts, fig)?;
+    }
+    for b in &doc.blocks {
+        block(&mut w, &mut links, opts, b)?;
+    }
+    for (i, s) in doc.sections.iter().enumerate() {
+        w.start("section", &[("id", &section_id(i))])?;
+        w.start_mixed("h2", &[])?;
+        inlines(&mut w, &mut links, opts, &s.heading.inlines)?;
+        w.end()?;
+        for b in &s.blocks {
+            block(&mut w, &mut links, opts, b)?;
+        }
+        w.end()?;
+    }
+    references(&mut w, &mut links, opts, doc)?;
+    footer(&mut w, doc)?;
+    w.end()?; // section#article
+    w.end()?; // body
+    w.end()?; // html
+    w.finish()
+}
+
+/// Which link ends exist, so that every `href="#…"` points at a written `id`.
+struct Links {
+    /// Reference numbers whose `li` carries `id="ref-N"`.
+    refs: HashSet<u32>,
+    /// `(n, k)` of the markers that carry `id="cite-N-K"`.
+    cited: HashSet<(u32, u32)>,
+    /// The `cite-N-K` ids written so far (each is written once).
+    written: HashSet<(u32, u32)>,
+}
+
+impl Links {
+    fn new(doc: &Document) -> Links {
+        let refs: HashSet<u32> = doc.references.iter().map(|r| r.n).collect();
+        let mut cited = HashSet::new();
+        // Every inline sequence visited here is written by this module.
+        for_each_inlines(doc, &mut |inlines| {
+            for i in inlines {
+                if let Inline::Cite { n, occurrence, .. } = i
+                    && refs.contains(n)
+                {
+                    cited.insert((*n, *occurrence));
+                }
+            }
+        });
+        Links { refs, cited, written: HashSet::new() }
+    }
+}
+
+/// Adds where the offending text stands to a character error.
+fn at(span: Span) -> impl FnOnce(WriteError) -> WriteError {
+    move |e| match e {
+        WriteError::Invalid(m) => {
+            WriteError::Invalid(format!("{m} (input bytes {}..{})", span.start, span.end))
+        }
+        other => other,
+    }
+}
+
+fn present(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn header(w: &mut XmlWriter, doc: &Document) -> Result<(), WriteError> {
+    w.start("header", &[])?;
+    w.text_element("h1", &[("id", "title")], &doc.title.text).map_err(at(doc.title.span))?;
+    if let Some(sub) = &doc.subtitle {
+        w.text_element("p", &[("class", "subtitle"), ("role", "doc-subtitle")], &sub.text)
+            .map_err(at(sub.span))?;
+    }
+    let author = present(&doc.meta.author);
+    let date = present(&doc.meta.date);
+    if author.is_some() || date.is_some() {
+        w.start_mixed("p", &[("class", "byline")])?;
+        if let Some(a) = author {
+            w.text_element("span", &[("class", "author")], a)?;
+        }
+        if let Some(d) = date {
+            if author.is_some() {
+                w.text(" · ")?;
+            }
+            if is_w3c_date(d) {
+                w.text_element("time", &[("datetime", d)], d)?;
+            } else {
+                w.text_element("span", &[("class", "date")], d)?;
+            }
+        }
+        w.end()?;
+    }
+    w.end()
+}
+
+/// The source URL and the licence, when given (metadata, not article text).
+fn footer(w: &mut XmlWriter, doc: &Document) -> Result<(), WriteError> {
+    let url = present(&doc.meta.source_url);
+    let licence = present(&doc.meta.license);
+    if url.is_none() && licence.is_none() {
+        return Ok(());
+    }
+    w.start("footer", &[("class", "source")])?;
+    if let Some(u) = url {
+        w.start_mixed("p", &[])?;
+        link(w, u)?;
+        w.end()?;
+    }
+    if let Some(l) = licence {
+        w.start_mixed("p", &[("class", "licence")])?;
+        if l.starts_with("http://") || l.starts_with("https://") {
+            link(w, l)?;
+        } else {
+            w.text(l)?;
+        }
+        w.end()?;
+    }
+    w.end()
+}
+
+fn link(w: &mut XmlWriter, url: &str) -> Result<(), WriteError> {
+    w.text_element("a", &[("href", &uri_attr(url))], url)
+}
+
+fn block(
+    w: &mut XmlWriter,
+    links: &mut Links,
+    opts: &XhtmlOptions,
+    b: &Block,
+) -> Result<(), WriteError> {
+    match b {
+        Block::Paragraph(p) => {
+            w.start_mixed("p", &[])?;
+            inlines(w, links, opts, &p.inlines)?;
+            w.end()
+        }
+        Block::List(l) => list(w, links, opts, l),
+        Block::Figure(f) => figure(w, links, opts, f),
+        Block::Quote(q) => {
+            w.start("blockquote", &[])?;
+            w.start_mixed("p", &[])?;
+            inlines(w, links, opts, &q.inlines)?;
+            w.end()?;
+            w.end()
+        }
+        Block::Rule(_) => w.empty("hr", &[]),
+    }
+}
+
+/// Writes a list; a list without items (which has no text) is left out.
+fn list(
+    w: &mut XmlWriter,
+    links: &mut Links,
+    opts: &XhtmlOptions,
+    l: &List,
+) -> Result<(), WriteError> {
+    if l.items.is_empty() {
+        return Ok(());
+    }
+    let start = l.start.to_string();
+    match (l.ordered, l.start) {
+        (false, _) => w.start("ul", &[])?,
+        (true, 1) => w.start("ol", &[])?,
+        (true, _) => w.start("ol", &[("start", &start)])?,
+    }
+    for item in &l.items {
+        w.start_mixed("li", &[])?;
+        inlines(w, links, opts, &item.inlines)?;
+        for child in &item.children {
+            list(w, links, opts, child)?;
+        }
+        w.end()?;
+    }
+    w.end()
+}
+
+fn has_content(inlines: &[Inline]) -> bool {
+    inlines.iter().any(|i| !matches!(i, Inline::Text { text, .. } if text.trim().is_empty()))
+}
+
+/// A figure. The image itself was lost in the flattening; its alt text is
+/// shown in its place, and exposed to assistive technology as an image with
+/// that description (`role="img"` + `aria-label`). When the alt text carries
+/// citation markers, which must stay working links, it is written as plain
+/// text instead: an `img` role would hide the links inside it. When the
+/// caption merely repeats the alt text, only the caption is written.
+fn figure(
+    w: &mut XmlWriter,
+    links: &mut Links,
+    opts: &XhtmlOptions,
+    f: &Figure,
+) -> Result<(), WriteError> {
+    w.start("figure", &[])?;
+    let caption = f.caption.as_deref().filter(|c| has_content(c));
+    // A caption that repeats the alt text (a common flattening) is shown
+    // once, as the caption; the figure takes its accessible name from it.
+    let repeated = caption.is_some_and(|c| plain_text(c).trim() == plain_text(&f.alt).trim())
+        && !f.alt.iter().any(|i| matches!(i, Inline::Cite { .. }));
+    if has_content(&f.alt) && !repeated {
+        let has_markers = f.alt.iter().any(|i| matches!(i, Inline::Cite { .. }));
+        if has_markers {
+            w.start_mixed("div", &[("class", "figure-image")])?;
+        } else {
+            let label = plain_text(&f.alt);
+            let label = label.trim();
+            w.start_mixed(
+                "div",
+                &[("class", "figure-image"), ("role", "img"), ("aria-label", label)],
+            )?;
+        }
+        inlines(w, links, opts, &f.alt)?;
+        w.end()?;
+    }
+    if let Some(caption) = caption {
+        w.start_mixed("figcaption", &[])?;
+        inlines(w, links, opts, caption)?;
+        w.end()?;
+    }
+    w.end()
+}
+
+/// True for the text between two markers that belong to one superscript
+/// group, such as `2,5` or `6 7`: only commas, semicolons and spaces.
+fn is_marker_separator(text: &str) -> bool {
+    !text.is_empty() && text.len() <= 3 && text.chars().all(|c| matches!(c, ',' | ';' | ' '))
+}
+
+fn inlines(
+    w: &mut XmlWriter,
+    links: &mut Links,
+    opts: &XhtmlOptions,
+    inlines: &[Inline],
+) -> Result<(), WriteError> {
+    let mut i = 0;
+    while i < inlines.len() {
+        match &inlines[i] {
+            Inline::Text { text, span } => w.text(text).map_err(at(*span))?,
+            Inline::Link { url, span } => link(w, url).map_err(at(*span))?,
+            Inline::Cite { .. } => {
+                // Consecutive markers (`2,5`, `6 7`) share one superscript,
+                // separators included, as they stood in the original page.
+                let mut end = i + 1;
+                while let (Some(Inline::Text { text, .. }), Some(Inline::Cite { .. })) =
+                    (inlines.get(end), inlines.get(end + 1))
+                {
+                    if !is_marker_separator(text) {
+                        break;
+                    }
+                    end += 2;
+                }
+                w.start_mixed("sup", &[])?;
+                for inline in &inlines[i..end] {
+                    match inline {
+                        Inline::Cite { n, occurrence, .. } => {
+                            marker(w, links, opts, *n, *occurrence)?
+                        }
+                        Inline::Text { text, span } => w.text(text).map_err(at(*span))?,
+                        Inline::Link { url, span } => link(w, url).map_err(at(*span))?,
+                    }
+                }
+                w.end()?;
+                i = end;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
+/// One citation marker: a link to its reference, or just the number when
+/// there is no reference to link to.
+fn marker(
+    w: &mut XmlWriter,
+    links: &mut Links,
+    opts: &XhtmlOptions,
+    n: u32,
+    occurrence: u32,
+) -> Result<(), WriteError> {
+    let number = n.to_string();
+    if !links.refs.contains(&n) {
+        return w.text_element("span", &[("class", "unresolved")], &number);
+    }
+    let href = format!("#ref-{n}");
+    let key = (n, occurrence);
+    let id = (links.cited.contains(&key) && links.written.insert(key))
+        .then(|| format!("cite-{n}-{occurrence}"));
+    let mut attrs: Vec<(&str, &str)> = Vec::with_capacity(4);
+    if opts.epub {
+        attrs.push(("epub:type", "noteref"));
+    }
+    attrs.push(("role", "doc-noteref"));
+    if let Some(id) = &id {
+        attrs.push(("id", id));
+    }
+    attrs.push(("href", &href));
+    w.text_element("a", &attrs, &number)
+}
+
+fn references(
+    w: &mut XmlWriter,
+    links: &mut Links,
+    opts: &XhtmlOptions,
+    doc: &Document,
+) -> Result<(), WriteError> {
+    if !has_references_section(doc) {
+        return Ok(());
+    }
+    let mut attrs = vec![("id", REFERENCES_ID)];
+    if opts.epub {
+        attrs.push(("epub:type", "endnotes"));
+    }
+    attrs.extend([("role", "doc-endnotes"), ("aria-labelledby", "references-title")]);
+    w.start("section", &attrs)?;
+    w.start_mixed("h2", &[("id", "references-title")])?;
+    match &doc.references_heading {
+        Some(h) if has_content(&h.inlines) => inlines(w, links, opts, &h.inlines)?,
+        _ => w.text(DEFAULT_REFERENCES_HEADING)?,
+    }
+    w.end()?;
+    if !doc.references.is_empty() {
+        w.start("ol", &[])?;
+        let mut ids = HashSet::new();
+        for (i, r) in doc.references.iter().enumerate() {
+            let with_id = ids.insert(r.n);
+            let position = u32::try_from(i + 1).unwrap_or(u32::MAX);
+            entry(w, links, r, with_id, position).map_err(at(r.span))?;
+        }
+        w.end()?;
+    }
+    w.end()
+}
+
+/// `a`, `b`, … `z`, `aa`, `ab`, … for the `k`-th (1-based) back-link.
+pub fn backlink_letter(k: usize) -> String {
+    let mut k = k.max(1);
+    let mut letters = Vec::new();
+    while k > 0 {
+        k -= 1;
+        letters.push(b'a' + (k % 26) as u8);
+        k /= 26;
+    }
+    letters.reverse();
+    String::from_utf8(letters).unwrap_or_default()
+}
+
+/// The back-link arrow, with the text-presentation selector so that it is
+/// never drawn as an emoji.
+const BACK_ARROW: &str = "\u{21A9}\u{FE0E}";
+
+/// One reference: `raw` exactly, recognised fields wrapped, then back-links.
+/// Fields that are out of order, overlapping, empty or not on character
+/// boundaries are written as plain text, so `raw` always survives whole.
+fn entry(
+    w: &mut XmlWriter,
+    links: &Links,
+    r: &Reference,
+    with_id: bool,
+    position: u32,
+) -> Result<(), WriteError> {
+    let id = format!("ref-{}", r.n);
+    let value = r.n.to_string();
+    let mut attrs: Vec<(&str, &str)> = Vec::new();
+    if with_id {
+        attrs.push(("id", &id));
+    }
+    if r.n != position {
+        attrs.push(("value", &value));
+    }
+    w.start_mixed("li", &attrs)?;
+    let raw = r.raw.as_str();
+    let mut pos = 0;
+    for f in &r.fields {
+        let usable = pos <= f.start
+            && f.start < f.end
+            && f.end <= raw.len()
+            && raw.is_char_boundary(f.start)
+            && raw.is_char_boundary(f.end);
+        if !usable {
+            continue;
+        }
+        w.text(&raw[pos..f.start])?;
+        let part = &raw[f.start..f.end];
+        match f.kind {
+            RefFieldKind::Title => w.text_element("cite", &[], part)?,
+            RefFieldKind::Author => w.text_element("span", &[("class", "author")], part)?,
+            RefFieldKind::Publisher => w.text_element("span", &[("class", "publisher")], part)?,
+            RefFieldKind::Date => match f.iso.as_deref().filter(|d| is_w3c_date(d)) {
+                Some(iso) => w.text_element("time", &[("datetime", iso)], part)?,
+                None => w.text_element("span", &[("class", "date")], part)?,
+            },
+        }
+        pos = f.end;
+    }
+    w.text(&raw[pos..])?;
+    let count = r.backlinks.len();
+    if count > 0 {
+        w.text(" ")?;
+        w.start_mixed("span", &[("class", "backlinks")])?;
+        if count > 1 {
+            w.text_element("span", &[("aria-hidden", "true")], BACK_ARROW)?;
+        }
+        for k in 1..=count {
+            if count > 1 {
+                w.text(" ")?;
+            }
+            let (text, label) = if count == 1 {
+                (BACK_ARROW.to_string(), "Back to the citation".to_string())
+            } else {
+                let letter = backlink_letter(k);
+                let label = format!("Back to citation {letter}");
+                (letter, label)
+            };
+            let key = (r.n, u32::try_from(k).unwrap_or(u32::MAX));
+            if with_id && links.cited.contains(&key) {
+                let href = format!("#cite-{}-{}", key.0, key.1);
+                w.text_element(
+                    "a",
+                    &[("href", &href), ("role", "doc-backlink"), ("aria-label", &label)],
+                    &text,
+                )?;
+            } else {
+                // The source has this back-link, but no marker to return to.
+                w.text_element("span", &[("class", "backlink-missing")], &text)?;
+            }
+        }
+        w.end()?;
+    }
+    w.end()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ast::*;
+
+    fn sp() -> Span {
+        Span::default()
+    }
+    fn t(s: &str) -> Inline {
+        Inline::Text { text: s.into(), span: sp() }
+    }
+    fn cite(n: u32, occurrence: u32) -> Inline {
+        Inline::Cite { n, occurrence, span: sp() }
+    }
+    fn para(inlines: Vec<Inline>) -> Block {
+        Block::Paragraph(Paragraph { inlines, span: sp() })
+    }
+    fn doc(title: &str) -> Document {
+        Document {
+            meta: Meta { lang: "en".into(), ..Meta::default() },
+            title: Title { text: title.into(), span: sp() },
+            subtitle: None,
+            lead_figure: None,
+            blocks: vec![],
+            sections: vec![],
+            references_heading: None,
+            references: vec![],
+            hard_wrapped: false,
+        }
+    }
+    fn reference(n: u32, raw: &str, fields: Vec<RefField>, backlinks: usize) -> Reference {
+        Reference { n, raw: raw.into(), fields, backlinks: vec![sp(); backlinks], span: sp() }
+    }
+    fn xhtml(d: &Document, epub: bool) -> String {
+        let mut buf = Vec::new();
+        let opts = XhtmlOptions { stylesheet: Some("style.css".into()), epub };
+        write_xhtml(d, &opts, &mut buf).expect("write_xhtml");
+        String::from_utf8(buf).expect("UTF-8")
+    }
+
+    #[test]
+    fn prolog_root_and_head() {
+        let mut d = doc("A <b> & c");
+        d.meta.lang = "cs".into();
+        let x = xhtml(&d, true);
+        assert!(x.starts_with(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" \
+             xmlns:epub=\"http://www.idpf.org/2007/ops\" lang=\"cs\" xml:lang=\"cs\">\n  <head>\n    <meta charset=\"utf-8\"/>\n    \
+             <title>A &lt;b&gt; &amp; c</title>\n    <link rel=\"stylesheet\" type=\"text/css\" href=\"style.css\"/>\n  </head>"
+        ), "{x}");
+        assert!(x.contains("<h1 id=\"title\">A &lt;b&gt; &amp; c</h1>"), "{x}");
+        let plain = xhtml(&d, false);
+        assert!(!plain.contains("epub:") && !plain.contains("xmlns:epub"), "{plain}");
+        d.meta.lang = String::new();
+        assert!(xhtml(&d, true).contains("lang=\"und\" xml:lang=\"und\""));
+    }
+
+    #[test]
+    fn markers_link_both_ways() {
+        let mut d = doc("T");
+        d.references = vec![reference(1, "One", vec![], 2), reference(2, "Two", vec![], 1)];
+        d.blocks = vec![para(vec![t("a"), cite(1, 1), t(" b"), cite(2, 1), cite(1, 2), t(".")])];
+        let x = xhtml(&d, true);
+        assert!(x.contains(
+            "<p>a<sup><a epub:type=\"noteref\" role=\"doc-noteref\" id=\"cite-1-1\" href=\"#ref-1\">1</a></sup> b\
+             <sup><a epub:type=\"noteref\" role=\"doc-noteref\" id=\"cite-2-1\" href=\"#ref-2\">2</a></sup>\
+             <sup><a epub:type=\"noteref\" role=\"doc-noteref\" id=\"cite-1-2\" href=\"#ref-1\">1</a></sup>.</p>"
+        ), "{x}");
+        assert!(x.contains(
+            "<section id=\"references\" epub:type=\"endnotes\" role=\"doc-endnotes\" aria-labelledby=\"references-title\">\n        \
+             <h2 id=\"references-title\">References</h2>\n        <ol>"
+        ), "{x}");
+        assert!(x.contains(
+            "<li id=\"ref-1\">One <span class=\"backlinks\"><span aria-hidden=\"true\">↩\u{FE0E}</span> \
+             <a href=\"#cite-1-1\" role=\"doc-backlink\" aria-label=\"Back to citation a\">a</a> \
+             <a href=\"#cite-1-2\" role=\"doc-backlink\" aria-label=\"Back to citation b\">b</a></span></li>"
+        ), "{x}");
+        assert!(x.contains(
+            "<li id=\"ref-2\">Two <span class=\"backlinks\"><a href=\"#cite-2-1\" role=\"doc-backlink\" \
+             aria-label=\"Back to the citation\">↩\u{FE0E}</a></span></li>"
+        ), "{x}");
+        assert!(!x.contains("doc-endnote\"") && !x.contains("doc-biblioentry"));
+    }
+
+    #[test]
+    fn honest_links_and_unique_ids() {
+        let mut d = doc("T");
+        // Reference 1 has three back-links but only occurrence 1 and 3 are cited;
+        // marker 9 has no reference; occurrence 1 appears twice.
+        d.references = vec![reference(1, "One", vec![], 3), reference(1, "dup", vec![], 0)];
+        d.blocks = vec![para(vec![cite(1, 1), cite(1, 3), cite(9, 1), cite(1, 1)])];
+        let x = xhtml(&d, false);
+        assert_eq!(x.matches("id=\"cite-1-1\"").count(), 1, "{x}");
+        assert_eq!(x.matches("id=\"ref-1\"").count(), 1, "{x}");
+        assert!(x.contains("<sup><span class=\"unresolved\">9</span></sup>"), "{x}");
+        assert!(x.contains("<span class=\"backlink-missing\">b</span>"), "{x}");
+        assert!(x.contains("<li value=\"1\">dup</li>"), "{x}");
+    }
+
+    #[test]
+    fn fields_are_wrapped_and_raw_survives() {
+        let mut d = doc("T");
+        let raw = "A title; with semicolon; Some Site; 7 Mar 2018";
+        let f = |kind, start, end, iso: Option<&str>| RefField {
+            kind,
+            start,
+            end,
+            iso: iso.map(String::from),
+        };
+        d.references = vec![
+            reference(
+                1,
+                raw,
+                vec![
+                    f(RefFieldKind::Title, 0, 23, None),
+                    f(RefFieldKind::Publisher, 25, 34, None),
+                    f(RefFieldKind::Date, 36, raw.len(), Some("2018-03-07")),
+                ],
+                0,
+            ),
+            reference(
+                2,
+                "Winter 1993/1994",
+                vec![f(RefFieldKind::Date, 0, 16, Some("1993/1994"))],
+                0,
+            ),
+        ];
+        let x = xhtml(&d, false);
+        assert!(x.contains(
+            "<li id=\"ref-1\"><cite>A title; with semicolon</cite>; <span class=\"publisher\">Some Site</span>; \
+             <time datetime=\"2018-03-07\">7 Mar 2018</time></li>"
+        ), "{x}");
+        assert!(
+            x.contains("<li id=\"ref-2\"><span class=\"date\">Winter 1993/1994</span></li>"),
+            "{x}"
+        );
+    }
+
+    #[test]
+    fn blocks_sections_figures() {
+        let mut d = doc("T");
+        d.subtitle = Some(Title { text: "Sub".into(), span: sp() });
+        d.meta.author = Some("A & B".into());
+        d.meta.date = Some("2020-01-02".into());
+        d.meta.source_url = Some("https://ex.org/a b".into());
+        d.meta.license = Some("CC BY 4.0".into());
+        d.lead_figure = Some(Figure {
+            alt: vec![t("A photo of \"x\"")],
+            caption: Some(vec![t("Cap")]),
+            span: sp(),
+        });
+        d.references = vec![reference(1, "R", vec![], 1)];
+        d.blocks = vec![
+            Block::Figure(Figure { alt: vec![t("A map"), cite(1, 1)], caption: None, span: sp() }),
+            Block::Figure(Figure {
+                alt: vec![t("Same text")],
+                caption: Some(vec![t("Same text ")]),
+                span: sp(),
+            }),
+            Block::Quote(Quote { inlines: vec![t("q")], span: sp() }),
+            Block::Rule(Rule { span: sp() }),
+            Block::List(List {
+                ordered: true,
+                start: 3,
+                items: vec![ListItem {
+                    inlines: vec![t("three")],
+                    children: vec![List {
+                        ordered: false,
+                        start: 1,
+                        items: vec![ListItem {
+                            inlines: vec![t("in")],
+                            children: vec![],
+                            span: sp(),
+                        }],
+                        span: sp(),
+                    }],
+                    span: sp(),
+                }],
+                span: sp(),
+            }),
+            Block::List(List { ordered: false, start: 1, items: vec![], span: sp() }),
+        ];
+        d.sections = vec![Section {
+            heading: Heading { inlines: vec![t("H")], span: sp() },
+            blocks: vec![para(vec![t("p")])],
+            span: sp(),
+        }];
+        let x = xhtml(&d, true);
+        assert!(x.contains(
+            "<header>\n        <h1 id=\"title\">T</h1>\n        <p class=\"subtitle\" role=\"doc-subtitle\">Sub</p>\n        \
+             <p class=\"byline\"><span class=\"author\">A &amp; B</span> · <time datetime=\"2020-01-02\">2020-01-02</time></p>\n      </header>"
+        ), "{x}");
+        assert!(x.contains(
+            "<figure>\n        <div class=\"figure-image\" role=\"img\" aria-label=\"A photo of &quot;x&quot;\">A photo of \"x\"</div>\n        \
+             <figcaption>Cap</figcaption>\n      </figure>"
+        ), "{x}");
+        assert!(
+            x.contains("<div class=\"figure-image\">A map<sup><a epub:type=\"noteref\""),
+            "{x}"
+        );
+        assert!(
+            x.contains("<figure>\n        <figcaption>Same text </figcaption>\n      </figure>"),
+            "{x}"
+        );
+        assert!(
+            x.contains("<blockquote>\n        <p>q</p>\n      </blockquote>\n      <hr/>"),
+            "{x}"
+        );
+        assert!(
+            x.contains("<ol start=\"3\">\n        <li>three<ul><li>in</li></ul></li>\n      </ol>"),
+            "{x}"
+        );
+        assert_eq!(x.matches("<ul").count(), 1, "empty list left out: {x}");
+        assert!(
+            x.contains(
+                "<section id=\"sec-1\">\n        <h2>H</h2>\n        <p>p</p>\n      </section>"
+            ),
+            "{x}"
+        );
+        assert!(x.contains(
+            "<footer class=\"source\">\n        <p><a href=\"https://ex.org/a%20b\">https://ex.org/a b</a></p>\n        \
+             <p class=\"licence\">CC BY 4.0</p>\n      </footer>"
+        ), "{x}");
+    }
+
+    #[test]
+    fn consecutive_markers_share_one_superscript() {
+        let mut d = doc("T");
+        d.references = (1..=3).map(|n| reference(n, "R", vec![], 1)).collect();
+        d.blocks = vec![para(vec![
+            t("hand"),
+            cite(1, 1),
+            t(","),
+            cite(2, 1),
+            t(". record"),
+            cite(3, 1),
+            t(" 7 and"),
+        ])];
+        let x = xhtml(&d, false);
+        assert!(
+            x.contains(
+                "<p>hand<sup><a role=\"doc-noteref\" id=\"cite-1-1\" href=\"#ref-1\">1</a>,\
+             <a role=\"doc-noteref\" id=\"cite-2-1\" href=\"#ref-2\">2</a></sup>. record\
+             <sup><a role=\"doc-noteref\" id=\"cite-3-1\" href=\"#ref-3\">3</a></sup> 7 and</p>"
+            ),
+            "{x}"
+        );
+        assert!(
+            is_marker_separator(", ") && is_marker_separator(" ") && !is_marker_separator(" 7")
+        );
+        assert!(!is_marker_separator("") && !is_marker_separator("    "));
+    }
+
+    #[test]
+    fn letters() {
+        let v: Vec<String> =
+            [1, 2, 26, 27, 28, 52, 53, 702, 703].iter().map(|&k| backlink_letter(k)).collect();
+        assert_eq!(v, ["a", "b", "z", "aa", "ab", "az", "ba", "zz", "aaa"]);
+    }
+
+    #[test]
+    fn invalid_metadata_is_rejected() {
+        let mut d = doc("T");
+        d.meta.author = Some("x\u{0}".into());
+        let e = write_xhtml(&d, &XhtmlOptions::default(), &mut Vec::new()).unwrap_err();
+        assert!(e.to_string().contains("`author`"), "{e}");
+    }
+
+    #[test]
+    fn deterministic() {
+        let mut d = doc("T");
+        d.references = (1..=30).map(|n| reference(n, "R", vec![], 2)).collect();
+        d.blocks = vec![para((1..=30).flat_map(|n| [t("w"), cite(n, 1), cite(n, 2)]).collect())];
+        assert_eq!(xhtml(&d, true), xhtml(&d, true));
+    }
+}

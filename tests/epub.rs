@@ -1,0 +1,873 @@
+//! EPUB 3 output, end to end through the `refolio` command line:
+//!
+//! - EPUBCheck 5 (with usage notes, `-u`) reports nothing — no fatal error,
+//!   error, warning or usage note — for every `input/` example, a book with
+//!   hostile metadata and, when `../shared` exists, the seed and every corpus
+//!   article; all in ONE JVM run. A deliberately broken book in the same run
+//!   must be reported, so the check can fail.
+//! - Ace by DAISY reports no violation for the `input/` examples and the
+//!   seed (a book without `lang` must be reported).
+//! - Every `href` inside every book resolves inside the archive; every
+//!   marker links to its entry and every back-link to its marker.
+//! - Rebuilds are byte-identical; SOURCE_DATE_EPOCH sets the time; changing
+//!   one character of the text changes the identifier.
+//! - Metadata is escaped or rejected; bad input leaves no `.epub` behind.
+//! - Golden text of the OPF, nav and chapter XHTML of each `input/` example
+//!   in `tests/golden/epub/STEM/`. After an intended change:
+//!
+//!       BLESS=1 cargo test --test epub golden
+//!       git diff tests/golden/epub
+//!
+//! Missing tools or `../shared` are skipped with a visible `SKIPPED` line
+//! (a failure under `REFOLIO_REQUIRE_TOOLS=1`).
+
+mod support;
+
+use refolio::ast::{Inline, for_each_inlines};
+use refolio::{ParseOptions, parse_article};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fs;
+use std::io::{Cursor, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::Instant;
+
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs `refolio ARGS` in `dir` with SOURCE_DATE_EPOCH unset unless given.
+fn refolio(args: &[&str], dir: &Path, epoch: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_refolio"));
+    cmd.args(args).current_dir(dir).stdin(Stdio::null());
+    match epoch {
+        Some(e) => cmd.env("SOURCE_DATE_EPOCH", e),
+        None => cmd.env_remove("SOURCE_DATE_EPOCH"),
+    };
+    cmd.output().expect("run refolio")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Prints a line on the real stderr (visible in `cargo test` output).
+fn say(line: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{line}");
+}
+
+/// `input/*.txt`, sorted.
+fn input_articles() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = fs::read_dir(root().join("input"))
+        .expect("input/")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// The seed and every corpus article of `../shared`, sorted.
+fn shared_articles(shared: &Path) -> Vec<PathBuf> {
+    let mut v = vec![shared.join("seed/temporary-deployment.txt")];
+    let mut corpus: Vec<PathBuf> = fs::read_dir(shared.join("corpus"))
+        .map(|rd| rd.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default();
+    corpus.retain(|p| p.extension().is_some_and(|x| x == "txt"));
+    corpus.sort();
+    v.extend(corpus);
+    v
+}
+
+fn stem(p: &Path) -> String {
+    p.file_stem().unwrap().to_string_lossy().into_owned()
+}
+
+/// A built book: the article it came from and the `.epub`.
+#[derive(Debug, Clone)]
+struct Book {
+    article: PathBuf,
+    epub: PathBuf,
+}
+
+/// Hostile metadata for the escaping book (also validated by EPUBCheck).
+const HOSTILE: [&str; 10] = [
+    "--author",
+    "Ann & <Bob> \"Cy\" 'D' ]]>",
+    "--license",
+    "CC <BY> & \"friends\"",
+    "--source-url",
+    "https://example.org/a b?x=1&y=<2>#\"z\"",
+    "--date",
+    "Winter & <1993>",
+    "--identifier",
+    "urn:x-test:<&>\"'",
+];
+
+/// Every book, built once per test run into the target's temp folder:
+/// the `input/` examples, then (when `../shared` exists) the seed and the
+/// corpus, all in one `refolio convert` run; plus the hostile-metadata book.
+fn books() -> &'static (Vec<Book>, Book) {
+    static BOOKS: OnceLock<(Vec<Book>, Book)> = OnceLock::new();
+    BOOKS.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("epub-books");
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        let mut articles = input_articles();
+        if let Some(shared) = support::shared_dir() {
+            articles.extend(shared_articles(&shared));
+        }
+        let mut args: Vec<String> = vec!["convert".into()];
+        args.extend(articles.iter().map(|p| p.display().to_string()));
+        args.extend(["-t".into(), "epub".into(), "-o".into(), dir.display().to_string()]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = refolio(&args, root(), None);
+        assert!(o.status.code().is_some_and(|c| c <= 1), "refolio convert failed:\n{}", stderr(&o));
+        let books: Vec<Book> = articles
+            .iter()
+            .map(|a| {
+                let epub = dir.join(format!("{}.epub", stem(a)));
+                assert!(epub.is_file(), "{} was not written:\n{}", epub.display(), stderr(&o));
+                Book { article: a.clone(), epub }
+            })
+            .collect();
+
+        let hostile_dir = dir.join("hostile");
+        let article = root().join("input/skerry-point-keepers.txt");
+        let mut args = vec!["convert", article.to_str().unwrap(), "-t", "epub", "-o"];
+        args.push(hostile_dir.to_str().unwrap());
+        args.extend(HOSTILE);
+        let o = refolio(&args, root(), None);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let hostile = Book { article, epub: hostile_dir.join("skerry-point-keepers.epub") };
+        (books, hostile)
+    })
+}
+
+/// The entries of a zip, in order.
+fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let mut z = zip::ZipArchive::new(Cursor::new(bytes)).expect("a zip archive");
+    (0..z.len())
+        .map(|i| {
+            let mut f = z.by_index(i).unwrap();
+            let mut data = Vec::new();
+            f.read_to_end(&mut data).unwrap();
+            (f.name().to_string(), data)
+        })
+        .collect()
+}
+
+fn entry_text(entries: &[(String, Vec<u8>)], name: &str) -> String {
+    let (_, data) = entries
+        .iter()
+        .find(|(n, _)| n == name)
+        .unwrap_or_else(|| panic!("no {name} in the archive"));
+    String::from_utf8(data.clone()).expect("UTF-8")
+}
+
+/// The same archive with one entry's text changed (for broken controls).
+fn rewrite_entry(epub: &[u8], name: &str, f: impl Fn(&str) -> String) -> Vec<u8> {
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let mut changed = false;
+    for (n, data) in unzip(epub) {
+        let method = if n == "mimetype" {
+            zip::CompressionMethod::Stored
+        } else {
+            zip::CompressionMethod::Deflated
+        };
+        w.start_file(
+            n.as_str(),
+            zip::write::SimpleFileOptions::default().compression_method(method),
+        )
+        .unwrap();
+        if n == name {
+            let new = f(std::str::from_utf8(&data).unwrap());
+            assert_ne!(new.as_bytes(), &data[..], "the control must differ");
+            w.write_all(new.as_bytes()).unwrap();
+            changed = true;
+        } else {
+            w.write_all(&data).unwrap();
+        }
+    }
+    assert!(changed, "no {name}");
+    w.finish().unwrap().into_inner()
+}
+
+// ------------------------------------------------------------ validators
+
+#[test]
+fn epubcheck_reports_nothing_on_any_book() {
+    let test = "epubcheck_reports_nothing_on_any_book";
+    let Some(checker) = support::EpubCheck::find_or_skip(test) else { return };
+    if support::shared_dir().is_none() {
+        support::skip(test, "../shared not found: the seed and the corpus are not checked");
+    }
+    let (books, hostile) = books();
+    // A control that EPUBCheck must reject: a marker pointing at no entry.
+    let tmp = tempfile::tempdir().unwrap();
+    let control = tmp.path().join("control-broken-link.epub");
+    let good = fs::read(&books[0].epub).unwrap();
+    fs::write(
+        &control,
+        rewrite_entry(&good, "OEBPS/chapter-1.xhtml", |t| {
+            t.replacen("href=\"#ref-1\"", "href=\"#ref-0\"", 1)
+        }),
+    )
+    .unwrap();
+
+    let mut files = vec![control.clone()];
+    files.extend(books.iter().map(|b| b.epub.clone()));
+    files.push(hostile.epub.clone());
+    let start = Instant::now();
+    let results = checker.check(&files, true).unwrap_or_else(|e| panic!("{e}"));
+    say(&format!(
+        "epubcheck: {} books (+1 control) in one JVM run: {:.1} s",
+        files.len() - 1,
+        start.elapsed().as_secs_f64()
+    ));
+
+    let c = &results[0];
+    assert!(
+        c.errors >= 1 && c.messages.iter().any(|m| m.contains("RSC-012")),
+        "EPUBCheck did not report the broken control: {c:?}"
+    );
+    let dirty: Vec<String> = results[1..]
+        .iter()
+        .filter(|r| !r.is_clean())
+        .map(|r| {
+            format!(
+                "{}: {} fatal, {} errors, {} warnings, {} usages\n  {}",
+                r.file.display(),
+                r.fatals,
+                r.errors,
+                r.warnings,
+                r.usages,
+                r.messages.join("\n  ")
+            )
+        })
+        .collect();
+    assert!(dirty.is_empty(), "EPUBCheck findings:\n{}", dirty.join("\n"));
+}
+
+#[test]
+fn ace_reports_no_violations() {
+    let test = "ace_reports_no_violations";
+    let Some(ace) = support::Ace::find_or_skip(test) else { return };
+    let (books, _) = books();
+    let mut checked: Vec<&Book> =
+        books.iter().filter(|b| b.article.starts_with(root().join("input"))).collect();
+    match support::shared_dir() {
+        Some(shared) => {
+            let seed = shared.join("seed/temporary-deployment.txt");
+            checked.extend(books.iter().filter(|b| b.article == seed));
+        }
+        None => support::skip(test, "../shared not found: the seed is not checked"),
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    // A control that Ace must reject: a chapter without a language.
+    let control = tmp.path().join("control-no-lang.epub");
+    let good = fs::read(&checked[0].epub).unwrap();
+    fs::write(
+        &control,
+        rewrite_entry(&good, "OEBPS/chapter-1.xhtml", |t| {
+            t.replacen(" lang=\"en\" xml:lang=\"en\"", "", 1)
+        }),
+    )
+    .unwrap();
+    let mut epubs = vec![control];
+    epubs.extend(checked.iter().map(|b| b.epub.clone()));
+
+    let start = Instant::now();
+    let results: Vec<Result<Vec<support::AceViolation>, String>> = std::thread::scope(|s| {
+        let handles: Vec<_> = epubs
+            .iter()
+            .enumerate()
+            .map(|(i, epub)| {
+                let out = tmp.path().join(format!("report-{i}"));
+                let ace = &ace;
+                s.spawn(move || ace.check(epub, &out))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("Ace thread")).collect()
+    });
+    say(&format!(
+        "ace: {} books (+1 control): {:.1} s",
+        checked.len(),
+        start.elapsed().as_secs_f64()
+    ));
+
+    let control = results[0].as_ref().unwrap_or_else(|e| panic!("Ace on the control: {e}"));
+    assert!(
+        control.iter().any(|v| v.rule.contains("lang")),
+        "Ace did not report the chapter without a language: {control:?}"
+    );
+    let mut problems = Vec::new();
+    for (epub, r) in epubs[1..].iter().zip(&results[1..]) {
+        match r {
+            Err(e) => problems.push(format!("{}: {e}", epub.display())),
+            Ok(v) => problems.extend(v.iter().map(|x| {
+                format!(
+                    "{}: {} [{}] {}: {}",
+                    epub.display(),
+                    x.file,
+                    x.impact,
+                    x.rule,
+                    x.description
+                )
+            })),
+        }
+    }
+    assert!(problems.is_empty(), "Ace violations:\n{}", problems.join("\n"));
+}
+
+// ----------------------------------------------------------------- links
+
+/// One element of interest in an XHTML document.
+#[derive(Debug, Clone, Default)]
+struct Elem {
+    name: String,
+    attrs: BTreeMap<String, String>,
+    /// The `id` of the nearest enclosing `li`, if any.
+    in_li: Option<String>,
+    /// Inside the `section` with role `doc-endnotes`.
+    in_endnotes: bool,
+    /// Its text content (for `a` elements).
+    text: String,
+}
+
+/// Parses an XHTML document: every element with its attributes and context.
+fn elements(name: &str, text: &str) -> Vec<Elem> {
+    use quick_xml::events::Event;
+    let mut r = quick_xml::Reader::from_str(text);
+    let mut stack: Vec<Elem> = Vec::new();
+    let mut out: Vec<Elem> = Vec::new();
+    let mut open_a: Vec<usize> = Vec::new();
+    let read = |e: &quick_xml::events::BytesStart, stack: &[Elem]| -> Elem {
+        let attrs: BTreeMap<String, String> = e
+            .attributes()
+            .map(|a| {
+                let a = a.expect("attribute");
+                (
+                    a.key.as_ref().to_string(),
+                    a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                        .expect("attribute value")
+                        .into_owned(),
+                )
+            })
+            .collect();
+        let tag = e.name().as_ref().to_string();
+        let parent = stack.last();
+        let in_li = if tag == "li" {
+            attrs.get("id").cloned()
+        } else {
+            parent.and_then(|p| p.in_li.clone())
+        };
+        let in_endnotes = parent.is_some_and(|p| p.in_endnotes)
+            || attrs.get("role").is_some_and(|r| r == "doc-endnotes");
+        Elem { name: tag, attrs, in_li, in_endnotes, text: String::new() }
+    };
+    loop {
+        match r.read_event() {
+            Ok(Event::Start(e)) => {
+                let el = read(&e, &stack);
+                if el.name == "a" {
+                    open_a.push(out.len());
+                }
+                out.push(el.clone());
+                stack.push(el);
+            }
+            Ok(Event::Empty(e)) => {
+                let el = read(&e, &stack);
+                out.push(el);
+            }
+            Ok(Event::End(e)) => {
+                if e.name().as_ref() == "a" {
+                    open_a.pop();
+                }
+                stack.pop();
+            }
+            Ok(Event::Text(t)) => {
+                let s = t.xml10_content().into_owned();
+                for &i in &open_a {
+                    out[i].text.push_str(&s);
+                }
+            }
+            Ok(Event::GeneralRef(g)) => {
+                let s = match g.resolve_char_ref().expect("char ref") {
+                    Some(c) => c.to_string(),
+                    None => match g.as_ref() {
+                        "amp" => "&",
+                        "lt" => "<",
+                        "gt" => ">",
+                        "quot" => "\"",
+                        "apos" => "'",
+                        other => panic!("{name}: unknown entity {other:?}"),
+                    }
+                    .to_string(),
+                };
+                for &i in &open_a {
+                    out[i].text.push_str(&s);
+                }
+            }
+            Ok(Event::Eof) => break,
+            Ok(_) => {}
+            Err(e) => panic!("{name}: not well-formed: {e}"),
+        }
+    }
+    out
+}
+
+/// Resolves `href` (relative to `OEBPS/`) to (zip path, fragment).
+fn resolve(href: &str) -> (String, Option<String>) {
+    let (path, frag) = match href.split_once('#') {
+        Some((p, f)) => (p, Some(f.to_string())),
+        None => (href, None),
+    };
+    (format!("OEBPS/{path}"), frag)
+}
+
+/// Checks one book's links; returns the problems found.
+fn check_links(book: &Book) -> Vec<String> {
+    let mut problems = Vec::new();
+    let name = book.epub.display().to_string();
+    let entries = unzip(&fs::read(&book.epub).unwrap());
+    let files: HashSet<&str> = entries.iter().map(|(n, _)| n.as_str()).collect();
+
+    // The manifest lists every file of the book, and every listed file exists.
+    let opf = entry_text(&entries, "OEBPS/content.opf");
+    let mut manifest = HashSet::new();
+    for e in elements("content.opf", &opf) {
+        if e.name == "item" {
+            let href = e.attrs.get("href").cloned().unwrap_or_default();
+            let (path, _) = resolve(&href);
+            if !files.contains(path.as_str()) {
+                problems.push(format!("{name}: manifest item {href} is not in the archive"));
+            }
+            manifest.insert(path);
+        }
+    }
+    for f in &files {
+        let extra = *f != "mimetype" && !f.starts_with("META-INF/") && *f != "OEBPS/content.opf";
+        if extra && !manifest.contains(*f) {
+            problems.push(format!("{name}: {f} is not in the manifest"));
+        }
+    }
+
+    // Every document's ids, then every local href.
+    let docs: Vec<(String, Vec<Elem>)> = entries
+        .iter()
+        .filter(|(n, _)| n.ends_with(".xhtml"))
+        .map(|(n, d)| (n.clone(), elements(n, std::str::from_utf8(d).unwrap())))
+        .collect();
+    let ids: HashMap<&str, HashMap<&str, &Elem>> = docs
+        .iter()
+        .map(|(n, els)| {
+            let mut m = HashMap::new();
+            for e in els {
+                if let Some(id) = e.attrs.get("id")
+                    && m.insert(id.as_str(), e).is_some()
+                {
+                    problems.push(format!("{name}: {n}: duplicate id {id}"));
+                }
+            }
+            (n.as_str(), m)
+        })
+        .collect();
+    let target = |doc: &str, href: &str| -> Option<&Elem> {
+        let (path, frag) = if let Some(frag) = href.strip_prefix('#') {
+            (doc.to_string(), Some(frag.to_string()))
+        } else {
+            resolve(href)
+        };
+        let in_doc = ids.get(path.as_str())?;
+        match frag {
+            Some(f) => in_doc.get(f.as_str()).copied(),
+            // The document itself: any element stands for it.
+            None => in_doc.values().next().copied().or(Some(&DOC)),
+        }
+    };
+    for (doc, els) in &docs {
+        for e in els.iter().filter(|e| e.name == "a") {
+            let Some(href) = e.attrs.get("href") else { continue };
+            if href.starts_with("http://") || href.starts_with("https://") {
+                continue;
+            }
+            if target(doc, href).is_none() {
+                problems.push(format!("{name}: {doc}: href {href} resolves to nothing"));
+            }
+        }
+    }
+
+    // Markers and back-links, chapter by chapter.
+    let text = fs::read(&book.article).unwrap();
+    let parsed = parse_article("a", text, Default::default(), &ParseOptions::default()).unwrap();
+    let doc = &parsed.document;
+    let refs: HashSet<u32> = doc.references.iter().map(|r| r.n).collect();
+    let mut markers = 0;
+    for_each_inlines(doc, &mut |inlines| {
+        markers += inlines
+            .iter()
+            .filter(|i| matches!(i, Inline::Cite { n, .. } if refs.contains(n)))
+            .count();
+    });
+    let (chapter, els) = docs.iter().find(|(n, _)| n == "OEBPS/chapter-1.xhtml").expect("chapter");
+    let noterefs: Vec<&Elem> =
+        els.iter().filter(|e| e.attrs.get("role").is_some_and(|r| r == "doc-noteref")).collect();
+    if noterefs.len() != markers {
+        problems.push(format!("{name}: {} noterefs for {markers} markers", noterefs.len()));
+    }
+    for a in &noterefs {
+        let href = a.attrs.get("href").cloned().unwrap_or_default();
+        let Some(t) = target(chapter, &href) else { continue };
+        if !(t.name == "li" && t.in_endnotes) {
+            problems.push(format!("{name}: noteref {href} points at a {}, not an endnote", t.name));
+        }
+        if a.attrs.get("epub:type").map(String::as_str) != Some("noteref") {
+            problems.push(format!("{name}: noteref {href} has no epub:type=noteref"));
+        }
+        if t.attrs.get("id").map(|id| id.trim_start_matches("ref-")) != Some(a.text.as_str()) {
+            problems.push(format!("{name}: noteref text {:?} is not its entry's number", a.text));
+        }
+        // A noteref with an id has a back-link to it from its entry.
+        if let Some(id) = a.attrs.get("id") {
+            let back = format!("#{id}");
+            let found = els.iter().any(|b| {
+                b.attrs.get("role").is_some_and(|r| r == "doc-backlink")
+                    && b.attrs.get("href") == Some(&back)
+                    && b.in_li.as_deref() == href.strip_prefix('#')
+            });
+            if !found {
+                problems.push(format!("{name}: no back-link to {id} in entry {href}"));
+            }
+        }
+    }
+    let mut backlinks_per_entry: HashMap<String, usize> = HashMap::new();
+    for b in els.iter().filter(|e| {
+        e.attrs.get("role").is_some_and(|r| r == "doc-backlink")
+            || e.attrs.get("class").is_some_and(|c| c == "backlink-missing")
+    }) {
+        *backlinks_per_entry.entry(b.in_li.clone().unwrap_or_default()).or_default() += 1;
+        let Some(href) = b.attrs.get("href") else { continue };
+        match target(chapter, href) {
+            Some(t) if t.attrs.get("role").is_some_and(|r| r == "doc-noteref") => {
+                let entry = format!("#{}", b.in_li.clone().unwrap_or_default());
+                if t.attrs.get("href") != Some(&entry) {
+                    problems.push(format!(
+                        "{name}: back-link {href} returns to a marker of another entry"
+                    ));
+                }
+            }
+            _ => problems.push(format!("{name}: back-link {href} does not point at a marker")),
+        }
+    }
+    for r in &doc.references {
+        let got = backlinks_per_entry.get(&format!("ref-{}", r.n)).copied().unwrap_or(0);
+        if got != r.backlinks.len() {
+            problems.push(format!(
+                "{name}: entry {} has {got} back-links, the source has {} `[]` groups",
+                r.n,
+                r.backlinks.len()
+            ));
+        }
+    }
+    if !parsed.has_errors()
+        && els.iter().any(|e| e.attrs.get("class").is_some_and(|c| c == "backlink-missing"))
+    {
+        problems.push(format!("{name}: a consistent article has a back-link without marker"));
+    }
+    problems
+}
+
+/// Stands for a document without elements in [`check_links`].
+static DOC: Elem = Elem {
+    name: String::new(),
+    attrs: BTreeMap::new(),
+    in_li: None,
+    in_endnotes: false,
+    text: String::new(),
+};
+
+#[test]
+fn every_href_resolves_and_notes_link_both_ways() {
+    let test = "every_href_resolves_and_notes_link_both_ways";
+    if support::shared_dir().is_none() {
+        support::skip(test, "../shared not found: only input/ examples are checked");
+    }
+    let (books, hostile) = books();
+    let mut problems = Vec::new();
+    for b in books.iter().chain([hostile]) {
+        problems.extend(check_links(b));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    // The examples do exercise the check.
+    let canal = books.iter().find(|b| stem(&b.article) == "canal-and-locks").unwrap();
+    let chapter = entry_text(&unzip(&fs::read(&canal.epub).unwrap()), "OEBPS/chapter-1.xhtml");
+    assert_eq!(chapter.matches("role=\"doc-noteref\"").count(), 22);
+    assert_eq!(chapter.matches("role=\"doc-backlink\"").count(), 22);
+}
+
+// ------------------------------------------------------ reproducibility
+
+#[test]
+fn rebuilds_are_byte_identical_and_follow_source_date_epoch() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = root().join("input/canal-and-locks.txt");
+    let build = |out: &str, epoch: Option<&str>| -> Vec<u8> {
+        let o = refolio(
+            &["convert", input.to_str().unwrap(), "-t", "epub", "-o", out],
+            tmp.path(),
+            epoch,
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        fs::read(tmp.path().join(out).join("canal-and-locks.epub")).unwrap()
+    };
+    let a = build("a", None);
+    // Long enough for a clock-dependent zip timestamp (2 s steps) to change.
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let b = build("b", None);
+    assert!(a == b, "two builds of the same input differ");
+    let opf = entry_text(&unzip(&a), "OEBPS/content.opf");
+    // The sidecar's date is the modification time without SOURCE_DATE_EPOCH.
+    assert!(
+        opf.contains("<meta property=\"dcterms:modified\">2023-05-14T00:00:00Z</meta>"),
+        "{opf}"
+    );
+
+    let c = build("c", Some("1700000000"));
+    assert_ne!(a, c);
+    assert_eq!(c, build("d", Some("1700000000")));
+    let opf = entry_text(&unzip(&c), "OEBPS/content.opf");
+    assert!(
+        opf.contains("<meta property=\"dcterms:modified\">2023-11-14T22:13:20Z</meta>"),
+        "{opf}"
+    );
+    let mut z = zip::ZipArchive::new(Cursor::new(&c[..])).unwrap();
+    for i in 0..z.len() {
+        let f = z.by_index(i).unwrap();
+        let t = f.last_modified().unwrap();
+        assert_eq!(
+            (t.year(), t.month(), t.day(), t.hour(), t.minute(), t.second()),
+            (2023, 11, 14, 22, 13, 20),
+            "{}",
+            f.name()
+        );
+    }
+    let o = refolio(
+        &["convert", input.to_str().unwrap(), "-t", "epub", "-o", "e"],
+        tmp.path(),
+        Some("soon"),
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("SOURCE_DATE_EPOCH"), "{}", stderr(&o));
+}
+
+fn identifier_of(epub: &[u8]) -> String {
+    let opf = entry_text(&unzip(epub), "OEBPS/content.opf");
+    let start = opf.find("<dc:identifier id=\"epub-id-1\">").expect("dc:identifier") + 30;
+    let end = start + opf[start..].find("</dc:identifier>").unwrap();
+    opf[start..end].to_string()
+}
+
+#[test]
+fn identifier_follows_the_text() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = fs::read_to_string(root().join("input/canal-and-locks.txt")).unwrap();
+    let one_char = text.replacen("cheapest way", "cheapest wax", 1);
+    assert_ne!(text, one_char);
+    let crlf = text.replace('\n', "\r\n");
+    for (name, body) in [("a.txt", &text), ("b.txt", &one_char), ("c.txt", &crlf)] {
+        fs::write(tmp.path().join(name), body).unwrap();
+    }
+    let o = refolio(&["convert", "a.txt", "b.txt", "c.txt", "-t", "epub"], tmp.path(), None);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let id = |s: &str| identifier_of(&fs::read(tmp.path().join("out").join(s)).unwrap());
+    let (a, b, c) = (id("a.epub"), id("b.epub"), id("c.epub"));
+    assert!(a.starts_with("urn:uuid:") && a.len() == 45, "{a}");
+    assert_eq!(&a[23..24], "5", "a version-5 UUID: {a}");
+    assert_ne!(a, b, "one changed character must change the identifier");
+    assert_eq!(a, c, "line ends are not content");
+
+    let o = refolio(
+        &["convert", "a.txt", "-t", "epub", "-o", "x", "--identifier", "urn:isbn:9780000000002"],
+        tmp.path(),
+        None,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(id("../x/a.epub"), "urn:isbn:9780000000002");
+    let o = refolio(
+        &["convert", "a.txt", "b.txt", "-t", "epub", "--identifier", "urn:x:1"],
+        tmp.path(),
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2), "one identifier for two books is refused");
+    assert!(stderr(&o).contains("--identifier"), "{}", stderr(&o));
+}
+
+// -------------------------------------------------------- metadata, CLI
+
+#[test]
+fn metadata_is_escaped() {
+    let (_, hostile) = books();
+    let entries = unzip(&fs::read(&hostile.epub).unwrap());
+    let opf = entry_text(&entries, "OEBPS/content.opf");
+    for want in [
+        "<dc:creator id=\"epub-creator-0\">Ann &amp; &lt;Bob&gt; \"Cy\" 'D' ]]&gt;</dc:creator>",
+        "<dc:rights>CC &lt;BY&gt; &amp; \"friends\"</dc:rights>",
+        "<meta property=\"dcterms:source\">https://example.org/a b?x=1&amp;y=&lt;2&gt;#&quot;z&quot;</meta>",
+        "<meta property=\"dcterms:date\">Winter &amp; &lt;1993&gt;</meta>",
+        "<dc:identifier id=\"epub-id-1\">urn:x-test:&lt;&amp;&gt;&quot;&apos;</dc:identifier>",
+    ] {
+        assert!(opf.contains(want), "missing {want}\n{opf}");
+    }
+    let chapter = entry_text(&entries, "OEBPS/chapter-1.xhtml");
+    assert!(
+        chapter.contains("<span class=\"author\">Ann &amp; &lt;Bob&gt; \"Cy\" 'D' ]]&gt;</span>"),
+        "{chapter}"
+    );
+    assert!(
+        chapter.contains("<a href=\"https://example.org/a%20b?x=1&amp;y=%3C2%3E#%22z%22\">"),
+        "{chapter}"
+    );
+    // Parsed back, the values are the originals.
+    let creator = elements("opf", &opf).into_iter().find(|e| e.name == "dc:creator").unwrap();
+    assert_eq!(creator.attrs["id"], "epub-creator-0");
+}
+
+#[test]
+fn bad_metadata_or_input_leaves_no_epub() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::write(tmp.path().join("a.txt"), "A title\n\nSome text.\n").unwrap();
+    fs::write(tmp.path().join("empty.txt"), "").unwrap();
+    for (args, code) in [
+        (vec!["convert", "a.txt", "-t", "epub", "--author", "bell\u{7}"], 2),
+        (vec!["convert", "a.txt", "-t", "epub", "--identifier", "x\u{1}"], 2),
+        (vec!["convert", "a.txt", "-t", "epub", "--identifier", " "], 2),
+        (vec!["convert", "a.txt", "-t", "epub", "--lang", "en GB"], 2),
+        (vec!["convert", "a.txt", "-t", "epub", "--style", "no-such-style"], 2),
+        (vec!["convert", "empty.txt", "-t", "epub"], 1),
+    ] {
+        let o = refolio(&args, tmp.path(), None);
+        assert_eq!(o.status.code(), Some(code), "{args:?}: {}", stderr(&o));
+        let out = tmp.path().join("out");
+        let left: Vec<_> = fs::read_dir(&out)
+            .map(|rd| rd.map(|e| e.unwrap().file_name()).collect())
+            .unwrap_or_default();
+        assert!(left.is_empty(), "{args:?} left {left:?}");
+    }
+    let o = refolio(&["convert", "a.txt", "-t", "epub", "--author", "bell\u{7}"], tmp.path(), None);
+    assert!(stderr(&o).contains("`author`"), "{}", stderr(&o));
+}
+
+#[test]
+fn default_convert_writes_tei_and_epub_and_epub_to_a_pipe() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::copy(root().join("input/nova-ves-tramway.txt"), tmp.path().join("n.txt")).unwrap();
+    let o = refolio(&["convert", "n.txt"], tmp.path(), None);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let names: Vec<String> = fs::read_dir(tmp.path().join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    // (Other formats may be defaults too; these two must be.)
+    assert!(
+        names.iter().any(|n| n == "n.epub") && names.iter().any(|n| n == "n.tei.xml"),
+        "{names:?}"
+    );
+    let epub = fs::read(tmp.path().join("out/n.epub")).unwrap();
+    assert_eq!(&epub[..4], b"PK\x03\x04");
+    assert_eq!(&epub[30..58], b"mimetypeapplication/epub+zip");
+
+    // To standard output: TEI by default, EPUB when asked (into a pipe).
+    let o = refolio(&["convert", "n.txt", "-o", "-"], tmp.path(), None);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(o.stdout.starts_with(b"<?xml"));
+    let o = refolio(&["convert", "n.txt", "-o", "-", "-t", "epub"], tmp.path(), None);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(o.stdout, epub, "the same bytes on standard output");
+}
+
+#[test]
+fn style_folder_gives_the_stylesheet() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::write(tmp.path().join("a.txt"), "A title\n\nSome text.\n").unwrap();
+    fs::create_dir(tmp.path().join("mystyle")).unwrap();
+    fs::write(tmp.path().join("mystyle/epub.css"), "body { color: #123456 }\n").unwrap();
+    let o = refolio(&["convert", "a.txt", "-t", "epub", "--style", "./mystyle"], tmp.path(), None);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let e = unzip(&fs::read(tmp.path().join("out/a.epub")).unwrap());
+    assert_eq!(entry_text(&e, "OEBPS/stylesheet.css"), "body { color: #123456 }\n");
+    // The default style by name, from anywhere (here: a folder without styles/).
+    let o = refolio(
+        &["convert", "a.txt", "-t", "epub", "-o", "d", "--style", "default"],
+        tmp.path(),
+        None,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let e = unzip(&fs::read(tmp.path().join("d/a.epub")).unwrap());
+    assert_eq!(
+        entry_text(&e, "OEBPS/stylesheet.css"),
+        fs::read_to_string(root().join("styles/default/epub.css")).unwrap()
+    );
+}
+
+// ---------------------------------------------------------------- golden
+
+#[test]
+fn golden_opf_nav_and_chapters() {
+    const FILES: [(&str, &str); 3] = [
+        ("OEBPS/content.opf", "content.opf"),
+        ("OEBPS/nav.xhtml", "nav.xhtml"),
+        ("OEBPS/chapter-1.xhtml", "chapter-1.xhtml"),
+    ];
+    let bless = std::env::var_os("BLESS").is_some_and(|v| !v.is_empty() && v != "0");
+    let (books, _) = books();
+    let golden = root().join("tests/golden/epub");
+    let mut problems = Vec::new();
+    for b in books.iter().filter(|b| b.article.starts_with(root().join("input"))) {
+        let entries = unzip(&fs::read(&b.epub).unwrap());
+        let dir = golden.join(stem(&b.article));
+        for (entry, file) in FILES {
+            let actual = entry_text(&entries, entry)
+                .replace(&format!("refolio {VERSION}"), "refolio @VERSION@");
+            let path = dir.join(file);
+            if bless {
+                fs::create_dir_all(&dir).unwrap();
+                if fs::read_to_string(&path).ok().as_deref() != Some(actual.as_str()) {
+                    fs::write(&path, &actual).unwrap();
+                    say(&format!("BLESS: wrote {}", path.strip_prefix(root()).unwrap().display()));
+                }
+                continue;
+            }
+            match fs::read_to_string(&path) {
+                Err(e) => problems.push(format!(
+                    "{}: {e} (run BLESS=1 cargo test --test epub golden)",
+                    path.display()
+                )),
+                Ok(expected) if expected != actual => {
+                    let (i, (e, a)) = expected
+                        .lines()
+                        .chain(std::iter::repeat(""))
+                        .zip(actual.lines().chain(std::iter::repeat("")))
+                        .enumerate()
+                        .find(|(_, (e, a))| e != a)
+                        .unwrap();
+                    problems.push(format!(
+                        "{} differs at line {}:\n  expected: {e}\n  actual:   {a}",
+                        path.strip_prefix(root()).unwrap().display(),
+                        i + 1
+                    ));
+                }
+                Ok(_) => {}
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{}\nIf the change is intended: BLESS=1 cargo test --test epub golden; git diff tests/golden/epub",
+        problems.join("\n")
+    );
+}
