@@ -7,6 +7,7 @@ use std::io::Write;
 pub mod article;
 pub mod epub;
 pub mod json;
+mod links;
 pub mod pdf;
 pub mod tei;
 pub mod xhtml;

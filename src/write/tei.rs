@@ -41,9 +41,10 @@
 //! space. The same document always gives the same bytes.
 
 use crate::ast::{
-    Block, Document, Figure, Inline, List, RefFieldKind, Reference, Span, for_each_inlines,
+    Block, Document, Figure, Inline, List, RefFieldKind, Reference,
 };
 use crate::error::WriteError;
+use crate::write::links::{Links, at, present};
 use crate::write::xml::{XmlWriter, check_meta, is_w3c_date, uri_attr};
 use std::collections::HashSet;
 use std::io::Write;
@@ -85,48 +86,6 @@ pub fn write_tei(doc: &Document, out: &mut dyn Write) -> Result<(), WriteError> 
 pub fn application_version() -> &'static str {
     let v = env!("CARGO_PKG_VERSION");
     v.split(['-', '+']).next().unwrap_or(v)
-}
-
-/// Which link ends exist, so that every `@target` points at a written `xml:id`.
-struct Links {
-    /// Reference numbers whose `bibl` carries `xml:id="ref-N"`.
-    refs: HashSet<u32>,
-    /// `(n, k)` of the markers that carry `xml:id="cite-N-K"`.
-    cited: HashSet<(u32, u32)>,
-    /// The `cite-N-K` ids written so far (each is written once).
-    written: HashSet<(u32, u32)>,
-}
-
-impl Links {
-    fn new(doc: &Document) -> Links {
-        let refs: HashSet<u32> = doc.references.iter().map(|r| r.n).collect();
-        let mut cited = HashSet::new();
-        // Every inline sequence visited here is written by this module.
-        for_each_inlines(doc, &mut |inlines| {
-            for i in inlines {
-                if let Inline::Cite { n, occurrence, .. } = i
-                    && refs.contains(n)
-                {
-                    cited.insert((*n, *occurrence));
-                }
-            }
-        });
-        Links { refs, cited, written: HashSet::new() }
-    }
-}
-
-/// Adds where the offending text stands to a character error.
-fn at(span: Span) -> impl FnOnce(WriteError) -> WriteError {
-    move |e| match e {
-        WriteError::Invalid(m) => {
-            WriteError::Invalid(format!("{m} (input bytes {}..{})", span.start, span.end))
-        }
-        other => other,
-    }
-}
-
-fn present(v: &Option<String>) -> Option<&str> {
-    v.as_deref().filter(|s| !s.trim().is_empty())
 }
 
 fn header(w: &mut XmlWriter, doc: &Document, lang: &str) -> Result<(), WriteError> {
@@ -344,10 +303,10 @@ fn inlines(w: &mut XmlWriter, links: &mut Links, inlines: &[Inline]) -> Result<(
             Inline::Text { text, span } => w.text(text).map_err(at(*span))?,
             Inline::Cite { n, occurrence, .. } => {
                 let number = n.to_string();
-                if links.refs.contains(n) {
+                if links.has_reference(*n) {
                     let target = format!("#ref-{n}");
                     let key = (*n, *occurrence);
-                    if links.cited.contains(&key) && links.written.insert(key) {
+                    if links.claim_marker_id(key.0, key.1) {
                         let id = format!("cite-{n}-{occurrence}");
                         let attrs = [
                             ("type", "biblio"),
@@ -434,7 +393,7 @@ fn bibl(w: &mut XmlWriter, links: &Links, r: &Reference, with_id: bool) -> Resul
     w.text(&raw[pos..])?;
     for k in 1..=r.backlinks.len() {
         let k = u32::try_from(k).unwrap_or(u32::MAX);
-        if links.cited.contains(&(r.n, k)) {
+        if links.has_marker(r.n, k) {
             let target = format!("#cite-{n}-{k}");
             w.text_element("ref", &[("type", "backlink"), ("target", &target)], "[]")?;
         } else {

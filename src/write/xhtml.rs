@@ -42,10 +42,11 @@
 //! The same document always gives the same bytes.
 
 use crate::ast::{
-    Block, Document, Figure, Inline, List, RefFieldKind, Reference, Span, for_each_inlines,
+    Block, Document, Figure, Inline, List, RefFieldKind, Reference,
     plain_text,
 };
 use crate::error::WriteError;
+use crate::write::links::{Links, at, present};
 use crate::write::xml::{XmlWriter, check_meta, is_w3c_date, uri_attr};
 use std::collections::HashSet;
 use std::io::Write;
@@ -155,48 +156,6 @@ pub fn write_xhtml(
     w.end()?; // body
     w.end()?; // html
     w.finish()
-}
-
-/// Which link ends exist, so that every `href="#…"` points at a written `id`.
-struct Links {
-    /// Reference numbers whose `li` carries `id="ref-N"`.
-    refs: HashSet<u32>,
-    /// `(n, k)` of the markers that carry `id="cite-N-K"`.
-    cited: HashSet<(u32, u32)>,
-    /// The `cite-N-K` ids written so far (each is written once).
-    written: HashSet<(u32, u32)>,
-}
-
-impl Links {
-    fn new(doc: &Document) -> Links {
-        let refs: HashSet<u32> = doc.references.iter().map(|r| r.n).collect();
-        let mut cited = HashSet::new();
-        // Every inline sequence visited here is written by this module.
-        for_each_inlines(doc, &mut |inlines| {
-            for i in inlines {
-                if let Inline::Cite { n, occurrence, .. } = i
-                    && refs.contains(n)
-                {
-                    cited.insert((*n, *occurrence));
-                }
-            }
-        });
-        Links { refs, cited, written: HashSet::new() }
-    }
-}
-
-/// Adds where the offending text stands to a character error.
-fn at(span: Span) -> impl FnOnce(WriteError) -> WriteError {
-    move |e| match e {
-        WriteError::Invalid(m) => {
-            WriteError::Invalid(format!("{m} (input bytes {}..{})", span.start, span.end))
-        }
-        other => other,
-    }
-}
-
-fn present(v: &Option<String>) -> Option<&str> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
 fn header(w: &mut XmlWriter, doc: &Document) -> Result<(), WriteError> {
@@ -413,12 +372,12 @@ fn marker(
     occurrence: u32,
 ) -> Result<(), WriteError> {
     let number = n.to_string();
-    if !links.refs.contains(&n) {
+    if !links.has_reference(n) {
         return w.text_element("span", &[("class", "unresolved")], &number);
     }
     let href = format!("#ref-{n}");
     let key = (n, occurrence);
-    let id = (links.cited.contains(&key) && links.written.insert(key))
+    let id = (links.claim_marker_id(key.0, key.1))
         .then(|| format!("cite-{n}-{occurrence}"));
     let mut attrs: Vec<(&str, &str)> = Vec::with_capacity(4);
     if opts.epub {
@@ -547,7 +506,7 @@ fn entry(
                 (letter, label)
             };
             let key = (r.n, u32::try_from(k).unwrap_or(u32::MAX));
-            if with_id && links.cited.contains(&key) {
+            if with_id && links.has_marker(key.0, key.1) {
                 let href = format!("#cite-{}-{}", key.0, key.1);
                 w.text_element(
                     "a",

@@ -1,0 +1,65 @@
+//! What the XML-based writers (TEI, XHTML) share about links and errors:
+//! which link ends exist, so that every `#target` / `href="#…"` points at an
+//! id that is also written, and each id is written once.
+
+use crate::ast::{Document, Inline, Span, for_each_inlines};
+use crate::error::WriteError;
+use std::collections::HashSet;
+
+/// The link ends of one document.
+pub(crate) struct Links {
+    /// Reference numbers whose entry carries the id `ref-N`.
+    refs: HashSet<u32>,
+    /// `(n, k)` of the markers whose reference exists (they carry `cite-N-K`).
+    cited: HashSet<(u32, u32)>,
+    /// The `cite-N-K` ids written so far.
+    written: HashSet<(u32, u32)>,
+}
+
+impl Links {
+    /// Collects the link ends of `doc` (every inline sequence that a writer
+    /// writes is visited here).
+    pub(crate) fn new(doc: &Document) -> Links {
+        let refs: HashSet<u32> = doc.references.iter().map(|r| r.n).collect();
+        let mut cited = HashSet::new();
+        for_each_inlines(doc, &mut |inlines| {
+            for i in inlines {
+                if let Inline::Cite { n, occurrence, .. } = i
+                    && refs.contains(n)
+                {
+                    cited.insert((*n, *occurrence));
+                }
+            }
+        });
+        Links { refs, cited, written: HashSet::new() }
+    }
+
+    /// Does reference `n` exist (so a marker can link to `ref-N`)?
+    pub(crate) fn has_reference(&self, n: u32) -> bool {
+        self.refs.contains(&n)
+    }
+
+    /// Should marker `(n, k)` carry the id `cite-N-K`? True once per marker
+    /// whose reference exists; false for repeats, which would duplicate it.
+    pub(crate) fn claim_marker_id(&mut self, n: u32, k: u32) -> bool {
+        self.cited.contains(&(n, k)) && self.written.insert((n, k))
+    }
+
+    /// Can back-link `k` of reference `n` point at a marker `cite-N-K`?
+    pub(crate) fn has_marker(&self, n: u32, k: u32) -> bool {
+        self.cited.contains(&(n, k))
+    }
+}
+
+/// Adds where the offending text stands to a character error.
+pub(crate) fn at(span: Span) -> impl FnOnce(WriteError) -> WriteError {
+    move |e| match e {
+        WriteError::Invalid(m) => WriteError::Invalid(format!("{m} (input bytes {}..{})", span.start, span.end)),
+        other => other,
+    }
+}
+
+/// A metadata value that is given and not blank, trimmed.
+pub(crate) fn present(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
