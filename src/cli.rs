@@ -149,6 +149,9 @@ pub enum FormatArg {
     Epub,
     /// A print PDF (`.pdf`).
     Pdf,
+    /// The article format written back in canonical form (`.article.txt`):
+    /// one line per paragraph, markers glued, `[]` per back-link.
+    Article,
 }
 
 impl From<FormatArg> for Format {
@@ -158,6 +161,7 @@ impl From<FormatArg> for Format {
             FormatArg::Json => Format::Json,
             FormatArg::Epub => Format::Epub,
             FormatArg::Pdf => Format::Pdf,
+            FormatArg::Article => Format::Article,
         }
     }
 }

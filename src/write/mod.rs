@@ -24,11 +24,13 @@ pub enum Format {
     Epub,
     /// A print PDF (`.pdf`), laid out by [`crate::layout`].
     Pdf,
+    /// The article format itself, in canonical form (`.article.txt`).
+    Article,
 }
 
 impl Format {
     /// Every format, in the order `convert` writes them.
-    pub const ALL: [Format; 4] = [Format::Tei, Format::Json, Format::Epub, Format::Pdf];
+    pub const ALL: [Format; 5] = [Format::Tei, Format::Json, Format::Epub, Format::Pdf, Format::Article];
 
     /// The format's name on the command line.
     pub fn name(self) -> &'static str {
@@ -37,6 +39,7 @@ impl Format {
             Format::Json => "json",
             Format::Epub => "epub",
             Format::Pdf => "pdf",
+            Format::Article => "article",
         }
     }
 
@@ -47,6 +50,7 @@ impl Format {
             Format::Json => "json",
             Format::Epub => "epub",
             Format::Pdf => "pdf",
+            Format::Article => "article.txt",
         }
     }
 
@@ -73,5 +77,6 @@ pub fn write(doc: &Document, format: Format, out: &mut dyn Write) -> Result<(), 
         Format::Json => json::write_json(doc, out),
         Format::Epub => epub::write_epub(doc, out),
         Format::Pdf => pdf::write_pdf(doc, out),
+        Format::Article => article::write_article(doc, out),
     }
 }
