@@ -9,6 +9,8 @@ mod input;
 mod output;
 mod style;
 
+pub use output::clean_up_on_interrupt;
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use refolio::write::Format;
 use std::io::{IsTerminal, Write};

@@ -1,4 +1,4 @@
-//! `refolio`: converts flattened web articles into TEI P5 XML (and JSON).
+//! `refolio`: converts flattened web articles into TEI P5 XML, EPUB 3 and PDF.
 //!
 //! This file only parses the arguments and turns the outcome into an exit
 //! code; the commands live in `cli`.
@@ -17,6 +17,7 @@ fn main() -> ExitCode {
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }
     };
+    cli::clean_up_on_interrupt();
     match cli::run(args) {
         Ok(exit) => ExitCode::from(exit as u8),
         Err(e) if cli::is_broken_pipe(&e) => ExitCode::SUCCESS,

@@ -135,3 +135,67 @@ fn ten_thousand_nesting_levels() {
     text.push_str("\nAfter the list.\n");
     generated("deep-list", text.as_bytes(), "exit: 0\noutputs: all\ntei-contains: After the list.\n");
 }
+
+/// SIGINT while an output is being written: the temporary file is removed,
+/// the exit code is 130, and the folder holds only complete outputs.
+#[cfg(unix)]
+#[test]
+fn interrupted_run_leaves_no_partial_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("long.txt");
+    let mut text = String::from("A long article\n\n");
+    let sentence = "The keeper trimmed the wick and wound the clockwork before the watch changed1. ";
+    while text.len() < 4 * 1024 * 1024 {
+        text.push_str(sentence);
+    }
+    text.push_str("\n\n  1. Wicks; Lamp Office; 1901[]\n");
+    std::fs::write(&input, text).unwrap();
+    let out = dir.path().join("out");
+    let temp_files = |out: &Path| -> Vec<String> {
+        std::fs::read_dir(out)
+            .into_iter()
+            .flatten()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".tmp"))
+            .collect()
+    };
+    // The JSON of this input is large, so writing it takes a while: wait
+    // until its temporary file appears, then interrupt.
+    let mut caught = 0;
+    for _ in 0..5 {
+        let _ = std::fs::remove_dir_all(&out);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_refolio"))
+            .arg("convert")
+            .arg(&input)
+            .args(["-t", "json", "-o"])
+            .arg(&out)
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut interrupted = false;
+        while child.try_wait().unwrap().is_none() {
+            if !temp_files(&out).is_empty() {
+                // SAFETY: a plain libc call with the child's pid.
+                unsafe { kill(child.id() as i32, 2) };
+                interrupted = true;
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_micros(200));
+        }
+        let status = child.wait().unwrap();
+        assert_eq!(temp_files(&out), Vec::<String>::new(), "temporary file left behind");
+        if interrupted && status.code() == Some(130) {
+            caught += 1;
+        }
+        // Whatever is in place is complete (the rename may have won the race).
+        if let Ok(json) = std::fs::read(out.join("long.json")) {
+            assert!(json.starts_with(b"{") && json.ends_with(b"}\n"), "a partial output is in place");
+        }
+    }
+    assert!(caught > 0, "never managed to interrupt a write; the test proved nothing");
+}
+
+#[cfg(unix)]
+unsafe extern "C" {
+    fn kill(pid: i32, sig: i32) -> i32;
+}

@@ -3,33 +3,60 @@
 
 use super::BrokenPipe;
 use anyhow::Context;
+use std::collections::HashSet;
 use std::ffi::OsStr;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Temporary files being written right now; removed if the run is interrupted.
+static IN_FLIGHT: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);
+
+fn in_flight(f: impl FnOnce(&mut HashSet<PathBuf>)) {
+    let mut guard = IN_FLIGHT.lock().unwrap_or_else(|e| e.into_inner());
+    f(guard.get_or_insert_with(HashSet::new));
+}
+
+/// On SIGINT or SIGTERM: remove the temporary files being written, then exit
+/// with 130. Finished outputs stay; no partial output is ever left behind.
+pub fn clean_up_on_interrupt() {
+    let _ = ctrlc::set_handler(|| {
+        in_flight(|files| {
+            for f in files.drain() {
+                let _ = std::fs::remove_file(f);
+            }
+        });
+        std::process::exit(130);
+    });
+}
 
 /// Writes `bytes` to `dir/name` atomically: a failure leaves no partial file
-/// (and the old file, if any, untouched).
+/// (and the old file, if any, untouched). The temporary file is registered
+/// before it is created, so an interrupt at any moment removes it.
 pub fn write_atomic(dir: &Path, name: &OsStr, bytes: &[u8]) -> anyhow::Result<PathBuf> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
     let target = dir.join(name);
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".refolio-").suffix(".tmp");
-    #[cfg(unix)]
-    let perms = {
-        use std::os::unix::fs::PermissionsExt;
-        // Like any new file: 0666 minus the umask (the tempfile default is 0600).
-        std::fs::Permissions::from_mode(0o666)
-    };
-    #[cfg(unix)]
-    builder.permissions(perms);
-    let mut tmp = builder
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    tmp.write_all(bytes)
-        .and_then(|()| tmp.flush())
-        .with_context(|| format!("cannot write {}", target.display()))?;
-    tmp.persist(&target)
-        .map_err(|e| e.error)
-        .with_context(|| format!("cannot write {}", target.display()))?;
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let tmp = dir.join(format!(".refolio-{}-{n}.tmp", std::process::id()));
+    in_flight(|f| {
+        f.insert(tmp.clone());
+    });
+    let result = (|| -> std::io::Result<()> {
+        // create_new: never follow or reuse a file someone else put there.
+        let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        file.write_all(bytes)?;
+        file.flush()?;
+        drop(file);
+        std::fs::rename(&tmp, &target)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    in_flight(|f| {
+        f.remove(&tmp);
+    });
+    result.with_context(|| format!("cannot write {}", target.display()))?;
     Ok(target)
 }
 
