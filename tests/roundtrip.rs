@@ -17,17 +17,17 @@ const WORDS: &[&str] = &[
     "trade", "coal", "bridge", "valley", "mill", "harbour", "market", "survey", "engine", "wharf", "crew",
 ];
 
-/// Where a marker stands in a sentence.
+/// What a marker is glued to at the end of a sentence.
 #[derive(Debug, Clone, Copy)]
 enum Glue {
     /// `word3.`
-    AfterWord,
+    Word,
     /// `word.3`
-    AfterStop,
+    Stop,
     /// `250 0003` (a grouped number, then the marker)
-    AfterGroupedNumber,
+    GroupedNumber,
     /// `14:403` (a time, then the marker)
-    AfterTime,
+    Time,
 }
 
 #[derive(Debug, Clone)]
@@ -57,10 +57,10 @@ fn sentence() -> impl Strategy<Value = Sentence> {
         words(2..8),
         prop_oneof![3 => Just(0usize), 3 => Just(1usize), 1 => Just(2usize)],
         prop_oneof![
-            4 => Just(Glue::AfterWord),
-            2 => Just(Glue::AfterStop),
-            1 => Just(Glue::AfterGroupedNumber),
-            1 => Just(Glue::AfterTime)
+            4 => Just(Glue::Word),
+            2 => Just(Glue::Stop),
+            1 => Just(Glue::GroupedNumber),
+            1 => Just(Glue::Time)
         ],
     )
         .prop_map(|(words, marks, glue)| Sentence { words, marks, glue })
@@ -136,10 +136,10 @@ fn render(a: &Article) -> (String, Vec<u32>) {
         }
         let m = marks.join(" ");
         match s.glue {
-            Glue::AfterWord => format!("{t}{m}."),
-            Glue::AfterStop => format!("{t}.{m}"),
-            Glue::AfterGroupedNumber => format!("{t} 250 000{m}."),
-            Glue::AfterTime => format!("{t} at 14:40{m}."),
+            Glue::Word => format!("{t}{m}."),
+            Glue::Stop => format!("{t}.{m}"),
+            Glue::GroupedNumber => format!("{t} 250 000{m}."),
+            Glue::Time => format!("{t} at 14:40{m}."),
         }
     };
     let mut blocks: Vec<String> = Vec::new();

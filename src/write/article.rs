@@ -84,7 +84,7 @@ fn list(l: &List, depth: usize, out: &mut Vec<String>) {
     for (i, item) in l.items.iter().enumerate() {
         let marker = if l.ordered {
             format!("{}.", l.start + i as u64)
-        } else if depth % 2 == 0 {
+        } else if depth.is_multiple_of(2) {
             "•".to_string()
         } else {
             "◦".to_string()
