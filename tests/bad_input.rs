@@ -169,3 +169,11 @@ fn reference_list_starting_at_zero() {
     assert_eq!(cites(&p), vec![1]);
     assert!(rendered(&p).iter().any(|m| m.contains("starts at 0 instead of 1")));
 }
+
+/// A reference list that starts at 3: only 3 and 4 can be cited.
+#[test]
+fn reference_list_starting_late() {
+    let p = parse(b"T\n\nFirst claim1. Second claim3. Third claim4.\n\n  3. C; Press; 2020[]\n  4. D; Press; 2021[]\n").unwrap();
+    assert_eq!(cites(&p), vec![3, 4]);
+    assert!(!rendered(&p).iter().any(|m| m.contains("appears before")), "{:?}", rendered(&p));
+}

@@ -18,12 +18,17 @@ pub fn resolve(doc: &mut Document, texts: &[LogicalText]) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     let n_refs = doc.references.iter().map(|r| r.n).max().unwrap_or(0);
     let limit = if doc.references.is_empty() { UNKNOWN_LIMIT } else { n_refs };
+    let first_ref = doc.references.iter().map(|r| r.n).min().unwrap_or(1);
     let cands: Vec<Candidate> = texts
         .iter()
         .enumerate()
         .filter(|(_, t)| t.scan)
         .flat_map(|(i, t)| {
             let mut found = candidates::find(i, &t.text, limit);
+            // A list that starts at k > 1 has no references below k.
+            for c in &mut found {
+                c.readings.retain(|r| r.n >= first_ref);
+            }
             if t.bibliography {
                 for r in found.iter_mut().flat_map(|c| c.readings.iter_mut()) {
                     r.score += plausibility::IN_BIBLIOGRAPHY;
@@ -42,7 +47,7 @@ pub fn resolve(doc: &mut Document, texts: &[LogicalText]) -> Vec<Diagnostic> {
         }
         c
     });
-    let problem = Problem { candidates: &cands, counts: counts.clone(), free_start: doc.references.is_empty() };
+    let problem = Problem { candidates: &cands, counts: counts.clone(), free_start: doc.references.is_empty() || first_ref > 1 };
     let solution = solver::solve(&problem);
 
     // Chosen markers per text, in order, with occurrence numbers.
