@@ -1,5 +1,6 @@
 //! PDF rendering (layout + printpdf + post-pass) of the bundled example and
-//! of a 100× longer article.
+//! of a 100× longer article; also the seed article (when `../shared` is
+//! beside the package) and its 100× version, and a 3-chapter book.
 //!
 //! `cargo bench --bench pdf`. The long article repeats the sections of
 //! `input/canal-and-locks.txt` 100 times in the document model (the markers
@@ -36,6 +37,37 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("example-x100", |b| {
         b.iter(|| black_box(render_pdf(&long, &opts).unwrap().bytes.len()))
+    });
+    let seed = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/seed/temporary-deployment.txt");
+    if let Ok(text) = std::fs::read_to_string(seed) {
+        let parse = |t: &str| {
+            parse_article("bench", t.as_bytes().to_vec(), Default::default(), &ParseOptions::default())
+                .unwrap()
+                .document
+        };
+        let seed_doc = parse(&text);
+        let mut seed_long = seed_doc.clone();
+        for _ in 1..100 {
+            seed_long.sections.extend(seed_doc.sections.iter().cloned());
+            seed_long.blocks.extend(seed_doc.blocks.iter().cloned());
+        }
+        g.bench_function("seed", |b| {
+            b.iter(|| black_box(render_pdf(&seed_doc, &opts).unwrap().bytes.len()))
+        });
+        g.bench_function("seed-x100", |b| {
+            b.iter(|| black_box(render_pdf(&seed_long, &opts).unwrap().bytes.len()))
+        });
+    }
+    let book = refolio::write::BookMeta { title: "Book".into(), ..Default::default() };
+    g.bench_function("book-3-chapters", |b| {
+        b.iter(|| {
+            black_box(
+                refolio::write::pdf::render_book(&[&doc, &doc, &doc], &book, &opts, true)
+                    .unwrap()
+                    .bytes
+                    .len(),
+            )
+        })
     });
     g.finish();
 }

@@ -1,11 +1,15 @@
-//! parse + resolve + TEI on an example article and on a 100× larger one.
+//! Each stage on the example and seed articles and on 100× larger ones:
+//! parse (decode + grammar), resolve (the citation resolver alone), the TEI
+//! and EPUB writers alone, and parse + resolve (+ TEI) together. PDF is in
+//! `benches/pdf.rs`.
 //!
 //! `cargo bench --bench pipeline`. The large article repeats the body of
 //! `input/canal-and-locks.txt` 100 times and multiplies every back-link group
 //! by 100, so the reference list still agrees with the text and the resolver
 //! works under its full constraints.
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use refolio::source::Source;
 use refolio::write::{Format, write};
 use refolio::{ParseOptions, parse_article};
 use std::hint::black_box;
@@ -59,6 +63,50 @@ fn bench(c: &mut Criterion) {
     }
     g.finish();
 
+    let opts = ParseOptions::default();
+    let mut g = c.benchmark_group("parse");
+    for (name, text) in &inputs {
+        g.throughput(Throughput::Bytes(text.len() as u64));
+        g.bench_with_input(BenchmarkId::from_parameter(name), text, |b, t| {
+            b.iter(|| {
+                let (src, _) = Source::decode("bench", black_box(t).as_bytes().to_vec(), false).unwrap();
+                refolio::parse::parse(&src, Default::default(), &opts).unwrap()
+            })
+        });
+    }
+    g.finish();
+
+    let mut g = c.benchmark_group("resolve");
+    for (name, text) in &inputs {
+        let (src, _) = Source::decode("bench", text.as_bytes().to_vec(), false).unwrap();
+        let parsed = refolio::parse::parse(&src, Default::default(), &opts).unwrap();
+        g.throughput(Throughput::Bytes(text.len() as u64));
+        g.bench_function(BenchmarkId::from_parameter(name), |b| {
+            b.iter_batched(
+                || parsed.document.clone(),
+                |mut doc| refolio::resolve::resolve(&mut doc, &parsed.texts),
+                BatchSize::LargeInput,
+            )
+        });
+    }
+    g.finish();
+
+    for format in [Format::Tei, Format::Epub] {
+        let mut g = c.benchmark_group(format!("write-{}", format.name()));
+        for (name, text) in &inputs {
+            let doc = parse_article("bench", text.as_bytes().to_vec(), Default::default(), &opts).unwrap().document;
+            g.throughput(Throughput::Bytes(text.len() as u64));
+            g.bench_function(BenchmarkId::from_parameter(name), |b| {
+                b.iter(|| {
+                    let mut out = Vec::with_capacity(text.len() * 3);
+                    write(black_box(&doc), format, &mut out).unwrap();
+                    out.len()
+                })
+            });
+        }
+        g.finish();
+    }
+
     let mut g = c.benchmark_group("parse+resolve");
     for (name, text) in &inputs {
         g.throughput(Throughput::Bytes(text.len() as u64));
@@ -72,5 +120,9 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(20).measurement_time(std::time::Duration::from_secs(3)).warm_up_time(std::time::Duration::from_secs(1));
+    targets = bench
+}
 criterion_main!(benches);

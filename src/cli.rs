@@ -3,10 +3,12 @@
 //! The library knows nothing of this module; anyhow is used only here and in
 //! `main.rs`.
 
+mod book;
 mod check;
 mod convert;
 mod input;
 mod output;
+mod progress;
 mod style;
 
 pub use output::clean_up_on_interrupt;
@@ -61,6 +63,23 @@ pub enum Command {
         after_help = EXIT_CODES
     )]
     Convert(ConvertArgs),
+    /// Make ONE book (EPUB, PDF or TEI corpus) with a chapter per article.
+    #[command(
+        long_about = "Make ONE publication with a chapter per article, in the order given: \
+            an EPUB (one XHTML file per chapter, a table of contents with the chapters and \
+            their sections), a PDF (a title page, every chapter on a new page, running heads, \
+            an outline by chapter) or a TEI teiCorpus (a corpus header and one TEI per \
+            article). The format comes from the extension of -o: .epub, .pdf or .tei.xml.\n\n\
+            Instead of INPUTs, give one MANIFEST.toml with the keys title, author, date, \
+            language, licence, recto, identifier and articles (a list of paths relative to \
+            the manifest); options win over the manifest.\n\n\
+            Each article keeps its own references; ids are namespaced per chapter so links \
+            never collide. The book's --lang, --author, --date and --license also apply to \
+            every chapter (over its sidecar). Any article that cannot be read fails the \
+            book: nothing is written.",
+        after_help = EXIT_CODES
+    )]
+    Book(BookArgs),
     /// Check articles: print diagnostics and a one-line summary per input.
     #[command(after_help = EXIT_CODES)]
     Check(CheckArgs),
@@ -110,6 +129,49 @@ pub struct ConvertArgs {
     /// changes whenever the text does].
     #[arg(long, value_name = "ID")]
     pub identifier: Option<String>,
+    /// Progress and parallelism.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// How a run of many inputs reports and uses the machine.
+#[derive(Debug, Args, Clone, Copy)]
+pub struct RunArgs {
+    /// Convert up to N inputs at once [default: the number of CPUs].
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+    /// Print only errors: no warnings, progress or summary.
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print a line for every input as it finishes (with the files written).
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+/// Arguments of `refolio book`.
+#[derive(Debug, Args)]
+pub struct BookArgs {
+    /// Inputs and reading options (or one MANIFEST.toml).
+    #[command(flatten)]
+    pub read: ReadArgs,
+    /// The book file: `.epub`, `.pdf` or `.tei.xml` (the format comes from it).
+    #[arg(short = 'o', long = "output", value_name = "FILE", required = true)]
+    pub output: PathBuf,
+    /// The book's title [required, here or in the manifest].
+    #[arg(long, value_name = "T")]
+    pub title: Option<String>,
+    /// Book metadata (also applied to every chapter).
+    #[command(flatten)]
+    pub meta: MetaArgs,
+    /// PDF: start every chapter on a right-hand (odd-numbered) page.
+    #[arg(long)]
+    pub recto: bool,
+    /// The EPUB's identifier [default: a UUID v5 of the articles' content].
+    #[arg(long, value_name = "ID")]
+    pub identifier: Option<String>,
+    /// Progress and parallelism (articles are read and parsed in parallel).
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 /// Metadata given on the command line; each wins over the sidecar's value.
@@ -247,6 +309,7 @@ pub fn diagnostics_exit(parsed: &refolio::Parsed, strict: bool) -> Exit {
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Convert(args) => convert::run(&args),
+        Command::Book(args) => book::run(&args),
         Command::Check(args) => check::run(&args),
     }
 }

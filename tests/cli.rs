@@ -367,7 +367,13 @@ fn two_inputs_with_the_same_stem_do_not_overwrite_each_other() {
     let tmp = setup(&[("d1/x.txt", ARTICLE.as_bytes()), ("d2/x.txt", other.as_bytes())]);
     let o = refolio(&["convert", "d1/x.txt", "d2/x.txt"], tmp.path(), None);
     assert_eq!(code(&o), 2, "{}", stderr(&o));
-    assert!(read(tmp.path().join("out/x.tei.xml")).contains("Harbour lights"));
+    // Decided before any work: an error naming both inputs, and nothing written.
+    let err = stderr(&o);
+    assert!(err.contains("collide") && err.contains("d1/x.txt") && err.contains("d2/x.txt"), "{err}");
+    assert!(entries(&tmp.path().join("out")).is_empty(), "{:?}", entries(&tmp.path().join("out")));
+    // Into different folders they convert.
+    let o = refolio(&["convert", "d1/x.txt", "-o", "o1"], tmp.path(), None);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
 }
 
 #[test]

@@ -242,3 +242,143 @@ fn markers_are_superior_and_links_resolve() {
         ]
     );
 }
+
+/// Sets `atoms` as one justified paragraph in Libertinus (no hyphenation).
+fn set(atoms: &[refolio::layout::paragraph::Atom], measure: f32) -> Vec<refolio::layout::Line> {
+    use refolio::layout::paragraph::{Setting, set_paragraph};
+    let src = FontSource::load(&Style::default()).unwrap();
+    let mut fonts = Fonts::new(&src).unwrap();
+    let set = Setting {
+        size: 10.0,
+        measure,
+        indent: 0.0,
+        ragged: false,
+        lang: None,
+        min_word: 5,
+        rtl: false,
+    };
+    let mut missing = Vec::new();
+    let lines = set_paragraph(&mut fonts, &set, atoms, &mut missing);
+    assert!(missing.is_empty(), "{missing:?}");
+    lines
+}
+
+/// Every glyph of a line with its x (line origin) and text, left to right.
+fn glyph_xs(line: &refolio::layout::Line) -> Vec<(f32, String)> {
+    let mut out = Vec::new();
+    for r in &line.runs {
+        let mut x = r.x;
+        for g in &r.glyphs {
+            out.push((x, g.text.to_string()));
+            x += g.advance;
+        }
+    }
+    out.sort_by(|a, b| a.0.total_cmp(&b.0));
+    out
+}
+
+#[test]
+fn mixed_directions_are_drawn_in_visual_order() {
+    use refolio::layout::fonts::FontKind;
+    use refolio::layout::paragraph::Atom;
+    let text = |t: &str| Atom::Text {
+        text: t.to_string(),
+        font: FontKind::Regular,
+        src: 0,
+    };
+    // Two Hebrew words (logical order: alef-bet-gimel, then dalet-he-vav)
+    // inside English, a citation marker after them.
+    let atoms = [
+        text("The words אבג דהו mean nothing"),
+        Atom::Cite { n: 1, k: 1 },
+        text(" at all."),
+    ];
+    let lines = set(&atoms, 400.0);
+    assert_eq!(lines.len(), 1);
+    let line = &lines[0];
+    // The right-to-left run is reversed as a whole: the second word stands
+    // left of the first, and each word's letters run right to left.
+    assert_eq!(line.text(), "The words והד גבא mean nothing1 at all.");
+    let xs = glyph_xs(line);
+    let x_of = |s: &str| xs.iter().find(|g| g.1 == s).unwrap().0;
+    assert!(x_of("ו") < x_of("ד") && x_of("ד") < x_of("ג") && x_of("ג") < x_of("א"));
+    assert!(x_of("s") < x_of("ו") && x_of("א") < x_of("m"));
+    // The marker and its link are where the marker is drawn.
+    let (mx, n, k) = line.markers[0];
+    assert_eq!((n, k), (1, 1));
+    assert!((mx - x_of("1")).abs() < 0.01, "{mx} vs {}", x_of("1"));
+    assert!(line.links.iter().any(|l| (l.x0 - mx).abs() < 0.01));
+}
+
+#[test]
+fn right_to_left_runs_at_a_line_end_and_justification() {
+    use refolio::layout::fonts::FontKind;
+    use refolio::layout::paragraph::Atom;
+    // A run of Hebrew words long enough to be broken over lines: every
+    // line but the last is justified to the measure by its spaces, and the
+    // words of each line are in visual order.
+    let hebrew = "אבג דהו זחט יכל מנס עפצ קרש תאב גדה וזח טיכ למנ";
+    let atoms = [Atom::Text {
+        text: format!(
+            "Some English words first, then {hebrew} and English again at the end of it."
+        ),
+        font: FontKind::Regular,
+        src: 0,
+    }];
+    let lines = set(&atoms, 150.0);
+    assert!(lines.len() >= 3, "{}", lines.len());
+    for l in &lines[..lines.len() - 1] {
+        assert!(
+            (l.width - l.measure).abs() < 0.05,
+            "{} of {}: {:?}",
+            l.width,
+            l.measure,
+            l.text()
+        );
+    }
+    // Reading each line's Hebrew right to left, line after line, gives the
+    // words in logical order.
+    let mut words: Vec<String> = Vec::new();
+    for l in &lines {
+        let heb: String = l.text().chars().rev().collect();
+        for w in heb.split(' ') {
+            if w.chars().all(|c| ('\u{05D0}'..='\u{05EA}').contains(&c)) && !w.is_empty() {
+                words.push(w.to_string());
+            }
+        }
+    }
+    let want: Vec<&str> = hebrew.split(' ').collect();
+    assert_eq!(words, want);
+}
+
+#[test]
+fn a_group_wider_than_the_measure_is_broken_not_overfull() {
+    use refolio::layout::LinkTarget;
+    use refolio::layout::fonts::FontKind;
+    use refolio::layout::paragraph::Atom;
+    // A reference cited 300 times: "↑ a b c …" joined by no-break spaces.
+    let mut atoms = vec![Atom::Text {
+        text: "An entry; Somewhere; 2020-01-01 ↑".into(),
+        font: FontKind::Regular,
+        src: 0,
+    }];
+    for k in 1..=300u32 {
+        atoms.push(Atom::Text {
+            text: "\u{A0}".into(),
+            font: FontKind::Regular,
+            src: 0,
+        });
+        atoms.push(Atom::Linked {
+            text: format!("x{k}"),
+            target: LinkTarget::Cite(1, k),
+        });
+    }
+    let lines = set(&atoms, 300.0);
+    assert!(lines.len() > 5);
+    for l in &lines {
+        assert!(l.width <= l.measure + 0.01, "overfull: {}", l.width);
+        assert!(!l.text().starts_with(' '), "{:?}", l.text());
+    }
+    let links: usize = lines.iter().map(|l| l.links.len()).sum();
+    assert_eq!(links, 300);
+}

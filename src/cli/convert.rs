@@ -2,6 +2,7 @@
 
 use super::input::{self, Input};
 use super::output;
+use super::progress::{self, Outcome, Progress};
 use super::style::{self, Style};
 use super::{
     ConvertArgs, Exit, Failure, diagnostics_exit, is_broken_pipe, print_diagnostics, report,
@@ -9,8 +10,10 @@ use super::{
 use anyhow::{Context, bail};
 use refolio::write::Format;
 use refolio::write::epub::EpubOptions;
+use rayon::prelude::*;
 use std::collections::HashMap;
-use std::io::IsTerminal;
+use std::ffi::OsString;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 /// Where the outputs go.
@@ -40,8 +43,13 @@ pub fn source_date_epoch() -> anyhow::Result<Option<i64>> {
     }
 }
 
-/// Converts every input; a failing input is reported and skipped.
+/// Converts every input, in parallel (`--jobs`); a failing input is
+/// reported and never stops the others. Output names are planned before any
+/// work: two inputs that would write the same file (the same stem in
+/// different folders), or an output that would replace an input, are an
+/// error (exit 2) before anything is read or written.
 pub fn run(args: &ConvertArgs) -> anyhow::Result<Exit> {
+    let started = std::time::Instant::now();
     let to_stdout = args.output == Path::new("-");
     let requested: Vec<Format> = match &args.to {
         Some(to) => to.iter().map(|&f| Format::from(f)).collect(),
@@ -108,69 +116,140 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<Exit> {
             .with_context(|| format!("cannot open the output folder {}", args.output.display()))?;
         Destination::Dir(dir)
     };
+    let plans = plan_outputs(&inputs, &formats, &dest)?;
+
+    let progress = Progress::new(inputs.len(), &args.run);
+    let job = Job { style: &style, epub: &epub, progress: &progress };
+    let work = |(input, targets): (&Input, &Vec<(Format, OsString)>)| -> (Exit, Outcome, bool) {
+        let mut outcome = Outcome {
+            name: input.name.clone(),
+            warnings: 0,
+            errors: 0,
+            failure: None,
+            written: Vec::new(),
+        };
+        match convert_one(args, &job, input, targets, &dest, &mut outcome) {
+            Ok(e) => (e, outcome, false),
+            Err(f) if is_broken_pipe(&f.error) => (Exit::Ok, outcome, true),
+            Err(f) => {
+                if !progress.quiet() || f.exit >= Exit::Input {
+                    progress.print(|| report(&f.error));
+                }
+                outcome.failure = Some(format!("{:#}", f.error));
+                (f.exit, outcome, false)
+            }
+        }
+    };
+    let pairs: Vec<(&Input, &Vec<(Format, OsString)>)> = inputs.iter().zip(&plans).collect();
+    let results: Vec<(Exit, Outcome, bool)> = if pairs.len() <= 1 {
+        pairs.into_iter().map(&work).collect()
+    } else {
+        let mut pool = rayon::ThreadPoolBuilder::new();
+        if let Some(n) = args.run.jobs {
+            pool = pool.num_threads(usize::from(n));
+        }
+        let pool = pool.build().context("cannot start the worker threads")?;
+        pool.install(|| {
+            pairs
+                .into_par_iter()
+                .map(|p| {
+                    let r = work(p);
+                    progress.finished(&r.1);
+                    r
+                })
+                .collect()
+        })
+    };
+    progress.finish();
+    let mut exit = Exit::Ok;
+    let mut outcomes = Vec::with_capacity(results.len());
+    for (e, o, broken_pipe) in results {
+        if broken_pipe {
+            return Ok(exit);
+        }
+        exit = exit.max(e);
+        outcomes.push(o);
+    }
+    if outcomes.len() == 1 && args.run.verbose {
+        progress.finished(&outcomes[0]);
+    }
+    if !args.run.quiet && (outcomes.len() > 1 || args.run.verbose) {
+        let s = progress::summary(&outcomes, started.elapsed().as_secs_f64());
+        let _ = std::io::stderr().lock().write_all(s.as_bytes());
+    }
+    Ok(exit)
+}
+
+/// The output file names of every input, decided before any work. Two
+/// inputs that would write the same file, or an output that would replace
+/// an input, are an error naming every clash.
+fn plan_outputs(
+    inputs: &[Input],
+    formats: &[Format],
+    dest: &Destination,
+) -> anyhow::Result<Vec<Vec<(Format, OsString)>>> {
+    let Destination::Dir(dir) = dest else {
+        return Ok(inputs.iter().map(|_| formats.iter().map(|&f| (f, OsString::new())).collect()).collect());
+    };
     // Canonical paths of the inputs, which no output may replace.
     let input_paths: HashMap<PathBuf, &str> = inputs
         .iter()
         .filter_map(|i| Some((i.path.as_ref()?.canonicalize().ok()?, i.name.as_str())))
         .collect();
-    let mut claimed: HashMap<PathBuf, String> = HashMap::new();
-    let mut exit = Exit::Ok;
-    let job = Job { style: &style, epub: &epub };
-    for input in &inputs {
-        match convert_one(args, &job, input, &formats, &dest, &input_paths, &mut claimed) {
-            Ok(e) => exit = exit.max(e),
-            Err(f) if is_broken_pipe(&f.error) => return Ok(exit),
-            Err(f) => {
-                report(&f.error);
-                exit = exit.max(f.exit);
+    let mut claimed: HashMap<PathBuf, &str> = HashMap::new();
+    let mut clashes: Vec<String> = Vec::new();
+    let mut plans = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        let mut targets = Vec::with_capacity(formats.len());
+        for &format in formats {
+            let name = input.output_name(format.extension());
+            let target = dir.join(&name);
+            if let Some(other) = input_paths.get(&target) {
+                clashes.push(format!(
+                    "{}: refusing to write {}: it is the input {other}",
+                    input.name,
+                    target.display()
+                ));
+            } else if let Some(other) = claimed.get(&target) {
+                clashes.push(format!(
+                    "{} and {other} would both write {} (two inputs with the same stem)",
+                    input.name,
+                    target.display()
+                ));
+            } else {
+                claimed.insert(target, &input.name);
             }
+            targets.push((format, name));
         }
+        plans.push(targets);
     }
-    Ok(exit)
+    if !clashes.is_empty() {
+        let shown = clashes.iter().take(20).cloned().collect::<Vec<_>>().join("\n  ");
+        let more =
+            if clashes.len() > 20 { format!("\n  … and {} more", clashes.len() - 20) } else { String::new() };
+        bail!(
+            "output names collide; nothing was converted (rename the inputs, or convert them \
+             into different folders with -o):\n  {shown}{more}"
+        );
+    }
+    Ok(plans)
 }
 
 /// What is the same for every input.
 struct Job<'a> {
     style: &'a Style,
     epub: &'a EpubOptions,
+    progress: &'a Progress,
 }
 
 fn convert_one(
     args: &ConvertArgs,
     job: &Job,
     input: &Input,
-    formats: &[Format],
+    targets: &[(Format, OsString)],
     dest: &Destination,
-    input_paths: &HashMap<PathBuf, &str>,
-    claimed: &mut HashMap<PathBuf, String>,
+    outcome: &mut Outcome,
 ) -> Result<Exit, Failure> {
-    // Plan the outputs first: refuse to replace an input or another input's output.
-    let mut targets = Vec::new();
-    if let Destination::Dir(dir) = dest {
-        for &format in formats {
-            let name = input.output_name(format.extension());
-            let target = dir.join(&name);
-            if let Some(other) = input_paths.get(&target) {
-                return Err(Failure::usage(anyhow::anyhow!(
-                    "{}: refusing to write {}: it is the input {other}",
-                    input.name,
-                    target.display()
-                )));
-            }
-            if let Some(other) = claimed.get(&target) {
-                return Err(Failure::usage(anyhow::anyhow!(
-                    "{}: refusing to write {}: it is the output of {other} (two inputs with the same stem)",
-                    input.name,
-                    target.display()
-                )));
-            }
-            targets.push((format, name));
-        }
-        for (_, name) in &targets {
-            claimed.insert(dir.join(name), input.name.clone());
-        }
-    }
-
     let bytes = input.read(args.read.max_input_bytes)?;
     let meta = input::metadata(input, &args.meta)?;
     let opts = refolio::ParseOptions {
@@ -179,7 +258,12 @@ fn convert_one(
         alt_phrases: job.style.alt_phrases.clone(),
     };
     let parsed = refolio::parse_article(&input.name, bytes, meta, &opts).map_err(Failure::input)?;
-    print_diagnostics(&parsed);
+    let (errors, warnings) = diagnostic_counts(&parsed);
+    outcome.errors = errors;
+    outcome.warnings = warnings;
+    if !job.progress.quiet() || errors > 0 {
+        job.progress.print(|| print_diagnostics(&parsed));
+    }
     let status = diagnostics_exit(&parsed, args.read.strict);
 
     let render = |format: Format| -> Result<Vec<u8>, Failure> {
@@ -194,7 +278,9 @@ fn convert_one(
                     timestamp: refolio::write::pdf::source_date_epoch(),
                 };
                 refolio::write::pdf::render_pdf(&parsed.document, &opts).map(|pdf| {
-                    warn_missing_glyphs(&parsed, &pdf.missing);
+                    if !job.progress.quiet() {
+                        job.progress.print(|| warn_missing_glyphs(&parsed, &pdf.missing));
+                    }
                     buf = pdf.bytes;
                 })
             }
@@ -206,17 +292,25 @@ fn convert_one(
     };
     match dest {
         Destination::Stdout => {
-            for &format in formats {
-                output::write_stdout(&render(format)?).map_err(Failure::usage)?;
+            for (format, _) in targets {
+                output::write_stdout(&render(*format)?).map_err(Failure::usage)?;
             }
         }
         Destination::Dir(dir) => {
-            for (format, name) in &targets {
-                output::write_atomic(dir, name, &render(*format)?).map_err(Failure::usage)?;
+            for (format, name) in targets {
+                let path = output::write_atomic(dir, name, &render(*format)?).map_err(Failure::usage)?;
+                outcome.written.push(path.display().to_string());
             }
         }
     }
     Ok(status)
+}
+
+/// (errors, warnings) among the diagnostics.
+pub fn diagnostic_counts(parsed: &refolio::Parsed) -> (usize, usize) {
+    use refolio::diag::Severity;
+    let errors = parsed.diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+    (errors, parsed.diagnostics.len() - errors)
 }
 
 /// Warns, with line:column, about characters the PDF fonts cannot draw.

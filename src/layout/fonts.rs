@@ -1,7 +1,9 @@
 //! Fonts and shaping (rustybuzz: kerning, ligatures, superior figures).
 //!
-//! The three faces of a style are loaded once into a [`FontSource`]; a
-//! [`Fonts`] borrows it for one layout and caches every shaped word.
+//! The three faces of a style, and a bundled fallback face for runs they
+//! cannot draw (DejaVu Sans Mono, which has Arabic), are loaded once into a
+//! [`FontSource`]; a [`Fonts`] borrows it for one layout and caches every
+//! shaped run, shaped left to right or right to left as its bidi level says.
 
 use super::style::Style;
 use rustybuzz::ttf_parser;
@@ -18,11 +20,22 @@ pub enum FontKind {
     Italic,
     /// Title and headings.
     Bold,
+    /// For runs the style's face cannot draw (Arabic: DejaVu Sans Mono,
+    /// bundled in `typst-assets` like Libertinus).
+    Fallback,
 }
+
+/// The bundled fallback face (PostScript name).
+pub const FALLBACK: &str = "DejaVuSansMono";
 
 impl FontKind {
     /// Every face, in a fixed order.
-    pub const ALL: [FontKind; 3] = [FontKind::Regular, FontKind::Italic, FontKind::Bold];
+    pub const ALL: [FontKind; 4] = [
+        FontKind::Regular,
+        FontKind::Italic,
+        FontKind::Bold,
+        FontKind::Fallback,
+    ];
 
     fn index(self) -> usize {
         self as usize
@@ -39,13 +52,13 @@ pub struct FontError {
     pub message: String,
 }
 
-/// The bytes of the three faces of a style.
+/// The bytes of the three faces of a style, and the fallback face.
 #[derive(Debug, Clone)]
 pub struct FontSource {
-    /// Regular, italic, bold (see [`FontKind`]).
-    pub faces: [Cow<'static, [u8]>; 3],
+    /// Regular, italic, bold, fallback (see [`FontKind`]).
+    pub faces: [Cow<'static, [u8]>; 4],
     /// PostScript names, for the PDF.
-    pub names: [String; 3],
+    pub names: [String; 4],
 }
 
 fn postscript_name(face: &ttf_parser::Face) -> Option<String> {
@@ -68,7 +81,13 @@ pub fn builtin(name: &str) -> Option<&'static [u8]> {
 impl FontSource {
     /// Loads the faces a style names.
     pub fn load(style: &Style) -> Result<FontSource, FontError> {
-        let specs = [&style.fonts.regular, &style.fonts.italic, &style.fonts.bold];
+        let fallback = format!("builtin:{FALLBACK}");
+        let specs = [
+            &style.fonts.regular,
+            &style.fonts.italic,
+            &style.fonts.bold,
+            &fallback,
+        ];
         let mut faces: Vec<Cow<'static, [u8]>> = Vec::new();
         let mut names = Vec::new();
         for spec in specs {
@@ -100,8 +119,8 @@ impl FontSource {
             names.push(name);
             faces.push(bytes);
         }
-        let faces: [Cow<'static, [u8]>; 3] = faces.try_into().expect("three faces");
-        let names: [String; 3] = names.try_into().expect("three names");
+        let faces: [Cow<'static, [u8]>; 4] = faces.try_into().expect("four faces");
+        let names: [String; 4] = names.try_into().expect("four names");
         Ok(FontSource { faces, names })
     }
 }
@@ -123,7 +142,7 @@ pub struct ShapedGlyph {
 /// A shaped piece of text.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Shaped {
-    /// The glyphs in visual (= logical, LTR) order.
+    /// The glyphs in visual order (reversed for a right-to-left run).
     pub glyphs: Vec<ShapedGlyph>,
     /// Characters that the font has no glyph for (byte offset, char).
     pub missing: Vec<(usize, char)>,
@@ -158,7 +177,7 @@ struct Face<'a> {
 /// The faces of a style, ready to shape, with a cache of shaped words.
 pub struct Fonts<'a> {
     faces: Vec<Face<'a>>,
-    cache: HashMap<(FontKind, Variant, String), Rc<Shaped>>,
+    cache: HashMap<(FontKind, Variant, bool, String), Rc<Shaped>>,
 }
 
 impl std::fmt::Debug for Fonts<'_> {
@@ -208,8 +227,8 @@ impl<'a> Fonts<'a> {
                 has_sups: false,
             };
             // Superior figures exist when `sups` changes the glyph of "1".
-            let plain = shape_raw(&face, Variant::Text, "1");
-            let sup = shape_raw(&face, Variant::Superior, "1");
+            let plain = shape_raw(&face, Variant::Text, "1", false);
+            let sup = shape_raw(&face, Variant::Superior, "1", false);
             face.has_sups = plain.glyphs[0].gid != sup.glyphs[0].gid && sup.missing.is_empty();
             faces.push(face);
         }
@@ -224,13 +243,26 @@ impl<'a> Fonts<'a> {
         self.faces[kind.index()].has_sups
     }
 
-    /// Shapes `text` (cached).
+    /// Shapes `text` (cached), right to left when it has a strong
+    /// right-to-left character (for labels and other single-direction text).
     pub fn shape(&mut self, kind: FontKind, variant: Variant, text: &str) -> Rc<Shaped> {
-        let key = (kind, variant, text.to_string());
+        self.shape_dir(kind, variant, text, has_rtl(text))
+    }
+
+    /// Shapes one directional run of `text` (cached): right to left when
+    /// `rtl` (an odd bidi level), glyphs in visual order either way.
+    pub fn shape_dir(
+        &mut self,
+        kind: FontKind,
+        variant: Variant,
+        text: &str,
+        rtl: bool,
+    ) -> Rc<Shaped> {
+        let key = (kind, variant, rtl, text.to_string());
         if let Some(s) = self.cache.get(&key) {
             return s.clone();
         }
-        let s = Rc::new(shape_raw(&self.faces[kind.index()], variant, text));
+        let s = Rc::new(shape_raw(&self.faces[kind.index()], variant, text, rtl));
         self.cache.insert(key, s.clone());
         s
     }
@@ -247,14 +279,14 @@ pub fn has_rtl(text: &str) -> bool {
         .any(|c| matches!(c as u32, 0x0590..=0x08FF | 0xFB1D..=0xFDFF | 0xFE70..=0xFEFF))
 }
 
-fn shape_raw(face: &Face, variant: Variant, text: &str) -> Shaped {
+fn shape_raw(face: &Face, variant: Variant, text: &str, rtl: bool) -> Shaped {
     let mut buf = rustybuzz::UnicodeBuffer::new();
     buf.push_str(text);
-    let rtl = has_rtl(text);
     let out = if rtl {
-        // Hebrew or Arabic: the shaper picks direction and script; glyphs
-        // come back in visual order (right to left).
+        // A right-to-left run (Hebrew, Arabic): the shaper picks the script
+        // (joining forms, marks); glyphs come back in visual order.
         buf.guess_segment_properties();
+        buf.set_direction(rustybuzz::Direction::RightToLeft);
         rustybuzz::shape(&face.rb, &[], buf)
     } else {
         buf.set_direction(rustybuzz::Direction::LeftToRight);

@@ -142,6 +142,8 @@ pub enum Role {
     Reference,
     /// The page number.
     Footer,
+    /// The running head of a book page (its chapter's title).
+    Header,
 }
 
 /// A line on a page.
@@ -279,6 +281,8 @@ struct Ctx<'f, 'a> {
     fonts: &'f mut Fonts<'a>,
     style: &'f Style,
     lang: Option<hypher::Lang>,
+    /// Paragraphs start at bidi level 1 (a right-to-left document language).
+    rtl: bool,
     rows: Vec<Row>,
     block: usize,
     frames: usize,
@@ -345,6 +349,7 @@ impl Ctx<'_, '_> {
                 None
             },
             min_word: self.style.body.min_word,
+            rtl: self.rtl,
         };
         let lines = set_paragraph(self.fonts, &set, atoms, &mut self.missing);
         self.block += 1;
@@ -598,6 +603,45 @@ impl Ctx<'_, '_> {
 
 /// Lays `doc` out in `style` with `fonts`.
 pub fn layout(doc: &Document, style: &Style, fonts: &mut Fonts) -> Layout {
+    let (rows, missing) = article_rows(doc, style, fonts);
+    paginate(rows, style, fonts, missing, &[], false)
+}
+
+/// Where a chapter of a book begins in the rows, and its running head.
+struct ChapterMark {
+    start: usize,
+    head: Option<String>,
+}
+
+/// Lays a book out: a title page from `cover` (its title, author and date),
+/// then one chapter per document, each starting on a new page (a right-hand,
+/// odd-numbered one when `recto`, with a blank page before it if needed),
+/// with the chapter's title as the running head of its other pages. The
+/// outline has one top-level entry per chapter with its sections inside.
+/// Links stay inside their chapter.
+pub fn layout_book(
+    cover: &Document,
+    chapters: &[&Document],
+    style: &Style,
+    fonts: &mut Fonts,
+    recto: bool,
+) -> Layout {
+    let (mut rows, mut missing) = article_rows(cover, style, fonts);
+    for r in &mut rows {
+        r.outline = None;
+    }
+    let mut marks = vec![ChapterMark { start: 0, head: None }];
+    for d in chapters {
+        let (more, miss) = article_rows(d, style, fonts);
+        marks.push(ChapterMark { start: rows.len(), head: Some(d.title.text.clone()) });
+        rows.extend(more);
+        missing.extend(miss);
+    }
+    paginate(rows, style, fonts, missing, &marks, recto)
+}
+
+/// The rows of one article, before pagination.
+fn article_rows(doc: &Document, style: &Style, fonts: &mut Fonts) -> (Vec<Row>, Vec<MissingGlyph>) {
     let lang = hyphenation_lang(&doc.meta.lang);
     let measure = style.measure();
     let x0 = style.page.margin_inner;
@@ -605,6 +649,7 @@ pub fn layout(doc: &Document, style: &Style, fonts: &mut Fonts) -> Layout {
         fonts,
         style,
         lang,
+        rtl: paragraph::rtl_language(&doc.meta.lang),
         rows: Vec::new(),
         block: 0,
         frames: 0,
@@ -804,7 +849,64 @@ pub fn layout(doc: &Document, style: &Style, fonts: &mut Fonts) -> Layout {
     }
     let rows = std::mem::take(&mut cx.rows);
     let missing = std::mem::take(&mut cx.missing);
-    paginate(rows, style, cx.fonts, missing)
+    (rows, missing)
+}
+
+/// The running head of a book page: `title` in italics, centred above the
+/// text block, shortened with `…` to fit the measure.
+fn running_head(title: &str, style: &Style, fonts: &mut Fonts) -> PlacedLine {
+    let p = &style.page;
+    let size = style.footer.size;
+    let measure = style.measure();
+    let shape = |fonts: &mut Fonts, text: &str| -> Vec<Glyph> {
+        fonts
+            .shape(FontKind::Italic, Variant::Text, text)
+            .glyphs
+            .iter()
+            .map(|g| Glyph {
+                gid: g.gid,
+                text: g.text.clone(),
+                advance: g.advance * size,
+            })
+            .collect()
+    };
+    let mut glyphs = shape(fonts, title);
+    if glyphs.iter().map(|g| g.advance).sum::<f32>() > measure {
+        let ellipsis = shape(fonts, "…");
+        let room = measure - ellipsis.iter().map(|g| g.advance).sum::<f32>();
+        let mut w = 0.0;
+        let keep = glyphs
+            .iter()
+            .take_while(|g| {
+                w += g.advance;
+                w <= room
+            })
+            .count();
+        glyphs.truncate(keep);
+        glyphs.extend(ellipsis);
+    }
+    let w: f32 = glyphs.iter().map(|g| g.advance).sum();
+    let baseline = p.margin_top - (p.footer_offset * 0.6).max(size * 1.5);
+    PlacedLine {
+        x: p.margin_inner + (measure - w) / 2.0,
+        baseline,
+        top: baseline - size,
+        line: Line {
+            runs: vec![Run {
+                font: FontKind::Italic,
+                size,
+                rise: 0.0,
+                x: 0.0,
+                glyphs,
+            }],
+            width: w,
+            measure: w,
+            count: 1,
+            ..Line::default()
+        },
+        role: Role::Header,
+        block: 0,
+    }
 }
 
 /// Back-link letters: a … z, then aa, ab, …
@@ -830,8 +932,13 @@ fn paginate(
     style: &Style,
     fonts: &mut Fonts,
     missing: Vec<MissingGlyph>,
+    marks: &[ChapterMark],
+    recto: bool,
 ) -> Layout {
     let p = &style.page;
+    // The chapter of row `i` (0 outside books).
+    let chapter_of = |i: usize| marks.partition_point(|m| m.start <= i).saturating_sub(1);
+    let chapter_starts = |i: usize| i > 0 && marks.iter().any(|m| m.start == i);
     let body_h = p.height - p.margin_top - p.margin_bottom;
     // Split rows into pages.
     let mut ranges = Vec::new();
@@ -839,6 +946,15 @@ fn paginate(
     let mut y = 0.0;
     let mut i = 0;
     while i < rows.len() {
+        if i != start && chapter_starts(i) {
+            // A chapter starts a page; with `recto` an odd-numbered one.
+            ranges.push(start..i);
+            if recto && ranges.len() % 2 == 1 {
+                ranges.push(i..i);
+            }
+            start = i;
+            y = 0.0;
+        }
         let r = &rows[i];
         let sb = if i == start {
             0.0
@@ -866,9 +982,23 @@ fn paginate(
     let mut outline = Vec::new();
     let mut markers = HashMap::new();
     let mut references = HashMap::new();
-    let mut pending_links: Vec<(usize, [f32; 4], LinkTarget)> = Vec::new();
+    // Link ends by chapter: (chapter, n, k) and (chapter, n).
+    let mut chapter_markers: HashMap<(usize, u32, u32), Dest> = HashMap::new();
+    let mut chapter_refs: HashMap<(usize, u32), Dest> = HashMap::new();
+    let mut pending_links: Vec<(usize, usize, [f32; 4], LinkTarget)> = Vec::new();
     for (pi, range) in ranges.into_iter().enumerate() {
         let mut page = Page::default();
+        if range.is_empty() && !marks.is_empty() {
+            // The blank verso before a recto chapter: no number, no head.
+            pages.push(page);
+            continue;
+        }
+        let chapter = chapter_of(range.start);
+        if let Some(title) = marks.get(chapter).and_then(|m| m.head.as_deref())
+            && !chapter_starts(range.start)
+        {
+            page.lines.push(running_head(title, style, fonts));
+        }
         let mut y = p.margin_top;
         let mut frames: Vec<(usize, f32, f32, f32, f32)> = Vec::new();
         for i in range.clone() {
@@ -889,29 +1019,28 @@ fn paginate(
                     },
                 });
             }
+            let ch = chapter_of(i);
             if let Some(n) = r.reference {
-                references.insert(
-                    n,
-                    Dest {
-                        page: pi,
-                        x: r.x,
-                        y: top,
-                    },
-                );
+                let d = Dest {
+                    page: pi,
+                    x: r.x,
+                    y: top,
+                };
+                references.entry(n).or_insert(d);
+                chapter_refs.insert((ch, n), d);
             }
             for &(mx, n, k) in &r.line.markers {
-                markers.insert(
-                    (n, k),
-                    Dest {
-                        page: pi,
-                        x: r.x + mx,
-                        y: top,
-                    },
-                );
+                let d = Dest {
+                    page: pi,
+                    x: r.x + mx,
+                    y: top,
+                };
+                markers.entry((n, k)).or_insert(d);
+                chapter_markers.insert((ch, n, k), d);
             }
             for l in &r.line.links {
                 let rect = [r.x + l.x0, top, r.x + l.x1, top + r.leading];
-                pending_links.push((pi, rect, l.target.clone()));
+                pending_links.push((pi, ch, rect, l.target.clone()));
             }
             if let Some((a, b)) = r.rule {
                 page.rules.push(RuleLine {
@@ -984,10 +1113,12 @@ fn paginate(
         });
         pages.push(page);
     }
-    for (pi, rect, target) in pending_links {
+    for (pi, ch, rect, target) in pending_links {
         let to = match &target {
-            LinkTarget::Reference(n) => references.get(n).map(|d| LinkTo::Dest(*d)),
-            LinkTarget::Cite(n, k) => markers.get(&(*n, *k)).map(|d| LinkTo::Dest(*d)),
+            LinkTarget::Reference(n) => chapter_refs.get(&(ch, *n)).map(|d| LinkTo::Dest(*d)),
+            LinkTarget::Cite(n, k) => {
+                chapter_markers.get(&(ch, *n, *k)).map(|d| LinkTo::Dest(*d))
+            }
             LinkTarget::Uri(u) => Some(LinkTo::Uri(u.clone())),
         };
         if let Some(to) = to {

@@ -1,6 +1,15 @@
 //! Setting one paragraph: words → shaped boxes, spaces → glue, break
 //! opportunities (UAX #14, hyphenation, URL breaks) → penalties, then
 //! Knuth–Plass, then positioned glyph runs per line.
+//!
+//! Mixed directions follow the Unicode Bidirectional Algorithm (UAX #9,
+//! the `unicode-bidi` crate): the paragraph's embedding levels are resolved
+//! on its logical text (a citation marker is an isolate, a neutral unit to
+//! the text around it), every word is cut into runs of one level and each run
+//! is shaped in its direction; lines are broken on the logical order, and
+//! each line's pieces and spaces are then put in visual order (rule L2)
+//! before they are positioned, so justification still stretches the
+//! inter-word spaces and markers and links sit where they are drawn.
 
 use super::fonts::{FontKind, Fonts, Shaped, Variant};
 use super::linebreak::{Break, Item, Params, break_lines};
@@ -43,6 +52,17 @@ pub enum Atom {
     },
 }
 
+/// True for a language written right to left (the primary subtag of a
+/// BCP 47 tag): its paragraphs get embedding level 1.
+pub fn rtl_language(tag: &str) -> bool {
+    let primary = tag.split(['-', '_']).next().unwrap_or("");
+    [
+        "ar", "arc", "ckb", "dv", "fa", "he", "iw", "ps", "sd", "syr", "ug", "ur", "yi",
+    ]
+    .iter()
+    .any(|l| primary.eq_ignore_ascii_case(l))
+}
+
 /// How to set a paragraph.
 #[derive(Debug, Clone)]
 pub struct Setting {
@@ -58,6 +78,8 @@ pub struct Setting {
     pub lang: Option<hypher::Lang>,
     /// Shortest hyphenatable word, in characters.
     pub min_word: usize,
+    /// Right-to-left paragraph embedding level (UAX #9 level 1); else 0.
+    pub rtl: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -69,12 +91,14 @@ struct Piece {
     width: f32,
     link: Option<LinkTarget>,
     marker: Option<(u32, u32)>,
+    /// Resolved bidi level (odd: right to left, glyphs already in visual order).
+    level: u8,
 }
 
 #[derive(Debug, Clone)]
 enum Content {
     Pieces(Vec<Piece>),
-    Space { font: FontKind },
+    Space { font: FontKind, level: u8 },
     Hyphen(Option<Piece>),
     Nothing,
 }
@@ -99,7 +123,11 @@ enum WordEl {
 #[derive(Debug, Clone)]
 enum Tok {
     Word(Vec<WordEl>),
-    Space { font: FontKind, breakable: bool },
+    Space {
+        font: FontKind,
+        breakable: bool,
+        level: u8,
+    },
 }
 
 struct Builder<'f, 'a> {
@@ -126,7 +154,9 @@ fn to_glyphs(shaped: &Shaped, size: f32, from: usize, to: usize) -> (Vec<Glyph>,
 }
 
 impl Builder<'_, '_> {
-    /// Shapes `text` and cuts it at the allowed byte offsets in `opps`.
+    /// Shapes `text` (one bidi level) and cuts it at the allowed byte
+    /// offsets in `opps`.
+    #[allow(clippy::too_many_arguments)]
     fn part(
         &mut self,
         out: &mut Vec<WordEl>,
@@ -135,9 +165,23 @@ impl Builder<'_, '_> {
         opps: &[(usize, Opp)],
         link: Option<LinkTarget>,
         src: Option<usize>,
+        level: u8,
     ) {
         let size = self.set.size;
-        let shaped = self.fonts.shape(font, Variant::Text, text);
+        let rtl = level % 2 == 1;
+        let mut font = font;
+        let mut shaped = self.fonts.shape_dir(font, Variant::Text, text, rtl);
+        if !shaped.missing.is_empty() {
+            // A run the face cannot draw (Arabic in Libertinus): the fallback
+            // face, when it has every character of the run.
+            let fb = self
+                .fonts
+                .shape_dir(FontKind::Fallback, Variant::Text, text, rtl);
+            if fb.missing.is_empty() {
+                font = FontKind::Fallback;
+                shaped = fb;
+            }
+        }
         if let Some(src) = src {
             for &(off, c) in &shaped.missing {
                 self.missing.push(MissingGlyph {
@@ -147,7 +191,7 @@ impl Builder<'_, '_> {
             }
         }
         let mut start = 0;
-        // Right-to-left words are not broken (their glyphs are in visual order).
+        // Right-to-left runs are not broken (their glyphs are in visual order).
         let opps = if shaped.rtl { &[][..] } else { opps };
         for &(at, opp) in opps {
             // Only at a glyph boundary (never inside a ligature).
@@ -166,6 +210,7 @@ impl Builder<'_, '_> {
                 width,
                 link: link.clone(),
                 marker: None,
+                level,
             }));
             out.push(WordEl::Break(opp, font));
             start = gi;
@@ -179,7 +224,54 @@ impl Builder<'_, '_> {
             width,
             link,
             marker: None,
+            level,
         }));
+    }
+
+    /// Sets a word (no breaking spaces inside) whose bytes have the bidi
+    /// `levels`: one [`Self::part`] per run of one level, each shaped in its
+    /// direction; a break opportunity on a run boundary is kept.
+    #[allow(clippy::too_many_arguments)]
+    fn word(
+        &mut self,
+        out: &mut Vec<WordEl>,
+        text: &str,
+        font: FontKind,
+        opps: &[(usize, Opp)],
+        link: Option<LinkTarget>,
+        src: Option<usize>,
+        levels: &[u8],
+    ) {
+        let level_at = |i: usize| levels.get(i).copied().unwrap_or(0);
+        let mut runs: Vec<(usize, u8)> = Vec::new();
+        for (i, _) in text.char_indices() {
+            let l = level_at(i);
+            if runs.last().is_none_or(|r| r.1 != l) {
+                runs.push((i, l));
+            }
+        }
+        for (j, &(a, l)) in runs.iter().enumerate() {
+            let b = runs.get(j + 1).map_or(text.len(), |r| r.0);
+            if j > 0
+                && let Some(&(_, opp)) = opps.iter().find(|o| o.0 == a)
+            {
+                out.push(WordEl::Break(opp, font));
+            }
+            let inner: Vec<(usize, Opp)> = opps
+                .iter()
+                .filter(|o| o.0 > a && o.0 < b)
+                .map(|&(o, p)| (o - a, p))
+                .collect();
+            self.part(
+                out,
+                &text[a..b],
+                font,
+                &inner,
+                link.clone(),
+                src.map(|s| s + a),
+                l,
+            );
+        }
     }
 
     fn text_opps(&self, text: &str, font: FontKind) -> Vec<(usize, Opp)> {
@@ -265,6 +357,7 @@ impl Builder<'_, '_> {
         text: &str,
         target: Option<LinkTarget>,
         marker: Option<(u32, u32)>,
+        level: u8,
     ) {
         let size = self.set.size;
         let font = FontKind::Regular;
@@ -284,6 +377,7 @@ impl Builder<'_, '_> {
             width,
             link: target,
             marker,
+            level,
         }));
     }
 }
@@ -292,7 +386,82 @@ fn is_break_space(c: char) -> bool {
     c.is_whitespace() && !matches!(c, '\u{A0}' | '\u{202F}' | '\u{2007}')
 }
 
+/// The resolved UAX #9 levels of a paragraph: where each atom starts in the
+/// analysed text, and the level of every byte of it.
+struct Levels {
+    starts: Vec<usize>,
+    levels: Vec<u8>,
+}
+
+impl Levels {
+    /// Levels of `len` bytes of atom `ai` from byte `at` of its text.
+    fn of(&self, ai: usize, at: usize, len: usize) -> &[u8] {
+        let s = self.starts[ai] + at;
+        &self.levels[s..s + len]
+    }
+    /// Level of byte `at` of atom `ai`.
+    fn at(&self, ai: usize, at: usize) -> u8 {
+        self.levels[self.starts[ai] + at]
+    }
+}
+
+/// Text of an atom as the bidi algorithm sees it: a paragraph separator
+/// inside it (there should be none) becomes spaces of the same byte length.
+fn push_bidi(out: &mut String, text: &str) {
+    for c in text.chars() {
+        if matches!(unicode_bidi::bidi_class(c), unicode_bidi::BidiClass::B) {
+            out.extend(std::iter::repeat_n(' ', c.len_utf8()));
+        } else {
+            out.push(c);
+        }
+    }
+}
+
+/// Resolves the embedding levels of a paragraph (rules P2–I2 of UAX #9)
+/// with the given paragraph level.
+fn bidi_levels(atoms: &[Atom], rtl: bool) -> Levels {
+    use unicode_bidi::BidiClass::{AL, AN, FSI, LRE, LRI, LRO, R, RLE, RLI, RLO};
+    let mut text = String::new();
+    let mut starts = Vec::with_capacity(atoms.len());
+    let mut mixed = rtl;
+    for a in atoms {
+        starts.push(text.len());
+        let t = match a {
+            Atom::Text { text, .. } | Atom::Linked { text, .. } => text.as_str(),
+            Atom::Url { url, .. } => url.as_str(),
+            Atom::Cite { n, .. } => {
+                // An isolate: the marker is one neutral unit to its neighbours.
+                text.push('\u{2066}');
+                text.push_str(&n.to_string());
+                text.push('\u{2069}');
+                continue;
+            }
+        };
+        mixed |= t.chars().any(|c| {
+            matches!(
+                unicode_bidi::bidi_class(c),
+                R | AL | AN | RLE | RLO | RLI | FSI | LRE | LRO | LRI
+            )
+        });
+        push_bidi(&mut text, t);
+    }
+    // Left-to-right text without explicit embeddings is all level 0.
+    let levels = if mixed {
+        let para = if rtl {
+            unicode_bidi::Level::rtl()
+        } else {
+            unicode_bidi::Level::ltr()
+        };
+        let info = unicode_bidi::ParagraphBidiInfo::new(&text, Some(para));
+        info.levels.iter().map(|l| l.number()).collect()
+    } else {
+        vec![0; text.len()]
+    };
+    Levels { starts, levels }
+}
+
 fn tokens(b: &mut Builder, atoms: &[Atom]) -> Vec<Tok> {
+    let lv = bidi_levels(atoms, b.set.rtl);
     // Drop white space between two markers: consecutive markers become "4,7".
     let mut toks: Vec<Tok> = Vec::new();
     let mut cur: Vec<WordEl> = Vec::new();
@@ -317,13 +486,15 @@ fn tokens(b: &mut Builder, atoms: &[Atom]) -> Vec<Tok> {
                         if let Some(s) = word_start.take() {
                             let w = &text[s..i];
                             let opps = b.text_opps(w, *font);
-                            b.part(&mut cur, w, *font, &opps, None, Some(src + s));
+                            let levels = lv.of(ai, s, w.len());
+                            b.word(&mut cur, w, *font, &opps, None, Some(src + s), levels);
                         }
                         flush(&mut cur, &mut toks);
                         if !matches!(toks.last(), Some(Tok::Space { .. }) | None) {
                             toks.push(Tok::Space {
                                 font: *font,
                                 breakable: true,
+                                level: lv.at(ai, i),
                             });
                         }
                     } else if word_start.is_none() {
@@ -333,10 +504,13 @@ fn tokens(b: &mut Builder, atoms: &[Atom]) -> Vec<Tok> {
                 if let Some(s) = word_start {
                     let w = &text[s..];
                     let opps = b.text_opps(w, *font);
-                    b.part(&mut cur, w, *font, &opps, None, Some(src + s));
+                    let levels = lv.of(ai, s, w.len());
+                    b.word(&mut cur, w, *font, &opps, None, Some(src + s), levels);
                 }
             }
             Atom::Cite { n, k } => {
+                // The isolate's level, as seen from the text around it.
+                let level = lv.at(ai, 0);
                 // A marker never starts a line: glue it to the word before.
                 if cur.is_empty() {
                     if let Some(Tok::Space { .. }) = toks.last() {
@@ -353,34 +527,37 @@ fn tokens(b: &mut Builder, atoms: &[Atom]) -> Vec<Tok> {
                         ..
                     }))
                 ) {
-                    b.marker(&mut cur, ",", None, None);
+                    b.marker(&mut cur, ",", None, None, level);
                 }
                 b.marker(
                     &mut cur,
                     &n.to_string(),
                     Some(LinkTarget::Reference(*n)),
                     Some((*n, *k)),
+                    level,
                 );
             }
             Atom::Url { url, src } => {
                 let opps = Builder::url_opps(url);
-                b.part(
+                b.word(
                     &mut cur,
                     url,
                     FontKind::Regular,
                     &opps,
                     Some(LinkTarget::Uri(url.clone())),
                     Some(*src),
+                    lv.of(ai, 0, url.len()),
                 );
             }
             Atom::Linked { text, target } => {
-                b.part(
+                b.word(
                     &mut cur,
                     text,
                     FontKind::Regular,
                     &[],
                     Some(target.clone()),
                     None,
+                    lv.of(ai, 0, text.len()),
                 );
             }
         }
@@ -441,7 +618,11 @@ fn items(
     let measure = b.set.measure;
     for tok in toks {
         match tok {
-            Tok::Space { font, breakable } => {
+            Tok::Space {
+                font,
+                breakable,
+                level,
+            } => {
                 let space = b.fonts.shape(*font, Variant::Text, " ").width() * size;
                 let (stretch, shrink) = if b.set.ragged {
                     (0.0, 0.0)
@@ -461,7 +642,10 @@ fn items(
                     stretch,
                     shrink,
                 });
-                contents.push(Content::Space { font: *font });
+                contents.push(Content::Space {
+                    font: *font,
+                    level: *level,
+                });
             }
             Tok::Word(els) => {
                 let mut pieces: Vec<Piece> = Vec::new();
@@ -484,10 +668,36 @@ fn items(
                         contents.push(Content::Pieces(std::mem::take(pieces)));
                     }
                 };
-                for e in els {
+                let mut level = 0;
+                for (ei, e) in els.iter().enumerate() {
                     match e {
                         WordEl::Piece(p) => {
-                            if emergency && p.width > measure * 0.25 && p.marker.is_none() {
+                            // A word wider than the measure made of several
+                            // pieces (a long group of back-links joined by
+                            // no-break spaces): the last resort may break it
+                            // between pieces, never before a marker.
+                            if emergency
+                                && word_width > measure
+                                && !pieces.is_empty()
+                                && p.marker.is_none()
+                                && !p.glyphs.first().is_some_and(|g| g.text.starts_with(' '))
+                                && !matches!(els.get(ei.wrapping_sub(1)), Some(WordEl::Break(..)))
+                            {
+                                push_box(&mut pieces, &mut items, &mut contents);
+                                items.push(Item::Penalty {
+                                    width: 0.0,
+                                    cost: 1000.0,
+                                    flagged: false,
+                                });
+                                contents.push(Content::Nothing);
+                            }
+                            level = p.level;
+                            // (Right-to-left runs keep their glyphs together.)
+                            if emergency
+                                && p.width > measure * 0.25
+                                && p.marker.is_none()
+                                && p.level % 2 == 0
+                            {
                                 // Too wide for any line: allow a break after every glyph.
                                 for g in &p.glyphs {
                                     let mut q = p.clone();
@@ -521,6 +731,7 @@ fn items(
                                         width: w,
                                         link: None,
                                         marker: None,
+                                        level,
                                     };
                                     (w, 50.0, true, Some(piece))
                                 }
@@ -628,8 +839,49 @@ pub fn set_paragraph(
     unreachable!("the emergency pass always finds breaks")
 }
 
+/// One element of a set line, in logical order.
+enum El<'p> {
+    Piece(&'p Piece),
+    Space { font: FontKind, width: f32 },
+    Skip(f32),
+}
+
+/// Rule L2 of UAX #9: the visual order of elements with these levels
+/// (from the highest level down to the lowest odd one, every maximal run at
+/// that level or higher is reversed).
+pub fn visual_order(levels: &[u8]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..levels.len()).collect();
+    let (Some(&max), Some(min_odd)) = (
+        levels.iter().max(),
+        levels.iter().filter(|l| *l % 2 == 1).min(),
+    ) else {
+        return order;
+    };
+    let mut lvl = max;
+    while lvl >= *min_odd {
+        let mut i = 0;
+        while i < order.len() {
+            if levels[order[i]] >= lvl {
+                let s = i;
+                while i < order.len() && levels[order[i]] >= lvl {
+                    i += 1;
+                }
+                order[s..i].reverse();
+            } else {
+                i += 1;
+            }
+        }
+        if lvl == 0 {
+            break;
+        }
+        lvl -= 1;
+    }
+    order
+}
+
 fn render(b: &mut Builder, items: &[Item], contents: &[Content], breaks: &[Break]) -> Vec<Line> {
     let size = b.set.size;
+    let para_level = u8::from(b.set.rtl);
     let mut lines = Vec::new();
     let mut start = 0;
     for (li, brk) in breaks.iter().enumerate() {
@@ -642,47 +894,23 @@ fn render(b: &mut Builder, items: &[Item], contents: &[Content], breaks: &[Break
             hyphen: brk.hyphen,
             ..Line::default()
         };
-        let mut x = 0.0;
-        let mut first_content = true;
-        let mut place = |line: &mut Line, p: &Piece, x: &mut f32| {
-            if first_content {
-                line.starts_with_marker = p.marker.is_some();
-                first_content = false;
-            }
-            if let Some((n, k)) = p.marker {
-                line.markers.push((*x, n, k));
-            }
-            if let Some(t) = &p.link {
-                match line.links.last_mut() {
-                    Some(l) if l.target == *t && (l.x1 - *x).abs() < 0.01 => l.x1 = *x + p.width,
-                    _ => line.links.push(LinkSpan {
-                        x0: *x,
-                        x1: *x + p.width,
-                        target: t.clone(),
-                    }),
-                }
-            }
-            push_run(line, p.font, p.size, p.rise, *x, &p.glyphs);
-            *x += p.width;
-        };
+        // The line's elements in logical order, with their levels.
+        let mut els: Vec<(El, u8)> = Vec::new();
         // The last glue before the break is not set.
         let end = brk.at;
         for i in start..end {
             match (&items[i], &contents[i]) {
-                (Item::Box { width }, Content::Pieces(ps)) => {
-                    let _ = width;
-                    for p in ps {
-                        place(&mut line, p, &mut x);
-                    }
+                (Item::Box { .. }, Content::Pieces(ps)) => {
+                    els.extend(ps.iter().map(|p| (El::Piece(p), p.level)));
                 }
-                (Item::Box { width }, _) => x += width,
+                (Item::Box { width }, _) => els.push((El::Skip(*width), para_level)),
                 (
                     Item::Glue {
                         width,
                         stretch,
                         shrink,
                     },
-                    Content::Space { font },
+                    Content::Space { font, level },
                 ) => {
                     let w = if brk.ratio >= 0.0 {
                         width + brk.ratio * stretch
@@ -693,15 +921,13 @@ fn render(b: &mut Builder, items: &[Item], contents: &[Content], breaks: &[Break
                         .iter()
                         .all(|it| !matches!(it, Item::Box { .. }));
                     if !last {
-                        if let Some(gid) = b.fonts.glyph(*font, ' ') {
-                            let g = Glyph {
-                                gid,
-                                text: Rc::from(" "),
-                                advance: w,
-                            };
-                            push_run(&mut line, *font, size, 0.0, x, &[g]);
-                        }
-                        x += w;
+                        els.push((
+                            El::Space {
+                                font: *font,
+                                width: w,
+                            },
+                            *level,
+                        ));
                     }
                 }
                 _ => {}
@@ -710,7 +936,49 @@ fn render(b: &mut Builder, items: &[Item], contents: &[Content], breaks: &[Break
         if let (Item::Penalty { .. }, Content::Hyphen(Some(h))) =
             (&items[brk.at], &contents[brk.at])
         {
-            place(&mut line, h, &mut x);
+            els.push((El::Piece(h), h.level));
+        }
+        line.starts_with_marker = els.iter().find_map(|(e, _)| match e {
+            El::Piece(p) => Some(p.marker.is_some()),
+            _ => None,
+        }) == Some(true);
+        // Rule L2: position the elements in visual order.
+        let levels: Vec<u8> = els.iter().map(|e| e.1).collect();
+        let mut x = 0.0;
+        for i in visual_order(&levels) {
+            match &els[i].0 {
+                El::Piece(p) => {
+                    if let Some((n, k)) = p.marker {
+                        line.markers.push((x, n, k));
+                    }
+                    if let Some(t) = &p.link {
+                        match line.links.last_mut() {
+                            Some(l) if l.target == *t && (l.x1 - x).abs() < 0.01 => {
+                                l.x1 = x + p.width
+                            }
+                            _ => line.links.push(LinkSpan {
+                                x0: x,
+                                x1: x + p.width,
+                                target: t.clone(),
+                            }),
+                        }
+                    }
+                    push_run(&mut line, p.font, p.size, p.rise, x, &p.glyphs);
+                    x += p.width;
+                }
+                El::Space { font, width } => {
+                    if let Some(gid) = b.fonts.glyph(*font, ' ') {
+                        let g = Glyph {
+                            gid,
+                            text: Rc::from(" "),
+                            advance: *width,
+                        };
+                        push_run(&mut line, *font, size, 0.0, x, &[g]);
+                    }
+                    x += width;
+                }
+                El::Skip(w) => x += w,
+            }
         }
         line.width = x;
         line.index = li;
@@ -741,4 +1009,39 @@ fn push_run(line: &mut Line, font: FontKind, size: f32, rise: f32, x: f32, glyph
         x,
         glyphs: glyphs.to_vec(),
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rule_l2_reverses_runs_from_the_highest_level_down() {
+        assert_eq!(visual_order(&[0, 0, 0]), vec![0, 1, 2]);
+        // English, two Hebrew words with a space between, English.
+        assert_eq!(visual_order(&[0, 1, 1, 1, 0]), vec![0, 3, 2, 1, 4]);
+        // A number (level 2) inside a right-to-left run keeps its own order.
+        assert_eq!(visual_order(&[0, 1, 2, 2, 1, 0]), vec![0, 4, 2, 3, 1, 5]);
+        // A right-to-left paragraph with an English word inside.
+        assert_eq!(visual_order(&[1, 1, 2, 1]), vec![3, 2, 1, 0]);
+    }
+
+    #[test]
+    fn levels_of_mixed_text_and_markers() {
+        let atoms = [
+            Atom::Text {
+                text: "a שלום b".into(),
+                font: FontKind::Regular,
+                src: 0,
+            },
+            Atom::Cite { n: 12, k: 1 },
+        ];
+        let lv = bidi_levels(&atoms, false);
+        assert_eq!(lv.at(0, 0), 0);
+        assert_eq!(lv.at(0, 2), 1);
+        assert_eq!(lv.at(0, 1), 0, "space between L and R: paragraph level");
+        // The marker is an isolate after an L: level 0 from outside.
+        assert_eq!(lv.at(1, 0), 0);
+        assert!(rtl_language("he") && rtl_language("ar-EG") && !rtl_language("en"));
+    }
 }

@@ -14,6 +14,9 @@ pub(crate) struct Links {
     cited: HashSet<(u32, u32)>,
     /// The `cite-N-K` ids written so far.
     written: HashSet<(u32, u32)>,
+    /// Put before every id and target of this document (`a3-` for the third
+    /// article of a TEI corpus), so that ids never collide in one file.
+    pub(crate) prefix: String,
 }
 
 impl Links {
@@ -31,7 +34,7 @@ impl Links {
                 }
             }
         });
-        Links { refs, cited, written: HashSet::new() }
+        Links { refs, cited, written: HashSet::new(), prefix: String::new() }
     }
 
     /// Does reference `n` exist (so a marker can link to `ref-N`)?

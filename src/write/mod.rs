@@ -80,3 +80,52 @@ pub fn write(doc: &Document, format: Format, out: &mut dyn Write) -> Result<(), 
         Format::Article => article::write_article(doc, out),
     }
 }
+
+/// What a book (many articles in one publication) says about itself; the
+/// articles keep their own metadata as chapters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BookMeta {
+    /// The book's title.
+    pub title: String,
+    /// Its author or editor.
+    pub author: Option<String>,
+    /// Its language (a BCP 47 tag); empty: the first article's.
+    pub lang: String,
+    /// Its date.
+    pub date: Option<String>,
+    /// Its licence statement.
+    pub license: Option<String>,
+}
+
+impl BookMeta {
+    /// The book's language: its own, else the first article's, else `und`.
+    pub fn language<'a>(&'a self, docs: &[&'a Document]) -> &'a str {
+        let own = self.lang.trim();
+        if !own.is_empty() {
+            return own;
+        }
+        docs.first().map(|d| d.meta.lang.trim()).filter(|l| !l.is_empty()).unwrap_or("und")
+    }
+
+    /// A document with only the book's title and metadata: the title page
+    /// of a PDF book, and what its document information says.
+    pub fn cover(&self, docs: &[&Document]) -> Document {
+        Document {
+            meta: crate::ast::Meta {
+                lang: self.language(docs).to_string(),
+                author: self.author.clone(),
+                source_url: None,
+                date: self.date.clone(),
+                license: self.license.clone(),
+            },
+            title: crate::ast::Title { text: self.title.clone(), span: Default::default() },
+            subtitle: None,
+            lead_figure: None,
+            blocks: vec![],
+            sections: vec![],
+            references_heading: None,
+            references: vec![],
+            hard_wrapped: false,
+        }
+    }
+}

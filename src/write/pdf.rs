@@ -90,6 +90,33 @@ pub fn render_pdf(doc: &Document, opts: &PdfOptions) -> Result<PdfOutput, WriteE
     })
 }
 
+/// Lays out and renders `docs` as one book ([`crate::layout::layout_book`]):
+/// a title page from `book`, then a chapter per article, each on a new page
+/// (a right-hand page when `recto`), running heads with the chapter title,
+/// an outline with a top-level entry per chapter and its sections inside.
+/// The document information (title, author, language, date) is the book's.
+pub fn render_book(
+    docs: &[&Document],
+    book: &crate::write::BookMeta,
+    opts: &PdfOptions,
+    recto: bool,
+) -> Result<PdfOutput, WriteError> {
+    if docs.is_empty() {
+        return Err(WriteError::Invalid("a PDF book needs at least one article".into()));
+    }
+    crate::write::xml::check_chars("the book title", &book.title)?;
+    let cover = book.cover(docs);
+    let source = FontSource::load(&opts.style).map_err(|e| WriteError::Invalid(e.to_string()))?;
+    let mut fonts = Fonts::new(&source).map_err(|e| WriteError::Invalid(e.to_string()))?;
+    let lay = crate::layout::layout_book(&cover, docs, &opts.style, &mut fonts, recto);
+    let bytes = draw(&cover, &lay, &source, opts)?;
+    Ok(PdfOutput {
+        bytes,
+        missing: lay.missing.clone(),
+        pages: lay.pages.len(),
+    })
+}
+
 fn pt_to_mm(v: f32) -> Mm {
     Mm(v * 25.4 / 72.0)
 }

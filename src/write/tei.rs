@@ -66,19 +66,115 @@ pub const PUBLICATION_STATEMENT: &str =
 /// may already have been written to `out`.
 pub fn write_tei(doc: &Document, out: &mut dyn Write) -> Result<(), WriteError> {
     check_meta(&doc.meta)?;
-    let mut links = Links::new(doc);
-    let lang = if doc.meta.lang.is_empty() { "und" } else { doc.meta.lang.as_str() };
     let mut w = XmlWriter::new(out);
     w.declaration()?;
-    w.start("TEI", &[("xmlns", TEI_NS), ("xml:lang", lang)])?;
-    header(&mut w, doc, lang)?;
-    w.start("text", &[])?;
-    front(&mut w, &mut links, doc)?;
-    body(&mut w, &mut links, doc)?;
-    back(&mut w, &mut links, doc)?;
-    w.end()?; // text
-    w.end()?; // TEI
+    tei_element(&mut w, doc, None)?;
     w.finish()
+}
+
+/// The publication statement of a TEI corpus (a book) refolio writes.
+pub const CORPUS_PUBLICATION_STATEMENT: &str =
+    "Converted by refolio from flattened web articles; not published by refolio.";
+
+/// The `xml:id` of the `i`-th (0-based) article of a corpus; every id and
+/// target inside it starts with this and `-` (`a3-ref-1`, `#a3-cite-1-2`).
+pub fn corpus_article_id(i: usize) -> String {
+    format!("a{}", i + 1)
+}
+
+/// Writes `docs` as one TEI P5 `teiCorpus`: a corpus header (the book's
+/// title, author, date, licence, language, refolio) and one `TEI` per
+/// article, in order, each with its own header and references. Ids are
+/// namespaced per article ([`corpus_article_id`]), so links never collide.
+///
+/// Fails like [`write_tei`]; also when there is no article.
+pub fn write_tei_corpus(
+    docs: &[&Document],
+    book: &crate::write::BookMeta,
+    out: &mut dyn Write,
+) -> Result<(), WriteError> {
+    if docs.is_empty() {
+        return Err(WriteError::Invalid("a TEI corpus needs at least one article".into()));
+    }
+    crate::write::xml::check_chars("the book title", &book.title)?;
+    let corpus_meta = book.cover(docs).meta;
+    check_meta(&corpus_meta)?;
+    for d in docs {
+        check_meta(&d.meta)?;
+    }
+    let lang = book.language(docs);
+    let mut w = XmlWriter::new(out);
+    w.declaration()?;
+    w.start("teiCorpus", &[("xmlns", TEI_NS), ("xml:lang", lang)])?;
+    w.start("teiHeader", &[])?;
+    w.start("fileDesc", &[])?;
+    w.start("titleStmt", &[])?;
+    w.text_element("title", &[], &book.title)?;
+    if let Some(author) = present(&book.author) {
+        w.text_element("author", &[], author)?;
+    }
+    w.end()?;
+    w.start("publicationStmt", &[])?;
+    w.text_element("p", &[], CORPUS_PUBLICATION_STATEMENT)?;
+    if let Some(date) = present(&book.date) {
+        w.start_mixed("p", &[])?;
+        w.text("Date of the collection: ")?;
+        if is_w3c_date(date) {
+            w.text_element("date", &[("when", date)], date)?;
+        } else {
+            w.text_element("date", &[], date)?;
+        }
+        w.end()?;
+    }
+    if let Some(licence) = present(&book.license) {
+        w.text_element("p", &[], &format!("Licence: {licence}"))?;
+    }
+    w.end()?;
+    w.start("sourceDesc", &[])?;
+    let n = docs.len();
+    let what = if n == 1 { "1 article".to_string() } else { format!("{n} articles") };
+    w.text_element("p", &[], &format!("{what}; the header of each describes its source."))?;
+    w.end()?;
+    w.end()?; // fileDesc
+    w.start("encodingDesc", &[])?;
+    w.start("appInfo", &[])?;
+    w.start("application", &[("ident", "refolio"), ("version", application_version())])?;
+    w.text_element("label", &[], "refolio")?;
+    w.end()?;
+    w.end()?;
+    w.end()?;
+    w.start("profileDesc", &[])?;
+    w.start("langUsage", &[])?;
+    w.empty("language", &[("ident", lang)])?;
+    w.end()?;
+    w.end()?;
+    w.end()?; // teiHeader
+    for (i, d) in docs.iter().enumerate() {
+        tei_element(&mut w, d, Some(&corpus_article_id(i)))?;
+    }
+    w.end()?; // teiCorpus
+    w.finish()
+}
+
+/// One `TEI` element: standalone (with the namespace), or the article with
+/// id `id` of a corpus (ids and targets inside prefixed with `id-`).
+fn tei_element(w: &mut XmlWriter, doc: &Document, id: Option<&str>) -> Result<(), WriteError> {
+    let mut links = Links::new(doc);
+    let lang = if doc.meta.lang.is_empty() { "und" } else { doc.meta.lang.as_str() };
+    match id {
+        None => w.start("TEI", &[("xmlns", TEI_NS), ("xml:lang", lang)])?,
+        Some(id) => {
+            links.prefix = format!("{id}-");
+            w.start("TEI", &[("xml:id", id), ("xml:lang", lang)])?
+        }
+    }
+    header(w, doc, lang)?;
+    w.start("text", &[])?;
+    front(w, &mut links, doc)?;
+    body(w, &mut links, doc)?;
+    back(w, &mut links, doc)?;
+    w.end()?; // text
+    w.end() // TEI
 }
 
 /// refolio's version in the form TEI's `application/@version` accepts
@@ -304,10 +400,10 @@ fn inlines(w: &mut XmlWriter, links: &mut Links, inlines: &[Inline]) -> Result<(
             Inline::Cite { n, occurrence, .. } => {
                 let number = n.to_string();
                 if links.has_reference(*n) {
-                    let target = format!("#ref-{n}");
+                    let target = format!("#{}ref-{n}", links.prefix);
                     let key = (*n, *occurrence);
                     if links.claim_marker_id(key.0, key.1) {
-                        let id = format!("cite-{n}-{occurrence}");
+                        let id = format!("{}cite-{n}-{occurrence}", links.prefix);
                         let attrs = [
                             ("type", "biblio"),
                             ("target", target.as_str()),
@@ -360,7 +456,7 @@ fn back(w: &mut XmlWriter, links: &mut Links, doc: &Document) -> Result<(), Writ
 /// boundaries are written as plain text, so `raw` always survives whole.
 fn bibl(w: &mut XmlWriter, links: &Links, r: &Reference, with_id: bool) -> Result<(), WriteError> {
     let n = r.n.to_string();
-    let id = format!("ref-{n}");
+    let id = format!("{}ref-{n}", links.prefix);
     if with_id {
         w.start_mixed("bibl", &[("xml:id", &id), ("n", &n)])?;
     } else {
@@ -394,7 +490,7 @@ fn bibl(w: &mut XmlWriter, links: &Links, r: &Reference, with_id: bool) -> Resul
     for k in 1..=r.backlinks.len() {
         let k = u32::try_from(k).unwrap_or(u32::MAX);
         if links.has_marker(r.n, k) {
-            let target = format!("#cite-{n}-{k}");
+            let target = format!("#{}cite-{n}-{k}", links.prefix);
             w.text_element("ref", &[("type", "backlink"), ("target", &target)], "[]")?;
         } else {
             w.text_element("ref", &[("type", "backlink")], "[]")?;

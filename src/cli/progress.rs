@@ -1,0 +1,152 @@
+//! Progress of a run over many inputs: a progress bar (indicatif) when
+//! standard error is a terminal, plain lines otherwise, nothing with
+//! `--quiet`; and the summary at the end.
+
+use super::RunArgs;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::{IsTerminal, Write};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// What became of one input.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The input's name.
+    pub name: String,
+    /// Warnings about it.
+    pub warnings: usize,
+    /// Error diagnostics about it (its outputs were still written).
+    pub errors: usize,
+    /// Why it failed (nothing, or not everything, was written).
+    pub failure: Option<String>,
+    /// The files written.
+    pub written: Vec<String>,
+}
+
+/// Reports progress; shared by the worker threads.
+pub struct Progress {
+    bar: Option<ProgressBar>,
+    plain: bool,
+    verbose: bool,
+    quiet: bool,
+    total: usize,
+    done: AtomicUsize,
+    /// Serialises plain lines and diagnostics.
+    lock: Mutex<()>,
+}
+
+impl Progress {
+    /// A reporter for `total` inputs: a bar on a terminal (more than one
+    /// input), plain lines when standard error is not a terminal (more than
+    /// one input, or `--verbose`), nothing with `--quiet`.
+    pub fn new(total: usize, run: &RunArgs) -> Progress {
+        let tty = std::io::stderr().is_terminal();
+        let bar = (tty && !run.quiet && total > 1).then(|| {
+            let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{bar:30} {pos}/{len} [{elapsed_precise}, {eta} left] {wide_msg}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            bar
+        });
+        Progress {
+            plain: !tty && !run.quiet && (total > 1 || run.verbose),
+            bar,
+            verbose: run.verbose,
+            quiet: run.quiet,
+            total,
+            done: AtomicUsize::new(0),
+            lock: Mutex::new(()),
+        }
+    }
+
+    /// True with `--quiet`.
+    pub fn quiet(&self) -> bool {
+        self.quiet
+    }
+
+    /// Runs `f` (which prints to standard error) without tearing the bar
+    /// or interleaving with other threads' output.
+    pub fn print<R>(&self, f: impl FnOnce() -> R) -> R {
+        let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        match &self.bar {
+            Some(bar) => bar.suspend(f),
+            None => f(),
+        }
+    }
+
+    /// One input is done.
+    pub fn finished(&self, o: &Outcome) {
+        let k = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        let status = match (&o.failure, o.errors, o.warnings) {
+            (Some(why), ..) => format!("FAILED: {why}"),
+            (None, 0, 0) => "ok".to_string(),
+            (None, e, w) => format!("ok ({})", counts(e, w)),
+        };
+        if let Some(bar) = &self.bar {
+            bar.set_message(o.name.clone());
+            bar.inc(1);
+            if self.verbose {
+                let line = self.line(k, o, &status);
+                self.print(|| bar.println(line.trim_end()));
+            }
+        } else if self.plain || (self.verbose && !self.quiet) {
+            let line = self.line(k, o, &status);
+            self.print(|| {
+                let _ = std::io::stderr().lock().write_all(line.as_bytes());
+            });
+        }
+    }
+
+    fn line(&self, k: usize, o: &Outcome, status: &str) -> String {
+        let mut line = format!("refolio: [{k}/{}] {}: {status}\n", self.total, o.name);
+        if self.verbose {
+            for w in &o.written {
+                line.push_str(&format!("  wrote {w}\n"));
+            }
+        }
+        line
+    }
+
+    /// Removes the bar (before the summary).
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+fn counts(errors: usize, warnings: usize) -> String {
+    let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+    match (errors, warnings) {
+        (0, w) => plural(w, "warning"),
+        (e, 0) => plural(e, "error"),
+        (e, w) => format!("{}, {}", plural(e, "error"), plural(w, "warning")),
+    }
+}
+
+/// The summary of a run, e.g. `refolio: 3 inputs: 2 converted (1 with
+/// warnings: 4 warnings), 1 failed` and one line per failure.
+pub fn summary(outcomes: &[Outcome], seconds: f64) -> String {
+    let failed: Vec<&Outcome> = outcomes.iter().filter(|o| o.failure.is_some()).collect();
+    let converted = outcomes.len() - failed.len();
+    let noted: Vec<&Outcome> =
+        outcomes.iter().filter(|o| o.failure.is_none() && (o.warnings > 0 || o.errors > 0)).collect();
+    let mut s = format!(
+        "refolio: {} input{} in {seconds:.2} s: {converted} converted",
+        outcomes.len(),
+        if outcomes.len() == 1 { "" } else { "s" }
+    );
+    if !noted.is_empty() {
+        let w: usize = noted.iter().map(|o| o.warnings).sum();
+        let e: usize = noted.iter().map(|o| o.errors).sum();
+        s.push_str(&format!(" ({} with diagnostics: {})", noted.len(), counts(e, w)));
+    }
+    s.push_str(&format!(", {} failed\n", failed.len()));
+    for f in failed {
+        s.push_str(&format!("  failed: {}: {}\n", f.name, f.failure.as_deref().unwrap_or("")));
+    }
+    s
+}
