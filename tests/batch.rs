@@ -238,7 +238,7 @@ fn epub_book_passes_epubcheck() {
     let test = "epub_book_passes_epubcheck";
     let Some(checker) = support::EpubCheck::find_or_skip(test) else { return };
     let (epub, _, _) = books();
-    let results = checker.check(std::slice::from_ref(&epub), true).unwrap_or_else(|e| panic!("{e}"));
+    let results = checker.check(std::slice::from_ref(epub), true).unwrap_or_else(|e| panic!("{e}"));
     assert!(results[0].is_clean(), "{:?}", results[0]);
 }
 
