@@ -177,3 +177,26 @@ fn reference_list_starting_late() {
     assert_eq!(cites(&p), vec![3, 4]);
     assert!(!rendered(&p).iter().any(|m| m.contains("appears before")), "{:?}", rendered(&p));
 }
+
+/// Found by fuzzing (`parse` target): a line that ends in a no-break space,
+/// joined to the next line, gave the join space a span that split the
+/// no-break space in two.
+#[test]
+fn spans_stay_on_character_boundaries_after_a_trimmed_no_break_space() {
+    // The join space stands alone between two markers: `leaked1 2.`
+    let text = "Title\n\nThe gate leaked1\u{a0}\n2. The wall held.\n\n  1. Leaks; Canal Office; 1901[]\n  2. Walls; Canal Office; 1902[]\n";
+    let p = parse(text.as_bytes()).unwrap();
+    let mut spans = Vec::new();
+    for_each_inlines(&p.document, &mut |inl| {
+        for i in inl {
+            spans.push(match i {
+                Inline::Text { span, .. } | Inline::Cite { span, .. } | Inline::Link { span, .. } => *span,
+            });
+        }
+    });
+    assert!(spans.len() >= 3);
+    for s in spans {
+        assert!(text.is_char_boundary(s.start) && text.is_char_boundary(s.end), "{s:?}");
+    }
+    assert_eq!(cites(&p), vec![1, 2]);
+}

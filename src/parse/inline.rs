@@ -22,6 +22,9 @@ pub struct LogicalText {
     pub text: String,
     /// (logical offset, source offset) at the start of each contiguous piece.
     map: Vec<(usize, usize)>,
+    /// Logical offsets of the spaces that join two lines (they stand for a
+    /// line end and indentation in the source, not for a character there).
+    joins: Vec<usize>,
     /// Whether citation markers may stand in this text (not in headings).
     pub scan: bool,
     /// Whether the text is an entry of a bibliography in prose (a section
@@ -34,8 +37,10 @@ impl LogicalText {
     pub fn from_segments(src: &str, segments: &[(usize, usize)], scan: bool) -> LogicalText {
         let mut text = String::new();
         let mut map = Vec::new();
+        let mut joins = Vec::new();
         for (i, &(a, b)) in segments.iter().enumerate() {
             if i > 0 {
+                joins.push(text.len());
                 text.push(' ');
             }
             let piece = &src[a..b];
@@ -53,7 +58,7 @@ impl LogicalText {
                 }
             }
         }
-        LogicalText { text, map, scan, bibliography: false }
+        LogicalText { text, map, joins, scan, bibliography: false }
     }
 
     /// The source offset of logical offset `at`.
@@ -74,9 +79,16 @@ impl LogicalText {
             return Span::new(s, s);
         }
         // The end maps through the last character, so a join space or a
-        // dropped character right after the range does not stretch it.
+        // dropped character right after the range does not stretch it. A
+        // join space at the end stands for no source character: the span
+        // ends where the line's text ended.
         let last = self.text[..b].chars().next_back().map_or(1, char::len_utf8);
-        Span::new(self.source_offset(a), self.source_offset(b - last) + last)
+        let end = if self.joins.binary_search(&(b - last)).is_ok() {
+            self.source_offset(b - last)
+        } else {
+            self.source_offset(b - last) + last
+        };
+        Span::new(self.source_offset(a), end)
     }
 
     /// The whole text as one Text inline (before resolution).
@@ -173,6 +185,17 @@ mod tests {
         assert_eq!(lt.text, "one two three");
         assert_eq!(lt.source_offset(4), 4);
         assert_eq!(lt.span(4, 7), Span::new(4, 7));
+    }
+
+    #[test]
+    fn join_space_spans_stay_on_character_boundaries() {
+        // The first line ends in a no-break space that trimming removed.
+        let src = "ab\u{a0}\ncd";
+        let lt = LogicalText::from_segments(src, &[(0, 2), (5, 7)], true);
+        assert_eq!(lt.text, "ab cd");
+        assert_eq!(lt.span(2, 3), Span::new(2, 2));
+        assert_eq!(lt.span(0, 3), Span::new(0, 2));
+        assert_eq!(lt.span(2, 5), Span::new(2, 7));
     }
 
     #[test]
