@@ -90,8 +90,10 @@ struct Node {
 fn pass(p: &Problem<'_>, price: &[f64], order: Order) -> Solution {
     let n = p.candidates.len();
     let beam = beam_width(n);
-    // Per step: (back pointer, choice) of every kept node.
-    let mut trail: Vec<Vec<(u32, i32)>> = Vec::with_capacity(n);
+    // (back pointer, choice) of every kept node, step after step; step i's
+    // nodes start at starts[i]. One flat vector: no allocation per step.
+    let mut trail: Vec<(u32, i32)> = Vec::with_capacity(n * 4);
+    let mut starts: Vec<u32> = Vec::with_capacity(n);
     let mut frontier = vec![Node { max: 0, last_marker: false, score: 0.0, plaus: 0.0, back: 0, choice: -1 }];
     let mut next: Vec<Node> = Vec::new();
     for cand in p.candidates {
@@ -143,7 +145,8 @@ fn pass(p: &Problem<'_>, price: &[f64], order: Order) -> Solution {
             next.sort_by(|a, b| b.score.total_cmp(&a.score));
             next.truncate(beam);
         }
-        trail.push(next.iter().map(|nd| (nd.back, nd.choice)).collect());
+        starts.push(trail.len() as u32);
+        trail.extend(next.iter().map(|nd| (nd.back, nd.choice)));
         std::mem::swap(&mut frontier, &mut next);
     }
     // Best final node, then follow the back pointers.
@@ -155,7 +158,7 @@ fn pass(p: &Problem<'_>, price: &[f64], order: Order) -> Solution {
         .expect("the frontier always holds the all-text path");
     let mut choice = vec![None; n];
     for step in (0..n).rev() {
-        let (back, c) = trail[step][idx];
+        let (back, c) = trail[starts[step] as usize + idx];
         choice[step] = (c >= 0).then_some(c as usize);
         idx = back as usize;
     }
