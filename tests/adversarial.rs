@@ -199,3 +199,30 @@ fn interrupted_run_leaves_no_partial_output() {
 unsafe extern "C" {
     fn kill(pid: i32, sig: i32) -> i32;
 }
+
+/// An article too large for a PDF gets its other formats and a clear
+/// refusal for the PDF (exit 1), instead of gigabytes of layout.
+#[test]
+fn too_large_for_a_pdf() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("big.txt");
+    let mut text = String::from("Large\n\n");
+    while text.len() < 3000 {
+        text.push_str("The gate was opened at dawn and closed at dusk1. ");
+    }
+    text.push_str("\n\n  1. Gates; Canal Office; 1901[]\n");
+    std::fs::write(&input, &text).unwrap();
+    let out = dir.path().join("out");
+    let o = Command::new(env!("CARGO_BIN_EXE_refolio"))
+        .arg("convert")
+        .arg(&input)
+        .args(["--max-pdf-input-bytes", "2000", "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("no PDF: the article is") && stderr.contains("--max-pdf-input-bytes (2000)"), "{stderr}");
+    assert!(out.join("big.tei.xml").exists() && out.join("big.epub").exists());
+    assert!(!out.join("big.pdf").exists());
+}

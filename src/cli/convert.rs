@@ -273,6 +273,15 @@ fn convert_one(
                 refolio::write::epub::write_book(&[&parsed.document], job.epub, &mut buf)
             }
             Format::Pdf => {
+                let size = parsed.source.text.len() as u64;
+                if size > args.max_pdf_input_bytes {
+                    return Err(Failure::input(anyhow::anyhow!(
+                        "{}: no PDF: the article is {size} bytes, more than --max-pdf-input-bytes ({}); \
+                         its other formats were written",
+                        input.name,
+                        args.max_pdf_input_bytes
+                    )));
+                }
                 let opts = refolio::write::pdf::PdfOptions {
                     style: job.style.pdf.clone(),
                     timestamp: refolio::write::pdf::source_date_epoch(),
