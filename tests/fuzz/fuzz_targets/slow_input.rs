@@ -1,7 +1,8 @@
 //! Slow-input target: parse + resolve must stay (near) linear. The input is
 //! converted repeated 4 times and repeated 64 times; the large run may take
-//! at most 16 × 4 times as long as the small one (plus a millisecond of
-//! slack), so anything quadratic in some construct shows up as a crash.
+//! at most 16 × 8 times as long as the small one (plus 10 ms of slack for
+//! the sanitizer's and the scheduler's noise): linear growth is 16×, so
+//! anything quadratic in some construct (256×) shows up as a crash.
 //!
 //! Both runs use repetitions, so both are in the same regime: one copy of an
 //! article satisfies its back-link counts, several copies cannot, and the
@@ -29,7 +30,7 @@ fuzz_target!(|data: &[u8]| {
     let big_input = data.repeat(64);
     let big = (0..3).map(|_| time(&big_input)).fold(f64::INFINITY, f64::min);
     assert!(
-        big <= small * 16.0 * 4.0 + 0.001,
+        big <= small * 16.0 * 8.0 + 0.010,
         "superlinear: {small:.6}s for 4 × {} bytes, {big:.6}s for 64 ×",
         data.len()
     );
