@@ -200,3 +200,15 @@ fn spans_stay_on_character_boundaries_after_a_trimmed_no_break_space() {
     }
     assert_eq!(cites(&p), vec![1, 2]);
 }
+
+/// Found by fuzzing (`parse` target, a timeout): a reference list numbered
+/// from 123456789 made the resolver allocate arrays indexed by reference
+/// number — gigabytes, and minutes of page faults. Numbers are now mapped to
+/// compact indices.
+#[test]
+fn huge_reference_numbers_cost_nothing() {
+    let p = parse(b"T\n\nA claim123456789. Another claim123456790.\n\n  123456789. A; B; 2020[]\n  123456790. C; D; 2021[]\n").unwrap();
+    assert_eq!(cites(&p), vec![123456789, 123456790]);
+    assert!(!p.has_errors(), "{:?}", rendered(&p));
+    assert!(tei(&p).contains("target=\"#ref-123456790\""));
+}

@@ -18,20 +18,26 @@ pub fn resolve(doc: &mut Document, texts: &[LogicalText]) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     let n_refs = doc.references.iter().map(|r| r.n).max().unwrap_or(0);
     let limit = if doc.references.is_empty() { UNKNOWN_LIMIT } else { n_refs };
-    let first_ref = doc.references.iter().map(|r| r.n).min().unwrap_or(1);
+    // Reference numbers are the source's (a list may start at 5, or at
+    // 123456789): the solver works on compact indices 1..=len instead, so
+    // nothing is sized by a number from the input. The list parser makes
+    // the numbers consecutive, so index = n - first + 1.
+    let first_ref = doc.references.iter().map(|r| r.n).min().unwrap_or(1).max(1);
+    let len = if doc.references.is_empty() { UNKNOWN_LIMIT } else { n_refs.saturating_sub(first_ref) + 1 };
     let cands: Vec<Candidate> = texts
         .iter()
         .enumerate()
         .filter(|(_, t)| t.scan)
         .flat_map(|(i, t)| {
             let mut found = candidates::find(i, &t.text, limit);
-            // A list that starts at k > 1 has no references below k.
             for c in &mut found {
+                // A list that starts at k > 1 has no references below k.
                 c.readings.retain(|r| r.n >= first_ref);
-            }
-            if t.bibliography {
-                for r in found.iter_mut().flat_map(|c| c.readings.iter_mut()) {
-                    r.score += plausibility::IN_BIBLIOGRAPHY;
+                for r in &mut c.readings {
+                    r.n = r.n - first_ref + 1;
+                    if t.bibliography {
+                        r.score += plausibility::IN_BIBLIOGRAPHY;
+                    }
                 }
             }
             found
@@ -40,19 +46,20 @@ pub fn resolve(doc: &mut Document, texts: &[LogicalText]) -> Vec<Diagnostic> {
 
     // Rule 2 applies when the list has back-links at all.
     let counts = doc.references.iter().any(|r| !r.backlinks.is_empty()).then(|| {
-        let mut c = vec![0u32; n_refs as usize];
+        let mut c = vec![0u32; len as usize];
         // A reference numbered 0 (a list that starts at 0) can never be cited.
-        for r in doc.references.iter().filter(|r| r.n >= 1) {
-            c[r.n as usize - 1] = r.backlinks.len() as u32;
+        for r in doc.references.iter().filter(|r| r.n >= first_ref) {
+            c[(r.n - first_ref) as usize] = r.backlinks.len() as u32;
         }
         c
     });
-    let problem = Problem { candidates: &cands, counts: counts.clone(), free_start: doc.references.is_empty() || first_ref > 1 };
+    let problem = Problem { candidates: &cands, counts: counts.clone(), free_start: doc.references.is_empty() };
     let solution = solver::solve(&problem);
 
     // Chosen markers per text, in order, with occurrence numbers.
     let mut per_text: Vec<Vec<(usize, usize, u32, u32)>> = vec![Vec::new(); texts.len()];
-    let mut seen = vec![0u32; limit as usize + 1];
+    // Indexed by compact index; numbers are mapped back when written.
+    let mut seen = vec![0u32; len as usize + 1];
     let mut max_so_far = 0u32;
     let mut total = 0usize;
     for (c, ch) in cands.iter().zip(&solution.choice) {
@@ -75,15 +82,17 @@ pub fn resolve(doc: &mut Document, texts: &[LogicalText]) -> Vec<Diagnostic> {
         };
         seen[r.n as usize] += 1;
         total += 1;
+        // Back from the compact index to the source's number.
+        let number = |index: u32| index + first_ref - 1;
         if r.n > max_so_far + 1 && !(max_so_far == 0 && problem.free_start) && solution.order == Order::Soft {
             diags.push(Diagnostic::new(
                 Severity::Warning,
                 texts[c.text].span(r.marker_start, c.end),
-                format!("citation {} appears before the first citation of {}", r.n, max_so_far + 1),
+                format!("citation {} appears before the first citation of {}", number(r.n), number(max_so_far + 1)),
             ));
         }
         max_so_far = max_so_far.max(r.n);
-        per_text[c.text].push((r.marker_start, c.end, r.n, seen[r.n as usize]));
+        per_text[c.text].push((r.marker_start, c.end, number(r.n), seen[r.n as usize]));
     }
 
     // Rewrite the inlines.
@@ -96,8 +105,9 @@ pub fn resolve(doc: &mut Document, texts: &[LogicalText]) -> Vec<Diagnostic> {
     });
 
     if let Some(want) = &counts {
-        for r in doc.references.iter().filter(|r| r.n >= 1) {
-            let (w, got) = (want[r.n as usize - 1], seen[r.n as usize]);
+        for r in doc.references.iter().filter(|r| r.n >= first_ref) {
+            let index = (r.n - first_ref) as usize;
+            let (w, got) = (want[index], seen[index + 1]);
             if w != got {
                 let span = r.backlinks.first().copied().unwrap_or(r.span);
                 diags.push(

@@ -60,8 +60,7 @@ pub struct Problem<'a> {
     pub candidates: &'a [Candidate],
     /// `counts[k-1]` = back-links of reference k, when the list has back-links.
     pub counts: Option<Vec<u32>>,
-    /// Whether the first marker may be k > 1 (no reference list: an excerpt;
-    /// or a list that starts at k).
+    /// Whether the first marker may be k > 1 (no reference list: an excerpt).
     pub free_start: bool,
 }
 
