@@ -72,9 +72,14 @@ pub fn lines(text: &str, start: usize) -> Vec<Line<'_>> {
         let Ok((rest, content)) = raw_line(input) else { break };
         let (indent, ibytes) = indentation(content);
         let body = content[ibytes..].trim_end();
-        // A line of only white space (or of characters XML cannot carry,
-        // which are dropped) is blank, whatever its indentation.
-        let blank = body.chars().all(|c| c.is_whitespace() || !super::inline::is_xml_char(c));
+        // A line of only white space, invisible format characters (a stray
+        // BOM, zero-width spaces) or characters XML cannot carry (which are
+        // dropped) is blank, whatever its indentation.
+        let blank = body.chars().all(|c| {
+            c.is_whitespace()
+                || matches!(c, '\u{FEFF}' | '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}')
+                || !super::inline::is_xml_char(c)
+        });
         let (indent, body) = if blank { (0, "") } else { (indent, body) };
         out.push(Line { text: body, start: line_start + ibytes, indent, number });
         number += 1;
@@ -139,6 +144,15 @@ mod tests {
     fn a_line_of_control_characters_is_blank() {
         let ls = lines("\u{0}\u{1} \nx", 0);
         assert!(ls[0].is_blank());
+    }
+
+    /// Found by fuzzing (`writers` target): a line holding only a stray BOM
+    /// became the title, which the article writer then wrote first, where a
+    /// reader takes it for the file's BOM and finds an empty file.
+    #[test]
+    fn a_line_of_invisible_characters_is_blank() {
+        let ls = lines("\n\u{FEFF}\t\n\u{200B}\nx", 0);
+        assert!(ls[1].is_blank() && ls[2].is_blank() && !ls[3].is_blank());
     }
 
     #[test]
