@@ -393,16 +393,7 @@ impl Ctx<'_, '_> {
     }
 
     fn label(&mut self, row: usize, text: &str, size: f32, gap: f32) {
-        let shaped = self.fonts.shape(FontKind::Regular, Variant::Text, text);
-        let glyphs: Vec<Glyph> = shaped
-            .glyphs
-            .iter()
-            .map(|g| Glyph {
-                gid: g.gid,
-                text: g.text.clone(),
-                advance: g.advance * size,
-            })
-            .collect();
+        let glyphs = sized_glyphs(self.fonts, FontKind::Regular, text, size);
         let w: f32 = glyphs.iter().map(|g| g.advance).sum();
         let line = &mut self.rows[row].line;
         line.runs.insert(
@@ -852,24 +843,24 @@ fn article_rows(doc: &Document, style: &Style, fonts: &mut Fonts) -> (Vec<Row>, 
     (rows, missing)
 }
 
+/// `text` shaped in `kind` at `size` points, as positioned-ready glyphs
+/// (labels, page numbers, running heads: short strings set on one line).
+fn sized_glyphs(fonts: &mut Fonts, kind: FontKind, text: &str, size: f32) -> Vec<Glyph> {
+    fonts
+        .shape(kind, Variant::Text, text)
+        .glyphs
+        .iter()
+        .map(|g| Glyph { gid: g.gid, text: g.text.clone(), advance: g.advance * size })
+        .collect()
+}
+
 /// The running head of a book page: `title` in italics, centred above the
 /// text block, shortened with `…` to fit the measure.
 fn running_head(title: &str, style: &Style, fonts: &mut Fonts) -> PlacedLine {
     let p = &style.page;
     let size = style.footer.size;
     let measure = style.measure();
-    let shape = |fonts: &mut Fonts, text: &str| -> Vec<Glyph> {
-        fonts
-            .shape(FontKind::Italic, Variant::Text, text)
-            .glyphs
-            .iter()
-            .map(|g| Glyph {
-                gid: g.gid,
-                text: g.text.clone(),
-                advance: g.advance * size,
-            })
-            .collect()
-    };
+    let shape = |fonts: &mut Fonts, text: &str| sized_glyphs(fonts, FontKind::Italic, text, size);
     let mut glyphs = shape(fonts, title);
     if glyphs.iter().map(|g| g.advance).sum::<f32>() > measure {
         let ellipsis = shape(fonts, "…");
@@ -1077,16 +1068,7 @@ fn paginate(
         }
         // Page number.
         let size = style.footer.size;
-        let shaped = fonts.shape(FontKind::Regular, Variant::Text, &(pi + 1).to_string());
-        let glyphs: Vec<Glyph> = shaped
-            .glyphs
-            .iter()
-            .map(|g| Glyph {
-                gid: g.gid,
-                text: g.text.clone(),
-                advance: g.advance * size,
-            })
-            .collect();
+        let glyphs = sized_glyphs(fonts, FontKind::Regular, &(pi + 1).to_string(), size);
         let w: f32 = glyphs.iter().map(|g| g.advance).sum();
         let measure = style.measure();
         let line = Line {

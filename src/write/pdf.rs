@@ -574,6 +574,29 @@ fn subject(doc: &Document) -> Option<String> {
         .map(|u| format!("Article from {u}"))
 }
 
+/// Deflates every stream that has no filter yet, at zlib's default level.
+/// (lopdf's own `compress` uses the best level, which took about an eighth
+/// of the whole PDF time for a few per cent of size.)
+fn compress_streams(lo: &mut lopdf::Document) -> Result<(), WriteError> {
+    use flate2::Compression;
+    use flate2::write::ZlibEncoder;
+    use std::io::Write as _;
+    for object in lo.objects.values_mut() {
+        let Object::Stream(stream) = object else { continue };
+        if stream.dict.get(b"Filter").is_ok() || !stream.allows_compression {
+            continue;
+        }
+        let mut encoder = ZlibEncoder::new(Vec::new(), Compression::default());
+        encoder.write_all(&stream.content)?;
+        let compressed = encoder.finish()?;
+        if compressed.len() + 19 < stream.content.len() {
+            stream.dict.set("Filter", "FlateDecode");
+            stream.set_content(compressed);
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -598,27 +621,3 @@ mod tests {
         assert_eq!(t, subset_tag("X", &g));
     }
 }
-
-/// Deflates every stream that has no filter yet, at zlib's default level.
-/// (lopdf's own `compress` uses the best level, which took about an eighth
-/// of the whole PDF time for a few per cent of size.)
-fn compress_streams(lo: &mut lopdf::Document) -> Result<(), WriteError> {
-    use flate2::Compression;
-    use flate2::write::ZlibEncoder;
-    use std::io::Write as _;
-    for object in lo.objects.values_mut() {
-        let Object::Stream(stream) = object else { continue };
-        if stream.dict.get(b"Filter").is_ok() || !stream.allows_compression {
-            continue;
-        }
-        let mut encoder = ZlibEncoder::new(Vec::new(), Compression::default());
-        encoder.write_all(&stream.content)?;
-        let compressed = encoder.finish()?;
-        if compressed.len() + 19 < stream.content.len() {
-            stream.dict.set("Filter", "FlateDecode");
-            stream.set_content(compressed);
-        }
-    }
-    Ok(())
-}
-
