@@ -843,6 +843,18 @@ fn article_rows(doc: &Document, style: &Style, fonts: &mut Fonts) -> (Vec<Row>, 
     (rows, missing)
 }
 
+/// A line of one run of `glyphs`, exactly as wide as they are.
+fn single_run_line(font: FontKind, size: f32, glyphs: Vec<Glyph>) -> Line {
+    let w: f32 = glyphs.iter().map(|g| g.advance).sum();
+    Line {
+        runs: vec![Run { font, size, rise: 0.0, x: 0.0, glyphs }],
+        width: w,
+        measure: w,
+        count: 1,
+        ..Line::default()
+    }
+}
+
 /// `text` shaped in `kind` at `size` points, as positioned-ready glyphs
 /// (labels, page numbers, running heads: short strings set on one line).
 fn sized_glyphs(fonts: &mut Fonts, kind: FontKind, text: &str, size: f32) -> Vec<Glyph> {
@@ -876,25 +888,13 @@ fn running_head(title: &str, style: &Style, fonts: &mut Fonts) -> PlacedLine {
         glyphs.truncate(keep);
         glyphs.extend(ellipsis);
     }
-    let w: f32 = glyphs.iter().map(|g| g.advance).sum();
+    let line = single_run_line(FontKind::Italic, size, glyphs);
     let baseline = p.margin_top - (p.footer_offset * 0.6).max(size * 1.5);
     PlacedLine {
-        x: p.margin_inner + (measure - w) / 2.0,
+        x: p.margin_inner + (measure - line.width) / 2.0,
         baseline,
         top: baseline - size,
-        line: Line {
-            runs: vec![Run {
-                font: FontKind::Italic,
-                size,
-                rise: 0.0,
-                x: 0.0,
-                glyphs,
-            }],
-            width: w,
-            measure: w,
-            count: 1,
-            ..Line::default()
-        },
+        line,
         role: Role::Header,
         block: 0,
     }
@@ -1069,24 +1069,11 @@ fn paginate(
         // Page number.
         let size = style.footer.size;
         let glyphs = sized_glyphs(fonts, FontKind::Regular, &(pi + 1).to_string(), size);
-        let w: f32 = glyphs.iter().map(|g| g.advance).sum();
         let measure = style.measure();
-        let line = Line {
-            runs: vec![Run {
-                font: FontKind::Regular,
-                size,
-                rise: 0.0,
-                x: 0.0,
-                glyphs,
-            }],
-            width: w,
-            measure: w,
-            count: 1,
-            ..Line::default()
-        };
+        let line = single_run_line(FontKind::Regular, size, glyphs);
         let baseline = p.height - p.margin_bottom + p.footer_offset;
         page.lines.push(PlacedLine {
-            x: p.margin_inner + (measure - w) / 2.0,
+            x: p.margin_inner + (measure - line.width) / 2.0,
             baseline,
             top: baseline - size,
             line,

@@ -136,18 +136,7 @@ pub fn write_tei_corpus(
     w.text_element("p", &[], &format!("{what}; the header of each describes its source."))?;
     w.end()?;
     w.end()?; // fileDesc
-    w.start("encodingDesc", &[])?;
-    w.start("appInfo", &[])?;
-    w.start("application", &[("ident", "refolio"), ("version", application_version())])?;
-    w.text_element("label", &[], "refolio")?;
-    w.end()?;
-    w.end()?;
-    w.end()?;
-    w.start("profileDesc", &[])?;
-    w.start("langUsage", &[])?;
-    w.empty("language", &[("ident", lang)])?;
-    w.end()?;
-    w.end()?;
+    encoding_and_profile(&mut w, lang)?;
     w.end()?; // teiHeader
     for (i, d) in docs.iter().enumerate() {
         tei_element(&mut w, d, Some(&corpus_article_id(i)))?;
@@ -240,20 +229,7 @@ fn header(w: &mut XmlWriter, doc: &Document, lang: &str) -> Result<(), WriteErro
     w.end()?; // sourceDesc
     w.end()?; // fileDesc
 
-    w.start("encodingDesc", &[])?;
-    w.start("appInfo", &[])?;
-    w.start("application", &[("ident", "refolio"), ("version", application_version())])?;
-    w.text_element("label", &[], "refolio")?;
-    w.end()?;
-    w.end()?;
-    w.end()?;
-
-    w.start("profileDesc", &[])?;
-    w.start("langUsage", &[])?;
-    w.empty("language", &[("ident", lang)])?;
-    w.end()?;
-    w.end()?;
-
+    encoding_and_profile(w, lang)?;
     w.end() // teiHeader
 }
 
@@ -496,6 +472,23 @@ fn bibl(w: &mut XmlWriter, links: &Links, r: &Reference, with_id: bool) -> Resul
             w.text_element("ref", &[("type", "backlink")], "[]")?;
         }
     }
+    w.end()
+}
+
+/// The end of every header refolio writes: `encodingDesc` naming refolio
+/// and its version, and `profileDesc` with the language.
+fn encoding_and_profile(w: &mut XmlWriter, lang: &str) -> Result<(), WriteError> {
+    w.start("encodingDesc", &[])?;
+    w.start("appInfo", &[])?;
+    w.start("application", &[("ident", "refolio"), ("version", application_version())])?;
+    w.text_element("label", &[], "refolio")?;
+    w.end()?;
+    w.end()?;
+    w.end()?;
+    w.start("profileDesc", &[])?;
+    w.start("langUsage", &[])?;
+    w.empty("language", &[("ident", lang)])?;
+    w.end()?;
     w.end()
 }
 
