@@ -38,12 +38,20 @@ fn bench(c: &mut Criterion) {
     g.bench_function("example-x100", |b| {
         b.iter(|| black_box(render_pdf(&long, &opts).unwrap().bytes.len()))
     });
-    let seed = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/seed/temporary-deployment.txt");
+    let seed = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/seed/temporary-deployment.txt"
+    );
     if let Ok(text) = std::fs::read_to_string(seed) {
         let parse = |t: &str| {
-            parse_article("bench", t.as_bytes().to_vec(), Default::default(), &ParseOptions::default())
-                .unwrap()
-                .document
+            parse_article(
+                "bench",
+                t.as_bytes().to_vec(),
+                Default::default(),
+                &ParseOptions::default(),
+            )
+            .unwrap()
+            .document
         };
         let seed_doc = parse(&text);
         let mut seed_long = seed_doc.clone();
@@ -58,7 +66,10 @@ fn bench(c: &mut Criterion) {
             b.iter(|| black_box(render_pdf(&seed_long, &opts).unwrap().bytes.len()))
         });
     }
-    let book = refolio::write::BookMeta { title: "Book".into(), ..Default::default() };
+    let book = refolio::write::BookMeta {
+        title: "Book".into(),
+        ..Default::default()
+    };
     g.bench_function("book-3-chapters", |b| {
         b.iter(|| {
             black_box(

@@ -18,7 +18,10 @@ const EXAMPLE: &str = include_str!("../input/canal-and-locks.txt");
 
 /// The article with its body repeated `k` times and back-links scaled to match.
 fn scaled(text: &str, k: usize) -> String {
-    let refs_at = text.rfind("\n\n  1. ").expect("article has a reference list") + 2;
+    let refs_at = text
+        .rfind("\n\n  1. ")
+        .expect("article has a reference list")
+        + 2;
     let (head, refs) = text.split_at(refs_at);
     let (title, body) = head.split_once("\n\n").unwrap();
     let mut out = format!("{title}\n\n");
@@ -35,7 +38,13 @@ fn scaled(text: &str, k: usize) -> String {
 }
 
 fn pipeline(text: &str) -> usize {
-    let p = parse_article("bench", text.as_bytes().to_vec(), Default::default(), &ParseOptions::default()).unwrap();
+    let p = parse_article(
+        "bench",
+        text.as_bytes().to_vec(),
+        Default::default(),
+        &ParseOptions::default(),
+    )
+    .unwrap();
     let mut out = Vec::with_capacity(text.len() * 3);
     write(&p.document, Format::Tei, &mut out).unwrap();
     out.len()
@@ -45,11 +54,17 @@ fn pipeline(text: &str) -> usize {
 /// beside the package, and each of them 100× larger.
 fn inputs() -> Vec<(String, String)> {
     let mut v = vec![("example".to_string(), EXAMPLE.to_string())];
-    let seed = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/seed/temporary-deployment.txt");
+    let seed = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/seed/temporary-deployment.txt"
+    );
     if let Ok(text) = std::fs::read_to_string(seed) {
         v.push(("seed".to_string(), text));
     }
-    let big: Vec<_> = v.iter().map(|(n, t)| (format!("{n}-x100"), scaled(t, 100))).collect();
+    let big: Vec<_> = v
+        .iter()
+        .map(|(n, t)| (format!("{n}-x100"), scaled(t, 100)))
+        .collect();
     v.extend(big);
     v
 }
@@ -59,7 +74,9 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("parse+resolve+tei");
     for (name, text) in &inputs {
         g.throughput(Throughput::Bytes(text.len() as u64));
-        g.bench_with_input(BenchmarkId::from_parameter(name), text, |b, t| b.iter(|| pipeline(black_box(t))));
+        g.bench_with_input(BenchmarkId::from_parameter(name), text, |b, t| {
+            b.iter(|| pipeline(black_box(t)))
+        });
     }
     g.finish();
 
@@ -69,7 +86,8 @@ fn bench(c: &mut Criterion) {
         g.throughput(Throughput::Bytes(text.len() as u64));
         g.bench_with_input(BenchmarkId::from_parameter(name), text, |b, t| {
             b.iter(|| {
-                let (src, _) = Source::decode("bench", black_box(t).as_bytes().to_vec(), false).unwrap();
+                let (src, _) =
+                    Source::decode("bench", black_box(t).as_bytes().to_vec(), false).unwrap();
                 refolio::parse::parse(&src, Default::default(), &opts).unwrap()
             })
         });
@@ -94,7 +112,9 @@ fn bench(c: &mut Criterion) {
     for format in [Format::Tei, Format::Epub] {
         let mut g = c.benchmark_group(format!("write-{}", format.name()));
         for (name, text) in &inputs {
-            let doc = parse_article("bench", text.as_bytes().to_vec(), Default::default(), &opts).unwrap().document;
+            let doc = parse_article("bench", text.as_bytes().to_vec(), Default::default(), &opts)
+                .unwrap()
+                .document;
             g.throughput(Throughput::Bytes(text.len() as u64));
             g.bench_function(BenchmarkId::from_parameter(name), |b| {
                 b.iter(|| {
@@ -112,8 +132,13 @@ fn bench(c: &mut Criterion) {
         g.throughput(Throughput::Bytes(text.len() as u64));
         g.bench_with_input(BenchmarkId::from_parameter(name), text, |b, t| {
             b.iter(|| {
-                parse_article("bench", black_box(t).as_bytes().to_vec(), Default::default(), &ParseOptions::default())
-                    .unwrap()
+                parse_article(
+                    "bench",
+                    black_box(t).as_bytes().to_vec(),
+                    Default::default(),
+                    &ParseOptions::default(),
+                )
+                .unwrap()
             })
         });
     }

@@ -27,7 +27,10 @@ impl Span {
 
     /// The smallest span covering both.
     pub fn join(self, other: Span) -> Span {
-        Span { start: self.start.min(other.start), end: self.end.max(other.end) }
+        Span {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
     }
 }
 
@@ -72,7 +75,13 @@ pub struct Meta {
 impl Default for Meta {
     /// English, and nothing else known.
     fn default() -> Self {
-        Meta { lang: "en".to_string(), author: None, source_url: None, date: None, license: None }
+        Meta {
+            lang: "en".to_string(),
+            author: None,
+            source_url: None,
+            date: None,
+            license: None,
+        }
     }
 }
 
@@ -271,7 +280,9 @@ impl Document {
     /// Every body block in reading order: the blocks before the first
     /// heading, then each section's blocks (the lead figure is not included).
     pub fn all_blocks(&self) -> impl Iterator<Item = &Block> {
-        self.blocks.iter().chain(self.sections.iter().flat_map(|s| s.blocks.iter()))
+        self.blocks
+            .iter()
+            .chain(self.sections.iter().flat_map(|s| s.blocks.iter()))
     }
 }
 

@@ -115,11 +115,21 @@ pub struct ConvertArgs {
     #[command(flatten)]
     pub read: ReadArgs,
     /// Output formats, comma-separated [default: tei,epub,pdf; with `-o -`: tei].
-    #[arg(short = 't', long = "to", value_name = "FORMATS", value_delimiter = ',')]
+    #[arg(
+        short = 't',
+        long = "to",
+        value_name = "FORMATS",
+        value_delimiter = ','
+    )]
     pub to: Option<Vec<FormatArg>>,
     /// Output folder (created if missing); `-` writes to standard output
     /// (one input and one format only).
-    #[arg(short = 'o', long = "output", value_name = "DIR", default_value = "out")]
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "DIR",
+        default_value = "out"
+    )]
     pub output: PathBuf,
     /// Metadata options.
     #[command(flatten)]
@@ -259,11 +269,17 @@ pub struct Failure {
 impl Failure {
     /// A failure of the input itself (exit 1).
     pub fn input(error: impl Into<anyhow::Error>) -> Failure {
-        Failure { exit: Exit::Input, error: error.into() }
+        Failure {
+            exit: Exit::Input,
+            error: error.into(),
+        }
     }
     /// A usage, metadata or I/O failure (exit 2).
     pub fn usage(error: impl Into<anyhow::Error>) -> Failure {
-        Failure { exit: Exit::Usage, error: error.into() }
+        Failure {
+            exit: Exit::Usage,
+            error: error.into(),
+        }
     }
 }
 
@@ -305,9 +321,15 @@ pub fn print_diagnostics(parsed: &refolio::Parsed) {
 
 /// The exit code that the diagnostics of a parsed input call for.
 pub fn diagnostics_exit(parsed: &refolio::Parsed, strict: bool) -> Exit {
-    let warnings =
-        parsed.diagnostics.iter().any(|d| d.severity == refolio::diag::Severity::Warning);
-    if parsed.has_errors() || (strict && warnings) { Exit::Input } else { Exit::Ok }
+    let warnings = parsed
+        .diagnostics
+        .iter()
+        .any(|d| d.severity == refolio::diag::Severity::Warning);
+    if parsed.has_errors() || (strict && warnings) {
+        Exit::Input
+    } else {
+        Exit::Ok
+    }
 }
 
 /// Runs the command; the result is the exit code. An `Err` is a failure of

@@ -31,7 +31,12 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// A diagnostic without help text.
     pub fn new(severity: Severity, span: Span, message: impl Into<String>) -> Self {
-        Diagnostic { severity, span, message: message.into(), help: None }
+        Diagnostic {
+            severity,
+            span,
+            message: message.into(),
+            help: None,
+        }
     }
 
     /// Adds a help line.
@@ -60,7 +65,6 @@ impl Diagnostic {
         use codespan_reporting::diagnostic::{Diagnostic as CsDiag, Label};
         use codespan_reporting::files::SimpleFile;
         use codespan_reporting::term::{self, Config};
-
 
         let file = SimpleFile::new(src.name.as_str(), src.text.as_str());
         let mut start = self.span.start.min(src.text.len());

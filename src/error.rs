@@ -24,7 +24,9 @@ pub enum InputError {
         name: String,
     },
     /// The input is larger than the configured limit.
-    #[error("{name}: the input is {size} bytes, more than the limit of {limit} bytes (--max-input-bytes)")]
+    #[error(
+        "{name}: the input is {size} bytes, more than the limit of {limit} bytes (--max-input-bytes)"
+    )]
     TooLarge {
         /// The input's name.
         name: String,

@@ -85,7 +85,9 @@ pub struct Parsed {
 impl Parsed {
     /// True if any diagnostic is an error (the input disagrees with itself).
     pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(|d| d.severity == diag::Severity::Error)
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == diag::Severity::Error)
     }
 }
 
@@ -112,5 +114,9 @@ pub fn parse_article(
     let mut document = parsed.document;
     diagnostics.extend(resolve::resolve(&mut document, &parsed.texts));
     diagnostics.sort_by_key(|d| (d.span.start, d.severity));
-    Ok(Parsed { document, source, diagnostics })
+    Ok(Parsed {
+        document,
+        source,
+        diagnostics,
+    })
 }

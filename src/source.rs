@@ -72,7 +72,12 @@ impl Source {
             }
             i += 1;
         }
-        Source { name: name.to_string(), text, start, line_starts }
+        Source {
+            name: name.to_string(),
+            text,
+            start,
+            line_starts,
+        }
     }
 
     /// 1-based line and column (in characters) of byte offset `offset`.

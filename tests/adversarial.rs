@@ -33,12 +33,20 @@ fn convert(input: &Path, out: &Path) -> Outcome {
         .output()
         .unwrap();
     let mut files: Vec<String> = std::fs::read_dir(out)
-        .map(|d| d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect())
+        .map(|d| {
+            d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        })
         .unwrap_or_default();
     files.sort();
     let stem = input.file_stem().unwrap().to_string_lossy();
     let tei = std::fs::read_to_string(out.join(format!("{stem}.tei.xml"))).ok();
-    Outcome { code: o.status.code().unwrap_or(-1), stderr: String::from_utf8_lossy(&o.stderr).into_owned(), files, tei }
+    Outcome {
+        code: o.status.code().unwrap_or(-1),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        files,
+        tei,
+    }
 }
 
 fn check(name: &str, input: &Path, expect: &str) {
@@ -47,25 +55,52 @@ fn check(name: &str, input: &Path, expect: &str) {
     let got = convert(input, &out);
     let stem = input.file_stem().unwrap().to_string_lossy().into_owned();
     for line in expect.lines().filter(|l| !l.trim().is_empty()) {
-        let (key, value) = line.split_once(": ").unwrap_or_else(|| panic!("{name}: bad expect line {line:?}"));
+        let (key, value) = line
+            .split_once(": ")
+            .unwrap_or_else(|| panic!("{name}: bad expect line {line:?}"));
         match key {
-            "exit" => assert_eq!(got.code.to_string(), value, "{name}: exit code; stderr:\n{}", got.stderr),
+            "exit" => assert_eq!(
+                got.code.to_string(),
+                value,
+                "{name}: exit code; stderr:\n{}",
+                got.stderr
+            ),
             "outputs" if value == "none" => {
-                assert!(got.files.is_empty(), "{name}: files left behind: {:?}", got.files)
+                assert!(
+                    got.files.is_empty(),
+                    "{name}: files left behind: {:?}",
+                    got.files
+                )
             }
             "outputs" if value == "all" => {
-                assert_eq!(got.files, vec![format!("{stem}.json"), format!("{stem}.tei.xml")], "{name}: outputs")
+                assert_eq!(
+                    got.files,
+                    vec![format!("{stem}.json"), format!("{stem}.tei.xml")],
+                    "{name}: outputs"
+                )
             }
-            "stderr" => assert!(got.stderr.contains(value), "{name}: stderr lacks {value:?}:\n{}", got.stderr),
+            "stderr" => assert!(
+                got.stderr.contains(value),
+                "{name}: stderr lacks {value:?}:\n{}",
+                got.stderr
+            ),
             "tei-contains" => {
-                let tei = got.tei.as_deref().unwrap_or_else(|| panic!("{name}: no TEI"));
+                let tei = got
+                    .tei
+                    .as_deref()
+                    .unwrap_or_else(|| panic!("{name}: no TEI"));
                 assert!(tei.contains(value), "{name}: TEI lacks {value:?}");
             }
             _ => panic!("{name}: unknown expect key {key:?}"),
         }
     }
     if let Some(tei) = &got.tei {
-        assert!(!tei.chars().any(|c| (c < ' ' && !matches!(c, '\n' | '\t' | '\r')) || c == '\u{FFFE}' || c == '\u{FFFF}'));
+        assert!(
+            !tei.chars()
+                .any(|c| (c < ' ' && !matches!(c, '\n' | '\t' | '\r'))
+                    || c == '\u{FFFE}'
+                    || c == '\u{FFFF}')
+        );
     }
 }
 
@@ -82,7 +117,11 @@ fn checked_in_cases() {
     for input in cases {
         let expect = std::fs::read_to_string(input.with_extension("expect"))
             .unwrap_or_else(|_| panic!("{} has no .expect file", input.display()));
-        check(&input.file_name().unwrap().to_string_lossy(), &input, &expect);
+        check(
+            &input.file_name().unwrap().to_string_lossy(),
+            &input,
+            &expect,
+        );
     }
 }
 
@@ -105,7 +144,11 @@ fn fifty_megabytes_on_one_line() {
     text.push_str("\n\n  1. Storms; Weather Office; 1901[]\n  2. Weirs; Canal Office; 1902[]\n");
     // One back-link for reference 2 but 700,000 plausible markers: the hard
     // rule keeps the first, the rest stay text, and it all stays linear.
-    generated("fifty-mb", text.as_bytes(), "exit: 0\noutputs: all\ntei-contains: xml:id=\"cite-2-1\"\n");
+    generated(
+        "fifty-mb",
+        text.as_bytes(),
+        "exit: 0\noutputs: all\ntei-contains: xml:id=\"cite-2-1\"\n",
+    );
 }
 
 #[test]
@@ -133,7 +176,11 @@ fn ten_thousand_nesting_levels() {
         text.push_str("- level\n");
     }
     text.push_str("\nAfter the list.\n");
-    generated("deep-list", text.as_bytes(), "exit: 0\noutputs: all\ntei-contains: After the list.\n");
+    generated(
+        "deep-list",
+        text.as_bytes(),
+        "exit: 0\noutputs: all\ntei-contains: After the list.\n",
+    );
 }
 
 /// SIGINT while an output is being written: the temporary file is removed,
@@ -144,7 +191,8 @@ fn interrupted_run_leaves_no_partial_output() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("long.txt");
     let mut text = String::from("A long article\n\n");
-    let sentence = "The keeper trimmed the wick and wound the clockwork before the watch changed1. ";
+    let sentence =
+        "The keeper trimmed the wick and wound the clockwork before the watch changed1. ";
     while text.len() < 4 * 1024 * 1024 {
         text.push_str(sentence);
     }
@@ -183,16 +231,26 @@ fn interrupted_run_leaves_no_partial_output() {
             std::thread::sleep(std::time::Duration::from_micros(200));
         }
         let status = child.wait().unwrap();
-        assert_eq!(temp_files(&out), Vec::<String>::new(), "temporary file left behind");
+        assert_eq!(
+            temp_files(&out),
+            Vec::<String>::new(),
+            "temporary file left behind"
+        );
         if interrupted && status.code() == Some(130) {
             caught += 1;
         }
         // Whatever is in place is complete (the rename may have won the race).
         if let Ok(json) = std::fs::read(out.join("long.json")) {
-            assert!(json.starts_with(b"{") && json.ends_with(b"}\n"), "a partial output is in place");
+            assert!(
+                json.starts_with(b"{") && json.ends_with(b"}\n"),
+                "a partial output is in place"
+            );
         }
     }
-    assert!(caught > 0, "never managed to interrupt a write; the test proved nothing");
+    assert!(
+        caught > 0,
+        "never managed to interrupt a write; the test proved nothing"
+    );
 }
 
 #[cfg(unix)]
@@ -222,7 +280,11 @@ fn too_large_for_a_pdf() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("no PDF: the article is") && stderr.contains("--max-pdf-input-bytes (2000)"), "{stderr}");
+    assert!(
+        stderr.contains("no PDF: the article is")
+            && stderr.contains("--max-pdf-input-bytes (2000)"),
+        "{stderr}"
+    );
     assert!(out.join("big.tei.xml").exists() && out.join("big.epub").exists());
     assert!(!out.join("big.pdf").exists());
 }

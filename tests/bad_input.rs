@@ -11,7 +11,12 @@ use refolio::{ParseOptions, Parsed, parse_article};
 use std::path::Path;
 
 fn parse(text: &[u8]) -> Result<Parsed, InputError> {
-    parse_article("t.txt", text.to_vec(), Default::default(), &ParseOptions::default())
+    parse_article(
+        "t.txt",
+        text.to_vec(),
+        Default::default(),
+        &ParseOptions::default(),
+    )
 }
 
 fn tei(p: &Parsed) -> String {
@@ -21,7 +26,10 @@ fn tei(p: &Parsed) -> String {
 }
 
 fn rendered(p: &Parsed) -> Vec<String> {
-    p.diagnostics.iter().map(|d| d.render_short(&p.source)).collect()
+    p.diagnostics
+        .iter()
+        .map(|d| d.render_short(&p.source))
+        .collect()
 }
 
 fn cites(p: &Parsed) -> Vec<u32> {
@@ -40,20 +48,38 @@ fn cites(p: &Parsed) -> Vec<u32> {
 fn invalid_utf8_names_offset_and_line() {
     let err = parse(b"Title\n\nGood text.\n\nBad \xC3\x28 here.\n").unwrap_err();
     let msg = err.to_string();
-    assert!(msg.contains("byte offset 23") && msg.contains("line 5"), "{msg}");
+    assert!(
+        msg.contains("byte offset 23") && msg.contains("line 5"),
+        "{msg}"
+    );
 }
 
 #[test]
 fn lossy_reads_invalid_utf8_with_a_warning() {
-    let opts = ParseOptions { lossy: true, ..Default::default() };
-    let p = parse_article("t", b"Title\n\nBad \xFF here.\n".to_vec(), Default::default(), &opts).unwrap();
-    assert_eq!(rendered(&p), vec!["t:3:5: warning: invalid UTF-8 replaced by U+FFFD (--lossy)"]);
+    let opts = ParseOptions {
+        lossy: true,
+        ..Default::default()
+    };
+    let p = parse_article(
+        "t",
+        b"Title\n\nBad \xFF here.\n".to_vec(),
+        Default::default(),
+        &opts,
+    )
+    .unwrap();
+    assert_eq!(
+        rendered(&p),
+        vec!["t:3:5: warning: invalid UTF-8 replaced by U+FFFD (--lossy)"]
+    );
 }
 
 #[test]
 fn empty_and_blank_inputs_are_errors() {
     for input in [&b""[..], b"\n\n   \n", b"\xEF\xBB\xBF", b"\r\n\t\r\n"] {
-        assert!(matches!(parse(input), Err(InputError::Empty { .. })), "{input:?}");
+        assert!(
+            matches!(parse(input), Err(InputError::Empty { .. })),
+            "{input:?}"
+        );
     }
 }
 
@@ -70,15 +96,24 @@ fn markers_without_reference_list_warn() {
     let p = parse(b"Title\n\nThe canal opened1. It closed later2.\n").unwrap();
     assert_eq!(cites(&p), vec![1, 2]);
     let r = rendered(&p);
-    assert!(r.iter().any(|m| m.starts_with("t.txt:1:1: warning: no reference list found")), "{r:?}");
+    assert!(
+        r.iter()
+            .any(|m| m.starts_with("t.txt:1:1: warning: no reference list found")),
+        "{r:?}"
+    );
 }
 
 #[test]
 fn marker_larger_than_the_list_is_text_with_a_warning() {
-    let p = parse(b"Title\n\nFirst claim1. A second claim9.\n\n  1. A source; Press; 2020[]\n").unwrap();
+    let p = parse(b"Title\n\nFirst claim1. A second claim9.\n\n  1. A source; Press; 2020[]\n")
+        .unwrap();
     assert_eq!(cites(&p), vec![1]);
     let r = rendered(&p);
-    assert!(r.iter().any(|m| m.starts_with("t.txt:3:29: warning: `9` looks like a citation marker")), "{r:?}");
+    assert!(
+        r.iter()
+            .any(|m| m.starts_with("t.txt:3:29: warning: `9` looks like a citation marker")),
+        "{r:?}"
+    );
 }
 
 #[test]
@@ -88,7 +123,8 @@ fn backlink_mismatch_is_an_error_at_the_reference() {
     assert!(p.has_errors());
     let r = rendered(&p);
     assert!(
-        r.iter().any(|m| m.starts_with("t.txt:5:16: error: reference 1 has 2 back-links but 1 marker was found")),
+        r.iter().any(|m| m
+            .starts_with("t.txt:5:16: error: reference 1 has 2 back-links but 1 marker was found")),
         "{r:?}"
     );
     // The output still carries the most plausible reading.
@@ -100,10 +136,19 @@ fn backlink_mismatch_is_an_error_at_the_reference() {
 fn control_characters_are_dropped_with_warnings() {
     let p = parse(b"Ti\x01tle\n\nText\x00 with\x1B controls1.\n\n  1. A\x0B; B; 2020[]\n").unwrap();
     let r = rendered(&p);
-    assert_eq!(r.iter().filter(|m| m.contains("not allowed in XML")).count(), 4, "{r:?}");
+    assert_eq!(
+        r.iter()
+            .filter(|m| m.contains("not allowed in XML"))
+            .count(),
+        4,
+        "{r:?}"
+    );
     assert!(r[0].starts_with("t.txt:1:3: warning: character U+0001"));
     let xml = tei(&p);
-    assert!(!xml.chars().any(|c| c < ' ' && c != '\n' && c != '\t' && c != '\r'));
+    assert!(
+        !xml.chars()
+            .any(|c| c < ' ' && c != '\n' && c != '\t' && c != '\r')
+    );
     assert!(xml.contains("Title") && xml.contains("Text with controls"));
     assert_eq!(cites(&p), vec![1]);
 }
@@ -153,7 +198,11 @@ fn no_panic_on_any_prefix_of_the_examples() {
             match parse(&text.as_bytes()[..cut]) {
                 Ok(p) => {
                     let xml = tei(&p);
-                    assert!(xml.ends_with("</TEI>\n"), "{}: cut at {cut}", path.display());
+                    assert!(
+                        xml.ends_with("</TEI>\n"),
+                        "{}: cut at {cut}",
+                        path.display()
+                    );
                 }
                 Err(InputError::Empty { .. }) => {}
                 Err(e) => panic!("{}: cut at {cut}: {e}", path.display()),
@@ -165,9 +214,14 @@ fn no_panic_on_any_prefix_of_the_examples() {
 /// Found by fuzzing: a reference list numbered from 0.
 #[test]
 fn reference_list_starting_at_zero() {
-    let p = parse(b"T\n\nA claim1.\n\n  0. Zero; Press; 2020[]\n  1. One; Press; 2021[]\n").unwrap();
+    let p =
+        parse(b"T\n\nA claim1.\n\n  0. Zero; Press; 2020[]\n  1. One; Press; 2021[]\n").unwrap();
     assert_eq!(cites(&p), vec![1]);
-    assert!(rendered(&p).iter().any(|m| m.contains("starts at 0 instead of 1")));
+    assert!(
+        rendered(&p)
+            .iter()
+            .any(|m| m.contains("starts at 0 instead of 1"))
+    );
 }
 
 /// A reference list that starts at 3: only 3 and 4 can be cited.
@@ -175,7 +229,11 @@ fn reference_list_starting_at_zero() {
 fn reference_list_starting_late() {
     let p = parse(b"T\n\nFirst claim1. Second claim3. Third claim4.\n\n  3. C; Press; 2020[]\n  4. D; Press; 2021[]\n").unwrap();
     assert_eq!(cites(&p), vec![3, 4]);
-    assert!(!rendered(&p).iter().any(|m| m.contains("appears before")), "{:?}", rendered(&p));
+    assert!(
+        !rendered(&p).iter().any(|m| m.contains("appears before")),
+        "{:?}",
+        rendered(&p)
+    );
 }
 
 /// Found by fuzzing (`parse` target): a line that ends in a no-break space,
@@ -190,13 +248,18 @@ fn spans_stay_on_character_boundaries_after_a_trimmed_no_break_space() {
     for_each_inlines(&p.document, &mut |inl| {
         for i in inl {
             spans.push(match i {
-                Inline::Text { span, .. } | Inline::Cite { span, .. } | Inline::Link { span, .. } => *span,
+                Inline::Text { span, .. }
+                | Inline::Cite { span, .. }
+                | Inline::Link { span, .. } => *span,
             });
         }
     });
     assert!(spans.len() >= 3);
     for s in spans {
-        assert!(text.is_char_boundary(s.start) && text.is_char_boundary(s.end), "{s:?}");
+        assert!(
+            text.is_char_boundary(s.start) && text.is_char_boundary(s.end),
+            "{s:?}"
+        );
     }
     assert_eq!(cites(&p), vec![1, 2]);
 }

@@ -58,25 +58,41 @@ fn copy_examples(dir: &Path) -> Vec<String> {
 fn a_batch_with_one_invalid_utf8_input_converts_the_rest_and_reports_it() {
     let tmp = tempfile::tempdir().unwrap();
     let mut names = copy_examples(tmp.path());
-    fs::write(tmp.path().join("broken.txt"), b"A title\n\nSome text \xff\xfe here.\n").unwrap();
+    fs::write(
+        tmp.path().join("broken.txt"),
+        b"A title\n\nSome text \xff\xfe here.\n",
+    )
+    .unwrap();
     names.insert(1, "broken.txt".into());
     let mut args = vec!["convert", "--jobs", "2", "-t", "tei,epub,pdf", "-o", "out"];
     args.extend(names.iter().map(String::as_str));
     let o = refolio(&args, tmp.path());
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let err = stderr(&o);
-    assert!(err.contains("broken.txt") && err.contains("invalid UTF-8"), "{err}");
+    assert!(
+        err.contains("broken.txt") && err.contains("invalid UTF-8"),
+        "{err}"
+    );
     // The summary counts and names the failure.
     let n = names.len();
-    assert!(err.contains(&format!("{n} inputs")) && err.contains(&format!("{} converted", n - 1)), "{err}");
-    assert!(err.contains("1 failed") && err.contains("failed: broken.txt"), "{err}");
+    assert!(
+        err.contains(&format!("{n} inputs")) && err.contains(&format!("{} converted", n - 1)),
+        "{err}"
+    );
+    assert!(
+        err.contains("1 failed") && err.contains("failed: broken.txt"),
+        "{err}"
+    );
     // Plain progress lines (standard error is not a terminal here).
     assert!(err.contains(&format!("/{n}] broken.txt: FAILED")), "{err}");
     let out = tmp.path().join("out");
     for name in names.iter().filter(|n| *n != "broken.txt") {
         let stem = name.trim_end_matches(".txt");
         for ext in ["tei.xml", "epub", "pdf"] {
-            assert!(out.join(format!("{stem}.{ext}")).is_file(), "{stem}.{ext} missing: {err}");
+            assert!(
+                out.join(format!("{stem}.{ext}")).is_file(),
+                "{stem}.{ext} missing: {err}"
+            );
         }
     }
     assert!(!out.join("broken.tei.xml").exists());
@@ -93,7 +109,10 @@ fn a_batch_with_one_invalid_utf8_input_converts_the_rest_and_reports_it() {
     let o = refolio(&q, tmp.path());
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
-    assert!(err.contains("invalid UTF-8") && !err.contains("converted") && !err.contains("] "), "{err}");
+    assert!(
+        err.contains("invalid UTF-8") && !err.contains("converted") && !err.contains("] "),
+        "{err}"
+    );
 }
 
 #[test]
@@ -125,13 +144,30 @@ fn colliding_output_names_are_an_error_before_any_work() {
         fs::write(tmp.path().join(d).join("same.txt"), &art).unwrap();
     }
     fs::write(tmp.path().join("other.txt"), &art).unwrap();
-    let o = refolio(&["convert", "a/same.txt", "other.txt", "b/same.txt", "c/same.txt", "-o", "out"], tmp.path());
+    let o = refolio(
+        &[
+            "convert",
+            "a/same.txt",
+            "other.txt",
+            "b/same.txt",
+            "c/same.txt",
+            "-o",
+            "out",
+        ],
+        tmp.path(),
+    );
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let err = stderr(&o);
-    assert!(err.contains("collide") && err.contains("b/same.txt") && err.contains("c/same.txt"), "{err}");
+    assert!(
+        err.contains("collide") && err.contains("b/same.txt") && err.contains("c/same.txt"),
+        "{err}"
+    );
     let out = tmp.path().join("out");
     let written: Vec<_> = fs::read_dir(&out).map(|r| r.count()).into_iter().collect();
-    assert!(written.iter().all(|&n| n == 0), "nothing may be written: {written:?}");
+    assert!(
+        written.iter().all(|&n| n == 0),
+        "nothing may be written: {written:?}"
+    );
 }
 
 // ------------------------------------------------------------------ books
@@ -149,7 +185,14 @@ fn books() -> &'static (PathBuf, PathBuf, PathBuf) {
             let target = dir.join(name);
             let mut a: Vec<&str> = vec!["book"];
             a.extend(inputs.iter().map(String::as_str));
-            a.extend(["--title", "Harbours, canals & trams", "--author", "The Editors", "--recto", "-o"]);
+            a.extend([
+                "--title",
+                "Harbours, canals & trams",
+                "--author",
+                "The Editors",
+                "--recto",
+                "-o",
+            ]);
             a.push(target.to_str().unwrap());
             let o = refolio(&a, root());
             assert_eq!(o.status.code(), Some(0), "{name}: {}", stderr(&o));
@@ -197,8 +240,10 @@ fn attrs(xml: &str, attr: &str) -> Vec<String> {
 fn epub_book_has_a_chapter_per_article_unique_ids_and_links_that_resolve() {
     let (epub, _, _) = books();
     let entries = unzip(epub);
-    let chapters: Vec<&(String, String)> =
-        entries.iter().filter(|(n, _)| n.starts_with("OEBPS/chapter-")).collect();
+    let chapters: Vec<&(String, String)> = entries
+        .iter()
+        .filter(|(n, _)| n.starts_with("OEBPS/chapter-"))
+        .collect();
     assert_eq!(chapters.len(), examples().len());
     let mut ids: HashMap<String, HashSet<String>> = HashMap::new();
     for (name, text) in &entries {
@@ -221,24 +266,47 @@ fn epub_book_has_a_chapter_per_article_unique_ids_and_links_that_resolve() {
             }
             let (file, frag) = href.split_once('#').unwrap_or((href.as_str(), ""));
             let file = if file.is_empty() { me } else { file };
-            let target = ids.get(file).unwrap_or_else(|| panic!("{me}: {href}: no such file"));
-            assert!(frag.is_empty() || target.contains(frag), "{me}: {href} does not resolve");
+            let target = ids
+                .get(file)
+                .unwrap_or_else(|| panic!("{me}: {href}: no such file"));
+            assert!(
+                frag.is_empty() || target.contains(frag),
+                "{me}: {href} does not resolve"
+            );
             checked += 1;
         }
     }
     assert!(checked > 50, "{checked}");
-    let nav = &entries.iter().find(|(n, _)| n == "OEBPS/nav.xhtml").unwrap().1;
-    assert!(nav.contains("chapter-3.xhtml#sec-1"), "sections under their chapter: {nav}");
-    let opf = &entries.iter().find(|(n, _)| n == "OEBPS/content.opf").unwrap().1;
-    assert!(opf.contains("<dc:title>Harbours, canals &amp; trams</dc:title>"), "{opf}");
+    let nav = &entries
+        .iter()
+        .find(|(n, _)| n == "OEBPS/nav.xhtml")
+        .unwrap()
+        .1;
+    assert!(
+        nav.contains("chapter-3.xhtml#sec-1"),
+        "sections under their chapter: {nav}"
+    );
+    let opf = &entries
+        .iter()
+        .find(|(n, _)| n == "OEBPS/content.opf")
+        .unwrap()
+        .1;
+    assert!(
+        opf.contains("<dc:title>Harbours, canals &amp; trams</dc:title>"),
+        "{opf}"
+    );
 }
 
 #[test]
 fn epub_book_passes_epubcheck() {
     let test = "epub_book_passes_epubcheck";
-    let Some(checker) = support::EpubCheck::find_or_skip(test) else { return };
+    let Some(checker) = support::EpubCheck::find_or_skip(test) else {
+        return;
+    };
     let (epub, _, _) = books();
-    let results = checker.check(std::slice::from_ref(epub), true).unwrap_or_else(|e| panic!("{e}"));
+    let results = checker
+        .check(std::slice::from_ref(epub), true)
+        .unwrap_or_else(|e| panic!("{e}"));
     assert!(results[0].is_clean(), "{:?}", results[0]);
 }
 
@@ -246,14 +314,21 @@ fn epub_book_passes_epubcheck() {
 fn tei_corpus_has_unique_ids_resolving_targets_and_validates() {
     let (_, tei, _) = books();
     let xml = fs::read_to_string(tei).unwrap();
-    assert!(xml.contains("<teiCorpus xmlns=\"http://www.tei-c.org/ns/1.0\""), "{}", &xml[..300]);
+    assert!(
+        xml.contains("<teiCorpus xmlns=\"http://www.tei-c.org/ns/1.0\""),
+        "{}",
+        &xml[..300]
+    );
     let ids = attrs(&xml, "xml:id");
     let set: HashSet<&String> = ids.iter().collect();
     assert_eq!(set.len(), ids.len(), "duplicate xml:id");
     for a in 1..=examples().len() {
         assert!(set.contains(&format!("a{a}")), "TEI a{a}");
     }
-    assert!(ids.iter().any(|i| i == "a2-ref-1") && ids.iter().any(|i| i == "a1-cite-1-1"), "{ids:?}");
+    assert!(
+        ids.iter().any(|i| i == "a2-ref-1") && ids.iter().any(|i| i == "a1-cite-1-1"),
+        "{ids:?}"
+    );
     let mut internal = 0;
     for t in attrs(&xml, "target") {
         if let Some(id) = t.strip_prefix('#') {
@@ -264,7 +339,9 @@ fn tei_corpus_has_unique_ids_resolving_targets_and_validates() {
     assert!(internal > 50, "{internal}");
     assert_eq!(xml.matches("<TEI ").count(), examples().len());
     let test = "tei_corpus_validates";
-    let Some(jing) = support::Jing::find_or_skip(test) else { return };
+    let Some(jing) = support::Jing::find_or_skip(test) else {
+        return;
+    };
     jing.validate_one(tei).unwrap_or_else(|e| panic!("{e}"));
 }
 
@@ -274,7 +351,9 @@ fn pdf_book_passes_qpdf_with_chapters_on_recto_pages_running_heads_and_nested_ou
     let doc = lopdf::Document::load(pdf).unwrap();
     // The outline: one top-level item per chapter, sections inside.
     let catalog = doc.catalog().unwrap();
-    let root = doc.get_dictionary(catalog.get(b"Outlines").unwrap().as_reference().unwrap()).unwrap();
+    let root = doc
+        .get_dictionary(catalog.get(b"Outlines").unwrap().as_reference().unwrap())
+        .unwrap();
     let mut item = root.get(b"First").unwrap().as_reference().ok();
     let mut top = 0;
     let mut with_kids = 0;
@@ -286,10 +365,16 @@ fn pdf_book_passes_qpdf_with_chapters_on_recto_pages_running_heads_and_nested_ou
         }
         item = d.get(b"Next").ok().and_then(|n| n.as_reference().ok());
     }
-    assert_eq!(top, examples().len(), "one top-level outline item per chapter");
+    assert_eq!(
+        top,
+        examples().len(),
+        "one top-level outline item per chapter"
+    );
     assert!(with_kids >= 2, "sections nested under chapters");
     let test = "pdf_book_qpdf";
-    let Some(qpdf) = support::which("qpdf") else { return support::skip(test, "qpdf not found") };
+    let Some(qpdf) = support::which("qpdf") else {
+        return support::skip(test, "qpdf not found");
+    };
     let o = Command::new(qpdf).arg("--check").arg(pdf).output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
     let Some(pdftotext) = support::which("pdftotext") else {
@@ -298,17 +383,34 @@ fn pdf_book_passes_qpdf_with_chapters_on_recto_pages_running_heads_and_nested_ou
     let o = Command::new(pdftotext).arg(pdf).arg("-").output().unwrap();
     let text = String::from_utf8_lossy(&o.stdout).into_owned();
     let pages: Vec<&str> = text.split('\u{c}').collect();
-    assert!(pages[0].contains("Harbours, canals & trams"), "title page: {}", pages[0]);
+    assert!(
+        pages[0].contains("Harbours, canals & trams"),
+        "title page: {}",
+        pages[0]
+    );
     // Each chapter's title opens an odd-numbered page (index even).
     let mut starts = vec![];
     for p in examples() {
         let article = fs::read_to_string(&p).unwrap();
-        let title: String = article.lines().next().unwrap().split_whitespace().take(3).collect::<Vec<_>>().join(" ");
-        let at = pages.iter().position(|pg| pg.trim_start().starts_with(&title)).unwrap_or_else(|| panic!("{title}"));
+        let title: String = article
+            .lines()
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ");
+        let at = pages
+            .iter()
+            .position(|pg| pg.trim_start().starts_with(&title))
+            .unwrap_or_else(|| panic!("{title}"));
         assert_eq!(at % 2, 0, "{title} starts on page {}", at + 1);
         // The running head: the chapter's title atop its next page, if it has one.
         if let Some(next) = pages.get(at + 1).filter(|p| p.trim().len() > 200) {
-            assert!(next.trim_start().starts_with(&title), "running head {title}: {next}");
+            assert!(
+                next.trim_start().starts_with(&title),
+                "running head {title}: {next}"
+            );
         }
         starts.push(at);
     }
@@ -322,7 +424,10 @@ fn a_manifest_makes_the_same_book() {
     let list: Vec<String> = names.iter().map(|n| format!("{n:?}")).collect();
     fs::write(
         tmp.path().join("book.toml"),
-        format!("title = \"From a manifest\"\nauthor = \"Ed\"\nlanguage = \"en\"\narticles = [{}]\n", list.join(", ")),
+        format!(
+            "title = \"From a manifest\"\nauthor = \"Ed\"\nlanguage = \"en\"\narticles = [{}]\n",
+            list.join(", ")
+        ),
     )
     .unwrap();
     let o = refolio(&["book", "book.toml", "-o", "m.tei.xml"], tmp.path());
@@ -336,7 +441,10 @@ fn a_manifest_makes_the_same_book() {
     assert!(stderr(&o).contains("title"), "{}", stderr(&o));
     // A bad article fails the book: nothing written.
     fs::write(tmp.path().join("bad.txt"), b"T\n\n\xff\n").unwrap();
-    let o = refolio(&["book", &names[0], "bad.txt", "--title", "T", "-o", "y.epub"], tmp.path());
+    let o = refolio(
+        &["book", &names[0], "bad.txt", "--title", "T", "-o", "y.epub"],
+        tmp.path(),
+    );
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(!tmp.path().join("y.epub").exists());
 }

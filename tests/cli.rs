@@ -40,8 +40,15 @@ References
 
 fn refolio(args: &[&str], dir: &Path, stdin: Option<&[u8]>) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_refolio"));
-    cmd.args(args).current_dir(dir).stdout(Stdio::piped()).stderr(Stdio::piped());
-    cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+    cmd.args(args)
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    });
     let mut child = cmd.spawn().expect("run refolio");
     if let Some(bytes) = stdin {
         let mut pipe = child.stdin.take().expect("stdin");
@@ -65,9 +72,9 @@ fn stdout(o: &Output) -> String {
 /// Names of the entries of `dir` (empty if it does not exist), sorted.
 fn entries(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = match fs::read_dir(dir) {
-        Ok(rd) => {
-            rd.map(|e| e.expect("entry").file_name().to_string_lossy().into_owned()).collect()
-        }
+        Ok(rd) => rd
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect(),
         Err(_) => vec![],
     };
     v.sort();
@@ -101,7 +108,10 @@ fn convert_ok_exits_0_and_writes_tei_into_out() {
     assert!(out.contains(&"harbour.epub".to_string()), "{out:?}");
     let tei = read(tmp.path().join("out/harbour.tei.xml"));
     assert!(tei.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<TEI xmlns=\"http://www.tei-c.org/ns/1.0\" xml:lang=\"en\">"));
-    assert!(tei.contains("<title>Harbour lights of the northern coast</title>"), "{tei}");
+    assert!(
+        tei.contains("<title>Harbour lights of the northern coast</title>"),
+        "{tei}"
+    );
     assert!(
         tei.contains(
             "winter<ref type=\"biblio\" target=\"#ref-1\" xml:id=\"cite-1-1\">1</ref> and"
@@ -114,16 +124,31 @@ fn convert_ok_exits_0_and_writes_tei_into_out() {
     );
     assert!(tei.contains("<head>Keepers and their logs</head>"), "{tei}");
     assert!(tei.contains("<bibl xml:id=\"ref-1\" n=\"1\">"), "{tei}");
-    assert!(tei.contains("<ref type=\"backlink\" target=\"#cite-1-2\">[]</ref>"), "{tei}");
+    assert!(
+        tei.contains("<ref type=\"backlink\" target=\"#cite-1-2\">[]</ref>"),
+        "{tei}"
+    );
 }
 
 #[test]
 fn converted_article_is_valid_tei() {
-    let Some(jing) = support::Jing::find_or_skip("converted_article_is_valid_tei") else { return };
-    let tmp = setup(&[("harbour.txt", ARTICLE.as_bytes()), ("note.txt", DISAGREEING.as_bytes())]);
-    let o = refolio(&["convert", "harbour.txt", "note.txt", "-o", "tei"], tmp.path(), None);
+    let Some(jing) = support::Jing::find_or_skip("converted_article_is_valid_tei") else {
+        return;
+    };
+    let tmp = setup(&[
+        ("harbour.txt", ARTICLE.as_bytes()),
+        ("note.txt", DISAGREEING.as_bytes()),
+    ]);
+    let o = refolio(
+        &["convert", "harbour.txt", "note.txt", "-o", "tei"],
+        tmp.path(),
+        None,
+    );
     assert!(code(&o) <= 1, "{}", stderr(&o));
-    let files = vec![tmp.path().join("tei/harbour.tei.xml"), tmp.path().join("tei/note.tei.xml")];
+    let files = vec![
+        tmp.path().join("tei/harbour.tei.xml"),
+        tmp.path().join("tei/note.tei.xml"),
+    ];
     if let Err(report) = jing.validate(&files) {
         panic!("invalid TEI:\n{report}");
     }
@@ -132,28 +157,55 @@ fn converted_article_is_valid_tei() {
 #[test]
 fn json_and_tei_together() {
     let tmp = setup(&[("harbour.txt", ARTICLE.as_bytes())]);
-    let o = refolio(&["convert", "harbour.txt", "--to", "tei,json", "-o", "res"], tmp.path(), None);
+    let o = refolio(
+        &["convert", "harbour.txt", "--to", "tei,json", "-o", "res"],
+        tmp.path(),
+        None,
+    );
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    assert_eq!(entries(&tmp.path().join("res")), ["harbour.json", "harbour.tei.xml"]);
+    assert_eq!(
+        entries(&tmp.path().join("res")),
+        ["harbour.json", "harbour.tei.xml"]
+    );
     let json: serde_json::Value =
         serde_json::from_str(&read(tmp.path().join("res/harbour.json"))).expect("JSON");
     assert_eq!(json["format"], 1);
-    assert_eq!(json["document"]["title"]["text"], "Harbour lights of the northern coast");
-    assert_eq!(json["document"]["references"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        json["document"]["title"]["text"],
+        "Harbour lights of the northern coast"
+    );
+    assert_eq!(
+        json["document"]["references"].as_array().map(Vec::len),
+        Some(2)
+    );
 }
 
 #[test]
 fn stdin_to_stdout() {
     let tmp = setup(&[]);
-    let o = refolio(&["convert", "-", "-o", "-"], tmp.path(), Some(ARTICLE.as_bytes()));
+    let o = refolio(
+        &["convert", "-", "-o", "-"],
+        tmp.path(),
+        Some(ARTICLE.as_bytes()),
+    );
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let out = stdout(&o);
-    assert!(out.starts_with("<?xml") && out.ends_with("</TEI>\n"), "{out}");
+    assert!(
+        out.starts_with("<?xml") && out.ends_with("</TEI>\n"),
+        "{out}"
+    );
     assert!(out.contains("xml:id=\"cite-1-2\""), "{out}");
-    assert!(entries(tmp.path()).is_empty(), "nothing written to disk: {:?}", entries(tmp.path()));
+    assert!(
+        entries(tmp.path()).is_empty(),
+        "nothing written to disk: {:?}",
+        entries(tmp.path())
+    );
 
-    let o =
-        refolio(&["convert", "-", "-o", "-", "-t", "json"], tmp.path(), Some(ARTICLE.as_bytes()));
+    let o = refolio(
+        &["convert", "-", "-o", "-", "-t", "json"],
+        tmp.path(),
+        Some(ARTICLE.as_bytes()),
+    );
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON on stdout");
     assert_eq!(v["document"]["meta"]["lang"], "en");
@@ -162,8 +214,11 @@ fn stdin_to_stdout() {
 #[test]
 fn stdin_to_a_folder_is_named_stdin() {
     let tmp = setup(&[]);
-    let o =
-        refolio(&["convert", "-", "-o", "o", "-t", "tei"], tmp.path(), Some(ARTICLE.as_bytes()));
+    let o = refolio(
+        &["convert", "-", "-o", "o", "-t", "tei"],
+        tmp.path(),
+        Some(ARTICLE.as_bytes()),
+    );
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(entries(&tmp.path().join("o")), ["stdin.tei.xml"]);
 }
@@ -171,7 +226,11 @@ fn stdin_to_a_folder_is_named_stdin() {
 #[test]
 fn stdout_needs_one_input_and_one_format() {
     let tmp = setup(&[("a.txt", ARTICLE.as_bytes()), ("b.txt", ARTICLE.as_bytes())]);
-    let o = refolio(&["convert", "a.txt", "-o", "-", "-t", "tei,json"], tmp.path(), None);
+    let o = refolio(
+        &["convert", "a.txt", "-o", "-", "-t", "tei,json"],
+        tmp.path(),
+        None,
+    );
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).starts_with("refolio: "), "{}", stderr(&o));
     assert!(o.stdout.is_empty());
@@ -196,27 +255,46 @@ fn usage_errors_exit_2() {
         assert_eq!(code(&o), 2, "{args:?}: {}", stderr(&o));
     }
     assert!(entries(&tmp.path().join("out")).is_empty());
-    let o = refolio(&["convert", "a.txt", "--author", "bell\u{7}"], tmp.path(), None);
+    let o = refolio(
+        &["convert", "a.txt", "--author", "bell\u{7}"],
+        tmp.path(),
+        None,
+    );
     assert!(stderr(&o).contains("`author`"), "{}", stderr(&o));
 }
 
 #[test]
 fn missing_input_exits_2_but_the_others_are_converted() {
     let tmp = setup(&[("a.txt", ARTICLE.as_bytes())]);
-    let o = refolio(&["convert", "missing.txt", "a.txt", "-t", "tei"], tmp.path(), None);
+    let o = refolio(
+        &["convert", "missing.txt", "a.txt", "-t", "tei"],
+        tmp.path(),
+        None,
+    );
     assert_eq!(code(&o), 2);
-    assert!(stderr(&o).contains("refolio: cannot read missing.txt"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("refolio: cannot read missing.txt"),
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(entries(&tmp.path().join("out")), ["a.tei.xml"]);
 }
 
 #[test]
 fn help_documents_exit_codes() {
     let tmp = setup(&[]);
-    for args in [&["--help"][..], &["convert", "--help"], &["check", "--help"]] {
+    for args in [
+        &["--help"][..],
+        &["convert", "--help"],
+        &["check", "--help"],
+    ] {
         let o = refolio(args, tmp.path(), None);
         assert_eq!(code(&o), 0);
         let out = stdout(&o);
-        assert!(out.contains("Exit codes:") && out.contains("--strict"), "{args:?}: {out}");
+        assert!(
+            out.contains("Exit codes:") && out.contains("--strict"),
+            "{args:?}: {out}"
+        );
     }
 }
 
@@ -231,7 +309,11 @@ fn invalid_utf8_exits_1_naming_offset_and_line_and_writes_nothing() {
     assert!(err.contains("bad.txt"), "{err}");
     assert!(err.contains("byte offset 25"), "{err}");
     assert!(err.contains("line 5"), "{err}");
-    assert!(entries(&tmp.path().join("out")).is_empty(), "{:?}", entries(&tmp.path().join("out")));
+    assert!(
+        entries(&tmp.path().join("out")).is_empty(),
+        "{:?}",
+        entries(&tmp.path().join("out"))
+    );
 }
 
 #[test]
@@ -241,7 +323,11 @@ fn lossy_accepts_invalid_utf8_with_a_warning() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(stderr(&o).contains("warning"), "{}", stderr(&o));
     assert!(read(tmp.path().join("out/bad.tei.xml")).contains('\u{FFFD}'));
-    let o = refolio(&["convert", "bad.txt", "--lossy", "--strict"], tmp.path(), None);
+    let o = refolio(
+        &["convert", "bad.txt", "--lossy", "--strict"],
+        tmp.path(),
+        None,
+    );
     assert_eq!(code(&o), 1, "{}", stderr(&o));
 }
 
@@ -251,7 +337,11 @@ fn empty_input_exits_1_and_writes_nothing() {
     for name in ["empty.txt", "blank.txt"] {
         let o = refolio(&["convert", name, "-t", "tei,json"], tmp.path(), None);
         assert_eq!(code(&o), 1, "{name}: {}", stderr(&o));
-        assert!(stderr(&o).contains(name) && stderr(&o).contains("empty"), "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains(name) && stderr(&o).contains("empty"),
+            "{}",
+            stderr(&o)
+        );
         assert!(
             entries(&tmp.path().join("out")).is_empty(),
             "{:?}",
@@ -263,7 +353,11 @@ fn empty_input_exits_1_and_writes_nothing() {
 #[test]
 fn too_large_input_exits_1() {
     let tmp = setup(&[("a.txt", ARTICLE.as_bytes())]);
-    let o = refolio(&["convert", "a.txt", "--max-input-bytes", "10"], tmp.path(), None);
+    let o = refolio(
+        &["convert", "a.txt", "--max-input-bytes", "10"],
+        tmp.path(),
+        None,
+    );
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     assert!(stderr(&o).contains("--max-input-bytes"), "{}", stderr(&o));
     assert!(entries(&tmp.path().join("out")).is_empty());
@@ -279,7 +373,11 @@ fn too_large_input_exits_1() {
 #[test]
 fn a_bad_input_does_not_stop_the_others() {
     let tmp = setup(&[("empty.txt", b""), ("good.txt", ARTICLE.as_bytes())]);
-    let o = refolio(&["convert", "empty.txt", "good.txt", "-t", "tei"], tmp.path(), None);
+    let o = refolio(
+        &["convert", "empty.txt", "good.txt", "-t", "tei"],
+        tmp.path(),
+        None,
+    );
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     assert_eq!(entries(&tmp.path().join("out")), ["good.tei.xml"]);
 }
@@ -303,9 +401,16 @@ fn warnings_fail_only_with_strict() {
     let tmp = setup(&[("w.txt", text.as_bytes())]);
     let o = refolio(&["convert", "w.txt"], tmp.path(), None);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    assert!(stderr(&o).contains("w.txt:3:"), "diagnostic with line:column: {}", stderr(&o));
+    assert!(
+        stderr(&o).contains("w.txt:3:"),
+        "diagnostic with line:column: {}",
+        stderr(&o)
+    );
     let tei = read(tmp.path().join("out/w.tei.xml"));
-    assert!(!tei.contains('\u{1}') && tei.contains("rebuilt after"), "{tei}");
+    assert!(
+        !tei.contains('\u{1}') && tei.contains("rebuilt after"),
+        "{tei}"
+    );
     let o = refolio(&["convert", "w.txt", "--strict"], tmp.path(), None);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     let o = refolio(&["check", "w.txt", "--strict"], tmp.path(), None);
@@ -315,8 +420,15 @@ fn warnings_fail_only_with_strict() {
 #[test]
 fn sidecar_is_merged_under_the_flags() {
     let sidecar = "lang = \"cs\"\nauthor = \"Sidecar Author\"\ndate = \"2021-05-06\"\nsource-url = \"https://example.org/harbour\"\n";
-    let tmp = setup(&[("harbour.txt", ARTICLE.as_bytes()), ("harbour.toml", sidecar.as_bytes())]);
-    let o = refolio(&["convert", "harbour.txt", "--author", "Flag Author"], tmp.path(), None);
+    let tmp = setup(&[
+        ("harbour.txt", ARTICLE.as_bytes()),
+        ("harbour.toml", sidecar.as_bytes()),
+    ]);
+    let o = refolio(
+        &["convert", "harbour.txt", "--author", "Flag Author"],
+        tmp.path(),
+        None,
+    );
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let tei = read(tmp.path().join("out/harbour.tei.xml"));
     assert!(tei.contains("xml:lang=\"cs\""), "{tei}");
@@ -324,9 +436,19 @@ fn sidecar_is_merged_under_the_flags() {
         tei.contains("<author>Flag Author</author>") && !tei.contains("Sidecar Author"),
         "{tei}"
     );
-    assert!(tei.contains("<date when=\"2021-05-06\">2021-05-06</date>"), "{tei}");
-    assert!(tei.contains("<ref target=\"https://example.org/harbour\">"), "{tei}");
-    let o = refolio(&["convert", "harbour.txt", "--lang", "de"], tmp.path(), None);
+    assert!(
+        tei.contains("<date when=\"2021-05-06\">2021-05-06</date>"),
+        "{tei}"
+    );
+    assert!(
+        tei.contains("<ref target=\"https://example.org/harbour\">"),
+        "{tei}"
+    );
+    let o = refolio(
+        &["convert", "harbour.txt", "--lang", "de"],
+        tmp.path(),
+        None,
+    );
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(read(tmp.path().join("out/harbour.tei.xml")).contains("xml:lang=\"de\""));
 }
@@ -338,7 +460,11 @@ fn sidecar_with_unknown_key_is_an_error_naming_it() {
         ("a.toml", b"autor = \"Typo\"\n"),
         ("b.txt", ARTICLE.as_bytes()),
     ]);
-    let o = refolio(&["convert", "a.txt", "b.txt", "-t", "tei"], tmp.path(), None);
+    let o = refolio(
+        &["convert", "a.txt", "b.txt", "-t", "tei"],
+        tmp.path(),
+        None,
+    );
     assert_eq!(code(&o), 2, "{}", stderr(&o));
     let err = stderr(&o);
     assert!(err.contains("autor") && err.contains("a.toml"), "{err}");
@@ -354,23 +480,41 @@ fn sidecar_with_unknown_key_is_an_error_naming_it() {
 #[test]
 fn output_path_equal_to_input_path_is_refused() {
     let tmp = setup(&[("same.json", ARTICLE.as_bytes())]);
-    let o = refolio(&["convert", "same.json", "-t", "json", "-o", "."], tmp.path(), None);
+    let o = refolio(
+        &["convert", "same.json", "-t", "json", "-o", "."],
+        tmp.path(),
+        None,
+    );
     assert_eq!(code(&o), 2, "{}", stderr(&o));
     assert!(stderr(&o).contains("refusing"), "{}", stderr(&o));
-    assert_eq!(read(tmp.path().join("same.json")), ARTICLE, "the input is untouched");
+    assert_eq!(
+        read(tmp.path().join("same.json")),
+        ARTICLE,
+        "the input is untouched"
+    );
     assert_eq!(entries(tmp.path()), ["same.json"]);
 }
 
 #[test]
 fn two_inputs_with_the_same_stem_do_not_overwrite_each_other() {
     let other = ARTICLE.replace("Harbour lights", "Harbour shadows");
-    let tmp = setup(&[("d1/x.txt", ARTICLE.as_bytes()), ("d2/x.txt", other.as_bytes())]);
+    let tmp = setup(&[
+        ("d1/x.txt", ARTICLE.as_bytes()),
+        ("d2/x.txt", other.as_bytes()),
+    ]);
     let o = refolio(&["convert", "d1/x.txt", "d2/x.txt"], tmp.path(), None);
     assert_eq!(code(&o), 2, "{}", stderr(&o));
     // Decided before any work: an error naming both inputs, and nothing written.
     let err = stderr(&o);
-    assert!(err.contains("collide") && err.contains("d1/x.txt") && err.contains("d2/x.txt"), "{err}");
-    assert!(entries(&tmp.path().join("out")).is_empty(), "{:?}", entries(&tmp.path().join("out")));
+    assert!(
+        err.contains("collide") && err.contains("d1/x.txt") && err.contains("d2/x.txt"),
+        "{err}"
+    );
+    assert!(
+        entries(&tmp.path().join("out")).is_empty(),
+        "{:?}",
+        entries(&tmp.path().join("out"))
+    );
     // Into different folders they convert.
     let o = refolio(&["convert", "d1/x.txt", "-o", "o1"], tmp.path(), None);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
@@ -397,7 +541,11 @@ fn check_exit_codes() {
     ]);
     let o = refolio(&["check", "note.txt"], tmp.path(), None);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
-    assert!(stdout(&o).starts_with("note.txt: 1 citation, 1 reference, "), "{}", stdout(&o));
+    assert!(
+        stdout(&o).starts_with("note.txt: 1 citation, 1 reference, "),
+        "{}",
+        stdout(&o)
+    );
     let o = refolio(&["check", "bad.txt", "ok.txt"], tmp.path(), None);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     assert!(stderr(&o).contains("byte offset 3"), "{}", stderr(&o));
@@ -428,5 +576,9 @@ fn broken_pipe_on_stdout_exits_0_quietly() {
     let o = child.wait_with_output().expect("wait");
     assert_eq!(&first, b"<?xml");
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    assert!(!stderr(&o).contains("refolio:"), "no error message: {}", stderr(&o));
+    assert!(
+        !stderr(&o).contains("refolio:"),
+        "no error message: {}",
+        stderr(&o)
+    );
 }

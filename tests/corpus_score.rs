@@ -31,10 +31,16 @@ struct Setup {
 fn setup(test: &str) -> Option<Setup> {
     let shared = support::shared_or_skip(test)?;
     let Some(python) = support::which("python3") else {
-        support::skip(test, "python3 not found on PATH (needed for ../shared/corpus/score.py)");
+        support::skip(
+            test,
+            "python3 not found on PATH (needed for ../shared/corpus/score.py)",
+        );
         return None;
     };
-    Some(Setup { python, corpus: shared.join("corpus") })
+    Some(Setup {
+        python,
+        corpus: shared.join("corpus"),
+    })
 }
 
 /// The `*.txt` articles of `dir`, sorted.
@@ -61,14 +67,25 @@ fn convert(inputs: &[PathBuf], out: &Path) {
         .expect("run refolio");
     let stderr = String::from_utf8_lossy(&o.stderr);
     let code = o.status.code().expect("exit code");
-    assert!(code == 0 || code == 1, "refolio convert exited {code}:\n{stderr}");
+    assert!(
+        code == 0 || code == 1,
+        "refolio convert exited {code}:\n{stderr}"
+    );
     let missing: Vec<String> = inputs
         .iter()
-        .map(|i| out.join(format!("{}.tei.xml", i.file_stem().unwrap().to_string_lossy())))
+        .map(|i| {
+            out.join(format!(
+                "{}.tei.xml",
+                i.file_stem().unwrap().to_string_lossy()
+            ))
+        })
         .filter(|p| !p.is_file())
         .map(|p| p.display().to_string())
         .collect();
-    assert!(missing.is_empty(), "not written (exit {code}): {missing:?}\n{stderr}");
+    assert!(
+        missing.is_empty(),
+        "not written (exit {code}): {missing:?}\n{stderr}"
+    );
 }
 
 /// Runs score.py and returns its JSON report `{articles: [...], total: {...}}`.
@@ -96,11 +113,15 @@ fn score(s: &Setup, truth: &Path, pred: &Path, json: &Path) -> Value {
 }
 
 fn num(v: &Value, key: &str) -> f64 {
-    v[key].as_f64().unwrap_or_else(|| panic!("score.py JSON: no number `{key}` in {v}"))
+    v[key]
+        .as_f64()
+        .unwrap_or_else(|| panic!("score.py JSON: no number `{key}` in {v}"))
 }
 
 fn count(v: &Value, key: &str) -> u64 {
-    v[key].as_u64().unwrap_or_else(|| panic!("score.py JSON: no count `{key}` in {v}"))
+    v[key]
+        .as_u64()
+        .unwrap_or_else(|| panic!("score.py JSON: no count `{key}` in {v}"))
 }
 
 /// Names of the articles for which `pred` is false.
@@ -137,7 +158,11 @@ fn citation_misses(report: &Value) -> Vec<String> {
 fn print_totals(label: &str, report: &Value) {
     let t = &report["total"];
     let hard = if count(t, "true_hard") > 0 {
-        format!(", after-a-digit recall {}/{}", count(t, "hard_tp"), count(t, "true_hard"))
+        format!(
+            ", after-a-digit recall {}/{}",
+            count(t, "hard_tp"),
+            count(t, "true_hard")
+        )
     } else {
         String::new()
     };
@@ -165,7 +190,9 @@ fn print_totals(label: &str, report: &Value) {
 
 #[test]
 fn corpus_meets_the_acceptance_thresholds() {
-    let Some(s) = setup("corpus_meets_the_acceptance_thresholds") else { return };
+    let Some(s) = setup("corpus_meets_the_acceptance_thresholds") else {
+        return;
+    };
     let inputs = articles(&s.corpus);
     assert!(inputs.len() >= 30, "only {} corpus articles", inputs.len());
     let tmp = tempfile::tempdir().unwrap();
@@ -182,7 +209,10 @@ fn corpus_meets_the_acceptance_thresholds() {
     let bad = failing(&report, |a| a["title_match"] == true);
     assert!(bad.is_empty(), "title differs from the truth: {bad:?}");
     let bad = failing(&report, |a| a["refs_match"] == true);
-    assert!(bad.is_empty(), "reference count differs from the truth: {bad:?}");
+    assert!(
+        bad.is_empty(),
+        "reference count differs from the truth: {bad:?}"
+    );
     let f1 = num(t, "f1");
     assert!(
         f1 >= MIN_F1,
@@ -199,7 +229,9 @@ fn corpus_meets_the_acceptance_thresholds() {
 
 #[test]
 fn corpus_without_backlinks_still_finds_the_markers() {
-    let Some(s) = setup("corpus_without_backlinks_still_finds_the_markers") else { return };
+    let Some(s) = setup("corpus_without_backlinks_still_finds_the_markers") else {
+        return;
+    };
     let tmp = tempfile::tempdir().unwrap();
     let stripped = tmp.path().join("stripped");
     fs::create_dir(&stripped).unwrap();
@@ -221,7 +253,11 @@ fn corpus_without_backlinks_still_finds_the_markers() {
     print_totals("without back-links", &report);
 
     let t = &report["total"];
-    assert_eq!(count(t, "articles") as usize, inputs.len(), "score.py scored every article");
+    assert_eq!(
+        count(t, "articles") as usize,
+        inputs.len(),
+        "score.py scored every article"
+    );
     let bad = failing(&report, |a| a["wellformed"] == true);
     assert!(bad.is_empty(), "TEI not well-formed: {bad:?}");
     let f1 = num(t, "f1");

@@ -123,16 +123,33 @@ fn books() -> &'static (Vec<Book>, Book) {
         }
         let mut args: Vec<String> = vec!["convert".into()];
         args.extend(articles.iter().map(|p| p.display().to_string()));
-        args.extend(["-t".into(), "epub".into(), "-o".into(), dir.display().to_string()]);
+        args.extend([
+            "-t".into(),
+            "epub".into(),
+            "-o".into(),
+            dir.display().to_string(),
+        ]);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let o = refolio(&args, root(), None);
-        assert!(o.status.code().is_some_and(|c| c <= 1), "refolio convert failed:\n{}", stderr(&o));
+        assert!(
+            o.status.code().is_some_and(|c| c <= 1),
+            "refolio convert failed:\n{}",
+            stderr(&o)
+        );
         let books: Vec<Book> = articles
             .iter()
             .map(|a| {
                 let epub = dir.join(format!("{}.epub", stem(a)));
-                assert!(epub.is_file(), "{} was not written:\n{}", epub.display(), stderr(&o));
-                Book { article: a.clone(), epub }
+                assert!(
+                    epub.is_file(),
+                    "{} was not written:\n{}",
+                    epub.display(),
+                    stderr(&o)
+                );
+                Book {
+                    article: a.clone(),
+                    epub,
+                }
             })
             .collect();
 
@@ -143,7 +160,10 @@ fn books() -> &'static (Vec<Book>, Book) {
         args.extend(HOSTILE);
         let o = refolio(&args, root(), None);
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-        let hostile = Book { article, epub: hostile_dir.join("skerry-point-keepers.epub") };
+        let hostile = Book {
+            article,
+            epub: hostile_dir.join("skerry-point-keepers.epub"),
+        };
         (books, hostile)
     })
 }
@@ -202,9 +222,14 @@ fn rewrite_entry(epub: &[u8], name: &str, f: impl Fn(&str) -> String) -> Vec<u8>
 #[test]
 fn epubcheck_reports_nothing_on_any_book() {
     let test = "epubcheck_reports_nothing_on_any_book";
-    let Some(checker) = support::EpubCheck::find_or_skip(test) else { return };
+    let Some(checker) = support::EpubCheck::find_or_skip(test) else {
+        return;
+    };
     if support::shared_dir().is_none() {
-        support::skip(test, "../shared not found: the seed and the corpus are not checked");
+        support::skip(
+            test,
+            "../shared not found: the seed and the corpus are not checked",
+        );
     }
     let (books, hostile) = books();
     // A control that EPUBCheck must reject: a marker pointing at no entry.
@@ -223,7 +248,9 @@ fn epubcheck_reports_nothing_on_any_book() {
     files.extend(books.iter().map(|b| b.epub.clone()));
     files.push(hostile.epub.clone());
     let start = Instant::now();
-    let results = checker.check(&files, true).unwrap_or_else(|e| panic!("{e}"));
+    let results = checker
+        .check(&files, true)
+        .unwrap_or_else(|e| panic!("{e}"));
     say(&format!(
         "epubcheck: {} books (+1 control) in one JVM run: {:.1} s",
         files.len() - 1,
@@ -250,16 +277,24 @@ fn epubcheck_reports_nothing_on_any_book() {
             )
         })
         .collect();
-    assert!(dirty.is_empty(), "EPUBCheck findings:\n{}", dirty.join("\n"));
+    assert!(
+        dirty.is_empty(),
+        "EPUBCheck findings:\n{}",
+        dirty.join("\n")
+    );
 }
 
 #[test]
 fn ace_reports_no_violations() {
     let test = "ace_reports_no_violations";
-    let Some(ace) = support::Ace::find_or_skip(test) else { return };
+    let Some(ace) = support::Ace::find_or_skip(test) else {
+        return;
+    };
     let (books, _) = books();
-    let mut checked: Vec<&Book> =
-        books.iter().filter(|b| b.article.starts_with(root().join("input"))).collect();
+    let mut checked: Vec<&Book> = books
+        .iter()
+        .filter(|b| b.article.starts_with(root().join("input")))
+        .collect();
     match support::shared_dir() {
         Some(shared) => {
             let seed = shared.join("seed/temporary-deployment.txt");
@@ -292,7 +327,10 @@ fn ace_reports_no_violations() {
                 s.spawn(move || ace.check(epub, &out))
             })
             .collect();
-        handles.into_iter().map(|h| h.join().expect("Ace thread")).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("Ace thread"))
+            .collect()
     });
     say(&format!(
         "ace: {} books (+1 control): {:.1} s",
@@ -300,7 +338,9 @@ fn ace_reports_no_violations() {
         start.elapsed().as_secs_f64()
     ));
 
-    let control = results[0].as_ref().unwrap_or_else(|e| panic!("Ace on the control: {e}"));
+    let control = results[0]
+        .as_ref()
+        .unwrap_or_else(|e| panic!("Ace on the control: {e}"));
     assert!(
         control.iter().any(|v| v.rule.contains("lang")),
         "Ace did not report the chapter without a language: {control:?}"
@@ -321,7 +361,11 @@ fn ace_reports_no_violations() {
             })),
         }
     }
-    assert!(problems.is_empty(), "Ace violations:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "Ace violations:\n{}",
+        problems.join("\n")
+    );
 }
 
 // ----------------------------------------------------------------- links
@@ -368,7 +412,13 @@ fn elements(name: &str, text: &str) -> Vec<Elem> {
         };
         let in_endnotes = parent.is_some_and(|p| p.in_endnotes)
             || attrs.get("role").is_some_and(|r| r == "doc-endnotes");
-        Elem { name: tag, attrs, in_li, in_endnotes, text: String::new() }
+        Elem {
+            name: tag,
+            attrs,
+            in_li,
+            in_endnotes,
+            text: String::new(),
+        }
     };
     loop {
         match r.read_event() {
@@ -445,7 +495,9 @@ fn check_links(book: &Book) -> Vec<String> {
             let href = e.attrs.get("href").cloned().unwrap_or_default();
             let (path, _) = resolve(&href);
             if !files.contains(path.as_str()) {
-                problems.push(format!("{name}: manifest item {href} is not in the archive"));
+                problems.push(format!(
+                    "{name}: manifest item {href} is not in the archive"
+                ));
             }
             manifest.insert(path);
         }
@@ -492,7 +544,9 @@ fn check_links(book: &Book) -> Vec<String> {
     };
     for (doc, els) in &docs {
         for e in els.iter().filter(|e| e.name == "a") {
-            let Some(href) = e.attrs.get("href") else { continue };
+            let Some(href) = e.attrs.get("href") else {
+                continue;
+            };
             if href.starts_with("http://") || href.starts_with("https://") {
                 continue;
             }
@@ -514,23 +568,39 @@ fn check_links(book: &Book) -> Vec<String> {
             .filter(|i| matches!(i, Inline::Cite { n, .. } if refs.contains(n)))
             .count();
     });
-    let (chapter, els) = docs.iter().find(|(n, _)| n == "OEBPS/chapter-1.xhtml").expect("chapter");
-    let noterefs: Vec<&Elem> =
-        els.iter().filter(|e| e.attrs.get("role").is_some_and(|r| r == "doc-noteref")).collect();
+    let (chapter, els) = docs
+        .iter()
+        .find(|(n, _)| n == "OEBPS/chapter-1.xhtml")
+        .expect("chapter");
+    let noterefs: Vec<&Elem> = els
+        .iter()
+        .filter(|e| e.attrs.get("role").is_some_and(|r| r == "doc-noteref"))
+        .collect();
     if noterefs.len() != markers {
-        problems.push(format!("{name}: {} noterefs for {markers} markers", noterefs.len()));
+        problems.push(format!(
+            "{name}: {} noterefs for {markers} markers",
+            noterefs.len()
+        ));
     }
     for a in &noterefs {
         let href = a.attrs.get("href").cloned().unwrap_or_default();
-        let Some(t) = target(chapter, &href) else { continue };
+        let Some(t) = target(chapter, &href) else {
+            continue;
+        };
         if !(t.name == "li" && t.in_endnotes) {
-            problems.push(format!("{name}: noteref {href} points at a {}, not an endnote", t.name));
+            problems.push(format!(
+                "{name}: noteref {href} points at a {}, not an endnote",
+                t.name
+            ));
         }
         if a.attrs.get("epub:type").map(String::as_str) != Some("noteref") {
             problems.push(format!("{name}: noteref {href} has no epub:type=noteref"));
         }
         if t.attrs.get("id").map(|id| id.trim_start_matches("ref-")) != Some(a.text.as_str()) {
-            problems.push(format!("{name}: noteref text {:?} is not its entry's number", a.text));
+            problems.push(format!(
+                "{name}: noteref text {:?} is not its entry's number",
+                a.text
+            ));
         }
         // A noteref with an id has a back-link to it from its entry.
         if let Some(id) = a.attrs.get("id") {
@@ -548,10 +618,16 @@ fn check_links(book: &Book) -> Vec<String> {
     let mut backlinks_per_entry: HashMap<String, usize> = HashMap::new();
     for b in els.iter().filter(|e| {
         e.attrs.get("role").is_some_and(|r| r == "doc-backlink")
-            || e.attrs.get("class").is_some_and(|c| c == "backlink-missing")
+            || e.attrs
+                .get("class")
+                .is_some_and(|c| c == "backlink-missing")
     }) {
-        *backlinks_per_entry.entry(b.in_li.clone().unwrap_or_default()).or_default() += 1;
-        let Some(href) = b.attrs.get("href") else { continue };
+        *backlinks_per_entry
+            .entry(b.in_li.clone().unwrap_or_default())
+            .or_default() += 1;
+        let Some(href) = b.attrs.get("href") else {
+            continue;
+        };
         match target(chapter, href) {
             Some(t) if t.attrs.get("role").is_some_and(|r| r == "doc-noteref") => {
                 let entry = format!("#{}", b.in_li.clone().unwrap_or_default());
@@ -561,11 +637,16 @@ fn check_links(book: &Book) -> Vec<String> {
                     ));
                 }
             }
-            _ => problems.push(format!("{name}: back-link {href} does not point at a marker")),
+            _ => problems.push(format!(
+                "{name}: back-link {href} does not point at a marker"
+            )),
         }
     }
     for r in &doc.references {
-        let got = backlinks_per_entry.get(&format!("ref-{}", r.n)).copied().unwrap_or(0);
+        let got = backlinks_per_entry
+            .get(&format!("ref-{}", r.n))
+            .copied()
+            .unwrap_or(0);
         if got != r.backlinks.len() {
             problems.push(format!(
                 "{name}: entry {} has {got} back-links, the source has {} `[]` groups",
@@ -575,9 +656,15 @@ fn check_links(book: &Book) -> Vec<String> {
         }
     }
     if !parsed.has_errors()
-        && els.iter().any(|e| e.attrs.get("class").is_some_and(|c| c == "backlink-missing"))
+        && els.iter().any(|e| {
+            e.attrs
+                .get("class")
+                .is_some_and(|c| c == "backlink-missing")
+        })
     {
-        problems.push(format!("{name}: a consistent article has a back-link without marker"));
+        problems.push(format!(
+            "{name}: a consistent article has a back-link without marker"
+        ));
     }
     problems
 }
@@ -595,7 +682,10 @@ static DOC: Elem = Elem {
 fn every_href_resolves_and_notes_link_both_ways() {
     let test = "every_href_resolves_and_notes_link_both_ways";
     if support::shared_dir().is_none() {
-        support::skip(test, "../shared not found: only input/ examples are checked");
+        support::skip(
+            test,
+            "../shared not found: only input/ examples are checked",
+        );
     }
     let (books, hostile) = books();
     let mut problems = Vec::new();
@@ -604,8 +694,14 @@ fn every_href_resolves_and_notes_link_both_ways() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     // The examples do exercise the check.
-    let canal = books.iter().find(|b| stem(&b.article) == "canal-and-locks").unwrap();
-    let chapter = entry_text(&unzip(&fs::read(&canal.epub).unwrap()), "OEBPS/chapter-1.xhtml");
+    let canal = books
+        .iter()
+        .find(|b| stem(&b.article) == "canal-and-locks")
+        .unwrap();
+    let chapter = entry_text(
+        &unzip(&fs::read(&canal.epub).unwrap()),
+        "OEBPS/chapter-1.xhtml",
+    );
     assert_eq!(chapter.matches("role=\"doc-noteref\"").count(), 22);
     assert_eq!(chapter.matches("role=\"doc-backlink\"").count(), 22);
 }
@@ -650,7 +746,14 @@ fn rebuilds_are_byte_identical_and_follow_source_date_epoch() {
         let f = z.by_index(i).unwrap();
         let t = f.last_modified().unwrap();
         assert_eq!(
-            (t.year(), t.month(), t.day(), t.hour(), t.minute(), t.second()),
+            (
+                t.year(),
+                t.month(),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second()
+            ),
             (2023, 11, 14, 22, 13, 20),
             "{}",
             f.name()
@@ -667,7 +770,10 @@ fn rebuilds_are_byte_identical_and_follow_source_date_epoch() {
 
 fn identifier_of(epub: &[u8]) -> String {
     let opf = entry_text(&unzip(epub), "OEBPS/content.opf");
-    let start = opf.find("<dc:identifier id=\"epub-id-1\">").expect("dc:identifier") + 30;
+    let start = opf
+        .find("<dc:identifier id=\"epub-id-1\">")
+        .expect("dc:identifier")
+        + 30;
     let end = start + opf[start..].find("</dc:identifier>").unwrap();
     opf[start..end].to_string()
 }
@@ -682,7 +788,11 @@ fn identifier_follows_the_text() {
     for (name, body) in [("a.txt", &text), ("b.txt", &one_char), ("c.txt", &crlf)] {
         fs::write(tmp.path().join(name), body).unwrap();
     }
-    let o = refolio(&["convert", "a.txt", "b.txt", "c.txt", "-t", "epub"], tmp.path(), None);
+    let o = refolio(
+        &["convert", "a.txt", "b.txt", "c.txt", "-t", "epub"],
+        tmp.path(),
+        None,
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let id = |s: &str| identifier_of(&fs::read(tmp.path().join("out").join(s)).unwrap());
     let (a, b, c) = (id("a.epub"), id("b.epub"), id("c.epub"));
@@ -692,18 +802,39 @@ fn identifier_follows_the_text() {
     assert_eq!(a, c, "line ends are not content");
 
     let o = refolio(
-        &["convert", "a.txt", "-t", "epub", "-o", "x", "--identifier", "urn:isbn:9780000000002"],
+        &[
+            "convert",
+            "a.txt",
+            "-t",
+            "epub",
+            "-o",
+            "x",
+            "--identifier",
+            "urn:isbn:9780000000002",
+        ],
         tmp.path(),
         None,
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(id("../x/a.epub"), "urn:isbn:9780000000002");
     let o = refolio(
-        &["convert", "a.txt", "b.txt", "-t", "epub", "--identifier", "urn:x:1"],
+        &[
+            "convert",
+            "a.txt",
+            "b.txt",
+            "-t",
+            "epub",
+            "--identifier",
+            "urn:x:1",
+        ],
         tmp.path(),
         None,
     );
-    assert_eq!(o.status.code(), Some(2), "one identifier for two books is refused");
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "one identifier for two books is refused"
+    );
     assert!(stderr(&o).contains("--identifier"), "{}", stderr(&o));
 }
 
@@ -733,7 +864,10 @@ fn metadata_is_escaped() {
         "{chapter}"
     );
     // Parsed back, the values are the originals.
-    let creator = elements("opf", &opf).into_iter().find(|e| e.name == "dc:creator").unwrap();
+    let creator = elements("opf", &opf)
+        .into_iter()
+        .find(|e| e.name == "dc:creator")
+        .unwrap();
     assert_eq!(creator.attrs["id"], "epub-creator-0");
 }
 
@@ -743,11 +877,23 @@ fn bad_metadata_or_input_leaves_no_epub() {
     fs::write(tmp.path().join("a.txt"), "A title\n\nSome text.\n").unwrap();
     fs::write(tmp.path().join("empty.txt"), "").unwrap();
     for (args, code) in [
-        (vec!["convert", "a.txt", "-t", "epub", "--author", "bell\u{7}"], 2),
-        (vec!["convert", "a.txt", "-t", "epub", "--identifier", "x\u{1}"], 2),
-        (vec!["convert", "a.txt", "-t", "epub", "--identifier", " "], 2),
+        (
+            vec!["convert", "a.txt", "-t", "epub", "--author", "bell\u{7}"],
+            2,
+        ),
+        (
+            vec!["convert", "a.txt", "-t", "epub", "--identifier", "x\u{1}"],
+            2,
+        ),
+        (
+            vec!["convert", "a.txt", "-t", "epub", "--identifier", " "],
+            2,
+        ),
         (vec!["convert", "a.txt", "-t", "epub", "--lang", "en GB"], 2),
-        (vec!["convert", "a.txt", "-t", "epub", "--style", "no-such-style"], 2),
+        (
+            vec!["convert", "a.txt", "-t", "epub", "--style", "no-such-style"],
+            2,
+        ),
         (vec!["convert", "empty.txt", "-t", "epub"], 1),
     ] {
         let o = refolio(&args, tmp.path(), None);
@@ -758,14 +904,22 @@ fn bad_metadata_or_input_leaves_no_epub() {
             .unwrap_or_default();
         assert!(left.is_empty(), "{args:?} left {left:?}");
     }
-    let o = refolio(&["convert", "a.txt", "-t", "epub", "--author", "bell\u{7}"], tmp.path(), None);
+    let o = refolio(
+        &["convert", "a.txt", "-t", "epub", "--author", "bell\u{7}"],
+        tmp.path(),
+        None,
+    );
     assert!(stderr(&o).contains("`author`"), "{}", stderr(&o));
 }
 
 #[test]
 fn default_convert_writes_tei_and_epub_and_epub_to_a_pipe() {
     let tmp = tempfile::tempdir().unwrap();
-    fs::copy(root().join("input/nova-ves-tramway.txt"), tmp.path().join("n.txt")).unwrap();
+    fs::copy(
+        root().join("input/nova-ves-tramway.txt"),
+        tmp.path().join("n.txt"),
+    )
+    .unwrap();
     let o = refolio(&["convert", "n.txt"], tmp.path(), None);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let names: Vec<String> = fs::read_dir(tmp.path().join("out"))
@@ -785,7 +939,11 @@ fn default_convert_writes_tei_and_epub_and_epub_to_a_pipe() {
     let o = refolio(&["convert", "n.txt", "-o", "-"], tmp.path(), None);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(o.stdout.starts_with(b"<?xml"));
-    let o = refolio(&["convert", "n.txt", "-o", "-", "-t", "epub"], tmp.path(), None);
+    let o = refolio(
+        &["convert", "n.txt", "-o", "-", "-t", "epub"],
+        tmp.path(),
+        None,
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(o.stdout, epub, "the same bytes on standard output");
 }
@@ -795,14 +953,27 @@ fn style_folder_gives_the_stylesheet() {
     let tmp = tempfile::tempdir().unwrap();
     fs::write(tmp.path().join("a.txt"), "A title\n\nSome text.\n").unwrap();
     fs::create_dir(tmp.path().join("mystyle")).unwrap();
-    fs::write(tmp.path().join("mystyle/epub.css"), "body { color: #123456 }\n").unwrap();
-    let o = refolio(&["convert", "a.txt", "-t", "epub", "--style", "./mystyle"], tmp.path(), None);
+    fs::write(
+        tmp.path().join("mystyle/epub.css"),
+        "body { color: #123456 }\n",
+    )
+    .unwrap();
+    let o = refolio(
+        &["convert", "a.txt", "-t", "epub", "--style", "./mystyle"],
+        tmp.path(),
+        None,
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let e = unzip(&fs::read(tmp.path().join("out/a.epub")).unwrap());
-    assert_eq!(entry_text(&e, "OEBPS/stylesheet.css"), "body { color: #123456 }\n");
+    assert_eq!(
+        entry_text(&e, "OEBPS/stylesheet.css"),
+        "body { color: #123456 }\n"
+    );
     // The default style by name, from anywhere (here: a folder without styles/).
     let o = refolio(
-        &["convert", "a.txt", "-t", "epub", "-o", "d", "--style", "default"],
+        &[
+            "convert", "a.txt", "-t", "epub", "-o", "d", "--style", "default",
+        ],
         tmp.path(),
         None,
     );
@@ -827,7 +998,10 @@ fn golden_opf_nav_and_chapters() {
     let (books, _) = books();
     let golden = root().join("tests/golden/epub");
     let mut problems = Vec::new();
-    for b in books.iter().filter(|b| b.article.starts_with(root().join("input"))) {
+    for b in books
+        .iter()
+        .filter(|b| b.article.starts_with(root().join("input")))
+    {
         let entries = unzip(&fs::read(&b.epub).unwrap());
         let dir = golden.join(stem(&b.article));
         for (entry, file) in FILES {
@@ -838,7 +1012,10 @@ fn golden_opf_nav_and_chapters() {
                 fs::create_dir_all(&dir).unwrap();
                 if fs::read_to_string(&path).ok().as_deref() != Some(actual.as_str()) {
                     fs::write(&path, &actual).unwrap();
-                    say(&format!("BLESS: wrote {}", path.strip_prefix(root()).unwrap().display()));
+                    say(&format!(
+                        "BLESS: wrote {}",
+                        path.strip_prefix(root()).unwrap().display()
+                    ));
                 }
                 continue;
             }

@@ -89,7 +89,10 @@ fn actual_outputs(stems: &[String]) -> Vec<(String, String)> {
         let mut diags = String::new();
         for d in &parsed.diagnostics {
             let line = d.render_short(&parsed.source);
-            assert!(stderr.contains(&line), "the CLI did not print `{line}`:\n{stderr}");
+            assert!(
+                stderr.contains(&line),
+                "the CLI did not print `{line}`:\n{stderr}"
+            );
             diags.push_str(&line);
             diags.push('\n');
         }
@@ -111,8 +114,12 @@ enum Op {
 /// `e` and `a`.
 fn edit_script(e: &[&str], a: &[&str]) -> Vec<(Op, usize, usize)> {
     let head = e.iter().zip(a).take_while(|(x, y)| x == y).count();
-    let tail =
-        e[head..].iter().rev().zip(a[head..].iter().rev()).take_while(|(x, y)| x == y).count();
+    let tail = e[head..]
+        .iter()
+        .rev()
+        .zip(a[head..].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
     let (em, am) = (&e[head..e.len() - tail], &a[head..a.len() - tail]);
     let mut ops: Vec<(Op, usize, usize)> = (0..head).map(|k| (Op::Keep, k, k)).collect();
     if em.len().saturating_mul(am.len()) > 4_000_000 {
@@ -160,7 +167,9 @@ fn diff(expected: &str, actual: &str) -> String {
     let a: Vec<&str> = actual.split_inclusive('\n').collect();
     let ops = edit_script(&e, &a);
     let changed: Vec<usize> = (0..ops.len()).filter(|&k| ops[k].0 != Op::Keep).collect();
-    let Some(&first) = changed.first() else { return "(no difference)\n".into() };
+    let Some(&first) = changed.first() else {
+        return "(no difference)\n".into();
+    };
 
     let mut s = String::new();
     let (_, fe, fa) = ops[first];
@@ -185,8 +194,16 @@ fn diff(expected: &str, actual: &str) -> String {
     }
     let mut shown = 0;
     for &(lo, hi) in hunks.iter().take(MAX_HUNKS) {
-        let (lo, hi) = (lo.saturating_sub(CONTEXT), (hi + CONTEXT).min(ops.len() - 1));
-        let count = |op: Op| ops[lo..=hi].iter().filter(|o| o.0 == Op::Keep || o.0 == op).count();
+        let (lo, hi) = (
+            lo.saturating_sub(CONTEXT),
+            (hi + CONTEXT).min(ops.len() - 1),
+        );
+        let count = |op: Op| {
+            ops[lo..=hi]
+                .iter()
+                .filter(|o| o.0 == Op::Keep || o.0 == op)
+                .count()
+        };
         let _ = writeln!(
             s,
             "@@ -{},{} +{},{} @@",
@@ -257,7 +274,10 @@ fn examples_match_their_golden_files() {
         problems.push(match expected {
             None => format!("tests/golden/{name} is missing"),
             Some(exp) => {
-                format!("tests/golden/{name} differs from the output:\n{}", diff(&exp, text))
+                format!(
+                    "tests/golden/{name} differs from the output:\n{}",
+                    diff(&exp, text)
+                )
             }
         });
     }
@@ -277,9 +297,13 @@ fn examples_match_their_golden_files() {
             let n = p.file_name().unwrap().to_string_lossy().into_owned();
             if bless {
                 fs::remove_file(&p).unwrap();
-                say(&format!("BLESS: removed tests/golden/{n} (no input/ example)"));
+                say(&format!(
+                    "BLESS: removed tests/golden/{n} (no input/ example)"
+                ));
             } else {
-                problems.push(format!("tests/golden/{n} belongs to no input/*.txt example"));
+                problems.push(format!(
+                    "tests/golden/{n} belongs to no input/*.txt example"
+                ));
             }
         }
     }
@@ -307,7 +331,9 @@ fn diff_shows_the_first_differing_lines() {
     assert!(d.ends_with(" b\n c\n d\n-e\n+X\n f\n g\n"), "{d}");
     // Only the changed line, not everything between two changes.
     let exp: String = (0..40).map(|i| format!("line {i}\n")).collect();
-    let act = exp.replace("line 5\n", "line five\n").replace("line 30\n", "");
+    let act = exp
+        .replace("line 5\n", "line five\n")
+        .replace("line 30\n", "");
     let d = diff(&exp, &act);
     assert!(d.contains("-line 5\n+line five\n"), "{d}");
     assert!(

@@ -11,7 +11,13 @@ use serde_json::Value;
 use std::path::Path;
 
 fn parse_text(name: &str, text: &str) -> Parsed {
-    parse_article(name, text.as_bytes().to_vec(), Default::default(), &ParseOptions::default()).unwrap()
+    parse_article(
+        name,
+        text.as_bytes().to_vec(),
+        Default::default(),
+        &ParseOptions::default(),
+    )
+    .unwrap()
 }
 
 /// (line, column, n) of every marker, in reading order.
@@ -42,7 +48,13 @@ fn expected(entry: &Value) -> Vec<(usize, usize, u32)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|m| (m["line"].as_u64().unwrap() as usize, m["col"].as_u64().unwrap() as usize, m["n"].as_u64().unwrap() as u32))
+        .map(|m| {
+            (
+                m["line"].as_u64().unwrap() as usize,
+                m["col"].as_u64().unwrap() as usize,
+                m["n"].as_u64().unwrap() as u32,
+            )
+        })
         .collect()
 }
 
@@ -52,13 +64,29 @@ fn examples_match_their_ground_truth() {
     let obj = fx.as_object().unwrap();
     assert!(obj.len() >= 3, "fixture covers every example");
     for (file, entry) in obj {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("input").join(file);
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("input")
+            .join(file);
         let text = std::fs::read_to_string(&path).unwrap();
         let p = parse_text(file, &text);
         assert_eq!(markers(&p), expected(entry), "{file}: markers");
-        assert_eq!(p.document.references.len() as u64, entry["references"].as_u64().unwrap(), "{file}");
-        let backlinks: Vec<u64> = p.document.references.iter().map(|r| r.backlinks.len() as u64).collect();
-        let want: Vec<u64> = entry["backlinks"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+        assert_eq!(
+            p.document.references.len() as u64,
+            entry["references"].as_u64().unwrap(),
+            "{file}"
+        );
+        let backlinks: Vec<u64> = p
+            .document
+            .references
+            .iter()
+            .map(|r| r.backlinks.len() as u64)
+            .collect();
+        let want: Vec<u64> = entry["backlinks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap())
+            .collect();
         assert_eq!(backlinks, want, "{file}: back-links");
         assert!(!p.has_errors(), "{file}: {:?}", p.diagnostics);
         // Every string that must stay text is still in the text, whole.
@@ -78,7 +106,9 @@ fn examples_match_their_ground_truth() {
 fn examples_without_backlinks_keep_their_markers() {
     let fx = fixture();
     for (file, entry) in fx.as_object().unwrap() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("input").join(file);
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("input")
+            .join(file);
         let text = strip_backlinks(&std::fs::read_to_string(&path).unwrap());
         let p = parse_text(file, &text);
         assert_eq!(markers(&p), expected(entry), "{file} without []");
@@ -107,7 +137,17 @@ fn check_seed(p: &Parsed) {
     assert_eq!(counts(doc), vec![5, 3, 2, 6, 2, 1, 1]);
     let mut all = String::new();
     for_each_inlines(doc, &mut |inl| all.push_str(&plain_text(inl)));
-    for s in ["250 000", "14:40", "T-62", "ČT24", "75 000", "2 505", "1 220", "26 February 1990", "1968"] {
+    for s in [
+        "250 000",
+        "14:40",
+        "T-62",
+        "ČT24",
+        "75 000",
+        "2 505",
+        "1 220",
+        "26 February 1990",
+        "1968",
+    ] {
         assert!(all.contains(s), "`{s}` must stay text");
     }
     assert!(!all.contains("250 0003") && !all.contains("14:404"));
@@ -122,21 +162,50 @@ fn seed_has_the_twenty_markers_and_its_structure() {
     let doc = &p.document;
     assert_eq!(doc.sections.len(), 2);
     assert!(doc.lead_figure.is_some());
-    let figures: Vec<_> = doc.all_blocks().filter(|b| matches!(b, Block::Figure(_))).collect();
-    assert_eq!(figures.len(), 1, "one figure in the body besides the lead figure");
-    let Block::Figure(f) = figures[0] else { unreachable!() };
+    let figures: Vec<_> = doc
+        .all_blocks()
+        .filter(|b| matches!(b, Block::Figure(_)))
+        .collect();
+    assert_eq!(
+        figures.len(),
+        1,
+        "one figure in the body besides the lead figure"
+    );
+    let Block::Figure(f) = figures[0] else {
+        unreachable!()
+    };
     assert!(f.caption.is_some());
-    let lists: Vec<_> = doc.all_blocks().filter_map(|b| if let Block::List(l) = b { Some(l) } else { None }).collect();
+    let lists: Vec<_> = doc
+        .all_blocks()
+        .filter_map(|b| {
+            if let Block::List(l) = b {
+                Some(l)
+            } else {
+                None
+            }
+        })
+        .collect();
     assert_eq!(lists.len(), 1);
     assert!(!lists[0].ordered);
     assert_eq!(lists[0].items.len(), 5);
     assert_eq!(doc.references.len(), 7);
     let r5 = &doc.references[4];
-    let title = r5.fields.iter().find(|f| f.kind == RefFieldKind::Title).unwrap();
-    assert!(r5.raw[title.start..title.end].contains("; "), "reference 5's title keeps its `;`");
+    let title = r5
+        .fields
+        .iter()
+        .find(|f| f.kind == RefFieldKind::Title)
+        .unwrap();
+    assert!(
+        r5.raw[title.start..title.end].contains("; "),
+        "reference 5's title keeps its `;`"
+    );
     let r6 = &doc.references[5];
     assert!(r6.fields.iter().any(|f| f.kind == RefFieldKind::Author));
-    assert!(r6.fields.iter().any(|f| f.kind == RefFieldKind::Date && r6.raw[f.start..f.end] == *"Winter 1993/1994"));
+    assert!(
+        r6.fields
+            .iter()
+            .any(|f| f.kind == RefFieldKind::Date && r6.raw[f.start..f.end] == *"Winter 1993/1994")
+    );
 }
 
 #[test]
@@ -155,7 +224,14 @@ fn seed_without_reference_list_still_finds_markers_and_warns() {
     let p = parse_text("seed", &text[..cut]);
     assert!(p.document.references.is_empty());
     let got: Vec<u32> = markers(&p).iter().map(|m| m.2).collect();
-    let want: Vec<u32> = markers(&parse_text("seed", &text)).iter().map(|m| m.2).collect();
+    let want: Vec<u32> = markers(&parse_text("seed", &text))
+        .iter()
+        .map(|m| m.2)
+        .collect();
     assert_eq!(got, want);
-    assert!(p.diagnostics.iter().any(|d| d.message.contains("no reference list")));
+    assert!(
+        p.diagnostics
+            .iter()
+            .any(|d| d.message.contains("no reference list"))
+    );
 }

@@ -13,8 +13,9 @@ use refolio::write::{Format, article, write};
 use refolio::{ParseOptions, parse_article};
 
 const WORDS: &[&str] = &[
-    "canal", "boats", "lock", "keeper", "river", "stone", "towpath", "ledger", "horses", "winter", "summit",
-    "trade", "coal", "bridge", "valley", "mill", "harbour", "market", "survey", "engine", "wharf", "crew",
+    "canal", "boats", "lock", "keeper", "river", "stone", "towpath", "ledger", "horses", "winter",
+    "summit", "trade", "coal", "bridge", "valley", "mill", "harbour", "market", "survey", "engine",
+    "wharf", "crew",
 ];
 
 /// What a marker is glued to at the end of a sentence.
@@ -119,7 +120,11 @@ fn render(a: &Article) -> (String, Vec<u32>) {
     let mut max = 0u32;
     let mut fresh = a.fresh.iter().cycle();
     let mut next_mark = |cites: &mut Vec<u32>| -> u32 {
-        let n = if max == 0 || *fresh.next().unwrap() { max + 1 } else { (cites.len() as u32 % max) + 1 };
+        let n = if max == 0 || *fresh.next().unwrap() {
+            max + 1
+        } else {
+            (cites.len() as u32 % max) + 1
+        };
         max = max.max(n);
         cites.push(n);
         n
@@ -145,7 +150,11 @@ fn render(a: &Article) -> (String, Vec<u32>) {
     let mut blocks: Vec<String> = Vec::new();
     let mut block = |b: &Blk, cites: &mut Vec<u32>| -> String {
         match b {
-            Blk::Para(ss) => ss.iter().map(|s| sentence(s, cites)).collect::<Vec<_>>().join(" "),
+            Blk::Para(ss) => ss
+                .iter()
+                .map(|s| sentence(s, cites))
+                .collect::<Vec<_>>()
+                .join(" "),
             Blk::Bullets(items) => {
                 let mut lines = Vec::new();
                 for (s, kids) in items {
@@ -191,7 +200,11 @@ fn render(a: &Article) -> (String, Vec<u32>) {
     let refs: Vec<String> = (1..=n_refs)
         .map(|k| {
             let count = cites.iter().filter(|&&c| c == k).count();
-            format!("  {k}. Source number {k}; Valley Press; 2020-01-{:02}{}", k % 28 + 1, "[]".repeat(count))
+            format!(
+                "  {k}. Source number {k}; Valley Press; 2020-01-{:02}{}",
+                k % 28 + 1,
+                "[]".repeat(count)
+            )
         })
         .collect();
     blocks.push(refs.join("\n"));
@@ -200,9 +213,14 @@ fn render(a: &Article) -> (String, Vec<u32>) {
 }
 
 fn parse(text: &str) -> Document {
-    parse_article("gen", text.as_bytes().to_vec(), Default::default(), &ParseOptions::default())
-        .unwrap()
-        .document
+    parse_article(
+        "gen",
+        text.as_bytes().to_vec(),
+        Default::default(),
+        &ParseOptions::default(),
+    )
+    .unwrap()
+    .document
 }
 
 fn cites_of(doc: &Document) -> Vec<u32> {

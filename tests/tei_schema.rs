@@ -15,37 +15,81 @@ fn sp() -> Span {
     Span::default()
 }
 fn t(s: &str) -> Inline {
-    Inline::Text { text: s.into(), span: sp() }
+    Inline::Text {
+        text: s.into(),
+        span: sp(),
+    }
 }
 fn cite(n: u32, occurrence: u32) -> Inline {
-    Inline::Cite { n, occurrence, span: sp() }
+    Inline::Cite {
+        n,
+        occurrence,
+        span: sp(),
+    }
 }
 fn link(url: &str) -> Inline {
-    Inline::Link { url: url.into(), span: sp() }
+    Inline::Link {
+        url: url.into(),
+        span: sp(),
+    }
 }
 fn para(inlines: Vec<Inline>) -> Block {
-    Block::Paragraph(Paragraph { inlines, span: sp() })
+    Block::Paragraph(Paragraph {
+        inlines,
+        span: sp(),
+    })
 }
 fn item(inlines: Vec<Inline>, children: Vec<List>) -> ListItem {
-    ListItem { inlines, children, span: sp() }
+    ListItem {
+        inlines,
+        children,
+        span: sp(),
+    }
 }
 fn list(ordered: bool, items: Vec<ListItem>) -> List {
-    List { ordered, start: 1, items, span: sp() }
+    List {
+        ordered,
+        start: 1,
+        items,
+        span: sp(),
+    }
 }
 fn figure(alt: Vec<Inline>, caption: Option<Vec<Inline>>) -> Figure {
-    Figure { alt, caption, span: sp() }
+    Figure {
+        alt,
+        caption,
+        span: sp(),
+    }
 }
 fn section(heading: &str, blocks: Vec<Block>) -> Section {
-    Section { heading: Heading { inlines: vec![t(heading)], span: sp() }, blocks, span: sp() }
+    Section {
+        heading: Heading {
+            inlines: vec![t(heading)],
+            span: sp(),
+        },
+        blocks,
+        span: sp(),
+    }
 }
 fn field(kind: RefFieldKind, start: usize, end: usize, iso: Option<&str>) -> RefField {
-    RefField { kind, start, end, iso: iso.map(String::from) }
+    RefField {
+        kind,
+        start,
+        end,
+        iso: iso.map(String::from),
+    }
 }
 
 fn bare(title: &str) -> Document {
     Document {
-        meta: Meta { lang: "en".into(), ..Meta::default() },
-        title: Title { text: title.into(), span: sp() },
+        meta: Meta {
+            lang: "en".into(),
+            ..Meta::default()
+        },
+        title: Title {
+            text: title.into(),
+            span: sp(),
+        },
         subtitle: None,
         lead_figure: None,
         blocks: vec![],
@@ -58,7 +102,10 @@ fn bare(title: &str) -> Document {
 
 fn kitchen_sink() -> Document {
     let mut d = bare("Deployment or occupation? A <test> & “quotes”");
-    d.subtitle = Some(Title { text: "A subtitle".into(), span: sp() });
+    d.subtitle = Some(Title {
+        text: "A subtitle".into(),
+        span: sp(),
+    });
     d.meta = Meta {
         lang: "en-GB".into(),
         author: Some("Jane Doe & John ]]> Roe".into()),
@@ -101,16 +148,28 @@ fn kitchen_sink() -> Document {
                     items: vec![item(vec![t("four")], vec![])],
                     span: sp(),
                 }),
-                Block::Quote(Quote { inlines: vec![t("A quotation"), cite(2, 2)], span: sp() }),
+                Block::Quote(Quote {
+                    inlines: vec![t("A quotation"), cite(2, 2)],
+                    span: sp(),
+                }),
                 Block::Figure(figure(vec![t("A map of a place")], None)),
                 Block::Rule(Rule { span: sp() }),
             ],
         ),
         section("Empty section", vec![]),
-        section("Figures only", vec![Block::Figure(figure(vec![t("An image of x")], None))]),
-        section("Unknown markers", vec![para(vec![t("text"), cite(9, 1), cite(1, 1)])]),
+        section(
+            "Figures only",
+            vec![Block::Figure(figure(vec![t("An image of x")], None))],
+        ),
+        section(
+            "Unknown markers",
+            vec![para(vec![t("text"), cite(9, 1), cite(1, 1)])],
+        ),
     ];
-    d.references_heading = Some(Heading { inlines: vec![t("Notes")], span: sp() });
+    d.references_heading = Some(Heading {
+        inlines: vec![t("Notes")],
+        span: sp(),
+    });
     let raw1 = "A title; with semicolon; Some Site; 2018-03-07";
     let raw2 = "Author Name; Winter 1993/1994";
     d.references = vec![
@@ -159,13 +218,23 @@ fn documents() -> Vec<(&'static str, Document)> {
     let mut markers_without_list = bare("Truncated page");
     markers_without_list.blocks = vec![para(vec![t("x"), cite(3, 1), t(" y"), cite(4, 1)])];
     let mut heading_without_refs = bare("Heading without references");
-    heading_without_refs.meta =
-        Meta { lang: String::new(), date: Some("26 Feb 1990".into()), ..Meta::default() };
-    heading_without_refs.references_heading =
-        Some(Heading { inlines: vec![t("References")], span: sp() });
+    heading_without_refs.meta = Meta {
+        lang: String::new(),
+        date: Some("26 Feb 1990".into()),
+        ..Meta::default()
+    };
+    heading_without_refs.references_heading = Some(Heading {
+        inlines: vec![t("References")],
+        span: sp(),
+    });
     let mut empty_items = bare("Empty things");
     empty_items.blocks = vec![
-        Block::List(List { ordered: false, start: 1, items: vec![], span: sp() }),
+        Block::List(List {
+            ordered: false,
+            start: 1,
+            items: vec![],
+            span: sp(),
+        }),
         para(vec![]),
         Block::Figure(figure(vec![], None)),
     ];
@@ -182,7 +251,9 @@ fn documents() -> Vec<(&'static str, Document)> {
 
 #[test]
 fn tei_output_is_valid_against_tei_all() {
-    let Some(jing) = Jing::find_or_skip("tei_output_is_valid_against_tei_all") else { return };
+    let Some(jing) = Jing::find_or_skip("tei_output_is_valid_against_tei_all") else {
+        return;
+    };
     let tmp = tempfile::tempdir().expect("tempdir");
     let mut files: Vec<PathBuf> = Vec::new();
     for (name, doc) in documents() {

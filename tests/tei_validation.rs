@@ -48,9 +48,16 @@ fn convert(inputs: &[PathBuf], formats: &str, out: &Path, allowed_exit: &[i32]) 
     let mut tei = Vec::new();
     for input in inputs {
         let stem = input.file_stem().unwrap().to_string_lossy();
-        for ext in formats.split(',').map(|f| if f == "tei" { "tei.xml" } else { f }) {
+        for ext in formats
+            .split(',')
+            .map(|f| if f == "tei" { "tei.xml" } else { f })
+        {
             let p = out.join(format!("{stem}.{ext}"));
-            assert!(p.is_file(), "{} was not written (exit {code}):\n{stderr}", p.display());
+            assert!(
+                p.is_file(),
+                "{} was not written (exit {code}):\n{stderr}",
+                p.display()
+            );
             if ext == "tei.xml" {
                 tei.push(p);
             }
@@ -62,7 +69,10 @@ fn convert(inputs: &[PathBuf], formats: &str, out: &Path, allowed_exit: &[i32]) 
 /// Every file in `a` has a byte-identical twin in `b`, and vice versa.
 fn assert_same_files(a: &Path, b: &Path) {
     let names = |d: &Path| {
-        let mut v: Vec<_> = fs::read_dir(d).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let mut v: Vec<_> = fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         v.sort();
         v
     };
@@ -71,7 +81,11 @@ fn assert_same_files(a: &Path, b: &Path) {
     for n in na {
         let (x, y) = (fs::read(a.join(&n)).unwrap(), fs::read(b.join(&n)).unwrap());
         if x != y {
-            let at = x.iter().zip(&y).position(|(p, q)| p != q).unwrap_or(x.len().min(y.len()));
+            let at = x
+                .iter()
+                .zip(&y)
+                .position(|(p, q)| p != q)
+                .unwrap_or(x.len().min(y.len()));
             let ctx = |v: &[u8]| {
                 String::from_utf8_lossy(&v[at.saturating_sub(80)..(at + 80).min(v.len())])
                     .into_owned()
@@ -105,14 +119,22 @@ fn assert_library_deterministic(files: &[PathBuf]) {
     for f in files {
         let bytes = fs::read(f).unwrap();
         let render = || {
-            let p =
-                parse_article("x.txt", bytes.clone(), Default::default(), &ParseOptions::default())
-                    .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+            let p = parse_article(
+                "x.txt",
+                bytes.clone(),
+                Default::default(),
+                &ParseOptions::default(),
+            )
+            .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
             let mut out = Vec::new();
             write(&p.document, Format::Tei, &mut out).unwrap();
             out
         };
-        assert!(render() == render(), "{}: TEI differs between two conversions", f.display());
+        assert!(
+            render() == render(),
+            "{}: TEI differs between two conversions",
+            f.display()
+        );
     }
 }
 
@@ -154,10 +176,16 @@ fn examples_convert_deterministically_to_valid_tei() {
 #[test]
 fn seed_and_corpus_convert_deterministically_to_valid_tei() {
     let test = "seed_and_corpus_convert_deterministically_to_valid_tei";
-    let Some(shared) = support::shared_or_skip(test) else { return };
+    let Some(shared) = support::shared_or_skip(test) else {
+        return;
+    };
     let seed = txt_files(&shared.join("seed"));
     let corpus = txt_files(&shared.join("corpus"));
-    assert!(!seed.is_empty(), "no seed article in {}", shared.join("seed").display());
+    assert!(
+        !seed.is_empty(),
+        "no seed article in {}",
+        shared.join("seed").display()
+    );
     assert!(corpus.len() >= 30, "only {} corpus articles", corpus.len());
     assert_library_deterministic(&seed);
     let tmp = tempfile::tempdir().unwrap();
@@ -171,7 +199,9 @@ fn seed_and_corpus_convert_deterministically_to_valid_tei() {
             ("corpus", corpus, &[0, 1]),
         ],
     );
-    let Some(jing) = Jing::find_or_skip(test) else { return };
+    let Some(jing) = Jing::find_or_skip(test) else {
+        return;
+    };
     // Everything, examples included, in one jing run.
     validate(&jing, &tei);
 }

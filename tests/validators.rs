@@ -44,7 +44,9 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 
 #[test]
 fn jing_accepts_minimal_valid_tei() {
-    let Some(jing) = Jing::find_or_skip("jing_accepts_minimal_valid_tei") else { return };
+    let Some(jing) = Jing::find_or_skip("jing_accepts_minimal_valid_tei") else {
+        return;
+    };
     let tmp = tempfile::tempdir().unwrap();
     let f = write(tmp.path(), "valid.xml", VALID_TEI);
     if let Err(e) = jing.validate(&[f]) {
@@ -54,37 +56,58 @@ fn jing_accepts_minimal_valid_tei() {
 
 #[test]
 fn jing_rejects_p_directly_in_tei() {
-    let Some(jing) = Jing::find_or_skip("jing_rejects_p_directly_in_tei") else { return };
+    let Some(jing) = Jing::find_or_skip("jing_rejects_p_directly_in_tei") else {
+        return;
+    };
     let tmp = tempfile::tempdir().unwrap();
     let f = write(tmp.path(), "invalid.xml", INVALID_TEI);
     let err = jing.validate(&[f]).expect_err("invalid TEI was accepted");
-    assert!(err.contains("invalid.xml:3:"), "report names file and line:\n{err}");
-    assert!(err.contains(r#"element "p" not allowed here"#), "unexpected report:\n{err}");
-    assert!(!err.contains("[warning]"), "JVM wrapper noise not filtered:\n{err}");
+    assert!(
+        err.contains("invalid.xml:3:"),
+        "report names file and line:\n{err}"
+    );
+    assert!(
+        err.contains(r#"element "p" not allowed here"#),
+        "unexpected report:\n{err}"
+    );
+    assert!(
+        !err.contains("[warning]"),
+        "JVM wrapper noise not filtered:\n{err}"
+    );
 }
 
 #[test]
 fn jing_rejects_malformed_xml() {
-    let Some(jing) = Jing::find_or_skip("jing_rejects_malformed_xml") else { return };
+    let Some(jing) = Jing::find_or_skip("jing_rejects_malformed_xml") else {
+        return;
+    };
     let tmp = tempfile::tempdir().unwrap();
     let f = write(tmp.path(), "malformed.xml", MALFORMED_TEI);
     let err = jing.validate(&[f]).expect_err("malformed XML was accepted");
-    assert!(err.contains("malformed.xml:1:"), "unexpected report:\n{err}");
+    assert!(
+        err.contains("malformed.xml:1:"),
+        "unexpected report:\n{err}"
+    );
 }
 
 #[test]
 fn jing_batch_reports_only_the_bad_files() {
-    let Some(jing) = Jing::find_or_skip("jing_batch_reports_only_the_bad_files") else { return };
+    let Some(jing) = Jing::find_or_skip("jing_batch_reports_only_the_bad_files") else {
+        return;
+    };
     let tmp = tempfile::tempdir().unwrap();
     let mut files: Vec<PathBuf> = (0..40)
         .map(|i| write(tmp.path(), &format!("ok{i:02}.xml"), VALID_TEI))
         .collect();
-    jing.validate(&files).unwrap_or_else(|e| panic!("40 valid files rejected:\n{e}"));
+    jing.validate(&files)
+        .unwrap_or_else(|e| panic!("40 valid files rejected:\n{e}"));
 
     // Bad files first and last: jing keeps going after an error.
     files.insert(0, write(tmp.path(), "bad-first.xml", INVALID_TEI));
     files.push(write(tmp.path(), "bad-last.xml", MALFORMED_TEI));
-    let err = jing.validate(&files).expect_err("batch with bad files was accepted");
+    let err = jing
+        .validate(&files)
+        .expect_err("batch with bad files was accepted");
     assert!(err.contains("bad-first.xml:"), "{err}");
     assert!(err.contains("bad-last.xml:"), "{err}");
     assert!(!err.contains("/ok"), "valid files reported:\n{err}");
@@ -92,7 +115,9 @@ fn jing_batch_reports_only_the_bad_files() {
 
 #[test]
 fn jing_missing_file_is_an_error() {
-    let Some(jing) = Jing::find_or_skip("jing_missing_file_is_an_error") else { return };
+    let Some(jing) = Jing::find_or_skip("jing_missing_file_is_an_error") else {
+        return;
+    };
     let tmp = tempfile::tempdir().unwrap();
     let err = jing
         .validate(&[tmp.path().join("nope.xml")])
@@ -106,6 +131,10 @@ fn jing_noise_filter() {
         "[warning] /usr/bin/jing: Unable to locate batik-all in /usr/share/java"
     ));
     assert!(support::is_jvm_noise("Picked up JAVA_TOOL_OPTIONS: -Xmx1g"));
-    assert!(!support::is_jvm_noise("/tmp/a.xml:3:6: error: element \"p\" not allowed here"));
-    assert!(!support::is_jvm_noise("[warning] /usr/bin/jing: No java runtime was found"));
+    assert!(!support::is_jvm_noise(
+        "/tmp/a.xml:3:6: error: element \"p\" not allowed here"
+    ));
+    assert!(!support::is_jvm_noise(
+        "[warning] /usr/bin/jing: No java runtime was found"
+    ));
 }

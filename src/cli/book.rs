@@ -63,7 +63,11 @@ enum BookFormat {
 }
 
 fn book_format(path: &Path) -> anyhow::Result<BookFormat> {
-    let name = path.file_name().and_then(OsStr::to_str).unwrap_or("").to_ascii_lowercase();
+    let name = path
+        .file_name()
+        .and_then(OsStr::to_str)
+        .unwrap_or("")
+        .to_ascii_lowercase();
     if name.ends_with(".epub") {
         Ok(BookFormat::Epub)
     } else if name.ends_with(".pdf") {
@@ -88,15 +92,22 @@ pub fn run(args: &BookArgs) -> anyhow::Result<Exit> {
         _ => None,
     };
     let m = manifest.unwrap_or_default();
-    let paths: Vec<PathBuf> =
-        if m.articles.is_empty() { args.read.inputs.clone() } else { m.articles.clone() };
+    let paths: Vec<PathBuf> = if m.articles.is_empty() {
+        args.read.inputs.clone()
+    } else {
+        m.articles.clone()
+    };
     if paths.is_empty() {
         bail!("the book has no articles");
     }
     if paths.iter().any(|p| p == Path::new("-")) && paths.len() > 1 {
         bail!("`-` (standard input) can only be the one article of a book");
     }
-    let title = args.title.clone().or(m.title.clone()).filter(|t| !t.trim().is_empty());
+    let title = args
+        .title
+        .clone()
+        .or(m.title.clone())
+        .filter(|t| !t.trim().is_empty());
     let Some(title) = title else {
         bail!("a book needs a title: --title T (or `title` in the manifest)");
     };
@@ -124,7 +135,11 @@ pub fn run(args: &BookArgs) -> anyhow::Result<Exit> {
         if let Some(p) = &i.path
             && std::path::absolute(p).ok().as_deref() == Some(out_abs.as_path())
         {
-            bail!("refusing to write {}: it is the input {}", args.output.display(), i.name);
+            bail!(
+                "refusing to write {}: it is the input {}",
+                args.output.display(),
+                i.name
+            );
         }
     }
 
@@ -240,7 +255,10 @@ pub fn run(args: &BookArgs) -> anyhow::Result<Exit> {
     };
     std::fs::create_dir_all(&dir)
         .with_context(|| format!("cannot create the folder {}", dir.display()))?;
-    let name = args.output.file_name().context("the output has no file name")?;
+    let name = args
+        .output
+        .file_name()
+        .context("the output has no file name")?;
     super::output::write_atomic(&dir, name, &bytes)?;
     if !args.run.quiet && (args.run.verbose || outcomes.len() > 1) {
         let s = progress::summary(&outcomes, started.elapsed().as_secs_f64());

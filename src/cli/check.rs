@@ -42,13 +42,15 @@ fn check_one(args: &CheckArgs, input: &Input, alt_phrases: &[String]) -> Result<
     print_diagnostics(&parsed);
     let line = format!("{}\n", summary(&input.name, &parsed));
     let mut out = std::io::stdout().lock();
-    out.write_all(line.as_bytes()).and_then(|()| out.flush()).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            Failure::usage(BrokenPipe)
-        } else {
-            Failure::usage(anyhow::Error::new(e).context("cannot write to standard output"))
-        }
-    })?;
+    out.write_all(line.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                Failure::usage(BrokenPipe)
+            } else {
+                Failure::usage(anyhow::Error::new(e).context("cannot write to standard output"))
+            }
+        })?;
     Ok(diagnostics_exit(&parsed, args.read.strict))
 }
 
@@ -57,9 +59,18 @@ pub fn summary(name: &str, parsed: &refolio::Parsed) -> String {
     let doc = &parsed.document;
     let mut citations = 0;
     for_each_inlines(doc, &mut |inlines| {
-        citations += inlines.iter().filter(|i| matches!(i, Inline::Cite { .. })).count();
+        citations += inlines
+            .iter()
+            .filter(|i| matches!(i, Inline::Cite { .. }))
+            .count();
     });
-    let count = |s: Severity| parsed.diagnostics.iter().filter(|d| d.severity == s).count();
+    let count = |s: Severity| {
+        parsed
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == s)
+            .count()
+    };
     format!(
         "{name}: {}, {}, {}, {}, {}",
         plural(citations, "citation"),
@@ -71,5 +82,9 @@ pub fn summary(name: &str, parsed: &refolio::Parsed) -> String {
 }
 
 fn plural(n: usize, word: &str) -> String {
-    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }

@@ -8,9 +8,9 @@ use super::{
     ConvertArgs, Exit, Failure, diagnostics_exit, is_broken_pipe, print_diagnostics, report,
 };
 use anyhow::{Context, bail};
+use rayon::prelude::*;
 use refolio::write::Format;
 use refolio::write::epub::EpubOptions;
-use rayon::prelude::*;
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
@@ -26,7 +26,11 @@ enum Destination {
 /// The formats `convert` writes without `-t`: TEI and EPUB into a folder,
 /// TEI alone to standard output (`-o -`).
 pub fn default_formats(to_stdout: bool) -> Vec<Format> {
-    if to_stdout { vec![Format::Tei] } else { vec![Format::Tei, Format::Epub, Format::Pdf] }
+    if to_stdout {
+        vec![Format::Tei]
+    } else {
+        vec![Format::Tei, Format::Epub, Format::Pdf]
+    }
 }
 
 /// Reads `SOURCE_DATE_EPOCH` (reproducible builds): seconds since the Unix
@@ -119,7 +123,11 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<Exit> {
     let plans = plan_outputs(&inputs, &formats, &dest)?;
 
     let progress = Progress::new(inputs.len(), &args.run);
-    let job = Job { style: &style, epub: &epub, progress: &progress };
+    let job = Job {
+        style: &style,
+        epub: &epub,
+        progress: &progress,
+    };
     let work = |(input, targets): (&Input, &Vec<(Format, OsString)>)| -> (Exit, Outcome, bool) {
         let mut outcome = Outcome {
             name: input.name.clone(),
@@ -189,7 +197,10 @@ fn plan_outputs(
     dest: &Destination,
 ) -> anyhow::Result<Vec<Vec<(Format, OsString)>>> {
     let Destination::Dir(dir) = dest else {
-        return Ok(inputs.iter().map(|_| formats.iter().map(|&f| (f, OsString::new())).collect()).collect());
+        return Ok(inputs
+            .iter()
+            .map(|_| formats.iter().map(|&f| (f, OsString::new())).collect())
+            .collect());
     };
     // Canonical paths of the inputs, which no output may replace.
     let input_paths: HashMap<PathBuf, &str> = inputs
@@ -224,9 +235,17 @@ fn plan_outputs(
         plans.push(targets);
     }
     if !clashes.is_empty() {
-        let shown = clashes.iter().take(20).cloned().collect::<Vec<_>>().join("\n  ");
-        let more =
-            if clashes.len() > 20 { format!("\n  … and {} more", clashes.len() - 20) } else { String::new() };
+        let shown = clashes
+            .iter()
+            .take(20)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n  ");
+        let more = if clashes.len() > 20 {
+            format!("\n  … and {} more", clashes.len() - 20)
+        } else {
+            String::new()
+        };
         bail!(
             "output names collide; nothing was converted (rename the inputs, or convert them \
              into different folders with -o):\n  {shown}{more}"
@@ -307,7 +326,8 @@ fn convert_one(
         }
         Destination::Dir(dir) => {
             for (format, name) in targets {
-                let path = output::write_atomic(dir, name, &render(*format)?).map_err(Failure::usage)?;
+                let path =
+                    output::write_atomic(dir, name, &render(*format)?).map_err(Failure::usage)?;
                 outcome.written.push(path.display().to_string());
             }
         }
@@ -318,7 +338,11 @@ fn convert_one(
 /// (errors, warnings) among the diagnostics.
 pub fn diagnostic_counts(parsed: &refolio::Parsed) -> (usize, usize) {
     use refolio::diag::Severity;
-    let errors = parsed.diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+    let errors = parsed
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
     (errors, parsed.diagnostics.len() - errors)
 }
 
@@ -331,7 +355,10 @@ fn warn_missing_glyphs(parsed: &refolio::Parsed, missing: &[refolio::layout::Mis
         let d = refolio::diag::Diagnostic::new(
             refolio::diag::Severity::Warning,
             span,
-            format!("the PDF fonts have no glyph for {:?} (U+{:04X}); it is drawn as a blank box", m.c, m.c as u32),
+            format!(
+                "the PDF fonts have no glyph for {:?} (U+{:04X}); it is drawn as a blank box",
+                m.c, m.c as u32
+            ),
         );
         let _ = writeln!(err, "{}", d.render_short(&parsed.source));
     }

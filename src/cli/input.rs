@@ -27,11 +27,22 @@ impl Input {
     /// The input for a command-line argument (`-` is standard input).
     pub fn new(arg: &Path) -> Input {
         if arg == Path::new("-") {
-            return Input { name: "<stdin>".into(), path: None, stem: "stdin".into() };
+            return Input {
+                name: "<stdin>".into(),
+                path: None,
+                stem: "stdin".into(),
+            };
         }
-        let stem =
-            arg.file_stem().filter(|s| !s.is_empty()).unwrap_or(OsStr::new("article")).to_owned();
-        Input { name: arg.display().to_string(), path: Some(arg.to_path_buf()), stem }
+        let stem = arg
+            .file_stem()
+            .filter(|s| !s.is_empty())
+            .unwrap_or(OsStr::new("article"))
+            .to_owned();
+        Input {
+            name: arg.display().to_string(),
+            path: Some(arg.to_path_buf()),
+            stem,
+        }
     }
 
     /// True for standard input.
@@ -50,7 +61,11 @@ impl Input {
     /// Reads the whole input, refusing more than `limit` bytes.
     pub fn read(&self, limit: u64) -> Result<Vec<u8>, Failure> {
         let too_large = |size: u64| {
-            Failure::input(InputError::TooLarge { name: self.name.clone(), size, limit })
+            Failure::input(InputError::TooLarge {
+                name: self.name.clone(),
+                size,
+                limit,
+            })
         };
         let mut bytes = Vec::new();
         match &self.path {
@@ -168,7 +183,11 @@ impl MetaArgs {
 /// `flags` over `sidecar`, with the default language when neither has one.
 pub fn merge(flags: &MetaArgs, sidecar: Sidecar) -> Meta {
     Meta {
-        lang: flags.lang.clone().or(sidecar.lang).unwrap_or_else(|| DEFAULT_LANG.to_string()),
+        lang: flags
+            .lang
+            .clone()
+            .or(sidecar.lang)
+            .unwrap_or_else(|| DEFAULT_LANG.to_string()),
         author: flags.author.clone().or(sidecar.author),
         source_url: flags.source_url.clone().or(sidecar.source_url),
         date: flags.date.clone().or(sidecar.date),
@@ -195,8 +214,14 @@ mod tests {
         assert_eq!(i.name, "dir/article.txt");
         assert_eq!(i.output_name("tei.xml"), "article.tei.xml");
         assert_eq!(i.sidecar_path(), Some(PathBuf::from("dir/article.toml")));
-        assert_eq!(Input::new(Path::new("noext")).output_name("json"), "noext.json");
-        assert_eq!(Input::new(Path::new("a.b.txt")).output_name("json"), "a.b.json");
+        assert_eq!(
+            Input::new(Path::new("noext")).output_name("json"),
+            "noext.json"
+        );
+        assert_eq!(
+            Input::new(Path::new("a.b.txt")).output_name("json"),
+            "a.b.json"
+        );
         let s = Input::new(Path::new("-"));
         assert!(s.is_stdin() && s.sidecar_path().is_none());
         assert_eq!(s.output_name("tei.xml"), "stdin.tei.xml");
@@ -217,13 +242,22 @@ mod tests {
         assert_eq!(s.source_url.as_deref(), Some("https://ex.org"));
         let e = Sidecar::parse("autor = \"X\"\n").unwrap_err().to_string();
         assert!(e.contains("autor"), "{e}");
-        assert!(Sidecar::parse("source_url = \"x\"").is_err(), "keys are kebab-case");
-        assert!(Sidecar::parse("date = 2018-03-07").is_err(), "values are strings");
+        assert!(
+            Sidecar::parse("source_url = \"x\"").is_err(),
+            "keys are kebab-case"
+        );
+        assert!(
+            Sidecar::parse("date = 2018-03-07").is_err(),
+            "values are strings"
+        );
     }
 
     #[test]
     fn flags_win_over_sidecar() {
-        let flags = MetaArgs { author: Some("Flag".into()), ..MetaArgs::default() };
+        let flags = MetaArgs {
+            author: Some("Flag".into()),
+            ..MetaArgs::default()
+        };
         let side = Sidecar {
             author: Some("Side".into()),
             date: Some("2020".into()),
@@ -233,8 +267,13 @@ mod tests {
         assert_eq!(m.author.as_deref(), Some("Flag"));
         assert_eq!(m.date.as_deref(), Some("2020"));
         assert_eq!(m.lang, "en");
-        let m =
-            merge(&MetaArgs::default(), Sidecar { lang: Some("de".into()), ..Sidecar::default() });
+        let m = merge(
+            &MetaArgs::default(),
+            Sidecar {
+                lang: Some("de".into()),
+                ..Sidecar::default()
+            },
+        );
         assert_eq!(m.lang, "de");
     }
 }

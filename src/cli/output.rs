@@ -44,7 +44,10 @@ pub fn write_atomic(dir: &Path, name: &OsStr, bytes: &[u8]) -> anyhow::Result<Pa
     });
     let result = (|| -> std::io::Result<()> {
         // create_new: never follow or reuse a file someone else put there.
-        let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
         file.write_all(bytes)?;
         file.flush()?;
         drop(file);
@@ -81,9 +84,15 @@ mod tests {
         assert_eq!(std::fs::read(&p).unwrap(), b"one");
         write_atomic(dir.path(), OsStr::new("a.json"), b"two").unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"two");
-        let names: Vec<_> =
-            std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
-        assert_eq!(names, vec![OsStr::new("a.json").to_owned()], "no temporary file left");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(
+            names,
+            vec![OsStr::new("a.json").to_owned()],
+            "no temporary file left"
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -101,8 +110,10 @@ mod tests {
         std::fs::create_dir(dir.path().join("x.json")).unwrap();
         std::fs::write(dir.path().join("x.json").join("keep"), b"").unwrap();
         assert!(write_atomic(dir.path(), OsStr::new("x.json"), b"data").is_err());
-        let names: Vec<_> =
-            std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names, vec![OsStr::new("x.json").to_owned()]);
     }
 }

@@ -42,7 +42,8 @@ impl Progress {
     pub fn new(total: usize, run: &RunArgs) -> Progress {
         let tty = std::io::stderr().is_terminal();
         let bar = (tty && !run.quiet && total > 1).then(|| {
-            let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
+            let bar =
+                ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
             bar.set_style(
                 ProgressStyle::with_template(
                     "{bar:30} {pos}/{len} [{elapsed_precise}, {eta} left] {wide_msg}",
@@ -132,8 +133,10 @@ fn counts(errors: usize, warnings: usize) -> String {
 pub fn summary(outcomes: &[Outcome], seconds: f64) -> String {
     let failed: Vec<&Outcome> = outcomes.iter().filter(|o| o.failure.is_some()).collect();
     let converted = outcomes.len() - failed.len();
-    let noted: Vec<&Outcome> =
-        outcomes.iter().filter(|o| o.failure.is_none() && (o.warnings > 0 || o.errors > 0)).collect();
+    let noted: Vec<&Outcome> = outcomes
+        .iter()
+        .filter(|o| o.failure.is_none() && (o.warnings > 0 || o.errors > 0))
+        .collect();
     let mut s = format!(
         "refolio: {} input{} in {seconds:.2} s: {converted} converted",
         outcomes.len(),
@@ -142,11 +145,19 @@ pub fn summary(outcomes: &[Outcome], seconds: f64) -> String {
     if !noted.is_empty() {
         let w: usize = noted.iter().map(|o| o.warnings).sum();
         let e: usize = noted.iter().map(|o| o.errors).sum();
-        s.push_str(&format!(" ({} with diagnostics: {})", noted.len(), counts(e, w)));
+        s.push_str(&format!(
+            " ({} with diagnostics: {})",
+            noted.len(),
+            counts(e, w)
+        ));
     }
     s.push_str(&format!(", {} failed\n", failed.len()));
     for f in failed {
-        s.push_str(&format!("  failed: {}: {}\n", f.name, f.failure.as_deref().unwrap_or("")));
+        s.push_str(&format!(
+            "  failed: {}: {}\n",
+            f.name,
+            f.failure.as_deref().unwrap_or("")
+        ));
     }
     s
 }

@@ -71,7 +71,9 @@ fn is_name(arg: &str) -> bool {
     !arg.is_empty()
         && arg != "."
         && arg != ".."
-        && arg.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+        && arg
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
 }
 
 /// Loads the style named by `--style`.
@@ -132,7 +134,11 @@ pub fn from_dir(dir: &Path) -> anyhow::Result<Style> {
         found = true;
     }
     if !found {
-        bail!("the style folder {} has none of {}", dir.display(), STYLE_FILES.join(", "));
+        bail!(
+            "the style folder {} has none of {}",
+            dir.display(),
+            STYLE_FILES.join(", ")
+        );
     }
     Ok(style)
 }
@@ -156,7 +162,10 @@ mod tests {
         assert_eq!(s.epub_css, "body { color: red }\n");
         assert_eq!(s.alt_phrases, Style::builtin().alt_phrases);
         std::fs::write(dir.path().join("alt-phrases.txt"), "# c\nA sketch of\n").unwrap();
-        assert_eq!(load(dir.path().to_str().unwrap()).unwrap().alt_phrases, ["A sketch of"]);
+        assert_eq!(
+            load(dir.path().to_str().unwrap()).unwrap().alt_phrases,
+            ["A sketch of"]
+        );
     }
 
     #[test]
@@ -164,7 +173,9 @@ mod tests {
         let e = load("no-such-style").unwrap_err().to_string();
         assert!(e.contains("no style named `no-such-style`"), "{e}");
         let empty = tempfile::tempdir().unwrap();
-        let e = load(empty.path().to_str().unwrap()).unwrap_err().to_string();
+        let e = load(empty.path().to_str().unwrap())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("has none of epub.css, alt-phrases.txt"), "{e}");
         let e = load("./missing/dir").unwrap_err().to_string();
         assert!(e.contains("does not exist"), "{e}");

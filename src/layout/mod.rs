@@ -621,10 +621,16 @@ pub fn layout_book(
     for r in &mut rows {
         r.outline = None;
     }
-    let mut marks = vec![ChapterMark { start: 0, head: None }];
+    let mut marks = vec![ChapterMark {
+        start: 0,
+        head: None,
+    }];
     for d in chapters {
         let (more, miss) = article_rows(d, style, fonts);
-        marks.push(ChapterMark { start: rows.len(), head: Some(d.title.text.clone()) });
+        marks.push(ChapterMark {
+            start: rows.len(),
+            head: Some(d.title.text.clone()),
+        });
         rows.extend(more);
         missing.extend(miss);
     }
@@ -847,7 +853,13 @@ fn article_rows(doc: &Document, style: &Style, fonts: &mut Fonts) -> (Vec<Row>, 
 fn single_run_line(font: FontKind, size: f32, glyphs: Vec<Glyph>) -> Line {
     let w: f32 = glyphs.iter().map(|g| g.advance).sum();
     Line {
-        runs: vec![Run { font, size, rise: 0.0, x: 0.0, glyphs }],
+        runs: vec![Run {
+            font,
+            size,
+            rise: 0.0,
+            x: 0.0,
+            glyphs,
+        }],
         width: w,
         measure: w,
         count: 1,
@@ -862,7 +874,11 @@ fn sized_glyphs(fonts: &mut Fonts, kind: FontKind, text: &str, size: f32) -> Vec
         .shape(kind, Variant::Text, text)
         .glyphs
         .iter()
-        .map(|g| Glyph { gid: g.gid, text: g.text.clone(), advance: g.advance * size })
+        .map(|g| Glyph {
+            gid: g.gid,
+            text: g.text.clone(),
+            advance: g.advance * size,
+        })
         .collect()
 }
 
@@ -1085,9 +1101,7 @@ fn paginate(
     for (pi, ch, rect, target) in pending_links {
         let to = match &target {
             LinkTarget::Reference(n) => chapter_refs.get(&(ch, *n)).map(|d| LinkTo::Dest(*d)),
-            LinkTarget::Cite(n, k) => {
-                chapter_markers.get(&(ch, *n, *k)).map(|d| LinkTo::Dest(*d))
-            }
+            LinkTarget::Cite(n, k) => chapter_markers.get(&(ch, *n, *k)).map(|d| LinkTo::Dest(*d)),
             LinkTarget::Uri(u) => Some(LinkTo::Uri(u.clone())),
         };
         if let Some(to) = to {

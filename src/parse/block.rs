@@ -32,8 +32,14 @@ pub fn bullet_marker(input: &str) -> IResult<&str, ListMarker> {
 
 /// `number_marker = digit{1,9} ("." | ")") " "+` — "every line starts with `N.` or `N)` and a space".
 pub fn number_marker(input: &str) -> IResult<&str, ListMarker> {
-    let (rest, n) = map_res(digit1, |d: &str| if d.len() <= 9 { d.parse::<u64>() } else { "x".parse() })
-        .parse(input)?;
+    let (rest, n) = map_res(digit1, |d: &str| {
+        if d.len() <= 9 {
+            d.parse::<u64>()
+        } else {
+            "x".parse()
+        }
+    })
+    .parse(input)?;
     let (rest, _) = one_of(".)").parse(rest)?;
     let (rest, _) = space1(rest)?;
     Ok((rest, ListMarker::Number(n)))
@@ -50,7 +56,10 @@ pub fn rule_line(input: &str) -> IResult<&str, &str> {
     let (rest, r) = recognize(many1((one_of("*-_—·"), space0))).parse(input)?;
     let (rest, _) = eof(rest)?;
     if r.chars().filter(|c| !c.is_whitespace()).count() < 3 {
-        return Err(nom::Err::Error(nom::error::Error::new(input, nom::error::ErrorKind::Many1)));
+        return Err(nom::Err::Error(nom::error::Error::new(
+            input,
+            nom::error::ErrorKind::Many1,
+        )));
     }
     Ok((rest, r))
 }
@@ -80,7 +89,10 @@ pub fn alt_phrase(line: &str, phrases: &[String]) -> bool {
 
 /// Does a caption line carry a credit? "`(Photo credit: …)`, `(Photo: …)`, `(Source: …)`, `©`".
 pub fn credit(line: &str) -> bool {
-    line.contains("(Photo credit:") || line.contains("(Photo:") || line.contains("(Source:") || line.contains('©')
+    line.contains("(Photo credit:")
+        || line.contains("(Photo:")
+        || line.contains("(Source:")
+        || line.contains('©')
 }
 
 /// figure: "a block whose first line is image alt text … or the block has
@@ -123,7 +135,9 @@ pub fn heading(block: &[Line<'_>], followed_by_block: bool) -> bool {
 /// (`3. Break days help.`): a list of one item is not a list.
 pub fn numbered_heading(block: &[Line<'_>], followed_by_block: bool) -> bool {
     let [line] = block else { return false };
-    let Ok((rest, _)) = number_marker(line.text) else { return false };
+    let Ok((rest, _)) = number_marker(line.text) else {
+        return false;
+    };
     followed_by_block
         && rest.split_whitespace().count() <= 16
         && !rest.ends_with([',', ';', ':'])
@@ -167,7 +181,11 @@ pub struct ListTree<'a> {
 impl ListTree<'_> {
     /// Byte range from the first to the last line of the list.
     pub fn span(&self) -> (usize, usize) {
-        let first = self.items.first().and_then(|i| i.lines.first()).map_or(0, |l| l.start);
+        let first = self
+            .items
+            .first()
+            .and_then(|i| i.lines.first())
+            .map_or(0, |l| l.start);
         let last = self.items.last().map_or(first, |i| {
             let child_end = i.children.last().map(|c| c.span().1).unwrap_or(0);
             i.lines.last().map_or(first, |l| l.end()).max(child_end)
@@ -215,7 +233,10 @@ fn build<'a>(entries: &[Entry<'a>], pos: &mut usize, depth: usize) -> Option<Lis
     let first = entries.get(*pos)?;
     let indent = first.indent;
     let ordered = matches!(first.marker, ListMarker::Number(_));
-    let mut tree = ListTree { ordered, items: Vec::new() };
+    let mut tree = ListTree {
+        ordered,
+        items: Vec::new(),
+    };
     let mut expected: Option<u64> = None;
     while let Some(e) = entries.get(*pos) {
         if e.indent < indent {
@@ -241,7 +262,12 @@ fn build<'a>(entries: &[Entry<'a>], pos: &mut usize, depth: usize) -> Option<Lis
         segments.extend(e.continuation.iter().map(|l| (l.start, l.end())));
         let mut lines = vec![e.line];
         lines.extend(e.continuation.iter().copied());
-        tree.items.push(ItemTree { number, segments, lines, children: Vec::new() });
+        tree.items.push(ItemTree {
+            number,
+            segments,
+            lines,
+            children: Vec::new(),
+        });
         *pos += 1;
     }
     Some(tree)
@@ -275,7 +301,14 @@ pub fn is_references_heading(text: &str) -> bool {
     let t = text.trim().trim_end_matches(':').trim().to_lowercase();
     matches!(
         t.as_str(),
-        "references" | "notes" | "sources" | "footnotes" | "endnotes" | "bibliography" | "citations" | "works cited"
+        "references"
+            | "notes"
+            | "sources"
+            | "footnotes"
+            | "endnotes"
+            | "bibliography"
+            | "citations"
+            | "works cited"
     )
 }
 
@@ -317,7 +350,11 @@ mod tests {
         assert!(figure(&block("Figure 2. Lock gates at dawn."), false, &p));
         assert!(!figure(&block("Figure 2 shows the lock gates."), false, &p));
         assert!(!figure(&block("A mapping exercise."), false, &p));
-        assert!(figure(&block("gates\nThe gates (Photo credit: Anna)"), true, &p));
+        assert!(figure(
+            &block("gates\nThe gates (Photo credit: Anna)"),
+            true,
+            &p
+        ));
         assert!(figure(&block("gates\ngates"), true, &p));
         assert!(figure(&block("Some alt text\nA caption"), false, &p));
         assert!(!figure(&block("Some alt text\nA caption"), true, &p));
@@ -351,7 +388,9 @@ mod tests {
 
     #[test]
     fn nesting_is_capped() {
-        let text: String = (0..200).map(|i| format!("{}- level {i}\n", " ".repeat(i))).collect();
+        let text: String = (0..200)
+            .map(|i| format!("{}- level {i}\n", " ".repeat(i)))
+            .collect();
         let mut l = list(&block(&text)).unwrap();
         let mut depth = 1;
         while let Some(child) = l.items.last().and_then(|i| i.children.first()).cloned() {

@@ -58,7 +58,13 @@ impl LogicalText {
                 }
             }
         }
-        LogicalText { text, map, joins, scan, bibliography: false }
+        LogicalText {
+            text,
+            map,
+            joins,
+            scan,
+            bibliography: false,
+        }
     }
 
     /// The source offset of logical offset `at`.
@@ -96,7 +102,10 @@ impl LogicalText {
         if self.text.is_empty() {
             return Vec::new();
         }
-        vec![Inline::Text { text: self.text.clone(), span: self.span(0, self.text.len()) }]
+        vec![Inline::Text {
+            text: self.text.clone(),
+            span: self.span(0, self.text.len()),
+        }]
     }
 
     /// Inlines with the given markers `(start, end, n, occurrence)` (sorted,
@@ -111,7 +120,11 @@ impl LogicalText {
         };
         for &(a, b, n, occurrence) in markers {
             text_until(&mut out, pos, a);
-            out.push(Inline::Cite { n, occurrence, span: self.span(a, b) });
+            out.push(Inline::Cite {
+                n,
+                occurrence,
+                span: self.span(a, b),
+            });
             pos = b;
         }
         text_until(&mut out, pos, self.text.len());
@@ -126,13 +139,22 @@ fn push_text_and_links(lt: &LogicalText, a: usize, b: usize, out: &mut Vec<Inlin
     while let Some(found) = find_url(&s[pos..]) {
         let (ua, ub) = (pos + found.0, pos + found.1);
         if ua > pos {
-            out.push(Inline::Text { text: s[pos..ua].to_string(), span: lt.span(a + pos, a + ua) });
+            out.push(Inline::Text {
+                text: s[pos..ua].to_string(),
+                span: lt.span(a + pos, a + ua),
+            });
         }
-        out.push(Inline::Link { url: s[ua..ub].to_string(), span: lt.span(a + ua, a + ub) });
+        out.push(Inline::Link {
+            url: s[ua..ub].to_string(),
+            span: lt.span(a + ua, a + ub),
+        });
         pos = ub;
     }
     if pos < s.len() {
-        out.push(Inline::Text { text: s[pos..].to_string(), span: lt.span(a + pos, b) });
+        out.push(Inline::Text {
+            text: s[pos..].to_string(),
+            span: lt.span(a + pos, b),
+        });
     }
 }
 
@@ -152,12 +174,16 @@ pub fn find_url(s: &str) -> Option<(usize, usize)> {
             from = a + 4;
             continue;
         };
-        let preceded_ok = s[..a].chars().next_back().is_none_or(|c| !c.is_alphanumeric());
+        let preceded_ok = s[..a]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !c.is_alphanumeric());
         let len = rest.find(char::is_whitespace).unwrap_or(rest.len());
         let mut url = &rest[..len];
         while let Some(c) = url.chars().next_back() {
             let strip = match c {
-                '.' | ',' | ';' | ':' | '!' | '?' | ']' | '}' | '”' | '’' | '"' | '\'' | '»' | '…' => true,
+                '.' | ',' | ';' | ':' | '!' | '?' | ']' | '}' | '”' | '’' | '"' | '\'' | '»'
+                | '…' => true,
                 ')' => url.matches('(').count() < url.matches(')').count(),
                 _ => false,
             };
@@ -222,7 +248,14 @@ mod tests {
         let lt = LogicalText::from_segments(src, &[(0, src.len())], true);
         let v = lt.inlines(&[(4, 5, 1, 1)]);
         assert_eq!(v.len(), 5);
-        assert!(matches!(&v[1], Inline::Cite { n: 1, occurrence: 1, .. }));
+        assert!(matches!(
+            &v[1],
+            Inline::Cite {
+                n: 1,
+                occurrence: 1,
+                ..
+            }
+        ));
         assert!(matches!(&v[3], Inline::Link { url, .. } if url == "https://e.org"));
     }
 }

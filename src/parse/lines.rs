@@ -69,7 +69,9 @@ pub fn lines(text: &str, start: usize) -> Vec<Line<'_>> {
     let mut number = 0;
     while !input.is_empty() {
         let line_start = text.len() - input.len();
-        let Ok((rest, content)) = raw_line(input) else { break };
+        let Ok((rest, content)) = raw_line(input) else {
+            break;
+        };
         let (indent, ibytes) = indentation(content);
         let body = content[ibytes..].trim_end();
         // A line of only white space, invisible format characters (a stray
@@ -77,11 +79,19 @@ pub fn lines(text: &str, start: usize) -> Vec<Line<'_>> {
         // dropped) is blank, whatever its indentation.
         let blank = body.chars().all(|c| {
             c.is_whitespace()
-                || matches!(c, '\u{FEFF}' | '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}')
+                || matches!(
+                    c,
+                    '\u{FEFF}' | '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}'
+                )
                 || !super::inline::is_xml_char(c)
         });
         let (indent, body) = if blank { (0, "") } else { (indent, body) };
-        out.push(Line { text: body, start: line_start + ibytes, indent, number });
+        out.push(Line {
+            text: body,
+            start: line_start + ibytes,
+            indent,
+            number,
+        });
         number += 1;
         input = rest;
     }

@@ -12,15 +12,15 @@ pub mod inline;
 pub mod lines;
 pub mod reference;
 
+use crate::ParseOptions;
 use crate::ast::{
-    Block, Document, Figure, Heading, Inline, List, ListItem, Meta, Paragraph, Quote, Reference, Rule, Section,
-    Span, Title,
+    Block, Document, Figure, Heading, Inline, List, ListItem, Meta, Paragraph, Quote, Reference,
+    Rule, Section, Span, Title,
 };
 use crate::diag::{Diagnostic, Severity};
 use crate::error::InputError;
 use crate::resolve::candidates;
 use crate::source::Source;
-use crate::ParseOptions;
 use block::ListTree;
 use inline::{LogicalText, is_xml_char};
 use lines::Line;
@@ -52,7 +52,12 @@ enum Kind<'a> {
 }
 
 /// Classifies a block, trying the rules in the order that resolves their overlaps.
-fn classify<'a>(b: &[Line<'a>], followed: bool, hard_wrapped: bool, opts: &ParseOptions) -> Kind<'a> {
+fn classify<'a>(
+    b: &[Line<'a>],
+    followed: bool,
+    hard_wrapped: bool,
+    opts: &ParseOptions,
+) -> Kind<'a> {
     if block::rule(b) {
         return Kind::Rule;
     }
@@ -99,7 +104,10 @@ fn control_character_warnings(src: &Source) -> Vec<Diagnostic> {
                 out.push(Diagnostic::new(
                     Severity::Warning,
                     Span::new(at, at + c.len_utf8()),
-                    format!("character U+{:04X} is not allowed in XML; it was dropped", c as u32),
+                    format!(
+                        "character U+{:04X} is not allowed in XML; it was dropped",
+                        c as u32
+                    ),
                 ));
             }
         }
@@ -125,7 +133,11 @@ fn is_cited(tree: &ListTree<'_>, blocks: &[Vec<Line<'_>>], kinds: &[Kind<'_>]) -
         }
         let text: Vec<&str> = b.iter().map(|l| l.text).collect();
         for c in candidates::find(0, &text.join(" "), n) {
-            for r in c.readings.iter().filter(|r| r.score > 0.0 && !r.needs_prev_marker) {
+            for r in c
+                .readings
+                .iter()
+                .filter(|r| r.score > 0.0 && !r.needs_prev_marker)
+            {
                 seen[r.n as usize] = true;
             }
         }
@@ -143,10 +155,13 @@ fn is_cited(tree: &ListTree<'_>, blocks: &[Vec<Line<'_>>], kinds: &[Kind<'_>]) -
 fn find_references(blocks: &[Vec<Line<'_>>], kinds: &[Kind<'_>]) -> Option<(usize, Option<usize>)> {
     let ordered = |k: &Kind<'_>| matches!(k, Kind::List(t) if t.ordered);
     let heading_before = |j: usize| -> Option<usize> {
-        (0..j).rev().find(|&h| matches!(kinds[h], Kind::Heading)).filter(|&h| {
-            let text = blocks[h][0].text;
-            block::is_references_heading(text)
-        })
+        (0..j)
+            .rev()
+            .find(|&h| matches!(kinds[h], Kind::Heading))
+            .filter(|&h| {
+                let text = blocks[h][0].text;
+                block::is_references_heading(text)
+            })
     };
     // The heading right before the list is the list's own heading; one
     // further up heads a section of its own (a bibliography in prose, say).
@@ -154,7 +169,11 @@ fn find_references(blocks: &[Vec<Line<'_>>], kinds: &[Kind<'_>]) -> Option<(usiz
     let last = kinds.len().checked_sub(1)?;
     if let Kind::List(t) = &kinds[last]
         && t.ordered
-        && t.items.iter().any(|i| i.lines.last().is_some_and(|l| !reference::split_backlinks(l.text).1.is_empty()))
+        && t.items.iter().any(|i| {
+            i.lines
+                .last()
+                .is_some_and(|l| !reference::split_backlinks(l.text).1.is_empty())
+        })
     {
         return Some((last, own_heading(last)));
     }
@@ -197,21 +216,40 @@ impl Builder<'_> {
             let inlines = self.inlines(&it.segments, true);
             let children: Vec<List> = it.children.iter().map(|c| self.list(c)).collect();
             let first = it.lines[0].start;
-            let end = children.last().map_or(0, |c| c.span.end).max(it.lines[it.lines.len() - 1].end());
-            items.push(ListItem { inlines, children, span: Span::new(first, end) });
+            let end = children
+                .last()
+                .map_or(0, |c| c.span.end)
+                .max(it.lines[it.lines.len() - 1].end());
+            items.push(ListItem {
+                inlines,
+                children,
+                span: Span::new(first, end),
+            });
         }
         let start = t.items.first().and_then(|i| i.number).unwrap_or(1);
-        List { ordered: t.ordered, start, items, span: Span::new(a, b) }
+        List {
+            ordered: t.ordered,
+            start,
+            items,
+            span: Span::new(a, b),
+        }
     }
 
     fn figure(&mut self, b: &[Line<'_>]) -> Figure {
         let alt = self.inlines(&segments(&b[..1]), true);
         let caption = b.get(1).map(|l| self.inlines(&[(l.start, l.end())], true));
-        Figure { alt, caption, span: span_of(b) }
+        Figure {
+            alt,
+            caption,
+            span: span_of(b),
+        }
     }
 
     fn heading(&mut self, b: &[Line<'_>]) -> Heading {
-        Heading { inlines: self.inlines(&segments(b), false), span: span_of(b) }
+        Heading {
+            inlines: self.inlines(&segments(b), false),
+            span: span_of(b),
+        }
     }
 
     fn block(&mut self, b: &[Line<'_>], kind: &Kind<'_>) -> Block {
@@ -219,10 +257,14 @@ impl Builder<'_> {
             Kind::Rule => Block::Rule(Rule { span: span_of(b) }),
             Kind::Figure => Block::Figure(self.figure(b)),
             Kind::List(t) => Block::List(self.list(t)),
-            Kind::Quote => Block::Quote(Quote { inlines: self.inlines(&segments(b), true), span: span_of(b) }),
-            Kind::Heading | Kind::Paragraph => {
-                Block::Paragraph(Paragraph { inlines: self.inlines(&segments(b), true), span: span_of(b) })
-            }
+            Kind::Quote => Block::Quote(Quote {
+                inlines: self.inlines(&segments(b), true),
+                span: span_of(b),
+            }),
+            Kind::Heading | Kind::Paragraph => Block::Paragraph(Paragraph {
+                inlines: self.inlines(&segments(b), true),
+                span: span_of(b),
+            }),
         }
     }
 
@@ -234,7 +276,13 @@ impl Builder<'_> {
         let fields = reference::fields(&raw);
         let first = item.lines[0].start;
         let last = item.lines[item.lines.len() - 1].end();
-        Reference { n, raw, fields, backlinks, span: Span::new(first, last) }
+        Reference {
+            n,
+            raw,
+            fields,
+            backlinks,
+            span: Span::new(first, last),
+        }
     }
 }
 
@@ -244,23 +292,38 @@ pub fn parse(src: &Source, meta: Meta, opts: &ParseOptions) -> Result<ParseOutpu
     let all_lines = lines::lines(&src.text, src.start);
     let blocks = lines::blocks(&all_lines);
     let Some((first, rest)) = blocks.split_first() else {
-        return Err(InputError::Empty { name: src.name.clone() });
+        return Err(InputError::Empty {
+            name: src.name.clone(),
+        });
     };
     // "title: the first line of the document"; further lines of its block are a subtitle.
     let title_line = first[0];
-    let title = Title { text: inline::clean(title_line.text), span: Span::new(title_line.start, title_line.end()) };
+    let title = Title {
+        text: inline::clean(title_line.text),
+        span: Span::new(title_line.start, title_line.end()),
+    };
     let subtitle = (first.len() > 1).then(|| {
         let lt = LogicalText::from_segments(&src.text, &segments(&first[1..]), false);
-        Title { text: lt.text, span: span_of(&first[1..]) }
+        Title {
+            text: lt.text,
+            span: span_of(&first[1..]),
+        }
     });
     let hard_wrapped = block::is_hard_wrapped(rest);
-    let kinds: Vec<Kind<'_>> =
-        rest.iter().enumerate().map(|(i, b)| classify(b, i + 1 < rest.len(), hard_wrapped, opts)).collect();
+    let kinds: Vec<Kind<'_>> = rest
+        .iter()
+        .enumerate()
+        .map(|(i, b)| classify(b, i + 1 < rest.len(), hard_wrapped, opts))
+        .collect();
     let refs = find_references(rest, &kinds);
     for (i, (b, k)) in rest.iter().zip(&kinds).enumerate() {
         if let Kind::List(t) = k
             && refs.is_none_or(|(j, _)| j != i)
-            && t.items.iter().any(|it| it.lines.last().is_some_and(|l| !reference::split_backlinks(l.text).1.is_empty()))
+            && t.items.iter().any(|it| {
+                it.lines
+                    .last()
+                    .is_some_and(|l| !reference::split_backlinks(l.text).1.is_empty())
+            })
         {
             diagnostics.push(
                 Diagnostic::new(
@@ -273,7 +336,11 @@ pub fn parse(src: &Source, meta: Meta, opts: &ParseOptions) -> Result<ParseOutpu
         }
     }
 
-    let mut bld = Builder { src: &src.text, texts: Vec::new(), in_bibliography: false };
+    let mut bld = Builder {
+        src: &src.text,
+        texts: Vec::new(),
+        in_bibliography: false,
+    };
     let mut doc = Document {
         meta,
         title,
@@ -313,7 +380,11 @@ pub fn parse(src: &Source, meta: Meta, opts: &ParseOptions) -> Result<ParseOutpu
             bld.in_bibliography = block::is_references_heading(b[0].text);
             let heading = bld.heading(b);
             let span = heading.span;
-            doc.sections.push(Section { heading, blocks: Vec::new(), span });
+            doc.sections.push(Section {
+                heading,
+                blocks: Vec::new(),
+                span,
+            });
             continue;
         }
         let node = bld.block(b, kind);
@@ -329,8 +400,12 @@ pub fn parse(src: &Source, meta: Meta, opts: &ParseOptions) -> Result<ParseOutpu
         && r.n != 1
     {
         diagnostics.push(
-            Diagnostic::new(Severity::Warning, r.span, format!("the reference list starts at {} instead of 1", r.n))
-                .with_help("markers are matched to the numbers as written"),
+            Diagnostic::new(
+                Severity::Warning,
+                r.span,
+                format!("the reference list starts at {} instead of 1", r.n),
+            )
+            .with_help("markers are matched to the numbers as written"),
         );
     }
     if rest.is_empty() {
@@ -340,5 +415,9 @@ pub fn parse(src: &Source, meta: Meta, opts: &ParseOptions) -> Result<ParseOutpu
             "the article has only a title: there is no text after it",
         ));
     }
-    Ok(ParseOutput { document: doc, texts: bld.texts, diagnostics })
+    Ok(ParseOutput {
+        document: doc,
+        texts: bld.texts,
+        diagnostics,
+    })
 }

@@ -47,20 +47,42 @@ pub fn split_backlinks(text: &str) -> (&str, Vec<usize>) {
 }
 
 fn year(input: &str) -> IResult<&str, u32> {
-    map_res(take_while_m_n(4, 4, |c: char| c.is_ascii_digit()), str::parse).parse(input)
+    map_res(
+        take_while_m_n(4, 4, |c: char| c.is_ascii_digit()),
+        str::parse,
+    )
+    .parse(input)
 }
 
 fn two_digits(input: &str) -> IResult<&str, u32> {
-    map_res(take_while_m_n(2, 2, |c: char| c.is_ascii_digit()), str::parse).parse(input)
+    map_res(
+        take_while_m_n(2, 2, |c: char| c.is_ascii_digit()),
+        str::parse,
+    )
+    .parse(input)
 }
 
 fn day(input: &str) -> IResult<&str, u32> {
-    map_res(take_while_m_n(1, 2, |c: char| c.is_ascii_digit()), str::parse).parse(input)
+    map_res(
+        take_while_m_n(1, 2, |c: char| c.is_ascii_digit()),
+        str::parse,
+    )
+    .parse(input)
 }
 
 const MONTHS: [&str; 12] = [
-    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-    "november", "december",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
 ];
 
 /// `month = English month name, or its three-letter abbreviation (with an optional ".")`.
@@ -71,8 +93,11 @@ fn month(input: &str) -> IResult<&str, u32> {
         }
     }
     for (i, name) in MONTHS.iter().enumerate() {
-        if let Ok((rest, _)) =
-            (tag_no_case::<_, _, nom::error::Error<&str>>(&name[..3]), opt(char('.'))).parse(input)
+        if let Ok((rest, _)) = (
+            tag_no_case::<_, _, nom::error::Error<&str>>(&name[..3]),
+            opt(char('.')),
+        )
+            .parse(input)
         {
             // "Mar" but not "Marching": the abbreviation must end the word.
             if !rest.starts_with(char::is_alphabetic) {
@@ -80,7 +105,10 @@ fn month(input: &str) -> IResult<&str, u32> {
             }
         }
     }
-    Err(nom::Err::Error(nom::error::Error::new(input, nom::error::ErrorKind::Tag)))
+    Err(nom::Err::Error(nom::error::Error::new(
+        input,
+        nom::error::ErrorKind::Tag,
+    )))
 }
 
 fn valid(y: u32, m: u32, d: u32) -> bool {
@@ -92,24 +120,44 @@ fn valid(y: u32, m: u32, d: u32) -> bool {
 pub fn date(input: &str) -> IResult<&str, Option<String>> {
     alt((
         // 2018-03-07, 2018-03
-        map_res((year, char('-'), two_digits, opt((char('-'), two_digits))), |(y, _, m, d)| match d {
-            Some((_, d)) if valid(y, m, d) => Ok(Some(format!("{y:04}-{m:02}-{d:02}"))),
-            None if (1..=12).contains(&m) => Ok(Some(format!("{y:04}-{m:02}"))),
-            _ => Err(()),
-        }),
+        map_res(
+            (year, char('-'), two_digits, opt((char('-'), two_digits))),
+            |(y, _, m, d)| match d {
+                Some((_, d)) if valid(y, m, d) => Ok(Some(format!("{y:04}-{m:02}-{d:02}"))),
+                None if (1..=12).contains(&m) => Ok(Some(format!("{y:04}-{m:02}"))),
+                _ => Err(()),
+            },
+        ),
         // 26 Feb 1990
         map_res((day, space1, month, space1, year), |(d, _, m, _, y)| {
-            if valid(y, m, d) { Ok(Some(format!("{y:04}-{m:02}-{d:02}"))) } else { Err(()) }
+            if valid(y, m, d) {
+                Ok(Some(format!("{y:04}-{m:02}-{d:02}")))
+            } else {
+                Err(())
+            }
         }),
         // February 26, 1990
-        map_res((month, space1, day, opt(char(',')), space1, year), |(m, _, d, _, _, y)| {
-            if valid(y, m, d) { Ok(Some(format!("{y:04}-{m:02}-{d:02}"))) } else { Err(()) }
-        }),
+        map_res(
+            (month, space1, day, opt(char(',')), space1, year),
+            |(m, _, d, _, _, y)| {
+                if valid(y, m, d) {
+                    Ok(Some(format!("{y:04}-{m:02}-{d:02}")))
+                } else {
+                    Err(())
+                }
+            },
+        ),
         // February 1990
         (month, space1, year).map(|(m, _, y)| Some(format!("{y:04}-{m:02}"))),
         // Winter 1993/1994, Spring 1988
         recognize((
-            alt((tag_no_case("winter"), tag_no_case("spring"), tag_no_case("summer"), tag_no_case("autumn"), tag_no_case("fall"))),
+            alt((
+                tag_no_case("winter"),
+                tag_no_case("spring"),
+                tag_no_case("summer"),
+                tag_no_case("autumn"),
+                tag_no_case("fall"),
+            )),
             space1,
             year,
             opt((char('/'), alt((year, two_digits)))),
@@ -125,7 +173,12 @@ pub fn date(input: &str) -> IResult<&str, Option<String>> {
 /// "the last field is the date when it is (or contains) a date".
 pub fn trailing_date(field: &str) -> Option<(usize, Option<String>)> {
     let mut starts: Vec<usize> = vec![0];
-    starts.extend(field.char_indices().filter(|&(i, c)| i > 0 && field[..i].ends_with(' ') && !c.is_whitespace()).map(|(i, _)| i));
+    starts.extend(
+        field
+            .char_indices()
+            .filter(|&(i, c)| i > 0 && field[..i].ends_with(' ') && !c.is_whitespace())
+            .map(|(i, _)| i),
+    );
     starts.into_iter().find_map(|i| match date(&field[i..]) {
         Ok((rest, iso)) if rest.trim_end_matches(['.', ')']).trim().is_empty() => Some((i, iso)),
         _ => None,
@@ -133,21 +186,102 @@ pub fn trailing_date(field: &str) -> Option<(usize, Option<String>)> {
 }
 
 /// Lower-case name particles.
-const PARTICLES: &[&str] = &["van", "von", "de", "der", "den", "da", "del", "della", "di", "du", "la", "le", "bin", "ibn", "y"];
+const PARTICLES: &[&str] = &[
+    "van", "von", "de", "der", "den", "da", "del", "della", "di", "du", "la", "le", "bin", "ibn",
+    "y",
+];
 
 /// Words that mark an organisation rather than a person.
 const ORGANISATION_WORDS: &[&str] = &[
-    "press", "times", "news", "radio", "agency", "university", "institute", "society", "museum",
-    "library", "association", "journal", "magazine", "review", "post", "herald", "tribune",
-    "guardian", "company", "inc", "ltd", "foundation", "council", "department", "office",
-    "service", "centre", "center", "committee", "government", "ministry", "archive", "archives",
-    "gazette", "daily", "weekly", "television", "broadcasting", "network", "group", "trust",
-    "board", "bureau", "commission", "college", "school", "club", "books", "publishing",
-    "publishers", "encyclopedia", "encyclopaedia", "wikipedia", "britannica", "record", "records",
-    "courier", "chronicle", "observer", "telegraph", "express", "mirror", "standard", "register",
-    "bulletin", "dispatch", "examiner", "inquirer", "ledger", "monitor", "reporter", "sentinel",
-    "statesman", "globe", "historical", "quarterly", "annual", "digest", "media", "studio",
-    "studios", "project", "institution", "national", "state", "city", "county", "federal", "royal",
+    "press",
+    "times",
+    "news",
+    "radio",
+    "agency",
+    "university",
+    "institute",
+    "society",
+    "museum",
+    "library",
+    "association",
+    "journal",
+    "magazine",
+    "review",
+    "post",
+    "herald",
+    "tribune",
+    "guardian",
+    "company",
+    "inc",
+    "ltd",
+    "foundation",
+    "council",
+    "department",
+    "office",
+    "service",
+    "centre",
+    "center",
+    "committee",
+    "government",
+    "ministry",
+    "archive",
+    "archives",
+    "gazette",
+    "daily",
+    "weekly",
+    "television",
+    "broadcasting",
+    "network",
+    "group",
+    "trust",
+    "board",
+    "bureau",
+    "commission",
+    "college",
+    "school",
+    "club",
+    "books",
+    "publishing",
+    "publishers",
+    "encyclopedia",
+    "encyclopaedia",
+    "wikipedia",
+    "britannica",
+    "record",
+    "records",
+    "courier",
+    "chronicle",
+    "observer",
+    "telegraph",
+    "express",
+    "mirror",
+    "standard",
+    "register",
+    "bulletin",
+    "dispatch",
+    "examiner",
+    "inquirer",
+    "ledger",
+    "monitor",
+    "reporter",
+    "sentinel",
+    "statesman",
+    "globe",
+    "historical",
+    "quarterly",
+    "annual",
+    "digest",
+    "media",
+    "studio",
+    "studios",
+    "project",
+    "institution",
+    "national",
+    "state",
+    "city",
+    "county",
+    "federal",
+    "royal",
 ];
 
 /// Does the source field look like a person's name (author) rather than an
@@ -176,7 +310,8 @@ pub fn looks_like_person(s: &str) -> bool {
         let w = w.trim_end_matches(',');
         let lower = w.to_lowercase();
         w.chars().next().is_some_and(char::is_uppercase)
-            && w.chars().all(|c| c.is_alphabetic() || matches!(c, '.' | '-' | '\'' | '’'))
+            && w.chars()
+                .all(|c| c.is_alphabetic() || matches!(c, '.' | '-' | '\'' | '’'))
             && !(w.contains('.') && w.len() > 3 && !w.ends_with('.'))
             && !ORGANISATION_WORDS.contains(&lower.trim_end_matches('.'))
     })
@@ -196,17 +331,43 @@ pub fn fields(raw: &str) -> Vec<RefField> {
         return Vec::new();
     }
     let (ls, le) = parts[parts.len() - 1];
-    let Some((off, iso)) = trailing_date(&raw[ls..le]) else { return Vec::new() };
-    let date = RefField { kind: RefFieldKind::Date, start: ls + off, end: le, iso };
+    let Some((off, iso)) = trailing_date(&raw[ls..le]) else {
+        return Vec::new();
+    };
+    let date = RefField {
+        kind: RefFieldKind::Date,
+        start: ls + off,
+        end: le,
+        iso,
+    };
     let mut out = Vec::new();
     if parts.len() >= 3 {
         let (ss, se) = parts[parts.len() - 2];
         let title_end = parts[parts.len() - 3].1;
-        out.push(RefField { kind: RefFieldKind::Title, start: parts[0].0, end: title_end, iso: None });
-        let kind = if looks_like_person(&raw[ss..se]) { RefFieldKind::Author } else { RefFieldKind::Publisher };
-        out.push(RefField { kind, start: ss, end: se, iso: None });
+        out.push(RefField {
+            kind: RefFieldKind::Title,
+            start: parts[0].0,
+            end: title_end,
+            iso: None,
+        });
+        let kind = if looks_like_person(&raw[ss..se]) {
+            RefFieldKind::Author
+        } else {
+            RefFieldKind::Publisher
+        };
+        out.push(RefField {
+            kind,
+            start: ss,
+            end: se,
+            iso: None,
+        });
     } else {
-        out.push(RefField { kind: RefFieldKind::Title, start: parts[0].0, end: parts[0].1, iso: None });
+        out.push(RefField {
+            kind: RefFieldKind::Title,
+            start: parts[0].0,
+            end: parts[0].1,
+            iso: None,
+        });
     }
     out.push(date);
     out.retain(|f| f.start < f.end);
@@ -218,12 +379,18 @@ mod tests {
     use super::*;
 
     fn show(raw: &str) -> Vec<(RefFieldKind, String, Option<String>)> {
-        fields(raw).into_iter().map(|f| (f.kind, raw[f.start..f.end].to_string(), f.iso)).collect()
+        fields(raw)
+            .into_iter()
+            .map(|f| (f.kind, raw[f.start..f.end].to_string(), f.iso))
+            .collect()
     }
 
     #[test]
     fn backlinks_are_counted_and_stripped() {
-        assert_eq!(split_backlinks("A; B; 2018-03-07[][][]"), ("A; B; 2018-03-07", vec![16, 18, 20]));
+        assert_eq!(
+            split_backlinks("A; B; 2018-03-07[][][]"),
+            ("A; B; 2018-03-07", vec![16, 18, 20])
+        );
         assert_eq!(split_backlinks("No links"), ("No links", vec![]));
         assert_eq!(split_backlinks("x [] []").1.len(), 2);
         assert_eq!(split_backlinks("[]").1.len(), 1);
@@ -234,7 +401,14 @@ mod tests {
         let f = show("Canal history; Valley Press; 2018-03-07");
         assert_eq!(f[0], (RefFieldKind::Title, "Canal history".into(), None));
         assert_eq!(f[1], (RefFieldKind::Publisher, "Valley Press".into(), None));
-        assert_eq!(f[2], (RefFieldKind::Date, "2018-03-07".into(), Some("2018-03-07".into())));
+        assert_eq!(
+            f[2],
+            (
+                RefFieldKind::Date,
+                "2018-03-07".into(),
+                Some("2018-03-07".into())
+            )
+        );
     }
 
     #[test]
@@ -249,7 +423,10 @@ mod tests {
     #[test]
     fn date_forms() {
         assert_eq!(date("26 Feb 1990").unwrap().1, Some("1990-02-26".into()));
-        assert_eq!(date("February 26, 1990").unwrap().1, Some("1990-02-26".into()));
+        assert_eq!(
+            date("February 26, 1990").unwrap().1,
+            Some("1990-02-26".into())
+        );
         assert_eq!(date("March 1871").unwrap().1, Some("1871-03".into()));
         assert_eq!(date("1990").unwrap().1, Some("1990".into()));
         assert!(trailing_date("page 12").is_none());

@@ -87,7 +87,13 @@ pub fn find(text_index: usize, text: &str, limit: u32) -> Vec<Candidate> {
         let readings = plausibility::readings(&ctx, limit, adjacent);
         let over_limit = plausibility::over_limit(&ctx, limit);
         if !readings.is_empty() || over_limit.is_some() {
-            out.push(Candidate { text: text_index, start, end, readings, over_limit });
+            out.push(Candidate {
+                text: text_index,
+                start,
+                end,
+                readings,
+                over_limit,
+            });
         }
     }
     out
@@ -97,7 +103,9 @@ pub fn find(text_index: usize, text: &str, limit: u32) -> Vec<Candidate> {
 /// text, judged on its own (used to tell headings and captions from
 /// paragraphs: "carries no citation marker").
 pub fn has_plausible_marker(text: &str) -> bool {
-    find(0, text, UNKNOWN_LIMIT).iter().any(|c| c.best_standalone_score() > 0.0)
+    find(0, text, UNKNOWN_LIMIT)
+        .iter()
+        .any(|c| c.best_standalone_score() > 0.0)
 }
 
 #[cfg(test)]
@@ -128,7 +136,10 @@ mod tests {
 
     #[test]
     fn split_after_digit_when_it_leaves_a_well_formed_number() {
-        assert_eq!(best("August, 250 0003 Soviet"), vec![("000".to_string(), 3)]);
+        assert_eq!(
+            best("August, 250 0003 Soviet"),
+            vec![("000".to_string(), 3)]
+        );
         assert_eq!(best("day at 14:404."), vec![("40".to_string(), 4)]);
     }
 
@@ -162,7 +173,10 @@ mod tests {
 
     #[test]
     fn year_then_punctuation_then_marker() {
-        assert_eq!(best("and 1965–1968.10 Comparison"), vec![(String::new(), 10)]);
+        assert_eq!(
+            best("and 1965–1968.10 Comparison"),
+            vec![(String::new(), 10)]
+        );
         assert_eq!(best("the Sketch of 1842,4 then"), vec![(String::new(), 4)]);
     }
 
@@ -178,7 +192,11 @@ mod tests {
     fn comma_separated_markers() {
         let c = find(0, "claimed2,5 that", 10);
         assert_eq!(c.len(), 2);
-        assert!(c[1].readings.iter().any(|r| r.needs_prev_marker && r.n == 5 && r.score > 0.0));
+        assert!(
+            c[1].readings
+                .iter()
+                .any(|r| r.needs_prev_marker && r.n == 5 && r.score > 0.0)
+        );
     }
 
     #[test]

@@ -17,13 +17,21 @@ use solver::{Order, Problem};
 pub fn resolve(doc: &mut Document, texts: &[LogicalText]) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     let n_refs = doc.references.iter().map(|r| r.n).max().unwrap_or(0);
-    let limit = if doc.references.is_empty() { UNKNOWN_LIMIT } else { n_refs };
+    let limit = if doc.references.is_empty() {
+        UNKNOWN_LIMIT
+    } else {
+        n_refs
+    };
     // Reference numbers are the source's (a list may start at 5, or at
     // 123456789): the solver works on compact indices 1..=len instead, so
     // nothing is sized by a number from the input. The list parser makes
     // the numbers consecutive, so index = n - first + 1.
     let first_ref = doc.references.iter().map(|r| r.n).min().unwrap_or(1).max(1);
-    let len = if doc.references.is_empty() { UNKNOWN_LIMIT } else { n_refs.saturating_sub(first_ref) + 1 };
+    let len = if doc.references.is_empty() {
+        UNKNOWN_LIMIT
+    } else {
+        n_refs.saturating_sub(first_ref) + 1
+    };
     let cands: Vec<Candidate> = texts
         .iter()
         .enumerate()
@@ -45,15 +53,23 @@ pub fn resolve(doc: &mut Document, texts: &[LogicalText]) -> Vec<Diagnostic> {
         .collect();
 
     // Rule 2 applies when the list has back-links at all.
-    let counts = doc.references.iter().any(|r| !r.backlinks.is_empty()).then(|| {
-        let mut c = vec![0u32; len as usize];
-        // A reference numbered 0 (a list that starts at 0) can never be cited.
-        for r in doc.references.iter().filter(|r| r.n >= first_ref) {
-            c[(r.n - first_ref) as usize] = r.backlinks.len() as u32;
-        }
-        c
-    });
-    let problem = Problem { candidates: &cands, counts: counts.clone(), free_start: doc.references.is_empty() };
+    let counts = doc
+        .references
+        .iter()
+        .any(|r| !r.backlinks.is_empty())
+        .then(|| {
+            let mut c = vec![0u32; len as usize];
+            // A reference numbered 0 (a list that starts at 0) can never be cited.
+            for r in doc.references.iter().filter(|r| r.n >= first_ref) {
+                c[(r.n - first_ref) as usize] = r.backlinks.len() as u32;
+            }
+            c
+        });
+    let problem = Problem {
+        candidates: &cands,
+        counts: counts.clone(),
+        free_start: doc.references.is_empty(),
+    };
     let solution = solver::solve(&problem);
 
     // Chosen markers per text, in order, with occurrence numbers.
@@ -84,11 +100,18 @@ pub fn resolve(doc: &mut Document, texts: &[LogicalText]) -> Vec<Diagnostic> {
         total += 1;
         // Back from the compact index to the source's number.
         let number = |index: u32| index + first_ref - 1;
-        if r.n > max_so_far + 1 && !(max_so_far == 0 && problem.free_start) && solution.order == Order::Soft {
+        if r.n > max_so_far + 1
+            && !(max_so_far == 0 && problem.free_start)
+            && solution.order == Order::Soft
+        {
             diags.push(Diagnostic::new(
                 Severity::Warning,
                 texts[c.text].span(r.marker_start, c.end),
-                format!("citation {} appears before the first citation of {}", number(r.n), number(max_so_far + 1)),
+                format!(
+                    "citation {} appears before the first citation of {}",
+                    number(r.n),
+                    number(max_so_far + 1)
+                ),
             ));
         }
         max_so_far = max_so_far.max(r.n);

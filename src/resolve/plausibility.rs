@@ -41,8 +41,8 @@ const FLOOR: f32 = -8.0;
 /// One- and two-letter English words, after which a marker is as likely as
 /// after any word (unlike `mp3`, `h2`).
 const SHORT_WORDS: &[&str] = &[
-    "a", "i", "am", "an", "as", "at", "be", "by", "do", "go", "he", "if", "in", "is", "it", "me", "my", "no",
-    "of", "oh", "ok", "on", "or", "ox", "so", "to", "up", "us", "we",
+    "a", "i", "am", "an", "as", "at", "be", "by", "do", "go", "he", "if", "in", "is", "it", "me",
+    "my", "no", "of", "oh", "ok", "on", "or", "ox", "so", "to", "up", "us", "we",
 ];
 
 /// Label words that take a number (`Section1`, `Figure2`): the number is part of the label.
@@ -52,15 +52,45 @@ const LABEL_WORDS: &[&str] = &[
 
 /// Words after which a lowercase name with a number is software, not a cited word.
 const SOFTWARE_WORDS: &[&str] = &[
-    "package", "packages", "library", "libraries", "module", "crate", "version", "release", "plugin",
-    "gem", "framework", "toolkit", "software", "program", "app", "firmware", "codec", "format",
+    "package",
+    "packages",
+    "library",
+    "libraries",
+    "module",
+    "crate",
+    "version",
+    "release",
+    "plugin",
+    "gem",
+    "framework",
+    "toolkit",
+    "software",
+    "program",
+    "app",
+    "firmware",
+    "codec",
+    "format",
 ];
 
 /// Closing punctuation after which a marker is likely.
 fn is_closing_punct(c: char) -> bool {
     matches!(
         c,
-        '.' | ',' | ';' | ':' | '!' | '?' | ')' | ']' | '}' | '”' | '’' | '"' | '\'' | '»' | '›' | '…'
+        '.' | ','
+            | ';'
+            | ':'
+            | '!'
+            | '?'
+            | ')'
+            | ']'
+            | '}'
+            | '”'
+            | '’'
+            | '"'
+            | '\''
+            | '»'
+            | '›'
+            | '…'
     )
 }
 
@@ -201,7 +231,9 @@ impl<'a> Context<'a> {
         let head = &self.text[..at];
         let digits = head.len() - head.trim_end_matches(|c: char| c.is_ascii_digit()).len();
         digits == 4
-            && head[at - 4..].parse::<u32>().is_ok_and(|y| (1000..=2099).contains(&y))
+            && head[at - 4..]
+                .parse::<u32>()
+                .is_ok_and(|y| (1000..=2099).contains(&y))
             && !head[..at - 4].ends_with(['.', ',', ':'])
     }
 
@@ -225,18 +257,27 @@ impl<'a> Context<'a> {
             let stem = self.stem_before(self.start);
             let token_prefix = &self.text[self.token_range().0..self.start - stem.len()];
             if p.is_lowercase() {
-                if stem.chars().count() <= 2 && !SHORT_WORDS.contains(&stem.to_lowercase().as_str()) {
+                if stem.chars().count() <= 2 && !SHORT_WORDS.contains(&stem.to_lowercase().as_str())
+                {
                     -1.0 // mp3, h2, v8
-                } else if LABEL_WORDS.contains(&stem.to_lowercase().as_str()) || self.after_software_word() {
+                } else if LABEL_WORDS.contains(&stem.to_lowercase().as_str())
+                    || self.after_software_word()
+                {
                     -3.0 // Section1, Figure2: labels; the R package ggplot2: a name
-                } else if token_prefix.contains(['_', '.', '/']) || token_prefix.contains(|c: char| c.is_ascii_digit()) {
+                } else if token_prefix.contains(['_', '.', '/'])
+                    || token_prefix.contains(|c: char| c.is_ascii_digit())
+                {
                     -2.0 // file_v2, pkg.name2
                 } else {
                     AFTER_LOWERCASE
                 }
             } else if p.is_uppercase() {
                 if stem.chars().all(char::is_uppercase) {
-                    if stem.chars().count() >= 2 { -4.0 } else { -3.0 } // ČT24, MP3, B2
+                    if stem.chars().count() >= 2 {
+                        -4.0
+                    } else {
+                        -3.0
+                    } // ČT24, MP3, B2
                 } else {
                     -2.0 // iOS7, FreeBSD10
                 }
@@ -247,7 +288,10 @@ impl<'a> Context<'a> {
             // `.25` is a decimal; `"500` opens a quotation.
             if p == '.' { -5.0 } else { -3.0 }
         } else if is_closing_punct(p) {
-            if matches!(p, '.' | ',') && self.year_before(self.start - 1) && self.next().is_none_or(char::is_whitespace) {
+            if matches!(p, '.' | ',')
+                && self.year_before(self.start - 1)
+                && self.next().is_none_or(char::is_whitespace)
+            {
                 1.0 // in 1968.10 Comparison; the Sketch of 1842,4 then
             } else if matches!(p, '.' | ',' | ':') && before_p.is_some_and(|c| c.is_ascii_digit()) {
                 -5.0 // 1.25, $20.00, 1,000, 14:40, Image 1.2
@@ -267,7 +311,8 @@ impl<'a> Context<'a> {
                 '$' | '£' | '€' | '¥' | '¢' => -6.0,
                 '°' | '′' | '″' => -3.0,
                 c if is_opening_punct(c) => -3.0,
-                '/' | '\\' | '_' | '#' | '=' | '+' | '*' | '^' | '~' | '&' | '<' | '>' | '|' | '@' => -5.0,
+                '/' | '\\' | '_' | '#' | '=' | '+' | '*' | '^' | '~' | '&' | '<' | '>' | '|'
+                | '@' => -5.0,
                 _ => -2.0,
             }
         };
@@ -290,20 +335,33 @@ impl<'a> Context<'a> {
         };
         // (is the unsplit run a well-formed number, is the split one)
         let (wf_unsplit, wf_split, year_split) = match p {
-            Some(c) if (is_group_separator(c) || c == ',') && before_p.is_some_and(|b| b.is_ascii_digit()) => {
+            Some(c)
+                if (is_group_separator(c) || c == ',')
+                    && before_p.is_some_and(|b| b.is_ascii_digit()) =>
+            {
                 let groups_ok = (1..=3).contains(&digits_before(c.len_utf8()));
-                let year = run.len() == 4 && run.parse::<u32>().is_ok_and(|y| (1000..=2099).contains(&y));
-                if groups_ok && !year { (run.len() == 3, s == 3, false) } else { (true, true, false) }
+                let year =
+                    run.len() == 4 && run.parse::<u32>().is_ok_and(|y| (1000..=2099).contains(&y));
+                if groups_ok && !year {
+                    (run.len() == 3, s == 3, false)
+                } else {
+                    (true, true, false)
+                }
             }
             Some(':') if before_p.is_some_and(|b| b.is_ascii_digit()) => {
                 let minutes = |d: &str| d.len() == 2 && d.parse::<u32>().is_ok_and(|m| m <= 59);
                 (minutes(run), minutes(head), false)
             }
-            Some(c) if c.is_alphabetic() || c == '.' || is_hyphen(c) || c == '/' => (true, true, false),
+            Some(c) if c.is_alphabetic() || c == '.' || is_hyphen(c) || c == '/' => {
+                (true, true, false)
+            }
             _ => {
                 // A standalone number: up to four digits is ordinary; five or
                 // more without grouping is odd, unless a year stands in front.
-                let is_year = head.len() == 4 && head.parse::<u32>().is_ok_and(|y| (1000..=2099).contains(&y));
+                let is_year = head.len() == 4
+                    && head
+                        .parse::<u32>()
+                        .is_ok_and(|y| (1000..=2099).contains(&y));
                 (run.len() <= 4, is_year, is_year)
             }
         };
@@ -348,16 +406,31 @@ pub fn readings(ctx: &Context<'_>, limit: u32, adjacent: Option<usize>) -> Vec<R
     let run = ctx.run();
     let mut out = Vec::new();
     if let (Some(n), Some(score)) = (value(run, limit), ctx.unsplit_score()) {
-        out.push(Reading { marker_start: ctx.start, n, score, needs_prev_marker: false });
+        out.push(Reading {
+            marker_start: ctx.start,
+            n,
+            score,
+            needs_prev_marker: false,
+        });
     }
     if let (Some(prev_end), Some(n)) = (adjacent, value(run, limit)) {
         let score = ctx.adjacent_score(prev_end);
-        out.push(Reading { marker_start: ctx.start, n, score, needs_prev_marker: true });
+        out.push(Reading {
+            marker_start: ctx.start,
+            n,
+            score,
+            needs_prev_marker: true,
+        });
     }
     for s in 1..run.len() {
         if let Some(n) = value(&run[s..], limit) {
             let score = ctx.split_score(s);
-            out.push(Reading { marker_start: ctx.start + s, n, score, needs_prev_marker: false });
+            out.push(Reading {
+                marker_start: ctx.start + s,
+                n,
+                score,
+                needs_prev_marker: false,
+            });
         }
     }
     out.retain(|r| r.score >= FLOOR);

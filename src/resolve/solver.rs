@@ -93,13 +93,23 @@ fn pass(p: &Problem<'_>, price: &[f64], order: Order) -> Solution {
     // nodes start at starts[i]. One flat vector: no allocation per step.
     let mut trail: Vec<(u32, i32)> = Vec::with_capacity(n * 4);
     let mut starts: Vec<u32> = Vec::with_capacity(n);
-    let mut frontier = vec![Node { max: 0, last_marker: false, score: 0.0, plaus: 0.0, back: 0, choice: -1 }];
+    let mut frontier = vec![Node {
+        max: 0,
+        last_marker: false,
+        score: 0.0,
+        plaus: 0.0,
+        back: 0,
+        choice: -1,
+    }];
     let mut next: Vec<Node> = Vec::new();
     for cand in p.candidates {
         next.clear();
         for (si, s) in frontier.iter().enumerate() {
             let push = |node: Node, next: &mut Vec<Node>| {
-                if let Some(o) = next.iter_mut().find(|o| o.max == node.max && o.last_marker == node.last_marker) {
+                if let Some(o) = next
+                    .iter_mut()
+                    .find(|o| o.max == node.max && o.last_marker == node.last_marker)
+                {
                     if node.score > o.score {
                         *o = node;
                     }
@@ -108,7 +118,14 @@ fn pass(p: &Problem<'_>, price: &[f64], order: Order) -> Solution {
                 }
             };
             push(
-                Node { max: s.max, last_marker: false, score: s.score, plaus: s.plaus, back: si as u32, choice: -1 },
+                Node {
+                    max: s.max,
+                    last_marker: false,
+                    score: s.score,
+                    plaus: s.plaus,
+                    back: si as u32,
+                    choice: -1,
+                },
                 &mut next,
             );
             for (ri, r) in cand.readings.iter().enumerate() {
@@ -161,7 +178,11 @@ fn pass(p: &Problem<'_>, price: &[f64], order: Order) -> Solution {
         choice[step] = (c >= 0).then_some(c as usize);
         idx = back as usize;
     }
-    Solution { choice, plausibility: best.plaus, order }
+    Solution {
+        choice,
+        plausibility: best.plaus,
+        order,
+    }
 }
 
 /// Markers per reference in a solution (index k = reference k).
@@ -210,7 +231,9 @@ fn with_counts(p: &Problem<'_>, want: &[u32], order: Order) -> (Solution, u32) {
         let off: u32 = (1..len).map(|k| got[k].abs_diff(want[k - 1])).sum();
         let better = match &best {
             None => true,
-            Some((b_off, b)) => off < *b_off || (off == *b_off && sol.plausibility > b.plausibility),
+            Some((b_off, b)) => {
+                off < *b_off || (off == *b_off && sol.plausibility > b.plausibility)
+            }
         };
         if better {
             best = Some((off, sol.clone()));
@@ -241,7 +264,10 @@ fn with_counts(p: &Problem<'_>, want: &[u32], order: Order) -> (Solution, u32) {
                                     .readings
                                     .iter()
                                     .filter(|o| o.n as usize != k)
-                                    .map(|o| o.score as f64 + price.get(o.n as usize).copied().unwrap_or(0.0))
+                                    .map(|o| {
+                                        o.score as f64
+                                            + price.get(o.n as usize).copied().unwrap_or(0.0)
+                                    })
                                     .fold(0.0f64, f64::max);
                                 own - alt
                             })
@@ -253,12 +279,14 @@ fn with_counts(p: &Problem<'_>, want: &[u32], order: Order) -> (Solution, u32) {
             };
             if have < need {
                 let m = margins(true);
-                if let Some(x) = m.get(((need - have) as usize - 1).min(m.len().saturating_sub(1))) {
+                if let Some(x) = m.get(((need - have) as usize - 1).min(m.len().saturating_sub(1)))
+                {
                     price[k] += x.max(0.0) + nudge;
                 }
             } else {
                 let m = margins(false);
-                if let Some(x) = m.get(((have - need) as usize - 1).min(m.len().saturating_sub(1))) {
+                if let Some(x) = m.get(((have - need) as usize - 1).min(m.len().saturating_sub(1)))
+                {
                     price[k] -= x.max(0.0) + nudge;
                 }
             }
@@ -374,11 +402,15 @@ pub fn solve(p: &Problem<'_>) -> Solution {
 
 #[cfg(test)]
 mod tests {
-    use super::super::candidates::{find, Candidate};
+    use super::super::candidates::{Candidate, find};
     use super::*;
 
     fn cands(texts: &[&str], limit: u32) -> Vec<Candidate> {
-        texts.iter().enumerate().flat_map(|(i, t)| find(i, t, limit)).collect()
+        texts
+            .iter()
+            .enumerate()
+            .flat_map(|(i, t)| find(i, t, limit))
+            .collect()
     }
 
     fn markers(texts: &[&str], c: &[Candidate], s: &Solution) -> Vec<(usize, String, u32)> {
@@ -386,7 +418,11 @@ mod tests {
             .zip(&s.choice)
             .filter_map(|(c, ch)| {
                 let r = c.readings[(*ch)?];
-                Some((c.text, texts[c.text][r.marker_start..c.end].to_string(), r.n))
+                Some((
+                    c.text,
+                    texts[c.text][r.marker_start..c.end].to_string(),
+                    r.n,
+                ))
             })
             .collect()
     }
@@ -396,7 +432,11 @@ mod tests {
         // "word3" cannot be a first occurrence before 1 and 2 were cited.
         let t = ["One word3 then Alpha1 and Beta2."];
         let c = cands(&t, 3);
-        let s = solve(&Problem { candidates: &c, counts: None, free_start: false });
+        let s = solve(&Problem {
+            candidates: &c,
+            counts: None,
+            free_start: false,
+        });
         let got: Vec<u32> = markers(&t, &c, &s).iter().map(|m| m.2).collect();
         assert_eq!(got, vec![1, 2]);
     }
@@ -406,9 +446,17 @@ mod tests {
         // Reference 1 has two back-links: the second must be the MP3-like one.
         let t = ["First claim1. Then the ABC1 report."];
         let c = cands(&t, 1);
-        let free = solve(&Problem { candidates: &c, counts: None, free_start: false });
+        let free = solve(&Problem {
+            candidates: &c,
+            counts: None,
+            free_start: false,
+        });
         assert_eq!(markers(&t, &c, &free).len(), 1);
-        let forced = solve(&Problem { candidates: &c, counts: Some(vec![2]), free_start: false });
+        let forced = solve(&Problem {
+            candidates: &c,
+            counts: Some(vec![2]),
+            free_start: false,
+        });
         assert_eq!(markers(&t, &c, &forced).len(), 2);
     }
 
@@ -416,7 +464,11 @@ mod tests {
     fn counts_push_out_a_likely_marker() {
         let t = ["Alpha1 and beta1 and gamma1."];
         let c = cands(&t, 1);
-        let s = solve(&Problem { candidates: &c, counts: Some(vec![2]), free_start: false });
+        let s = solve(&Problem {
+            candidates: &c,
+            counts: Some(vec![2]),
+            free_start: false,
+        });
         assert_eq!(markers(&t, &c, &s).len(), 2);
     }
 
@@ -424,7 +476,11 @@ mod tests {
     fn adjacent_markers() {
         let t = ["Alpha1 beta2 gamma3 delta4 and so on5 6:"];
         let c = cands(&t, 6);
-        let s = solve(&Problem { candidates: &c, counts: None, free_start: false });
+        let s = solve(&Problem {
+            candidates: &c,
+            counts: None,
+            free_start: false,
+        });
         let got: Vec<u32> = markers(&t, &c, &s).iter().map(|m| m.2).collect();
         assert_eq!(got, vec![1, 2, 3, 4, 5, 6]);
     }
@@ -433,7 +489,11 @@ mod tests {
     fn excerpt_may_start_late() {
         let t = ["Alpha14 beta15 and gamma14."];
         let c = cands(&t, super::super::candidates::UNKNOWN_LIMIT);
-        let s = solve(&Problem { candidates: &c, counts: None, free_start: true });
+        let s = solve(&Problem {
+            candidates: &c,
+            counts: None,
+            free_start: true,
+        });
         let got: Vec<u32> = markers(&t, &c, &s).iter().map(|m| m.2).collect();
         assert_eq!(got, vec![14, 15, 14]);
     }
@@ -442,7 +502,11 @@ mod tests {
     fn unsatisfiable_counts_keep_the_closest_reading() {
         let t = ["Alpha1 and beta2."];
         let c = cands(&t, 2);
-        let s = solve(&Problem { candidates: &c, counts: Some(vec![3, 1]), free_start: false });
+        let s = solve(&Problem {
+            candidates: &c,
+            counts: Some(vec![3, 1]),
+            free_start: false,
+        });
         let got: Vec<u32> = markers(&t, &c, &s).iter().map(|m| m.2).collect();
         assert_eq!(got, vec![1, 2]);
     }
@@ -454,7 +518,11 @@ mod tests {
         let text: String = (0..30_000).map(|_| "word1 ").collect();
         let t = [text.as_str()];
         let c = cands(&t, 1);
-        let s = solve(&Problem { candidates: &c, counts: Some(vec![30_000]), free_start: false });
+        let s = solve(&Problem {
+            candidates: &c,
+            counts: Some(vec![30_000]),
+            free_start: false,
+        });
         assert_eq!(markers(&t, &c, &s).len(), 30_000);
     }
 }

@@ -39,7 +39,12 @@ pub fn write_article(doc: &Document, out: &mut dyn Write) -> Result<(), WriteErr
             if i > 0 {
                 refs.push('\n');
             }
-            refs.push_str(&format!("  {}. {}{}", r.n, one_line(&r.raw), "[]".repeat(r.backlinks.len())));
+            refs.push_str(&format!(
+                "  {}. {}{}",
+                r.n,
+                one_line(&r.raw),
+                "[]".repeat(r.backlinks.len())
+            ));
         }
         blocks.push(refs);
     }
@@ -115,7 +120,13 @@ mod tests {
     use crate::{ParseOptions, parse_article};
 
     fn roundtrip(text: &str) -> String {
-        let p = parse_article("t", text.as_bytes().to_vec(), Default::default(), &ParseOptions::default()).unwrap();
+        let p = parse_article(
+            "t",
+            text.as_bytes().to_vec(),
+            Default::default(),
+            &ParseOptions::default(),
+        )
+        .unwrap();
         let mut out = Vec::new();
         super::write_article(&p.document, &mut out).unwrap();
         String::from_utf8(out).unwrap()

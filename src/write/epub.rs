@@ -122,7 +122,9 @@ pub fn write_book(
     out: &mut dyn Write,
 ) -> Result<(), WriteError> {
     let Some(first) = docs.first() else {
-        return Err(WriteError::Invalid("an EPUB needs at least one article".into()));
+        return Err(WriteError::Invalid(
+            "an EPUB needs at least one article".into(),
+        ));
     };
     for d in docs {
         check_meta(&d.meta)?;
@@ -145,7 +147,10 @@ pub fn write_book(
     let lang = language(first).to_string();
 
     let mut chapters = Vec::with_capacity(docs.len());
-    let xopts = XhtmlOptions { stylesheet: Some(STYLESHEET_HREF.to_string()), epub: true };
+    let xopts = XhtmlOptions {
+        stylesheet: Some(STYLESHEET_HREF.to_string()),
+        epub: true,
+    };
     for d in docs {
         let mut buf = Vec::new();
         xhtml::write_xhtml(d, &xopts, &mut buf)?;
@@ -156,7 +161,10 @@ pub fn write_book(
         EpubBuilder::new(ZipLibrary::new().map_err(builder_error)?).map_err(builder_error)?;
     b.epub_version(EpubVersion::V33);
     b.escape_html(true);
-    let title = opts.title.clone().unwrap_or_else(|| first.title.text.clone());
+    let title = opts
+        .title
+        .clone()
+        .unwrap_or_else(|| first.title.text.clone());
     b.set_title(title);
     for author in distinct(docs.iter().filter_map(|d| present(&d.meta.author))) {
         b.add_author(author);
@@ -168,7 +176,11 @@ pub fn write_book(
     b.set_toc_name(TOC_NAME);
     let uuid = content_identifier(docs);
     // A user identifier replaces this placeholder in the post-pass.
-    b.set_uuid(if identifier.is_some() { PLACEHOLDER_UUID } else { uuid });
+    b.set_uuid(if identifier.is_some() {
+        PLACEHOLDER_UUID
+    } else {
+        uuid
+    });
     b.set_modified_date(modified);
     if let Some(licence) = distinct(docs.iter().filter_map(|d| present(&d.meta.license))).first() {
         b.set_license(*licence);
@@ -186,19 +198,29 @@ pub fn write_book(
     metas.extend([
         ("schema:accessMode", "textual".to_string()),
         ("schema:accessModeSufficient", "textual".to_string()),
-        ("schema:accessibilityFeature", "structuralNavigation".to_string()),
+        (
+            "schema:accessibilityFeature",
+            "structuralNavigation".to_string(),
+        ),
         ("schema:accessibilityFeature", "tableOfContents".to_string()),
         ("schema:accessibilityFeature", "readingOrder".to_string()),
-        ("schema:accessibilityFeature", "displayTransformability".to_string()),
+        (
+            "schema:accessibilityFeature",
+            "displayTransformability".to_string(),
+        ),
         ("schema:accessibilityHazard", "none".to_string()),
-        ("schema:accessibilitySummary", ACCESSIBILITY_SUMMARY.to_string()),
+        (
+            "schema:accessibilitySummary",
+            ACCESSIBILITY_SUMMARY.to_string(),
+        ),
     ]);
     for (property, content) in metas {
         // epub-builder writes `content` as it is: escape it here.
         let escaped = quick_xml::escape::escape(content.as_str()).into_owned();
         b.add_metadata_opf(Box::new(MetadataOpfV3::new(property.to_string(), escaped)));
     }
-    b.stylesheet(opts.stylesheet.as_bytes()).map_err(builder_error)?;
+    b.stylesheet(opts.stylesheet.as_bytes())
+        .map_err(builder_error)?;
 
     for (i, (d, bytes)) in docs.iter().zip(&chapters).enumerate() {
         let name = chapter_name(i);
@@ -225,7 +247,11 @@ pub fn write_book(
 
     let mut raw = Vec::new();
     b.generate(&mut raw).map_err(builder_error)?;
-    let fixes = Fixes { lang: &lang, identifier: identifier.as_deref(), modified };
+    let fixes = Fixes {
+        lang: &lang,
+        identifier: identifier.as_deref(),
+        modified,
+    };
     let book = post_pass(&raw, &fixes)?;
     out.write_all(&book)?;
     out.flush()?;
@@ -454,19 +480,26 @@ pub fn post_pass(archive: &[u8], fixes: &Fixes) -> Result<Vec<u8>, WriteError> {
         )));
     }
     let Some(mimetype) = entries.iter().position(|(n, _)| n == "mimetype") else {
-        return Err(WriteError::Invalid("internal error: epub-builder wrote no mimetype".into()));
+        return Err(WriteError::Invalid(
+            "internal error: epub-builder wrote no mimetype".into(),
+        ));
     };
     let mimetype = entries.remove(mimetype);
 
     let time = zip_time(fixes.modified);
-    let base =
-        zip::write::SimpleFileOptions::default().last_modified_time(time).unix_permissions(0o644);
+    let base = zip::write::SimpleFileOptions::default()
+        .last_modified_time(time)
+        .unix_permissions(0o644);
     let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    w.start_file("mimetype", base.compression_method(zip::CompressionMethod::Stored))
-        .map_err(zip_error)?;
+    w.start_file(
+        "mimetype",
+        base.compression_method(zip::CompressionMethod::Stored),
+    )
+    .map_err(zip_error)?;
     w.write_all(&mimetype.1)?;
-    let deflated =
-        base.compression_method(zip::CompressionMethod::Deflated).compression_level(Some(9));
+    let deflated = base
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(9));
     for (name, data) in &entries {
         w.start_file(name.as_str(), deflated).map_err(zip_error)?;
         w.write_all(data)?;
@@ -584,15 +617,27 @@ mod tests {
         Span::default()
     }
     fn t(s: &str) -> Inline {
-        Inline::Text { text: s.into(), span: sp() }
+        Inline::Text {
+            text: s.into(),
+            span: sp(),
+        }
     }
     fn doc(title: &str, text: &str) -> Document {
         Document {
-            meta: Meta { lang: "en".into(), ..Meta::default() },
-            title: Title { text: title.into(), span: sp() },
+            meta: Meta {
+                lang: "en".into(),
+                ..Meta::default()
+            },
+            title: Title {
+                text: title.into(),
+                span: sp(),
+            },
             subtitle: None,
             lead_figure: None,
-            blocks: vec![Block::Paragraph(Paragraph { inlines: vec![t(text)], span: sp() })],
+            blocks: vec![Block::Paragraph(Paragraph {
+                inlines: vec![t(text)],
+                span: sp(),
+            })],
             sections: vec![],
             references_heading: None,
             references: vec![],
@@ -624,8 +669,16 @@ mod tests {
     #[test]
     fn archive_layout_mimetype_first_stored_fixed_times() {
         let bytes = book(&doc("T", "x"), &EpubOptions::default());
-        assert_eq!(&bytes[30..38], b"mimetype", "first local header is mimetype");
-        assert_eq!(&bytes[38..58], b"application/epub+zip", "stored, no extra field");
+        assert_eq!(
+            &bytes[30..38],
+            b"mimetype",
+            "first local header is mimetype"
+        );
+        assert_eq!(
+            &bytes[38..58],
+            b"application/epub+zip",
+            "stored, no extra field"
+        );
         let e = entries(&bytes);
         assert_eq!(e[0].0, "mimetype");
         assert_eq!(e[0].2, zip::CompressionMethod::Stored);
@@ -647,7 +700,12 @@ mod tests {
         for i in 0..z.len() {
             let f = z.by_index(i).unwrap();
             let t = f.last_modified().unwrap();
-            assert_eq!((t.year(), t.month(), t.day(), t.hour()), (1980, 1, 1, 0), "{}", f.name());
+            assert_eq!(
+                (t.year(), t.month(), t.day(), t.hour()),
+                (1980, 1, 1, 0),
+                "{}",
+                f.name()
+            );
         }
     }
 
@@ -658,23 +716,34 @@ mod tests {
         assert_eq!(a, book(&d, &EpubOptions::default()));
         let id = content_identifier(&[&d]);
         assert_eq!(id.get_version_num(), 5);
-        assert!(
-            text_of(&a, OPF_PATH).contains(&format!(
-                "<dc:identifier id=\"epub-id-1\">urn:uuid:{id}</dc:identifier>"
-            ))
-        );
+        assert!(text_of(&a, OPF_PATH).contains(&format!(
+            "<dc:identifier id=\"epub-id-1\">urn:uuid:{id}</dc:identifier>"
+        )));
         let changed = doc("T", "Some text,");
         assert_ne!(content_identifier(&[&changed]), id);
         let mut meta_only = d.clone();
         meta_only.meta.author = Some("X".into());
-        assert_eq!(content_identifier(&[&meta_only]), id, "metadata is not content");
+        assert_eq!(
+            content_identifier(&[&meta_only]),
+            id,
+            "metadata is not content"
+        );
     }
 
     #[test]
     fn modified_from_epoch_then_date_then_fallback() {
         let mut d = doc("T", "x");
         let opf = |d: &Document, m| {
-            text_of(&book(d, &EpubOptions { modified: m, ..EpubOptions::default() }), OPF_PATH)
+            text_of(
+                &book(
+                    d,
+                    &EpubOptions {
+                        modified: m,
+                        ..EpubOptions::default()
+                    },
+                ),
+                OPF_PATH,
+            )
         };
         assert!(
             opf(&d, None)
@@ -690,7 +759,10 @@ mod tests {
         let mut buf = Vec::new();
         let e = write_book(
             &[&d],
-            &EpubOptions { modified: Some(-1), ..EpubOptions::default() },
+            &EpubOptions {
+                modified: Some(-1),
+                ..EpubOptions::default()
+            },
             &mut buf,
         );
         assert!(e.unwrap_err().to_string().contains("SOURCE_DATE_EPOCH"));
@@ -704,19 +776,30 @@ mod tests {
         d.meta.source_url = Some("https://ex.org/?a=1&b=<2>".into());
         d.meta.license = Some("CC <BY> & co".into());
         d.meta.date = Some("Winter & <1993>".into());
-        let opts =
-            EpubOptions { identifier: Some("isbn:<978> & \"x\"".into()), ..EpubOptions::default() };
+        let opts = EpubOptions {
+            identifier: Some("isbn:<978> & \"x\"".into()),
+            ..EpubOptions::default()
+        };
         let bytes = book(&d, &opts);
         let opf = text_of(&bytes, OPF_PATH);
-        assert!(opf.contains("<dc:title>A &lt;T&gt; &amp; \"q\"</dc:title>"), "{opf}");
+        assert!(
+            opf.contains("<dc:title>A &lt;T&gt; &amp; \"q\"</dc:title>"),
+            "{opf}"
+        );
         assert!(
             opf.contains(
                 "<dc:creator id=\"epub-creator-0\">Jan &amp; &lt;Co&gt; \"x\" ]]&gt;</dc:creator>"
             ),
             "{opf}"
         );
-        assert!(opf.contains("<dc:language id=\"epub-language-0\">en</dc:language>"), "{opf}");
-        assert!(opf.contains("<dc:rights>CC &lt;BY&gt; &amp; co</dc:rights>"), "{opf}");
+        assert!(
+            opf.contains("<dc:language id=\"epub-language-0\">en</dc:language>"),
+            "{opf}"
+        );
+        assert!(
+            opf.contains("<dc:rights>CC &lt;BY&gt; &amp; co</dc:rights>"),
+            "{opf}"
+        );
         assert!(
             opf.contains(
                 "<meta property=\"dcterms:source\">https://ex.org/?a=1&amp;b=&lt;2&gt;</meta>"
@@ -729,7 +812,10 @@ mod tests {
         );
         assert!(opf.contains("<dc:identifier id=\"epub-id-1\">isbn:&lt;978&gt; &amp; &quot;x&quot;</dc:identifier>"), "{opf}");
         assert!(!opf.contains("urn:uuid:00000000"), "{opf}");
-        assert!(opf.contains("unique-identifier=\"epub-id-1\" xml:lang=\"en\">"), "{opf}");
+        assert!(
+            opf.contains("unique-identifier=\"epub-id-1\" xml:lang=\"en\">"),
+            "{opf}"
+        );
         assert_eq!(opf.matches("id=\"epub-creator-0\"").count(), 1, "{opf}");
         // Every document in the archive is well-formed XML.
         for (name, data, ..) in entries(&bytes) {
@@ -757,11 +843,26 @@ mod tests {
         let d = doc("T", "x");
         for (opts, what) in [
             (
-                EpubOptions { identifier: Some("a\u{1}b".into()), ..EpubOptions::default() },
+                EpubOptions {
+                    identifier: Some("a\u{1}b".into()),
+                    ..EpubOptions::default()
+                },
                 "identifier",
             ),
-            (EpubOptions { identifier: Some("  ".into()), ..EpubOptions::default() }, "identifier"),
-            (EpubOptions { title: Some("\u{FFFF}".into()), ..EpubOptions::default() }, "title"),
+            (
+                EpubOptions {
+                    identifier: Some("  ".into()),
+                    ..EpubOptions::default()
+                },
+                "identifier",
+            ),
+            (
+                EpubOptions {
+                    title: Some("\u{FFFF}".into()),
+                    ..EpubOptions::default()
+                },
+                "title",
+            ),
         ] {
             let mut buf = Vec::new();
             let e = write_book(&[&d], &opts, &mut buf).unwrap_err().to_string();
@@ -780,7 +881,10 @@ mod tests {
         let mut d = doc("T", "x");
         d.meta.lang = "cs".into();
         d.sections = vec![Section {
-            heading: Heading { inlines: vec![t("První & <druhá>")], span: sp() },
+            heading: Heading {
+                inlines: vec![t("První & <druhá>")],
+                span: sp(),
+            },
             blocks: vec![],
             span: sp(),
         }];
@@ -791,16 +895,28 @@ mod tests {
             backlinks: vec![],
             span: sp(),
         }];
-        d.references_heading = Some(Heading { inlines: vec![t("Poznámky")], span: sp() });
+        d.references_heading = Some(Heading {
+            inlines: vec![t("Poznámky")],
+            span: sp(),
+        });
         let nav = text_of(&book(&d, &EpubOptions::default()), NAV_PATH);
         assert!(nav.contains("lang=\"cs\" xml:lang=\"cs\">"), "{nav}");
-        assert!(nav.contains("<nav epub:type=\"toc\" role=\"doc-toc\""), "{nav}");
+        assert!(
+            nav.contains("<nav epub:type=\"toc\" role=\"doc-toc\""),
+            "{nav}"
+        );
         assert!(
             nav.contains("<a href=\"chapter-1.xhtml#sec-1\">První &amp; &lt;druhá&gt;</a>"),
             "{nav}"
         );
-        assert!(nav.contains("<a href=\"chapter-1.xhtml#references\">Poznámky</a>"), "{nav}");
-        assert!(nav.contains("<a epub:type=\"bodymatter\" href=\"chapter-1.xhtml\">"), "{nav}");
+        assert!(
+            nav.contains("<a href=\"chapter-1.xhtml#references\">Poznámky</a>"),
+            "{nav}"
+        );
+        assert!(
+            nav.contains("<a epub:type=\"bodymatter\" href=\"chapter-1.xhtml\">"),
+            "{nav}"
+        );
     }
 
     #[test]
@@ -809,7 +925,10 @@ mod tests {
         let mut b = doc("Second", "two");
         b.meta.lang = "de".into();
         let mut buf = Vec::new();
-        let opts = EpubOptions { title: Some("Both".into()), ..EpubOptions::default() };
+        let opts = EpubOptions {
+            title: Some("Both".into()),
+            ..EpubOptions::default()
+        };
         write_book(&[&a, &b], &opts, &mut buf).unwrap();
         let opf = text_of(&buf, OPF_PATH);
         assert!(opf.contains("<dc:title>Both</dc:title>"), "{opf}");
@@ -818,16 +937,28 @@ mod tests {
                 && opf.contains("<itemref idref=\"id_chapter-2.xhtml\"/>"),
             "{opf}"
         );
-        assert!(opf.contains("<dc:language id=\"epub-language-1\">de</dc:language>"), "{opf}");
+        assert!(
+            opf.contains("<dc:language id=\"epub-language-1\">de</dc:language>"),
+            "{opf}"
+        );
         assert!(text_of(&buf, "OEBPS/chapter-2.xhtml").contains("lang=\"de\" xml:lang=\"de\""));
         assert_ne!(content_identifier(&[&a, &b]), content_identifier(&[&b, &a]));
     }
 
     #[test]
     fn patches_fail_loudly_when_the_template_differs() {
-        let fixes = Fixes { lang: "en", identifier: None, modified: Utc::now() };
-        let e = patch_opf("<package version=\"3.1\">", &fixes).unwrap_err().to_string();
-        assert!(e.contains("internal error") && e.contains("epub-builder"), "{e}");
+        let fixes = Fixes {
+            lang: "en",
+            identifier: None,
+            modified: Utc::now(),
+        };
+        let e = patch_opf("<package version=\"3.1\">", &fixes)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("internal error") && e.contains("epub-builder"),
+            "{e}"
+        );
         assert!(patch_nav("<html>", "en").is_err());
         assert!(post_pass(b"not a zip", &fixes).is_err());
     }

@@ -55,8 +55,11 @@ struct Envelope<'a> {
 /// Writes `doc` as pretty-printed JSON followed by a newline (see the
 /// [module docs](self) for the fields).
 pub fn write_json(doc: &Document, out: &mut dyn Write) -> Result<(), WriteError> {
-    let envelope =
-        Envelope { refolio: env!("CARGO_PKG_VERSION"), format: FORMAT_VERSION, document: doc };
+    let envelope = Envelope {
+        refolio: env!("CARGO_PKG_VERSION"),
+        format: FORMAT_VERSION,
+        document: doc,
+    };
     let mut out = out;
     serde_json::to_writer_pretty(&mut out, &envelope)?;
     out.write_all(b"\n")?;
@@ -73,26 +76,51 @@ mod tests {
     fn sample() -> Document {
         let s = |a, b| Span::new(a, b);
         Document {
-            meta: Meta { lang: "en".into(), author: Some("A \"B\"".into()), ..Meta::default() },
-            title: Title { text: "Title".into(), span: s(0, 5) },
+            meta: Meta {
+                lang: "en".into(),
+                author: Some("A \"B\"".into()),
+                ..Meta::default()
+            },
+            title: Title {
+                text: "Title".into(),
+                span: s(0, 5),
+            },
             subtitle: None,
             lead_figure: None,
             blocks: vec![Block::Paragraph(Paragraph {
                 inlines: vec![
-                    Inline::Text { text: "Text".into(), span: s(7, 11) },
-                    Inline::Cite { n: 1, occurrence: 1, span: s(11, 12) },
-                    Inline::Link { url: "https://ex.org".into(), span: s(13, 27) },
+                    Inline::Text {
+                        text: "Text".into(),
+                        span: s(7, 11),
+                    },
+                    Inline::Cite {
+                        n: 1,
+                        occurrence: 1,
+                        span: s(11, 12),
+                    },
+                    Inline::Link {
+                        url: "https://ex.org".into(),
+                        span: s(13, 27),
+                    },
                 ],
                 span: s(7, 27),
             })],
             sections: vec![Section {
                 heading: Heading {
-                    inlines: vec![Inline::Text { text: "H".into(), span: s(29, 30) }],
+                    inlines: vec![Inline::Text {
+                        text: "H".into(),
+                        span: s(29, 30),
+                    }],
                     span: s(29, 30),
                 },
                 blocks: vec![
                     Block::Rule(Rule { span: s(32, 35) }),
-                    Block::List(List { ordered: true, start: 2, items: vec![], span: s(36, 40) }),
+                    Block::List(List {
+                        ordered: true,
+                        start: 2,
+                        items: vec![],
+                        span: s(36, 40),
+                    }),
                 ],
                 span: s(29, 40),
             }],
@@ -123,7 +151,10 @@ mod tests {
     fn envelope_and_stable_field_names() {
         let text = json_of(&sample());
         assert!(text.ends_with("}\n") && !text.ends_with("\n\n"));
-        assert!(text.starts_with("{\n  \"refolio\": "), "pretty-printed: {text}");
+        assert!(
+            text.starts_with("{\n  \"refolio\": "),
+            "pretty-printed: {text}"
+        );
         let v: Value = serde_json::from_str(&text).expect("valid JSON");
         assert_eq!(v["refolio"], env!("CARGO_PKG_VERSION"));
         assert_eq!(v["format"], 1);
@@ -132,7 +163,10 @@ mod tests {
             d["meta"],
             json!({"lang": "en", "author": "A \"B\"", "source_url": null, "date": null, "license": null})
         );
-        assert_eq!(d["title"], json!({"text": "Title", "span": {"start": 0, "end": 5}}));
+        assert_eq!(
+            d["title"],
+            json!({"text": "Title", "span": {"start": 0, "end": 5}})
+        );
         assert_eq!(d["subtitle"], Value::Null);
         assert_eq!(d["hard_wrapped"], false);
         let p = &d["blocks"][0];
@@ -149,13 +183,19 @@ mod tests {
         assert_eq!(p["inlines"][2]["url"], "https://ex.org");
         let sec = &d["sections"][0];
         assert_eq!(sec["heading"]["inlines"][0]["text"], "H");
-        assert_eq!(sec["blocks"][0], json!({"kind": "rule", "span": {"start": 32, "end": 35}}));
+        assert_eq!(
+            sec["blocks"][0],
+            json!({"kind": "rule", "span": {"start": 32, "end": 35}})
+        );
         assert_eq!(sec["blocks"][1]["kind"], "list");
         assert_eq!(sec["blocks"][1]["ordered"], true);
         assert_eq!(sec["blocks"][1]["start"], 2);
         let r = &d["references"][0];
         assert_eq!(r["raw"], "R; 2020");
-        assert_eq!(r["fields"][0], json!({"kind": "date", "start": 3, "end": 7, "iso": "2020"}));
+        assert_eq!(
+            r["fields"][0],
+            json!({"kind": "date", "start": 3, "end": 7, "iso": "2020"})
+        );
         assert_eq!(r["backlinks"], json!([{"start": 50, "end": 52}]));
     }
 

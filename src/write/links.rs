@@ -34,7 +34,12 @@ impl Links {
                 }
             }
         });
-        Links { refs, cited, written: HashSet::new(), prefix: String::new() }
+        Links {
+            refs,
+            cited,
+            written: HashSet::new(),
+            prefix: String::new(),
+        }
     }
 
     /// Does reference `n` exist (so a marker can link to `ref-N`)?
@@ -57,7 +62,9 @@ impl Links {
 /// Adds where the offending text stands to a character error.
 pub(crate) fn at(span: Span) -> impl FnOnce(WriteError) -> WriteError {
     move |e| match e {
-        WriteError::Invalid(m) => WriteError::Invalid(format!("{m} (input bytes {}..{})", span.start, span.end)),
+        WriteError::Invalid(m) => {
+            WriteError::Invalid(format!("{m} (input bytes {}..{})", span.start, span.end))
+        }
         other => other,
     }
 }

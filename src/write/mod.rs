@@ -30,7 +30,13 @@ pub enum Format {
 
 impl Format {
     /// Every format, in the order `convert` writes them.
-    pub const ALL: [Format; 5] = [Format::Tei, Format::Json, Format::Epub, Format::Pdf, Format::Article];
+    pub const ALL: [Format; 5] = [
+        Format::Tei,
+        Format::Json,
+        Format::Epub,
+        Format::Pdf,
+        Format::Article,
+    ];
 
     /// The format's name on the command line.
     pub fn name(self) -> &'static str {
@@ -104,7 +110,10 @@ impl BookMeta {
         if !own.is_empty() {
             return own;
         }
-        docs.first().map(|d| d.meta.lang.trim()).filter(|l| !l.is_empty()).unwrap_or("und")
+        docs.first()
+            .map(|d| d.meta.lang.trim())
+            .filter(|l| !l.is_empty())
+            .unwrap_or("und")
     }
 
     /// A document with only the book's title and metadata: the title page
@@ -118,7 +127,10 @@ impl BookMeta {
                 date: self.date.clone(),
                 license: self.license.clone(),
             },
-            title: crate::ast::Title { text: self.title.clone(), span: Default::default() },
+            title: crate::ast::Title {
+                text: self.title.clone(),
+                span: Default::default(),
+            },
             subtitle: None,
             lead_figure: None,
             blocks: vec![],

@@ -102,7 +102,9 @@ pub fn render_book(
     recto: bool,
 ) -> Result<PdfOutput, WriteError> {
     if docs.is_empty() {
-        return Err(WriteError::Invalid("a PDF book needs at least one article".into()));
+        return Err(WriteError::Invalid(
+            "a PDF book needs at least one article".into(),
+        ));
     }
     crate::write::xml::check_chars("the book title", &book.title)?;
     let cover = book.cover(docs);
@@ -582,7 +584,9 @@ fn compress_streams(lo: &mut lopdf::Document) -> Result<(), WriteError> {
     use flate2::write::ZlibEncoder;
     use std::io::Write as _;
     for object in lo.objects.values_mut() {
-        let Object::Stream(stream) = object else { continue };
+        let Object::Stream(stream) = object else {
+            continue;
+        };
         if stream.dict.get(b"Filter").is_ok() || !stream.allows_compression {
             continue;
         }

@@ -40,9 +40,7 @@
 //! `item`, `figDesc`, `quote`, `bibl`, `title`, …) never gets added white
 //! space. The same document always gives the same bytes.
 
-use crate::ast::{
-    Block, Document, Figure, Inline, List, RefFieldKind, Reference,
-};
+use crate::ast::{Block, Document, Figure, Inline, List, RefFieldKind, Reference};
 use crate::error::WriteError;
 use crate::write::links::{Links, at, present};
 use crate::write::xml::{XmlWriter, check_meta, is_w3c_date, uri_attr};
@@ -94,7 +92,9 @@ pub fn write_tei_corpus(
     out: &mut dyn Write,
 ) -> Result<(), WriteError> {
     if docs.is_empty() {
-        return Err(WriteError::Invalid("a TEI corpus needs at least one article".into()));
+        return Err(WriteError::Invalid(
+            "a TEI corpus needs at least one article".into(),
+        ));
     }
     crate::write::xml::check_chars("the book title", &book.title)?;
     let corpus_meta = book.cover(docs).meta;
@@ -132,8 +132,16 @@ pub fn write_tei_corpus(
     w.end()?;
     w.start("sourceDesc", &[])?;
     let n = docs.len();
-    let what = if n == 1 { "1 article".to_string() } else { format!("{n} articles") };
-    w.text_element("p", &[], &format!("{what}; the header of each describes its source."))?;
+    let what = if n == 1 {
+        "1 article".to_string()
+    } else {
+        format!("{n} articles")
+    };
+    w.text_element(
+        "p",
+        &[],
+        &format!("{what}; the header of each describes its source."),
+    )?;
     w.end()?;
     w.end()?; // fileDesc
     encoding_and_profile(&mut w, lang)?;
@@ -149,7 +157,11 @@ pub fn write_tei_corpus(
 /// id `id` of a corpus (ids and targets inside prefixed with `id-`).
 fn tei_element(w: &mut XmlWriter, doc: &Document, id: Option<&str>) -> Result<(), WriteError> {
     let mut links = Links::new(doc);
-    let lang = if doc.meta.lang.is_empty() { "und" } else { doc.meta.lang.as_str() };
+    let lang = if doc.meta.lang.is_empty() {
+        "und"
+    } else {
+        doc.meta.lang.as_str()
+    };
     match id {
         None => w.start("TEI", &[("xmlns", TEI_NS), ("xml:lang", lang)])?,
         Some(id) => {
@@ -179,9 +191,11 @@ fn header(w: &mut XmlWriter, doc: &Document, lang: &str) -> Result<(), WriteErro
     w.start("fileDesc", &[])?;
 
     w.start("titleStmt", &[])?;
-    w.text_element("title", &[], &doc.title.text).map_err(at(doc.title.span))?;
+    w.text_element("title", &[], &doc.title.text)
+        .map_err(at(doc.title.span))?;
     if let Some(sub) = &doc.subtitle {
-        w.text_element("title", &[("type", "sub")], &sub.text).map_err(at(sub.span))?;
+        w.text_element("title", &[("type", "sub")], &sub.text)
+            .map_err(at(sub.span))?;
     }
     if let Some(author) = present(&m.author) {
         w.text_element("author", &[], author)?;
@@ -265,7 +279,8 @@ fn front(w: &mut XmlWriter, links: &mut Links, doc: &Document) -> Result<(), Wri
     w.text_element("titlePart", &[("type", "main")], &doc.title.text)
         .map_err(at(doc.title.span))?;
     if let Some(sub) = &doc.subtitle {
-        w.text_element("titlePart", &[("type", "sub")], &sub.text).map_err(at(sub.span))?;
+        w.text_element("titlePart", &[("type", "sub")], &sub.text)
+            .map_err(at(sub.span))?;
     }
     w.end()?;
     if let Some(fig) = &doc.lead_figure {
@@ -351,7 +366,9 @@ fn list(w: &mut XmlWriter, links: &mut Links, l: &List) -> Result<bool, WriteErr
 }
 
 fn has_content(inlines: &[Inline]) -> bool {
-    inlines.iter().any(|i| !matches!(i, Inline::Text { text, .. } if text.is_empty()))
+    inlines
+        .iter()
+        .any(|i| !matches!(i, Inline::Text { text, .. } if text.is_empty()))
 }
 
 fn figure(w: &mut XmlWriter, links: &mut Links, f: &Figure) -> Result<(), WriteError> {
@@ -394,7 +411,8 @@ fn inlines(w: &mut XmlWriter, links: &mut Links, inlines: &[Inline]) -> Result<(
                 }
             }
             Inline::Link { url, span } => {
-                w.text_element("ref", &[("target", &uri_attr(url))], url).map_err(at(*span))?;
+                w.text_element("ref", &[("target", &uri_attr(url))], url)
+                    .map_err(at(*span))?;
             }
         }
     }
@@ -480,7 +498,10 @@ fn bibl(w: &mut XmlWriter, links: &Links, r: &Reference, with_id: bool) -> Resul
 fn encoding_and_profile(w: &mut XmlWriter, lang: &str) -> Result<(), WriteError> {
     w.start("encodingDesc", &[])?;
     w.start("appInfo", &[])?;
-    w.start("application", &[("ident", "refolio"), ("version", application_version())])?;
+    w.start(
+        "application",
+        &[("ident", "refolio"), ("version", application_version())],
+    )?;
     w.text_element("label", &[], "refolio")?;
     w.end()?;
     w.end()?;
@@ -503,18 +524,34 @@ mod tests {
         Span::default()
     }
     fn t(s: &str) -> Inline {
-        Inline::Text { text: s.into(), span: sp() }
+        Inline::Text {
+            text: s.into(),
+            span: sp(),
+        }
     }
     fn cite(n: u32, occurrence: u32) -> Inline {
-        Inline::Cite { n, occurrence, span: sp() }
+        Inline::Cite {
+            n,
+            occurrence,
+            span: sp(),
+        }
     }
     fn para(inlines: Vec<Inline>) -> Block {
-        Block::Paragraph(Paragraph { inlines, span: sp() })
+        Block::Paragraph(Paragraph {
+            inlines,
+            span: sp(),
+        })
     }
     fn doc(title: &str) -> Document {
         Document {
-            meta: Meta { lang: "en".into(), ..Meta::default() },
-            title: Title { text: title.into(), span: sp() },
+            meta: Meta {
+                lang: "en".into(),
+                ..Meta::default()
+            },
+            title: Title {
+                text: title.into(),
+                span: sp(),
+            },
             subtitle: None,
             lead_figure: None,
             blocks: vec![],
@@ -525,10 +562,21 @@ mod tests {
         }
     }
     fn reference(n: u32, raw: &str, fields: Vec<RefField>, backlinks: usize) -> Reference {
-        Reference { n, raw: raw.into(), fields, backlinks: vec![sp(); backlinks], span: sp() }
+        Reference {
+            n,
+            raw: raw.into(),
+            fields,
+            backlinks: vec![sp(); backlinks],
+            span: sp(),
+        }
     }
     fn field(kind: RefFieldKind, start: usize, end: usize, iso: Option<&str>) -> RefField {
-        RefField { kind, start, end, iso: iso.map(String::from) }
+        RefField {
+            kind,
+            start,
+            end,
+            iso: iso.map(String::from),
+        }
     }
     fn tei(d: &Document) -> String {
         let mut buf = Vec::new();
@@ -537,8 +585,12 @@ mod tests {
     }
     /// The part of `xml` from the first `<body>` to `</body>`.
     fn section<'a>(xml: &'a str, open: &str, close: &str) -> &'a str {
-        let s = xml.find(open).unwrap_or_else(|| panic!("no {open} in\n{xml}"));
-        let e = xml[s..].find(close).unwrap_or_else(|| panic!("no {close} in\n{xml}"))
+        let s = xml
+            .find(open)
+            .unwrap_or_else(|| panic!("no {open} in\n{xml}"));
+        let e = xml[s..]
+            .find(close)
+            .unwrap_or_else(|| panic!("no {close} in\n{xml}"))
             + s
             + close.len();
         &xml[s..e]
@@ -642,7 +694,10 @@ mod tests {
             t("a < b && c ]]> “q” 'x'"),
             cite(1, 1),
             t(" see "),
-            Inline::Link { url: "https://ex.org/?a=1&b=2".into(), span: sp() },
+            Inline::Link {
+                url: "https://ex.org/?a=1&b=2".into(),
+                span: sp(),
+            },
             t(" again"),
             cite(1, 2),
             t("."),
@@ -666,12 +721,18 @@ mod tests {
         d.blocks = vec![para(vec![t("intro")])];
         d.sections = vec![
             Section {
-                heading: Heading { inlines: vec![t("First")], span: sp() },
+                heading: Heading {
+                    inlines: vec![t("First")],
+                    span: sp(),
+                },
                 blocks: vec![para(vec![t("one")]), Block::Rule(Rule { span: sp() })],
                 span: sp(),
             },
             Section {
-                heading: Heading { inlines: vec![t("Empty")], span: sp() },
+                heading: Heading {
+                    inlines: vec![t("Empty")],
+                    span: sp(),
+                },
                 blocks: vec![],
                 span: sp(),
             },
@@ -690,7 +751,11 @@ mod tests {
         let nested = List {
             ordered: false,
             start: 1,
-            items: vec![ListItem { inlines: vec![t("inner")], children: vec![], span: sp() }],
+            items: vec![ListItem {
+                inlines: vec![t("inner")],
+                children: vec![],
+                span: sp(),
+            }],
             span: sp(),
         };
         d.blocks = vec![
@@ -698,8 +763,16 @@ mod tests {
                 ordered: false,
                 start: 1,
                 items: vec![
-                    ListItem { inlines: vec![t("a")], children: vec![nested], span: sp() },
-                    ListItem { inlines: vec![t("b")], children: vec![], span: sp() },
+                    ListItem {
+                        inlines: vec![t("a")],
+                        children: vec![nested],
+                        span: sp(),
+                    },
+                    ListItem {
+                        inlines: vec![t("b")],
+                        children: vec![],
+                        span: sp(),
+                    },
                 ],
                 span: sp(),
             }),
@@ -707,12 +780,25 @@ mod tests {
                 ordered: true,
                 start: 3,
                 items: vec![
-                    ListItem { inlines: vec![t("three")], children: vec![], span: sp() },
-                    ListItem { inlines: vec![t("four")], children: vec![], span: sp() },
+                    ListItem {
+                        inlines: vec![t("three")],
+                        children: vec![],
+                        span: sp(),
+                    },
+                    ListItem {
+                        inlines: vec![t("four")],
+                        children: vec![],
+                        span: sp(),
+                    },
                 ],
                 span: sp(),
             }),
-            Block::List(List { ordered: true, start: 1, items: vec![], span: sp() }),
+            Block::List(List {
+                ordered: true,
+                start: 1,
+                items: vec![],
+                span: sp(),
+            }),
         ];
         let xml = tei(&d);
         let body = section(&xml, "<body>", "</body>");
@@ -722,7 +808,11 @@ mod tests {
         assert!(body.contains(
             "<list rend=\"numbered\">\n        <item n=\"3\">three</item>\n        <item n=\"4\">four</item>\n      </list>"
         ), "{body}");
-        assert_eq!(body.matches("<list").count(), 3, "the empty list is left out: {body}");
+        assert_eq!(
+            body.matches("<list").count(),
+            3,
+            "the empty list is left out: {body}"
+        );
     }
 
     #[test]
@@ -734,13 +824,20 @@ mod tests {
             span: sp(),
         });
         d.blocks = vec![
-            Block::Figure(Figure { alt: vec![t("A map of <here>")], caption: None, span: sp() }),
+            Block::Figure(Figure {
+                alt: vec![t("A map of <here>")],
+                caption: None,
+                span: sp(),
+            }),
             Block::Figure(Figure {
                 alt: vec![],
                 caption: Some(vec![t("Caption only")]),
                 span: sp(),
             }),
-            Block::Quote(Quote { inlines: vec![t("Quoted & said")], span: sp() }),
+            Block::Quote(Quote {
+                inlines: vec![t("Quoted & said")],
+                span: sp(),
+            }),
         ];
         let xml = tei(&d);
         let front = section(&xml, "<front>", "</front>");
@@ -766,11 +863,18 @@ mod tests {
     fn body_of_figures_and_rules_only_gets_an_empty_p() {
         let mut d = doc("T");
         d.blocks = vec![
-            Block::Figure(Figure { alt: vec![t("A photo of x")], caption: None, span: sp() }),
+            Block::Figure(Figure {
+                alt: vec![t("A photo of x")],
+                caption: None,
+                span: sp(),
+            }),
             Block::Rule(Rule { span: sp() }),
         ];
         let body = section(&tei(&d), "<body>", "</body>").to_string();
-        assert!(body.ends_with("<milestone unit=\"section\"/>\n      <p/>\n    </body>"), "{body}");
+        assert!(
+            body.ends_with("<milestone unit=\"section\"/>\n      <p/>\n    </body>"),
+            "{body}"
+        );
     }
 
     #[test]
@@ -806,7 +910,10 @@ mod tests {
             t(" z"),
             cite(9, 1),
         ])];
-        d.references_heading = Some(Heading { inlines: vec![t("Notes")], span: sp() });
+        d.references_heading = Some(Heading {
+            inlines: vec![t("Notes")],
+            span: sp(),
+        });
         let xml = tei(&d);
         let back = section(&xml, "<back>", "</back>");
         assert!(
@@ -840,9 +947,15 @@ mod tests {
         assert!(!tei(&d).contains("<back>"));
         d.references = vec![reference(1, "R", vec![], 0)];
         let xml = tei(&d);
-        assert!(!xml.contains("<head>"), "TEI adds no text of its own: {xml}");
+        assert!(
+            !xml.contains("<head>"),
+            "TEI adds no text of its own: {xml}"
+        );
         // Without markers, a reference's marker ends point nowhere: no @target.
-        assert!(xml.contains("<bibl xml:id=\"ref-1\" n=\"1\">R</bibl>"), "{xml}");
+        assert!(
+            xml.contains("<bibl xml:id=\"ref-1\" n=\"1\">R</bibl>"),
+            "{xml}"
+        );
     }
 
     #[test]
@@ -850,7 +963,10 @@ mod tests {
         let mut d = doc("T");
         d.blocks = vec![para(vec![t("a"), cite(4, 1)])];
         let xml = tei(&d);
-        assert!(xml.contains("<p>a<ref type=\"biblio\">4</ref></p>"), "{xml}");
+        assert!(
+            xml.contains("<p>a<ref type=\"biblio\">4</ref></p>"),
+            "{xml}"
+        );
         assert!(!xml.contains("xml:id=\"cite"));
     }
 
@@ -893,7 +1009,10 @@ mod tests {
     #[test]
     fn metadata_in_header_escaped() {
         let mut d = doc("Deployment or occupation?");
-        d.subtitle = Some(Title { text: "A <sub> & title".into(), span: sp() });
+        d.subtitle = Some(Title {
+            text: "A <sub> & title".into(),
+            span: sp(),
+        });
         d.meta = Meta {
             lang: "cs".into(),
             author: Some("Jan ]]> Novák & <co>".into()),
@@ -949,17 +1068,27 @@ mod tests {
         let e = write_tei(&d, &mut buf).unwrap_err();
         assert!(matches!(e, WriteError::Invalid(_)));
         assert!(e.to_string().contains("`author`"), "{e}");
-        assert!(buf.is_empty(), "nothing is written before metadata is checked");
+        assert!(
+            buf.is_empty(),
+            "nothing is written before metadata is checked"
+        );
         d.meta.author = None;
         d.meta.lang = "en GB".into();
-        assert!(write_tei(&d, &mut Vec::new()).unwrap_err().to_string().contains("`lang`"));
+        assert!(
+            write_tei(&d, &mut Vec::new())
+                .unwrap_err()
+                .to_string()
+                .contains("`lang`")
+        );
     }
 
     #[test]
     fn invalid_text_is_an_error_with_its_position() {
         let mut d = doc("T");
-        d.blocks =
-            vec![para(vec![Inline::Text { text: "a\u{1}".into(), span: Span::new(10, 12) }])];
+        d.blocks = vec![para(vec![Inline::Text {
+            text: "a\u{1}".into(),
+            span: Span::new(10, 12),
+        }])];
         let e = write_tei(&d, &mut Vec::new()).unwrap_err().to_string();
         assert!(e.contains("U+0001") && e.contains("10..12"), "{e}");
     }
@@ -979,7 +1108,11 @@ mod tests {
     fn deterministic() {
         let mut d = doc("T");
         d.references = (1..=30).map(|n| reference(n, "R", vec![], 2)).collect();
-        d.blocks = vec![para((1..=30).flat_map(|n| [t("w"), cite(n, 1), cite(n, 2)]).collect())];
+        d.blocks = vec![para(
+            (1..=30)
+                .flat_map(|n| [t("w"), cite(n, 1), cite(n, 2)])
+                .collect(),
+        )];
         let a = tei(&d);
         for _ in 0..5 {
             assert_eq!(tei(&d), a);
@@ -991,7 +1124,8 @@ mod tests {
         let v = application_version();
         assert!(
             !v.is_empty()
-                && v.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())),
+                && v.split('.')
+                    .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())),
             "{v}"
         );
     }

@@ -41,10 +41,7 @@
 //! level; mixed content (`p`, `h1`, `li`, …) never gets added white space.
 //! The same document always gives the same bytes.
 
-use crate::ast::{
-    Block, Document, Figure, Inline, List, RefFieldKind, Reference,
-    plain_text,
-};
+use crate::ast::{Block, Document, Figure, Inline, List, RefFieldKind, Reference, plain_text};
 use crate::error::WriteError;
 use crate::write::links::{Links, at, present};
 use crate::write::xml::{XmlWriter, check_meta, is_w3c_date, uri_attr};
@@ -91,7 +88,11 @@ pub fn references_heading_text(doc: &Document) -> String {
 
 /// The language tag written on the root element (`und` when unknown).
 pub fn language(doc: &Document) -> &str {
-    if doc.meta.lang.is_empty() { "und" } else { doc.meta.lang.as_str() }
+    if doc.meta.lang.is_empty() {
+        "und"
+    } else {
+        doc.meta.lang.as_str()
+    }
 }
 
 /// Writes `doc` as an XHTML5 document (XML syntax, UTF-8) to `out`.
@@ -120,9 +121,13 @@ pub fn write_xhtml(
 
     w.start("head", &[])?;
     w.empty("meta", &[("charset", "utf-8")])?;
-    w.text_element("title", &[], &doc.title.text).map_err(at(doc.title.span))?;
+    w.text_element("title", &[], &doc.title.text)
+        .map_err(at(doc.title.span))?;
     if let Some(href) = &opts.stylesheet {
-        w.empty("link", &[("rel", "stylesheet"), ("type", "text/css"), ("href", href)])?;
+        w.empty(
+            "link",
+            &[("rel", "stylesheet"), ("type", "text/css"), ("href", href)],
+        )?;
     }
     w.end()?; // head
 
@@ -160,10 +165,15 @@ pub fn write_xhtml(
 
 fn header(w: &mut XmlWriter, doc: &Document) -> Result<(), WriteError> {
     w.start("header", &[])?;
-    w.text_element("h1", &[("id", "title")], &doc.title.text).map_err(at(doc.title.span))?;
+    w.text_element("h1", &[("id", "title")], &doc.title.text)
+        .map_err(at(doc.title.span))?;
     if let Some(sub) = &doc.subtitle {
-        w.text_element("p", &[("class", "subtitle"), ("role", "doc-subtitle")], &sub.text)
-            .map_err(at(sub.span))?;
+        w.text_element(
+            "p",
+            &[("class", "subtitle"), ("role", "doc-subtitle")],
+            &sub.text,
+        )
+        .map_err(at(sub.span))?;
     }
     let author = present(&doc.meta.author);
     let date = present(&doc.meta.date);
@@ -269,7 +279,9 @@ fn list(
 }
 
 fn has_content(inlines: &[Inline]) -> bool {
-    inlines.iter().any(|i| !matches!(i, Inline::Text { text, .. } if text.trim().is_empty()))
+    inlines
+        .iter()
+        .any(|i| !matches!(i, Inline::Text { text, .. } if text.trim().is_empty()))
 }
 
 /// A figure. The image itself was lost in the flattening; its alt text is
@@ -299,7 +311,11 @@ fn figure(
             let label = label.trim();
             w.start_mixed(
                 "div",
-                &[("class", "figure-image"), ("role", "img"), ("aria-label", label)],
+                &[
+                    ("class", "figure-image"),
+                    ("role", "img"),
+                    ("aria-label", label),
+                ],
             )?;
         }
         inlines(w, links, opts, &f.alt)?;
@@ -377,8 +393,7 @@ fn marker(
     }
     let href = format!("#ref-{n}");
     let key = (n, occurrence);
-    let id = (links.claim_marker_id(key.0, key.1))
-        .then(|| format!("cite-{n}-{occurrence}"));
+    let id = (links.claim_marker_id(key.0, key.1)).then(|| format!("cite-{n}-{occurrence}"));
     let mut attrs: Vec<(&str, &str)> = Vec::with_capacity(4);
     if opts.epub {
         attrs.push(("epub:type", "noteref"));
@@ -404,7 +419,10 @@ fn references(
     if opts.epub {
         attrs.push(("epub:type", "endnotes"));
     }
-    attrs.extend([("role", "doc-endnotes"), ("aria-labelledby", "references-title")]);
+    attrs.extend([
+        ("role", "doc-endnotes"),
+        ("aria-labelledby", "references-title"),
+    ]);
     w.start("section", &attrs)?;
     w.start_mixed("h2", &[("id", "references-title")])?;
     match &doc.references_heading {
@@ -510,7 +528,11 @@ fn entry(
                 let href = format!("#cite-{}-{}", key.0, key.1);
                 w.text_element(
                     "a",
-                    &[("href", &href), ("role", "doc-backlink"), ("aria-label", &label)],
+                    &[
+                        ("href", &href),
+                        ("role", "doc-backlink"),
+                        ("aria-label", &label),
+                    ],
                     &text,
                 )?;
             } else {
@@ -532,18 +554,34 @@ mod tests {
         Span::default()
     }
     fn t(s: &str) -> Inline {
-        Inline::Text { text: s.into(), span: sp() }
+        Inline::Text {
+            text: s.into(),
+            span: sp(),
+        }
     }
     fn cite(n: u32, occurrence: u32) -> Inline {
-        Inline::Cite { n, occurrence, span: sp() }
+        Inline::Cite {
+            n,
+            occurrence,
+            span: sp(),
+        }
     }
     fn para(inlines: Vec<Inline>) -> Block {
-        Block::Paragraph(Paragraph { inlines, span: sp() })
+        Block::Paragraph(Paragraph {
+            inlines,
+            span: sp(),
+        })
     }
     fn doc(title: &str) -> Document {
         Document {
-            meta: Meta { lang: "en".into(), ..Meta::default() },
-            title: Title { text: title.into(), span: sp() },
+            meta: Meta {
+                lang: "en".into(),
+                ..Meta::default()
+            },
+            title: Title {
+                text: title.into(),
+                span: sp(),
+            },
             subtitle: None,
             lead_figure: None,
             blocks: vec![],
@@ -554,11 +592,20 @@ mod tests {
         }
     }
     fn reference(n: u32, raw: &str, fields: Vec<RefField>, backlinks: usize) -> Reference {
-        Reference { n, raw: raw.into(), fields, backlinks: vec![sp(); backlinks], span: sp() }
+        Reference {
+            n,
+            raw: raw.into(),
+            fields,
+            backlinks: vec![sp(); backlinks],
+            span: sp(),
+        }
     }
     fn xhtml(d: &Document, epub: bool) -> String {
         let mut buf = Vec::new();
-        let opts = XhtmlOptions { stylesheet: Some("style.css".into()), epub };
+        let opts = XhtmlOptions {
+            stylesheet: Some("style.css".into()),
+            epub,
+        };
         write_xhtml(d, &opts, &mut buf).expect("write_xhtml");
         String::from_utf8(buf).expect("UTF-8")
     }
@@ -573,9 +620,15 @@ mod tests {
              xmlns:epub=\"http://www.idpf.org/2007/ops\" lang=\"cs\" xml:lang=\"cs\">\n  <head>\n    <meta charset=\"utf-8\"/>\n    \
              <title>A &lt;b&gt; &amp; c</title>\n    <link rel=\"stylesheet\" type=\"text/css\" href=\"style.css\"/>\n  </head>"
         ), "{x}");
-        assert!(x.contains("<h1 id=\"title\">A &lt;b&gt; &amp; c</h1>"), "{x}");
+        assert!(
+            x.contains("<h1 id=\"title\">A &lt;b&gt; &amp; c</h1>"),
+            "{x}"
+        );
         let plain = xhtml(&d, false);
-        assert!(!plain.contains("epub:") && !plain.contains("xmlns:epub"), "{plain}");
+        assert!(
+            !plain.contains("epub:") && !plain.contains("xmlns:epub"),
+            "{plain}"
+        );
         d.meta.lang = String::new();
         assert!(xhtml(&d, true).contains("lang=\"und\" xml:lang=\"und\""));
     }
@@ -583,8 +636,18 @@ mod tests {
     #[test]
     fn markers_link_both_ways() {
         let mut d = doc("T");
-        d.references = vec![reference(1, "One", vec![], 2), reference(2, "Two", vec![], 1)];
-        d.blocks = vec![para(vec![t("a"), cite(1, 1), t(" b"), cite(2, 1), cite(1, 2), t(".")])];
+        d.references = vec![
+            reference(1, "One", vec![], 2),
+            reference(2, "Two", vec![], 1),
+        ];
+        d.blocks = vec![para(vec![
+            t("a"),
+            cite(1, 1),
+            t(" b"),
+            cite(2, 1),
+            cite(1, 2),
+            t("."),
+        ])];
         let x = xhtml(&d, true);
         assert!(x.contains(
             "<p>a<sup><a epub:type=\"noteref\" role=\"doc-noteref\" id=\"cite-1-1\" href=\"#ref-1\">1</a></sup> b\
@@ -612,13 +675,22 @@ mod tests {
         let mut d = doc("T");
         // Reference 1 has three back-links but only occurrence 1 and 3 are cited;
         // marker 9 has no reference; occurrence 1 appears twice.
-        d.references = vec![reference(1, "One", vec![], 3), reference(1, "dup", vec![], 0)];
+        d.references = vec![
+            reference(1, "One", vec![], 3),
+            reference(1, "dup", vec![], 0),
+        ];
         d.blocks = vec![para(vec![cite(1, 1), cite(1, 3), cite(9, 1), cite(1, 1)])];
         let x = xhtml(&d, false);
         assert_eq!(x.matches("id=\"cite-1-1\"").count(), 1, "{x}");
         assert_eq!(x.matches("id=\"ref-1\"").count(), 1, "{x}");
-        assert!(x.contains("<sup><span class=\"unresolved\">9</span></sup>"), "{x}");
-        assert!(x.contains("<span class=\"backlink-missing\">b</span>"), "{x}");
+        assert!(
+            x.contains("<sup><span class=\"unresolved\">9</span></sup>"),
+            "{x}"
+        );
+        assert!(
+            x.contains("<span class=\"backlink-missing\">b</span>"),
+            "{x}"
+        );
         assert!(x.contains("<li value=\"1\">dup</li>"), "{x}");
     }
 
@@ -664,7 +736,10 @@ mod tests {
     #[test]
     fn blocks_sections_figures() {
         let mut d = doc("T");
-        d.subtitle = Some(Title { text: "Sub".into(), span: sp() });
+        d.subtitle = Some(Title {
+            text: "Sub".into(),
+            span: sp(),
+        });
         d.meta.author = Some("A & B".into());
         d.meta.date = Some("2020-01-02".into());
         d.meta.source_url = Some("https://ex.org/a b".into());
@@ -676,13 +751,20 @@ mod tests {
         });
         d.references = vec![reference(1, "R", vec![], 1)];
         d.blocks = vec![
-            Block::Figure(Figure { alt: vec![t("A map"), cite(1, 1)], caption: None, span: sp() }),
+            Block::Figure(Figure {
+                alt: vec![t("A map"), cite(1, 1)],
+                caption: None,
+                span: sp(),
+            }),
             Block::Figure(Figure {
                 alt: vec![t("Same text")],
                 caption: Some(vec![t("Same text ")]),
                 span: sp(),
             }),
-            Block::Quote(Quote { inlines: vec![t("q")], span: sp() }),
+            Block::Quote(Quote {
+                inlines: vec![t("q")],
+                span: sp(),
+            }),
             Block::Rule(Rule { span: sp() }),
             Block::List(List {
                 ordered: true,
@@ -703,10 +785,18 @@ mod tests {
                 }],
                 span: sp(),
             }),
-            Block::List(List { ordered: false, start: 1, items: vec![], span: sp() }),
+            Block::List(List {
+                ordered: false,
+                start: 1,
+                items: vec![],
+                span: sp(),
+            }),
         ];
         d.sections = vec![Section {
-            heading: Heading { inlines: vec![t("H")], span: sp() },
+            heading: Heading {
+                inlines: vec![t("H")],
+                span: sp(),
+            },
             blocks: vec![para(vec![t("p")])],
             span: sp(),
         }];
@@ -778,8 +868,10 @@ mod tests {
 
     #[test]
     fn letters() {
-        let v: Vec<String> =
-            [1, 2, 26, 27, 28, 52, 53, 702, 703].iter().map(|&k| backlink_letter(k)).collect();
+        let v: Vec<String> = [1, 2, 26, 27, 28, 52, 53, 702, 703]
+            .iter()
+            .map(|&k| backlink_letter(k))
+            .collect();
         assert_eq!(v, ["a", "b", "z", "aa", "ab", "az", "ba", "zz", "aaa"]);
     }
 
@@ -795,7 +887,11 @@ mod tests {
     fn deterministic() {
         let mut d = doc("T");
         d.references = (1..=30).map(|n| reference(n, "R", vec![], 2)).collect();
-        d.blocks = vec![para((1..=30).flat_map(|n| [t("w"), cite(n, 1), cite(n, 2)]).collect())];
+        d.blocks = vec![para(
+            (1..=30)
+                .flat_map(|n| [t("w"), cite(n, 1), cite(n, 2)])
+                .collect(),
+        )];
         assert_eq!(xhtml(&d, true), xhtml(&d, true));
     }
 }

@@ -77,10 +77,14 @@ pub fn is_language_tag(tag: &str) -> bool {
 /// `YYYY-MM-DD` (a real calendar day; year 0000 is not allowed).
 pub fn is_w3c_date(s: &str) -> bool {
     fn num(p: &str, len: usize) -> Option<u32> {
-        (p.len() == len && p.bytes().all(|b| b.is_ascii_digit())).then(|| p.parse().ok()).flatten()
+        (p.len() == len && p.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| p.parse().ok())
+            .flatten()
     }
     let parts: Vec<&str> = s.split('-').collect();
-    let Some(year) = parts.first().and_then(|p| num(p, 4)) else { return false };
+    let Some(year) = parts.first().and_then(|p| num(p, 4)) else {
+        return false;
+    };
     if year == 0 {
         return false;
     }
@@ -208,7 +212,8 @@ impl<'w> XmlWriter<'w> {
 
     /// Writes `<?xml version="1.0" encoding="UTF-8"?>`.
     pub fn declaration(&mut self) -> Result<(), WriteError> {
-        self.inner.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+        self.inner
+            .write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
         self.started = true;
         Ok(())
     }
@@ -255,7 +260,10 @@ impl<'w> XmlWriter<'w> {
         let tag = self.tag(name, attrs)?;
         self.before_child()?;
         self.inner.write_event(Event::Start(tag))?;
-        self.stack.push(Frame { name, has_children: false });
+        self.stack.push(Frame {
+            name,
+            has_children: false,
+        });
         Ok(())
     }
 
@@ -284,7 +292,8 @@ impl<'w> XmlWriter<'w> {
         } else if !self.in_mixed() && frame.has_children {
             self.newline(depth)?;
         }
-        self.inner.write_event(Event::End(BytesEnd::new(frame.name)))?;
+        self.inner
+            .write_event(Event::End(BytesEnd::new(frame.name)))?;
         Ok(())
     }
 
@@ -311,7 +320,8 @@ impl<'w> XmlWriter<'w> {
         if let Some(f) = self.stack.last_mut() {
             f.has_children = true;
         }
-        self.inner.write_event(Event::Text(BytesText::from_escaped(partial_escape(text))))?;
+        self.inner
+            .write_event(Event::Text(BytesText::from_escaped(partial_escape(text))))?;
         Ok(())
     }
 
@@ -362,7 +372,9 @@ mod tests {
         assert!(is_xml_char('\t') && is_xml_char('\n') && is_xml_char('\r') && is_xml_char(' '));
         assert!(is_xml_char('č') && is_xml_char('\u{FFFD}') && is_xml_char('\u{1F600}'));
         assert!(is_xml_char('\u{85}'), "C1 controls are allowed in XML 1.0");
-        for c in ['\0', '\u{1}', '\u{8}', '\u{B}', '\u{C}', '\u{1F}', '\u{FFFE}', '\u{FFFF}'] {
+        for c in [
+            '\0', '\u{1}', '\u{8}', '\u{B}', '\u{C}', '\u{1F}', '\u{FFFE}', '\u{FFFF}',
+        ] {
             assert!(!is_xml_char(c), "{c:?}");
         }
         assert_eq!(first_invalid_char("ab\u{7}c"), Some((2, '\u{7}')));
@@ -412,7 +424,10 @@ mod tests {
     #[test]
     fn rejects_invalid_characters_in_text_and_attributes() {
         let e = render(|w| w.text_element("p", &[], "a\u{0}b")).unwrap_err();
-        assert!(e.to_string().contains("U+0000") && e.to_string().contains("<p>"), "{e}");
+        assert!(
+            e.to_string().contains("U+0000") && e.to_string().contains("<p>"),
+            "{e}"
+        );
         let e = render(|w| w.empty("ptr", &[("target", "x\u{FFFF}")])).unwrap_err();
         assert!(e.to_string().contains("attribute `target`"), "{e}");
     }
@@ -429,7 +444,16 @@ mod tests {
         for ok in ["en", "cs", "en-GB", "zh-Hant-TW", "de-CH-1996", "x-klingon"] {
             assert!(is_language_tag(ok), "{ok}");
         }
-        for bad in ["", "en_GB", "en-", "-en", "toolonglang", "e n", "1en", "cs-ČR"] {
+        for bad in [
+            "",
+            "en_GB",
+            "en-",
+            "-en",
+            "toolonglang",
+            "e n",
+            "1en",
+            "cs-ČR",
+        ] {
             assert!(!is_language_tag(bad), "{bad}");
         }
     }
@@ -459,7 +483,10 @@ mod tests {
 
     #[test]
     fn uri_attributes() {
-        assert_eq!(uri_attr("https://example.org/a?b=1&c=%20"), "https://example.org/a?b=1&c=%20");
+        assert_eq!(
+            uri_attr("https://example.org/a?b=1&c=%20"),
+            "https://example.org/a?b=1&c=%20"
+        );
         assert_eq!(
             uri_attr("https://ex.org/a b\"<{x}>|%zz%"),
             "https://ex.org/a%20b%22%3C%7Bx%7D%3E%7C%25zz%25"
@@ -469,14 +496,22 @@ mod tests {
 
     #[test]
     fn meta_checks_name_the_field() {
-        let mut m = Meta { lang: "en".into(), ..Meta::default() };
+        let mut m = Meta {
+            lang: "en".into(),
+            ..Meta::default()
+        };
         assert!(check_meta(&m).is_ok());
         m.author = Some("A\u{7}B".into());
         let e = check_meta(&m).unwrap_err().to_string();
         assert!(e.contains("`author`") && e.contains("U+0007"), "{e}");
         m.author = None;
         m.license = Some("\u{FFFE}".into());
-        assert!(check_meta(&m).unwrap_err().to_string().contains("`license`"));
+        assert!(
+            check_meta(&m)
+                .unwrap_err()
+                .to_string()
+                .contains("`license`")
+        );
         m.license = None;
         m.lang = "en_GB".into();
         assert!(check_meta(&m).unwrap_err().to_string().contains("`lang`"));
