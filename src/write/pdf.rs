@@ -27,12 +27,12 @@ use crate::layout::fonts::{FontKind, FontSource, Fonts};
 use crate::layout::style::Style;
 use crate::layout::{Layout, LinkTo, MissingGlyph, layout};
 use lopdf::{Dictionary, Object, ObjectId, StringFormat};
-use printpdf::{
-    Codepoint, Color, FontId, Greyscale, Line as PLine, LinePoint, Mm, Op, ParsedFont, PdfDocument,
-    PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, TextItem, TextMatrix,
-};
+use printpdf::{FontId, Mm, ParsedFont, PdfDocument, PdfPage, PdfSaveOptions};
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
+
+mod content;
 
 /// How to render a PDF.
 #[derive(Debug, Clone)]
@@ -175,23 +175,15 @@ fn draw(
 ) -> Result<Vec<u8>, WriteError> {
     let mut pdf = PdfDocument::new(&doc.title.text);
     // Fonts, under deterministic ids (they become resource names and subset tags).
-    let mut used: BTreeMap<FontKind, BTreeSet<u16>> = BTreeMap::new();
-    for page in &lay.pages {
-        for l in &page.lines {
-            for r in &l.line.runs {
-                used.entry(r.font)
-                    .or_default()
-                    .extend(r.glyphs.iter().map(|g| g.gid));
-            }
-        }
-    }
+    let used = content::inventory(lay);
     let mut ids: BTreeMap<FontKind, FontId> = BTreeMap::new();
     let mut faces = BTreeMap::new();
-    let mut remap: BTreeMap<FontKind, BTreeMap<u16, u16>> = BTreeMap::new();
+    let mut subset: BTreeMap<FontKind, BTreeMap<u16, u16>> = BTreeMap::new();
     for (kind, glyphs) in &used {
+        let glyphs: BTreeSet<u16> = glyphs.keys().copied().collect();
         let i = FontKind::ALL.iter().position(|k| k == kind).unwrap_or(0);
         let bytes = &source.faces[i];
-        let (sub, map) = subset_font(bytes, glyphs).map_err(|e| {
+        let (sub, map) = subset_font(bytes, &glyphs).map_err(|e| {
             WriteError::Invalid(format!("font {}: cannot subset: {e}", source.names[i]))
         })?;
         let mut warnings = Vec::new();
@@ -201,7 +193,7 @@ fn draw(
                 source.names[i]
             ))
         })?;
-        remap.insert(*kind, map);
+        subset.insert(*kind, map);
         let tmp = pdf.add_font(&parsed);
         let font = pdf
             .resources
@@ -209,84 +201,25 @@ fn draw(
             .map
             .remove(&tmp)
             .expect("font just added");
-        let id = FontId(subset_tag(&source.names[i], glyphs));
+        let id = FontId(subset_tag(&source.names[i], &glyphs));
         pdf.resources.fonts.map.insert(id.clone(), font);
         ids.insert(*kind, id);
         let face = rustybuzz::ttf_parser::Face::parse(bytes, 0)
             .map_err(|e| WriteError::Invalid(format!("font {}: {e}", source.names[i])))?;
         faces.insert(*kind, face);
     }
-    let h = lay.height;
-    let black = Color::Greyscale(Greyscale::new(0.0, None));
-    let mut pages = Vec::new();
-    for page in &lay.pages {
-        let mut ops = Vec::new();
-        ops.push(Op::SetFillColor { col: black.clone() });
-        for l in &page.lines {
-            ops.push(Op::StartTextSection);
-            for r in &l.line.runs {
-                let face = &faces[&r.font];
-                ops.push(Op::SetFont {
-                    font: PdfFontHandle::External(ids[&r.font].clone()),
-                    size: Pt(r.size),
-                });
-                ops.push(Op::SetTextMatrix {
-                    matrix: TextMatrix::Translate(Pt(l.x + r.x), Pt(h - l.baseline + r.rise)),
-                });
-                let cps: Vec<Codepoint> = r
-                    .glyphs
-                    .iter()
-                    .map(|g| {
-                        // TJ offsets move the pen left by offset/1000 em.
-                        let off = pdf_width(face, g.gid) - g.advance * 1000.0 / r.size;
-                        let off = (off * 100.0).round() / 100.0;
-                        let gid = remap[&r.font].get(&g.gid).copied().unwrap_or(0);
-                        Codepoint::with_cid(
-                            gid,
-                            if off == 0.0 { 0.0 } else { off },
-                            g.text.to_string(),
-                        )
-                    })
-                    .collect();
-                ops.push(Op::ShowText {
-                    items: vec![TextItem::GlyphIds(cps)],
-                });
-            }
-            ops.push(Op::EndTextSection);
-        }
-        if !page.rules.is_empty() || !page.frames.is_empty() {
-            ops.push(Op::SaveGraphicsState);
-            ops.push(Op::SetOutlineColor { col: black.clone() });
-            let pt = |x: f32, y: f32| LinePoint {
-                p: Point {
-                    x: Pt(x),
-                    y: Pt(h - y),
-                },
-                bezier: false,
-            };
-            for r in &page.rules {
-                ops.push(Op::SetOutlineThickness { pt: Pt(r.width) });
-                ops.push(Op::DrawLine {
-                    line: PLine {
-                        points: vec![pt(r.x0, r.y), pt(r.x1, r.y)],
-                        is_closed: false,
-                    },
-                });
-            }
-            for f in &page.frames {
-                let [x0, t, x1, b] = f.rect;
-                ops.push(Op::SetOutlineThickness { pt: Pt(f.width) });
-                ops.push(Op::DrawLine {
-                    line: PLine {
-                        points: vec![pt(x0, t), pt(x1, t), pt(x1, b), pt(x0, b)],
-                        is_closed: true,
-                    },
-                });
-            }
-            ops.push(Op::RestoreGraphicsState);
-        }
-        pages.push(PdfPage::new(pt_to_mm(lay.width), pt_to_mm(lay.height), ops));
-    }
+    // printpdf writes the document and the fonts; the first page shows the
+    // glyph inventory, from which the codes are read back, and then every
+    // page gets its real content (see the `content` module).
+    let mut inventory = Some(content::inventory_ops(&used, &ids, &subset));
+    let pages = lay
+        .pages
+        .iter()
+        .map(|_| {
+            let ops = inventory.take().unwrap_or_default();
+            PdfPage::new(pt_to_mm(lay.width), pt_to_mm(lay.height), ops)
+        })
+        .collect();
     pdf.with_pages(pages);
     let save = PdfSaveOptions {
         optimize: false,
@@ -296,6 +229,51 @@ fn draw(
     };
     let mut warnings = Vec::new();
     let mut lo = pdf.to_lopdf_document(&save, &mut warnings);
+    let bad = |e: lopdf::Error| WriteError::Invalid(format!("PDF pages: {e}"));
+    let page_ids: Vec<ObjectId> = lo.get_pages().into_values().collect();
+    if page_ids.len() != lay.pages.len() {
+        return Err(WriteError::Invalid("PDF pages: page count mismatch".into()));
+    }
+    let codes = match page_ids.first() {
+        Some(&first) => content::read_codes(&lo.get_page_content(first), &used, &ids)?,
+        None => content::GlyphCodes::new(),
+    };
+    let width = |kind: FontKind, gid: u16| pdf_width(&faces[&kind], gid);
+    let writer = content::ContentWriter {
+        codes: &codes,
+        names: &ids,
+        height: lay.height,
+        width: &width,
+    };
+    let streams: Vec<Vec<u8>> = lay.pages.iter().map(|p| writer.page(p)).collect();
+    let streams: Vec<(Vec<u8>, bool)> = streams
+        .into_par_iter()
+        .map(|s| {
+            deflate(&s).map(|z| {
+                if z.len() + 19 < s.len() {
+                    (z, true)
+                } else {
+                    (s, false)
+                }
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    for (&page, (bytes, deflated)) in page_ids.iter().zip(streams) {
+        let mut dict = Dictionary::new();
+        if deflated {
+            dict.set("Filter", "FlateDecode");
+        }
+        let stream = lopdf::Stream::new(dict, bytes);
+        let old = lo.get_page_contents(page);
+        let id = lo.add_object(Object::Stream(stream));
+        lo.get_object_mut(page)
+            .and_then(Object::as_dict_mut)
+            .map_err(bad)?
+            .set("Contents", Object::Reference(id));
+        for o in old {
+            lo.objects.remove(&o);
+        }
+    }
     // Subset fonts are named TAG+PostScriptName (printpdf names them by the tag alone).
     let names: BTreeMap<Vec<u8>, String> = ids
         .iter()
@@ -318,23 +296,54 @@ fn draw(
             }
         }
     }
-    post_pass(&mut lo, doc, lay, opts)?;
+    post_pass(&mut lo, doc, lay, &page_ids, opts)?;
     compress_streams(&mut lo)?;
-    let mut first = Vec::new();
-    lo.save_to(&mut first)?;
-    // A deterministic /ID from the bytes themselves.
-    let id = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, &first);
-    let idb = id.as_bytes().to_vec();
+    with_id(&mut lo)
+}
+
+/// Saves `lo` with a deterministic `/ID`: a UUID v5 of the file's own bytes,
+/// computed with a zero placeholder in the trailer and then written over it
+/// (same length, so no offset moves).
+fn with_id(lo: &mut lopdf::Document) -> Result<Vec<u8>, WriteError> {
+    let zero = vec![0u8; 16];
     lo.trailer.set(
         "ID",
         Object::Array(vec![
-            Object::String(idb.clone(), StringFormat::Hexadecimal),
-            Object::String(idb, StringFormat::Hexadecimal),
+            Object::String(zero.clone(), StringFormat::Hexadecimal),
+            Object::String(zero, StringFormat::Hexadecimal),
         ]),
     );
-    let mut out = Vec::with_capacity(first.len());
+    let mut out = Vec::new();
     lo.save_to(&mut out)?;
+    let placeholder = format!("<{}>", "0".repeat(32));
+    let placeholder = placeholder.as_bytes();
+    let tail = out.len().saturating_sub(4096);
+    let at: Vec<usize> = out[tail..]
+        .windows(placeholder.len())
+        .enumerate()
+        .filter(|(_, w)| *w == placeholder)
+        .map(|(i, _)| tail + i)
+        .collect();
+    if at.len() != 2 {
+        return Err(WriteError::Invalid(
+            "PDF: cannot find the /ID placeholder".into(),
+        ));
+    }
+    let id = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, &out);
+    let hex: String = id.as_bytes().iter().map(|b| format!("{b:02X}")).collect();
+    for i in at {
+        out[i + 1..i + 33].copy_from_slice(hex.as_bytes());
+    }
     Ok(out)
+}
+
+/// zlib-deflates `bytes` at the default level.
+fn deflate(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+    use flate2::Compression;
+    use flate2::write::ZlibEncoder;
+    let mut encoder = ZlibEncoder::new(Vec::with_capacity(bytes.len() / 3), Compression::default());
+    encoder.write_all(bytes)?;
+    encoder.finish()
 }
 
 /// A PDF text string: PDFDocEncoding-safe ASCII as is, else UTF-16BE with a BOM.
@@ -382,16 +391,11 @@ fn post_pass(
     lo: &mut lopdf::Document,
     doc: &Document,
     lay: &Layout,
+    page_ids: &[ObjectId],
     opts: &PdfOptions,
 ) -> Result<(), WriteError> {
     let bad = |e: lopdf::Error| WriteError::Invalid(format!("PDF post-pass: {e}"));
     lo.version = "1.7".to_string();
-    let page_ids: Vec<ObjectId> = lo.get_pages().into_values().collect();
-    if page_ids.len() != lay.pages.len() {
-        return Err(WriteError::Invalid(
-            "PDF post-pass: page count mismatch".into(),
-        ));
-    }
     let h = lay.height;
     let dest = |d: &crate::layout::Dest| {
         Object::Array(vec![
@@ -580,9 +584,6 @@ fn subject(doc: &Document) -> Option<String> {
 /// (lopdf's own `compress` uses the best level, which took about an eighth
 /// of the whole PDF time for a few per cent of size.)
 fn compress_streams(lo: &mut lopdf::Document) -> Result<(), WriteError> {
-    use flate2::Compression;
-    use flate2::write::ZlibEncoder;
-    use std::io::Write as _;
     for object in lo.objects.values_mut() {
         let Object::Stream(stream) = object else {
             continue;
@@ -590,9 +591,7 @@ fn compress_streams(lo: &mut lopdf::Document) -> Result<(), WriteError> {
         if stream.dict.get(b"Filter").is_ok() || !stream.allows_compression {
             continue;
         }
-        let mut encoder = ZlibEncoder::new(Vec::new(), Compression::default());
-        encoder.write_all(&stream.content)?;
-        let compressed = encoder.finish()?;
+        let compressed = deflate(&stream.content)?;
         if compressed.len() + 19 < stream.content.len() {
             stream.dict.set("Filter", "FlateDecode");
             stream.set_content(compressed);
