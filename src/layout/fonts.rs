@@ -177,13 +177,18 @@ struct Face<'a> {
 /// The faces of a style, ready to shape, with a cache of shaped words.
 pub struct Fonts<'a> {
     faces: Vec<Face<'a>>,
-    cache: HashMap<(FontKind, Variant, bool, String), Rc<Shaped>>,
+    /// Shaped words by (face, variant, right to left), then by text: two
+    /// levels, so that a lookup needs no owned key.
+    cache: HashMap<(FontKind, Variant, bool), HashMap<String, Rc<Shaped>>>,
 }
 
 impl std::fmt::Debug for Fonts<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Fonts")
-            .field("cached", &self.cache.len())
+            .field(
+                "cached",
+                &self.cache.values().map(HashMap::len).sum::<usize>(),
+            )
             .finish()
     }
 }
@@ -258,12 +263,12 @@ impl<'a> Fonts<'a> {
         text: &str,
         rtl: bool,
     ) -> Rc<Shaped> {
-        let key = (kind, variant, rtl, text.to_string());
-        if let Some(s) = self.cache.get(&key) {
+        let words = self.cache.entry((kind, variant, rtl)).or_default();
+        if let Some(s) = words.get(text) {
             return s.clone();
         }
         let s = Rc::new(shape_raw(&self.faces[kind.index()], variant, text, rtl));
-        self.cache.insert(key, s.clone());
+        words.insert(text.to_string(), s.clone());
         s
     }
 

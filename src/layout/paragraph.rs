@@ -405,6 +405,13 @@ impl Levels {
     }
 }
 
+/// True for a character below U+0590 that is not a paragraph separator: no
+/// such character is right-to-left, an Arabic number or an explicit
+/// embedding, so text made only of them needs no bidi class lookups.
+fn plain_ltr(c: char) -> bool {
+    (c as u32) < 0x590 && !matches!(c, '\n' | '\r' | '\u{1C}'..='\u{1E}' | '\u{85}')
+}
+
 /// Text of an atom as the bidi algorithm sees it: a paragraph separator
 /// inside it (there should be none) becomes spaces of the same byte length.
 fn push_bidi(out: &mut String, text: &str) {
@@ -437,6 +444,10 @@ fn bidi_levels(atoms: &[Atom], rtl: bool) -> Levels {
                 continue;
             }
         };
+        if t.chars().all(plain_ltr) {
+            text.push_str(t);
+            continue;
+        }
         mixed |= t.chars().any(|c| {
             matches!(
                 unicode_bidi::bidi_class(c),
@@ -1014,6 +1025,23 @@ fn push_run(line: &mut Line, font: FontKind, size: f32, rise: f32, x: f32, glyph
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_ltr_characters_need_no_bidi_lookup() {
+        use unicode_bidi::BidiClass::*;
+        for c in (0..0x600u32).filter_map(char::from_u32) {
+            let class = unicode_bidi::bidi_class(c);
+            let special = matches!(
+                class,
+                R | AL | AN | RLE | RLO | RLI | FSI | LRE | LRO | LRI | B
+            );
+            if plain_ltr(c) {
+                assert!(!special, "{c:?} is {class:?}");
+            } else if (c as u32) < 0x590 {
+                assert_eq!(class, B, "{c:?}");
+            }
+        }
+    }
 
     #[test]
     fn rule_l2_reverses_runs_from_the_highest_level_down() {

@@ -263,14 +263,20 @@ fn draw(
         if deflated {
             dict.set("Filter", "FlateDecode");
         }
-        let stream = lopdf::Stream::new(dict, bytes);
+        let stream = Object::Stream(lopdf::Stream::new(dict, bytes));
+        // In place of printpdf's stream when it is one object (it is), so
+        // that object numbers stay dense without renumbering.
         let old = lo.get_page_contents(page);
-        let id = lo.add_object(Object::Stream(stream));
+        let id = match old[..] {
+            [id] => id,
+            _ => lo.new_object_id(),
+        };
+        lo.objects.insert(id, stream);
         lo.get_object_mut(page)
             .and_then(Object::as_dict_mut)
             .map_err(bad)?
             .set("Contents", Object::Reference(id));
-        for o in old {
+        for o in old.into_iter().filter(|&o| o != id) {
             lo.objects.remove(&o);
         }
     }
@@ -558,14 +564,15 @@ fn post_pass(
             Object::String(d.into_bytes(), StringFormat::Literal),
         );
     }
-    let info_id = lo.add_object(Object::Dictionary(info));
-    if let Ok(Object::Reference(old)) = lo.trailer.get(b"Info").cloned() {
-        lo.objects.remove(&old);
-    }
+    // In place of printpdf's Info; every object written here is referenced,
+    // so no pruning (nor renumbering: no gaps are made) is needed.
+    let info_id = match lo.trailer.get(b"Info") {
+        Ok(Object::Reference(old)) => *old,
+        _ => lo.new_object_id(),
+    };
+    lo.objects.insert(info_id, Object::Dictionary(info));
     lo.trailer.set("Info", Object::Reference(info_id));
     lo.trailer.remove(b"ID");
-    lo.prune_objects();
-    lo.renumber_objects();
     Ok(())
 }
 
