@@ -9,7 +9,7 @@ use super::style::Style;
 use rustybuzz::ttf_parser;
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// Which face of the style.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -136,7 +136,7 @@ pub struct ShapedGlyph {
     pub cluster: usize,
     /// The source characters this glyph stands for (a ligature has several,
     /// the later glyphs of a multi-glyph cluster none).
-    pub text: Rc<str>,
+    pub text: Arc<str>,
 }
 
 /// A shaped piece of text.
@@ -176,10 +176,11 @@ struct Face<'a> {
 
 /// The faces of a style, ready to shape, with a cache of shaped words.
 pub struct Fonts<'a> {
+    source: &'a FontSource,
     faces: Vec<Face<'a>>,
     /// Shaped words by (face, variant, right to left), then by text: two
     /// levels, so that a lookup needs no owned key.
-    cache: HashMap<(FontKind, Variant, bool), HashMap<String, Rc<Shaped>>>,
+    cache: HashMap<(FontKind, Variant, bool), HashMap<String, Arc<Shaped>>>,
 }
 
 impl std::fmt::Debug for Fonts<'_> {
@@ -238,9 +239,16 @@ impl<'a> Fonts<'a> {
             faces.push(face);
         }
         Ok(Fonts {
+            source,
             faces,
             cache: HashMap::new(),
         })
+    }
+
+    /// The fonts these faces come from (to make another [`Fonts`] for
+    /// another thread).
+    pub fn source(&self) -> &'a FontSource {
+        self.source
     }
 
     /// True when the face has superior figures for markers.
@@ -250,7 +258,7 @@ impl<'a> Fonts<'a> {
 
     /// Shapes `text` (cached), right to left when it has a strong
     /// right-to-left character (for labels and other single-direction text).
-    pub fn shape(&mut self, kind: FontKind, variant: Variant, text: &str) -> Rc<Shaped> {
+    pub fn shape(&mut self, kind: FontKind, variant: Variant, text: &str) -> Arc<Shaped> {
         self.shape_dir(kind, variant, text, has_rtl(text))
     }
 
@@ -262,12 +270,12 @@ impl<'a> Fonts<'a> {
         variant: Variant,
         text: &str,
         rtl: bool,
-    ) -> Rc<Shaped> {
+    ) -> Arc<Shaped> {
         let words = self.cache.entry((kind, variant, rtl)).or_default();
         if let Some(s) = words.get(text) {
             return s.clone();
         }
-        let s = Rc::new(shape_raw(&self.faces[kind.index()], variant, text, rtl));
+        let s = Arc::new(shape_raw(&self.faces[kind.index()], variant, text, rtl));
         words.insert(text.to_string(), s.clone());
         s
     }
@@ -333,7 +341,7 @@ fn shape_raw(face: &Face, variant: Variant, text: &str, rtl: bool) -> Shaped {
             gid: info.glyph_id as u16,
             advance: p.x_advance as f32 / face.upem,
             cluster: start,
-            text: Rc::from(chars),
+            text: Arc::from(chars),
         });
     }
     Shaped {

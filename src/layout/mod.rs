@@ -20,7 +20,7 @@ use crate::ast::{Block, Document, Figure, Inline, List};
 use fonts::{FontKind, Fonts, Variant};
 use paragraph::{Atom, Setting, set_paragraph};
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::sync::Arc;
 use style::Style;
 
 /// One glyph to draw.
@@ -29,7 +29,7 @@ pub struct Glyph {
     /// Glyph id in its font.
     pub gid: u16,
     /// The characters it stands for (for text extraction).
-    pub text: Rc<str>,
+    pub text: Arc<str>,
     /// Distance to the next glyph, in points (kerning and justification included).
     pub advance: f32,
 }
@@ -277,8 +277,17 @@ struct Row {
     reference: Option<u32>,
 }
 
+/// Where [`Ctx::para`] gets the lines of a paragraph.
+enum Lines {
+    /// Only note what would be set: the first of two passes over an article.
+    Record(Vec<(Vec<Atom>, Setting)>),
+    /// The lines set in advance, in the order of the first pass.
+    Replay(std::vec::IntoIter<(Vec<Line>, Vec<MissingGlyph>)>),
+}
+
 struct Ctx<'f, 'a> {
     fonts: &'f mut Fonts<'a>,
+    lines: Lines,
     style: &'f Style,
     lang: Option<hypher::Lang>,
     /// Paragraphs start at bidi level 1 (a right-to-left document language).
@@ -351,9 +360,19 @@ impl Ctx<'_, '_> {
             min_word: self.style.body.min_word,
             rtl: self.rtl,
         };
-        let lines = set_paragraph(self.fonts, &set, atoms, &mut self.missing);
         self.block += 1;
         let start = self.rows.len();
+        let lines = match &mut self.lines {
+            Lines::Record(jobs) => {
+                jobs.push((atoms.to_vec(), set));
+                return start..start;
+            }
+            Lines::Replay(set) => {
+                let (lines, missing) = set.next().unwrap_or_default();
+                self.missing.extend(missing);
+                lines
+            }
+        };
         for line in lines {
             let first = line.index == 0;
             let n = line.count;
@@ -637,13 +656,94 @@ pub fn layout_book(
     paginate(rows, style, fonts, missing, &marks, recto)
 }
 
-/// The rows of one article, before pagination.
+/// The rows of one article, before pagination: a first pass over the
+/// article notes every paragraph to set, [`set_all`] sets them (in parallel
+/// when there is enough text), a second pass builds the rows.
 fn article_rows(doc: &Document, style: &Style, fonts: &mut Fonts) -> (Vec<Row>, Vec<MissingGlyph>) {
+    let (_, jobs) = walk_article(doc, style, fonts, Lines::Record(Vec::new()));
+    let Lines::Record(jobs) = jobs else {
+        unreachable!("the first pass records")
+    };
+    let set = set_all(fonts, &jobs);
+    let (rows, _) = walk_article(doc, style, fonts, Lines::Replay(set.into_iter()));
+    rows
+}
+
+/// Paragraphs with less text than this in all are set on one thread.
+const PARALLEL_TEXT_BYTES: usize = 16 * 1024;
+
+/// Sets the paragraphs of `jobs`, in order. With enough text and more than
+/// one thread, they are cut into one stretch of about equal text per
+/// thread, each set with its own [`Fonts`] (the first with `fonts`).
+fn set_all(
+    fonts: &mut Fonts,
+    jobs: &[(Vec<Atom>, Setting)],
+) -> Vec<(Vec<Line>, Vec<MissingGlyph>)> {
+    let set_one = |fonts: &mut Fonts, (atoms, set): &(Vec<Atom>, Setting)| {
+        let mut missing = Vec::new();
+        let lines = set_paragraph(fonts, set, atoms, &mut missing);
+        (lines, missing)
+    };
+    let size =
+        |(atoms, _): &(Vec<Atom>, Setting)| -> usize { atoms.iter().map(Atom::text_len).sum() };
+    let total: usize = jobs.iter().map(size).sum();
+    let threads = rayon::current_num_threads()
+        .min(total / (PARALLEL_TEXT_BYTES / 2))
+        .max(1);
+    if total < PARALLEL_TEXT_BYTES || threads == 1 {
+        return jobs.iter().map(|j| set_one(fonts, j)).collect();
+    }
+    // Cut after the paragraph that reaches each k/threads of the text.
+    let mut stretches = Vec::with_capacity(threads);
+    let (mut from, mut seen) = (0, 0);
+    for (i, j) in jobs.iter().enumerate() {
+        seen += size(j);
+        if seen * threads >= total * (stretches.len() + 1) || i + 1 == jobs.len() {
+            stretches.push(&jobs[from..=i]);
+            from = i + 1;
+        }
+    }
+    let (first, rest) = stretches.split_first().expect("text means a stretch");
+    let source = fonts.source();
+    let (mut out, rest_set) = rayon::join(
+        || first.iter().map(|j| set_one(fonts, j)).collect::<Vec<_>>(),
+        || {
+            use rayon::prelude::*;
+            rest.par_iter()
+                .map(|stretch| {
+                    let mut f = Fonts::new(source).ok()?;
+                    Some(
+                        stretch
+                            .iter()
+                            .map(|j| set_one(&mut f, j))
+                            .collect::<Vec<_>>(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        },
+    );
+    for (stretch, set) in rest.iter().zip(rest_set) {
+        // `Fonts::new` cannot fail for a source it already accepted; if it
+        // did, the stretch is set here.
+        let set = set.unwrap_or_else(|| stretch.iter().map(|j| set_one(fonts, j)).collect());
+        out.extend(set);
+    }
+    out
+}
+
+/// One pass over an article (see [`article_rows`]).
+fn walk_article(
+    doc: &Document,
+    style: &Style,
+    fonts: &mut Fonts,
+    lines: Lines,
+) -> ((Vec<Row>, Vec<MissingGlyph>), Lines) {
     let lang = hyphenation_lang(&doc.meta.lang);
     let measure = style.measure();
     let x0 = style.page.margin_inner;
     let mut cx = Ctx {
         fonts,
+        lines,
         style,
         lang,
         rtl: paragraph::rtl_language(&doc.meta.lang),
@@ -846,7 +946,7 @@ fn article_rows(doc: &Document, style: &Style, fonts: &mut Fonts) -> (Vec<Row>, 
     }
     let rows = std::mem::take(&mut cx.rows);
     let missing = std::mem::take(&mut cx.missing);
-    (rows, missing)
+    ((rows, missing), cx.lines)
 }
 
 /// A line of one run of `glyphs`, exactly as wide as they are.
@@ -1128,6 +1228,44 @@ mod tests {
         assert_eq!(letter(1), "a");
         assert_eq!(letter(26), "z");
         assert_eq!(letter(27), "aa");
+    }
+
+    /// Paragraphs set on several threads (more than [`PARALLEL_TEXT_BYTES`]
+    /// of text) come out exactly as when set on one.
+    #[test]
+    fn parallel_setting_changes_nothing() {
+        let mut text = String::from("Many paragraphs\n\n");
+        for i in 0..200 {
+            text.push_str(&format!(
+                "Paragraph {i} tells how the lock keepers of the upper reach opened \
+                 the sluices before dawn, so that the flotilla could pass the summit \
+                 pound without waiting for the afternoon water1.\n\n"
+            ));
+        }
+        text.push_str("  1. Keepers; Canal Office; 1901[]\n");
+        let parsed = crate::parse_article(
+            "t",
+            text.into_bytes(),
+            Default::default(),
+            &Default::default(),
+        )
+        .unwrap();
+        let style = Style::default();
+        let source = fonts::FontSource::load(&style).unwrap();
+        let lay = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                let mut f = Fonts::new(&source).unwrap();
+                layout(&parsed.document, &style, &mut f)
+            })
+        };
+        let one = lay(1);
+        assert!(one.pages.len() > 3);
+        assert_eq!(one, lay(2));
+        assert_eq!(one, lay(3));
     }
 
     #[test]

@@ -14,7 +14,7 @@
 use super::fonts::{FontKind, Fonts, Shaped, Variant};
 use super::linebreak::{Break, Item, Params, break_lines};
 use super::{Glyph, Line, LinkSpan, LinkTarget, MissingGlyph, Run};
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// Inline content of a paragraph, already in reading order.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,6 +50,17 @@ pub enum Atom {
         /// Where it goes.
         target: LinkTarget,
     },
+}
+
+impl Atom {
+    /// Bytes of text it stands for (a marker counts as a few).
+    pub fn text_len(&self) -> usize {
+        match self {
+            Atom::Text { text, .. } | Atom::Linked { text, .. } => text.len(),
+            Atom::Url { url, .. } => url.len(),
+            Atom::Cite { .. } => 2,
+        }
+    }
 }
 
 /// True for a language written right to left (the primary subtag of a
@@ -981,7 +992,7 @@ fn render(b: &mut Builder, items: &[Item], contents: &[Content], breaks: &[Break
                     if let Some(gid) = b.fonts.glyph(*font, ' ') {
                         let g = Glyph {
                             gid,
-                            text: Rc::from(" "),
+                            text: Arc::from(" "),
                             advance: *width,
                         };
                         push_run(&mut line, *font, size, 0.0, x, &[g]);

@@ -16,10 +16,10 @@ use crate::layout::fonts::FontKind;
 use crate::layout::{Layout, Page};
 use printpdf::{Codepoint, FontId, Op, PdfFontHandle, Pt, TextItem};
 use std::collections::{BTreeMap, HashMap};
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// For each face, each glyph id the layout uses, with the text of its first use.
-pub type GlyphInventory = BTreeMap<FontKind, BTreeMap<u16, Rc<str>>>;
+pub type GlyphInventory = BTreeMap<FontKind, BTreeMap<u16, Arc<str>>>;
 
 /// For each face, the Identity-H code of each glyph id of the layout.
 pub type GlyphCodes = BTreeMap<FontKind, HashMap<u16, u16>>;
