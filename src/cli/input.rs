@@ -94,6 +94,10 @@ impl Input {
                 if len > limit {
                     return Err(too_large(len));
                 }
+                // The file's size (and one byte to see the end): no doubling
+                // slack, which for a large article is a sizeable part of the
+                // peak memory.
+                bytes.reserve_exact(len as usize + 1);
                 file.take(limit.saturating_add(1))
                     .read_to_end(&mut bytes)
                     .with_context(|| format!("cannot read {}", self.name))

@@ -35,7 +35,8 @@ pub struct LogicalText {
 impl LogicalText {
     /// Joins the source pieces `segments` (byte ranges of `src`) with one space.
     pub fn from_segments(src: &str, segments: &[(usize, usize)], scan: bool) -> LogicalText {
-        let mut text = String::new();
+        let joined: usize = segments.iter().map(|&(a, b)| b - a).sum::<usize>() + segments.len();
+        let mut text = String::with_capacity(joined);
         let mut map = Vec::new();
         let mut joins = Vec::new();
         for (i, &(a, b)) in segments.iter().enumerate() {

@@ -57,8 +57,17 @@ pub const UNKNOWN_LIMIT: u32 = 9999;
 /// Finds the candidates of one logical text. `limit` is the largest valid
 /// marker (the number of references, or [`UNKNOWN_LIMIT`]).
 pub fn find(text_index: usize, text: &str, limit: u32) -> Vec<Candidate> {
+    let mut out = Vec::new();
+    find_into(&mut out, text_index, text, limit);
+    out
+}
+
+/// [`find`], appending to `out` (one vector for a whole document: no
+/// per-text vectors to copy, which matters when one text is most of a large
+/// article). Returns where this text's candidates start in `out`.
+pub fn find_into(out: &mut Vec<Candidate>, text_index: usize, text: &str, limit: u32) -> usize {
+    let first = out.len();
     let bytes = text.as_bytes();
-    let mut out: Vec<Candidate> = Vec::new();
     let mut last_run_end: Option<usize> = None;
     let mut i = 0;
     while i < bytes.len() {
@@ -79,12 +88,13 @@ pub fn find(text_index: usize, text: &str, limit: u32) -> Vec<Candidate> {
         }
         // Adjacency counts only to the run just before, and only when that run
         // is a candidate itself (the solver reads "previous" as "previous candidate").
-        let adjacent = out
+        let adjacent = out[first..]
             .last()
             .map(|c| c.end)
             .filter(|&e| last_run_end == Some(e) && ctx.adjacent_to_previous_run(e));
         last_run_end = Some(end);
-        let readings = plausibility::readings(&ctx, limit, adjacent);
+        let mut readings = plausibility::readings(&ctx, limit, adjacent);
+        readings.shrink_to_fit();
         let over_limit = plausibility::over_limit(&ctx, limit);
         if !readings.is_empty() || over_limit.is_some() {
             out.push(Candidate {
@@ -96,7 +106,7 @@ pub fn find(text_index: usize, text: &str, limit: u32) -> Vec<Candidate> {
             });
         }
     }
-    out
+    first
 }
 
 /// True when `text` holds a digit run that reads better as a marker than as

@@ -16,6 +16,16 @@ use solver::{Order, Problem};
 /// `texts` (in [`crate::ast::for_each_inlines`] order). Returns diagnostics.
 pub fn resolve(doc: &mut Document, texts: &[LogicalText]) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
+    // The plain inlines the parser made are rewritten from `texts` below:
+    // drop them now, so that they and the solver's state are never held at
+    // once (for a large article that is a copy of its whole text).
+    let mut i = 0;
+    for_each_inlines_mut(doc, &mut |inl| {
+        if i < texts.len() {
+            *inl = Vec::new();
+        }
+        i += 1;
+    });
     let n_refs = doc.references.iter().map(|r| r.n).max().unwrap_or(0);
     let limit = if doc.references.is_empty() {
         UNKNOWN_LIMIT
@@ -32,25 +42,23 @@ pub fn resolve(doc: &mut Document, texts: &[LogicalText]) -> Vec<Diagnostic> {
     } else {
         n_refs.saturating_sub(first_ref) + 1
     };
-    let cands: Vec<Candidate> = texts
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| t.scan)
-        .flat_map(|(i, t)| {
-            let mut found = candidates::find(i, &t.text, limit);
-            for c in &mut found {
-                // A list that starts at k > 1 has no references below k.
+    let mut cands: Vec<Candidate> = Vec::new();
+    for (i, t) in texts.iter().enumerate().filter(|(_, t)| t.scan) {
+        let from = candidates::find_into(&mut cands, i, &t.text, limit);
+        for c in &mut cands[from..] {
+            // A list that starts at k > 1 has no references below k.
+            if first_ref > 1 {
                 c.readings.retain(|r| r.n >= first_ref);
-                for r in &mut c.readings {
-                    r.n = r.n - first_ref + 1;
-                    if t.bibliography {
-                        r.score += plausibility::IN_BIBLIOGRAPHY;
-                    }
+            }
+            for r in &mut c.readings {
+                r.n = r.n - first_ref + 1;
+                if t.bibliography {
+                    r.score += plausibility::IN_BIBLIOGRAPHY;
                 }
             }
-            found
-        })
-        .collect();
+        }
+    }
+    cands.shrink_to_fit();
 
     // Rule 2 applies when the list has back-links at all.
     let counts = doc
@@ -79,7 +87,7 @@ pub fn resolve(doc: &mut Document, texts: &[LogicalText]) -> Vec<Diagnostic> {
     let mut max_so_far = 0u32;
     let mut total = 0usize;
     for (c, ch) in cands.iter().zip(&solution.choice) {
-        let Some(r) = ch.map(|r| c.readings[r]) else {
+        let Some(r) = ch.map(|r| c.readings[r as usize]) else {
             if let Some(v) = c.over_limit {
                 let span = texts[c.text].span(c.start, c.end);
                 diags.push(
@@ -117,6 +125,10 @@ pub fn resolve(doc: &mut Document, texts: &[LogicalText]) -> Vec<Diagnostic> {
         max_so_far = max_so_far.max(r.n);
         per_text[c.text].push((r.marker_start, c.end, number(r.n), seen[r.n as usize]));
     }
+    // The solver's state is not needed for the rewrite: free it first.
+    drop(problem);
+    drop(solution);
+    drop(cands);
 
     // Rewrite the inlines.
     let mut i = 0;

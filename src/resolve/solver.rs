@@ -41,8 +41,12 @@ const LATE_START_PENALTY: f64 = 1.0;
 /// Beam width for `c` candidates: wide for articles, narrower for huge inputs
 /// so that memory stays bounded (about 2 million states in all).
 pub fn beam_width(c: usize) -> usize {
-    (2_000_000 / c.max(1)).clamp(2, 24)
+    (2_000_000 / c.max(1)).clamp(2, MAX_BEAM)
 }
+
+/// The widest beam (the trail stores back pointers in 16 bits).
+const MAX_BEAM: usize = 24;
+const _: () = assert!(MAX_BEAM <= u16::MAX as usize);
 
 /// How rule 3 is applied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,7 +72,9 @@ pub struct Problem<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Solution {
     /// Index into `candidates[i].readings`, or None.
-    pub choice: Vec<Option<usize>>,
+    /// (Reading indices fit a byte: a marker has at most 9 digits; one byte
+    /// a candidate keeps the solver's copies of a solution small.)
+    pub choice: Vec<Option<u8>>,
     /// Sum of the chosen readings' plausibility (without prices).
     pub plausibility: f64,
     /// Whether rule 3 had to be relaxed.
@@ -91,7 +97,10 @@ fn pass(p: &Problem<'_>, price: &[f64], order: Order) -> Solution {
     let beam = beam_width(n);
     // (back pointer, choice) of every kept node, step after step; step i's
     // nodes start at starts[i]. One flat vector: no allocation per step.
-    let mut trail: Vec<(u32, i32)> = Vec::with_capacity(n * 4);
+    // Back pointer and choice of every kept state, compactly: the beam is at
+    // most 24 wide and a candidate has at most a few readings (a marker has
+    // at most 9 digits), so both fit 16 bits.
+    let mut trail: Vec<(u16, i16)> = Vec::with_capacity(n * 4);
     let mut starts: Vec<u32> = Vec::with_capacity(n);
     let mut frontier = vec![Node {
         max: 0,
@@ -162,7 +171,7 @@ fn pass(p: &Problem<'_>, price: &[f64], order: Order) -> Solution {
             next.truncate(beam);
         }
         starts.push(trail.len() as u32);
-        trail.extend(next.iter().map(|nd| (nd.back, nd.choice)));
+        trail.extend(next.iter().map(|nd| (nd.back as u16, nd.choice as i16)));
         std::mem::swap(&mut frontier, &mut next);
     }
     // Best final node, then follow the back pointers.
@@ -175,7 +184,7 @@ fn pass(p: &Problem<'_>, price: &[f64], order: Order) -> Solution {
     let mut choice = vec![None; n];
     for step in (0..n).rev() {
         let (back, c) = trail[starts[step] as usize + idx];
-        choice[step] = (c >= 0).then_some(c as usize);
+        choice[step] = (c >= 0).then_some(c as u8);
         idx = back as usize;
     }
     Solution {
@@ -190,7 +199,7 @@ pub fn counts_of(p: &Problem<'_>, s: &Solution, len: usize) -> Vec<u32> {
     let mut c = vec![0u32; len];
     for (cand, ch) in p.candidates.iter().zip(&s.choice) {
         if let Some(r) = ch {
-            let n = cand.readings[*r].n as usize;
+            let n = cand.readings[*r as usize].n as usize;
             if n < len {
                 c[n] += 1;
             }
@@ -200,11 +209,11 @@ pub fn counts_of(p: &Problem<'_>, s: &Solution, len: usize) -> Vec<u32> {
 }
 
 /// Score of candidate i's chosen option under `price`.
-fn chosen_value(c: &Candidate, ch: Option<usize>, price: &[f64]) -> f64 {
+fn chosen_value(c: &Candidate, ch: Option<u8>, price: &[f64]) -> f64 {
     match ch {
         None => 0.0,
         Some(r) => {
-            let r = &c.readings[r];
+            let r = &c.readings[r as usize];
             r.score as f64 + price.get(r.n as usize).copied().unwrap_or(0.0)
         }
     }
@@ -215,8 +224,16 @@ fn chosen_value(c: &Candidate, ch: Option<usize>, price: &[f64]) -> f64 {
 fn with_counts(p: &Problem<'_>, want: &[u32], order: Order) -> (Solution, u32) {
     let len = want.len() + 1;
     let mut price = vec![0.0f64; len];
-    // Every reading of reference k, as (candidate, reading) indices.
-    let mut by_ref: Vec<Vec<(usize, usize)>> = vec![Vec::new(); len];
+    // Every reading of reference k, as (candidate, reading) indices, in
+    // vectors of exactly their size (on a large article this is the
+    // solver's largest table).
+    let mut sizes = vec![0usize; len];
+    for r in p.candidates.iter().flat_map(|c| &c.readings) {
+        if (r.n as usize) < len {
+            sizes[r.n as usize] += 1;
+        }
+    }
+    let mut by_ref: Vec<Vec<(usize, usize)>> = sizes.into_iter().map(Vec::with_capacity).collect();
     for (ci, c) in p.candidates.iter().enumerate() {
         for (ri, r) in c.readings.iter().enumerate() {
             if (r.n as usize) < len {
@@ -248,7 +265,7 @@ fn with_counts(p: &Problem<'_>, want: &[u32], order: Order) -> (Solution, u32) {
                 continue;
             }
             let margins = |adding: bool| -> Vec<f64> {
-                let mut m: Vec<f64> = by_ref[k]
+                let m: Vec<f64> = by_ref[k]
                     .iter()
                     .filter_map(|&(ci, ri)| {
                         let c = &p.candidates[ci];
@@ -256,10 +273,10 @@ fn with_counts(p: &Problem<'_>, want: &[u32], order: Order) -> (Solution, u32) {
                         let own = c.readings[ri].score as f64 + price[k];
                         if adding {
                             // What it takes to prefer this unchosen reading of k.
-                            (ch != Some(ri)).then(|| chosen_value(c, ch, &price) - own)
+                            (ch != Some(ri as u8)).then(|| chosen_value(c, ch, &price) - own)
                         } else {
                             // How far this chosen reading of k leads its best alternative.
-                            (ch == Some(ri)).then(|| {
+                            (ch == Some(ri as u8)).then(|| {
                                 let alt = c
                                     .readings
                                     .iter()
@@ -274,21 +291,20 @@ fn with_counts(p: &Problem<'_>, want: &[u32], order: Order) -> (Solution, u32) {
                         }
                     })
                     .collect();
-                m.sort_by(f64::total_cmp);
                 m
             };
+            // The i-th smallest margin (or the largest, when there are
+            // fewer): a selection, not a sort, so no buffer and O(n).
+            let nth = |mut m: Vec<f64>, i: usize| -> Option<f64> {
+                let i = i.min(m.len().checked_sub(1)?);
+                Some(*m.select_nth_unstable_by(i, f64::total_cmp).1)
+            };
             if have < need {
-                let m = margins(true);
-                if let Some(x) = m.get(((need - have) as usize - 1).min(m.len().saturating_sub(1)))
-                {
+                if let Some(x) = nth(margins(true), (need - have) as usize - 1) {
                     price[k] += x.max(0.0) + nudge;
                 }
-            } else {
-                let m = margins(false);
-                if let Some(x) = m.get(((have - need) as usize - 1).min(m.len().saturating_sub(1)))
-                {
-                    price[k] -= x.max(0.0) + nudge;
-                }
+            } else if let Some(x) = nth(margins(false), (have - need) as usize - 1) {
+                price[k] -= x.max(0.0) + nudge;
             }
         }
     }
@@ -304,14 +320,14 @@ fn with_counts(p: &Problem<'_>, want: &[u32], order: Order) -> (Solution, u32) {
 }
 
 /// Does `choice` respect adjacency and (when hard) first-occurrence order?
-fn valid(p: &Problem<'_>, choice: &[Option<usize>], order: Order) -> bool {
+fn valid(p: &Problem<'_>, choice: &[Option<u8>], order: Order) -> bool {
     let mut max = 0u32;
     let mut last_marker = false;
     for (c, ch) in p.candidates.iter().zip(choice) {
         match ch {
             None => last_marker = false,
             Some(r) => {
-                let r = &c.readings[*r];
+                let r = &c.readings[*r as usize];
                 if r.needs_prev_marker && !last_marker {
                     return false;
                 }
@@ -339,12 +355,13 @@ fn repair(p: &Problem<'_>, mut sol: Solution, want: &[u32], order: Order) -> Sol
         if have == need {
             continue;
         }
-        // (cost of the switch, candidate, new choice)
-        let mut options: Vec<(f64, usize, Option<usize>)> = Vec::new();
+        // (cost of the switch, candidate, new choice or -1 for none): 16
+        // bytes an option, as there may be one per candidate.
+        let mut options: Vec<(f64, u32, i32)> = Vec::new();
         for (ci, c) in p.candidates.iter().enumerate() {
             let ch = sol.choice[ci];
             let cur = chosen_value(c, ch, &no_price);
-            let cur_n = ch.map(|r| c.readings[r].n as usize);
+            let cur_n = ch.map(|r| c.readings[r as usize].n as usize);
             if have < need && cur_n != Some(k) {
                 // Take a marker away from another reference only where it has too many.
                 if cur_n.is_some_and(|j| j < len && got[j] <= want[j - 1]) {
@@ -352,17 +369,21 @@ fn repair(p: &Problem<'_>, mut sol: Solution, want: &[u32], order: Order) -> Sol
                 }
                 for (ri, r) in c.readings.iter().enumerate() {
                     if r.n as usize == k {
-                        options.push((cur - r.score as f64, ci, Some(ri)));
+                        options.push((cur - r.score as f64, ci as u32, ri as i32));
                     }
                 }
             } else if have > need && cur_n == Some(k) {
-                options.push((cur, ci, None));
+                options.push((cur, ci as u32, -1));
             }
         }
-        options.sort_by(|a, b| a.0.total_cmp(&b.0));
+        // Cheapest first; ties in candidate and reading order (what a
+        // stable sort of the pushed order gives, without its buffer).
+        options
+            .sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
         let mut diff = have.abs_diff(need);
         let mut failures = 0;
         for (_, ci, new) in options {
+            let (ci, new) = (ci as usize, u8::try_from(new).ok());
             if diff == 0 || failures > MAX_REPAIR_FAILURES {
                 break;
             }
@@ -417,7 +438,7 @@ mod tests {
         c.iter()
             .zip(&s.choice)
             .filter_map(|(c, ch)| {
-                let r = c.readings[(*ch)?];
+                let r = c.readings[usize::from((*ch)?)];
                 Some((
                     c.text,
                     texts[c.text][r.marker_start..c.end].to_string(),
