@@ -1035,7 +1035,7 @@ fn baseline_in(leading: f32, size: f32) -> f32 {
 }
 
 fn paginate(
-    rows: Vec<Row>,
+    mut rows: Vec<Row>,
     style: &Style,
     fonts: &mut Fonts,
     missing: Vec<MissingGlyph>,
@@ -1163,17 +1163,20 @@ fn paginate(
                     None => frames.push((f, r.x, r.x + r.line.measure, top, top + r.leading)),
                 }
             }
-            if !r.line.runs.is_empty() {
+            let (x, role, block, leading) = (r.x, r.role, r.block, r.leading);
+            if !rows[i].line.runs.is_empty() {
+                // Moved, not copied: a row's line is placed once.
+                let line = std::mem::take(&mut rows[i].line);
                 page.lines.push(PlacedLine {
-                    x: r.x,
+                    x,
                     baseline,
                     top,
-                    line: r.line.clone(),
-                    role: r.role,
-                    block: r.block,
+                    line,
+                    role,
+                    block,
                 });
             }
-            y = top + r.leading;
+            y = top + leading;
         }
         let pad = style.figure.padding;
         for (_, x0, x1, t, b) in frames {
