@@ -140,8 +140,8 @@ pub struct ConvertArgs {
     #[arg(long, value_name = "ID")]
     pub identifier: Option<String>,
     /// Make no PDF of an article larger than this many bytes (laying out
-    /// takes about 130 bytes of memory per byte of text; 4 MiB of text is
-    /// some 1,800 pages). The article's other formats are still written,
+    /// takes about 100 bytes of memory per byte of text; 4 MiB of text is
+    /// some 1,700 pages). The article's other formats are still written,
     /// and the exit code is 1.
     #[arg(long, value_name = "N", default_value_t = 4 * 1024 * 1024)]
     pub max_pdf_input_bytes: u64,

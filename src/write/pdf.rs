@@ -1,10 +1,14 @@
 //! PDF output (FORMAT.md §5): the only module that talks to printpdf.
 //!
-//! [`crate::layout`] decides where every glyph goes; this module draws the
-//! pages with printpdf 0.12.8 (glyph ids with their source text, so printpdf
-//! subsets the fonts and writes `/ToUnicode` maps that give back the exact
-//! characters, ligatures included), then finishes the file with a small
-//! lopdf post-pass for what printpdf cannot write, or writes wrongly:
+//! [`crate::layout`] decides where every glyph goes. printpdf 0.12.8 writes
+//! the document and embeds the fonts: it is shown every glyph once with its
+//! source text (the glyph inventory), so it subsets the fonts and writes
+//! `/ToUnicode` maps that give back the exact characters, ligatures
+//! included. The page content streams are written by [`content`] straight
+//! from the layout, with the codes printpdf chose for each glyph (read back
+//! from the inventory), and deflated in parallel; printpdf's own operator
+//! translation allocated per glyph and took a third of the PDF time. A small
+//! lopdf post-pass then writes what printpdf cannot write, or writes wrongly:
 //!
 //! - link annotations with no border and exact `/XYZ` destinations (printpdf's
 //!   links have visible cyan borders and page-only destinations);
@@ -610,6 +614,47 @@ fn compress_streams(lo: &mut lopdf::Document) -> Result<(), WriteError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The `/ID` is the UUID v5 of the file with the `/ID` strings zeroed,
+    /// and both strings are it.
+    #[test]
+    fn id_is_the_hash_of_the_file_itself() {
+        let text = "A title\n\nSome text that cites a source1.\n\n  1. Source; Press; 2001[]\n";
+        let doc = crate::parse_article(
+            "t",
+            text.as_bytes().to_vec(),
+            Default::default(),
+            &Default::default(),
+        )
+        .unwrap()
+        .document;
+        let opts = PdfOptions {
+            timestamp: None,
+            ..PdfOptions::default()
+        };
+        let bytes = render_pdf(&doc, &opts).unwrap().bytes;
+        let lo = lopdf::Document::load_mem(&bytes).unwrap();
+        let Ok(Object::Array(ids)) = lo.trailer.get(b"ID") else {
+            panic!("no /ID")
+        };
+        let id: Vec<&[u8]> = ids.iter().map(|o| o.as_str().unwrap()).collect();
+        assert_eq!(id.len(), 2);
+        assert_eq!(id[0], id[1]);
+        let hex: String = id[0].iter().map(|b| format!("{b:02X}")).collect();
+        let mut raw = bytes.clone();
+        let at: Vec<usize> = raw
+            .windows(hex.len())
+            .enumerate()
+            .filter(|(_, w)| *w == hex.as_bytes())
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(at.len(), 2);
+        for i in at {
+            raw[i..i + 32].copy_from_slice("0".repeat(32).as_bytes());
+        }
+        let want_raw = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, &raw);
+        assert_eq!(id[0], want_raw.as_bytes());
+    }
 
     #[test]
     fn text_strings_and_dates() {

@@ -269,6 +269,22 @@ mod tests {
     }
 
     #[test]
+    fn codes_are_read_back_in_inventory_order_and_checked() {
+        let mut used = GlyphInventory::new();
+        used.entry(FontKind::Regular)
+            .or_default()
+            .extend([(7u16, Arc::from("a")), (3, Arc::from("fi"))]);
+        let ids: BTreeMap<FontKind, FontId> = [(FontKind::Regular, FontId("ABCDEF".into()))].into();
+        // Glyph ids ascend in the inventory: 3 then 7.
+        let codes = read_codes(b"BT /ABCDEF 10 Tf [<0011><0012>] TJ ET", &used, &ids).unwrap();
+        assert_eq!(codes[&FontKind::Regular][&3], 0x11);
+        assert_eq!(codes[&FontKind::Regular][&7], 0x12);
+        assert!(read_codes(b"BT /ABCDEF 10 Tf [<0011>] TJ ET", &used, &ids).is_err());
+        assert!(read_codes(b"BT [<0011><0012>] TJ ET", &used, &ids).is_err());
+        assert!(read_codes(b"", &used, &ids).is_err());
+    }
+
+    #[test]
     fn codes_are_four_hex_digits() {
         let mut out = Vec::new();
         hex_code(&mut out, 0x0b);
