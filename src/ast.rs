@@ -276,6 +276,93 @@ pub enum RefFieldKind {
     Date,
 }
 
+/// Building documents in code (tests, other front ends): nodes whose spans
+/// are empty (`Span::default()`), which every writer accepts like parsed ones.
+impl Document {
+    /// A document with only a title, in English.
+    pub fn new(title: impl Into<String>) -> Document {
+        Document {
+            meta: Meta::default(),
+            title: Title {
+                text: title.into(),
+                span: Span::default(),
+            },
+            subtitle: None,
+            lead_figure: None,
+            blocks: Vec::new(),
+            sections: Vec::new(),
+            references_heading: None,
+            references: Vec::new(),
+            hard_wrapped: false,
+        }
+    }
+}
+
+impl Inline {
+    /// Plain text.
+    pub fn text(text: impl Into<String>) -> Inline {
+        Inline::Text {
+            text: text.into(),
+            span: Span::default(),
+        }
+    }
+    /// Occurrence `occurrence` of a marker of reference `n`.
+    pub fn cite(n: u32, occurrence: u32) -> Inline {
+        Inline::Cite {
+            n,
+            occurrence,
+            span: Span::default(),
+        }
+    }
+    /// A bare URL.
+    pub fn link(url: impl Into<String>) -> Inline {
+        Inline::Link {
+            url: url.into(),
+            span: Span::default(),
+        }
+    }
+}
+
+impl Block {
+    /// A paragraph of `inlines`.
+    pub fn paragraph(inlines: Vec<Inline>) -> Block {
+        Block::Paragraph(Paragraph {
+            inlines,
+            span: Span::default(),
+        })
+    }
+}
+
+impl Reference {
+    /// Entry `n` with its text, fields and number of back-links.
+    pub fn new(
+        n: u32,
+        raw: impl Into<String>,
+        fields: Vec<RefField>,
+        backlinks: usize,
+    ) -> Reference {
+        Reference {
+            n,
+            raw: raw.into(),
+            fields,
+            backlinks: vec![Span::default(); backlinks],
+            span: Span::default(),
+        }
+    }
+}
+
+impl RefField {
+    /// A field over `start..end` of the entry text; `iso` for dates.
+    pub fn new(kind: RefFieldKind, start: usize, end: usize, iso: Option<&str>) -> RefField {
+        RefField {
+            kind,
+            start,
+            end,
+            iso: iso.map(String::from),
+        }
+    }
+}
+
 impl Document {
     /// Every body block in reading order: the blocks before the first
     /// heading, then each section's blocks (the lead figure is not included).

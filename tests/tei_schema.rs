@@ -15,29 +15,16 @@ fn sp() -> Span {
     Span::default()
 }
 fn t(s: &str) -> Inline {
-    Inline::Text {
-        text: s.into(),
-        span: sp(),
-    }
+    Inline::text(s)
 }
 fn cite(n: u32, occurrence: u32) -> Inline {
-    Inline::Cite {
-        n,
-        occurrence,
-        span: sp(),
-    }
+    Inline::cite(n, occurrence)
 }
 fn link(url: &str) -> Inline {
-    Inline::Link {
-        url: url.into(),
-        span: sp(),
-    }
+    Inline::link(url)
 }
 fn para(inlines: Vec<Inline>) -> Block {
-    Block::Paragraph(Paragraph {
-        inlines,
-        span: sp(),
-    })
+    Block::paragraph(inlines)
 }
 fn item(inlines: Vec<Inline>, children: Vec<List>) -> ListItem {
     ListItem {
@@ -72,32 +59,11 @@ fn section(heading: &str, blocks: Vec<Block>) -> Section {
     }
 }
 fn field(kind: RefFieldKind, start: usize, end: usize, iso: Option<&str>) -> RefField {
-    RefField {
-        kind,
-        start,
-        end,
-        iso: iso.map(String::from),
-    }
+    RefField::new(kind, start, end, iso)
 }
 
 fn bare(title: &str) -> Document {
-    Document {
-        meta: Meta {
-            lang: "en".into(),
-            ..Meta::default()
-        },
-        title: Title {
-            text: title.into(),
-            span: sp(),
-        },
-        subtitle: None,
-        lead_figure: None,
-        blocks: vec![],
-        sections: vec![],
-        references_heading: None,
-        references: vec![],
-        hard_wrapped: false,
-    }
+    Document::new(title)
 }
 
 fn kitchen_sink() -> Document {

@@ -613,36 +613,10 @@ mod tests {
     use super::*;
     use crate::ast::*;
 
-    fn sp() -> Span {
-        Span::default()
-    }
-    fn t(s: &str) -> Inline {
-        Inline::Text {
-            text: s.into(),
-            span: sp(),
-        }
-    }
     fn doc(title: &str, text: &str) -> Document {
-        Document {
-            meta: Meta {
-                lang: "en".into(),
-                ..Meta::default()
-            },
-            title: Title {
-                text: title.into(),
-                span: sp(),
-            },
-            subtitle: None,
-            lead_figure: None,
-            blocks: vec![Block::Paragraph(Paragraph {
-                inlines: vec![t(text)],
-                span: sp(),
-            })],
-            sections: vec![],
-            references_heading: None,
-            references: vec![],
-            hard_wrapped: false,
-        }
+        let mut d = Document::new(title);
+        d.blocks.push(Block::paragraph(vec![Inline::text(text)]));
+        d
     }
     fn book(d: &Document, opts: &EpubOptions) -> Vec<u8> {
         let mut buf = Vec::new();
@@ -880,24 +854,19 @@ mod tests {
     fn nav_has_language_roles_sections_and_references() {
         let mut d = doc("T", "x");
         d.meta.lang = "cs".into();
+        let span = Span::default();
         d.sections = vec![Section {
             heading: Heading {
-                inlines: vec![t("První & <druhá>")],
-                span: sp(),
+                inlines: vec![Inline::text("První & <druhá>")],
+                span,
             },
             blocks: vec![],
-            span: sp(),
+            span,
         }];
-        d.references = vec![Reference {
-            n: 1,
-            raw: "R".into(),
-            fields: vec![],
-            backlinks: vec![],
-            span: sp(),
-        }];
+        d.references = vec![Reference::new(1, "R", vec![], 0)];
         d.references_heading = Some(Heading {
-            inlines: vec![t("Poznámky")],
-            span: sp(),
+            inlines: vec![Inline::text("Poznámky")],
+            span,
         });
         let nav = text_of(&book(&d, &EpubOptions::default()), NAV_PATH);
         assert!(nav.contains("lang=\"cs\" xml:lang=\"cs\">"), "{nav}");

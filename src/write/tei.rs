@@ -524,60 +524,9 @@ mod tests {
         Span::default()
     }
     fn t(s: &str) -> Inline {
-        Inline::Text {
-            text: s.into(),
-            span: sp(),
-        }
+        Inline::text(s)
     }
-    fn cite(n: u32, occurrence: u32) -> Inline {
-        Inline::Cite {
-            n,
-            occurrence,
-            span: sp(),
-        }
-    }
-    fn para(inlines: Vec<Inline>) -> Block {
-        Block::Paragraph(Paragraph {
-            inlines,
-            span: sp(),
-        })
-    }
-    fn doc(title: &str) -> Document {
-        Document {
-            meta: Meta {
-                lang: "en".into(),
-                ..Meta::default()
-            },
-            title: Title {
-                text: title.into(),
-                span: sp(),
-            },
-            subtitle: None,
-            lead_figure: None,
-            blocks: vec![],
-            sections: vec![],
-            references_heading: None,
-            references: vec![],
-            hard_wrapped: false,
-        }
-    }
-    fn reference(n: u32, raw: &str, fields: Vec<RefField>, backlinks: usize) -> Reference {
-        Reference {
-            n,
-            raw: raw.into(),
-            fields,
-            backlinks: vec![sp(); backlinks],
-            span: sp(),
-        }
-    }
-    fn field(kind: RefFieldKind, start: usize, end: usize, iso: Option<&str>) -> RefField {
-        RefField {
-            kind,
-            start,
-            end,
-            iso: iso.map(String::from),
-        }
-    }
+
     fn tei(d: &Document) -> String {
         let mut buf = Vec::new();
         write_tei(d, &mut buf).expect("write_tei");
@@ -640,7 +589,7 @@ mod tests {
 
     #[test]
     fn title_only_document_exact_output() {
-        let xml = tei(&doc("A & B"));
+        let xml = tei(&Document::new("A & B"));
         let version = application_version();
         let expected = format!(
             r#"<?xml version="1.0" encoding="UTF-8"?>
@@ -688,18 +637,18 @@ mod tests {
 
     #[test]
     fn paragraph_with_markers_links_and_escaping() {
-        let mut d = doc("T");
-        d.references = vec![reference(1, "Src", vec![], 2)];
-        d.blocks = vec![para(vec![
+        let mut d = Document::new("T");
+        d.references = vec![Reference::new(1, "Src", vec![], 2)];
+        d.blocks = vec![Block::paragraph(vec![
             t("a < b && c ]]> “q” 'x'"),
-            cite(1, 1),
+            Inline::cite(1, 1),
             t(" see "),
             Inline::Link {
                 url: "https://ex.org/?a=1&b=2".into(),
                 span: sp(),
             },
             t(" again"),
-            cite(1, 2),
+            Inline::cite(1, 2),
             t("."),
         ])];
         let xml = tei(&d);
@@ -717,15 +666,18 @@ mod tests {
 
     #[test]
     fn blocks_before_headings_then_sections() {
-        let mut d = doc("T");
-        d.blocks = vec![para(vec![t("intro")])];
+        let mut d = Document::new("T");
+        d.blocks = vec![Block::paragraph(vec![t("intro")])];
         d.sections = vec![
             Section {
                 heading: Heading {
                     inlines: vec![t("First")],
                     span: sp(),
                 },
-                blocks: vec![para(vec![t("one")]), Block::Rule(Rule { span: sp() })],
+                blocks: vec![
+                    Block::paragraph(vec![t("one")]),
+                    Block::Rule(Rule { span: sp() }),
+                ],
                 span: sp(),
             },
             Section {
@@ -747,7 +699,7 @@ mod tests {
 
     #[test]
     fn lists_bulleted_numbered_and_nested() {
-        let mut d = doc("T");
+        let mut d = Document::new("T");
         let nested = List {
             ordered: false,
             start: 1,
@@ -817,7 +769,7 @@ mod tests {
 
     #[test]
     fn figures_quotes_and_lead_figure() {
-        let mut d = doc("T");
+        let mut d = Document::new("T");
         d.lead_figure = Some(Figure {
             alt: vec![t("A photo of a lead")],
             caption: Some(vec![t("Lead caption")]),
@@ -861,7 +813,7 @@ mod tests {
 
     #[test]
     fn body_of_figures_and_rules_only_gets_an_empty_p() {
-        let mut d = doc("T");
+        let mut d = Document::new("T");
         d.blocks = vec![
             Block::Figure(Figure {
                 alt: vec![t("A photo of x")],
@@ -879,36 +831,36 @@ mod tests {
 
     #[test]
     fn references_fields_backlinks_and_honest_links() {
-        let mut d = doc("T");
+        let mut d = Document::new("T");
         let raw = "A title; with semicolon; Some Site; 7 Mar 2018";
         d.references = vec![
-            reference(
+            Reference::new(
                 1,
                 raw,
                 vec![
-                    field(RefFieldKind::Title, 0, 23, None),
-                    field(RefFieldKind::Publisher, 25, 34, None),
-                    field(RefFieldKind::Date, 36, raw.len(), Some("2018-03-07")),
+                    RefField::new(RefFieldKind::Title, 0, 23, None),
+                    RefField::new(RefFieldKind::Publisher, 25, 34, None),
+                    RefField::new(RefFieldKind::Date, 36, raw.len(), Some("2018-03-07")),
                 ],
                 3,
             ),
-            reference(
+            Reference::new(
                 2,
                 "Winter 1993/1994 & <more>",
-                vec![field(RefFieldKind::Date, 0, 16, Some("1993/1994"))],
+                vec![RefField::new(RefFieldKind::Date, 0, 16, Some("1993/1994"))],
                 1,
             ),
         ];
         // Reference 1 has three back-links but only markers 1 and 3 occur;
         // marker 9 has no reference.
-        d.blocks = vec![para(vec![
+        d.blocks = vec![Block::paragraph(vec![
             t("x"),
-            cite(1, 1),
+            Inline::cite(1, 1),
             t(" y"),
-            cite(2, 1),
-            cite(1, 3),
+            Inline::cite(2, 1),
+            Inline::cite(1, 3),
             t(" z"),
-            cite(9, 1),
+            Inline::cite(9, 1),
         ])];
         d.references_heading = Some(Heading {
             inlines: vec![t("Notes")],
@@ -943,9 +895,9 @@ mod tests {
 
     #[test]
     fn no_supplied_heading_and_no_back_without_references() {
-        let mut d = doc("T");
+        let mut d = Document::new("T");
         assert!(!tei(&d).contains("<back>"));
-        d.references = vec![reference(1, "R", vec![], 0)];
+        d.references = vec![Reference::new(1, "R", vec![], 0)];
         let xml = tei(&d);
         assert!(
             !xml.contains("<head>"),
@@ -960,8 +912,8 @@ mod tests {
 
     #[test]
     fn markers_without_any_reference_list_have_no_target() {
-        let mut d = doc("T");
-        d.blocks = vec![para(vec![t("a"), cite(4, 1)])];
+        let mut d = Document::new("T");
+        d.blocks = vec![Block::paragraph(vec![t("a"), Inline::cite(4, 1)])];
         let xml = tei(&d);
         assert!(
             xml.contains("<p>a<ref type=\"biblio\">4</ref></p>"),
@@ -972,18 +924,18 @@ mod tests {
 
     #[test]
     fn broken_fields_never_lose_raw_text() {
-        let mut d = doc("T");
+        let mut d = Document::new("T");
         let raw = "Čapek; Kniha; 1990";
-        d.references = vec![reference(
+        d.references = vec![Reference::new(
             1,
             raw,
             vec![
-                field(RefFieldKind::Author, 0, 6, None), // "Čapek" (Č is 2 bytes)
-                field(RefFieldKind::Title, 3, 9, None),  // overlaps: skipped
-                field(RefFieldKind::Title, 1, 1, None),  // empty / backwards: skipped
-                field(RefFieldKind::Date, 15, 99, None), // out of range: skipped
-                field(RefFieldKind::Publisher, 9, 8, None), // reversed: skipped
-                field(RefFieldKind::Date, 15, 19, Some("1990")),
+                RefField::new(RefFieldKind::Author, 0, 6, None), // "Čapek" (Č is 2 bytes)
+                RefField::new(RefFieldKind::Title, 3, 9, None),  // overlaps: skipped
+                RefField::new(RefFieldKind::Title, 1, 1, None),  // empty / backwards: skipped
+                RefField::new(RefFieldKind::Date, 15, 99, None), // out of range: skipped
+                RefField::new(RefFieldKind::Publisher, 9, 8, None), // reversed: skipped
+                RefField::new(RefFieldKind::Date, 15, 19, Some("1990")),
             ],
             0,
         )];
@@ -991,15 +943,21 @@ mod tests {
         assert!(xml.contains("<bibl xml:id=\"ref-1\" n=\"1\"><author>Čapek</author>; Kniha; <date when=\"1990\">1990</date></bibl>"), "{xml}");
         assert_eq!(string_values(&xml, "bibl")[1], raw);
         // A field ending inside a multi-byte character is skipped too.
-        d.references[0].fields = vec![field(RefFieldKind::Author, 0, 1, None)];
+        d.references[0].fields = vec![RefField::new(RefFieldKind::Author, 0, 1, None)];
         assert_eq!(string_values(&tei(&d), "bibl")[1], raw);
     }
 
     #[test]
     fn ids_are_unique() {
-        let mut d = doc("T");
-        d.references = vec![reference(1, "A", vec![], 1), reference(1, "dup", vec![], 0)];
-        d.blocks = vec![para(vec![cite(1, 1), cite(1, 1)])];
+        let mut d = Document::new("T");
+        d.references = vec![
+            Reference::new(1, "A", vec![], 1),
+            Reference::new(1, "dup", vec![], 0),
+        ];
+        d.blocks = vec![Block::paragraph(vec![
+            Inline::cite(1, 1),
+            Inline::cite(1, 1),
+        ])];
         let xml = tei(&d);
         assert_eq!(xml.matches("xml:id=\"cite-1-1\"").count(), 1, "{xml}");
         assert_eq!(xml.matches("xml:id=\"ref-1\"").count(), 1, "{xml}");
@@ -1008,7 +966,7 @@ mod tests {
 
     #[test]
     fn metadata_in_header_escaped() {
-        let mut d = doc("Deployment or occupation?");
+        let mut d = Document::new("Deployment or occupation?");
         d.subtitle = Some(Title {
             text: "A <sub> & title".into(),
             span: sp(),
@@ -1050,7 +1008,7 @@ mod tests {
 
     #[test]
     fn non_iso_date_has_no_when_and_url_licence_is_a_target() {
-        let mut d = doc("T");
+        let mut d = Document::new("T");
         d.meta.date = Some("Winter 1993".into());
         d.meta.license = Some("https://creativecommons.org/licenses/by/4.0/".into());
         let xml = tei(&d);
@@ -1062,7 +1020,7 @@ mod tests {
 
     #[test]
     fn invalid_metadata_is_rejected_naming_the_field() {
-        let mut d = doc("T");
+        let mut d = Document::new("T");
         d.meta.author = Some("bell\u{7}".into());
         let mut buf = Vec::new();
         let e = write_tei(&d, &mut buf).unwrap_err();
@@ -1084,8 +1042,8 @@ mod tests {
 
     #[test]
     fn invalid_text_is_an_error_with_its_position() {
-        let mut d = doc("T");
-        d.blocks = vec![para(vec![Inline::Text {
+        let mut d = Document::new("T");
+        d.blocks = vec![Block::paragraph(vec![Inline::Text {
             text: "a\u{1}".into(),
             span: Span::new(10, 12),
         }])];
@@ -1095,7 +1053,7 @@ mod tests {
 
     #[test]
     fn empty_lang_is_undetermined() {
-        let mut d = doc("T");
+        let mut d = Document::new("T");
         d.meta.lang = String::new();
         let xml = tei(&d);
         assert!(
@@ -1106,11 +1064,13 @@ mod tests {
 
     #[test]
     fn deterministic() {
-        let mut d = doc("T");
-        d.references = (1..=30).map(|n| reference(n, "R", vec![], 2)).collect();
-        d.blocks = vec![para(
+        let mut d = Document::new("T");
+        d.references = (1..=30)
+            .map(|n| Reference::new(n, "R", vec![], 2))
+            .collect();
+        d.blocks = vec![Block::paragraph(
             (1..=30)
-                .flat_map(|n| [t("w"), cite(n, 1), cite(n, 2)])
+                .flat_map(|n| [t("w"), Inline::cite(n, 1), Inline::cite(n, 2)])
                 .collect(),
         )];
         let a = tei(&d);

@@ -554,52 +554,9 @@ mod tests {
         Span::default()
     }
     fn t(s: &str) -> Inline {
-        Inline::Text {
-            text: s.into(),
-            span: sp(),
-        }
+        Inline::text(s)
     }
-    fn cite(n: u32, occurrence: u32) -> Inline {
-        Inline::Cite {
-            n,
-            occurrence,
-            span: sp(),
-        }
-    }
-    fn para(inlines: Vec<Inline>) -> Block {
-        Block::Paragraph(Paragraph {
-            inlines,
-            span: sp(),
-        })
-    }
-    fn doc(title: &str) -> Document {
-        Document {
-            meta: Meta {
-                lang: "en".into(),
-                ..Meta::default()
-            },
-            title: Title {
-                text: title.into(),
-                span: sp(),
-            },
-            subtitle: None,
-            lead_figure: None,
-            blocks: vec![],
-            sections: vec![],
-            references_heading: None,
-            references: vec![],
-            hard_wrapped: false,
-        }
-    }
-    fn reference(n: u32, raw: &str, fields: Vec<RefField>, backlinks: usize) -> Reference {
-        Reference {
-            n,
-            raw: raw.into(),
-            fields,
-            backlinks: vec![sp(); backlinks],
-            span: sp(),
-        }
-    }
+
     fn xhtml(d: &Document, epub: bool) -> String {
         let mut buf = Vec::new();
         let opts = XhtmlOptions {
@@ -612,7 +569,7 @@ mod tests {
 
     #[test]
     fn prolog_root_and_head() {
-        let mut d = doc("A <b> & c");
+        let mut d = Document::new("A <b> & c");
         d.meta.lang = "cs".into();
         let x = xhtml(&d, true);
         assert!(x.starts_with(
@@ -635,17 +592,17 @@ mod tests {
 
     #[test]
     fn markers_link_both_ways() {
-        let mut d = doc("T");
+        let mut d = Document::new("T");
         d.references = vec![
-            reference(1, "One", vec![], 2),
-            reference(2, "Two", vec![], 1),
+            Reference::new(1, "One", vec![], 2),
+            Reference::new(2, "Two", vec![], 1),
         ];
-        d.blocks = vec![para(vec![
+        d.blocks = vec![Block::paragraph(vec![
             t("a"),
-            cite(1, 1),
+            Inline::cite(1, 1),
             t(" b"),
-            cite(2, 1),
-            cite(1, 2),
+            Inline::cite(2, 1),
+            Inline::cite(1, 2),
             t("."),
         ])];
         let x = xhtml(&d, true);
@@ -672,14 +629,19 @@ mod tests {
 
     #[test]
     fn honest_links_and_unique_ids() {
-        let mut d = doc("T");
+        let mut d = Document::new("T");
         // Reference 1 has three back-links but only occurrence 1 and 3 are cited;
         // marker 9 has no reference; occurrence 1 appears twice.
         d.references = vec![
-            reference(1, "One", vec![], 3),
-            reference(1, "dup", vec![], 0),
+            Reference::new(1, "One", vec![], 3),
+            Reference::new(1, "dup", vec![], 0),
         ];
-        d.blocks = vec![para(vec![cite(1, 1), cite(1, 3), cite(9, 1), cite(1, 1)])];
+        d.blocks = vec![Block::paragraph(vec![
+            Inline::cite(1, 1),
+            Inline::cite(1, 3),
+            Inline::cite(9, 1),
+            Inline::cite(1, 1),
+        ])];
         let x = xhtml(&d, false);
         assert_eq!(x.matches("id=\"cite-1-1\"").count(), 1, "{x}");
         assert_eq!(x.matches("id=\"ref-1\"").count(), 1, "{x}");
@@ -696,7 +658,7 @@ mod tests {
 
     #[test]
     fn fields_are_wrapped_and_raw_survives() {
-        let mut d = doc("T");
+        let mut d = Document::new("T");
         let raw = "A title; with semicolon; Some Site; 7 Mar 2018";
         let f = |kind, start, end, iso: Option<&str>| RefField {
             kind,
@@ -705,7 +667,7 @@ mod tests {
             iso: iso.map(String::from),
         };
         d.references = vec![
-            reference(
+            Reference::new(
                 1,
                 raw,
                 vec![
@@ -715,7 +677,7 @@ mod tests {
                 ],
                 0,
             ),
-            reference(
+            Reference::new(
                 2,
                 "Winter 1993/1994",
                 vec![f(RefFieldKind::Date, 0, 16, Some("1993/1994"))],
@@ -735,7 +697,7 @@ mod tests {
 
     #[test]
     fn blocks_sections_figures() {
-        let mut d = doc("T");
+        let mut d = Document::new("T");
         d.subtitle = Some(Title {
             text: "Sub".into(),
             span: sp(),
@@ -749,10 +711,10 @@ mod tests {
             caption: Some(vec![t("Cap")]),
             span: sp(),
         });
-        d.references = vec![reference(1, "R", vec![], 1)];
+        d.references = vec![Reference::new(1, "R", vec![], 1)];
         d.blocks = vec![
             Block::Figure(Figure {
-                alt: vec![t("A map"), cite(1, 1)],
+                alt: vec![t("A map"), Inline::cite(1, 1)],
                 caption: None,
                 span: sp(),
             }),
@@ -797,7 +759,7 @@ mod tests {
                 inlines: vec![t("H")],
                 span: sp(),
             },
-            blocks: vec![para(vec![t("p")])],
+            blocks: vec![Block::paragraph(vec![t("p")])],
             span: sp(),
         }];
         let x = xhtml(&d, true);
@@ -840,15 +802,15 @@ mod tests {
 
     #[test]
     fn consecutive_markers_share_one_superscript() {
-        let mut d = doc("T");
-        d.references = (1..=3).map(|n| reference(n, "R", vec![], 1)).collect();
-        d.blocks = vec![para(vec![
+        let mut d = Document::new("T");
+        d.references = (1..=3).map(|n| Reference::new(n, "R", vec![], 1)).collect();
+        d.blocks = vec![Block::paragraph(vec![
             t("hand"),
-            cite(1, 1),
+            Inline::cite(1, 1),
             t(","),
-            cite(2, 1),
+            Inline::cite(2, 1),
             t(". record"),
-            cite(3, 1),
+            Inline::cite(3, 1),
             t(" 7 and"),
         ])];
         let x = xhtml(&d, false);
@@ -877,7 +839,7 @@ mod tests {
 
     #[test]
     fn invalid_metadata_is_rejected() {
-        let mut d = doc("T");
+        let mut d = Document::new("T");
         d.meta.author = Some("x\u{0}".into());
         let e = write_xhtml(&d, &XhtmlOptions::default(), &mut Vec::new()).unwrap_err();
         assert!(e.to_string().contains("`author`"), "{e}");
@@ -885,11 +847,13 @@ mod tests {
 
     #[test]
     fn deterministic() {
-        let mut d = doc("T");
-        d.references = (1..=30).map(|n| reference(n, "R", vec![], 2)).collect();
-        d.blocks = vec![para(
+        let mut d = Document::new("T");
+        d.references = (1..=30)
+            .map(|n| Reference::new(n, "R", vec![], 2))
+            .collect();
+        d.blocks = vec![Block::paragraph(
             (1..=30)
-                .flat_map(|n| [t("w"), cite(n, 1), cite(n, 2)])
+                .flat_map(|n| [t("w"), Inline::cite(n, 1), Inline::cite(n, 2)])
                 .collect(),
         )];
         assert_eq!(xhtml(&d, true), xhtml(&d, true));
