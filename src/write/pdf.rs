@@ -327,7 +327,12 @@ fn with_id(lo: &mut lopdf::Document) -> Result<Vec<u8>, WriteError> {
     lo.save_to(&mut out)?;
     let placeholder = format!("<{}>", "0".repeat(32));
     let placeholder = placeholder.as_bytes();
-    let tail = out.len().saturating_sub(4096);
+    // In the trailer: after the file's last `trailer` keyword (the article's
+    // own text, which may hold the same characters, is all before it).
+    let tail = out
+        .windows(b"trailer".len())
+        .rposition(|w| w == b"trailer")
+        .unwrap_or(0);
     let at: Vec<usize> = out[tail..]
         .windows(placeholder.len())
         .enumerate()
@@ -619,7 +624,22 @@ mod tests {
     /// and both strings are it.
     #[test]
     fn id_is_the_hash_of_the_file_itself() {
-        let text = "A title\n\nSome text that cites a source1.\n\n  1. Source; Press; 2001[]\n";
+        id_is_the_hash_of(
+            "A title\n\nSome text that cites a source1.\n\n  1. Source; Press; 2001[]\n",
+        );
+    }
+
+    /// Found by the `paged` fuzz target: text that looks like the `/ID`
+    /// placeholder (it reaches the Info dictionary near the end of the file)
+    /// made the placeholder ambiguous, and the PDF failed.
+    #[test]
+    fn placeholder_text_in_the_article_does_not_confuse_the_id() {
+        id_is_the_hash_of(
+            "<00000000000000000000000000000000>\n\n<00000000000000000000000000000000> again.\n",
+        );
+    }
+
+    fn id_is_the_hash_of(text: &str) {
         let doc = crate::parse_article(
             "t",
             text.as_bytes().to_vec(),
