@@ -278,16 +278,16 @@ struct Row {
 }
 
 /// Where [`Ctx::para`] gets the lines of a paragraph.
-enum Lines {
+enum Lines<'j> {
     /// Only note what would be set: the first of two passes over an article.
-    Record(Vec<(Vec<Atom>, Setting)>),
+    Record(&'j mut Vec<(Vec<Atom>, Setting)>),
     /// The lines set in advance, in the order of the first pass.
     Replay(std::vec::IntoIter<(Vec<Line>, Vec<MissingGlyph>)>),
 }
 
 struct Ctx<'f, 'a> {
     fonts: &'f mut Fonts<'a>,
-    lines: Lines,
+    lines: Lines<'f>,
     style: &'f Style,
     lang: Option<hypher::Lang>,
     /// Paragraphs start at bidi level 1 (a right-to-left document language).
@@ -660,13 +660,10 @@ pub fn layout_book(
 /// article notes every paragraph to set, [`set_all`] sets them (in parallel
 /// when there is enough text), a second pass builds the rows.
 fn article_rows(doc: &Document, style: &Style, fonts: &mut Fonts) -> (Vec<Row>, Vec<MissingGlyph>) {
-    let (_, jobs) = walk_article(doc, style, fonts, Lines::Record(Vec::new()));
-    let Lines::Record(jobs) = jobs else {
-        unreachable!("the first pass records")
-    };
+    let mut jobs = Vec::new();
+    walk_article(doc, style, fonts, Lines::Record(&mut jobs));
     let set = set_all(fonts, &jobs);
-    let (rows, _) = walk_article(doc, style, fonts, Lines::Replay(set.into_iter()));
-    rows
+    walk_article(doc, style, fonts, Lines::Replay(set.into_iter()))
 }
 
 /// Paragraphs with less text than this in all are set on one thread.
@@ -737,7 +734,7 @@ fn walk_article(
     style: &Style,
     fonts: &mut Fonts,
     lines: Lines,
-) -> ((Vec<Row>, Vec<MissingGlyph>), Lines) {
+) -> (Vec<Row>, Vec<MissingGlyph>) {
     let lang = hyphenation_lang(&doc.meta.lang);
     let measure = style.measure();
     let x0 = style.page.margin_inner;
@@ -944,9 +941,7 @@ fn walk_article(
             }
         }
     }
-    let rows = std::mem::take(&mut cx.rows);
-    let missing = std::mem::take(&mut cx.missing);
-    ((rows, missing), cx.lines)
+    (cx.rows, cx.missing)
 }
 
 /// A line of one run of `glyphs`, exactly as wide as they are.

@@ -96,10 +96,9 @@ fn pass(p: &Problem<'_>, price: &[f64], order: Order) -> Solution {
     let n = p.candidates.len();
     let beam = beam_width(n);
     // (back pointer, choice) of every kept node, step after step; step i's
-    // nodes start at starts[i]. One flat vector: no allocation per step.
-    // Back pointer and choice of every kept state, compactly: the beam is at
-    // most 24 wide and a candidate has at most a few readings (a marker has
-    // at most 9 digits), so both fit 16 bits.
+    // nodes start at starts[i]. One flat vector: no allocation per step, and
+    // 16 bits each (the beam is at most MAX_BEAM wide, a candidate has a few
+    // readings: a marker has at most 9 digits).
     let mut trail: Vec<(u16, i16)> = Vec::with_capacity(n * 4);
     let mut starts: Vec<u32> = Vec::with_capacity(n);
     let mut frontier = vec![Node {

@@ -6,7 +6,7 @@
 //! `/ToUnicode` maps that give back the exact characters, ligatures
 //! included. The page content streams are written by [`content`] straight
 //! from the layout, with the codes printpdf chose for each glyph (read back
-//! from the inventory), and deflated in parallel; printpdf's own operator
+//! from the inventory); all streams are deflated in parallel; printpdf's own operator
 //! translation allocated per glyph and took a third of the PDF time. A small
 //! lopdf post-pass then writes what printpdf cannot write, or writes wrongly:
 //!
@@ -249,25 +249,9 @@ fn draw(
         height: lay.height,
         width: &width,
     };
-    let streams: Vec<Vec<u8>> = lay.pages.iter().map(|p| writer.page(p)).collect();
-    let streams: Vec<(Vec<u8>, bool)> = streams
-        .into_par_iter()
-        .map(|s| {
-            deflate(&s).map(|z| {
-                if z.len() + 19 < s.len() {
-                    (z, true)
-                } else {
-                    (s, false)
-                }
-            })
-        })
-        .collect::<Result<_, _>>()?;
-    for (&page, (bytes, deflated)) in page_ids.iter().zip(streams) {
-        let mut dict = Dictionary::new();
-        if deflated {
-            dict.set("Filter", "FlateDecode");
-        }
-        let stream = Object::Stream(lopdf::Stream::new(dict, bytes));
+    // Uncompressed here; `compress_streams` deflates them with the rest.
+    for (&page, p) in page_ids.iter().zip(&lay.pages) {
+        let stream = Object::Stream(lopdf::Stream::new(Dictionary::new(), writer.page(p)));
         // In place of printpdf's stream when it is one object (it is), so
         // that object numbers stay dense without renumbering.
         let old = lo.get_page_contents(page);
@@ -350,15 +334,6 @@ fn with_id(lo: &mut lopdf::Document) -> Result<Vec<u8>, WriteError> {
         out[i + 1..i + 33].copy_from_slice(hex.as_bytes());
     }
     Ok(out)
-}
-
-/// zlib-deflates `bytes` at the default level.
-fn deflate(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
-    use flate2::Compression;
-    use flate2::write::ZlibEncoder;
-    let mut encoder = ZlibEncoder::new(Vec::with_capacity(bytes.len() / 3), Compression::default());
-    encoder.write_all(bytes)?;
-    encoder.finish()
 }
 
 /// A PDF text string: PDFDocEncoding-safe ASCII as is, else UTF-16BE with a BOM.
@@ -598,22 +573,28 @@ fn subject(doc: &Document) -> Option<String> {
 
 /// Deflates every stream that has no filter yet, at zlib's default level.
 /// (lopdf's own `compress` uses the best level, which took about an eighth
-/// of the whole PDF time for a few per cent of size.)
+/// of the whole PDF time for a few per cent of size.) In parallel: the page
+/// contents are most of them.
 fn compress_streams(lo: &mut lopdf::Document) -> Result<(), WriteError> {
-    for object in lo.objects.values_mut() {
-        let Object::Stream(stream) = object else {
-            continue;
-        };
-        if stream.dict.get(b"Filter").is_ok() || !stream.allows_compression {
-            continue;
-        }
-        let compressed = deflate(&stream.content)?;
+    let streams: Vec<&mut lopdf::Stream> = lo
+        .objects
+        .values_mut()
+        .filter_map(|object| match object {
+            Object::Stream(s) if s.dict.get(b"Filter").is_err() && s.allows_compression => Some(s),
+            _ => None,
+        })
+        .collect();
+    streams.into_par_iter().try_for_each(|stream| {
+        use flate2::{Compression, write::ZlibEncoder};
+        let mut encoder = ZlibEncoder::new(Vec::new(), Compression::default());
+        encoder.write_all(&stream.content)?;
+        let compressed = encoder.finish()?;
         if compressed.len() + 19 < stream.content.len() {
             stream.dict.set("Filter", "FlateDecode");
             stream.set_content(compressed);
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 #[cfg(test)]
