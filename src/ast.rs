@@ -242,10 +242,21 @@ pub struct Reference {
     /// Structure recognised in `raw`: non-overlapping ranges, in order.
     /// Text between fields (such as the `"; "` separators) belongs to no field.
     pub fields: Vec<RefField>,
-    /// One span per `[]` back-link group, in order (the back-link count).
-    pub backlinks: Vec<Span>,
+    /// One per back-link token (`[]`, `↩︎`, `^ a`, …), in order: their
+    /// number is the back-link count.
+    pub backlinks: Vec<Backlink>,
     /// Where the whole entry stands in the source.
     pub span: Span,
+}
+
+/// One back-link of a reference entry, as the source wrote it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Backlink {
+    /// Where it stands in the source.
+    #[serde(flatten)]
+    pub span: Span,
+    /// The token exactly as in the source (`[]`, `↩︎`, `[^]`, Wikipedia's `^ a`).
+    pub token: String,
 }
 
 /// A recognised part of a reference entry.
@@ -345,7 +356,13 @@ impl Reference {
             n,
             raw: raw.into(),
             fields,
-            backlinks: vec![Span::default(); backlinks],
+            backlinks: vec![
+                Backlink {
+                    span: Span::default(),
+                    token: "[]".into(),
+                };
+                backlinks
+            ],
             span: Span::default(),
         }
     }

@@ -148,7 +148,7 @@ fn kitchen_sink() -> Document {
                 field(RefFieldKind::Date, 36, raw1.len(), Some("2018-03-07")),
             ],
             // Four back-links, markers 1..3 occur (1 twice): the fourth has no target.
-            backlinks: vec![sp(); 4],
+            backlinks: vec![backlink("[]"); 4],
             span: sp(),
         },
         Reference {
@@ -158,18 +158,26 @@ fn kitchen_sink() -> Document {
                 field(RefFieldKind::Author, 0, 11, None),
                 field(RefFieldKind::Date, 13, raw2.len(), Some("1993/1994")),
             ],
-            backlinks: vec![sp(); 2],
+            backlinks: vec![backlink("↩\u{FE0E}"); 2],
             span: sp(),
         },
         Reference {
             n: 3,
             raw: "No markers at all".into(),
             fields: vec![],
-            backlinks: vec![sp()],
+            backlinks: vec![backlink("^ a")],
             span: sp(),
         },
     ];
     d
+}
+
+/// A back-link written as `token`.
+fn backlink(token: &str) -> Backlink {
+    Backlink {
+        span: sp(),
+        token: token.into(),
+    }
 }
 
 fn documents() -> Vec<(&'static str, Document)> {

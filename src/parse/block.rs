@@ -7,7 +7,7 @@
 use super::lines::Line;
 use crate::resolve::candidates::has_plausible_marker;
 use nom::branch::alt;
-use nom::bytes::complete::tag;
+use nom::bytes::complete::{tag, take_while_m_n};
 use nom::character::complete::{char, digit1, one_of, space0, space1};
 use nom::combinator::{eof, map_res, recognize};
 use nom::multi::many1;
@@ -50,10 +50,11 @@ pub fn list_marker(input: &str) -> IResult<&str, ListMarker> {
     alt((bullet_marker, number_marker)).parse(input)
 }
 
-/// `rule = (("*" | "-" | "_" | "—" | "·") " "*){3,}` — "a line of only `*`,
-/// `-`, `_`, `—` or `·` characters (3+), with optional spaces".
+/// `rule = (("*" | "-" | "_" | "—" | "·" | "━" | "─" | "═") " "*){3,}` — "a
+/// line of only `*`, `-`, `_`, `—` or `·` characters (3+), with optional
+/// spaces", and the box-drawing lines text browsers draw for `<hr>` (§1.1).
 pub fn rule_line(input: &str) -> IResult<&str, &str> {
-    let (rest, r) = recognize(many1((one_of("*-_—·"), space0))).parse(input)?;
+    let (rest, r) = recognize(many1((one_of("*-_—·━─═"), space0))).parse(input)?;
     let (rest, _) = eof(rest)?;
     if r.chars().filter(|c| !c.is_whitespace()).count() < 3 {
         return Err(nom::Err::Error(nom::error::Error::new(
@@ -130,6 +131,36 @@ pub fn heading(block: &[Line<'_>], followed_by_block: bool) -> bool {
         && !has_plausible_marker(line.text)
 }
 
+/// `atx_marks = "#"{1,6} " "+` — a Markdown heading mark (html2text writes
+/// `#` for the title and `##`, `###` for headings: "Markdown heading marks
+/// (`#`) make headings"). Returns the number of marks.
+pub fn atx_marks(input: &str) -> IResult<&str, usize> {
+    let (rest, marks) = take_while_m_n(1, 6, |c| c == '#')(input)?;
+    let (rest, _) = space1(rest)?;
+    Ok((rest, marks.len()))
+}
+
+/// The text of a heading line without its Markdown marks (`## Notes ##` → `Notes`).
+pub fn strip_atx(line: &str) -> &str {
+    match atx_marks(line) {
+        Ok((rest, _)) => {
+            let t = rest.trim_end_matches('#');
+            if t.len() < rest.len() && t.ends_with(' ') {
+                t.trim_end()
+            } else {
+                rest
+            }
+        }
+        Err(_) => line,
+    }
+}
+
+/// Markdown heading: a block of at most three lines (a long heading wraps)
+/// whose first line opens with [`atx_marks`].
+pub fn markdown_heading(block: &[Line<'_>]) -> bool {
+    block.len() <= 3 && atx_marks(block[0].text).is_ok()
+}
+
 /// numbered heading: "A numbered one-line block such as `2. Findings` is such
 /// a heading, not a one-item list" — also when it ends in a full stop
 /// (`3. Break days help.`): a list of one item is not a list.
@@ -196,6 +227,9 @@ impl ListTree<'_> {
 
 struct Entry<'a> {
     indent: usize,
+    /// The column where the item's text starts (after the marker): numbers
+    /// aligned on their right (` 9.` over `10.`) share it.
+    text_col: usize,
     marker: ListMarker,
     line: Line<'a>,
     text_start: usize,
@@ -206,18 +240,29 @@ struct Entry<'a> {
 /// continues the item above ("a line without a marker continues the item
 /// above; a deeper-indented marker opens a nested list"); numbers in each
 /// ordered list run consecutively. Returns None when the block is not a list.
+///
+/// A deeper-indented number that does not start a list (not `1`) is text
+/// that wrapped onto a continuation line (`    2022) Encyclopedia↩︎`).
 pub fn list<'a>(block: &[Line<'a>]) -> Option<ListTree<'a>> {
     let mut entries: Vec<Entry<'a>> = Vec::new();
     for l in block {
-        match list_marker(l.text) {
-            Ok((rest, marker)) => entries.push(Entry {
-                indent: l.indent,
-                marker,
-                line: *l,
-                text_start: l.start + (l.text.len() - rest.len()),
-                continuation: Vec::new(),
-            }),
-            Err(_) => entries.last_mut()?.continuation.push(*l),
+        let marker = list_marker(l.text).ok().filter(|(_, m)| {
+            !matches!(m, ListMarker::Number(n) if *n != 1
+                && entries.last().is_some_and(|e| l.indent > e.indent))
+        });
+        match marker {
+            Some((rest, marker)) => {
+                let marker_len = l.text.len() - rest.len();
+                entries.push(Entry {
+                    indent: l.indent,
+                    text_col: l.indent + l.text[..marker_len].chars().count(),
+                    marker,
+                    line: *l,
+                    text_start: l.start + marker_len,
+                    continuation: Vec::new(),
+                })
+            }
+            None => entries.last_mut()?.continuation.push(*l),
         }
     }
     let mut pos = 0;
@@ -231,7 +276,7 @@ pub const MAX_LIST_DEPTH: usize = 32;
 
 fn build<'a>(entries: &[Entry<'a>], pos: &mut usize, depth: usize) -> Option<ListTree<'a>> {
     let first = entries.get(*pos)?;
-    let indent = first.indent;
+    let (indent, text_col) = (first.indent, first.text_col);
     let ordered = matches!(first.marker, ListMarker::Number(_));
     let mut tree = ListTree {
         ordered,
@@ -239,10 +284,12 @@ fn build<'a>(entries: &[Entry<'a>], pos: &mut usize, depth: usize) -> Option<Lis
     };
     let mut expected: Option<u64> = None;
     while let Some(e) = entries.get(*pos) {
-        if e.indent < indent {
+        // One level: the same indentation or the same text column.
+        let same = e.indent == indent || e.text_col == text_col;
+        if !same && (e.indent < indent || e.text_col < text_col) {
             break;
         }
-        if e.indent > indent && depth < MAX_LIST_DEPTH {
+        if !same && depth < MAX_LIST_DEPTH {
             let child = build(entries, pos, depth + 1)?;
             tree.items.last_mut()?.children.push(child);
             continue;

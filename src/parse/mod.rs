@@ -11,11 +11,12 @@ pub mod block;
 pub mod inline;
 pub mod lines;
 pub mod reference;
+pub mod shape;
 
 use crate::ParseOptions;
 use crate::ast::{
-    Block, Document, Figure, Heading, Inline, List, ListItem, Meta, Paragraph, Quote, Reference,
-    Rule, Section, Span, Title,
+    Backlink, Block, Document, Figure, Heading, Inline, List, ListItem, Meta, Paragraph, Quote,
+    Reference, Rule, Section, Span, Title,
 };
 use crate::diag::{Diagnostic, Severity};
 use crate::error::InputError;
@@ -61,6 +62,9 @@ fn classify<'a>(
     if block::rule(b) {
         return Kind::Rule;
     }
+    if block::markdown_heading(b) {
+        return Kind::Heading;
+    }
     // "A numbered one-line block such as `2. Findings` is such a heading, not a one-item list."
     if block::numbered_heading(b, followed) {
         return Kind::Heading;
@@ -86,6 +90,60 @@ fn span_of(b: &[Line<'_>]) -> Span {
 
 fn segments(b: &[Line<'_>]) -> Vec<(usize, usize)> {
     b.iter().map(|l| (l.start, l.end())).collect()
+}
+
+/// A heading's segments, without Markdown heading marks (`## Notes`).
+fn heading_segments(b: &[Line<'_>]) -> Vec<(usize, usize)> {
+    let mut v = segments(b);
+    let first = b[0].text;
+    let text = block::strip_atx(first);
+    // `strip_atx` returns a sub-slice of the line: its offset there.
+    let at = text.as_ptr() as usize - first.as_ptr() as usize;
+    v[0] = (b[0].start + at, b[0].start + at + text.len());
+    v.retain(|&(a, e)| a < e);
+    v
+}
+
+/// The title's text: its lines joined, Markdown marks removed.
+fn joined_title(lines: &[Line<'_>]) -> String {
+    let v: Vec<&str> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                block::strip_atx(l.text)
+            } else {
+                l.text
+            }
+        })
+        .collect();
+    v.join(" ")
+}
+
+/// Lines of the first block: (title, subtitle, body text).
+///
+/// "title: the first line of the document"; further lines of its block are
+/// a subtitle. In a hard-wrapped document a long first line is a title that
+/// wrapped, so a short block is the title; and "the title is the first line
+/// even when no blank line follows it": a longer block is the title and a
+/// paragraph.
+fn split_title<'b, 'a>(
+    first: &'b [Line<'a>],
+    shape: &shape::Shape,
+) -> (&'b [Line<'a>], &'b [Line<'a>], &'b [Line<'a>]) {
+    let one = &first[..1];
+    let after = &first[1..];
+    if !shape.hard_wrapped || after.is_empty() {
+        return (one, after, &[]);
+    }
+    let wrapped = first[0].text.chars().count() >= 50;
+    if first.len() <= 3 && (wrapped || block::atx_marks(first[0].text).is_ok()) {
+        (first, &[], &[])
+    } else if after.len() >= 2 {
+        (one, &[], after)
+    } else {
+        (one, after, &[])
+    }
 }
 
 /// Warnings for characters XML cannot carry; they are dropped from the output.
@@ -146,48 +204,148 @@ fn is_cited(tree: &ListTree<'_>, blocks: &[Vec<Line<'_>>], kinds: &[Kind<'_>]) -
     cited >= n.div_ceil(2).max(1)
 }
 
-/// Finds the reference list: (index of the list block, index of its heading).
+/// One entry of the reference list, before its text is read.
+struct RefEntry<'a> {
+    /// Its number: as written, or implied by order in an unnumbered list.
+    number: u64,
+    /// Source byte ranges of its text (after any number or bullet).
+    segments: Vec<(usize, usize)>,
+    /// Its lines.
+    lines: Vec<Line<'a>>,
+}
+
+/// The reference list: which blocks hold it, its heading, its entries.
+struct RefList<'a> {
+    /// The blocks of the list (and a rule drawn above it), `first..=last`.
+    first: usize,
+    /// The last block of the list.
+    last: usize,
+    /// The block of its own heading (`Notes`, `References`, …).
+    heading: Option<usize>,
+    entries: Vec<RefEntry<'a>>,
+}
+
+/// The joined text of some lines.
+fn joined(lines: &[Line<'_>]) -> String {
+    let v: Vec<&str> = lines.iter().map(|l| l.text).collect();
+    v.join(" ")
+}
+
+fn item_has_backlinks(item: &block::ItemTree<'_>) -> bool {
+    reference::has_backlinks(&joined(&item.lines))
+}
+
+fn entries_of_list<'a>(t: &ListTree<'a>, implied_from: Option<u64>) -> Vec<RefEntry<'a>> {
+    t.items
+        .iter()
+        .enumerate()
+        .map(|(k, it)| RefEntry {
+            number: implied_from.map_or(it.number.unwrap_or(1), |f| f + k as u64),
+            segments: it.segments.clone(),
+            lines: it.lines.clone(),
+        })
+        .collect()
+}
+
+/// The entries of a final run of blocks that end in back-link tokens: an
+/// unnumbered list ("numbers are then implied by order: the k-th entry is
+/// reference k"), one block per note (a browser's copy-paste) or bullet
+/// items (trafilatura). Returns the first block of the run and its entries.
+fn unnumbered_entries<'a>(
+    blocks: &[Vec<Line<'a>>],
+    kinds: &[Kind<'a>],
+) -> Option<(usize, Vec<RefEntry<'a>>)> {
+    let ends_in_backlinks = |j: usize| match &kinds[j] {
+        Kind::List(t) => t.items.iter().all(item_has_backlinks),
+        Kind::Rule => false,
+        _ => reference::has_backlinks(&joined(&blocks[j])),
+    };
+    let mut first = blocks.len();
+    while first > 0 && ends_in_backlinks(first - 1) {
+        first -= 1;
+    }
+    if first == blocks.len() {
+        return None;
+    }
+    let mut entries = Vec::new();
+    for j in first..blocks.len() {
+        match &kinds[j] {
+            Kind::List(t) if !t.ordered || t.items.len() > 1 => {
+                entries.extend(entries_of_list(t, Some(entries.len() as u64 + 1)));
+            }
+            _ => {
+                let b = &blocks[j];
+                // A single numbered block keeps its text after the number.
+                let text_start = block::number_marker(b[0].text)
+                    .map_or(0, |(rest, _)| b[0].text.len() - rest.len());
+                let mut segments = vec![(b[0].start + text_start, b[0].end())];
+                segments.extend(b[1..].iter().map(|l| (l.start, l.end())));
+                entries.push(RefEntry {
+                    number: entries.len() as u64 + 1,
+                    segments,
+                    lines: b.clone(),
+                });
+            }
+        }
+    }
+    Some((first, entries))
+}
+
+/// Finds the reference list.
 ///
 /// "an ordered list that ends the document and whose items end in back-link
-/// groups `[]`…, or the last ordered list when it follows a heading named
-/// References, Notes, …". Also, a final ordered list without back-links
-/// whose numbers are cited in the text (a page whose back-links were lost).
-fn find_references(blocks: &[Vec<Line<'_>>], kinds: &[Kind<'_>]) -> Option<(usize, Option<usize>)> {
-    let ordered = |k: &Kind<'_>| matches!(k, Kind::List(t) if t.ordered);
+/// groups `[]`… (or any back-link style), or the last ordered list when it
+/// follows a heading named References, Notes, …; also an unnumbered or
+/// bulleted run of entries that each end in back-link tokens". Also, a
+/// final ordered list without back-links whose numbers are cited in the
+/// text (a page whose back-links were lost).
+fn find_references<'a>(blocks: &[Vec<Line<'a>>], kinds: &[Kind<'a>]) -> Option<RefList<'a>> {
     let heading_before = |j: usize| -> Option<usize> {
         (0..j)
             .rev()
             .find(|&h| matches!(kinds[h], Kind::Heading))
-            .filter(|&h| {
-                let text = blocks[h][0].text;
-                block::is_references_heading(text)
-            })
+            .filter(|&h| block::is_references_heading(block::strip_atx(blocks[h][0].text)))
     };
-    // The heading right before the list is the list's own heading; one
-    // further up heads a section of its own (a bibliography in prose, say).
-    let own_heading = |j: usize| heading_before(j).filter(|&h| h + 1 == j);
+    // A rule drawn right above the list belongs to it (pandoc draws one
+    // above its notes); the heading right before the two is the list's own
+    // heading; one further up heads a section of its own (a bibliography
+    // in prose, say).
+    let with_furniture = |first: usize, last: usize, entries: Vec<RefEntry<'a>>| {
+        let first = if first > 0 && matches!(kinds[first - 1], Kind::Rule) {
+            first - 1
+        } else {
+            first
+        };
+        RefList {
+            first,
+            last,
+            heading: heading_before(first).filter(|&h| h + 1 == first),
+            entries,
+        }
+    };
     let last = kinds.len().checked_sub(1)?;
     if let Kind::List(t) = &kinds[last]
         && t.ordered
-        && t.items.iter().any(|i| {
-            i.lines
-                .last()
-                .is_some_and(|l| !reference::split_backlinks(l.text).1.is_empty())
-        })
+        && t.items.iter().any(item_has_backlinks)
     {
-        return Some((last, own_heading(last)));
+        return Some(with_furniture(last, last, entries_of_list(t, None)));
     }
+    if let Some((first, entries)) = unnumbered_entries(blocks, kinds) {
+        return Some(with_furniture(first, last, entries));
+    }
+    let ordered = |k: &Kind<'_>| matches!(k, Kind::List(t) if t.ordered);
     if let Some(j) = (0..kinds.len()).rev().find(|&j| ordered(&kinds[j]))
         && heading_before(j).is_some()
+        && let Kind::List(t) = &kinds[j]
     {
-        return Some((j, own_heading(j)));
+        return Some(with_furniture(j, j, entries_of_list(t, None)));
     }
     if let Kind::List(t) = &kinds[last]
         && t.ordered
         && t.items.iter().all(|i| i.children.is_empty())
         && is_cited(t, &blocks[..last], &kinds[..last])
     {
-        return Some((last, None));
+        return Some(with_furniture(last, last, entries_of_list(t, None)));
     }
     None
 }
@@ -247,7 +405,7 @@ impl Builder<'_> {
 
     fn heading(&mut self, b: &[Line<'_>]) -> Heading {
         Heading {
-            inlines: self.inlines(&segments(b), false),
+            inlines: self.inlines(&heading_segments(b), false),
             span: span_of(b),
         }
     }
@@ -268,14 +426,21 @@ impl Builder<'_> {
         }
     }
 
-    fn reference(&self, item: &block::ItemTree<'_>, n: u32) -> Reference {
-        let lt = LogicalText::from_segments(self.src, &item.segments, false);
-        let (raw, groups) = reference::split_backlinks(&lt.text);
-        let raw = raw.to_string();
-        let backlinks = groups.iter().map(|&g| lt.span(g, g + 2)).collect();
+    fn reference(&self, entry: &RefEntry<'_>, n: u32) -> Reference {
+        let lt = LogicalText::from_segments(self.src, &entry.segments, false);
+        let split = reference::split_backlinks(&lt.text);
+        let raw = lt.text[split.body.0..split.body.1].to_string();
+        let backlinks = split
+            .tokens
+            .iter()
+            .map(|&(a, b)| Backlink {
+                span: lt.span(a, b),
+                token: lt.text[a..b].to_string(),
+            })
+            .collect();
         let fields = reference::fields(&raw);
-        let first = item.lines[0].start;
-        let last = item.lines[item.lines.len() - 1].end();
+        let first = entry.lines[0].start;
+        let last = entry.lines[entry.lines.len() - 1].end();
         Reference {
             n,
             raw,
@@ -290,26 +455,31 @@ impl Builder<'_> {
 pub fn parse(src: &Source, meta: Meta, opts: &ParseOptions) -> Result<ParseOutput, InputError> {
     let mut diagnostics = control_character_warnings(src);
     let all_lines = lines::lines(&src.text, src.start);
-    let blocks = lines::blocks(&all_lines);
-    let Some((first, rest)) = blocks.split_first() else {
+    let shape = shape::detect(&all_lines);
+    let mut blocks = shape::blocks(&all_lines, &shape);
+    if blocks.is_empty() {
         return Err(InputError::Empty {
             name: src.name.clone(),
         });
-    };
-    // "title: the first line of the document"; further lines of its block are a subtitle.
-    let title_line = first[0];
+    }
+    let first = blocks.remove(0);
+    let (title_lines, subtitle_lines, body_lines) = split_title(&first, &shape);
+    if !body_lines.is_empty() {
+        blocks.insert(0, body_lines.to_vec());
+    }
+    let rest = &blocks[..];
     let title = Title {
-        text: inline::clean(title_line.text),
-        span: Span::new(title_line.start, title_line.end()),
+        text: inline::clean(&joined_title(title_lines)),
+        span: span_of(title_lines),
     };
-    let subtitle = (first.len() > 1).then(|| {
-        let lt = LogicalText::from_segments(&src.text, &segments(&first[1..]), false);
+    let subtitle = (!subtitle_lines.is_empty()).then(|| {
+        let lt = LogicalText::from_segments(&src.text, &segments(subtitle_lines), false);
         Title {
             text: lt.text,
-            span: span_of(&first[1..]),
+            span: span_of(subtitle_lines),
         }
     });
-    let hard_wrapped = block::is_hard_wrapped(rest);
+    let hard_wrapped = shape.hard_wrapped;
     let kinds: Vec<Kind<'_>> = rest
         .iter()
         .enumerate()
@@ -318,18 +488,16 @@ pub fn parse(src: &Source, meta: Meta, opts: &ParseOptions) -> Result<ParseOutpu
     let refs = find_references(rest, &kinds);
     for (i, (b, k)) in rest.iter().zip(&kinds).enumerate() {
         if let Kind::List(t) = k
-            && refs.is_none_or(|(j, _)| j != i)
-            && t.items.iter().any(|it| {
-                it.lines
-                    .last()
-                    .is_some_and(|l| !reference::split_backlinks(l.text).1.is_empty())
-            })
+            && refs
+                .as_ref()
+                .is_none_or(|r| !(r.first..=r.last).contains(&i))
+            && t.items.iter().any(item_has_backlinks)
         {
             diagnostics.push(
                 Diagnostic::new(
                     Severity::Warning,
                     span_of(b),
-                    "this list has `[]` back-links but does not end the article, so it was read as a list, not as the reference list",
+                    "this list has back-links but does not end the article, so it was read as a list, not as the reference list",
                 )
                 .with_help("move the reference list to the end, or put a heading such as `References` before it"),
             );
@@ -353,22 +521,23 @@ pub fn parse(src: &Source, meta: Meta, opts: &ParseOptions) -> Result<ParseOutpu
         hard_wrapped,
     };
     for (i, (b, kind)) in rest.iter().zip(&kinds).enumerate() {
-        if let Some((list_at, heading_at)) = refs {
-            if Some(i) == heading_at {
+        if let Some(r) = &refs {
+            if Some(i) == r.heading {
                 doc.references_heading = Some(Heading {
-                    inlines: LogicalText::from_segments(&src.text, &segments(b), false).plain(),
+                    inlines: LogicalText::from_segments(&src.text, &heading_segments(b), false)
+                        .plain(),
                     span: span_of(b),
                 });
                 continue;
             }
-            if i == list_at
-                && let Kind::List(t) = kind
-            {
-                doc.references = t
-                    .items
+            if i == r.first {
+                doc.references = r
+                    .entries
                     .iter()
-                    .map(|it| bld.reference(it, it.number.unwrap_or(1).min(u32::MAX as u64) as u32))
+                    .map(|e| bld.reference(e, e.number.min(u32::MAX as u64) as u32))
                     .collect();
+            }
+            if (r.first..=r.last).contains(&i) {
                 continue;
             }
         }
@@ -377,7 +546,7 @@ pub fn parse(src: &Source, meta: Meta, opts: &ParseOptions) -> Result<ParseOutpu
             continue;
         }
         if matches!(kind, Kind::Heading) {
-            bld.in_bibliography = block::is_references_heading(b[0].text);
+            bld.in_bibliography = block::is_references_heading(block::strip_atx(b[0].text));
             let heading = bld.heading(b);
             let span = heading.span;
             doc.sections.push(Section {

@@ -14,36 +14,165 @@ use nom::combinator::{eof, map_res, opt, recognize};
 use nom::multi::many1;
 use nom::{IResult, Parser};
 
-/// `backlink_groups = "[]"+ space* EOF` — the back-links at the end of an item.
-pub fn backlink_groups(input: &str) -> IResult<&str, usize> {
-    let (rest, groups) = many1((tag("[]"), space0)).parse(input)?;
-    let (rest, _) = eof(rest)?;
-    Ok((rest, groups.len()))
+/// The back-link tokens of FORMAT.md §3, longest first: "`[]`" (an empty
+/// link, the seed), "`↩` `↩︎` `↑` `^` `⤴` `⮐`" (the arrow or caret itself
+/// survived), "`[↩]` `[↑]` `[^]`" (the arrow kept its link brackets). An
+/// arrow may carry a variation selector (`↩︎` is U+21A9 U+FE0E), which a
+/// text browser may wrap onto the next line (`↩` / `︎`, joined as `↩ ︎`).
+const BACKLINK_TOKENS: &[&str] = &[
+    "[↩\u{FE0E}]",
+    "[↩\u{FE0F}]",
+    "[↑\u{FE0E}]",
+    "[↑\u{FE0F}]",
+    "[]",
+    "[↩]",
+    "[↑]",
+    "[^]",
+    "↩",
+    "↑",
+    "^",
+    "⤴",
+    "⮐",
+];
+
+/// `variation_selector = " "? ("\u{FE0E}" | "\u{FE0F}")` — how an emoji or
+/// text presentation of an arrow survives flattening.
+fn variation_selector(input: &str) -> IResult<&str, &str> {
+    recognize((opt(char(' ')), alt((char('\u{FE0E}'), char('\u{FE0F}'))))).parse(input)
 }
 
-/// Splits an item's text into (text, byte offsets of each `[]` group).
-pub fn split_backlinks(text: &str) -> (&str, Vec<usize>) {
-    // Walk back over "[]" groups and spaces, then check the grammar forward.
-    let bytes = text.as_bytes();
-    let mut i = bytes.len();
-    loop {
-        while i > 0 && bytes[i - 1] == b' ' {
-            i -= 1;
-        }
-        if i >= 2 && &bytes[i - 2..i] == b"[]" {
-            i -= 2;
-        } else {
+/// `backlink_token = ("[]" | "[↩]" | "[↑]" | "[^]" | "↩" | "↑" | "^" | "⤴" | "⮐") variation_selector?`
+/// (inside the brackets too: `[↩︎]`).
+pub fn backlink_token(input: &str) -> IResult<&str, &str> {
+    let bracketed = recognize((
+        char('['),
+        alt((char('↩'), char('↑'), char('^'))),
+        opt(variation_selector),
+        char(']'),
+    ));
+    let bare = recognize((
+        alt((tag("[]"), tag("↩"), tag("↑"), tag("^"), tag("⤴"), tag("⮐"))),
+        opt(variation_selector),
+    ));
+    alt((bracketed, bare)).parse(input)
+}
+
+/// `backlink_tail = (" "* backlink_token)+ " "* EOF` — the back-links at
+/// the end of an item; returns the byte range of every token.
+pub fn backlink_tail(input: &str) -> IResult<&str, Vec<(usize, usize)>> {
+    let whole = input.len();
+    let (rest, tokens) = many1((space0, recognize(backlink_token))).parse(input)?;
+    let (rest, _) = (space0, eof).parse(rest)?;
+    // Offsets of each token within `input`, from the pieces nom handed back.
+    let mut out = Vec::with_capacity(tokens.len());
+    let mut at = 0;
+    for (space, token) in tokens {
+        at += space.len();
+        out.push((at, at + token.len()));
+        at += token.len();
+    }
+    debug_assert!(at <= whole);
+    Ok((rest, out))
+}
+
+/// Wikipedia's leading back-links: "`^ a b c` at the start of the entry
+/// (`N. ^ a b c TEXT`) … one letter per back-link, `^` alone = one". The
+/// letters run a, b, c, … (two at least: one back-link has none); `↑` is
+/// the same mark on other language editions. Returns the text after the
+/// marks and the byte range of each back-link (the first one holds the
+/// caret).
+pub fn leading_backlinks(input: &str) -> Option<(usize, Vec<(usize, usize)>)> {
+    let (rest, _) = (
+        alt((char::<_, nom::error::Error<&str>>('^'), char('↑'))),
+        space1,
+    )
+        .parse(input)
+        .ok()?;
+    let caret_end = input.len() - rest.len();
+    let mut letters = Vec::new();
+    let mut at = caret_end;
+    for expected in 'a'..='z' {
+        let r = &input[at..];
+        let mut it = r.chars();
+        if it.next() != Some(expected) {
             break;
         }
+        let after = &r[1..];
+        let spaces = after.len() - after.trim_start_matches(' ').len();
+        if spaces == 0 {
+            break;
+        }
+        letters.push((at, at + 1));
+        at += 1 + spaces;
     }
-    let tail = &text[i..];
-    let tail = tail.trim_start();
-    let start = text.len() - tail.len();
-    if tail.is_empty() || backlink_groups(tail).is_err() {
-        return (text, Vec::new());
+    if letters.len() >= 2 {
+        // "^ a" is the first back-link, then "b", "c", …
+        letters[0].0 = 0;
+        Some((at, letters))
+    } else {
+        Some((caret_end, vec![(0, caret_end - 1)]))
     }
-    let groups = tail.match_indices("[]").map(|(j, _)| start + j).collect();
-    (text[..start].trim_end(), groups)
+}
+
+/// Where an entry's text and its back-links stand, as byte ranges of the
+/// entry's text (after its number).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Backlinks {
+    /// The entry's own text: no back-link token, no surrounding space.
+    pub body: (usize, usize),
+    /// One range per back-link token, in order.
+    pub tokens: Vec<(usize, usize)>,
+}
+
+/// Splits an item's text into its body and back-link tokens: trailing
+/// tokens ([`backlink_tail`]) or Wikipedia's leading ones
+/// ([`leading_backlinks`]).
+pub fn split_backlinks(text: &str) -> Backlinks {
+    let none = Backlinks {
+        body: (0, text.len()),
+        tokens: Vec::new(),
+    };
+    if let Some((from, tokens)) = leading_backlinks(text) {
+        let body = text[from..].trim();
+        let start = from + (text[from..].len() - text[from..].trim_start().len());
+        if body.is_empty() {
+            return none;
+        }
+        return Backlinks {
+            body: (start, start + body.len()),
+            tokens,
+        };
+    }
+    // Walk back over tokens and spaces, then check the grammar forward.
+    let mut i = text.len();
+    loop {
+        let head = text[..i].trim_end_matches([' ', '\u{FE0E}', '\u{FE0F}']);
+        match BACKLINK_TOKENS.iter().find(|t| head.ends_with(*t)) {
+            Some(t) => i = head.len() - t.len(),
+            None => break,
+        }
+    }
+    let start = i + (text[i..].len() - text[i..].trim_start().len());
+    if start == text.len() {
+        return none;
+    }
+    let Ok((_, tokens)) = backlink_tail(&text[start..]) else {
+        return none;
+    };
+    let body_end = text[..start].trim_end().len();
+    Backlinks {
+        body: (0, body_end),
+        tokens: tokens
+            .iter()
+            .map(|&(a, b)| (start + a, start + b))
+            .collect(),
+    }
+}
+
+/// True when `text` (an item's last line, or its whole text) ends in, or
+/// opens with, back-link tokens.
+pub fn has_backlinks(text: &str) -> bool {
+    !split_backlinks(text).tokens.is_empty()
 }
 
 fn year(input: &str) -> IResult<&str, u32> {
@@ -385,15 +514,64 @@ mod tests {
             .collect()
     }
 
+    /// (body, tokens) as strings.
+    fn split(text: &str) -> (&str, Vec<&str>) {
+        let b = split_backlinks(text);
+        (
+            &text[b.body.0..b.body.1],
+            b.tokens.iter().map(|&(x, y)| &text[x..y]).collect(),
+        )
+    }
+
     #[test]
     fn backlinks_are_counted_and_stripped() {
         assert_eq!(
-            split_backlinks("A; B; 2018-03-07[][][]"),
-            ("A; B; 2018-03-07", vec![16, 18, 20])
+            split("A; B; 2018-03-07[][][]"),
+            ("A; B; 2018-03-07", vec!["[]", "[]", "[]"])
         );
-        assert_eq!(split_backlinks("No links"), ("No links", vec![]));
-        assert_eq!(split_backlinks("x [] []").1.len(), 2);
-        assert_eq!(split_backlinks("[]").1.len(), 1);
+        assert_eq!(split("No links"), ("No links", vec![]));
+        assert_eq!(split("x [] []").1.len(), 2);
+        assert_eq!(split("[]"), ("", vec!["[]"]));
+    }
+
+    #[test]
+    fn every_backlink_style_is_read() {
+        for (text, n) in [
+            ("A source.↩", 1),
+            ("A source.↩\u{FE0E}", 1),
+            ("A source. ↩\u{FE0E} ↩\u{FE0E}", 2),
+            ("A source. ↩ \u{FE0E}", 1),
+            ("A source. ↑", 1),
+            ("A source.^ ^ ^", 3),
+            ("A source. [^] [^]", 2),
+            ("A source. [↩] [↩]", 2),
+            ("A source. [↩\u{FE0E}]", 1),
+            ("A source.⤴⮐", 2),
+        ] {
+            let (body, tokens) = split(text);
+            assert_eq!(body, "A source.", "{text:?}");
+            assert_eq!(tokens.len(), n, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn wikipedia_leading_marks() {
+        assert_eq!(
+            split("^ a b c Canal history. Valley Press."),
+            ("Canal history. Valley Press.", vec!["^ a", "b", "c"])
+        );
+        assert_eq!(split("^ Canal history."), ("Canal history.", vec!["^"]));
+        assert_eq!(
+            split("^ a history of the canal"),
+            ("a history of the canal", vec!["^"])
+        );
+        assert_eq!(split("↑ a b Dějiny."), ("Dějiny.", vec!["↑ a", "b"]));
+    }
+
+    #[test]
+    fn a_caret_inside_the_text_is_text() {
+        assert_eq!(split("x^2 grows").1.len(), 0);
+        assert_eq!(split("see [1]").1.len(), 0);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! space-separated digit run right after such a candidate. A candidate ending
 //! a digit run may be split: `0003` → text `000` + marker `3`."
 
+use super::certain::{self, Written, WrittenMarker};
 use super::plausibility::{self, Context};
 
 /// One way to read a candidate as (text digits +) a marker.
@@ -22,6 +23,9 @@ pub struct Reading {
     /// Only possible when the previous candidate is read as a marker
     /// (`repatriated4 7:` — "consecutive markers are separated by one space or a comma").
     pub needs_prev_marker: bool,
+    /// Set for a marker written with certainty (caret, superscript,
+    /// brackets); `None` for flattened digits.
+    pub written: Option<Written>,
 }
 
 /// A digit run that may be, or end in, a citation marker.
@@ -71,6 +75,19 @@ pub fn find_into(out: &mut Vec<Candidate>, text_index: usize, text: &str, limit:
     let mut last_run_end: Option<usize> = None;
     let mut i = 0;
     while i < bytes.len() {
+        // Markers written with certainty: `^2`, `²`, `[2]` (rule 5).
+        let written = match bytes[i] {
+            b'^' => certain::caret(text, i, limit).into_iter().collect(),
+            b'[' => certain::bracket(text, i, limit),
+            0xC2 | 0xE2 => certain::superscript(text, i, limit).into_iter().collect(),
+            _ => Vec::new(),
+        };
+        if let Some(last) = written.last() {
+            i = last.end;
+            out.extend(written.iter().map(|w| certain_candidate(text_index, w)));
+            last_run_end = None;
+            continue;
+        }
         if !bytes[i].is_ascii_digit() {
             i += 1;
             continue;
@@ -107,6 +124,23 @@ pub fn find_into(out: &mut Vec<Candidate>, text_index: usize, text: &str, limit:
         }
     }
     first
+}
+
+/// The candidate of a marker written with certainty: its one reading.
+fn certain_candidate(text_index: usize, w: &WrittenMarker) -> Candidate {
+    Candidate {
+        text: text_index,
+        start: w.start,
+        end: w.end,
+        readings: vec![Reading {
+            marker_start: w.start,
+            n: w.n,
+            score: w.score,
+            needs_prev_marker: w.needs_prev_marker,
+            written: Some(w.written),
+        }],
+        over_limit: None,
+    }
 }
 
 /// True when `text` holds a digit run that reads better as a marker than as

@@ -3,6 +3,7 @@
 //! citations and links, and reports every disagreement with the source.
 
 pub mod candidates;
+pub mod certain;
 pub mod plausibility;
 pub mod solver;
 
@@ -11,6 +12,26 @@ use crate::diag::{Diagnostic, Severity};
 use crate::parse::inline::LogicalText;
 use candidates::{Candidate, UNKNOWN_LIMIT};
 use solver::{Order, Problem};
+
+/// How the document writes its markers, when it writes them (rule 5): the
+/// commonest way among the plausible written markers, if there are two or
+/// more of them.
+pub fn written_style(cands: &[Candidate]) -> Option<certain::Written> {
+    let mut counts = [0usize; 3];
+    for r in cands.iter().flat_map(|c| &c.readings) {
+        if let (Some(w), true) = (r.written, r.score > 0.0) {
+            counts[w as usize] += 1;
+        }
+    }
+    let (i, &n) = counts.iter().enumerate().max_by_key(|&(_, &n)| n)?;
+    (n >= 2).then(|| {
+        [
+            certain::Written::Caret,
+            certain::Written::Superscript,
+            certain::Written::Bracket,
+        ][i]
+    })
+}
 
 /// Resolves the markers of `doc`, whose inline containers hold the texts
 /// `texts` (in [`crate::ast::for_each_inlines`] order). Returns diagnostics.
@@ -59,6 +80,16 @@ pub fn resolve(doc: &mut Document, texts: &[LogicalText]) -> Vec<Diagnostic> {
         }
     }
     cands.shrink_to_fit();
+    let written = written_style(&cands);
+    if written.is_some() {
+        // The document writes its markers (`^2`, `²`, `[2]`): digits glued
+        // to a word are then what they look like, text (`COVID-19`, `4G`).
+        for r in cands.iter_mut().flat_map(|c| c.readings.iter_mut()) {
+            if r.written.is_none() {
+                r.score += plausibility::GLUED_IN_WRITTEN_DOCUMENT;
+            }
+        }
+    }
 
     // Rule 2 applies when the list has back-links at all.
     let counts = doc
@@ -144,7 +175,7 @@ pub fn resolve(doc: &mut Document, texts: &[LogicalText]) -> Vec<Diagnostic> {
             let index = (r.n - first_ref) as usize;
             let (w, got) = (want[index], seen[index + 1]);
             if w != got {
-                let span = r.backlinks.first().copied().unwrap_or(r.span);
+                let span = r.backlinks.first().map_or(r.span, |b| b.span);
                 diags.push(
                     Diagnostic::new(
                         Severity::Error,

@@ -25,6 +25,10 @@ const AFTER_DIGIT: f32 = -3.0;
 const SPLIT_MAKES_WELL_FORMED: f32 = 5.5;
 /// Penalty when the unsplit digits already form a well-formed number.
 const SPLIT_BREAKS_WELL_FORMED: f32 = -4.0;
+/// Score of a marker typed after a space that follows a sentence
+/// (`pages.” 2`): "implausible unless the back-link counts or the
+/// first-occurrence order ask for it".
+const SPACED: f32 = -2.5;
 /// Score of a second marker one space after a marker, before punctuation.
 const ADJACENT_BEFORE_PUNCT: f32 = 2.0;
 /// Score of a second marker one space after a marker, before a word.
@@ -35,6 +39,9 @@ const ADJACENT_AFTER_COMMA: f32 = 2.5;
 /// section headed `Bibliography`, `Works cited`, …): such entries cite nothing,
 /// and their titles are full of names like `ggplot2`.
 pub const IN_BIBLIOGRAPHY: f32 = -3.0;
+/// Added to every reading of flattened digits in a document that writes
+/// its markers with carets, superscripts or brackets.
+pub const GLUED_IN_WRITTEN_DOCUMENT: f32 = -6.0;
 /// Readings scoring below this are not worth considering at all.
 const FLOOR: f32 = -8.0;
 
@@ -44,6 +51,11 @@ const SHORT_WORDS: &[&str] = &[
     "a", "i", "am", "an", "as", "at", "be", "by", "do", "go", "he", "if", "in", "is", "it", "me",
     "my", "no", "of", "oh", "ok", "on", "or", "ox", "so", "to", "up", "us", "we",
 ];
+
+/// Is `word` (lower case) a one- or two-letter English word?
+pub fn is_short_word(word: &str) -> bool {
+    SHORT_WORDS.contains(&word)
+}
 
 /// Label words that take a number (`Section1`, `Figure2`): the number is part of the label.
 const LABEL_WORDS: &[&str] = &[
@@ -374,6 +386,27 @@ impl<'a> Context<'a> {
         AFTER_DIGIT + adjust
     }
 
+    /// "A digit run preceded by a space is also a candidate (never split)
+    /// when it follows sentence-final or closing punctuation (`.` `!` `?`
+    /// `”` `’` `)` `]` and one space) and is followed by whitespace, closing
+    /// punctuation or the end of the block."
+    fn spaced_after_sentence(&self) -> bool {
+        if self.prev() != Some(' ') {
+            return false;
+        }
+        let punct = self.char_before(self.start - 1);
+        // One space only, after sentence punctuation that follows a word
+        // (`pages.” 2`; not `1. 2`).
+        let word_before = punct
+            .and_then(|p| self.char_before(self.start - 1 - p.len_utf8()))
+            .is_some_and(|c| !c.is_whitespace() && !c.is_ascii_digit());
+        matches!(punct, Some('.' | '!' | '?' | '”' | '’' | ')' | ']'))
+            && word_before
+            && self
+                .next()
+                .is_none_or(|q| q.is_whitespace() || is_closing_punct(q))
+    }
+
     /// Score of the run as a second marker right after a marker.
     fn adjacent_score(&self, prev_end: usize) -> f32 {
         if self.text[prev_end..self.start].contains(',') {
@@ -411,6 +444,7 @@ pub fn readings(ctx: &Context<'_>, limit: u32, adjacent: Option<usize>) -> Vec<R
             n,
             score,
             needs_prev_marker: false,
+            written: None,
         });
     }
     if let (Some(prev_end), Some(n)) = (adjacent, value(run, limit)) {
@@ -420,9 +454,38 @@ pub fn readings(ctx: &Context<'_>, limit: u32, adjacent: Option<usize>) -> Vec<R
             n,
             score,
             needs_prev_marker: true,
+            written: None,
         });
     }
-    for s in 1..run.len() {
+    // "a digit run preceded by a space is never split (`on 14 May` is
+    // never `1` + marker 4)" — unless it continues a number's digit groups
+    // (`250 0003`). One more exception, as an editor reads it: five or more
+    // digits that open with a year are the year and a marker (`the Tariff
+    // Act of 17891`, `in 18983.`): no standalone number is written so.
+    let standalone = match ctx.prev() {
+        None => true,
+        Some(p) if p.is_whitespace() => !ctx
+            .char_before(ctx.start - p.len_utf8())
+            .is_some_and(|c| c.is_ascii_digit()),
+        Some(_) => false,
+    };
+    if let (Some(n), true) = (value(run, limit), ctx.spaced_after_sentence()) {
+        out.push(Reading {
+            marker_start: ctx.start,
+            n,
+            score: SPACED,
+            needs_prev_marker: false,
+            written: None,
+        });
+    }
+    let year_head = |s: usize| {
+        s == 4
+            && run.len() > 4
+            && run[..4]
+                .parse::<u32>()
+                .is_ok_and(|y| (1000..=2099).contains(&y))
+    };
+    for s in (1..run.len()).filter(|&s| !standalone || year_head(s)) {
         if let Some(n) = value(&run[s..], limit) {
             let score = ctx.split_score(s);
             out.push(Reading {
@@ -430,6 +493,7 @@ pub fn readings(ctx: &Context<'_>, limit: u32, adjacent: Option<usize>) -> Vec<R
                 n,
                 score,
                 needs_prev_marker: false,
+                written: None,
             });
         }
     }

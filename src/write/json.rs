@@ -28,7 +28,7 @@
 //!   - an inline is an object with `"kind"`: `text` {`text`}, `cite` {`n`,
 //!     `occurrence`}, `link` {`url`}; each with its `span`;
 //!   - a reference is {`n`, `raw`, `fields` [{`kind`: `title` | `author` |
-//!     `publisher` | `date`, `start`, `end`, `iso`}], `backlinks` [span…],
+//!     `publisher` | `date`, `start`, `end`, `iso`}], `backlinks` [{`start`, `end`, `token`}…] (the token as written: `[]`, `↩︎`, …),
 //!     `span`};
 //!   - a span is {`start`, `end`}: byte offsets into the input file as
 //!     given (a BOM included); field `start`/`end` are byte offsets into
@@ -134,7 +134,10 @@ mod tests {
                     end: 7,
                     iso: Some("2020".into()),
                 }],
-                backlinks: vec![s(50, 52)],
+                backlinks: vec![Backlink {
+                    span: s(50, 52),
+                    token: "[]".into(),
+                }],
                 span: s(42, 52),
             }],
             hard_wrapped: false,
@@ -196,7 +199,10 @@ mod tests {
             r["fields"][0],
             json!({"kind": "date", "start": 3, "end": 7, "iso": "2020"})
         );
-        assert_eq!(r["backlinks"], json!([{"start": 50, "end": 52}]));
+        assert_eq!(
+            r["backlinks"],
+            json!([{"start": 50, "end": 52, "token": "[]"}])
+        );
     }
 
     #[test]

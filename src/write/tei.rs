@@ -481,13 +481,18 @@ fn bibl(w: &mut XmlWriter, links: &Links, r: &Reference, with_id: bool) -> Resul
         pos = f.end;
     }
     w.text(&raw[pos..])?;
-    for k in 1..=r.backlinks.len() {
-        let k = u32::try_from(k).unwrap_or(u32::MAX);
+    // Each back-link keeps its token as the source wrote it (`[]`, `↩︎`, …).
+    for (k, b) in r.backlinks.iter().enumerate() {
+        let k = u32::try_from(k + 1).unwrap_or(u32::MAX);
         if links.has_marker(r.n, k) {
             let target = format!("#{}cite-{n}-{k}", links.prefix);
-            w.text_element("ref", &[("type", "backlink"), ("target", &target)], "[]")?;
+            w.text_element(
+                "ref",
+                &[("type", "backlink"), ("target", &target)],
+                &b.token,
+            )?;
         } else {
-            w.text_element("ref", &[("type", "backlink")], "[]")?;
+            w.text_element("ref", &[("type", "backlink")], &b.token)?;
         }
     }
     w.end()

@@ -1,0 +1,204 @@
+//! The layout a flattener gave the text (FORMAT.md §1.1), detected once per
+//! document before any block is read: uniform indentation, hard wrapping,
+//! one block per line, and the blocks that follow from them.
+//!
+//! "Uniform indentation of the whole document (lynx) is not a quotation.
+//! Without blank lines, each line is a block (trafilatura): detect it per
+//! document, as hard wrapping is detected."
+
+use super::block;
+use super::lines::{Line, RawBlock};
+
+/// How the lines of a document make blocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape {
+    /// Indentation every body line shares (lynx indents by 3): it is
+    /// removed before any rule reads indentation.
+    pub base_indent: usize,
+    /// "paragraph lines broken near a fixed width".
+    pub hard_wrapped: bool,
+    /// No blank lines between blocks: every line is a block (lists keep
+    /// their item lines together).
+    pub line_blocks: bool,
+}
+
+/// The indentation most body lines share: the most common indentation of
+/// the lines after the first, when at least half of them have it (lynx
+/// indents paragraphs by 3 and headings by less). Else 0.
+fn base_indent(lines: &[Line<'_>]) -> usize {
+    let mut counts = [0usize; 9];
+    let mut total = 0usize;
+    for l in lines.iter().skip(1).filter(|l| !l.is_blank()) {
+        total += 1;
+        if l.indent < counts.len() {
+            counts[l.indent] += 1;
+        }
+    }
+    let (indent, &n) = counts
+        .iter()
+        .enumerate()
+        .max_by_key(|&(i, &n)| (n, std::cmp::Reverse(i)))
+        .unwrap_or((0, &0));
+    if n * 2 >= total { indent } else { 0 }
+}
+
+/// Detects the shape of a document from its lines (the title line included).
+pub fn detect(lines: &[Line<'_>]) -> Shape {
+    let base_indent = base_indent(lines);
+    let body: Vec<Line<'_>> = lines
+        .iter()
+        .skip(1)
+        .map(|l| dedent(*l, base_indent))
+        .collect();
+    let blank_blocks = super::lines::blocks(&body);
+    let hard_wrapped = block::is_hard_wrapped(&blank_blocks);
+    let text_lines = body.iter().filter(|l| !l.is_blank()).count();
+    let blank_lines = body
+        .windows(2)
+        .filter(|w| w[0].is_blank() && !w[1].is_blank())
+        .count();
+    // Without blank lines, a block would be the whole article.
+    let line_blocks = !hard_wrapped && text_lines >= 4 && blank_lines * 10 < text_lines;
+    Shape {
+        base_indent,
+        hard_wrapped,
+        line_blocks,
+    }
+}
+
+fn dedent(mut l: Line<'_>, by: usize) -> Line<'_> {
+    l.indent = l.indent.saturating_sub(by);
+    l
+}
+
+/// The blocks of a document of this shape: "a maximal run of non-blank
+/// lines", its indentation less the base indentation; a rule line is a
+/// block of its own ("a line of box-drawing or underscore characters under
+/// a heading is a rule"); in a document without blank lines, every line is
+/// a block but for a list's lines; adjacent list blocks that continue each
+/// other are one list ("a reference list whose items are separated by blank
+/// lines is still one list").
+pub fn blocks<'a>(lines: &[Line<'a>], shape: &Shape) -> Vec<RawBlock<'a>> {
+    let lines: Vec<Line<'a>> = lines
+        .iter()
+        .map(|l| dedent(*l, shape.base_indent))
+        .collect();
+    let mut out: Vec<RawBlock<'a>> = Vec::new();
+    let mut cur: RawBlock<'a> = Vec::new();
+    let flush = |cur: &mut RawBlock<'a>, out: &mut Vec<RawBlock<'a>>| {
+        if !cur.is_empty() {
+            out.push(std::mem::take(cur));
+        }
+    };
+    for (i, l) in lines.iter().enumerate() {
+        if l.is_blank() {
+            flush(&mut cur, &mut out);
+            continue;
+        }
+        let is_rule = block::rule_line(l.text).is_ok();
+        if is_rule && i > 0 {
+            flush(&mut cur, &mut out);
+            out.push(vec![*l]);
+            continue;
+        }
+        if shape.line_blocks && i > 0 && !cur.is_empty() {
+            // One block per line, but a list's item lines (and their
+            // indented continuations) stay together.
+            let in_list = block::list_marker(cur[0].text).is_ok();
+            let continues =
+                in_list && (block::list_marker(l.text).is_ok() || l.indent > cur[0].indent);
+            if !continues {
+                flush(&mut cur, &mut out);
+            }
+        }
+        cur.push(*l);
+    }
+    flush(&mut cur, &mut out);
+    merge_lists(out)
+}
+
+/// Joins adjacent blocks that are one list split by blank lines: both are
+/// ordered lists and the second one's numbers run on.
+fn merge_lists(blocks: Vec<RawBlock<'_>>) -> Vec<RawBlock<'_>> {
+    let mut out: Vec<RawBlock<'_>> = Vec::with_capacity(blocks.len());
+    // The list read from the last block of `out`, when it is one.
+    let mut last: Option<block::ListTree<'_>> = None;
+    for b in blocks {
+        let this = block::list(&b);
+        if let (Some(prev), Some(next)) = (&last, &this)
+            && continues(prev, next)
+            && let Some(top) = out.last_mut()
+        {
+            top.extend(b);
+            last = block::list(top);
+            continue;
+        }
+        last = this;
+        out.push(b);
+    }
+    out
+}
+
+/// Does list `next` carry on list `prev`? Only numbers say so: bullet
+/// items apart are paragraphs that open with a bullet, as the page set them.
+fn continues(prev: &block::ListTree<'_>, next: &block::ListTree<'_>) -> bool {
+    if !prev.ordered || !next.ordered {
+        return false;
+    }
+    let last = prev.items.last().and_then(|i| i.number);
+    let first = next.items.first().and_then(|i| i.number);
+    matches!((last, first), (Some(a), Some(b)) if b == a + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::lines::lines;
+    use super::*;
+
+    fn texts(t: &str) -> Vec<Vec<String>> {
+        let ls = lines(t, 0);
+        let shape = detect(&ls);
+        blocks(&ls, &shape)
+            .iter()
+            .map(|b| {
+                b.iter()
+                    .map(|l| format!("{}{}", " ".repeat(l.indent), l.text))
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn uniform_indentation_is_removed() {
+        let t = "Title\n\nHeading\n\n   one line\n   two line\n\n   three\n\n       quoted line\n";
+        let ls = lines(t, 0);
+        assert_eq!(detect(&ls).base_indent, 3);
+        let b = texts(t);
+        assert_eq!(b[2], ["one line", "two line"]);
+        assert_eq!(b[4], ["    quoted line"]);
+    }
+
+    #[test]
+    fn lines_without_blank_lines_are_blocks() {
+        let t = "Title\nA first paragraph.\nA heading\nA second paragraph.\n- one\n- two\nLast.\n";
+        let ls = lines(t, 0);
+        assert!(detect(&ls).line_blocks);
+        let b = texts(t);
+        assert_eq!(b.len(), 6);
+        assert_eq!(b[4], ["- one", "- two"]);
+    }
+
+    #[test]
+    fn list_items_split_by_blank_lines_are_one_list() {
+        let b = texts("T\n\n1. one\n\n2. two\n   more\n\n3. three\n\nafter\n\n5. five\n");
+        assert_eq!(b.len(), 4);
+        assert_eq!(b[1].len(), 4);
+    }
+
+    #[test]
+    fn a_rule_under_a_heading_is_a_rule() {
+        let b = texts("T\n\nNotes\n━━━━━━━━\n\ntext\n");
+        assert_eq!(b[1], ["Notes"]);
+        assert_eq!(b[2], ["━━━━━━━━"]);
+    }
+}
