@@ -274,17 +274,28 @@ fn unnumbered_entries<'a>(
                 entries.extend(entries_of_list(t, Some(entries.len() as u64 + 1)));
             }
             _ => {
+                // An entry ends with each line that ends in back-links (notes
+                // set one per line, with no blank line between them); the
+                // lines before such a line are its wrapped beginning.
+                let mut from = 0;
                 let b = &blocks[j];
-                // A single numbered block keeps its text after the number.
-                let text_start = block::number_marker(b[0].text)
-                    .map_or(0, |(rest, _)| b[0].text.len() - rest.len());
-                let mut segments = vec![(b[0].start + text_start, b[0].end())];
-                segments.extend(b[1..].iter().map(|l| (l.start, l.end())));
-                entries.push(RefEntry {
-                    number: entries.len() as u64 + 1,
-                    segments,
-                    lines: b.clone(),
-                });
+                for (k, l) in b.iter().enumerate() {
+                    if k + 1 < b.len() && !reference::has_backlinks(l.text) {
+                        continue;
+                    }
+                    let e = &b[from..=k];
+                    // A numbered entry keeps its text after the number.
+                    let text_start = block::number_marker(e[0].text)
+                        .map_or(0, |(rest, _)| e[0].text.len() - rest.len());
+                    let mut segments = vec![(e[0].start + text_start, e[0].end())];
+                    segments.extend(e[1..].iter().map(|l| (l.start, l.end())));
+                    entries.push(RefEntry {
+                        number: entries.len() as u64 + 1,
+                        segments,
+                        lines: e.to_vec(),
+                    });
+                    from = k + 1;
+                }
             }
         }
     }

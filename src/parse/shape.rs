@@ -101,6 +101,9 @@ pub fn blocks<'a>(lines: &[Line<'a>], shape: &Shape) -> Vec<RawBlock<'a>> {
             out.push(vec![*l]);
             continue;
         }
+        if opens_list_inside(&cur, l) {
+            flush(&mut cur, &mut out);
+        }
         if shape.line_blocks && i > 0 && !cur.is_empty() {
             // One block per line, but a list's item lines (and their
             // indented continuations) stay together.
@@ -115,6 +118,22 @@ pub fn blocks<'a>(lines: &[Line<'a>], shape: &Shape) -> Vec<RawBlock<'a>> {
     }
     flush(&mut cur, &mut out);
     merge_lists(out)
+}
+
+/// Does line `l` open a list right under the text lines `cur`, with no
+/// blank line between (a text browser sets a list so)? It does when it
+/// opens with a list marker, `cur` is not a list, and the marker stands at
+/// another indentation than the line above or is a `1.` after a colon. A
+/// wrapped paragraph line that happens to open with `1990. ` does neither.
+fn opens_list_inside(cur: &[Line<'_>], l: &Line<'_>) -> bool {
+    let (Some(above), Ok((_, marker))) = (cur.last(), block::list_marker(l.text)) else {
+        return false;
+    };
+    if block::list_marker(cur[0].text).is_ok() {
+        return false;
+    }
+    l.indent != above.indent
+        || (marker == block::ListMarker::Number(1) && above.text.ends_with(':'))
 }
 
 /// Joins adjacent blocks that are one list split by blank lines: both are
@@ -193,6 +212,14 @@ mod tests {
         let b = texts("T\n\n1. one\n\n2. two\n   more\n\n3. three\n\nafter\n\n5. five\n");
         assert_eq!(b.len(), 4);
         assert_eq!(b[1].len(), 4);
+    }
+
+    #[test]
+    fn a_list_right_under_a_paragraph_is_a_list() {
+        let b = texts("T\n\nWe ask three questions:\n 1. one;\n 2. two\n\nIn\n1990. we\n");
+        assert_eq!(b[1], ["We ask three questions:"]);
+        assert_eq!(b[2], [" 1. one;", " 2. two"]);
+        assert_eq!(b[3], ["In", "1990. we"]);
     }
 
     #[test]

@@ -112,15 +112,14 @@ fn exponent_score(text: &str, start: usize, n: u32) -> f32 {
     }
 }
 
-/// `caret_marker = "^" " "? digit+` after a non-space character — a text
+/// `caret_marker = "^" " "? digit+`, not opening the text — a text
 /// browser's superscript; the space is a line the browser wrapped between
 /// the caret and its number (`removal.^` / `5`).
 pub fn caret(text: &str, at: usize, limit: u32) -> Option<WrittenMarker> {
     let rest = text.get(at..)?.strip_prefix('^')?;
-    let before = text[..at].chars().next_back()?;
-    if before.is_whitespace() {
-        return None;
-    }
+    // After a space too: an author who typed a space before the note
+    // (`pages.” ^2`); the caret still says superscript.
+    text[..at].chars().next_back()?;
     let digits_at = usize::from(rest.starts_with(' '));
     let digits = &rest[digits_at..];
     let len = digits.bytes().take_while(u8::is_ascii_digit).count();
@@ -237,7 +236,8 @@ mod tests {
         assert_eq!(a.score, CERTAIN);
         let at = t.rfind('^').unwrap();
         assert_eq!(caret(t, at, 10).unwrap().n, 5);
-        assert!(caret("x ^2", 2, 10).is_none());
+        assert_eq!(caret("pages.” ^2", 10, 10).unwrap().n, 2);
+        assert!(caret("^2 opens", 0, 10).is_none());
         assert!(caret("area 3 km^2 wide", 9, 10).unwrap().score < 0.0);
     }
 
