@@ -55,6 +55,65 @@ pub struct Document {
     pub references: Vec<Reference>,
     /// True when paragraph lines were broken near a fixed width in the source.
     pub hard_wrapped: bool,
+    /// How the flattener that made the text wrote it, as detected.
+    pub style: SourceStyle,
+}
+
+/// How the flattener that made the text wrote it (FORMAT.md §1.1), as
+/// detected once per document; `refolio check` prints it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SourceStyle {
+    /// Indentation every body line shares (lynx: 3), removed before blocks are read.
+    pub indent: usize,
+    /// The page had no blank lines: every line is a block (trafilatura).
+    pub line_blocks: bool,
+    /// How the citation markers were written.
+    pub markers: MarkerStyle,
+    /// The back-link token of the reference list as written (`[]`, `↩︎`,
+    /// `^`, …; Wikipedia's `^ a b` shows as `^`), if it has back-links.
+    pub backlink: Option<String>,
+}
+
+/// How citation markers were written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MarkerStyle {
+    /// No marker was found.
+    #[default]
+    None,
+    /// Superscripts flattened to digits glued to the text (`Party1`).
+    Glued,
+    /// A caret before the number (`tribes.^2`), as text browsers write.
+    Caret,
+    /// Unicode superscript digits (`tribes.²`), as `pandoc -t plain` writes.
+    Superscript,
+    /// Brackets (`Party[1]`), as a pasted Wikipedia page has them.
+    Bracket,
+}
+
+impl std::fmt::Display for SourceStyle {
+    /// `markers written with a caret (^2), back-links ↩︎, hard-wrapped, indented by 3`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let markers = match self.markers {
+            MarkerStyle::None => "no markers",
+            MarkerStyle::Glued => "markers glued to the text (word2)",
+            MarkerStyle::Caret => "markers written with a caret (^2)",
+            MarkerStyle::Superscript => "markers written as superscripts (²)",
+            MarkerStyle::Bracket => "markers written in brackets ([2])",
+        };
+        write!(f, "{markers}")?;
+        match &self.backlink {
+            Some(t) => write!(f, ", back-links {t}")?,
+            None => write!(f, ", no back-links")?,
+        }
+        if self.line_blocks {
+            write!(f, ", one block per line")?;
+        }
+        if self.indent > 0 {
+            write!(f, ", indented by {}", self.indent)?;
+        }
+        Ok(())
+    }
 }
 
 /// Metadata that does not come from the article text.
@@ -305,6 +364,7 @@ impl Document {
             references_heading: None,
             references: Vec::new(),
             hard_wrapped: false,
+            style: SourceStyle::default(),
         }
     }
 }

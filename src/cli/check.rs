@@ -40,7 +40,17 @@ fn check_one(args: &CheckArgs, input: &Input, alt_phrases: &[String]) -> Result<
     };
     let parsed = refolio::parse_article(&input.name, bytes, meta, &opts).map_err(Failure::input)?;
     print_diagnostics(&parsed);
-    let line = format!("{}\n", summary(&input.name, &parsed));
+    let line = format!(
+        "{}\n{}: style: {}{}\n",
+        summary(&input.name, &parsed),
+        input.name,
+        parsed.document.style,
+        if parsed.document.hard_wrapped {
+            ", hard-wrapped"
+        } else {
+            ""
+        }
+    );
     let mut out = std::io::stdout().lock();
     out.write_all(line.as_bytes())
         .and_then(|()| out.flush())

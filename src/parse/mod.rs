@@ -16,7 +16,7 @@ pub mod shape;
 use crate::ParseOptions;
 use crate::ast::{
     Backlink, Block, Document, Figure, Heading, Inline, List, ListItem, Meta, Paragraph, Quote,
-    Reference, Rule, Section, Span, Title,
+    Reference, Rule, Section, SourceStyle, Span, Title,
 };
 use crate::diag::{Diagnostic, Severity};
 use crate::error::InputError;
@@ -530,6 +530,11 @@ pub fn parse(src: &Source, meta: Meta, opts: &ParseOptions) -> Result<ParseOutpu
         references_heading: None,
         references: Vec::new(),
         hard_wrapped,
+        style: SourceStyle {
+            indent: shape.base_indent,
+            line_blocks: shape.line_blocks,
+            ..SourceStyle::default()
+        },
     };
     for (i, (b, kind)) in rest.iter().zip(&kinds).enumerate() {
         if let Some(r) = &refs {
@@ -576,6 +581,13 @@ pub fn parse(src: &Source, meta: Meta, opts: &ParseOptions) -> Result<ParseOutpu
             None => doc.blocks.push(node),
         }
     }
+    // The style's back-link token: Wikipedia's `^ a` shows as its mark.
+    doc.style.backlink = doc
+        .references
+        .iter()
+        .flat_map(|r| r.backlinks.first())
+        .next()
+        .map(|b| b.token.split(' ').next().unwrap_or_default().to_string());
     if let Some(r) = doc.references.first()
         && r.n != 1
     {

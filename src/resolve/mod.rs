@@ -7,7 +7,7 @@ pub mod certain;
 pub mod plausibility;
 pub mod solver;
 
-use crate::ast::{Document, Span, for_each_inlines_mut};
+use crate::ast::{Document, MarkerStyle, Span, for_each_inlines_mut};
 use crate::diag::{Diagnostic, Severity};
 use crate::parse::inline::LogicalText;
 use candidates::{Candidate, UNKNOWN_LIMIT};
@@ -195,6 +195,13 @@ pub fn resolve(doc: &mut Document, texts: &[LogicalText]) -> Vec<Diagnostic> {
             }
         }
     }
+    doc.style.markers = match written {
+        Some(certain::Written::Caret) => MarkerStyle::Caret,
+        Some(certain::Written::Superscript) => MarkerStyle::Superscript,
+        Some(certain::Written::Bracket) => MarkerStyle::Bracket,
+        None if total > 0 => MarkerStyle::Glued,
+        None => MarkerStyle::None,
+    };
     if doc.references.is_empty() && total > 0 {
         diags.push(
             Diagnostic::new(

@@ -141,6 +141,7 @@ mod tests {
                 span: s(42, 52),
             }],
             hard_wrapped: false,
+            style: SourceStyle::default(),
         }
     }
 

@@ -138,6 +138,7 @@ impl BookMeta {
             references_heading: None,
             references: vec![],
             hard_wrapped: false,
+            style: crate::ast::SourceStyle::default(),
         }
     }
 }
