@@ -50,15 +50,15 @@ pub fn detect(lines: &[Line<'_>]) -> Shape {
         .skip(1)
         .map(|l| dedent(*l, base_indent))
         .collect();
-    let blank_blocks = super::lines::blocks(&body);
-    let hard_wrapped = block::is_hard_wrapped(&blank_blocks);
     let text_lines = body.iter().filter(|l| !l.is_blank()).count();
     let blank_lines = body
         .windows(2)
         .filter(|w| w[0].is_blank() && !w[1].is_blank())
         .count();
-    // Without blank lines, a block would be the whole article.
-    let line_blocks = !hard_wrapped && text_lines >= 4 && blank_lines * 10 < text_lines;
+    // Without blank lines, a block would be the whole article: each line is
+    // one (wrapping cannot be told from blocks then, nor undone).
+    let line_blocks = text_lines >= 4 && blank_lines * 10 < text_lines;
+    let hard_wrapped = !line_blocks && block::is_hard_wrapped(&super::lines::blocks(&body));
     Shape {
         base_indent,
         hard_wrapped,
