@@ -45,7 +45,8 @@ const MAX_CONTROL_WARNINGS: usize = 20;
 #[derive(Debug)]
 enum Kind<'a> {
     Rule,
-    Figure,
+    /// A figure whose alt text is the block's first `n` lines; the rest is its caption.
+    Figure(usize),
     Heading,
     List(ListTree<'a>),
     Quote,
@@ -76,7 +77,7 @@ fn classify<'a>(
         return Kind::Quote;
     }
     if block::figure(b, hard_wrapped, &opts.alt_phrases) {
-        return Kind::Figure;
+        return Kind::Figure(1);
     }
     if block::heading(b, followed) {
         return Kind::Heading;
@@ -202,6 +203,43 @@ fn is_cited(tree: &ListTree<'_>, blocks: &[Vec<Line<'_>>], kinds: &[Kind<'_>]) -
     }
     let cited = seen.iter().filter(|&&s| s).count() as u32;
     cited >= n.div_ceil(2).max(1)
+}
+
+/// A figure that a text browser sets as two blocks: its alt text, then a
+/// caption that repeats it (FORMAT.md §3: "the second is identical to the
+/// first", with a blank line between). Joins each such pair of short
+/// blocks into one figure block.
+fn join_repeated_figures<'a>(
+    blocks: &[Vec<Line<'a>>],
+    kinds: Vec<Kind<'a>>,
+) -> (Vec<Vec<Line<'a>>>, Vec<Kind<'a>>) {
+    let mut out = (
+        Vec::with_capacity(blocks.len()),
+        Vec::with_capacity(kinds.len()),
+    );
+    let mut kinds = kinds.into_iter().enumerate().peekable();
+    while let Some((i, kind)) = kinds.next() {
+        let repeated = blocks.get(i + 1).is_some_and(|next| {
+            blocks[i].len() <= 3
+                && next.len() <= 3
+                && matches!(
+                    kind,
+                    Kind::Paragraph | Kind::Heading | Kind::Figure(_) | Kind::Quote
+                )
+                && joined(&blocks[i]) == joined(next)
+        });
+        if repeated {
+            kinds.next();
+            let mut b = blocks[i].clone();
+            b.extend(blocks[i + 1].iter().copied());
+            out.0.push(b);
+            out.1.push(Kind::Figure(blocks[i].len()));
+        } else {
+            out.0.push(blocks[i].clone());
+            out.1.push(kind);
+        }
+    }
+    out
 }
 
 /// One entry of the reference list, before its text is read.
@@ -404,9 +442,10 @@ impl Builder<'_> {
         }
     }
 
-    fn figure(&mut self, b: &[Line<'_>]) -> Figure {
-        let alt = self.inlines(&segments(&b[..1]), true);
-        let caption = b.get(1).map(|l| self.inlines(&[(l.start, l.end())], true));
+    fn figure(&mut self, b: &[Line<'_>], alt_lines: usize) -> Figure {
+        let (alt, caption) = b.split_at(alt_lines.min(b.len()));
+        let alt = self.inlines(&segments(alt), true);
+        let caption = (!caption.is_empty()).then(|| self.inlines(&segments(caption), true));
         Figure {
             alt,
             caption,
@@ -424,7 +463,7 @@ impl Builder<'_> {
     fn block(&mut self, b: &[Line<'_>], kind: &Kind<'_>) -> Block {
         match kind {
             Kind::Rule => Block::Rule(Rule { span: span_of(b) }),
-            Kind::Figure => Block::Figure(self.figure(b)),
+            Kind::Figure(alt_lines) => Block::Figure(self.figure(b, *alt_lines)),
             Kind::List(t) => Block::List(self.list(t)),
             Kind::Quote => Block::Quote(Quote {
                 inlines: self.inlines(&segments(b), true),
@@ -478,7 +517,6 @@ pub fn parse(src: &Source, meta: Meta, opts: &ParseOptions) -> Result<ParseOutpu
     if !body_lines.is_empty() {
         blocks.insert(0, body_lines.to_vec());
     }
-    let rest = &blocks[..];
     let title = Title {
         text: inline::clean(&joined_title(title_lines)),
         span: span_of(title_lines),
@@ -491,11 +529,13 @@ pub fn parse(src: &Source, meta: Meta, opts: &ParseOptions) -> Result<ParseOutpu
         }
     });
     let hard_wrapped = shape.hard_wrapped;
-    let kinds: Vec<Kind<'_>> = rest
+    let kinds: Vec<Kind<'_>> = blocks
         .iter()
         .enumerate()
-        .map(|(i, b)| classify(b, i + 1 < rest.len(), hard_wrapped, opts))
+        .map(|(i, b)| classify(b, i + 1 < blocks.len(), hard_wrapped, opts))
         .collect();
+    let (blocks, kinds) = join_repeated_figures(&blocks, kinds);
+    let rest = &blocks[..];
     let refs = find_references(rest, &kinds);
     for (i, (b, k)) in rest.iter().zip(&kinds).enumerate() {
         if let Kind::List(t) = k
@@ -557,8 +597,10 @@ pub fn parse(src: &Source, meta: Meta, opts: &ParseOptions) -> Result<ParseOutpu
                 continue;
             }
         }
-        if i == 0 && matches!(kind, Kind::Figure) {
-            doc.lead_figure = Some(bld.figure(b));
+        if i == 0
+            && let Kind::Figure(alt_lines) = kind
+        {
+            doc.lead_figure = Some(bld.figure(b, *alt_lines));
             continue;
         }
         if matches!(kind, Kind::Heading) {

@@ -56,9 +56,13 @@ pub fn detect(lines: &[Line<'_>]) -> Shape {
         .filter(|w| w[0].is_blank() && !w[1].is_blank())
         .count();
     // Without blank lines, a block would be the whole article: each line is
-    // one (wrapping cannot be told from blocks then, nor undone).
-    let line_blocks = text_lines >= 4 && blank_lines * 10 < text_lines;
-    let hard_wrapped = !line_blocks && block::is_hard_wrapped(&super::lines::blocks(&body));
+    // one (wrapping cannot be told from blocks then, nor undone). With a few
+    // blank lines, the lines must also not be wrapped (a wrapped page has
+    // many lines per blank line too).
+    let wrapped = block::is_hard_wrapped(&super::lines::blocks(&body));
+    let line_blocks =
+        text_lines >= 4 && (blank_lines == 0 || (blank_lines * 10 < text_lines && !wrapped));
+    let hard_wrapped = !line_blocks && wrapped;
     Shape {
         base_indent,
         hard_wrapped,
