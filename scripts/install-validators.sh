@@ -16,6 +16,12 @@
 #   Ace by DAISY  1.4.6, npm `@daisy/ace` in $TOOLS_DIR/ace-1.4.6, run as
 #                 `ace-puppeteer` with Debian's `chromium` (no browser download:
 #                 PUPPETEER_SKIP_DOWNLOAD, ELECTRON_SKIP_BINARY_DOWNLOAD)
+#   flatteners    for tests/flatteners.rs (tests/flatteners/flatten.py): Debian
+#                 `w3m`, `lynx`, `pandoc`; PyPI html2text==2025.4.15,
+#                 trafilatura==2.3.1 (+ lxml_html_clean==0.4.6, which its
+#                 jusText needs with lxml >= 5.2) pip-installed into python3;
+#                 npm puppeteer-core 24.43.1 in $TOOLS_DIR/puppeteer-core-24.43.1
+#                 to drive Debian's `chromium` (no browser download)
 #
 # To add a tool: write an `install_<tool>` function that prints one line via
 # `say`, and list it in main(). Helpers: apt_ensure, pip_fetch_sdist,
@@ -25,6 +31,7 @@
 #        scripts/install-validators.sh --print-tei-rng   # print schema path only
 #        scripts/install-validators.sh --print-epubcheck-jar
 #        scripts/install-validators.sh --print-ace      # ace-puppeteer path
+#        scripts/install-validators.sh --print-puppeteer-core  # its module folder
 set -euo pipefail
 
 if [[ -z "${HOME:-}" ]]; then
@@ -48,6 +55,12 @@ EPUBCHECK_JAR="$EPUBCHECK_DIR/epubcheck.jar"
 ACE_VERSION="1.4.6"
 ACE_DIR="$TOOLS_DIR/ace-$ACE_VERSION"
 ACE_BIN="$ACE_DIR/node_modules/.bin/ace-puppeteer"
+
+# The flatteners' Python packages, pinned (tests/flatteners/flatten.py imports them).
+FLATTENER_PY_PINS=(html2text==2025.4.15 trafilatura==2.3.1 lxml_html_clean==0.4.6)
+PUPPETEER_VERSION="24.43.1"
+PUPPETEER_DIR="$TOOLS_DIR/puppeteer-core-$PUPPETEER_VERSION"
+PUPPETEER_MODULE="$PUPPETEER_DIR/node_modules/puppeteer-core"
 
 say() { printf '%s\n' "$*"; }
 die() { printf 'install-validators: %s\n' "$*" >&2; exit 1; }
@@ -244,6 +257,60 @@ install_pdf_tools() {
     say "qpdf, poppler-utils: installed"
 }
 
+# py_pins_present PIN...: python3 has exactly these `name==version` installed.
+py_pins_present() {
+    python3 - "$@" <<'PY' >/dev/null 2>&1
+import sys
+from importlib.metadata import version
+sys.exit(any(version(n) != v for n, v in (p.split('==') for p in sys.argv[1:])))
+PY
+}
+
+install_flatteners() {
+    # Text browsers and converters that flatten web pages (tests/flatteners.rs),
+    # plus puppeteer-core for Chromium's innerText. Chromium itself: install_chromium.
+    local did=()
+    if ! command -v w3m >/dev/null 2>&1 || ! command -v lynx >/dev/null 2>&1 \
+        || ! command -v pandoc >/dev/null 2>&1; then
+        apt_ensure w3m lynx pandoc
+        did+=(w3m lynx pandoc)
+    fi
+    ensure_pip
+    if ! py_pins_present "${FLATTENER_PY_PINS[@]}"; then
+        local log
+        log="$(make_tmp)/pip.log"
+        if ! PIP_NO_INPUT=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore \
+            python3 -m pip install --quiet "${FLATTENER_PY_PINS[@]}" >"$log" 2>&1; then
+            cat "$log" >&2
+            die "pip install ${FLATTENER_PY_PINS[*]} failed"
+        fi
+        py_pins_present "${FLATTENER_PY_PINS[@]}" || die "python3 lacks ${FLATTENER_PY_PINS[*]} after pip install"
+        did+=("${FLATTENER_PY_PINS[@]}")
+    fi
+    command -v npm >/dev/null 2>&1 || apt_ensure nodejs npm
+    if [[ ! -f "$PUPPETEER_DIR/.complete" ]]; then
+        rm -rf "$PUPPETEER_DIR"
+        mkdir -p "$PUPPETEER_DIR"
+        printf '{"private": true}\n' >"$PUPPETEER_DIR/package.json"
+        local log
+        log="$(make_tmp)/npm.log"
+        if ! PUPPETEER_SKIP_DOWNLOAD=1 npm_config_update_notifier=false \
+            npm install --prefix "$PUPPETEER_DIR" --no-audit --no-fund --loglevel=error \
+            "puppeteer-core@$PUPPETEER_VERSION" >"$log" 2>&1; then
+            cat "$log" >&2
+            die "npm install puppeteer-core@$PUPPETEER_VERSION failed"
+        fi
+        [[ -f "$PUPPETEER_MODULE/package.json" ]] || die "no $PUPPETEER_MODULE after npm install"
+        touch "$PUPPETEER_DIR/.complete"
+        did+=("puppeteer-core@$PUPPETEER_VERSION")
+    fi
+    if [[ ${#did[@]} -eq 0 ]]; then
+        say "flatteners: present (w3m, lynx, pandoc, ${FLATTENER_PY_PINS[*]}, puppeteer-core $PUPPETEER_VERSION)"
+    else
+        say "flatteners: installed ${did[*]}"
+    fi
+}
+
 # ---------------------------------------------------------------- main
 
 main() {
@@ -251,6 +318,7 @@ main() {
         --print-tei-rng) printf '%s\n' "$TEI_RNG"; return ;;
         --print-epubcheck-jar) printf '%s\n' "$EPUBCHECK_JAR"; return ;;
         --print-ace) printf '%s\n' "$ACE_BIN"; return ;;
+        --print-puppeteer-core) printf '%s\n' "$PUPPETEER_MODULE"; return ;;
         "") ;;
         *) die "unknown option $1" ;;
     esac
@@ -260,6 +328,7 @@ main() {
     install_epubcheck
     install_chromium
     install_ace
+    install_flatteners
 }
 
 main "$@"
