@@ -527,7 +527,8 @@ fn check_prints_a_summary_and_no_files() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(
         stdout(&o),
-        "harbour.txt: 3 citations, 2 references, 1 section, 0 warnings, 0 errors\n"
+        "harbour.txt: 3 citations, 2 references, 1 section, 0 warnings, 0 errors\n\
+         harbour.txt: style: markers glued to the text (word2), back-links []\n"
     );
     assert_eq!(entries(tmp.path()), ["harbour.txt"]);
 }

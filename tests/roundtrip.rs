@@ -242,6 +242,8 @@ fn shape(doc: &Document) -> serde_json::Value {
             serde_json::Value::Object(m) => {
                 m.remove("span");
                 m.remove("backlinks_spans");
+                // How the source was written: the writer writes its own style.
+                m.remove("style");
                 if let Some(serde_json::Value::Array(b)) = m.get_mut("backlinks") {
                     let n = b.len();
                     *b = vec![serde_json::Value::Null; n];

@@ -23,12 +23,18 @@ pub struct Shape {
 }
 
 /// The indentation most body lines share: the most common indentation of
-/// the lines after the first, when at least half of them have it (lynx
-/// indents paragraphs by 3 and headings by less). Else 0.
+/// the lines after the first that are not list items, when two thirds of
+/// eight such lines at least have it (lynx indents paragraphs by 3 and
+/// headings by less). Else 0.
 fn base_indent(lines: &[Line<'_>]) -> usize {
     let mut counts = [0usize; 9];
     let mut total = 0usize;
-    for l in lines.iter().skip(1).filter(|l| !l.is_blank()) {
+    // List lines are indented by their own rule (`  1. …` in the seed).
+    for l in lines
+        .iter()
+        .skip(1)
+        .filter(|l| !l.is_blank() && block::list_marker(l.text).is_err())
+    {
         total += 1;
         if l.indent < counts.len() {
             counts[l.indent] += 1;
@@ -39,7 +45,13 @@ fn base_indent(lines: &[Line<'_>]) -> usize {
         .enumerate()
         .max_by_key(|&(i, &n)| (n, std::cmp::Reverse(i)))
         .unwrap_or((0, &0));
-    if n * 2 >= total { indent } else { 0 }
+    // Two thirds of a page of some length: a few indented lines in a short
+    // text are quotations, not a browser's margin.
+    if total >= 8 && n * 3 >= total * 2 {
+        indent
+    } else {
+        0
+    }
 }
 
 /// Detects the shape of a document from its lines (the title line included).
@@ -193,12 +205,18 @@ mod tests {
 
     #[test]
     fn uniform_indentation_is_removed() {
-        let t = "Title\n\nHeading\n\n   one line\n   two line\n\n   three\n\n       quoted line\n";
+        let t = "Title\n\nHeading\n\n   one line\n   two line\n\n   three\n   four\n   five\n   six\n   seven\n   eight\n\n       quoted line\n";
         let ls = lines(t, 0);
         assert_eq!(detect(&ls).base_indent, 3);
         let b = texts(t);
         assert_eq!(b[2], ["one line", "two line"]);
         assert_eq!(b[4], ["    quoted line"]);
+        let short = lines("T\n\n    quoted\n\n    quoted\n\nplain\n", 0);
+        assert_eq!(
+            detect(&short).base_indent,
+            0,
+            "a few quotations are not a margin"
+        );
     }
 
     #[test]
