@@ -23,17 +23,19 @@ pub struct Shape {
 }
 
 /// The indentation most body lines share: the most common indentation of
-/// the lines after the first that are not list items, when two thirds of
-/// eight such lines at least have it (lynx indents paragraphs by 3 and
+/// the lines after the first, outside lists, when two thirds of eight such
+/// lines at least have it (lynx indents paragraphs by 3 and
 /// headings by less). Else 0.
 fn base_indent(lines: &[Line<'_>]) -> usize {
     let mut counts = [0usize; 9];
     let mut total = 0usize;
-    // List lines are indented by their own rule (`  1. …` in the seed).
-    for l in lines
+    // Lists are indented by their own rule (`  1. …` in the seed), their
+    // wrapped lines deeper still: only blocks that are not lists count.
+    let body = super::lines::blocks(lines.get(1..).unwrap_or_default());
+    for l in body
         .iter()
-        .skip(1)
-        .filter(|l| !l.is_blank() && block::list_marker(l.text).is_err())
+        .filter(|b| block::list_marker(b[0].text).is_err())
+        .flatten()
     {
         total += 1;
         if l.indent < counts.len() {
