@@ -161,6 +161,15 @@ pub fn markdown_heading(block: &[Line<'_>]) -> bool {
     block.len() <= 3 && atx_marks(block[0].text).is_ok()
 }
 
+/// Markdown abbreviation or link definitions, one per line (`*[NYC]: New
+/// York City`, `[1]: https://…`), as html2text writes them at the end.
+pub fn markdown_definitions(block: &[Line<'_>]) -> bool {
+    // A definition may wrap (`*[V̇O2` / `max]: maximal …`).
+    let first = block[0].text;
+    let t = first.strip_prefix('*').unwrap_or(first);
+    t.starts_with('[') && block.iter().any(|l| l.text.contains("]: "))
+}
+
 /// numbered heading: "A numbered one-line block such as `2. Findings` is such
 /// a heading, not a one-item list" — also when it ends in a full stop
 /// (`3. Break days help.`): a list of one item is not a list.

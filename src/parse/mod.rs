@@ -298,41 +298,61 @@ fn unnumbered_entries<'a>(
         Kind::Rule => false,
         _ => reference::has_backlinks(&joined(&blocks[j])),
     };
+    // A note of several paragraphs: only its last carries the back-links,
+    // so up to MAX_NOTE_PARAGRAPHS blocks without them may stand between
+    // two entries (never a heading or a rule).
+    const MAX_NOTE_PARAGRAPHS: usize = 3;
+    let inner = |j: usize| matches!(kinds[j], Kind::Paragraph | Kind::Quote | Kind::Figure(_));
     let mut first = blocks.len();
-    while first > 0 && ends_in_backlinks(first - 1) {
-        first -= 1;
+    while first > 0 {
+        if ends_in_backlinks(first - 1) {
+            first -= 1;
+            continue;
+        }
+        let gap = (1..=MAX_NOTE_PARAGRAPHS).find(|&k| {
+            first > k && ends_in_backlinks(first - 1 - k) && (first - k..first).all(inner)
+        });
+        match gap {
+            Some(k) if first < blocks.len() => first -= k,
+            _ => break,
+        }
     }
     if first == blocks.len() {
         return None;
     }
     let mut entries = Vec::new();
+    // Lines of an entry not yet closed by its back-links.
+    let mut pending: Vec<Line<'a>> = Vec::new();
+    let close = |pending: &mut Vec<Line<'a>>, entries: &mut Vec<RefEntry<'a>>| {
+        let e = std::mem::take(pending);
+        // A numbered entry keeps its text after the number.
+        let text_start =
+            block::number_marker(e[0].text).map_or(0, |(rest, _)| e[0].text.len() - rest.len());
+        let mut segments = vec![(e[0].start + text_start, e[0].end())];
+        segments.extend(e[1..].iter().map(|l| (l.start, l.end())));
+        entries.push(RefEntry {
+            number: entries.len() as u64 + 1,
+            segments,
+            lines: e,
+        });
+    };
     for j in first..blocks.len() {
         match &kinds[j] {
-            Kind::List(t) if !t.ordered || t.items.len() > 1 => {
+            Kind::List(t) if pending.is_empty() && (!t.ordered || t.items.len() > 1) => {
                 entries.extend(entries_of_list(t, Some(entries.len() as u64 + 1)));
             }
             _ => {
                 // An entry ends with each line that ends in back-links (notes
                 // set one per line, with no blank line between them); the
-                // lines before such a line are its wrapped beginning.
-                let mut from = 0;
+                // lines before it are its wrapped beginning or its earlier
+                // paragraphs.
                 let b = &blocks[j];
                 for (k, l) in b.iter().enumerate() {
-                    if k + 1 < b.len() && !reference::has_backlinks(l.text) {
-                        continue;
+                    pending.push(*l);
+                    let last = k + 1 == b.len();
+                    if reference::has_backlinks(l.text) || (last && ends_in_backlinks(j)) {
+                        close(&mut pending, &mut entries);
                     }
-                    let e = &b[from..=k];
-                    // A numbered entry keeps its text after the number.
-                    let text_start = block::number_marker(e[0].text)
-                        .map_or(0, |(rest, _)| e[0].text.len() - rest.len());
-                    let mut segments = vec![(e[0].start + text_start, e[0].end())];
-                    segments.extend(e[1..].iter().map(|l| (l.start, l.end())));
-                    entries.push(RefEntry {
-                        number: entries.len() as u64 + 1,
-                        segments,
-                        lines: e.to_vec(),
-                    });
-                    from = k + 1;
                 }
             }
         }
@@ -372,14 +392,18 @@ fn find_references<'a>(blocks: &[Vec<Line<'a>>], kinds: &[Kind<'a>]) -> Option<R
             entries,
         }
     };
-    let last = kinds.len().checked_sub(1)?;
+    // Markdown abbreviation and link definitions (`*[NYC]: New York City`,
+    // html2text) may follow the list: it still ends the article.
+    let last = (0..kinds.len())
+        .rev()
+        .find(|&j| !block::markdown_definitions(&blocks[j]))?;
     if let Kind::List(t) = &kinds[last]
         && t.ordered
         && t.items.iter().any(item_has_backlinks)
     {
         return Some(with_furniture(last, last, entries_of_list(t, None)));
     }
-    if let Some((first, entries)) = unnumbered_entries(blocks, kinds) {
+    if let Some((first, entries)) = unnumbered_entries(&blocks[..=last], &kinds[..=last]) {
         return Some(with_furniture(first, last, entries));
     }
     let ordered = |k: &Kind<'_>| matches!(k, Kind::List(t) if t.ordered);

@@ -156,24 +156,53 @@ fn opens_list_inside(cur: &[Line<'_>], l: &Line<'_>) -> bool {
 
 /// Joins adjacent blocks that are one list split by blank lines: both are
 /// ordered lists and the second one's numbers run on.
+///
+/// A note of several paragraphs sets its later paragraphs apart too: up to
+/// [`MAX_ITEM_PARAGRAPHS`] blocks between two parts of one list belong to
+/// the item above when each is indented under it or ends in back-links
+/// (the last paragraph of a note carries them).
 fn merge_lists(blocks: Vec<RawBlock<'_>>) -> Vec<RawBlock<'_>> {
+    let lists: Vec<Option<block::ListTree<'_>>> = blocks.iter().map(|b| block::list(b)).collect();
     let mut out: Vec<RawBlock<'_>> = Vec::with_capacity(blocks.len());
     // The list read from the last block of `out`, when it is one.
     let mut last: Option<block::ListTree<'_>> = None;
-    for b in blocks {
-        let this = block::list(&b);
-        if let (Some(prev), Some(next)) = (&last, &this)
-            && continues(prev, next)
+    let mut i = 0;
+    while i < blocks.len() {
+        // The next list block within reach, and whether all blocks up to it
+        // can be paragraphs of the last item.
+        let next_list =
+            (i..blocks.len().min(i + MAX_ITEM_PARAGRAPHS + 1)).find(|&j| lists[j].is_some());
+        if let (Some(prev), Some(j)) = (&last, next_list)
+            && continues(prev, lists[j].as_ref().unwrap_or(prev))
+            && blocks[i..j].iter().all(|b| item_paragraph(prev, b))
             && let Some(top) = out.last_mut()
         {
-            top.extend(b);
+            for b in &blocks[i..=j] {
+                top.extend(b.iter().copied());
+            }
             last = block::list(top);
+            i = j + 1;
             continue;
         }
-        last = this;
-        out.push(b);
+        last = lists[i].clone();
+        out.push(blocks[i].clone());
+        i += 1;
     }
     out
+}
+
+/// Paragraphs of one note that may stand between two parts of a list.
+const MAX_ITEM_PARAGRAPHS: usize = 3;
+
+/// Can block `b` be a later paragraph of the last item of `list`?
+fn item_paragraph(list: &block::ListTree<'_>, b: &RawBlock<'_>) -> bool {
+    let item_indent = list
+        .items
+        .last()
+        .and_then(|it| it.lines.first())
+        .map_or(0, |l| l.indent);
+    let text: Vec<&str> = b.iter().map(|l| l.text).collect();
+    b.iter().all(|l| l.indent > item_indent) || super::reference::has_backlinks(&text.join(" "))
 }
 
 /// Does list `next` carry on list `prev`? Only numbers say so: bullet
@@ -244,6 +273,16 @@ mod tests {
         assert_eq!(b[1], ["We ask three questions:"]);
         assert_eq!(b[2], [" 1. one;", " 2. two"]);
         assert_eq!(b[3], ["In", "1990. we"]);
+    }
+
+    #[test]
+    fn a_note_of_two_paragraphs_stays_one_item() {
+        let t =
+            "T\n\n 1. One.↩︎\n\n 2. Two begins\n\n    and goes on.↩︎\n\nThen ends.↩︎\n\n 3. Three.↩︎\n";
+        let b = texts(t);
+        assert_eq!(b.len(), 2, "{b:?}");
+        let l = block::list(&blocks(&lines(t, 0), &detect(&lines(t, 0)))[1]).unwrap();
+        assert_eq!(l.items.len(), 3);
     }
 
     #[test]
