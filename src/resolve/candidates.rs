@@ -244,6 +244,26 @@ mod tests {
     }
 
     #[test]
+    fn spaced_markers_are_candidates_but_unlikely() {
+        for (t, n) in [
+            ("fill their pages.” 2 Whereas", 2),
+            ("resigned in 1974. 5", 5),
+            ("the Act of 1789 1” by", 1),
+        ] {
+            let c = find(0, t, 9);
+            let r = c
+                .iter()
+                .flat_map(|c| &c.readings)
+                .find(|r| r.n == n)
+                .unwrap_or_else(|| panic!("{t}"));
+            assert!(r.score < 0.0, "{t}");
+        }
+        // A number standing alone is never split, nor a spaced marker.
+        assert!(find(0, "flew 77 combat aircraft", 9).is_empty());
+        assert!(find(0, "on 14 May", 9).is_empty());
+    }
+
+    #[test]
     fn heading_check() {
         assert!(!has_plausible_marker("Deployment or occupation?"));
         assert!(!has_plausible_marker("2. Findings in 1990"));

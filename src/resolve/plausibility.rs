@@ -389,22 +389,28 @@ impl<'a> Context<'a> {
     /// "A digit run preceded by a space is also a candidate (never split)
     /// when it follows sentence-final or closing punctuation (`.` `!` `?`
     /// `”` `’` `)` `]` and one space) and is followed by whitespace, closing
-    /// punctuation or the end of the block."
+    /// punctuation or the end of the block." Also before the closing mark
+    /// of a quotation (`of 1789 1”`), where an author typed the same space.
     fn spaced_after_sentence(&self) -> bool {
         if self.prev() != Some(' ') {
             return false;
         }
         let punct = self.char_before(self.start - 1);
-        // One space only, after sentence punctuation that follows a word
-        // (`pages.” 2`; not `1. 2`).
+        // One space only, after sentence punctuation that follows a word or
+        // a number (`pages.” 2`, `in 1974. 5`).
         let word_before = punct
             .and_then(|p| self.char_before(self.start - 1 - p.len_utf8()))
-            .is_some_and(|c| !c.is_whitespace() && !c.is_ascii_digit());
-        matches!(punct, Some('.' | '!' | '?' | '”' | '’' | ')' | ']'))
+            .is_some_and(|c| !c.is_whitespace());
+        let after_sentence = matches!(punct, Some('.' | '!' | '?' | '”' | '’' | ')' | ']'))
             && word_before
             && self
                 .next()
-                .is_none_or(|q| q.is_whitespace() || is_closing_punct(q))
+                .is_none_or(|q| q.is_whitespace() || is_closing_punct(q));
+        // The same space typed inside a quotation, before its closing mark
+        // (`the Act of 1789 1” by`): the number closes the quoted title.
+        let before_closing_quote = matches!(self.next(), Some('”' | '’' | '»' | '"'))
+            && punct.is_some_and(|p| !p.is_whitespace());
+        after_sentence || before_closing_quote
     }
 
     /// Score of the run as a second marker right after a marker.
