@@ -10,6 +10,8 @@
 
 mod support;
 
+use support::{score_count as count, score_num as num};
+
 use serde_json::Value;
 use std::fs;
 use std::io::Write;
@@ -110,18 +112,6 @@ fn score(s: &Setup, truth: &Path, pred: &Path, json: &Path) -> Value {
     );
     let text = fs::read_to_string(json).unwrap_or_else(|e| panic!("{}: {e}", json.display()));
     serde_json::from_str(&text).expect("score.py JSON")
-}
-
-fn num(v: &Value, key: &str) -> f64 {
-    v[key]
-        .as_f64()
-        .unwrap_or_else(|| panic!("score.py JSON: no number `{key}` in {v}"))
-}
-
-fn count(v: &Value, key: &str) -> u64 {
-    v[key]
-        .as_u64()
-        .unwrap_or_else(|| panic!("score.py JSON: no count `{key}` in {v}"))
 }
 
 /// Names of the articles for which `pred` is false.

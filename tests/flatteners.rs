@@ -19,6 +19,8 @@
 
 mod support;
 
+use support::{score_count as count, score_num as num};
+
 use serde_json::Value;
 use std::fs;
 use std::io::Write;
@@ -88,18 +90,6 @@ struct Row {
     tp: u64,
     fp: u64,
     fn_: u64,
-}
-
-fn num(v: &Value, key: &str) -> f64 {
-    v[key]
-        .as_f64()
-        .unwrap_or_else(|| panic!("score.py JSON: no number `{key}` in {v}"))
-}
-
-fn count(v: &Value, key: &str) -> u64 {
-    v[key]
-        .as_u64()
-        .unwrap_or_else(|| panic!("score.py JSON: no count `{key}` in {v}"))
 }
 
 /// Writes on the real stderr (libtest captures only the print macros).

@@ -447,3 +447,17 @@ impl Ace {
         Ok(violations)
     }
 }
+
+/// A number field of a `score.py --json` record.
+pub fn score_num(v: &serde_json::Value, key: &str) -> f64 {
+    v[key]
+        .as_f64()
+        .unwrap_or_else(|| panic!("score.py JSON: no number `{key}` in {v}"))
+}
+
+/// A count field of a `score.py --json` record.
+pub fn score_count(v: &serde_json::Value, key: &str) -> u64 {
+    v[key]
+        .as_u64()
+        .unwrap_or_else(|| panic!("score.py JSON: no count `{key}` in {v}"))
+}
