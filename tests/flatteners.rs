@@ -42,11 +42,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// show only the caption, trafilatura drops them), and trafilatura drops
 /// notes and headings of the pandoc pages.
 const THRESHOLDS: &[(&str, f64, usize, f64)] = &[
-    ("browser", 0.97, 35, 0.84),
+    ("browser", 0.985, 35, 0.84),
     ("w3m", 0.985, 34, 0.875),
     ("lynx", 0.99, 35, 0.83),
     ("html2text", 0.975, 35, 0.83),
-    ("trafilatura", 0.91, 27, 0.70),
+    ("trafilatura", 0.925, 28, 0.70),
     ("pandoc-plain", 0.985, 35, 0.83),
     ("multiuse-browser", 0.985, 35, 0.84),
     ("multiuse-w3m", 0.99, 35, 0.875),
