@@ -7,8 +7,9 @@
 //! space-separated digit run right after such a candidate. A candidate ending
 //! a digit run may be split: `0003` → text `000` + marker `3`."
 
-use super::certain::{self, Written, WrittenMarker};
+use super::certain::{self, WrittenMarker};
 use super::plausibility::{self, Context};
+use crate::ast::MarkerStyle;
 
 /// One way to read a candidate as (text digits +) a marker.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -25,7 +26,7 @@ pub struct Reading {
     pub needs_prev_marker: bool,
     /// Set for a marker written with certainty (caret, superscript,
     /// brackets); `None` for flattened digits.
-    pub written: Option<Written>,
+    pub written: Option<MarkerStyle>,
 }
 
 /// A digit run that may be, or end in, a citation marker.

@@ -11,18 +11,7 @@
 //! solver then treats it like any other candidate.
 
 use super::plausibility;
-
-/// How a certain marker was written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Written {
-    /// `^2`, as `w3m` and `lynx` write a superscript.
-    Caret,
-    /// `²`, `¹⁵`, as `pandoc -t plain` writes one.
-    Superscript,
-    /// `[2]`, `[2, 3]`, as a Wikipedia page pastes.
-    Bracket,
-}
+use crate::ast::MarkerStyle;
 
 /// One marker read at a position.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -37,8 +26,8 @@ pub struct WrittenMarker {
     pub score: f32,
     /// A later number of one bracket (`[1, 2]`): only with the one before.
     pub needs_prev_marker: bool,
-    /// How it was written.
-    pub written: Written,
+    /// How it was written: `Caret`, `Superscript` or `Bracket`.
+    pub written: MarkerStyle,
 }
 
 /// Score of a marker written with certainty.
@@ -137,7 +126,7 @@ pub fn caret(text: &str, at: usize, limit: u32) -> Option<WrittenMarker> {
         n,
         score: exponent_score(text, at, n),
         needs_prev_marker: false,
-        written: Written::Caret,
+        written: MarkerStyle::Caret,
     })
 }
 
@@ -159,7 +148,7 @@ pub fn superscript(text: &str, at: usize, limit: u32) -> Option<WrittenMarker> {
         n,
         score: exponent_score(text, at, n),
         needs_prev_marker: false,
-        written: Written::Superscript,
+        written: MarkerStyle::Superscript,
     })
 }
 
@@ -217,7 +206,7 @@ pub fn bracket(text: &str, at: usize, limit: u32) -> Vec<WrittenMarker> {
             n,
             score,
             needs_prev_marker: k > 0,
-            written: Written::Bracket,
+            written: MarkerStyle::Bracket,
         });
         prev_end = end;
     }

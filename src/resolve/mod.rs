@@ -16,21 +16,25 @@ use solver::{Order, Problem};
 /// How the document writes its markers, when it writes them (rule 5): the
 /// commonest way among the plausible written markers, if there are two or
 /// more of them.
-pub fn written_style(cands: &[Candidate]) -> Option<certain::Written> {
-    let mut counts = [0usize; 3];
-    for r in cands.iter().flat_map(|c| &c.readings) {
-        if let (Some(w), true) = (r.written, r.score > 0.0) {
-            counts[w as usize] += 1;
-        }
-    }
-    let (i, &n) = counts.iter().enumerate().max_by_key(|&(_, &n)| n)?;
-    (n >= 2).then(|| {
-        [
-            certain::Written::Caret,
-            certain::Written::Superscript,
-            certain::Written::Bracket,
-        ][i]
-    })
+pub fn written_style(cands: &[Candidate]) -> Option<MarkerStyle> {
+    let written = [
+        MarkerStyle::Caret,
+        MarkerStyle::Superscript,
+        MarkerStyle::Bracket,
+    ];
+    let count = |style: &MarkerStyle| {
+        cands
+            .iter()
+            .flat_map(|c| &c.readings)
+            .filter(|r| r.written == Some(*style) && r.score > 0.0)
+            .count()
+    };
+    written
+        .into_iter()
+        .map(|style| (count(&style), style))
+        .filter(|&(n, _)| n >= 2)
+        .max_by_key(|&(n, _)| n)
+        .map(|(_, style)| style)
 }
 
 /// Resolves the markers of `doc`, whose inline containers hold the texts
@@ -196,9 +200,7 @@ pub fn resolve(doc: &mut Document, texts: &[LogicalText]) -> Vec<Diagnostic> {
         }
     }
     doc.style.markers = match written {
-        Some(certain::Written::Caret) => MarkerStyle::Caret,
-        Some(certain::Written::Superscript) => MarkerStyle::Superscript,
-        Some(certain::Written::Bracket) => MarkerStyle::Bracket,
+        Some(style) => style,
         None if total > 0 => MarkerStyle::Glued,
         None => MarkerStyle::None,
     };
