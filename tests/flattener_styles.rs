@@ -205,3 +205,93 @@ fn every_backlink_token_reaches_tei_as_written() {
         "the token is not title text"
     );
 }
+
+/// The figures of a document: (alt text, caption), as plain text.
+fn figures(p: &Parsed) -> Vec<(String, String)> {
+    use refolio::ast::plain_text;
+    let d = &p.document;
+    d.lead_figure
+        .iter()
+        .chain(d.all_blocks().filter_map(|b| match b {
+            Block::Figure(f) => Some(f),
+            _ => None,
+        }))
+        .map(|f| {
+            (
+                plain_text(&f.alt),
+                f.caption.as_deref().map(plain_text).unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn figures_as_each_flattener_writes_them() {
+    // pandoc plain: the caption in brackets, wrapped.
+    let p = parse(
+        "Bread on the hill\n\nThe oven was lit at four every morning, long before the\n\
+         first cart came up the lane with its sacks of flour from the\n\
+         mill by the river.¹\n\n[Figure 1. The oven door, with the\n\
+         baker's mark of 1904.]\n\nFlour came from the mill by the river, in carts\n\
+         that the miller sent up the valley every week, whatever\n\
+         the weather.²\n\n1.  The bakery ledger.↩︎\n\n2.  The miller's accounts.↩︎\n",
+    );
+    assert_eq!(
+        figures(&p),
+        [(
+            String::new(),
+            "Figure 1. The oven door, with the baker's mark of 1904.".into()
+        )]
+    );
+    // html2text: a Markdown image, wrapped; its address is dropped.
+    let p = parse(
+        "# Bread on the hill\n\nThe oven was lit at four every morning.1\n\n\
+         ![A photo of the oven door with the baker's\nmark](/img/oven.jpg)\n\n\
+         Flour came by cart.2\n\n1. The bakery ledger.↩︎\n\n2. The miller's accounts.↩︎\n",
+    );
+    assert_eq!(
+        figures(&p),
+        [(
+            "A photo of the oven door with the baker's mark".into(),
+            String::new()
+        )]
+    );
+    // w3m: a labelled caption, hard-wrapped, is one caption.
+    let p = parse(
+        "Bread on the hill\n\nThe oven was lit at four every morning, long before the first\n\
+         cart came up the lane with its sacks of flour from the mill by\n\
+         the river, two miles down the valley.^1\n\n\
+         Figure 1. The oven door, with the baker's mark of 1904 cut into\n\
+         the lintel above it.\n\nFlour came from the mill by the river, two miles down the\n\
+         valley, in carts that the miller sent up every week, whatever\n\
+         the weather.^2\n\n\
+         1. The bakery ledger.↩︎\n2. The miller's accounts.↩︎\n",
+    );
+    assert_eq!(
+        figures(&p),
+        [(
+            String::new(),
+            "Figure 1. The oven door, with the baker's mark of 1904 cut into the lintel above it."
+                .into()
+        )]
+    );
+}
+
+#[test]
+fn a_heading_right_under_the_title_is_a_heading() {
+    // A browser sets the title and the first heading on adjacent lines.
+    let p = parse(
+        "Bread on the hill\nIntroduction\n\nThe oven was lit at four every morning.1\n\n\
+         Ovens\n\nThe oven held forty loaves.2\n\n\
+         The bakery ledger. ↩︎\n\nThe miller's accounts. ↩︎\n",
+    );
+    let d = &p.document;
+    assert_eq!(d.title.text, "Bread on the hill");
+    assert!(d.subtitle.is_none());
+    let heads: Vec<String> = d
+        .sections
+        .iter()
+        .map(|s| refolio::ast::plain_text(&s.heading.inlines))
+        .collect();
+    assert_eq!(heads, ["Introduction", "Ovens"]);
+}

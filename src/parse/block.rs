@@ -7,7 +7,7 @@
 use super::lines::Line;
 use crate::resolve::candidates::has_plausible_marker;
 use nom::branch::alt;
-use nom::bytes::complete::{tag, take_while_m_n};
+use nom::bytes::complete::{tag, take_till, take_until, take_while_m_n};
 use nom::character::complete::{char, digit1, one_of, space0, space1};
 use nom::combinator::{eof, map_res, recognize};
 use nom::multi::many1;
@@ -79,9 +79,10 @@ pub fn figure_label(input: &str) -> IResult<&str, &str> {
     .parse(input)
 }
 
-/// Does `line` start with one of the alt-text phrases (or `Figure N:`)?
+/// Does `line` start with one of the alt-text phrases (or `Figure N:` and
+/// no sentence going on: [`labelled_caption`])?
 pub fn alt_phrase(line: &str, phrases: &[String]) -> bool {
-    figure_label(line).is_ok()
+    labelled_caption(line)
         || phrases.iter().any(|p| {
             line.starts_with(p.as_str())
                 && (p.ends_with(':') || line[p.len()..].starts_with(' ') || line.len() == p.len())
@@ -96,21 +97,168 @@ pub fn credit(line: &str) -> bool {
         || line.contains('©')
 }
 
+/// Where a figure's text stands in the source: byte ranges of its alt text
+/// and of its caption (either may be empty).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FigureParts {
+    /// The image's alt text.
+    pub alt: Vec<(usize, usize)>,
+    /// Its caption.
+    pub caption: Vec<(usize, usize)>,
+}
+
+/// The source byte ranges of a block's lines.
+pub fn line_segments(block: &[Line<'_>]) -> Vec<(usize, usize)> {
+    block.iter().map(|l| (l.start, l.end())).collect()
+}
+
+/// The parts of `segments` that fall within `from..to`.
+fn clip(segments: &[(usize, usize)], from: usize, to: usize) -> Vec<(usize, usize)> {
+    segments
+        .iter()
+        .filter_map(|&(a, e)| {
+            let (a, e) = (a.max(from), e.min(to));
+            (a < e).then_some((a, e))
+        })
+        .collect()
+}
+
 /// figure: "a block whose first line is image alt text … or the block has
 /// exactly two lines and the second is identical to the first or carries a
 /// credit, or — in a document that is not hard-wrapped — the block has
 /// exactly two lines and the first carries no citation marker."
-pub fn figure(block: &[Line<'_>], hard_wrapped: bool, phrases: &[String]) -> bool {
+///
+/// Flatteners (§1.1) add three shapes, tried first:
+/// - a Markdown image, `![alt](src)` (html2text), possibly wrapped: its alt
+///   text, the address dropped ([`markdown_image`]);
+/// - in a document whose markers are Unicode superscripts (pandoc plain), a
+///   block in square brackets, `[Figure 1. Sites]`: a caption, as pandoc's
+///   plain writer sets it (`[]` alone is the empty one)
+///   ([`bracketed_caption`]). Elsewhere such a block is an editor's aside
+///   (`[A revised version appeared in …]`), a paragraph;
+/// - in a hard-wrapped document, a block of up to [`MAX_WRAPPED_FIGURE_LINES`]
+///   lines is one text, not alt and caption lines: opening with a figure
+///   label (`Figure 1. Sites…`) it is a caption; with another alt phrase it
+///   is alt text.
+///
+/// `src` is the text the lines' offsets point into.
+pub fn figure(
+    block: &[Line<'_>],
+    src: &str,
+    shape: &super::shape::Shape,
+    phrases: &[String],
+) -> Option<FigureParts> {
+    let hard_wrapped = shape.hard_wrapped;
+    let (first, last) = (block.first()?, block.last()?);
+    let (start, end) = (first.start, last.end());
+    let text = src.get(start..end)?;
+    let segments = line_segments(block);
+    if let Ok((_, (alt, _))) = markdown_image(text) {
+        let at = start + (alt.as_ptr() as usize - text.as_ptr() as usize);
+        return Some(FigureParts {
+            alt: clip(&segments, at, at + alt.len()),
+            caption: Vec::new(),
+        });
+    }
+    if shape.superscript_markers
+        && let Ok((_, inner)) = bracketed_caption(text)
+    {
+        let at = start + 1;
+        return Some(FigureParts {
+            alt: Vec::new(),
+            caption: clip(&segments, at, at + inner.len()),
+        });
+    }
+    let whole = |alt: bool| {
+        let (a, c) = if alt {
+            (segments.clone(), Vec::new())
+        } else {
+            (Vec::new(), segments.clone())
+        };
+        Some(FigureParts { alt: a, caption: c })
+    };
+    if hard_wrapped && block.len() <= MAX_WRAPPED_FIGURE_LINES {
+        if labelled_caption(first.text) {
+            return whole(false);
+        }
+        if alt_phrase(first.text, phrases) {
+            return whole(true);
+        }
+    }
+    let alt_then_caption = || {
+        Some(FigureParts {
+            alt: segments[..1].to_vec(),
+            caption: segments[1..].to_vec(),
+        })
+    };
     match block {
-        [one] => alt_phrase(one.text, phrases),
-        [alt_line, caption] => {
-            alt_phrase(alt_line.text, phrases)
+        [one] if alt_phrase(one.text, phrases) => alt_then_caption(),
+        [alt_line, caption]
+            if alt_phrase(alt_line.text, phrases)
                 || caption.text == alt_line.text
                 || credit(caption.text)
-                || (!hard_wrapped && !has_plausible_marker(alt_line.text))
+                || (!hard_wrapped && !has_plausible_marker(alt_line.text)) =>
+        {
+            alt_then_caption()
         }
-        _ => false,
+        _ => None,
     }
+}
+
+/// A hard-wrapped figure text (its alt text or its caption) is at most this
+/// many lines long; a longer block is a paragraph that opens with the words.
+pub const MAX_WRAPPED_FIGURE_LINES: usize = 4;
+
+/// A caption that opens with a figure label and goes on with a capital, a
+/// digit or a quotation mark (`Figure 1. Sites in Iowa`), not with the rest
+/// of a sentence (`Figure 1. shows`).
+fn labelled_caption(line: &str) -> bool {
+    figure_label(line).is_ok_and(|(rest, _)| rest.chars().next().is_some_and(|c| !c.is_lowercase()))
+}
+
+/// `markdown_image = "![" alt "](" address ")"` — the whole block (an
+/// html2text figure). Returns the alt text and the address; the alt text
+/// must say something.
+pub fn markdown_image(input: &str) -> IResult<&str, (&str, &str)> {
+    let (rest, _) = tag("![")(input)?;
+    let (rest, alt) = take_until("](")(rest)?;
+    let (rest, _) = tag("](")(rest)?;
+    let (rest, address) = take_till(|c: char| c == ')' || c.is_whitespace())(rest)?;
+    let (rest, _) = (char(')'), eof).parse(rest)?;
+    if !alt.chars().any(char::is_alphanumeric) {
+        return Err(nom::Err::Error(nom::error::Error::new(
+            input,
+            nom::error::ErrorKind::Verify,
+        )));
+    }
+    Ok((rest, (alt, address)))
+}
+
+/// `bracketed_caption = "[" text "]"` — the whole block, its brackets
+/// balanced so that the first closes at the very end, and the text holding
+/// a letter (so `[1]` and `[↩]` are not captions). pandoc's plain writer
+/// sets a figure's caption so. Returns the text.
+pub fn bracketed_caption(input: &str) -> IResult<&str, &str> {
+    let fail = || nom::Err::Error(nom::error::Error::new(input, nom::error::ErrorKind::Verify));
+    let (rest, _) = char('[')(input)?;
+    let mut depth = 1usize;
+    for (i, c) in rest.char_indices() {
+        match c {
+            '[' => depth += 1,
+            ']' => {
+                depth -= 1;
+                if depth == 0 {
+                    let (inner, after) = (&rest[..i], &rest[i + 1..]);
+                    if !after.is_empty() || !inner.chars().any(char::is_alphabetic) {
+                        return Err(fail());
+                    }
+                    return Ok((after, inner));
+                }
+            }
+            _ => {}
+        }
+    }
+    Err(fail())
 }
 
 /// heading: "a one-line block of at most 16 words that does not end in `.`
@@ -398,23 +546,95 @@ mod tests {
         assert!(!rule(&block("- item")));
     }
 
+    /// A document shape; its markers are superscripts (pandoc plain).
+    fn shape(hard_wrapped: bool) -> super::super::shape::Shape {
+        super::super::shape::Shape {
+            base_indent: 0,
+            hard_wrapped,
+            line_blocks: false,
+            superscript_markers: true,
+        }
+    }
+
+    fn is_figure(t: &str, hard_wrapped: bool) -> bool {
+        figure(&block(t), t, &shape(hard_wrapped), &phrases()).is_some()
+    }
+
+    /// The alt text and caption a block gives, as text.
+    fn parts(t: &str, hard_wrapped: bool) -> (String, String) {
+        let p = figure(&block(t), t, &shape(hard_wrapped), &phrases()).unwrap();
+        let text = |s: &[(usize, usize)]| {
+            s.iter()
+                .map(|&(a, e)| &t[a..e])
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        (text(&p.alt), text(&p.caption))
+    }
+
     #[test]
     fn figures() {
-        let p = phrases();
-        assert!(figure(&block("A map of the valley."), false, &p));
-        assert!(figure(&block("Figure 2: Lock gates"), false, &p));
-        assert!(figure(&block("Figure 2. Lock gates at dawn."), false, &p));
-        assert!(!figure(&block("Figure 2 shows the lock gates."), false, &p));
-        assert!(!figure(&block("A mapping exercise."), false, &p));
-        assert!(figure(
-            &block("gates\nThe gates (Photo credit: Anna)"),
-            true,
-            &p
+        assert!(is_figure("A map of the valley.", false));
+        assert!(is_figure("Figure 2: Lock gates", false));
+        assert!(is_figure("Figure 2. Lock gates at dawn.", false));
+        assert!(!is_figure("Figure 2 shows the lock gates.", false));
+        assert!(!is_figure("A mapping exercise.", false));
+        assert!(is_figure("gates\nThe gates (Photo credit: Anna)", true));
+        assert!(is_figure("gates\ngates", true));
+        assert!(is_figure("Some alt text\nA caption", false));
+        assert!(!is_figure("Some alt text\nA caption", true));
+        assert!(!is_figure("It was cited here1.\nAnd more.", false));
+    }
+
+    #[test]
+    fn flattened_figures() {
+        // html2text: a Markdown image, wrapped; the address is dropped.
+        assert_eq!(
+            parts("![A map of the lock\nkeepers' houses](img/map.png)", false),
+            ("A map of the lock keepers' houses".into(), String::new())
+        );
+        assert!(!is_figure("![](img/map.png)", false));
+        assert!(!is_figure("![A map](img/map.png) and more", false));
+        // pandoc plain: a caption in brackets, wrapped.
+        assert_eq!(
+            parts(
+                "[Figure 3. Tolls paid at the lower lock,\n1890–1910.]",
+                true
+            ),
+            (
+                String::new(),
+                "Figure 3. Tolls paid at the lower lock, 1890–1910.".into()
+            )
+        );
+        let glued = super::super::shape::Shape {
+            superscript_markers: false,
+            ..shape(true)
+        };
+        let aside = "[A revised version appeared in the parish magazine.]";
+        assert!(figure(&block(aside), aside, &glued, &phrases()).is_none());
+        assert!(!is_figure("[1]", false));
+        assert!(!is_figure("[↩︎]", false));
+        assert!(!is_figure("[a] then [b]", false));
+        // A hard-wrapped labelled caption is one caption, not alt + caption.
+        assert_eq!(
+            parts(
+                "Figure 1. Keepers' houses along the canal,\n1850–1900.",
+                true
+            ),
+            (
+                String::new(),
+                "Figure 1. Keepers' houses along the canal, 1850–1900.".into()
+            )
+        );
+        assert!(!is_figure(
+            "Figure 1. shows the houses\nalong the canal.",
+            true
         ));
-        assert!(figure(&block("gates\ngates"), true, &p));
-        assert!(figure(&block("Some alt text\nA caption"), false, &p));
-        assert!(!figure(&block("Some alt text\nA caption"), true, &p));
-        assert!(!figure(&block("It was cited here1.\nAnd more."), false, &p));
+        assert_eq!(
+            parts("A photo of the lower lock in\nwinter, frozen.", true).0,
+            "A photo of the lower lock in winter, frozen."
+        );
+        assert!(!is_figure("A photo of\nthe\nlower\nlock\nin winter.", true));
     }
 
     #[test]

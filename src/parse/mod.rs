@@ -45,8 +45,8 @@ const MAX_CONTROL_WARNINGS: usize = 20;
 #[derive(Debug)]
 enum Kind<'a> {
     Rule,
-    /// A figure whose alt text is the block's first `n` lines; the rest is its caption.
-    Figure(usize),
+    /// A figure: where its alt text and its caption stand.
+    Figure(block::FigureParts),
     Heading,
     List(ListTree<'a>),
     Quote,
@@ -56,8 +56,9 @@ enum Kind<'a> {
 /// Classifies a block, trying the rules in the order that resolves their overlaps.
 fn classify<'a>(
     b: &[Line<'a>],
+    src: &str,
     followed: bool,
-    hard_wrapped: bool,
+    shape: &shape::Shape,
     opts: &ParseOptions,
 ) -> Kind<'a> {
     if block::rule(b) {
@@ -76,8 +77,8 @@ fn classify<'a>(
     if block::quote(b) {
         return Kind::Quote;
     }
-    if block::figure(b, hard_wrapped, &opts.alt_phrases) {
-        return Kind::Figure(1);
+    if let Some(parts) = block::figure(b, src, shape, &opts.alt_phrases) {
+        return Kind::Figure(parts);
     }
     if block::heading(b, followed) {
         return Kind::Heading;
@@ -90,7 +91,7 @@ fn span_of(b: &[Line<'_>]) -> Span {
 }
 
 fn segments(b: &[Line<'_>]) -> Vec<(usize, usize)> {
-    b.iter().map(|l| (l.start, l.end())).collect()
+    block::line_segments(b)
 }
 
 /// A heading's segments, without Markdown heading marks (`## Notes`).
@@ -123,8 +124,10 @@ fn joined_title(lines: &[Line<'_>]) -> String {
 
 /// Lines of the first block: (title, subtitle, body text).
 ///
-/// "title: the first line of the document"; further lines of its block are
-/// a subtitle. In a hard-wrapped document a long first line is a title that
+/// "title: the first line of the document". In a document that is not
+/// hard-wrapped the first block has one line (the lines under the title are
+/// blocks: [`shape::blocks`]). In a hard-wrapped document one short line
+/// under the title is a subtitle; a long first line is a title that
 /// wrapped, so a short block is the title; and "the title is the first line
 /// even when no blank line follows it": a longer block is the title and a
 /// paragraph.
@@ -233,7 +236,10 @@ fn join_repeated_figures<'a>(
             let mut b = blocks[i].clone();
             b.extend(blocks[i + 1].iter().copied());
             out.0.push(b);
-            out.1.push(Kind::Figure(blocks[i].len()));
+            out.1.push(Kind::Figure(block::FigureParts {
+                alt: segments(&blocks[i]),
+                caption: segments(&blocks[i + 1]),
+            }));
         } else {
             out.0.push(blocks[i].clone());
             out.1.push(kind);
@@ -466,10 +472,9 @@ impl Builder<'_> {
         }
     }
 
-    fn figure(&mut self, b: &[Line<'_>], alt_lines: usize) -> Figure {
-        let (alt, caption) = b.split_at(alt_lines.min(b.len()));
-        let alt = self.inlines(&segments(alt), true);
-        let caption = (!caption.is_empty()).then(|| self.inlines(&segments(caption), true));
+    fn figure(&mut self, b: &[Line<'_>], parts: &block::FigureParts) -> Figure {
+        let alt = self.inlines(&parts.alt, true);
+        let caption = (!parts.caption.is_empty()).then(|| self.inlines(&parts.caption, true));
         Figure {
             alt,
             caption,
@@ -487,7 +492,7 @@ impl Builder<'_> {
     fn block(&mut self, b: &[Line<'_>], kind: &Kind<'_>) -> Block {
         match kind {
             Kind::Rule => Block::Rule(Rule { span: span_of(b) }),
-            Kind::Figure(alt_lines) => Block::Figure(self.figure(b, *alt_lines)),
+            Kind::Figure(parts) => Block::Figure(self.figure(b, parts)),
             Kind::List(t) => Block::List(self.list(t)),
             Kind::Quote => Block::Quote(Quote {
                 inlines: self.inlines(&segments(b), true),
@@ -556,7 +561,7 @@ pub fn parse(src: &Source, meta: Meta, opts: &ParseOptions) -> Result<ParseOutpu
     let kinds: Vec<Kind<'_>> = blocks
         .iter()
         .enumerate()
-        .map(|(i, b)| classify(b, i + 1 < blocks.len(), hard_wrapped, opts))
+        .map(|(i, b)| classify(b, &src.text, i + 1 < blocks.len(), &shape, opts))
         .collect();
     let (blocks, kinds) = join_repeated_figures(&blocks, kinds);
     let rest = &blocks[..];
@@ -622,9 +627,9 @@ pub fn parse(src: &Source, meta: Meta, opts: &ParseOptions) -> Result<ParseOutpu
             }
         }
         if i == 0
-            && let Kind::Figure(alt_lines) = kind
+            && let Kind::Figure(parts) = kind
         {
-            doc.lead_figure = Some(bld.figure(b, *alt_lines));
+            doc.lead_figure = Some(bld.figure(b, parts));
             continue;
         }
         if matches!(kind, Kind::Heading) {

@@ -20,6 +20,35 @@ pub struct Shape {
     /// No blank lines between blocks: every line is a block (lists keep
     /// their item lines together).
     pub line_blocks: bool,
+    /// The text writes its markers as Unicode superscripts (`tribes.²`),
+    /// as pandoc plain does: at least two superscript digit runs that read
+    /// as markers, not exponents (`km²`).
+    pub superscript_markers: bool,
+}
+
+/// Does the text hold at least two Unicode-superscript markers (not
+/// exponents)? pandoc plain writes them so; its figure captions then stand
+/// in brackets (`[Figure 1. Sites]`).
+fn superscript_markers(lines: &[Line<'_>]) -> bool {
+    use crate::resolve::certain;
+    let mut found = 0;
+    for l in lines {
+        let mut prev_sup = false;
+        for (at, c) in l.text.char_indices() {
+            let sup = certain::is_superscript_digit(c);
+            if sup
+                && !prev_sup
+                && certain::superscript(l.text, at, u32::MAX).is_some_and(|m| m.score > 0.0)
+            {
+                found += 1;
+                if found >= 2 {
+                    return true;
+                }
+            }
+            prev_sup = sup;
+        }
+    }
+    false
 }
 
 /// The indentation most body lines share: the most common indentation of
@@ -81,6 +110,7 @@ pub fn detect(lines: &[Line<'_>]) -> Shape {
         base_indent,
         hard_wrapped,
         line_blocks,
+        superscript_markers: superscript_markers(&body),
     }
 }
 
@@ -122,7 +152,12 @@ pub fn blocks<'a>(lines: &[Line<'a>], shape: &Shape) -> Vec<RawBlock<'a>> {
         if opens_list_inside(&cur, l) {
             flush(&mut cur, &mut out);
         }
-        if shape.line_blocks && i > 0 && !cur.is_empty() {
+        // "The title is the first line even when no blank line follows
+        // it": in a document that is not hard-wrapped, the lines under it
+        // in its block are blocks of their own too (a browser sets a
+        // heading right under the title).
+        let first_block = out.is_empty();
+        if (shape.line_blocks || (first_block && !shape.hard_wrapped)) && i > 0 && !cur.is_empty() {
             // One block per line, but a list's item lines (and their
             // indented continuations) stay together.
             let in_list = block::list_marker(cur[0].text).is_ok();

@@ -75,8 +75,17 @@ fn inlines(v: &[Inline]) -> String {
     s
 }
 
+/// A figure: its alt text, then its caption on the next line; a caption
+/// without alt text in brackets, as pandoc plain writes it (`[Caption]`),
+/// which reads back as a caption.
 fn figure(f: &Figure) -> String {
-    let mut s = inlines(&f.alt);
+    let alt = inlines(&f.alt);
+    if alt.trim().is_empty()
+        && let Some(c) = &f.caption
+    {
+        return format!("[{}]", inlines(c));
+    }
+    let mut s = alt;
     if let Some(c) = &f.caption {
         s.push('\n');
         s.push_str(&inlines(c));
