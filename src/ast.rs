@@ -281,6 +281,9 @@ pub enum Inline {
         occurrence: u32,
         /// Where the digits stand in the source.
         span: Span,
+        /// How sure the resolver was (FORMAT.md §4, "every decision has a
+        /// margin").
+        margin: Margin,
     },
     /// A bare `http://` or `https://` URL in the text.
     Link {
@@ -289,6 +292,30 @@ pub enum Inline {
         /// Where it stands in the source.
         span: Span,
     },
+}
+
+/// How much more plausible a resolver's decision was than the best reading
+/// that differs in it, in log-odds (FORMAT.md §4). `None` when nothing else
+/// was possible (and in documents built by hand). Serialised rounded to two
+/// decimals, `null` for `None`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Margin(pub Option<f32>);
+
+impl PartialEq for Margin {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.map(f32::to_bits) == other.0.map(f32::to_bits)
+    }
+}
+
+impl Eq for Margin {}
+
+impl Serialize for Margin {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Some(m) if m.is_finite() => s.serialize_some(&((f64::from(m) * 100.0).round() / 100.0)),
+            _ => s.serialize_none(),
+        }
+    }
 }
 
 /// One entry of the reference list.
@@ -383,6 +410,7 @@ impl Inline {
             n,
             occurrence,
             span: Span::default(),
+            margin: Margin::default(),
         }
     }
     /// A bare URL.

@@ -106,7 +106,24 @@ pub struct ReadArgs {
     /// and the PDF's page, fonts and sizes (shipped: default = A4, a5, letter).
     #[arg(long, value_name = "NAME|DIR", default_value = "default")]
     pub style: String,
+    /// Print the resolver's doubtful decisions on standard output, one line
+    /// each, smallest margin first: `FILE:LINE:COL: review: read "…m3" +
+    /// citation 2; alternative: "…m32" as text (margin 0.40)`. The margin is
+    /// how much more plausible the reading was than the best other reading
+    /// of those digits (log-odds). A clean article prints none.
+    #[arg(long)]
+    pub review: bool,
+    /// With --review: list the decisions whose margin is below this.
+    #[arg(long, value_name = "MARGIN", default_value_t = REVIEW_BELOW)]
+    pub review_below: f32,
+    /// Print at most N diagnostics of one kind per input, then one line
+    /// counting the rest (the JSON output keeps them all).
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub max_diagnostics: usize,
 }
+
+/// The default `--review-below`, tuned on the corpus (see the README).
+pub const REVIEW_BELOW: f32 = 2.0;
 
 /// Arguments of `refolio convert`.
 #[derive(Debug, Args)]
@@ -306,17 +323,107 @@ pub fn report(error: &anyhow::Error) {
 }
 
 /// Prints the diagnostics of a parsed input on standard error: with the
-/// source line and a caret on a terminal, one line each otherwise.
-pub fn print_diagnostics(parsed: &refolio::Parsed) {
+/// source line and a caret on a terminal, one line each otherwise. At most
+/// `max` of one kind (the same message but for its numbers and quoted
+/// parts); then one line says how many more there were.
+pub fn print_diagnostics(parsed: &refolio::Parsed, max: usize) {
     let mut err = std::io::stderr().lock();
     let rich = err.is_terminal();
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut kinds: Vec<String> = Vec::new();
     for d in &parsed.diagnostics {
+        let kind = diagnostic_kind(d);
+        let count = seen.entry(kind.clone()).or_insert(0);
+        *count += 1;
+        if *count == max + 1 {
+            kinds.push(kind);
+        }
+        if *count > max {
+            continue;
+        }
         let _ = if rich {
             write!(err, "{}", d.render_rich(&parsed.source))
         } else {
             writeln!(err, "{}", d.render_short(&parsed.source))
         };
     }
+    for kind in kinds {
+        let more = seen[&kind] - max;
+        let _ = writeln!(
+            err,
+            "{}: … and {} more like this: {}",
+            parsed.source.name,
+            thousands(more),
+            kind.trim()
+        );
+    }
+}
+
+/// A diagnostic's kind: its severity and message without numbers and
+/// without the parts in backquotes.
+fn diagnostic_kind(d: &refolio::diag::Diagnostic) -> String {
+    let mut out = format!("{:?}: ", d.severity).to_lowercase();
+    let mut quoted = false;
+    for c in d.message.chars() {
+        match c {
+            '`' => {
+                quoted = !quoted;
+                if quoted {
+                    out.push_str("`…`");
+                }
+            }
+            _ if quoted => {}
+            c if c.is_ascii_digit() => {
+                if !out.ends_with('N') {
+                    out.push('N');
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `99980` → `99,980`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Prints the decisions of a parsed input whose margin is below `below` on
+/// standard output, smallest margin first (`--review`).
+pub fn print_review(parsed: &refolio::Parsed, below: f32) -> std::io::Result<()> {
+    let mut doubtful: Vec<_> = parsed
+        .decisions
+        .iter()
+        .filter(|d| d.margin < below)
+        .collect();
+    doubtful.sort_by(|a, b| {
+        a.margin
+            .total_cmp(&b.margin)
+            .then(a.span.start.cmp(&b.span.start))
+    });
+    let mut out = std::io::stdout().lock();
+    for d in doubtful {
+        let (line, col) = parsed.source.line_col(d.span.start);
+        let at = d.elsewhere.map_or(String::new(), |s| {
+            let (l, c) = parsed.source.line_col(s.start);
+            format!(" at {l}:{c}")
+        });
+        writeln!(
+            out,
+            "{}:{line}:{col}: review: read {}; alternative: {}{at} (margin {:.2})",
+            parsed.source.name, d.read, d.alternative, d.margin
+        )?;
+    }
+    out.flush()
 }
 
 /// The exit code that the diagnostics of a parsed input call for.

@@ -80,6 +80,9 @@ pub struct Parsed {
     pub source: Source,
     /// Warnings and errors about the input, in source order.
     pub diagnostics: Vec<Diagnostic>,
+    /// The resolver's decisions with their margins, in reading order
+    /// (what `--review` lists).
+    pub decisions: Vec<resolve::Decision>,
 }
 
 impl Parsed {
@@ -112,11 +115,13 @@ pub fn parse_article(
     let mut parsed = parse::parse(&source, meta, opts)?;
     diagnostics.append(&mut parsed.diagnostics);
     let mut document = parsed.document;
-    diagnostics.extend(resolve::resolve(&mut document, &parsed.texts));
+    let resolution = resolve::resolve(&mut document, &parsed.texts);
+    diagnostics.extend(resolution.diagnostics);
     diagnostics.sort_by_key(|d| (d.span.start, d.severity));
     Ok(Parsed {
         document,
         source,
         diagnostics,
+        decisions: resolution.decisions,
     })
 }

@@ -170,7 +170,10 @@ pub fn run(args: &BookArgs) -> anyhow::Result<Exit> {
             o.errors = e;
             o.warnings = w;
             if !progress.quiet() || e > 0 {
-                progress.print(|| print_diagnostics(&parsed));
+                progress.print(|| print_diagnostics(&parsed, args.read.max_diagnostics));
+            }
+            if args.read.review {
+                let _ = progress.print(|| super::print_review(&parsed, args.read.review_below));
             }
             let status = diagnostics_exit(&parsed, args.read.strict);
             (parsed, status)

@@ -39,7 +39,16 @@ fn check_one(args: &CheckArgs, input: &Input, alt_phrases: &[String]) -> Result<
         alt_phrases: alt_phrases.to_vec(),
     };
     let parsed = refolio::parse_article(&input.name, bytes, meta, &opts).map_err(Failure::input)?;
-    print_diagnostics(&parsed);
+    print_diagnostics(&parsed, args.read.max_diagnostics);
+    if args.read.review {
+        super::print_review(&parsed, args.read.review_below).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                Failure::usage(BrokenPipe)
+            } else {
+                Failure::usage(anyhow::Error::new(e).context("cannot write to standard output"))
+            }
+        })?;
+    }
     let line = format!(
         "{}\n{}: style: {}{}\n",
         summary(&input.name, &parsed),

@@ -281,7 +281,14 @@ fn convert_one(
     outcome.errors = errors;
     outcome.warnings = warnings;
     if !job.progress.quiet() || errors > 0 {
-        job.progress.print(|| print_diagnostics(&parsed));
+        job.progress
+            .print(|| print_diagnostics(&parsed, args.read.max_diagnostics));
+    }
+    if args.read.review {
+        // A closed standard output must not stop the conversion.
+        let _ = job
+            .progress
+            .print(|| super::print_review(&parsed, args.read.review_below));
     }
     let status = diagnostics_exit(&parsed, args.read.strict);
 

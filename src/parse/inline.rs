@@ -1,7 +1,7 @@
 //! Inline text: joining a block's lines, dropping characters XML cannot
 //! carry, and turning resolved markers and bare URLs into inline nodes.
 
-use crate::ast::{Inline, Span};
+use crate::ast::{Inline, Margin, Span};
 
 /// Is `c` allowed in XML 1.0? ("Characters not allowed in XML 1.0 … are
 /// reported as warnings with their position and dropped.")
@@ -109,9 +109,9 @@ impl LogicalText {
         }]
     }
 
-    /// Inlines with the given markers `(start, end, n, occurrence)` (sorted,
-    /// logical byte ranges) and bare URLs as links.
-    pub fn inlines(&self, markers: &[(usize, usize, u32, u32)]) -> Vec<Inline> {
+    /// Inlines with the given markers `(start, end, n, occurrence, margin)`
+    /// (sorted, logical byte ranges) and bare URLs as links.
+    pub fn inlines(&self, markers: &[(usize, usize, u32, u32, Margin)]) -> Vec<Inline> {
         let mut out = Vec::new();
         let mut pos = 0;
         let text_until = |out: &mut Vec<Inline>, pos: usize, to: usize| {
@@ -119,12 +119,13 @@ impl LogicalText {
                 push_text_and_links(self, pos, to, out);
             }
         };
-        for &(a, b, n, occurrence) in markers {
+        for &(a, b, n, occurrence, margin) in markers {
             text_until(&mut out, pos, a);
             out.push(Inline::Cite {
                 n,
                 occurrence,
                 span: self.span(a, b),
+                margin,
             });
             pos = b;
         }
@@ -247,7 +248,7 @@ mod tests {
     fn inlines_split_text_cites_and_links() {
         let src = "Word1 at https://e.org now";
         let lt = LogicalText::from_segments(src, &[(0, src.len())], true);
-        let v = lt.inlines(&[(4, 5, 1, 1)]);
+        let v = lt.inlines(&[(4, 5, 1, 1, Margin::default())]);
         assert_eq!(v.len(), 5);
         assert!(matches!(
             &v[1],

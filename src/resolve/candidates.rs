@@ -8,7 +8,7 @@
 //! a digit run may be split: `0003` → text `000` + marker `3`."
 
 use super::certain::{self, WrittenMarker};
-use super::plausibility::{self, Context};
+use super::plausibility::{self, Context, Language};
 use crate::ast::MarkerStyle;
 
 /// One way to read a candidate as (text digits +) a marker.
@@ -63,14 +63,21 @@ pub const UNKNOWN_LIMIT: u32 = 9999;
 /// marker (the number of references, or [`UNKNOWN_LIMIT`]).
 pub fn find(text_index: usize, text: &str, limit: u32) -> Vec<Candidate> {
     let mut out = Vec::new();
-    find_into(&mut out, text_index, text, limit);
+    find_into(&mut out, text_index, text, limit, Language::default());
     out
 }
 
 /// [`find`], appending to `out` (one vector for a whole document: no
 /// per-text vectors to copy, which matters when one text is most of a large
-/// article). Returns where this text's candidates start in `out`.
-pub fn find_into(out: &mut Vec<Candidate>, text_index: usize, text: &str, limit: u32) -> usize {
+/// article). `language` is the article's.
+/// Returns where this text's candidates start in `out`.
+pub fn find_into(
+    out: &mut Vec<Candidate>,
+    text_index: usize,
+    text: &str,
+    limit: u32,
+    language: Language,
+) -> usize {
     let first = out.len();
     let bytes = text.as_bytes();
     let mut last_run_end: Option<usize> = None;
@@ -98,7 +105,7 @@ pub fn find_into(out: &mut Vec<Candidate>, text_index: usize, text: &str, limit:
             i += 1;
         }
         let end = i;
-        let ctx = Context::new(text, start, end);
+        let ctx = Context::new(text, start, end).in_language(language);
         // A run far longer than any marker plus number is text.
         if end - start > 40 || !ctx.followed_by_boundary() || ctx.in_url_like_token() {
             last_run_end = Some(end);
@@ -214,6 +221,111 @@ mod tests {
         ] {
             assert_eq!(best(t), vec![], "{t}");
         }
+    }
+
+    /// The best standalone readings in an article in `lang`.
+    fn best_in(lang: &str, text: &str) -> Vec<(String, u32)> {
+        let mut out = Vec::new();
+        find_into(&mut out, 0, text, 20, Language::for_tag(lang));
+        out.iter()
+            .filter_map(|c| {
+                let r = c
+                    .readings
+                    .iter()
+                    .filter(|r| r.score > 0.0 && !r.needs_prev_marker)
+                    .max_by(|a, b| a.score.total_cmp(&b.score))?;
+                Some((text[c.start..r.marker_start].to_string(), r.n))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn locators_are_text() {
+        for t in [
+            "as he wrote (p.13) in",
+            "see p. 7 for",
+            "Annals, vol.3, no.5, pp.17–18.",
+            "in ch.2 and art.7 of",
+            "on fol. 12r and fig. 2.",
+            "under §4 of the act",
+            "vgl. Kap. 12 und S. 45, Bd. 2.",
+            "voir t. 3, p. 9.",
+            "viz s. 45, č. 4.",
+        ] {
+            assert_eq!(best(t), vec![], "{t}");
+            // Nor a spaced marker after the locator's full stop.
+            let spaced = find(0, t, 20)
+                .iter()
+                .flat_map(|c| c.readings.clone())
+                .any(|r| r.score > -3.0);
+            assert!(!spaced, "{t}");
+        }
+        // A marker after `U.S.` is not a page of `S.`.
+        assert_eq!(best("left the U.S.3 in"), vec![(String::new(), 3)]);
+    }
+
+    #[test]
+    fn units_and_formulas_keep_their_exponents() {
+        for t in [
+            "an area of 12 km2 in",
+            "some 40 m3 of",
+            "emits CO2 and",
+            "so E = mc2 holds",
+            "then x2 grows",
+        ] {
+            assert_eq!(best(t), vec![], "{t}");
+        }
+        assert_eq!(best("held 40 m32 of water"), vec![("3".to_string(), 2)]);
+        assert_eq!(best("more CO22 than"), vec![("2".to_string(), 2)]);
+        assert_eq!(best("a walk of 40 km4 then"), vec![(String::new(), 4)]);
+    }
+
+    #[test]
+    fn eras_regnal_numerals_decades_and_ranges_take_markers() {
+        assert_eq!(best("about 100 BC1 the"), vec![(String::new(), 1)]);
+        assert_eq!(best("by 212 AD3, the"), vec![(String::new(), 3)]);
+        assert_eq!(best("under Henry VIII1 the"), vec![(String::new(), 1)]);
+        assert_eq!(best("when Pius IX6 died"), vec![(String::new(), 6)]);
+        assert_eq!(best("after World War II2."), vec![(String::new(), 2)]);
+        assert_eq!(best("in the 1950s2 the"), vec![(String::new(), 2)]);
+        assert_eq!(best("in the '60s2 the"), vec![(String::new(), 2)]);
+        assert_eq!(
+            best("the war of 1939–453 ended"),
+            vec![("45".to_string(), 3)]
+        );
+        for t in ["the 1939–45 war", "the ČT24 crew", "in the 1990s"] {
+            assert_eq!(best(t), vec![], "{t}");
+        }
+    }
+
+    #[test]
+    fn separators_follow_the_language() {
+        assert_eq!(
+            best_in("de", "etwa 18.2004. Dann"),
+            vec![("200".to_string(), 4)]
+        );
+        assert_eq!(best_in("de", "genau 12,5 Prozent"), vec![]);
+        assert_eq!(
+            best_in("en", "about 1,5793 people"),
+            vec![("579".to_string(), 3)]
+        );
+        assert_eq!(best_in("en", "about 18.2004. Then"), vec![]);
+        assert_eq!(
+            best_in("cs", "asi 1 5793 lidí"),
+            vec![("579".to_string(), 3)]
+        );
+        assert_eq!(
+            plausibility::DecimalMark::for_lang("de-CH"),
+            plausibility::DecimalMark::Point
+        );
+        assert_eq!(
+            plausibility::DecimalMark::for_lang("fr-CH"),
+            plausibility::DecimalMark::Comma
+        );
+        assert_eq!(
+            plausibility::DecimalMark::for_lang("en-GB"),
+            plausibility::DecimalMark::Point
+        );
     }
 
     #[test]

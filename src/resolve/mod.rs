@@ -7,7 +7,7 @@ pub mod certain;
 pub mod plausibility;
 pub mod solver;
 
-use crate::ast::{Document, MarkerStyle, Span, for_each_inlines_mut};
+use crate::ast::{Document, Margin, MarkerStyle, Span, for_each_inlines_mut};
 use crate::diag::{Diagnostic, Severity};
 use crate::parse::inline::LogicalText;
 use candidates::{Candidate, UNKNOWN_LIMIT};
@@ -37,9 +37,66 @@ pub fn written_style(cands: &[Candidate]) -> Option<MarkerStyle> {
         .map(|(_, style)| style)
 }
 
+/// One decision of the resolver: how a digit run was read, the best other
+/// reading of it, and the margin between them (FORMAT.md §4). What
+/// `--review` prints.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Decision {
+    /// The digit run (with its caret or brackets) in the source.
+    pub span: Span,
+    /// What was read, e.g. `"m3" + citation 2` or `"CO2" as text`.
+    pub read: String,
+    /// The best other reading, in the same words; with back-links, also
+    /// the change elsewhere that keeps the counts (`… and "CO" + citation 2`).
+    pub alternative: String,
+    /// Where that change elsewhere is, if any.
+    pub elsewhere: Option<Span>,
+    /// How much more plausible the reading was (log-odds, ≥ 0).
+    pub margin: f32,
+}
+
+/// What resolution found besides the rewritten document.
+#[derive(Debug, Default)]
+pub struct Resolution {
+    /// Disagreements of the source with itself.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Every decision that had an alternative, in reading order.
+    pub decisions: Vec<Decision>,
+}
+
+/// Words for reading `reading` of candidate `c` in `text`: the token up to
+/// the marker and the citation, or the token as text.
+fn describe(text: &str, c: &Candidate, reading: Option<&candidates::Reading>) -> String {
+    // The whitespace-delimited token around the run, cut to 24 characters
+    // before it.
+    let from = text[..c.start].rfind(char::is_whitespace).map_or(0, |i| {
+        i + text[i..].chars().next().map_or(1, char::len_utf8)
+    });
+    let to = text[c.end..]
+        .find(char::is_whitespace)
+        .map_or(text.len(), |i| c.end + i);
+    let clip = |s: &str| -> String {
+        let n = s.chars().count();
+        if n > 24 {
+            format!("…{}", s.chars().skip(n - 24).collect::<String>())
+        } else {
+            s.to_string()
+        }
+    };
+    match reading {
+        Some(r) => format!(
+            "\"{}\" + citation {}",
+            clip(&text[from..r.marker_start]),
+            r.n
+        ),
+        None => format!("\"{}\" as text", clip(&text[from..to])),
+    }
+}
+
 /// Resolves the markers of `doc`, whose inline containers hold the texts
-/// `texts` (in [`crate::ast::for_each_inlines`] order). Returns diagnostics.
-pub fn resolve(doc: &mut Document, texts: &[LogicalText]) -> Vec<Diagnostic> {
+/// `texts` (in [`crate::ast::for_each_inlines`] order). Returns diagnostics
+/// and decisions.
+pub fn resolve(doc: &mut Document, texts: &[LogicalText]) -> Resolution {
     let mut diags = Vec::new();
     // The plain inlines the parser made are rewritten from `texts` below:
     // drop them now, so that they and the solver's state are never held at
@@ -67,9 +124,10 @@ pub fn resolve(doc: &mut Document, texts: &[LogicalText]) -> Vec<Diagnostic> {
     } else {
         n_refs.saturating_sub(first_ref) + 1
     };
+    let language = plausibility::Language::for_tag(&doc.meta.lang);
     let mut cands: Vec<Candidate> = Vec::new();
     for (i, t) in texts.iter().enumerate().filter(|(_, t)| t.scan) {
-        let from = candidates::find_into(&mut cands, i, &t.text, limit);
+        let from = candidates::find_into(&mut cands, i, &t.text, limit, language);
         for c in &mut cands[from..] {
             // A list that starts at k > 1 has no references below k.
             if first_ref > 1 {
@@ -114,14 +172,73 @@ pub fn resolve(doc: &mut Document, texts: &[LogicalText]) -> Vec<Diagnostic> {
         free_start: doc.references.is_empty(),
     };
     let solution = solver::solve(&problem);
+    let mut margins = solver::margins(&problem, &solution.price, solution.order, &solution.choice);
+    // With back-links, a different reading of one candidate must keep the
+    // counts: its margin is at least what the cheapest such change costs.
+    let mut partners: Vec<Option<(usize, Option<u8>)>> = vec![None; cands.len()];
+    if problem.counts.is_some() {
+        for ((m, partner), swap) in margins
+            .iter_mut()
+            .zip(&mut partners)
+            .zip(solver::swaps(&problem, &solution.choice))
+        {
+            match swap {
+                Some(s) if s.margin > m.margin || !m.margin.is_finite() => {
+                    *m = solver::Margin {
+                        margin: s.margin,
+                        alternative: s.alternative,
+                    };
+                    *partner = s.partner;
+                }
+                Some(_) => {}
+                // No other reading keeps the counts.
+                None => m.margin = f32::INFINITY,
+            }
+        }
+    }
 
     // Chosen markers per text, in order, with occurrence numbers.
-    let mut per_text: Vec<Vec<(usize, usize, u32, u32)>> = vec![Vec::new(); texts.len()];
+    let mut per_text: Vec<Vec<(usize, usize, u32, u32, Margin)>> = vec![Vec::new(); texts.len()];
+    let mut decisions = Vec::new();
     // Indexed by compact index; numbers are mapped back when written.
     let mut seen = vec![0u32; len as usize + 1];
     let mut max_so_far = 0u32;
     let mut total = 0usize;
-    for (c, ch) in cands.iter().zip(&solution.choice) {
+    // Numbers in the source's terms, not the solver's compact ones.
+    let shown = |c: &Candidate, o: Option<u8>| {
+        o.map(|r| candidates::Reading {
+            n: c.readings[r as usize].n + first_ref - 1,
+            ..c.readings[r as usize]
+        })
+    };
+    for (((c, ch), m), partner) in cands
+        .iter()
+        .zip(&solution.choice)
+        .zip(&margins)
+        .zip(&partners)
+    {
+        if m.margin.is_finite() {
+            let text = &texts[c.text].text;
+            let mut alternative = describe(text, c, shown(c, m.alternative).as_ref());
+            let mut elsewhere = None;
+            if let Some((j, o)) = *partner {
+                let other = &cands[j];
+                alternative.push_str(" and ");
+                alternative.push_str(&describe(
+                    &texts[other.text].text,
+                    other,
+                    shown(other, o).as_ref(),
+                ));
+                elsewhere = Some(texts[other.text].span(other.start, other.end));
+            }
+            decisions.push(Decision {
+                span: texts[c.text].span(c.start, c.end),
+                read: describe(text, c, shown(c, *ch).as_ref()),
+                alternative,
+                elsewhere,
+                margin: m.margin,
+            });
+        }
         let Some(r) = ch.map(|r| c.readings[r as usize]) else {
             if let Some(v) = c.over_limit {
                 let span = texts[c.text].span(c.start, c.end);
@@ -158,12 +275,21 @@ pub fn resolve(doc: &mut Document, texts: &[LogicalText]) -> Vec<Diagnostic> {
             ));
         }
         max_so_far = max_so_far.max(r.n);
-        per_text[c.text].push((r.marker_start, c.end, number(r.n), seen[r.n as usize]));
+        let margin = Margin(m.margin.is_finite().then_some(m.margin));
+        per_text[c.text].push((
+            r.marker_start,
+            c.end,
+            number(r.n),
+            seen[r.n as usize],
+            margin,
+        ));
     }
     // The solver's state is not needed for the rewrite: free it first.
     drop(problem);
     drop(solution);
     drop(cands);
+    drop(margins);
+    drop(partners);
 
     // Rewrite the inlines.
     let mut i = 0;
@@ -217,5 +343,8 @@ pub fn resolve(doc: &mut Document, texts: &[LogicalText]) -> Vec<Diagnostic> {
             .with_help("a truncated page? the citations link to nothing"),
         );
     }
-    diags
+    Resolution {
+        diagnostics: diags,
+        decisions,
+    }
 }

@@ -42,6 +42,21 @@ pub const IN_BIBLIOGRAPHY: f32 = -3.0;
 /// Added to every reading of flattened digits in a document that writes
 /// its markers with carets, superscripts or brackets.
 pub const GLUED_IN_WRITTEN_DOCUMENT: f32 = -6.0;
+/// Score of a number after a locator (`(p.103)`, `vol.3`, `§4`, `S. 45`):
+/// "locators … are text".
+const LOCATOR: f32 = -6.0;
+/// Score of a number glued after a locator abbreviation that is also a
+/// word of prose (`no.5`, `art.7` — but `the state of the art.7`).
+const LOCATOR_OR_WORD: f32 = -4.0;
+/// Score of the digits of a unit's or a formula's exponent or subscript read
+/// as a marker (`km2`, `m3`, `CO2`, `E = mc2`): "flattened superscripts and
+/// subscripts that are not notes".
+const EXPONENT: f32 = -5.0;
+/// Score of a marker after an era (`100 BC1`), a regnal numeral
+/// (`Henry VIII1`), a decade (`the 1950s2`) or a unit that takes no
+/// exponent here (`40 km4`): "likely markers, though they look like
+/// designations".
+const AFTER_DESIGNATION_LIKE_WORD: f32 = 2.5;
 /// Readings scoring below this are not worth considering at all.
 const FLOOR: f32 = -8.0;
 
@@ -56,6 +71,77 @@ const SHORT_WORDS: &[&str] = &[
 pub fn is_short_word(word: &str) -> bool {
     SHORT_WORDS.contains(&word)
 }
+
+/// One- and two-letter words of other languages, by primary subtag: in a
+/// German article `ab1` and `zu3` are a word and a marker, as `of1` is in
+/// English; in an English one they read like `mp3`.
+const SHORT_WORDS_BY_LANGUAGE: &[(&str, &[&str])] = &[
+    (
+        "de",
+        &[
+            "ab", "am", "an", "da", "du", "er", "es", "im", "in", "ja", "je", "ob", "so", "um",
+            "wo", "zu",
+        ],
+    ),
+    (
+        "cs",
+        &[
+            "a", "i", "k", "o", "s", "u", "v", "z", "do", "na", "po", "za", "ke", "ve", "ze", "se",
+            "si", "to", "ta", "je", "co", "až", "už", "by", "ho", "mu", "mi", "ti", "my", "vy",
+            "on", "ji",
+        ],
+    ),
+    (
+        "sk",
+        &[
+            "a", "i", "k", "o", "s", "u", "v", "z", "do", "na", "po", "za", "ku", "vo", "zo", "sa",
+            "si", "to", "je", "čo", "až", "už", "by", "mu", "mi", "ti", "my", "vy", "on",
+        ],
+    ),
+    (
+        "fr",
+        &[
+            "à", "a", "y", "ça", "de", "du", "en", "et", "il", "la", "le", "ne", "ni", "on", "ou",
+            "où", "sa", "se", "si", "ta", "te", "tu", "un", "au", "ce", "me", "ma", "va", "vu",
+            "eu",
+        ],
+    ),
+    (
+        "es",
+        &[
+            "a", "y", "o", "e", "u", "al", "de", "el", "en", "es", "la", "lo", "me", "mi", "ni",
+            "no", "se", "si", "sí", "su", "te", "tu", "tú", "un", "ya", "yo",
+        ],
+    ),
+    (
+        "it",
+        &[
+            "a", "e", "è", "i", "o", "ad", "ai", "al", "da", "di", "ed", "il", "in", "la", "le",
+            "lo", "ma", "mi", "ne", "no", "se", "si", "sì", "su", "un", "va",
+        ],
+    ),
+    (
+        "pt",
+        &[
+            "a", "à", "e", "é", "o", "ao", "as", "da", "de", "do", "em", "há", "já", "na", "no",
+            "os", "se", "só", "um", "eu", "ia",
+        ],
+    ),
+    (
+        "nl",
+        &[
+            "al", "af", "en", "er", "ik", "in", "je", "na", "nu", "of", "om", "op", "te", "tot",
+            "uw", "we", "ze", "zo",
+        ],
+    ),
+    (
+        "pl",
+        &[
+            "a", "i", "o", "u", "w", "z", "do", "na", "od", "po", "za", "we", "ze", "to", "ta",
+            "są", "by", "go", "mu", "mi", "ci", "ją", "on", "my", "wy",
+        ],
+    ),
+];
 
 /// Label words that take a number (`Section1`, `Figure2`): the number is part of the label.
 const LABEL_WORDS: &[&str] = &[
@@ -83,6 +169,122 @@ const SOFTWARE_WORDS: &[&str] = &[
     "codec",
     "format",
 ];
+
+/// Beginnings of the same words in other languages, which inflect them
+/// (Czech `balíčku`, German `Paketen`, French `bibliothèques`).
+const SOFTWARE_STEMS: &[&str] = &[
+    "balí",
+    "knihov",
+    "modul",
+    "verz",
+    "paket",
+    "bibliothe",
+    "biblioteca",
+    "biblioteka",
+    "paquet",
+    "logiciel",
+    "programm",
+    "softwar",
+    "aplikac",
+    "applica",
+];
+
+/// Locator abbreviations, lower case, in the languages refolio's users write
+/// (page, volume, issue, folio, chapter, article, figure, section, column,
+/// edition): `(p.103)`, `p. 7`, `pp.17–18`, `vol.3`, `fol. 12r`, `ch.2`,
+/// `fig. 2`, German `S. 45`, `Kap. 12`, `Bd. 2`, `Nr. 3`, `Abb. 4`, French
+/// `t. 3`, `chap. 2`, Czech `s. 45`, `č. 4`, `sv. 2`, `obr. 3`, Spanish and
+/// Italian `pág. 4`, `cap. 2`, Dutch `blz. 7`.
+///
+/// Decision: the abbreviation must be a whole word ending in a full stop, so
+/// `U.S.3` (a marker after `U.S.`) is not `S.` + a page.
+const LOCATORS: &[&str] = &[
+    "p", "pp", "pg", "pgs", "pag", "pág", "págs", "s", "ss", "str", "bl", "blz", "vol", "vols",
+    "bd", "bde", "t", "tt", "tom", "sv", "hft", "nos", "nr", "nrn", "n", "nn", "č", "čís", "fol",
+    "fols", "f", "ff", "ch", "chap", "chaps", "kap", "arts", "fig", "figs", "abb", "obr", "sect",
+    "odst", "abs", "cols", "sp", "ed", "éd", "eds", "aufl", "vyd", "rn", "anm",
+];
+
+/// Locator abbreviations that are also words of prose: a number glued after
+/// them is a locator less surely (`the state of the art.7`).
+const LOCATOR_WORDS: &[&str] = &[
+    "no", "art", "cap", "par", "col", "sec", "tab", "fig", "line",
+];
+
+/// Units that take a flattened exponent (`km2`, `m3`, `cm3`).
+const UNITS: &[&str] = &[
+    "m", "km", "cm", "mm", "dm", "µm", "μm", "nm", "ft", "yd", "mi", "s", "sec",
+];
+
+/// Chemical formulas whose subscript may be glued to a marker (`CO22` =
+/// CO₂ + marker 2).
+const FORMULAS: &[&str] = &["CO", "NO", "SO", "NH", "CH", "H", "O", "N", "SiO", "PM"];
+
+/// Eras after a year (`100 BC1`, `212 AD3`, `400 CE4`).
+const ERAS: &[&str] = &["BC", "AD", "BCE", "CE", "BP", "AH", "AUC"];
+
+/// The value of a Roman numeral written in its one canonical form
+/// (`VIII`, `IX`, `XIV`; not `IIII` or `VX`), up to 3999.
+fn roman_value(s: &str) -> Option<u32> {
+    fn digit(c: char) -> Option<u32> {
+        Some(match c {
+            'I' => 1,
+            'V' => 5,
+            'X' => 10,
+            'L' => 50,
+            'C' => 100,
+            'D' => 500,
+            'M' => 1000,
+            _ => return None,
+        })
+    }
+    let vals: Vec<i64> = s
+        .chars()
+        .map(|c| digit(c).map(i64::from))
+        .collect::<Option<_>>()?;
+    let total: i64 = vals
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| {
+            if vals.get(i + 1).is_some_and(|&w| w > v) {
+                -v
+            } else {
+                v
+            }
+        })
+        .sum();
+    let total = u32::try_from(total)
+        .ok()
+        .filter(|v| (1..4000).contains(v))?;
+    (to_roman(total) == s).then_some(total)
+}
+
+/// The canonical Roman numeral of `n` (1..4000).
+fn to_roman(mut n: u32) -> String {
+    const TABLE: &[(u32, &str)] = &[
+        (1000, "M"),
+        (900, "CM"),
+        (500, "D"),
+        (400, "CD"),
+        (100, "C"),
+        (90, "XC"),
+        (50, "L"),
+        (40, "XL"),
+        (10, "X"),
+        (9, "IX"),
+        (5, "V"),
+        (4, "IV"),
+        (1, "I"),
+    ];
+    let mut out = String::new();
+    for &(v, r) in TABLE {
+        while n >= v {
+            out.push_str(r);
+            n -= v;
+        }
+    }
+    out
+}
 
 /// Closing punctuation after which a marker is likely.
 fn is_closing_punct(c: char) -> bool {
@@ -118,18 +320,131 @@ fn is_group_separator(c: char) -> bool {
     matches!(c, ' ' | '\u{A0}' | '\u{202F}' | '\u{2009}')
 }
 
+/// How the article's language writes the decimal mark, and so which mark
+/// groups thousands (FORMAT.md §4, "separators by language").
+///
+/// "with a German, Czech, French, Italian, Spanish, Polish or Dutch `lang`,
+/// `1.579` and `18.200` are thousands and `12,5` is a decimal; with English,
+/// `1,579` is a thousand and `1.5` a decimal; `1 579` (space or no-break
+/// space) is a thousand everywhere."
+///
+/// Decision for languages the rule does not list: every language whose
+/// standard (CLDR) decimal mark is a comma is read like German: the other
+/// continental European languages, Russian, Ukrainian, Turkish, Portuguese,
+/// Indonesian, … Everything else, and an unknown tag, is read like English.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DecimalMark {
+    /// `1.5` is a decimal, `1,579` a thousand (English, Chinese, Japanese, …).
+    #[default]
+    Point,
+    /// `12,5` is a decimal, `18.200` a thousand (German, Czech, French, …).
+    Comma,
+}
+
+/// Primary language subtags whose decimal mark is a comma.
+const DECIMAL_COMMA_LANGUAGES: &[&str] = &[
+    "de", "cs", "sk", "fr", "it", "es", "pl", "nl", "pt", "ca", "gl", "eu", "ro", "hu", "hr", "sr",
+    "bs", "sl", "bg", "mk", "ru", "uk", "be", "lt", "lv", "et", "fi", "sv", "da", "nb", "nn", "no",
+    "is", "el", "tr", "id", "az", "kk", "ka", "sq", "af", "lb", "rm",
+];
+
+impl DecimalMark {
+    /// The convention of a BCP 47 tag (`de`, `de-AT`, `cs-CZ`, `en-GB`).
+    /// Swiss German and Swiss Italian write `1'579.5`: a point.
+    pub fn for_lang(tag: &str) -> Self {
+        let tag = tag.trim().to_ascii_lowercase();
+        let mut parts = tag.split(['-', '_']);
+        let primary = parts.next().unwrap_or("");
+        let swiss = parts.any(|p| p == "ch");
+        if DECIMAL_COMMA_LANGUAGES.contains(&primary) && !(swiss && primary != "fr") {
+            DecimalMark::Comma
+        } else {
+            DecimalMark::Point
+        }
+    }
+
+    /// The mark between the whole and the fractional part.
+    fn decimal(self) -> char {
+        match self {
+            DecimalMark::Point => '.',
+            DecimalMark::Comma => ',',
+        }
+    }
+
+    /// The mark that groups thousands besides spaces (`1,579` / `1.579`).
+    fn thousands(self) -> char {
+        match self {
+            DecimalMark::Point => ',',
+            DecimalMark::Comma => '.',
+        }
+    }
+}
+
+/// What plausibility needs to know of the article's language: how it
+/// writes numbers, and its short words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Language {
+    /// The decimal mark, and so the thousands mark.
+    pub decimal: DecimalMark,
+    /// One- and two-letter words besides English ones.
+    short_words: &'static [&'static str],
+}
+
+impl Default for Language {
+    /// English.
+    fn default() -> Self {
+        Language {
+            decimal: DecimalMark::Point,
+            short_words: &[],
+        }
+    }
+}
+
+impl Language {
+    /// The language of a BCP 47 tag (`de`, `cs-CZ`); unknown tags read as
+    /// English.
+    pub fn for_tag(tag: &str) -> Self {
+        let primary = tag.trim().to_ascii_lowercase();
+        let primary = primary.split(['-', '_']).next().unwrap_or("");
+        Language {
+            decimal: DecimalMark::for_lang(tag),
+            short_words: SHORT_WORDS_BY_LANGUAGE
+                .iter()
+                .find(|(l, _)| *l == primary)
+                .map_or(&[], |(_, w)| *w),
+        }
+    }
+
+    /// Is `word` (lower case) a one- or two-letter word of this language
+    /// (or of English, which every article quotes)?
+    fn is_short_word(&self, word: &str) -> bool {
+        SHORT_WORDS.contains(&word) || self.short_words.contains(&word)
+    }
+}
+
 /// A digit run in its surroundings.
 #[derive(Debug, Clone, Copy)]
 pub struct Context<'a> {
     text: &'a str,
     start: usize,
     end: usize,
+    language: Language,
 }
 
 impl<'a> Context<'a> {
-    /// The digit run `text[start..end]`.
+    /// The digit run `text[start..end]`, in an English article.
     pub fn new(text: &'a str, start: usize, end: usize) -> Self {
-        Context { text, start, end }
+        Context {
+            text,
+            start,
+            end,
+            language: Language::default(),
+        }
+    }
+
+    /// The same run in an article in `language`.
+    pub fn in_language(self, language: Language) -> Self {
+        Context { language, ..self }
     }
 
     fn run(&self) -> &'a str {
@@ -255,7 +570,104 @@ impl<'a> Context<'a> {
         let at = self.token_range().0;
         let before = self.text[self.text.floor_char_boundary(at.saturating_sub(40))..at].trim_end();
         let word = before.rsplit(char::is_whitespace).next().unwrap_or("");
-        SOFTWARE_WORDS.contains(&word.to_lowercase().as_str())
+        let word = word.to_lowercase();
+        SOFTWARE_WORDS.contains(&word.as_str())
+            || SOFTWARE_STEMS.iter().any(|s| word.starts_with(s))
+    }
+
+    /// The score of the run as a locator's number, when it is one: after a
+    /// locator abbreviation and its full stop, glued or one space after
+    /// (`(p.103)`, `p. 7`, `vol.3`), or after `§` or `¶` (`§4`, `§ 4`).
+    fn locator(&self) -> Option<f32> {
+        let mut at = self.start;
+        if let Some(sp @ (' ' | '\u{A0}' | '\u{202F}')) = self.prev() {
+            at -= sp.len_utf8();
+        }
+        let q = self.char_before(at)?;
+        if matches!(q, '§' | '¶') {
+            return Some(LOCATOR);
+        }
+        if q != '.' {
+            return None;
+        }
+        let word_end = at - 1;
+        let stem = self.stem_before(word_end);
+        let whole_word = !stem.is_empty()
+            && self
+                .char_before(word_end - stem.len())
+                .is_none_or(|c| c.is_whitespace() || is_opening_punct(c));
+        if !whole_word {
+            return None;
+        }
+        let lower = stem.to_lowercase();
+        if LOCATOR_WORDS.contains(&lower.as_str()) {
+            Some(LOCATOR_OR_WORD)
+        } else if LOCATORS.contains(&lower.as_str()) {
+            Some(LOCATOR)
+        } else {
+            None
+        }
+    }
+
+    /// Is `stem` (the letters right before byte `at`) a unit after a number
+    /// or after `/` (`40 m`, `250km`, `m/s`, `kg/m`)?
+    fn unit_before(&self, at: usize, stem: &str) -> bool {
+        if !UNITS.contains(&stem) {
+            return false;
+        }
+        let before = &self.text[..at - stem.len()];
+        // Seconds only in a compound unit (`m/s2`): `1950s` is a decade.
+        let time = matches!(stem, "s" | "sec");
+        before.ends_with('/')
+            || !time
+                && before
+                    .trim_end_matches([' ', '\u{A0}', '\u{202F}'])
+                    .ends_with(|c: char| c.is_ascii_digit())
+    }
+
+    /// Is the token part of an equation (`E = mc2`, `a2 + b2`), or a
+    /// lone variable (`x2`, `y3`)?
+    fn in_formula(&self, stem: &str) -> bool {
+        let at = self.token_range().0;
+        let before = self.text[self.text.floor_char_boundary(at.saturating_sub(6))..at].trim_end();
+        let after = self.text[self.end
+            ..self
+                .text
+                .ceil_char_boundary((self.end + 3).min(self.text.len()))]
+            .trim_start();
+        before.ends_with(['=', '+', '×', '−'])
+            || after.starts_with(['=', '+', '×', '−'])
+            || matches!(stem, "x" | "y" | "z")
+    }
+
+    /// Is `stem` a designation-like word after which a marker is likely: an
+    /// era after a year (`100 BC`), a regnal numeral after a name (`Henry
+    /// VIII`, `Pius IX`, `World War II`), a decade (`the 1950s`, `the '60s`)?
+    fn designation_like(&self, at: usize, stem: &str) -> bool {
+        let before = &self.text[..at - stem.len()];
+        let word_before = before
+            .strip_suffix([' ', '\u{A0}'])
+            .map(|b| b.rsplit(char::is_whitespace).next().unwrap_or(""));
+        if ERAS.contains(&stem) {
+            return word_before
+                .is_some_and(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_digit()));
+        }
+        if roman_value(stem).is_some_and(|v| v <= 50)
+            && stem.chars().all(|c| matches!(c, 'I' | 'V' | 'X' | 'L'))
+        {
+            return word_before.is_some_and(|w| {
+                w.chars().next().is_some_and(char::is_uppercase)
+                    && w.chars().any(char::is_lowercase)
+            });
+        }
+        if matches!(stem, "s" | "er" | "ern" | "ers" | "erjahre" | "erjahren") {
+            let digits = before.len() - before.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+            let decade = before.ends_with('0')
+                && (digits == 4
+                    || (digits == 2 && before[..before.len() - 2].ends_with(['\'', '’'])));
+            return decade;
+        }
+        false
     }
 
     /// Score of the whole run as a marker glued to the character before it.
@@ -264,13 +676,26 @@ impl<'a> Context<'a> {
         if p.is_whitespace() {
             return None;
         }
+        if let Some(score) = self.locator() {
+            return Some(score);
+        }
         let before_p = self.char_before(self.start - p.len_utf8());
         let score = if p.is_alphabetic() {
             let stem = self.stem_before(self.start);
             let token_prefix = &self.text[self.token_range().0..self.start - stem.len()];
-            if p.is_lowercase() {
-                if stem.chars().count() <= 2 && !SHORT_WORDS.contains(&stem.to_lowercase().as_str())
-                {
+            let exponent = self.run().starts_with(['2', '3']);
+            if self.unit_before(self.start, stem) {
+                if exponent {
+                    EXPONENT
+                } else {
+                    AFTER_DESIGNATION_LIKE_WORD
+                }
+            } else if exponent && p.is_lowercase() && self.in_formula(stem) {
+                EXPONENT
+            } else if self.designation_like(self.start, stem) {
+                AFTER_DESIGNATION_LIKE_WORD
+            } else if p.is_lowercase() {
+                if stem.chars().count() <= 2 && !self.language.is_short_word(&stem.to_lowercase()) {
                     -1.0 // mp3, h2, v8
                 } else if LABEL_WORDS.contains(&stem.to_lowercase().as_str())
                     || self.after_software_word()
@@ -348,12 +773,21 @@ impl<'a> Context<'a> {
         // (is the unsplit run a well-formed number, is the split one)
         let (wf_unsplit, wf_split, year_split) = match p {
             Some(c)
-                if (is_group_separator(c) || c == ',')
+                if (is_group_separator(c) || c == self.language.decimal.thousands())
                     && before_p.is_some_and(|b| b.is_ascii_digit()) =>
             {
-                let groups_ok = (1..=3).contains(&digits_before(c.len_utf8()));
-                let year =
-                    run.len() == 4 && run.parse::<u32>().is_ok_and(|y| (1000..=2099).contains(&y));
+                let n_before = digits_before(c.len_utf8());
+                let groups_ok = (1..=3).contains(&n_before);
+                // A year after the separator may be a date (`14, 2004`,
+                // German `5.2004` = May 2004), but not after a dot and a
+                // number no month has (`18.2004.` = 18 200 + marker 4).
+                let month_before = c != '.'
+                    || self.text[self.start - 1 - n_before..self.start - 1]
+                        .parse::<u32>()
+                        .is_ok_and(|m| m <= 12);
+                let year = month_before
+                    && run.len() == 4
+                    && run.parse::<u32>().is_ok_and(|y| (1000..=2099).contains(&y));
                 if groups_ok && !year {
                     (run.len() == 3, s == 3, false)
                 } else {
@@ -364,7 +798,42 @@ impl<'a> Context<'a> {
                 let minutes = |d: &str| d.len() == 2 && d.parse::<u32>().is_ok_and(|m| m <= 59);
                 (minutes(run), minutes(head), false)
             }
-            Some(c) if c.is_alphabetic() || c == '.' || is_hyphen(c) || c == '/' => {
+            Some(c) if is_hyphen(c) && self.year_before(self.start - c.len_utf8()) => {
+                // A range of years (`1939–453` = 1939–45 + marker 3): the
+                // end year is two digits, or four not below the start.
+                let from: u32 = self.text[self.start - c.len_utf8() - 4..self.start - c.len_utf8()]
+                    .parse()
+                    .unwrap_or(0);
+                let end_year = |d: &str| {
+                    d.len() == 2 || (d.len() == 4 && d.parse::<u32>().is_ok_and(|y| y >= from))
+                };
+                (end_year(run), end_year(head), false)
+            }
+            Some(c)
+                if c.is_alphabetic() && s == 1 && head.starts_with(['2', '3']) && {
+                    let stem = self.stem_before(self.start);
+                    self.unit_before(self.start, stem)
+                        || (c.is_lowercase() && self.in_formula(stem))
+                } =>
+            {
+                // `40 m32` = 40 m³ + marker 2: an exponent, then the marker.
+                (false, true, false)
+            }
+            Some(c)
+                if c.is_alphabetic()
+                    && s == 1
+                    && FORMULAS.contains(&self.stem_before(self.start)) =>
+            {
+                // `CO22` = CO₂ + marker 2.
+                (false, true, false)
+            }
+            Some(c)
+                if c.is_alphabetic()
+                    || c == '.'
+                    || c == self.language.decimal.decimal()
+                    || is_hyphen(c)
+                    || c == '/' =>
+            {
                 (true, true, false)
             }
             _ => {
@@ -392,15 +861,24 @@ impl<'a> Context<'a> {
     /// punctuation or the end of the block." Also before the closing mark
     /// of a quotation (`of 1789 1”`), where an author typed the same space.
     fn spaced_after_sentence(&self) -> bool {
-        if self.prev() != Some(' ') {
+        if self.prev() != Some(' ') || self.locator().is_some() {
             return false;
         }
         let punct = self.char_before(self.start - 1);
         // One space only, after sentence punctuation that follows a word or
         // a number (`pages.” 2`, `in 1974. 5`).
-        let word_before = punct
-            .and_then(|p| self.char_before(self.start - 1 - p.len_utf8()))
-            .is_some_and(|c| !c.is_whitespace());
+        // French sets `?`, `!`, `;`, `:` and `»` one (no-break) space after
+        // the word (`le pont ? 2`).
+        let word_before = punct.is_some_and(|p| {
+            let at = self.start - 1 - p.len_utf8();
+            match self.char_before(at) {
+                Some(c) if !c.is_whitespace() => true,
+                Some(sp @ (' ' | '\u{A0}' | '\u{202F}')) if matches!(p, '?' | '!' | '»') => self
+                    .char_before(at - sp.len_utf8())
+                    .is_some_and(|c| !c.is_whitespace()),
+                _ => false,
+            }
+        });
         let after_sentence = matches!(punct, Some('.' | '!' | '?' | '”' | '’' | ')' | ']'))
             && word_before
             && self

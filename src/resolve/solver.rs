@@ -27,7 +27,7 @@
 //! When rule 2 cannot be met with rule 3 hard, the search is repeated with
 //! rule 3 as a penalty ("hard when satisfiable").
 
-use super::candidates::Candidate;
+use super::candidates::{Candidate, Reading};
 
 /// Rounds of price adjustment at most.
 pub const MAX_ROUNDS: usize = 40;
@@ -79,16 +79,259 @@ pub struct Solution {
     pub plausibility: f64,
     /// Whether rule 3 had to be relaxed.
     pub order: Order,
+    /// The prices (rule 2's Lagrange multipliers, by reference) the
+    /// solution was found with; empty without back-links.
+    pub price: Vec<f64>,
 }
 
 #[derive(Clone, Copy)]
 struct Node {
+    /// The first reference cited (0 before any): on an excerpt, first
+    /// occurrences run first, first + 1, …, so nothing below it may follow.
+    first: u32,
     max: u32,
     last_marker: bool,
     score: f64,
     plaus: f64,
     back: u32,
     choice: i32,
+}
+
+/// What the programme remembers of a path: the state of rule 3 and of
+/// adjacency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Key {
+    first: u32,
+    max: u32,
+    last_marker: bool,
+}
+
+impl Node {
+    fn key(&self) -> Key {
+        Key {
+            first: self.first,
+            max: self.max,
+            last_marker: self.last_marker,
+        }
+    }
+}
+
+/// Taking reading `r` in state `s`: the next state and the gain
+/// (plausibility less any order penalty), or `None` when the rules forbid it.
+fn transition(p: &Problem<'_>, s: Key, r: &Reading, order: Order) -> Option<(Key, f64)> {
+    if r.needs_prev_marker && !s.last_marker {
+        return None;
+    }
+    let mut penalty = 0.0;
+    // Below an excerpt's first reference: cited before its time.
+    let before_first = p.free_start && s.max > 0 && r.n < s.first;
+    if r.n > s.max + 1 || before_first {
+        if s.max == 0 && p.free_start && !before_first {
+            penalty = LATE_START_PENALTY;
+        } else if order == Order::Hard {
+            return None;
+        } else {
+            penalty = ORDER_PENALTY;
+        }
+    }
+    let next = Key {
+        first: if s.max == 0 { r.n } else { s.first.min(r.n) },
+        max: s.max.max(r.n),
+        last_marker: true,
+    };
+    Some((next, r.score as f64 - penalty))
+}
+
+/// Reading the candidate as text in state `s`.
+fn as_text(s: Key) -> Key {
+    Key {
+        last_marker: false,
+        ..s
+    }
+}
+
+/// A decision's margin and the best other option (`None` = as text).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Margin {
+    /// Plausibility lead of the choice over the best other option.
+    pub margin: f32,
+    /// That option: a reading index, or `None` for the digits as text.
+    pub alternative: Option<u8>,
+}
+
+/// Every candidate's margin under `price` and `order`: how much more
+/// plausible the best reading of the whole document that makes `choice[i]`
+/// is than the best one that reads candidate i otherwise (FORMAT.md §4,
+/// "every decision has a margin"). `f32::INFINITY` when there is no other
+/// reading; 0 when the choice is not the programme's own (a repair).
+///
+/// A forward pass keeps every step's states with their best prefix scores,
+/// a backward pass their best suffix scores; the best path through an
+/// option is prefix + gain + suffix. Same beam, same cost as a solve.
+pub fn margins(p: &Problem<'_>, price: &[f64], order: Order, choice: &[Option<u8>]) -> Vec<Margin> {
+    let n = p.candidates.len();
+    let beam = beam_width(n);
+    let lambda = |r: &Reading| price.get(r.n as usize).copied().unwrap_or(0.0);
+    // States before candidate i, with their best prefix score.
+    let mut fronts: Vec<Vec<(Key, f64)>> = Vec::with_capacity(n + 1);
+    let start = Key {
+        first: 0,
+        max: 0,
+        last_marker: false,
+    };
+    fronts.push(vec![(start, 0.0)]);
+    for cand in p.candidates {
+        let mut next: Vec<(Key, f64)> = Vec::new();
+        let mut push = |k: Key, v: f64| match next.iter_mut().find(|(o, _)| *o == k) {
+            Some(o) => o.1 = o.1.max(v),
+            None => next.push((k, v)),
+        };
+        for &(s, v) in fronts.last().expect("starts non-empty") {
+            push(as_text(s), v);
+            for r in &cand.readings {
+                if let Some((k, g)) = transition(p, s, r, order) {
+                    push(k, v + g + lambda(r));
+                }
+            }
+        }
+        if next.len() > beam {
+            next.sort_by(|a, b| b.1.total_cmp(&a.1));
+            next.truncate(beam);
+        }
+        fronts.push(next);
+    }
+    // Best suffix from each state, last step first.
+    let mut after: Vec<f64> = vec![0.0; fronts[n].len()];
+    let mut out = vec![
+        Margin {
+            margin: f32::INFINITY,
+            alternative: None,
+        };
+        n
+    ];
+    for i in (0..n).rev() {
+        let cand = &p.candidates[i];
+        let suffix = |k: Key| {
+            fronts[i + 1]
+                .iter()
+                .position(|(o, _)| *o == k)
+                .map(|j| after[j])
+        };
+        // Best whole path through each option (text first, then readings).
+        let mut through = vec![f64::NEG_INFINITY; cand.readings.len() + 1];
+        let mut here = vec![f64::NEG_INFINITY; fronts[i].len()];
+        for (si, &(s, v)) in fronts[i].iter().enumerate() {
+            if let Some(rest) = suffix(as_text(s)) {
+                through[0] = through[0].max(v + rest);
+                here[si] = here[si].max(rest);
+            }
+            for (ri, r) in cand.readings.iter().enumerate() {
+                if let Some((k, g)) = transition(p, s, r, order)
+                    && let Some(rest) = suffix(k)
+                {
+                    let gain = g + lambda(r);
+                    through[ri + 1] = through[ri + 1].max(v + gain + rest);
+                    here[si] = here[si].max(gain + rest);
+                }
+            }
+        }
+        let chosen = choice[i].map_or(0, |r| r as usize + 1);
+        let other = through
+            .iter()
+            .enumerate()
+            .filter(|&(o, &t)| o != chosen && t > f64::NEG_INFINITY)
+            .max_by(|a, b| a.1.total_cmp(b.1));
+        if let Some((o, &t)) = other {
+            out[i] = Margin {
+                margin: ((through[chosen] - t).max(0.0)) as f32,
+                alternative: o.checked_sub(1).map(|r| r as u8),
+            };
+        }
+        after = here;
+    }
+    out
+}
+
+/// The cheapest other reading of candidate i that keeps every reference's
+/// number of markers (rule 2): a change at i, plus at most one change
+/// elsewhere that gives back the marker i gave up (a candidate read as text
+/// takes it) or drops the one i took (a marker of that reference becomes
+/// text). Order (rule 3) is not checked, so this is a bound from below.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Swap {
+    /// Plausibility lost by the whole change.
+    pub margin: f32,
+    /// The other option at i (`None` = text).
+    pub alternative: Option<u8>,
+    /// The change elsewhere: candidate and its new option.
+    pub partner: Option<(usize, Option<u8>)>,
+}
+
+/// [`Swap`] of every candidate under the solution `choice`; `None` where no
+/// other reading keeps the counts. Needs back-link counts.
+pub fn swaps(p: &Problem<'_>, choice: &[Option<u8>]) -> Vec<Option<Swap>> {
+    let len = p.counts.as_ref().map_or(0, |c| c.len() + 1);
+    let cands = p.candidates;
+    // Cheapest way to give reference k one more marker (a candidate read as
+    // text takes a reading of k) and to take one away.
+    let mut add: Vec<Option<(f64, usize, u8)>> = vec![None; len];
+    let mut drop: Vec<Option<(f64, usize)>> = vec![None; len];
+    for (j, (c, ch)) in cands.iter().zip(choice).enumerate() {
+        match ch {
+            None => {
+                for (ri, r) in c.readings.iter().enumerate() {
+                    let k = r.n as usize;
+                    let cost = -f64::from(r.score);
+                    if k < len && !r.needs_prev_marker && add[k].is_none_or(|a| cost < a.0) {
+                        add[k] = Some((cost, j, ri as u8));
+                    }
+                }
+            }
+            Some(ri) => {
+                let r = &c.readings[*ri as usize];
+                let k = r.n as usize;
+                let cost = f64::from(r.score);
+                if k < len && drop[k].is_none_or(|d| cost < d.0) {
+                    drop[k] = Some((cost, j));
+                }
+            }
+        }
+    }
+    cands
+        .iter()
+        .zip(choice)
+        .map(|(c, ch)| {
+            let value = |o: Option<u8>| o.map_or(0.0, |r| f64::from(c.readings[r as usize].score));
+            let n_of = |o: Option<u8>| o.map(|r| c.readings[r as usize].n as usize);
+            let (have, v) = (n_of(*ch), value(*ch));
+            let options = std::iter::once(None).chain((0..c.readings.len()).map(|r| Some(r as u8)));
+            options
+                .filter(|&o| o != *ch)
+                .filter_map(|o| {
+                    let mut cost = v - value(o);
+                    let mut partner = None;
+                    let want = n_of(o);
+                    if have != want {
+                        if let Some(k) = have.filter(|&k| k < len) {
+                            let (c_add, j, r) = add[k]?;
+                            cost += c_add;
+                            partner = Some((j, Some(r)));
+                        }
+                        if let Some(k) = want.filter(|&k| k < len) {
+                            let (c_drop, j) = drop[k]?;
+                            cost += c_drop;
+                            partner = partner.or(Some((j, None)));
+                        }
+                    }
+                    Some(Swap {
+                        margin: cost.max(0.0) as f32,
+                        alternative: o,
+                        partner,
+                    })
+                })
+                .min_by(|a, b| a.margin.total_cmp(&b.margin))
+        })
+        .collect()
 }
 
 /// One dynamic-programming pass with prices `price[k]`.
@@ -102,6 +345,7 @@ fn pass(p: &Problem<'_>, price: &[f64], order: Order) -> Solution {
     let mut trail: Vec<(u16, i16)> = Vec::with_capacity(n * 4);
     let mut starts: Vec<u32> = Vec::with_capacity(n);
     let mut frontier = vec![Node {
+        first: 0,
         max: 0,
         last_marker: false,
         score: 0.0,
@@ -114,10 +358,9 @@ fn pass(p: &Problem<'_>, price: &[f64], order: Order) -> Solution {
         next.clear();
         for (si, s) in frontier.iter().enumerate() {
             let push = |node: Node, next: &mut Vec<Node>| {
-                if let Some(o) = next
-                    .iter_mut()
-                    .find(|o| o.max == node.max && o.last_marker == node.last_marker)
-                {
+                if let Some(o) = next.iter_mut().find(|o| {
+                    o.max == node.max && o.first == node.first && o.last_marker == node.last_marker
+                }) {
                     if node.score > o.score {
                         *o = node;
                     }
@@ -127,6 +370,7 @@ fn pass(p: &Problem<'_>, price: &[f64], order: Order) -> Solution {
             };
             push(
                 Node {
+                    first: s.first,
                     max: s.max,
                     last_marker: false,
                     score: s.score,
@@ -137,24 +381,14 @@ fn pass(p: &Problem<'_>, price: &[f64], order: Order) -> Solution {
                 &mut next,
             );
             for (ri, r) in cand.readings.iter().enumerate() {
-                if r.needs_prev_marker && !s.last_marker {
+                let Some((key, gain)) = transition(p, s.key(), r, order) else {
                     continue;
-                }
-                let mut penalty = 0.0;
-                if r.n > s.max + 1 {
-                    if s.max == 0 && p.free_start {
-                        penalty = LATE_START_PENALTY;
-                    } else if order == Order::Hard {
-                        continue;
-                    } else {
-                        penalty = ORDER_PENALTY;
-                    }
-                }
-                let gain = r.score as f64 - penalty;
+                };
                 let lambda = price.get(r.n as usize).copied().unwrap_or(0.0);
                 push(
                     Node {
-                        max: s.max.max(r.n),
+                        first: key.first,
+                        max: key.max,
                         last_marker: true,
                         score: s.score + gain + lambda,
                         plaus: s.plaus + gain,
@@ -190,6 +424,7 @@ fn pass(p: &Problem<'_>, price: &[f64], order: Order) -> Solution {
         choice,
         plausibility: best.plaus,
         order,
+        price: Vec::new(),
     }
 }
 
@@ -242,7 +477,8 @@ fn with_counts(p: &Problem<'_>, want: &[u32], order: Order) -> (Solution, u32) {
     }
     let mut best: Option<(u32, Solution)> = None;
     for round in 0..MAX_ROUNDS {
-        let sol = pass(p, &price, order);
+        let mut sol = pass(p, &price, order);
+        sol.price.clone_from(&price);
         let got = counts_of(p, &sol, len);
         let off: u32 = (1..len).map(|k| got[k].abs_diff(want[k - 1])).sum();
         let better = match &best {
@@ -321,6 +557,7 @@ fn with_counts(p: &Problem<'_>, want: &[u32], order: Order) -> (Solution, u32) {
 /// Does `choice` respect adjacency and (when hard) first-occurrence order?
 fn valid(p: &Problem<'_>, choice: &[Option<u8>], order: Order) -> bool {
     let mut max = 0u32;
+    let mut first = 0u32;
     let mut last_marker = false;
     for (c, ch) in p.candidates.iter().zip(choice) {
         match ch {
@@ -330,8 +567,13 @@ fn valid(p: &Problem<'_>, choice: &[Option<u8>], order: Order) -> bool {
                 if r.needs_prev_marker && !last_marker {
                     return false;
                 }
-                if order == Order::Hard && r.n > max + 1 && !(max == 0 && p.free_start) {
+                let late = r.n > max + 1 && !(max == 0 && p.free_start);
+                let before_first = p.free_start && max > 0 && r.n < first;
+                if order == Order::Hard && (late || before_first) {
                     return false;
+                }
+                if max == 0 {
+                    first = r.n;
                 }
                 max = max.max(r.n);
                 last_marker = true;
@@ -516,6 +758,21 @@ mod tests {
         });
         let got: Vec<u32> = markers(&t, &c, &s).iter().map(|m| m.2).collect();
         assert_eq!(got, vec![14, 15, 14]);
+    }
+
+    #[test]
+    fn one_early_candidate_does_not_set_an_excerpts_start() {
+        // "one implausible early candidate (a page mark such as `(p.57)`)
+        // must not set k and turn the real sequence 14, 15, 16 … into text."
+        let t = ["Alpha57 then beta14 gamma15, delta16 and eps14."];
+        let c = cands(&t, super::super::candidates::UNKNOWN_LIMIT);
+        let s = solve(&Problem {
+            candidates: &c,
+            counts: None,
+            free_start: true,
+        });
+        let got: Vec<u32> = markers(&t, &c, &s).iter().map(|m| m.2).collect();
+        assert_eq!(got, vec![14, 15, 16, 14]);
     }
 
     #[test]

@@ -97,6 +97,7 @@ mod tests {
                         n: 1,
                         occurrence: 1,
                         span: s(11, 12),
+                        margin: crate::ast::Margin(Some(0.404)),
                     },
                     Inline::Link {
                         url: "https://ex.org".into(),
@@ -181,7 +182,7 @@ mod tests {
         );
         assert_eq!(
             p["inlines"][1],
-            json!({"kind": "cite", "n": 1, "occurrence": 1, "span": {"start": 11, "end": 12}})
+            json!({"kind": "cite", "n": 1, "occurrence": 1, "span": {"start": 11, "end": 12}, "margin": 0.4})
         );
         assert_eq!(p["inlines"][2]["kind"], "link");
         assert_eq!(p["inlines"][2]["url"], "https://ex.org");

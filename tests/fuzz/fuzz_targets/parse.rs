@@ -27,7 +27,7 @@ fuzz_target!(|data: &[u8]| {
                         assert!(!t.is_empty());
                     }
                     Inline::Link { span, .. } => check_span(text, *span),
-                    Inline::Cite { n, occurrence, span } => {
+                    Inline::Cite { n, occurrence, span, .. } => {
                         check_span(text, *span);
                         assert!(*n >= 1);
                         if !numbers.is_empty() {
