@@ -210,7 +210,10 @@ pub struct BookArgs {
 /// Metadata given on the command line; each wins over the sidecar's value.
 #[derive(Debug, Args, Default, Clone)]
 pub struct MetaArgs {
-    /// Language of the articles, a BCP 47 tag such as `en` or `cs` [default: en].
+    /// Language of the articles, a BCP 47 tag such as `en` or `cs`
+    /// [default: en]. It also decides how numbers are read: with `de`, `cs`,
+    /// `fr` and other decimal-comma languages `18.2004.` is 18 200 +
+    /// citation 4 and `12,5` a decimal.
     #[arg(long, value_name = "L")]
     pub lang: Option<String>,
     /// Author(s) of the articles.
@@ -233,6 +236,17 @@ pub struct CheckArgs {
     /// Inputs and reading options.
     #[command(flatten)]
     pub read: ReadArgs,
+    /// Language of the articles, a BCP 47 tag such as `en` or `de`: it
+    /// decides how numbers are read (`18.2004.` is 18 200 + citation 4 in
+    /// German) [default: the sidecar's, else en].
+    #[arg(long, value_name = "L")]
+    pub lang: Option<String>,
+    /// Print one JSON object per input on standard output instead of text:
+    /// `input`, `style`, every diagnostic (none left out, whatever
+    /// --max-diagnostics says) and every decision with its margin, each
+    /// with line and column.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// An output format on the command line.

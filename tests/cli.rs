@@ -583,3 +583,108 @@ fn broken_pipe_on_stdout_exits_0_quietly() {
         stderr(&o)
     );
 }
+
+/// A page without a reference list: `40%2` is read as citation 2, but only
+/// just (a citation after a per cent sign is likely, not sure).
+const DOUBTFUL: &str = "\
+The harbour in numbers
+
+The harbour1 was busy. Tolls rose by 40%2 within a decade.
+";
+
+#[test]
+fn review_lists_only_doubtful_decisions_with_their_place() {
+    let dir = setup(&[
+        ("a.txt", ARTICLE.as_bytes()),
+        ("d.txt", DOUBTFUL.as_bytes()),
+    ]);
+    let clean = refolio(&["check", "--review", "a.txt"], dir.path(), None);
+    assert_eq!(code(&clean), 0, "{}", stderr(&clean));
+    assert!(!stdout(&clean).contains("review:"), "{}", stdout(&clean));
+    let o = refolio(&["check", "--review", "d.txt"], dir.path(), None);
+    let lines: Vec<String> = stdout(&o)
+        .lines()
+        .filter(|l| l.contains(": review: "))
+        .map(String::from)
+        .collect();
+    assert_eq!(lines.len(), 1, "{}", stdout(&o));
+    assert!(
+        lines[0].starts_with("d.txt:3:41: review: read \"40%\" + citation 2; alternative: \"40%2\" as text (margin 1.00)"),
+        "{}",
+        lines[0]
+    );
+    // A threshold of 0 lists nothing; convert lists the same lines.
+    let none = refolio(
+        &["check", "--review", "--review-below", "0", "d.txt"],
+        dir.path(),
+        None,
+    );
+    assert!(!stdout(&none).contains("review:"));
+    let conv = refolio(
+        &["convert", "--review", "-t", "tei", "d.txt"],
+        dir.path(),
+        None,
+    );
+    assert_eq!(code(&conv), 0, "{}", stderr(&conv));
+    assert!(
+        stdout(&conv).contains("d.txt:3:41: review: "),
+        "{}",
+        stdout(&conv)
+    );
+}
+
+#[test]
+fn diagnostics_of_one_kind_are_capped_and_counted() {
+    // 30 references with a back-link each, none cited: 30 errors of one kind.
+    let mut text =
+        String::from("A list nobody cites\n\nThere is no citation in this text.\n\nReferences\n\n");
+    for i in 1..=30 {
+        text.push_str(&format!("{i}. Source number {i}; Some Press; 2001[]\n"));
+    }
+    let dir = setup(&[("many.txt", text.as_bytes())]);
+    let count = |o: &Output| {
+        stderr(o)
+            .lines()
+            .filter(|l| l.contains(": error: ") && !l.contains("more like this"))
+            .count()
+    };
+    let o = refolio(&["check", "many.txt"], dir.path(), None);
+    assert_eq!(code(&o), 1);
+    assert_eq!(count(&o), 20, "{}", stderr(&o));
+    assert!(stderr(&o).contains("many.txt: … and 10 more like this: error: reference N has N back-link but N markers were found"), "{}", stderr(&o));
+    let o = refolio(
+        &["check", "--max-diagnostics", "3", "many.txt"],
+        dir.path(),
+        None,
+    );
+    assert_eq!(count(&o), 3);
+    assert!(
+        stderr(&o).contains("… and 27 more like this"),
+        "{}",
+        stderr(&o)
+    );
+    // The JSON report keeps them all.
+    let o = refolio(&["check", "--json", "many.txt"], dir.path(), None);
+    assert_eq!(code(&o), 1);
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).expect("one JSON object");
+    assert_eq!(v["diagnostics"].as_array().map(Vec::len), Some(30));
+    assert_eq!(v["diagnostics"][0]["at"]["line"], 7);
+}
+
+#[test]
+fn lang_decides_how_numbers_are_read() {
+    let text = "Die Brücke\n\nIm Jahr kamen etwa 18.2004. Besucher über die neue Brücke.\n";
+    let dir = setup(&[("b.txt", text.as_bytes())]);
+    let de = refolio(&["check", "--lang", "de", "b.txt"], dir.path(), None);
+    assert!(
+        stdout(&de).contains("b.txt: 1 citation,"),
+        "{}",
+        stdout(&de)
+    );
+    let en = refolio(&["check", "b.txt"], dir.path(), None);
+    assert!(
+        stdout(&en).contains("b.txt: 0 citations,"),
+        "{}",
+        stdout(&en)
+    );
+}
