@@ -102,7 +102,7 @@ fn bench(c: &mut Criterion) {
         g.bench_function(BenchmarkId::from_parameter(name), |b| {
             b.iter_batched(
                 || parsed.document.clone(),
-                |mut doc| refolio::resolve::resolve(&mut doc, &parsed.texts),
+                |mut doc| refolio::resolve::resolve(&mut doc, &parsed.texts, false),
                 BatchSize::LargeInput,
             )
         });

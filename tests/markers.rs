@@ -235,3 +235,40 @@ fn seed_without_reference_list_still_finds_markers_and_warns() {
             .any(|d| d.message.contains("no reference list"))
     );
 }
+
+/// The resolver finds each container's text by its id, not by the order of
+/// the walk: a document whose blocks were reordered after parsing gets every
+/// citation in the paragraph it was written in.
+#[test]
+fn containers_are_matched_with_their_texts_by_id() {
+    let text = "A title\n\nThe first paragraph1 cites one.\n\nThe second one cites two2 here.\n\n\
+                References\n\n1. One[]\n2. Two[]\n";
+    let (src, _) = refolio::source::Source::decode("t", text.as_bytes().to_vec(), false).unwrap();
+    let parsed = refolio::parse::parse(&src, Default::default(), &ParseOptions::default()).unwrap();
+    let mut doc = parsed.document;
+    doc.blocks.reverse();
+    let diags = refolio::resolve::resolve(&mut doc, &parsed.texts, false).diagnostics;
+    assert!(diags.is_empty(), "{diags:?}");
+    let cites_of = |b: &Block| -> (String, Vec<u32>) {
+        let Block::Paragraph(p) = b else {
+            panic!("a paragraph")
+        };
+        let n = p
+            .inlines
+            .iter()
+            .filter_map(|i| match i {
+                Inline::Cite { n, .. } => Some(*n),
+                _ => None,
+            })
+            .collect();
+        (plain_text(&p.inlines), n)
+    };
+    assert_eq!(
+        cites_of(&doc.blocks[0]),
+        ("The second one cites two here.".to_string(), vec![2])
+    );
+    assert_eq!(
+        cites_of(&doc.blocks[1]),
+        ("The first paragraph cites one.".to_string(), vec![1])
+    );
+}

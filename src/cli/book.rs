@@ -149,6 +149,7 @@ pub fn run(args: &BookArgs) -> anyhow::Result<Exit> {
         lossy: args.read.lossy,
         max_input_bytes: args.read.max_input_bytes,
         alt_phrases: style.alt_phrases.clone(),
+        margins: args.read.review,
     };
     let parse = |input: &Input| -> (Outcome, Result<(refolio::Parsed, Exit), Failure>) {
         let mut o = Outcome {

@@ -5,7 +5,7 @@
 //! a block (its lines) and says whether it is that kind of block.
 
 use super::lines::Line;
-use crate::resolve::candidates::has_plausible_marker;
+use crate::markers::candidates::has_plausible_marker;
 use nom::branch::alt;
 use nom::bytes::complete::{tag, take_till, take_until, take_while_m_n};
 use nom::character::complete::{char, digit1, one_of, space0, space1};

@@ -83,7 +83,7 @@ pub fn lines(text: &str, start: usize) -> Vec<Line<'_>> {
                     c,
                     '\u{FEFF}' | '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}'
                 )
-                || !super::inline::is_xml_char(c)
+                || !crate::markers::text::is_xml_char(c)
         });
         let (indent, body) = if blank { (0, "") } else { (indent, body) };
         out.push(Line {

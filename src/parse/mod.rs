@@ -8,7 +8,6 @@
 //! into the text the resolver reads.
 
 pub mod block;
-pub mod inline;
 pub mod lines;
 pub mod reference;
 pub mod shape;
@@ -20,10 +19,10 @@ use crate::ast::{
 };
 use crate::diag::{Diagnostic, Severity};
 use crate::error::InputError;
-use crate::resolve::candidates;
+use crate::markers::candidates;
+use crate::markers::text::{LogicalText, clean, is_xml_char};
 use crate::source::Source;
 use block::ListTree;
-use inline::{LogicalText, is_xml_char};
 use lines::Line;
 
 /// What the grammar makes of an article, before citation resolution.
@@ -31,8 +30,8 @@ use lines::Line;
 pub struct ParseOutput {
     /// The document; its inlines are one plain Text node per container.
     pub document: Document,
-    /// The text of every inline container, in the order of
-    /// [`crate::ast::for_each_inlines`].
+    /// The text of every inline container; each container's plain Text
+    /// node starts where its text does ([`LogicalText::id`]).
     pub texts: Vec<LogicalText>,
     /// Warnings found while parsing.
     pub diagnostics: Vec<Diagnostic>,
@@ -547,7 +546,7 @@ pub fn parse(src: &Source, meta: Meta, opts: &ParseOptions) -> Result<ParseOutpu
         blocks.insert(0, body_lines.to_vec());
     }
     let title = Title {
-        text: inline::clean(&joined_title(title_lines)),
+        text: clean(&joined_title(title_lines)),
         span: span_of(title_lines),
     };
     let subtitle = (!subtitle_lines.is_empty()).then(|| {

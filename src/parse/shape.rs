@@ -30,7 +30,7 @@ pub struct Shape {
 /// exponents)? pandoc plain writes them so; its figure captions then stand
 /// in brackets (`[Figure 1. Sites]`).
 fn superscript_markers(lines: &[Line<'_>]) -> bool {
-    use crate::resolve::certain;
+    use crate::markers::certain;
     let mut found = 0;
     for l in lines {
         let mut prev_sup = false;

@@ -2,15 +2,13 @@
 //! flattened superscripts, then rewrites the document's inlines into text,
 //! citations and links, and reports every disagreement with the source.
 
-pub mod candidates;
-pub mod certain;
-pub mod plausibility;
 pub mod solver;
 
-use crate::ast::{Document, Margin, MarkerStyle, Span, for_each_inlines_mut};
+use crate::ast::{Document, Inline, Margin, MarkerStyle, Span, for_each_inlines_mut};
 use crate::diag::{Diagnostic, Severity};
-use crate::parse::inline::LogicalText;
-use candidates::{Candidate, UNKNOWN_LIMIT};
+use crate::markers::candidates::{self, Candidate, UNKNOWN_LIMIT};
+use crate::markers::plausibility;
+use crate::markers::text::LogicalText;
 use solver::{Order, Problem};
 
 /// How the document writes its markers, when it writes them (rule 5): the
@@ -93,20 +91,42 @@ fn describe(text: &str, c: &Candidate, reading: Option<&candidates::Reading>) ->
     }
 }
 
-/// Resolves the markers of `doc`, whose inline containers hold the texts
-/// `texts` (in [`crate::ast::for_each_inlines`] order). Returns diagnostics
-/// and decisions.
-pub fn resolve(doc: &mut Document, texts: &[LogicalText]) -> Resolution {
+/// Resolves the markers of `doc`, whose inline containers hold the plain
+/// inlines of the texts `texts` (in any order: each is found by its id). Returns diagnostics,
+/// and with `margins` every decision with its margin (which costs a second
+/// pass; without it, citations have no margin and there are no decisions).
+pub fn resolve(doc: &mut Document, texts: &[LogicalText], margins: bool) -> Resolution {
+    let want_margins = margins;
     let mut diags = Vec::new();
     // The plain inlines the parser made are rewritten from `texts` below:
     // drop them now, so that they and the solver's state are never held at
     // once (for a large article that is a copy of its whole text).
-    let mut i = 0;
+    //
+    // Each container is matched with its text by the text's id (where it
+    // starts in the source), which its plain inline's span carries: not by
+    // the order of the walk. The id stays; the characters go.
+    let mut by_id: Vec<(usize, usize)> = texts
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| t.id().map(|id| (id, i)))
+        .collect();
+    by_id.sort_unstable();
+    let text_of = |inl: &[Inline]| -> Option<usize> {
+        let Some(Inline::Text { span, .. }) = inl.first() else {
+            return None;
+        };
+        let k = by_id
+            .binary_search_by_key(&span.start, |&(id, _)| id)
+            .ok()?;
+        Some(by_id[k].1)
+    };
     for_each_inlines_mut(doc, &mut |inl| {
-        if i < texts.len() {
-            *inl = Vec::new();
+        if text_of(inl).is_some() {
+            inl.truncate(1);
+            if let Some(Inline::Text { text, .. }) = inl.first_mut() {
+                *text = String::new();
+            }
         }
-        i += 1;
     });
     let n_refs = doc.references.iter().map(|r| r.n).max().unwrap_or(0);
     let limit = if doc.references.is_empty() {
@@ -172,11 +192,21 @@ pub fn resolve(doc: &mut Document, texts: &[LogicalText]) -> Resolution {
         free_start: doc.references.is_empty(),
     };
     let solution = solver::solve(&problem);
-    let mut margins = solver::margins(&problem, &solution.price, solution.order, &solution.choice);
+    let mut margins = if want_margins {
+        solver::margins(&problem, &solution.price, solution.order, &solution.choice)
+    } else {
+        vec![
+            solver::Margin {
+                margin: f32::INFINITY,
+                alternative: None,
+            };
+            cands.len()
+        ]
+    };
     // With back-links, a different reading of one candidate must keep the
     // counts: its margin is at least what the cheapest such change costs.
     let mut partners: Vec<Option<(usize, Option<u8>)>> = vec![None; cands.len()];
-    if problem.counts.is_some() {
+    if want_margins && problem.counts.is_some() {
         for ((m, partner), swap) in margins
             .iter_mut()
             .zip(&mut partners)
@@ -291,13 +321,11 @@ pub fn resolve(doc: &mut Document, texts: &[LogicalText]) -> Resolution {
     drop(margins);
     drop(partners);
 
-    // Rewrite the inlines.
-    let mut i = 0;
+    // Rewrite the inlines, each container from its own text.
     for_each_inlines_mut(doc, &mut |inl| {
-        if let Some(t) = texts.get(i) {
-            *inl = t.inlines(&per_text[i]);
+        if let Some(i) = text_of(inl) {
+            *inl = texts[i].inlines(&per_text[i]);
         }
-        i += 1;
     });
 
     if let Some(want) = &counts {

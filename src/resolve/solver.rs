@@ -27,7 +27,7 @@
 //! When rule 2 cannot be met with rule 3 hard, the search is repeated with
 //! rule 3 as a penalty ("hard when satisfiable").
 
-use super::candidates::{Candidate, Reading};
+use crate::markers::candidates::{Candidate, Reading};
 
 /// Rounds of price adjustment at most.
 pub const MAX_ROUNDS: usize = 40;
@@ -172,21 +172,27 @@ pub fn margins(p: &Problem<'_>, price: &[f64], order: Order, choice: &[Option<u8
     let n = p.candidates.len();
     let beam = beam_width(n);
     let lambda = |r: &Reading| price.get(r.n as usize).copied().unwrap_or(0.0);
-    // States before candidate i, with their best prefix score.
-    let mut fronts: Vec<Vec<(Key, f64)>> = Vec::with_capacity(n + 1);
+    // The states before candidate i with their best prefix scores are
+    // states[starts[i]..starts[i + 1]]: one flat vector, no allocation per step.
+    let mut states: Vec<(Key, f64)> = Vec::with_capacity(n * 2 + 1);
+    let mut starts: Vec<u32> = Vec::with_capacity(n + 2);
     let start = Key {
         first: 0,
         max: 0,
         last_marker: false,
     };
-    fronts.push(vec![(start, 0.0)]);
-    for cand in p.candidates {
-        let mut next: Vec<(Key, f64)> = Vec::new();
+    starts.push(0);
+    states.push((start, 0.0));
+    let mut next: Vec<(Key, f64)> = Vec::new();
+    for (i, cand) in p.candidates.iter().enumerate() {
+        next.clear();
         let mut push = |k: Key, v: f64| match next.iter_mut().find(|(o, _)| *o == k) {
             Some(o) => o.1 = o.1.max(v),
             None => next.push((k, v)),
         };
-        for &(s, v) in fronts.last().expect("starts non-empty") {
+        let (a, b) = (starts[i] as usize, states.len());
+        for si in a..b {
+            let (s, v) = states[si];
             push(as_text(s), v);
             for r in &cand.readings {
                 if let Some((k, g)) = transition(p, s, r, order) {
@@ -198,10 +204,15 @@ pub fn margins(p: &Problem<'_>, price: &[f64], order: Order, choice: &[Option<u8
             next.sort_by(|a, b| b.1.total_cmp(&a.1));
             next.truncate(beam);
         }
-        fronts.push(next);
+        starts.push(states.len() as u32);
+        states.extend_from_slice(&next);
     }
-    // Best suffix from each state, last step first.
-    let mut after: Vec<f64> = vec![0.0; fronts[n].len()];
+    starts.push(states.len() as u32);
+    // Best suffix score of each state, last step first; `after` holds those
+    // of the states after candidate i, `here` those before it.
+    let mut after: Vec<f64> = vec![0.0; (starts[n + 1] - starts[n]) as usize];
+    let mut here: Vec<f64> = Vec::new();
+    let mut through: Vec<f64> = Vec::new();
     let mut out = vec![
         Margin {
             margin: f32::INFINITY,
@@ -211,16 +222,20 @@ pub fn margins(p: &Problem<'_>, price: &[f64], order: Order, choice: &[Option<u8
     ];
     for i in (0..n).rev() {
         let cand = &p.candidates[i];
+        let before = &states[starts[i] as usize..starts[i + 1] as usize];
+        let following = &states[starts[i + 1] as usize..starts[i + 2] as usize];
         let suffix = |k: Key| {
-            fronts[i + 1]
+            following
                 .iter()
                 .position(|(o, _)| *o == k)
                 .map(|j| after[j])
         };
         // Best whole path through each option (text first, then readings).
-        let mut through = vec![f64::NEG_INFINITY; cand.readings.len() + 1];
-        let mut here = vec![f64::NEG_INFINITY; fronts[i].len()];
-        for (si, &(s, v)) in fronts[i].iter().enumerate() {
+        through.clear();
+        through.resize(cand.readings.len() + 1, f64::NEG_INFINITY);
+        here.clear();
+        here.resize(before.len(), f64::NEG_INFINITY);
+        for (si, &(s, v)) in before.iter().enumerate() {
             if let Some(rest) = suffix(as_text(s)) {
                 through[0] = through[0].max(v + rest);
                 here[si] = here[si].max(rest);
@@ -247,7 +262,7 @@ pub fn margins(p: &Problem<'_>, price: &[f64], order: Order, choice: &[Option<u8
                 alternative: o.checked_sub(1).map(|r| r as u8),
             };
         }
-        after = here;
+        std::mem::swap(&mut after, &mut here);
     }
     out
 }
@@ -664,8 +679,8 @@ pub fn solve(p: &Problem<'_>) -> Solution {
 
 #[cfg(test)]
 mod tests {
-    use super::super::candidates::{Candidate, find};
     use super::*;
+    use crate::markers::candidates::{Candidate, find};
 
     fn cands(texts: &[&str], limit: u32) -> Vec<Candidate> {
         texts
@@ -750,7 +765,7 @@ mod tests {
     #[test]
     fn excerpt_may_start_late() {
         let t = ["Alpha14 beta15 and gamma14."];
-        let c = cands(&t, super::super::candidates::UNKNOWN_LIMIT);
+        let c = cands(&t, crate::markers::candidates::UNKNOWN_LIMIT);
         let s = solve(&Problem {
             candidates: &c,
             counts: None,
@@ -765,7 +780,7 @@ mod tests {
         // "one implausible early candidate (a page mark such as `(p.57)`)
         // must not set k and turn the real sequence 14, 15, 16 … into text."
         let t = ["Alpha57 then beta14 gamma15, delta16 and eps14."];
-        let c = cands(&t, super::super::candidates::UNKNOWN_LIMIT);
+        let c = cands(&t, crate::markers::candidates::UNKNOWN_LIMIT);
         let s = solve(&Problem {
             candidates: &c,
             counts: None,

@@ -1,5 +1,7 @@
-//! Inline text: joining a block's lines, dropping characters XML cannot
-//! carry, and turning resolved markers and bare URLs into inline nodes.
+//! The text of an inline container: a block's lines joined, without the
+//! characters XML cannot carry, mapped back to the source; and, once the
+//! markers are resolved, the inline nodes it becomes (text, citations,
+//! bare URLs as links).
 
 use crate::ast::{Inline, Margin, Span};
 
@@ -66,6 +68,14 @@ impl LogicalText {
             scan,
             bibliography: false,
         }
+    }
+
+    /// The text's id: where it starts in the source (`None` when it is
+    /// empty). Texts cover disjoint parts of the source, so no two share an
+    /// id; the plain inline of its container ([`Self::plain`]) starts there
+    /// too, which is how the resolver finds a container's text.
+    pub fn id(&self) -> Option<usize> {
+        (!self.text.is_empty()).then(|| self.span(0, self.text.len()).start)
     }
 
     /// The source offset of logical offset `at`.
