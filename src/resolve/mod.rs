@@ -67,9 +67,18 @@ pub struct Resolution {
 fn describe(text: &str, c: &Candidate, reading: Option<&candidates::Reading>) -> String {
     // The whitespace-delimited token around the run, cut to 24 characters
     // before it.
-    let from = text[..c.start].rfind(char::is_whitespace).map_or(0, |i| {
-        i + text[i..].chars().next().map_or(1, char::len_utf8)
-    });
+    let token_start = |at: usize| {
+        text[..at].rfind(char::is_whitespace).map_or(0, |i| {
+            i + text[i..].chars().next().map_or(1, char::len_utf8)
+        })
+    };
+    let mut from = token_start(c.start);
+    // A run that is a token of its own (`pages.” 2`) is shown with the
+    // word before it.
+    if from == c.start {
+        let before = text[..from].trim_end();
+        from = token_start(before.len());
+    }
     let to = text[c.end..]
         .find(char::is_whitespace)
         .map_or(text.len(), |i| c.end + i);
@@ -92,8 +101,8 @@ fn describe(text: &str, c: &Candidate, reading: Option<&candidates::Reading>) ->
 }
 
 /// Resolves the markers of `doc`, whose inline containers hold the plain
-/// inlines of the texts `texts` (in any order: each is found by its id). Returns diagnostics,
-/// and with `margins` every decision with its margin (which costs a second
+/// inlines of the texts `texts` (in any order: each is found by its id).
+/// Returns diagnostics, and with `margins` every decision with its margin (which costs a second
 /// pass; without it, citations have no margin and there are no decisions).
 pub fn resolve(doc: &mut Document, texts: &[LogicalText], margins: bool) -> Resolution {
     let want_margins = margins;
