@@ -13,7 +13,7 @@ mod style;
 
 pub use output::clean_up_on_interrupt;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 use refolio::write::Format;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -138,7 +138,7 @@ pub struct ConvertArgs {
         value_name = "FORMATS",
         value_delimiter = ','
     )]
-    pub to: Option<Vec<FormatArg>>,
+    pub to: Option<Vec<Format>>,
     /// Output folder (created if missing); `-` writes to standard output
     /// (one input and one format only).
     #[arg(
@@ -247,34 +247,6 @@ pub struct CheckArgs {
     /// with line and column.
     #[arg(long)]
     pub json: bool,
-}
-
-/// An output format on the command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FormatArg {
-    /// TEI P5 XML (`.tei.xml`).
-    Tei,
-    /// The document model as JSON (`.json`).
-    Json,
-    /// An EPUB 3 e-book (`.epub`).
-    Epub,
-    /// A print PDF (`.pdf`).
-    Pdf,
-    /// The article format written back in canonical form (`.article.txt`):
-    /// one line per paragraph, markers glued, `[]` per back-link.
-    Article,
-}
-
-impl From<FormatArg> for Format {
-    fn from(f: FormatArg) -> Format {
-        match f {
-            FormatArg::Tei => Format::Tei,
-            FormatArg::Json => Format::Json,
-            FormatArg::Epub => Format::Epub,
-            FormatArg::Pdf => Format::Pdf,
-            FormatArg::Article => Format::Article,
-        }
-    }
 }
 
 /// The outcome of a run, ordered by severity; the process exit code.
@@ -403,7 +375,7 @@ fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

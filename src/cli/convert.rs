@@ -56,7 +56,7 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<Exit> {
     let started = std::time::Instant::now();
     let to_stdout = args.output == Path::new("-");
     let requested: Vec<Format> = match &args.to {
-        Some(to) => to.iter().map(|&f| Format::from(f)).collect(),
+        Some(to) => to.clone(),
         None => default_formats(to_stdout),
     };
     let mut formats: Vec<Format> = Vec::new();

@@ -16,6 +16,10 @@ pub fn clean(s: &str) -> String {
     s.chars().filter(|&c| is_xml_char(c)).collect()
 }
 
+/// A resolved marker in a text: logical byte range `start..end`, reference
+/// number, occurrence (1 for the reference's first marker) and margin.
+pub type PlacedMarker = (usize, usize, u32, u32, Margin);
+
 /// The text of one inline container (paragraph, list item, caption, …): its
 /// source line pieces joined with one space, with a map back to the source.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,9 +123,9 @@ impl LogicalText {
         }]
     }
 
-    /// Inlines with the given markers `(start, end, n, occurrence, margin)`
-    /// (sorted, logical byte ranges) and bare URLs as links.
-    pub fn inlines(&self, markers: &[(usize, usize, u32, u32, Margin)]) -> Vec<Inline> {
+    /// Inlines with the given markers (sorted, logical byte ranges) and
+    /// bare URLs as links.
+    pub fn inlines(&self, markers: &[PlacedMarker]) -> Vec<Inline> {
         let mut out = Vec::new();
         let mut pos = 0;
         let text_until = |out: &mut Vec<Inline>, pos: usize, to: usize| {

@@ -8,7 +8,7 @@ use crate::ast::{Document, Inline, Margin, MarkerStyle, Span, for_each_inlines_m
 use crate::diag::{Diagnostic, Severity};
 use crate::markers::candidates::{self, Candidate, UNKNOWN_LIMIT};
 use crate::markers::plausibility;
-use crate::markers::text::LogicalText;
+use crate::markers::text::{LogicalText, PlacedMarker};
 use solver::{Order, Problem};
 
 /// How the document writes its markers, when it writes them (rule 5): the
@@ -237,7 +237,7 @@ pub fn resolve(doc: &mut Document, texts: &[LogicalText], margins: bool) -> Reso
     }
 
     // Chosen markers per text, in order, with occurrence numbers.
-    let mut per_text: Vec<Vec<(usize, usize, u32, u32, Margin)>> = vec![Vec::new(); texts.len()];
+    let mut per_text: Vec<Vec<PlacedMarker>> = vec![Vec::new(); texts.len()];
     let mut decisions = Vec::new();
     // Indexed by compact index; numbers are mapped back when written.
     let mut seen = vec![0u32; len as usize + 1];

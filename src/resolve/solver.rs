@@ -190,9 +190,7 @@ pub fn margins(p: &Problem<'_>, price: &[f64], order: Order, choice: &[Option<u8
             Some(o) => o.1 = o.1.max(v),
             None => next.push((k, v)),
         };
-        let (a, b) = (starts[i] as usize, states.len());
-        for si in a..b {
-            let (s, v) = states[si];
+        for &(s, v) in &states[starts[i] as usize..] {
             push(as_text(s), v);
             for r in &cand.readings {
                 if let Some((k, g)) = transition(p, s, r, order) {

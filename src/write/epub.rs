@@ -34,6 +34,7 @@
 //! not metadata or spans), so changing one character changes it; nothing
 //! depends on the clock.
 
+use super::links::present;
 use crate::ast::{Block, Document, Figure, Inline, List, Reference, plain_text};
 use crate::error::WriteError;
 use crate::write::xhtml::{
@@ -263,10 +264,6 @@ const PLACEHOLDER_UUID: Uuid = Uuid::from_u128(0);
 
 fn builder_error(e: epub_builder::Error) -> WriteError {
     WriteError::Invalid(format!("internal error: epub-builder failed: {e}"))
-}
-
-fn present(v: &Option<String>) -> Option<&str> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
 /// The values in first-seen order, without repeats.

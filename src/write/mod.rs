@@ -13,8 +13,9 @@ pub mod tei;
 pub mod xhtml;
 pub mod xml;
 
-/// An output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// An output format: the one list of formats, also the values of the
+/// command line's `--to`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum)]
 pub enum Format {
     /// TEI P5 XML for archival deposit (`.tei.xml`).
     Tei,
@@ -22,7 +23,7 @@ pub enum Format {
     Json,
     /// An EPUB 3 e-book (`.epub`), a zip archive.
     Epub,
-    /// A print PDF (`.pdf`), laid out by [`crate::layout`].
+    /// A print PDF (`.pdf`), typeset (laid out by `crate::layout`).
     Pdf,
     /// The article format itself, in canonical form (`.article.txt`).
     Article,

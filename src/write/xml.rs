@@ -24,13 +24,8 @@ use std::io::Write;
 /// One indentation level of structural content.
 const INDENT: &[u8] = b"  ";
 
-/// True if `c` may appear in an XML 1.0 document (the `Char` production).
-///
-/// Rust `char`s are never surrogates, so what remains to exclude is the C0
-/// controls other than TAB, LF and CR, and U+FFFE / U+FFFF.
-pub fn is_xml_char(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
-}
+/// Is `c` allowed in XML 1.0? (One definition, shared with the parser.)
+pub use crate::markers::text::is_xml_char;
 
 /// The first character of `s` that XML 1.0 does not allow, with its
 /// 0-based character index.
