@@ -1,7 +1,7 @@
 //! refolio turns footnoted web articles, flattened to plain text, into TEI P5
-//! XML (and, in later versions, EPUB 3 and PDF).
+//! XML, EPUB 3 and PDF (and JSON, and the article format written back).
 //!
-//! The pipeline has three stages, each in its own module:
+//! The pipeline, each stage in its own module:
 //!
 //! 1. [`parse`] — a nom grammar recognises the blocks of the article format
 //!    (title, figures, headings, lists, quotes, rules, paragraphs, the
@@ -10,8 +10,10 @@
 //! 2. [`resolve`] — the global citation resolver finds the superscript
 //!    numbers that the flattening glued to the text, under the constraints of
 //!    the reference list (`[]` back-link counts, first-occurrence order), and
-//!    rewrites the inlines into text, citations and links;
-//! 3. [`write`] — one module per output format reads the finished document.
+//!    rewrites the inlines into text, citations and links; [`markers`], below
+//!    both, holds the candidates and the conventions of FORMAT.md §4;
+//! 3. [`mod@write`] — one module per output format reads the finished
+//!    document; the PDF writer sets its pages with [`layout`].
 //!
 //! ```
 //! let article = "A title\n\nSome text1.\n\n  1. A source; Publisher; 2020-01-01[]\n";

@@ -80,7 +80,7 @@ pub fn figure_label(input: &str) -> IResult<&str, &str> {
 }
 
 /// Does `line` start with one of the alt-text phrases (or `Figure N:` and
-/// no sentence going on: [`labelled_caption`])?
+/// no sentence going on, as `labelled_caption` reads it)?
 pub fn alt_phrase(line: &str, phrases: &[String]) -> bool {
     labelled_caption(line)
         || phrases.iter().any(|p| {

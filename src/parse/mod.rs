@@ -2,10 +2,11 @@
 //! inline text is still plain. Citation markers are found afterwards by
 //! [`crate::resolve`], which needs the whole document to decide.
 //!
-//! Stages: [`lines`] splits the text into lines and blocks; [`block`] says
-//! what each block is; this module assembles title, lead figure, sections and
-//! the reference list ([`reference`]); [`inline`] joins each block's lines
-//! into the text the resolver reads.
+//! Stages: [`lines`] splits the text into lines and blocks; [`shape`] reads
+//! how the document was flattened; [`block`] says what each block is; this
+//! module assembles title, lead figure, sections and the reference list
+//! ([`mod@reference`]); each inline container's lines are joined into a
+//! [`crate::markers::text::LogicalText`], the text the resolver reads.
 
 pub mod block;
 pub mod lines;

@@ -53,7 +53,7 @@ const _: () = assert!(MAX_BEAM <= u16::MAX as usize);
 pub enum Order {
     /// First occurrences must run in order.
     Hard,
-    /// Out-of-order first occurrences cost [`ORDER_PENALTY`].
+    /// Out-of-order first occurrences cost a penalty (6 in log-odds).
     Soft,
 }
 

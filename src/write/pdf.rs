@@ -4,7 +4,7 @@
 //! the document and embeds the fonts: it is shown every glyph once with its
 //! source text (the glyph inventory), so it subsets the fonts and writes
 //! `/ToUnicode` maps that give back the exact characters, ligatures
-//! included. The page content streams are written by [`content`] straight
+//! included. The page content streams are written by `pdf/content.rs` straight
 //! from the layout, with the codes printpdf chose for each glyph (read back
 //! from the inventory); all streams are deflated in parallel; printpdf's own operator
 //! translation allocated per glyph and took a third of the PDF time. A small
