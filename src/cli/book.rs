@@ -5,7 +5,7 @@ use super::progress::{self, Outcome, Progress};
 use super::{BookArgs, Exit, Failure, MetaArgs, diagnostics_exit, print_diagnostics, report};
 use anyhow::{Context, bail};
 use rayon::prelude::*;
-use refolio::write::BookMeta;
+use refolio::write::{BookMeta, Format, WriteOptions};
 use serde::Deserialize;
 use std::ffi::OsStr;
 use std::io::Write;
@@ -54,26 +54,19 @@ impl Manifest {
     }
 }
 
-/// The book formats, from the output's extension.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum BookFormat {
-    Epub,
-    Pdf,
-    Tei,
-}
-
-fn book_format(path: &Path) -> anyhow::Result<BookFormat> {
+/// The book's format, from the output's extension: EPUB, PDF or TEI.
+fn book_format(path: &Path) -> anyhow::Result<Format> {
     let name = path
         .file_name()
         .and_then(OsStr::to_str)
         .unwrap_or("")
         .to_ascii_lowercase();
     if name.ends_with(".epub") {
-        Ok(BookFormat::Epub)
+        Ok(Format::Epub)
     } else if name.ends_with(".pdf") {
-        Ok(BookFormat::Pdf)
+        Ok(Format::Pdf)
     } else if name.ends_with(".tei.xml") || name.ends_with(".xml") {
-        Ok(BookFormat::Tei)
+        Ok(Format::Tei)
     } else {
         bail!(
             "cannot tell the book's format from {}: use a name ending in .epub, .pdf or .tei.xml",
@@ -223,36 +216,31 @@ pub fn run(args: &BookArgs) -> anyhow::Result<Exit> {
     }
 
     let refs: Vec<&refolio::ast::Document> = docs.iter().map(|p| &p.document).collect();
-    let mut bytes = Vec::new();
-    match format {
-        BookFormat::Epub => {
-            let identifier = args.identifier.clone().or(m.identifier.clone());
-            let opts = refolio::write::epub::EpubOptions {
-                identifier,
-                stylesheet: style.epub_css.clone(),
-                modified: super::convert::source_date_epoch()?,
-                title: Some(book.title.clone()),
-            };
-            refolio::write::epub::write_book(&refs, &opts, &mut bytes)
-        }
-        BookFormat::Tei => refolio::write::tei::write_tei_corpus(&refs, &book, &mut bytes),
-        BookFormat::Pdf => {
-            let opts = refolio::write::pdf::PdfOptions {
-                style: style.pdf.clone(),
-                timestamp: refolio::write::pdf::source_date_epoch(),
-            };
-            refolio::write::pdf::render_book(&refs, &book, &opts, args.recto || m.recto).map(|pdf| {
-                if !pdf.missing.is_empty() && !args.run.quiet {
-                    report(&anyhow::anyhow!(
-                        "warning: the PDF fonts have no glyph for {} character(s); drawn as blank boxes",
-                        pdf.missing.len()
-                    ));
-                }
-                bytes = pdf.bytes;
-            })
-        }
+    // Every writer's options, filled here and only here.
+    let write_options = WriteOptions {
+        timestamp: super::convert::source_date_epoch()?,
+        epub: refolio::write::epub::EpubOptions {
+            identifier: args.identifier.clone().or(m.identifier.clone()),
+            stylesheet: style.epub_css.clone(),
+            modified: None,
+            title: Some(book.title.clone()),
+        },
+        pdf: refolio::write::pdf::PdfOptions {
+            style: style.pdf.clone(),
+            timestamp: None,
+        },
+        book: Some(book),
+        recto: args.recto || m.recto,
+    };
+    let rendered = refolio::write::render(&refs, format, &write_options)
+        .with_context(|| format!("cannot write the book {}", args.output.display()))?;
+    if !rendered.missing_glyphs.is_empty() && !args.run.quiet {
+        report(&anyhow::anyhow!(
+            "warning: the PDF fonts have no glyph for {} character(s); drawn as blank boxes",
+            rendered.missing_glyphs.len()
+        ));
     }
-    .with_context(|| format!("cannot write the book {}", args.output.display()))?;
+    let bytes = rendered.bytes;
     let dir = match args.output.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),

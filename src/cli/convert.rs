@@ -9,8 +9,8 @@ use super::{
 };
 use anyhow::{Context, bail};
 use rayon::prelude::*;
-use refolio::write::Format;
 use refolio::write::epub::EpubOptions;
+use refolio::write::{Format, WriteOptions};
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
@@ -88,11 +88,22 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<Exit> {
         EpubOptions {
             identifier: args.identifier.clone(),
             stylesheet: style.epub_css.clone(),
-            modified: source_date_epoch()?,
+            modified: None,
             title: None,
         }
     } else {
         EpubOptions::default()
+    };
+    // Every writer's options, filled here and only here.
+    let write_options = WriteOptions {
+        timestamp: source_date_epoch()?,
+        epub,
+        pdf: refolio::write::pdf::PdfOptions {
+            style: style.pdf.clone(),
+            timestamp: None,
+        },
+        book: None,
+        recto: false,
     };
     let dest = if to_stdout {
         if inputs.len() != 1 || formats.len() != 1 {
@@ -125,7 +136,7 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<Exit> {
     let progress = Progress::new(inputs.len(), &args.run);
     let job = Job {
         style: &style,
-        epub: &epub,
+        write: &write_options,
         progress: &progress,
     };
     let work = |(input, targets): (&Input, &Vec<(Format, OsString)>)| -> (Exit, Outcome, bool) {
@@ -257,7 +268,7 @@ fn plan_outputs(
 /// What is the same for every input.
 struct Job<'a> {
     style: &'a Style,
-    epub: &'a EpubOptions,
+    write: &'a WriteOptions,
     progress: &'a Progress,
 }
 
@@ -294,37 +305,25 @@ fn convert_one(
     let status = diagnostics_exit(&parsed, args.read.strict);
 
     let render = |format: Format| -> Result<Vec<u8>, Failure> {
-        let mut buf = Vec::new();
-        match format {
-            Format::Epub => {
-                refolio::write::epub::write_book(&[&parsed.document], job.epub, &mut buf)
+        if format == Format::Pdf {
+            let size = parsed.source.text.len() as u64;
+            if size > args.max_pdf_input_bytes {
+                return Err(Failure::input(anyhow::anyhow!(
+                    "{}: no PDF: the article is {size} bytes, more than --max-pdf-input-bytes ({}); \
+                     its other formats were written",
+                    input.name,
+                    args.max_pdf_input_bytes
+                )));
             }
-            Format::Pdf => {
-                let size = parsed.source.text.len() as u64;
-                if size > args.max_pdf_input_bytes {
-                    return Err(Failure::input(anyhow::anyhow!(
-                        "{}: no PDF: the article is {size} bytes, more than --max-pdf-input-bytes ({}); \
-                         its other formats were written",
-                        input.name,
-                        args.max_pdf_input_bytes
-                    )));
-                }
-                let opts = refolio::write::pdf::PdfOptions {
-                    style: job.style.pdf.clone(),
-                    timestamp: refolio::write::pdf::source_date_epoch(),
-                };
-                refolio::write::pdf::render_pdf(&parsed.document, &opts).map(|pdf| {
-                    if !job.progress.quiet() {
-                        job.progress.print(|| warn_missing_glyphs(&parsed, &pdf.missing));
-                    }
-                    buf = pdf.bytes;
-                })
-            }
-            _ => refolio::write::write(&parsed.document, format, &mut buf),
         }
-        .with_context(|| format!("{}: cannot write {}", input.name, format.name()))
-        .map_err(Failure::usage)?;
-        Ok(buf)
+        let rendered = refolio::write::render(&[&parsed.document], format, job.write)
+            .with_context(|| format!("{}: cannot write {}", input.name, format.name()))
+            .map_err(Failure::usage)?;
+        if !rendered.missing_glyphs.is_empty() && !job.progress.quiet() {
+            job.progress
+                .print(|| warn_missing_glyphs(&parsed, &rendered.missing_glyphs));
+        }
+        Ok(rendered.bytes)
     };
     match dest {
         Destination::Stdout => {

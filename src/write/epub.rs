@@ -100,11 +100,6 @@ impl Default for EpubOptions {
     }
 }
 
-/// Writes `doc` as a one-chapter EPUB with the default options.
-pub fn write_epub(doc: &Document, out: &mut dyn Write) -> Result<(), WriteError> {
-    write_book(&[doc], &EpubOptions::default(), out)
-}
-
 /// The name of the `i`-th (0-based) chapter file inside the book.
 pub fn chapter_name(i: usize) -> String {
     format!("chapter-{}.xhtml", i + 1)

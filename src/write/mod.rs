@@ -72,20 +72,121 @@ impl Format {
     }
 }
 
-/// Writes `doc` in `format` to `out`.
+/// Everything a writer may be told, for every format at once. Filled in one
+/// place: the command line reads the environment and the style files into
+/// it; a library user fills it by hand. The default is the built-in style,
+/// no timestamp and one article per output.
+#[derive(Debug, Clone, Default)]
+pub struct WriteOptions {
+    /// The one timestamp of the outputs that record one (the EPUB's
+    /// `dcterms:modified`, the PDF's creation date), in seconds since 1970
+    /// (the command line takes `SOURCE_DATE_EPOCH`). Without it the first
+    /// article's `date` metadata is used, else a fixed date (EPUB) or none
+    /// (PDF). It overrides the per-format fields of the same meaning.
+    pub timestamp: Option<i64>,
+    /// EPUB: identifier, stylesheet, title.
+    pub epub: epub::EpubOptions,
+    /// PDF: page, fonts and sizes.
+    pub pdf: pdf::PdfOptions,
+    /// Set when the articles make one book: TEI writes a `teiCorpus` and
+    /// PDF a book with a title page, from this metadata. EPUB makes one
+    /// book of the articles either way.
+    pub book: Option<BookMeta>,
+    /// A PDF book starts every chapter on a right-hand page.
+    pub recto: bool,
+}
+
+/// What a writer made: the bytes, and what it noticed on the way.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    /// The output file.
+    pub bytes: Vec<u8>,
+    /// Characters the PDF's fonts have no glyph for (drawn as a blank box),
+    /// with their offsets in their article's source.
+    pub missing_glyphs: Vec<crate::layout::MissingGlyph>,
+}
+
+/// The one entrance to every writer: `docs` in `format` (a single article is
+/// a slice of one).
 ///
-/// EPUB is written with [`epub::EpubOptions::default`] (the built-in style,
-/// a content-derived identifier); use [`epub::write_book`] for other
-/// options or several articles in one book. The EPUB writer builds the
-/// whole archive in memory and writes it to `out` at once.
-pub fn write(doc: &Document, format: Format, out: &mut dyn Write) -> Result<(), WriteError> {
+/// Several articles are one book: EPUB always, TEI and PDF when
+/// [`WriteOptions::book`] is set. JSON and the article format write one
+/// article. Fails with [`WriteError::Invalid`] when there is no article, or
+/// several without a book where the format needs one.
+pub fn render(
+    docs: &[&Document],
+    format: Format,
+    options: &WriteOptions,
+) -> Result<Rendered, WriteError> {
+    let bytes = |write: &dyn Fn(&mut Vec<u8>) -> Result<(), WriteError>| {
+        let mut out = Vec::new();
+        write(&mut out)?;
+        Ok(Rendered {
+            bytes: out,
+            missing_glyphs: Vec::new(),
+        })
+    };
+    let one = || -> Result<&Document, WriteError> {
+        match (docs, &options.book) {
+            ([doc], None) => Ok(doc),
+            ([], _) => Err(WriteError::Invalid(format!(
+                "{} needs an article",
+                format.name()
+            ))),
+            _ => Err(WriteError::Invalid(format!(
+                "{} writes one article, not a book of {}",
+                format.name(),
+                docs.len()
+            ))),
+        }
+    };
+    let pdf_options = || pdf::PdfOptions {
+        timestamp: options.timestamp,
+        ..options.pdf.clone()
+    };
     match format {
-        Format::Tei => tei::write_tei(doc, out),
-        Format::Json => json::write_json(doc, out),
-        Format::Epub => epub::write_epub(doc, out),
-        Format::Pdf => pdf::write_pdf(doc, out),
-        Format::Article => article::write_article(doc, out),
+        Format::Tei => match &options.book {
+            Some(book) => bytes(&|out| tei::write_tei_corpus(docs, book, out)),
+            None => {
+                let doc = one()?;
+                bytes(&|out| tei::write_tei(doc, out))
+            }
+        },
+        Format::Json => {
+            let doc = one()?;
+            bytes(&|out| json::write_json(doc, out))
+        }
+        Format::Article => {
+            let doc = one()?;
+            bytes(&|out| article::write_article(doc, out))
+        }
+        Format::Epub => {
+            let opts = epub::EpubOptions {
+                modified: options.timestamp,
+                ..options.epub.clone()
+            };
+            bytes(&|out| epub::write_book(docs, &opts, out))
+        }
+        Format::Pdf => {
+            let pdf = match &options.book {
+                Some(book) => pdf::render_book(docs, book, &pdf_options(), options.recto)?,
+                None => pdf::render_pdf(one()?, &pdf_options())?,
+            };
+            Ok(Rendered {
+                bytes: pdf.bytes,
+                missing_glyphs: pdf.missing,
+            })
+        }
     }
+}
+
+/// Writes `doc` in `format` to `out` with the default options
+/// ([`render`] with [`WriteOptions::default`]).
+pub fn write(doc: &Document, format: Format, out: &mut dyn Write) -> Result<(), WriteError> {
+    let rendered = render(&[doc], format, &WriteOptions::default())?;
+    out.write_all(&rendered.bytes)?;
+    out.flush()?;
+    Ok(())
 }
 
 /// What a book (many articles in one publication) says about itself; the

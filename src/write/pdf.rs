@@ -49,18 +49,14 @@ pub struct PdfOptions {
 }
 
 impl Default for PdfOptions {
-    /// The default style; the timestamp from `SOURCE_DATE_EPOCH` if set.
+    /// The default style, no timestamp (the library never reads the
+    /// environment: the command line fills [`crate::write::WriteOptions`]).
     fn default() -> Self {
         PdfOptions {
             style: Style::default(),
-            timestamp: source_date_epoch(),
+            timestamp: None,
         }
     }
-}
-
-/// `SOURCE_DATE_EPOCH` as seconds, if set and valid.
-pub fn source_date_epoch() -> Option<i64> {
-    std::env::var("SOURCE_DATE_EPOCH").ok()?.trim().parse().ok()
 }
 
 /// A rendered PDF.
@@ -72,13 +68,6 @@ pub struct PdfOutput {
     pub missing: Vec<MissingGlyph>,
     /// Number of pages.
     pub pages: usize,
-}
-
-/// Writes `doc` as a PDF with [`PdfOptions::default`].
-pub fn write_pdf(doc: &Document, out: &mut dyn Write) -> Result<(), WriteError> {
-    let pdf = render_pdf(doc, &PdfOptions::default())?;
-    out.write_all(&pdf.bytes)?;
-    Ok(())
 }
 
 /// Lays out and renders `doc`.
