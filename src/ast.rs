@@ -116,6 +116,79 @@ impl std::fmt::Display for SourceStyle {
     }
 }
 
+/// True if `c` may appear in an XML 1.0 document (the `Char` production):
+/// every output's text is made of these ("characters not allowed in XML 1.0
+/// … are reported as warnings with their position and dropped").
+pub fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// The first character of `s` that XML 1.0 does not allow, with its
+/// 0-based character index.
+pub fn first_invalid_char(s: &str) -> Option<(usize, char)> {
+    s.chars().enumerate().find(|&(_, c)| !is_xml_char(c))
+}
+
+/// True if `tag` matches the `xsd:language` pattern
+/// (`[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*`) that TEI and XHTML require of
+/// `xml:lang` values. Every well-formed BCP 47 tag does.
+pub fn is_language_tag(tag: &str) -> bool {
+    let mut parts = tag.split('-');
+    let first_ok = parts
+        .next()
+        .is_some_and(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphabetic()));
+    first_ok
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// A metadata value that the outputs cannot carry.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("metadata field `{field}` {reason}")]
+pub struct MetaError {
+    /// The field, by its command-line and sidecar key (`lang`, `author`,
+    /// `source-url`, `date`, `license`).
+    pub field: &'static str,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+impl Meta {
+    /// Checks that every output can carry the metadata: no value holds a
+    /// character XML 1.0 does not allow, and a non-empty `lang` is a
+    /// language tag ([`is_language_tag`]).
+    pub fn validate(&self) -> Result<(), MetaError> {
+        let fields = [
+            ("lang", Some(&self.lang)),
+            ("author", self.author.as_ref()),
+            ("source-url", self.source_url.as_ref()),
+            ("date", self.date.as_ref()),
+            ("license", self.license.as_ref()),
+        ];
+        for (field, value) in fields {
+            if let Some((i, c)) = value.and_then(|v| first_invalid_char(v)) {
+                return Err(MetaError {
+                    field,
+                    reason: format!(
+                        "contains U+{:04X} at character {}, which XML 1.0 does not allow; remove it",
+                        c as u32,
+                        i + 1
+                    ),
+                });
+            }
+        }
+        if !self.lang.is_empty() && !is_language_tag(&self.lang) {
+            return Err(MetaError {
+                field: "lang",
+                reason: format!(
+                    "is {:?}, which is not a language tag (expected e.g. `en`, `cs`, `en-GB`)",
+                    self.lang
+                ),
+            });
+        }
+        Ok(())
+    }
+}
+
 /// Metadata that does not come from the article text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Meta {

@@ -46,7 +46,10 @@ pub enum WriteError {
     /// Serialising JSON failed.
     #[error("JSON serialisation failed: {0}")]
     Json(#[from] serde_json::Error),
-    /// A metadata value cannot be written (explained in the message).
+    /// A metadata value cannot be written.
+    #[error(transparent)]
+    Meta(#[from] crate::ast::MetaError),
+    /// A value cannot be written (explained in the message).
     #[error("{0}")]
     Invalid(String),
 }

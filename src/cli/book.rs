@@ -112,7 +112,7 @@ pub fn run(args: &BookArgs) -> anyhow::Result<Exit> {
         date: args.meta.date.clone().or(m.date.clone()),
         license: args.meta.license.clone().or(m.licence.clone()),
     };
-    refolio::write::xml::check_meta(&flags.as_meta()).context("invalid metadata")?;
+    flags.as_meta().validate().context("invalid metadata")?;
     refolio::write::xml::check_chars("--title", &title)?;
     let book = BookMeta {
         title: title.trim().to_string(),

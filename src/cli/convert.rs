@@ -69,7 +69,10 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<Exit> {
     if inputs.iter().filter(|i| i.is_stdin()).count() > 1 {
         bail!("`-` (standard input) can be given only once");
     }
-    refolio::write::xml::check_meta(&args.meta.as_meta()).context("invalid metadata option")?;
+    args.meta
+        .as_meta()
+        .validate()
+        .context("invalid metadata option")?;
     let style = style::load(&args.read.style)?;
     let epub = if formats.contains(&Format::Epub) {
         if args.identifier.is_some() && inputs.len() > 1 {

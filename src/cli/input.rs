@@ -155,7 +155,7 @@ impl Sidecar {
             .map_err(|e| anyhow::anyhow!("{}", e.to_string().trim_end()))
             .with_context(|| format!("invalid sidecar {}", path.display()))?;
         let meta = sidecar.as_meta();
-        refolio::write::xml::check_meta(&meta)
+        meta.validate()
             .with_context(|| format!("invalid sidecar {}", path.display()))?;
         Ok(sidecar)
     }

@@ -5,11 +5,7 @@
 
 use crate::ast::{Inline, Margin, Span};
 
-/// Is `c` allowed in XML 1.0? ("Characters not allowed in XML 1.0 … are
-/// reported as warnings with their position and dropped.")
-pub fn is_xml_char(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
-}
+pub use crate::ast::is_xml_char;
 
 /// `s` without the characters XML cannot carry.
 pub fn clean(s: &str) -> String {

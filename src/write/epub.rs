@@ -40,7 +40,7 @@ use crate::error::WriteError;
 use crate::write::xhtml::{
     self, XhtmlOptions, has_references_section, language, references_heading_text, section_id,
 };
-use crate::write::xml::{check_chars, check_meta, is_w3c_date};
+use crate::write::xml::{check_chars, is_w3c_date};
 use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
 use epub_builder::{
     EpubBuilder, EpubContent, EpubVersion, MetadataOpfV3, ReferenceType, TocElement, ZipLibrary,
@@ -123,7 +123,7 @@ pub fn write_book(
         ));
     };
     for d in docs {
-        check_meta(&d.meta)?;
+        d.meta.validate()?;
     }
     let identifier = match &opts.identifier {
         Some(id) => {

@@ -43,7 +43,7 @@
 use crate::ast::{Block, Document, Figure, Inline, List, RefFieldKind, Reference};
 use crate::error::WriteError;
 use crate::write::links::{Links, at, present};
-use crate::write::xml::{XmlWriter, check_meta, is_w3c_date, uri_attr};
+use crate::write::xml::{XmlWriter, is_w3c_date, uri_attr};
 use std::collections::HashSet;
 use std::io::Write;
 
@@ -58,12 +58,12 @@ pub const PUBLICATION_STATEMENT: &str =
 ///
 /// Fails with [`WriteError::Invalid`] when a metadata value cannot be
 /// written (a character XML 1.0 does not allow, a `lang` that is not a
-/// language tag; see [`check_meta`]) or when text contains a character XML
+/// language tag; see [`crate::ast::Meta::validate`]) or when text contains a character XML
 /// 1.0 does not allow (the parser removes those, so that means a bug), and
 /// with [`WriteError::Io`] when `out` fails. On failure, part of the document
 /// may already have been written to `out`.
 pub fn write_tei(doc: &Document, out: &mut dyn Write) -> Result<(), WriteError> {
-    check_meta(&doc.meta)?;
+    doc.meta.validate()?;
     let mut w = XmlWriter::new(out);
     w.declaration()?;
     tei_element(&mut w, doc, None)?;
@@ -98,9 +98,9 @@ pub fn write_tei_corpus(
     }
     crate::write::xml::check_chars("the book title", &book.title)?;
     let corpus_meta = book.cover(docs).meta;
-    check_meta(&corpus_meta)?;
+    corpus_meta.validate()?;
     for d in docs {
-        check_meta(&d.meta)?;
+        d.meta.validate()?;
     }
     let lang = book.language(docs);
     let mut w = XmlWriter::new(out);
@@ -1029,7 +1029,10 @@ mod tests {
         d.meta.author = Some("bell\u{7}".into());
         let mut buf = Vec::new();
         let e = write_tei(&d, &mut buf).unwrap_err();
-        assert!(matches!(e, WriteError::Invalid(_)));
+        assert!(
+            matches!(&e, WriteError::Meta(m) if m.field == "author"),
+            "{e:?}"
+        );
         assert!(e.to_string().contains("`author`"), "{e}");
         assert!(
             buf.is_empty(),

@@ -44,7 +44,7 @@
 use crate::ast::{Block, Document, Figure, Inline, List, RefFieldKind, Reference, plain_text};
 use crate::error::WriteError;
 use crate::write::links::{Links, at, present};
-use crate::write::xml::{XmlWriter, check_meta, is_w3c_date, uri_attr};
+use crate::write::xml::{XmlWriter, is_w3c_date, uri_attr};
 use std::collections::HashSet;
 use std::io::Write;
 
@@ -98,7 +98,7 @@ pub fn language(doc: &Document) -> &str {
 /// Writes `doc` as an XHTML5 document (XML syntax, UTF-8) to `out`.
 ///
 /// Fails with [`WriteError::Invalid`] when a metadata value cannot be
-/// written (see [`check_meta`]) or when text contains a character XML 1.0
+/// written (see [`crate::ast::Meta::validate`]) or when text contains a character XML 1.0
 /// does not allow (the parser removes those, so that means a bug), and with
 /// [`WriteError::Io`] when `out` fails.
 pub fn write_xhtml(
@@ -106,7 +106,7 @@ pub fn write_xhtml(
     opts: &XhtmlOptions,
     out: &mut dyn Write,
 ) -> Result<(), WriteError> {
-    check_meta(&doc.meta)?;
+    doc.meta.validate()?;
     let mut links = Links::new(doc);
     let lang = language(doc);
     // The XML declaration and the doctype, then the root on its own line.

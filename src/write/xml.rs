@@ -12,9 +12,8 @@
 //! Every text and attribute value is checked: characters that XML 1.0 does
 //! not allow are never written; the writer fails with [`WriteError::Invalid`]
 //! instead. Metadata values from the user are checked up front by
-//! [`check_meta`], whose messages name the offending field.
+//! [`crate::ast::Meta::validate`], whose errors name the offending field.
 
-use crate::ast::Meta;
 use crate::error::WriteError;
 use quick_xml::escape::partial_escape;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
@@ -24,14 +23,7 @@ use std::io::Write;
 /// One indentation level of structural content.
 const INDENT: &[u8] = b"  ";
 
-/// Is `c` allowed in XML 1.0? (One definition, shared with the parser.)
-pub use crate::markers::text::is_xml_char;
-
-/// The first character of `s` that XML 1.0 does not allow, with its
-/// 0-based character index.
-pub fn first_invalid_char(s: &str) -> Option<(usize, char)> {
-    s.chars().enumerate().find(|&(_, c)| !is_xml_char(c))
-}
+pub use crate::ast::{first_invalid_char, is_language_tag, is_xml_char};
 
 /// Fails with [`WriteError::Invalid`] if `value` contains a character that
 /// XML 1.0 does not allow; `what` names the value in the message
@@ -54,18 +46,6 @@ fn check_chars_with(what: impl FnOnce() -> String, value: &str) -> Result<(), Wr
             i + 1
         ))),
     }
-}
-
-/// True if `tag` matches the `xsd:language` pattern
-/// (`[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*`) that TEI and XHTML require of
-/// `xml:lang` values. Every well-formed BCP 47 tag does.
-pub fn is_language_tag(tag: &str) -> bool {
-    let mut parts = tag.split('-');
-    let first_ok = parts
-        .next()
-        .is_some_and(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphabetic()));
-    first_ok
-        && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 /// True if `s` is a W3C date usable in TEI `@when`: `YYYY`, `YYYY-MM` or
@@ -136,34 +116,6 @@ pub fn uri_attr(url: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
-}
-
-/// Checks the metadata values that XML writers put into their output.
-///
-/// Every field must consist of XML 1.0 characters; `lang` must be empty or a
-/// language tag ([`is_language_tag`]). Errors name the field by its
-/// command-line / sidecar key (`lang`, `author`, `source-url`, `date`,
-/// `license`).
-pub fn check_meta(meta: &Meta) -> Result<(), WriteError> {
-    let fields = [
-        ("lang", Some(&meta.lang)),
-        ("author", meta.author.as_ref()),
-        ("source-url", meta.source_url.as_ref()),
-        ("date", meta.date.as_ref()),
-        ("license", meta.license.as_ref()),
-    ];
-    for (key, value) in fields {
-        if let Some(v) = value {
-            check_chars(&format!("metadata field `{key}`"), v)?;
-        }
-    }
-    if !meta.lang.is_empty() && !is_language_tag(&meta.lang) {
-        return Err(WriteError::Invalid(format!(
-            "metadata field `lang` is {:?}, which is not a language tag (expected e.g. `en`, `cs`, `en-GB`)",
-            meta.lang
-        )));
-    }
-    Ok(())
 }
 
 /// An open element on the writer's stack.
@@ -491,26 +443,24 @@ mod tests {
 
     #[test]
     fn meta_checks_name_the_field() {
+        use crate::ast::Meta;
         let mut m = Meta {
             lang: "en".into(),
             ..Meta::default()
         };
-        assert!(check_meta(&m).is_ok());
+        assert!(m.validate().is_ok());
         m.author = Some("A\u{7}B".into());
-        let e = check_meta(&m).unwrap_err().to_string();
+        let e = m.validate().unwrap_err();
+        assert_eq!(e.field, "author");
+        let e = e.to_string();
         assert!(e.contains("`author`") && e.contains("U+0007"), "{e}");
         m.author = None;
         m.license = Some("\u{FFFE}".into());
-        assert!(
-            check_meta(&m)
-                .unwrap_err()
-                .to_string()
-                .contains("`license`")
-        );
+        assert!(m.validate().unwrap_err().to_string().contains("`license`"));
         m.license = None;
         m.lang = "en_GB".into();
-        assert!(check_meta(&m).unwrap_err().to_string().contains("`lang`"));
+        assert!(m.validate().unwrap_err().to_string().contains("`lang`"));
         m.lang = String::new();
-        assert!(check_meta(&m).is_ok(), "empty lang means unknown");
+        assert!(m.validate().is_ok(), "empty lang means unknown");
     }
 }
