@@ -207,8 +207,11 @@ pub struct BookArgs {
     pub run: RunArgs,
 }
 
-/// Metadata given on the command line; each wins over the sidecar's value.
-#[derive(Debug, Args, Default, Clone)]
+/// Metadata fields, each optional: the command line's options and, with the
+/// same names in kebab-case, the keys of a sidecar file (one type, so the
+/// two can never disagree). The options win over the sidecar's values.
+#[derive(Debug, Args, Default, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct MetaArgs {
     /// Language of the articles, a BCP 47 tag such as `en` or `cs`
     /// [default: en]. It also decides how numbers are read: with `de`, `cs`,

@@ -4,7 +4,6 @@ use super::{Failure, MetaArgs};
 use anyhow::{Context, anyhow};
 use refolio::ast::Meta;
 use refolio::error::InputError;
-use serde::Deserialize;
 use std::ffi::{OsStr, OsString};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -118,23 +117,10 @@ impl Input {
     }
 }
 
-/// The keys of a sidecar file.
-#[derive(Debug, Default, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct Sidecar {
-    /// `lang`
-    pub lang: Option<String>,
-    /// `author`
-    pub author: Option<String>,
-    /// `source-url`
-    pub source_url: Option<String>,
-    /// `date`
-    pub date: Option<String>,
-    /// `license`
-    pub license: Option<String>,
-}
+/// The keys of a sidecar file: the same fields as the metadata options.
+pub type Sidecar = MetaArgs;
 
-impl Sidecar {
+impl MetaArgs {
     /// Parses a sidecar file's text; unknown keys are an error naming the key.
     pub fn parse(text: &str) -> Result<Sidecar, toml::de::Error> {
         toml::from_str(text)
@@ -160,19 +146,7 @@ impl Sidecar {
         Ok(sidecar)
     }
 
-    fn as_meta(&self) -> Meta {
-        Meta {
-            lang: self.lang.clone().unwrap_or_default(),
-            author: self.author.clone(),
-            source_url: self.source_url.clone(),
-            date: self.date.clone(),
-            license: self.license.clone(),
-        }
-    }
-}
-
-impl MetaArgs {
-    /// The options as metadata (an empty `lang` when not given).
+    /// The fields as metadata (an empty `lang` when not given).
     pub fn as_meta(&self) -> Meta {
         Meta {
             lang: self.lang.clone().unwrap_or_default(),
@@ -184,18 +158,26 @@ impl MetaArgs {
     }
 }
 
-/// `flags` over `sidecar`, with the default language when neither has one.
+/// `flags` over `sidecar`, with the default language when neither has one:
+/// the one merge of metadata.
 pub fn merge(flags: &MetaArgs, sidecar: Sidecar) -> Meta {
-    Meta {
-        lang: flags
-            .lang
-            .clone()
-            .or(sidecar.lang)
-            .unwrap_or_else(|| DEFAULT_LANG.to_string()),
-        author: flags.author.clone().or(sidecar.author),
-        source_url: flags.source_url.clone().or(sidecar.source_url),
-        date: flags.date.clone().or(sidecar.date),
-        license: flags.license.clone().or(sidecar.license),
+    let mut meta = flags.over(sidecar).as_meta();
+    if meta.lang.is_empty() {
+        meta.lang = DEFAULT_LANG.to_string();
+    }
+    meta
+}
+
+impl MetaArgs {
+    /// Each field of `self`, else of `under`.
+    pub fn over(&self, under: MetaArgs) -> MetaArgs {
+        MetaArgs {
+            lang: self.lang.clone().or(under.lang),
+            author: self.author.clone().or(under.author),
+            source_url: self.source_url.clone().or(under.source_url),
+            date: self.date.clone().or(under.date),
+            license: self.license.clone().or(under.license),
+        }
     }
 }
 
