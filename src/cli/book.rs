@@ -234,10 +234,10 @@ pub fn run(args: &BookArgs) -> anyhow::Result<Exit> {
     };
     let rendered = refolio::write::render(&refs, format, &write_options)
         .with_context(|| format!("cannot write the book {}", args.output.display()))?;
-    if !rendered.missing_glyphs.is_empty() && !args.run.quiet {
+    if !rendered.diagnostics.is_empty() && !args.run.quiet {
         report(&anyhow::anyhow!(
             "warning: the PDF fonts have no glyph for {} character(s); drawn as blank boxes",
-            rendered.missing_glyphs.len()
+            rendered.diagnostics.len()
         ));
     }
     let bytes = rendered.bytes;

@@ -322,9 +322,13 @@ fn convert_one(
         let rendered = refolio::write::render(&[&parsed.document], format, job.write)
             .with_context(|| format!("{}: cannot write {}", input.name, format.name()))
             .map_err(Failure::usage)?;
-        if !rendered.missing_glyphs.is_empty() && !job.progress.quiet() {
-            job.progress
-                .print(|| warn_missing_glyphs(&parsed, &rendered.missing_glyphs));
+        if !rendered.diagnostics.is_empty() && !job.progress.quiet() {
+            job.progress.print(|| {
+                let mut err = std::io::stderr().lock();
+                for d in &rendered.diagnostics {
+                    let _ = writeln!(err, "{}", d.render_short(&parsed.source));
+                }
+            });
         }
         Ok(rendered.bytes)
     };
@@ -354,22 +358,4 @@ pub fn diagnostic_counts(parsed: &refolio::Parsed) -> (usize, usize) {
         .filter(|d| d.severity == Severity::Error)
         .count();
     (errors, parsed.diagnostics.len() - errors)
-}
-
-/// Warns, with line:column, about characters the PDF fonts cannot draw.
-fn warn_missing_glyphs(parsed: &refolio::Parsed, missing: &[refolio::layout::MissingGlyph]) {
-    use std::io::Write;
-    let mut err = std::io::stderr().lock();
-    for m in missing {
-        let span = refolio::ast::Span::new(m.offset, m.offset + m.c.len_utf8());
-        let d = refolio::diag::Diagnostic::new(
-            refolio::diag::Severity::Warning,
-            span,
-            format!(
-                "the PDF fonts have no glyph for {:?} (U+{:04X}); it is drawn as a blank box",
-                m.c, m.c as u32
-            ),
-        );
-        let _ = writeln!(err, "{}", d.render_short(&parsed.source));
-    }
 }

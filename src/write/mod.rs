@@ -101,9 +101,21 @@ pub struct WriteOptions {
 pub struct Rendered {
     /// The output file.
     pub bytes: Vec<u8>,
-    /// Characters the PDF's fonts have no glyph for (drawn as a blank box),
-    /// with their offsets in their article's source.
-    pub missing_glyphs: Vec<crate::layout::MissingGlyph>,
+    /// Warnings about the output, with spans in their article's source:
+    /// characters the PDF's fonts have no glyph for (drawn as a blank box).
+    pub diagnostics: Vec<crate::diag::Diagnostic>,
+}
+
+/// The warning for a character the PDF fonts cannot draw.
+fn missing_glyph(m: &crate::layout::MissingGlyph) -> crate::diag::Diagnostic {
+    crate::diag::Diagnostic::new(
+        crate::diag::Severity::Warning,
+        crate::ast::Span::new(m.offset, m.offset + m.c.len_utf8()),
+        format!(
+            "the PDF fonts have no glyph for {:?} (U+{:04X}); it is drawn as a blank box",
+            m.c, m.c as u32
+        ),
+    )
 }
 
 /// The one entrance to every writer: `docs` in `format` (a single article is
@@ -123,7 +135,7 @@ pub fn render(
         write(&mut out)?;
         Ok(Rendered {
             bytes: out,
-            missing_glyphs: Vec::new(),
+            diagnostics: Vec::new(),
         })
     };
     let one = || -> Result<&Document, WriteError> {
@@ -174,7 +186,7 @@ pub fn render(
             };
             Ok(Rendered {
                 bytes: pdf.bytes,
-                missing_glyphs: pdf.missing,
+                diagnostics: pdf.missing.iter().map(missing_glyph).collect(),
             })
         }
     }
