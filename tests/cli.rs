@@ -691,7 +691,10 @@ fn lang_decides_how_numbers_are_read() {
 
 #[test]
 fn characters_the_pdf_fonts_lack_are_warned_about_with_their_place() {
-    let dir = setup(&[("g.txt", "Glyphs\n\nA rare sign \u{1F0A1} here.\n".as_bytes())]);
+    let dir = setup(&[(
+        "g.txt",
+        "Glyphs\n\nA rare sign \u{1F0A1} here.\n".as_bytes(),
+    )]);
     let o = refolio(&["convert", "-t", "pdf", "g.txt"], dir.path(), None);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(

@@ -1,0 +1,240 @@
+//! The layout's model: glyphs, runs and lines, and the pages, links and
+//! outline they are placed in — what [`super::layout`] returns and
+//! `write::pdf` draws.
+
+use super::*;
+/// One glyph to draw.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Glyph {
+    /// Glyph id in its font.
+    pub gid: u16,
+    /// The characters it stands for (for text extraction).
+    pub text: Arc<str>,
+    /// Distance to the next glyph, in points (kerning and justification included).
+    pub advance: f32,
+}
+
+/// Glyphs of one face, size and baseline, drawn from `x`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Run {
+    /// Face.
+    pub font: FontKind,
+    /// Size in points.
+    pub size: f32,
+    /// Raise above the baseline (fallback superscripts).
+    pub rise: f32,
+    /// Start, relative to the line origin.
+    pub x: f32,
+    /// The glyphs.
+    pub glyphs: Vec<Glyph>,
+}
+
+impl Run {
+    /// Sum of the advances.
+    pub fn width(&self) -> f32 {
+        self.glyphs.iter().map(|g| g.advance).sum()
+    }
+    /// The text the run stands for.
+    pub fn text(&self) -> String {
+        self.glyphs.iter().map(|g| &*g.text).collect()
+    }
+}
+
+/// Where a link goes, before pages are known.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum LinkTarget {
+    /// A marker's link: the entry of reference `n`.
+    Reference(u32),
+    /// A back-link: occurrence `k` of the marker of reference `n`.
+    Cite(u32, u32),
+    /// An external URL.
+    Uri(String),
+}
+
+/// A linked stretch of a line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkSpan {
+    /// Start, relative to the line origin.
+    pub x0: f32,
+    /// End.
+    pub x1: f32,
+    /// Where it goes.
+    pub target: LinkTarget,
+}
+
+/// A set line of a paragraph.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Line {
+    /// What to draw.
+    pub runs: Vec<Run>,
+    /// Width of the set material.
+    pub width: f32,
+    /// Width available.
+    pub measure: f32,
+    /// Ends with a hyphen (added or explicit).
+    pub hyphen: bool,
+    /// Its first material is a citation marker.
+    pub starts_with_marker: bool,
+    /// Linked stretches.
+    pub links: Vec<LinkSpan>,
+    /// Markers on the line: (x, n, k).
+    pub markers: Vec<(f32, u32, u32)>,
+    /// Line number within its paragraph (0-based).
+    pub index: usize,
+    /// Lines in its paragraph.
+    pub count: usize,
+}
+
+impl Line {
+    /// The line's text as drawn (labels included).
+    pub fn text(&self) -> String {
+        self.runs.iter().map(Run::text).collect()
+    }
+}
+
+/// A character that no face of the style can draw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MissingGlyph {
+    /// Byte offset in the input.
+    pub offset: usize,
+    /// The character.
+    pub c: char,
+}
+
+/// What a line is part of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// The title block (title, subtitle, byline).
+    Title,
+    /// A section heading (or the References heading).
+    Heading,
+    /// A paragraph.
+    Body,
+    /// A list item.
+    ListItem,
+    /// A block quotation.
+    Quote,
+    /// A figure's alt text, inside its frame.
+    FigureAlt,
+    /// A figure's caption.
+    Caption,
+    /// An entry of the reference list.
+    Reference,
+    /// The page number.
+    Footer,
+    /// The running head of a book page (its chapter's title).
+    Header,
+}
+
+/// A line on a page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlacedLine {
+    /// Left end of the line's origin.
+    pub x: f32,
+    /// Baseline.
+    pub baseline: f32,
+    /// Top of the line's slot (baseline minus the ascent share of the leading).
+    pub top: f32,
+    /// The line.
+    pub line: Line,
+    /// What it belongs to.
+    pub role: Role,
+    /// Which paragraph (a counter over the document).
+    pub block: usize,
+}
+
+/// A place in the document.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Dest {
+    /// 0-based page.
+    pub page: usize,
+    /// x from the left edge.
+    pub x: f32,
+    /// y from the top edge (top of the line).
+    pub y: f32,
+}
+
+/// A link annotation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageLink {
+    /// `[x0, top, x1, bottom]`.
+    pub rect: [f32; 4],
+    /// Internal destination or URL.
+    pub to: LinkTo,
+    /// What kind of link it is.
+    pub target: LinkTarget,
+}
+
+/// Where a link annotation goes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LinkTo {
+    /// A place in the document.
+    Dest(Dest),
+    /// A URL.
+    Uri(String),
+}
+
+/// A straight line to stroke.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RuleLine {
+    /// Start x.
+    pub x0: f32,
+    /// End x.
+    pub x1: f32,
+    /// y.
+    pub y: f32,
+    /// Stroke width.
+    pub width: f32,
+}
+
+/// A rectangle to stroke (a figure's frame).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Frame {
+    /// `[x0, top, x1, bottom]`.
+    pub rect: [f32; 4],
+    /// Stroke width.
+    pub width: f32,
+}
+
+/// One page.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Page {
+    /// Text lines, in reading order (the footer last).
+    pub lines: Vec<PlacedLine>,
+    /// Rules.
+    pub rules: Vec<RuleLine>,
+    /// Frames.
+    pub frames: Vec<Frame>,
+    /// Link annotations.
+    pub links: Vec<PageLink>,
+}
+
+/// An outline (bookmark) entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutlineItem {
+    /// Its text.
+    pub title: String,
+    /// 0 for the title, 1 for sections and References.
+    pub level: u8,
+    /// Where it goes.
+    pub dest: Dest,
+}
+
+/// A laid-out document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layout {
+    /// Page width in points.
+    pub width: f32,
+    /// Page height in points.
+    pub height: f32,
+    /// The pages.
+    pub pages: Vec<Page>,
+    /// Bookmarks in document order.
+    pub outline: Vec<OutlineItem>,
+    /// Characters without a glyph.
+    pub missing: Vec<MissingGlyph>,
+    /// Where each marker (n, k) landed.
+    pub markers: HashMap<(u32, u32), Dest>,
+    /// Where each reference entry landed.
+    pub references: HashMap<u32, Dest>,
+}

@@ -1,0 +1,230 @@
+//! Pagination: the rows of the flow filled into pages with widow and
+//! orphan control and headings kept with what follows; running heads,
+//! links and the outline placed.
+
+use super::*;
+/// The running head of a book page: `title` in italics, centred above the
+/// text block, shortened with `…` to fit the measure.
+pub(super) fn running_head(title: &str, style: &Style, fonts: &mut Fonts) -> PlacedLine {
+    let p = &style.page;
+    let size = style.footer.size;
+    let measure = style.measure();
+    let shape = |fonts: &mut Fonts, text: &str| sized_glyphs(fonts, FontKind::Italic, text, size);
+    let mut glyphs = shape(fonts, title);
+    if glyphs.iter().map(|g| g.advance).sum::<f32>() > measure {
+        let ellipsis = shape(fonts, "…");
+        let room = measure - ellipsis.iter().map(|g| g.advance).sum::<f32>();
+        let mut w = 0.0;
+        let keep = glyphs
+            .iter()
+            .take_while(|g| {
+                w += g.advance;
+                w <= room
+            })
+            .count();
+        glyphs.truncate(keep);
+        glyphs.extend(ellipsis);
+    }
+    let line = single_run_line(FontKind::Italic, size, glyphs);
+    let baseline = p.margin_top - (p.footer_offset * 0.6).max(size * 1.5);
+    PlacedLine {
+        x: p.margin_inner + (measure - line.width) / 2.0,
+        baseline,
+        top: baseline - size,
+        line,
+        role: Role::Header,
+        block: 0,
+    }
+}
+
+pub(super) fn baseline_in(leading: f32, size: f32) -> f32 {
+    (leading - size) / 2.0 + size * 0.8
+}
+
+pub(super) fn paginate(
+    mut rows: Vec<Row>,
+    style: &Style,
+    fonts: &mut Fonts,
+    missing: Vec<MissingGlyph>,
+    marks: &[ChapterMark],
+    recto: bool,
+) -> Layout {
+    let p = &style.page;
+    // The chapter of row `i` (0 outside books).
+    let chapter_of = |i: usize| marks.partition_point(|m| m.start <= i).saturating_sub(1);
+    let chapter_starts = |i: usize| i > 0 && marks.iter().any(|m| m.start == i);
+    let body_h = p.height - p.margin_top - p.margin_bottom;
+    // Split rows into pages.
+    let mut ranges = Vec::new();
+    let mut start = 0;
+    let mut y = 0.0;
+    let mut i = 0;
+    while i < rows.len() {
+        if i != start && chapter_starts(i) {
+            // A chapter starts a page; with `recto` an odd-numbered one.
+            ranges.push(start..i);
+            if recto && ranges.len() % 2 == 1 {
+                ranges.push(i..i);
+            }
+            start = i;
+            y = 0.0;
+        }
+        let r = &rows[i];
+        let sb = if i == start {
+            0.0
+        } else {
+            r.space_before.max(rows[i - 1].space_after)
+        };
+        if i == start || y + sb + r.leading <= body_h + 0.01 {
+            y += sb + r.leading;
+            i += 1;
+            continue;
+        }
+        let j = (start + 1..=i)
+            .rev()
+            .find(|&j| rows[j].break_before)
+            .unwrap_or(i);
+        ranges.push(start..j);
+        start = j;
+        i = j;
+        y = 0.0;
+    }
+    if start < rows.len() || ranges.is_empty() {
+        ranges.push(start..rows.len());
+    }
+    let mut pages = Vec::new();
+    let mut outline = Vec::new();
+    let mut markers = HashMap::new();
+    let mut references = HashMap::new();
+    // Link ends by chapter: (chapter, n, k) and (chapter, n).
+    let mut chapter_markers: HashMap<(usize, u32, u32), Dest> = HashMap::new();
+    let mut chapter_refs: HashMap<(usize, u32), Dest> = HashMap::new();
+    let mut pending_links: Vec<(usize, usize, [f32; 4], LinkTarget)> = Vec::new();
+    for (pi, range) in ranges.into_iter().enumerate() {
+        let mut page = Page::default();
+        if range.is_empty() && !marks.is_empty() {
+            // The blank verso before a recto chapter: no number, no head.
+            pages.push(page);
+            continue;
+        }
+        let chapter = chapter_of(range.start);
+        if let Some(title) = marks.get(chapter).and_then(|m| m.head.as_deref())
+            && !chapter_starts(range.start)
+        {
+            page.lines.push(running_head(title, style, fonts));
+        }
+        let mut y = p.margin_top;
+        let mut frames: Vec<(usize, f32, f32, f32, f32)> = Vec::new();
+        for i in range.clone() {
+            let r = &rows[i];
+            if i != range.start {
+                y += r.space_before.max(rows[i - 1].space_after);
+            }
+            let top = y;
+            let baseline = top + baseline_in(r.leading, r.size);
+            if let Some((title, level)) = &r.outline {
+                outline.push(OutlineItem {
+                    title: title.clone(),
+                    level: *level,
+                    dest: Dest {
+                        page: pi,
+                        x: r.x,
+                        y: top,
+                    },
+                });
+            }
+            let ch = chapter_of(i);
+            if let Some(n) = r.reference {
+                let d = Dest {
+                    page: pi,
+                    x: r.x,
+                    y: top,
+                };
+                references.entry(n).or_insert(d);
+                chapter_refs.insert((ch, n), d);
+            }
+            for &(mx, n, k) in &r.line.markers {
+                let d = Dest {
+                    page: pi,
+                    x: r.x + mx,
+                    y: top,
+                };
+                markers.entry((n, k)).or_insert(d);
+                chapter_markers.insert((ch, n, k), d);
+            }
+            for l in &r.line.links {
+                let rect = [r.x + l.x0, top, r.x + l.x1, top + r.leading];
+                pending_links.push((pi, ch, rect, l.target.clone()));
+            }
+            if let Some((a, b)) = r.rule {
+                page.rules.push(RuleLine {
+                    x0: a,
+                    x1: b,
+                    y: top + r.leading / 2.0,
+                    width: 0.4,
+                });
+            }
+            if let Some(f) = r.frame {
+                match frames.iter_mut().find(|fr| fr.0 == f) {
+                    Some(fr) => fr.4 = top + r.leading,
+                    None => frames.push((f, r.x, r.x + r.line.measure, top, top + r.leading)),
+                }
+            }
+            let (x, role, block, leading) = (r.x, r.role, r.block, r.leading);
+            if !rows[i].line.runs.is_empty() {
+                // Moved, not copied: a row's line is placed once.
+                let line = std::mem::take(&mut rows[i].line);
+                page.lines.push(PlacedLine {
+                    x,
+                    baseline,
+                    top,
+                    line,
+                    role,
+                    block,
+                });
+            }
+            y = top + leading;
+        }
+        let pad = style.figure.padding;
+        for (_, x0, x1, t, b) in frames {
+            page.frames.push(Frame {
+                rect: [x0 - pad, t - pad, x1 + pad, b + pad],
+                width: style.figure.frame,
+            });
+        }
+        // Page number.
+        let size = style.footer.size;
+        let glyphs = sized_glyphs(fonts, FontKind::Regular, &(pi + 1).to_string(), size);
+        let measure = style.measure();
+        let line = single_run_line(FontKind::Regular, size, glyphs);
+        let baseline = p.height - p.margin_bottom + p.footer_offset;
+        page.lines.push(PlacedLine {
+            x: p.margin_inner + (measure - line.width) / 2.0,
+            baseline,
+            top: baseline - size,
+            line,
+            role: Role::Footer,
+            block: 0,
+        });
+        pages.push(page);
+    }
+    for (pi, ch, rect, target) in pending_links {
+        let to = match &target {
+            LinkTarget::Reference(n) => chapter_refs.get(&(ch, *n)).map(|d| LinkTo::Dest(*d)),
+            LinkTarget::Cite(n, k) => chapter_markers.get(&(ch, *n, *k)).map(|d| LinkTo::Dest(*d)),
+            LinkTarget::Uri(u) => Some(LinkTo::Uri(u.clone())),
+        };
+        if let Some(to) = to {
+            pages[pi].links.push(PageLink { rect, to, target });
+        }
+    }
+    Layout {
+        width: p.width,
+        height: p.height,
+        pages,
+        outline,
+        missing,
+        markers,
+        references,
+    }
+}
