@@ -30,6 +30,29 @@ pub(super) enum Lines<'j> {
     Replay(std::vec::IntoIter<(Vec<Line>, Vec<MissingGlyph>)>),
 }
 
+/// How one paragraph is set and where it goes.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct ParaStyle {
+    /// Font size, points.
+    pub(super) size: f32,
+    /// Baseline to baseline, points.
+    pub(super) leading: f32,
+    /// Left edge of the lines.
+    pub(super) x: f32,
+    /// Width of the lines.
+    pub(super) measure: f32,
+    /// First-line indent.
+    pub(super) indent: f32,
+    /// Set ragged right instead of justified.
+    pub(super) ragged: bool,
+    /// Centre every line.
+    pub(super) center: bool,
+    /// What the lines are part of.
+    pub(super) role: Role,
+    /// Space above the paragraph.
+    pub(super) space_before: f32,
+}
+
 pub(super) struct Ctx<'f, 'a> {
     pub(super) fonts: &'f mut Fonts<'a>,
     pub(super) lines: Lines<'f>,
@@ -68,20 +91,18 @@ pub(super) fn atoms(inlines: &[Inline], font: FontKind) -> Vec<Atom> {
 }
 
 impl Ctx<'_, '_> {
-    #[allow(clippy::too_many_arguments)]
-    fn para(
-        &mut self,
-        atoms: &[Atom],
-        size: f32,
-        leading: f32,
-        x: f32,
-        measure: f32,
-        indent: f32,
-        ragged: bool,
-        center: bool,
-        role: Role,
-        space_before: f32,
-    ) -> std::ops::Range<usize> {
+    fn para(&mut self, atoms: &[Atom], style: ParaStyle) -> std::ops::Range<usize> {
+        let ParaStyle {
+            size,
+            leading,
+            x,
+            measure,
+            indent,
+            ragged,
+            center,
+            role,
+            space_before,
+        } = style;
         let set = Setting {
             size,
             measure,
@@ -176,15 +197,17 @@ impl Ctx<'_, '_> {
                 // space after display blocks comes from their `space_after`.
                 self.para(
                     &atoms(&p.inlines, FontKind::Regular),
-                    body.size,
-                    body.leading,
-                    x,
-                    measure,
-                    indent,
-                    false,
-                    false,
-                    Role::Body,
-                    0.0,
+                    ParaStyle {
+                        size: body.size,
+                        leading: body.leading,
+                        x,
+                        measure,
+                        indent,
+                        ragged: false,
+                        center: false,
+                        role: Role::Body,
+                        space_before: 0.0,
+                    },
                 );
                 self.prev_paragraph = true;
                 // A paragraph that announces what follows ("…repatriated:")
@@ -197,15 +220,17 @@ impl Ctx<'_, '_> {
                 let ind = st.quote.indent;
                 self.para(
                     &atoms(&q.inlines, FontKind::Regular),
-                    st.quote.size,
-                    st.quote.leading,
-                    x + ind,
-                    measure - 2.0 * ind,
-                    0.0,
-                    false,
-                    false,
-                    Role::Quote,
-                    st.block.space,
+                    ParaStyle {
+                        size: st.quote.size,
+                        leading: st.quote.leading,
+                        x: x + ind,
+                        measure: measure - 2.0 * ind,
+                        indent: 0.0,
+                        ragged: false,
+                        center: false,
+                        role: Role::Quote,
+                        space_before: st.block.space,
+                    },
                 );
                 self.space_after(st.block.space);
                 self.prev_paragraph = false;
@@ -271,15 +296,17 @@ impl Ctx<'_, '_> {
             }
             let rows = self.para(
                 &atoms(&item.inlines, FontKind::Regular),
-                body.size,
-                body.leading,
-                x + ind,
-                measure - ind,
-                0.0,
-                false,
-                false,
-                Role::ListItem,
-                sb,
+                ParaStyle {
+                    size: body.size,
+                    leading: body.leading,
+                    x: x + ind,
+                    measure: measure - ind,
+                    indent: 0.0,
+                    ragged: false,
+                    center: false,
+                    role: Role::ListItem,
+                    space_before: sb,
+                },
             );
             if !rows.is_empty() {
                 let label = if l.ordered {
@@ -306,15 +333,17 @@ impl Ctx<'_, '_> {
         let keep = self.keep;
         let rows = self.para(
             &atoms(&f.alt, FontKind::Italic),
-            fs.size,
-            fs.leading,
-            x + pad,
-            measure - 2.0 * pad,
-            0.0,
-            true,
-            false,
-            Role::FigureAlt,
-            st.block.space + pad,
+            ParaStyle {
+                size: fs.size,
+                leading: fs.leading,
+                x: x + pad,
+                measure: measure - 2.0 * pad,
+                indent: 0.0,
+                ragged: true,
+                center: false,
+                role: Role::FigureAlt,
+                space_before: st.block.space + pad,
+            },
         );
         for (j, r) in rows.clone().enumerate() {
             self.rows[r].frame = Some(frame);
@@ -325,15 +354,17 @@ impl Ctx<'_, '_> {
         if let Some(c) = &f.caption {
             let crow = self.para(
                 &atoms(c, FontKind::Regular),
-                fs.caption_size,
-                fs.caption_leading,
-                x,
-                measure,
-                0.0,
-                true,
-                false,
-                Role::Caption,
-                pad + fs.caption_gap,
+                ParaStyle {
+                    size: fs.caption_size,
+                    leading: fs.caption_leading,
+                    x,
+                    measure,
+                    indent: 0.0,
+                    ragged: true,
+                    center: false,
+                    role: Role::Caption,
+                    space_before: pad + fs.caption_gap,
+                },
             );
             for r in crow.clone() {
                 // The caption stays with its figure, and whole.
@@ -454,15 +485,17 @@ pub(super) fn walk_article(
     }];
     let r = cx.para(
         &title_atoms,
-        t.size,
-        t.leading,
-        x0,
-        measure,
-        0.0,
-        true,
-        true,
-        Role::Title,
-        0.0,
+        ParaStyle {
+            size: t.size,
+            leading: t.leading,
+            x: x0,
+            measure,
+            indent: 0.0,
+            ragged: true,
+            center: true,
+            role: Role::Title,
+            space_before: 0.0,
+        },
     );
     if let Some(first) = r.clone().next() {
         cx.rows[first].outline = Some((doc.title.text.clone(), 0));
@@ -477,15 +510,17 @@ pub(super) fn walk_article(
         }];
         cx.para(
             &a,
-            s.size,
-            s.leading,
-            x0,
-            measure,
-            0.0,
-            true,
-            true,
-            Role::Title,
-            4.0,
+            ParaStyle {
+                size: s.size,
+                leading: s.leading,
+                x: x0,
+                measure,
+                indent: 0.0,
+                ragged: true,
+                center: true,
+                role: Role::Title,
+                space_before: 4.0,
+            },
         );
         cx.keep = true;
     }
@@ -504,15 +539,17 @@ pub(super) fn walk_article(
         }];
         cx.para(
             &a,
-            b.size,
-            b.size * 1.3,
-            x0,
-            measure,
-            0.0,
-            true,
-            true,
-            Role::Title,
-            t.space_after,
+            ParaStyle {
+                size: b.size,
+                leading: b.size * 1.3,
+                x: x0,
+                measure,
+                indent: 0.0,
+                ragged: true,
+                center: true,
+                role: Role::Title,
+                space_before: t.space_after,
+            },
         );
         cx.keep = true;
     }
@@ -535,15 +572,17 @@ pub(super) fn walk_article(
     let heading = |cx: &mut Ctx, text: &[Atom], title: String| {
         let r = cx.para(
             text,
-            h.size,
-            h.leading,
-            x0,
-            measure,
-            0.0,
-            true,
-            false,
-            Role::Heading,
-            h.space_before,
+            ParaStyle {
+                size: h.size,
+                leading: h.leading,
+                x: x0,
+                measure,
+                indent: 0.0,
+                ragged: true,
+                center: false,
+                role: Role::Heading,
+                space_before: h.space_before,
+            },
         );
         if let Some(first) = r.clone().next() {
             cx.rows[first].outline = Some((title, 1));
@@ -619,15 +658,17 @@ pub(super) fn walk_article(
             }
             let rows = cx.para(
                 &a,
-                rs.size,
-                rs.leading,
-                x0 + rs.indent,
-                measure - rs.indent,
-                0.0,
-                true,
-                false,
-                Role::Reference,
-                rs.entry_space,
+                ParaStyle {
+                    size: rs.size,
+                    leading: rs.leading,
+                    x: x0 + rs.indent,
+                    measure: measure - rs.indent,
+                    indent: 0.0,
+                    ragged: true,
+                    center: false,
+                    role: Role::Reference,
+                    space_before: rs.entry_space,
+                },
             );
             if let Some(first) = rows.clone().next() {
                 cx.rows[first].reference = Some(r.n);

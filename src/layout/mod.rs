@@ -10,6 +10,11 @@
 //! Coordinates are PostScript points with the origin at the top-left corner
 //! of the page and y growing downwards; a line's runs are placed relative to
 //! the line's origin on its baseline.
+//!
+//! Stages, one file each: `flow.rs` walks an article once into rows (every
+//! paragraph set by [`paragraph`] and [`linebreak`], in parallel when there
+//! is enough text), `paginate.rs` fills pages with them, and `model.rs`
+//! holds what comes out: lines, glyph runs, pages, links, the outline.
 
 mod flow;
 pub mod fonts;
