@@ -1,0 +1,122 @@
+//! Mixed directions (UAX #9): the paragraph's embedding levels, resolved on
+//! its logical text, and the visual order of a line's elements (rule L2).
+
+use super::*;
+
+/// The resolved UAX #9 levels of a paragraph: where each atom starts in the
+/// analysed text, and the level of every byte of it.
+pub(super) struct Levels {
+    pub(super) starts: Vec<usize>,
+    pub(super) levels: Vec<u8>,
+}
+
+impl Levels {
+    /// Levels of `len` bytes of atom `ai` from byte `at` of its text.
+    pub(super) fn of(&self, ai: usize, at: usize, len: usize) -> &[u8] {
+        let s = self.starts[ai] + at;
+        &self.levels[s..s + len]
+    }
+    /// Level of byte `at` of atom `ai`.
+    pub(super) fn at(&self, ai: usize, at: usize) -> u8 {
+        self.levels[self.starts[ai] + at]
+    }
+}
+
+/// True for a character below U+0590 that is not a paragraph separator: no
+/// such character is right-to-left, an Arabic number or an explicit
+/// embedding, so text made only of them needs no bidi class lookups.
+pub(super) fn plain_ltr(c: char) -> bool {
+    (c as u32) < 0x590 && !matches!(c, '\n' | '\r' | '\u{1C}'..='\u{1E}' | '\u{85}')
+}
+
+/// Text of an atom as the bidi algorithm sees it: a paragraph separator
+/// inside it (there should be none) becomes spaces of the same byte length.
+pub(super) fn push_bidi(out: &mut String, text: &str) {
+    for c in text.chars() {
+        if matches!(unicode_bidi::bidi_class(c), unicode_bidi::BidiClass::B) {
+            out.extend(std::iter::repeat_n(' ', c.len_utf8()));
+        } else {
+            out.push(c);
+        }
+    }
+}
+
+/// Resolves the embedding levels of a paragraph (rules P2–I2 of UAX #9)
+/// with the given paragraph level.
+pub(super) fn bidi_levels(atoms: &[Atom], rtl: bool) -> Levels {
+    use unicode_bidi::BidiClass::{AL, AN, FSI, LRE, LRI, LRO, R, RLE, RLI, RLO};
+    let mut text = String::new();
+    let mut starts = Vec::with_capacity(atoms.len());
+    let mut mixed = rtl;
+    for a in atoms {
+        starts.push(text.len());
+        let t = match a {
+            Atom::Text { text, .. } | Atom::Linked { text, .. } => text.as_str(),
+            Atom::Url { url, .. } => url.as_str(),
+            Atom::Cite { n, .. } => {
+                // An isolate: the marker is one neutral unit to its neighbours.
+                text.push('\u{2066}');
+                text.push_str(&n.to_string());
+                text.push('\u{2069}');
+                continue;
+            }
+        };
+        if t.chars().all(plain_ltr) {
+            text.push_str(t);
+            continue;
+        }
+        mixed |= t.chars().any(|c| {
+            matches!(
+                unicode_bidi::bidi_class(c),
+                R | AL | AN | RLE | RLO | RLI | FSI | LRE | LRO | LRI
+            )
+        });
+        push_bidi(&mut text, t);
+    }
+    // Left-to-right text without explicit embeddings is all level 0.
+    let levels = if mixed {
+        let para = if rtl {
+            unicode_bidi::Level::rtl()
+        } else {
+            unicode_bidi::Level::ltr()
+        };
+        let info = unicode_bidi::ParagraphBidiInfo::new(&text, Some(para));
+        info.levels.iter().map(|l| l.number()).collect()
+    } else {
+        vec![0; text.len()]
+    };
+    Levels { starts, levels }
+}
+
+/// Rule L2 of UAX #9: the visual order of elements with these levels
+/// (from the highest level down to the lowest odd one, every maximal run at
+/// that level or higher is reversed).
+pub fn visual_order(levels: &[u8]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..levels.len()).collect();
+    let (Some(&max), Some(min_odd)) = (
+        levels.iter().max(),
+        levels.iter().filter(|l| *l % 2 == 1).min(),
+    ) else {
+        return order;
+    };
+    let mut lvl = max;
+    while lvl >= *min_odd {
+        let mut i = 0;
+        while i < order.len() {
+            if levels[order[i]] >= lvl {
+                let s = i;
+                while i < order.len() && levels[order[i]] >= lvl {
+                    i += 1;
+                }
+                order[s..i].reverse();
+            } else {
+                i += 1;
+            }
+        }
+        if lvl == 0 {
+            break;
+        }
+        lvl -= 1;
+    }
+    order
+}

@@ -1,0 +1,181 @@
+//! Tokens to Knuth–Plass items: shaped boxes, glue for spaces, penalties
+//! for break opportunities (UAX #14, hyphenation, URL breaks).
+
+use super::*;
+
+/// The items of one pass.
+pub(super) fn items(
+    b: &mut Builder,
+    toks: &[Tok],
+    hyphenate: bool,
+    emergency: bool,
+) -> (Vec<Item>, Vec<Content>) {
+    let size = b.set.size;
+    let mut items = Vec::new();
+    let mut contents = Vec::new();
+    if b.set.indent > 0.0 {
+        items.push(Item::Box {
+            width: b.set.indent,
+        });
+        contents.push(Content::Nothing);
+    }
+    let measure = b.set.measure;
+    for tok in toks {
+        match tok {
+            Tok::Space {
+                font,
+                breakable,
+                level,
+            } => {
+                let space = b.fonts.shape(*font, Variant::Text, " ").width() * size;
+                let (stretch, shrink) = if b.set.ragged {
+                    (0.0, 0.0)
+                } else {
+                    (space * 0.6, space * 0.3)
+                };
+                if !breakable {
+                    items.push(Item::Penalty {
+                        width: 0.0,
+                        cost: f32::INFINITY,
+                        flagged: false,
+                    });
+                    contents.push(Content::Nothing);
+                }
+                items.push(Item::Glue {
+                    width: space,
+                    stretch,
+                    shrink,
+                });
+                contents.push(Content::Space {
+                    font: *font,
+                    level: *level,
+                });
+            }
+            Tok::Word(els) => {
+                let mut pieces: Vec<Piece> = Vec::new();
+                let word_width: f32 = els
+                    .iter()
+                    .map(|e| {
+                        if let WordEl::Piece(p) = e {
+                            p.width
+                        } else {
+                            0.0
+                        }
+                    })
+                    .sum();
+                let push_box = |pieces: &mut Vec<Piece>,
+                                items: &mut Vec<Item>,
+                                contents: &mut Vec<Content>| {
+                    if !pieces.is_empty() {
+                        let w = pieces.iter().map(|p| p.width).sum();
+                        items.push(Item::Box { width: w });
+                        contents.push(Content::Pieces(std::mem::take(pieces)));
+                    }
+                };
+                let mut level = 0;
+                for (ei, e) in els.iter().enumerate() {
+                    match e {
+                        WordEl::Piece(p) => {
+                            // A word wider than the measure made of several
+                            // pieces (a long group of back-links joined by
+                            // no-break spaces): the last resort may break it
+                            // between pieces, never before a marker.
+                            if emergency
+                                && word_width > measure
+                                && !pieces.is_empty()
+                                && p.marker.is_none()
+                                && !p.glyphs.first().is_some_and(|g| g.text.starts_with(' '))
+                                && !matches!(els.get(ei.wrapping_sub(1)), Some(WordEl::Break(..)))
+                            {
+                                push_box(&mut pieces, &mut items, &mut contents);
+                                items.push(Item::Penalty {
+                                    width: 0.0,
+                                    cost: 1000.0,
+                                    flagged: false,
+                                });
+                                contents.push(Content::Nothing);
+                            }
+                            level = p.level;
+                            // (Right-to-left runs keep their glyphs together.)
+                            if emergency
+                                && p.width > measure * 0.25
+                                && p.marker.is_none()
+                                && p.level % 2 == 0
+                            {
+                                // Too wide for any line: allow a break after every glyph.
+                                for g in &p.glyphs {
+                                    let mut q = p.clone();
+                                    q.glyphs = vec![g.clone()];
+                                    q.width = g.advance;
+                                    pieces.push(q);
+                                    push_box(&mut pieces, &mut items, &mut contents);
+                                    items.push(Item::Penalty {
+                                        width: 0.0,
+                                        cost: 1000.0,
+                                        flagged: false,
+                                    });
+                                    contents.push(Content::Nothing);
+                                }
+                                items.pop();
+                                contents.pop();
+                            } else {
+                                pieces.push(p.clone());
+                            }
+                        }
+                        WordEl::Break(opp, font) => {
+                            let (width, cost, flagged, hyphen) = match opp {
+                                Opp::Hyphen if hyphenate && word_width > 0.0 => {
+                                    let h = b.fonts.shape(*font, Variant::Text, "-");
+                                    let (glyphs, w) = to_glyphs(&h, size, 0, h.glyphs.len());
+                                    let piece = Piece {
+                                        font: *font,
+                                        size,
+                                        rise: 0.0,
+                                        glyphs,
+                                        width: w,
+                                        link: None,
+                                        marker: None,
+                                        level,
+                                    };
+                                    (w, 50.0, true, Some(piece))
+                                }
+                                // The last resort does not count explicit hyphens
+                                // (long URL-like strings are full of them).
+                                Opp::Explicit => (0.0, 50.0, !emergency, None),
+                                Opp::Plain(c) => (0.0, *c, false, None),
+                                _ => continue,
+                            };
+                            push_box(&mut pieces, &mut items, &mut contents);
+                            items.push(Item::Penalty {
+                                width,
+                                cost,
+                                flagged,
+                            });
+                            contents.push(Content::Hyphen(hyphen));
+                        }
+                    }
+                }
+                push_box(&mut pieces, &mut items, &mut contents);
+            }
+        }
+    }
+    items.push(Item::Penalty {
+        width: 0.0,
+        cost: f32::INFINITY,
+        flagged: false,
+    });
+    contents.push(Content::Nothing);
+    items.push(Item::Glue {
+        width: 0.0,
+        stretch: 1e7,
+        shrink: 0.0,
+    });
+    contents.push(Content::Nothing);
+    items.push(Item::Penalty {
+        width: 0.0,
+        cost: f32::NEG_INFINITY,
+        flagged: false,
+    });
+    contents.push(Content::Nothing);
+    (items, contents)
+}

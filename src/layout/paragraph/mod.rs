@@ -1,0 +1,520 @@
+//! Setting one paragraph: words → shaped boxes, spaces → glue, break
+//! opportunities (UAX #14, hyphenation, URL breaks) → penalties, then
+//! Knuth–Plass, then positioned glyph runs per line.
+//!
+//! Mixed directions follow the Unicode Bidirectional Algorithm (UAX #9,
+//! the `unicode-bidi` crate): the paragraph's embedding levels are resolved
+//! on its logical text (a citation marker is an isolate, a neutral unit to
+//! the text around it), every word is cut into runs of one level and each run
+//! is shaped in its direction; lines are broken on the logical order, and
+//! each line's pieces and spaces are then put in visual order (rule L2)
+//! before they are positioned, so justification still stretches the
+//! inter-word spaces and markers and links sit where they are drawn.
+
+mod bidi;
+mod items;
+mod render;
+mod tokens;
+
+pub use bidi::visual_order;
+use bidi::*;
+use items::*;
+use render::*;
+use tokens::*;
+
+use super::fonts::{FontKind, Fonts, Shaped, Variant};
+use super::linebreak::{Break, Item, Params, break_lines};
+use super::{Glyph, Line, LinkSpan, LinkTarget, MissingGlyph, Run};
+use std::sync::Arc;
+
+/// Inline content of a paragraph, already in reading order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Atom {
+    /// Text in a face; `src` is the byte offset of its first character in
+    /// the input (for diagnostics).
+    Text {
+        /// The characters.
+        text: String,
+        /// Face.
+        font: FontKind,
+        /// Where the text starts in the input.
+        src: usize,
+    },
+    /// A citation marker (reference `n`, occurrence `k`).
+    Cite {
+        /// Reference number.
+        n: u32,
+        /// Occurrence.
+        k: u32,
+    },
+    /// A URL, set as text with a link.
+    Url {
+        /// The URL.
+        url: String,
+        /// Where it starts in the input.
+        src: usize,
+    },
+    /// Text with a link to somewhere in the document (back-links).
+    Linked {
+        /// The characters.
+        text: String,
+        /// Where it goes.
+        target: LinkTarget,
+    },
+}
+
+impl Atom {
+    /// Bytes of text it stands for (a marker counts as a few).
+    pub fn text_len(&self) -> usize {
+        match self {
+            Atom::Text { text, .. } | Atom::Linked { text, .. } => text.len(),
+            Atom::Url { url, .. } => url.len(),
+            Atom::Cite { .. } => 2,
+        }
+    }
+}
+
+/// True for a language written right to left (the primary subtag of a
+/// BCP 47 tag): its paragraphs get embedding level 1.
+pub fn rtl_language(tag: &str) -> bool {
+    let primary = tag.split(['-', '_']).next().unwrap_or("");
+    [
+        "ar", "arc", "ckb", "dv", "fa", "he", "iw", "ps", "sd", "syr", "ug", "ur", "yi",
+    ]
+    .iter()
+    .any(|l| primary.eq_ignore_ascii_case(l))
+}
+
+/// How to set a paragraph.
+#[derive(Debug, Clone)]
+pub struct Setting {
+    /// Type size.
+    pub size: f32,
+    /// Line width.
+    pub measure: f32,
+    /// First-line indent (eats into the first line).
+    pub indent: f32,
+    /// Ragged right instead of justified.
+    pub ragged: bool,
+    /// Hyphenation language, if any.
+    pub lang: Option<hypher::Lang>,
+    /// Shortest hyphenatable word, in characters.
+    pub min_word: usize,
+    /// Right-to-left paragraph embedding level (UAX #9 level 1); else 0.
+    pub rtl: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Piece {
+    font: FontKind,
+    size: f32,
+    rise: f32,
+    glyphs: Vec<Glyph>,
+    width: f32,
+    link: Option<LinkTarget>,
+    marker: Option<(u32, u32)>,
+    /// Resolved bidi level (odd: right to left, glyphs already in visual order).
+    level: u8,
+}
+
+#[derive(Debug, Clone)]
+enum Content {
+    Pieces(Vec<Piece>),
+    Space { font: FontKind, level: u8 },
+    Hyphen(Option<Piece>),
+    Nothing,
+}
+
+/// Break opportunity kinds inside a word.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Opp {
+    /// Hyphenation point (adds a hyphen).
+    Hyphen,
+    /// After an explicit hyphen or dash (no added glyph, counts as hyphenated).
+    Explicit,
+    /// Other UAX #14 opportunity or URL break.
+    Plain(f32),
+}
+
+#[derive(Debug, Clone)]
+enum WordEl {
+    Piece(Piece),
+    Break(Opp, FontKind),
+}
+
+#[derive(Debug, Clone)]
+enum Tok {
+    Word(Vec<WordEl>),
+    Space {
+        font: FontKind,
+        breakable: bool,
+        level: u8,
+    },
+}
+
+struct Builder<'f, 'a> {
+    fonts: &'f mut Fonts<'a>,
+    set: &'f Setting,
+    missing: &'f mut Vec<MissingGlyph>,
+}
+
+fn to_glyphs(shaped: &Shaped, size: f32, from: usize, to: usize) -> (Vec<Glyph>, f32) {
+    let mut w = 0.0;
+    let glyphs = shaped.glyphs[from..to]
+        .iter()
+        .map(|g| {
+            let adv = g.advance * size;
+            w += adv;
+            Glyph {
+                gid: g.gid,
+                text: g.text.clone(),
+                advance: adv,
+            }
+        })
+        .collect();
+    (glyphs, w)
+}
+
+impl Builder<'_, '_> {
+    /// Shapes `text` (one bidi level) and cuts it at the allowed byte
+    /// offsets in `opps`.
+    #[allow(clippy::too_many_arguments)]
+    fn part(
+        &mut self,
+        out: &mut Vec<WordEl>,
+        text: &str,
+        font: FontKind,
+        opps: &[(usize, Opp)],
+        link: Option<LinkTarget>,
+        src: Option<usize>,
+        level: u8,
+    ) {
+        let size = self.set.size;
+        let rtl = level % 2 == 1;
+        let mut font = font;
+        let mut shaped = self.fonts.shape_dir(font, Variant::Text, text, rtl);
+        if !shaped.missing.is_empty() {
+            // A run the face cannot draw (Arabic in Libertinus): the fallback
+            // face, when it has every character of the run.
+            let fb = self
+                .fonts
+                .shape_dir(FontKind::Fallback, Variant::Text, text, rtl);
+            if fb.missing.is_empty() {
+                font = FontKind::Fallback;
+                shaped = fb;
+            }
+        }
+        if let Some(src) = src {
+            for &(off, c) in &shaped.missing {
+                self.missing.push(MissingGlyph {
+                    offset: src + off,
+                    c,
+                });
+            }
+        }
+        let mut start = 0;
+        // Right-to-left runs are not broken (their glyphs are in visual order).
+        let opps = if shaped.rtl { &[][..] } else { opps };
+        for &(at, opp) in opps {
+            // Only at a glyph boundary (never inside a ligature).
+            let Some(gi) = shaped.glyphs.iter().position(|g| g.cluster == at) else {
+                continue;
+            };
+            if gi == start || shaped.glyphs[gi - 1].cluster >= at {
+                continue;
+            }
+            let (glyphs, width) = to_glyphs(&shaped, size, start, gi);
+            out.push(WordEl::Piece(Piece {
+                font,
+                size,
+                rise: 0.0,
+                glyphs,
+                width,
+                link: link.clone(),
+                marker: None,
+                level,
+            }));
+            out.push(WordEl::Break(opp, font));
+            start = gi;
+        }
+        let (glyphs, width) = to_glyphs(&shaped, size, start, shaped.glyphs.len());
+        out.push(WordEl::Piece(Piece {
+            font,
+            size,
+            rise: 0.0,
+            glyphs,
+            width,
+            link,
+            marker: None,
+            level,
+        }));
+    }
+
+    /// Sets a word (no breaking spaces inside) whose bytes have the bidi
+    /// `levels`: one [`Self::part`] per run of one level, each shaped in its
+    /// direction; a break opportunity on a run boundary is kept.
+    #[allow(clippy::too_many_arguments)]
+    fn word(
+        &mut self,
+        out: &mut Vec<WordEl>,
+        text: &str,
+        font: FontKind,
+        opps: &[(usize, Opp)],
+        link: Option<LinkTarget>,
+        src: Option<usize>,
+        levels: &[u8],
+    ) {
+        let level_at = |i: usize| levels.get(i).copied().unwrap_or(0);
+        let mut runs: Vec<(usize, u8)> = Vec::new();
+        for (i, _) in text.char_indices() {
+            let l = level_at(i);
+            if runs.last().is_none_or(|r| r.1 != l) {
+                runs.push((i, l));
+            }
+        }
+        for (j, &(a, l)) in runs.iter().enumerate() {
+            let b = runs.get(j + 1).map_or(text.len(), |r| r.0);
+            if j > 0
+                && let Some(&(_, opp)) = opps.iter().find(|o| o.0 == a)
+            {
+                out.push(WordEl::Break(opp, font));
+            }
+            let inner: Vec<(usize, Opp)> = opps
+                .iter()
+                .filter(|o| o.0 > a && o.0 < b)
+                .map(|&(o, p)| (o - a, p))
+                .collect();
+            self.part(
+                out,
+                &text[a..b],
+                font,
+                &inner,
+                link.clone(),
+                src.map(|s| s + a),
+                l,
+            );
+        }
+    }
+
+    fn text_opps(&self, text: &str, font: FontKind) -> Vec<(usize, Opp)> {
+        let mut opps: Vec<(usize, Opp)> = Vec::new();
+        for (at, _) in unicode_linebreak::linebreaks(text) {
+            if at == 0 || at >= text.len() {
+                continue;
+            }
+            let before = text[..at].chars().next_back().unwrap_or(' ');
+            let after = text[at..].chars().next().unwrap_or(' ');
+            // Never inside a number (14:40, 1.25, 250-300 stays whole too).
+            if before.is_ascii_digit() && after.is_ascii_digit() {
+                continue;
+            }
+            let opp = if matches!(before, '-' | '\u{2010}' | '\u{2013}' | '\u{2014}') {
+                Opp::Explicit
+            } else {
+                Opp::Plain(50.0)
+            };
+            opps.push((at, opp));
+        }
+        if let (Some(lang), FontKind::Regular | FontKind::Italic) = (self.set.lang, font) {
+            // Hyphenate each maximal run of letters.
+            let mut i = 0;
+            let bytes: Vec<(usize, char)> = text.char_indices().collect();
+            while i < bytes.len() {
+                if !bytes[i].1.is_alphabetic() {
+                    i += 1;
+                    continue;
+                }
+                let s = i;
+                while i < bytes.len() && bytes[i].1.is_alphabetic() {
+                    i += 1;
+                }
+                let start = bytes[s].0;
+                let end = if i < bytes.len() {
+                    bytes[i].0
+                } else {
+                    text.len()
+                };
+                let word = &text[start..end];
+                let chars = i - s;
+                let all_caps = word.chars().all(|c| !c.is_lowercase());
+                if chars >= self.set.min_word.max(4) && !all_caps {
+                    let lower = word.to_lowercase();
+                    if lower.len() == word.len() {
+                        let mut off = 0;
+                        let syl: Vec<&str> = hypher::hyphenate(&lower, lang).collect();
+                        for (j, sy) in syl.iter().enumerate() {
+                            off += sy.len();
+                            if j + 1 < syl.len() {
+                                opps.push((start + off, Opp::Hyphen));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        opps.sort_by_key(|o| o.0);
+        opps.dedup_by_key(|o| o.0);
+        opps
+    }
+
+    fn url_opps(url: &str) -> Vec<(usize, Opp)> {
+        let mut v = Vec::new();
+        let b = url.as_bytes();
+        for i in 1..b.len() {
+            let prev = b[i - 1];
+            if matches!(prev, b'/' | b'.' | b'-' | b'_' | b'?' | b'&' | b'=' | b'#')
+                && b[i] != b'/'
+                && url.is_char_boundary(i)
+                && i >= 8
+            {
+                v.push((i, Opp::Plain(100.0)));
+            }
+        }
+        v
+    }
+
+    fn marker(
+        &mut self,
+        out: &mut Vec<WordEl>,
+        text: &str,
+        target: Option<LinkTarget>,
+        marker: Option<(u32, u32)>,
+        level: u8,
+    ) {
+        let size = self.set.size;
+        let font = FontKind::Regular;
+        let (variant, msize, rise) = if self.fonts.has_superiors(font) {
+            (Variant::Superior, size, 0.0)
+        } else {
+            (Variant::Text, size * 0.62, size * 0.36)
+        };
+        let shaped = self.fonts.shape(font, variant, text);
+        let (glyphs, width) = to_glyphs(&shaped, msize, 0, shaped.glyphs.len());
+        // A hair of space before a marker that follows a letter.
+        out.push(WordEl::Piece(Piece {
+            font,
+            size: msize,
+            rise,
+            glyphs,
+            width,
+            link: target,
+            marker,
+            level,
+        }));
+    }
+}
+
+/// Sets a paragraph into lines. Characters the fonts lack are added to `missing`.
+pub fn set_paragraph(
+    fonts: &mut Fonts,
+    set: &Setting,
+    atoms: &[Atom],
+    missing: &mut Vec<MissingGlyph>,
+) -> Vec<Line> {
+    let mut b = Builder {
+        fonts,
+        set,
+        missing,
+    };
+    let toks = tokens(&mut b, atoms);
+    if toks.is_empty() {
+        return Vec::new();
+    }
+    let measure = set.measure;
+    let indent = set.indent;
+    let width = move |_line: usize| measure;
+    let ragged = if set.ragged { set.size * 3.0 } else { 0.0 };
+    let passes = [
+        (
+            false,
+            false,
+            Params {
+                tolerance: 1.0,
+                ragged_stretch: ragged,
+                ..Params::default()
+            },
+        ),
+        (
+            true,
+            false,
+            Params {
+                tolerance: 2.5,
+                ragged_stretch: ragged,
+                ..Params::default()
+            },
+        ),
+        (
+            true,
+            true,
+            Params {
+                tolerance: 2.5,
+                ragged_stretch: ragged,
+                emergency: true,
+                ..Params::default()
+            },
+        ),
+    ];
+    for (hyph, emergency, params) in passes {
+        if hyph && set.lang.is_none() && !emergency {
+            continue;
+        }
+        let (its, contents) = items(&mut b, &toks, hyph, emergency);
+        if let Some(breaks) = break_lines(&its, &width, &params) {
+            let _ = indent;
+            return render(&mut b, &its, &contents, &breaks);
+        }
+    }
+    unreachable!("the emergency pass always finds breaks")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_ltr_characters_need_no_bidi_lookup() {
+        use unicode_bidi::BidiClass::*;
+        for c in (0..0x600u32).filter_map(char::from_u32) {
+            let class = unicode_bidi::bidi_class(c);
+            let special = matches!(
+                class,
+                R | AL | AN | RLE | RLO | RLI | FSI | LRE | LRO | LRI | B
+            );
+            if plain_ltr(c) {
+                assert!(!special, "{c:?} is {class:?}");
+            } else if (c as u32) < 0x590 {
+                assert_eq!(class, B, "{c:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn rule_l2_reverses_runs_from_the_highest_level_down() {
+        assert_eq!(visual_order(&[0, 0, 0]), vec![0, 1, 2]);
+        // English, two Hebrew words with a space between, English.
+        assert_eq!(visual_order(&[0, 1, 1, 1, 0]), vec![0, 3, 2, 1, 4]);
+        // A number (level 2) inside a right-to-left run keeps its own order.
+        assert_eq!(visual_order(&[0, 1, 2, 2, 1, 0]), vec![0, 4, 2, 3, 1, 5]);
+        // A right-to-left paragraph with an English word inside.
+        assert_eq!(visual_order(&[1, 1, 2, 1]), vec![3, 2, 1, 0]);
+    }
+
+    #[test]
+    fn levels_of_mixed_text_and_markers() {
+        let atoms = [
+            Atom::Text {
+                text: "a שלום b".into(),
+                font: FontKind::Regular,
+                src: 0,
+            },
+            Atom::Cite { n: 12, k: 1 },
+        ];
+        let lv = bidi_levels(&atoms, false);
+        assert_eq!(lv.at(0, 0), 0);
+        assert_eq!(lv.at(0, 2), 1);
+        assert_eq!(lv.at(0, 1), 0, "space between L and R: paragraph level");
+        // The marker is an isolate after an L: level 0 from outside.
+        assert_eq!(lv.at(1, 0), 0);
+        assert!(rtl_language("he") && rtl_language("ar-EG") && !rtl_language("en"));
+    }
+}

@@ -1,0 +1,155 @@
+//! The chosen breaks to lines: each line's pieces put in visual order and
+//! positioned as glyph runs, spaces stretched for justification.
+
+use super::*;
+
+/// One element of a set line, in logical order.
+pub(super) enum El<'p> {
+    Piece(&'p Piece),
+    Space { font: FontKind, width: f32 },
+    Skip(f32),
+}
+
+pub(super) fn render(
+    b: &mut Builder,
+    items: &[Item],
+    contents: &[Content],
+    breaks: &[Break],
+) -> Vec<Line> {
+    let size = b.set.size;
+    let para_level = u8::from(b.set.rtl);
+    let mut lines = Vec::new();
+    let mut start = 0;
+    for (li, brk) in breaks.iter().enumerate() {
+        // Skip discardable items at the line start (not the indent box).
+        while start < brk.at && !matches!(items[start], Item::Box { .. }) {
+            start += 1;
+        }
+        let mut line = Line {
+            measure: b.set.measure,
+            hyphen: brk.hyphen,
+            ..Line::default()
+        };
+        // The line's elements in logical order, with their levels.
+        let mut els: Vec<(El, u8)> = Vec::new();
+        // The last glue before the break is not set.
+        let end = brk.at;
+        for i in start..end {
+            match (&items[i], &contents[i]) {
+                (Item::Box { .. }, Content::Pieces(ps)) => {
+                    els.extend(ps.iter().map(|p| (El::Piece(p), p.level)));
+                }
+                (Item::Box { width }, _) => els.push((El::Skip(*width), para_level)),
+                (
+                    Item::Glue {
+                        width,
+                        stretch,
+                        shrink,
+                    },
+                    Content::Space { font, level },
+                ) => {
+                    let w = if brk.ratio >= 0.0 {
+                        width + brk.ratio * stretch
+                    } else {
+                        width + brk.ratio * shrink
+                    };
+                    let last = items[i + 1..end]
+                        .iter()
+                        .all(|it| !matches!(it, Item::Box { .. }));
+                    if !last {
+                        els.push((
+                            El::Space {
+                                font: *font,
+                                width: w,
+                            },
+                            *level,
+                        ));
+                    }
+                }
+                _ => {}
+            }
+        }
+        if let (Item::Penalty { .. }, Content::Hyphen(Some(h))) =
+            (&items[brk.at], &contents[brk.at])
+        {
+            els.push((El::Piece(h), h.level));
+        }
+        line.starts_with_marker = els.iter().find_map(|(e, _)| match e {
+            El::Piece(p) => Some(p.marker.is_some()),
+            _ => None,
+        }) == Some(true);
+        // Rule L2: position the elements in visual order.
+        let levels: Vec<u8> = els.iter().map(|e| e.1).collect();
+        let mut x = 0.0;
+        for i in visual_order(&levels) {
+            match &els[i].0 {
+                El::Piece(p) => {
+                    if let Some((n, k)) = p.marker {
+                        line.markers.push((x, n, k));
+                    }
+                    if let Some(t) = &p.link {
+                        match line.links.last_mut() {
+                            Some(l) if l.target == *t && (l.x1 - x).abs() < 0.01 => {
+                                l.x1 = x + p.width
+                            }
+                            _ => line.links.push(LinkSpan {
+                                x0: x,
+                                x1: x + p.width,
+                                target: t.clone(),
+                            }),
+                        }
+                    }
+                    push_run(&mut line, p.font, p.size, p.rise, x, &p.glyphs);
+                    x += p.width;
+                }
+                El::Space { font, width } => {
+                    if let Some(gid) = b.fonts.glyph(*font, ' ') {
+                        let g = Glyph {
+                            gid,
+                            text: Arc::from(" "),
+                            advance: *width,
+                        };
+                        push_run(&mut line, *font, size, 0.0, x, &[g]);
+                    }
+                    x += width;
+                }
+                El::Skip(w) => x += w,
+            }
+        }
+        line.width = x;
+        line.index = li;
+        lines.push(line);
+        start = brk.at + 1;
+    }
+    let n = lines.len();
+    for l in &mut lines {
+        l.count = n;
+    }
+    lines
+}
+
+pub(super) fn push_run(
+    line: &mut Line,
+    font: FontKind,
+    size: f32,
+    rise: f32,
+    x: f32,
+    glyphs: &[Glyph],
+) {
+    if let Some(r) = line.runs.last_mut()
+        && r.font == font
+        && r.size == size
+        && r.rise == rise
+        && (r.x + r.width() - x).abs() < 0.001
+    {
+        r.glyphs.extend_from_slice(glyphs);
+        return;
+    }
+    line.runs.push(Run {
+        font,
+        size,
+        rise,
+        x,
+        glyphs: glyphs.to_vec(),
+    });
+}
