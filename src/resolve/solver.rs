@@ -760,32 +760,34 @@ mod tests {
         assert_eq!(got, vec![1, 2, 3, 4, 5, 6]);
     }
 
-    #[test]
-    fn excerpt_may_start_late() {
-        let t = ["Alpha14 beta15 and gamma14."];
+    /// The markers read in `text` as a page without a reference list.
+    fn excerpt_markers(text: &str) -> Vec<u32> {
+        let t = [text];
         let c = cands(&t, crate::markers::candidates::UNKNOWN_LIMIT);
         let s = solve(&Problem {
             candidates: &c,
             counts: None,
             free_start: true,
         });
-        let got: Vec<u32> = markers(&t, &c, &s).iter().map(|m| m.2).collect();
-        assert_eq!(got, vec![14, 15, 14]);
+        markers(&t, &c, &s).iter().map(|m| m.2).collect()
+    }
+
+    #[test]
+    fn excerpt_may_start_late() {
+        assert_eq!(
+            excerpt_markers("Alpha14 beta15 and gamma14."),
+            vec![14, 15, 14]
+        );
     }
 
     #[test]
     fn one_early_candidate_does_not_set_an_excerpts_start() {
         // "one implausible early candidate (a page mark such as `(p.57)`)
         // must not set k and turn the real sequence 14, 15, 16 … into text."
-        let t = ["Alpha57 then beta14 gamma15, delta16 and eps14."];
-        let c = cands(&t, crate::markers::candidates::UNKNOWN_LIMIT);
-        let s = solve(&Problem {
-            candidates: &c,
-            counts: None,
-            free_start: true,
-        });
-        let got: Vec<u32> = markers(&t, &c, &s).iter().map(|m| m.2).collect();
-        assert_eq!(got, vec![14, 15, 16, 14]);
+        assert_eq!(
+            excerpt_markers("Alpha57 then beta14 gamma15, delta16 and eps14."),
+            vec![14, 15, 16, 14]
+        );
     }
 
     #[test]
