@@ -147,6 +147,31 @@ fn trafilatura_one_block_per_line_with_bullets() {
     ));
 }
 
+/// trafilatura keeps a note's own line breaks: one entry spans three lines,
+/// and its back-link stands alone on the last, after two short lines that
+/// look like headings in a page of one block per line.
+#[test]
+fn trafilatura_note_with_its_line_breaks() {
+    let text = "Bread on the hill\nThe oven was lit at four every morning.1 Flour came by cart from the mill by the river.2\n\
+         Ovens\nThe oven held forty loaves,1 and a second one was built beside the school kitchen.3\n\
+         The bakery ledger, kept by the parish clerk.↩︎↩︎\n\
+         The miller's accounts,\n\
+         bound in one volume\n\
+         ↩︎\n\
+         The builder's bill for the second oven.↩︎\n";
+    check(
+        "trafilatura, a note over three lines",
+        text,
+        MarkerStyle::Glued,
+    );
+    let p = parse(text);
+    assert_eq!(
+        p.document.references[1].raw,
+        "The miller's accounts, bound in one volume"
+    );
+    assert_eq!(p.document.sections.len(), 1, "only `Ovens` is a heading");
+}
+
 #[test]
 fn wikipedia_paste_brackets_and_letters() {
     check(

@@ -309,14 +309,27 @@ fn unnumbered_entries<'a>(
     // two entries (never a heading or a rule).
     const MAX_NOTE_PARAGRAPHS: usize = 3;
     let inner = |j: usize| matches!(kinds[j], Kind::Paragraph | Kind::Quote | Kind::Figure(_));
+    // Back-links alone on their line: the entry's text is on the lines
+    // before, whatever they look like (a page that keeps the line breaks of
+    // a note, one block per line, makes its short lines look like headings).
+    let backlinks_only = |j: usize| {
+        let text = joined(&blocks[j]);
+        let b = reference::split_backlinks(&text);
+        !b.tokens.is_empty() && b.body.0 == b.body.1
+    };
     let mut first = blocks.len();
     while first > 0 {
         if ends_in_backlinks(first - 1) {
             first -= 1;
             continue;
         }
+        let orphan = first < blocks.len() && backlinks_only(first);
         let gap = (1..=MAX_NOTE_PARAGRAPHS).find(|&k| {
-            first > k && ends_in_backlinks(first - 1 - k) && (first - k..first).all(inner)
+            first > k
+                && ends_in_backlinks(first - 1 - k)
+                && (first - k..first).all(|j| {
+                    inner(j) || (orphan && matches!(kinds[j], Kind::Heading | Kind::Paragraph))
+                })
         });
         match gap {
             Some(k) if first < blocks.len() => first -= k,
