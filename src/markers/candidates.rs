@@ -278,6 +278,8 @@ mod tests {
         assert_eq!(best("held 40 m32 of water"), vec![("3".to_string(), 2)]);
         assert_eq!(best("more CO22 than"), vec![("2".to_string(), 2)]);
         assert_eq!(best("a walk of 40 km4 then"), vec![(String::new(), 4)]);
+        // Single letters are designations as often as formulas.
+        assert_eq!(best("took the N22 road"), vec![]);
     }
 
     #[test]
@@ -296,6 +298,15 @@ mod tests {
         for t in ["the 1939–45 war", "the ČT24 crew", "in the 1990s"] {
             assert_eq!(best(t), vec![], "{t}");
         }
+    }
+
+    #[test]
+    fn software_words_are_whole_words() {
+        assert_eq!(best_in("cs", "v balíku ggplot2 a"), vec![]);
+        assert_eq!(best_in("de", "im Paket ggplot2 und"), vec![]);
+        // English words that begin like them do not make a name of the next word.
+        assert_eq!(best("a modular design2 was"), vec![(String::new(), 2)]);
+        assert_eq!(best("the application form3 was"), vec![(String::new(), 3)]);
     }
 
     #[test]

@@ -170,23 +170,58 @@ const SOFTWARE_WORDS: &[&str] = &[
     "format",
 ];
 
-/// Beginnings of the same words in other languages, which inflect them
-/// (Czech `balíčku`, German `Paketen`, French `bibliothèques`).
-const SOFTWARE_STEMS: &[&str] = &[
-    "balí",
-    "knihov",
+/// The same words in other languages, with their common inflections
+/// (Czech `balíku`, German `Paketen`, French `bibliothèques`). Whole words,
+/// not beginnings: English `modular` or `application` before a cited word
+/// must not make it a software name.
+const SOFTWARE_WORDS_ELSEWHERE: &[&str] = &[
+    // Czech
+    "balík",
+    "balíku",
+    "balíkem",
+    "balíček",
+    "balíčku",
+    "balíčkem",
+    "knihovna",
+    "knihovny",
+    "knihovně",
+    "knihovnu",
+    "knihovnou",
     "modul",
-    "verz",
+    "modulu",
+    "modulem",
+    "programu",
+    "programem",
+    "verze",
+    "verzi",
+    "aplikace",
+    "aplikaci",
+    // German
     "paket",
-    "bibliothe",
-    "biblioteca",
-    "biblioteka",
-    "paquet",
-    "logiciel",
+    "pakets",
+    "paketen",
+    "bibliothek",
     "programm",
-    "softwar",
-    "aplikac",
-    "applica",
+    "programms",
+    "programmen",
+    "moduls",
+    "modulen",
+    "softwarepaket",
+    // French, Spanish, Italian, Polish
+    "paquet",
+    "paquets",
+    "bibliothèque",
+    "bibliothèques",
+    "logiciel",
+    "logiciels",
+    "paquete",
+    "biblioteca",
+    "pacchetto",
+    "libreria",
+    "pakiet",
+    "pakietu",
+    "biblioteka",
+    "biblioteki",
 ];
 
 /// Locator abbreviations, lower case, in the languages refolio's users write
@@ -217,8 +252,9 @@ const UNITS: &[&str] = &[
 ];
 
 /// Chemical formulas whose subscript may be glued to a marker (`CO22` =
-/// CO₂ + marker 2).
-const FORMULAS: &[&str] = &["CO", "NO", "SO", "NH", "CH", "H", "O", "N", "SiO", "PM"];
+/// CO₂ + marker 2). Not single letters: `N22` and `H22` are a road and an
+/// engine as often as N₂ or H₂ with a marker.
+const FORMULAS: &[&str] = &["CO", "NO", "SO", "NH", "CH", "SiO"];
 
 /// Eras after a year (`100 BC1`, `212 AD3`, `400 CE4`).
 const ERAS: &[&str] = &["BC", "AD", "BCE", "CE", "BP", "AH", "AUC"];
@@ -571,8 +607,7 @@ impl<'a> Context<'a> {
         let before = self.text[self.text.floor_char_boundary(at.saturating_sub(40))..at].trim_end();
         let word = before.rsplit(char::is_whitespace).next().unwrap_or("");
         let word = word.to_lowercase();
-        SOFTWARE_WORDS.contains(&word.as_str())
-            || SOFTWARE_STEMS.iter().any(|s| word.starts_with(s))
+        SOFTWARE_WORDS.contains(&word.as_str()) || SOFTWARE_WORDS_ELSEWHERE.contains(&word.as_str())
     }
 
     /// The score of the run as a locator's number, when it is one: after a
@@ -652,8 +687,8 @@ impl<'a> Context<'a> {
             return word_before
                 .is_some_and(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_digit()));
         }
-        if roman_value(stem).is_some_and(|v| v <= 50)
-            && stem.chars().all(|c| matches!(c, 'I' | 'V' | 'X' | 'L'))
+        if stem.chars().all(|c| matches!(c, 'I' | 'V' | 'X' | 'L'))
+            && roman_value(stem).is_some_and(|v| v <= 50)
         {
             return word_before.is_some_and(|w| {
                 w.chars().next().is_some_and(char::is_uppercase)
