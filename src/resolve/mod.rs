@@ -100,12 +100,43 @@ fn describe(text: &str, c: &Candidate, reading: Option<&candidates::Reading>) ->
     }
 }
 
+/// Every candidate's margin and, with back-links, the change elsewhere that
+/// its best other reading needs to keep the counts: the larger of the
+/// programme's margin ([`solver::margins`]) and the cheapest count-keeping
+/// swap ([`solver::swaps`]), both bounds from below.
+fn margins_and_partners(
+    problem: &Problem<'_>,
+    solution: &solver::Solution,
+) -> (Vec<solver::Margin>, Vec<Option<solver::Partner>>) {
+    let mut margins = solver::margins(problem, &solution.price, solution.order, &solution.choice);
+    let mut partners = vec![None; margins.len()];
+    if problem.counts.is_none() {
+        return (margins, partners);
+    }
+    let swaps = solver::swaps(problem, &solution.choice);
+    for ((m, partner), swap) in margins.iter_mut().zip(&mut partners).zip(swaps) {
+        match swap {
+            Some(s) if s.margin > m.margin || !m.margin.is_finite() => {
+                *m = solver::Margin {
+                    margin: s.margin,
+                    alternative: s.alternative,
+                };
+                *partner = s.partner;
+            }
+            Some(_) => {}
+            // No other reading keeps the counts.
+            None => m.margin = f32::INFINITY,
+        }
+    }
+    (margins, partners)
+}
+
 /// Resolves the markers of `doc`, whose inline containers hold the plain
 /// inlines of the texts `texts` (in any order: each is found by its id).
-/// Returns diagnostics, and with `margins` every decision with its margin (which costs a second
-/// pass; without it, citations have no margin and there are no decisions).
-pub fn resolve(doc: &mut Document, texts: &[LogicalText], margins: bool) -> Resolution {
-    let want_margins = margins;
+/// Returns diagnostics, and with `with_margins` every decision with its
+/// margin (which costs a second pass; without it, citations have no margin
+/// and there are no decisions).
+pub fn resolve(doc: &mut Document, texts: &[LogicalText], with_margins: bool) -> Resolution {
     let mut diags = Vec::new();
     // The plain inlines the parser made are rewritten from `texts` below:
     // drop them now, so that they and the solver's state are never held at
@@ -201,40 +232,12 @@ pub fn resolve(doc: &mut Document, texts: &[LogicalText], margins: bool) -> Reso
         free_start: doc.references.is_empty(),
     };
     let solution = solver::solve(&problem);
-    let mut margins = if want_margins {
-        solver::margins(&problem, &solution.price, solution.order, &solution.choice)
+    // Empty unless asked for: nothing is allocated on the common path.
+    let (margins, partners) = if with_margins {
+        margins_and_partners(&problem, &solution)
     } else {
-        vec![
-            solver::Margin {
-                margin: f32::INFINITY,
-                alternative: None,
-            };
-            cands.len()
-        ]
+        (Vec::new(), Vec::new())
     };
-    // With back-links, a different reading of one candidate must keep the
-    // counts: its margin is at least what the cheapest such change costs.
-    let mut partners: Vec<Option<(usize, Option<u8>)>> = vec![None; cands.len()];
-    if want_margins && problem.counts.is_some() {
-        for ((m, partner), swap) in margins
-            .iter_mut()
-            .zip(&mut partners)
-            .zip(solver::swaps(&problem, &solution.choice))
-        {
-            match swap {
-                Some(s) if s.margin > m.margin || !m.margin.is_finite() => {
-                    *m = solver::Margin {
-                        margin: s.margin,
-                        alternative: s.alternative,
-                    };
-                    *partner = s.partner;
-                }
-                Some(_) => {}
-                // No other reading keeps the counts.
-                None => m.margin = f32::INFINITY,
-            }
-        }
-    }
 
     // Chosen markers per text, in order, with occurrence numbers.
     let mut per_text: Vec<Vec<PlacedMarker>> = vec![Vec::new(); texts.len()];
@@ -250,17 +253,13 @@ pub fn resolve(doc: &mut Document, texts: &[LogicalText], margins: bool) -> Reso
             ..c.readings[r as usize]
         })
     };
-    for (((c, ch), m), partner) in cands
-        .iter()
-        .zip(&solution.choice)
-        .zip(&margins)
-        .zip(&partners)
-    {
-        if m.margin.is_finite() {
+    for (i, (c, ch)) in cands.iter().zip(&solution.choice).enumerate() {
+        let m = margins.get(i).filter(|m| m.margin.is_finite());
+        if let Some(m) = m {
             let text = &texts[c.text].text;
             let mut alternative = describe(text, c, shown(c, m.alternative).as_ref());
             let mut elsewhere = None;
-            if let Some((j, o)) = *partner {
+            if let Some((j, o)) = partners[i] {
                 let other = &cands[j];
                 alternative.push_str(" and ");
                 alternative.push_str(&describe(
@@ -314,7 +313,7 @@ pub fn resolve(doc: &mut Document, texts: &[LogicalText], margins: bool) -> Reso
             ));
         }
         max_so_far = max_so_far.max(r.n);
-        let margin = Margin(m.margin.is_finite().then_some(m.margin));
+        let margin = Margin(m.map(|m| m.margin));
         per_text[c.text].push((
             r.marker_start,
             c.end,

@@ -265,6 +265,9 @@ pub fn margins(p: &Problem<'_>, price: &[f64], order: Order, choice: &[Option<u8
     out
 }
 
+/// A change elsewhere: a candidate and its new option (`None` = text).
+pub type Partner = (usize, Option<u8>);
+
 /// The cheapest other reading of candidate i that keeps every reference's
 /// number of markers (rule 2): a change at i, plus at most one change
 /// elsewhere that gives back the marker i gave up (a candidate read as text
@@ -276,8 +279,8 @@ pub struct Swap {
     pub margin: f32,
     /// The other option at i (`None` = text).
     pub alternative: Option<u8>,
-    /// The change elsewhere: candidate and its new option.
-    pub partner: Option<(usize, Option<u8>)>,
+    /// The change elsewhere.
+    pub partner: Option<Partner>,
 }
 
 /// [`Swap`] of every candidate under the solution `choice`; `None` where no
