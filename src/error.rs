@@ -37,6 +37,34 @@ pub enum InputError {
     },
 }
 
+/// A font that cannot be loaded or used.
+#[derive(Debug, Error, PartialEq, Eq)]
+#[error("font {name}: {message}")]
+pub struct FontError {
+    /// As the style names it (or its PostScript name once loaded).
+    pub name: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// A character that XML 1.0 does not allow, in a value about to be written.
+#[derive(Debug, Error, PartialEq, Eq)]
+#[error(
+    "{what} contains U+{code:04X} at character {index}, which XML 1.0 does not allow; remove it{}",
+    .span.map(|s| format!(" (input bytes {}..{})", s.start, s.end)).unwrap_or_default()
+)]
+pub struct InvalidChar {
+    /// The value, as the message names it (``"metadata field `author`"``,
+    /// ``"text in <p>"``).
+    pub what: String,
+    /// The character's code point.
+    pub code: u32,
+    /// Its 1-based position among the value's characters.
+    pub index: usize,
+    /// Where the value comes from in the input, when it comes from the input.
+    pub span: Option<crate::ast::Span>,
+}
+
 /// A writer could not produce its output.
 #[derive(Debug, Error)]
 pub enum WriteError {
@@ -49,7 +77,42 @@ pub enum WriteError {
     /// A metadata value cannot be written.
     #[error(transparent)]
     Meta(#[from] crate::ast::MetaError),
-    /// A value cannot be written (explained in the message).
+    /// A font of the style cannot be loaded, shaped or subset.
+    #[error(transparent)]
+    Font(#[from] FontError),
+    /// Text or a value holds a character that XML 1.0 does not allow.
+    #[error(transparent)]
+    Char(#[from] InvalidChar),
+    /// What was asked cannot be written: no article, several articles for a
+    /// format that writes one, an option value out of range.
     #[error("{0}")]
-    Invalid(String),
+    Request(String),
+    /// A generator the writers build on (epub-builder, zip, printpdf,
+    /// lopdf) failed or produced something refolio cannot finish; `stage`
+    /// names the step (`"PDF post-pass"`, `"zip"` …).
+    #[error("{stage}: {detail}")]
+    Assembly {
+        /// The step that failed.
+        stage: &'static str,
+        /// What the library said.
+        detail: String,
+    },
+    /// An invariant of refolio itself does not hold: a bug, to be reported.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl WriteError {
+    /// Places a text error at `span` of the input (other errors are returned
+    /// unchanged): the writers know where each inline came from, the XML
+    /// writer that finds the bad character does not.
+    pub fn at(self, span: crate::ast::Span) -> WriteError {
+        match self {
+            WriteError::Char(c) if c.span.is_none() => WriteError::Char(InvalidChar {
+                span: Some(span),
+                ..c
+            }),
+            other => other,
+        }
+    }
 }

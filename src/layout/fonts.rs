@@ -42,15 +42,7 @@ impl FontKind {
     }
 }
 
-/// A font that cannot be loaded.
-#[derive(Debug, thiserror::Error)]
-#[error("font {name}: {message}")]
-pub struct FontError {
-    /// As the style names it.
-    pub name: String,
-    /// What is wrong.
-    pub message: String,
-}
+pub use crate::error::FontError;
 
 /// The bytes of the three faces of a style, and the fallback face.
 #[derive(Debug, Clone)]

@@ -108,7 +108,8 @@ pub fn chapter_name(i: usize) -> String {
 /// Writes `docs` as one EPUB 3 book, one chapter per article, to `out`.
 ///
 /// The whole archive is built in memory and written at once. Fails with
-/// [`WriteError::Invalid`] when there is no article, a metadata value or the
+/// [`WriteError::Request`] when there is no article, an empty identifier or
+/// an out-of-range modified time, [`WriteError::Meta`] or [`WriteError::Char`] when a metadata value or the
 /// identifier cannot be written (a character XML 1.0 does not allow, a
 /// `lang` that is not a language tag, an empty identifier), or the modified
 /// time is out of range; with [`WriteError::Io`] when `out` fails.
@@ -118,7 +119,7 @@ pub fn write_book(
     out: &mut dyn Write,
 ) -> Result<(), WriteError> {
     let Some(first) = docs.first() else {
-        return Err(WriteError::Invalid(
+        return Err(WriteError::Request(
             "an EPUB needs at least one article".into(),
         ));
     };
@@ -129,7 +130,7 @@ pub fn write_book(
         Some(id) => {
             check_chars("the identifier", id)?;
             if id.trim().is_empty() {
-                return Err(WriteError::Invalid("the identifier is empty".into()));
+                return Err(WriteError::Request("the identifier is empty".into()));
             }
             Some(id.trim().to_string())
         }
@@ -258,7 +259,10 @@ pub fn write_book(
 const PLACEHOLDER_UUID: Uuid = Uuid::from_u128(0);
 
 fn builder_error(e: epub_builder::Error) -> WriteError {
-    WriteError::Invalid(format!("internal error: epub-builder failed: {e}"))
+    WriteError::Assembly {
+        stage: "epub-builder",
+        detail: e.to_string(),
+    }
 }
 
 /// The values in first-seen order, without repeats.
@@ -288,13 +292,13 @@ fn modified_time(doc: &Document, given: Option<i64>) -> Result<DateTime<Utc>, Wr
     if let Some(secs) = given {
         // Zip timestamps end in 2107; refuse what cannot be represented.
         if !(0..=4_354_819_199).contains(&secs) {
-            return Err(WriteError::Invalid(format!(
+            return Err(WriteError::Request(format!(
                 "the modification time {secs} (SOURCE_DATE_EPOCH) is out of range \
                  (0 to 4354819199, i.e. up to 2107-12-31)"
             )));
         }
         return DateTime::from_timestamp(secs, 0).ok_or_else(|| {
-            WriteError::Invalid(format!("the modification time {secs} is out of range"))
+            WriteError::Request(format!("the modification time {secs} is out of range"))
         });
     }
     if let Some(date) = present(&doc.meta.date).filter(|d| is_w3c_date(d)) {
@@ -467,13 +471,13 @@ pub fn post_pass(archive: &[u8], fixes: &Fixes) -> Result<Vec<u8>, WriteError> {
         }
     }
     if patched != (true, true) {
-        return Err(WriteError::Invalid(format!(
-            "internal error: epub-builder wrote no {OPF_PATH} or no {NAV_PATH}"
+        return Err(WriteError::Internal(format!(
+            "epub-builder wrote no {OPF_PATH} or no {NAV_PATH}"
         )));
     }
     let Some(mimetype) = entries.iter().position(|(n, _)| n == "mimetype") else {
-        return Err(WriteError::Invalid(
-            "internal error: epub-builder wrote no mimetype".into(),
+        return Err(WriteError::Internal(
+            "epub-builder wrote no mimetype".into(),
         ));
     };
     let mimetype = entries.remove(mimetype);
@@ -500,12 +504,14 @@ pub fn post_pass(archive: &[u8], fixes: &Fixes) -> Result<Vec<u8>, WriteError> {
 }
 
 fn zip_error(e: zip::result::ZipError) -> WriteError {
-    WriteError::Invalid(format!("internal error: zip: {e}"))
+    WriteError::Assembly {
+        stage: "zip",
+        detail: e.to_string(),
+    }
 }
 
 fn utf8<'a>(name: &str, data: &'a [u8]) -> Result<&'a str, WriteError> {
-    std::str::from_utf8(data)
-        .map_err(|e| WriteError::Invalid(format!("internal error: {name} is not UTF-8: {e}")))
+    std::str::from_utf8(data).map_err(|e| WriteError::Internal(format!("{name} is not UTF-8: {e}")))
 }
 
 /// The zip timestamp of `t` (zip time has no zone and two-second steps;
@@ -538,8 +544,8 @@ fn patch(
         None => found > 0,
     };
     if !ok {
-        return Err(WriteError::Invalid(format!(
-            "internal error: {file} as written by epub-builder has `{from}` {found} times, \
+        return Err(WriteError::Internal(format!(
+            "{file} as written by epub-builder has `{from}` {found} times, \
              expected {}; has epub-builder changed?",
             count.map_or("at least once".to_string(), |n| format!("{n} times"))
         )));

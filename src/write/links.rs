@@ -61,12 +61,7 @@ impl Links {
 
 /// Adds where the offending text stands to a character error.
 pub(crate) fn at(span: Span) -> impl FnOnce(WriteError) -> WriteError {
-    move |e| match e {
-        WriteError::Invalid(m) => {
-            WriteError::Invalid(format!("{m} (input bytes {}..{})", span.start, span.end))
-        }
-        other => other,
-    }
+    move |e| e.at(span)
 }
 
 /// A metadata value that is given and not blank, trimmed.

@@ -123,7 +123,7 @@ fn missing_glyph(m: &crate::layout::MissingGlyph) -> crate::diag::Diagnostic {
 ///
 /// Several articles are one book: EPUB always, TEI and PDF when
 /// [`WriteOptions::book`] is set. JSON and the article format write one
-/// article. Fails with [`WriteError::Invalid`] when there is no article, or
+/// article. Fails with [`WriteError::Request`] when there is no article, or
 /// several without a book where the format needs one.
 pub fn render(
     docs: &[&Document],
@@ -141,11 +141,11 @@ pub fn render(
     let one = || -> Result<&Document, WriteError> {
         match (docs, &options.book) {
             ([doc], None) => Ok(doc),
-            ([], _) => Err(WriteError::Invalid(format!(
+            ([], _) => Err(WriteError::Request(format!(
                 "{} needs an article",
                 format.name()
             ))),
-            _ => Err(WriteError::Invalid(format!(
+            _ => Err(WriteError::Request(format!(
                 "{} writes one article, not a book of {}",
                 format.name(),
                 docs.len()

@@ -26,7 +26,7 @@
 //! nothing with Identity-H fonts.
 
 use crate::ast::Document;
-use crate::error::WriteError;
+use crate::error::{FontError, WriteError};
 use crate::layout::fonts::{FontKind, FontSource, Fonts};
 use crate::layout::style::Style;
 use crate::layout::{Layout, LinkTo, MissingGlyph, layout};
@@ -72,8 +72,8 @@ pub struct PdfOutput {
 
 /// Lays out and renders `doc`.
 pub fn render_pdf(doc: &Document, opts: &PdfOptions) -> Result<PdfOutput, WriteError> {
-    let source = FontSource::load(&opts.style).map_err(|e| WriteError::Invalid(e.to_string()))?;
-    let mut fonts = Fonts::new(&source).map_err(|e| WriteError::Invalid(e.to_string()))?;
+    let source = FontSource::load(&opts.style)?;
+    let mut fonts = Fonts::new(&source)?;
     let lay = layout(doc, &opts.style, &mut fonts);
     let bytes = draw(doc, &lay, &source, opts)?;
     Ok(PdfOutput {
@@ -95,14 +95,14 @@ pub fn render_book(
     recto: bool,
 ) -> Result<PdfOutput, WriteError> {
     if docs.is_empty() {
-        return Err(WriteError::Invalid(
+        return Err(WriteError::Request(
             "a PDF book needs at least one article".into(),
         ));
     }
     crate::write::xml::check_chars("the book title", &book.title)?;
     let cover = book.cover(docs);
-    let source = FontSource::load(&opts.style).map_err(|e| WriteError::Invalid(e.to_string()))?;
-    let mut fonts = Fonts::new(&source).map_err(|e| WriteError::Invalid(e.to_string()))?;
+    let source = FontSource::load(&opts.style)?;
+    let mut fonts = Fonts::new(&source)?;
     let lay = crate::layout::layout_book(&cover, docs, &opts.style, &mut fonts, recto);
     let bytes = draw(&cover, &lay, &source, opts)?;
     Ok(PdfOutput {
@@ -176,16 +176,15 @@ fn draw(
         let glyphs: BTreeSet<u16> = glyphs.keys().copied().collect();
         let i = FontKind::ALL.iter().position(|k| k == kind).unwrap_or(0);
         let bytes = &source.faces[i];
-        let (sub, map) = subset_font(bytes, &glyphs).map_err(|e| {
-            WriteError::Invalid(format!("font {}: cannot subset: {e}", source.names[i]))
-        })?;
+        let font_error = |message: String| FontError {
+            name: source.names[i].clone(),
+            message,
+        };
+        let (sub, map) =
+            subset_font(bytes, &glyphs).map_err(|e| font_error(format!("cannot subset: {e}")))?;
         let mut warnings = Vec::new();
-        let parsed = ParsedFont::from_bytes(&sub, 0, &mut warnings).ok_or_else(|| {
-            WriteError::Invalid(format!(
-                "font {}: printpdf cannot read its subset",
-                source.names[i]
-            ))
-        })?;
+        let parsed = ParsedFont::from_bytes(&sub, 0, &mut warnings)
+            .ok_or_else(|| font_error("printpdf cannot read its subset".into()))?;
         subset.insert(*kind, map);
         let tmp = pdf.add_font(&parsed);
         let font = pdf
@@ -197,8 +196,8 @@ fn draw(
         let id = FontId(subset_tag(&source.names[i], &glyphs));
         pdf.resources.fonts.map.insert(id.clone(), font);
         ids.insert(*kind, id);
-        let face = rustybuzz::ttf_parser::Face::parse(bytes, 0)
-            .map_err(|e| WriteError::Invalid(format!("font {}: {e}", source.names[i])))?;
+        let face =
+            rustybuzz::ttf_parser::Face::parse(bytes, 0).map_err(|e| font_error(e.to_string()))?;
         faces.insert(*kind, face);
     }
     // printpdf writes the document and the fonts; the first page shows the
@@ -222,10 +221,16 @@ fn draw(
     };
     let mut warnings = Vec::new();
     let mut lo = pdf.to_lopdf_document(&save, &mut warnings);
-    let bad = |e: lopdf::Error| WriteError::Invalid(format!("PDF pages: {e}"));
+    let bad = |e: lopdf::Error| WriteError::Assembly {
+        stage: "PDF pages",
+        detail: e.to_string(),
+    };
     let page_ids: Vec<ObjectId> = lo.get_pages().into_values().collect();
     if page_ids.len() != lay.pages.len() {
-        return Err(WriteError::Invalid("PDF pages: page count mismatch".into()));
+        return Err(WriteError::Assembly {
+            stage: "PDF pages",
+            detail: "page count mismatch".into(),
+        });
     }
     let codes = match page_ids.first() {
         Some(&first) => content::read_codes(&lo.get_page_content(first), &used, &ids)?,
@@ -313,9 +318,10 @@ fn with_id(lo: &mut lopdf::Document) -> Result<Vec<u8>, WriteError> {
         .map(|(i, _)| tail + i)
         .collect();
     if at.len() != 2 {
-        return Err(WriteError::Invalid(
-            "PDF: cannot find the /ID placeholder".into(),
-        ));
+        return Err(WriteError::Assembly {
+            stage: "PDF",
+            detail: "cannot find the /ID placeholder".into(),
+        });
     }
     let id = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, &out);
     let hex: String = id.as_bytes().iter().map(|b| format!("{b:02X}")).collect();
@@ -373,7 +379,10 @@ fn post_pass(
     page_ids: &[ObjectId],
     opts: &PdfOptions,
 ) -> Result<(), WriteError> {
-    let bad = |e: lopdf::Error| WriteError::Invalid(format!("PDF post-pass: {e}"));
+    let bad = |e: lopdf::Error| WriteError::Assembly {
+        stage: "PDF post-pass",
+        detail: e.to_string(),
+    };
     lo.version = "1.7".to_string();
     let h = lay.height;
     let dest = |d: &crate::layout::Dest| {

@@ -56,10 +56,10 @@ pub const PUBLICATION_STATEMENT: &str =
 
 /// Writes `doc` as a TEI P5 document to `out`.
 ///
-/// Fails with [`WriteError::Invalid`] when a metadata value cannot be
+/// Fails with [`WriteError::Meta`] when a metadata value cannot be
 /// written (a character XML 1.0 does not allow, a `lang` that is not a
 /// language tag; see [`crate::ast::Meta::validate`]) or when text contains a character XML
-/// 1.0 does not allow (the parser removes those, so that means a bug), and
+/// 1.0 does not allow ([`WriteError::Char`]; the parser removes those, so that means a bug), and
 /// with [`WriteError::Io`] when `out` fails. On failure, part of the document
 /// may already have been written to `out`.
 pub fn write_tei(doc: &Document, out: &mut dyn Write) -> Result<(), WriteError> {
@@ -92,7 +92,7 @@ pub fn write_tei_corpus(
     out: &mut dyn Write,
 ) -> Result<(), WriteError> {
     if docs.is_empty() {
-        return Err(WriteError::Invalid(
+        return Err(WriteError::Request(
             "a TEI corpus needs at least one article".into(),
         ));
     }

@@ -97,9 +97,9 @@ pub fn language(doc: &Document) -> &str {
 
 /// Writes `doc` as an XHTML5 document (XML syntax, UTF-8) to `out`.
 ///
-/// Fails with [`WriteError::Invalid`] when a metadata value cannot be
+/// Fails with [`WriteError::Meta`] when a metadata value cannot be
 /// written (see [`crate::ast::Meta::validate`]) or when text contains a character XML 1.0
-/// does not allow (the parser removes those, so that means a bug), and with
+/// does not allow ([`WriteError::Char`]; the parser removes those, so that means a bug), and with
 /// [`WriteError::Io`] when `out` fails.
 pub fn write_xhtml(
     doc: &Document,

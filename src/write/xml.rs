@@ -10,7 +10,7 @@
 //!   white space, because white space there would change the text.
 //!
 //! Every text and attribute value is checked: characters that XML 1.0 does
-//! not allow are never written; the writer fails with [`WriteError::Invalid`]
+//! not allow are never written; the writer fails with [`WriteError::Char`]
 //! instead. Metadata values from the user are checked up front by
 //! [`crate::ast::Meta::validate`], whose errors name the offending field.
 
@@ -25,7 +25,7 @@ const INDENT: &[u8] = b"  ";
 
 pub use crate::ast::{first_invalid_char, is_language_tag, is_xml_char};
 
-/// Fails with [`WriteError::Invalid`] if `value` contains a character that
+/// Fails with [`WriteError::Char`] if `value` contains a character that
 /// XML 1.0 does not allow; `what` names the value in the message
 /// (e.g. ``"metadata field `author`"``).
 pub fn check_chars(what: &str, value: &str) -> Result<(), WriteError> {
@@ -39,12 +39,12 @@ fn check_chars_with(what: impl FnOnce() -> String, value: &str) -> Result<(), Wr
     }
     match first_invalid_char(value) {
         None => Ok(()),
-        Some((i, c)) => Err(WriteError::Invalid(format!(
-            "{} contains U+{:04X} at character {}, which XML 1.0 does not allow; remove it",
-            what(),
-            c as u32,
-            i + 1
-        ))),
+        Some((i, c)) => Err(WriteError::Char(crate::error::InvalidChar {
+            what: what(),
+            code: c as u32,
+            index: i + 1,
+            span: None,
+        })),
     }
 }
 
@@ -230,9 +230,10 @@ impl<'w> XmlWriter<'w> {
 
     /// Closes the innermost open element.
     pub fn end(&mut self) -> Result<(), WriteError> {
-        let frame = self.stack.pop().ok_or_else(|| {
-            WriteError::Invalid("internal error: end tag without open element".into())
-        })?;
+        let frame = self
+            .stack
+            .pop()
+            .ok_or_else(|| WriteError::Internal("end tag without open element".into()))?;
         let depth = self.stack.len();
         if self.mixed_from == Some(depth + 1) {
             self.mixed_from = None;
@@ -256,8 +257,8 @@ impl<'w> XmlWriter<'w> {
     pub fn text(&mut self, text: &str) -> Result<(), WriteError> {
         let parent = self.stack.last().map_or("document", |f| f.name);
         if !self.in_mixed() {
-            return Err(WriteError::Invalid(format!(
-                "internal error: text written in the element-only content of <{parent}>"
+            return Err(WriteError::Internal(format!(
+                "text written in the element-only content of <{parent}>"
             )));
         }
         check_chars_with(|| format!("text in <{parent}>"), text)?;
@@ -288,10 +289,7 @@ impl<'w> XmlWriter<'w> {
     /// still open.
     pub fn finish(mut self) -> Result<(), WriteError> {
         if let Some(f) = self.stack.last() {
-            return Err(WriteError::Invalid(format!(
-                "internal error: <{}> was not closed",
-                f.name
-            )));
+            return Err(WriteError::Internal(format!("<{}> was not closed", f.name)));
         }
         let out = self.inner.get_mut();
         out.write_all(b"\n")?;

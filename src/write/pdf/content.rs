@@ -78,7 +78,10 @@ pub fn read_codes(
     used: &GlyphInventory,
     ids: &BTreeMap<FontKind, FontId>,
 ) -> Result<GlyphCodes, WriteError> {
-    let bad = |what: &str| WriteError::Invalid(format!("PDF glyph inventory: {what}"));
+    let bad = |what: &str| WriteError::Assembly {
+        stage: "PDF glyph inventory",
+        detail: what.to_string(),
+    };
     let ops = lopdf::content::Content::decode(content)
         .map_err(|e| bad(&e.to_string()))?
         .operations;
