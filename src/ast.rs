@@ -10,6 +10,9 @@
 
 use serde::Serialize;
 
+pub mod walk;
+pub use walk::{Visit, for_each_inlines};
+
 /// A half-open byte range `start..end` in the original input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, PartialOrd, Ord)]
 pub struct Span {
@@ -548,48 +551,6 @@ impl Document {
         self.blocks
             .iter()
             .chain(self.sections.iter().flat_map(|s| s.blocks.iter()))
-    }
-}
-
-/// Calls `f` on every inline sequence of the document body in reading order
-/// (lead figure, blocks, headings, list items depth-first, figure alt then caption).
-pub fn for_each_inlines<'a>(doc: &'a Document, f: &mut dyn FnMut(&'a [Inline])) {
-    fn list<'a>(l: &'a List, f: &mut dyn FnMut(&'a [Inline])) {
-        for item in &l.items {
-            f(&item.inlines);
-            for c in &item.children {
-                list(c, f);
-            }
-        }
-    }
-    fn block<'a>(b: &'a Block, f: &mut dyn FnMut(&'a [Inline])) {
-        match b {
-            Block::Paragraph(p) => f(&p.inlines),
-            Block::Quote(q) => f(&q.inlines),
-            Block::List(l) => list(l, f),
-            Block::Figure(fig) => {
-                f(&fig.alt);
-                if let Some(c) = &fig.caption {
-                    f(c);
-                }
-            }
-            Block::Rule(_) => {}
-        }
-    }
-    if let Some(fig) = &doc.lead_figure {
-        f(&fig.alt);
-        if let Some(c) = &fig.caption {
-            f(c);
-        }
-    }
-    for b in &doc.blocks {
-        block(b, f);
-    }
-    for s in &doc.sections {
-        f(&s.heading.inlines);
-        for b in &s.blocks {
-            block(b, f);
-        }
     }
 }
 

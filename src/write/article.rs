@@ -8,8 +8,12 @@
 //! round-trip property tests. Each block's text is one line, so a paragraph
 //! that was hard-wrapped in the source comes out unwrapped.
 
-use crate::ast::{Block, Document, Figure, Inline, List};
+use crate::ast::walk::{walk_children, walk_document, walk_list};
+use crate::ast::{
+    Document, Figure, Heading, Inline, List, ListItem, Paragraph, Quote, Rule, Visit,
+};
 use crate::error::WriteError;
+use std::convert::Infallible;
 use std::io::Write;
 
 /// Writes `doc` in the article format.
@@ -21,15 +25,9 @@ pub fn write_article(doc: &Document, out: &mut dyn Write) -> Result<(), WriteErr
         s.push_str(&one_line(&sub.text));
         s.push('\n');
     }
-    let mut blocks: Vec<String> = Vec::new();
-    if let Some(f) = &doc.lead_figure {
-        blocks.push(figure(f));
-    }
-    blocks.extend(doc.blocks.iter().map(block));
-    for sec in &doc.sections {
-        blocks.push(inlines(&sec.heading.inlines));
-        blocks.extend(sec.blocks.iter().map(block));
-    }
+    let mut body = ArticleText::default();
+    let Ok(()) = walk_document(&mut body, doc);
+    let mut blocks = body.blocks;
     if !doc.references.is_empty() {
         if let Some(h) = &doc.references_heading {
             blocks.push(inlines(&h.inlines));
@@ -93,34 +91,62 @@ fn figure(f: &Figure) -> String {
     s
 }
 
-fn list(l: &List, depth: usize, out: &mut Vec<String>) {
-    let indent = "  ".repeat(depth + 1);
-    for (i, item) in l.items.iter().enumerate() {
+/// The body's blocks, each as its lines, in the order of [`crate::ast::walk`].
+#[derive(Default)]
+struct ArticleText {
+    blocks: Vec<String>,
+    /// The lines of the list being written, and how deep in it the walk is.
+    list_lines: Vec<String>,
+    depth: usize,
+}
+
+impl Visit<'_> for ArticleText {
+    type Error = Infallible;
+
+    fn visit_heading(&mut self, h: &Heading) -> Result<(), Infallible> {
+        self.blocks.push(inlines(&h.inlines));
+        Ok(())
+    }
+    fn visit_paragraph(&mut self, p: &Paragraph) -> Result<(), Infallible> {
+        self.blocks.push(inlines(&p.inlines));
+        Ok(())
+    }
+    fn visit_figure(&mut self, f: &Figure) -> Result<(), Infallible> {
+        self.blocks.push(figure(f));
+        Ok(())
+    }
+    fn visit_quote(&mut self, q: &Quote) -> Result<(), Infallible> {
+        self.blocks.push(format!("    {}", inlines(&q.inlines)));
+        Ok(())
+    }
+    fn visit_rule(&mut self, _: &Rule) -> Result<(), Infallible> {
+        self.blocks.push("* * *".to_string());
+        Ok(())
+    }
+    /// A list is one block; nested lists add lines to it, indented by depth.
+    fn visit_list(&mut self, l: &List) -> Result<(), Infallible> {
+        walk_list(self, l)?;
+        if self.depth == 0 {
+            self.blocks.push(self.list_lines.join("\n"));
+            self.list_lines.clear();
+        }
+        Ok(())
+    }
+    fn visit_item(&mut self, l: &List, i: usize, item: &ListItem) -> Result<(), Infallible> {
+        let indent = "  ".repeat(self.depth + 1);
         let marker = if l.ordered {
             format!("{}.", l.start + i as u64)
-        } else if depth.is_multiple_of(2) {
+        } else if self.depth.is_multiple_of(2) {
             "•".to_string()
         } else {
             "◦".to_string()
         };
-        out.push(format!("{indent}{marker} {}", inlines(&item.inlines)));
-        for child in &item.children {
-            list(child, depth + 1, out);
-        }
-    }
-}
-
-fn block(b: &Block) -> String {
-    match b {
-        Block::Paragraph(p) => inlines(&p.inlines),
-        Block::Figure(f) => figure(f),
-        Block::Quote(q) => format!("    {}", inlines(&q.inlines)),
-        Block::Rule(_) => "* * *".to_string(),
-        Block::List(l) => {
-            let mut lines = Vec::new();
-            list(l, 0, &mut lines);
-            lines.join("\n")
-        }
+        self.list_lines
+            .push(format!("{indent}{marker} {}", inlines(&item.inlines)));
+        self.depth += 1;
+        walk_children(self, item)?;
+        self.depth -= 1;
+        Ok(())
     }
 }
 

@@ -35,7 +35,11 @@
 //! depends on the clock.
 
 use super::links::present;
-use crate::ast::{Block, Document, Figure, Inline, List, Reference, plain_text};
+use crate::ast::walk::{walk_document, walk_item, walk_list, walk_section};
+use crate::ast::{
+    Document, Figure, Inline, List, ListItem, Paragraph, Quote, Reference, Rule, Section, Visit,
+    plain_text,
+};
 use crate::error::WriteError;
 use crate::write::xhtml::{
     self, XhtmlOptions, has_references_section, language, references_heading_text, section_id,
@@ -45,6 +49,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
 use epub_builder::{
     EpubBuilder, EpubContent, EpubVersion, MetadataOpfV3, ReferenceType, TocElement, ZipLibrary,
 };
+use std::convert::Infallible;
 use std::io::{Cursor, Read, Write};
 use uuid::Uuid;
 
@@ -328,23 +333,10 @@ pub fn content_identifier(docs: &[&Document]) -> Uuid {
         if let Some(s) = &d.subtitle {
             c.field("subtitle", &s.text);
         }
-        if let Some(f) = &d.lead_figure {
-            c.tag("lead");
-            c.figure(f);
-        }
-        for b in &d.blocks {
-            c.block(b);
-        }
-        for s in &d.sections {
-            c.tag("section");
-            c.inlines(&s.heading.inlines);
-            for b in &s.blocks {
-                c.block(b);
-            }
-        }
+        let Ok(()) = walk_document(&mut c, d);
         if let Some(h) = &d.references_heading {
             c.tag("references-heading");
-            c.inlines(&h.inlines);
+            let Ok(()) = c.visit_inlines(&h.inlines);
         }
         for r in &d.references {
             c.reference(r);
@@ -372,7 +364,56 @@ impl Canon {
         self.bytes.extend_from_slice(value.as_bytes());
         self.bytes.push(0x1E);
     }
-    fn inlines(&mut self, inlines: &[Inline]) {
+    fn reference(&mut self, r: &Reference) {
+        self.field("ref", &r.n.to_string());
+        self.field("raw", &r.raw);
+        self.field("backlinks", &r.backlinks.len().to_string());
+    }
+}
+
+/// The body in the order of [`walk_document`], each node tagged.
+impl Visit<'_> for Canon {
+    type Error = Infallible;
+    fn visit_lead_figure(&mut self, f: &Figure) -> Result<(), Infallible> {
+        self.tag("lead");
+        self.visit_figure(f)
+    }
+    fn visit_section(&mut self, _: usize, s: &Section) -> Result<(), Infallible> {
+        self.tag("section");
+        walk_section(self, s)
+    }
+    fn visit_paragraph(&mut self, p: &Paragraph) -> Result<(), Infallible> {
+        self.tag("p");
+        self.visit_inlines(&p.inlines)
+    }
+    fn visit_quote(&mut self, q: &Quote) -> Result<(), Infallible> {
+        self.tag("quote");
+        self.visit_inlines(&q.inlines)
+    }
+    fn visit_rule(&mut self, _: &Rule) -> Result<(), Infallible> {
+        self.tag("rule");
+        Ok(())
+    }
+    fn visit_list(&mut self, l: &List) -> Result<(), Infallible> {
+        self.field(if l.ordered { "ol" } else { "ul" }, &l.start.to_string());
+        walk_list(self, l)?;
+        self.tag("/list");
+        Ok(())
+    }
+    fn visit_item(&mut self, _: &List, _: usize, item: &ListItem) -> Result<(), Infallible> {
+        self.tag("li");
+        walk_item(self, item)
+    }
+    fn visit_figure(&mut self, f: &Figure) -> Result<(), Infallible> {
+        self.tag("figure");
+        self.visit_inlines(&f.alt)?;
+        if let Some(c) = &f.caption {
+            self.tag("caption");
+            self.visit_inlines(c)?;
+        }
+        Ok(())
+    }
+    fn visit_inlines(&mut self, inlines: &[Inline]) -> Result<(), Infallible> {
         for i in inlines {
             match i {
                 Inline::Text { text, .. } => self.field("t", text),
@@ -381,45 +422,7 @@ impl Canon {
             }
         }
         self.tag("/");
-    }
-    fn figure(&mut self, f: &Figure) {
-        self.tag("figure");
-        self.inlines(&f.alt);
-        if let Some(c) = &f.caption {
-            self.tag("caption");
-            self.inlines(c);
-        }
-    }
-    fn list(&mut self, l: &List) {
-        self.field(if l.ordered { "ol" } else { "ul" }, &l.start.to_string());
-        for item in &l.items {
-            self.tag("li");
-            self.inlines(&item.inlines);
-            for c in &item.children {
-                self.list(c);
-            }
-        }
-        self.tag("/list");
-    }
-    fn block(&mut self, b: &Block) {
-        match b {
-            Block::Paragraph(p) => {
-                self.tag("p");
-                self.inlines(&p.inlines);
-            }
-            Block::List(l) => self.list(l),
-            Block::Figure(f) => self.figure(f),
-            Block::Quote(q) => {
-                self.tag("quote");
-                self.inlines(&q.inlines);
-            }
-            Block::Rule(_) => self.tag("rule"),
-        }
-    }
-    fn reference(&mut self, r: &Reference) {
-        self.field("ref", &r.n.to_string());
-        self.field("raw", &r.raw);
-        self.field("backlinks", &r.backlinks.len().to_string());
+        Ok(())
     }
 }
 

@@ -40,7 +40,11 @@
 //! `item`, `figDesc`, `quote`, `bibl`, `title`, …) never gets added white
 //! space. The same document always gives the same bytes.
 
-use crate::ast::{Block, Document, Figure, Inline, List, RefFieldKind, Reference};
+use crate::ast::walk::{walk_body, walk_item, walk_list, walk_section};
+use crate::ast::{
+    Document, Figure, Heading, Inline, List, ListItem, Paragraph, Quote, RefFieldKind, Reference,
+    Rule, Section, Visit,
+};
 use crate::error::WriteError;
 use crate::write::links::{Links, at, present};
 use crate::write::xml::{XmlWriter, is_w3c_date, uri_attr};
@@ -284,106 +288,113 @@ fn front(w: &mut XmlWriter, links: &mut Links, doc: &Document) -> Result<(), Wri
     }
     w.end()?;
     if let Some(fig) = &doc.lead_figure {
-        figure(w, links, fig)?;
+        TeiText::new(w, links).visit_figure(fig)?;
     }
     w.end()
 }
 
 fn body(w: &mut XmlWriter, links: &mut Links, doc: &Document) -> Result<(), WriteError> {
     w.start("body", &[])?;
-    let mut common = false;
-    for b in &doc.blocks {
-        common |= block(w, links, b)?;
-    }
+    let mut text = TeiText::new(w, links);
+    walk_body(&mut text, doc)?;
+    let common = text.common;
     // `body` needs a paragraph-level element or a `div`; figures and
     // milestones alone do not count. An empty `p` adds no text.
     if !common && doc.sections.is_empty() {
         w.empty("p", &[])?;
     }
-    for s in &doc.sections {
-        w.start("div", &[("type", "section")])?;
-        w.start_mixed("head", &[])?;
-        inlines(w, links, &s.heading.inlines)?;
-        w.end()?;
-        for b in &s.blocks {
-            block(w, links, b)?;
-        }
-        w.end()?;
-    }
     w.end()
 }
 
-/// Writes one block; true if it is paragraph-level (`model.common`).
-fn block(w: &mut XmlWriter, links: &mut Links, b: &Block) -> Result<bool, WriteError> {
-    match b {
-        Block::Paragraph(p) => {
-            w.start_mixed("p", &[])?;
-            inlines(w, links, &p.inlines)?;
-            w.end()?;
-            Ok(true)
+/// The body's blocks as TEI, in the order of [`crate::ast::walk`].
+struct TeiText<'s, 'w> {
+    w: &'s mut XmlWriter<'w>,
+    links: &'s mut Links,
+    /// Whether a paragraph-level block (`model.common`: `p`, `quote`, a
+    /// list with items) has been written.
+    common: bool,
+}
+
+impl<'s, 'w> TeiText<'s, 'w> {
+    fn new(w: &'s mut XmlWriter<'w>, links: &'s mut Links) -> Self {
+        TeiText {
+            w,
+            links,
+            common: false,
         }
-        Block::List(l) => list(w, links, l),
-        Block::Figure(f) => {
-            figure(w, links, f)?;
-            Ok(false)
-        }
-        Block::Quote(q) => {
-            w.start_mixed("quote", &[])?;
-            inlines(w, links, &q.inlines)?;
-            w.end()?;
-            Ok(true)
-        }
-        Block::Rule(_) => {
-            w.empty("milestone", &[("unit", "section")])?;
-            Ok(false)
-        }
+    }
+
+    /// `inlines` as the mixed content of a new `name` element.
+    fn mixed(&mut self, name: &'static str, inlines: &[Inline]) -> Result<(), WriteError> {
+        self.w.start_mixed(name, &[])?;
+        self.visit_inlines(inlines)?;
+        self.w.end()
     }
 }
 
-/// Writes a list; a list without items (which TEI does not allow, and which
-/// has no text) is left out and false returned.
-fn list(w: &mut XmlWriter, links: &mut Links, l: &List) -> Result<bool, WriteError> {
-    if l.items.is_empty() {
-        return Ok(false);
+impl Visit<'_> for TeiText<'_, '_> {
+    type Error = WriteError;
+
+    fn visit_section(&mut self, _: usize, s: &Section) -> Result<(), WriteError> {
+        self.w.start("div", &[("type", "section")])?;
+        walk_section(self, s)?;
+        self.w.end()
     }
-    let rend = if l.ordered { "numbered" } else { "bulleted" };
-    w.start("list", &[("rend", rend)])?;
-    for (i, item) in l.items.iter().enumerate() {
+    fn visit_heading(&mut self, h: &Heading) -> Result<(), WriteError> {
+        self.mixed("head", &h.inlines)
+    }
+    fn visit_paragraph(&mut self, p: &Paragraph) -> Result<(), WriteError> {
+        self.common = true;
+        self.mixed("p", &p.inlines)
+    }
+    fn visit_quote(&mut self, q: &Quote) -> Result<(), WriteError> {
+        self.common = true;
+        self.mixed("quote", &q.inlines)
+    }
+    fn visit_rule(&mut self, _: &Rule) -> Result<(), WriteError> {
+        self.w.empty("milestone", &[("unit", "section")])
+    }
+    /// A list without items (which TEI does not allow, and which has no
+    /// text) is left out.
+    fn visit_list(&mut self, l: &List) -> Result<(), WriteError> {
+        if l.items.is_empty() {
+            return Ok(());
+        }
+        self.common = true;
+        let rend = if l.ordered { "numbered" } else { "bulleted" };
+        self.w.start("list", &[("rend", rend)])?;
+        walk_list(self, l)?;
+        self.w.end()
+    }
+    fn visit_item(&mut self, l: &List, i: usize, item: &ListItem) -> Result<(), WriteError> {
         if l.ordered {
             let n = l.start.saturating_add(i as u64).to_string();
-            w.start_mixed("item", &[("n", &n)])?;
+            self.w.start_mixed("item", &[("n", &n)])?;
         } else {
-            w.start_mixed("item", &[])?;
+            self.w.start_mixed("item", &[])?;
         }
-        inlines(w, links, &item.inlines)?;
-        for child in &item.children {
-            list(w, links, child)?;
-        }
-        w.end()?;
+        walk_item(self, item)?;
+        self.w.end()
     }
-    w.end()?;
-    Ok(true)
+    fn visit_figure(&mut self, f: &Figure) -> Result<(), WriteError> {
+        self.w.start("figure", &[])?;
+        if has_content(&f.alt) {
+            self.mixed("figDesc", &f.alt)?;
+        }
+        if let Some(caption) = f.caption.as_deref().filter(|c| has_content(c)) {
+            self.mixed("head", caption)?;
+        }
+        self.w.end()
+    }
+    fn visit_inlines(&mut self, inlines: &[Inline]) -> Result<(), WriteError> {
+        self::inlines(self.w, self.links, inlines)
+    }
 }
 
 fn has_content(inlines: &[Inline]) -> bool {
     inlines
         .iter()
         .any(|i| !matches!(i, Inline::Text { text, .. } if text.is_empty()))
-}
-
-fn figure(w: &mut XmlWriter, links: &mut Links, f: &Figure) -> Result<(), WriteError> {
-    w.start("figure", &[])?;
-    if has_content(&f.alt) {
-        w.start_mixed("figDesc", &[])?;
-        inlines(w, links, &f.alt)?;
-        w.end()?;
-    }
-    if let Some(caption) = f.caption.as_deref().filter(|c| has_content(c)) {
-        w.start_mixed("head", &[])?;
-        inlines(w, links, caption)?;
-        w.end()?;
-    }
-    w.end()
 }
 
 fn inlines(w: &mut XmlWriter, links: &mut Links, inlines: &[Inline]) -> Result<(), WriteError> {

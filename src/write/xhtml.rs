@@ -41,7 +41,11 @@
 //! level; mixed content (`p`, `h1`, `li`, …) never gets added white space.
 //! The same document always gives the same bytes.
 
-use crate::ast::{Block, Document, Figure, Inline, List, RefFieldKind, Reference, plain_text};
+use crate::ast::walk::{walk_document, walk_item, walk_list, walk_section};
+use crate::ast::{
+    Document, Figure, Heading, Inline, List, ListItem, Paragraph, Quote, RefFieldKind, Reference,
+    Rule, Section, Visit, plain_text,
+};
 use crate::error::WriteError;
 use crate::write::links::{Links, at, present};
 use crate::write::xml::{XmlWriter, is_w3c_date, uri_attr};
@@ -139,22 +143,14 @@ pub fn write_xhtml(
     article.extend([("role", "doc-chapter"), ("aria-labelledby", "title")]);
     w.start("section", &article)?;
     header(&mut w, doc)?;
-    if let Some(fig) = &doc.lead_figure {
-        figure(&mut w, &mut links, opts, fig)?;
-    }
-    for b in &doc.blocks {
-        block(&mut w, &mut links, opts, b)?;
-    }
-    for (i, s) in doc.sections.iter().enumerate() {
-        w.start("section", &[("id", &section_id(i))])?;
-        w.start_mixed("h2", &[])?;
-        inlines(&mut w, &mut links, opts, &s.heading.inlines)?;
-        w.end()?;
-        for b in &s.blocks {
-            block(&mut w, &mut links, opts, b)?;
-        }
-        w.end()?;
-    }
+    walk_document(
+        &mut XhtmlText {
+            w: &mut w,
+            links: &mut links,
+            opts,
+        },
+        doc,
+    )?;
     references(&mut w, &mut links, opts, doc)?;
     footer(&mut w, doc)?;
     w.end()?; // section#article
@@ -226,56 +222,69 @@ fn link(w: &mut XmlWriter, url: &str) -> Result<(), WriteError> {
     w.text_element("a", &[("href", &uri_attr(url))], url)
 }
 
-fn block(
-    w: &mut XmlWriter,
-    links: &mut Links,
-    opts: &XhtmlOptions,
-    b: &Block,
-) -> Result<(), WriteError> {
-    match b {
-        Block::Paragraph(p) => {
-            w.start_mixed("p", &[])?;
-            inlines(w, links, opts, &p.inlines)?;
-            w.end()
-        }
-        Block::List(l) => list(w, links, opts, l),
-        Block::Figure(f) => figure(w, links, opts, f),
-        Block::Quote(q) => {
-            w.start("blockquote", &[])?;
-            w.start_mixed("p", &[])?;
-            inlines(w, links, opts, &q.inlines)?;
-            w.end()?;
-            w.end()
-        }
-        Block::Rule(_) => w.empty("hr", &[]),
+/// The body's blocks as XHTML, in the order of [`crate::ast::walk`].
+struct XhtmlText<'s, 'w> {
+    w: &'s mut XmlWriter<'w>,
+    links: &'s mut Links,
+    opts: &'s XhtmlOptions,
+}
+
+impl XhtmlText<'_, '_> {
+    /// `inlines` as the mixed content of a new `name` element.
+    fn mixed(&mut self, name: &'static str, inlines: &[Inline]) -> Result<(), WriteError> {
+        self.w.start_mixed(name, &[])?;
+        self.visit_inlines(inlines)?;
+        self.w.end()
     }
 }
 
-/// Writes a list; a list without items (which has no text) is left out.
-fn list(
-    w: &mut XmlWriter,
-    links: &mut Links,
-    opts: &XhtmlOptions,
-    l: &List,
-) -> Result<(), WriteError> {
-    if l.items.is_empty() {
-        return Ok(());
+impl Visit<'_> for XhtmlText<'_, '_> {
+    type Error = WriteError;
+
+    fn visit_section(&mut self, i: usize, s: &Section) -> Result<(), WriteError> {
+        self.w.start("section", &[("id", &section_id(i))])?;
+        walk_section(self, s)?;
+        self.w.end()
     }
-    let start = l.start.to_string();
-    match (l.ordered, l.start) {
-        (false, _) => w.start("ul", &[])?,
-        (true, 1) => w.start("ol", &[])?,
-        (true, _) => w.start("ol", &[("start", &start)])?,
+    fn visit_heading(&mut self, h: &Heading) -> Result<(), WriteError> {
+        self.mixed("h2", &h.inlines)
     }
-    for item in &l.items {
-        w.start_mixed("li", &[])?;
-        inlines(w, links, opts, &item.inlines)?;
-        for child in &item.children {
-            list(w, links, opts, child)?;
+    fn visit_paragraph(&mut self, p: &Paragraph) -> Result<(), WriteError> {
+        self.mixed("p", &p.inlines)
+    }
+    fn visit_quote(&mut self, q: &Quote) -> Result<(), WriteError> {
+        self.w.start("blockquote", &[])?;
+        self.mixed("p", &q.inlines)?;
+        self.w.end()
+    }
+    fn visit_rule(&mut self, _: &Rule) -> Result<(), WriteError> {
+        self.w.empty("hr", &[])
+    }
+    /// A list without items (which has no text) is left out.
+    fn visit_list(&mut self, l: &List) -> Result<(), WriteError> {
+        if l.items.is_empty() {
+            return Ok(());
         }
-        w.end()?;
+        let start = l.start.to_string();
+        match (l.ordered, l.start) {
+            (false, _) => self.w.start("ul", &[])?,
+            (true, 1) => self.w.start("ol", &[])?,
+            (true, _) => self.w.start("ol", &[("start", &start)])?,
+        }
+        walk_list(self, l)?;
+        self.w.end()
     }
-    w.end()
+    fn visit_item(&mut self, _: &List, _: usize, item: &ListItem) -> Result<(), WriteError> {
+        self.w.start_mixed("li", &[])?;
+        walk_item(self, item)?;
+        self.w.end()
+    }
+    fn visit_figure(&mut self, f: &Figure) -> Result<(), WriteError> {
+        figure(self.w, self.links, self.opts, f)
+    }
+    fn visit_inlines(&mut self, inlines: &[Inline]) -> Result<(), WriteError> {
+        self::inlines(self.w, self.links, self.opts, inlines)
+    }
 }
 
 fn has_content(inlines: &[Inline]) -> bool {
