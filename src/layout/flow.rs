@@ -4,6 +4,10 @@
 //! enough text), a second pass builds the rows.
 
 use super::*;
+use crate::ast::walk::{walk_children, walk_document};
+use crate::ast::{Heading, ListItem, Visit};
+use std::convert::Infallible;
+
 #[derive(Debug, Clone)]
 pub(super) struct Row {
     pub(super) line: Line,
@@ -67,6 +71,21 @@ pub(super) struct Ctx<'f, 'a> {
     /// Set after a heading or title: the next row may not start a page.
     pub(super) keep: bool,
     pub(super) prev_paragraph: bool,
+    /// Left edge and width of the text block.
+    pub(super) x: f32,
+    pub(super) measure: f32,
+    /// Where the list being walked stands (see [`Visit::visit_item`]).
+    pub(super) list: ListFrame,
+}
+
+/// The place of a list in the walk: its left edge and width, its depth
+/// (0 for a top-level list), and the space above its first item.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct ListFrame {
+    x: f32,
+    measure: f32,
+    depth: usize,
+    before: f32,
 }
 
 pub(super) fn atoms(inlines: &[Inline], font: FontKind) -> Vec<Atom> {
@@ -236,7 +255,13 @@ impl Ctx<'_, '_> {
                 self.prev_paragraph = false;
             }
             Block::List(l) => {
-                self.list(l, x, measure, 0, st.block.space);
+                self.list = ListFrame {
+                    x,
+                    measure,
+                    depth: 0,
+                    before: st.block.space,
+                };
+                let Ok(()) = self.visit_list(l);
                 self.space_after(st.block.space);
                 self.prev_paragraph = false;
             }
@@ -272,55 +297,35 @@ impl Ctx<'_, '_> {
         }
     }
 
+    /// A section heading (or the references' heading), in the outline at
+    /// level 1, kept with what follows.
+    fn heading(&mut self, text: &[Atom], title: String) {
+        let h = &self.style.heading;
+        let r = self.para(
+            text,
+            ParaStyle {
+                size: h.size,
+                leading: h.leading,
+                x: self.x,
+                measure: self.measure,
+                indent: 0.0,
+                ragged: true,
+                center: false,
+                role: Role::Heading,
+                space_before: h.space_before,
+            },
+        );
+        if let Some(first) = r.clone().next() {
+            self.rows[first].outline = Some((title, 1));
+        }
+        self.space_after(h.space_after);
+        self.keep = true;
+        self.prev_paragraph = false;
+    }
+
     fn space_after(&mut self, s: f32) {
         if let Some(r) = self.rows.last_mut() {
             r.space_after = r.space_after.max(s);
-        }
-    }
-
-    fn list(&mut self, l: &List, x: f32, measure: f32, depth: usize, before: f32) {
-        let st = self.style;
-        let ind = if depth == 0 {
-            st.list.indent
-        } else {
-            st.list.nested_indent
-        };
-        let body = &st.body;
-        let n = l.items.len();
-        for (i, item) in l.items.iter().enumerate() {
-            let sb = if i == 0 { before } else { st.list.item_space };
-            // Like lines of a paragraph: no single item alone at a page's
-            // top or bottom.
-            if i > 0 && (i < 2 || n - i < 2) {
-                self.keep = true;
-            }
-            let rows = self.para(
-                &atoms(&item.inlines, FontKind::Regular),
-                ParaStyle {
-                    size: body.size,
-                    leading: body.leading,
-                    x: x + ind,
-                    measure: measure - ind,
-                    indent: 0.0,
-                    ragged: false,
-                    center: false,
-                    role: Role::ListItem,
-                    space_before: sb,
-                },
-            );
-            if !rows.is_empty() {
-                let label = if l.ordered {
-                    format!("{}.", l.start + i as u64)
-                } else if depth.is_multiple_of(2) {
-                    "•".to_string()
-                } else {
-                    "–".to_string()
-                };
-                self.label(rows.start, &label, body.size, body.size * 0.4);
-            }
-            for c in &item.children {
-                self.list(c, x + ind, measure - ind, depth + 1, st.list.item_space);
-            }
         }
     }
 
@@ -374,6 +379,88 @@ impl Ctx<'_, '_> {
         } else {
             self.space_after(pad + st.block.space);
         }
+    }
+}
+
+/// The body in the order of [`crate::ast::walk`]: blocks in the text block
+/// ([`Ctx::x`], [`Ctx::measure`]), lists in their [`ListFrame`].
+impl Visit<'_> for Ctx<'_, '_> {
+    type Error = Infallible;
+
+    fn visit_lead_figure(&mut self, f: &Figure) -> Result<(), Infallible> {
+        self.figure(f, self.x, self.measure);
+        Ok(())
+    }
+    fn visit_heading(&mut self, h: &Heading) -> Result<(), Infallible> {
+        let a = atoms(&h.inlines, FontKind::Bold);
+        self.heading(&a, crate::ast::plain_text(&h.inlines));
+        Ok(())
+    }
+    fn visit_block(&mut self, b: &Block) -> Result<(), Infallible> {
+        self.block(b, self.x, self.measure);
+        Ok(())
+    }
+    /// An item set like the lines of a paragraph, with its label in the
+    /// margin; the lists under it are indented one step more.
+    fn visit_item(&mut self, l: &List, i: usize, item: &ListItem) -> Result<(), Infallible> {
+        let st = self.style;
+        let ListFrame {
+            x,
+            measure,
+            depth,
+            before,
+        } = self.list;
+        let ind = if depth == 0 {
+            st.list.indent
+        } else {
+            st.list.nested_indent
+        };
+        let body = &st.body;
+        let n = l.items.len();
+        let sb = if i == 0 { before } else { st.list.item_space };
+        // Like lines of a paragraph: no single item alone at a page's
+        // top or bottom.
+        if i > 0 && (i < 2 || n - i < 2) {
+            self.keep = true;
+        }
+        let rows = self.para(
+            &atoms(&item.inlines, FontKind::Regular),
+            ParaStyle {
+                size: body.size,
+                leading: body.leading,
+                x: x + ind,
+                measure: measure - ind,
+                indent: 0.0,
+                ragged: false,
+                center: false,
+                role: Role::ListItem,
+                space_before: sb,
+            },
+        );
+        if !rows.is_empty() {
+            let label = if l.ordered {
+                format!("{}.", l.start + i as u64)
+            } else if depth.is_multiple_of(2) {
+                "•".to_string()
+            } else {
+                "–".to_string()
+            };
+            self.label(rows.start, &label, body.size, body.size * 0.4);
+        }
+        self.list = ListFrame {
+            x: x + ind,
+            measure: measure - ind,
+            depth: depth + 1,
+            before: st.list.item_space,
+        };
+        walk_children(self, item)?;
+        self.list = ListFrame {
+            x,
+            measure,
+            depth,
+            before,
+        };
+        Ok(())
     }
 }
 
@@ -475,6 +562,9 @@ pub(super) fn walk_article(
         missing: Vec::new(),
         keep: true,
         prev_paragraph: false,
+        x: x0,
+        measure,
+        list: ListFrame::default(),
     };
     // Title block.
     let t = &style.title;
@@ -562,50 +652,14 @@ pub(super) fn walk_article(
         last.space_after = after_title;
     }
     cx.keep = false;
-    if let Some(f) = &doc.lead_figure {
-        cx.figure(f, x0, measure);
-    }
-    for b in &doc.blocks {
-        cx.block(b, x0, measure);
-    }
-    let h = &style.heading;
-    let heading = |cx: &mut Ctx, text: &[Atom], title: String| {
-        let r = cx.para(
-            text,
-            ParaStyle {
-                size: h.size,
-                leading: h.leading,
-                x: x0,
-                measure,
-                indent: 0.0,
-                ragged: true,
-                center: false,
-                role: Role::Heading,
-                space_before: h.space_before,
-            },
-        );
-        if let Some(first) = r.clone().next() {
-            cx.rows[first].outline = Some((title, 1));
-        }
-        cx.space_after(h.space_after);
-        cx.keep = true;
-        cx.prev_paragraph = false;
-    };
-    for s in &doc.sections {
-        let a = atoms(&s.heading.inlines, FontKind::Bold);
-        heading(&mut cx, &a, crate::ast::plain_text(&s.heading.inlines));
-        for b in &s.blocks {
-            cx.block(b, x0, measure);
-        }
-    }
+    let Ok(()) = walk_document(&mut cx, doc);
     if !doc.references.is_empty() {
         let title = doc
             .references_heading
             .as_ref()
             .map(|hd| crate::ast::plain_text(&hd.inlines))
             .unwrap_or_else(|| "References".to_string());
-        heading(
-            &mut cx,
+        cx.heading(
             &[Atom::Text {
                 text: title.clone(),
                 font: FontKind::Bold,
