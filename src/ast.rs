@@ -11,7 +11,7 @@
 use serde::Serialize;
 
 pub mod walk;
-pub use walk::{Visit, for_each_inlines};
+pub use walk::{Visit, for_each_inlines, for_each_inlines_mut};
 
 /// A half-open byte range `start..end` in the original input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, PartialOrd, Ord)]
@@ -551,45 +551,6 @@ impl Document {
         self.blocks
             .iter()
             .chain(self.sections.iter().flat_map(|s| s.blocks.iter()))
-    }
-}
-
-/// Like [`for_each_inlines`], with mutable access, in the same order.
-pub fn for_each_inlines_mut(doc: &mut Document, f: &mut dyn FnMut(&mut Vec<Inline>)) {
-    fn list(l: &mut List, f: &mut dyn FnMut(&mut Vec<Inline>)) {
-        for item in &mut l.items {
-            f(&mut item.inlines);
-            for c in &mut item.children {
-                list(c, f);
-            }
-        }
-    }
-    fn figure(fig: &mut Figure, f: &mut dyn FnMut(&mut Vec<Inline>)) {
-        f(&mut fig.alt);
-        if let Some(c) = &mut fig.caption {
-            f(c);
-        }
-    }
-    fn block(b: &mut Block, f: &mut dyn FnMut(&mut Vec<Inline>)) {
-        match b {
-            Block::Paragraph(p) => f(&mut p.inlines),
-            Block::Quote(q) => f(&mut q.inlines),
-            Block::List(l) => list(l, f),
-            Block::Figure(fig) => figure(fig, f),
-            Block::Rule(_) => {}
-        }
-    }
-    if let Some(fig) = &mut doc.lead_figure {
-        figure(fig, f);
-    }
-    for b in &mut doc.blocks {
-        block(b, f);
-    }
-    for s in &mut doc.sections {
-        f(&mut s.heading.inlines);
-        for b in &mut s.blocks {
-            block(b, f);
-        }
     }
 }
 

@@ -13,8 +13,8 @@
 //! figure, its alt text and then its caption. The title, the byline and the
 //! reference list are not part of the body: a writer places them itself.
 
-use super::Section;
 use super::{Block, Document, Figure, Heading, Inline, List, ListItem, Paragraph, Quote, Rule};
+use super::{Section, plain_text};
 
 /// A reader of the document body. Every method has a default that goes on
 /// into the node's children (or does nothing for leaves); `Error` is the
@@ -169,4 +169,130 @@ pub fn for_each_inlines<'a>(doc: &'a Document, f: &mut dyn FnMut(&'a [Inline])) 
         }
     }
     let Ok(()) = walk_document(&mut Each(f), doc);
+}
+
+/// Like [`for_each_inlines`], with mutable access, in the same order (the
+/// resolver rewrites the inlines in place). Shared references and mutable
+/// ones cannot share one walk in Rust without a macro; the test
+/// `mutable_walk_keeps_the_order` holds the two to the same order.
+pub fn for_each_inlines_mut(doc: &mut Document, f: &mut dyn FnMut(&mut Vec<Inline>)) {
+    fn list(l: &mut List, f: &mut dyn FnMut(&mut Vec<Inline>)) {
+        for item in &mut l.items {
+            f(&mut item.inlines);
+            for c in &mut item.children {
+                list(c, f);
+            }
+        }
+    }
+    fn figure(fig: &mut Figure, f: &mut dyn FnMut(&mut Vec<Inline>)) {
+        f(&mut fig.alt);
+        if let Some(c) = &mut fig.caption {
+            f(c);
+        }
+    }
+    fn block(b: &mut Block, f: &mut dyn FnMut(&mut Vec<Inline>)) {
+        match b {
+            Block::Paragraph(p) => f(&mut p.inlines),
+            Block::Quote(q) => f(&mut q.inlines),
+            Block::List(l) => list(l, f),
+            Block::Figure(fig) => figure(fig, f),
+            Block::Rule(_) => {}
+        }
+    }
+    if let Some(fig) = &mut doc.lead_figure {
+        figure(fig, f);
+    }
+    for b in &mut doc.blocks {
+        block(b, f);
+    }
+    for s in &mut doc.sections {
+        f(&mut s.heading.inlines);
+        for b in &mut s.blocks {
+            block(b, f);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ast::Span;
+
+    /// A body with every kind of node, each inline run's text naming it.
+    fn every_node() -> Document {
+        let t = |s: &str| vec![Inline::text(s)];
+        let fig = |a: &str, c: &str| Figure {
+            alt: t(a),
+            caption: Some(t(c)),
+            span: Span::default(),
+        };
+        let item = |s: &str, children: Vec<List>| ListItem {
+            inlines: t(s),
+            children,
+            span: Span::default(),
+        };
+        let list = |items| List {
+            ordered: false,
+            start: 1,
+            items,
+            span: Span::default(),
+        };
+        let mut d = Document::new("title");
+        d.lead_figure = Some(fig("lead alt", "lead caption"));
+        d.blocks = vec![
+            Block::paragraph(t("p1")),
+            Block::List(list(vec![
+                item("i1", vec![list(vec![item("i1.1", vec![])])]),
+                item("i2", vec![]),
+            ])),
+            Block::Rule(Rule {
+                span: Span::default(),
+            }),
+        ];
+        d.sections = vec![Section {
+            heading: Heading {
+                inlines: t("h1"),
+                span: Span::default(),
+            },
+            blocks: vec![
+                Block::Figure(fig("alt", "caption")),
+                Block::Quote(Quote {
+                    inlines: t("q"),
+                    span: Span::default(),
+                }),
+            ],
+            span: Span::default(),
+        }];
+        d
+    }
+
+    #[test]
+    fn reading_order() {
+        let d = every_node();
+        let mut seen = Vec::new();
+        for_each_inlines(&d, &mut |i| seen.push(plain_text(i)));
+        let want = [
+            "lead alt",
+            "lead caption",
+            "p1",
+            "i1",
+            "i1.1",
+            "i2",
+            "h1",
+            "alt",
+            "caption",
+            "q",
+        ];
+        assert_eq!(seen, want);
+    }
+
+    #[test]
+    fn mutable_walk_keeps_the_order() {
+        let mut d = every_node();
+        let mut shared = Vec::new();
+        for_each_inlines(&d, &mut |i| shared.push(plain_text(i)));
+        let mut mutable = Vec::new();
+        for_each_inlines_mut(&mut d, &mut |i| mutable.push(plain_text(i)));
+        assert_eq!(shared, mutable);
+    }
 }
