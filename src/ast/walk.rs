@@ -14,7 +14,7 @@
 //! reference list are not part of the body: a writer places them itself.
 
 use super::{Block, Document, Figure, Heading, Inline, List, ListItem, Paragraph, Quote, Rule};
-use super::{Section, plain_text};
+use super::Section;
 
 /// A reader of the document body. Every method has a default that goes on
 /// into the node's children (or does nothing for leaves); `Error` is the
@@ -216,7 +216,7 @@ pub fn for_each_inlines_mut(doc: &mut Document, f: &mut dyn FnMut(&mut Vec<Inlin
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ast::Span;
+    use crate::ast::{Span, plain_text};
 
     /// A body with every kind of node, each inline run's text naming it.
     fn every_node() -> Document {
