@@ -7,7 +7,8 @@
 //! then repeat too, which the layout does not mind).
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use refolio::write::pdf::{PdfOptions, render_pdf};
+use refolio::ast::Document;
+use refolio::write::{BookMeta, Format, WriteOptions, render};
 use refolio::{ParseOptions, parse_article};
 use std::hint::black_box;
 
@@ -26,10 +27,8 @@ fn bench(c: &mut Criterion) {
     for _ in 1..100 {
         long.sections.extend(doc.sections.iter().cloned());
     }
-    let opts = PdfOptions {
-        timestamp: None,
-        ..PdfOptions::default()
-    };
+    let opts = WriteOptions::default();
+    let render_pdf = |doc: &Document, opts: &WriteOptions| render(&[doc], Format::Pdf, opts);
     let mut g = c.benchmark_group("pdf");
     g.sample_size(10);
     g.bench_function("example", |b| {
@@ -66,14 +65,18 @@ fn bench(c: &mut Criterion) {
             b.iter(|| black_box(render_pdf(&seed_long, &opts).unwrap().bytes.len()))
         });
     }
-    let book = refolio::write::BookMeta {
-        title: "Book".into(),
-        ..Default::default()
+    let book = WriteOptions {
+        book: Some(BookMeta {
+            title: "Book".into(),
+            ..Default::default()
+        }),
+        recto: true,
+        ..WriteOptions::default()
     };
     g.bench_function("book-3-chapters", |b| {
         b.iter(|| {
             black_box(
-                refolio::write::pdf::render_book(&[&doc, &doc, &doc], &book, &opts, true)
+                render(&[&doc, &doc, &doc], Format::Pdf, &book)
                     .unwrap()
                     .bytes
                     .len(),

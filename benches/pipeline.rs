@@ -88,7 +88,7 @@ fn bench(c: &mut Criterion) {
             b.iter(|| {
                 let (src, _) =
                     Source::decode("bench", black_box(t).as_bytes().to_vec(), false).unwrap();
-                refolio::parse::parse(&src, Default::default(), &opts).unwrap()
+                refolio::parse(&src, Default::default(), &opts).unwrap()
             })
         });
     }
@@ -97,12 +97,12 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("resolve");
     for (name, text) in &inputs {
         let (src, _) = Source::decode("bench", text.as_bytes().to_vec(), false).unwrap();
-        let parsed = refolio::parse::parse(&src, Default::default(), &opts).unwrap();
+        let parsed = refolio::parse(&src, Default::default(), &opts).unwrap();
         g.throughput(Throughput::Bytes(text.len() as u64));
         g.bench_function(BenchmarkId::from_parameter(name), |b| {
             b.iter_batched(
                 || parsed.document.clone(),
-                |mut doc| refolio::resolve::resolve(&mut doc, &parsed.texts, false),
+                |mut doc| refolio::resolve(&mut doc, &parsed.texts, false),
                 BatchSize::LargeInput,
             )
         });

@@ -1,40 +1,66 @@
 //! refolio turns footnoted web articles, flattened to plain text, into TEI P5
 //! XML, EPUB 3 and PDF (and JSON, and the article format written back).
 //!
-//! The pipeline, each stage in its own module:
+//! # The pipeline
 //!
-//! 1. [`parse`] — a nom grammar recognises the blocks of the article format
-//!    (title, figures, headings, lists, quotes, rules, paragraphs, the
-//!    reference list) and builds an [`ast::Document`] whose inline text is
-//!    still plain;
-//! 2. [`resolve`] — the global citation resolver finds the superscript
-//!    numbers that the flattening glued to the text, under the constraints of
-//!    the reference list (`[]` back-link counts, first-occurrence order), and
-//!    rewrites the inlines into text, citations and links; [`markers`], below
-//!    both, holds the candidates and the conventions of FORMAT.md §4;
-//! 3. [`mod@write`] — one module per output format reads the finished
-//!    document; the PDF writer sets its pages with [`layout`].
+//! ```text
+//! bytes ─ read ─▶ Source ─ parse ─▶ Document (plain inlines) + LogicalText
+//!                                      │
+//!                              resolve │ citations found, under the reference
+//!                                      ▼ list's constraints
+//!                                   Document (the model, `ast`)
+//!                                      │
+//!              render(docs, Format, WriteOptions) ─▶ Rendered { bytes, diagnostics }
+//!               ├─ TEI, XHTML/EPUB, JSON, article: straight from the model
+//!               └─ PDF: layout (paragraphs set, pages filled) ─▶ printpdf + post-pass
+//! ```
+//!
+//! 1. **read**: [`source::Source`] decodes the bytes (UTF-8, BOM, line
+//!    ends) and maps byte offsets to `line:column` for diagnostics;
+//! 2. **parse**: [`parse()`], a nom grammar of FORMAT.md, recognises the
+//!    blocks (title, figures, headings, lists, quotes, rules, paragraphs,
+//!    the reference list) and builds an [`ast::Document`] whose inline text
+//!    is still plain, with one [`LogicalText`] per run of text that may hold
+//!    glued citation numbers;
+//! 3. **resolve**: [`resolve()`] finds those numbers under the constraints
+//!    of the reference list (`[]` back-link counts, first-occurrence order)
+//!    and the number conventions of FORMAT.md §4, and rewrites the inlines
+//!    into text, citations and links;
+//! 4. **model**: the [`ast`] is the contract between the two halves; every
+//!    writer reads only the model, through one walk ([`ast::walk`]);
+//! 5. **writers**: [`write::render`] is the one entrance to every format;
+//! 6. **layout and PDF**: the PDF writer sets the pages first (shaping,
+//!    Knuth–Plass lines with hyphenation, pagination) and then writes them
+//!    through printpdf.
+//!
+//! [`parse_article`] runs steps 1–3 at once. Everything not named here is
+//! internal to the crate.
 //!
 //! ```
+//! use refolio::write::{Format, WriteOptions, render};
 //! let article = "A title\n\nSome text1.\n\n  1. A source; Publisher; 2020-01-01[]\n";
 //! let parsed = refolio::parse_article("example.txt", article.as_bytes().to_vec(),
 //!     refolio::ast::Meta::default(), &refolio::ParseOptions::default()).unwrap();
 //! assert_eq!(parsed.document.references.len(), 1);
-//! let mut tei = Vec::new();
-//! refolio::write::write(&parsed.document, refolio::write::Format::Tei, &mut tei).unwrap();
-//! assert!(String::from_utf8(tei).unwrap().contains(r##"<ref type="biblio" target="#ref-1""##));
+//! let tei = render(&[&parsed.document], Format::Tei, &WriteOptions::default()).unwrap();
+//! let tei = String::from_utf8(tei.bytes).unwrap();
+//! assert!(tei.contains(r##"<ref type="biblio" target="#ref-1" xml:id="cite-1-1">1</ref>"##));
 //! ```
 #![deny(missing_docs)]
 
 pub mod ast;
 pub mod diag;
 pub mod error;
-pub mod layout;
-pub mod markers;
-pub mod parse;
-pub mod resolve;
+mod layout;
+mod markers;
+mod parse;
+mod resolve;
 pub mod source;
 pub mod write;
+
+pub use markers::text::LogicalText;
+pub use parse::{ParseOutput, parse};
+pub use resolve::{Decision, Resolution, resolve};
 
 use ast::{Document, Meta};
 use diag::Diagnostic;

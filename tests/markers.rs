@@ -244,10 +244,10 @@ fn containers_are_matched_with_their_texts_by_id() {
     let text = "A title\n\nThe first paragraph1 cites one.\n\nThe second one cites two2 here.\n\n\
                 References\n\n1. One[]\n2. Two[]\n";
     let (src, _) = refolio::source::Source::decode("t", text.as_bytes().to_vec(), false).unwrap();
-    let parsed = refolio::parse::parse(&src, Default::default(), &ParseOptions::default()).unwrap();
+    let parsed = refolio::parse(&src, Default::default(), &ParseOptions::default()).unwrap();
     let mut doc = parsed.document;
     doc.blocks.reverse();
-    let diags = refolio::resolve::resolve(&mut doc, &parsed.texts, false).diagnostics;
+    let diags = refolio::resolve(&mut doc, &parsed.texts, false).diagnostics;
     assert!(diags.is_empty(), "{diags:?}");
     let cites_of = |b: &Block| -> (String, Vec<u32>) {
         let Block::Paragraph(p) = b else {

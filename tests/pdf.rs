@@ -10,7 +10,7 @@ mod support;
 
 use lopdf::{Document as Pdf, Object};
 use refolio::ast::{Document, Inline, Meta, for_each_inlines};
-use refolio::write::pdf::{PdfOptions, render_pdf};
+use refolio::write::{Format, PdfOptions, Style, WriteOptions};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -27,15 +27,22 @@ fn parse(path: &Path) -> Document {
 }
 
 fn render(doc: &Document) -> Vec<u8> {
-    render_pdf(
-        doc,
-        &PdfOptions {
+    render_pdf(doc, Style::default(), None)
+}
+
+/// The PDF of `doc` in `style`, dated `timestamp`, through the one entrance.
+fn render_pdf(doc: &Document, style: Style, timestamp: Option<i64>) -> Vec<u8> {
+    let options = WriteOptions {
+        timestamp,
+        pdf: PdfOptions {
+            style,
             timestamp: None,
-            ..PdfOptions::default()
         },
-    )
-    .unwrap()
-    .bytes
+        ..WriteOptions::default()
+    };
+    refolio::write::render(&[doc], Format::Pdf, &options)
+        .unwrap()
+        .bytes
 }
 
 fn tool(test: &str, name: &str) -> Option<PathBuf> {
@@ -681,17 +688,7 @@ fn metadata_is_complete_and_dates_are_never_now() {
     let doc = refolio::parse_article("t.txt", text.as_bytes().to_vec(), meta, &Default::default())
         .unwrap()
         .document;
-    let render_at = |ts: Option<i64>| {
-        render_pdf(
-            &doc,
-            &PdfOptions {
-                timestamp: ts,
-                ..PdfOptions::default()
-            },
-        )
-        .unwrap()
-        .bytes
-    };
+    let render_at = |ts: Option<i64>| render_pdf(&doc, Style::default(), ts);
     let pdf = Pdf::load_mem(&render_at(None)).unwrap();
     let info = pdf
         .get_dictionary(pdf.trailer.get(b"Info").unwrap().as_reference().unwrap())
@@ -724,15 +721,7 @@ fn metadata_is_complete_and_dates_are_never_now() {
     // Without a date anywhere, no date at all.
     let mut undated = doc.clone();
     undated.meta.date = None;
-    let bytes = render_pdf(
-        &undated,
-        &PdfOptions {
-            timestamp: None,
-            ..PdfOptions::default()
-        },
-    )
-    .unwrap()
-    .bytes;
+    let bytes = render_pdf(&undated, Style::default(), None);
     let u = Pdf::load_mem(&bytes).unwrap();
     let info = u
         .get_dictionary(u.trailer.get(b"Info").unwrap().as_reference().unwrap())
@@ -758,16 +747,8 @@ fn shipped_styles_set_the_page_size() {
         ("a5", 419.53, 595.28),
         ("letter", 612.0, 792.0),
     ] {
-        let style = refolio::layout::style::Style::load(name).unwrap();
-        let bytes = render_pdf(
-            &doc,
-            &PdfOptions {
-                style,
-                timestamp: None,
-            },
-        )
-        .unwrap()
-        .bytes;
+        let style = Style::load(name).unwrap();
+        let bytes = render_pdf(&doc, style, None);
         let pdf = Pdf::load_mem(&bytes).unwrap();
         let page = pdf
             .get_dictionary(*pdf.get_pages().values().next().unwrap())

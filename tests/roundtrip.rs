@@ -9,7 +9,7 @@
 
 use proptest::prelude::*;
 use refolio::ast::{Document, Inline, for_each_inlines};
-use refolio::write::{Format, article, write};
+use refolio::write::{Format, write};
 use refolio::{ParseOptions, parse_article};
 
 const WORDS: &[&str] = &[
@@ -261,7 +261,7 @@ fn shape(doc: &Document) -> serde_json::Value {
 
 fn article_text(doc: &Document) -> String {
     let mut out = Vec::new();
-    article::write_article(doc, &mut out).unwrap();
+    write(doc, Format::Article, &mut out).unwrap();
     String::from_utf8(out).unwrap()
 }
 

@@ -13,8 +13,8 @@
 //! figure, its alt text and then its caption. The title, the byline and the
 //! reference list are not part of the body: a writer places them itself.
 
-use super::{Block, Document, Figure, Heading, Inline, List, ListItem, Paragraph, Quote, Rule};
 use super::Section;
+use super::{Block, Document, Figure, Heading, Inline, List, ListItem, Paragraph, Quote, Rule};
 
 /// A reader of the document body. Every method has a default that goes on
 /// into the node's children (or does nothing for leaves); `Error` is the

@@ -113,7 +113,7 @@ pub fn run(args: &BookArgs) -> anyhow::Result<Exit> {
         license: args.meta.license.clone().or(m.licence.clone()),
     };
     flags.as_meta().validate().context("invalid metadata")?;
-    refolio::write::xml::check_chars("--title", &title)?;
+    refolio::write::check_chars("--title", &title)?;
     let book = BookMeta {
         title: title.trim().to_string(),
         author: flags.author.clone(),
@@ -219,13 +219,13 @@ pub fn run(args: &BookArgs) -> anyhow::Result<Exit> {
     // Every writer's options, filled here and only here.
     let write_options = WriteOptions {
         timestamp: super::convert::source_date_epoch()?,
-        epub: refolio::write::epub::EpubOptions {
+        epub: refolio::write::EpubOptions {
             identifier: args.identifier.clone().or(m.identifier.clone()),
             stylesheet: style.epub_css.clone(),
             modified: None,
             title: Some(book.title.clone()),
         },
-        pdf: refolio::write::pdf::PdfOptions {
+        pdf: refolio::write::PdfOptions {
             style: style.pdf.clone(),
             timestamp: None,
         },

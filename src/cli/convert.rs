@@ -9,7 +9,7 @@ use super::{
 };
 use anyhow::{Context, bail};
 use rayon::prelude::*;
-use refolio::write::epub::EpubOptions;
+use refolio::write::EpubOptions;
 use refolio::write::{Format, WriteOptions};
 use std::collections::HashMap;
 use std::ffi::OsString;
@@ -83,7 +83,7 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<Exit> {
             );
         }
         if let Some(id) = &args.identifier {
-            refolio::write::xml::check_chars("--identifier", id)?;
+            refolio::write::check_chars("--identifier", id)?;
             if id.trim().is_empty() {
                 bail!("--identifier is empty");
             }
@@ -101,7 +101,7 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<Exit> {
     let write_options = WriteOptions {
         timestamp: source_date_epoch()?,
         epub,
-        pdf: refolio::write::pdf::PdfOptions {
+        pdf: refolio::write::PdfOptions {
             style: style.pdf.clone(),
             timestamp: None,
         },

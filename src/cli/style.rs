@@ -25,7 +25,7 @@ pub struct Style {
     /// The figure alt-text phrases.
     pub alt_phrases: Vec<String>,
     /// The PDF page geometry, fonts and sizes (`pdf.toml` over the default).
-    pub pdf: refolio::layout::style::Style,
+    pub pdf: refolio::write::Style,
 }
 
 impl Style {
@@ -33,9 +33,9 @@ impl Style {
     pub fn builtin() -> Style {
         Style {
             origin: "default (built in)".into(),
-            epub_css: refolio::write::epub::DEFAULT_STYLESHEET.to_string(),
+            epub_css: refolio::write::DEFAULT_STYLESHEET.to_string(),
             alt_phrases: refolio::read_alt_phrases(refolio::DEFAULT_ALT_PHRASES),
-            pdf: refolio::layout::style::Style::default(),
+            pdf: refolio::write::Style::default(),
         }
     }
 }
@@ -121,7 +121,7 @@ pub fn from_dir(dir: &Path) -> anyhow::Result<Style> {
         }
     };
     if let Some(css) = read("epub.css")? {
-        refolio::write::xml::check_chars(&format!("{}", dir.join("epub.css").display()), &css)?;
+        refolio::write::check_chars(&format!("{}", dir.join("epub.css").display()), &css)?;
         style.epub_css = css;
         found = true;
     }
@@ -130,7 +130,7 @@ pub fn from_dir(dir: &Path) -> anyhow::Result<Style> {
         found = true;
     }
     if read("pdf.toml")?.is_some() {
-        style.pdf = refolio::layout::style::Style::load(&dir.display().to_string())?;
+        style.pdf = refolio::write::Style::load(&dir.display().to_string())?;
         found = true;
     }
     if !found {
@@ -150,7 +150,7 @@ mod tests {
     #[test]
     fn default_is_built_in() {
         let s = load("default").unwrap();
-        assert_eq!(s.epub_css, refolio::write::epub::DEFAULT_STYLESHEET);
+        assert_eq!(s.epub_css, refolio::write::DEFAULT_STYLESHEET);
         assert!(s.alt_phrases.iter().any(|p| p == "A photo of"));
     }
 
@@ -187,6 +187,6 @@ mod tests {
     fn names_are_found_in_the_crate_styles_folder() {
         assert!(!search_dirs().is_empty());
         let s = load("./styles/default").unwrap();
-        assert_eq!(s.epub_css, refolio::write::epub::DEFAULT_STYLESHEET);
+        assert_eq!(s.epub_css, refolio::write::DEFAULT_STYLESHEET);
     }
 }

@@ -91,6 +91,9 @@ pub fn layout_book(
 }
 
 #[cfg(test)]
+mod rule_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

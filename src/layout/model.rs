@@ -34,6 +34,7 @@ impl Run {
     pub fn width(&self) -> f32 {
         self.glyphs.iter().map(|g| g.advance).sum()
     }
+    #[cfg(test)]
     /// The text the run stands for.
     pub fn text(&self) -> String {
         self.glyphs.iter().map(|g| &*g.text).collect()
@@ -86,6 +87,7 @@ pub struct Line {
 }
 
 impl Line {
+    #[cfg(test)]
     /// The line's text as drawn (labels included).
     pub fn text(&self) -> String {
         self.runs.iter().map(Run::text).collect()

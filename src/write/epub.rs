@@ -82,13 +82,13 @@ pub const ACCESSIBILITY_SUMMARY: &str = "A text-only publication; no formal conf
 #[derive(Debug, Clone)]
 pub struct EpubOptions {
     /// The book's `dc:identifier`; by default `urn:uuid:` + a UUID v5 of the
-    /// articles' content ([`content_identifier`]).
+    /// articles' text and structure (not their metadata).
     pub identifier: Option<String>,
     /// The CSS of the book.
     pub stylesheet: String,
     /// `dcterms:modified` as seconds since the Unix epoch (the caller reads
     /// `SOURCE_DATE_EPOCH`); by default the first article's metadata date,
-    /// else [`FALLBACK_MODIFIED`].
+    /// else 1980-01-01.
     pub modified: Option<i64>,
     /// The book title; by default the first article's title.
     pub title: Option<String>,

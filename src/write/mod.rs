@@ -4,14 +4,19 @@ use crate::ast::Document;
 use crate::error::WriteError;
 use std::io::Write;
 
-pub mod article;
-pub mod epub;
-pub mod json;
+pub(crate) mod article;
+pub(crate) mod epub;
+pub(crate) mod json;
 mod links;
-pub mod pdf;
-pub mod tei;
-pub mod xhtml;
-pub mod xml;
+pub(crate) mod pdf;
+pub(crate) mod tei;
+pub(crate) mod xhtml;
+pub(crate) mod xml;
+
+pub use crate::layout::style::{Style, StyleError};
+pub use epub::{DEFAULT_STYLESHEET, EpubOptions};
+pub use pdf::PdfOptions;
+pub use xml::check_chars;
 
 /// An output format: the one list of formats, also the values of the
 /// command line's `--to`.

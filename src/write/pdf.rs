@@ -66,8 +66,6 @@ pub struct PdfOutput {
     pub bytes: Vec<u8>,
     /// Characters the fonts have no glyph for (drawn as .notdef): warn about them.
     pub missing: Vec<MissingGlyph>,
-    /// Number of pages.
-    pub pages: usize,
 }
 
 /// Lays out and renders `doc`.
@@ -79,7 +77,6 @@ pub fn render_pdf(doc: &Document, opts: &PdfOptions) -> Result<PdfOutput, WriteE
     Ok(PdfOutput {
         bytes,
         missing: lay.missing.clone(),
-        pages: lay.pages.len(),
     })
 }
 
@@ -108,7 +105,6 @@ pub fn render_book(
     Ok(PdfOutput {
         bytes,
         missing: lay.missing.clone(),
-        pages: lay.pages.len(),
     })
 }
 

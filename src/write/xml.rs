@@ -23,7 +23,7 @@ use std::io::Write;
 /// One indentation level of structural content.
 const INDENT: &[u8] = b"  ";
 
-pub use crate::ast::{first_invalid_char, is_language_tag, is_xml_char};
+pub use crate::ast::{first_invalid_char, is_xml_char};
 
 /// Fails with [`WriteError::Char`] if `value` contains a character that
 /// XML 1.0 does not allow; `what` names the value in the message
@@ -301,6 +301,7 @@ impl<'w> XmlWriter<'w> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ast::is_language_tag;
 
     fn render(
         f: impl FnOnce(&mut XmlWriter) -> Result<(), WriteError>,

@@ -7,7 +7,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use refolio::write::pdf::{PdfOptions, render_pdf};
+use refolio::write::{Format, WriteOptions, render};
 use refolio::write::write;
 use refolio::{ParseOptions, parse_article};
 use std::collections::HashSet;
@@ -130,10 +130,6 @@ fuzz_target!(|data: &[u8]| {
     let mut epub = Vec::new();
     write(&p.document, refolio::write::Format::Epub, &mut epub).expect("EPUB writes");
     check_epub(&epub);
-    let opts = PdfOptions {
-        timestamp: None,
-        ..PdfOptions::default()
-    };
-    let pdf = render_pdf(&p.document, &opts).expect("PDF renders");
+    let pdf = render(&[&p.document], Format::Pdf, &WriteOptions::default()).expect("PDF renders");
     check_pdf(&pdf.bytes);
 });

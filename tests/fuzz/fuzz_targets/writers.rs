@@ -9,7 +9,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use refolio::write::{Format, article, write};
+use refolio::write::{Format, write};
 use refolio::{ParseOptions, parse_article};
 use std::collections::HashSet;
 
@@ -56,7 +56,7 @@ fuzz_target!(|data: &[u8]| {
     write(&p.document, Format::Json, &mut json).expect("JSON writes");
     serde_json_check(&json);
     let mut once = Vec::new();
-    article::write_article(&p.document, &mut once).expect("article writes");
+    write(&p.document, Format::Article, &mut once).expect("article writes");
     parse(&once).expect("the article writer's output parses");
 });
 

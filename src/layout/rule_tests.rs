@@ -6,17 +6,18 @@
 //! Run on the bundled inputs, the seed and every corpus article (from
 //! ../shared when present), in the three shipped styles.
 
+#[path = "../../tests/support/mod.rs"]
 mod support;
 
-use refolio::ast::{Document, Meta};
-use refolio::layout::fonts::{FontSource, Fonts};
-use refolio::layout::style::Style;
-use refolio::layout::{Layout, Role, layout};
+use super::fonts::{FontSource, Fonts};
+use super::style::Style;
+use super::{Layout, Role, layout};
+use crate::ast::{Document, Meta};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 fn parse_text(name: &str, text: &str) -> Document {
-    refolio::parse_article(
+    crate::parse_article(
         name,
         text.as_bytes().to_vec(),
         Meta::default(),
@@ -244,8 +245,8 @@ fn markers_are_superior_and_links_resolve() {
 }
 
 /// Sets `atoms` as one justified paragraph in Libertinus (no hyphenation).
-fn set(atoms: &[refolio::layout::paragraph::Atom], measure: f32) -> Vec<refolio::layout::Line> {
-    use refolio::layout::paragraph::{Setting, set_paragraph};
+fn set(atoms: &[super::paragraph::Atom], measure: f32) -> Vec<super::Line> {
+    use super::paragraph::{Setting, set_paragraph};
     let src = FontSource::load(&Style::default()).unwrap();
     let mut fonts = Fonts::new(&src).unwrap();
     let set = Setting {
@@ -264,7 +265,7 @@ fn set(atoms: &[refolio::layout::paragraph::Atom], measure: f32) -> Vec<refolio:
 }
 
 /// Every glyph of a line with its x (line origin) and text, left to right.
-fn glyph_xs(line: &refolio::layout::Line) -> Vec<(f32, String)> {
+fn glyph_xs(line: &super::Line) -> Vec<(f32, String)> {
     let mut out = Vec::new();
     for r in &line.runs {
         let mut x = r.x;
@@ -279,8 +280,8 @@ fn glyph_xs(line: &refolio::layout::Line) -> Vec<(f32, String)> {
 
 #[test]
 fn mixed_directions_are_drawn_in_visual_order() {
-    use refolio::layout::fonts::FontKind;
-    use refolio::layout::paragraph::Atom;
+    use super::fonts::FontKind;
+    use super::paragraph::Atom;
     let text = |t: &str| Atom::Text {
         text: t.to_string(),
         font: FontKind::Regular,
@@ -312,8 +313,8 @@ fn mixed_directions_are_drawn_in_visual_order() {
 
 #[test]
 fn right_to_left_runs_at_a_line_end_and_justification() {
-    use refolio::layout::fonts::FontKind;
-    use refolio::layout::paragraph::Atom;
+    use super::fonts::FontKind;
+    use super::paragraph::Atom;
     // A run of Hebrew words long enough to be broken over lines: every
     // line but the last is justified to the measure by its spaces, and the
     // words of each line are in visual order.
@@ -353,9 +354,9 @@ fn right_to_left_runs_at_a_line_end_and_justification() {
 
 #[test]
 fn a_group_wider_than_the_measure_is_broken_not_overfull() {
-    use refolio::layout::LinkTarget;
-    use refolio::layout::fonts::FontKind;
-    use refolio::layout::paragraph::Atom;
+    use super::LinkTarget;
+    use super::fonts::FontKind;
+    use super::paragraph::Atom;
     // A reference cited 300 times: "↑ a b c …" joined by no-break spaces.
     let mut atoms = vec![Atom::Text {
         text: "An entry; Somewhere; 2020-01-01 ↑".into(),
