@@ -50,7 +50,7 @@ use uuid::Uuid;
 
 /// The stylesheet of the default style (`styles/default/epub.css`), built in
 /// so that the binary works from anywhere.
-pub const DEFAULT_STYLESHEET: &str = include_str!("../../styles/default/epub.css");
+pub const DEFAULT_STYLESHEET: &str = include_str!("../../../styles/default/epub.css");
 
 /// The file name of the stylesheet inside the book (epub-builder's choice).
 pub const STYLESHEET_HREF: &str = "stylesheet.css";
