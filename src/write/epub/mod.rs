@@ -4,28 +4,10 @@
 //! language, author, source, date, licence, a stable identifier,
 //! `dcterms:modified`, schema.org accessibility metadata).
 //!
-//! The archive is assembled by epub-builder 0.8.3 and then normalised by
-//! one small post-pass ([`post_pass`]) that rewrites the finished zip.
-//!
-//! # Routing around epub-builder 0.8.3
-//!
-//! Found by probing it; worth reporting upstream (each would let the
-//! matching step of the post-pass go):
-//!
-//! | defect | what refolio does |
-//! |---|---|
-//! | `dc:language` and `dc:creator` both get `id="epub-creator-N"` (duplicate ids, EPUBCheck RSC-005) | post-pass renames the language ids to `epub-language-N` |
-//! | empty landmarks `<nav>` (an empty `ol` is invalid) when no content has a reference type | the first chapter is added with `ReferenceType::Text` (landmark `bodymatter`) |
-//! | no `xml:lang` on `<package>`; no `lang` on the nav document's `<html>`, no `role="doc-toc"` on its toc `<nav>` (Ace) | post-pass adds them |
-//! | chapter XHTML is passed through unchanged | the chapters declare `xmlns:epub` themselves ([`super::xhtml`]) |
-//! | `<meta property>` values (`MetadataOpfV3::content`) are written unescaped; only a UUID can be the identifier | values are escaped here before they are handed over; a user identifier replaces a placeholder UUID in the post-pass, escaped |
-//! | `dcterms:modified` is "now" unless set | always set: `SOURCE_DATE_EPOCH`, else the article's date, else 1980-01-01 |
-//! | zip entries are stamped "now" (no API to set them) | post-pass rewrites the archive: `mimetype` first and stored, every entry with the same timestamp (the `dcterms:modified` time) and permissions `0644`, in epub-builder's order |
-//!
-//! Every patch of the post-pass must apply exactly as often as expected, or
-//! the write fails with an internal error (so an upgrade of epub-builder
-//! that changes its templates cannot silently produce a broken book; the
-//! dependency is pinned with `=0.8.3`).
+//! This module decides what goes into the book and checks it; the
+//! `builder` submodule, the adapter around epub-builder (the only code that
+//! uses that crate), assembles the archive and routes around epub-builder's
+//! defects (its module docs list them, each with the test that covers it).
 //!
 //! # Reproducibility
 //!
@@ -41,12 +23,13 @@ use crate::write::xhtml::{
     self, XhtmlOptions, has_references_section, language, references_heading_text, section_id,
 };
 use crate::write::xml::{check_chars, is_w3c_date};
-use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
-use epub_builder::{
-    EpubBuilder, EpubContent, EpubVersion, MetadataOpfV3, ReferenceType, TocElement, ZipLibrary,
-};
-use std::io::{Cursor, Read, Write};
+use chrono::{DateTime, NaiveDate, Utc};
+use std::io::Write;
 use uuid::Uuid;
+
+mod builder;
+
+pub use builder::{NAV_PATH, OPF_PATH};
 
 /// The stylesheet of the default style (`styles/default/epub.css`), built in
 /// so that the binary works from anywhere.
@@ -154,38 +137,19 @@ pub fn write_book(
         chapters.push(buf);
     }
 
-    let mut b =
-        EpubBuilder::new(ZipLibrary::new().map_err(builder_error)?).map_err(builder_error)?;
-    b.epub_version(EpubVersion::V33);
-    b.escape_html(true);
     let title = opts
         .title
         .clone()
         .unwrap_or_else(|| first.title.text.clone());
-    b.set_title(title);
-    for author in distinct(docs.iter().filter_map(|d| present(&d.meta.author))) {
-        b.add_author(author);
-    }
-    for l in distinct(docs.iter().map(|d| language(d))) {
-        b.add_language(l);
-    }
-    b.set_generator(format!("refolio {}", env!("CARGO_PKG_VERSION")));
-    b.set_toc_name(TOC_NAME);
-    let uuid = content_identifier(docs);
-    // A user identifier replaces this placeholder in the post-pass.
-    b.set_uuid(if identifier.is_some() {
-        PLACEHOLDER_UUID
-    } else {
-        uuid
-    });
-    b.set_modified_date(modified);
-    if let Some(licence) = distinct(docs.iter().filter_map(|d| present(&d.meta.license))).first() {
-        b.set_license(*licence);
-    }
+    let identifier = match &identifier {
+        Some(id) => builder::Identifier::User(id),
+        None => builder::Identifier::Uuid(content_identifier(docs)),
+    };
+    let mut published = None;
     let mut metas: Vec<(&str, String)> = Vec::new();
     if let Some(date) = present(&first.meta.date) {
         match full_date(date) {
-            Some(day) => b.set_publication_date(day),
+            Some(day) => published = Some(day),
             None => metas.push(("dcterms:date", date.to_string())),
         }
     }
@@ -211,58 +175,54 @@ pub fn write_book(
             ACCESSIBILITY_SUMMARY.to_string(),
         ),
     ]);
-    for (property, content) in metas {
-        // epub-builder writes `content` as it is: escape it here.
-        let escaped = quick_xml::escape::escape(content.as_str()).into_owned();
-        b.add_metadata_opf(Box::new(MetadataOpfV3::new(property.to_string(), escaped)));
-    }
-    b.stylesheet(opts.stylesheet.as_bytes())
-        .map_err(builder_error)?;
-
-    for (i, (d, bytes)) in docs.iter().zip(&chapters).enumerate() {
-        let name = chapter_name(i);
-        let mut content = EpubContent::new(name.clone(), bytes.as_slice()).title(&d.title.text);
-        if i == 0 {
-            // Without a reference type the landmarks nav would be empty (invalid).
-            content = content.reftype(ReferenceType::Text);
-        }
-        for (j, s) in d.sections.iter().enumerate() {
-            let label = plain_text(&s.heading.inlines);
-            let label = if label.trim().is_empty() {
-                format!("Section {}", j + 1)
-            } else {
-                label.trim().to_string()
-            };
-            content = content.child(TocElement::new(format!("{name}#{}", section_id(j)), label));
-        }
-        if has_references_section(d) {
-            let href = format!("{name}#{}", xhtml::REFERENCES_ID);
-            content = content.child(TocElement::new(href, references_heading_text(d).trim()));
-        }
-        b.add_content(content).map_err(builder_error)?;
-    }
-
-    let mut raw = Vec::new();
-    b.generate(&mut raw).map_err(builder_error)?;
-    let fixes = Fixes {
+    let chapters = docs
+        .iter()
+        .zip(&chapters)
+        .enumerate()
+        .map(|(i, (d, bytes))| {
+            let name = chapter_name(i);
+            let mut toc = Vec::new();
+            for (j, s) in d.sections.iter().enumerate() {
+                let label = plain_text(&s.heading.inlines);
+                let label = if label.trim().is_empty() {
+                    format!("Section {}", j + 1)
+                } else {
+                    label.trim().to_string()
+                };
+                toc.push((format!("{name}#{}", section_id(j)), label));
+            }
+            if has_references_section(d) {
+                let href = format!("{name}#{}", xhtml::REFERENCES_ID);
+                toc.push((href, references_heading_text(d).trim().to_string()));
+            }
+            builder::Chapter {
+                name,
+                title: &d.title.text,
+                xhtml: bytes,
+                toc,
+            }
+        })
+        .collect();
+    let book = builder::assemble(&builder::Book {
+        title,
+        authors: distinct(docs.iter().filter_map(|d| present(&d.meta.author))),
+        languages: distinct(docs.iter().map(|d| language(d))),
         lang: &lang,
-        identifier: identifier.as_deref(),
+        generator: format!("refolio {}", env!("CARGO_PKG_VERSION")),
+        toc_name: TOC_NAME,
+        identifier,
         modified,
-    };
-    let book = post_pass(&raw, &fixes)?;
+        license: distinct(docs.iter().filter_map(|d| present(&d.meta.license)))
+            .first()
+            .copied(),
+        published,
+        metas,
+        stylesheet: opts.stylesheet.as_bytes(),
+        chapters,
+    })?;
     out.write_all(&book)?;
     out.flush()?;
     Ok(())
-}
-
-/// The placeholder that a user identifier replaces (never in a finished book).
-const PLACEHOLDER_UUID: Uuid = Uuid::from_u128(0);
-
-fn builder_error(e: epub_builder::Error) -> WriteError {
-    WriteError::Assembly {
-        stage: "epub-builder",
-        detail: e.to_string(),
-    }
 }
 
 /// The values in first-seen order, without repeats.
@@ -423,263 +383,11 @@ impl Canon {
     }
 }
 
-// ------------------------------------------------------------- post-pass
-
-/// What the post-pass fixes in epub-builder's archive.
-#[derive(Debug, Clone, Copy)]
-pub struct Fixes<'a> {
-    /// The book's language (`xml:lang` of `package` and the nav document).
-    pub lang: &'a str,
-    /// A user identifier to put in place of the placeholder UUID.
-    pub identifier: Option<&'a str>,
-    /// The timestamp of every zip entry.
-    pub modified: DateTime<Utc>,
-}
-
-/// Where epub-builder puts the package document and the navigation document.
-pub const OPF_PATH: &str = "OEBPS/content.opf";
-/// See [`OPF_PATH`].
-pub const NAV_PATH: &str = "OEBPS/nav.xhtml";
-
-/// The post-pass over epub-builder 0.8.3's finished archive (see the
-/// [module docs](self) for why each step exists):
-///
-/// 1. `content.opf`: `xml:lang` on `package`; `dc:language` ids renamed so
-///    they no longer collide with `dc:creator`'s; the user identifier, if any;
-/// 2. `nav.xhtml`: `lang`/`xml:lang` on `html`, `role="doc-toc"` on the toc
-///    `nav`, `hidden` on the landmarks `nav` (for reading systems only);
-/// 3. the zip is written anew: `mimetype` first and stored, everything else
-///    deflated in the original order, all with the timestamp `modified` and
-///    permissions 0644, no extra fields, no comment.
-pub fn post_pass(archive: &[u8], fixes: &Fixes) -> Result<Vec<u8>, WriteError> {
-    let mut zip = zip::ZipArchive::new(Cursor::new(archive)).map_err(zip_error)?;
-    let mut entries: Vec<(String, Vec<u8>)> = Vec::with_capacity(zip.len());
-    for i in 0..zip.len() {
-        let mut f = zip.by_index(i).map_err(zip_error)?;
-        let mut data = Vec::new();
-        f.read_to_end(&mut data)?;
-        entries.push((f.name().to_string(), data));
-    }
-    let mut patched = (false, false);
-    for (name, data) in &mut entries {
-        if name == OPF_PATH {
-            *data = patch_opf(utf8(name, data)?, fixes)?.into_bytes();
-            patched.0 = true;
-        } else if name == NAV_PATH {
-            *data = patch_nav(utf8(name, data)?, fixes.lang)?.into_bytes();
-            patched.1 = true;
-        }
-    }
-    if patched != (true, true) {
-        return Err(WriteError::Internal(format!(
-            "epub-builder wrote no {OPF_PATH} or no {NAV_PATH}"
-        )));
-    }
-    let Some(mimetype) = entries.iter().position(|(n, _)| n == "mimetype") else {
-        return Err(WriteError::Internal(
-            "epub-builder wrote no mimetype".into(),
-        ));
-    };
-    let mimetype = entries.remove(mimetype);
-
-    let time = zip_time(fixes.modified);
-    let base = zip::write::SimpleFileOptions::default()
-        .last_modified_time(time)
-        .unix_permissions(0o644);
-    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    w.start_file(
-        "mimetype",
-        base.compression_method(zip::CompressionMethod::Stored),
-    )
-    .map_err(zip_error)?;
-    w.write_all(&mimetype.1)?;
-    let deflated = base
-        .compression_method(zip::CompressionMethod::Deflated)
-        .compression_level(Some(9));
-    for (name, data) in &entries {
-        w.start_file(name.as_str(), deflated).map_err(zip_error)?;
-        w.write_all(data)?;
-    }
-    Ok(w.finish().map_err(zip_error)?.into_inner())
-}
-
-fn zip_error(e: zip::result::ZipError) -> WriteError {
-    WriteError::Assembly {
-        stage: "zip",
-        detail: e.to_string(),
-    }
-}
-
-fn utf8<'a>(name: &str, data: &'a [u8]) -> Result<&'a str, WriteError> {
-    std::str::from_utf8(data).map_err(|e| WriteError::Internal(format!("{name} is not UTF-8: {e}")))
-}
-
-/// The zip timestamp of `t` (zip time has no zone and two-second steps;
-/// clamped to 1980–2107).
-fn zip_time(t: DateTime<Utc>) -> zip::DateTime {
-    let year = t.year().clamp(1980, 2107) as u16;
-    zip::DateTime::from_date_and_time(
-        year,
-        t.month() as u8,
-        t.day() as u8,
-        t.hour() as u8,
-        t.minute() as u8,
-        t.second() as u8,
-    )
-    .unwrap_or_default()
-}
-
-/// Replaces `from` by `to` where it occurs, which must be exactly `count`
-/// times (`None`: at least once).
-fn patch(
-    text: &str,
-    file: &str,
-    from: &str,
-    to: &str,
-    count: Option<usize>,
-) -> Result<String, WriteError> {
-    let found = text.matches(from).count();
-    let ok = match count {
-        Some(n) => found == n,
-        None => found > 0,
-    };
-    if !ok {
-        return Err(WriteError::Internal(format!(
-            "{file} as written by epub-builder has `{from}` {found} times, \
-             expected {}; has epub-builder changed?",
-            count.map_or("at least once".to_string(), |n| format!("{n} times"))
-        )));
-    }
-    Ok(text.replace(from, to))
-}
-
-fn patch_opf(opf: &str, fixes: &Fixes) -> Result<String, WriteError> {
-    let lang = quick_xml::escape::escape(fixes.lang);
-    let package = r#"<package version="3.0" xmlns="http://www.idpf.org/2007/opf" unique-identifier="epub-id-1">"#;
-    let with_lang = format!(
-        r#"<package version="3.0" xmlns="http://www.idpf.org/2007/opf" unique-identifier="epub-id-1" xml:lang="{lang}">"#
-    );
-    let mut opf = patch(opf, OPF_PATH, package, &with_lang, Some(1))?;
-    opf = patch(
-        &opf,
-        OPF_PATH,
-        r#"<dc:language id="epub-creator-"#,
-        r#"<dc:language id="epub-language-"#,
-        None,
-    )?;
-    if let Some(id) = fixes.identifier {
-        let from = format!(
-            r#"<dc:identifier id="epub-id-1">{}</dc:identifier>"#,
-            uuid::fmt::Urn::from_uuid(PLACEHOLDER_UUID)
-        );
-        let to = format!(
-            r#"<dc:identifier id="epub-id-1">{}</dc:identifier>"#,
-            quick_xml::escape::escape(id)
-        );
-        opf = patch(&opf, OPF_PATH, &from, &to, Some(1))?;
-    }
-    Ok(opf)
-}
-
-fn patch_nav(nav: &str, lang: &str) -> Result<String, WriteError> {
-    let lang = quick_xml::escape::escape(lang);
-    let html =
-        r#"<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops">"#;
-    let with_lang = format!(
-        r#"<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops" lang="{lang}" xml:lang="{lang}">"#
-    );
-    let mut nav = patch(nav, NAV_PATH, html, &with_lang, Some(1))?;
-    nav = patch(
-        &nav,
-        NAV_PATH,
-        r#"<nav epub:type = "toc" id="toc">"#,
-        r#"<nav epub:type="toc" role="doc-toc" id="toc" aria-labelledby="toc-title">"#,
-        Some(1),
-    )?;
-    nav = patch(
-        &nav,
-        NAV_PATH,
-        r#"<nav epub:type = "landmarks">"#,
-        r#"<nav epub:type="landmarks" hidden="hidden">"#,
-        Some(1),
-    )?;
-    Ok(nav)
-}
-
 #[cfg(test)]
 mod tests {
+    use super::builder::tests::{book, doc, text_of};
     use super::*;
     use crate::ast::*;
-
-    fn doc(title: &str, text: &str) -> Document {
-        let mut d = Document::new(title);
-        d.blocks.push(Block::paragraph(vec![Inline::text(text)]));
-        d
-    }
-    fn book(d: &Document, opts: &EpubOptions) -> Vec<u8> {
-        let mut buf = Vec::new();
-        write_book(&[d], opts, &mut buf).expect("write_book");
-        buf
-    }
-    fn entries(bytes: &[u8]) -> Vec<(String, Vec<u8>, zip::CompressionMethod, Option<u32>)> {
-        let mut z = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
-        (0..z.len())
-            .map(|i| {
-                let mut f = z.by_index(i).unwrap();
-                let mut d = Vec::new();
-                f.read_to_end(&mut d).unwrap();
-                (f.name().to_string(), d, f.compression(), f.unix_mode())
-            })
-            .collect()
-    }
-    fn text_of(bytes: &[u8], name: &str) -> String {
-        let e = entries(bytes);
-        let (_, d, _, _) = e.iter().find(|(n, ..)| n == name).unwrap();
-        String::from_utf8(d.clone()).unwrap()
-    }
-
-    #[test]
-    fn archive_layout_mimetype_first_stored_fixed_times() {
-        let bytes = book(&doc("T", "x"), &EpubOptions::default());
-        assert_eq!(
-            &bytes[30..38],
-            b"mimetype",
-            "first local header is mimetype"
-        );
-        assert_eq!(
-            &bytes[38..58],
-            b"application/epub+zip",
-            "stored, no extra field"
-        );
-        let e = entries(&bytes);
-        assert_eq!(e[0].0, "mimetype");
-        assert_eq!(e[0].2, zip::CompressionMethod::Stored);
-        let names: Vec<&str> = e.iter().map(|x| x.0.as_str()).collect();
-        for want in [
-            OPF_PATH,
-            NAV_PATH,
-            "OEBPS/chapter-1.xhtml",
-            "OEBPS/stylesheet.css",
-            "META-INF/container.xml",
-        ] {
-            assert!(names.contains(&want), "{names:?}");
-        }
-        for (name, _, method, mode) in &e[1..] {
-            assert_eq!(*method, zip::CompressionMethod::Deflated, "{name}");
-            assert_eq!(mode.map(|m| m & 0o777), Some(0o644), "{name}");
-        }
-        let mut z = zip::ZipArchive::new(Cursor::new(&bytes[..])).unwrap();
-        for i in 0..z.len() {
-            let f = z.by_index(i).unwrap();
-            let t = f.last_modified().unwrap();
-            assert_eq!(
-                (t.year(), t.month(), t.day(), t.hour()),
-                (1980, 1, 1, 0),
-                "{}",
-                f.name()
-            );
-        }
-    }
 
     #[test]
     fn reproducible_and_identifier_follows_content() {
@@ -742,75 +450,6 @@ mod tests {
     }
 
     #[test]
-    fn metadata_is_escaped_and_ids_are_unique() {
-        let mut d = doc("A <T> & \"q\"", "x");
-        d.meta.author = Some("Jan & <Co> \"x\" ]]>".into());
-        d.meta.source_url = Some("https://ex.org/?a=1&b=<2>".into());
-        d.meta.license = Some("CC <BY> & co".into());
-        d.meta.date = Some("Winter & <1993>".into());
-        let opts = EpubOptions {
-            identifier: Some("isbn:<978> & \"x\"".into()),
-            ..EpubOptions::default()
-        };
-        let bytes = book(&d, &opts);
-        let opf = text_of(&bytes, OPF_PATH);
-        assert!(
-            opf.contains("<dc:title>A &lt;T&gt; &amp; \"q\"</dc:title>"),
-            "{opf}"
-        );
-        assert!(
-            opf.contains(
-                "<dc:creator id=\"epub-creator-0\">Jan &amp; &lt;Co&gt; \"x\" ]]&gt;</dc:creator>"
-            ),
-            "{opf}"
-        );
-        assert!(
-            opf.contains("<dc:language id=\"epub-language-0\">en</dc:language>"),
-            "{opf}"
-        );
-        assert!(
-            opf.contains("<dc:rights>CC &lt;BY&gt; &amp; co</dc:rights>"),
-            "{opf}"
-        );
-        assert!(
-            opf.contains(
-                "<meta property=\"dcterms:source\">https://ex.org/?a=1&amp;b=&lt;2&gt;</meta>"
-            ),
-            "{opf}"
-        );
-        assert!(
-            opf.contains("<meta property=\"dcterms:date\">Winter &amp; &lt;1993&gt;</meta>"),
-            "{opf}"
-        );
-        assert!(opf.contains("<dc:identifier id=\"epub-id-1\">isbn:&lt;978&gt; &amp; &quot;x&quot;</dc:identifier>"), "{opf}");
-        assert!(!opf.contains("urn:uuid:00000000"), "{opf}");
-        assert!(
-            opf.contains("unique-identifier=\"epub-id-1\" xml:lang=\"en\">"),
-            "{opf}"
-        );
-        assert_eq!(opf.matches("id=\"epub-creator-0\"").count(), 1, "{opf}");
-        // Every document in the archive is well-formed XML.
-        for (name, data, ..) in entries(&bytes) {
-            if name.ends_with(".xhtml")
-                || name.ends_with(".opf")
-                || name.ends_with(".xml")
-                || name.ends_with(".ncx")
-            {
-                let mut r = quick_xml::Reader::from_reader(data.as_slice());
-                let mut buf = Vec::new();
-                loop {
-                    match r.read_event_into(&mut buf) {
-                        Ok(quick_xml::events::Event::Eof) => break,
-                        Ok(_) => {}
-                        Err(e) => panic!("{name}: {e}"),
-                    }
-                    buf.clear();
-                }
-            }
-        }
-    }
-
-    #[test]
     fn bad_values_are_rejected_before_anything_is_written() {
         let d = doc("T", "x");
         for (opts, what) in [
@@ -849,9 +488,8 @@ mod tests {
     }
 
     #[test]
-    fn nav_has_language_roles_sections_and_references() {
+    fn nav_lists_sections_and_references() {
         let mut d = doc("T", "x");
-        d.meta.lang = "cs".into();
         let span = Span::default();
         d.sections = vec![Section {
             heading: Heading {
@@ -867,21 +505,12 @@ mod tests {
             span,
         });
         let nav = text_of(&book(&d, &EpubOptions::default()), NAV_PATH);
-        assert!(nav.contains("lang=\"cs\" xml:lang=\"cs\">"), "{nav}");
-        assert!(
-            nav.contains("<nav epub:type=\"toc\" role=\"doc-toc\""),
-            "{nav}"
-        );
         assert!(
             nav.contains("<a href=\"chapter-1.xhtml#sec-1\">První &amp; &lt;druhá&gt;</a>"),
             "{nav}"
         );
         assert!(
             nav.contains("<a href=\"chapter-1.xhtml#references\">Poznámky</a>"),
-            "{nav}"
-        );
-        assert!(
-            nav.contains("<a epub:type=\"bodymatter\" href=\"chapter-1.xhtml\">"),
             "{nav}"
         );
     }
@@ -910,23 +539,5 @@ mod tests {
         );
         assert!(text_of(&buf, "OEBPS/chapter-2.xhtml").contains("lang=\"de\" xml:lang=\"de\""));
         assert_ne!(content_identifier(&[&a, &b]), content_identifier(&[&b, &a]));
-    }
-
-    #[test]
-    fn patches_fail_loudly_when_the_template_differs() {
-        let fixes = Fixes {
-            lang: "en",
-            identifier: None,
-            modified: Utc::now(),
-        };
-        let e = patch_opf("<package version=\"3.1\">", &fixes)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains("internal error") && e.contains("epub-builder"),
-            "{e}"
-        );
-        assert!(patch_nav("<html>", "en").is_err());
-        assert!(post_pass(b"not a zip", &fixes).is_err());
     }
 }
