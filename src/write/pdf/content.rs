@@ -1,20 +1,15 @@
 //! Page content streams, written directly from the layout.
 //!
-//! printpdf turns every glyph of a `ShowText` operation into its own lopdf
-//! object (a heap-allocated two-byte string, a number, a copy of its text)
-//! and then formats them back into bytes: on a 60-page article that was
-//! 46 ms of a 150 ms PDF. The operators a page needs are few and fixed, so
-//! this module writes them straight into the stream's bytes. printpdf still
-//! embeds the fonts: it is shown every glyph once (the *glyph inventory*,
-//! [`inventory_ops`]), writes the font programs, widths and `/ToUnicode`
-//! maps for them, and the codes it chose for each glyph are read back from
-//! that inventory ([`read_codes`]) and used here, so the content and the
-//! fonts cannot disagree.
+//! The operators a page needs are few and fixed (text objects with `Tf`,
+//! `Tm` and `TJ`; lines for rules and frames), so this module writes them
+//! straight into the stream's bytes. The glyph codes and the fonts'
+//! resource names come from the adapter that has the fonts embedded (the
+//! PDF module's `printpdf_adapter`, which explains why the streams are not
+//! written through the generator), so the content and the fonts cannot
+//! disagree.
 
-use crate::error::WriteError;
 use crate::layout::fonts::FontKind;
 use crate::layout::{Layout, Page};
-use printpdf::{Codepoint, FontId, Op, PdfFontHandle, Pt, TextItem};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -40,89 +35,6 @@ pub fn inventory(lay: &Layout) -> GlyphInventory {
     used
 }
 
-/// printpdf operations that show each glyph of `used` once, one text object
-/// per face, in the order of `used` (face, then glyph id). `subset` maps a
-/// layout glyph id to its id in the subset font given to printpdf.
-pub fn inventory_ops(
-    used: &GlyphInventory,
-    ids: &BTreeMap<FontKind, FontId>,
-    subset: &BTreeMap<FontKind, BTreeMap<u16, u16>>,
-) -> Vec<Op> {
-    let mut ops = Vec::new();
-    for (kind, glyphs) in used {
-        ops.push(Op::StartTextSection);
-        ops.push(Op::SetFont {
-            font: PdfFontHandle::External(ids[kind].clone()),
-            size: Pt(10.0),
-        });
-        let cps = glyphs
-            .iter()
-            .map(|(gid, text)| {
-                let g = subset[kind].get(gid).copied().unwrap_or(0);
-                Codepoint::with_cid(g, 0.0, text.to_string())
-            })
-            .collect();
-        ops.push(Op::ShowText {
-            items: vec![TextItem::GlyphIds(cps)],
-        });
-        ops.push(Op::EndTextSection);
-    }
-    ops
-}
-
-/// Reads the codes printpdf wrote for the inventory (the decoded content of
-/// the page that held [`inventory_ops`]): each `Tf` names a face, each `TJ`
-/// lists its glyphs' codes in inventory order.
-pub fn read_codes(
-    content: &[u8],
-    used: &GlyphInventory,
-    ids: &BTreeMap<FontKind, FontId>,
-) -> Result<GlyphCodes, WriteError> {
-    let bad = |what: &str| WriteError::Assembly {
-        stage: "PDF glyph inventory",
-        detail: what.to_string(),
-    };
-    let ops = lopdf::content::Content::decode(content)
-        .map_err(|e| bad(&e.to_string()))?
-        .operations;
-    let by_name: HashMap<&[u8], FontKind> =
-        ids.iter().map(|(k, id)| (id.0.as_bytes(), *k)).collect();
-    let mut codes = GlyphCodes::new();
-    let mut face = None;
-    for op in ops {
-        match (op.operator.as_str(), op.operands.first()) {
-            ("Tf", Some(lopdf::Object::Name(n))) => face = by_name.get(n.as_slice()).copied(),
-            ("TJ", Some(lopdf::Object::Array(items))) => {
-                let kind = face.ok_or_else(|| bad("glyphs before a font"))?;
-                let bytes: Vec<u8> = items
-                    .iter()
-                    .filter_map(|o| match o {
-                        lopdf::Object::String(s, _) => Some(s.as_slice()),
-                        _ => None,
-                    })
-                    .flatten()
-                    .copied()
-                    .collect();
-                let gids = used.get(&kind).ok_or_else(|| bad("an unused face"))?;
-                if bytes.len() != 2 * gids.len() {
-                    return Err(bad("printpdf wrote a different number of glyphs"));
-                }
-                let map = gids
-                    .keys()
-                    .zip(bytes.chunks_exact(2))
-                    .map(|(&gid, c)| (gid, u16::from_be_bytes([c[0], c[1]])))
-                    .collect();
-                codes.insert(kind, map);
-            }
-            _ => {}
-        }
-    }
-    if codes.len() != used.len() {
-        return Err(bad("a face is missing"));
-    }
-    Ok(codes)
-}
-
 /// What a page's content needs besides the page: the codes, the resource
 /// name of each face, the page height (PDF's y axis points up), and the TJ
 /// offset that turns each glyph's own width into its laid-out advance.
@@ -130,7 +42,7 @@ pub struct ContentWriter<'a> {
     /// Codes of the glyphs.
     pub codes: &'a GlyphCodes,
     /// Resource names of the faces.
-    pub names: &'a BTreeMap<FontKind, FontId>,
+    pub names: &'a BTreeMap<FontKind, String>,
     /// Page height in points.
     pub height: f32,
     /// A glyph's width in the embedded font, in 1/1000 em.
@@ -147,7 +59,7 @@ impl ContentWriter<'_> {
             for r in &l.line.runs {
                 let codes = &self.codes[&r.font];
                 out.push(b'/');
-                out.extend_from_slice(self.names[&r.font].0.as_bytes());
+                out.extend_from_slice(self.names[&r.font].as_bytes());
                 out.push(b' ');
                 number(&mut out, r.size);
                 out.extend_from_slice(b" Tf\n1 0 0 1 ");
@@ -269,22 +181,6 @@ mod tests {
         assert_eq!(num(-0.0004), "0");
         assert_eq!(num(51.48), "51.48");
         assert_eq!(num(1234567.0), "1234567");
-    }
-
-    #[test]
-    fn codes_are_read_back_in_inventory_order_and_checked() {
-        let mut used = GlyphInventory::new();
-        used.entry(FontKind::Regular)
-            .or_default()
-            .extend([(7u16, Arc::from("a")), (3, Arc::from("fi"))]);
-        let ids: BTreeMap<FontKind, FontId> = [(FontKind::Regular, FontId("ABCDEF".into()))].into();
-        // Glyph ids ascend in the inventory: 3 then 7.
-        let codes = read_codes(b"BT /ABCDEF 10 Tf [<0011><0012>] TJ ET", &used, &ids).unwrap();
-        assert_eq!(codes[&FontKind::Regular][&3], 0x11);
-        assert_eq!(codes[&FontKind::Regular][&7], 0x12);
-        assert!(read_codes(b"BT /ABCDEF 10 Tf [<0011>] TJ ET", &used, &ids).is_err());
-        assert!(read_codes(b"BT [<0011><0012>] TJ ET", &used, &ids).is_err());
-        assert!(read_codes(b"", &used, &ids).is_err());
     }
 
     #[test]

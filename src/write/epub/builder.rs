@@ -1,0 +1,616 @@
+//! The adapter around epub-builder 0.8.3: the only module that uses it.
+//!
+//! [`assemble`] takes a book that the writer ([`super`]) has already
+//! decided on — metadata, chapters, table of contents, all validated and
+//! unescaped — has epub-builder build the archive, and normalises it with
+//! one small post-pass ([`post_pass`]) that rewrites the finished zip.
+//!
+//! # Routing around epub-builder 0.8.3
+//!
+//! Found by probing it; worth reporting upstream (each would let the
+//! matching step of the post-pass go). Each row has a test in this module
+//! that fails when its workaround is taken away:
+//!
+//! | defect | what refolio does | test |
+//! |---|---|---|
+//! | `dc:language` and `dc:creator` both get `id="epub-creator-N"` (duplicate ids, EPUBCheck RSC-005) | post-pass renames the language ids to `epub-language-N` | `language_ids_do_not_collide_with_creator_ids` |
+//! | empty landmarks `<nav>` (an empty `ol` is invalid) when no content has a reference type | the first chapter is added with `ReferenceType::Text` (landmark `bodymatter`) | `first_chapter_is_the_bodymatter_landmark` |
+//! | the landmarks `<nav>` is shown to readers as a second list of contents | post-pass marks it `hidden` (it is for reading systems only) | `landmarks_nav_is_hidden` |
+//! | no `xml:lang` on `<package>`; no `lang` on the nav document's `<html>`, no `role="doc-toc"` on its toc `<nav>` (Ace) | post-pass adds them | `package_and_nav_carry_the_language_and_toc_role` |
+//! | chapter XHTML is passed through unchanged (nothing declares `xmlns:epub` for it) | the chapters declare `xmlns:epub` themselves ([`crate::write::xhtml`]) | `chapters_declare_the_epub_namespace` |
+//! | `<meta property>` values (`MetadataOpfV3::content`) are written unescaped | values are escaped here before they are handed over | `meta_values_are_escaped` |
+//! | only a UUID can be the identifier | a user identifier replaces a placeholder UUID in the post-pass, escaped | `user_identifier_replaces_the_placeholder_escaped` |
+//! | `dcterms:modified` is "now" unless set | always set, to the time the writer chose (`SOURCE_DATE_EPOCH`, else the article's date, else 1980-01-01) | `modified_is_the_given_time_not_now` |
+//! | zip entries are stamped "now" (no API to set them) | post-pass rewrites the archive: `mimetype` first and stored, every entry with the same timestamp (the `dcterms:modified` time) and permissions `0644`, in epub-builder's order | `archive_layout_mimetype_first_stored_fixed_times` |
+//!
+//! Every patch of the post-pass must apply exactly as often as expected, or
+//! the write fails with an internal error (so an upgrade of epub-builder
+//! that changes its templates cannot silently produce a broken book; the
+//! dependency is pinned with `=0.8.3`): tested by
+//! `patches_fail_loudly_when_the_template_differs`.
+
+use crate::error::WriteError;
+use chrono::{DateTime, Datelike, Timelike, Utc};
+use epub_builder::{
+    EpubBuilder, EpubContent, EpubVersion, MetadataOpfV3, ReferenceType, TocElement, ZipLibrary,
+};
+use std::io::{Cursor, Read, Write};
+use uuid::Uuid;
+
+/// A book as the writer hands it over: every value decided, validated and
+/// unescaped.
+#[derive(Debug, Clone)]
+pub struct Book<'a> {
+    /// `dc:title`.
+    pub title: String,
+    /// The `dc:creator`s, in order.
+    pub authors: Vec<&'a str>,
+    /// The `dc:language`s, in order.
+    pub languages: Vec<&'a str>,
+    /// The book's language (`xml:lang` of `package` and the nav document).
+    pub lang: &'a str,
+    /// The `generator` meta.
+    pub generator: String,
+    /// The heading of the navigation document's table of contents.
+    pub toc_name: &'a str,
+    /// The `dc:identifier`.
+    pub identifier: Identifier<'a>,
+    /// `dcterms:modified`, and the timestamp of every zip entry.
+    pub modified: DateTime<Utc>,
+    /// `dc:rights`.
+    pub license: Option<&'a str>,
+    /// `dc:date` (a full day).
+    pub published: Option<DateTime<Utc>>,
+    /// Further `<meta property>` elements: property and (unescaped) value.
+    pub metas: Vec<(&'a str, String)>,
+    /// The stylesheet ([`super::STYLESHEET_HREF`]).
+    pub stylesheet: &'a [u8],
+    /// The chapters, in reading order.
+    pub chapters: Vec<Chapter<'a>>,
+}
+
+/// The book's identifier.
+#[derive(Debug, Clone, Copy)]
+pub enum Identifier<'a> {
+    /// Written as `urn:uuid:…`.
+    Uuid(Uuid),
+    /// Written as it is (escaped).
+    User(&'a str),
+}
+
+/// One chapter: its file name in the book, its title, its XHTML, and its
+/// entries in the table of contents (`href` and label).
+#[derive(Debug, Clone)]
+pub struct Chapter<'a> {
+    /// The file name inside the book ([`super::chapter_name`]).
+    pub name: String,
+    /// The title in the table of contents.
+    pub title: &'a str,
+    /// The chapter document.
+    pub xhtml: &'a [u8],
+    /// Entries nested under the chapter's title: `href` and label.
+    pub toc: Vec<(String, String)>,
+}
+
+/// Builds `book` with epub-builder and runs the [`post_pass`] over it:
+/// the finished archive's bytes.
+pub fn assemble(book: &Book) -> Result<Vec<u8>, WriteError> {
+    let mut b =
+        EpubBuilder::new(ZipLibrary::new().map_err(builder_error)?).map_err(builder_error)?;
+    b.epub_version(EpubVersion::V33);
+    b.escape_html(true);
+    b.set_title(book.title.clone());
+    for author in &book.authors {
+        b.add_author(*author);
+    }
+    for l in &book.languages {
+        b.add_language(*l);
+    }
+    b.set_generator(book.generator.clone());
+    b.set_toc_name(book.toc_name);
+    // A user identifier replaces this placeholder in the post-pass.
+    b.set_uuid(match book.identifier {
+        Identifier::Uuid(uuid) => uuid,
+        Identifier::User(_) => PLACEHOLDER_UUID,
+    });
+    b.set_modified_date(book.modified);
+    if let Some(licence) = book.license {
+        b.set_license(licence);
+    }
+    if let Some(day) = book.published {
+        b.set_publication_date(day);
+    }
+    for (property, content) in &book.metas {
+        // epub-builder writes `content` as it is: escape it here.
+        let escaped = quick_xml::escape::escape(content.as_str()).into_owned();
+        b.add_metadata_opf(Box::new(MetadataOpfV3::new(property.to_string(), escaped)));
+    }
+    b.stylesheet(book.stylesheet).map_err(builder_error)?;
+
+    for (i, chapter) in book.chapters.iter().enumerate() {
+        let mut content =
+            EpubContent::new(chapter.name.clone(), chapter.xhtml).title(chapter.title);
+        if i == 0 {
+            // Without a reference type the landmarks nav would be empty (invalid).
+            content = content.reftype(ReferenceType::Text);
+        }
+        for (href, label) in &chapter.toc {
+            content = content.child(TocElement::new(href.clone(), label.clone()));
+        }
+        b.add_content(content).map_err(builder_error)?;
+    }
+
+    let mut raw = Vec::new();
+    b.generate(&mut raw).map_err(builder_error)?;
+    let fixes = Fixes {
+        lang: book.lang,
+        identifier: match book.identifier {
+            Identifier::User(id) => Some(id),
+            Identifier::Uuid(_) => None,
+        },
+        modified: book.modified,
+    };
+    post_pass(&raw, &fixes)
+}
+
+/// The placeholder that a user identifier replaces (never in a finished book).
+const PLACEHOLDER_UUID: Uuid = Uuid::from_u128(0);
+
+fn builder_error(e: epub_builder::Error) -> WriteError {
+    WriteError::Assembly {
+        stage: "epub-builder",
+        detail: e.to_string(),
+    }
+}
+
+/// What the post-pass fixes in epub-builder's archive.
+#[derive(Debug, Clone, Copy)]
+struct Fixes<'a> {
+    /// The book's language (`xml:lang` of `package` and the nav document).
+    pub lang: &'a str,
+    /// A user identifier to put in place of the placeholder UUID.
+    pub identifier: Option<&'a str>,
+    /// The timestamp of every zip entry.
+    pub modified: DateTime<Utc>,
+}
+
+/// Where epub-builder puts the package document and the navigation document.
+pub const OPF_PATH: &str = "OEBPS/content.opf";
+/// See [`OPF_PATH`].
+pub const NAV_PATH: &str = "OEBPS/nav.xhtml";
+
+/// The post-pass over epub-builder 0.8.3's finished archive (see the
+/// [module docs](self) for why each step exists):
+///
+/// 1. `content.opf`: `xml:lang` on `package`; `dc:language` ids renamed so
+///    they no longer collide with `dc:creator`'s; the user identifier, if any;
+/// 2. `nav.xhtml`: `lang`/`xml:lang` on `html`, `role="doc-toc"` on the toc
+///    `nav`, `hidden` on the landmarks `nav` (for reading systems only);
+/// 3. the zip is written anew: `mimetype` first and stored, everything else
+///    deflated in the original order, all with the timestamp `modified` and
+///    permissions 0644, no extra fields, no comment.
+fn post_pass(archive: &[u8], fixes: &Fixes) -> Result<Vec<u8>, WriteError> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(archive)).map_err(zip_error)?;
+    let mut entries: Vec<(String, Vec<u8>)> = Vec::with_capacity(zip.len());
+    for i in 0..zip.len() {
+        let mut f = zip.by_index(i).map_err(zip_error)?;
+        let mut data = Vec::new();
+        f.read_to_end(&mut data)?;
+        entries.push((f.name().to_string(), data));
+    }
+    let mut patched = (false, false);
+    for (name, data) in &mut entries {
+        if name == OPF_PATH {
+            *data = patch_opf(utf8(name, data)?, fixes)?.into_bytes();
+            patched.0 = true;
+        } else if name == NAV_PATH {
+            *data = patch_nav(utf8(name, data)?, fixes.lang)?.into_bytes();
+            patched.1 = true;
+        }
+    }
+    if patched != (true, true) {
+        return Err(WriteError::Internal(format!(
+            "epub-builder wrote no {OPF_PATH} or no {NAV_PATH}"
+        )));
+    }
+    let Some(mimetype) = entries.iter().position(|(n, _)| n == "mimetype") else {
+        return Err(WriteError::Internal(
+            "epub-builder wrote no mimetype".into(),
+        ));
+    };
+    let mimetype = entries.remove(mimetype);
+
+    let time = zip_time(fixes.modified);
+    let base = zip::write::SimpleFileOptions::default()
+        .last_modified_time(time)
+        .unix_permissions(0o644);
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    w.start_file(
+        "mimetype",
+        base.compression_method(zip::CompressionMethod::Stored),
+    )
+    .map_err(zip_error)?;
+    w.write_all(&mimetype.1)?;
+    let deflated = base
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(9));
+    for (name, data) in &entries {
+        w.start_file(name.as_str(), deflated).map_err(zip_error)?;
+        w.write_all(data)?;
+    }
+    Ok(w.finish().map_err(zip_error)?.into_inner())
+}
+
+fn zip_error(e: zip::result::ZipError) -> WriteError {
+    WriteError::Assembly {
+        stage: "zip",
+        detail: e.to_string(),
+    }
+}
+
+fn utf8<'a>(name: &str, data: &'a [u8]) -> Result<&'a str, WriteError> {
+    std::str::from_utf8(data).map_err(|e| WriteError::Internal(format!("{name} is not UTF-8: {e}")))
+}
+
+/// The zip timestamp of `t` (zip time has no zone and two-second steps;
+/// clamped to 1980–2107).
+fn zip_time(t: DateTime<Utc>) -> zip::DateTime {
+    let year = t.year().clamp(1980, 2107) as u16;
+    zip::DateTime::from_date_and_time(
+        year,
+        t.month() as u8,
+        t.day() as u8,
+        t.hour() as u8,
+        t.minute() as u8,
+        t.second() as u8,
+    )
+    .unwrap_or_default()
+}
+
+/// Replaces `from` by `to` where it occurs, which must be exactly `count`
+/// times (`None`: at least once).
+fn patch(
+    text: &str,
+    file: &str,
+    from: &str,
+    to: &str,
+    count: Option<usize>,
+) -> Result<String, WriteError> {
+    let found = text.matches(from).count();
+    let ok = match count {
+        Some(n) => found == n,
+        None => found > 0,
+    };
+    if !ok {
+        return Err(WriteError::Internal(format!(
+            "{file} as written by epub-builder has `{from}` {found} times, \
+             expected {}; has epub-builder changed?",
+            count.map_or("at least once".to_string(), |n| format!("{n} times"))
+        )));
+    }
+    Ok(text.replace(from, to))
+}
+
+fn patch_opf(opf: &str, fixes: &Fixes) -> Result<String, WriteError> {
+    let lang = quick_xml::escape::escape(fixes.lang);
+    let package = r#"<package version="3.0" xmlns="http://www.idpf.org/2007/opf" unique-identifier="epub-id-1">"#;
+    let with_lang = format!(
+        r#"<package version="3.0" xmlns="http://www.idpf.org/2007/opf" unique-identifier="epub-id-1" xml:lang="{lang}">"#
+    );
+    let mut opf = patch(opf, OPF_PATH, package, &with_lang, Some(1))?;
+    opf = patch(
+        &opf,
+        OPF_PATH,
+        r#"<dc:language id="epub-creator-"#,
+        r#"<dc:language id="epub-language-"#,
+        None,
+    )?;
+    if let Some(id) = fixes.identifier {
+        let from = format!(
+            r#"<dc:identifier id="epub-id-1">{}</dc:identifier>"#,
+            uuid::fmt::Urn::from_uuid(PLACEHOLDER_UUID)
+        );
+        let to = format!(
+            r#"<dc:identifier id="epub-id-1">{}</dc:identifier>"#,
+            quick_xml::escape::escape(id)
+        );
+        opf = patch(&opf, OPF_PATH, &from, &to, Some(1))?;
+    }
+    Ok(opf)
+}
+
+fn patch_nav(nav: &str, lang: &str) -> Result<String, WriteError> {
+    let lang = quick_xml::escape::escape(lang);
+    let html =
+        r#"<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops">"#;
+    let with_lang = format!(
+        r#"<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops" lang="{lang}" xml:lang="{lang}">"#
+    );
+    let mut nav = patch(nav, NAV_PATH, html, &with_lang, Some(1))?;
+    nav = patch(
+        &nav,
+        NAV_PATH,
+        r#"<nav epub:type = "toc" id="toc">"#,
+        r#"<nav epub:type="toc" role="doc-toc" id="toc" aria-labelledby="toc-title">"#,
+        Some(1),
+    )?;
+    nav = patch(
+        &nav,
+        NAV_PATH,
+        r#"<nav epub:type = "landmarks">"#,
+        r#"<nav epub:type="landmarks" hidden="hidden">"#,
+        Some(1),
+    )?;
+    Ok(nav)
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
+    use crate::ast::*;
+    use crate::write::epub::{EpubOptions, write_book};
+
+    pub(crate) fn doc(title: &str, text: &str) -> Document {
+        let mut d = Document::new(title);
+        d.blocks.push(Block::paragraph(vec![Inline::text(text)]));
+        d
+    }
+    pub(crate) fn book(d: &Document, opts: &EpubOptions) -> Vec<u8> {
+        let mut buf = Vec::new();
+        write_book(&[d], opts, &mut buf).expect("write_book");
+        buf
+    }
+    pub(crate) fn entries(
+        bytes: &[u8],
+    ) -> Vec<(String, Vec<u8>, zip::CompressionMethod, Option<u32>)> {
+        let mut z = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+        (0..z.len())
+            .map(|i| {
+                let mut f = z.by_index(i).unwrap();
+                let mut d = Vec::new();
+                f.read_to_end(&mut d).unwrap();
+                (f.name().to_string(), d, f.compression(), f.unix_mode())
+            })
+            .collect()
+    }
+    pub(crate) fn text_of(bytes: &[u8], name: &str) -> String {
+        let e = entries(bytes);
+        let (_, d, _, _) = e.iter().find(|(n, ..)| n == name).unwrap();
+        String::from_utf8(d.clone()).unwrap()
+    }
+
+    #[test]
+    fn archive_layout_mimetype_first_stored_fixed_times() {
+        let bytes = book(&doc("T", "x"), &EpubOptions::default());
+        assert_eq!(
+            &bytes[30..38],
+            b"mimetype",
+            "first local header is mimetype"
+        );
+        assert_eq!(
+            &bytes[38..58],
+            b"application/epub+zip",
+            "stored, no extra field"
+        );
+        let e = entries(&bytes);
+        assert_eq!(e[0].0, "mimetype");
+        assert_eq!(e[0].2, zip::CompressionMethod::Stored);
+        let names: Vec<&str> = e.iter().map(|x| x.0.as_str()).collect();
+        for want in [
+            OPF_PATH,
+            NAV_PATH,
+            "OEBPS/chapter-1.xhtml",
+            "OEBPS/stylesheet.css",
+            "META-INF/container.xml",
+        ] {
+            assert!(names.contains(&want), "{names:?}");
+        }
+        for (name, _, method, mode) in &e[1..] {
+            assert_eq!(*method, zip::CompressionMethod::Deflated, "{name}");
+            assert_eq!(mode.map(|m| m & 0o777), Some(0o644), "{name}");
+        }
+        let mut z = zip::ZipArchive::new(Cursor::new(&bytes[..])).unwrap();
+        for i in 0..z.len() {
+            let f = z.by_index(i).unwrap();
+            let t = f.last_modified().unwrap();
+            assert_eq!(
+                (t.year(), t.month(), t.day(), t.hour()),
+                (1980, 1, 1, 0),
+                "{}",
+                f.name()
+            );
+        }
+    }
+
+    #[test]
+    fn language_ids_do_not_collide_with_creator_ids() {
+        let mut a = doc("A", "x");
+        a.meta.author = Some("Ann".into());
+        let mut b = doc("B", "y");
+        b.meta.author = Some("Bob".into());
+        b.meta.lang = "de".into();
+        let mut buf = Vec::new();
+        write_book(&[&a, &b], &EpubOptions::default(), &mut buf).unwrap();
+        let opf = text_of(&buf, OPF_PATH);
+        for want in [
+            "<dc:creator id=\"epub-creator-0\">Ann</dc:creator>",
+            "<dc:creator id=\"epub-creator-1\">Bob</dc:creator>",
+            "<dc:language id=\"epub-language-0\">en</dc:language>",
+            "<dc:language id=\"epub-language-1\">de</dc:language>",
+        ] {
+            assert!(opf.contains(want), "{want}\n{opf}");
+        }
+        let mut ids: Vec<&str> = opf
+            .split(" id=\"")
+            .skip(1)
+            .map(|s| &s[..s.find('"').unwrap()])
+            .collect();
+        let n = ids.len();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), n, "duplicate ids in {opf}");
+    }
+
+    #[test]
+    fn first_chapter_is_the_bodymatter_landmark() {
+        let mut buf = Vec::new();
+        let (a, b) = (doc("A", "x"), doc("B", "y"));
+        write_book(&[&a, &b], &EpubOptions::default(), &mut buf).unwrap();
+        let nav = text_of(&buf, NAV_PATH);
+        let landmarks = &nav[nav.find("epub:type=\"landmarks\"").unwrap()..];
+        assert!(
+            landmarks.contains("<a epub:type=\"bodymatter\" href=\"chapter-1.xhtml\">"),
+            "{nav}"
+        );
+        assert!(!landmarks.contains("chapter-2.xhtml"), "{nav}");
+    }
+
+    #[test]
+    fn landmarks_nav_is_hidden() {
+        let nav = text_of(&book(&doc("T", "x"), &EpubOptions::default()), NAV_PATH);
+        assert!(
+            nav.contains("<nav epub:type=\"landmarks\" hidden=\"hidden\">"),
+            "{nav}"
+        );
+    }
+
+    #[test]
+    fn package_and_nav_carry_the_language_and_toc_role() {
+        let mut d = doc("T", "x");
+        d.meta.lang = "cs".into();
+        let bytes = book(&d, &EpubOptions::default());
+        let opf = text_of(&bytes, OPF_PATH);
+        assert!(
+            opf.contains("unique-identifier=\"epub-id-1\" xml:lang=\"cs\">"),
+            "{opf}"
+        );
+        let nav = text_of(&bytes, NAV_PATH);
+        assert!(nav.contains("lang=\"cs\" xml:lang=\"cs\">"), "{nav}");
+        assert!(
+            nav.contains(
+                "<nav epub:type=\"toc\" role=\"doc-toc\" id=\"toc\" aria-labelledby=\"toc-title\">"
+            ),
+            "{nav}"
+        );
+    }
+
+    #[test]
+    fn chapters_declare_the_epub_namespace() {
+        let mut d = doc("T", "x");
+        d.references = vec![Reference::new(1, "R", vec![], 0)];
+        let chapter = text_of(&book(&d, &EpubOptions::default()), "OEBPS/chapter-1.xhtml");
+        assert!(
+            chapter.contains("xmlns:epub=\"http://www.idpf.org/2007/ops\""),
+            "{chapter}"
+        );
+        assert!(chapter.contains("epub:type="), "{chapter}");
+    }
+
+    #[test]
+    fn meta_values_are_escaped() {
+        let mut d = doc("A <T> & \"q\"", "x");
+        d.meta.author = Some("Jan & <Co> \"x\" ]]>".into());
+        d.meta.source_url = Some("https://ex.org/?a=1&b=<2>".into());
+        d.meta.license = Some("CC <BY> & co".into());
+        d.meta.date = Some("Winter & <1993>".into());
+        let bytes = book(&d, &EpubOptions::default());
+        let opf = text_of(&bytes, OPF_PATH);
+        assert!(
+            opf.contains(
+                "<meta property=\"dcterms:source\">https://ex.org/?a=1&amp;b=&lt;2&gt;</meta>"
+            ),
+            "{opf}"
+        );
+        assert!(
+            opf.contains("<meta property=\"dcterms:date\">Winter &amp; &lt;1993&gt;</meta>"),
+            "{opf}"
+        );
+        // What epub-builder escapes itself (with `escape_html(true)`).
+        assert!(
+            opf.contains("<dc:title>A &lt;T&gt; &amp; \"q\"</dc:title>"),
+            "{opf}"
+        );
+        assert!(
+            opf.contains(
+                "<dc:creator id=\"epub-creator-0\">Jan &amp; &lt;Co&gt; \"x\" ]]&gt;</dc:creator>"
+            ),
+            "{opf}"
+        );
+        assert!(
+            opf.contains("<dc:rights>CC &lt;BY&gt; &amp; co</dc:rights>"),
+            "{opf}"
+        );
+        // Every document in the archive is well-formed XML.
+        for (name, data, ..) in entries(&bytes) {
+            if [".xhtml", ".opf", ".xml", ".ncx"]
+                .iter()
+                .any(|e| name.ends_with(e))
+            {
+                let mut r = quick_xml::Reader::from_reader(data.as_slice());
+                let mut buf = Vec::new();
+                while !matches!(
+                    r.read_event_into(&mut buf)
+                        .unwrap_or_else(|e| panic!("{name}: {e}")),
+                    quick_xml::events::Event::Eof
+                ) {
+                    buf.clear();
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn user_identifier_replaces_the_placeholder_escaped() {
+        let opts = EpubOptions {
+            identifier: Some("isbn:<978> & \"x\"".into()),
+            ..EpubOptions::default()
+        };
+        let opf = text_of(&book(&doc("T", "x"), &opts), OPF_PATH);
+        assert!(opf.contains("<dc:identifier id=\"epub-id-1\">isbn:&lt;978&gt; &amp; &quot;x&quot;</dc:identifier>"), "{opf}");
+        assert!(!opf.contains("urn:uuid:"), "{opf}");
+    }
+
+    #[test]
+    fn modified_is_the_given_time_not_now() {
+        let opts = EpubOptions {
+            modified: Some(1_700_000_000),
+            ..EpubOptions::default()
+        };
+        let opf = text_of(&book(&doc("T", "x"), &opts), OPF_PATH);
+        assert!(
+            opf.contains("<meta property=\"dcterms:modified\">2023-11-14T22:13:20Z</meta>"),
+            "{opf}"
+        );
+        assert_eq!(opf.matches("dcterms:modified").count(), 1, "{opf}");
+    }
+
+    #[test]
+    fn patches_fail_loudly_when_the_template_differs() {
+        let fixes = Fixes {
+            lang: "en",
+            identifier: None,
+            modified: Utc::now(),
+        };
+        let e = patch_opf("<package version=\"3.1\">", &fixes)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("internal error") && e.contains("epub-builder"),
+            "{e}"
+        );
+        assert!(patch_nav("<html>", "en").is_err());
+        assert!(post_pass(b"not a zip", &fixes).is_err());
+        // A patch that applies more often than expected fails too.
+        let twice = "<nav epub:type = \"landmarks\"><nav epub:type = \"landmarks\">";
+        assert!(
+            patch(
+                twice,
+                NAV_PATH,
+                "<nav epub:type = \"landmarks\">",
+                "",
+                Some(1)
+            )
+            .is_err()
+        );
+    }
+}

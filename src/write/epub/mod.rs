@@ -1,0 +1,547 @@
+//! EPUB 3 output (FORMAT.md §5): one XHTML chapter per article
+//! ([`super::xhtml`]), a navigation document with each article's sections
+//! and reference list, the style's CSS, and package metadata (title,
+//! language, author, source, date, licence, a stable identifier,
+//! `dcterms:modified`, schema.org accessibility metadata).
+//!
+//! This module decides what goes into the book and checks it; the
+//! `builder` submodule, the adapter around epub-builder (the only code that
+//! uses that crate), assembles the archive and routes around epub-builder's
+//! defects (its module docs list them, each with the test that covers it).
+//!
+//! # Reproducibility
+//!
+//! The same documents and options always give the same bytes: the
+//! identifier is a UUID v5 of the articles' content (text and structure,
+//! not metadata or spans), so changing one character changes it; nothing
+//! depends on the clock.
+
+use super::links::present;
+use crate::ast::walk::{walk_document, walk_item, walk_list, walk_section};
+use crate::ast::{
+    Document, Figure, Inline, List, ListItem, Paragraph, Quote, Reference, Rule, Section, Visit,
+    plain_text,
+};
+use crate::error::WriteError;
+use crate::write::xhtml::{
+    self, XhtmlOptions, has_references_section, language, references_heading_text, section_id,
+};
+use crate::write::xml::{check_chars, is_w3c_date};
+use chrono::{DateTime, NaiveDate, Utc};
+use std::convert::Infallible;
+use std::io::Write;
+use uuid::Uuid;
+
+mod builder;
+
+#[cfg(test)]
+use builder::{NAV_PATH, OPF_PATH};
+
+/// The stylesheet of the default style (`styles/default/epub.css`), built in
+/// so that the binary works from anywhere.
+pub const DEFAULT_STYLESHEET: &str = include_str!("../../../styles/default/epub.css");
+
+/// The file name of the stylesheet inside the book (epub-builder's choice).
+pub const STYLESHEET_HREF: &str = "stylesheet.css";
+
+/// The name of the navigation document's table of contents.
+pub const TOC_NAME: &str = "Contents";
+
+/// The namespace of refolio's content-derived identifiers (UUID v5).
+pub const IDENTIFIER_NAMESPACE: Uuid = Uuid::from_u128(0x6d1c_4f0e_8a52_5b7e_9c3d_2f41_a0e8_b7c5);
+
+/// The time used for `dcterms:modified` and the zip entries when neither
+/// `SOURCE_DATE_EPOCH` nor a metadata date gives one: 1980-01-01T00:00:00Z,
+/// the earliest time a zip entry can carry.
+pub const FALLBACK_MODIFIED: i64 = 315_532_800;
+
+/// The accessibility summary written into every book.
+pub const ACCESSIBILITY_SUMMARY: &str = "A text-only publication; no formal conformance \
+    claim is made. The images of the original web article were lost when it was flattened \
+    to text: each is represented by its description, shown in its place. Citation markers \
+    link to the endnotes, and each endnote links back to every place that cites it. \
+    Sections have headings and are listed in the table of contents.";
+
+/// How to build the book.
+#[derive(Debug, Clone)]
+pub struct EpubOptions {
+    /// The book's `dc:identifier`; by default `urn:uuid:` + a UUID v5 of the
+    /// articles' text and structure (not their metadata).
+    pub identifier: Option<String>,
+    /// The CSS of the book.
+    pub stylesheet: String,
+    /// `dcterms:modified` as seconds since the Unix epoch (the caller reads
+    /// `SOURCE_DATE_EPOCH`); by default the first article's metadata date,
+    /// else 1980-01-01.
+    pub modified: Option<i64>,
+    /// The book title; by default the first article's title.
+    pub title: Option<String>,
+}
+
+impl Default for EpubOptions {
+    fn default() -> Self {
+        EpubOptions {
+            identifier: None,
+            stylesheet: DEFAULT_STYLESHEET.to_string(),
+            modified: None,
+            title: None,
+        }
+    }
+}
+
+/// The name of the `i`-th (0-based) chapter file inside the book.
+pub fn chapter_name(i: usize) -> String {
+    format!("chapter-{}.xhtml", i + 1)
+}
+
+/// Writes `docs` as one EPUB 3 book, one chapter per article, to `out`.
+///
+/// The whole archive is built in memory and written at once. Fails with
+/// [`WriteError::Request`] when there is no article, an empty identifier or
+/// an out-of-range modified time, [`WriteError::Meta`] or [`WriteError::Char`] when a metadata value or the
+/// identifier cannot be written (a character XML 1.0 does not allow, a
+/// `lang` that is not a language tag, an empty identifier), or the modified
+/// time is out of range; with [`WriteError::Io`] when `out` fails.
+pub fn write_book(
+    docs: &[&Document],
+    opts: &EpubOptions,
+    out: &mut dyn Write,
+) -> Result<(), WriteError> {
+    let Some(first) = docs.first() else {
+        return Err(WriteError::Request(
+            "an EPUB needs at least one article".into(),
+        ));
+    };
+    for d in docs {
+        d.meta.validate()?;
+    }
+    let identifier = match &opts.identifier {
+        Some(id) => {
+            check_chars("the identifier", id)?;
+            if id.trim().is_empty() {
+                return Err(WriteError::Request("the identifier is empty".into()));
+            }
+            Some(id.trim().to_string())
+        }
+        None => None,
+    };
+    if let Some(t) = &opts.title {
+        check_chars("the book title", t)?;
+    }
+    check_chars("the stylesheet", &opts.stylesheet)?;
+    let modified = modified_time(first, opts.modified)?;
+    let lang = language(first).to_string();
+
+    let mut chapters = Vec::with_capacity(docs.len());
+    let xopts = XhtmlOptions {
+        stylesheet: Some(STYLESHEET_HREF.to_string()),
+        epub: true,
+    };
+    for d in docs {
+        let mut buf = Vec::new();
+        xhtml::write_xhtml(d, &xopts, &mut buf)?;
+        chapters.push(buf);
+    }
+
+    let title = opts
+        .title
+        .clone()
+        .unwrap_or_else(|| first.title.text.clone());
+    let identifier = match &identifier {
+        Some(id) => builder::Identifier::User(id),
+        None => builder::Identifier::Uuid(content_identifier(docs)),
+    };
+    let mut published = None;
+    let mut metas: Vec<(&str, String)> = Vec::new();
+    if let Some(date) = present(&first.meta.date) {
+        match full_date(date) {
+            Some(day) => published = Some(day),
+            None => metas.push(("dcterms:date", date.to_string())),
+        }
+    }
+    for url in distinct(docs.iter().filter_map(|d| present(&d.meta.source_url))) {
+        metas.push(("dcterms:source", url.to_string()));
+    }
+    metas.extend([
+        ("schema:accessMode", "textual".to_string()),
+        ("schema:accessModeSufficient", "textual".to_string()),
+        (
+            "schema:accessibilityFeature",
+            "structuralNavigation".to_string(),
+        ),
+        ("schema:accessibilityFeature", "tableOfContents".to_string()),
+        ("schema:accessibilityFeature", "readingOrder".to_string()),
+        (
+            "schema:accessibilityFeature",
+            "displayTransformability".to_string(),
+        ),
+        ("schema:accessibilityHazard", "none".to_string()),
+        (
+            "schema:accessibilitySummary",
+            ACCESSIBILITY_SUMMARY.to_string(),
+        ),
+    ]);
+    let chapters = docs
+        .iter()
+        .zip(&chapters)
+        .enumerate()
+        .map(|(i, (d, bytes))| {
+            let name = chapter_name(i);
+            let mut toc = Vec::new();
+            for (j, s) in d.sections.iter().enumerate() {
+                let label = plain_text(&s.heading.inlines);
+                let label = if label.trim().is_empty() {
+                    format!("Section {}", j + 1)
+                } else {
+                    label.trim().to_string()
+                };
+                toc.push((format!("{name}#{}", section_id(j)), label));
+            }
+            if has_references_section(d) {
+                let href = format!("{name}#{}", xhtml::REFERENCES_ID);
+                toc.push((href, references_heading_text(d).trim().to_string()));
+            }
+            builder::Chapter {
+                name,
+                title: &d.title.text,
+                xhtml: bytes,
+                toc,
+            }
+        })
+        .collect();
+    let book = builder::assemble(&builder::Book {
+        title,
+        authors: distinct(docs.iter().filter_map(|d| present(&d.meta.author))),
+        languages: distinct(docs.iter().map(|d| language(d))),
+        lang: &lang,
+        generator: format!("refolio {}", env!("CARGO_PKG_VERSION")),
+        toc_name: TOC_NAME,
+        identifier,
+        modified,
+        license: distinct(docs.iter().filter_map(|d| present(&d.meta.license)))
+            .first()
+            .copied(),
+        published,
+        metas,
+        stylesheet: opts.stylesheet.as_bytes(),
+        chapters,
+    })?;
+    out.write_all(&book)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// The values in first-seen order, without repeats.
+fn distinct<'a>(values: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut seen: Vec<&str> = Vec::new();
+    for v in values {
+        if !seen.contains(&v) {
+            seen.push(v);
+        }
+    }
+    seen
+}
+
+/// `YYYY-MM-DD` as midnight UTC; `None` for anything else.
+fn full_date(date: &str) -> Option<DateTime<Utc>> {
+    if !is_w3c_date(date) || date.len() != 10 {
+        return None;
+    }
+    let day = NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()?;
+    Some(day.and_hms_opt(0, 0, 0)?.and_utc())
+}
+
+/// `dcterms:modified`: the given epoch seconds, else the metadata date
+/// (`YYYY`, `YYYY-MM` and `YYYY-MM-DD` count, from their first day), else
+/// [`FALLBACK_MODIFIED`].
+fn modified_time(doc: &Document, given: Option<i64>) -> Result<DateTime<Utc>, WriteError> {
+    if let Some(secs) = given {
+        // Zip timestamps end in 2107; refuse what cannot be represented.
+        if !(0..=4_354_819_199).contains(&secs) {
+            return Err(WriteError::Request(format!(
+                "the modification time {secs} (SOURCE_DATE_EPOCH) is out of range \
+                 (0 to 4354819199, i.e. up to 2107-12-31)"
+            )));
+        }
+        return DateTime::from_timestamp(secs, 0).ok_or_else(|| {
+            WriteError::Request(format!("the modification time {secs} is out of range"))
+        });
+    }
+    if let Some(date) = present(&doc.meta.date).filter(|d| is_w3c_date(d)) {
+        let padded = match date.len() {
+            4 => format!("{date}-01-01"),
+            7 => format!("{date}-01"),
+            _ => date.to_string(),
+        };
+        if let Some(t) = full_date(&padded) {
+            return Ok(t);
+        }
+    }
+    Ok(DateTime::from_timestamp(FALLBACK_MODIFIED, 0).unwrap_or_default())
+}
+
+/// The content-derived identifier of `docs`: a UUID v5 in
+/// [`IDENTIFIER_NAMESPACE`] of their text and structure (titles, blocks,
+/// headings, markers, URLs, references), without metadata or source
+/// positions, so that re-encoding the input (CRLF, BOM) keeps it and
+/// changing any character of the text changes it.
+pub fn content_identifier(docs: &[&Document]) -> Uuid {
+    let mut c = Canon::default();
+    c.tag("refolio-epub-content/1");
+    for d in docs {
+        c.tag("doc");
+        c.field("title", &d.title.text);
+        if let Some(s) = &d.subtitle {
+            c.field("subtitle", &s.text);
+        }
+        let Ok(()) = walk_document(&mut c, d);
+        if let Some(h) = &d.references_heading {
+            c.tag("references-heading");
+            let Ok(()) = c.visit_inlines(&h.inlines);
+        }
+        for r in &d.references {
+            c.reference(r);
+        }
+    }
+    Uuid::new_v5(&IDENTIFIER_NAMESPACE, &c.bytes)
+}
+
+/// An unambiguous serialisation of a document's content. Fields are
+/// separated by U+001F and ended by U+001E, characters that never occur in
+/// the model's text (the parser drops control characters).
+#[derive(Default)]
+struct Canon {
+    bytes: Vec<u8>,
+}
+
+impl Canon {
+    fn tag(&mut self, t: &str) {
+        self.bytes.extend_from_slice(t.as_bytes());
+        self.bytes.push(0x1E);
+    }
+    fn field(&mut self, name: &str, value: &str) {
+        self.bytes.extend_from_slice(name.as_bytes());
+        self.bytes.push(0x1F);
+        self.bytes.extend_from_slice(value.as_bytes());
+        self.bytes.push(0x1E);
+    }
+    fn reference(&mut self, r: &Reference) {
+        self.field("ref", &r.n.to_string());
+        self.field("raw", &r.raw);
+        self.field("backlinks", &r.backlinks.len().to_string());
+    }
+}
+
+/// The body in the order of [`walk_document`], each node tagged.
+impl Visit<'_> for Canon {
+    type Error = Infallible;
+    fn visit_lead_figure(&mut self, f: &Figure) -> Result<(), Infallible> {
+        self.tag("lead");
+        self.visit_figure(f)
+    }
+    fn visit_section(&mut self, _: usize, s: &Section) -> Result<(), Infallible> {
+        self.tag("section");
+        walk_section(self, s)
+    }
+    fn visit_paragraph(&mut self, p: &Paragraph) -> Result<(), Infallible> {
+        self.tag("p");
+        self.visit_inlines(&p.inlines)
+    }
+    fn visit_quote(&mut self, q: &Quote) -> Result<(), Infallible> {
+        self.tag("quote");
+        self.visit_inlines(&q.inlines)
+    }
+    fn visit_rule(&mut self, _: &Rule) -> Result<(), Infallible> {
+        self.tag("rule");
+        Ok(())
+    }
+    fn visit_list(&mut self, l: &List) -> Result<(), Infallible> {
+        self.field(if l.ordered { "ol" } else { "ul" }, &l.start.to_string());
+        walk_list(self, l)?;
+        self.tag("/list");
+        Ok(())
+    }
+    fn visit_item(&mut self, _: &List, _: usize, item: &ListItem) -> Result<(), Infallible> {
+        self.tag("li");
+        walk_item(self, item)
+    }
+    fn visit_figure(&mut self, f: &Figure) -> Result<(), Infallible> {
+        self.tag("figure");
+        self.visit_inlines(&f.alt)?;
+        if let Some(c) = &f.caption {
+            self.tag("caption");
+            self.visit_inlines(c)?;
+        }
+        Ok(())
+    }
+    fn visit_inlines(&mut self, inlines: &[Inline]) -> Result<(), Infallible> {
+        for i in inlines {
+            match i {
+                Inline::Text { text, .. } => self.field("t", text),
+                Inline::Cite { n, occurrence, .. } => self.field("c", &format!("{n}.{occurrence}")),
+                Inline::Link { url, .. } => self.field("l", url),
+            }
+        }
+        self.tag("/");
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::builder::tests::{book, doc, text_of};
+    use super::*;
+    use crate::ast::*;
+
+    #[test]
+    fn reproducible_and_identifier_follows_content() {
+        let d = doc("T", "Some text.");
+        let a = book(&d, &EpubOptions::default());
+        assert_eq!(a, book(&d, &EpubOptions::default()));
+        let id = content_identifier(&[&d]);
+        assert_eq!(id.get_version_num(), 5);
+        assert!(text_of(&a, OPF_PATH).contains(&format!(
+            "<dc:identifier id=\"epub-id-1\">urn:uuid:{id}</dc:identifier>"
+        )));
+        let changed = doc("T", "Some text,");
+        assert_ne!(content_identifier(&[&changed]), id);
+        let mut meta_only = d.clone();
+        meta_only.meta.author = Some("X".into());
+        assert_eq!(
+            content_identifier(&[&meta_only]),
+            id,
+            "metadata is not content"
+        );
+    }
+
+    #[test]
+    fn modified_from_epoch_then_date_then_fallback() {
+        let mut d = doc("T", "x");
+        let opf = |d: &Document, m| {
+            text_of(
+                &book(
+                    d,
+                    &EpubOptions {
+                        modified: m,
+                        ..EpubOptions::default()
+                    },
+                ),
+                OPF_PATH,
+            )
+        };
+        assert!(
+            opf(&d, None)
+                .contains("<meta property=\"dcterms:modified\">1980-01-01T00:00:00Z</meta>")
+        );
+        d.meta.date = Some("2018-03".into());
+        assert!(opf(&d, None).contains(">2018-03-01T00:00:00Z</meta>"));
+        assert!(opf(&d, None).contains("<meta property=\"dcterms:date\">2018-03</meta>"));
+        d.meta.date = Some("2018-03-07".into());
+        let o = opf(&d, Some(1_700_000_000));
+        assert!(o.contains(">2023-11-14T22:13:20Z</meta>"), "{o}");
+        assert!(o.contains("<dc:date>2018-03-07T00:00:00Z</dc:date>"), "{o}");
+        let mut buf = Vec::new();
+        let e = write_book(
+            &[&d],
+            &EpubOptions {
+                modified: Some(-1),
+                ..EpubOptions::default()
+            },
+            &mut buf,
+        );
+        assert!(e.unwrap_err().to_string().contains("SOURCE_DATE_EPOCH"));
+        assert!(buf.is_empty());
+    }
+
+    #[test]
+    fn bad_values_are_rejected_before_anything_is_written() {
+        let d = doc("T", "x");
+        for (opts, what) in [
+            (
+                EpubOptions {
+                    identifier: Some("a\u{1}b".into()),
+                    ..EpubOptions::default()
+                },
+                "identifier",
+            ),
+            (
+                EpubOptions {
+                    identifier: Some("  ".into()),
+                    ..EpubOptions::default()
+                },
+                "identifier",
+            ),
+            (
+                EpubOptions {
+                    title: Some("\u{FFFF}".into()),
+                    ..EpubOptions::default()
+                },
+                "title",
+            ),
+        ] {
+            let mut buf = Vec::new();
+            let e = write_book(&[&d], &opts, &mut buf).unwrap_err().to_string();
+            assert!(e.contains(what), "{e}");
+            assert!(buf.is_empty());
+        }
+        let mut bad = d.clone();
+        bad.meta.license = Some("\u{7}".into());
+        let e = write_book(&[&bad], &EpubOptions::default(), &mut Vec::new()).unwrap_err();
+        assert!(e.to_string().contains("`license`"), "{e}");
+        assert!(write_book(&[], &EpubOptions::default(), &mut Vec::new()).is_err());
+    }
+
+    #[test]
+    fn nav_lists_sections_and_references() {
+        let mut d = doc("T", "x");
+        let span = Span::default();
+        d.sections = vec![Section {
+            heading: Heading {
+                inlines: vec![Inline::text("První & <druhá>")],
+                span,
+            },
+            blocks: vec![],
+            span,
+        }];
+        d.references = vec![Reference::new(1, "R", vec![], 0)];
+        d.references_heading = Some(Heading {
+            inlines: vec![Inline::text("Poznámky")],
+            span,
+        });
+        let nav = text_of(&book(&d, &EpubOptions::default()), NAV_PATH);
+        assert!(
+            nav.contains("<a href=\"chapter-1.xhtml#sec-1\">První &amp; &lt;druhá&gt;</a>"),
+            "{nav}"
+        );
+        assert!(
+            nav.contains("<a href=\"chapter-1.xhtml#references\">Poznámky</a>"),
+            "{nav}"
+        );
+    }
+
+    #[test]
+    fn several_articles_make_one_book() {
+        let a = doc("First", "one");
+        let mut b = doc("Second", "two");
+        b.meta.lang = "de".into();
+        let mut buf = Vec::new();
+        let opts = EpubOptions {
+            title: Some("Both".into()),
+            ..EpubOptions::default()
+        };
+        write_book(&[&a, &b], &opts, &mut buf).unwrap();
+        let opf = text_of(&buf, OPF_PATH);
+        assert!(opf.contains("<dc:title>Both</dc:title>"), "{opf}");
+        assert!(
+            opf.contains("<itemref idref=\"id_chapter-1.xhtml\"/>")
+                && opf.contains("<itemref idref=\"id_chapter-2.xhtml\"/>"),
+            "{opf}"
+        );
+        assert!(
+            opf.contains("<dc:language id=\"epub-language-1\">de</dc:language>"),
+            "{opf}"
+        );
+        assert!(text_of(&buf, "OEBPS/chapter-2.xhtml").contains("lang=\"de\" xml:lang=\"de\""));
+        assert_ne!(content_identifier(&[&a, &b]), content_identifier(&[&b, &a]));
+    }
+}

@@ -1,0 +1,95 @@
+//! PDF output (FORMAT.md §5).
+//!
+//! [`crate::layout`] decides where every glyph goes; this module loads the
+//! style's fonts, lays the article (or the book) out and hands the layout
+//! to the `printpdf_adapter` submodule, the only code that uses printpdf.
+//! There printpdf writes the document and embeds the fonts (subset, with
+//! `/ToUnicode` maps that give back the exact characters, ligatures
+//! included); the page content streams are written straight from the
+//! layout by the `content` submodule; and a small lopdf post-pass writes
+//! what printpdf cannot write, or writes wrongly. The adapter's module docs
+//! list printpdf's defects and what is done about each, with the test that
+//! covers it.
+//!
+//! The same document and options always give the same bytes: nothing
+//! depends on the clock or on chance, and the file's `/ID` is a hash of the
+//! file itself.
+
+use crate::ast::Document;
+use crate::error::WriteError;
+use crate::layout::fonts::{FontSource, Fonts};
+use crate::layout::style::Style;
+use crate::layout::{MissingGlyph, layout};
+
+mod content;
+mod printpdf_adapter;
+
+/// How to render a PDF.
+#[derive(Debug, Clone)]
+pub struct PdfOptions {
+    /// Page geometry, fonts and sizes.
+    pub style: Style,
+    /// Creation date as seconds since 1970 (`SOURCE_DATE_EPOCH`); without it
+    /// the article's `date` metadata is used, and without that no date.
+    pub timestamp: Option<i64>,
+}
+
+impl Default for PdfOptions {
+    /// The default style, no timestamp (the library never reads the
+    /// environment: the command line fills [`crate::write::WriteOptions`]).
+    fn default() -> Self {
+        PdfOptions {
+            style: Style::default(),
+            timestamp: None,
+        }
+    }
+}
+
+/// A rendered PDF.
+#[derive(Debug, Clone)]
+pub struct PdfOutput {
+    /// The file.
+    pub bytes: Vec<u8>,
+    /// Characters the fonts have no glyph for (drawn as .notdef): warn about them.
+    pub missing: Vec<MissingGlyph>,
+}
+
+/// Lays out and renders `doc`.
+pub fn render_pdf(doc: &Document, opts: &PdfOptions) -> Result<PdfOutput, WriteError> {
+    let source = FontSource::load(&opts.style)?;
+    let mut fonts = Fonts::new(&source)?;
+    let lay = layout(doc, &opts.style, &mut fonts);
+    let bytes = printpdf_adapter::write(doc, &lay, &source, opts)?;
+    Ok(PdfOutput {
+        bytes,
+        missing: lay.missing.clone(),
+    })
+}
+
+/// Lays out and renders `docs` as one book ([`crate::layout::layout_book`]):
+/// a title page from `book`, then a chapter per article, each on a new page
+/// (a right-hand page when `recto`), running heads with the chapter title,
+/// an outline with a top-level entry per chapter and its sections inside.
+/// The document information (title, author, language, date) is the book's.
+pub fn render_book(
+    docs: &[&Document],
+    book: &crate::write::BookMeta,
+    opts: &PdfOptions,
+    recto: bool,
+) -> Result<PdfOutput, WriteError> {
+    if docs.is_empty() {
+        return Err(WriteError::Request(
+            "a PDF book needs at least one article".into(),
+        ));
+    }
+    crate::write::xml::check_chars("the book title", &book.title)?;
+    let cover = book.cover(docs);
+    let source = FontSource::load(&opts.style)?;
+    let mut fonts = Fonts::new(&source)?;
+    let lay = crate::layout::layout_book(&cover, docs, &opts.style, &mut fonts, recto);
+    let bytes = printpdf_adapter::write(&cover, &lay, &source, opts)?;
+    Ok(PdfOutput {
+        bytes,
+        missing: lay.missing.clone(),
+    })
+}

@@ -1,0 +1,364 @@
+//! The adapter around printpdf 0.12.8: the only module that uses it.
+//!
+//! [`write()`] turns a layout into the PDF file. printpdf writes the
+//! document's skeleton and embeds the fonts: it is shown every glyph of the
+//! layout once with its source text (the *glyph inventory*,
+//! [`inventory_ops`]), so it writes the font programs, widths and
+//! `/ToUnicode` maps that give back the exact characters, ligatures
+//! included; the codes it chose for each glyph are read back from that
+//! inventory ([`read_codes`]). The page content streams are then written
+//! straight from the layout with those codes (the PDF module's `content`
+//! submodule), and a small lopdf post-pass (the `post_pass` submodule)
+//! writes what printpdf cannot write, or writes wrongly. The `/ID` is
+//! patched in last ([`with_id`]).
+//!
+//! # Routing around printpdf 0.12.8
+//!
+//! Each row has a test in this module's `tests` that fails when its
+//! workaround is taken away:
+//!
+//! | defect | what refolio does | test |
+//! |---|---|---|
+//! | link annotations have visible (cyan) borders and destinations that name only a page | the post-pass writes the annotations: `/Border [0 0 0]`, an exact `/XYZ` destination (or a URI action) | `links_have_no_border_and_exact_destinations` |
+//! | bookmarks are flat, re-sorted by page and name, and one past the last page panics | printpdf gets no bookmarks; the post-pass writes the outline, nested (sections inside their article) and in document order | `outline_is_nested_in_document_order` |
+//! | `/PageMode /UseOutlines` is written as a string | the post-pass writes it as a name (and only when there is an outline) | `page_mode_is_a_name` |
+//! | no `/Lang` in the catalog | the post-pass writes the article's language (`und` without one) | `catalog_has_the_language` |
+//! | the header says `%PDF-1.3` | the post-pass sets the version to 1.7 | `header_says_pdf_1_7` |
+//! | the Info dictionary has an empty `/GTS_PDFXVersion` | the post-pass writes the Info dictionary anew in its place | `info_has_no_gts_pdfx_version` |
+//! | the Info dates are "now" | dates only from `SOURCE_DATE_EPOCH` or the article's date, else none | `dates_come_only_from_the_timestamp_or_the_metadata` |
+//! | the `/ID` is random | a UUID v5 of the file's own bytes, patched in place ([`with_id`]) | `id_is_the_hash_of_the_file_itself`, `same_input_same_bytes_other_text_other_id` |
+//! | font resource names and subset tags are random | each font is added under a tag hashed from its PostScript name and glyph set ([`subset_tag`]) | `font_resource_names_are_stable_tags` |
+//! | a subset font's `/BaseFont` and `/FontName` are the tag alone | the Type0 font's `/BaseFont` and the descriptor's `/FontName` are renamed `TAG+PostScriptName` (not yet the descendant CIDFont's `/BaseFont`, which is inline in the Type0 font and keeps the tag alone) | `subset_fonts_are_named_tag_plus_postscript_name` |
+//! | its own subsetting (allsorts) keeps unused subroutines: 6× larger for Libertinus | fonts are subset with the `subsetter` crate before printpdf sees them ([`subset_font`]) | `fonts_are_subset_before_printpdf_sees_them` |
+//! | `ShowText` makes a lopdf object per glyph and formats them back (a third of the PDF time) | only the inventory goes through printpdf; every page's content stream is written directly from the layout, in place of printpdf's | `page_content_is_written_from_the_layout`, `codes_are_read_back_in_inventory_order_and_checked` |
+//! | `Tw` word spacing does nothing with Identity-H fonts | justification with `TJ` glyph offsets, from the widths as printpdf writes them (`/W`, truncated to 1/1000 em: [`pdf_width`]) | `justification_uses_tj_offsets_not_tw` |
+//! | its `optimize` option deflates with lopdf's best level (an eighth of the PDF time for a few per cent) | off; the post-pass deflates every stream at zlib's default level, in parallel | `streams_are_deflated` |
+//! | its XMP and PDF/A output is malformed | not used: no `/Metadata` | `no_xmp_metadata` |
+//!
+//! printpdf also writes an empty resource dictionary for every page; that
+//! is harmless and left alone.
+
+use super::PdfOptions;
+use super::content::{self, GlyphCodes, GlyphInventory};
+use crate::ast::Document;
+use crate::error::{FontError, WriteError};
+use crate::layout::Layout;
+use crate::layout::fonts::{FontKind, FontSource};
+use lopdf::{Dictionary, Object, ObjectId, StringFormat};
+use printpdf::{
+    Codepoint, FontId, Mm, Op, ParsedFont, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Pt,
+    TextItem,
+};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+mod post_pass;
+#[cfg(test)]
+mod tests;
+
+fn pt_to_mm(v: f32) -> Mm {
+    Mm(v * 25.4 / 72.0)
+}
+
+/// A stable 6-letter subset tag.
+fn subset_tag(seed: &str, glyphs: &BTreeSet<u16>) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut feed = |b: u8| {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100_0000_01b3);
+    };
+    seed.bytes().for_each(&mut feed);
+    for g in glyphs {
+        g.to_be_bytes().into_iter().for_each(&mut feed);
+    }
+    (0..6)
+        .map(|i| (b'A' + ((h >> (i * 8)) % 26) as u8) as char)
+        .collect()
+}
+
+/// Subsets a font to `glyphs` with the `subsetter` crate (which also drops
+/// unused subroutines, unlike allsorts: 6× smaller for Libertinus). Returns
+/// the font and the old → new glyph ids.
+fn subset_font(
+    bytes: &[u8],
+    glyphs: &BTreeSet<u16>,
+) -> Result<(Vec<u8>, BTreeMap<u16, u16>), String> {
+    let mut mapper = subsetter::GlyphRemapper::new();
+    for &g in glyphs {
+        mapper.remap(g);
+    }
+    let sub = subsetter::subset(bytes, 0, &mapper).map_err(|e| format!("{e:?}"))?;
+    let map = glyphs
+        .iter()
+        .map(|&g| (g, mapper.get(g).unwrap_or(0)))
+        .collect();
+    Ok((sub, map))
+}
+
+fn pdf_width(face: &rustybuzz::ttf_parser::Face, gid: u16) -> f32 {
+    // As printpdf computes the /W entries (truncated to 1/1000 em).
+    let upem = face.units_per_em() as f32;
+    let w = face
+        .glyph_hor_advance(rustybuzz::ttf_parser::GlyphId(gid))
+        .unwrap_or(0);
+    ((w as f32 * 1000.0 / upem) as i64) as f32
+}
+
+/// Writes the PDF of `lay` (laid out from `doc`) with the fonts of
+/// `source`: printpdf embeds the fonts and writes the document's skeleton,
+/// the page contents come from [`content::ContentWriter`], and the post-pass
+/// and [`with_id`] finish the file (see the [module docs](self)).
+pub(super) fn write(
+    doc: &Document,
+    lay: &Layout,
+    source: &FontSource,
+    opts: &PdfOptions,
+) -> Result<Vec<u8>, WriteError> {
+    let mut pdf = PdfDocument::new(&doc.title.text);
+    // Fonts, under deterministic ids (they become resource names and subset tags).
+    let used = content::inventory(lay);
+    let mut ids: BTreeMap<FontKind, FontId> = BTreeMap::new();
+    let mut faces = BTreeMap::new();
+    let mut subset: BTreeMap<FontKind, BTreeMap<u16, u16>> = BTreeMap::new();
+    for (kind, glyphs) in &used {
+        let glyphs: BTreeSet<u16> = glyphs.keys().copied().collect();
+        let i = FontKind::ALL.iter().position(|k| k == kind).unwrap_or(0);
+        let bytes = &source.faces[i];
+        let font_error = |message: String| FontError {
+            name: source.names[i].clone(),
+            message,
+        };
+        let (sub, map) =
+            subset_font(bytes, &glyphs).map_err(|e| font_error(format!("cannot subset: {e}")))?;
+        let mut warnings = Vec::new();
+        let parsed = ParsedFont::from_bytes(&sub, 0, &mut warnings)
+            .ok_or_else(|| font_error("printpdf cannot read its subset".into()))?;
+        subset.insert(*kind, map);
+        let tmp = pdf.add_font(&parsed);
+        let font = pdf
+            .resources
+            .fonts
+            .map
+            .remove(&tmp)
+            .expect("font just added");
+        let id = FontId(subset_tag(&source.names[i], &glyphs));
+        pdf.resources.fonts.map.insert(id.clone(), font);
+        ids.insert(*kind, id);
+        let face =
+            rustybuzz::ttf_parser::Face::parse(bytes, 0).map_err(|e| font_error(e.to_string()))?;
+        faces.insert(*kind, face);
+    }
+    // printpdf writes the document and the fonts; the first page shows the
+    // glyph inventory, from which the codes are read back, and then every
+    // page gets its real content (see the `content` module).
+    let mut inventory = Some(inventory_ops(&used, &ids, &subset));
+    let pages = lay
+        .pages
+        .iter()
+        .map(|_| {
+            let ops = inventory.take().unwrap_or_default();
+            PdfPage::new(pt_to_mm(lay.width), pt_to_mm(lay.height), ops)
+        })
+        .collect();
+    pdf.with_pages(pages);
+    let save = PdfSaveOptions {
+        optimize: false,
+        subset_fonts: true,
+        secure: true,
+        image_optimization: None,
+    };
+    let mut warnings = Vec::new();
+    let mut lo = pdf.to_lopdf_document(&save, &mut warnings);
+    let bad = |e: lopdf::Error| WriteError::Assembly {
+        stage: "PDF pages",
+        detail: e.to_string(),
+    };
+    let page_ids: Vec<ObjectId> = lo.get_pages().into_values().collect();
+    if page_ids.len() != lay.pages.len() {
+        return Err(WriteError::Assembly {
+            stage: "PDF pages",
+            detail: "page count mismatch".into(),
+        });
+    }
+    let codes = match page_ids.first() {
+        Some(&first) => read_codes(&lo.get_page_content(first), &used, &ids)?,
+        None => content::GlyphCodes::new(),
+    };
+    let width = |kind: FontKind, gid: u16| pdf_width(&faces[&kind], gid);
+    let resource_names: BTreeMap<FontKind, String> =
+        ids.iter().map(|(k, id)| (*k, id.0.clone())).collect();
+    let writer = content::ContentWriter {
+        codes: &codes,
+        names: &resource_names,
+        height: lay.height,
+        width: &width,
+    };
+    // Uncompressed here; `compress_streams` deflates them with the rest.
+    for (&page, p) in page_ids.iter().zip(&lay.pages) {
+        let stream = Object::Stream(lopdf::Stream::new(Dictionary::new(), writer.page(p)));
+        // In place of printpdf's stream when it is one object (it is), so
+        // that object numbers stay dense without renumbering.
+        let old = lo.get_page_contents(page);
+        let id = match old[..] {
+            [id] => id,
+            _ => lo.new_object_id(),
+        };
+        lo.objects.insert(id, stream);
+        lo.get_object_mut(page)
+            .and_then(Object::as_dict_mut)
+            .map_err(bad)?
+            .set("Contents", Object::Reference(id));
+        for o in old.into_iter().filter(|&o| o != id) {
+            lo.objects.remove(&o);
+        }
+    }
+    // Subset fonts are named TAG+PostScriptName (printpdf names them by the tag alone).
+    let names: BTreeMap<Vec<u8>, String> = ids
+        .iter()
+        .map(|(k, id)| {
+            let i = FontKind::ALL.iter().position(|x| x == k).unwrap_or(0);
+            (
+                id.0.as_bytes().to_vec(),
+                format!("{}+{}", id.0, source.names[i]),
+            )
+        })
+        .collect();
+    for obj in lo.objects.values_mut() {
+        if let Object::Dictionary(d) = obj {
+            for key in [&b"BaseFont"[..], &b"FontName"[..]] {
+                if let Ok(Object::Name(n)) = d.get(key)
+                    && let Some(full) = names.get(n)
+                {
+                    d.set(key, Object::Name(full.clone().into_bytes()));
+                }
+            }
+        }
+    }
+    post_pass::post_pass(&mut lo, doc, lay, &page_ids, opts)?;
+    post_pass::compress_streams(&mut lo)?;
+    with_id(&mut lo)
+}
+
+/// Saves `lo` with a deterministic `/ID`: a UUID v5 of the file's own bytes,
+/// computed with a zero placeholder in the trailer and then written over it
+/// (same length, so no offset moves).
+fn with_id(lo: &mut lopdf::Document) -> Result<Vec<u8>, WriteError> {
+    let zero = vec![0u8; 16];
+    lo.trailer.set(
+        "ID",
+        Object::Array(vec![
+            Object::String(zero.clone(), StringFormat::Hexadecimal),
+            Object::String(zero, StringFormat::Hexadecimal),
+        ]),
+    );
+    let mut out = Vec::new();
+    lo.save_to(&mut out)?;
+    let placeholder = format!("<{}>", "0".repeat(32));
+    let placeholder = placeholder.as_bytes();
+    // In the trailer: after the file's last `trailer` keyword (the article's
+    // own text, which may hold the same characters, is all before it).
+    let tail = out
+        .windows(b"trailer".len())
+        .rposition(|w| w == b"trailer")
+        .unwrap_or(0);
+    let at: Vec<usize> = out[tail..]
+        .windows(placeholder.len())
+        .enumerate()
+        .filter(|(_, w)| *w == placeholder)
+        .map(|(i, _)| tail + i)
+        .collect();
+    if at.len() != 2 {
+        return Err(WriteError::Assembly {
+            stage: "PDF",
+            detail: "cannot find the /ID placeholder".into(),
+        });
+    }
+    let id = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, &out);
+    let hex: String = id.as_bytes().iter().map(|b| format!("{b:02X}")).collect();
+    for i in at {
+        out[i + 1..i + 33].copy_from_slice(hex.as_bytes());
+    }
+    Ok(out)
+}
+
+/// printpdf operations that show each glyph of `used` once, one text object
+/// per face, in the order of `used` (face, then glyph id). `subset` maps a
+/// layout glyph id to its id in the subset font given to printpdf.
+fn inventory_ops(
+    used: &GlyphInventory,
+    ids: &BTreeMap<FontKind, FontId>,
+    subset: &BTreeMap<FontKind, BTreeMap<u16, u16>>,
+) -> Vec<Op> {
+    let mut ops = Vec::new();
+    for (kind, glyphs) in used {
+        ops.push(Op::StartTextSection);
+        ops.push(Op::SetFont {
+            font: PdfFontHandle::External(ids[kind].clone()),
+            size: Pt(10.0),
+        });
+        let cps = glyphs
+            .iter()
+            .map(|(gid, text)| {
+                let g = subset[kind].get(gid).copied().unwrap_or(0);
+                Codepoint::with_cid(g, 0.0, text.to_string())
+            })
+            .collect();
+        ops.push(Op::ShowText {
+            items: vec![TextItem::GlyphIds(cps)],
+        });
+        ops.push(Op::EndTextSection);
+    }
+    ops
+}
+
+/// Reads the codes printpdf wrote for the inventory (the decoded content of
+/// the page that held [`inventory_ops`]): each `Tf` names a face, each `TJ`
+/// lists its glyphs' codes in inventory order.
+fn read_codes(
+    content: &[u8],
+    used: &GlyphInventory,
+    ids: &BTreeMap<FontKind, FontId>,
+) -> Result<GlyphCodes, WriteError> {
+    let bad = |what: &str| WriteError::Assembly {
+        stage: "PDF glyph inventory",
+        detail: what.to_string(),
+    };
+    let ops = lopdf::content::Content::decode(content)
+        .map_err(|e| bad(&e.to_string()))?
+        .operations;
+    let by_name: HashMap<&[u8], FontKind> =
+        ids.iter().map(|(k, id)| (id.0.as_bytes(), *k)).collect();
+    let mut codes = GlyphCodes::new();
+    let mut face = None;
+    for op in ops {
+        match (op.operator.as_str(), op.operands.first()) {
+            ("Tf", Some(lopdf::Object::Name(n))) => face = by_name.get(n.as_slice()).copied(),
+            ("TJ", Some(lopdf::Object::Array(items))) => {
+                let kind = face.ok_or_else(|| bad("glyphs before a font"))?;
+                let bytes: Vec<u8> = items
+                    .iter()
+                    .filter_map(|o| match o {
+                        lopdf::Object::String(s, _) => Some(s.as_slice()),
+                        _ => None,
+                    })
+                    .flatten()
+                    .copied()
+                    .collect();
+                let gids = used.get(&kind).ok_or_else(|| bad("an unused face"))?;
+                if bytes.len() != 2 * gids.len() {
+                    return Err(bad("printpdf wrote a different number of glyphs"));
+                }
+                let map = gids
+                    .keys()
+                    .zip(bytes.chunks_exact(2))
+                    .map(|(&gid, c)| (gid, u16::from_be_bytes([c[0], c[1]])))
+                    .collect();
+                codes.insert(kind, map);
+            }
+            _ => {}
+        }
+    }
+    if codes.len() != used.len() {
+        return Err(bad("a face is missing"));
+    }
+    Ok(codes)
+}

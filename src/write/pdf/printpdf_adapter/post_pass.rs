@@ -1,0 +1,276 @@
+//! The lopdf post-pass over printpdf's document: link annotations, the
+//! outline, the catalog's `/PageMode`, `/Lang` and viewer preferences, the
+//! PDF version, the Info dictionary; then every stream deflated. Why each
+//! step exists: the defect table in the [adapter's docs](super).
+
+use crate::ast::Document;
+use crate::error::WriteError;
+use crate::layout::{Layout, LinkTo};
+use crate::write::pdf::PdfOptions;
+use lopdf::{Dictionary, Object, ObjectId, StringFormat};
+use rayon::prelude::*;
+use std::io::Write;
+
+/// A PDF text string: PDFDocEncoding-safe ASCII as is, else UTF-16BE with a BOM.
+pub(super) fn text_string(s: &str) -> Object {
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        Object::String(s.as_bytes().to_vec(), StringFormat::Literal)
+    } else {
+        let mut v = vec![0xfe, 0xff];
+        for u in s.encode_utf16() {
+            v.extend_from_slice(&u.to_be_bytes());
+        }
+        Object::String(v, StringFormat::Hexadecimal)
+    }
+}
+
+pub(super) fn pdf_date(secs: i64) -> Option<String> {
+    let dt = chrono::DateTime::from_timestamp(secs, 0)?;
+    Some(dt.format("D:%Y%m%d%H%M%SZ").to_string())
+}
+
+pub(super) fn meta_date(date: &str) -> Option<String> {
+    let d = date.trim();
+    let b = d.as_bytes();
+    let digits = |r: std::ops::Range<usize>| {
+        b.get(r.clone())
+            .is_some_and(|s| s.iter().all(u8::is_ascii_digit))
+    };
+    if digits(0..4)
+        && b.get(4) == Some(&b'-')
+        && digits(5..7)
+        && b.get(7) == Some(&b'-')
+        && digits(8..10)
+    {
+        let date = chrono::NaiveDate::parse_from_str(&d[..10], "%Y-%m-%d").ok()?;
+        return Some(date.format("D:%Y%m%d000000Z").to_string());
+    }
+    None
+}
+
+fn round2(v: f32) -> Object {
+    Object::Real((v * 100.0).round() / 100.0)
+}
+
+pub(super) fn post_pass(
+    lo: &mut lopdf::Document,
+    doc: &Document,
+    lay: &Layout,
+    page_ids: &[ObjectId],
+    opts: &PdfOptions,
+) -> Result<(), WriteError> {
+    let bad = |e: lopdf::Error| WriteError::Assembly {
+        stage: "PDF post-pass",
+        detail: e.to_string(),
+    };
+    lo.version = "1.7".to_string();
+    let h = lay.height;
+    let dest = |d: &crate::layout::Dest| {
+        Object::Array(vec![
+            Object::Reference(page_ids[d.page]),
+            Object::Name(b"XYZ".to_vec()),
+            round2(d.x),
+            round2(h - d.y),
+            Object::Null,
+        ])
+    };
+    // Links.
+    for (pi, page) in lay.pages.iter().enumerate() {
+        let mut annots = Vec::new();
+        for l in &page.links {
+            let [x0, t, x1, b] = l.rect;
+            let mut a = Dictionary::new();
+            a.set("Type", Object::Name(b"Annot".to_vec()));
+            a.set("Subtype", Object::Name(b"Link".to_vec()));
+            a.set(
+                "Rect",
+                Object::Array(vec![round2(x0), round2(h - b), round2(x1), round2(h - t)]),
+            );
+            a.set("Border", Object::Array(vec![0.into(), 0.into(), 0.into()]));
+            a.set("P", Object::Reference(page_ids[pi]));
+            match &l.to {
+                LinkTo::Dest(d) => a.set("Dest", dest(d)),
+                LinkTo::Uri(u) => {
+                    let mut act = Dictionary::new();
+                    act.set("S", Object::Name(b"URI".to_vec()));
+                    act.set(
+                        "URI",
+                        Object::String(u.as_bytes().to_vec(), StringFormat::Literal),
+                    );
+                    a.set("A", Object::Dictionary(act));
+                }
+            }
+            annots.push(Object::Reference(lo.add_object(Object::Dictionary(a))));
+        }
+        let p = lo
+            .get_object_mut(page_ids[pi])
+            .and_then(Object::as_dict_mut)
+            .map_err(bad)?;
+        if annots.is_empty() {
+            p.remove(b"Annots");
+        } else {
+            p.set("Annots", Object::Array(annots));
+        }
+        // printpdf writes empty resource dictionaries for every page; harmless.
+    }
+    // Outline: level-0 items with their level-1 children.
+    let outline_root = if lay.outline.is_empty() {
+        None
+    } else {
+        let root = lo.new_object_id();
+        let ids: Vec<ObjectId> = lay.outline.iter().map(|_| lo.new_object_id()).collect();
+        // Parent of each item: the nearest earlier item of a lower level.
+        let parent: Vec<Option<usize>> = (0..lay.outline.len())
+            .map(|i| {
+                (0..i)
+                    .rev()
+                    .find(|&j| lay.outline[j].level < lay.outline[i].level)
+            })
+            .collect();
+        let children = |p: Option<usize>| -> Vec<usize> {
+            (0..lay.outline.len()).filter(|&i| parent[i] == p).collect()
+        };
+        for (i, item) in lay.outline.iter().enumerate() {
+            let mut d = Dictionary::new();
+            d.set("Title", text_string(&item.title));
+            d.set(
+                "Parent",
+                Object::Reference(parent[i].map_or(root, |p| ids[p])),
+            );
+            d.set("Dest", dest(&item.dest));
+            let sibs = children(parent[i]);
+            let pos = sibs
+                .iter()
+                .position(|&s| s == i)
+                .expect("an item is its parent's child");
+            if pos > 0 {
+                d.set("Prev", Object::Reference(ids[sibs[pos - 1]]));
+            }
+            if pos + 1 < sibs.len() {
+                d.set("Next", Object::Reference(ids[sibs[pos + 1]]));
+            }
+            let kids = children(Some(i));
+            if let (Some(f), Some(l)) = (kids.first(), kids.last()) {
+                d.set("First", Object::Reference(ids[*f]));
+                d.set("Last", Object::Reference(ids[*l]));
+                d.set("Count", Object::Integer(kids.len() as i64));
+            }
+            lo.objects.insert(ids[i], Object::Dictionary(d));
+        }
+        let top = children(None);
+        let mut r = Dictionary::new();
+        r.set("Type", Object::Name(b"Outlines".to_vec()));
+        r.set("First", Object::Reference(ids[top[0]]));
+        r.set(
+            "Last",
+            Object::Reference(ids[*top.last().expect("non-empty")]),
+        );
+        r.set("Count", Object::Integer(lay.outline.len() as i64));
+        lo.objects.insert(root, Object::Dictionary(r));
+        Some(root)
+    };
+    // Catalog.
+    let lang = if doc.meta.lang.trim().is_empty() {
+        "und"
+    } else {
+        doc.meta.lang.trim()
+    };
+    {
+        let cat = lo.catalog_mut().map_err(bad)?;
+        cat.remove(b"PageMode");
+        if let Some(root) = outline_root {
+            cat.set("Outlines", Object::Reference(root));
+            cat.set("PageMode", Object::Name(b"UseOutlines".to_vec()));
+        }
+        cat.set("Lang", text_string(lang));
+        let mut vp = Dictionary::new();
+        vp.set("DisplayDocTitle", Object::Boolean(true));
+        cat.set("ViewerPreferences", Object::Dictionary(vp));
+    }
+    // Info.
+    let mut info = Dictionary::new();
+    info.set("Title", text_string(&doc.title.text));
+    if let Some(a) = doc.meta.author.as_deref().filter(|a| !a.trim().is_empty()) {
+        info.set("Author", text_string(a.trim()));
+    }
+    if let Some(s) = subject(doc) {
+        info.set("Subject", text_string(&s));
+    }
+    let keywords: Vec<String> = doc
+        .sections
+        .iter()
+        .map(|s| crate::ast::plain_text(&s.heading.inlines))
+        .collect();
+    if !keywords.is_empty() {
+        info.set("Keywords", text_string(&keywords.join("; ")));
+    }
+    info.set(
+        "Creator",
+        text_string(&format!("refolio {}", env!("CARGO_PKG_VERSION"))),
+    );
+    info.set(
+        "Producer",
+        text_string("refolio (printpdf 0.12.8, lopdf 0.44)"),
+    );
+    let date = opts
+        .timestamp
+        .and_then(pdf_date)
+        .or_else(|| doc.meta.date.as_deref().and_then(meta_date));
+    if let Some(d) = date {
+        info.set(
+            "CreationDate",
+            Object::String(d.clone().into_bytes(), StringFormat::Literal),
+        );
+        info.set(
+            "ModDate",
+            Object::String(d.into_bytes(), StringFormat::Literal),
+        );
+    }
+    // In place of printpdf's Info; every object written here is referenced,
+    // so no pruning (nor renumbering: no gaps are made) is needed.
+    let info_id = match lo.trailer.get(b"Info") {
+        Ok(Object::Reference(old)) => *old,
+        _ => lo.new_object_id(),
+    };
+    lo.objects.insert(info_id, Object::Dictionary(info));
+    lo.trailer.set("Info", Object::Reference(info_id));
+    lo.trailer.remove(b"ID");
+    Ok(())
+}
+
+/// The subtitle, or the source, as the document's subject.
+fn subject(doc: &Document) -> Option<String> {
+    if let Some(s) = &doc.subtitle {
+        return Some(s.text.clone());
+    }
+    doc.meta
+        .source_url
+        .as_ref()
+        .map(|u| format!("Article from {u}"))
+}
+
+/// Deflates every stream that has no filter yet, at zlib's default level.
+/// (lopdf's own `compress` uses the best level, which took about an eighth
+/// of the whole PDF time for a few per cent of size.) In parallel: the page
+/// contents are most of them.
+pub(super) fn compress_streams(lo: &mut lopdf::Document) -> Result<(), WriteError> {
+    let streams: Vec<&mut lopdf::Stream> = lo
+        .objects
+        .values_mut()
+        .filter_map(|object| match object {
+            Object::Stream(s) if s.dict.get(b"Filter").is_err() && s.allows_compression => Some(s),
+            _ => None,
+        })
+        .collect();
+    streams.into_par_iter().try_for_each(|stream| {
+        use flate2::{Compression, write::ZlibEncoder};
+        let mut encoder = ZlibEncoder::new(Vec::new(), Compression::default());
+        encoder.write_all(&stream.content)?;
+        let compressed = encoder.finish()?;
+        if compressed.len() + 19 < stream.content.len() {
+            stream.dict.set("Filter", "FlateDecode");
+            stream.set_content(compressed);
+        }
+        Ok(())
+    })
+}
