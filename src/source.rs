@@ -106,6 +106,60 @@ impl Source {
     }
 }
 
+/// Diagnostics rendered against the source they point into.
+impl Diagnostic {
+    /// `NAME:LINE:COL: warning: MESSAGE` (plus `  help: …`), one line per part.
+    pub fn render_short(&self, src: &Source) -> String {
+        let (line, col) = src.line_col(self.span.start);
+        let sev = match self.severity {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        };
+        let mut s = format!("{}:{}:{}: {}: {}", src.name, line, col, sev, self.message);
+        if let Some(h) = &self.help {
+            s.push_str("\n  help: ");
+            s.push_str(h);
+        }
+        s
+    }
+
+    /// A rustc-style report with the source line and a caret, via codespan-reporting.
+    pub fn render_rich(&self, src: &Source) -> String {
+        use codespan_reporting::diagnostic::{Diagnostic as CsDiag, Label};
+        use codespan_reporting::files::SimpleFile;
+        use codespan_reporting::term::{self, Config};
+
+        let file = SimpleFile::new(src.name.as_str(), src.text.as_str());
+        let mut start = self.span.start.min(src.text.len());
+        while !src.text.is_char_boundary(start) {
+            start -= 1;
+        }
+        // Keep the label on one line, and short, so huge spans stay readable.
+        let line_end = src.text[start..]
+            .find(['\n', '\r'])
+            .map(|i| start + i)
+            .unwrap_or(src.text.len());
+        let mut end = self.span.end.clamp(start, line_end).min(start + 200);
+        while !src.text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let base = match self.severity {
+            Severity::Warning => CsDiag::warning(),
+            Severity::Error => CsDiag::error(),
+        };
+        let mut d = base
+            .with_message(&self.message)
+            .with_labels(vec![Label::primary((), start..end)]);
+        if let Some(h) = &self.help {
+            d = d.with_notes(vec![format!("help: {h}")]);
+        }
+        match term::emit_into_string(&Config::default(), &file, &d) {
+            Ok(s) => s,
+            Err(_) => self.render_short(src),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,26 +8,8 @@
 //! a digit run may be split: `0003` → text `000` + marker `3`."
 
 use super::certain::{self, WrittenMarker};
+pub use super::plausibility::Reading;
 use super::plausibility::{self, Context, Language};
-use crate::ast::MarkerStyle;
-
-/// One way to read a candidate as (text digits +) a marker.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Reading {
-    /// Byte offset (within the logical text) where the marker digits start;
-    /// the marker always runs to the end of the digit run.
-    pub marker_start: usize,
-    /// The marker's value.
-    pub n: u32,
-    /// Log-odds of this reading against reading the digits as text.
-    pub score: f32,
-    /// Only possible when the previous candidate is read as a marker
-    /// (`repatriated4 7:` — "consecutive markers are separated by one space or a comma").
-    pub needs_prev_marker: bool,
-    /// Set for a marker written with certainty (caret, superscript,
-    /// brackets); `None` for flattened digits.
-    pub written: Option<MarkerStyle>,
-}
 
 /// A digit run that may be, or end in, a citation marker.
 #[derive(Debug, Clone, PartialEq)]

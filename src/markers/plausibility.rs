@@ -13,7 +13,7 @@
 //! (`ggplot2`, `v1.2.3`), decimals and money (`1.25`, `$20.00`), section and
 //! figure labels (`Image 1.2.`, `Section 3`) and file names (`mp3`) are text."
 
-use super::candidates::Reading;
+use crate::ast::MarkerStyle;
 
 /// Score of a marker glued to a lowercase word (`Party1`, `troops4`).
 const AFTER_LOWERCASE: f32 = 3.0;
@@ -57,6 +57,24 @@ const EXPONENT: f32 = -5.0;
 /// exponent here (`40 km4`): "likely markers, though they look like
 /// designations".
 const AFTER_DESIGNATION_LIKE_WORD: f32 = 2.5;
+/// One way to read a candidate as (text digits +) a marker.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Reading {
+    /// Byte offset (within the logical text) where the marker digits start;
+    /// the marker always runs to the end of the digit run.
+    pub marker_start: usize,
+    /// The marker's value.
+    pub n: u32,
+    /// Log-odds of this reading against reading the digits as text.
+    pub score: f32,
+    /// Only possible when the previous candidate is read as a marker
+    /// (`repatriated4 7:` — "consecutive markers are separated by one space or a comma").
+    pub needs_prev_marker: bool,
+    /// Set for a marker written with certainty (caret, superscript,
+    /// brackets); `None` for flattened digits.
+    pub written: Option<MarkerStyle>,
+}
+
 /// Readings scoring below this are not worth considering at all.
 const FLOOR: f32 = -8.0;
 

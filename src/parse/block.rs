@@ -145,7 +145,7 @@ fn clip(segments: &[(usize, usize)], from: usize, to: usize) -> Vec<(usize, usiz
 pub fn figure(
     block: &[Line<'_>],
     src: &str,
-    shape: &super::shape::Shape,
+    shape: &super::lines::Shape,
     phrases: &[String],
 ) -> Option<FigureParts> {
     let hard_wrapped = shape.hard_wrapped;

@@ -9,22 +9,7 @@
 use super::block;
 use super::lines::{Line, RawBlock};
 
-/// How the lines of a document make blocks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shape {
-    /// Indentation every body line shares (lynx indents by 3): it is
-    /// removed before any rule reads indentation.
-    pub base_indent: usize,
-    /// "paragraph lines broken near a fixed width".
-    pub hard_wrapped: bool,
-    /// No blank lines between blocks: every line is a block (lists keep
-    /// their item lines together).
-    pub line_blocks: bool,
-    /// The text writes its markers as Unicode superscripts (`tribes.²`),
-    /// as pandoc plain does: at least two superscript digit runs that read
-    /// as markers, not exponents (`km²`).
-    pub superscript_markers: bool,
-}
+pub use super::lines::Shape;
 
 /// Does the text hold at least two Unicode-superscript markers (not
 /// exponents)? pandoc plain writes them so; its figure captions then stand
