@@ -34,12 +34,7 @@ pub(super) fn items(
                     (space * 0.6, space * 0.3)
                 };
                 if !breakable {
-                    items.push(Item::Penalty {
-                        width: 0.0,
-                        cost: f32::INFINITY,
-                        flagged: false,
-                    });
-                    contents.push(Content::Nothing);
+                    forbid_break(&mut items, &mut contents);
                 }
                 items.push(Item::Glue {
                     width: space,
@@ -159,12 +154,7 @@ pub(super) fn items(
             }
         }
     }
-    items.push(Item::Penalty {
-        width: 0.0,
-        cost: f32::INFINITY,
-        flagged: false,
-    });
-    contents.push(Content::Nothing);
+    forbid_break(&mut items, &mut contents);
     items.push(Item::Glue {
         width: 0.0,
         stretch: 1e7,
@@ -178,4 +168,14 @@ pub(super) fn items(
     });
     contents.push(Content::Nothing);
     (items, contents)
+}
+
+/// An infinite penalty: no line may end at the glue that follows.
+fn forbid_break(items: &mut Vec<Item>, contents: &mut Vec<Content>) {
+    items.push(Item::Penalty {
+        width: 0.0,
+        cost: f32::INFINITY,
+        flagged: false,
+    });
+    contents.push(Content::Nothing);
 }

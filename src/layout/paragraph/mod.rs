@@ -175,20 +175,28 @@ fn to_glyphs(shaped: &Shaped, size: f32, from: usize, to: usize) -> (Vec<Glyph>,
     (glyphs, w)
 }
 
+/// A word's text and what goes with it into the line.
+struct WordText<'t> {
+    text: &'t str,
+    font: FontKind,
+    /// Allowed break offsets inside `text` (bytes) and their kind.
+    opps: &'t [(usize, Opp)],
+    link: Option<LinkTarget>,
+    /// Where `text` starts in the input, for missing-glyph warnings.
+    src: Option<usize>,
+}
+
 impl Builder<'_, '_> {
-    /// Shapes `text` (one bidi level) and cuts it at the allowed byte
-    /// offsets in `opps`.
-    #[allow(clippy::too_many_arguments)]
-    fn part(
-        &mut self,
-        out: &mut Vec<WordEl>,
-        text: &str,
-        font: FontKind,
-        opps: &[(usize, Opp)],
-        link: Option<LinkTarget>,
-        src: Option<usize>,
-        level: u8,
-    ) {
+    /// Shapes the word's text (one bidi level) and cuts it at the allowed
+    /// byte offsets in `opps`.
+    fn part(&mut self, out: &mut Vec<WordEl>, word: WordText<'_>, level: u8) {
+        let WordText {
+            text,
+            font,
+            opps,
+            link,
+            src,
+        } = word;
         let size = self.set.size;
         let rtl = level % 2 == 1;
         let mut font = font;
@@ -253,17 +261,14 @@ impl Builder<'_, '_> {
     /// Sets a word (no breaking spaces inside) whose bytes have the bidi
     /// `levels`: one [`Self::part`] per run of one level, each shaped in its
     /// direction; a break opportunity on a run boundary is kept.
-    #[allow(clippy::too_many_arguments)]
-    fn word(
-        &mut self,
-        out: &mut Vec<WordEl>,
-        text: &str,
-        font: FontKind,
-        opps: &[(usize, Opp)],
-        link: Option<LinkTarget>,
-        src: Option<usize>,
-        levels: &[u8],
-    ) {
+    fn word(&mut self, out: &mut Vec<WordEl>, word: WordText<'_>, levels: &[u8]) {
+        let WordText {
+            text,
+            font,
+            opps,
+            link,
+            src,
+        } = word;
         let level_at = |i: usize| levels.get(i).copied().unwrap_or(0);
         let mut runs: Vec<(usize, u8)> = Vec::new();
         for (i, _) in text.char_indices() {
@@ -284,15 +289,14 @@ impl Builder<'_, '_> {
                 .filter(|o| o.0 > a && o.0 < b)
                 .map(|&(o, p)| (o - a, p))
                 .collect();
-            self.part(
-                out,
-                &text[a..b],
+            let part = WordText {
+                text: &text[a..b],
                 font,
-                &inner,
-                link.clone(),
-                src.map(|s| s + a),
-                l,
-            );
+                opps: &inner,
+                link: link.clone(),
+                src: src.map(|s| s + a),
+            };
+            self.part(out, part, l);
         }
     }
 

@@ -34,7 +34,14 @@ pub(super) fn tokens(b: &mut Builder, atoms: &[Atom]) -> Vec<Tok> {
                             let w = &text[s..i];
                             let opps = b.text_opps(w, *font);
                             let levels = lv.of(ai, s, w.len());
-                            b.word(&mut cur, w, *font, &opps, None, Some(src + s), levels);
+                            let word = WordText {
+                                text: w,
+                                font: *font,
+                                opps: &opps,
+                                link: None,
+                                src: Some(src + s),
+                            };
+                            b.word(&mut cur, word, levels);
                         }
                         flush(&mut cur, &mut toks);
                         if !matches!(toks.last(), Some(Tok::Space { .. }) | None) {
@@ -52,7 +59,14 @@ pub(super) fn tokens(b: &mut Builder, atoms: &[Atom]) -> Vec<Tok> {
                     let w = &text[s..];
                     let opps = b.text_opps(w, *font);
                     let levels = lv.of(ai, s, w.len());
-                    b.word(&mut cur, w, *font, &opps, None, Some(src + s), levels);
+                    let word = WordText {
+                        text: w,
+                        font: *font,
+                        opps: &opps,
+                        link: None,
+                        src: Some(src + s),
+                    };
+                    b.word(&mut cur, word, levels);
                 }
             }
             Atom::Cite { n, k } => {
@@ -86,26 +100,24 @@ pub(super) fn tokens(b: &mut Builder, atoms: &[Atom]) -> Vec<Tok> {
             }
             Atom::Url { url, src } => {
                 let opps = Builder::url_opps(url);
-                b.word(
-                    &mut cur,
-                    url,
-                    FontKind::Regular,
-                    &opps,
-                    Some(LinkTarget::Uri(url.clone())),
-                    Some(*src),
-                    lv.of(ai, 0, url.len()),
-                );
+                let word = WordText {
+                    text: url,
+                    font: FontKind::Regular,
+                    opps: &opps,
+                    link: Some(LinkTarget::Uri(url.clone())),
+                    src: Some(*src),
+                };
+                b.word(&mut cur, word, lv.of(ai, 0, url.len()));
             }
             Atom::Linked { text, target } => {
-                b.word(
-                    &mut cur,
+                let word = WordText {
                     text,
-                    FontKind::Regular,
-                    &[],
-                    Some(target.clone()),
-                    None,
-                    lv.of(ai, 0, text.len()),
-                );
+                    font: FontKind::Regular,
+                    opps: &[],
+                    link: Some(target.clone()),
+                    src: None,
+                };
+                b.word(&mut cur, word, lv.of(ai, 0, text.len()));
             }
         }
     }
