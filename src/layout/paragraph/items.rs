@@ -34,7 +34,7 @@ pub(super) fn items(
                     (space * 0.6, space * 0.3)
                 };
                 if !breakable {
-                    forbid_break(&mut items, &mut contents);
+                    penalty(&mut items, &mut contents, f32::INFINITY);
                 }
                 items.push(Item::Glue {
                     width: space,
@@ -83,12 +83,7 @@ pub(super) fn items(
                                 && !matches!(els.get(ei.wrapping_sub(1)), Some(WordEl::Break(..)))
                             {
                                 push_box(&mut pieces, &mut items, &mut contents);
-                                items.push(Item::Penalty {
-                                    width: 0.0,
-                                    cost: 1000.0,
-                                    flagged: false,
-                                });
-                                contents.push(Content::Nothing);
+                                penalty(&mut items, &mut contents, 1000.0);
                             }
                             level = p.level;
                             // (Right-to-left runs keep their glyphs together.)
@@ -104,12 +99,7 @@ pub(super) fn items(
                                     q.width = g.advance;
                                     pieces.push(q);
                                     push_box(&mut pieces, &mut items, &mut contents);
-                                    items.push(Item::Penalty {
-                                        width: 0.0,
-                                        cost: 1000.0,
-                                        flagged: false,
-                                    });
-                                    contents.push(Content::Nothing);
+                                    penalty(&mut items, &mut contents, 1000.0);
                                 }
                                 items.pop();
                                 contents.pop();
@@ -154,7 +144,7 @@ pub(super) fn items(
             }
         }
     }
-    forbid_break(&mut items, &mut contents);
+    penalty(&mut items, &mut contents, f32::INFINITY);
     items.push(Item::Glue {
         width: 0.0,
         stretch: 1e7,
@@ -170,11 +160,12 @@ pub(super) fn items(
     (items, contents)
 }
 
-/// An infinite penalty: no line may end at the glue that follows.
-fn forbid_break(items: &mut Vec<Item>, contents: &mut Vec<Content>) {
+/// A break allowed at `cost` (an infinite cost forbids a line to end at
+/// the glue that follows), with nothing to draw.
+fn penalty(items: &mut Vec<Item>, contents: &mut Vec<Content>, cost: f32) {
     items.push(Item::Penalty {
         width: 0.0,
-        cost: f32::INFINITY,
+        cost,
         flagged: false,
     });
     contents.push(Content::Nothing);

@@ -220,6 +220,20 @@ impl Builder<'_, '_> {
                 });
             }
         }
+        // Glyphs `from..to` of the shaped text as one piece of the word.
+        let piece = |from: usize, to: usize, link: Option<LinkTarget>| {
+            let (glyphs, width) = to_glyphs(&shaped, size, from, to);
+            WordEl::Piece(Piece {
+                font,
+                size,
+                rise: 0.0,
+                glyphs,
+                width,
+                link,
+                marker: None,
+                level,
+            })
+        };
         let mut start = 0;
         // Right-to-left runs are not broken (their glyphs are in visual order).
         let opps = if shaped.rtl { &[][..] } else { opps };
@@ -231,44 +245,18 @@ impl Builder<'_, '_> {
             if gi == start || shaped.glyphs[gi - 1].cluster >= at {
                 continue;
             }
-            let (glyphs, width) = to_glyphs(&shaped, size, start, gi);
-            out.push(WordEl::Piece(Piece {
-                font,
-                size,
-                rise: 0.0,
-                glyphs,
-                width,
-                link: link.clone(),
-                marker: None,
-                level,
-            }));
+            out.push(piece(start, gi, link.clone()));
             out.push(WordEl::Break(opp, font));
             start = gi;
         }
-        let (glyphs, width) = to_glyphs(&shaped, size, start, shaped.glyphs.len());
-        out.push(WordEl::Piece(Piece {
-            font,
-            size,
-            rise: 0.0,
-            glyphs,
-            width,
-            link,
-            marker: None,
-            level,
-        }));
+        out.push(piece(start, shaped.glyphs.len(), link));
     }
 
     /// Sets a word (no breaking spaces inside) whose bytes have the bidi
     /// `levels`: one [`Self::part`] per run of one level, each shaped in its
     /// direction; a break opportunity on a run boundary is kept.
     fn word(&mut self, out: &mut Vec<WordEl>, word: WordText<'_>, levels: &[u8]) {
-        let WordText {
-            text,
-            font,
-            opps,
-            link,
-            src,
-        } = word;
+        let text = word.text;
         let level_at = |i: usize| levels.get(i).copied().unwrap_or(0);
         let mut runs: Vec<(usize, u8)> = Vec::new();
         for (i, _) in text.char_indices() {
@@ -280,24 +268,45 @@ impl Builder<'_, '_> {
         for (j, &(a, l)) in runs.iter().enumerate() {
             let b = runs.get(j + 1).map_or(text.len(), |r| r.0);
             if j > 0
-                && let Some(&(_, opp)) = opps.iter().find(|o| o.0 == a)
+                && let Some(&(_, opp)) = word.opps.iter().find(|o| o.0 == a)
             {
-                out.push(WordEl::Break(opp, font));
+                out.push(WordEl::Break(opp, word.font));
             }
-            let inner: Vec<(usize, Opp)> = opps
+            let inner: Vec<(usize, Opp)> = word
+                .opps
                 .iter()
                 .filter(|o| o.0 > a && o.0 < b)
                 .map(|&(o, p)| (o - a, p))
                 .collect();
             let part = WordText {
                 text: &text[a..b],
-                font,
+                font: word.font,
                 opps: &inner,
-                link: link.clone(),
-                src: src.map(|s| s + a),
+                link: word.link.clone(),
+                src: word.src.map(|s| s + a),
             };
             self.part(out, part, l);
         }
+    }
+
+    /// A word of running text: its break opportunities found here.
+    fn text_word(
+        &mut self,
+        out: &mut Vec<WordEl>,
+        text: &str,
+        font: FontKind,
+        src: usize,
+        levels: &[u8],
+    ) {
+        let opps = self.text_opps(text, font);
+        let word = WordText {
+            text,
+            font,
+            opps: &opps,
+            link: None,
+            src: Some(src),
+        };
+        self.word(out, word, levels);
     }
 
     fn text_opps(&self, text: &str, font: FontKind) -> Vec<(usize, Opp)> {

@@ -31,17 +31,8 @@ pub(super) fn tokens(b: &mut Builder, atoms: &[Atom]) -> Vec<Tok> {
                 for (i, c) in text.char_indices() {
                     if is_break_space(c) {
                         if let Some(s) = word_start.take() {
-                            let w = &text[s..i];
-                            let opps = b.text_opps(w, *font);
-                            let levels = lv.of(ai, s, w.len());
-                            let word = WordText {
-                                text: w,
-                                font: *font,
-                                opps: &opps,
-                                link: None,
-                                src: Some(src + s),
-                            };
-                            b.word(&mut cur, word, levels);
+                            let levels = lv.of(ai, s, i - s);
+                            b.text_word(&mut cur, &text[s..i], *font, src + s, levels);
                         }
                         flush(&mut cur, &mut toks);
                         if !matches!(toks.last(), Some(Tok::Space { .. }) | None) {
@@ -56,17 +47,8 @@ pub(super) fn tokens(b: &mut Builder, atoms: &[Atom]) -> Vec<Tok> {
                     }
                 }
                 if let Some(s) = word_start {
-                    let w = &text[s..];
-                    let opps = b.text_opps(w, *font);
-                    let levels = lv.of(ai, s, w.len());
-                    let word = WordText {
-                        text: w,
-                        font: *font,
-                        opps: &opps,
-                        link: None,
-                        src: Some(src + s),
-                    };
-                    b.word(&mut cur, word, levels);
+                    let levels = lv.of(ai, s, text.len() - s);
+                    b.text_word(&mut cur, &text[s..], *font, src + s, levels);
                 }
             }
             Atom::Cite { n, k } => {
