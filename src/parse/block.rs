@@ -516,6 +516,18 @@ pub fn is_references_heading(text: &str) -> bool {
     )
 }
 
+/// What one block (after the title) is.
+#[derive(Debug)]
+pub(super) enum Kind<'a> {
+    Rule,
+    /// A figure: where its alt text and its caption stand.
+    Figure(FigureParts),
+    Heading,
+    List(ListTree<'a>),
+    Quote,
+    Paragraph,
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::lines::{blocks, lines};

@@ -135,6 +135,12 @@ pub struct Shape {
     pub superscript_markers: bool,
 }
 
+/// The joined text of some lines.
+pub fn joined(lines: &[Line<'_>]) -> String {
+    let v: Vec<&str> = lines.iter().map(|l| l.text).collect();
+    v.join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
