@@ -10,7 +10,7 @@
 //! where it stands, what number it carries and how plausible it is; the
 //! solver then treats it like any other candidate.
 
-use super::plausibility;
+use super::lexicon;
 use crate::ast::MarkerStyle;
 
 /// One marker read at a position.
@@ -93,7 +93,7 @@ fn exponent_score(text: &str, start: usize, n: u32) -> f32 {
         .rev()
         .collect();
     let lower = stem.to_lowercase();
-    let short = stem.chars().count() <= 2 && !plausibility::is_short_word(&lower);
+    let short = stem.chars().count() <= 2 && !lexicon::is_short_word(&lower);
     if n <= 3 && (UNITS.contains(&lower.as_str()) || (short && !stem.is_empty())) {
         EXPONENT
     } else {

@@ -11,5 +11,6 @@
 
 pub mod candidates;
 pub mod certain;
+mod lexicon;
 pub mod plausibility;
 pub mod text;
