@@ -1,6 +1,6 @@
 //! The flow: one walk over an article turns its blocks into rows (lines
 //! with their spacing and page-break rules). A first pass notes every
-//! paragraph to set, [`set_all`] sets them (in parallel when there is
+//! paragraph to set, `set_all` (in `parallel.rs`) sets them (in parallel when there is
 //! enough text), a second pass builds the rows.
 
 use super::*;
@@ -110,7 +110,7 @@ pub(super) fn atoms(inlines: &[Inline], font: FontKind) -> Vec<Atom> {
 }
 
 impl Ctx<'_, '_> {
-    fn para(&mut self, atoms: &[Atom], style: ParaStyle) -> std::ops::Range<usize> {
+    pub(super) fn para(&mut self, atoms: &[Atom], style: ParaStyle) -> std::ops::Range<usize> {
         let ParaStyle {
             size,
             leading,
@@ -186,7 +186,7 @@ impl Ctx<'_, '_> {
         start..self.rows.len()
     }
 
-    fn label(&mut self, row: usize, text: &str, size: f32, gap: f32) {
+    pub(super) fn label(&mut self, row: usize, text: &str, size: f32, gap: f32) {
         let glyphs = sized_glyphs(self.fonts, FontKind::Regular, text, size);
         let w: f32 = glyphs.iter().map(|g| g.advance).sum();
         let line = &mut self.rows[row].line;
@@ -299,7 +299,7 @@ impl Ctx<'_, '_> {
 
     /// A section heading (or the references' heading), in the outline at
     /// level 1, kept with what follows.
-    fn heading(&mut self, text: &[Atom], title: String) {
+    pub(super) fn heading(&mut self, text: &[Atom], title: String) {
         let h = &self.style.heading;
         let r = self.para(
             text,
@@ -478,68 +478,6 @@ pub(super) fn article_rows(
     walk_article(doc, style, fonts, Lines::Replay(set.into_iter()))
 }
 
-/// Paragraphs with less text than this in all are set on one thread.
-pub(super) const PARALLEL_TEXT_BYTES: usize = 16 * 1024;
-
-/// Sets the paragraphs of `jobs`, in order. With enough text and more than
-/// one thread, they are cut into one stretch of about equal text per
-/// thread, each set with its own [`Fonts`] (the first with `fonts`).
-pub(super) fn set_all(
-    fonts: &mut Fonts,
-    jobs: &[(Vec<Atom>, Setting)],
-) -> Vec<(Vec<Line>, Vec<MissingGlyph>)> {
-    let set_one = |fonts: &mut Fonts, (atoms, set): &(Vec<Atom>, Setting)| {
-        let mut missing = Vec::new();
-        let lines = set_paragraph(fonts, set, atoms, &mut missing);
-        (lines, missing)
-    };
-    let size =
-        |(atoms, _): &(Vec<Atom>, Setting)| -> usize { atoms.iter().map(Atom::text_len).sum() };
-    let total: usize = jobs.iter().map(size).sum();
-    let threads = rayon::current_num_threads()
-        .min(total / (PARALLEL_TEXT_BYTES / 2))
-        .max(1);
-    if total < PARALLEL_TEXT_BYTES || threads == 1 {
-        return jobs.iter().map(|j| set_one(fonts, j)).collect();
-    }
-    // Cut after the paragraph that reaches each k/threads of the text.
-    let mut stretches = Vec::with_capacity(threads);
-    let (mut from, mut seen) = (0, 0);
-    for (i, j) in jobs.iter().enumerate() {
-        seen += size(j);
-        if seen * threads >= total * (stretches.len() + 1) || i + 1 == jobs.len() {
-            stretches.push(&jobs[from..=i]);
-            from = i + 1;
-        }
-    }
-    let (first, rest) = stretches.split_first().expect("text means a stretch");
-    let source = fonts.source();
-    let (mut out, rest_set) = rayon::join(
-        || first.iter().map(|j| set_one(fonts, j)).collect::<Vec<_>>(),
-        || {
-            use rayon::prelude::*;
-            rest.par_iter()
-                .map(|stretch| {
-                    let mut f = Fonts::new(source).ok()?;
-                    Some(
-                        stretch
-                            .iter()
-                            .map(|j| set_one(&mut f, j))
-                            .collect::<Vec<_>>(),
-                    )
-                })
-                .collect::<Vec<_>>()
-        },
-    );
-    for (stretch, set) in rest.iter().zip(rest_set) {
-        // `Fonts::new` cannot fail for a source it already accepted; if it
-        // did, the stretch is set here.
-        let set = set.unwrap_or_else(|| stretch.iter().map(|j| set_one(fonts, j)).collect());
-        out.extend(set);
-    }
-    out
-}
-
 /// One pass over an article (see [`article_rows`]).
 pub(super) fn walk_article(
     doc: &Document,
@@ -566,216 +504,9 @@ pub(super) fn walk_article(
         measure,
         list: ListFrame::default(),
     };
-    // Title block.
-    let t = &style.title;
-    let title_atoms = [Atom::Text {
-        text: doc.title.text.clone(),
-        font: FontKind::Bold,
-        src: doc.title.span.start,
-    }];
-    let r = cx.para(
-        &title_atoms,
-        ParaStyle {
-            size: t.size,
-            leading: t.leading,
-            x: x0,
-            measure,
-            indent: 0.0,
-            ragged: true,
-            center: true,
-            role: Role::Title,
-            space_before: 0.0,
-        },
-    );
-    if let Some(first) = r.clone().next() {
-        cx.rows[first].outline = Some((doc.title.text.clone(), 0));
-    }
-    cx.keep = true;
-    if let Some(sub) = &doc.subtitle {
-        let s = &style.subtitle;
-        let a = [Atom::Text {
-            text: sub.text.clone(),
-            font: FontKind::Italic,
-            src: sub.span.start,
-        }];
-        cx.para(
-            &a,
-            ParaStyle {
-                size: s.size,
-                leading: s.leading,
-                x: x0,
-                measure,
-                indent: 0.0,
-                ragged: true,
-                center: true,
-                role: Role::Title,
-                space_before: 4.0,
-            },
-        );
-        cx.keep = true;
-    }
-    let byline: Vec<&str> = [doc.meta.author.as_deref(), doc.meta.date.as_deref()]
-        .into_iter()
-        .flatten()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect();
-    if !byline.is_empty() {
-        let b = &style.byline;
-        let a = [Atom::Text {
-            text: byline.join(" · "),
-            font: FontKind::Italic,
-            src: 0,
-        }];
-        cx.para(
-            &a,
-            ParaStyle {
-                size: b.size,
-                leading: b.size * 1.3,
-                x: x0,
-                measure,
-                indent: 0.0,
-                ragged: true,
-                center: true,
-                role: Role::Title,
-                space_before: t.space_after,
-            },
-        );
-        cx.keep = true;
-    }
-    let after_title = if byline.is_empty() {
-        t.space_after
-    } else {
-        style.byline.space_after
-    };
-    if let Some(last) = cx.rows.last_mut() {
-        last.space_after = after_title;
-    }
+    cx.title_block(doc);
     cx.keep = false;
     let Ok(()) = walk_document(&mut cx, doc);
-    if !doc.references.is_empty() {
-        let title = doc
-            .references_heading
-            .as_ref()
-            .map(|hd| crate::ast::plain_text(&hd.inlines))
-            .unwrap_or_else(|| "References".to_string());
-        cx.heading(
-            &[Atom::Text {
-                text: title.clone(),
-                font: FontKind::Bold,
-                src: 0,
-            }],
-            title,
-        );
-        let rs = &style.references;
-        // The back-link sign: ↩ when the font has it (Libertinus has not), else ↑.
-        let back = ['↩', '↑']
-            .into_iter()
-            .find(|&c| cx.fonts.glyph(FontKind::Regular, c).is_some())
-            .map_or("^".to_string(), String::from);
-        let back = back.as_str();
-        for r in &doc.references {
-            let mut a = vec![Atom::Text {
-                text: r.raw.clone(),
-                font: FontKind::Regular,
-                src: r.span.start,
-            }];
-            let count = r.backlinks.len();
-            if count == 1 {
-                a.push(Atom::Text {
-                    text: " ".into(),
-                    font: FontKind::Regular,
-                    src: 0,
-                });
-                a.push(Atom::Linked {
-                    text: back.into(),
-                    target: LinkTarget::Cite(r.n, 1),
-                });
-            } else if count > 1 {
-                a.push(Atom::Text {
-                    text: format!(" {back}"),
-                    font: FontKind::Regular,
-                    src: 0,
-                });
-                for k in 1..=count {
-                    // The group "↑ a b c" is never broken.
-                    a.push(Atom::Text {
-                        text: "\u{A0}".into(),
-                        font: FontKind::Regular,
-                        src: 0,
-                    });
-                    a.push(Atom::Linked {
-                        text: letter(k),
-                        target: LinkTarget::Cite(r.n, k as u32),
-                    });
-                }
-            }
-            let rows = cx.para(
-                &a,
-                ParaStyle {
-                    size: rs.size,
-                    leading: rs.leading,
-                    x: x0 + rs.indent,
-                    measure: measure - rs.indent,
-                    indent: 0.0,
-                    ragged: true,
-                    center: false,
-                    role: Role::Reference,
-                    space_before: rs.entry_space,
-                },
-            );
-            if let Some(first) = rows.clone().next() {
-                cx.rows[first].reference = Some(r.n);
-                cx.label(first, &format!("{}.", r.n), rs.size, rs.size * 0.45);
-            }
-        }
-    }
+    cx.references(doc);
     (cx.rows, cx.missing)
-}
-
-/// A line of one run of `glyphs`, exactly as wide as they are.
-pub(super) fn single_run_line(font: FontKind, size: f32, glyphs: Vec<Glyph>) -> Line {
-    let w: f32 = glyphs.iter().map(|g| g.advance).sum();
-    Line {
-        runs: vec![Run {
-            font,
-            size,
-            rise: 0.0,
-            x: 0.0,
-            glyphs,
-        }],
-        width: w,
-        measure: w,
-        count: 1,
-        ..Line::default()
-    }
-}
-
-/// `text` shaped in `kind` at `size` points, as positioned-ready glyphs
-/// (labels, page numbers, running heads: short strings set on one line).
-pub(super) fn sized_glyphs(fonts: &mut Fonts, kind: FontKind, text: &str, size: f32) -> Vec<Glyph> {
-    fonts
-        .shape(kind, Variant::Text, text)
-        .glyphs
-        .iter()
-        .map(|g| Glyph {
-            gid: g.gid,
-            text: g.text.clone(),
-            advance: g.advance * size,
-        })
-        .collect()
-}
-
-/// Back-link letters: a … z, then aa, ab, …
-pub(super) fn letter(k: usize) -> String {
-    let mut k = k - 1;
-    let mut s = String::new();
-    loop {
-        s.insert(0, (b'a' + (k % 26) as u8) as char);
-        if k < 26 {
-            break;
-        }
-        k = k / 26 - 1;
-    }
-    s
 }

@@ -12,21 +12,28 @@
 //! the line's origin on its baseline.
 //!
 //! Stages, one file each: `flow.rs` walks an article once into rows (every
-//! paragraph set by [`paragraph`] and [`linebreak`], in parallel when there
-//! is enough text), `paginate.rs` fills pages with them, and `model.rs`
-//! holds what comes out: lines, glyph runs, pages, links, the outline.
+//! paragraph set by [`paragraph`] and [`linebreak`], by `parallel.rs` on
+//! several threads when there is enough text), `paginate.rs` fills pages
+//! with them, and `model.rs` holds what comes out: lines, glyph runs,
+//! pages, links, the outline. `labels.rs` sets the short one-line texts
+//! (labels, page numbers, running heads).
 
 mod flow;
 pub mod fonts;
+mod labels;
 pub mod linebreak;
+mod matter;
 mod model;
 mod paginate;
 pub mod paragraph;
+mod parallel;
 pub mod style;
 
 use flow::*;
+use labels::*;
 pub use model::*;
 use paginate::*;
+use parallel::*;
 
 use crate::ast::{Block, Document, Figure, Inline, List};
 use fonts::{FontKind, Fonts, Variant};

@@ -1,0 +1,182 @@
+//! The matter around an article's body: the title block above it (title,
+//! subtitle, byline) and the reference list below it, each entry with its
+//! number in the margin and its back-links.
+
+use super::flow::{Ctx, ParaStyle};
+use super::*;
+
+impl Ctx<'_, '_> {
+    /// The title (in the outline at level 0), the subtitle and the byline
+    /// (author · date), centred.
+    pub(super) fn title_block(&mut self, doc: &Document) {
+        let (style, x0, measure) = (self.style, self.x, self.measure);
+        let t = &style.title;
+        let title_atoms = [Atom::Text {
+            text: doc.title.text.clone(),
+            font: FontKind::Bold,
+            src: doc.title.span.start,
+        }];
+        let r = self.para(
+            &title_atoms,
+            ParaStyle {
+                size: t.size,
+                leading: t.leading,
+                x: x0,
+                measure,
+                indent: 0.0,
+                ragged: true,
+                center: true,
+                role: Role::Title,
+                space_before: 0.0,
+            },
+        );
+        if let Some(first) = r.clone().next() {
+            self.rows[first].outline = Some((doc.title.text.clone(), 0));
+        }
+        self.keep = true;
+        if let Some(sub) = &doc.subtitle {
+            let s = &style.subtitle;
+            let a = [Atom::Text {
+                text: sub.text.clone(),
+                font: FontKind::Italic,
+                src: sub.span.start,
+            }];
+            self.para(
+                &a,
+                ParaStyle {
+                    size: s.size,
+                    leading: s.leading,
+                    x: x0,
+                    measure,
+                    indent: 0.0,
+                    ragged: true,
+                    center: true,
+                    role: Role::Title,
+                    space_before: 4.0,
+                },
+            );
+            self.keep = true;
+        }
+        let byline: Vec<&str> = [doc.meta.author.as_deref(), doc.meta.date.as_deref()]
+            .into_iter()
+            .flatten()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect();
+        if !byline.is_empty() {
+            let b = &style.byline;
+            let a = [Atom::Text {
+                text: byline.join(" · "),
+                font: FontKind::Italic,
+                src: 0,
+            }];
+            self.para(
+                &a,
+                ParaStyle {
+                    size: b.size,
+                    leading: b.size * 1.3,
+                    x: x0,
+                    measure,
+                    indent: 0.0,
+                    ragged: true,
+                    center: true,
+                    role: Role::Title,
+                    space_before: t.space_after,
+                },
+            );
+            self.keep = true;
+        }
+        let after_title = if byline.is_empty() {
+            t.space_after
+        } else {
+            style.byline.space_after
+        };
+        if let Some(last) = self.rows.last_mut() {
+            last.space_after = after_title;
+        }
+    }
+
+    /// The reference list under its heading (the source's, or
+    /// "References"): each entry's text, then its back-links (↩ or ↑, then
+    /// a b c … when there are several).
+    pub(super) fn references(&mut self, doc: &Document) {
+        let (style, x0, measure) = (self.style, self.x, self.measure);
+        if !doc.references.is_empty() {
+            let title = doc
+                .references_heading
+                .as_ref()
+                .map(|hd| crate::ast::plain_text(&hd.inlines))
+                .unwrap_or_else(|| "References".to_string());
+            self.heading(
+                &[Atom::Text {
+                    text: title.clone(),
+                    font: FontKind::Bold,
+                    src: 0,
+                }],
+                title,
+            );
+            let rs = &style.references;
+            // The back-link sign: ↩ when the font has it (Libertinus has not), else ↑.
+            let back = ['↩', '↑']
+                .into_iter()
+                .find(|&c| self.fonts.glyph(FontKind::Regular, c).is_some())
+                .map_or("^".to_string(), String::from);
+            let back = back.as_str();
+            for r in &doc.references {
+                let mut a = vec![Atom::Text {
+                    text: r.raw.clone(),
+                    font: FontKind::Regular,
+                    src: r.span.start,
+                }];
+                let count = r.backlinks.len();
+                if count == 1 {
+                    a.push(Atom::Text {
+                        text: " ".into(),
+                        font: FontKind::Regular,
+                        src: 0,
+                    });
+                    a.push(Atom::Linked {
+                        text: back.into(),
+                        target: LinkTarget::Cite(r.n, 1),
+                    });
+                } else if count > 1 {
+                    a.push(Atom::Text {
+                        text: format!(" {back}"),
+                        font: FontKind::Regular,
+                        src: 0,
+                    });
+                    for k in 1..=count {
+                        // The group "↑ a b c" is never broken.
+                        a.push(Atom::Text {
+                            text: "\u{A0}".into(),
+                            font: FontKind::Regular,
+                            src: 0,
+                        });
+                        a.push(Atom::Linked {
+                            text: letter(k),
+                            target: LinkTarget::Cite(r.n, k as u32),
+                        });
+                    }
+                }
+                let rows = self.para(
+                    &a,
+                    ParaStyle {
+                        size: rs.size,
+                        leading: rs.leading,
+                        x: x0 + rs.indent,
+                        measure: measure - rs.indent,
+                        indent: 0.0,
+                        ragged: true,
+                        center: false,
+                        role: Role::Reference,
+                        space_before: rs.entry_space,
+                    },
+                );
+                if let Some(first) = rows.clone().next() {
+                    self.rows[first].reference = Some(r.n);
+                    self.label(first, &format!("{}.", r.n), rs.size, rs.size * 0.45);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! Setting the paragraphs of a pass: on one thread for a short article, else
+//! cut into one stretch of about equal text per thread, each thread with its
+//! own shaping state. The result is the same either way (a unit test of
+//! `layout` sets one article on 1, 2 and 3 threads).
+
+use super::*;
+
+/// Paragraphs with less text than this in all are set on one thread.
+pub(super) const PARALLEL_TEXT_BYTES: usize = 16 * 1024;
+
+/// Sets the paragraphs of `jobs`, in order. With enough text and more than
+/// one thread, they are cut into one stretch of about equal text per
+/// thread, each set with its own [`Fonts`] (the first with `fonts`).
+pub(super) fn set_all(
+    fonts: &mut Fonts,
+    jobs: &[(Vec<Atom>, Setting)],
+) -> Vec<(Vec<Line>, Vec<MissingGlyph>)> {
+    let set_one = |fonts: &mut Fonts, (atoms, set): &(Vec<Atom>, Setting)| {
+        let mut missing = Vec::new();
+        let lines = set_paragraph(fonts, set, atoms, &mut missing);
+        (lines, missing)
+    };
+    let size =
+        |(atoms, _): &(Vec<Atom>, Setting)| -> usize { atoms.iter().map(Atom::text_len).sum() };
+    let total: usize = jobs.iter().map(size).sum();
+    let threads = rayon::current_num_threads()
+        .min(total / (PARALLEL_TEXT_BYTES / 2))
+        .max(1);
+    if total < PARALLEL_TEXT_BYTES || threads == 1 {
+        return jobs.iter().map(|j| set_one(fonts, j)).collect();
+    }
+    // Cut after the paragraph that reaches each k/threads of the text.
+    let mut stretches = Vec::with_capacity(threads);
+    let (mut from, mut seen) = (0, 0);
+    for (i, j) in jobs.iter().enumerate() {
+        seen += size(j);
+        if seen * threads >= total * (stretches.len() + 1) || i + 1 == jobs.len() {
+            stretches.push(&jobs[from..=i]);
+            from = i + 1;
+        }
+    }
+    let (first, rest) = stretches.split_first().expect("text means a stretch");
+    let source = fonts.source();
+    let (mut out, rest_set) = rayon::join(
+        || first.iter().map(|j| set_one(fonts, j)).collect::<Vec<_>>(),
+        || {
+            use rayon::prelude::*;
+            rest.par_iter()
+                .map(|stretch| {
+                    let mut f = Fonts::new(source).ok()?;
+                    Some(
+                        stretch
+                            .iter()
+                            .map(|j| set_one(&mut f, j))
+                            .collect::<Vec<_>>(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        },
+    );
+    for (stretch, set) in rest.iter().zip(rest_set) {
+        // `Fonts::new` cannot fail for a source it already accepted; if it
+        // did, the stretch is set here.
+        let set = set.unwrap_or_else(|| stretch.iter().map(|j| set_one(fonts, j)).collect());
+        out.extend(set);
+    }
+    out
+}
