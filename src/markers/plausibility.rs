@@ -12,6 +12,8 @@
 //! Digits inside URLs, DOIs, e-mail addresses, version or package names
 //! (`ggplot2`, `v1.2.3`), decimals and money (`1.25`, `$20.00`), section and
 //! figure labels (`Image 1.2.`, `Section 3`) and file names (`mp3`) are text."
+//!
+//! The words and characters these rules look up are in `lexicon.rs`.
 
 #[cfg(test)]
 pub use super::lexicon::DecimalMark;
