@@ -32,7 +32,7 @@ Exit codes:
 Each input is handled on its own: a failing input never stops the others,
 and the exit code is the highest one of any input.";
 
-/// Convert flattened web articles into TEI P5 XML and EPUB 3 (and JSON).
+/// Convert flattened web articles into TEI P5 XML, EPUB 3 and PDF (and JSON, and the article format written back).
 #[derive(Debug, Parser)]
 #[command(name = "refolio", version, about, after_help = EXIT_CODES)]
 pub struct Cli {
