@@ -116,10 +116,11 @@ pub fn run(args: &BookArgs) -> anyhow::Result<Exit> {
     refolio::write::check_chars("--title", &title)?;
     let book = BookMeta {
         title: title.trim().to_string(),
-        author: flags.author.clone(),
-        lang: flags.lang.clone().unwrap_or_default(),
-        date: flags.date.clone(),
-        license: flags.license.clone(),
+        meta: refolio::ast::Meta {
+            lang: flags.lang.clone().unwrap_or_default(),
+            source_url: None,
+            ..flags.as_meta()
+        },
     };
     let style = super::style::load(&args.read.style)?;
     let inputs: Vec<Input> = paths.iter().map(|p| Input::new(p)).collect();

@@ -206,26 +206,22 @@ pub fn write(doc: &Document, format: Format, out: &mut dyn Write) -> Result<(), 
     Ok(())
 }
 
-/// What a book (many articles in one publication) says about itself; the
+/// What a book (many articles in one publication) says about itself: a
+/// title and the same metadata an article has ([`crate::ast::Meta`]; an
+/// empty `lang` means the first article's, `source_url` is not used). The
 /// articles keep their own metadata as chapters.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BookMeta {
     /// The book's title.
     pub title: String,
-    /// Its author or editor.
-    pub author: Option<String>,
-    /// Its language (a BCP 47 tag); empty: the first article's.
-    pub lang: String,
-    /// Its date.
-    pub date: Option<String>,
-    /// Its licence statement.
-    pub license: Option<String>,
+    /// Its author or editor, language, date and licence.
+    pub meta: crate::ast::Meta,
 }
 
 impl BookMeta {
     /// The book's language: its own, else the first article's, else `und`.
     pub fn language<'a>(&'a self, docs: &[&'a Document]) -> &'a str {
-        let own = self.lang.trim();
+        let own = self.meta.lang.trim();
         if !own.is_empty() {
             return own;
         }
@@ -241,10 +237,8 @@ impl BookMeta {
         Document {
             meta: crate::ast::Meta {
                 lang: self.language(docs).to_string(),
-                author: self.author.clone(),
                 source_url: None,
-                date: self.date.clone(),
-                license: self.license.clone(),
+                ..self.meta.clone()
             },
             title: crate::ast::Title {
                 text: self.title.clone(),

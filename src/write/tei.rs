@@ -114,13 +114,13 @@ pub fn write_tei_corpus(
     w.start("fileDesc", &[])?;
     w.start("titleStmt", &[])?;
     w.text_element("title", &[], &book.title)?;
-    if let Some(author) = present(&book.author) {
+    if let Some(author) = present(&book.meta.author) {
         w.text_element("author", &[], author)?;
     }
     w.end()?;
     w.start("publicationStmt", &[])?;
     w.text_element("p", &[], CORPUS_PUBLICATION_STATEMENT)?;
-    if let Some(date) = present(&book.date) {
+    if let Some(date) = present(&book.meta.date) {
         w.start_mixed("p", &[])?;
         w.text("Date of the collection: ")?;
         if is_w3c_date(date) {
@@ -130,7 +130,7 @@ pub fn write_tei_corpus(
         }
         w.end()?;
     }
-    if let Some(licence) = present(&book.license) {
+    if let Some(licence) = present(&book.meta.license) {
         w.text_element("p", &[], &format!("Licence: {licence}"))?;
     }
     w.end()?;
