@@ -10,26 +10,25 @@ impl Ctx<'_, '_> {
     /// (author · date), centred.
     pub(super) fn title_block(&mut self, doc: &Document) {
         let (style, x0, measure) = (self.style, self.x, self.measure);
+        // A line of the title block: centred, ragged, in the outline's role.
+        let centred = |size: f32, leading: f32, space_before: f32| ParaStyle {
+            size,
+            leading,
+            x: x0,
+            measure,
+            indent: 0.0,
+            ragged: true,
+            center: true,
+            role: Role::Title,
+            space_before,
+        };
         let t = &style.title;
         let title_atoms = [Atom::Text {
             text: doc.title.text.clone(),
             font: FontKind::Bold,
             src: doc.title.span.start,
         }];
-        let r = self.para(
-            &title_atoms,
-            ParaStyle {
-                size: t.size,
-                leading: t.leading,
-                x: x0,
-                measure,
-                indent: 0.0,
-                ragged: true,
-                center: true,
-                role: Role::Title,
-                space_before: 0.0,
-            },
-        );
+        let r = self.para(&title_atoms, centred(t.size, t.leading, 0.0));
         if let Some(first) = r.clone().next() {
             self.rows[first].outline = Some((doc.title.text.clone(), 0));
         }
@@ -41,20 +40,7 @@ impl Ctx<'_, '_> {
                 font: FontKind::Italic,
                 src: sub.span.start,
             }];
-            self.para(
-                &a,
-                ParaStyle {
-                    size: s.size,
-                    leading: s.leading,
-                    x: x0,
-                    measure,
-                    indent: 0.0,
-                    ragged: true,
-                    center: true,
-                    role: Role::Title,
-                    space_before: 4.0,
-                },
-            );
+            self.para(&a, centred(s.size, s.leading, 4.0));
             self.keep = true;
         }
         let byline: Vec<&str> = [doc.meta.author.as_deref(), doc.meta.date.as_deref()]
@@ -70,20 +56,7 @@ impl Ctx<'_, '_> {
                 font: FontKind::Italic,
                 src: 0,
             }];
-            self.para(
-                &a,
-                ParaStyle {
-                    size: b.size,
-                    leading: b.size * 1.3,
-                    x: x0,
-                    measure,
-                    indent: 0.0,
-                    ragged: true,
-                    center: true,
-                    role: Role::Title,
-                    space_before: t.space_after,
-                },
-            );
+            self.para(&a, centred(b.size, b.size * 1.3, t.space_after));
             self.keep = true;
         }
         let after_title = if byline.is_empty() {
