@@ -375,8 +375,8 @@ fn ace_reports_no_violations() {
 struct Elem {
     name: String,
     attrs: BTreeMap<String, String>,
-    /// The `id` of the nearest enclosing `li`, if any.
-    in_li: Option<String>,
+    /// The `id` of the nearest enclosing note (`role="doc-footnote"`), if any.
+    in_note: Option<String>,
     /// Inside the `section` with role `doc-endnotes`.
     in_endnotes: bool,
     /// Its text content (for `a` elements).
@@ -405,17 +405,17 @@ fn elements(name: &str, text: &str) -> Vec<Elem> {
             .collect();
         let tag = e.name().as_ref().to_string();
         let parent = stack.last();
-        let in_li = if tag == "li" {
+        let in_note = if attrs.get("role").is_some_and(|r| r == "doc-footnote") {
             attrs.get("id").cloned()
         } else {
-            parent.and_then(|p| p.in_li.clone())
+            parent.and_then(|p| p.in_note.clone())
         };
         let in_endnotes = parent.is_some_and(|p| p.in_endnotes)
             || attrs.get("role").is_some_and(|r| r == "doc-endnotes");
         Elem {
             name: tag,
             attrs,
-            in_li,
+            in_note,
             in_endnotes,
             text: String::new(),
         }
@@ -587,9 +587,9 @@ fn check_links(book: &Book) -> Vec<String> {
         let Some(t) = target(chapter, &href) else {
             continue;
         };
-        if !(t.name == "li" && t.in_endnotes) {
+        if !(t.name == "div" && t.in_endnotes && t.in_note.as_deref() == href.strip_prefix('#')) {
             problems.push(format!(
-                "{name}: noteref {href} points at a {}, not an endnote",
+                "{name}: noteref {href} points at a {}, not a note of the reference list",
                 t.name
             ));
         }
@@ -608,7 +608,7 @@ fn check_links(book: &Book) -> Vec<String> {
             let found = els.iter().any(|b| {
                 b.attrs.get("role").is_some_and(|r| r == "doc-backlink")
                     && b.attrs.get("href") == Some(&back)
-                    && b.in_li.as_deref() == href.strip_prefix('#')
+                    && b.in_note.as_deref() == href.strip_prefix('#')
             });
             if !found {
                 problems.push(format!("{name}: no back-link to {id} in entry {href}"));
@@ -623,14 +623,14 @@ fn check_links(book: &Book) -> Vec<String> {
                 .is_some_and(|c| c == "backlink-missing")
     }) {
         *backlinks_per_entry
-            .entry(b.in_li.clone().unwrap_or_default())
+            .entry(b.in_note.clone().unwrap_or_default())
             .or_default() += 1;
         let Some(href) = b.attrs.get("href") else {
             continue;
         };
         match target(chapter, href) {
             Some(t) if t.attrs.get("role").is_some_and(|r| r == "doc-noteref") => {
-                let entry = format!("#{}", b.in_li.clone().unwrap_or_default());
+                let entry = format!("#{}", b.in_note.clone().unwrap_or_default());
                 if t.attrs.get("href") != Some(&entry) {
                     problems.push(format!(
                         "{name}: back-link {href} returns to a marker of another entry"
@@ -673,7 +673,7 @@ fn check_links(book: &Book) -> Vec<String> {
 static DOC: Elem = Elem {
     name: String::new(),
     attrs: BTreeMap::new(),
-    in_li: None,
+    in_note: None,
     in_endnotes: false,
     text: String::new(),
 };

@@ -13,7 +13,8 @@
 //!       blocks before the first heading
 //!       section#sec-N (h2, blocks) per section
 //!       section#references[epub:type=endnotes][role=doc-endnotes]?
-//!                     h2#references-title, ol/li#ref-N
+//!                     h2#references-title,
+//!                     ol/li/div#ref-N[epub:type=footnote][role=doc-footnote]
 //!       footer.source?  the source URL and licence, when given
 //! ```
 //!
@@ -29,8 +30,26 @@
 //! included); a URL is `<a href="URL">URL</a>`. Each reference keeps its raw text
 //! losslessly, with recognised fields wrapped (`cite`, `span.author`,
 //! `span.publisher`, `time[@datetime]` or `span.date`), followed by one
-//! `a[role=doc-backlink]` per `[]` group of the source (`↩` for a single
-//! one; `↩ a b c …` for several), each pointing at its marker.
+//! `a[epub:type=backlink][role=doc-backlink]` per `[]` group of the source
+//! (`↩` for a single one; `↩ a b c …` for several), each pointing at its
+//! marker.
+//!
+//! # Notes that reading systems pop up
+//!
+//! Each list item wraps its note in
+//! `<div id="ref-N" epub:type="footnote" role="doc-footnote">`: the marker
+//! links to that `div`, so a reading system that pops notes up shows the
+//! note alone (README, "E-book readers", gives each reader's rule and its
+//! source). The shapes that look more obvious fail somewhere: an `aside`
+//! note is hidden from the reading view (Readium's footnote CSS hides
+//! `aside[epub|type~="footnote"]`; Foliate and Apple Books were seen to hide
+//! it too), so the reference list would go empty; `epub:type="footnote"` on the
+//! `li` fails Ace, `role="doc-footnote"` on the `li` fails EPUBCheck, and
+//! `endnote` is deprecated by EPUBCheck 5.3. The back-links carry
+//! `epub:type="backlink"` so that a reader follows them instead of popping
+//! up the citation's paragraph. `epub:type` is written only for the EPUB
+//! ([`XhtmlOptions::epub`]); the ARIA roles are HTML too and are written in
+//! both, so the two outputs have the same elements and link targets.
 //!
 //! Links stay honest, as in the TEI writer: a marker whose reference does
 //! not exist is a `span.unresolved` in its `sup`; a back-link whose occurrence has no marker is
@@ -445,7 +464,7 @@ fn references(
         for (i, r) in doc.references.iter().enumerate() {
             let with_id = ids.insert(r.n);
             let position = u32::try_from(i + 1).unwrap_or(u32::MAX);
-            entry(w, links, r, with_id, position).map_err(at(r.span))?;
+            entry(w, links, opts, r, with_id, position).map_err(at(r.span))?;
         }
         w.end()?;
     }
@@ -475,20 +494,30 @@ const BACK_ARROW: &str = "\u{21A9}\u{FE0E}";
 fn entry(
     w: &mut XmlWriter,
     links: &Links,
+    opts: &XhtmlOptions,
     r: &Reference,
     with_id: bool,
     position: u32,
 ) -> Result<(), WriteError> {
     let id = format!("ref-{}", r.n);
     let value = r.n.to_string();
-    let mut attrs: Vec<(&str, &str)> = Vec::new();
+    let li: Vec<(&str, &str)> = if r.n != position {
+        vec![("value", &value)]
+    } else {
+        Vec::new()
+    };
+    w.start_mixed("li", &li)?;
+    // The note itself: the element a reading system pops up (see the
+    // module docs). Only the first entry of a number is a link target.
+    let mut note: Vec<(&str, &str)> = Vec::with_capacity(3);
     if with_id {
-        attrs.push(("id", &id));
+        note.push(("id", &id));
     }
-    if r.n != position {
-        attrs.push(("value", &value));
+    if opts.epub {
+        note.push(("epub:type", "footnote"));
     }
-    w.start_mixed("li", &attrs)?;
+    note.push(("role", "doc-footnote"));
+    w.start_mixed("div", &note)?;
     let raw = r.raw.as_str();
     let mut pos = 0;
     for f in &r.fields {
@@ -535,15 +564,13 @@ fn entry(
             let key = (r.n, u32::try_from(k).unwrap_or(u32::MAX));
             if with_id && links.has_marker(key.0, key.1) {
                 let href = format!("#cite-{}-{}", key.0, key.1);
-                w.text_element(
-                    "a",
-                    &[
-                        ("href", &href),
-                        ("role", "doc-backlink"),
-                        ("aria-label", &label),
-                    ],
-                    &text,
-                )?;
+                let mut attrs: Vec<(&str, &str)> = Vec::with_capacity(4);
+                attrs.push(("href", &href));
+                if opts.epub {
+                    attrs.push(("epub:type", "backlink"));
+                }
+                attrs.extend([("role", "doc-backlink"), ("aria-label", &label)]);
+                w.text_element("a", &attrs, &text)?;
             } else {
                 // The source has this back-link, but no marker to return to.
                 w.text_element("span", &[("class", "backlink-missing")], &text)?;
@@ -551,7 +578,8 @@ fn entry(
         }
         w.end()?;
     }
-    w.end()
+    w.end()?; // div[role=doc-footnote]
+    w.end() // li
 }
 
 #[cfg(test)]
@@ -625,13 +653,16 @@ mod tests {
              <h2 id=\"references-title\">References</h2>\n        <ol>"
         ), "{x}");
         assert!(x.contains(
-            "<li id=\"ref-1\">One <span class=\"backlinks\"><span aria-hidden=\"true\">↩\u{FE0E}</span> \
-             <a href=\"#cite-1-1\" role=\"doc-backlink\" aria-label=\"Back to citation a\">a</a> \
-             <a href=\"#cite-1-2\" role=\"doc-backlink\" aria-label=\"Back to citation b\">b</a></span></li>"
+            "<li><div id=\"ref-1\" epub:type=\"footnote\" role=\"doc-footnote\">One <span class=\"backlinks\">\
+             <span aria-hidden=\"true\">↩\u{FE0E}</span> \
+             <a href=\"#cite-1-1\" epub:type=\"backlink\" role=\"doc-backlink\" aria-label=\"Back to citation a\">a</a> \
+             <a href=\"#cite-1-2\" epub:type=\"backlink\" role=\"doc-backlink\" aria-label=\"Back to citation b\">b</a>\
+             </span></div></li>"
         ), "{x}");
         assert!(x.contains(
-            "<li id=\"ref-2\">Two <span class=\"backlinks\"><a href=\"#cite-2-1\" role=\"doc-backlink\" \
-             aria-label=\"Back to the citation\">↩\u{FE0E}</a></span></li>"
+            "<li><div id=\"ref-2\" epub:type=\"footnote\" role=\"doc-footnote\">Two <span class=\"backlinks\">\
+             <a href=\"#cite-2-1\" epub:type=\"backlink\" role=\"doc-backlink\" \
+             aria-label=\"Back to the citation\">↩\u{FE0E}</a></span></div></li>"
         ), "{x}");
         assert!(!x.contains("doc-endnote\"") && !x.contains("doc-biblioentry"));
     }
@@ -662,7 +693,10 @@ mod tests {
             x.contains("<span class=\"backlink-missing\">b</span>"),
             "{x}"
         );
-        assert!(x.contains("<li value=\"1\">dup</li>"), "{x}");
+        assert!(
+            x.contains("<li value=\"1\"><div role=\"doc-footnote\">dup</div></li>"),
+            "{x}"
+        );
     }
 
     #[test]
@@ -695,11 +729,13 @@ mod tests {
         ];
         let x = xhtml(&d, false);
         assert!(x.contains(
-            "<li id=\"ref-1\"><cite>A title; with semicolon</cite>; <span class=\"publisher\">Some Site</span>; \
-             <time datetime=\"2018-03-07\">7 Mar 2018</time></li>"
+            "<li><div id=\"ref-1\" role=\"doc-footnote\"><cite>A title; with semicolon</cite>; \
+             <span class=\"publisher\">Some Site</span>; <time datetime=\"2018-03-07\">7 Mar 2018</time></div></li>"
         ), "{x}");
         assert!(
-            x.contains("<li id=\"ref-2\"><span class=\"date\">Winter 1993/1994</span></li>"),
+            x.contains(
+                "<li><div id=\"ref-2\" role=\"doc-footnote\"><span class=\"date\">Winter 1993/1994</span></div></li>"
+            ),
             "{x}"
         );
     }
