@@ -224,6 +224,7 @@ pub fn run(args: &BookArgs) -> anyhow::Result<Exit> {
             stylesheet: style.epub_css.clone(),
             modified: None,
             title: Some(book.title.clone()),
+            backlinks: args.epub_notes,
         },
         pdf: refolio::write::PdfOptions {
             style: style.pdf.clone(),

@@ -16,6 +16,7 @@ pub(crate) mod xml;
 pub use crate::layout::style::{Style, StyleError};
 pub use epub::{DEFAULT_STYLESHEET, EpubOptions};
 pub use pdf::PdfOptions;
+pub use xhtml::BacklinkPlacement;
 pub use xml::check_chars;
 
 /// An output format: the one list of formats, also the values of the

@@ -88,6 +88,20 @@ pub struct XhtmlOptions {
     /// Add EPUB structural semantics (`epub:type`) and declare their
     /// namespace on the root element.
     pub epub: bool,
+    /// Where a note's back-links stand.
+    pub backlinks: BacklinkPlacement,
+}
+
+/// Where the back-links stand in a note of the reference list (the command
+/// line's `--epub-notes`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, clap::ValueEnum)]
+pub enum BacklinkPlacement {
+    /// After the note's text: `Title; Site; 2019 ↩ a b`.
+    #[default]
+    After,
+    /// At the start of the note: `↩ a b Title; Site; 2019`, the place
+    /// Kindle's guidelines give the back-link.
+    First,
 }
 
 /// The `id` of the `section` of the `i`-th (0-based) section of a document.
@@ -518,6 +532,10 @@ fn entry(
     }
     note.push(("role", "doc-footnote"));
     w.start_mixed("div", &note)?;
+    if !r.backlinks.is_empty() && opts.backlinks == BacklinkPlacement::First {
+        backlinks(w, links, opts, r, with_id)?;
+        w.text(" ")?;
+    }
     let raw = r.raw.as_str();
     let mut pos = 0;
     for f in &r.fields {
@@ -543,43 +561,54 @@ fn entry(
         pos = f.end;
     }
     w.text(&raw[pos..])?;
-    let count = r.backlinks.len();
-    if count > 0 {
+    if !r.backlinks.is_empty() && opts.backlinks == BacklinkPlacement::After {
         w.text(" ")?;
-        w.start_mixed("span", &[("class", "backlinks")])?;
-        if count > 1 {
-            w.text_element("span", &[("aria-hidden", "true")], BACK_ARROW)?;
-        }
-        for k in 1..=count {
-            if count > 1 {
-                w.text(" ")?;
-            }
-            let (text, label) = if count == 1 {
-                (BACK_ARROW.to_string(), "Back to the citation".to_string())
-            } else {
-                let letter = backlink_letter(k);
-                let label = format!("Back to citation {letter}");
-                (letter, label)
-            };
-            let key = (r.n, u32::try_from(k).unwrap_or(u32::MAX));
-            if with_id && links.has_marker(key.0, key.1) {
-                let href = format!("#cite-{}-{}", key.0, key.1);
-                let mut attrs: Vec<(&str, &str)> = Vec::with_capacity(4);
-                attrs.push(("href", &href));
-                if opts.epub {
-                    attrs.push(("epub:type", "backlink"));
-                }
-                attrs.extend([("role", "doc-backlink"), ("aria-label", &label)]);
-                w.text_element("a", &attrs, &text)?;
-            } else {
-                // The source has this back-link, but no marker to return to.
-                w.text_element("span", &[("class", "backlink-missing")], &text)?;
-            }
-        }
-        w.end()?;
+        backlinks(w, links, opts, r, with_id)?;
     }
     w.end()?; // div[role=doc-footnote]
     w.end() // li
+}
+
+/// The back-links of a reference: `↩` for one, `↩ a b c …` for several.
+fn backlinks(
+    w: &mut XmlWriter,
+    links: &Links,
+    opts: &XhtmlOptions,
+    r: &Reference,
+    with_id: bool,
+) -> Result<(), WriteError> {
+    let count = r.backlinks.len();
+    w.start_mixed("span", &[("class", "backlinks")])?;
+    if count > 1 {
+        w.text_element("span", &[("aria-hidden", "true")], BACK_ARROW)?;
+    }
+    for k in 1..=count {
+        if count > 1 {
+            w.text(" ")?;
+        }
+        let (text, label) = if count == 1 {
+            (BACK_ARROW.to_string(), "Back to the citation".to_string())
+        } else {
+            let letter = backlink_letter(k);
+            let label = format!("Back to citation {letter}");
+            (letter, label)
+        };
+        let key = (r.n, u32::try_from(k).unwrap_or(u32::MAX));
+        if with_id && links.has_marker(key.0, key.1) {
+            let href = format!("#cite-{}-{}", key.0, key.1);
+            let mut attrs: Vec<(&str, &str)> = Vec::with_capacity(4);
+            attrs.push(("href", &href));
+            if opts.epub {
+                attrs.push(("epub:type", "backlink"));
+            }
+            attrs.extend([("role", "doc-backlink"), ("aria-label", &label)]);
+            w.text_element("a", &attrs, &text)?;
+        } else {
+            // The source has this back-link, but no marker to return to.
+            w.text_element("span", &[("class", "backlink-missing")], &text)?;
+        }
+    }
+    w.end()
 }
 
 #[cfg(test)]
@@ -599,6 +628,7 @@ mod tests {
         let opts = XhtmlOptions {
             stylesheet: Some("style.css".into()),
             epub,
+            backlinks: BacklinkPlacement::After,
         };
         write_xhtml(d, &opts, &mut buf).expect("write_xhtml");
         String::from_utf8(buf).expect("UTF-8")
@@ -665,6 +695,52 @@ mod tests {
              aria-label=\"Back to the citation\">↩\u{FE0E}</a></span></div></li>"
         ), "{x}");
         assert!(!x.contains("doc-endnote\"") && !x.contains("doc-biblioentry"));
+    }
+
+    #[test]
+    fn backlinks_first_stand_at_the_start_of_the_note() {
+        let mut d = Document::new("T");
+        d.references = vec![
+            Reference::new(1, "One", vec![], 1),
+            Reference::new(2, "Two", vec![], 0),
+        ];
+        d.blocks = vec![Block::paragraph(vec![t("a"), Inline::cite(1, 1)])];
+        let write = |backlinks| {
+            let mut buf = Vec::new();
+            let opts = XhtmlOptions {
+                stylesheet: None,
+                epub: true,
+                backlinks,
+            };
+            write_xhtml(&d, &opts, &mut buf).expect("write_xhtml");
+            String::from_utf8(buf).expect("UTF-8")
+        };
+        let first = write(BacklinkPlacement::First);
+        assert!(
+            first.contains(
+                "<div id=\"ref-1\" epub:type=\"footnote\" role=\"doc-footnote\"><span class=\"backlinks\">\
+                 <a href=\"#cite-1-1\" epub:type=\"backlink\" role=\"doc-backlink\" \
+                 aria-label=\"Back to the citation\">↩\u{FE0E}</a></span> One</div>"
+            ),
+            "{first}"
+        );
+        // A note without back-links gets no separator.
+        assert!(
+            first.contains(
+                "<div id=\"ref-2\" epub:type=\"footnote\" role=\"doc-footnote\">Two</div>"
+            ),
+            "{first}"
+        );
+        let after = write(BacklinkPlacement::After);
+        assert!(
+            after.contains("role=\"doc-footnote\">One <span class=\"backlinks\">"),
+            "{after}"
+        );
+        // Only the note changes.
+        assert_eq!(
+            first.replace("<span class=\"backlinks\">", "").len(),
+            after.replace("<span class=\"backlinks\">", "").len()
+        );
     }
 
     #[test]

@@ -24,7 +24,8 @@ use crate::ast::{
 };
 use crate::error::WriteError;
 use crate::write::xhtml::{
-    self, XhtmlOptions, has_references_section, language, references_heading_text, section_id,
+    self, BacklinkPlacement, XhtmlOptions, has_references_section, language,
+    references_heading_text, section_id,
 };
 use crate::write::xml::{check_chars, is_w3c_date};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -76,6 +77,8 @@ pub struct EpubOptions {
     pub modified: Option<i64>,
     /// The book title; by default the first article's title.
     pub title: Option<String>,
+    /// Where a note's back-links stand (after its text by default).
+    pub backlinks: BacklinkPlacement,
 }
 
 impl Default for EpubOptions {
@@ -85,6 +88,7 @@ impl Default for EpubOptions {
             stylesheet: DEFAULT_STYLESHEET.to_string(),
             modified: None,
             title: None,
+            backlinks: BacklinkPlacement::After,
         }
     }
 }
@@ -136,6 +140,7 @@ pub fn write_book(
     let xopts = XhtmlOptions {
         stylesheet: Some(STYLESHEET_HREF.to_string()),
         epub: true,
+        backlinks: opts.backlinks,
     };
     for d in docs {
         let mut buf = Vec::new();
