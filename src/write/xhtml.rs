@@ -27,7 +27,10 @@
 //! Inlines: a citation marker is
 //! `<sup><a epub:type="noteref" role="doc-noteref" id="cite-N-K" href="#ref-N">N</a></sup>`
 //! (consecutive markers such as `2,5` share one `sup`, separators
-//! included); a URL is `<a href="URL">URL</a>`. Each reference keeps its raw text
+//! included, their spaces written as no-break spaces so that `4 7` never
+//! breaks); a URL is `<a href="URL">URL</a>`. In text, the space between
+//! two digit groups of a number (`250 000`) is written as a no-break space
+//! (U+00A0). Each reference keeps its raw text
 //! losslessly, with recognised fields wrapped (`cite`, `span.author`,
 //! `span.publisher`, `time[@datetime]` or `span.date`), followed by one
 //! `a[epub:type=backlink][role=doc-backlink]` per `[]` group of the source
@@ -68,6 +71,7 @@ use crate::ast::{
 use crate::error::WriteError;
 use crate::write::links::{Links, at, present};
 use crate::write::xml::{XmlWriter, is_w3c_date, uri_attr};
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::io::Write;
 
@@ -194,13 +198,13 @@ pub fn write_xhtml(
 
 fn header(w: &mut XmlWriter, doc: &Document) -> Result<(), WriteError> {
     w.start("header", &[])?;
-    w.text_element("h1", &[("id", "title")], &doc.title.text)
+    w.text_element("h1", &[("id", "title")], &unbroken_numbers(&doc.title.text))
         .map_err(at(doc.title.span))?;
     if let Some(sub) = &doc.subtitle {
         w.text_element(
             "p",
             &[("class", "subtitle"), ("role", "doc-subtitle")],
-            &sub.text,
+            &unbroken_numbers(&sub.text),
         )
         .map_err(at(sub.span))?;
     }
@@ -371,6 +375,37 @@ fn figure(
     w.end()
 }
 
+/// The no-break space that holds a number's digit groups together.
+const NBSP: &str = "\u{A0}";
+
+/// `text` with each space between two digit groups of one number (`250 000`,
+/// `1 220 000`) written as a no-break space, so that a number never breaks
+/// across lines. A space is such a separator when the digits before it are
+/// a run of one to three and the digits after it a run of exactly three
+/// (`1990 200` and `15 July` keep their space). The TEI keeps the source's
+/// characters; this is the XHTML's rendering of them, like the PDF layout's
+/// unbreakable space between digit groups.
+fn unbroken_numbers(text: &str) -> Cow<'_, str> {
+    let b = text.as_bytes();
+    let digits =
+        |it: &mut dyn Iterator<Item = &u8>| it.take(4).take_while(|c| c.is_ascii_digit()).count();
+    let run_before = |i: usize| digits(&mut b[..i].iter().rev());
+    let run_after = |i: usize| digits(&mut b[i + 1..].iter());
+    let joins = |i: usize| (1..=3).contains(&run_before(i)) && run_after(i) == 3;
+    if !(0..b.len()).any(|i| b[i] == b' ' && joins(i)) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 4);
+    let mut last = 0;
+    for i in (0..b.len()).filter(|&i| b[i] == b' ' && joins(i)) {
+        out.push_str(&text[last..i]);
+        out.push_str(NBSP);
+        last = i + 1;
+    }
+    out.push_str(&text[last..]);
+    Cow::Owned(out)
+}
+
 /// True for the text between two markers that belong to one superscript
 /// group, such as `2,5` or `6 7`: only commas, semicolons and spaces.
 fn is_marker_separator(text: &str) -> bool {
@@ -386,7 +421,7 @@ fn inlines(
     let mut i = 0;
     while i < inlines.len() {
         match &inlines[i] {
-            Inline::Text { text, span } => w.text(text).map_err(at(*span))?,
+            Inline::Text { text, span } => w.text(&unbroken_numbers(text)).map_err(at(*span))?,
             Inline::Link { url, span } => link(w, url).map_err(at(*span))?,
             Inline::Cite { .. } => {
                 // Consecutive markers (`2,5`, `6 7`) share one superscript,
@@ -406,7 +441,10 @@ fn inlines(
                         Inline::Cite { n, occurrence, .. } => {
                             marker(w, links, opts, *n, *occurrence)?
                         }
-                        Inline::Text { text, span } => w.text(text).map_err(at(*span))?,
+                        // `4 7` must not break between the markers.
+                        Inline::Text { text, span } => {
+                            w.text(&text.replace(' ', NBSP)).map_err(at(*span))?
+                        }
                         Inline::Link { url, span } => link(w, url).map_err(at(*span))?,
                     }
                 }
@@ -547,8 +585,8 @@ fn entry(
         if !usable {
             continue;
         }
-        w.text(&raw[pos..f.start])?;
-        let part = &raw[f.start..f.end];
+        w.text(&unbroken_numbers(&raw[pos..f.start]))?;
+        let part = &unbroken_numbers(&raw[f.start..f.end]);
         match f.kind {
             RefFieldKind::Title => w.text_element("cite", &[], part)?,
             RefFieldKind::Author => w.text_element("span", &[("class", "author")], part)?,
@@ -560,7 +598,7 @@ fn entry(
         }
         pos = f.end;
     }
-    w.text(&raw[pos..])?;
+    w.text(&unbroken_numbers(&raw[pos..]))?;
     if !r.backlinks.is_empty() && opts.backlinks == BacklinkPlacement::After {
         w.text(" ")?;
         backlinks(w, links, opts, r, with_id)?;
@@ -947,6 +985,44 @@ mod tests {
             is_marker_separator(", ") && is_marker_separator(" ") && !is_marker_separator(" 7")
         );
         assert!(!is_marker_separator("") && !is_marker_separator("    "));
+    }
+
+    #[test]
+    fn numbers_and_marker_groups_never_break() {
+        assert_eq!(unbroken_numbers("250 000 crates"), "250\u{A0}000 crates");
+        assert_eq!(unbroken_numbers("1 220 000."), "1\u{A0}220\u{A0}000.");
+        assert_eq!(unbroken_numbers("(2 200)"), "(2\u{A0}200)");
+        // Not digit groups: a year before a number, a date, a 4-digit run.
+        for keep in ["1990 200", "15 July", "3 1000", "1 22", "a 000", "12  345"] {
+            assert_eq!(unbroken_numbers(keep), keep);
+            assert!(matches!(unbroken_numbers(keep), Cow::Borrowed(_)));
+        }
+        let mut d = Document::new("T");
+        d.references = vec![
+            Reference::new(1, "Counted 1 220 boats", vec![], 1),
+            Reference::new(2, "R", vec![], 1),
+            Reference::new(3, "R", vec![], 1),
+        ];
+        d.blocks = vec![Block::paragraph(vec![
+            t("moved 250 000"),
+            Inline::cite(1, 1),
+            t(" crates"),
+            Inline::cite(2, 1),
+            t(" "),
+            Inline::cite(3, 1),
+            t(" in 1990 200 days."),
+        ])];
+        let x = xhtml(&d, true);
+        assert!(
+            x.contains(
+                "<p>moved 250\u{A0}000<sup><a epub:type=\"noteref\" role=\"doc-noteref\" id=\"cite-1-1\" \
+                 href=\"#ref-1\">1</a></sup> crates<sup><a epub:type=\"noteref\" role=\"doc-noteref\" \
+                 id=\"cite-2-1\" href=\"#ref-2\">2</a>\u{A0}<a epub:type=\"noteref\" role=\"doc-noteref\" \
+                 id=\"cite-3-1\" href=\"#ref-3\">3</a></sup> in 1990 200 days.</p>"
+            ),
+            "{x}"
+        );
+        assert!(x.contains(">Counted 1\u{A0}220 boats <span"), "{x}");
     }
 
     #[test]
