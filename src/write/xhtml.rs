@@ -621,8 +621,11 @@ fn backlinks(
         w.text_element("span", &[("aria-hidden", "true")], BACK_ARROW)?;
     }
     for k in 1..=count {
-        if count > 1 {
-            w.text(" ")?;
+        // The arrow stays with the first letter; the letters may wrap.
+        match k {
+            _ if count == 1 => {}
+            1 => w.text(NBSP)?,
+            _ => w.text(" ")?,
         }
         let (text, label) = if count == 1 {
             (BACK_ARROW.to_string(), "Back to the citation".to_string())
@@ -722,7 +725,7 @@ mod tests {
         ), "{x}");
         assert!(x.contains(
             "<li><div id=\"ref-1\" epub:type=\"footnote\" role=\"doc-footnote\">One <span class=\"backlinks\">\
-             <span aria-hidden=\"true\">↩\u{FE0E}</span> \
+             <span aria-hidden=\"true\">↩\u{FE0E}</span>\u{A0}\
              <a href=\"#cite-1-1\" epub:type=\"backlink\" role=\"doc-backlink\" aria-label=\"Back to citation a\">a</a> \
              <a href=\"#cite-1-2\" epub:type=\"backlink\" role=\"doc-backlink\" aria-label=\"Back to citation b\">b</a>\
              </span></div></li>"
