@@ -68,6 +68,7 @@ use crate::ast::{
     Document, Figure, Heading, Inline, List, ListItem, Paragraph, Quote, RefFieldKind, Reference,
     Rule, Section, Visit, plain_text,
 };
+use crate::diag::{Diagnostic, Severity};
 use crate::error::WriteError;
 use crate::write::links::{Links, at, present};
 use crate::write::xml::{XmlWriter, is_w3c_date, uri_attr};
@@ -83,6 +84,11 @@ pub const EPUB_OPS_NS: &str = "http://www.idpf.org/2007/ops";
 pub const REFERENCES_ID: &str = "references";
 /// The heading of the reference list when the source has none.
 pub const DEFAULT_REFERENCES_HEADING: &str = "References";
+/// The length (in characters of text) of a note that Kobo's readers pop up
+/// when it is not recognised by its `epub:type`: 9 to 5,000 (kobolabs/epub-spec,
+/// "Footnotes/Endnotes Are Fully Supported Across Kobo Platforms"). A linked
+/// note outside it gets a warning.
+pub const POPUP_NOTE_CHARS: std::ops::RangeInclusive<usize> = 9..=5000;
 
 /// How to write the XHTML document.
 #[derive(Debug, Clone, Default)]
@@ -136,7 +142,9 @@ pub fn language(doc: &Document) -> &str {
     }
 }
 
-/// Writes `doc` as an XHTML5 document (XML syntax, UTF-8) to `out`.
+/// Writes `doc` as an XHTML5 document (XML syntax, UTF-8) to `out`, and
+/// returns the warnings about it: one per linked note whose text is outside
+/// [`POPUP_NOTE_CHARS`], at its reference's span.
 ///
 /// Fails with [`WriteError::Meta`] when a metadata value cannot be
 /// written (see [`crate::ast::Meta::validate`]) or when text contains a character XML 1.0
@@ -146,7 +154,7 @@ pub fn write_xhtml(
     doc: &Document,
     opts: &XhtmlOptions,
     out: &mut dyn Write,
-) -> Result<(), WriteError> {
+) -> Result<Vec<Diagnostic>, WriteError> {
     doc.meta.validate()?;
     let mut links = Links::new(doc);
     let lang = language(doc);
@@ -188,12 +196,13 @@ pub fn write_xhtml(
         },
         doc,
     )?;
-    references(&mut w, &mut links, opts, doc)?;
+    let warnings = references(&mut w, &mut links, opts, doc)?;
     footer(&mut w, doc)?;
     w.end()?; // section#article
     w.end()?; // body
     w.end()?; // html
-    w.finish()
+    w.finish()?;
+    Ok(warnings)
 }
 
 fn header(w: &mut XmlWriter, doc: &Document) -> Result<(), WriteError> {
@@ -486,14 +495,17 @@ fn marker(
     w.text_element("a", &attrs, &number)
 }
 
+/// The reference list; returns a warning per linked note whose length is
+/// outside [`POPUP_NOTE_CHARS`].
 fn references(
     w: &mut XmlWriter,
     links: &mut Links,
     opts: &XhtmlOptions,
     doc: &Document,
-) -> Result<(), WriteError> {
+) -> Result<Vec<Diagnostic>, WriteError> {
+    let mut warnings = Vec::new();
     if !has_references_section(doc) {
-        return Ok(());
+        return Ok(warnings);
     }
     let mut attrs = vec![("id", REFERENCES_ID)];
     if opts.epub {
@@ -516,11 +528,29 @@ fn references(
         for (i, r) in doc.references.iter().enumerate() {
             let with_id = ids.insert(r.n);
             let position = u32::try_from(i + 1).unwrap_or(u32::MAX);
-            entry(w, links, opts, r, with_id, position).map_err(at(r.span))?;
+            let chars = entry(w, links, opts, r, with_id, position).map_err(at(r.span))?;
+            if with_id && !POPUP_NOTE_CHARS.contains(&chars) {
+                warnings.push(note_length_warning(r, chars));
+            }
         }
         w.end()?;
     }
-    w.end()
+    w.end()?;
+    Ok(warnings)
+}
+
+/// The warning for a note whose text Kobo would not pop up.
+fn note_length_warning(r: &Reference, chars: usize) -> Diagnostic {
+    let (min, max) = (POPUP_NOTE_CHARS.start(), POPUP_NOTE_CHARS.end());
+    Diagnostic::new(
+        Severity::Warning,
+        r.span,
+        format!(
+            "the EPUB note of reference {} has {chars} characters; Kobo's readers pop up \
+             only notes of {min} to {max} characters and follow the link to the others",
+            r.n
+        ),
+    )
 }
 
 /// `a`, `b`, … `z`, `aa`, `ab`, … for the `k`-th (1-based) back-link.
@@ -543,6 +573,7 @@ const BACK_ARROW: &str = "\u{21A9}\u{FE0E}";
 /// One reference: `raw` exactly, recognised fields wrapped, then back-links.
 /// Fields that are out of order, overlapping, empty or not on character
 /// boundaries are written as plain text, so `raw` always survives whole.
+/// Returns the number of characters of the note's text.
 fn entry(
     w: &mut XmlWriter,
     links: &Links,
@@ -550,7 +581,7 @@ fn entry(
     r: &Reference,
     with_id: bool,
     position: u32,
-) -> Result<(), WriteError> {
+) -> Result<usize, WriteError> {
     let id = format!("ref-{}", r.n);
     let value = r.n.to_string();
     let li: Vec<(&str, &str)> = if r.n != position {
@@ -570,6 +601,7 @@ fn entry(
     }
     note.push(("role", "doc-footnote"));
     w.start_mixed("div", &note)?;
+    let before = w.text_chars();
     if !r.backlinks.is_empty() && opts.backlinks == BacklinkPlacement::First {
         backlinks(w, links, opts, r, with_id)?;
         w.text(" ")?;
@@ -603,8 +635,10 @@ fn entry(
         w.text(" ")?;
         backlinks(w, links, opts, r, with_id)?;
     }
+    let chars = w.text_chars() - before;
     w.end()?; // div[role=doc-footnote]
-    w.end() // li
+    w.end()?; // li
+    Ok(chars)
 }
 
 /// The back-links of a reference: `↩` for one, `↩ a b c …` for several.
@@ -1026,6 +1060,56 @@ mod tests {
             "{x}"
         );
         assert!(x.contains(">Counted 1\u{A0}220 boats <span"), "{x}");
+    }
+
+    #[test]
+    fn notes_kobo_would_not_pop_up_are_reported() {
+        let mut d = Document::new("T");
+        let long = "x".repeat(5000);
+        d.references = vec![
+            Reference::new(1, "Ibid.", vec![], 1),
+            Reference::new(2, "One", vec![], 2),
+            Reference::new(3, &long, vec![], 0),
+            Reference::new(4, "Ibid.", vec![], 0),
+            Reference::new(4, "Ibid.", vec![], 0),
+        ];
+        d.references[0].span = Span::new(10, 15);
+        let warnings = |d: &Document, backlinks| {
+            let opts = XhtmlOptions {
+                stylesheet: None,
+                epub: true,
+                backlinks,
+            };
+            write_xhtml(d, &opts, &mut Vec::new()).expect("write_xhtml")
+        };
+        // "Ibid. ↩︎" is 8 characters, "One ↩︎ a b" 10, the long one 5,000;
+        // "Ibid." (5) twice, but only the first is a link target.
+        for placement in [BacklinkPlacement::After, BacklinkPlacement::First] {
+            let w = warnings(&d, placement);
+            let got: Vec<(&str, Span)> = w.iter().map(|d| (d.message.as_str(), d.span)).collect();
+            assert_eq!(
+                got,
+                [
+                    (
+                        "the EPUB note of reference 1 has 8 characters; Kobo's readers pop up only \
+                         notes of 9 to 5000 characters and follow the link to the others",
+                        Span::new(10, 15)
+                    ),
+                    (
+                        "the EPUB note of reference 4 has 5 characters; Kobo's readers pop up only \
+                         notes of 9 to 5000 characters and follow the link to the others",
+                        Span::default()
+                    ),
+                ]
+            );
+            assert!(w.iter().all(|d| d.severity == Severity::Warning));
+        }
+        d.references[2] = Reference::new(3, format!("{long}x"), vec![], 0);
+        assert!(
+            warnings(&d, BacklinkPlacement::After)
+                .iter()
+                .any(|w| w.message.contains("reference 3 has 5001 characters")),
+        );
     }
 
     #[test]
