@@ -15,6 +15,8 @@
 //!   back-links, the note's length within Kobo's 9–5,000 characters or a
 //!   warning; `--epub-notes first` puts the back-links first. Each rule
 //!   also runs over a control chapter that breaks it.
+//! - foliate-js, a real reading system's engine, in headless Chromium: a
+//!   citation pops up its note and the note's back-link returns to it.
 //! - Every `href` inside every book resolves inside the archive; every
 //!   marker links to its entry and every back-link to its marker.
 //! - Rebuilds are byte-identical; SOURCE_DATE_EPOCH sets the time; changing
@@ -1155,6 +1157,133 @@ fn epub_notes_first_puts_backlinks_first() {
         let text = &a[..a.find(" <span class=\"backlinks\">").unwrap()];
         assert_eq!(*f, format!("{links} {text}"));
     }
+}
+
+/// foliate-js (Foliate 3's engine, npm `foliate-js`) in headless Chromium,
+/// as a reader uses it (`tests/foliate/popup.js`): clicking a citation pops
+/// up its note (typed `footnote`, not hidden, with the reference's text and
+/// nothing else), and clicking the note's back-link opens no second pop-up
+/// but returns the view to the citation, which was off screen before. Run
+/// on the canal example, the `--epub-notes first` book and the seed; a
+/// control book whose notes lack `footnote` must be reported as untyped.
+#[test]
+fn foliate_js_pops_up_a_note_and_its_backlink_returns() {
+    let test = "foliate_js_pops_up_a_note_and_its_backlink_returns";
+    let Some(foliate) = support::Foliate::find_or_skip(test) else {
+        return;
+    };
+    let (books, _) = books();
+    let mut checked: Vec<&Book> = books
+        .iter()
+        .filter(|b| stem(&b.article) == "canal-and-locks")
+        .collect();
+    checked.push(&extra_books()[1]);
+    match support::shared_dir() {
+        Some(shared) => {
+            let seed = shared.join("seed/temporary-deployment.txt");
+            checked.extend(books.iter().filter(|b| b.article == seed));
+        }
+        None => support::skip(test, "../shared not found: the seed is not checked"),
+    }
+    let start = Instant::now();
+    let mut problems = Vec::new();
+    for b in &checked {
+        let parsed = parse_article(
+            "a",
+            fs::read(&b.article).unwrap(),
+            Default::default(),
+            &ParseOptions::default(),
+        )
+        .unwrap();
+        let chapter = &chapters(b)[0].1;
+        // The second reference cited (the first when there is one), by its
+        // first citation.
+        let cited: Vec<&refolio::ast::Reference> = parsed
+            .document
+            .references
+            .iter()
+            .filter(|r| chapter.contains(&format!("id=\"cite-{}-1\"", r.n)))
+            .collect();
+        let r = cited.get(1).or(cited.first()).expect("a cited reference");
+        let cite = format!("cite-{}-1", r.n);
+        let report = match foliate.popup(&b.epub, &cite) {
+            Ok(v) => v,
+            Err(e) => {
+                problems.push(format!("{}: {e}", b.epub.display()));
+                continue;
+            }
+        };
+        let name = b.epub.display();
+        let text = report["popupText"]
+            .as_str()
+            .unwrap_or("")
+            .replace('\u{A0}', " ");
+        let raw = r.raw.trim();
+        let expect = [
+            (
+                report["type"] == "footnote",
+                "the pop-up's type is footnote",
+            ),
+            (report["hidden"] == false, "the note is not hidden"),
+            (
+                report["popups"] == 1,
+                "one pop-up: the back-link opened none",
+            ),
+            (
+                report["backlinkType"] == "backlink",
+                "the back-link is typed",
+            ),
+            (
+                report["backlinkFollowed"] == true,
+                "the back-link was followed",
+            ),
+            (
+                report["citeVisibleBefore"] == false,
+                "the citation was off screen",
+            ),
+            (
+                report["citeVisibleAfter"] == true,
+                "the back-link returned to it",
+            ),
+            (
+                report["pageErrors"] == serde_json::json!([]),
+                "no page errors",
+            ),
+            (text.contains(raw), "the pop-up shows the reference's text"),
+            (
+                !text.contains("References"),
+                "the pop-up shows only the note",
+            ),
+        ];
+        for (ok, what) in expect {
+            if !ok {
+                problems.push(format!("{name}: {cite}: not so: {what}\n  {report}"));
+            }
+        }
+    }
+    say(&format!(
+        "foliate-js: {} books, pop-up and back-link: {:.1} s",
+        checked.len(),
+        start.elapsed().as_secs_f64()
+    ));
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+
+    // The control: notes without `footnote` are not typed by foliate-js.
+    let tmp = tempfile::tempdir().unwrap();
+    let control = tmp.path().join("control-untyped-notes.epub");
+    fs::write(
+        &control,
+        rewrite_entry(
+            &fs::read(&checked[0].epub).unwrap(),
+            "OEBPS/chapter-1.xhtml",
+            |t| t.replace(" epub:type=\"footnote\" role=\"doc-footnote\"", ""),
+        ),
+    )
+    .unwrap();
+    let report = foliate
+        .popup(&control, "cite-2-1")
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(report["type"], serde_json::Value::Null, "{report}");
 }
 
 // ------------------------------------------------------ reproducibility
