@@ -22,6 +22,10 @@
 #                 jusText needs with lxml >= 5.2) pip-installed into python3;
 #                 npm puppeteer-core 24.43.1 in $TOOLS_DIR/puppeteer-core-24.43.1
 #                 to drive Debian's `chromium` (no browser download)
+#   foliate-js    1.0.1, npm `foliate-js` (Foliate 3's e-book engine, no
+#                 dependencies) in $TOOLS_DIR/foliate-js-1.0.1, loaded in
+#                 Debian's chromium through puppeteer-core by
+#                 tests/foliate/popup.js (tests/epub.rs)
 #
 # To add a tool: write an `install_<tool>` function that prints one line via
 # `say`, and list it in main(). Helpers: apt_ensure, pip_fetch_sdist,
@@ -32,6 +36,7 @@
 #        scripts/install-validators.sh --print-epubcheck-jar
 #        scripts/install-validators.sh --print-ace      # ace-puppeteer path
 #        scripts/install-validators.sh --print-puppeteer-core  # its module folder
+#        scripts/install-validators.sh --print-foliate-js      # its module folder
 set -euo pipefail
 
 if [[ -z "${HOME:-}" ]]; then
@@ -61,6 +66,10 @@ FLATTENER_PY_PINS=(html2text==2025.4.15 trafilatura==2.3.1 lxml_html_clean==0.4.
 PUPPETEER_VERSION="24.43.1"
 PUPPETEER_DIR="$TOOLS_DIR/puppeteer-core-$PUPPETEER_VERSION"
 PUPPETEER_MODULE="$PUPPETEER_DIR/node_modules/puppeteer-core"
+
+FOLIATE_VERSION="1.0.1"
+FOLIATE_DIR="$TOOLS_DIR/foliate-js-$FOLIATE_VERSION"
+FOLIATE_MODULE="$FOLIATE_DIR/node_modules/foliate-js"
 
 say() { printf '%s\n' "$*"; }
 die() { printf 'install-validators: %s\n' "$*" >&2; exit 1; }
@@ -311,6 +320,30 @@ install_flatteners() {
     fi
 }
 
+install_foliate_js() {
+    # foliate-js for the pop-up test (tests/foliate/popup.js); it runs in
+    # chromium (install_chromium) driven by puppeteer-core (install_flatteners).
+    command -v npm >/dev/null 2>&1 || apt_ensure nodejs npm
+    if [[ -f "$FOLIATE_MODULE/footnotes.js" && -f "$FOLIATE_DIR/.complete" ]]; then
+        say "foliate-js: present ($FOLIATE_MODULE)"
+        return
+    fi
+    rm -rf "$FOLIATE_DIR"
+    mkdir -p "$FOLIATE_DIR"
+    printf '{"private": true}\n' >"$FOLIATE_DIR/package.json"
+    local log
+    log="$(make_tmp)/npm.log"
+    if ! npm_config_update_notifier=false \
+        npm install --prefix "$FOLIATE_DIR" --no-audit --no-fund --loglevel=error \
+        --ignore-scripts "foliate-js@$FOLIATE_VERSION" >"$log" 2>&1; then
+        cat "$log" >&2
+        die "npm install foliate-js@$FOLIATE_VERSION failed"
+    fi
+    [[ -f "$FOLIATE_MODULE/footnotes.js" ]] || die "no $FOLIATE_MODULE/footnotes.js after npm install"
+    touch "$FOLIATE_DIR/.complete"
+    say "foliate-js: installed $FOLIATE_VERSION ($FOLIATE_MODULE)"
+}
+
 # ---------------------------------------------------------------- main
 
 main() {
@@ -319,6 +352,7 @@ main() {
         --print-epubcheck-jar) printf '%s\n' "$EPUBCHECK_JAR"; return ;;
         --print-ace) printf '%s\n' "$ACE_BIN"; return ;;
         --print-puppeteer-core) printf '%s\n' "$PUPPETEER_MODULE"; return ;;
+        --print-foliate-js) printf '%s\n' "$FOLIATE_MODULE"; return ;;
         "") ;;
         *) die "unknown option $1" ;;
     esac
@@ -329,6 +363,7 @@ main() {
     install_chromium
     install_ace
     install_flatteners
+    install_foliate_js
 }
 
 main "$@"

@@ -14,7 +14,7 @@ mod style;
 pub use output::clean_up_on_interrupt;
 
 use clap::{Args, Parser, Subcommand};
-use refolio::write::Format;
+use refolio::write::{BacklinkPlacement, Format};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
@@ -156,6 +156,10 @@ pub struct ConvertArgs {
     /// changes whenever the text does].
     #[arg(long, value_name = "ID")]
     pub identifier: Option<String>,
+    /// EPUB: where a note's back-links stand: `after` its text, or `first`,
+    /// at its start, before the text (where Kindle's guidelines put them).
+    #[arg(long, value_name = "WHERE", value_enum, default_value_t = BacklinkPlacement::After)]
+    pub epub_notes: BacklinkPlacement,
     /// Make no PDF of an article larger than this many bytes (laying out
     /// takes about 100 bytes of memory per byte of text; 4 MiB of text is
     /// some 1,700 pages). The article's other formats are still written,
@@ -202,6 +206,10 @@ pub struct BookArgs {
     /// The EPUB's identifier [default: a UUID v5 of the articles' content].
     #[arg(long, value_name = "ID")]
     pub identifier: Option<String>,
+    /// EPUB: where a note's back-links stand: `after` its text, or `first`,
+    /// at its start, before the text (where Kindle's guidelines put them).
+    #[arg(long, value_name = "WHERE", value_enum, default_value_t = BacklinkPlacement::After)]
+    pub epub_notes: BacklinkPlacement,
     /// Progress and parallelism (articles are read and parsed in parallel).
     #[command(flatten)]
     pub run: RunArgs,

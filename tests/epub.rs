@@ -6,7 +6,17 @@
 //!   article; all in ONE JVM run. A deliberately broken book in the same run
 //!   must be reported, so the check can fail.
 //! - Ace by DAISY reports no violation for the `input/` examples and the
-//!   seed (a book without `lang` must be reported).
+//!   seed (a book without `lang` must be reported). Both validators also
+//!   check the three `input/` articles made into ONE book and a book made
+//!   with `--epub-notes first`.
+//! - The rules reading systems use to pop notes up, one test each (README,
+//!   "E-book readers"): `noteref` on every citation link, `footnote` on its
+//!   target, the note after its citation in the same file, typed
+//!   back-links, the note's length within Kobo's 9–5,000 characters or a
+//!   warning; `--epub-notes first` puts the back-links first. Each rule
+//!   also runs over a control chapter that breaks it.
+//! - foliate-js, a real reading system's engine, in headless Chromium: a
+//!   citation pops up its note and the note's back-link returns to it.
 //! - Every `href` inside every book resolves inside the archive; every
 //!   marker links to its entry and every back-link to its marker.
 //! - Rebuilds are byte-identical; SOURCE_DATE_EPOCH sets the time; changing
@@ -168,6 +178,64 @@ fn books() -> &'static (Vec<Book>, Book) {
     })
 }
 
+/// The books beside the one-article ones, built once: the three `input/`
+/// articles as ONE book (`refolio book`), and `canal-and-locks` with
+/// `--epub-notes first`. Each `article` is the book's first article.
+fn extra_books() -> &'static [Book] {
+    static EXTRA: OnceLock<Vec<Book>> = OnceLock::new();
+    EXTRA.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("epub-extra-books");
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        let articles = input_articles();
+        assert_eq!(articles.len(), 3, "the 3-article book needs input/*.txt");
+        let three = dir.join("three-articles.epub");
+        let mut args: Vec<String> = vec!["book".into()];
+        args.extend(articles.iter().map(|p| p.display().to_string()));
+        args.extend([
+            "--title".into(),
+            "Three articles".into(),
+            "-o".into(),
+            three.display().to_string(),
+        ]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = refolio(&args, root(), None);
+        assert_eq!(o.status.code(), Some(0), "refolio book: {}", stderr(&o));
+        let canal = root().join("input/canal-and-locks.txt");
+        let first_dir = dir.join("first");
+        let o = refolio(
+            &[
+                "convert",
+                canal.to_str().unwrap(),
+                "-t",
+                "epub",
+                "--epub-notes",
+                "first",
+                "-o",
+                first_dir.to_str().unwrap(),
+            ],
+            root(),
+            None,
+        );
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "--epub-notes first: {}",
+            stderr(&o)
+        );
+        vec![
+            Book {
+                article: articles[0].clone(),
+                epub: three,
+            },
+            Book {
+                article: canal,
+                epub: first_dir.join("canal-and-locks.epub"),
+            },
+        ]
+    })
+}
+
 /// The entries of a zip, in order.
 fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
     let mut z = zip::ZipArchive::new(Cursor::new(bytes)).expect("a zip archive");
@@ -247,6 +315,7 @@ fn epubcheck_reports_nothing_on_any_book() {
     let mut files = vec![control.clone()];
     files.extend(books.iter().map(|b| b.epub.clone()));
     files.push(hostile.epub.clone());
+    files.extend(extra_books().iter().map(|b| b.epub.clone()));
     let start = Instant::now();
     let results = checker
         .check(&files, true)
@@ -313,6 +382,7 @@ fn ace_reports_no_violations() {
         }),
     )
     .unwrap();
+    checked.extend(extra_books());
     let mut epubs = vec![control];
     epubs.extend(checked.iter().map(|b| b.epub.clone()));
 
@@ -375,11 +445,11 @@ fn ace_reports_no_violations() {
 struct Elem {
     name: String,
     attrs: BTreeMap<String, String>,
-    /// The `id` of the nearest enclosing `li`, if any.
-    in_li: Option<String>,
+    /// The `id` of the nearest enclosing note (`role="doc-footnote"`), if any.
+    in_note: Option<String>,
     /// Inside the `section` with role `doc-endnotes`.
     in_endnotes: bool,
-    /// Its text content (for `a` elements).
+    /// Its text content (for `a` elements and notes).
     text: String,
 }
 
@@ -389,7 +459,10 @@ fn elements(name: &str, text: &str) -> Vec<Elem> {
     let mut r = quick_xml::Reader::from_str(text);
     let mut stack: Vec<Elem> = Vec::new();
     let mut out: Vec<Elem> = Vec::new();
+    // The elements whose text is collected (`a`, notes), and for each open
+    // element whether it is one of them.
     let mut open_a: Vec<usize> = Vec::new();
+    let mut collecting: Vec<bool> = Vec::new();
     let read = |e: &quick_xml::events::BytesStart, stack: &[Elem]| -> Elem {
         let attrs: BTreeMap<String, String> = e
             .attributes()
@@ -405,17 +478,17 @@ fn elements(name: &str, text: &str) -> Vec<Elem> {
             .collect();
         let tag = e.name().as_ref().to_string();
         let parent = stack.last();
-        let in_li = if tag == "li" {
+        let in_note = if attrs.get("role").is_some_and(|r| r == "doc-footnote") {
             attrs.get("id").cloned()
         } else {
-            parent.and_then(|p| p.in_li.clone())
+            parent.and_then(|p| p.in_note.clone())
         };
         let in_endnotes = parent.is_some_and(|p| p.in_endnotes)
             || attrs.get("role").is_some_and(|r| r == "doc-endnotes");
         Elem {
             name: tag,
             attrs,
-            in_li,
+            in_note,
             in_endnotes,
             text: String::new(),
         }
@@ -424,9 +497,12 @@ fn elements(name: &str, text: &str) -> Vec<Elem> {
         match r.read_event() {
             Ok(Event::Start(e)) => {
                 let el = read(&e, &stack);
-                if el.name == "a" {
+                let collect =
+                    el.name == "a" || el.attrs.get("role").is_some_and(|r| r == "doc-footnote");
+                if collect {
                     open_a.push(out.len());
                 }
+                collecting.push(collect);
                 out.push(el.clone());
                 stack.push(el);
             }
@@ -434,8 +510,8 @@ fn elements(name: &str, text: &str) -> Vec<Elem> {
                 let el = read(&e, &stack);
                 out.push(el);
             }
-            Ok(Event::End(e)) => {
-                if e.name().as_ref() == "a" {
+            Ok(Event::End(_)) => {
+                if collecting.pop() == Some(true) {
                     open_a.pop();
                 }
                 stack.pop();
@@ -587,9 +663,9 @@ fn check_links(book: &Book) -> Vec<String> {
         let Some(t) = target(chapter, &href) else {
             continue;
         };
-        if !(t.name == "li" && t.in_endnotes) {
+        if !(t.name == "div" && t.in_endnotes && t.in_note.as_deref() == href.strip_prefix('#')) {
             problems.push(format!(
-                "{name}: noteref {href} points at a {}, not an endnote",
+                "{name}: noteref {href} points at a {}, not a note of the reference list",
                 t.name
             ));
         }
@@ -608,7 +684,7 @@ fn check_links(book: &Book) -> Vec<String> {
             let found = els.iter().any(|b| {
                 b.attrs.get("role").is_some_and(|r| r == "doc-backlink")
                     && b.attrs.get("href") == Some(&back)
-                    && b.in_li.as_deref() == href.strip_prefix('#')
+                    && b.in_note.as_deref() == href.strip_prefix('#')
             });
             if !found {
                 problems.push(format!("{name}: no back-link to {id} in entry {href}"));
@@ -623,14 +699,14 @@ fn check_links(book: &Book) -> Vec<String> {
                 .is_some_and(|c| c == "backlink-missing")
     }) {
         *backlinks_per_entry
-            .entry(b.in_li.clone().unwrap_or_default())
+            .entry(b.in_note.clone().unwrap_or_default())
             .or_default() += 1;
         let Some(href) = b.attrs.get("href") else {
             continue;
         };
         match target(chapter, href) {
             Some(t) if t.attrs.get("role").is_some_and(|r| r == "doc-noteref") => {
-                let entry = format!("#{}", b.in_li.clone().unwrap_or_default());
+                let entry = format!("#{}", b.in_note.clone().unwrap_or_default());
                 if t.attrs.get("href") != Some(&entry) {
                     problems.push(format!(
                         "{name}: back-link {href} returns to a marker of another entry"
@@ -673,7 +749,7 @@ fn check_links(book: &Book) -> Vec<String> {
 static DOC: Elem = Elem {
     name: String::new(),
     attrs: BTreeMap::new(),
-    in_li: None,
+    in_note: None,
     in_endnotes: false,
     text: String::new(),
 };
@@ -689,7 +765,7 @@ fn every_href_resolves_and_notes_link_both_ways() {
     }
     let (books, hostile) = books();
     let mut problems = Vec::new();
-    for b in books.iter().chain([hostile]) {
+    for b in books.iter().chain([hostile]).chain(extra_books()) {
         problems.extend(check_links(b));
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
@@ -704,6 +780,510 @@ fn every_href_resolves_and_notes_link_both_ways() {
     );
     assert_eq!(chapter.matches("role=\"doc-noteref\"").count(), 22);
     assert_eq!(chapter.matches("role=\"doc-backlink\"").count(), 22);
+}
+
+// ---------------------------------------------------------- reader rules
+//
+// One test per documented rule of a reading system (README, "E-book
+// readers", gives each rule's source). Each rule is a function over one
+// chapter's XHTML that returns the places breaking it; each test runs it
+// over every book and over a control that breaks the rule, so it can fail.
+
+/// The chapters (`OEBPS/chapter-*.xhtml`) of a book: (name, text).
+fn chapters(book: &Book) -> Vec<(String, String)> {
+    unzip(&fs::read(&book.epub).unwrap())
+        .into_iter()
+        .filter(|(n, _)| n.starts_with("OEBPS/chapter-") && n.ends_with(".xhtml"))
+        .map(|(n, d)| (n, String::from_utf8(d).expect("UTF-8")))
+        .collect()
+}
+
+/// Every book: the one-article ones, the hostile one, the 3-article book
+/// and the `--epub-notes first` one.
+fn every_book() -> Vec<&'static Book> {
+    let (books, hostile) = books();
+    books.iter().chain([hostile]).chain(extra_books()).collect()
+}
+
+fn types(e: &Elem) -> Vec<&str> {
+    e.attrs
+        .get("epub:type")
+        .map(|t| t.split_whitespace().collect())
+        .unwrap_or_default()
+}
+
+fn has_role(e: &Elem, role: &str) -> bool {
+    e.attrs
+        .get("role")
+        .is_some_and(|r| r.split_whitespace().any(|x| x == role))
+}
+
+/// (index in document order, element) of the element with `id`.
+fn by_id<'a>(els: &'a [Elem], id: &str) -> Option<(usize, &'a Elem)> {
+    els.iter()
+        .enumerate()
+        .find(|(_, e)| e.attrs.get("id").is_some_and(|i| i == id))
+}
+
+/// The notes of a chapter: elements with `role="doc-footnote"`.
+fn notes(els: &[Elem]) -> impl Iterator<Item = (usize, &Elem)> {
+    els.iter()
+        .enumerate()
+        .filter(|(_, e)| has_role(e, "doc-footnote"))
+}
+
+/// Runs `rule` over every chapter of every book, and over `control` (a
+/// chapter made to break the rule), which must be reported.
+fn check_rule(rule: fn(&str, &str) -> Vec<String>, control: &str) {
+    let control_problems = rule("control", control);
+    assert!(
+        !control_problems.is_empty(),
+        "the rule does not catch its control:\n{control}"
+    );
+    let mut problems = Vec::new();
+    let mut chapters_seen = 0;
+    for b in every_book() {
+        for (name, text) in chapters(b) {
+            chapters_seen += 1;
+            problems.extend(rule(&format!("{}: {name}", b.epub.display()), &text));
+        }
+    }
+    assert!(chapters_seen >= 6, "only {chapters_seen} chapters checked");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The chapter of the canal example's book.
+fn canal_text() -> String {
+    let (books, _) = books();
+    let canal = books
+        .iter()
+        .find(|b| stem(&b.article) == "canal-and-locks")
+        .unwrap();
+    entry_text(
+        &unzip(&fs::read(&canal.epub).unwrap()),
+        "OEBPS/chapter-1.xhtml",
+    )
+}
+
+/// The canal chapter with `f` applied (the controls).
+fn canal_chapter(f: impl Fn(&str) -> String) -> String {
+    let text = canal_text();
+    let changed = f(&text);
+    assert_ne!(changed, text, "the control must differ");
+    changed
+}
+
+/// foliate-js (`isFootnoteReference`: role `doc-noteref` or epub:type
+/// `noteref`), Calibre (`is_footnote_link`), KOReader (cre.cpp: a trusted
+/// source with epub:type `noteref` is a footnote), Readium
+/// (`popupFootNote`: `noteref` in epub:type or role), Apple Books: every
+/// link to a note is typed `noteref` AND has the role `doc-noteref`.
+fn rule_noteref(name: &str, text: &str) -> Vec<String> {
+    let els = elements(name, text);
+    let note_ids: HashSet<&str> = notes(&els)
+        .filter_map(|(_, e)| e.attrs.get("id").map(String::as_str))
+        .collect();
+    let mut problems = Vec::new();
+    let mut links = 0;
+    for a in els.iter().filter(|e| e.name == "a") {
+        let Some(href) = a.attrs.get("href") else {
+            continue;
+        };
+        let frag = href.rsplit_once('#').map_or("", |(_, f)| f);
+        let to_note = note_ids.contains(frag) || frag.starts_with("ref-");
+        if !to_note {
+            continue;
+        }
+        links += 1;
+        if !types(a).contains(&"noteref") || !has_role(a, "doc-noteref") {
+            problems.push(format!(
+                "{name}: link {href} is not typed noteref/doc-noteref"
+            ));
+        }
+    }
+    if links == 0 && !note_ids.is_empty() {
+        problems.push(format!("{name}: notes but no links to them"));
+    }
+    problems
+}
+
+#[test]
+fn reader_rule_noteref_on_every_citation_link() {
+    check_rule(
+        rule_noteref,
+        &canal_chapter(|t| t.replacen("epub:type=\"noteref\" ", "", 1)),
+    );
+}
+
+/// Apple Books pops up a note typed `footnote`; Calibre's
+/// `is_epub_footnote` and KOReader's cre.cpp trust `footnote` /
+/// `doc-footnote` on the target; foliate-js's `getReferencedType` names it
+/// a footnote. It must not be an `aside` (hidden in the reading view by
+/// Readium's CSS) nor an `li` (the typed `li` fails Ace and EPUBCheck).
+fn rule_footnote_target(name: &str, text: &str) -> Vec<String> {
+    let els = elements(name, text);
+    let mut problems = Vec::new();
+    for a in els.iter().filter(|e| has_role(e, "doc-noteref")) {
+        let href = a.attrs.get("href").cloned().unwrap_or_default();
+        let Some((_, t)) = by_id(&els, href.trim_start_matches('#')) else {
+            problems.push(format!("{name}: noteref {href} has no target here"));
+            continue;
+        };
+        let typed = types(t).contains(&"footnote") && has_role(t, "doc-footnote");
+        if !typed || t.name != "div" || !t.in_endnotes {
+            problems.push(format!(
+                "{name}: {href} points at <{} epub:type={:?} role={:?}>, not a \
+                 div[epub:type=footnote][role=doc-footnote] of the reference list",
+                t.name,
+                t.attrs.get("epub:type"),
+                t.attrs.get("role")
+            ));
+        }
+    }
+    if els.iter().any(|e| e.name == "aside") {
+        problems.push(format!("{name}: has an aside"));
+    }
+    problems
+}
+
+#[test]
+fn reader_rule_footnote_on_every_target() {
+    check_rule(
+        rule_footnote_target,
+        &canal_chapter(|t| t.replacen("epub:type=\"footnote\" ", "", 1)),
+    );
+}
+
+/// Apple Books pops up a note in the same file as its citation (the noteref
+/// is a fragment-only link); Kobo (epub-spec, pop-up criterion 4) and
+/// KOReader (flag 0x0020, "target must come after source") want the note
+/// after the link in reading order.
+fn rule_after_and_same_file(name: &str, text: &str) -> Vec<String> {
+    let els = elements(name, text);
+    let mut problems = Vec::new();
+    for (i, a) in els
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| has_role(e, "doc-noteref"))
+    {
+        let href = a.attrs.get("href").cloned().unwrap_or_default();
+        let Some(frag) = href.strip_prefix('#') else {
+            problems.push(format!("{name}: noteref {href} leaves the file"));
+            continue;
+        };
+        match by_id(&els, frag) {
+            Some((j, _)) if j > i => {}
+            Some(_) => problems.push(format!("{name}: note {href} stands before its citation")),
+            None => problems.push(format!("{name}: note {href} is not in the file")),
+        }
+    }
+    problems
+}
+
+#[test]
+fn reader_rule_note_after_its_citation_in_the_same_file() {
+    // The control: the reference list moved before the text.
+    let before = canal_chapter(|t| {
+        let start = t.find("<section id=\"references\"").unwrap();
+        let end = t[start..].find("</section>").unwrap() + start + "</section>".len();
+        let list = &t[start..end];
+        let header = t.find("<header>").unwrap();
+        format!("{}{list}{}{}", &t[..header], &t[header..start], &t[end..])
+    });
+    assert!(!rule_after_and_same_file("control", &before).is_empty());
+    check_rule(
+        rule_after_and_same_file,
+        &canal_chapter(|t| t.replacen("href=\"#ref-1\"", "href=\"nav.xhtml#ref-1\"", 1)),
+    );
+}
+
+/// foliate-js (`maybe`: not a back-link) and Readium (its pop-up hides
+/// `a[epub|type~="backlink"]`, `a[role~="doc-backlink"]`): every link from
+/// a note back to a citation is typed `backlink` AND `doc-backlink`, and
+/// stands inside its note.
+fn rule_backlink(name: &str, text: &str) -> Vec<String> {
+    let els = elements(name, text);
+    let cites: HashSet<&str> = els
+        .iter()
+        .filter(|e| has_role(e, "doc-noteref"))
+        .filter_map(|e| e.attrs.get("id").map(String::as_str))
+        .collect();
+    let mut problems = Vec::new();
+    for a in els.iter().filter(|e| e.name == "a") {
+        let Some(href) = a.attrs.get("href") else {
+            continue;
+        };
+        if !cites.contains(href.trim_start_matches('#')) {
+            continue;
+        }
+        if !types(a).contains(&"backlink") || !has_role(a, "doc-backlink") {
+            problems.push(format!(
+                "{name}: back-link {href} is not typed backlink/doc-backlink"
+            ));
+        }
+        if a.in_note.is_none() {
+            problems.push(format!("{name}: back-link {href} is outside any note"));
+        }
+    }
+    problems
+}
+
+#[test]
+fn reader_rule_backlinks_are_typed() {
+    check_rule(
+        rule_backlink,
+        &canal_chapter(|t| t.replacen("epub:type=\"backlink\" ", "", 1)),
+    );
+}
+
+/// Kobo (epub-spec, pop-up criteria 2 and 3): a note has 9 to 5,000
+/// characters of text. A linked note outside that range must be reported
+/// by refolio (a warning naming the reference and its length).
+#[test]
+fn reader_rule_note_length_within_kobo_range_or_reported() {
+    let kobo = 9..=5000;
+    let mut problems = Vec::new();
+    let (mut measured, mut reported) = (0, 0);
+    for b in every_book() {
+        let mut outside = Vec::new();
+        for (name, text) in chapters(b) {
+            let els = elements(&name, &text);
+            for (_, n) in notes(&els) {
+                let Some(id) = n.attrs.get("id") else {
+                    continue;
+                };
+                measured += 1;
+                let chars = n.text.chars().count();
+                if !kobo.contains(&chars) {
+                    outside.push((id.trim_start_matches("ref-").to_string(), chars));
+                }
+            }
+        }
+        if outside.is_empty() {
+            continue;
+        }
+        if chapters(b).len() > 1 {
+            problems.push(format!(
+                "{}: notes outside the range in a book; this test reads the warnings of one article",
+                b.epub.display()
+            ));
+            continue;
+        }
+        // Only one-article books here: convert again and read the warnings.
+        let tmp = tempfile::tempdir().unwrap();
+        let o = refolio(
+            &[
+                "convert",
+                b.article.to_str().unwrap(),
+                "-t",
+                "epub",
+                "-o",
+                tmp.path().to_str().unwrap(),
+            ],
+            root(),
+            None,
+        );
+        let err = stderr(&o);
+        for (n, chars) in outside {
+            reported += 1;
+            let want = format!("the EPUB note of reference {n} has {chars} characters");
+            if !err.contains(&want) {
+                problems.push(format!(
+                    "{}: note {n} has {chars} characters and no warning",
+                    b.epub.display()
+                ));
+            }
+        }
+    }
+    say(&format!(
+        "note lengths: {measured} linked notes measured, {reported} outside Kobo's 9–5000 characters"
+    ));
+    assert!(measured > 30, "only {measured} notes measured");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+
+    // The control: an article with a 5-character note gets its warning,
+    // with the length the EPUB really has ("Ibid. ↩︎" = 8 characters).
+    let tmp = tempfile::tempdir().unwrap();
+    let article = tmp.path().join("short.txt");
+    fs::write(
+        &article,
+        "Short notes\n\nThe canal opened in 1825.1 It closed in 1931.2\n\n\
+         1. Ibid. []\n2. A much longer reference, 2019. []\n",
+    )
+    .unwrap();
+    let o = refolio(
+        &["convert", "short.txt", "-t", "epub", "-o", "out"],
+        tmp.path(),
+        None,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("short.txt:5:1: warning: the EPUB note of reference 1 has 8 characters; Kobo's readers pop up only notes of 9 to 5000 characters"),
+        "{err}"
+    );
+    assert!(!err.contains("reference 2 has"), "{err}");
+    let chapter = entry_text(
+        &unzip(&fs::read(tmp.path().join("out/short.epub")).unwrap()),
+        "OEBPS/chapter-1.xhtml",
+    );
+    let els = elements("short", &chapter);
+    let (_, note) = by_id(&els, "ref-1").expect("note 1");
+    assert_eq!(note.text.chars().count(), 8, "{:?}", note.text);
+}
+
+/// `--epub-notes first` puts each note's back-links at its start (Kindle);
+/// the default puts them at its end. Nothing else changes.
+#[test]
+fn epub_notes_first_puts_backlinks_first() {
+    let first = chapters(&extra_books()[1]).remove(0).1;
+    let after = canal_text();
+    let open = "role=\"doc-footnote\">";
+    let notes_first: Vec<&str> = first.split(open).skip(1).collect();
+    let notes_after: Vec<&str> = after.split(open).skip(1).collect();
+    assert_eq!(notes_first.len(), 9);
+    assert_eq!(notes_first.len(), notes_after.len());
+    for (f, a) in notes_first.iter().zip(&notes_after) {
+        let f = &f[..f.find("</div>").unwrap()];
+        let a = &a[..a.find("</div>").unwrap()];
+        assert!(f.starts_with("<span class=\"backlinks\">"), "{f}");
+        assert!(!a.starts_with("<span class=\"backlinks\">"), "{a}");
+        assert!(
+            a.ends_with("</span>") && a.contains(" <span class=\"backlinks\">"),
+            "{a}"
+        );
+        // The same pieces, moved: back-links then a space then the text.
+        let links = &a[a.find(" <span class=\"backlinks\">").unwrap() + 1..];
+        let text = &a[..a.find(" <span class=\"backlinks\">").unwrap()];
+        assert_eq!(*f, format!("{links} {text}"));
+    }
+}
+
+/// foliate-js (Foliate 3's engine, npm `foliate-js`) in headless Chromium,
+/// as a reader uses it (`tests/foliate/popup.js`): clicking a citation pops
+/// up its note (typed `footnote`, not hidden, with the reference's text and
+/// nothing else), and clicking the note's back-link opens no second pop-up
+/// but returns the view to the citation, which was off screen before. Run
+/// on the canal example, the `--epub-notes first` book and the seed; a
+/// control book whose notes lack `footnote` must be reported as untyped.
+#[test]
+fn foliate_js_pops_up_a_note_and_its_backlink_returns() {
+    let test = "foliate_js_pops_up_a_note_and_its_backlink_returns";
+    let Some(foliate) = support::Foliate::find_or_skip(test) else {
+        return;
+    };
+    let (books, _) = books();
+    let mut checked: Vec<&Book> = books
+        .iter()
+        .filter(|b| stem(&b.article) == "canal-and-locks")
+        .collect();
+    checked.push(&extra_books()[1]);
+    match support::shared_dir() {
+        Some(shared) => {
+            let seed = shared.join("seed/temporary-deployment.txt");
+            checked.extend(books.iter().filter(|b| b.article == seed));
+        }
+        None => support::skip(test, "../shared not found: the seed is not checked"),
+    }
+    let start = Instant::now();
+    let mut problems = Vec::new();
+    for b in &checked {
+        let parsed = parse_article(
+            "a",
+            fs::read(&b.article).unwrap(),
+            Default::default(),
+            &ParseOptions::default(),
+        )
+        .unwrap();
+        let chapter = &chapters(b)[0].1;
+        // The second reference cited (the first when there is one), by its
+        // first citation.
+        let cited: Vec<&refolio::ast::Reference> = parsed
+            .document
+            .references
+            .iter()
+            .filter(|r| chapter.contains(&format!("id=\"cite-{}-1\"", r.n)))
+            .collect();
+        let r = cited.get(1).or(cited.first()).expect("a cited reference");
+        let cite = format!("cite-{}-1", r.n);
+        let report = match foliate.popup(&b.epub, &cite) {
+            Ok(v) => v,
+            Err(e) => {
+                problems.push(format!("{}: {e}", b.epub.display()));
+                continue;
+            }
+        };
+        let name = b.epub.display();
+        let text = report["popupText"]
+            .as_str()
+            .unwrap_or("")
+            .replace('\u{A0}', " ");
+        let raw = r.raw.trim();
+        let expect = [
+            (
+                report["type"] == "footnote",
+                "the pop-up's type is footnote",
+            ),
+            (report["hidden"] == false, "the note is not hidden"),
+            (
+                report["popups"] == 1,
+                "one pop-up: the back-link opened none",
+            ),
+            (
+                report["backlinkType"] == "backlink",
+                "the back-link is typed",
+            ),
+            (
+                report["backlinkFollowed"] == true,
+                "the back-link was followed",
+            ),
+            (
+                report["citeVisibleBefore"] == false,
+                "the citation was off screen",
+            ),
+            (
+                report["citeVisibleAfter"] == true,
+                "the back-link returned to it",
+            ),
+            (
+                report["pageErrors"] == serde_json::json!([]),
+                "no page errors",
+            ),
+            (text.contains(raw), "the pop-up shows the reference's text"),
+            (
+                !text.contains("References"),
+                "the pop-up shows only the note",
+            ),
+        ];
+        for (ok, what) in expect {
+            if !ok {
+                problems.push(format!("{name}: {cite}: not so: {what}\n  {report}"));
+            }
+        }
+    }
+    say(&format!(
+        "foliate-js: {} books, pop-up and back-link: {:.1} s",
+        checked.len(),
+        start.elapsed().as_secs_f64()
+    ));
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+
+    // The control: notes without `footnote` are not typed by foliate-js.
+    let tmp = tempfile::tempdir().unwrap();
+    let control = tmp.path().join("control-untyped-notes.epub");
+    fs::write(
+        &control,
+        rewrite_entry(
+            &fs::read(&checked[0].epub).unwrap(),
+            "OEBPS/chapter-1.xhtml",
+            |t| t.replace(" epub:type=\"footnote\" role=\"doc-footnote\"", ""),
+        ),
+    )
+    .unwrap();
+    let report = foliate
+        .popup(&control, "cite-2-1")
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(report["type"], serde_json::Value::Null, "{report}");
 }
 
 // ------------------------------------------------------ reproducibility

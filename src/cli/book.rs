@@ -225,6 +225,7 @@ pub fn run(args: &BookArgs) -> anyhow::Result<Exit> {
             stylesheet: style.epub_css.clone(),
             modified: None,
             title: Some(book.title.clone()),
+            backlinks: args.epub_notes,
         },
         pdf: refolio::write::PdfOptions {
             style: style.pdf.clone(),
@@ -236,10 +237,17 @@ pub fn run(args: &BookArgs) -> anyhow::Result<Exit> {
     let rendered = refolio::write::render(&refs, format, &write_options)
         .with_context(|| format!("cannot write the book {}", args.output.display()))?;
     if !rendered.diagnostics.is_empty() && !args.run.quiet {
-        report(&anyhow::anyhow!(
-            "warning: the PDF fonts have no glyph for {} character(s); drawn as blank boxes",
-            rendered.diagnostics.len()
-        ));
+        if format == Format::Pdf {
+            report(&anyhow::anyhow!(
+                "warning: the PDF fonts have no glyph for {} character(s); drawn as blank boxes",
+                rendered.diagnostics.len()
+            ));
+        } else {
+            // The spans are in several sources; each message names its chapter.
+            for d in &rendered.diagnostics {
+                report(&anyhow::anyhow!("warning: {}", d.message));
+            }
+        }
     }
     let bytes = rendered.bytes;
     let dir = match args.output.parent() {

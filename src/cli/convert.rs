@@ -93,6 +93,7 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<Exit> {
             stylesheet: style.epub_css.clone(),
             modified: None,
             title: None,
+            backlinks: args.epub_notes,
         }
     } else {
         EpubOptions::default()

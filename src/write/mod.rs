@@ -16,6 +16,7 @@ pub(crate) mod xml;
 pub use crate::layout::style::{Style, StyleError};
 pub use epub::{DEFAULT_STYLESHEET, EpubOptions};
 pub use pdf::PdfOptions;
+pub use xhtml::{BacklinkPlacement, POPUP_NOTE_CHARS};
 pub use xml::check_chars;
 
 /// An output format: the one list of formats, also the values of the
@@ -107,7 +108,9 @@ pub struct Rendered {
     /// The output file.
     pub bytes: Vec<u8>,
     /// Warnings about the output, with spans in their article's source:
-    /// characters the PDF's fonts have no glyph for (drawn as a blank box).
+    /// characters the PDF's fonts have no glyph for (drawn as a blank box);
+    /// EPUB notes whose length Kobo's readers will not pop up
+    /// ([`POPUP_NOTE_CHARS`]).
     pub diagnostics: Vec<crate::diag::Diagnostic>,
 }
 
@@ -182,7 +185,12 @@ pub fn render(
                 modified: options.timestamp,
                 ..options.epub.clone()
             };
-            bytes(&|out| epub::write_book(docs, &opts, out))
+            let mut out = Vec::new();
+            let diagnostics = epub::write_book(docs, &opts, &mut out)?;
+            Ok(Rendered {
+                bytes: out,
+                diagnostics,
+            })
         }
         Format::Pdf => {
             let pdf = match &options.book {

@@ -13,7 +13,8 @@
 //!       blocks before the first heading
 //!       section#sec-N (h2, blocks) per section
 //!       section#references[epub:type=endnotes][role=doc-endnotes]?
-//!                     h2#references-title, ol/li#ref-N
+//!                     h2#references-title,
+//!                     ol/li/div#ref-N[epub:type=footnote][role=doc-footnote]
 //!       footer.source?  the source URL and licence, when given
 //! ```
 //!
@@ -26,11 +27,32 @@
 //! Inlines: a citation marker is
 //! `<sup><a epub:type="noteref" role="doc-noteref" id="cite-N-K" href="#ref-N">N</a></sup>`
 //! (consecutive markers such as `2,5` share one `sup`, separators
-//! included); a URL is `<a href="URL">URL</a>`. Each reference keeps its raw text
+//! included, their spaces written as no-break spaces so that `4 7` never
+//! breaks); a URL is `<a href="URL">URL</a>`. In text, the space between
+//! two digit groups of a number (`250 000`) is written as a no-break space
+//! (U+00A0). Each reference keeps its raw text
 //! losslessly, with recognised fields wrapped (`cite`, `span.author`,
 //! `span.publisher`, `time[@datetime]` or `span.date`), followed by one
-//! `a[role=doc-backlink]` per `[]` group of the source (`↩` for a single
-//! one; `↩ a b c …` for several), each pointing at its marker.
+//! `a[epub:type=backlink][role=doc-backlink]` per `[]` group of the source
+//! (`↩` for a single one; `↩ a b c …` for several), each pointing at its
+//! marker.
+//!
+//! # Notes that reading systems pop up
+//!
+//! Each list item wraps its note in
+//! `<div id="ref-N" epub:type="footnote" role="doc-footnote">`: the marker
+//! links to that `div`, so a reading system that pops notes up shows the
+//! note alone (README, "E-book readers", gives each reader's rule and its
+//! source). The shapes that look more obvious fail somewhere: an `aside`
+//! note is hidden from the reading view (Readium's footnote CSS hides
+//! `aside[epub|type~="footnote"]`; Foliate and Apple Books were seen to hide
+//! it too), so the reference list would go empty; `epub:type="footnote"` on the
+//! `li` fails Ace, `role="doc-footnote"` on the `li` fails EPUBCheck, and
+//! `endnote` is deprecated by EPUBCheck 5.3. The back-links carry
+//! `epub:type="backlink"` so that a reader follows them instead of popping
+//! up the citation's paragraph. `epub:type` is written only for the EPUB
+//! ([`XhtmlOptions::epub`]); the ARIA roles are HTML too and are written in
+//! both, so the two outputs have the same elements and link targets.
 //!
 //! Links stay honest, as in the TEI writer: a marker whose reference does
 //! not exist is a `span.unresolved` in its `sup`; a back-link whose occurrence has no marker is
@@ -46,9 +68,11 @@ use crate::ast::{
     Document, Figure, Heading, Inline, List, ListItem, Paragraph, Quote, RefFieldKind, Reference,
     Rule, Section, Visit, plain_text,
 };
+use crate::diag::{Diagnostic, Severity};
 use crate::error::WriteError;
 use crate::write::links::{Links, at, present};
 use crate::write::xml::{XmlWriter, is_w3c_date, uri_attr};
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::io::Write;
 
@@ -60,6 +84,11 @@ pub const EPUB_OPS_NS: &str = "http://www.idpf.org/2007/ops";
 pub const REFERENCES_ID: &str = "references";
 /// The heading of the reference list when the source has none.
 pub const DEFAULT_REFERENCES_HEADING: &str = "References";
+/// The length (in characters of text) of a note that Kobo's readers pop up
+/// when it is not recognised by its `epub:type`: 9 to 5,000 (kobolabs/epub-spec,
+/// "Footnotes/Endnotes Are Fully Supported Across Kobo Platforms"). A linked
+/// note outside it gets a warning.
+pub const POPUP_NOTE_CHARS: std::ops::RangeInclusive<usize> = 9..=5000;
 
 /// How to write the XHTML document.
 #[derive(Debug, Clone, Default)]
@@ -69,6 +98,20 @@ pub struct XhtmlOptions {
     /// Add EPUB structural semantics (`epub:type`) and declare their
     /// namespace on the root element.
     pub epub: bool,
+    /// Where a note's back-links stand.
+    pub backlinks: BacklinkPlacement,
+}
+
+/// Where the back-links stand in a note of the reference list (the command
+/// line's `--epub-notes`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, clap::ValueEnum)]
+pub enum BacklinkPlacement {
+    /// After the note's text: `Title; Site; 2019 ↩ a b`.
+    #[default]
+    After,
+    /// At the start of the note: `↩ a b Title; Site; 2019`, the place
+    /// Kindle's guidelines give the back-link.
+    First,
 }
 
 /// The `id` of the `section` of the `i`-th (0-based) section of a document.
@@ -99,7 +142,9 @@ pub fn language(doc: &Document) -> &str {
     }
 }
 
-/// Writes `doc` as an XHTML5 document (XML syntax, UTF-8) to `out`.
+/// Writes `doc` as an XHTML5 document (XML syntax, UTF-8) to `out`, and
+/// returns the warnings about it: one per linked note whose text is outside
+/// [`POPUP_NOTE_CHARS`], at its reference's span.
 ///
 /// Fails with [`WriteError::Meta`] when a metadata value cannot be
 /// written (see [`crate::ast::Meta::validate`]) or when text contains a character XML 1.0
@@ -109,7 +154,7 @@ pub fn write_xhtml(
     doc: &Document,
     opts: &XhtmlOptions,
     out: &mut dyn Write,
-) -> Result<(), WriteError> {
+) -> Result<Vec<Diagnostic>, WriteError> {
     doc.meta.validate()?;
     let mut links = Links::new(doc);
     let lang = language(doc);
@@ -151,23 +196,24 @@ pub fn write_xhtml(
         },
         doc,
     )?;
-    references(&mut w, &mut links, opts, doc)?;
+    let warnings = references(&mut w, &mut links, opts, doc)?;
     footer(&mut w, doc)?;
     w.end()?; // section#article
     w.end()?; // body
     w.end()?; // html
-    w.finish()
+    w.finish()?;
+    Ok(warnings)
 }
 
 fn header(w: &mut XmlWriter, doc: &Document) -> Result<(), WriteError> {
     w.start("header", &[])?;
-    w.text_element("h1", &[("id", "title")], &doc.title.text)
+    w.text_element("h1", &[("id", "title")], &unbroken_numbers(&doc.title.text))
         .map_err(at(doc.title.span))?;
     if let Some(sub) = &doc.subtitle {
         w.text_element(
             "p",
             &[("class", "subtitle"), ("role", "doc-subtitle")],
-            &sub.text,
+            &unbroken_numbers(&sub.text),
         )
         .map_err(at(sub.span))?;
     }
@@ -338,6 +384,37 @@ fn figure(
     w.end()
 }
 
+/// The no-break space that holds a number's digit groups together.
+const NBSP: &str = "\u{A0}";
+
+/// `text` with each space between two digit groups of one number (`250 000`,
+/// `1 220 000`) written as a no-break space, so that a number never breaks
+/// across lines. A space is such a separator when the digits before it are
+/// a run of one to three and the digits after it a run of exactly three
+/// (`1990 200` and `15 July` keep their space). The TEI keeps the source's
+/// characters; this is the XHTML's rendering of them, like the PDF layout's
+/// unbreakable space between digit groups.
+fn unbroken_numbers(text: &str) -> Cow<'_, str> {
+    let b = text.as_bytes();
+    let digits =
+        |it: &mut dyn Iterator<Item = &u8>| it.take(4).take_while(|c| c.is_ascii_digit()).count();
+    let run_before = |i: usize| digits(&mut b[..i].iter().rev());
+    let run_after = |i: usize| digits(&mut b[i + 1..].iter());
+    let joins = |i: usize| (1..=3).contains(&run_before(i)) && run_after(i) == 3;
+    if !(0..b.len()).any(|i| b[i] == b' ' && joins(i)) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 4);
+    let mut last = 0;
+    for i in (0..b.len()).filter(|&i| b[i] == b' ' && joins(i)) {
+        out.push_str(&text[last..i]);
+        out.push_str(NBSP);
+        last = i + 1;
+    }
+    out.push_str(&text[last..]);
+    Cow::Owned(out)
+}
+
 /// True for the text between two markers that belong to one superscript
 /// group, such as `2,5` or `6 7`: only commas, semicolons and spaces.
 fn is_marker_separator(text: &str) -> bool {
@@ -353,7 +430,7 @@ fn inlines(
     let mut i = 0;
     while i < inlines.len() {
         match &inlines[i] {
-            Inline::Text { text, span } => w.text(text).map_err(at(*span))?,
+            Inline::Text { text, span } => w.text(&unbroken_numbers(text)).map_err(at(*span))?,
             Inline::Link { url, span } => link(w, url).map_err(at(*span))?,
             Inline::Cite { .. } => {
                 // Consecutive markers (`2,5`, `6 7`) share one superscript,
@@ -373,7 +450,10 @@ fn inlines(
                         Inline::Cite { n, occurrence, .. } => {
                             marker(w, links, opts, *n, *occurrence)?
                         }
-                        Inline::Text { text, span } => w.text(text).map_err(at(*span))?,
+                        // `4 7` must not break between the markers.
+                        Inline::Text { text, span } => {
+                            w.text(&text.replace(' ', NBSP)).map_err(at(*span))?
+                        }
                         Inline::Link { url, span } => link(w, url).map_err(at(*span))?,
                     }
                 }
@@ -415,14 +495,17 @@ fn marker(
     w.text_element("a", &attrs, &number)
 }
 
+/// The reference list; returns a warning per linked note whose length is
+/// outside [`POPUP_NOTE_CHARS`].
 fn references(
     w: &mut XmlWriter,
     links: &mut Links,
     opts: &XhtmlOptions,
     doc: &Document,
-) -> Result<(), WriteError> {
+) -> Result<Vec<Diagnostic>, WriteError> {
+    let mut warnings = Vec::new();
     if !has_references_section(doc) {
-        return Ok(());
+        return Ok(warnings);
     }
     let mut attrs = vec![("id", REFERENCES_ID)];
     if opts.epub {
@@ -445,11 +528,29 @@ fn references(
         for (i, r) in doc.references.iter().enumerate() {
             let with_id = ids.insert(r.n);
             let position = u32::try_from(i + 1).unwrap_or(u32::MAX);
-            entry(w, links, r, with_id, position).map_err(at(r.span))?;
+            let chars = entry(w, links, opts, r, with_id, position).map_err(at(r.span))?;
+            if with_id && !POPUP_NOTE_CHARS.contains(&chars) {
+                warnings.push(note_length_warning(r, chars));
+            }
         }
         w.end()?;
     }
-    w.end()
+    w.end()?;
+    Ok(warnings)
+}
+
+/// The warning for a note whose text Kobo would not pop up.
+fn note_length_warning(r: &Reference, chars: usize) -> Diagnostic {
+    let (min, max) = (POPUP_NOTE_CHARS.start(), POPUP_NOTE_CHARS.end());
+    Diagnostic::new(
+        Severity::Warning,
+        r.span,
+        format!(
+            "the EPUB note of reference {} has {chars} characters; Kobo's readers pop up \
+             only notes of {min} to {max} characters and follow the link to the others",
+            r.n
+        ),
+    )
 }
 
 /// `a`, `b`, … `z`, `aa`, `ab`, … for the `k`-th (1-based) back-link.
@@ -472,23 +573,39 @@ const BACK_ARROW: &str = "\u{21A9}\u{FE0E}";
 /// One reference: `raw` exactly, recognised fields wrapped, then back-links.
 /// Fields that are out of order, overlapping, empty or not on character
 /// boundaries are written as plain text, so `raw` always survives whole.
+/// Returns the number of characters of the note's text.
 fn entry(
     w: &mut XmlWriter,
     links: &Links,
+    opts: &XhtmlOptions,
     r: &Reference,
     with_id: bool,
     position: u32,
-) -> Result<(), WriteError> {
+) -> Result<usize, WriteError> {
     let id = format!("ref-{}", r.n);
     let value = r.n.to_string();
-    let mut attrs: Vec<(&str, &str)> = Vec::new();
+    let li: Vec<(&str, &str)> = if r.n != position {
+        vec![("value", &value)]
+    } else {
+        Vec::new()
+    };
+    w.start_mixed("li", &li)?;
+    // The note itself: the element a reading system pops up (see the
+    // module docs). Only the first entry of a number is a link target.
+    let mut note: Vec<(&str, &str)> = Vec::with_capacity(3);
     if with_id {
-        attrs.push(("id", &id));
+        note.push(("id", &id));
     }
-    if r.n != position {
-        attrs.push(("value", &value));
+    if opts.epub {
+        note.push(("epub:type", "footnote"));
     }
-    w.start_mixed("li", &attrs)?;
+    note.push(("role", "doc-footnote"));
+    w.start_mixed("div", &note)?;
+    let before = w.text_chars();
+    if !r.backlinks.is_empty() && opts.backlinks == BacklinkPlacement::First {
+        backlinks(w, links, opts, r, with_id)?;
+        w.text(" ")?;
+    }
     let raw = r.raw.as_str();
     let mut pos = 0;
     for f in &r.fields {
@@ -500,8 +617,8 @@ fn entry(
         if !usable {
             continue;
         }
-        w.text(&raw[pos..f.start])?;
-        let part = &raw[f.start..f.end];
+        w.text(&unbroken_numbers(&raw[pos..f.start]))?;
+        let part = &unbroken_numbers(&raw[f.start..f.end]);
         match f.kind {
             RefFieldKind::Title => w.text_element("cite", &[], part)?,
             RefFieldKind::Author => w.text_element("span", &[("class", "author")], part)?,
@@ -513,43 +630,58 @@ fn entry(
         }
         pos = f.end;
     }
-    w.text(&raw[pos..])?;
-    let count = r.backlinks.len();
-    if count > 0 {
+    w.text(&unbroken_numbers(&raw[pos..]))?;
+    if !r.backlinks.is_empty() && opts.backlinks == BacklinkPlacement::After {
         w.text(" ")?;
-        w.start_mixed("span", &[("class", "backlinks")])?;
-        if count > 1 {
-            w.text_element("span", &[("aria-hidden", "true")], BACK_ARROW)?;
+        backlinks(w, links, opts, r, with_id)?;
+    }
+    let chars = w.text_chars() - before;
+    w.end()?; // div[role=doc-footnote]
+    w.end()?; // li
+    Ok(chars)
+}
+
+/// The back-links of a reference: `↩` for one, `↩ a b c …` for several.
+fn backlinks(
+    w: &mut XmlWriter,
+    links: &Links,
+    opts: &XhtmlOptions,
+    r: &Reference,
+    with_id: bool,
+) -> Result<(), WriteError> {
+    let count = r.backlinks.len();
+    w.start_mixed("span", &[("class", "backlinks")])?;
+    if count > 1 {
+        w.text_element("span", &[("aria-hidden", "true")], BACK_ARROW)?;
+    }
+    for k in 1..=count {
+        // The arrow stays with the first letter; the letters may wrap.
+        match k {
+            _ if count == 1 => {}
+            1 => w.text(NBSP)?,
+            _ => w.text(" ")?,
         }
-        for k in 1..=count {
-            if count > 1 {
-                w.text(" ")?;
+        let (text, label) = if count == 1 {
+            (BACK_ARROW.to_string(), "Back to the citation".to_string())
+        } else {
+            let letter = backlink_letter(k);
+            let label = format!("Back to citation {letter}");
+            (letter, label)
+        };
+        let key = (r.n, u32::try_from(k).unwrap_or(u32::MAX));
+        if with_id && links.has_marker(key.0, key.1) {
+            let href = format!("#cite-{}-{}", key.0, key.1);
+            let mut attrs: Vec<(&str, &str)> = Vec::with_capacity(4);
+            attrs.push(("href", &href));
+            if opts.epub {
+                attrs.push(("epub:type", "backlink"));
             }
-            let (text, label) = if count == 1 {
-                (BACK_ARROW.to_string(), "Back to the citation".to_string())
-            } else {
-                let letter = backlink_letter(k);
-                let label = format!("Back to citation {letter}");
-                (letter, label)
-            };
-            let key = (r.n, u32::try_from(k).unwrap_or(u32::MAX));
-            if with_id && links.has_marker(key.0, key.1) {
-                let href = format!("#cite-{}-{}", key.0, key.1);
-                w.text_element(
-                    "a",
-                    &[
-                        ("href", &href),
-                        ("role", "doc-backlink"),
-                        ("aria-label", &label),
-                    ],
-                    &text,
-                )?;
-            } else {
-                // The source has this back-link, but no marker to return to.
-                w.text_element("span", &[("class", "backlink-missing")], &text)?;
-            }
+            attrs.extend([("role", "doc-backlink"), ("aria-label", &label)]);
+            w.text_element("a", &attrs, &text)?;
+        } else {
+            // The source has this back-link, but no marker to return to.
+            w.text_element("span", &[("class", "backlink-missing")], &text)?;
         }
-        w.end()?;
     }
     w.end()
 }

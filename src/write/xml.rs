@@ -139,6 +139,8 @@ pub struct XmlWriter<'w> {
     mixed_from: Option<usize>,
     /// Whether anything has been written yet (no leading newline before it).
     started: bool,
+    /// Characters of text written so far (see [`XmlWriter::text_chars`]).
+    text_chars: usize,
 }
 
 impl<'w> XmlWriter<'w> {
@@ -149,7 +151,15 @@ impl<'w> XmlWriter<'w> {
             stack: Vec::new(),
             mixed_from: None,
             started: false,
+            text_chars: 0,
         }
+    }
+
+    /// How many characters of text (unescaped, as [`XmlWriter::text`] was
+    /// given them) have been written: the difference between two calls is
+    /// the text content of what was written between them.
+    pub fn text_chars(&self) -> usize {
+        self.text_chars
     }
 
     /// True inside mixed content.
@@ -268,6 +278,7 @@ impl<'w> XmlWriter<'w> {
         if let Some(f) = self.stack.last_mut() {
             f.has_children = true;
         }
+        self.text_chars += text.chars().count();
         self.inner
             .write_event(Event::Text(BytesText::from_escaped(partial_escape(text))))?;
         Ok(())

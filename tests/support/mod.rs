@@ -448,6 +448,104 @@ impl Ace {
     }
 }
 
+/// A module folder of the tools: `$ENV_VAR`, else `relative` inside
+/// [`tools_dir`]; it must hold `marker`.
+fn tool_dir(env_var: &str, relative: &str, marker: &str) -> Result<PathBuf, String> {
+    let dir = match env::var_os(env_var).filter(|v| !v.is_empty()) {
+        Some(p) => PathBuf::from(p),
+        None => tools_dir()
+            .map(|d| d.join(relative))
+            .ok_or_else(|| "neither REFOLIO_TOOLS_DIR nor HOME is set".to_string())?,
+    };
+    if dir.join(marker).is_file() {
+        Ok(dir)
+    } else {
+        Err(format!(
+            "{} not found (run scripts/install-validators.sh or set {env_var})",
+            dir.join(marker).display()
+        ))
+    }
+}
+
+/// foliate-js (Foliate 3's engine) in headless Chromium, driven by
+/// puppeteer-core through `tests/foliate/popup.js`.
+#[derive(Debug, Clone)]
+pub struct Foliate {
+    /// The `foliate-js` module folder (`$REFOLIO_FOLIATE_JS`, else
+    /// `$REFOLIO_TOOLS_DIR/foliate-js-1.0.1/node_modules/foliate-js`).
+    pub module: PathBuf,
+    /// The `puppeteer-core` module folder (`$REFOLIO_PUPPETEER_CORE`, else
+    /// `$REFOLIO_TOOLS_DIR/puppeteer-core-24.43.1/node_modules/puppeteer-core`).
+    pub puppeteer: PathBuf,
+    /// The browser (`$PUPPETEER_EXECUTABLE_PATH`, else `chromium` on PATH).
+    pub chromium: PathBuf,
+}
+
+impl Foliate {
+    /// Locate node, Chromium, puppeteer-core and foliate-js.
+    pub fn locate() -> Result<Foliate, String> {
+        which("node").ok_or("node not found on PATH")?;
+        let module = tool_dir(
+            "REFOLIO_FOLIATE_JS",
+            "foliate-js-1.0.1/node_modules/foliate-js",
+            "footnotes.js",
+        )?;
+        let puppeteer = tool_dir(
+            "REFOLIO_PUPPETEER_CORE",
+            "puppeteer-core-24.43.1/node_modules/puppeteer-core",
+            "package.json",
+        )?;
+        let chromium = match env::var_os("PUPPETEER_EXECUTABLE_PATH").filter(|v| !v.is_empty()) {
+            Some(p) => PathBuf::from(p),
+            None => which("chromium").ok_or("chromium not found on PATH")?,
+        };
+        Ok(Foliate {
+            module,
+            puppeteer,
+            chromium,
+        })
+    }
+
+    /// [`Foliate::locate`], or [`skip`] and `None`.
+    pub fn find_or_skip(test: &str) -> Option<Foliate> {
+        match Self::locate() {
+            Ok(f) => Some(f),
+            Err(why) => {
+                skip(test, &why);
+                None
+            }
+        }
+    }
+
+    /// Opens `epub` in foliate-js, clicks the citation `cite_id`, then the
+    /// back-link to it in the pop-up; the harness's JSON report.
+    pub fn popup(&self, epub: &Path, cite_id: &str) -> Result<serde_json::Value, String> {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/foliate/popup.js");
+        let out = Command::new("node")
+            .arg(script)
+            .arg(&self.puppeteer)
+            .arg(&self.chromium)
+            .arg(&self.module)
+            .arg(epub)
+            .arg(cite_id)
+            .output()
+            .map_err(|e| format!("cannot run node: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "popup.js failed ({}): {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        serde_json::from_slice(&out.stdout).map_err(|e| {
+            format!(
+                "popup.js printed no JSON ({e}): {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        })
+    }
+}
+
 /// A number field of a `score.py --json` record.
 pub fn score_num(v: &serde_json::Value, key: &str) -> f64 {
     v[key]

@@ -22,9 +22,11 @@ use crate::ast::{
     Document, Figure, Inline, List, ListItem, Paragraph, Quote, Reference, Rule, Section, Visit,
     plain_text,
 };
+use crate::diag::Diagnostic;
 use crate::error::WriteError;
 use crate::write::xhtml::{
-    self, XhtmlOptions, has_references_section, language, references_heading_text, section_id,
+    self, BacklinkPlacement, XhtmlOptions, has_references_section, language,
+    references_heading_text, section_id,
 };
 use crate::write::xml::{check_chars, is_w3c_date};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -76,6 +78,8 @@ pub struct EpubOptions {
     pub modified: Option<i64>,
     /// The book title; by default the first article's title.
     pub title: Option<String>,
+    /// Where a note's back-links stand (after its text by default).
+    pub backlinks: BacklinkPlacement,
 }
 
 impl Default for EpubOptions {
@@ -85,6 +89,7 @@ impl Default for EpubOptions {
             stylesheet: DEFAULT_STYLESHEET.to_string(),
             modified: None,
             title: None,
+            backlinks: BacklinkPlacement::After,
         }
     }
 }
@@ -102,11 +107,16 @@ pub fn chapter_name(i: usize) -> String {
 /// identifier cannot be written (a character XML 1.0 does not allow, a
 /// `lang` that is not a language tag, an empty identifier), or the modified
 /// time is out of range; with [`WriteError::Io`] when `out` fails.
+///
+/// Returns the warnings about the book: notes
+/// whose length some reading system will not pop up, at their reference's
+/// span in their article; in a book of several articles each message names
+/// its chapter.
 pub fn write_book(
     docs: &[&Document],
     opts: &EpubOptions,
     out: &mut dyn Write,
-) -> Result<(), WriteError> {
+) -> Result<Vec<Diagnostic>, WriteError> {
     let Some(first) = docs.first() else {
         return Err(WriteError::Request(
             "an EPUB needs at least one article".into(),
@@ -136,10 +146,17 @@ pub fn write_book(
     let xopts = XhtmlOptions {
         stylesheet: Some(STYLESHEET_HREF.to_string()),
         epub: true,
+        backlinks: opts.backlinks,
     };
-    for d in docs {
+    let mut warnings = Vec::new();
+    for (i, d) in docs.iter().enumerate() {
         let mut buf = Vec::new();
-        xhtml::write_xhtml(d, &xopts, &mut buf)?;
+        for mut w in xhtml::write_xhtml(d, &xopts, &mut buf)? {
+            if docs.len() > 1 {
+                w.message = format!("chapter {}: {}", i + 1, w.message);
+            }
+            warnings.push(w);
+        }
         chapters.push(buf);
     }
 
@@ -228,7 +245,7 @@ pub fn write_book(
     })?;
     out.write_all(&book)?;
     out.flush()?;
-    Ok(())
+    Ok(warnings)
 }
 
 /// The values in first-seen order, without repeats.
@@ -543,5 +560,35 @@ mod tests {
         );
         assert!(text_of(&buf, "OEBPS/chapter-2.xhtml").contains("lang=\"de\" xml:lang=\"de\""));
         assert_ne!(content_identifier(&[&a, &b]), content_identifier(&[&b, &a]));
+    }
+
+    #[test]
+    fn short_notes_are_reported_with_their_chapter() {
+        let with_note = |text: &str| {
+            let mut d = doc("T", "x");
+            d.references = vec![crate::ast::Reference::new(1, text, vec![], 1)];
+            d.blocks = vec![crate::ast::Block::paragraph(vec![
+                Inline::text("x"),
+                Inline::cite(1, 1),
+            ])];
+            d
+        };
+        let (long, short) = (with_note("A long enough note"), with_note("Ibid."));
+        let warnings = |docs: &[&Document]| -> Vec<String> {
+            write_book(docs, &EpubOptions::default(), &mut Vec::new())
+                .unwrap()
+                .into_iter()
+                .map(|d| d.message)
+                .collect()
+        };
+        assert_eq!(warnings(&[&long]), Vec::<String>::new());
+        let one = warnings(&[&short]);
+        assert_eq!(one.len(), 1);
+        assert!(
+            one[0].starts_with("the EPUB note of reference 1 has 8 characters"),
+            "{one:?}"
+        );
+        let two = warnings(&[&long, &short]);
+        assert_eq!(two, [format!("chapter 2: {}", one[0])]);
     }
 }

@@ -15,6 +15,7 @@ fn xhtml(d: &Document, epub: bool) -> String {
     let opts = XhtmlOptions {
         stylesheet: Some("style.css".into()),
         epub,
+        backlinks: BacklinkPlacement::After,
     };
     write_xhtml(d, &opts, &mut buf).expect("write_xhtml");
     String::from_utf8(buf).expect("UTF-8")
@@ -69,15 +70,62 @@ fn markers_link_both_ways() {
              <h2 id=\"references-title\">References</h2>\n        <ol>"
         ), "{x}");
     assert!(x.contains(
-            "<li id=\"ref-1\">One <span class=\"backlinks\"><span aria-hidden=\"true\">↩\u{FE0E}</span> \
-             <a href=\"#cite-1-1\" role=\"doc-backlink\" aria-label=\"Back to citation a\">a</a> \
-             <a href=\"#cite-1-2\" role=\"doc-backlink\" aria-label=\"Back to citation b\">b</a></span></li>"
+            "<li><div id=\"ref-1\" epub:type=\"footnote\" role=\"doc-footnote\">One <span class=\"backlinks\">\
+             <span aria-hidden=\"true\">↩\u{FE0E}</span>\u{A0}\
+             <a href=\"#cite-1-1\" epub:type=\"backlink\" role=\"doc-backlink\" aria-label=\"Back to citation a\">a</a> \
+             <a href=\"#cite-1-2\" epub:type=\"backlink\" role=\"doc-backlink\" aria-label=\"Back to citation b\">b</a>\
+             </span></div></li>"
         ), "{x}");
     assert!(x.contains(
-            "<li id=\"ref-2\">Two <span class=\"backlinks\"><a href=\"#cite-2-1\" role=\"doc-backlink\" \
-             aria-label=\"Back to the citation\">↩\u{FE0E}</a></span></li>"
+            "<li><div id=\"ref-2\" epub:type=\"footnote\" role=\"doc-footnote\">Two <span class=\"backlinks\">\
+             <a href=\"#cite-2-1\" epub:type=\"backlink\" role=\"doc-backlink\" \
+             aria-label=\"Back to the citation\">↩\u{FE0E}</a></span></div></li>"
         ), "{x}");
     assert!(!x.contains("doc-endnote\"") && !x.contains("doc-biblioentry"));
+}
+
+#[test]
+fn backlinks_first_stand_at_the_start_of_the_note() {
+    let mut d = Document::new("T");
+    d.references = vec![
+        Reference::new(1, "One", vec![], 1),
+        Reference::new(2, "Two", vec![], 0),
+    ];
+    d.blocks = vec![Block::paragraph(vec![t("a"), Inline::cite(1, 1)])];
+    let write = |backlinks| {
+        let mut buf = Vec::new();
+        let opts = XhtmlOptions {
+            stylesheet: None,
+            epub: true,
+            backlinks,
+        };
+        write_xhtml(&d, &opts, &mut buf).expect("write_xhtml");
+        String::from_utf8(buf).expect("UTF-8")
+    };
+    let first = write(BacklinkPlacement::First);
+    assert!(
+            first.contains(
+                "<div id=\"ref-1\" epub:type=\"footnote\" role=\"doc-footnote\"><span class=\"backlinks\">\
+                 <a href=\"#cite-1-1\" epub:type=\"backlink\" role=\"doc-backlink\" \
+                 aria-label=\"Back to the citation\">↩\u{FE0E}</a></span> One</div>"
+            ),
+            "{first}"
+        );
+    // A note without back-links gets no separator.
+    assert!(
+        first.contains("<div id=\"ref-2\" epub:type=\"footnote\" role=\"doc-footnote\">Two</div>"),
+        "{first}"
+    );
+    let after = write(BacklinkPlacement::After);
+    assert!(
+        after.contains("role=\"doc-footnote\">One <span class=\"backlinks\">"),
+        "{after}"
+    );
+    // Only the note changes.
+    assert_eq!(
+        first.replace("<span class=\"backlinks\">", "").len(),
+        after.replace("<span class=\"backlinks\">", "").len()
+    );
 }
 
 #[test]
@@ -106,7 +154,10 @@ fn honest_links_and_unique_ids() {
         x.contains("<span class=\"backlink-missing\">b</span>"),
         "{x}"
     );
-    assert!(x.contains("<li value=\"1\">dup</li>"), "{x}");
+    assert!(
+        x.contains("<li value=\"1\"><div role=\"doc-footnote\">dup</div></li>"),
+        "{x}"
+    );
 }
 
 #[test]
@@ -139,13 +190,15 @@ fn fields_are_wrapped_and_raw_survives() {
     ];
     let x = xhtml(&d, false);
     assert!(x.contains(
-            "<li id=\"ref-1\"><cite>A title; with semicolon</cite>; <span class=\"publisher\">Some Site</span>; \
-             <time datetime=\"2018-03-07\">7 Mar 2018</time></li>"
+            "<li><div id=\"ref-1\" role=\"doc-footnote\"><cite>A title; with semicolon</cite>; \
+             <span class=\"publisher\">Some Site</span>; <time datetime=\"2018-03-07\">7 Mar 2018</time></div></li>"
         ), "{x}");
     assert!(
-        x.contains("<li id=\"ref-2\"><span class=\"date\">Winter 1993/1994</span></li>"),
-        "{x}"
-    );
+            x.contains(
+                "<li><div id=\"ref-2\" role=\"doc-footnote\"><span class=\"date\">Winter 1993/1994</span></div></li>"
+            ),
+            "{x}"
+        );
 }
 
 #[test]
@@ -277,6 +330,94 @@ fn consecutive_markers_share_one_superscript() {
     );
     assert!(is_marker_separator(", ") && is_marker_separator(" ") && !is_marker_separator(" 7"));
     assert!(!is_marker_separator("") && !is_marker_separator("    "));
+}
+
+#[test]
+fn numbers_and_marker_groups_never_break() {
+    assert_eq!(unbroken_numbers("250 000 crates"), "250\u{A0}000 crates");
+    assert_eq!(unbroken_numbers("1 220 000."), "1\u{A0}220\u{A0}000.");
+    assert_eq!(unbroken_numbers("(2 200)"), "(2\u{A0}200)");
+    // Not digit groups: a year before a number, a date, a 4-digit run.
+    for keep in ["1990 200", "15 July", "3 1000", "1 22", "a 000", "12  345"] {
+        assert_eq!(unbroken_numbers(keep), keep);
+        assert!(matches!(unbroken_numbers(keep), Cow::Borrowed(_)));
+    }
+    let mut d = Document::new("T");
+    d.references = vec![
+        Reference::new(1, "Counted 1 220 boats", vec![], 1),
+        Reference::new(2, "R", vec![], 1),
+        Reference::new(3, "R", vec![], 1),
+    ];
+    d.blocks = vec![Block::paragraph(vec![
+        t("moved 250 000"),
+        Inline::cite(1, 1),
+        t(" crates"),
+        Inline::cite(2, 1),
+        t(" "),
+        Inline::cite(3, 1),
+        t(" in 1990 200 days."),
+    ])];
+    let x = xhtml(&d, true);
+    assert!(
+            x.contains(
+                "<p>moved 250\u{A0}000<sup><a epub:type=\"noteref\" role=\"doc-noteref\" id=\"cite-1-1\" \
+                 href=\"#ref-1\">1</a></sup> crates<sup><a epub:type=\"noteref\" role=\"doc-noteref\" \
+                 id=\"cite-2-1\" href=\"#ref-2\">2</a>\u{A0}<a epub:type=\"noteref\" role=\"doc-noteref\" \
+                 id=\"cite-3-1\" href=\"#ref-3\">3</a></sup> in 1990 200 days.</p>"
+            ),
+            "{x}"
+        );
+    assert!(x.contains(">Counted 1\u{A0}220 boats <span"), "{x}");
+}
+
+#[test]
+fn notes_kobo_would_not_pop_up_are_reported() {
+    let mut d = Document::new("T");
+    let long = "x".repeat(5000);
+    d.references = vec![
+        Reference::new(1, "Ibid.", vec![], 1),
+        Reference::new(2, "One", vec![], 2),
+        Reference::new(3, &long, vec![], 0),
+        Reference::new(4, "Ibid.", vec![], 0),
+        Reference::new(4, "Ibid.", vec![], 0),
+    ];
+    d.references[0].span = Span::new(10, 15);
+    let warnings = |d: &Document, backlinks| {
+        let opts = XhtmlOptions {
+            stylesheet: None,
+            epub: true,
+            backlinks,
+        };
+        write_xhtml(d, &opts, &mut Vec::new()).expect("write_xhtml")
+    };
+    // "Ibid. ↩︎" is 8 characters, "One ↩︎ a b" 10, the long one 5,000;
+    // "Ibid." (5) twice, but only the first is a link target.
+    for placement in [BacklinkPlacement::After, BacklinkPlacement::First] {
+        let w = warnings(&d, placement);
+        let got: Vec<(&str, Span)> = w.iter().map(|d| (d.message.as_str(), d.span)).collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "the EPUB note of reference 1 has 8 characters; Kobo's readers pop up only \
+                         notes of 9 to 5000 characters and follow the link to the others",
+                    Span::new(10, 15)
+                ),
+                (
+                    "the EPUB note of reference 4 has 5 characters; Kobo's readers pop up only \
+                         notes of 9 to 5000 characters and follow the link to the others",
+                    Span::default()
+                ),
+            ]
+        );
+        assert!(w.iter().all(|d| d.severity == Severity::Warning));
+    }
+    d.references[2] = Reference::new(3, format!("{long}x"), vec![], 0);
+    assert!(
+        warnings(&d, BacklinkPlacement::After)
+            .iter()
+            .any(|w| w.message.contains("reference 3 has 5001 characters")),
+    );
 }
 
 #[test]
