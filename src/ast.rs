@@ -554,6 +554,43 @@ impl Document {
     }
 }
 
+/// A piece of a reference's `raw` text: plain text, or one recognised field
+/// with its text.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum RawPart<'a> {
+    /// Text outside any field (possibly empty).
+    Text(&'a str),
+    /// A recognised field and the text it covers.
+    Field(&'a RefField, &'a str),
+}
+
+impl Reference {
+    /// `raw` cut into plain text and its recognised fields, in order: text,
+    /// field, text, field, …, text. Fields that are out of order,
+    /// overlapping, empty or not on character boundaries stay plain text,
+    /// so the parts always join to `raw` exactly.
+    pub fn raw_parts(&self) -> Vec<RawPart<'_>> {
+        let raw = self.raw.as_str();
+        let mut parts = Vec::with_capacity(2 * self.fields.len() + 1);
+        let mut pos = 0;
+        for f in &self.fields {
+            let usable = pos <= f.start
+                && f.start < f.end
+                && f.end <= raw.len()
+                && raw.is_char_boundary(f.start)
+                && raw.is_char_boundary(f.end);
+            if !usable {
+                continue;
+            }
+            parts.push(RawPart::Text(&raw[pos..f.start]));
+            parts.push(RawPart::Field(f, &raw[f.start..f.end]));
+            pos = f.end;
+        }
+        parts.push(RawPart::Text(&raw[pos..]));
+        parts
+    }
+}
+
 /// The plain text of inlines (markers left out), as the article reads without them.
 pub fn plain_text(inlines: &[Inline]) -> String {
     let mut s = String::new();

@@ -42,8 +42,8 @@
 
 use crate::ast::walk::{walk_body, walk_item, walk_list, walk_section};
 use crate::ast::{
-    Document, Figure, Heading, Inline, List, ListItem, Paragraph, Quote, RefFieldKind, Reference,
-    Rule, Section, Visit,
+    Document, Figure, Heading, Inline, List, ListItem, Paragraph, Quote, RawPart, RefFieldKind,
+    Reference, Rule, Section, Visit,
 };
 use crate::error::WriteError;
 use crate::write::links::{Links, at, present};
@@ -467,19 +467,14 @@ fn bibl(w: &mut XmlWriter, links: &Links, r: &Reference, with_id: bool) -> Resul
     } else {
         w.start_mixed("bibl", &[("n", &n)])?;
     }
-    let raw = r.raw.as_str();
-    let mut pos = 0;
-    for f in &r.fields {
-        let usable = pos <= f.start
-            && f.start < f.end
-            && f.end <= raw.len()
-            && raw.is_char_boundary(f.start)
-            && raw.is_char_boundary(f.end);
-        if !usable {
-            continue;
-        }
-        w.text(&raw[pos..f.start])?;
-        let part = &raw[f.start..f.end];
+    for part in r.raw_parts() {
+        let (f, part) = match part {
+            RawPart::Text(text) => {
+                w.text(text)?;
+                continue;
+            }
+            RawPart::Field(f, text) => (f, text),
+        };
         match f.kind {
             RefFieldKind::Title => w.text_element("title", &[], part)?,
             RefFieldKind::Author => w.text_element("author", &[], part)?,
@@ -489,9 +484,7 @@ fn bibl(w: &mut XmlWriter, links: &Links, r: &Reference, with_id: bool) -> Resul
                 None => w.text_element("date", &[], part)?,
             },
         }
-        pos = f.end;
     }
-    w.text(&raw[pos..])?;
     // Each back-link keeps its token as the source wrote it (`[]`, `↩︎`, …).
     for (k, b) in r.backlinks.iter().enumerate() {
         let k = u32::try_from(k + 1).unwrap_or(u32::MAX);

@@ -65,8 +65,8 @@
 
 use crate::ast::walk::{walk_document, walk_item, walk_list, walk_section};
 use crate::ast::{
-    Document, Figure, Heading, Inline, List, ListItem, Paragraph, Quote, RefFieldKind, Reference,
-    Rule, Section, Visit, plain_text,
+    Document, Figure, Heading, Inline, List, ListItem, Paragraph, Quote, RawPart, RefFieldKind,
+    Reference, Rule, Section, Visit, plain_text,
 };
 use crate::diag::{Diagnostic, Severity};
 use crate::error::WriteError;
@@ -606,19 +606,15 @@ fn entry(
         backlinks(w, links, opts, r, with_id)?;
         w.text(" ")?;
     }
-    let raw = r.raw.as_str();
-    let mut pos = 0;
-    for f in &r.fields {
-        let usable = pos <= f.start
-            && f.start < f.end
-            && f.end <= raw.len()
-            && raw.is_char_boundary(f.start)
-            && raw.is_char_boundary(f.end);
-        if !usable {
-            continue;
-        }
-        w.text(&unbroken_numbers(&raw[pos..f.start]))?;
-        let part = &unbroken_numbers(&raw[f.start..f.end]);
+    for part in r.raw_parts() {
+        let (f, text) = match part {
+            RawPart::Text(text) => {
+                w.text(&unbroken_numbers(text))?;
+                continue;
+            }
+            RawPart::Field(f, text) => (f, unbroken_numbers(text)),
+        };
+        let part = &text;
         match f.kind {
             RefFieldKind::Title => w.text_element("cite", &[], part)?,
             RefFieldKind::Author => w.text_element("span", &[("class", "author")], part)?,
@@ -628,9 +624,7 @@ fn entry(
                 None => w.text_element("span", &[("class", "date")], part)?,
             },
         }
-        pos = f.end;
     }
-    w.text(&unbroken_numbers(&raw[pos..]))?;
     if !r.backlinks.is_empty() && opts.backlinks == BacklinkPlacement::After {
         w.text(" ")?;
         backlinks(w, links, opts, r, with_id)?;
