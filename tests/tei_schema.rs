@@ -237,7 +237,7 @@ fn tei_output_is_valid_against_tei_all() {
         std::fs::write(&path, &buf).expect("write");
         files.push(path);
     }
-    if let Err(report) = jing.validate(&files) {
+    if let Err(report) = jing.validate_all_profiles("tei_output_is_valid_against_tei_all", &files) {
         let mut shown = String::new();
         for f in &files {
             if report.contains(&*f.to_string_lossy()) {

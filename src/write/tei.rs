@@ -1,4 +1,5 @@
-//! TEI P5 output (FORMAT.md §5), valid against `tei_all.rng`.
+//! TEI P5 output (FORMAT.md §5), valid against `tei_all.rng` and against
+//! the TEI Lite and TEI Simple Print schemas (one output for all three).
 //!
 //! The shape, element by element:
 //!
@@ -11,7 +12,7 @@
 //!                     published, the text), p (the source's licence)?
 //!       sourceDesc    bibl: title, author?, date[@when]?, ref[@target]?,
 //!                     availability/licence?
-//!     encodingDesc/appInfo/application[@ident=refolio][@version]/label
+//!     encodingDesc/editorialDecl/p  how the text was made, with refolio's version
 //!     profileDesc/langUsage/language[@ident]
 //!   text
 //!     front           docTitle/titlePart[@type=main|sub], lead figure?
@@ -20,12 +21,13 @@
 //!     back?           div[@type=bibliogr] (head, listBibl/bibl[@xml:id][@n])
 //! ```
 //!
-//! Blocks: paragraph → `p`; list → `list[@rend=bulleted|numbered]/item`
+//! Blocks: paragraph → `p`; list → `list[@type=bulleted|ordered]/item`
 //! (ordered items carry their number in `@n`; a nested list stands inside
 //! its item after the item's text); figure → `figure` with `figDesc` (alt)
-//! and `head` (caption); quote → `quote`; rule → `milestone[@unit=section]`.
+//! and `head` (caption); quote → `q` (TEI Lite has no `quote`); rule →
+//! `milestone[@unit=section]`.
 //!
-//! Inlines: text is escaped text (quotes stay characters, never `q`);
+//! Inlines: text is escaped text (quotation marks stay characters);
 //! a citation marker is `<ref type="biblio" target="#ref-N"
 //! xml:id="cite-N-K">N</ref>`; a URL is `<ref target="URL">URL</ref>`.
 //! Each reference keeps its raw text losslessly, with recognised fields
@@ -37,7 +39,7 @@
 //! every `xml:id` is written at most once.
 //!
 //! Structure is indented by two spaces per level; mixed content (`p`, `head`,
-//! `item`, `figDesc`, `quote`, `bibl`, `title`, …) never gets added white
+//! `item`, `figDesc`, `q`, `bibl`, `title`, …) never gets added white
 //! space. The same document always gives the same bytes.
 
 use crate::ast::walk::{walk_body, walk_item, walk_list, walk_section};
@@ -349,7 +351,8 @@ impl Visit<'_> for TeiText<'_, '_> {
     }
     fn visit_quote(&mut self, q: &Quote) -> Result<(), WriteError> {
         self.common = true;
-        self.mixed("quote", &q.inlines)
+        // `q`, not `quote`: TEI Lite has no `quote`.
+        self.mixed("q", &q.inlines)
     }
     fn visit_rule(&mut self, _: &Rule) -> Result<(), WriteError> {
         self.w.empty("milestone", &[("unit", "section")])
@@ -361,8 +364,9 @@ impl Visit<'_> for TeiText<'_, '_> {
             return Ok(());
         }
         self.common = true;
-        let rend = if l.ordered { "numbered" } else { "bulleted" };
-        self.w.start("list", &[("rend", rend)])?;
+        // `@type`, not `@rend`: TEI Simple Print allows no `rend` here.
+        let kind = if l.ordered { "ordered" } else { "bulleted" };
+        self.w.start("list", &[("type", kind)])?;
         walk_list(self, l)?;
         self.w.end()
     }
@@ -504,15 +508,23 @@ fn bibl(w: &mut XmlWriter, links: &Links, r: &Reference, with_id: bool) -> Resul
 
 /// The end of every header refolio writes: `encodingDesc` naming refolio
 /// and its version, and `profileDesc` with the language.
+/// How the text was made, in one sentence of the header.
+fn editorial_statement() -> String {
+    format!(
+        "Converted by refolio {} from an article flattened to plain text: \
+         citation numbers that the flattening had glued to the text were \
+         recovered and written as ref elements pointing into the reference \
+         list, whose back-links are kept as they stood.",
+        application_version()
+    )
+}
+
 fn encoding_and_profile(w: &mut XmlWriter, lang: &str) -> Result<(), WriteError> {
+    // `editorialDecl`, not `appInfo`: TEI Lite and TEI Simple Print have
+    // no `appInfo`, and one header passes all three schemas.
     w.start("encodingDesc", &[])?;
-    w.start("appInfo", &[])?;
-    w.start(
-        "application",
-        &[("ident", "refolio"), ("version", application_version())],
-    )?;
-    w.text_element("label", &[], "refolio")?;
-    w.end()?;
+    w.start("editorialDecl", &[])?;
+    w.text_element("p", &[], &editorial_statement())?;
     w.end()?;
     w.end()?;
     w.start("profileDesc", &[])?;

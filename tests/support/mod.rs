@@ -196,6 +196,44 @@ impl Jing {
     }
 }
 
+impl Jing {
+    /// The same jing with another schema.
+    pub fn with_schema(&self, rng: PathBuf) -> Jing {
+        Jing {
+            exe: self.exe.clone(),
+            rng,
+        }
+    }
+
+    /// jing with each of the TEI profiles refolio's TEI must also pass: TEI
+    /// Lite and TEI Simple Print, from `../shared/schemas` (or [`skip`] and
+    /// an empty list when `../shared` is absent).
+    pub fn profiles_or_skip(&self, test: &str) -> Vec<Jing> {
+        let Some(shared) = shared_or_skip(test) else {
+            return Vec::new();
+        };
+        let schemas =
+            ["tei_lite.rng", "tei_simplePrint.rng"].map(|name| shared.join("schemas").join(name));
+        for s in &schemas {
+            if !s.is_file() {
+                skip(test, &format!("{} not found", s.display()));
+                return Vec::new();
+            }
+        }
+        schemas.into_iter().map(|s| self.with_schema(s)).collect()
+    }
+
+    /// [`Jing::validate`] against tei_all and every profile of
+    /// [`Jing::profiles_or_skip`]: one jing run per schema.
+    pub fn validate_all_profiles(&self, test: &str, files: &[PathBuf]) -> Result<(), String> {
+        self.validate(files)?;
+        for profile in self.profiles_or_skip(test) {
+            profile.validate(files)?;
+        }
+        Ok(())
+    }
+}
+
 /// Lines on jing's stderr that are not about the documents.
 pub fn is_jvm_noise(line: &str) -> bool {
     // java-wrappers (Debian's /usr/bin/jing) complains about optional jars.
