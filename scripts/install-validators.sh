@@ -21,7 +21,8 @@
 #                 trafilatura==2.3.1 (+ lxml_html_clean==0.4.6, which its
 #                 jusText needs with lxml >= 5.2) pip-installed into python3;
 #                 npm puppeteer-core 24.43.1 in $TOOLS_DIR/puppeteer-core-24.43.1
-#                 to drive Debian's `chromium` (no browser download)
+#                 to drive Debian's `chromium` (no browser download); it
+#                 also drives tests/foliate/lines.js (tests/epub.rs)
 #   foliate-js    1.0.1, npm `foliate-js` (Foliate 3's e-book engine, no
 #                 dependencies) in $TOOLS_DIR/foliate-js-1.0.1, loaded in
 #                 Debian's chromium through puppeteer-core by

@@ -17,6 +17,9 @@
 //!   also runs over a control chapter that breaks it.
 //! - foliate-js, a real reading system's engine, in headless Chromium: a
 //!   citation pops up its note and the note's back-link returns to it.
+//! - Chromium's layout at 320 px (`tests/foliate/lines.js`): no line starts
+//!   with the `000` of a broken `250 000` or with a lone marker of a group;
+//!   a control with ordinary spaces instead of U+00A0 must break.
 //! - Every `href` inside every book resolves inside the archive; every
 //!   marker links to its entry and every back-link to its marker.
 //! - Rebuilds are byte-identical; SOURCE_DATE_EPOCH sets the time; changing
@@ -1284,6 +1287,141 @@ fn foliate_js_pops_up_a_note_and_its_backlink_returns() {
         .popup(&control, "cite-2-1")
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(report["type"], serde_json::Value::Null, "{report}");
+}
+
+/// The width of the line-start check (issue 13: "a screenshot test at 320
+/// px"), and two more narrow screens checked beside it.
+const LINE_WIDTHS: [u32; 3] = [320, 300, 360];
+
+/// The bad starts of one `lines.js` result, by kind.
+fn bad_starts(result: &serde_json::Value, kind: &str) -> usize {
+    result["bad"]
+        .as_array()
+        .map(|b| b.iter().filter(|x| x["kind"] == kind).count())
+        .unwrap_or(0)
+}
+
+/// Numbers and marker groups never break in a browser's layout
+/// (`tests/foliate/lines.js`): every chapter of the `input/` books and the
+/// seed, laid out by headless Chromium at 320 px (and 300 and 360 px), has
+/// measured lines and no line that starts with the `000` of a broken
+/// `250 000` or with the second marker of a `<sup>` group (`4 7`). The
+/// control, the canal, tramway and (when present) seed chapters with every
+/// U+00A0 made an ordinary space, must break a digit group at 320 px, and a marker group
+/// at one of the widths.
+#[test]
+fn numbers_and_marker_groups_never_start_a_line_at_320_px() {
+    let test = "numbers_and_marker_groups_never_start_a_line_at_320_px";
+    let Some(foliate) = support::Foliate::find_or_skip(test) else {
+        return;
+    };
+    let (books, _) = books();
+    let mut checked: Vec<&Book> = books
+        .iter()
+        .filter(|b| b.article.starts_with(root().join("input")))
+        .collect();
+    match support::shared_dir() {
+        Some(shared) => {
+            let seed = shared.join("seed/temporary-deployment.txt");
+            checked.extend(books.iter().filter(|b| b.article == seed));
+        }
+        None => support::skip(test, "../shared not found: the seed is not checked"),
+    }
+    assert!(checked.len() >= 3, "only {} books", checked.len());
+    let start = Instant::now();
+    let epubs: Vec<PathBuf> = checked.iter().map(|b| b.epub.clone()).collect();
+    let report = lines_report(&foliate, &epubs);
+    let mut problems = Vec::new();
+    for r in report["results"].as_array().unwrap() {
+        let (book, width, file) = (&r["book"], &r["width"], &r["file"]);
+        let lines = r["lines"].as_u64().unwrap_or(0);
+        say(&format!(
+            "lines at {width} px: {book} {file}: {lines} lines, {} bad starts",
+            r["bad"].as_array().map_or(0, Vec::len)
+        ));
+        if lines == 0 {
+            problems.push(format!("{book} {file} at {width} px: no line measured"));
+        }
+        for b in r["bad"].as_array().into_iter().flatten() {
+            problems.push(format!("{book} {file} at {width} px: {b}"));
+        }
+    }
+    for book in &epubs {
+        for w in LINE_WIDTHS {
+            let seen = report["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|r| r["book"] == book.to_str().unwrap() && r["width"] == w)
+                .count();
+            if seen == 0 {
+                problems.push(format!("{}: no chapter measured at {w} px", book.display()));
+            }
+        }
+    }
+    say(&format!(
+        "lines: {} books at {LINE_WIDTHS:?} px: {:.1} s",
+        epubs.len(),
+        start.elapsed().as_secs_f64()
+    ));
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+
+    // The control: ordinary spaces where refolio writes U+00A0.
+    let tmp = tempfile::tempdir().unwrap();
+    let mut stems = vec!["canal-and-locks", "nova-ves-tramway"];
+    if checked
+        .iter()
+        .any(|b| stem(&b.article) == "temporary-deployment")
+    {
+        stems.push("temporary-deployment");
+    }
+    let controls: Vec<PathBuf> = stems
+        .iter()
+        .map(|s| {
+            let b = books.iter().find(|b| stem(&b.article) == *s).unwrap();
+            let control = tmp.path().join(format!("control-{s}.epub"));
+            fs::write(
+                &control,
+                rewrite_entry(&fs::read(&b.epub).unwrap(), "OEBPS/chapter-1.xhtml", |t| {
+                    t.replace('\u{A0}', " ")
+                }),
+            )
+            .unwrap();
+            control
+        })
+        .collect();
+    let report = lines_report(&foliate, &controls);
+    let results = report["results"].as_array().unwrap();
+    let count = |kind: &str, width: Option<u32>| -> usize {
+        results
+            .iter()
+            .filter(|r| width.is_none_or(|w| r["width"] == w))
+            .map(|r| bad_starts(r, kind))
+            .sum()
+    };
+    for r in results {
+        say(&format!(
+            "control at {} px: {} {}: {} lines, bad starts {}",
+            r["width"], r["book"], r["file"], r["lines"], r["bad"]
+        ));
+    }
+    assert!(
+        count("digit-group", Some(320)) > 0,
+        "the control breaks no digit group at 320 px: {report}"
+    );
+    assert!(
+        count("marker-group", None) > 0,
+        "the control breaks no marker group at {LINE_WIDTHS:?} px: {report}"
+    );
+}
+
+/// `lines.js` on `epubs` at [`LINE_WIDTHS`], with no page error.
+fn lines_report(foliate: &support::Foliate, epubs: &[PathBuf]) -> serde_json::Value {
+    let report = foliate
+        .lines(epubs, &LINE_WIDTHS)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(report["pageErrors"], serde_json::json!([]), "{report}");
+    report
 }
 
 // ------------------------------------------------------ reproducibility

@@ -1,7 +1,7 @@
 // foliate-js (Foliate 3's engine), as a reader uses it, on a refolio EPUB in
 // headless Chromium:
 //
-//   node popup.js PUPPETEER_CORE_DIR CHROMIUM FOLIATE_JS_DIR BOOK.epub CITE_ID
+//   node popup.js PUPPETEER_CORE_DIR CHROMIUM FOLIATE_JS_DIR BOOK.epub CITE_ID [SHOT.png]
 //
 // Opens BOOK.epub in a <foliate-view> (360 x 640), goes to the chapter,
 // clicks the citation link with id CITE_ID, lets foliate-js's
@@ -10,7 +10,9 @@
 // followed in the main view (what a reader does with a link in a pop-up).
 // Prints one JSON object: the pop-up's type and text, whether the back-link
 // opened another pop-up, and whether the citation was on screen before and
-// after the back-link.
+// after the back-link. With SHOT.png it also saves a screenshot of the
+// page (the chapter with the pop-up over it) once the pop-up has rendered
+// (scripts/screenshots.sh).
 //
 // The files are served from 127.0.0.1 on a port the system picks (ES
 // modules do not load from file://); Chromium runs headless with a fresh
@@ -26,7 +28,8 @@ const PAGE = `<!DOCTYPE html>
 <style>
   html, body { margin: 0; }
   #main { display: block; width: 360px; height: 640px; }
-  #popup { position: absolute; left: 0; top: 0; width: 340px; height: 300px; }
+  #popup { position: absolute; left: 9px; top: 330px; width: 340px; height: 300px;
+           background: #fff; outline: 1px solid #999; box-shadow: 0 2px 12px #0006; }
   #popup foliate-view { display: block; width: 340px; height: 300px; }
 </style></head>
 <body><foliate-view id="main"></foliate-view><div id="popup"></div>
@@ -74,6 +77,12 @@ window.run = async citeId => {
     out.hidden = detail.hidden
     const popupDoc = detail.view.renderer.getContents()[0].doc
     out.popupText = popupDoc.body.textContent
+    if (window.harnessShot) {
+        // The chapter at the citation, the pop-up over it.
+        await view.goTo(view.book.sections[index].id + '#' + citeId)
+        await new Promise(r => setTimeout(r, 300))
+        await window.harnessShot()
+    }
 
     // 2. Leave the citation's page: show the end of the chapter.
     await view.goTo(view.book.sections[index].id + '#references')
@@ -102,9 +111,9 @@ window.harnessReady = true
 const TYPES = { '.js': 'text/javascript', '.epub': 'application/epub+zip' };
 
 async function main() {
-  const [puppeteerDir, chromium, foliateDir, epub, citeId] = process.argv.slice(2);
+  const [puppeteerDir, chromium, foliateDir, epub, citeId, shot] = process.argv.slice(2);
   if (!citeId) {
-    console.error('usage: node popup.js PUPPETEER_CORE_DIR CHROMIUM FOLIATE_JS_DIR BOOK.epub CITE_ID');
+    console.error('usage: node popup.js PUPPETEER_CORE_DIR CHROMIUM FOLIATE_JS_DIR BOOK.epub CITE_ID [SHOT.png]');
     process.exit(2);
   }
   const root = path.resolve(foliateDir);
@@ -148,6 +157,7 @@ async function main() {
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
     await page.setViewport({ width: 360, height: 640 });
+    if (shot) await page.exposeFunction('harnessShot', () => page.screenshot({ path: shot }).then(() => true));
     await page.goto(`http://127.0.0.1:${port}/index.html`, { waitUntil: 'load' });
     await page.waitForFunction('window.harnessReady === true', { timeout: 10000 });
     const out = await page.evaluate((id) => window.run(id), citeId);

@@ -582,6 +582,36 @@ impl Foliate {
             )
         })
     }
+
+    /// Lays out every chapter of each of `epubs` in ONE headless Chromium
+    /// at each of `widths` (px) and measures where its lines start
+    /// (`tests/foliate/lines.js`); the script's JSON report, one result per
+    /// book, width and chapter.
+    pub fn lines(&self, epubs: &[PathBuf], widths: &[u32]) -> Result<serde_json::Value, String> {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/foliate/lines.js");
+        let mut cmd = Command::new("node");
+        cmd.arg(script)
+            .arg(&self.puppeteer)
+            .arg(&self.chromium)
+            .args(epubs);
+        for w in widths {
+            cmd.arg("--width").arg(w.to_string());
+        }
+        let out = cmd.output().map_err(|e| format!("cannot run node: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "lines.js failed ({}): {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        serde_json::from_slice(&out.stdout).map_err(|e| {
+            format!(
+                "lines.js printed no JSON ({e}): {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        })
+    }
 }
 
 /// A number field of a `score.py --json` record.
