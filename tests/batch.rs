@@ -434,7 +434,10 @@ fn a_manifest_makes_the_same_book() {
     let o = refolio(&["book", "book.toml", "-o", "m.tei.xml"], tmp.path());
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let xml = fs::read_to_string(tmp.path().join("m.tei.xml")).unwrap();
-    assert!(xml.contains("<title>From a manifest</title>") && xml.contains("<author>Ed</author>"));
+    assert!(
+        xml.contains("<title type=\"main\">From a manifest</title>")
+            && xml.contains("<author>Ed</author>")
+    );
     assert_eq!(xml.matches("<TEI ").count(), names.len());
     // No title: an error, nothing written.
     let o = refolio(&["book", &names[0], "-o", "x.epub"], tmp.path());

@@ -107,9 +107,10 @@ fn convert_ok_exits_0_and_writes_tei_into_out() {
     assert!(out.contains(&"harbour.tei.xml".to_string()), "{out:?}");
     assert!(out.contains(&"harbour.epub".to_string()), "{out:?}");
     let tei = read(tmp.path().join("out/harbour.tei.xml"));
-    assert!(tei.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<TEI xmlns=\"http://www.tei-c.org/ns/1.0\" xml:lang=\"en\">"));
+    assert!(tei.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<?xml-model href="));
+    assert!(tei.contains("?>\n<TEI xmlns=\"http://www.tei-c.org/ns/1.0\" xml:lang=\"en\">"));
     assert!(
-        tei.contains("<title>Harbour lights of the northern coast</title>"),
+        tei.contains("<title type=\"main\">Harbour lights of the northern coast</title>"),
         "{tei}"
     );
     assert!(

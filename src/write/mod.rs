@@ -114,6 +114,33 @@ pub struct Rendered {
     pub diagnostics: Vec<crate::diag::Diagnostic>,
 }
 
+/// The warning for a licence given by a name refolio knows no URL for (it
+/// stays prose in the TEI, without `licence/@target`).
+fn unknown_licence(licence: &str) -> Option<crate::diag::Diagnostic> {
+    let l = licence.trim();
+    if l.is_empty()
+        || l.starts_with("http://")
+        || l.starts_with("https://")
+        || tei::licence_url(l).is_some()
+    {
+        return None;
+    }
+    Some(
+        crate::diag::Diagnostic::new(
+            crate::diag::Severity::Warning,
+            crate::ast::Span::default(),
+            format!(
+                "metadata field `license`: refolio knows no URL for {l:?}; the TEI keeps it as \
+                 prose, without licence/@target"
+            ),
+        )
+        .with_help(
+            "give the licence's URL, or a Creative Commons name such as `CC BY 4.0`, \
+             `CC BY-NC-SA 3.0` or `CC0 1.0`",
+        ),
+    )
+}
+
 /// The warning for a character the PDF fonts cannot draw.
 fn missing_glyph(m: &crate::layout::MissingGlyph) -> crate::diag::Diagnostic {
     crate::diag::Diagnostic::new(
@@ -165,13 +192,22 @@ pub fn render(
         ..options.pdf.clone()
     };
     match format {
-        Format::Tei => match &options.book {
-            Some(book) => bytes(&|out| tei::write_tei_corpus(docs, book, out)),
-            None => {
-                let doc = one()?;
-                bytes(&|out| tei::write_tei(doc, out))
-            }
-        },
+        Format::Tei => {
+            let mut rendered = match &options.book {
+                Some(book) => bytes(&|out| tei::write_tei_corpus(docs, book, out))?,
+                None => {
+                    let doc = one()?;
+                    bytes(&|out| tei::write_tei(doc, out))?
+                }
+            };
+            let licences = docs.iter().map(|d| &d.meta.license);
+            let book_licence = options.book.iter().map(|b| &b.meta.license);
+            rendered.diagnostics = licences
+                .chain(book_licence)
+                .filter_map(|l| unknown_licence(l.as_deref()?))
+                .collect();
+            Ok(rendered)
+        }
         Format::Json => {
             let doc = one()?;
             bytes(&|out| json::write_json(doc, out))

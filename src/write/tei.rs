@@ -72,8 +72,53 @@ pub fn write_tei(doc: &Document, out: &mut dyn Write) -> Result<(), WriteError> 
     doc.meta.validate()?;
     let mut w = XmlWriter::new(out);
     w.declaration()?;
+    w.processing_instruction(XML_MODEL)?;
     tei_element(&mut w, doc, None)?;
     w.finish()
+}
+
+/// The `xml-model` processing instruction that names the schema (TEI All;
+/// the output also passes TEI Lite and TEI Simple Print).
+pub const XML_MODEL: &str = "xml-model href=\"http://www.tei-c.org/release/xml/tei/custom/schema/relaxng/tei_all.rng\" type=\"application/xml\" schematypens=\"http://relaxng.org/ns/structure/1.0\"";
+
+/// The statement of responsibility for the conversion, in every title
+/// statement refolio writes.
+const CONVERSION_RESP: &str = "conversion of the flattened text to TEI";
+
+/// The URL of a licence given by its name (`CC BY 4.0`, `CC-BY-SA-4.0`,
+/// `CC0 1.0`, case and separators free), for `licence/@target`; `None` for
+/// a name refolio does not know (the licence stays prose).
+pub fn licence_url(name: &str) -> Option<String> {
+    let key: String = name
+        .trim()
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' {
+                c
+            } else {
+                ' '
+            }
+        })
+        .collect();
+    let words: Vec<&str> = key.split_whitespace().collect();
+    let (first, rest) = words.split_first()?;
+    if *first == "cc0" {
+        return matches!(rest, [] | ["1.0"])
+            .then(|| "https://creativecommons.org/publicdomain/zero/1.0/".to_string());
+    }
+    if *first != "cc" {
+        return None;
+    }
+    let (version, kinds) = rest.split_last()?;
+    if !matches!(*version, "4.0" | "3.0" | "2.5" | "2.0" | "1.0") {
+        return None;
+    }
+    let kinds = kinds.join("-");
+    let allowed = ["by", "by-sa", "by-nd", "by-nc", "by-nc-sa", "by-nc-nd"];
+    allowed
+        .contains(&kinds.as_str())
+        .then(|| format!("https://creativecommons.org/licenses/{kinds}/{version}/"))
 }
 
 /// The publication statement of a TEI corpus (a book) refolio writes.
@@ -111,14 +156,16 @@ pub fn write_tei_corpus(
     let lang = book.language(docs);
     let mut w = XmlWriter::new(out);
     w.declaration()?;
+    w.processing_instruction(XML_MODEL)?;
     w.start("teiCorpus", &[("xmlns", TEI_NS), ("xml:lang", lang)])?;
     w.start("teiHeader", &[])?;
     w.start("fileDesc", &[])?;
     w.start("titleStmt", &[])?;
-    w.text_element("title", &[], &book.title)?;
+    w.text_element("title", &[("type", "main")], &book.title)?;
     if let Some(author) = present(&book.meta.author) {
         w.text_element("author", &[], author)?;
     }
+    resp_stmt(&mut w)?;
     w.end()?;
     w.start("publicationStmt", &[])?;
     w.text_element("p", &[], CORPUS_PUBLICATION_STATEMENT)?;
@@ -197,7 +244,7 @@ fn header(w: &mut XmlWriter, doc: &Document, lang: &str) -> Result<(), WriteErro
     w.start("fileDesc", &[])?;
 
     w.start("titleStmt", &[])?;
-    w.text_element("title", &[], &doc.title.text)
+    w.text_element("title", &[("type", "main")], &doc.title.text)
         .map_err(at(doc.title.span))?;
     if let Some(sub) = &doc.subtitle {
         w.text_element("title", &[("type", "sub")], &sub.text)
@@ -206,6 +253,7 @@ fn header(w: &mut XmlWriter, doc: &Document, lang: &str) -> Result<(), WriteErro
     if let Some(author) = present(&m.author) {
         w.text_element("author", &[], author)?;
     }
+    resp_stmt(w)?;
     w.end()?;
 
     w.start("publicationStmt", &[])?;
@@ -240,6 +288,8 @@ fn header(w: &mut XmlWriter, doc: &Document, lang: &str) -> Result<(), WriteErro
         let l = licence.trim();
         if l.starts_with("http://") || l.starts_with("https://") {
             w.text_element("licence", &[("target", &uri_attr(l))], licence)?;
+        } else if let Some(url) = licence_url(l) {
+            w.text_element("licence", &[("target", &url)], licence)?;
         } else {
             w.text_element("licence", &[], licence)?;
         }
@@ -508,6 +558,14 @@ fn bibl(w: &mut XmlWriter, links: &Links, r: &Reference, with_id: bool) -> Resul
 
 /// The end of every header refolio writes: `encodingDesc` naming refolio
 /// and its version, and `profileDesc` with the language.
+/// `respStmt`: refolio made the TEI.
+fn resp_stmt(w: &mut XmlWriter) -> Result<(), WriteError> {
+    w.start("respStmt", &[])?;
+    w.text_element("resp", &[], CONVERSION_RESP)?;
+    w.text_element("name", &[], "refolio")?;
+    w.end()
+}
+
 /// How the text was made, in one sentence of the header.
 fn editorial_statement() -> String {
     format!(

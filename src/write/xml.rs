@@ -16,7 +16,7 @@
 
 use crate::error::WriteError;
 use quick_xml::escape::partial_escape;
-use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+use quick_xml::events::{BytesDecl, BytesEnd, BytesPI, BytesStart, BytesText, Event};
 use std::borrow::Cow;
 use std::io::Write;
 
@@ -171,6 +171,17 @@ impl<'w> XmlWriter<'w> {
     pub fn declaration(&mut self) -> Result<(), WriteError> {
         self.inner
             .write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+        self.started = true;
+        Ok(())
+    }
+
+    /// A processing instruction on its own line before the root element
+    /// (`<?xml-model …?>`); `content` is the target and its pseudo-attributes.
+    pub fn processing_instruction(&mut self, content: &str) -> Result<(), WriteError> {
+        if self.started {
+            self.newline(0)?;
+        }
+        self.inner.write_event(Event::PI(BytesPI::new(content)))?;
         self.started = true;
         Ok(())
     }

@@ -76,11 +76,16 @@ fn title_only_document_exact_output() {
     let version = application_version();
     let expected = format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>
+<?{XML_MODEL}?>
 <TEI xmlns="http://www.tei-c.org/ns/1.0" xml:lang="en">
   <teiHeader>
     <fileDesc>
       <titleStmt>
-        <title>A &amp; B</title>
+        <title type="main">A &amp; B</title>
+        <respStmt>
+          <resp>conversion of the flattened text to TEI</resp>
+          <name>refolio</name>
+        </respStmt>
       </titleStmt>
       <publicationStmt>
         <p>Converted by refolio from a flattened web article; not published by refolio.</p>
@@ -463,7 +468,7 @@ fn metadata_in_header_escaped() {
     let xml = tei(&d);
     assert!(xml.contains("<TEI xmlns=\"http://www.tei-c.org/ns/1.0\" xml:lang=\"cs\">"));
     let title_stmt = section(&xml, "<titleStmt>", "</titleStmt>");
-    assert!(title_stmt.contains("<title>Deployment or occupation?</title>"));
+    assert!(title_stmt.contains("<title type=\"main\">Deployment or occupation?</title>"));
     assert!(title_stmt.contains("<title type=\"sub\">A &lt;sub&gt; &amp; title</title>"));
     assert!(
         title_stmt.contains("<author>Jan ]]&gt; Novák &amp; &lt;co&gt;</author>"),
@@ -573,4 +578,69 @@ fn version_is_a_tei_version() {
                 .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())),
         "{v}"
     );
+}
+
+#[test]
+fn licence_names_map_to_their_urls() {
+    let by = Some("https://creativecommons.org/licenses/by/4.0/".to_string());
+    assert_eq!(licence_url("CC BY 4.0"), by);
+    assert_eq!(licence_url("cc-by-4.0"), by);
+    assert_eq!(licence_url(" CC  BY 4.0 "), by);
+    assert_eq!(
+        licence_url("CC BY-NC-SA 3.0").as_deref(),
+        Some("https://creativecommons.org/licenses/by-nc-sa/3.0/")
+    );
+    assert_eq!(
+        licence_url("CC0 1.0").as_deref(),
+        Some("https://creativecommons.org/publicdomain/zero/1.0/")
+    );
+    assert_eq!(licence_url("CC0"), licence_url("CC0 1.0"));
+    for unknown in [
+        "All rights reserved",
+        "CC BY",
+        "CC BY 5.0",
+        "CC SA 4.0",
+        "GPL-3.0",
+        "",
+    ] {
+        assert_eq!(licence_url(unknown), None, "{unknown}");
+    }
+}
+
+#[test]
+fn header_names_main_title_conversion_and_schema() {
+    let mut d = Document::new("Main");
+    d.meta.license = Some("CC BY-SA 4.0".into());
+    let xml = tei(&d);
+    assert!(xml.contains(&format!("<?{XML_MODEL}?>\n<TEI ")), "{xml}");
+    assert!(xml.contains(r#"<title type="main">Main</title>"#), "{xml}");
+    assert!(xml.contains("<respStmt>\n          <resp>conversion of the flattened text to TEI</resp>\n          <name>refolio</name>\n        </respStmt>"), "{xml}");
+    assert!(
+        xml.contains(r#"<licence target="https://creativecommons.org/licenses/by-sa/4.0/">CC BY-SA 4.0</licence>"#),
+        "{xml}"
+    );
+}
+
+#[test]
+fn an_unknown_licence_stays_prose_with_a_warning() {
+    let render = |licence: &str| {
+        let mut d = Document::new("T");
+        d.meta.license = Some(licence.into());
+        crate::write::render(&[&d], crate::write::Format::Tei, &Default::default()).unwrap()
+    };
+    let known = render("CC BY 4.0");
+    assert!(known.diagnostics.is_empty(), "{:?}", known.diagnostics);
+    let unknown = render("All rights reserved");
+    assert_eq!(unknown.diagnostics.len(), 1);
+    assert!(
+        unknown.diagnostics[0]
+            .message
+            .contains("\"All rights reserved\"")
+    );
+    let xml = String::from_utf8(unknown.bytes).unwrap();
+    assert!(
+        xml.contains("<licence>All rights reserved</licence>"),
+        "{xml}"
+    );
+    assert!(render("https://example.org/terms").diagnostics.is_empty());
 }
