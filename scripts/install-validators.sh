@@ -23,6 +23,9 @@
 #                 npm puppeteer-core 24.43.1 in $TOOLS_DIR/puppeteer-core-24.43.1
 #                 to drive Debian's `chromium` (no browser download); it
 #                 also drives tests/foliate/lines.js (tests/epub.rs)
+#   bagit         1.9.0, PyPI `bagit` (the Library of Congress's BagIt
+#                 tool) pip-installed into python3; tests/bag.rs runs
+#                 `python3 -m bagit --validate` on refolio's bags
 #   foliate-js    1.0.1, npm `foliate-js` (Foliate 3's e-book engine, no
 #                 dependencies) in $TOOLS_DIR/foliate-js-1.0.1, loaded in
 #                 Debian's chromium through puppeteer-core by
@@ -64,6 +67,7 @@ ACE_BIN="$ACE_DIR/node_modules/.bin/ace-puppeteer"
 
 # The flatteners' Python packages, pinned (tests/flatteners/flatten.py imports them).
 FLATTENER_PY_PINS=(html2text==2025.4.15 trafilatura==2.3.1 lxml_html_clean==0.4.6)
+BAGIT_PY_PINS=(bagit==1.9.0)
 PUPPETEER_VERSION="24.43.1"
 PUPPETEER_DIR="$TOOLS_DIR/puppeteer-core-$PUPPETEER_VERSION"
 PUPPETEER_MODULE="$PUPPETEER_DIR/node_modules/puppeteer-core"
@@ -347,6 +351,24 @@ install_foliate_js() {
 
 # ---------------------------------------------------------------- main
 
+install_bagit() {
+    # bagit for tests/bag.rs (validating deposit bags).
+    ensure_pip
+    if py_pins_present "${BAGIT_PY_PINS[@]}"; then
+        say "bagit: present"
+        return
+    fi
+    local log
+    log="$(make_tmp)/pip.log"
+    if ! PIP_NO_INPUT=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore \
+        python3 -m pip install --quiet "${BAGIT_PY_PINS[@]}" >"$log" 2>&1; then
+        cat "$log" >&2
+        die "pip install ${BAGIT_PY_PINS[*]} failed"
+    fi
+    py_pins_present "${BAGIT_PY_PINS[@]}" || die "python3 lacks ${BAGIT_PY_PINS[*]} after pip install"
+    say "bagit: installed ${BAGIT_PY_PINS[*]}"
+}
+
 main() {
     case "${1:-}" in
         --print-tei-rng) printf '%s\n' "$TEI_RNG"; return ;;
@@ -365,6 +387,7 @@ main() {
     install_ace
     install_flatteners
     install_foliate_js
+    install_bagit
 }
 
 main "$@"

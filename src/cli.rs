@@ -3,6 +3,7 @@
 //! The library knows nothing of this module; anyhow is used only here and in
 //! `main.rs`.
 
+mod bag;
 mod book;
 mod check;
 mod convert;
@@ -166,6 +167,13 @@ pub struct ConvertArgs {
     /// and the exit code is 1.
     #[arg(long, value_name = "N", default_value_t = 4 * 1024 * 1024)]
     pub max_pdf_input_bytes: u64,
+    /// Write a BagIt 1.0 bag (RFC 8493) into the new folder DIR instead of
+    /// -o: the outputs and the original input files in DIR/data/, with
+    /// SHA-256 manifests and bag-info.txt (Bagging-Date from
+    /// SOURCE_DATE_EPOCH or the date metadata, one External-Identifier per
+    /// article). DIR must not exist; nothing is left when an input fails.
+    #[arg(long, value_name = "DIR", conflicts_with = "output")]
+    pub bag: Option<PathBuf>,
     /// Progress and parallelism.
     #[command(flatten)]
     pub run: RunArgs,

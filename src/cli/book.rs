@@ -152,6 +152,7 @@ pub fn run(args: &BookArgs) -> anyhow::Result<Exit> {
             errors: 0,
             failure: None,
             written: vec![],
+            article: None,
         };
         let r = (|| -> Result<refolio::Parsed, Failure> {
             let bytes = input.read(args.read.max_input_bytes)?;

@@ -1,8 +1,9 @@
 //! `refolio convert`.
 
+use super::bag;
 use super::input::{self, Input};
 use super::output;
-use super::progress::{self, Outcome, Progress};
+use super::progress::{self, ArticleFacts, Outcome, Progress};
 use super::style::{self, Style};
 use super::{
     ConvertArgs, Exit, Failure, diagnostics_exit, is_broken_pipe, print_diagnostics, report,
@@ -109,7 +110,22 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<Exit> {
         book: None,
         recto: false,
     };
-    let dest = if to_stdout {
+    // A bag: the outputs go into a staging folder's data/, made whole later.
+    let staging = match &args.bag {
+        Some(target) => {
+            if inputs.iter().any(Input::is_stdin) {
+                bail!("--bag keeps the original input files: give files, not `-`");
+            }
+            Some(bag::stage(target)?)
+        }
+        None => None,
+    };
+    let dest = if let Some(staging) = &staging {
+        let data = staging.join("data").canonicalize().with_context(|| {
+            format!("cannot open the bag's staging folder {}", staging.display())
+        })?;
+        Destination::Dir(data)
+    } else if to_stdout {
         if inputs.len() != 1 || formats.len() != 1 {
             bail!(
                 "`-o -` writes to standard output, which takes exactly one input and one format \
@@ -135,7 +151,15 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<Exit> {
             .with_context(|| format!("cannot open the output folder {}", args.output.display()))?;
         Destination::Dir(dir)
     };
-    let plans = plan_outputs(&inputs, &formats, &dest)?;
+    let plans = match plan_outputs(&inputs, &formats, &dest) {
+        Ok(p) => p,
+        Err(e) => {
+            if let Some(staging) = &staging {
+                bag::abandon(staging);
+            }
+            return Err(e);
+        }
+    };
 
     let progress = Progress::new(inputs.len(), &args.run);
     let job = Job {
@@ -150,6 +174,7 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<Exit> {
             errors: 0,
             failure: None,
             written: Vec::new(),
+            article: None,
         };
         match convert_one(args, &job, input, targets, &dest, &mut outcome) {
             Ok(e) => (e, outcome, false),
@@ -193,6 +218,16 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<Exit> {
         exit = exit.max(e);
         outcomes.push(o);
     }
+    if let (Some(staging), Some(target)) = (&staging, &args.bag) {
+        finish_bag(
+            staging,
+            target,
+            &inputs,
+            &outcomes,
+            &write_options,
+            &formats,
+        )?;
+    }
     if outcomes.len() == 1 && args.run.verbose {
         progress.finished(&outcomes[0]);
     }
@@ -201,6 +236,94 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<Exit> {
         let _ = std::io::stderr().lock().write_all(s.as_bytes());
     }
     Ok(exit)
+}
+
+/// Makes the bag whole when every input converted (their outputs are in
+/// `staging/data/`): copies the original inputs (and their sidecar
+/// metadata) beside them and writes the tag files. Any failure leaves no
+/// bag.
+fn finish_bag(
+    staging: &Path,
+    target: &Path,
+    inputs: &[Input],
+    outcomes: &[Outcome],
+    write: &WriteOptions,
+    formats: &[Format],
+) -> anyhow::Result<()> {
+    if outcomes.iter().any(|o| o.failure.is_some()) {
+        bag::abandon(staging);
+        bail!(
+            "no bag written to {}: not every input converted (see above)",
+            target.display()
+        );
+    }
+    let copied = (|| -> anyhow::Result<()> {
+        for input in inputs {
+            let Some(path) = &input.path else { continue };
+            let name = path
+                .file_name()
+                .with_context(|| format!("{}: no file name", input.name))?;
+            let to = staging.join("data").join(name);
+            if to.exists() {
+                bail!(
+                    "{}: its file name is also the name of an output; rename it to bag it",
+                    input.name
+                );
+            }
+            std::fs::copy(path, &to)
+                .with_context(|| format!("cannot copy {} into the bag", input.name))?;
+            // Its sidecar metadata too, when it has one.
+            if let Some(sidecar) = input.sidecar_path().filter(|p| p.is_file())
+                && let Some(name) = sidecar.file_name()
+                && !staging.join("data").join(name).exists()
+            {
+                std::fs::copy(&sidecar, staging.join("data").join(name))
+                    .with_context(|| format!("cannot copy {} into the bag", sidecar.display()))?;
+            }
+        }
+        Ok(())
+    })();
+    if let Err(e) = copied {
+        bag::abandon(staging);
+        return Err(e);
+    }
+    let names: Vec<&str> = formats.iter().map(|f| f.name()).collect();
+    let titles: Vec<&str> = outcomes
+        .iter()
+        .filter_map(|o| o.article.as_ref().map(|a| a.title.as_str()))
+        .collect();
+    let what = match titles.as_slice() {
+        [one] => format!("\"{one}\""),
+        many => format!("{} articles", many.len()),
+    };
+    let info = bag::BagInfo {
+        date: bagging_date(write.timestamp, outcomes),
+        identifiers: outcomes
+            .iter()
+            .filter_map(|o| o.article.as_ref().map(|a| a.identifier.clone()))
+            .collect(),
+        description: format!(
+            "{what}, converted by refolio from text flattened from web pages into {}, \
+             with the original text",
+            names.join(", ")
+        ),
+    };
+    bag::finish(staging, target, &info)
+}
+
+/// `Bagging-Date`: the day of `SOURCE_DATE_EPOCH`, else the first
+/// article's date metadata when it is a full date (`YYYY-MM-DD`), else none
+/// (never "today": the same inputs give the same bag).
+fn bagging_date(timestamp: Option<i64>, outcomes: &[Outcome]) -> Option<String> {
+    if let Some(t) = timestamp {
+        return chrono::DateTime::from_timestamp(t, 0).map(|d| d.format("%Y-%m-%d").to_string());
+    }
+    outcomes
+        .iter()
+        .filter_map(|o| o.article.as_ref()?.date.as_deref())
+        .map(str::trim)
+        .find(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok())
+        .map(String::from)
 }
 
 /// The output file names of every input, decided before any work. Two
@@ -294,6 +417,15 @@ fn convert_one(
     };
     let parsed = refolio::parse_article(&input.name, bytes, meta, &opts).map_err(Failure::input)?;
     let (errors, warnings) = diagnostic_counts(&parsed);
+    let identifier = match &args.identifier {
+        Some(id) => id.trim().to_string(),
+        None => refolio::write::content_identifier(&[&parsed.document]),
+    };
+    outcome.article = Some(ArticleFacts {
+        identifier,
+        title: parsed.document.title.text.clone(),
+        date: parsed.document.meta.date.clone(),
+    });
     outcome.errors = errors;
     outcome.warnings = warnings;
     if !job.progress.quiet() || errors > 0 {

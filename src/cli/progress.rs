@@ -21,6 +21,19 @@ pub struct Outcome {
     pub failure: Option<String>,
     /// The files written.
     pub written: Vec<String>,
+    /// What a bag's `bag-info.txt` says of the article, once it is read.
+    pub article: Option<ArticleFacts>,
+}
+
+/// An article's identifier, title and date metadata.
+#[derive(Debug, Clone)]
+pub struct ArticleFacts {
+    /// Its content identifier (or the one given with `--identifier`).
+    pub identifier: String,
+    /// Its title.
+    pub title: String,
+    /// Its `date` metadata, as given.
+    pub date: Option<String>,
 }
 
 /// Reports progress; shared by the worker threads.

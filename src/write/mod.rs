@@ -114,6 +114,14 @@ pub struct Rendered {
     pub diagnostics: Vec<crate::diag::Diagnostic>,
 }
 
+/// The stable identifier of `docs`, as the EPUB carries it in
+/// `dc:identifier` unless one is given: `urn:uuid:` and a UUID v5 of their
+/// text and structure (not their metadata), so that the same articles always
+/// get the same identifier and a changed character a new one.
+pub fn content_identifier(docs: &[&Document]) -> String {
+    format!("urn:uuid:{}", epub::content_identifier(docs))
+}
+
 /// The warning for a licence given by a name refolio knows no URL for (it
 /// stays prose in the TEI, without `licence/@target`).
 fn unknown_licence(licence: &str) -> Option<crate::diag::Diagnostic> {

@@ -1,0 +1,181 @@
+//! BagIt 1.0 deposit packages (RFC 8493): `convert … --bag DIR` writes its
+//! outputs and the original input files into `DIR/data/`, then the tag
+//! files: `bagit.txt`, `bag-info.txt`, `manifest-sha256.txt` and
+//! `tagmanifest-sha256.txt`.
+//!
+//! The bag is built in a staging folder beside `DIR` and renamed into place
+//! only when every input converted, so a repository never sees half a bag;
+//! `DIR` must not exist yet. The same inputs, metadata and
+//! `SOURCE_DATE_EPOCH` give the same bag, byte for byte.
+
+use anyhow::{Context, bail};
+use sha2::{Digest, Sha256};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// What `bag-info.txt` says besides the payload's size.
+#[derive(Debug, Default)]
+pub struct BagInfo {
+    /// `Bagging-Date` (`YYYY-MM-DD`), when known.
+    pub date: Option<String>,
+    /// One `External-Identifier` per article (its content identifier).
+    pub identifiers: Vec<String>,
+    /// `External-Description`.
+    pub description: String,
+}
+
+/// Creates the staging folder beside `target` (with its `data/`), after
+/// checking that `target` does not exist. Returns the staging folder.
+pub fn stage(target: &Path) -> anyhow::Result<PathBuf> {
+    if target.exists() {
+        bail!(
+            "refusing to write the bag {}: it exists (a bag is written whole, into a new folder)",
+            target.display()
+        );
+    }
+    let name = target
+        .file_name()
+        .with_context(|| format!("--bag {}: not a folder name", target.display()))?;
+    let parent = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent)
+        .with_context(|| format!("cannot create {}", parent.display()))?;
+    let staging = parent.join(format!(
+        ".{}.refolio-bag-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    std::fs::create_dir_all(staging.join("data"))
+        .with_context(|| format!("cannot create {}", staging.display()))?;
+    Ok(staging)
+}
+
+/// Removes a staging folder (nothing of the bag is left).
+pub fn abandon(staging: &Path) {
+    let _ = std::fs::remove_dir_all(staging);
+}
+
+/// Writes the tag files into `staging` and renames it to `target`.
+pub fn finish(staging: &Path, target: &Path, info: &BagInfo) -> anyhow::Result<()> {
+    let result = (|| -> anyhow::Result<()> {
+        let payload = payload_files(&staging.join("data"))?;
+        let mut manifest = String::new();
+        let (mut octets, mut count) = (0u64, 0usize);
+        for (rel, path) in &payload {
+            let bytes =
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            octets += bytes.len() as u64;
+            count += 1;
+            let _ = writeln!(manifest, "{}  data/{}", sha256(&bytes), encode_path(rel));
+        }
+        let bagit = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n".to_string();
+        let mut bag_info = String::new();
+        let _ = writeln!(
+            bag_info,
+            "Bag-Software-Agent: refolio {}",
+            env!("CARGO_PKG_VERSION")
+        );
+        if let Some(date) = &info.date {
+            let _ = writeln!(bag_info, "Bagging-Date: {date}");
+        }
+        let _ = writeln!(
+            bag_info,
+            "External-Description: {}",
+            one_line(&info.description)
+        );
+        for id in &info.identifiers {
+            let _ = writeln!(bag_info, "External-Identifier: {id}");
+        }
+        let _ = writeln!(bag_info, "Payload-Oxum: {octets}.{count}");
+        let tags = [
+            ("bagit.txt", bagit),
+            ("bag-info.txt", bag_info),
+            ("manifest-sha256.txt", manifest),
+        ];
+        let mut tagmanifest = String::new();
+        for (name, text) in &tags {
+            std::fs::write(staging.join(name), text)
+                .with_context(|| format!("cannot write {name}"))?;
+            let _ = writeln!(tagmanifest, "{}  {name}", sha256(text.as_bytes()));
+        }
+        std::fs::write(staging.join("tagmanifest-sha256.txt"), tagmanifest)
+            .context("cannot write tagmanifest-sha256.txt")?;
+        if target.exists() {
+            bail!(
+                "refusing to replace {}: it appeared while the bag was made",
+                target.display()
+            );
+        }
+        std::fs::rename(staging, target)
+            .with_context(|| format!("cannot move the bag into place at {}", target.display()))
+    })();
+    if result.is_err() {
+        abandon(staging);
+    }
+    result
+}
+
+/// The payload's files, relative to `data/` with `/` separators, sorted.
+fn payload_files(data: &Path) -> anyhow::Result<Vec<(String, PathBuf)>> {
+    let mut out = Vec::new();
+    let mut stack = vec![(String::new(), data.to_path_buf())];
+    while let Some((prefix, dir)) = stack.pop() {
+        for entry in
+            std::fs::read_dir(&dir).with_context(|| format!("cannot list {}", dir.display()))?
+        {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let rel = if prefix.is_empty() {
+                name
+            } else {
+                format!("{prefix}/{name}")
+            };
+            if entry.file_type()?.is_dir() {
+                stack.push((rel, entry.path()));
+            } else {
+                out.push((rel, entry.path()));
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Lower-case hex SHA-256.
+fn sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .fold(String::with_capacity(64), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
+/// A manifest path: `%`, CR and LF percent-encoded (RFC 8493 §2.1.3).
+fn encode_path(path: &str) -> String {
+    path.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// A tag value on one line.
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digest_and_paths() {
+        assert_eq!(
+            sha256(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(encode_path("a%b\nc\rd"), "a%25b%0Ac%0Dd");
+        assert_eq!(one_line(" a \n b "), "a b");
+    }
+}
