@@ -218,6 +218,11 @@ pub struct BookArgs {
     /// at its start, before the text (where Kindle's guidelines put them).
     #[arg(long, value_name = "WHERE", value_enum, default_value_t = BacklinkPlacement::After)]
     pub epub_notes: BacklinkPlacement,
+    /// Write a BagIt 1.0 bag (RFC 8493) into the new folder DIR: the book
+    /// (named after -o) and the original articles, their sidecars and the
+    /// manifest in DIR/data/, with SHA-256 manifests and bag-info.txt.
+    #[arg(long, value_name = "DIR")]
+    pub bag: Option<PathBuf>,
     /// Progress and parallelism (articles are read and parsed in parallel).
     #[command(flatten)]
     pub run: RunArgs,

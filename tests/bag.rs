@@ -193,3 +193,61 @@ fn no_bag_over_an_existing_folder_or_from_a_failing_input() {
     assert_eq!(o.status.code(), Some(2));
     assert!(!dir.join("stdin-bag").exists());
 }
+
+#[test]
+fn book_writes_a_valid_bag_with_the_book_and_its_sources() {
+    let test = "book_writes_a_valid_bag_with_the_book_and_its_sources";
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let names = examples(dir);
+    let mut args = vec!["book"];
+    args.extend(names.iter().map(String::as_str));
+    args.extend(["--title", "A book", "-o", "book.epub", "--bag", "bk", "-q"]);
+    let o = refolio(&args, dir, Some("1700000000"));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let data = dir.join("bk/data");
+    assert!(data.join("book.epub").is_file());
+    assert!(
+        !dir.join("book.epub").exists(),
+        "the book goes into the bag only"
+    );
+    for n in &names {
+        assert_eq!(
+            std::fs::read(data.join(n)).unwrap(),
+            std::fs::read(dir.join(n)).unwrap()
+        );
+    }
+    let info = read(dir.join("bk/bag-info.txt"));
+    assert_eq!(
+        info.matches("External-Identifier: urn:uuid:").count(),
+        1,
+        "{info}"
+    );
+    assert!(info.contains("Bagging-Date: 2023-11-14\n"), "{info}");
+    // The book's identifier is the EPUB's own.
+    let epub = std::fs::read(data.join("book.epub")).unwrap();
+    let id = info
+        .lines()
+        .find_map(|l| l.strip_prefix("External-Identifier: "))
+        .unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&epub)).unwrap();
+    let mut opf = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("OEBPS/content.opf").unwrap(), &mut opf)
+        .unwrap();
+    assert!(
+        opf.contains(id),
+        "{id} is not the EPUB's identifier:\n{opf}"
+    );
+    // A second bag to the same folder is refused before any work.
+    let o = refolio(&args, dir, Some("1700000000"));
+    assert_eq!(o.status.code(), Some(2));
+    let Some(valid) = bagit_validate(test, &dir.join("bk")) else {
+        return;
+    };
+    valid.unwrap_or_else(|e| panic!("bagit rejects the book's bag:\n{e}"));
+}

@@ -8,6 +8,7 @@
 //! `DIR` must not exist yet. The same inputs, metadata and
 //! `SOURCE_DATE_EPOCH` give the same bag, byte for byte.
 
+use super::input::Input;
 use anyhow::{Context, bail};
 use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
@@ -50,6 +51,57 @@ pub fn stage(target: &Path) -> anyhow::Result<PathBuf> {
     std::fs::create_dir_all(staging.join("data"))
         .with_context(|| format!("cannot create {}", staging.display()))?;
     Ok(staging)
+}
+
+/// Copies each input file, byte for byte, and its sidecar metadata (and
+/// `manifest`, a book's manifest, when given) into `staging/data/`.
+pub fn copy_originals(
+    staging: &Path,
+    inputs: &[Input],
+    manifest: Option<&Path>,
+) -> anyhow::Result<()> {
+    let data = staging.join("data");
+    let copy = |from: &Path, what: &str| -> anyhow::Result<()> {
+        let name = from
+            .file_name()
+            .with_context(|| format!("{what}: no file name"))?;
+        let to = data.join(name);
+        if to.exists() {
+            bail!("{what}: its file name is also the name of an output; rename it to bag it");
+        }
+        std::fs::copy(from, &to).with_context(|| format!("cannot copy {what} into the bag"))?;
+        Ok(())
+    };
+    for input in inputs {
+        let Some(path) = &input.path else {
+            bail!("--bag keeps the original input files: give files, not `-`");
+        };
+        copy(path, &input.name)?;
+        if let Some(sidecar) = input.sidecar_path().filter(|p| p.is_file()) {
+            copy(&sidecar, &sidecar.display().to_string())?;
+        }
+    }
+    if let Some(m) = manifest {
+        copy(m, &m.display().to_string())?;
+    }
+    Ok(())
+}
+
+/// `Bagging-Date`: the day of `SOURCE_DATE_EPOCH`, else the first full date
+/// (`YYYY-MM-DD`) among `dates` (the articles' or the book's `date`
+/// metadata), else none: never "today", so the same inputs give the same
+/// bag.
+pub fn bagging_date<'a>(
+    timestamp: Option<i64>,
+    dates: impl Iterator<Item = &'a str>,
+) -> Option<String> {
+    if let Some(t) = timestamp {
+        return chrono::DateTime::from_timestamp(t, 0).map(|d| d.format("%Y-%m-%d").to_string());
+    }
+    dates
+        .map(str::trim)
+        .find(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok())
+        .map(String::from)
 }
 
 /// Removes a staging folder (nothing of the bag is left).

@@ -1,5 +1,6 @@
 //! `refolio book`: many articles, one publication (EPUB, PDF or TEI corpus).
 
+use super::bag;
 use super::input::{self, Input};
 use super::progress::{self, Outcome, Progress};
 use super::{BookArgs, Exit, Failure, MetaArgs, diagnostics_exit, print_diagnostics, report};
@@ -84,6 +85,7 @@ pub fn run(args: &BookArgs) -> anyhow::Result<Exit> {
         [one] if one.extension() == Some(OsStr::new("toml")) => Some(Manifest::load(one)?),
         _ => None,
     };
+    let manifest_path = manifest.is_some().then(|| args.read.inputs[0].clone());
     let m = manifest.unwrap_or_default();
     let paths: Vec<PathBuf> = if m.articles.is_empty() {
         args.read.inputs.clone()
@@ -92,6 +94,17 @@ pub fn run(args: &BookArgs) -> anyhow::Result<Exit> {
     };
     if paths.is_empty() {
         bail!("the book has no articles");
+    }
+    if let Some(target) = &args.bag {
+        if target.exists() {
+            bail!(
+                "refusing to write the bag {}: it exists (a bag is written whole, into a new folder)",
+                target.display()
+            );
+        }
+        if paths.iter().any(|p| p == Path::new("-")) {
+            bail!("--bag keeps the original input files: give files, not `-`");
+        }
     }
     if paths.iter().any(|p| p == Path::new("-")) && paths.len() > 1 {
         bail!("`-` (standard input) can only be the one article of a book");
@@ -251,6 +264,50 @@ pub fn run(args: &BookArgs) -> anyhow::Result<Exit> {
         }
     }
     let bytes = rendered.bytes;
+    if let Some(target) = &args.bag {
+        let date = bag::bagging_date(
+            write_options.timestamp,
+            write_options
+                .book
+                .iter()
+                .filter_map(|b| b.meta.date.as_deref())
+                .chain(refs.iter().filter_map(|d| d.meta.date.as_deref())),
+        );
+        let identifier = match &write_options.epub.identifier {
+            Some(id) => id.trim().to_string(),
+            None => refolio::write::content_identifier(&refs),
+        };
+        let title = write_options.book.as_ref().map_or("", |b| b.title.as_str());
+        let info = bag::BagInfo {
+            date,
+            identifiers: vec![identifier],
+            description: format!(
+                "\"{title}\", a book of {} articles converted by refolio from text flattened \
+                 from web pages into {}, with the original texts",
+                refs.len(),
+                format.name()
+            ),
+        };
+        write_bag(
+            target,
+            &args.output,
+            &bytes,
+            &inputs,
+            manifest_path.as_deref(),
+            &info,
+        )?;
+        if !args.run.quiet && (args.run.verbose || outcomes.len() > 1) {
+            let s = progress::summary(&outcomes, started.elapsed().as_secs_f64());
+            let _ = std::io::stderr().lock().write_all(s.as_bytes());
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "refolio: wrote the bag {} ({} chapters)",
+                target.display(),
+                refs.len()
+            );
+        }
+        return Ok(exit);
+    }
     let dir = match args.output.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -274,4 +331,28 @@ pub fn run(args: &BookArgs) -> anyhow::Result<Exit> {
         );
     }
     Ok(exit)
+}
+
+/// The book and its sources as a bag at `target` (see [`bag`]): nothing is
+/// left behind when any step fails.
+fn write_bag(
+    target: &Path,
+    output: &Path,
+    bytes: &[u8],
+    inputs: &[Input],
+    manifest: Option<&Path>,
+    info: &bag::BagInfo,
+) -> anyhow::Result<()> {
+    let staging = bag::stage(target)?;
+    let filled = (|| -> anyhow::Result<()> {
+        let name = output.file_name().context("the output has no file name")?;
+        std::fs::write(staging.join("data").join(name), bytes)
+            .with_context(|| format!("cannot write {} into the bag", output.display()))?;
+        bag::copy_originals(&staging, inputs, manifest)
+    })();
+    if let Err(e) = filled {
+        bag::abandon(&staging);
+        return Err(e);
+    }
+    bag::finish(&staging, target, info)
 }

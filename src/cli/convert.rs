@@ -257,33 +257,7 @@ fn finish_bag(
             target.display()
         );
     }
-    let copied = (|| -> anyhow::Result<()> {
-        for input in inputs {
-            let Some(path) = &input.path else { continue };
-            let name = path
-                .file_name()
-                .with_context(|| format!("{}: no file name", input.name))?;
-            let to = staging.join("data").join(name);
-            if to.exists() {
-                bail!(
-                    "{}: its file name is also the name of an output; rename it to bag it",
-                    input.name
-                );
-            }
-            std::fs::copy(path, &to)
-                .with_context(|| format!("cannot copy {} into the bag", input.name))?;
-            // Its sidecar metadata too, when it has one.
-            if let Some(sidecar) = input.sidecar_path().filter(|p| p.is_file())
-                && let Some(name) = sidecar.file_name()
-                && !staging.join("data").join(name).exists()
-            {
-                std::fs::copy(&sidecar, staging.join("data").join(name))
-                    .with_context(|| format!("cannot copy {} into the bag", sidecar.display()))?;
-            }
-        }
-        Ok(())
-    })();
-    if let Err(e) = copied {
+    if let Err(e) = bag::copy_originals(staging, inputs, None) {
         bag::abandon(staging);
         return Err(e);
     }
@@ -297,7 +271,12 @@ fn finish_bag(
         many => format!("{} articles", many.len()),
     };
     let info = bag::BagInfo {
-        date: bagging_date(write.timestamp, outcomes),
+        date: bag::bagging_date(
+            write.timestamp,
+            outcomes
+                .iter()
+                .filter_map(|o| o.article.as_ref()?.date.as_deref()),
+        ),
         identifiers: outcomes
             .iter()
             .filter_map(|o| o.article.as_ref().map(|a| a.identifier.clone()))
@@ -309,21 +288,6 @@ fn finish_bag(
         ),
     };
     bag::finish(staging, target, &info)
-}
-
-/// `Bagging-Date`: the day of `SOURCE_DATE_EPOCH`, else the first
-/// article's date metadata when it is a full date (`YYYY-MM-DD`), else none
-/// (never "today": the same inputs give the same bag).
-fn bagging_date(timestamp: Option<i64>, outcomes: &[Outcome]) -> Option<String> {
-    if let Some(t) = timestamp {
-        return chrono::DateTime::from_timestamp(t, 0).map(|d| d.format("%Y-%m-%d").to_string());
-    }
-    outcomes
-        .iter()
-        .filter_map(|o| o.article.as_ref()?.date.as_deref())
-        .map(str::trim)
-        .find(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok())
-        .map(String::from)
 }
 
 /// The output file names of every input, decided before any work. Two
