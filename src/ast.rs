@@ -166,6 +166,9 @@ impl Meta {
             ("source-url", self.source_url.as_ref()),
             ("date", self.date.as_ref()),
             ("license", self.license.as_ref()),
+            ("publisher", self.publisher.as_ref()),
+            ("accessed", self.accessed.as_ref()),
+            ("source-title", self.source_title.as_ref()),
         ];
         for (field, value) in fields {
             if let Some((i, c)) = value.and_then(|v| first_invalid_char(v)) {
@@ -205,6 +208,15 @@ pub struct Meta {
     pub date: Option<String>,
     /// Licence statement, e.g. `CC BY 4.0`.
     pub license: Option<String>,
+    /// Who publishes this edition (the TEI's `publicationStmt/publisher`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub publisher: Option<String>,
+    /// When the source was read (ISO 8601), for the TEI's source description.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accessed: Option<String>,
+    /// The title of the site or publication the article appeared in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_title: Option<String>,
 }
 
 impl Default for Meta {
@@ -216,6 +228,9 @@ impl Default for Meta {
             source_url: None,
             date: None,
             license: None,
+            publisher: None,
+            accessed: None,
+            source_title: None,
         }
     }
 }

@@ -59,7 +59,7 @@ pub enum Command {
             style's pdf.toml (--style a5, --style letter).\n\n\
             Metadata comes from the options below and from a sidecar file next to the input \
             with the same stem and the extension .toml (e.g. article.toml for article.txt), \
-            with the keys lang, author, source-url, date, license (all strings). \
+            with the keys lang, author, source-url, date, license, publisher, accessed, source-title (all strings). \
             Options win over the sidecar.",
         after_help = EXIT_CODES
     )]
@@ -249,9 +249,19 @@ pub struct MetaArgs {
     /// Publication date (ISO 8601 recommended, e.g. 2018-03-07).
     #[arg(long, value_name = "D")]
     pub date: Option<String>,
-    /// Licence statement, e.g. `CC BY 4.0`.
+    /// Licence statement, e.g. `CC BY 4.0` (a Creative Commons name gets
+    /// its URL in the TEI) or the licence's URL.
     #[arg(long, value_name = "L")]
     pub license: Option<String>,
+    /// Who publishes this edition (TEI `publicationStmt/publisher`).
+    #[arg(long, value_name = "P")]
+    pub publisher: Option<String>,
+    /// When the source was read, e.g. 2024-05-01 (TEI source description).
+    #[arg(long, value_name = "D")]
+    pub accessed: Option<String>,
+    /// The site or publication the articles appeared in.
+    #[arg(long, value_name = "T")]
+    pub source_title: Option<String>,
 }
 
 /// Arguments of `refolio check`.

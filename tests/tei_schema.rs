@@ -78,6 +78,9 @@ fn kitchen_sink() -> Document {
         source_url: Some("https://example.org/path with space/{x}?a=1&b=%zz".into()),
         date: Some("2018-03-07".into()),
         license: Some("https://creativecommons.org/licenses/by/4.0/".into()),
+        publisher: Some("Archive of <Small> Presses & Co".into()),
+        accessed: Some("2024-05-01".into()),
+        source_title: Some("The Hollis & Ridge Review".into()),
     };
     d.lead_figure = Some(figure(
         vec![t("A photo of a tank"), cite(1, 1)],

@@ -28,6 +28,8 @@ pub struct Manifest {
     /// Its licence.
     #[serde(alias = "license")]
     pub licence: Option<String>,
+    /// Who publishes it.
+    pub publisher: Option<String>,
     /// PDF: chapters on right-hand pages.
     #[serde(default)]
     pub recto: bool,
@@ -124,6 +126,9 @@ pub fn run(args: &BookArgs) -> anyhow::Result<Exit> {
         source_url: args.meta.source_url.clone(),
         date: args.meta.date.clone().or(m.date.clone()),
         license: args.meta.license.clone().or(m.licence.clone()),
+        publisher: args.meta.publisher.clone().or(m.publisher.clone()),
+        accessed: args.meta.accessed.clone(),
+        source_title: args.meta.source_title.clone(),
     };
     flags.as_meta().validate().context("invalid metadata")?;
     refolio::write::check_chars("--title", &title)?;

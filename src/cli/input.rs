@@ -154,6 +154,9 @@ impl MetaArgs {
             source_url: self.source_url.clone(),
             date: self.date.clone(),
             license: self.license.clone(),
+            publisher: self.publisher.clone(),
+            accessed: self.accessed.clone(),
+            source_title: self.source_title.clone(),
         }
     }
 }
@@ -177,6 +180,9 @@ impl MetaArgs {
             source_url: self.source_url.clone().or(under.source_url),
             date: self.date.clone().or(under.date),
             license: self.license.clone().or(under.license),
+            publisher: self.publisher.clone().or(under.publisher),
+            accessed: self.accessed.clone().or(under.accessed),
+            source_title: self.source_title.clone().or(under.source_title),
         }
     }
 }

@@ -6,6 +6,7 @@ use std::io::Write;
 
 pub(crate) mod article;
 pub(crate) mod epub;
+mod identifier;
 pub(crate) mod json;
 mod links;
 pub(crate) mod pdf;
@@ -119,7 +120,7 @@ pub struct Rendered {
 /// text and structure (not their metadata), so that the same articles always
 /// get the same identifier and a changed character a new one.
 pub fn content_identifier(docs: &[&Document]) -> String {
-    format!("urn:uuid:{}", epub::content_identifier(docs))
+    format!("urn:uuid:{}", identifier::content_identifier(docs))
 }
 
 /// The warning for a licence given by a name refolio knows no URL for (it
@@ -202,10 +203,12 @@ pub fn render(
     match format {
         Format::Tei => {
             let mut rendered = match &options.book {
-                Some(book) => bytes(&|out| tei::write_tei_corpus(docs, book, out))?,
+                Some(book) => {
+                    bytes(&|out| tei::write_tei_corpus(docs, book, options.timestamp, out))?
+                }
                 None => {
                     let doc = one()?;
-                    bytes(&|out| tei::write_tei(doc, out))?
+                    bytes(&|out| tei::write_tei(doc, options.timestamp, out))?
                 }
             };
             let licences = docs.iter().map(|d| &d.meta.license);

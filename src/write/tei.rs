@@ -48,6 +48,7 @@ use crate::ast::{
     Reference, Rule, Section, Visit,
 };
 use crate::error::WriteError;
+use crate::write::identifier;
 use crate::write::links::{Links, at, present};
 use crate::write::xml::{XmlWriter, is_w3c_date, uri_attr};
 use std::collections::HashSet;
@@ -68,12 +69,20 @@ pub const PUBLICATION_STATEMENT: &str =
 /// 1.0 does not allow ([`WriteError::Char`]; the parser removes those, so that means a bug), and
 /// with [`WriteError::Io`] when `out` fails. On failure, part of the document
 /// may already have been written to `out`.
-pub fn write_tei(doc: &Document, out: &mut dyn Write) -> Result<(), WriteError> {
+///
+/// `timestamp` is the time of the conversion (`SOURCE_DATE_EPOCH`), for the
+/// header's `revisionDesc/change/@when` and publication date; without it
+/// they carry no date (never the clock's).
+pub fn write_tei(
+    doc: &Document,
+    timestamp: Option<i64>,
+    out: &mut dyn Write,
+) -> Result<(), WriteError> {
     doc.meta.validate()?;
     let mut w = XmlWriter::new(out);
     w.declaration()?;
     w.processing_instruction(XML_MODEL)?;
-    tei_element(&mut w, doc, None)?;
+    tei_element(&mut w, doc, None, timestamp)?;
     w.finish()
 }
 
@@ -140,6 +149,7 @@ pub fn corpus_article_id(i: usize) -> String {
 pub fn write_tei_corpus(
     docs: &[&Document],
     book: &crate::write::BookMeta,
+    timestamp: Option<i64>,
     out: &mut dyn Write,
 ) -> Result<(), WriteError> {
     if docs.is_empty() {
@@ -168,7 +178,12 @@ pub fn write_tei_corpus(
     resp_stmt(&mut w)?;
     w.end()?;
     w.start("publicationStmt", &[])?;
-    w.text_element("p", &[], CORPUS_PUBLICATION_STATEMENT)?;
+    w.start_mixed("p", &[])?;
+    w.text(CORPUS_PUBLICATION_STATEMENT)?;
+    w.text(" Identifier: ")?;
+    let id = identifier::content_identifier(docs).to_string();
+    w.text_element("idno", &[("type", "UUID")], &id)?;
+    w.end()?;
     if let Some(date) = present(&book.meta.date) {
         w.start_mixed("p", &[])?;
         w.text("Date of the collection: ")?;
@@ -198,9 +213,10 @@ pub fn write_tei_corpus(
     w.end()?;
     w.end()?; // fileDesc
     encoding_and_profile(&mut w, lang)?;
+    revision_desc(&mut w, timestamp)?;
     w.end()?; // teiHeader
     for (i, d) in docs.iter().enumerate() {
-        tei_element(&mut w, d, Some(&corpus_article_id(i)))?;
+        tei_element(&mut w, d, Some(&corpus_article_id(i)), timestamp)?;
     }
     w.end()?; // teiCorpus
     w.finish()
@@ -208,7 +224,12 @@ pub fn write_tei_corpus(
 
 /// One `TEI` element: standalone (with the namespace), or the article with
 /// id `id` of a corpus (ids and targets inside prefixed with `id-`).
-fn tei_element(w: &mut XmlWriter, doc: &Document, id: Option<&str>) -> Result<(), WriteError> {
+fn tei_element(
+    w: &mut XmlWriter,
+    doc: &Document,
+    id: Option<&str>,
+    timestamp: Option<i64>,
+) -> Result<(), WriteError> {
     let mut links = Links::new(doc);
     let lang = if doc.meta.lang.is_empty() {
         "und"
@@ -222,7 +243,7 @@ fn tei_element(w: &mut XmlWriter, doc: &Document, id: Option<&str>) -> Result<()
             w.start("TEI", &[("xml:id", id), ("xml:lang", lang)])?
         }
     }
-    header(w, doc, lang)?;
+    header(w, doc, lang, timestamp)?;
     w.start("text", &[])?;
     front(w, &mut links, doc)?;
     body(w, &mut links, doc)?;
@@ -238,7 +259,12 @@ pub fn application_version() -> &'static str {
     v.split(['-', '+']).next().unwrap_or(v)
 }
 
-fn header(w: &mut XmlWriter, doc: &Document, lang: &str) -> Result<(), WriteError> {
+fn header(
+    w: &mut XmlWriter,
+    doc: &Document,
+    lang: &str,
+    timestamp: Option<i64>,
+) -> Result<(), WriteError> {
     let m = &doc.meta;
     w.start("teiHeader", &[])?;
     w.start("fileDesc", &[])?;
@@ -256,22 +282,21 @@ fn header(w: &mut XmlWriter, doc: &Document, lang: &str) -> Result<(), WriteErro
     resp_stmt(w)?;
     w.end()?;
 
-    w.start("publicationStmt", &[])?;
-    w.text_element("p", &[], PUBLICATION_STATEMENT)?;
-    if let Some(licence) = present(&m.license) {
-        w.text_element("p", &[], &format!("Licence of the source: {licence}"))?;
-    }
-    w.end()?;
+    let id = identifier::content_identifier(&[doc]);
+    publication_stmt(w, present(&m.publisher), id, present(&m.license), timestamp)?;
 
     w.start("sourceDesc", &[])?;
     w.start_mixed("bibl", &[])?;
     let mut sep = Separator::default();
-    sep.element(w, "title", &[], &doc.title.text)?;
+    sep.element(w, "title", &[("level", "a")], &doc.title.text)?;
     if let Some(sub) = &doc.subtitle {
-        sep.element(w, "title", &[("type", "sub")], &sub.text)?;
+        sep.element(w, "title", &[("level", "a"), ("type", "sub")], &sub.text)?;
     }
     if let Some(author) = present(&m.author) {
         sep.element(w, "author", &[], author)?;
+    }
+    if let Some(site) = present(&m.source_title) {
+        sep.element(w, "title", &[("level", "m")], site)?;
     }
     if let Some(date) = present(&m.date) {
         if is_w3c_date(date.trim()) {
@@ -283,16 +308,21 @@ fn header(w: &mut XmlWriter, doc: &Document, lang: &str) -> Result<(), WriteErro
     if let Some(url) = present(&m.source_url) {
         sep.element(w, "ref", &[("target", &uri_attr(url.trim()))], url)?;
     }
+    if let Some(accessed) = present(&m.accessed) {
+        let label = format!("accessed {accessed}");
+        match is_w3c_date(accessed) {
+            true => sep.element(
+                w,
+                "date",
+                &[("type", "accessed"), ("when", accessed)],
+                &label,
+            )?,
+            false => sep.element(w, "date", &[("type", "accessed")], &label)?,
+        }
+    }
     if let Some(licence) = present(&m.license) {
         w.start("availability", &[])?;
-        let l = licence.trim();
-        if l.starts_with("http://") || l.starts_with("https://") {
-            w.text_element("licence", &[("target", &uri_attr(l))], licence)?;
-        } else if let Some(url) = licence_url(l) {
-            w.text_element("licence", &[("target", &url)], licence)?;
-        } else {
-            w.text_element("licence", &[], licence)?;
-        }
+        licence_element(w, licence)?;
         w.end()?;
     }
     w.end()?; // bibl
@@ -300,7 +330,82 @@ fn header(w: &mut XmlWriter, doc: &Document, lang: &str) -> Result<(), WriteErro
     w.end()?; // fileDesc
 
     encoding_and_profile(w, lang)?;
+    revision_desc(w, timestamp)?;
     w.end() // teiHeader
+}
+
+/// `licence`, with `@target` when it is a URL or a Creative Commons name.
+fn licence_element(w: &mut XmlWriter, licence: &str) -> Result<(), WriteError> {
+    let l = licence.trim();
+    if l.starts_with("http://") || l.starts_with("https://") {
+        w.text_element("licence", &[("target", &uri_attr(l))], licence)
+    } else if let Some(url) = licence_url(l) {
+        w.text_element("licence", &[("target", &url)], licence)
+    } else {
+        w.text_element("licence", &[], licence)
+    }
+}
+
+/// The day of `timestamp` (`YYYY-MM-DD`, UTC).
+fn day(timestamp: Option<i64>) -> Option<String> {
+    let t = chrono::DateTime::from_timestamp(timestamp?, 0)?;
+    Some(t.format("%Y-%m-%d").to_string())
+}
+
+/// `publicationStmt`: with a publisher, the structured form (`publisher`,
+/// the date of the conversion when known, `idno[@type=UUID]`,
+/// `availability/licence`); without one, refolio's statement that it
+/// converted and did not publish the text, the identifier inside it, and
+/// the source's licence.
+fn publication_stmt(
+    w: &mut XmlWriter,
+    publisher: Option<&str>,
+    id: uuid::Uuid,
+    licence: Option<&str>,
+    timestamp: Option<i64>,
+) -> Result<(), WriteError> {
+    let id = id.to_string();
+    w.start("publicationStmt", &[])?;
+    match publisher {
+        Some(publisher) => {
+            w.text_element("publisher", &[], publisher)?;
+            if let Some(day) = day(timestamp) {
+                w.text_element("date", &[("when", &day)], &day)?;
+            }
+            w.text_element("idno", &[("type", "UUID")], &id)?;
+            if let Some(licence) = licence {
+                w.start("availability", &[])?;
+                licence_element(w, licence)?;
+                w.end()?;
+            }
+        }
+        None => {
+            w.start_mixed("p", &[])?;
+            w.text(PUBLICATION_STATEMENT)?;
+            w.text(" Identifier: ")?;
+            w.text_element("idno", &[("type", "UUID")], &id)?;
+            w.end()?;
+            if let Some(licence) = licence {
+                w.text_element("p", &[], &format!("Licence of the source: {licence}"))?;
+            }
+        }
+    }
+    w.end()
+}
+
+/// `revisionDesc`: one `change`, the conversion, dated when the time of
+/// the conversion is known.
+fn revision_desc(w: &mut XmlWriter, timestamp: Option<i64>) -> Result<(), WriteError> {
+    w.start("revisionDesc", &[])?;
+    let text = format!(
+        "Converted from the flattened text by refolio {}.",
+        application_version()
+    );
+    match day(timestamp) {
+        Some(day) => w.text_element("change", &[("when", &day)], &text)?,
+        None => w.text_element("change", &[], &text)?,
+    }
+    w.end()
 }
 
 /// Puts `. ` between the parts of a header `bibl` (just a space after a part

@@ -14,7 +14,7 @@ fn t(s: &str) -> Inline {
 
 fn tei(d: &Document) -> String {
     let mut buf = Vec::new();
-    write_tei(d, &mut buf).expect("write_tei");
+    write_tei(d, None, &mut buf).expect("write_tei");
     String::from_utf8(buf).expect("UTF-8")
 }
 /// The part of `xml` from the first `<body>` to `</body>`.
@@ -72,8 +72,10 @@ fn string_values(xml: &str, name: &str) -> Vec<String> {
 
 #[test]
 fn title_only_document_exact_output() {
-    let xml = tei(&Document::new("A & B"));
+    let doc = Document::new("A & B");
+    let xml = tei(&doc);
     let version = application_version();
+    let id = crate::write::identifier::content_identifier(&[&doc]);
     let expected = format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>
 <?{XML_MODEL}?>
@@ -88,10 +90,10 @@ fn title_only_document_exact_output() {
         </respStmt>
       </titleStmt>
       <publicationStmt>
-        <p>Converted by refolio from a flattened web article; not published by refolio.</p>
+        <p>Converted by refolio from a flattened web article; not published by refolio. Identifier: <idno type="UUID">{id}</idno></p>
       </publicationStmt>
       <sourceDesc>
-        <bibl><title>A &amp; B</title></bibl>
+        <bibl><title level="a">A &amp; B</title></bibl>
       </sourceDesc>
     </fileDesc>
     <encodingDesc>
@@ -104,6 +106,9 @@ fn title_only_document_exact_output() {
         <language ident="en"/>
       </langUsage>
     </profileDesc>
+    <revisionDesc>
+      <change>Converted from the flattened text by refolio {version}.</change>
+    </revisionDesc>
   </teiHeader>
   <text>
     <front>
@@ -464,6 +469,7 @@ fn metadata_in_header_escaped() {
         source_url: Some("https://ex.org/a b?x=1&y=\"2\"".into()),
         date: Some("2018-03-07".into()),
         license: Some("CC BY 4.0 <https://creativecommons.org/licenses/by/4.0/>".into()),
+        ..Meta::default()
     };
     let xml = tei(&d);
     assert!(xml.contains("<TEI xmlns=\"http://www.tei-c.org/ns/1.0\" xml:lang=\"cs\">"));
@@ -480,7 +486,7 @@ fn metadata_in_header_escaped() {
         ), "{pub_stmt}");
     let src = section(&xml, "<sourceDesc>", "</sourceDesc>");
     assert!(src.contains(
-            "<bibl><title>Deployment or occupation?</title> <title type=\"sub\">A &lt;sub&gt; &amp; title</title>. \
+            "<bibl><title level=\"a\">Deployment or occupation?</title> <title level=\"a\" type=\"sub\">A &lt;sub&gt; &amp; title</title>. \
              <author>Jan ]]&gt; Novák &amp; &lt;co&gt;</author>. <date when=\"2018-03-07\">2018-03-07</date>. \
              <ref target=\"https://ex.org/a%20b?x=1&amp;y=%222%22\">https://ex.org/a b?x=1&amp;y=\"2\"</ref>\
              <availability><licence>CC BY 4.0 &lt;https://creativecommons.org/licenses/by/4.0/&gt;</licence></availability></bibl>"
@@ -510,7 +516,7 @@ fn invalid_metadata_is_rejected_naming_the_field() {
     let mut d = Document::new("T");
     d.meta.author = Some("bell\u{7}".into());
     let mut buf = Vec::new();
-    let e = write_tei(&d, &mut buf).unwrap_err();
+    let e = write_tei(&d, None, &mut buf).unwrap_err();
     assert!(
         matches!(&e, WriteError::Meta(m) if m.field == "author"),
         "{e:?}"
@@ -523,7 +529,7 @@ fn invalid_metadata_is_rejected_naming_the_field() {
     d.meta.author = None;
     d.meta.lang = "en GB".into();
     assert!(
-        write_tei(&d, &mut Vec::new())
+        write_tei(&d, None, &mut Vec::new())
             .unwrap_err()
             .to_string()
             .contains("`lang`")
@@ -537,7 +543,9 @@ fn invalid_text_is_an_error_with_its_position() {
         text: "a\u{1}".into(),
         span: Span::new(10, 12),
     }])];
-    let e = write_tei(&d, &mut Vec::new()).unwrap_err().to_string();
+    let e = write_tei(&d, None, &mut Vec::new())
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("U+0001") && e.contains("10..12"), "{e}");
 }
 
@@ -643,4 +651,47 @@ fn an_unknown_licence_stays_prose_with_a_warning() {
         "{xml}"
     );
     assert!(render("https://example.org/terms").diagnostics.is_empty());
+}
+
+#[test]
+fn publisher_makes_a_structured_publication_statement() {
+    let mut d = Document::new("An article");
+    d.meta.publisher = Some("Small & Co Archive".into());
+    d.meta.license = Some("CC0 1.0".into());
+    d.meta.source_title = Some("The Review".into());
+    d.meta.accessed = Some("2024-05-01".into());
+    d.meta.source_url = Some("https://ex.org/a".into());
+    let mut buf = Vec::new();
+    write_tei(&d, Some(1_700_000_000), &mut buf).unwrap();
+    let xml = String::from_utf8(buf).unwrap();
+    let id = crate::write::identifier::content_identifier(&[&d]);
+    let pub_stmt = section(&xml, "<publicationStmt>", "</publicationStmt>");
+    assert_eq!(
+        pub_stmt,
+        format!(
+            "<publicationStmt>\n        <publisher>Small &amp; Co Archive</publisher>\n        \
+             <date when=\"2023-11-14\">2023-11-14</date>\n        <idno type=\"UUID\">{id}</idno>\n        \
+             <availability>\n          <licence target=\"https://creativecommons.org/publicdomain/zero/1.0/\">CC0 1.0</licence>\n        \
+             </availability>\n      </publicationStmt>"
+        )
+    );
+    let src = section(&xml, "<sourceDesc>", "</sourceDesc>");
+    assert!(
+        src.contains(
+            "<title level=\"a\">An article</title>. <title level=\"m\">The Review</title>. \
+             <ref target=\"https://ex.org/a\">https://ex.org/a</ref>. \
+             <date type=\"accessed\" when=\"2024-05-01\">accessed 2024-05-01</date>"
+        ),
+        "{src}"
+    );
+    assert!(
+        xml.contains("<change when=\"2023-11-14\">Converted from the flattened text by refolio"),
+        "{xml}"
+    );
+    // Without the time of the conversion: no date, never the clock's.
+    let mut buf = Vec::new();
+    write_tei(&d, None, &mut buf).unwrap();
+    let undated = String::from_utf8(buf).unwrap();
+    assert!(!undated.contains("when=\"2023-11-14\""), "{undated}");
+    assert!(undated.contains("<change>Converted"), "{undated}");
 }

@@ -1,0 +1,120 @@
+//! The content identifier every output of an article (or a book) shares:
+//! the EPUB's `dc:identifier`, the TEI's `idno[@type=UUID]`, a bag's
+//! `External-Identifier`.
+
+use crate::ast::walk::{walk_document, walk_item, walk_list, walk_section};
+use crate::ast::{
+    Document, Figure, Inline, List, ListItem, Paragraph, Quote, Reference, Rule, Section, Visit,
+};
+use std::convert::Infallible;
+use uuid::Uuid;
+
+/// The namespace of refolio's content-derived identifiers (UUID v5).
+pub const IDENTIFIER_NAMESPACE: Uuid = Uuid::from_u128(0x6d1c_4f0e_8a52_5b7e_9c3d_2f41_a0e8_b7c5);
+
+/// The content-derived identifier of `docs`: a UUID v5 in
+/// [`IDENTIFIER_NAMESPACE`] of their text and structure (titles, blocks,
+/// headings, markers, URLs, references), without metadata or source
+/// positions, so that re-encoding the input (CRLF, BOM) keeps it and
+/// changing any character of the text changes it.
+pub fn content_identifier(docs: &[&Document]) -> Uuid {
+    let mut c = Canon::default();
+    c.tag("refolio-epub-content/1");
+    for d in docs {
+        c.tag("doc");
+        c.field("title", &d.title.text);
+        if let Some(s) = &d.subtitle {
+            c.field("subtitle", &s.text);
+        }
+        let Ok(()) = walk_document(&mut c, d);
+        if let Some(h) = &d.references_heading {
+            c.tag("references-heading");
+            let Ok(()) = c.visit_inlines(&h.inlines);
+        }
+        for r in &d.references {
+            c.reference(r);
+        }
+    }
+    Uuid::new_v5(&IDENTIFIER_NAMESPACE, &c.bytes)
+}
+
+/// An unambiguous serialisation of a document's content. Fields are
+/// separated by U+001F and ended by U+001E, characters that never occur in
+/// the model's text (the parser drops control characters).
+#[derive(Default)]
+struct Canon {
+    bytes: Vec<u8>,
+}
+
+impl Canon {
+    fn tag(&mut self, t: &str) {
+        self.bytes.extend_from_slice(t.as_bytes());
+        self.bytes.push(0x1E);
+    }
+    fn field(&mut self, name: &str, value: &str) {
+        self.bytes.extend_from_slice(name.as_bytes());
+        self.bytes.push(0x1F);
+        self.bytes.extend_from_slice(value.as_bytes());
+        self.bytes.push(0x1E);
+    }
+    fn reference(&mut self, r: &Reference) {
+        self.field("ref", &r.n.to_string());
+        self.field("raw", &r.raw);
+        self.field("backlinks", &r.backlinks.len().to_string());
+    }
+}
+
+/// The body in the order of [`walk_document`], each node tagged.
+impl Visit<'_> for Canon {
+    type Error = Infallible;
+    fn visit_lead_figure(&mut self, f: &Figure) -> Result<(), Infallible> {
+        self.tag("lead");
+        self.visit_figure(f)
+    }
+    fn visit_section(&mut self, _: usize, s: &Section) -> Result<(), Infallible> {
+        self.tag("section");
+        walk_section(self, s)
+    }
+    fn visit_paragraph(&mut self, p: &Paragraph) -> Result<(), Infallible> {
+        self.tag("p");
+        self.visit_inlines(&p.inlines)
+    }
+    fn visit_quote(&mut self, q: &Quote) -> Result<(), Infallible> {
+        self.tag("quote");
+        self.visit_inlines(&q.inlines)
+    }
+    fn visit_rule(&mut self, _: &Rule) -> Result<(), Infallible> {
+        self.tag("rule");
+        Ok(())
+    }
+    fn visit_list(&mut self, l: &List) -> Result<(), Infallible> {
+        self.field(if l.ordered { "ol" } else { "ul" }, &l.start.to_string());
+        walk_list(self, l)?;
+        self.tag("/list");
+        Ok(())
+    }
+    fn visit_item(&mut self, _: &List, _: usize, item: &ListItem) -> Result<(), Infallible> {
+        self.tag("li");
+        walk_item(self, item)
+    }
+    fn visit_figure(&mut self, f: &Figure) -> Result<(), Infallible> {
+        self.tag("figure");
+        self.visit_inlines(&f.alt)?;
+        if let Some(c) = &f.caption {
+            self.tag("caption");
+            self.visit_inlines(c)?;
+        }
+        Ok(())
+    }
+    fn visit_inlines(&mut self, inlines: &[Inline]) -> Result<(), Infallible> {
+        for i in inlines {
+            match i {
+                Inline::Text { text, .. } => self.field("t", text),
+                Inline::Cite { n, occurrence, .. } => self.field("c", &format!("{n}.{occurrence}")),
+                Inline::Link { url, .. } => self.field("l", url),
+            }
+        }
+        self.tag("/");
+        Ok(())
+    }
+}
