@@ -138,6 +138,48 @@ fn assert_library_deterministic(files: &[PathBuf]) {
     }
 }
 
+/// The values of attribute `attr` (by its full name) on every element.
+fn attrs(xml: &str, attr: &str) -> Vec<String> {
+    let mut r = quick_xml::Reader::from_str(xml);
+    let mut v = vec![];
+    loop {
+        match r.read_event().expect("well-formed XML") {
+            quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e) => {
+                for a in e.attributes() {
+                    let a = a.unwrap();
+                    if a.key.0 == attr {
+                        v.push(quick_xml::escape::unescape(&a.value).unwrap().into_owned());
+                    }
+                }
+            }
+            quick_xml::events::Event::Eof => break,
+            _ => {}
+        }
+    }
+    v
+}
+
+/// Every `@target` that points into the file (`#id`) names an `xml:id`
+/// of the file, and each file has such links (markers and back-links).
+fn assert_targets_resolve(files: &[PathBuf]) {
+    let mut internal = 0;
+    for f in files {
+        let xml = fs::read_to_string(f).unwrap();
+        let ids: std::collections::HashSet<String> = attrs(&xml, "xml:id").into_iter().collect();
+        for t in attrs(&xml, "target") {
+            if let Some(id) = t.strip_prefix('#') {
+                assert!(ids.contains(id), "{}: #{id} does not resolve", f.display());
+                internal += 1;
+            }
+        }
+    }
+    assert!(
+        internal > files.len(),
+        "only {internal} internal links in {} files",
+        files.len()
+    );
+}
+
 fn validate(test: &str, jing: &Jing, files: &[PathBuf]) {
     if let Err(report) = jing.validate_all_profiles(test, files) {
         let bad: Vec<String> = files
@@ -167,6 +209,7 @@ fn examples_convert_deterministically_to_valid_tei() {
     // The examples are clean: no error diagnostics, so exit 0.
     let tei = convert_twice(tmp.path(), &[("input", inputs.clone(), &[0])]);
     assert_eq!(tei.len(), inputs.len());
+    assert_targets_resolve(&tei);
     let test = "examples_convert_deterministically_to_valid_tei";
     let Some(jing) = Jing::find_or_skip(test) else {
         return;
@@ -200,6 +243,7 @@ fn seed_and_corpus_convert_deterministically_to_valid_tei() {
             ("corpus", corpus, &[0, 1]),
         ],
     );
+    assert_targets_resolve(&tei);
     let Some(jing) = Jing::find_or_skip(test) else {
         return;
     };
