@@ -26,6 +26,7 @@
 #   bagit         1.9.0, PyPI `bagit` (the Library of Congress's BagIt
 #                 tool) pip-installed into python3; tests/bag.rs runs
 #                 `python3 -m bagit --validate` on refolio's bags
+#   grobid-tei-xml 0.1.3, PyPI, a third-party TEI reader (tests/tei_readers.rs)
 #   foliate-js    1.0.1, npm `foliate-js` (Foliate 3's e-book engine, no
 #                 dependencies) in $TOOLS_DIR/foliate-js-1.0.1, loaded in
 #                 Debian's chromium through puppeteer-core by
@@ -67,7 +68,7 @@ ACE_BIN="$ACE_DIR/node_modules/.bin/ace-puppeteer"
 
 # The flatteners' Python packages, pinned (tests/flatteners/flatten.py imports them).
 FLATTENER_PY_PINS=(html2text==2025.4.15 trafilatura==2.3.1 lxml_html_clean==0.4.6)
-BAGIT_PY_PINS=(bagit==1.9.0)
+BAGIT_PY_PINS=(bagit==1.9.0 grobid-tei-xml==0.1.3)
 PUPPETEER_VERSION="24.43.1"
 PUPPETEER_DIR="$TOOLS_DIR/puppeteer-core-$PUPPETEER_VERSION"
 PUPPETEER_MODULE="$PUPPETEER_DIR/node_modules/puppeteer-core"
@@ -352,10 +353,11 @@ install_foliate_js() {
 # ---------------------------------------------------------------- main
 
 install_bagit() {
-    # bagit for tests/bag.rs (validating deposit bags).
+    # bagit for tests/bag.rs (validating deposit bags), grobid-tei-xml for
+    # tests/tei_readers.rs (reading the all profile's references).
     ensure_pip
     if py_pins_present "${BAGIT_PY_PINS[@]}"; then
-        say "bagit: present"
+        say "bagit, grobid-tei-xml: present"
         return
     fi
     local log
@@ -366,7 +368,7 @@ install_bagit() {
         die "pip install ${BAGIT_PY_PINS[*]} failed"
     fi
     py_pins_present "${BAGIT_PY_PINS[@]}" || die "python3 lacks ${BAGIT_PY_PINS[*]} after pip install"
-    say "bagit: installed ${BAGIT_PY_PINS[*]}"
+    say "bagit, grobid-tei-xml: installed ${BAGIT_PY_PINS[*]}"
 }
 
 main() {

@@ -15,7 +15,7 @@ mod style;
 pub use output::clean_up_on_interrupt;
 
 use clap::{Args, Parser, Subcommand};
-use refolio::write::{BacklinkPlacement, Format};
+use refolio::write::{BacklinkPlacement, Format, TeiProfile};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
@@ -167,6 +167,12 @@ pub struct ConvertArgs {
     /// and the exit code is 1.
     #[arg(long, value_name = "N", default_value_t = 4 * 1024 * 1024)]
     pub max_pdf_input_bytes: u64,
+    /// TEI customisation: `portable`, valid against tei_all, TEI Lite and
+    /// TEI Simple Print, or `all`, tei_all only, with references as
+    /// GROBID-shaped biblStruct (neither TEI Lite nor TEI Simple Print has
+    /// biblStruct).
+    #[arg(long, value_name = "PROFILE", value_enum, default_value_t = TeiProfile::Portable)]
+    pub tei_profile: TeiProfile,
     /// Write a BagIt 1.0 bag (RFC 8493) into the new folder DIR instead of
     /// -o: the outputs and the original input files in DIR/data/, with
     /// SHA-256 manifests and bag-info.txt (Bagging-Date from
@@ -211,6 +217,12 @@ pub struct BookArgs {
     /// PDF: start every chapter on a right-hand (odd-numbered) page.
     #[arg(long)]
     pub recto: bool,
+    /// TEI customisation: `portable`, valid against tei_all, TEI Lite and
+    /// TEI Simple Print, or `all`, tei_all only, with references as
+    /// GROBID-shaped biblStruct (neither TEI Lite nor TEI Simple Print has
+    /// biblStruct).
+    #[arg(long, value_name = "PROFILE", value_enum, default_value_t = TeiProfile::Portable)]
+    pub tei_profile: TeiProfile,
     /// The EPUB's identifier [default: a UUID v5 of the articles' content].
     #[arg(long, value_name = "ID")]
     pub identifier: Option<String>,

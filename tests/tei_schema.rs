@@ -254,3 +254,34 @@ fn tei_output_is_valid_against_tei_all() {
         panic!("TEI output is not valid:\n{report}\n{shown}");
     }
 }
+
+#[test]
+fn all_profile_output_is_valid_against_tei_all() {
+    let Some(jing) = Jing::find_or_skip("all_profile_output_is_valid_against_tei_all") else {
+        return;
+    };
+    let options = refolio::write::WriteOptions {
+        tei: refolio::write::TeiOptions {
+            profile: refolio::write::TeiProfile::All,
+        },
+        timestamp: Some(1_700_000_000),
+        ..Default::default()
+    };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut files: Vec<PathBuf> = Vec::new();
+    let mut structs = 0;
+    for (name, doc) in documents() {
+        let tei = refolio::write::render(&[&doc], Format::Tei, &options)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        structs += String::from_utf8_lossy(&tei.bytes)
+            .matches("<biblStruct")
+            .count();
+        let path = tmp.path().join(format!("{name}.tei.xml"));
+        std::fs::write(&path, &tei.bytes).expect("write");
+        files.push(path);
+    }
+    assert!(structs > 0, "no biblStruct written");
+    if let Err(report) = jing.validate(&files) {
+        panic!("all-profile TEI output is not valid against tei_all:\n{report}");
+    }
+}

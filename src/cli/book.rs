@@ -238,6 +238,9 @@ pub fn run(args: &BookArgs) -> anyhow::Result<Exit> {
     let refs: Vec<&refolio::ast::Document> = docs.iter().map(|p| &p.document).collect();
     // Every writer's options, filled here and only here.
     let write_options = WriteOptions {
+        tei: refolio::write::TeiOptions {
+            profile: args.tei_profile,
+        },
         timestamp: super::convert::source_date_epoch()?,
         epub: refolio::write::EpubOptions {
             identifier: args.identifier.clone().or(m.identifier.clone()),

@@ -101,6 +101,9 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<Exit> {
     };
     // Every writer's options, filled here and only here.
     let write_options = WriteOptions {
+        tei: refolio::write::TeiOptions {
+            profile: args.tei_profile,
+        },
         timestamp: source_date_epoch()?,
         epub,
         pdf: refolio::write::PdfOptions {

@@ -17,6 +17,7 @@ pub(crate) mod xml;
 pub use crate::layout::style::{Style, StyleError};
 pub use epub::{DEFAULT_STYLESHEET, EpubOptions};
 pub use pdf::PdfOptions;
+pub use tei::TeiProfile;
 pub use xhtml::{BacklinkPlacement, POPUP_NOTE_CHARS};
 pub use xml::check_chars;
 
@@ -91,6 +92,8 @@ pub struct WriteOptions {
     /// article's `date` metadata is used, else a fixed date (EPUB) or none
     /// (PDF). It overrides the per-format fields of the same meaning.
     pub timestamp: Option<i64>,
+    /// TEI: the customisation kept to.
+    pub tei: TeiOptions,
     /// EPUB: identifier, stylesheet, title.
     pub epub: epub::EpubOptions,
     /// PDF: page, fonts and sizes.
@@ -101,6 +104,14 @@ pub struct WriteOptions {
     pub book: Option<BookMeta>,
     /// A PDF book starts every chapter on a right-hand page.
     pub recto: bool,
+}
+
+/// How to write TEI.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TeiOptions {
+    /// `portable` (the default: valid against `tei_all`, TEI Lite and TEI
+    /// Simple Print) or `all` (`tei_all` only, with `biblStruct` references).
+    pub profile: TeiProfile,
 }
 
 /// What a writer made: the bytes, and what it noticed on the way.
@@ -202,13 +213,15 @@ pub fn render(
     };
     match format {
         Format::Tei => {
+            let tei_settings = tei::TeiSettings {
+                timestamp: options.timestamp,
+                profile: options.tei.profile,
+            };
             let mut rendered = match &options.book {
-                Some(book) => {
-                    bytes(&|out| tei::write_tei_corpus(docs, book, options.timestamp, out))?
-                }
+                Some(book) => bytes(&|out| tei::write_tei_corpus(docs, book, tei_settings, out))?,
                 None => {
                     let doc = one()?;
-                    bytes(&|out| tei::write_tei(doc, options.timestamp, out))?
+                    bytes(&|out| tei::write_tei(doc, tei_settings, out))?
                 }
             };
             let licences = docs.iter().map(|d| &d.meta.license);

@@ -69,21 +69,41 @@ pub const PUBLICATION_STATEMENT: &str =
 /// 1.0 does not allow ([`WriteError::Char`]; the parser removes those, so that means a bug), and
 /// with [`WriteError::Io`] when `out` fails. On failure, part of the document
 /// may already have been written to `out`.
-///
-/// `timestamp` is the time of the conversion (`SOURCE_DATE_EPOCH`), for the
-/// header's `revisionDesc/change/@when` and publication date; without it
-/// they carry no date (never the clock's).
 pub fn write_tei(
     doc: &Document,
-    timestamp: Option<i64>,
+    settings: TeiSettings,
     out: &mut dyn Write,
 ) -> Result<(), WriteError> {
     doc.meta.validate()?;
     let mut w = XmlWriter::new(out);
     w.declaration()?;
     w.processing_instruction(XML_MODEL)?;
-    tei_element(&mut w, doc, None, timestamp)?;
+    tei_element(&mut w, doc, None, settings)?;
     w.finish()
+}
+
+/// Which TEI customisation the output keeps to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum TeiProfile {
+    /// One output valid against `tei_all`, TEI Lite and TEI Simple Print:
+    /// references as `bibl` with their fields wrapped inside the text.
+    #[default]
+    Portable,
+    /// `tei_all` only: references as GROBID-shaped `biblStruct` (neither
+    /// TEI Lite nor TEI Simple Print has `biblStruct`), for the tools that
+    /// read structure (the TEI→JATS crosswalk, GROBID-oriented readers).
+    All,
+}
+
+/// What a TEI document is written with.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TeiSettings {
+    /// The time of the conversion (`SOURCE_DATE_EPOCH`), for the header's
+    /// `revisionDesc/change/@when` and publication date; without it they
+    /// carry no date (never the clock's).
+    pub timestamp: Option<i64>,
+    /// The customisation.
+    pub profile: TeiProfile,
 }
 
 /// The `xml-model` processing instruction that names the schema (TEI All;
@@ -149,9 +169,10 @@ pub fn corpus_article_id(i: usize) -> String {
 pub fn write_tei_corpus(
     docs: &[&Document],
     book: &crate::write::BookMeta,
-    timestamp: Option<i64>,
+    settings: TeiSettings,
     out: &mut dyn Write,
 ) -> Result<(), WriteError> {
+    let timestamp = settings.timestamp;
     if docs.is_empty() {
         return Err(WriteError::Request(
             "a TEI corpus needs at least one article".into(),
@@ -216,7 +237,7 @@ pub fn write_tei_corpus(
     revision_desc(&mut w, timestamp)?;
     w.end()?; // teiHeader
     for (i, d) in docs.iter().enumerate() {
-        tei_element(&mut w, d, Some(&corpus_article_id(i)), timestamp)?;
+        tei_element(&mut w, d, Some(&corpus_article_id(i)), settings)?;
     }
     w.end()?; // teiCorpus
     w.finish()
@@ -228,7 +249,7 @@ fn tei_element(
     w: &mut XmlWriter,
     doc: &Document,
     id: Option<&str>,
-    timestamp: Option<i64>,
+    settings: TeiSettings,
 ) -> Result<(), WriteError> {
     let mut links = Links::new(doc);
     let lang = if doc.meta.lang.is_empty() {
@@ -243,11 +264,11 @@ fn tei_element(
             w.start("TEI", &[("xml:id", id), ("xml:lang", lang)])?
         }
     }
-    header(w, doc, lang, timestamp)?;
+    header(w, doc, lang, settings.timestamp)?;
     w.start("text", &[])?;
     front(w, &mut links, doc)?;
     body(w, &mut links, doc)?;
-    back(w, &mut links, doc)?;
+    back(w, &mut links, doc, settings.profile)?;
     w.end()?; // text
     w.end() // TEI
 }
@@ -589,7 +610,12 @@ fn inlines(w: &mut XmlWriter, links: &mut Links, inlines: &[Inline]) -> Result<(
     Ok(())
 }
 
-fn back(w: &mut XmlWriter, links: &mut Links, doc: &Document) -> Result<(), WriteError> {
+fn back(
+    w: &mut XmlWriter,
+    links: &mut Links,
+    doc: &Document,
+    profile: TeiProfile,
+) -> Result<(), WriteError> {
     if doc.references.is_empty() && doc.references_heading.is_none() {
         return Ok(());
     }
@@ -607,7 +633,11 @@ fn back(w: &mut XmlWriter, links: &mut Links, doc: &Document) -> Result<(), Writ
         let mut ids = HashSet::new();
         for r in &doc.references {
             let with_id = ids.insert(r.n);
-            bibl(w, links, r, with_id).map_err(at(r.span))?;
+            match profile {
+                TeiProfile::Portable => bibl(w, links, r, with_id),
+                TeiProfile::All => bibl_struct(w, links, r, with_id),
+            }
+            .map_err(at(r.span))?;
         }
         w.end()?;
     }
@@ -615,9 +645,11 @@ fn back(w: &mut XmlWriter, links: &mut Links, doc: &Document) -> Result<(), Writ
     w.end()
 }
 
-/// One reference: `raw` exactly, recognised fields wrapped, then back-links.
-/// Fields that are out of order, overlapping, empty or not on character
-/// boundaries are written as plain text, so `raw` always survives whole.
+/// One reference as `bibl`: its raw text exactly, recognised fields
+/// wrapped (`title`, `author`, `publisher`, `date[@when]`), then the
+/// back-links. Fields that are out of order, overlapping, empty or not on
+/// character boundaries are written as plain text, so `raw` always
+/// survives whole.
 fn bibl(w: &mut XmlWriter, links: &Links, r: &Reference, with_id: bool) -> Result<(), WriteError> {
     let n = r.n.to_string();
     let id = format!("{}ref-{n}", links.prefix);
@@ -644,7 +676,14 @@ fn bibl(w: &mut XmlWriter, links: &Links, r: &Reference, with_id: bool) -> Resul
             },
         }
     }
-    // Each back-link keeps its token as the source wrote it (`[]`, `↩︎`, …).
+    backlinks(w, links, r)?;
+    w.end()
+}
+
+/// One `<ref type="backlink">` per back-link; each keeps its token as the
+/// source wrote it (`[]`, `↩︎`, …).
+fn backlinks(w: &mut XmlWriter, links: &Links, r: &Reference) -> Result<(), WriteError> {
+    let n = r.n;
     for (k, b) in r.backlinks.iter().enumerate() {
         let k = u32::try_from(k + 1).unwrap_or(u32::MAX);
         if links.has_marker(r.n, k) {
@@ -657,6 +696,211 @@ fn bibl(w: &mut XmlWriter, links: &Links, r: &Reference, with_id: bool) -> Resul
         } else {
             w.text_element("ref", &[("type", "backlink")], &b.token)?;
         }
+    }
+    Ok(())
+}
+
+/// One reference as a `biblStruct` (TEI Guidelines §3.12.2, in the shape
+/// GROBID writes and its readers expect), for the `all` profile:
+/// `analytic` with `title[@level=a][@type=main]` and the authors,
+/// `monogr/imprint` with the publisher and `date[@type=published]`, the
+/// entry's text whole in `note[@type=raw_reference]`, then the back-links.
+/// The site or publication an entry names is its publisher: refolio cannot
+/// tell a newspaper from a web site, so it writes no `monogr/title`.
+/// An entry with no recognised field is a `bibl` (see [`bibl`]).
+fn bibl_struct(
+    w: &mut XmlWriter,
+    links: &Links,
+    r: &Reference,
+    with_id: bool,
+) -> Result<(), WriteError> {
+    let parts = r.raw_parts();
+    let fields: Vec<(&crate::ast::RefField, &str)> = parts
+        .iter()
+        .filter_map(|p| match p {
+            RawPart::Field(f, text) => Some((*f, *text)),
+            RawPart::Text(_) => None,
+        })
+        .collect();
+    if fields.is_empty() {
+        return bibl(w, links, r, with_id);
+    }
+    let n = r.n.to_string();
+    let id = format!("{}ref-{n}", links.prefix);
+    if with_id {
+        w.start("biblStruct", &[("xml:id", &id), ("n", &n)])?;
+    } else {
+        w.start("biblStruct", &[("n", &n)])?;
+    }
+    let of = |kind: RefFieldKind| fields.iter().filter(move |(f, _)| f.kind == kind);
+    if of(RefFieldKind::Title).next().is_some() || of(RefFieldKind::Author).next().is_some() {
+        w.start("analytic", &[])?;
+        for (_, title) in of(RefFieldKind::Title) {
+            w.text_element("title", &[("level", "a"), ("type", "main")], title)?;
+        }
+        for (_, author) in of(RefFieldKind::Author) {
+            author_element(w, author)?;
+        }
+        w.end()?;
+    }
+    w.start("monogr", &[])?;
+    w.start("imprint", &[])?;
+    let mut imprint = false;
+    for (_, publisher) in of(RefFieldKind::Publisher) {
+        w.text_element("publisher", &[], publisher)?;
+        imprint = true;
+    }
+    for (f, date) in of(RefFieldKind::Date) {
+        let published = ("type", "published");
+        match (f.iso.as_deref().filter(|d| is_w3c_date(d)), years(date)) {
+            (Some(iso), _) => w.text_element("date", &[published, ("when", iso)], date)?,
+            (None, Some((year, None))) => {
+                w.text_element("date", &[published, ("when", &year)], date)?
+            }
+            (None, Some((from, Some(to)))) => {
+                w.text_element("date", &[published, ("from", &from), ("to", &to)], date)?
+            }
+            (None, None) => w.text_element("date", &[published], date)?,
+        }
+        imprint = true;
+    }
+    if !imprint {
+        // `imprint` needs a child; an empty date says "not known".
+        w.empty("date", &[])?;
+    }
+    w.end()?; // imprint
+    w.end()?; // monogr
+    w.text_element("note", &[("type", "raw_reference")], &r.raw)?;
+    backlinks(w, links, r)?;
+    w.end()
+}
+
+/// The year of a date that is not ISO (`Spring 1988` → 1988), or the two
+/// years of a span (`Winter 1993/1994`, `1993–94` is not read) → from, to.
+fn years(text: &str) -> Option<(String, Option<String>)> {
+    let mut found: Vec<(usize, &str)> = Vec::new();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii_digit() {
+            let start = i;
+            while i < bytes.len() && bytes[i].is_ascii_digit() {
+                i += 1;
+            }
+            let run = &text[start..i];
+            if run.len() == 4 && matches!(bytes[start], b'1' | b'2') {
+                found.push((start, run));
+            }
+        } else {
+            i += 1;
+        }
+    }
+    match found.as_slice() {
+        [(_, y)] => Some((y.to_string(), None)),
+        [(a, y1), (b, y2)] if y1 < y2 => {
+            let between = text[a + 4..*b].trim();
+            matches!(between, "/" | "-" | "–" | "—").then(|| (y1.to_string(), Some(y2.to_string())))
+        }
+        _ => None,
+    }
+}
+
+/// Words that make an author field an organisation, not a person.
+const ORGANISATION_WORDS: &[&str] = &[
+    "agency",
+    "archive",
+    "archives",
+    "association",
+    "board",
+    "bureau",
+    "centre",
+    "center",
+    "college",
+    "commission",
+    "committee",
+    "company",
+    "council",
+    "department",
+    "foundation",
+    "government",
+    "inc",
+    "institute",
+    "library",
+    "ltd",
+    "ministry",
+    "museum",
+    "news",
+    "office",
+    "press",
+    "service",
+    "society",
+    "staff",
+    "team",
+    "university",
+];
+
+/// An author: `persName` with `forename[@type=first|middle]` and `surname`
+/// when the field reads as one person's name (two to four words, each
+/// starting with a capital letter, or a lower-case particle such as `van`,
+/// no digits, no organisation word), else `orgName`.
+fn author_element(w: &mut XmlWriter, author: &str) -> Result<(), WriteError> {
+    let words: Vec<&str> = author.split_whitespace().collect();
+    let particle = |word: &str| {
+        matches!(
+            word,
+            "van"
+                | "von"
+                | "de"
+                | "der"
+                | "den"
+                | "da"
+                | "del"
+                | "della"
+                | "di"
+                | "du"
+                | "la"
+                | "le"
+                | "ten"
+                | "ter"
+                | "zu"
+        )
+    };
+    let capital = |word: &str| word.chars().next().is_some_and(char::is_uppercase);
+    let person = (2..=4).contains(&words.len())
+        && !author.chars().any(|c| c.is_ascii_digit())
+        && words.iter().all(|word| capital(word) || particle(word))
+        && capital(words[0])
+        && capital(words[words.len() - 1])
+        && !words.iter().any(|word| {
+            let lower = word
+                .trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase();
+            ORGANISATION_WORDS.contains(&lower.as_str())
+        });
+    w.start("author", &[])?;
+    if person {
+        w.start_mixed("persName", &[])?;
+        let (surname, forenames) = words.split_last().expect("two to four words");
+        // Particles belong to the surname (`Ludwig van Beethoven`).
+        let cut = forenames
+            .iter()
+            .position(|word| particle(word))
+            .unwrap_or(forenames.len());
+        for (i, name) in forenames[..cut].iter().enumerate() {
+            let kind = if i == 0 { "first" } else { "middle" };
+            w.text_element("forename", &[("type", kind)], name)?;
+            w.text(" ")?;
+        }
+        let surname = forenames[cut..]
+            .iter()
+            .chain(std::iter::once(surname))
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" ");
+        w.text_element("surname", &[], &surname)?;
+        w.end()?;
+    } else {
+        w.text_element("orgName", &[], author.trim())?;
     }
     w.end()
 }

@@ -14,7 +14,7 @@ fn t(s: &str) -> Inline {
 
 fn tei(d: &Document) -> String {
     let mut buf = Vec::new();
-    write_tei(d, None, &mut buf).expect("write_tei");
+    write_tei(d, TeiSettings::default(), &mut buf).expect("write_tei");
     String::from_utf8(buf).expect("UTF-8")
 }
 /// The part of `xml` from the first `<body>` to `</body>`.
@@ -516,7 +516,7 @@ fn invalid_metadata_is_rejected_naming_the_field() {
     let mut d = Document::new("T");
     d.meta.author = Some("bell\u{7}".into());
     let mut buf = Vec::new();
-    let e = write_tei(&d, None, &mut buf).unwrap_err();
+    let e = write_tei(&d, TeiSettings::default(), &mut buf).unwrap_err();
     assert!(
         matches!(&e, WriteError::Meta(m) if m.field == "author"),
         "{e:?}"
@@ -529,7 +529,7 @@ fn invalid_metadata_is_rejected_naming_the_field() {
     d.meta.author = None;
     d.meta.lang = "en GB".into();
     assert!(
-        write_tei(&d, None, &mut Vec::new())
+        write_tei(&d, TeiSettings::default(), &mut Vec::new())
             .unwrap_err()
             .to_string()
             .contains("`lang`")
@@ -543,7 +543,7 @@ fn invalid_text_is_an_error_with_its_position() {
         text: "a\u{1}".into(),
         span: Span::new(10, 12),
     }])];
-    let e = write_tei(&d, None, &mut Vec::new())
+    let e = write_tei(&d, TeiSettings::default(), &mut Vec::new())
         .unwrap_err()
         .to_string();
     assert!(e.contains("U+0001") && e.contains("10..12"), "{e}");
@@ -662,7 +662,15 @@ fn publisher_makes_a_structured_publication_statement() {
     d.meta.accessed = Some("2024-05-01".into());
     d.meta.source_url = Some("https://ex.org/a".into());
     let mut buf = Vec::new();
-    write_tei(&d, Some(1_700_000_000), &mut buf).unwrap();
+    write_tei(
+        &d,
+        TeiSettings {
+            timestamp: Some(1_700_000_000),
+            ..TeiSettings::default()
+        },
+        &mut buf,
+    )
+    .unwrap();
     let xml = String::from_utf8(buf).unwrap();
     let id = crate::write::identifier::content_identifier(&[&d]);
     let pub_stmt = section(&xml, "<publicationStmt>", "</publicationStmt>");
@@ -690,8 +698,98 @@ fn publisher_makes_a_structured_publication_statement() {
     );
     // Without the time of the conversion: no date, never the clock's.
     let mut buf = Vec::new();
-    write_tei(&d, None, &mut buf).unwrap();
+    write_tei(&d, TeiSettings::default(), &mut buf).unwrap();
     let undated = String::from_utf8(buf).unwrap();
     assert!(!undated.contains("when=\"2023-11-14\""), "{undated}");
     assert!(undated.contains("<change>Converted"), "{undated}");
+}
+
+#[test]
+fn all_profile_writes_biblstruct_in_grobid_shape() {
+    let mut d = Document::new("T");
+    let raw = "Lamps of the north; Anna van der Berg; Coast Office; Winter 1993/1994";
+    let field = |kind, a: &str, iso: Option<&str>| {
+        let start = raw.find(a).unwrap();
+        RefField::new(kind, start, start + a.len(), iso)
+    };
+    d.references = vec![
+        Reference::new(
+            1,
+            raw,
+            vec![
+                field(RefFieldKind::Title, "Lamps of the north", None),
+                field(RefFieldKind::Author, "Anna van der Berg", None),
+                field(RefFieldKind::Publisher, "Coast Office", None),
+                field(RefFieldKind::Date, "Winter 1993/1994", None),
+            ],
+            0,
+        ),
+        Reference::new(2, "A note with no fields at all.", vec![], 0),
+    ];
+    let mut buf = Vec::new();
+    let settings = TeiSettings {
+        profile: TeiProfile::All,
+        ..TeiSettings::default()
+    };
+    write_tei(&d, settings, &mut buf).unwrap();
+    let xml = String::from_utf8(buf).unwrap();
+    let entry = section(&xml, "<biblStruct", "</biblStruct>");
+    for want in [
+        "<title level=\"a\" type=\"main\">Lamps of the north</title>",
+        "<persName><forename type=\"first\">Anna</forename> <surname>van der Berg</surname></persName>",
+        "<publisher>Coast Office</publisher>",
+        "<date type=\"published\" from=\"1993\" to=\"1994\">Winter 1993/1994</date>",
+        &format!("<note type=\"raw_reference\">{raw}</note>"),
+    ] {
+        assert!(entry.contains(want), "{want}\n{entry}");
+    }
+    // No recognised field: the plain `bibl`.
+    assert!(
+        xml.contains("<bibl xml:id=\"ref-2\" n=\"2\">A note with no fields at all.</bibl>"),
+        "{xml}"
+    );
+}
+
+#[test]
+fn authors_are_persons_or_organisations() {
+    let write = |author: &str| {
+        let mut buf = Vec::new();
+        let mut w = XmlWriter::new(&mut buf);
+        author_element(&mut w, author).unwrap();
+        w.finish().unwrap();
+        String::from_utf8(buf).unwrap()
+    };
+    assert!(write("Margaret Ellery").contains(
+        "<persName><forename type=\"first\">Margaret</forename> <surname>Ellery</surname></persName>"
+    ));
+    assert!(write("Jan Amos Komenský").contains("<forename type=\"middle\">Amos</forename>"));
+    for org in [
+        "Pennsylvania Canal Society",
+        "Canal Office",
+        "BBC",
+        "The 1922 Committee",
+        "Ministry of Defence of the Czech Republic",
+    ] {
+        assert!(
+            write(org).contains(&format!("<orgName>{org}</orgName>")),
+            "{org}: {}",
+            write(org)
+        );
+    }
+}
+
+#[test]
+fn years_of_dates_that_are_not_iso() {
+    assert_eq!(years("Spring 1988"), Some(("1988".into(), None)));
+    assert_eq!(
+        years("Winter 1993/1994"),
+        Some(("1993".into(), Some("1994".into())))
+    );
+    assert_eq!(
+        years("1993–1994"),
+        Some(("1993".into(), Some("1994".into())))
+    );
+    assert_eq!(years("no date"), None);
+    assert_eq!(years("1994/1993"), None);
+    assert_eq!(years("12345"), None);
 }
