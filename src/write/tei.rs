@@ -266,8 +266,8 @@ fn tei_element(
     }
     header(w, doc, lang, settings.timestamp)?;
     w.start("text", &[])?;
-    front(w, &mut links, doc)?;
-    body(w, &mut links, doc)?;
+    front(w, &mut links, doc, settings.profile)?;
+    body(w, &mut links, doc, settings.profile)?;
     back(w, &mut links, doc, settings.profile)?;
     w.end()?; // text
     w.end() // TEI
@@ -455,7 +455,12 @@ impl Separator {
     }
 }
 
-fn front(w: &mut XmlWriter, links: &mut Links, doc: &Document) -> Result<(), WriteError> {
+fn front(
+    w: &mut XmlWriter,
+    links: &mut Links,
+    doc: &Document,
+    profile: TeiProfile,
+) -> Result<(), WriteError> {
     w.start("front", &[])?;
     w.start("docTitle", &[])?;
     w.text_element("titlePart", &[("type", "main")], &doc.title.text)
@@ -466,14 +471,19 @@ fn front(w: &mut XmlWriter, links: &mut Links, doc: &Document) -> Result<(), Wri
     }
     w.end()?;
     if let Some(fig) = &doc.lead_figure {
-        TeiText::new(w, links).visit_figure(fig)?;
+        TeiText::new(w, links, profile).visit_figure(fig)?;
     }
     w.end()
 }
 
-fn body(w: &mut XmlWriter, links: &mut Links, doc: &Document) -> Result<(), WriteError> {
+fn body(
+    w: &mut XmlWriter,
+    links: &mut Links,
+    doc: &Document,
+    profile: TeiProfile,
+) -> Result<(), WriteError> {
     w.start("body", &[])?;
-    let mut text = TeiText::new(w, links);
+    let mut text = TeiText::new(w, links, profile);
     walk_body(&mut text, doc)?;
     let common = text.common;
     // `body` needs a paragraph-level element or a `div`; figures and
@@ -488,16 +498,18 @@ fn body(w: &mut XmlWriter, links: &mut Links, doc: &Document) -> Result<(), Writ
 struct TeiText<'s, 'w> {
     w: &'s mut XmlWriter<'w>,
     links: &'s mut Links,
+    profile: TeiProfile,
     /// Whether a paragraph-level block (`model.common`: `p`, `quote`, a
     /// list with items) has been written.
     common: bool,
 }
 
 impl<'s, 'w> TeiText<'s, 'w> {
-    fn new(w: &'s mut XmlWriter<'w>, links: &'s mut Links) -> Self {
+    fn new(w: &'s mut XmlWriter<'w>, links: &'s mut Links, profile: TeiProfile) -> Self {
         TeiText {
             w,
             links,
+            profile,
             common: false,
         }
     }
@@ -567,7 +579,7 @@ impl Visit<'_> for TeiText<'_, '_> {
         self.w.end()
     }
     fn visit_inlines(&mut self, inlines: &[Inline]) -> Result<(), WriteError> {
-        self::inlines(self.w, self.links, inlines)
+        self::inlines(self.w, self.links, self.profile, inlines)
     }
 }
 
@@ -577,29 +589,36 @@ fn has_content(inlines: &[Inline]) -> bool {
         .any(|i| !matches!(i, Inline::Text { text, .. } if text.is_empty()))
 }
 
-fn inlines(w: &mut XmlWriter, links: &mut Links, inlines: &[Inline]) -> Result<(), WriteError> {
+/// Inline content. A citation marker is `ref[@type=biblio]`; in the `all`
+/// profile it carries `rendition="simple:superscript"` (TEI Simple's
+/// predefined rendition), the hint a renderer needs to raise it. The
+/// portable output has none: TEI Lite allows only `@rend` there, TEI Simple
+/// Print only `@rendition`.
+fn inlines(
+    w: &mut XmlWriter,
+    links: &mut Links,
+    profile: TeiProfile,
+    inlines: &[Inline],
+) -> Result<(), WriteError> {
     for inline in inlines {
         match inline {
             Inline::Text { text, span } => w.text(text).map_err(at(*span))?,
             Inline::Cite { n, occurrence, .. } => {
                 let number = n.to_string();
+                let mut attrs: Vec<(&str, String)> = vec![("type", "biblio".into())];
                 if links.has_reference(*n) {
-                    let target = format!("#{}ref-{n}", links.prefix);
-                    let key = (*n, *occurrence);
-                    if links.claim_marker_id(key.0, key.1) {
+                    attrs.push(("target", format!("#{}ref-{n}", links.prefix)));
+                    if links.claim_marker_id(*n, *occurrence) {
                         let id = format!("{}cite-{n}-{occurrence}", links.prefix);
-                        let attrs = [
-                            ("type", "biblio"),
-                            ("target", target.as_str()),
-                            ("xml:id", id.as_str()),
-                        ];
-                        w.text_element("ref", &attrs, &number)?;
-                    } else {
-                        w.text_element("ref", &[("type", "biblio"), ("target", &target)], &number)?;
+                        attrs.push(("xml:id", id));
                     }
-                } else {
-                    w.text_element("ref", &[("type", "biblio")], &number)?;
                 }
+                if profile == TeiProfile::All {
+                    attrs.push(("rendition", "simple:superscript".into()));
+                }
+                let attrs: Vec<(&str, &str)> =
+                    attrs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                w.text_element("ref", &attrs, &number)?;
             }
             Inline::Link { url, span } => {
                 w.text_element("ref", &[("target", &uri_attr(url))], url)
@@ -621,12 +640,19 @@ fn back(
     }
     w.start("back", &[])?;
     w.start("div", &[("type", "bibliogr")])?;
-    // A heading only when the source has one: TEI keeps the article's text,
-    // and adds none of its own.
-    if let Some(h) = &doc.references_heading {
-        w.start_mixed("head", &[])?;
-        inlines(w, links, &h.inlines)?;
-        w.end()?;
+    // The source's heading; without one, a heading marked as supplied by
+    // refolio (renderers otherwise title the section "Appendix A").
+    match &doc.references_heading {
+        Some(h) => {
+            w.start_mixed("head", &[])?;
+            inlines(w, links, profile, &h.inlines)?;
+            w.end()?;
+        }
+        None => w.text_element(
+            "head",
+            &[("type", "supplied")],
+            crate::write::xhtml::DEFAULT_REFERENCES_HEADING,
+        )?,
     }
     if !doc.references.is_empty() {
         w.start("listBibl", &[])?;

@@ -386,14 +386,15 @@ fn references_fields_backlinks_and_honest_links() {
 }
 
 #[test]
-fn no_supplied_heading_and_no_back_without_references() {
+fn a_heading_marked_supplied_and_no_back_without_references() {
     let mut d = Document::new("T");
     assert!(!tei(&d).contains("<back>"));
     d.references = vec![Reference::new(1, "R", vec![], 0)];
     let xml = tei(&d);
+    // Without the source's heading, one marked as refolio's own.
     assert!(
-        !xml.contains("<head>"),
-        "TEI adds no text of its own: {xml}"
+        xml.contains("<div type=\"bibliogr\">\n        <head type=\"supplied\">References</head>"),
+        "{xml}"
     );
     // Without markers, a reference's marker ends point nowhere: no @target.
     assert!(
@@ -743,6 +744,20 @@ fn all_profile_writes_biblstruct_in_grobid_shape() {
     ] {
         assert!(entry.contains(want), "{want}\n{entry}");
     }
+    // Citation markers carry TEI Simple's superscript rendition.
+    d.sections = vec![];
+    d.blocks = vec![Block::paragraph(vec![t("Lamps"), Inline::cite(1, 1)])];
+    let mut buf = Vec::new();
+    write_tei(&d, settings, &mut buf).unwrap();
+    let xml = String::from_utf8(buf).unwrap();
+    assert!(
+        xml.contains("<ref type=\"biblio\" target=\"#ref-1\" xml:id=\"cite-1-1\" rendition=\"simple:superscript\">1</ref>"),
+        "{xml}"
+    );
+    assert!(
+        !tei(&d).contains("rendition"),
+        "the portable profile has no @rendition"
+    );
     // No recognised field: the plain `bibl`.
     assert!(
         xml.contains("<bibl xml:id=\"ref-2\" n=\"2\">A note with no fields at all.</bibl>"),
