@@ -632,6 +632,20 @@ fn review_lists_only_doubtful_decisions_with_their_place() {
         "{}",
         stdout(&conv)
     );
+    // ... and its TEI says how many decisions were doubtful.
+    let tei = std::fs::read_to_string(dir.path().join("out/d.tei.xml")).unwrap();
+    assert!(
+        tei.contains("that had an alternative, 1 had a margin below 2 (log-odds)"),
+        "{tei}"
+    );
+    let plain = refolio(
+        &["convert", "-t", "tei", "-o", "plain", "d.txt"],
+        dir.path(),
+        None,
+    );
+    assert_eq!(code(&plain), 0);
+    let tei = std::fs::read_to_string(dir.path().join("plain/d.tei.xml")).unwrap();
+    assert!(!tei.contains("had a margin below"), "{tei}");
 }
 
 #[test]

@@ -263,6 +263,7 @@ fn all_profile_output_is_valid_against_tei_all() {
     let options = refolio::write::WriteOptions {
         tei: refolio::write::TeiOptions {
             profile: refolio::write::TeiProfile::All,
+            review: None,
         },
         timestamp: Some(1_700_000_000),
         ..Default::default()

@@ -240,6 +240,7 @@ pub fn run(args: &BookArgs) -> anyhow::Result<Exit> {
     let write_options = WriteOptions {
         tei: refolio::write::TeiOptions {
             profile: args.tei_profile,
+            review: None,
         },
         timestamp: super::convert::source_date_epoch()?,
         epub: refolio::write::EpubOptions {

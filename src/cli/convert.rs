@@ -103,6 +103,7 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<Exit> {
     let write_options = WriteOptions {
         tei: refolio::write::TeiOptions {
             profile: args.tei_profile,
+            review: None,
         },
         timestamp: source_date_epoch()?,
         epub,
@@ -419,7 +420,22 @@ fn convert_one(
                 )));
             }
         }
-        let rendered = refolio::write::render(&[&parsed.document], format, job.write)
+        // With --review, the TEI header says how many decisions were doubtful.
+        let reviewed;
+        let options = if args.read.review && format == Format::Tei {
+            let mut o = job.write.clone();
+            let below = args.read.review_below;
+            o.tei.review = Some(refolio::write::ReviewSummary {
+                decisions: parsed.decisions.len(),
+                doubtful: parsed.decisions.iter().filter(|d| d.margin < below).count(),
+                below,
+            });
+            reviewed = o;
+            &reviewed
+        } else {
+            job.write
+        };
+        let rendered = refolio::write::render(&[&parsed.document], format, options)
             .with_context(|| format!("{}: cannot write {}", input.name, format.name()))
             .map_err(Failure::usage)?;
         if !rendered.diagnostics.is_empty() && !job.progress.quiet() {

@@ -112,6 +112,21 @@ pub struct TeiOptions {
     /// `portable` (the default: valid against `tei_all`, TEI Lite and TEI
     /// Simple Print) or `all` (`tei_all` only, with `biblStruct` references).
     pub profile: TeiProfile,
+    /// For a single article read with its margins (`--review`): how many of
+    /// the resolver's decisions were doubtful, said in the header's
+    /// `editorialDecl`.
+    pub review: Option<ReviewSummary>,
+}
+
+/// How sure the resolver was of an article's citations, for the TEI header.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReviewSummary {
+    /// Readings that had an alternative.
+    pub decisions: usize,
+    /// Those whose margin was below `below` (the ones `--review` lists).
+    pub doubtful: usize,
+    /// The margin under which a decision is doubtful.
+    pub below: f32,
 }
 
 /// What a writer made: the bytes, and what it noticed on the way.
@@ -216,6 +231,7 @@ pub fn render(
             let tei_settings = tei::TeiSettings {
                 timestamp: options.timestamp,
                 profile: options.tei.profile,
+                review: options.tei.review,
             };
             let mut rendered = match &options.book {
                 Some(book) => bytes(&|out| tei::write_tei_corpus(docs, book, tei_settings, out))?,

@@ -104,6 +104,8 @@ pub struct TeiSettings {
     pub timestamp: Option<i64>,
     /// The customisation.
     pub profile: TeiProfile,
+    /// How doubtful the resolver's decisions were (one article only).
+    pub review: Option<crate::write::ReviewSummary>,
 }
 
 /// The `xml-model` processing instruction that names the schema (TEI All;
@@ -233,7 +235,7 @@ pub fn write_tei_corpus(
     )?;
     w.end()?;
     w.end()?; // fileDesc
-    encoding_and_profile(&mut w, lang)?;
+    encoding_and_profile(&mut w, lang, None)?;
     revision_desc(&mut w, timestamp)?;
     w.end()?; // teiHeader
     for (i, d) in docs.iter().enumerate() {
@@ -264,7 +266,7 @@ fn tei_element(
             w.start("TEI", &[("xml:id", id), ("xml:lang", lang)])?
         }
     }
-    header(w, doc, lang, settings.timestamp)?;
+    header(w, doc, lang, settings)?;
     w.start("text", &[])?;
     front(w, &mut links, doc, settings.profile)?;
     body(w, &mut links, doc, settings.profile)?;
@@ -284,8 +286,9 @@ fn header(
     w: &mut XmlWriter,
     doc: &Document,
     lang: &str,
-    timestamp: Option<i64>,
+    settings: TeiSettings,
 ) -> Result<(), WriteError> {
+    let timestamp = settings.timestamp;
     let m = &doc.meta;
     w.start("teiHeader", &[])?;
     w.start("fileDesc", &[])?;
@@ -350,7 +353,7 @@ fn header(
     w.end()?; // sourceDesc
     w.end()?; // fileDesc
 
-    encoding_and_profile(w, lang)?;
+    encoding_and_profile(w, lang, settings.review)?;
     revision_desc(w, timestamp)?;
     w.end() // teiHeader
 }
@@ -941,23 +944,40 @@ fn resp_stmt(w: &mut XmlWriter) -> Result<(), WriteError> {
     w.end()
 }
 
-/// How the text was made, in one sentence of the header.
-fn editorial_statement() -> String {
-    format!(
+/// How the text was made, in one sentence of the header; with a review
+/// summary, a second sentence on how sure the citations are.
+fn editorial_statement(review: Option<crate::write::ReviewSummary>) -> String {
+    let mut s = format!(
         "Converted by refolio {} from an article flattened to plain text: \
          citation numbers that the flattening had glued to the text were \
          recovered and written as ref elements pointing into the reference \
          list, whose back-links are kept as they stood.",
         application_version()
-    )
+    );
+    if let Some(r) = review {
+        let readings = match r.decisions {
+            1 => "1 reading".to_string(),
+            n => format!("{n} readings"),
+        };
+        s.push_str(&format!(
+            " Of the {readings} that had an alternative, {} had a margin below {} \
+             (log-odds) and were listed for review.",
+            r.doubtful, r.below
+        ));
+    }
+    s
 }
 
-fn encoding_and_profile(w: &mut XmlWriter, lang: &str) -> Result<(), WriteError> {
+fn encoding_and_profile(
+    w: &mut XmlWriter,
+    lang: &str,
+    review: Option<crate::write::ReviewSummary>,
+) -> Result<(), WriteError> {
     // `editorialDecl`, not `appInfo`: TEI Lite and TEI Simple Print have
     // no `appInfo`, and one header passes all three schemas.
     w.start("encodingDesc", &[])?;
     w.start("editorialDecl", &[])?;
-    w.text_element("p", &[], &editorial_statement())?;
+    w.text_element("p", &[], &editorial_statement(review))?;
     w.end()?;
     w.end()?;
     w.start("profileDesc", &[])?;

@@ -808,3 +808,28 @@ fn years_of_dates_that_are_not_iso() {
     assert_eq!(years("1994/1993"), None);
     assert_eq!(years("12345"), None);
 }
+
+#[test]
+fn a_review_summary_is_said_in_the_editorial_declaration() {
+    let d = Document::new("T");
+    let settings = TeiSettings {
+        review: Some(crate::write::ReviewSummary {
+            decisions: 12,
+            doubtful: 3,
+            below: 2.0,
+        }),
+        ..TeiSettings::default()
+    };
+    let mut buf = Vec::new();
+    write_tei(&d, settings, &mut buf).unwrap();
+    let xml = String::from_utf8(buf).unwrap();
+    let decl = section(&xml, "<editorialDecl>", "</editorialDecl>");
+    assert!(
+        decl.contains("Of the 12 readings that had an alternative, 3 had a margin below 2 (log-odds) and were listed for review."),
+        "{decl}"
+    );
+    assert!(
+        !tei(&d).contains("Of the "),
+        "no summary without review data"
+    );
+}
