@@ -63,6 +63,16 @@ fn bagit_validate(test: &str, bag: &Path) -> Option<Result<(), String>> {
     })
 }
 
+/// No bag staging folder is left in `dir`.
+fn assert_no_staging_left(dir: &Path) {
+    let left: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("refolio-bag"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
 fn read(p: PathBuf) -> String {
     std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
@@ -123,12 +133,7 @@ fn convert_writes_a_valid_reproducible_bag() {
         "{info}"
     );
     // Nothing is left of the staging folder.
-    let left: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains("refolio-bag"))
-        .collect();
-    assert!(left.is_empty(), "{left:?}");
+    assert_no_staging_left(dir);
     // The same inputs and SOURCE_DATE_EPOCH: the same bag.
     let o = bag_of(dir, &names, "bag2", Some("1700000000"));
     assert_eq!(o.status.code(), Some(0));
@@ -182,12 +187,7 @@ fn no_bag_over_an_existing_folder_or_from_a_failing_input() {
     let o = bag_of(dir, &with_bad, "never", None);
     assert_ne!(o.status.code(), Some(0));
     assert!(!dir.join("never").exists());
-    let left: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains("refolio-bag"))
-        .collect();
-    assert!(left.is_empty(), "{left:?}");
+    assert_no_staging_left(dir);
     // Standard input has no original file to keep.
     let o = refolio(&["convert", "-", "--bag", "stdin-bag"], dir, None);
     assert_eq!(o.status.code(), Some(2));

@@ -215,27 +215,6 @@ fn unzip(path: &Path) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Values of attribute `attr` in `xml` (by parsing).
-fn attrs(xml: &str, attr: &str) -> Vec<String> {
-    let mut r = quick_xml::Reader::from_str(xml);
-    let mut v = vec![];
-    loop {
-        match r.read_event().expect("well-formed XML") {
-            quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e) => {
-                for a in e.attributes() {
-                    let a = a.unwrap();
-                    if a.key.0 == attr {
-                        v.push(quick_xml::escape::unescape(&a.value).unwrap().into_owned());
-                    }
-                }
-            }
-            quick_xml::events::Event::Eof => break,
-            _ => {}
-        }
-    }
-    v
-}
-
 #[test]
 fn epub_book_has_a_chapter_per_article_unique_ids_and_links_that_resolve() {
     let (epub, _, _) = books();
@@ -248,7 +227,7 @@ fn epub_book_has_a_chapter_per_article_unique_ids_and_links_that_resolve() {
     let mut ids: HashMap<String, HashSet<String>> = HashMap::new();
     for (name, text) in &entries {
         if name.ends_with(".xhtml") {
-            let list = attrs(text, "id");
+            let list = support::attrs(text, "id");
             let set: HashSet<String> = list.iter().cloned().collect();
             assert_eq!(set.len(), list.len(), "{name}: duplicate ids");
             ids.insert(name.trim_start_matches("OEBPS/").to_string(), set);
@@ -260,7 +239,7 @@ fn epub_book_has_a_chapter_per_article_unique_ids_and_links_that_resolve() {
             continue;
         }
         let me = name.trim_start_matches("OEBPS/");
-        for href in attrs(text, "href") {
+        for href in support::attrs(text, "href") {
             if href.contains("://") || href.ends_with(".css") {
                 continue;
             }
@@ -319,7 +298,7 @@ fn tei_corpus_has_unique_ids_resolving_targets_and_validates() {
         "{}",
         &xml[..300]
     );
-    let ids = attrs(&xml, "xml:id");
+    let ids = support::attrs(&xml, "xml:id");
     let set: HashSet<&String> = ids.iter().collect();
     assert_eq!(set.len(), ids.len(), "duplicate xml:id");
     for a in 1..=examples().len() {
@@ -330,7 +309,7 @@ fn tei_corpus_has_unique_ids_resolving_targets_and_validates() {
         "{ids:?}"
     );
     let mut internal = 0;
-    for t in attrs(&xml, "target") {
+    for t in support::attrs(&xml, "target") {
         if let Some(id) = t.strip_prefix('#') {
             assert!(set.contains(&id.to_string()), "#{id} does not resolve");
             internal += 1;

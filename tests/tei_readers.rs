@@ -46,6 +46,19 @@ fn convert_all_profile(inputs: &[PathBuf], out: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
+/// How many `biblStruct` the files hold.
+fn count_bibl_structs(files: &[PathBuf]) -> usize {
+    files
+        .iter()
+        .map(|f| {
+            std::fs::read_to_string(f)
+                .unwrap()
+                .matches("<biblStruct ")
+                .count()
+        })
+        .sum()
+}
+
 const READER: &str = r#"
 import json, sys, grobid_tei_xml
 for path in sys.argv[1:]:
@@ -112,15 +125,7 @@ fn a_tei_reader_gets_title_author_or_publisher_and_date() {
             );
         }
     }
-    let structs: usize = tei
-        .iter()
-        .map(|f| {
-            std::fs::read_to_string(f)
-                .unwrap()
-                .matches("<biblStruct ")
-                .count()
-        })
-        .sum();
+    let structs = count_bibl_structs(&tei);
     assert_eq!(
         read, structs,
         "the reader found {read} of {structs} references"
@@ -141,15 +146,7 @@ fn the_corpus_in_the_all_profile_is_valid_tei_all() {
     };
     jing.validate(&tei)
         .unwrap_or_else(|e| panic!("the all profile is not valid tei_all:\n{e}"));
-    let structs: usize = tei
-        .iter()
-        .map(|f| {
-            std::fs::read_to_string(f)
-                .unwrap()
-                .matches("<biblStruct ")
-                .count()
-        })
-        .sum();
+    let structs = count_bibl_structs(&tei);
     // Most corpus notes are discursive (Chicago-style notes, not entries):
     // no field is recognised and they stay `bibl`.
     assert!(structs >= 20, "only {structs} biblStruct in the corpus");

@@ -138,35 +138,15 @@ fn assert_library_deterministic(files: &[PathBuf]) {
     }
 }
 
-/// The values of attribute `attr` (by its full name) on every element.
-fn attrs(xml: &str, attr: &str) -> Vec<String> {
-    let mut r = quick_xml::Reader::from_str(xml);
-    let mut v = vec![];
-    loop {
-        match r.read_event().expect("well-formed XML") {
-            quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e) => {
-                for a in e.attributes() {
-                    let a = a.unwrap();
-                    if a.key.0 == attr {
-                        v.push(quick_xml::escape::unescape(&a.value).unwrap().into_owned());
-                    }
-                }
-            }
-            quick_xml::events::Event::Eof => break,
-            _ => {}
-        }
-    }
-    v
-}
-
 /// Every `@target` that points into the file (`#id`) names an `xml:id`
 /// of the file, and each file has such links (markers and back-links).
 fn assert_targets_resolve(files: &[PathBuf]) {
     let mut internal = 0;
     for f in files {
         let xml = fs::read_to_string(f).unwrap();
-        let ids: std::collections::HashSet<String> = attrs(&xml, "xml:id").into_iter().collect();
-        for t in attrs(&xml, "target") {
+        let ids: std::collections::HashSet<String> =
+            support::attrs(&xml, "xml:id").into_iter().collect();
+        for t in support::attrs(&xml, "target") {
             if let Some(id) = t.strip_prefix('#') {
                 assert!(ids.contains(id), "{}: #{id} does not resolve", f.display());
                 internal += 1;

@@ -627,3 +627,25 @@ pub fn score_count(v: &serde_json::Value, key: &str) -> u64 {
         .as_u64()
         .unwrap_or_else(|| panic!("score.py JSON: no count `{key}` in {v}"))
 }
+
+/// The values of attribute `attr` (by its full name, `xml:id`) on every
+/// element of `xml`, unescaped.
+pub fn attrs(xml: &str, attr: &str) -> Vec<String> {
+    let mut r = quick_xml::Reader::from_str(xml);
+    let mut v = vec![];
+    loop {
+        match r.read_event().expect("well-formed XML") {
+            quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e) => {
+                for a in e.attributes() {
+                    let a = a.unwrap();
+                    if a.key.0 == attr {
+                        v.push(quick_xml::escape::unescape(&a.value).unwrap().into_owned());
+                    }
+                }
+            }
+            quick_xml::events::Event::Eof => break,
+            _ => {}
+        }
+    }
+    v
+}
