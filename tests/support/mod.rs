@@ -432,15 +432,31 @@ impl Ace {
     /// Run Ace on `epub`, writing its reports into `outdir`; the violations
     /// of its JSON report (empty when it passes). `Err` if Ace did not run.
     pub fn check(&self, epub: &Path, outdir: &Path) -> Result<Vec<AceViolation>, String> {
-        let out = Command::new(&self.exe)
-            .args(["-f", "-s", "-o"])
-            .arg(outdir)
-            .arg(epub)
-            .env("PUPPETEER_EXECUTABLE_PATH", &self.chromium)
-            .env("PUPPETEER_SKIP_DOWNLOAD", "1")
-            .output()
-            .map_err(|e| format!("could not run {}: {e}", self.exe.display()))?;
+        let run = || {
+            Command::new(&self.exe)
+                .args(["-f", "-s", "-o"])
+                .arg(outdir)
+                .arg(epub)
+                .env("PUPPETEER_EXECUTABLE_PATH", &self.chromium)
+                .env("PUPPETEER_SKIP_DOWNLOAD", "1")
+                .output()
+                .map_err(|e| format!("could not run {}: {e}", self.exe.display()))
+        };
         let report = outdir.join("report.json");
+        let mut out = run()?;
+        if !report.is_file() {
+            // Ace writes a report whatever it finds; none means its Chromium
+            // did not start or timed out (seen once under load). Once more,
+            // visibly.
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(
+                err,
+                "ace: no report for {} ({}); running it again",
+                epub.display(),
+                out.status
+            );
+            out = run()?;
+        }
         let text = std::fs::read_to_string(&report).map_err(|e| {
             format!(
                 "Ace wrote no {} ({e}; {}):\n{}{}",
