@@ -8,8 +8,8 @@
 // and a fresh profile in a temporary directory, removed at the end.
 'use strict';
 const fs = require('fs');
-const os = require('os');
 const path = require('path');
+const { launchChromium } = require('../support/chromium.js');
 
 async function main() {
   const [puppeteerDir, chromium, jobsFile] = process.argv.slice(2);
@@ -17,20 +17,8 @@ async function main() {
     console.error('usage: node innertext.js PUPPETEER_CORE_DIR CHROMIUM JOBS.json');
     process.exit(2);
   }
-  const puppeteer = require(path.resolve(puppeteerDir));
   const jobs = JSON.parse(fs.readFileSync(jobsFile, 'utf8'));
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'refolio-chromium-'));
-  const browser = await puppeteer.launch({
-    executablePath: chromium,
-    ignoreDefaultArgs: true,
-    pipe: true,
-    args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
-      '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync',
-      `--user-data-dir=${profile}`, 'about:blank',
-    ],
-  });
+  const { browser, close } = await launchChromium(puppeteerDir, chromium, 'refolio-chromium-', []);
   try {
     const page = await browser.newPage();
     for (const [html, out] of jobs) {
@@ -39,8 +27,7 @@ async function main() {
       fs.writeFileSync(out, text.endsWith('\n') ? text : text + '\n');
     }
   } finally {
-    await browser.close();
-    fs.rmSync(profile, { recursive: true, force: true });
+    await close();
   }
 }
 

@@ -36,8 +36,8 @@
 'use strict';
 const fs = require('fs');
 const http = require('http');
-const os = require('os');
 const path = require('path');
+const { launchChromium } = require('../support/chromium.js');
 const zlib = require('zlib');
 
 // The entries of a zip archive: name -> Buffer.
@@ -209,19 +209,7 @@ async function main() {
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${server.address().port}/`;
-  const puppeteer = require(path.resolve(puppeteerDir));
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'refolio-lines-'));
-  const browser = await puppeteer.launch({
-    executablePath: chromium,
-    ignoreDefaultArgs: true,
-    pipe: true,
-    args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
-      '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--hide-scrollbars',
-      `--user-data-dir=${profile}`, 'about:blank',
-    ],
-  });
+  const { browser, close } = await launchChromium(puppeteerDir, chromium, 'refolio-lines-', ['--hide-scrollbars']);
   try {
     const page = await browser.newPage();
     const errors = [];
@@ -273,9 +261,8 @@ async function main() {
     }
     process.stdout.write(JSON.stringify({ results, pageErrors: errors }) + '\n');
   } finally {
-    await browser.close();
+    await close();
     server.close();
-    fs.rmSync(profile, { recursive: true, force: true });
   }
 }
 

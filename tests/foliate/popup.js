@@ -20,8 +20,8 @@
 'use strict';
 const fs = require('fs');
 const http = require('http');
-const os = require('os');
 const path = require('path');
+const { launchChromium } = require('../support/chromium.js');
 
 const PAGE = `<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>foliate-js harness</title>
@@ -139,19 +139,7 @@ async function main() {
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = server.address().port;
-  const puppeteer = require(path.resolve(puppeteerDir));
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'refolio-foliate-'));
-  const browser = await puppeteer.launch({
-    executablePath: chromium,
-    ignoreDefaultArgs: true,
-    pipe: true,
-    args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
-      '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync',
-      `--user-data-dir=${profile}`, 'about:blank',
-    ],
-  });
+  const { browser, close } = await launchChromium(puppeteerDir, chromium, 'refolio-foliate-', []);
   try {
     const page = await browser.newPage();
     const errors = [];
@@ -164,9 +152,8 @@ async function main() {
     out.pageErrors = errors;
     process.stdout.write(JSON.stringify(out) + '\n');
   } finally {
-    await browser.close();
+    await close();
     server.close();
-    fs.rmSync(profile, { recursive: true, force: true });
   }
 }
 
