@@ -356,12 +356,9 @@ fn epubcheck_reports_nothing_on_any_book() {
     );
 }
 
-#[test]
-fn ace_reports_no_violations() {
-    let test = "ace_reports_no_violations";
-    let Some(ace) = support::Ace::find_or_skip(test) else {
-        return;
-    };
+/// The books of the bundled examples, and of the seed when `../shared` is
+/// there (else a visible skip of that part).
+fn input_and_seed_books(test: &str) -> Vec<&'static Book> {
     let (books, _) = books();
     let mut checked: Vec<&Book> = books
         .iter()
@@ -374,6 +371,16 @@ fn ace_reports_no_violations() {
         }
         None => support::skip(test, "../shared not found: the seed is not checked"),
     }
+    checked
+}
+
+#[test]
+fn ace_reports_no_violations() {
+    let test = "ace_reports_no_violations";
+    let Some(ace) = support::Ace::find_or_skip(test) else {
+        return;
+    };
+    let mut checked = input_and_seed_books(test);
     let tmp = tempfile::tempdir().unwrap();
     // A control that Ace must reject: a chapter without a language.
     let control = tmp.path().join("control-no-lang.epub");
@@ -1321,18 +1328,7 @@ fn numbers_and_marker_groups_never_start_a_line_at_320_px() {
     let Some(foliate) = support::Foliate::find_or_skip(test) else {
         return;
     };
-    let (books, _) = books();
-    let mut checked: Vec<&Book> = books
-        .iter()
-        .filter(|b| b.article.starts_with(root().join("input")))
-        .collect();
-    match support::shared_dir() {
-        Some(shared) => {
-            let seed = shared.join("seed/temporary-deployment.txt");
-            checked.extend(books.iter().filter(|b| b.article == seed));
-        }
-        None => support::skip(test, "../shared not found: the seed is not checked"),
-    }
+    let checked = input_and_seed_books(test);
     assert!(checked.len() >= 3, "only {} books", checked.len());
     let start = Instant::now();
     let epubs: Vec<PathBuf> = checked.iter().map(|b| b.epub.clone()).collect();
@@ -1384,7 +1380,7 @@ fn numbers_and_marker_groups_never_start_a_line_at_320_px() {
     let controls: Vec<PathBuf> = stems
         .iter()
         .map(|s| {
-            let b = books.iter().find(|b| stem(&b.article) == *s).unwrap();
+            let b = checked.iter().find(|b| stem(&b.article) == *s).unwrap();
             let control = tmp.path().join(format!("control-{s}.epub"));
             fs::write(
                 &control,

@@ -228,7 +228,7 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<Exit> {
             target,
             &inputs,
             &outcomes,
-            &write_options,
+            write_options.timestamp,
             &formats,
         )?;
     }
@@ -251,7 +251,7 @@ fn finish_bag(
     target: &Path,
     inputs: &[Input],
     outcomes: &[Outcome],
-    write: &WriteOptions,
+    timestamp: Option<i64>,
     formats: &[Format],
 ) -> anyhow::Result<()> {
     if outcomes.iter().any(|o| o.failure.is_some()) {
@@ -276,7 +276,7 @@ fn finish_bag(
     };
     let info = bag::BagInfo {
         date: bag::bagging_date(
-            write.timestamp,
+            timestamp,
             outcomes
                 .iter()
                 .filter_map(|o| o.article.as_ref()?.date.as_deref()),
