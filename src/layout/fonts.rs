@@ -173,6 +173,10 @@ pub struct Fonts<'a> {
     /// Shaped words by (face, variant, right to left), then by text: two
     /// levels, so that a lookup needs no owned key.
     cache: HashMap<(FontKind, Variant, bool), HashMap<String, Arc<Shaped>>>,
+    /// Hyphenation points of lower-case words, by language then word: a
+    /// word recurs many times in an article, and its patterns cost more than
+    /// a lookup. Byte offsets inside the word, in order.
+    hyphens: HashMap<hypher::Lang, HashMap<String, Box<[u32]>>>,
 }
 
 impl std::fmt::Debug for Fonts<'_> {
@@ -234,7 +238,28 @@ impl<'a> Fonts<'a> {
             source,
             faces,
             cache: HashMap::new(),
+            hyphens: HashMap::new(),
         })
+    }
+
+    /// Where `word` (lower case) may be hyphenated in `lang`: byte offsets
+    /// inside it, in order (cached; hypher's patterns, which leave at least
+    /// two letters before and three after a break).
+    pub fn hyphenation_points(&mut self, word: &str, lang: hypher::Lang) -> &[u32] {
+        let words = self.hyphens.entry(lang).or_default();
+        if !words.contains_key(word) {
+            let mut points = Vec::new();
+            let mut off = 0;
+            let mut syllables = hypher::hyphenate(word, lang).peekable();
+            while let Some(syllable) = syllables.next() {
+                off += syllable.len();
+                if syllables.peek().is_some() {
+                    points.push(u32::try_from(off).unwrap_or(u32::MAX));
+                }
+            }
+            words.insert(word.to_owned(), points.into_boxed_slice());
+        }
+        &words[word]
     }
 
     /// The fonts these faces come from (to make another [`Fonts`] for

@@ -309,7 +309,7 @@ impl Builder<'_, '_> {
         self.word(out, word, levels);
     }
 
-    fn text_opps(&self, text: &str, font: FontKind) -> Vec<(usize, Opp)> {
+    fn text_opps(&mut self, text: &str, font: FontKind) -> Vec<(usize, Opp)> {
         let mut opps: Vec<(usize, Opp)> = Vec::new();
         for (at, _) in unicode_linebreak::linebreaks(text) {
             if at == 0 || at >= text.len() {
@@ -353,13 +353,8 @@ impl Builder<'_, '_> {
                 if chars >= self.set.min_word.max(4) && !all_caps {
                     let lower = word.to_lowercase();
                     if lower.len() == word.len() {
-                        let mut off = 0;
-                        let syl: Vec<&str> = hypher::hyphenate(&lower, lang).collect();
-                        for (j, sy) in syl.iter().enumerate() {
-                            off += sy.len();
-                            if j + 1 < syl.len() {
-                                opps.push((start + off, Opp::Hyphen));
-                            }
+                        for &at in self.fonts.hyphenation_points(&lower, lang) {
+                            opps.push((start + at as usize, Opp::Hyphen));
                         }
                     }
                 }

@@ -9,7 +9,6 @@ use crate::layout::{Layout, LinkTo};
 use crate::write::pdf::PdfOptions;
 use lopdf::{Dictionary, Object, ObjectId, StringFormat};
 use rayon::prelude::*;
-use std::io::Write;
 
 /// A PDF text string: PDFDocEncoding-safe ASCII as is, else UTF-16BE with a BOM.
 pub(super) fn text_string(s: &str) -> Object {
@@ -252,8 +251,11 @@ fn subject(doc: &Document) -> Option<String> {
 /// Deflates every stream that has no filter yet, at zlib's default level.
 /// (lopdf's own `compress` uses the best level, which took about an eighth
 /// of the whole PDF time for a few per cent of size.) In parallel: the page
-/// contents are most of them.
+/// contents are most of them. Each thread keeps one compressor and resets
+/// it between streams: setting up a fresh one (zeroing its window and hash
+/// tables) cost about as much as compressing a page.
 pub(super) fn compress_streams(lo: &mut lopdf::Document) -> Result<(), WriteError> {
+    use flate2::{Compress, Compression, FlushCompress, Status};
     let streams: Vec<&mut lopdf::Stream> = lo
         .objects
         .values_mut()
@@ -262,15 +264,33 @@ pub(super) fn compress_streams(lo: &mut lopdf::Document) -> Result<(), WriteErro
             _ => None,
         })
         .collect();
-    streams.into_par_iter().try_for_each(|stream| {
-        use flate2::{Compression, write::ZlibEncoder};
-        let mut encoder = ZlibEncoder::new(Vec::new(), Compression::default());
-        encoder.write_all(&stream.content)?;
-        let compressed = encoder.finish()?;
-        if compressed.len() + 19 < stream.content.len() {
-            stream.dict.set("Filter", "FlateDecode");
-            stream.set_content(compressed);
-        }
-        Ok(())
-    })
+    streams.into_par_iter().try_for_each_init(
+        || Compress::new(Compression::default(), true),
+        |deflate, stream| {
+            deflate.reset();
+            let mut compressed = Vec::with_capacity(stream.content.len() / 2 + 64);
+            loop {
+                let read = deflate.total_in() as usize;
+                let status = deflate
+                    .compress_vec(
+                        &stream.content[read..],
+                        &mut compressed,
+                        FlushCompress::Finish,
+                    )
+                    .map_err(|e| WriteError::Assembly {
+                        stage: "deflate",
+                        detail: e.to_string(),
+                    })?;
+                if status == Status::StreamEnd {
+                    break;
+                }
+                compressed.reserve(compressed.capacity().max(64));
+            }
+            if compressed.len() + 19 < stream.content.len() {
+                stream.dict.set("Filter", "FlateDecode");
+                stream.set_content(compressed);
+            }
+            Ok(())
+        },
+    )
 }
