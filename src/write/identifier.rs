@@ -6,6 +6,7 @@ use crate::ast::walk::{walk_document, walk_item, walk_list, walk_section};
 use crate::ast::{
     Document, Figure, Inline, List, ListItem, Paragraph, Quote, Reference, Rule, Section, Visit,
 };
+use sha1::{Digest, Sha1};
 use std::convert::Infallible;
 use uuid::Uuid;
 
@@ -18,7 +19,7 @@ pub const IDENTIFIER_NAMESPACE: Uuid = Uuid::from_u128(0x6d1c_4f0e_8a52_5b7e_9c3
 /// positions, so that re-encoding the input (CRLF, BOM) keeps it and
 /// changing any character of the text changes it.
 pub fn content_identifier(docs: &[&Document]) -> Uuid {
-    let mut c = Canon::default();
+    let mut c = Canon::new();
     c.tag("refolio-epub-content/1");
     for d in docs {
         c.tag("doc");
@@ -35,27 +36,41 @@ pub fn content_identifier(docs: &[&Document]) -> Uuid {
             c.reference(r);
         }
     }
-    Uuid::new_v5(&IDENTIFIER_NAMESPACE, &c.bytes)
+    c.uuid()
 }
 
-/// An unambiguous serialisation of a document's content. Fields are
-/// separated by U+001F and ended by U+001E, characters that never occur in
-/// the model's text (the parser drops control characters).
-#[derive(Default)]
+/// An unambiguous serialisation of a document's content, fed straight to
+/// the hash of a UUID v5 (no buffer). Fields are separated by U+001F and
+/// ended by U+001E, characters that never occur in the model's text (the
+/// parser drops control characters).
 struct Canon {
-    bytes: Vec<u8>,
+    /// SHA-1 of the namespace and the serialisation so far (RFC 9562 §5.5;
+    /// the same UUID as `Uuid::new_v5` of the serialised bytes, which
+    /// `uuid` computes with a slower SHA-1: a unit test holds them equal).
+    sha1: Sha1,
 }
 
 impl Canon {
+    fn new() -> Canon {
+        let mut sha1 = Sha1::new();
+        sha1.update(IDENTIFIER_NAMESPACE.as_bytes());
+        Canon { sha1 }
+    }
+    fn uuid(self) -> Uuid {
+        let hash = self.sha1.finalize();
+        let mut bytes = [0; 16];
+        bytes.copy_from_slice(&hash[..16]);
+        uuid::Builder::from_sha1_bytes(bytes).into_uuid()
+    }
     fn tag(&mut self, t: &str) {
-        self.bytes.extend_from_slice(t.as_bytes());
-        self.bytes.push(0x1E);
+        self.sha1.update(t.as_bytes());
+        self.sha1.update([0x1E]);
     }
     fn field(&mut self, name: &str, value: &str) {
-        self.bytes.extend_from_slice(name.as_bytes());
-        self.bytes.push(0x1F);
-        self.bytes.extend_from_slice(value.as_bytes());
-        self.bytes.push(0x1E);
+        self.sha1.update(name.as_bytes());
+        self.sha1.update([0x1F]);
+        self.sha1.update(value.as_bytes());
+        self.sha1.update([0x1E]);
     }
     fn reference(&mut self, r: &Reference) {
         self.field("ref", &r.n.to_string());
@@ -116,5 +131,24 @@ impl Visit<'_> for Canon {
         }
         self.tag("/");
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The streamed hash gives the UUID that `uuid`'s own v5 gives for the
+    /// same bytes (fields, separators and all).
+    #[test]
+    fn streamed_hash_is_uuid_v5_of_the_serialisation() {
+        let mut c = Canon::new();
+        c.tag("doc");
+        c.field("t", "Canal locks, 1790–1830");
+        let mut bytes = b"doc\x1e".to_vec();
+        bytes.extend_from_slice("t\x1fCanal locks, 1790–1830\x1e".as_bytes());
+        assert_eq!(c.uuid(), Uuid::new_v5(&IDENTIFIER_NAMESPACE, &bytes));
+        let empty = Canon::new();
+        assert_eq!(empty.uuid(), Uuid::new_v5(&IDENTIFIER_NAMESPACE, b""));
     }
 }
