@@ -126,6 +126,30 @@ pub fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
+/// True if every character of `s` is an [`is_xml_char`]: one pass over the
+/// bytes, no decoding (the only characters a `str` can hold that XML 1.0
+/// does not allow are the C0 controls other than TAB, LF and CR, and
+/// U+FFFE and U+FFFF, encoded `EF BF BE` and `EF BF BF`).
+pub fn is_xml_text(s: &str) -> bool {
+    let b = s.as_bytes();
+    // Two passes that each compile to a plain scan: controls, then `EF`.
+    let control = |c: &u8| *c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r');
+    // (Chunks without an early exit inside vectorise.)
+    if b.chunks(64)
+        .any(|chunk| chunk.iter().fold(false, |bad, c| bad | control(c)))
+    {
+        return false;
+    }
+    let mut rest = b;
+    while let Some(i) = rest.iter().position(|&c| c == 0xEF) {
+        if rest.get(i + 1) == Some(&0xBF) && matches!(rest.get(i + 2), Some(0xBE | 0xBF)) {
+            return false;
+        }
+        rest = &rest[i + 1..];
+    }
+    true
+}
+
 /// The first character of `s` that XML 1.0 does not allow, with its
 /// 0-based character index.
 pub fn first_invalid_char(s: &str) -> Option<(usize, char)> {

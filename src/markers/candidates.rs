@@ -62,6 +62,8 @@ pub fn find_into(
 ) -> usize {
     let first = out.len();
     let bytes = text.as_bytes();
+    // The readings of the run at hand, before they are copied out.
+    let mut scratch = Vec::new();
     let mut last_run_end: Option<usize> = None;
     let mut i = 0;
     while i < bytes.len() {
@@ -100,15 +102,15 @@ pub fn find_into(
             .map(|c| c.end)
             .filter(|&e| last_run_end == Some(e) && ctx.adjacent_to_previous_run(e));
         last_run_end = Some(end);
-        let mut readings = plausibility::readings(&ctx, limit, adjacent);
-        readings.shrink_to_fit();
+        plausibility::readings_into(&ctx, limit, adjacent, &mut scratch);
         let over_limit = plausibility::over_limit(&ctx, limit);
-        if !readings.is_empty() || over_limit.is_some() {
+        if !scratch.is_empty() || over_limit.is_some() {
             out.push(Candidate {
                 text: text_index,
                 start,
                 end,
-                readings,
+                // One allocation of the exact size (none when empty).
+                readings: scratch.to_vec(),
                 over_limit,
             });
         }

@@ -578,11 +578,17 @@ fn value(digits: &str, limit: u32) -> Option<u32> {
     digits.parse::<u32>().ok().filter(|&n| n >= 1 && n <= limit)
 }
 
-/// Every marker reading of the run with its score. `adjacent` is the end of
+/// Every marker reading of the run with its score, into `out` (cleared
+/// first, so one buffer serves every run). `adjacent` is the end of
 /// the previous digit run when the run stands one space or comma after it.
-pub fn readings(ctx: &Context<'_>, limit: u32, adjacent: Option<usize>) -> Vec<Reading> {
+pub fn readings_into(
+    ctx: &Context<'_>,
+    limit: u32,
+    adjacent: Option<usize>,
+    out: &mut Vec<Reading>,
+) {
+    out.clear();
     let run = ctx.run();
-    let mut out = Vec::new();
     if let (Some(n), Some(score)) = (value(run, limit), ctx.unsplit_score()) {
         out.push(Reading {
             marker_start: ctx.start,
@@ -643,7 +649,6 @@ pub fn readings(ctx: &Context<'_>, limit: u32, adjacent: Option<usize>) -> Vec<R
         }
     }
     out.retain(|r| r.score >= FLOOR);
-    out
 }
 
 /// The unsplit value of the run when it reads strongly as a marker but is

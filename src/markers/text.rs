@@ -6,6 +6,7 @@
 use crate::ast::{Inline, Margin, Span};
 
 pub use crate::ast::is_xml_char;
+use crate::ast::is_xml_text;
 
 /// `s` without the characters XML cannot carry.
 pub fn clean(s: &str) -> String {
@@ -48,6 +49,10 @@ impl LogicalText {
             }
             let piece = &src[a..b];
             map.push((text.len(), a));
+            if is_xml_text(piece) {
+                text.push_str(piece);
+                continue;
+            }
             let mut fresh = false;
             for (j, c) in piece.char_indices() {
                 if is_xml_char(c) {

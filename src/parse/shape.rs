@@ -18,6 +18,11 @@ fn superscript_markers(lines: &[Line<'_>]) -> bool {
     use crate::markers::certain;
     let mut found = 0;
     for l in lines {
+        // Superscript digits are encoded `C2 B2`, `C2 B3`, `C2 B9` and
+        // `E2 81 B0`–`E2 82 89`: a line without those lead bytes has none.
+        if !l.text.bytes().any(|b| b == 0xC2 || b == 0xE2) {
+            continue;
+        }
         let mut prev_sup = false;
         for (at, c) in l.text.char_indices() {
             let sup = certain::is_superscript_digit(c);

@@ -23,7 +23,9 @@ use std::io::Write;
 /// One indentation level of structural content.
 const INDENT: &[u8] = b"  ";
 
-pub use crate::ast::{first_invalid_char, is_xml_char};
+#[cfg(test)]
+use crate::ast::is_xml_char;
+pub use crate::ast::{first_invalid_char, is_xml_text};
 
 /// Fails with [`WriteError::Char`] if `value` contains a character that
 /// XML 1.0 does not allow; `what` names the value in the message
@@ -34,7 +36,7 @@ pub fn check_chars(what: &str, value: &str) -> Result<(), WriteError> {
 
 /// [`check_chars`] that builds the description only when it is needed.
 fn check_chars_with(what: impl FnOnce() -> String, value: &str) -> Result<(), WriteError> {
-    if value.chars().all(is_xml_char) {
+    if is_xml_text(value) {
         return Ok(());
     }
     match first_invalid_char(value) {
@@ -347,6 +349,20 @@ mod tests {
         }
         assert_eq!(first_invalid_char("ab\u{7}c"), Some((2, '\u{7}')));
         assert_eq!(first_invalid_char("abc"), None);
+        for s in ["", "abc", "a\u{FFFD}\u{EFFF}\u{FFFC}b", "\t\n\r \u{10FFFF}"] {
+            assert!(is_xml_text(s), "{s:?}");
+        }
+        for s in ["\u{0}", "ab\u{B}", "x\u{FFFE}", "\u{FFFF}y"] {
+            assert!(!is_xml_text(s), "{s:?}");
+        }
+    }
+
+    proptest::proptest! {
+        /// The byte scan agrees with the character test on any text.
+        #[test]
+        fn xml_text_is_all_xml_chars(s in "(\\PC|[\\x00-\\x1F\u{FFFE}\u{FFFF}\u{FFFD}\u{EFBF}])*") {
+            proptest::prop_assert_eq!(is_xml_text(&s), s.chars().all(is_xml_char));
+        }
     }
 
     #[test]
