@@ -178,36 +178,38 @@ fn control_character_warnings(src: &Source) -> Vec<Diagnostic> {
 /// first", with a blank line between). Joins each such pair of short
 /// blocks into one figure block.
 fn join_repeated_figures<'a>(
-    blocks: &[Vec<Line<'a>>],
+    blocks: Vec<Vec<Line<'a>>>,
     kinds: Vec<Kind<'a>>,
 ) -> (Vec<Vec<Line<'a>>>, Vec<Kind<'a>>) {
     let mut out = (
         Vec::with_capacity(blocks.len()),
         Vec::with_capacity(kinds.len()),
     );
-    let mut kinds = kinds.into_iter().enumerate().peekable();
-    while let Some((i, kind)) = kinds.next() {
-        let repeated = blocks.get(i + 1).is_some_and(|next| {
-            blocks[i].len() <= 3
+    let mut pairs = blocks.into_iter().zip(kinds).peekable();
+    while let Some((mut block, kind)) = pairs.next() {
+        let repeated = pairs.peek().is_some_and(|(next, _)| {
+            block.len() <= 3
                 && next.len() <= 3
                 && matches!(
                     kind,
                     Kind::Paragraph | Kind::Heading | Kind::Figure(_) | Kind::Quote
                 )
-                && joined(&blocks[i]) == joined(next)
+                && joined(&block) == joined(next)
         });
-        if repeated {
-            kinds.next();
-            let mut b = blocks[i].clone();
-            b.extend(blocks[i + 1].iter().copied());
-            out.0.push(b);
-            out.1.push(Kind::Figure(block::FigureParts {
-                alt: segments(&blocks[i]),
-                caption: segments(&blocks[i + 1]),
-            }));
-        } else {
-            out.0.push(blocks[i].clone());
-            out.1.push(kind);
+        match pairs.next_if(|_| repeated) {
+            Some((next, _)) => {
+                let parts = block::FigureParts {
+                    alt: segments(&block),
+                    caption: segments(&next),
+                };
+                block.extend(next);
+                out.0.push(block);
+                out.1.push(Kind::Figure(parts));
+            }
+            None => {
+                out.0.push(block);
+                out.1.push(kind);
+            }
         }
     }
     out
@@ -347,7 +349,7 @@ pub fn parse(src: &Source, meta: Meta, opts: &ParseOptions) -> Result<ParseOutpu
         .enumerate()
         .map(|(i, b)| classify(b, &src.text, i + 1 < blocks.len(), &shape, opts))
         .collect();
-    let (blocks, kinds) = join_repeated_figures(&blocks, kinds);
+    let (blocks, kinds) = join_repeated_figures(blocks, kinds);
     let rest = &blocks[..];
     let refs = find_references(rest, &kinds);
     for (i, (b, k)) in rest.iter().zip(&kinds).enumerate() {

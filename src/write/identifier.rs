@@ -39,43 +39,80 @@ pub fn content_identifier(docs: &[&Document]) -> Uuid {
     c.uuid()
 }
 
-/// An unambiguous serialisation of a document's content, fed straight to
-/// the hash of a UUID v5 (no buffer). Fields are separated by U+001F and
+/// An unambiguous serialisation of a document's content, hashed as it is
+/// made: it passes through a small buffer to the hash of a UUID v5, so the
+/// whole serialisation is never held. Fields are separated by U+001F and
 /// ended by U+001E, characters that never occur in the model's text (the
 /// parser drops control characters).
 struct Canon {
-    /// SHA-1 of the namespace and the serialisation so far (RFC 9562 §5.5;
-    /// the same UUID as `Uuid::new_v5` of the serialised bytes, which
-    /// `uuid` computes with a slower SHA-1: a unit test holds them equal).
+    /// SHA-1 of the namespace and the serialisation up to `pending` (RFC
+    /// 9562 §5.5; the same UUID as `Uuid::new_v5` of the serialised bytes,
+    /// which `uuid` computes with a slower SHA-1: a unit test holds them
+    /// equal).
     sha1: Sha1,
+    /// Serialised bytes not hashed yet (hashing many short pieces one by
+    /// one costs more than copying them).
+    pending: Vec<u8>,
 }
+
+/// How many bytes [`Canon`] gathers before it hashes them.
+const CANON_CHUNK: usize = 16 * 1024;
 
 impl Canon {
     fn new() -> Canon {
         let mut sha1 = Sha1::new();
         sha1.update(IDENTIFIER_NAMESPACE.as_bytes());
-        Canon { sha1 }
+        Canon {
+            sha1,
+            pending: Vec::with_capacity(CANON_CHUNK + 64),
+        }
     }
-    fn uuid(self) -> Uuid {
+    fn uuid(mut self) -> Uuid {
+        self.sha1.update(&self.pending);
         let hash = self.sha1.finalize();
         let mut bytes = [0; 16];
         bytes.copy_from_slice(&hash[..16]);
         uuid::Builder::from_sha1_bytes(bytes).into_uuid()
     }
+    fn put(&mut self, bytes: &[u8]) {
+        if self.pending.len() + bytes.len() > CANON_CHUNK {
+            self.sha1.update(&self.pending);
+            self.pending.clear();
+            if bytes.len() > CANON_CHUNK {
+                self.sha1.update(bytes);
+                return;
+            }
+        }
+        self.pending.extend_from_slice(bytes);
+    }
     fn tag(&mut self, t: &str) {
-        self.sha1.update(t.as_bytes());
-        self.sha1.update([0x1E]);
+        self.put(t.as_bytes());
+        self.put(&[0x1E]);
     }
     fn field(&mut self, name: &str, value: &str) {
-        self.sha1.update(name.as_bytes());
-        self.sha1.update([0x1F]);
-        self.sha1.update(value.as_bytes());
-        self.sha1.update([0x1E]);
+        self.put(name.as_bytes());
+        self.put(&[0x1F]);
+        self.put(value.as_bytes());
+        self.put(&[0x1E]);
+    }
+    /// A field whose value is a number or two (`12`, `3.1`), formatted
+    /// without an allocation.
+    fn numbers(&mut self, name: &str, a: u64, b: Option<u64>) {
+        self.put(name.as_bytes());
+        self.put(&[0x1F]);
+        let mut digits = itoa_buffer(a);
+        self.put(digits.get());
+        if let Some(b) = b {
+            self.put(b".");
+            digits = itoa_buffer(b);
+            self.put(digits.get());
+        }
+        self.put(&[0x1E]);
     }
     fn reference(&mut self, r: &Reference) {
-        self.field("ref", &r.n.to_string());
+        self.numbers("ref", r.n.into(), None);
         self.field("raw", &r.raw);
-        self.field("backlinks", &r.backlinks.len().to_string());
+        self.numbers("backlinks", r.backlinks.len() as u64, None);
     }
 }
 
@@ -103,7 +140,7 @@ impl Visit<'_> for Canon {
         Ok(())
     }
     fn visit_list(&mut self, l: &List) -> Result<(), Infallible> {
-        self.field(if l.ordered { "ol" } else { "ul" }, &l.start.to_string());
+        self.numbers(if l.ordered { "ol" } else { "ul" }, l.start, None);
         walk_list(self, l)?;
         self.tag("/list");
         Ok(())
@@ -125,12 +162,41 @@ impl Visit<'_> for Canon {
         for i in inlines {
             match i {
                 Inline::Text { text, .. } => self.field("t", text),
-                Inline::Cite { n, occurrence, .. } => self.field("c", &format!("{n}.{occurrence}")),
+                Inline::Cite { n, occurrence, .. } => {
+                    self.numbers("c", (*n).into(), Some((*occurrence).into()))
+                }
                 Inline::Link { url, .. } => self.field("l", url),
             }
         }
         self.tag("/");
         Ok(())
+    }
+}
+
+/// The decimal digits of a number, on the stack.
+struct Digits {
+    buf: [u8; 20],
+    from: usize,
+}
+
+impl Digits {
+    fn get(&self) -> &[u8] {
+        &self.buf[self.from..]
+    }
+}
+
+fn itoa_buffer(mut n: u64) -> Digits {
+    let mut d = Digits {
+        buf: [0; 20],
+        from: 20,
+    };
+    loop {
+        d.from -= 1;
+        d.buf[d.from] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return d;
+        }
     }
 }
 
@@ -150,5 +216,16 @@ mod tests {
         assert_eq!(c.uuid(), Uuid::new_v5(&IDENTIFIER_NAMESPACE, &bytes));
         let empty = Canon::new();
         assert_eq!(empty.uuid(), Uuid::new_v5(&IDENTIFIER_NAMESPACE, b""));
+        // Numbers, and more than one chunk.
+        let mut c = Canon::new();
+        c.numbers("c", 12, Some(3));
+        c.numbers("ol", 0, None);
+        c.numbers("n", u64::MAX, None);
+        let long = "x".repeat(CANON_CHUNK + 5);
+        c.field("t", &long);
+        c.tag("/");
+        let mut bytes = format!("c\x1f12.3\x1eol\x1f0\x1en\x1f{}\x1e", u64::MAX).into_bytes();
+        bytes.extend_from_slice(format!("t\x1f{long}\x1e/\x1e").as_bytes());
+        assert_eq!(c.uuid(), Uuid::new_v5(&IDENTIFIER_NAMESPACE, &bytes));
     }
 }
