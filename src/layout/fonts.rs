@@ -8,7 +8,7 @@
 use super::style::Style;
 use rustybuzz::ttf_parser;
 use std::borrow::Cow;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 
 /// Which face of the style.
@@ -171,7 +171,8 @@ pub struct Fonts<'a> {
     source: &'a FontSource,
     faces: Vec<Face<'a>>,
     /// Shaped words by (face, variant, right to left), then by text: two
-    /// levels, so that a lookup needs no owned key.
+    /// levels, so that a lookup needs no owned key. (Fx hashing: these maps
+    /// are looked up once a word and never iterated into the output.)
     cache: HashMap<(FontKind, Variant, bool), HashMap<String, Arc<Shaped>>>,
     /// Hyphenation points of lower-case words, by language then word: a
     /// word recurs many times in an article, and its patterns cost more than
@@ -237,8 +238,8 @@ impl<'a> Fonts<'a> {
         Ok(Fonts {
             source,
             faces,
-            cache: HashMap::new(),
-            hyphens: HashMap::new(),
+            cache: HashMap::default(),
+            hyphens: HashMap::default(),
         })
     }
 

@@ -10,14 +10,15 @@
 
 use crate::layout::fonts::FontKind;
 use crate::layout::{Layout, Page};
-use std::collections::{BTreeMap, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// For each face, each glyph id the layout uses, with the text of its first use.
 pub type GlyphInventory = BTreeMap<FontKind, BTreeMap<u16, Arc<str>>>;
 
 /// For each face, the Identity-H code of each glyph id of the layout.
-pub type GlyphCodes = BTreeMap<FontKind, HashMap<u16, u16>>;
+pub type GlyphCodes = BTreeMap<FontKind, FxHashMap<u16, u16>>;
 
 /// Every glyph of `lay`, by face.
 pub fn inventory(lay: &Layout) -> GlyphInventory {
