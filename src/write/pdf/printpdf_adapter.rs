@@ -272,7 +272,7 @@ fn with_id(lo: &mut lopdf::Document) -> Result<Vec<u8>, WriteError> {
             detail: "cannot find the /ID placeholder".into(),
         });
     }
-    let id = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, &out);
+    let id = crate::write::identifier::uuid_v5(&uuid::Uuid::NAMESPACE_OID, &out);
     let hex: String = id.as_bytes().iter().map(|b| format!("{b:02X}")).collect();
     for i in at {
         out[i + 1..i + 33].copy_from_slice(hex.as_bytes());
