@@ -15,7 +15,7 @@ mod style;
 pub use output::clean_up_on_interrupt;
 
 use clap::{Args, Parser, Subcommand};
-use refolio::write::{BacklinkPlacement, Format, TeiProfile};
+use refolio::write::{BacklinkPlacement, Format, NoteStyle, PandocApi, TeiProfile};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
@@ -173,6 +173,9 @@ pub struct ConvertArgs {
     /// biblStruct).
     #[arg(long, value_name = "PROFILE", value_enum, default_value_t = TeiProfile::Portable)]
     pub tei_profile: TeiProfile,
+    /// pandoc output options.
+    #[command(flatten)]
+    pub pandoc: PandocArgs,
     /// Write a BagIt 1.0 bag (RFC 8493) into the new folder DIR instead of
     /// -o: the outputs and the original input files in DIR/data/, with
     /// SHA-256 manifests and bag-info.txt (Bagging-Date from
@@ -183,6 +186,32 @@ pub struct ConvertArgs {
     /// Progress and parallelism.
     #[command(flatten)]
     pub run: RunArgs,
+}
+
+/// How the pandoc JSON output (`-t pandoc`) is written.
+#[derive(Debug, Args, Clone, Copy)]
+pub struct PandocArgs {
+    /// pandoc JSON: the pandoc-api-version to write: 1.22 (pandoc 2.11 to
+    /// 2.19, e.g. Debian 12's 2.17; figures as an image alone in a
+    /// paragraph) or 1.23 (pandoc 3; figures as Figure blocks).
+    #[arg(long, value_name = "VERSION", value_enum, default_value_t = PandocApi::V1_22)]
+    pub pandoc_api: PandocApi,
+    /// pandoc JSON: each citation as a footnote holding its reference
+    /// (`footnotes`: Word, LibreOffice and LaTeX get real footnotes) or as
+    /// a link to an ordered reference list after the text, which links
+    /// back (`endnotes-list`).
+    #[arg(long, value_name = "STYLE", value_enum, default_value_t = NoteStyle::Footnotes)]
+    pub notes: NoteStyle,
+}
+
+impl PandocArgs {
+    /// The writer's options.
+    pub fn options(&self) -> refolio::write::PandocOptions {
+        refolio::write::PandocOptions {
+            api: self.pandoc_api,
+            notes: self.notes,
+        }
+    }
 }
 
 /// How a run of many inputs reports and uses the machine.
@@ -230,6 +259,9 @@ pub struct BookArgs {
     /// at its start, before the text (where Kindle's guidelines put them).
     #[arg(long, value_name = "WHERE", value_enum, default_value_t = BacklinkPlacement::After)]
     pub epub_notes: BacklinkPlacement,
+    /// pandoc output options.
+    #[command(flatten)]
+    pub pandoc: PandocArgs,
     /// Write a BagIt 1.0 bag (RFC 8493) into the new folder DIR: the book
     /// (named after -o) and the original articles, their sidecars and the
     /// manifest in DIR/data/, with SHA-256 manifests and bag-info.txt.

@@ -100,6 +100,9 @@ pub struct XhtmlOptions {
     pub epub: bool,
     /// Where a note's back-links stand.
     pub backlinks: BacklinkPlacement,
+    /// Write an HTML5 page in the HTML syntax (`-t html`): no XML
+    /// declaration, and this stylesheet inline in a `style` element.
+    pub html_css: Option<String>,
 }
 
 /// Where the back-links stand in a note of the reference list (the command
@@ -159,7 +162,11 @@ pub fn write_xhtml(
     let mut links = Links::new(doc);
     let lang = language(doc);
     // The XML declaration and the doctype, then the root on its own line.
-    out.write_all(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE html>\n")?;
+    if opts.html_css.is_some() {
+        out.write_all(b"<!DOCTYPE html>\n")?;
+    } else {
+        out.write_all(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE html>\n")?;
+    }
     let mut w = XmlWriter::new(out);
     let mut root = vec![("xmlns", XHTML_NS)];
     if opts.epub {
@@ -177,6 +184,20 @@ pub fn write_xhtml(
             "link",
             &[("rel", "stylesheet"), ("type", "text/css"), ("href", href)],
         )?;
+    }
+    if let Some(css) = &opts.html_css {
+        w.empty(
+            "meta",
+            &[
+                ("name", "viewport"),
+                ("content", "width=device-width, initial-scale=1"),
+            ],
+        )?;
+        // A style element's content is raw text in HTML: nothing in it is
+        // escaped, and nothing may close it early.
+        w.start_mixed("style", &[])?;
+        w.raw_text(&css.replace("</", "<\\/"))?;
+        w.end()?;
     }
     w.end()?; // head
 
