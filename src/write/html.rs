@@ -16,6 +16,11 @@ use crate::write::epub::EpubOptions;
 use crate::write::xhtml::{XhtmlOptions, write_xhtml};
 use std::io::Write;
 
+/// Added to the style's stylesheet: in a browser, the note or the citation
+/// that a link led to is marked (a reading system does this itself).
+const TARGET_CSS: &str = "\n/* -t html: the note or citation a link led to */\n\
+[role~=\"doc-footnote\"]:target, a:target { background: #fff3b8; }\n";
+
 /// Writes `docs` (one article) as an HTML5 page with the stylesheet of
 /// `epub` inline; returns the XHTML writer's warnings.
 pub fn write_html(
@@ -37,7 +42,7 @@ pub fn write_html(
         stylesheet: None,
         epub: false,
         backlinks: epub.backlinks,
-        html_css: Some(epub.stylesheet.clone()),
+        html_css: Some(format!("{}{TARGET_CSS}", epub.stylesheet)),
     };
     write_xhtml(doc, &opts, out)
 }
