@@ -105,11 +105,14 @@ fn actual_outputs(stems: &[String]) -> Vec<(String, String)> {
             // diff shows which block changed.
             let text = if ext == "pandoc.json" {
                 let v: serde_json::Value = serde_json::from_str(&text).expect("pandoc JSON");
-                let mut lines = vec![
-                    v["pandoc-api-version"].to_string(),
-                    v["meta"].to_string(),
-                ];
-                lines.extend(v["blocks"].as_array().unwrap().iter().map(|b| b.to_string()));
+                let mut lines = vec![v["pandoc-api-version"].to_string(), v["meta"].to_string()];
+                lines.extend(
+                    v["blocks"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|b| b.to_string()),
+                );
                 lines.join("\n") + "\n"
             } else {
                 text

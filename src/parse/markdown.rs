@@ -72,7 +72,12 @@ impl Line<'_> {
 
 /// A `[^label]` footnote reference: the label.
 fn note_ref(input: &str) -> IResult<&str, &str> {
-    delimited(tag("[^"), take_while1(|c: char| c != ']' && c != '['), char(']')).parse(input)
+    delimited(
+        tag("[^"),
+        take_while1(|c: char| c != ']' && c != '['),
+        char(']'),
+    )
+    .parse(input)
 }
 
 /// A footnote definition line, `[^label]: text`: the label and the text.
@@ -241,10 +246,9 @@ fn rule(input: &str) -> bool {
 /// number, and the text after the marker.
 fn list_marker(input: &str) -> IResult<&str, (bool, u64)> {
     alt((
-        map(
-            (alt((char('-'), char('*'), char('+'))), char(' ')),
-            |_| (false, 1),
-        ),
+        map((alt((char('-'), char('*'), char('+'))), char(' ')), |_| {
+            (false, 1)
+        }),
         map(
             (digit1, alt((char('.'), char(')'))), char(' ')),
             |(d, _, _): (&str, char, char)| (true, d.parse().unwrap_or(1)),
@@ -349,9 +353,7 @@ fn list(lines: &[Line], labels: &mut Labels) -> Option<List> {
             }
         }
     }
-    let span = lines
-        .iter()
-        .fold(first.span(), |s, l| s.join(l.span()));
+    let span = lines.iter().fold(first.span(), |s, l| s.join(l.span()));
     let items = items
         .into_iter()
         .map(|(text, children, span)| ListItem {
@@ -466,7 +468,10 @@ pub fn read(src: &Source, meta: Meta) -> (Document, Vec<Diagnostic>) {
     let mut pos = src.start;
     for l in text.split_inclusive('\n') {
         let t = l.trim_end_matches(['\n', '\r']).trim_end();
-        lines.push(Line { text: t, start: pos });
+        lines.push(Line {
+            text: t,
+            start: pos,
+        });
         pos += l.len();
     }
     // The front matter.
@@ -522,7 +527,9 @@ pub fn read(src: &Source, meta: Meta) -> (Document, Vec<Diagnostic>) {
     let mut sections: Vec<Section> = Vec::new();
     for run in parts {
         match block(run, &mut labels) {
-            Part::Heading(1, h) if title.is_none() && doc_blocks.is_empty() && sections.is_empty() => {
+            Part::Heading(1, h)
+                if title.is_none() && doc_blocks.is_empty() && sections.is_empty() =>
+            {
                 title = Some(crate::ast::plain_text(&h.inlines));
                 title_span = h.span;
             }
@@ -616,9 +623,18 @@ mod tests {
     #[test]
     fn sniffing() {
         assert!(looks_like_markdown("x.md", "anything"));
-        assert!(looks_like_markdown("x.txt", "---\ntitle: 'T'\n---\n\nText\n"));
-        assert!(looks_like_markdown("x.txt", "T\n\nText[^1]\n\n[^1]: A source\n"));
-        assert!(!looks_like_markdown("x.txt", "T\n\nText1\n\n  1. A source[][]\n"));
+        assert!(looks_like_markdown(
+            "x.txt",
+            "---\ntitle: 'T'\n---\n\nText\n"
+        ));
+        assert!(looks_like_markdown(
+            "x.txt",
+            "T\n\nText[^1]\n\n[^1]: A source\n"
+        ));
+        assert!(!looks_like_markdown(
+            "x.txt",
+            "T\n\nText1\n\n  1. A source[][]\n"
+        ));
     }
 
     #[test]
@@ -631,8 +647,22 @@ mod tests {
             panic!()
         };
         assert_eq!(p.inlines[0], Inline::text("Said it's so."));
-        assert!(matches!(p.inlines[1], Inline::Cite { n: 1, occurrence: 1, .. }));
-        assert!(matches!(p.inlines[3], Inline::Cite { n: 1, occurrence: 2, .. }));
+        assert!(matches!(
+            p.inlines[1],
+            Inline::Cite {
+                n: 1,
+                occurrence: 1,
+                ..
+            }
+        ));
+        assert!(matches!(
+            p.inlines[3],
+            Inline::Cite {
+                n: 1,
+                occurrence: 2,
+                ..
+            }
+        ));
         assert!(matches!(p.inlines[5], Inline::Cite { n: 9, .. }));
         assert_eq!(doc.references[0].backlinks.len(), 2);
         assert_eq!(doc.references[0].fields.len(), 3);

@@ -97,7 +97,10 @@ pub fn write_markdown(
 fn meta_fields(m: &Meta, fields: &mut Vec<(&'static str, Option<String>)>) {
     fields.push(("author", present(&m.author).map(String::from)));
     fields.push(("date", present(&m.date).map(String::from)));
-    fields.push(("lang", Some(m.lang.trim().to_string()).filter(|l| !l.is_empty())));
+    fields.push((
+        "lang",
+        Some(m.lang.trim().to_string()).filter(|l| !l.is_empty()),
+    ));
     fields.push(("source-url", present(&m.source_url).map(String::from)));
 }
 
@@ -162,14 +165,12 @@ pub fn escape(text: &str, block_start: bool) -> String {
         let next = chars.get(i + 1).copied();
         let prev = i.checked_sub(1).map(|p| chars[p]);
         let esc = match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '$' | '~' | '^' | '|'
-            | '@' | '"' | '\'' | '{' | '}' | '&' => true,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '$' | '~' | '^' | '|' | '@'
+            | '"' | '\'' | '{' | '}' | '&' => true,
             // Smart punctuation: `--` and `...`.
             '-' => next == Some('-') || prev == Some('-') || (block_start && i == 0),
             '.' => {
-                next == Some('.')
-                    || prev == Some('.')
-                    || (block_start && digits > 0 && i == digits)
+                next == Some('.') || prev == Some('.') || (block_start && digits > 0 && i == digits)
             }
             ')' => block_start && digits > 0 && i == digits,
             '+' | ':' | '%' | '=' => block_start && i == 0,
@@ -303,7 +304,10 @@ mod tests {
     #[test]
     fn escapes_what_markdown_would_read() {
         assert_eq!(escape("1. not a list", true), "1\\. not a list");
-        assert_eq!(escape("it's -- *so*...", false), "it\\'s \\-\\- \\*so\\*\\.\\.\\.");
+        assert_eq!(
+            escape("it's -- *so*...", false),
+            "it\\'s \\-\\- \\*so\\*\\.\\.\\."
+        );
         assert_eq!(escape("a-b 2.5 T-62", false), "a-b 2.5 T-62");
     }
 }

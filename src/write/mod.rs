@@ -6,8 +6,8 @@ use std::io::Write;
 
 pub(crate) mod article;
 pub(crate) mod epub;
-mod identifier;
 pub(crate) mod html;
+mod identifier;
 pub(crate) mod json;
 mod links;
 pub(crate) mod markdown;

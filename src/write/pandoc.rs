@@ -381,7 +381,11 @@ impl Body<'_, '_, '_> {
                 Block::Figure(
                     attr("", &[], &[]),
                     (None, caption),
-                    vec![Block::Plain(vec![P::Image(attr("", &[], &[]), alt, target)])],
+                    vec![Block::Plain(vec![P::Image(
+                        attr("", &[], &[]),
+                        alt,
+                        target,
+                    )])],
                 )
             }
         }
@@ -489,7 +493,10 @@ mod tests {
         let p = pandoc_document(&[&doc()], None, PandocOptions::default());
         let j = serde_json::to_string(&p.blocks).unwrap();
         assert_eq!(j.matches(r#""t":"Note""#).count(), 2, "{j}");
-        assert!(j.contains(r#"["cite-1-2",["cite"],[["reference","1"]]]"#), "{j}");
+        assert!(
+            j.contains(r#"["cite-1-2",["cite"],[["reference","1"]]]"#),
+            "{j}"
+        );
         assert_eq!(p.api_version, vec![1, 22, 2, 1]);
     }
 

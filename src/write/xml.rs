@@ -299,7 +299,9 @@ impl<'w> XmlWriter<'w> {
     /// only allowed inside mixed content.
     pub fn raw_text(&mut self, text: &str) -> Result<(), WriteError> {
         if !self.in_mixed() {
-            return Err(WriteError::Internal("raw text outside mixed content".into()));
+            return Err(WriteError::Internal(
+                "raw text outside mixed content".into(),
+            ));
         }
         check_chars_with(|| "raw text".to_string(), text)?;
         if let Some(f) = self.stack.last_mut() {
