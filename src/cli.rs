@@ -71,15 +71,16 @@ pub enum Command {
         after_help = EXIT_CODES
     )]
     Convert(ConvertArgs),
-    /// Make ONE book (EPUB, PDF, TEI corpus, pandoc JSON or Markdown) with a chapter per article.
+    /// Make ONE book (EPUB, PDF, TEI corpus, pandoc JSON, Markdown or HTML) with a chapter per article.
     #[command(
         long_about = "Make ONE publication with a chapter per article, in the order given: \
             an EPUB (one XHTML file per chapter, a table of contents with the chapters and \
             their sections), a PDF (a title page, every chapter on a new page, running heads, \
             an outline by chapter), a TEI teiCorpus (a corpus header and one TEI per \
             article), or one pandoc JSON or Markdown file (the book's metadata, then a level-1 \
-            heading per article). The format comes from the extension of -o: .epub, .pdf, \
-            .tei.xml, .pandoc.json or .md.\n\n\
+            heading per article) or HTML page (the book's title, a table of contents, then \
+            each article). The format comes from the extension of -o: .epub, .pdf, \
+            .tei.xml, .pandoc.json, .md or .html.\n\n\
             Instead of INPUTs, give one MANIFEST.toml with the keys title, author, date, \
             language, licence, recto, identifier and articles (a list of paths relative to \
             the manifest); options win over the manifest.\n\n\
@@ -244,8 +245,8 @@ pub struct BookArgs {
     /// Inputs and reading options (or one MANIFEST.toml).
     #[command(flatten)]
     pub read: ReadArgs,
-    /// The book file: `.epub`, `.pdf`, `.tei.xml`, `.pandoc.json` or `.md`
-    /// (the format comes from it).
+    /// The book file: `.epub`, `.pdf`, `.tei.xml`, `.pandoc.json`, `.md` or
+    /// `.html` (the format comes from it).
     #[arg(short = 'o', long = "output", value_name = "FILE", required = true)]
     pub output: PathBuf,
     /// The book's title [required, here or in the manifest].

@@ -459,7 +459,8 @@ fn markdown_reads_back_as_the_same_document() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
-/// The HTML of the examples and the seed passes the Nu Html Checker: no
+/// The HTML of the examples and the seed (with the back-links after and
+/// before the notes), and their HTML book, pass the Nu Html Checker: no
 /// error and no warning (one run for every file).
 #[test]
 fn html_passes_the_nu_html_checker() {
@@ -484,6 +485,9 @@ fn html_passes_the_nu_html_checker() {
             .iter()
             .map(|i| tmp.path().join("first").join(format!("{}.html", stem(i)))),
     );
+    let book = tmp.path().join("book.html");
+    refolio_book(&inputs, &book);
+    files.push(book);
     let start = Instant::now();
     let messages = vnu.check(&files).unwrap();
     say(&format!(
@@ -563,4 +567,93 @@ fn pandoc_api_versions_write_figures_their_way() {
     assert!(b.starts_with(r#"{"pandoc-api-version":[1,23,1],"#), "{b}");
     assert!(a.contains(r#""fig:"]"#) && !a.contains(r#""t":"Figure""#));
     assert!(b.contains(r#""t":"Figure""#) && !b.contains(r#""fig:"]"#));
+}
+
+/// `refolio book INPUTS --title … -o OUT`.
+fn refolio_book(inputs: &[PathBuf], out: &Path) {
+    let o = Command::new(env!("CARGO_BIN_EXE_refolio"))
+        .arg("book")
+        .args(inputs)
+        .args([
+            "--title",
+            "Collected articles",
+            "--author",
+            "A. Editor",
+            "-q",
+            "-o",
+        ])
+        .arg(out)
+        .output()
+        .expect("run refolio");
+    assert!(
+        o.status.success(),
+        "refolio book failed:\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// A book is one pandoc JSON, one Markdown and one HTML file: pandoc makes
+/// a DOCX with every article's citations as footnotes from the JSON, reads
+/// the Markdown as the same document, and the HTML's ids are unique and
+/// every fragment link lands on one.
+#[test]
+fn books_are_one_pandoc_json_markdown_and_html_file() {
+    let test = "books_are_one_pandoc_json_markdown_and_html_file";
+    let inputs = articles();
+    let tmp = tempfile::tempdir().unwrap();
+    let json = tmp.path().join("book.pandoc.json");
+    let md = tmp.path().join("book.md");
+    let html = tmp.path().join("book.html");
+    for out in [&json, &md, &html] {
+        refolio_book(&inputs, out);
+    }
+    // HTML: unique ids, every #fragment resolves.
+    let page = fs::read_to_string(&html).unwrap();
+    let ids = support::attrs(&page, "id");
+    let unique: std::collections::HashSet<&String> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "duplicate ids in the HTML book");
+    for href in support::attrs(&page, "href") {
+        if let Some(f) = href.strip_prefix('#') {
+            assert!(unique.contains(&f.to_string()), "#{f} points nowhere");
+        }
+    }
+    let cites: usize = inputs.iter().map(|i| citations(i)).sum();
+    let noterefs = support::attrs(&page, "role")
+        .iter()
+        .filter(|r| *r == "doc-noteref")
+        .count();
+    assert_eq!(noterefs, cites, "citations in the HTML book");
+    if support::which("pandoc").is_none() {
+        support::skip(test, "pandoc not on PATH (apt-get install pandoc)");
+        return;
+    }
+    let docx = tmp.path().join("book.docx");
+    let (_, err) = pandoc(&[
+        "-f",
+        "json",
+        json.to_str().unwrap(),
+        "-o",
+        docx.to_str().unwrap(),
+    ]);
+    assert!(err.trim().is_empty(), "{err}");
+    let (back, _) = pandoc(&["-f", "docx", "-t", "json", docx.to_str().unwrap()]);
+    let mut n = Vec::new();
+    notes(&serde_json::from_slice(&back).unwrap(), &mut n);
+    assert_eq!(n.len(), cites, "footnotes in the book's DOCX");
+    let (read, err) = pandoc(&["-f", "markdown", "-t", "json", md.to_str().unwrap()]);
+    assert!(err.trim().is_empty(), "{err}");
+    let read: Value = serde_json::from_slice(&read).unwrap();
+    let ours: Value = serde_json::from_slice(&fs::read(&json).unwrap()).unwrap();
+    for key in ["blocks", "meta"] {
+        assert_eq!(
+            first_difference(&normalise(&read[key]), &normalise(&ours[key]), key),
+            None,
+            "book.md read by pandoc against book.pandoc.json"
+        );
+    }
+    say(&format!(
+        "book: {} articles, {cites} citations, {} DOCX footnotes",
+        inputs.len(),
+        n.len()
+    ));
 }

@@ -80,7 +80,7 @@ fn book_format(path: &Path) -> anyhow::Result<Format> {
     } else {
         bail!(
             "cannot tell the book's format from {}: use a name ending in .epub, .pdf, .tei.xml, \
-             .pandoc.json or .md",
+             .pandoc.json, .md or .html",
             path.display()
         )
     }

@@ -295,6 +295,13 @@ impl<'w> XmlWriter<'w> {
         Ok(())
     }
 
+    /// Writes `text` as it is before the root element (an XML declaration,
+    /// a doctype).
+    pub fn raw_prolog(&mut self, text: &str) -> Result<(), WriteError> {
+        self.inner.get_mut().write_all(text.as_bytes())?;
+        Ok(())
+    }
+
     /// Writes `text` unescaped (the raw text of an HTML `style` element);
     /// only allowed inside mixed content.
     pub fn raw_text(&mut self, text: &str) -> Result<(), WriteError> {
