@@ -657,3 +657,51 @@ fn books_are_one_pandoc_json_markdown_and_html_file() {
         n.len()
     ));
 }
+
+/// `convert` reads refolio's Markdown by its extension (`.md`) and by
+/// sniffing (the same text as `.txt`, and on standard input): the three
+/// give the article's TEI.
+#[test]
+fn markdown_input_is_found_by_extension_and_by_sniffing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = root().join("input/skerry-point-keepers.txt");
+    convert(
+        std::slice::from_ref(&input),
+        tmp.path(),
+        &["-t", "markdown,tei"],
+    );
+    let md = fs::read(tmp.path().join("skerry-point-keepers.md")).unwrap();
+    let tei_of_text = fs::read_to_string(tmp.path().join("skerry-point-keepers.tei.xml")).unwrap();
+    fs::write(tmp.path().join("sniffed.txt"), &md).unwrap();
+    let out = tmp.path().join("out");
+    convert(
+        &[
+            tmp.path().join("skerry-point-keepers.md"),
+            tmp.path().join("sniffed.txt"),
+        ],
+        &out,
+        &["-t", "tei"],
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_refolio"))
+        .args(["convert", "-", "-t", "tei", "-o", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), &md).unwrap();
+    let stdin_tei = String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap();
+    // The TEI keeps every character of the references and their fields;
+    // the back-link spans and the source's name are all that may differ.
+    let citations = |tei: &str| tei.matches("type=\"biblio\"").count();
+    for tei in [
+        fs::read_to_string(out.join("skerry-point-keepers.tei.xml")).unwrap(),
+        fs::read_to_string(out.join("sniffed.tei.xml")).unwrap(),
+        stdin_tei,
+    ] {
+        assert_eq!(citations(&tei), citations(&tei_of_text));
+        assert_eq!(
+            support::attrs(&tei, "xml:id"),
+            support::attrs(&tei_of_text, "xml:id")
+        );
+    }
+}
