@@ -525,7 +525,19 @@ pub fn read(src: &Source, meta: Meta) -> (Document, Vec<Diagnostic>) {
     let mut title_span = Span::default();
     let mut doc_blocks = Vec::new();
     let mut sections: Vec<Section> = Vec::new();
-    for run in parts {
+    for (k, run) in parts.into_iter().enumerate() {
+        // Without a front matter title or a `#` heading, a first block of
+        // one line is the title, as in the article format.
+        if k == 0
+            && title.is_none()
+            && run.len() == 1
+            && heading(run[0].text).is_err()
+            && figure(run[0].text).is_err()
+        {
+            title = Some(unescape(run[0].text.trim()));
+            title_span = run[0].span();
+            continue;
+        }
         match block(run, &mut labels) {
             Part::Heading(1, h)
                 if title.is_none() && doc_blocks.is_empty() && sections.is_empty() =>
@@ -607,6 +619,24 @@ pub fn read(src: &Source, meta: Meta) -> (Document, Vec<Diagnostic>) {
         })
         .collect();
     refs.sort_by_key(|r| r.n);
+    // A citation whose footnote has no definition.
+    let defined: std::collections::HashSet<u32> = refs.iter().map(|r| r.n).collect();
+    let mut undefined: Vec<u32> = count
+        .keys()
+        .copied()
+        .filter(|n| !defined.contains(n))
+        .collect();
+    undefined.sort_unstable();
+    for n in undefined {
+        diagnostics.push(
+            Diagnostic::new(
+                Severity::Warning,
+                Span::new(src.start, src.start),
+                format!("citation {n} has no footnote definition ([^{n}]: …); it links nowhere"),
+            )
+            .with_help("add the reference as a footnote definition line, `[^N]: text`"),
+        );
+    }
     doc.references = refs;
     doc.references_heading = yaml.get("notes-title").map(|t| Heading {
         inlines: vec![Inline::text(t.clone())],
@@ -619,6 +649,16 @@ pub fn read(src: &Source, meta: Meta) -> (Document, Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_first_line_is_the_title_without_front_matter() {
+        let md = "A title\n\nText[^1].\n\n[^1]: Source\n";
+        let (doc, d) = read(&Source::new("x.md", md.into()), Meta::default());
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(doc.title.text, "A title");
+        assert_eq!(doc.blocks.len(), 1);
+        assert_eq!(doc.references[0].backlinks.len(), 1);
+    }
 
     #[test]
     fn sniffing() {
@@ -641,7 +681,9 @@ mod tests {
     fn reads_notes_and_escapes() {
         let md = "---\ntitle: 'A \\*title\\*'\n---\n\nSaid it\\'s so.[^1] Again[^1] ^9^ <https://ex.org>\n\n[^1]: A source; Site; 2020\n";
         let (doc, d) = read(&Source::new("x.md", md.into()), Meta::default());
-        assert!(d.is_empty());
+        // Citation 9 has no definition.
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(d[0].message.contains("citation 9"), "{d:?}");
         assert_eq!(doc.title.text, "A *title*");
         let Block::Paragraph(p) = &doc.blocks[0] else {
             panic!()
