@@ -382,30 +382,27 @@ fn md_document() -> impl Strategy<Value = Document> {
                 .enumerate()
                 .map(|(i, raw)| {
                     let n = i as u32 + 1;
-                    let mut r = Reference::new(n, raw.clone(), vec![], count[n as usize] as usize);
-                    r.fields = refolio_fields(&raw);
-                    r
+                    Reference::new(n, raw, vec![], count[n as usize] as usize)
                 })
                 .collect();
             d
         })
 }
 
-/// The fields refolio recognises in a reference's text (the Markdown
-/// reader recognises them again).
-fn refolio_fields(raw: &str) -> Vec<refolio::ast::RefField> {
-    let text = format!("T\n\nx1\n\n  1. {raw}[]\n");
-    let d = parse(&text);
-    if d.references.first().is_some_and(|r| r.raw == raw) {
-        d.references[0].fields.clone()
-    } else {
-        Vec::new()
+/// [`md_shape`] without the references' fields, which the reader finds
+/// again in their text (hand-built references have none; the corpus round
+/// trip in `tests/pandoc.rs` compares them).
+fn md_shape_no_fields(doc: &Document) -> serde_json::Value {
+    let mut v = md_shape(doc);
+    for r in v["references"].as_array_mut().unwrap() {
+        r.as_object_mut().unwrap().remove("fields");
     }
+    v
 }
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(2_000),
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(1_000),
         failure_persistence: None,
         ..ProptestConfig::default()
     })]
@@ -417,7 +414,7 @@ proptest! {
     fn markdown_escapes_any_text(d in md_document()) {
         let md = markdown_text(&d);
         let back = parse_md(&md);
-        prop_assert_eq!(md_shape(&back), md_shape(&d), "written as:\n{}", md);
+        prop_assert_eq!(md_shape_no_fields(&back), md_shape_no_fields(&d), "written as:\n{}", md);
     }
 }
 
