@@ -705,3 +705,67 @@ fn markdown_input_is_found_by_extension_and_by_sniffing() {
         );
     }
 }
+
+/// Fuzz finding (target `writers`): a citation in the alt text of a figure
+/// that has a caption was lost in the 1.22 pandoc JSON (the alt text is an
+/// attribute there). Its note now follows the caption, and the Markdown
+/// carries it in `fig-alt` and after the caption, reading back in place.
+#[test]
+fn a_citation_in_alt_text_keeps_its_note() {
+    use refolio::ast::{Block, Document, Figure, Inline, Reference, Span};
+    use refolio::write::{Format, WriteOptions, render};
+    let mut d = Document::new("Harbour notes");
+    d.lead_figure = Some(Figure {
+        alt: vec![
+            Inline::text("A photo of the quay [at] dawn"),
+            Inline::cite(1, 1),
+            Inline::text(" with \"boats\""),
+        ],
+        caption: Some(vec![Inline::text("The quay in 1900"), Inline::cite(2, 1)]),
+        span: Span::default(),
+    });
+    d.blocks = vec![Block::paragraph(vec![
+        Inline::text("Fishing stopped"),
+        Inline::cite(1, 2),
+        Inline::text("."),
+    ])];
+    d.references = vec![
+        Reference::new(1, "Quay records; Harbour Trust; 1990", vec![], 2),
+        Reference::new(2, "Old photographs; Town Museum; 2001", vec![], 1),
+    ];
+    let opts = WriteOptions::default();
+    let json = render(&[&d], Format::Pandoc, &opts).unwrap().bytes;
+    let json: Value = serde_json::from_slice(&json).unwrap();
+    let mut n = Vec::new();
+    notes(&json, &mut n);
+    assert_eq!(n.len(), 3, "{json}");
+    let md = render(&[&d], Format::Markdown, &opts).unwrap().bytes;
+    let text = String::from_utf8(md.clone()).unwrap();
+    let back = refolio::parse_article("x.md", md, Default::default(), &Default::default()).unwrap();
+    let fig = back.document.lead_figure.as_ref().unwrap();
+    let want = d.lead_figure.as_ref().unwrap();
+    assert_eq!(
+        refolio::ast::plain_text(&fig.alt),
+        refolio::ast::plain_text(&want.alt),
+        "{text}"
+    );
+    let cites = |v: &[Inline]| {
+        v.iter()
+            .filter_map(|i| match i {
+                Inline::Cite { n, occurrence, .. } => Some((*n, *occurrence)),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(cites(&fig.alt), vec![(1, 1)], "{text}");
+    assert_eq!(cites(fig.caption.as_ref().unwrap()), vec![(2, 1)], "{text}");
+    if support::which("pandoc").is_some() {
+        let tmp = tempfile::tempdir().unwrap();
+        let p = tmp.path().join("x.md");
+        fs::write(&p, &text).unwrap();
+        let (read, _) = pandoc(&["-f", "markdown", "-t", "json", p.to_str().unwrap()]);
+        let mut n = Vec::new();
+        notes(&serde_json::from_slice(&read).unwrap(), &mut n);
+        assert_eq!(n.len(), 3, "pandoc's reading of:\n{text}");
+    }
+}

@@ -347,10 +347,17 @@ fn md_document() -> impl Strategy<Value = Document> {
         prop::collection::vec(md_inlines(), 1..4),
         prop::collection::vec((md_inlines(), punctuated()), 0..3),
         prop::collection::vec(punctuated(), 3),
+        prop::option::of((md_inlines(), prop::option::of(md_inlines()))),
     )
-        .prop_map(|(title, paras, items, refs)| {
-            use refolio::ast::{Block, List, ListItem, Reference, Span};
+        .prop_map(|(title, paras, items, refs, figure)| {
+            use refolio::ast::{Block, Figure, List, ListItem, Reference, Span};
             let mut d = Document::new(title);
+            // A lead figure, citations in its alt text and caption too.
+            d.lead_figure = figure.map(|(alt, caption)| Figure {
+                alt,
+                caption,
+                span: Span::default(),
+            });
             d.blocks = paras.into_iter().map(Block::paragraph).collect();
             if !items.is_empty() {
                 d.blocks.push(Block::List(List {
@@ -409,7 +416,8 @@ proptest! {
 
     /// Markdown escapes whatever a hand-built document holds: every ASCII
     /// punctuation character, quotes, `--`, `...`, a `1.` or `#` opening a
-    /// block, citations of missing references.
+    /// block, citations of missing references, citations in a figure's alt
+    /// text.
     #[test]
     fn markdown_escapes_any_text(d in md_document()) {
         let md = markdown_text(&d);

@@ -8,7 +8,9 @@
 //! heading before any text is the title when the front matter has none),
 //! `* * *` rules, `> ` quotations, `-` / `*` / `+` and `N.` / `N)` lists
 //! (nested by indentation), a figure `![caption](src){fig-alt="alt"}` alone
-//! in its block (without `fig-alt`, the text is the alt text and there is
+//! in its block (the alt text's citations are `[^N]` in `fig-alt`, and
+//! again after the caption, for pandoc, where they are dropped; without
+//! `fig-alt`, the text is the alt text and there is
 //! no caption), footnote definitions `[^label]: text` (the references, in
 //! the order of their numbers) and paragraphs, whose lines are joined with
 //! one space. Inline: `\` escapes, `[^label]` citations, `^N^` a citation
@@ -301,19 +303,17 @@ fn figure(input: &str) -> IResult<&str, (&str, Option<String>)> {
     Ok(("", (text, Some(alt_text))))
 }
 
-/// The inside of a double-quoted attribute value, `\"` and `\\` unescaped.
+/// The inside of a double-quoted attribute value, as written (its
+/// escapes are read with the inline syntax).
 fn quoted(input: &str) -> IResult<&str, String> {
-    let mut out = String::new();
     let mut it = input.char_indices();
     while let Some((i, c)) = it.next() {
         match c {
-            '"' => return Ok((&input[i..], out)),
+            '"' => return Ok((&input[i..], input[..i].to_string())),
             '\\' => {
-                if let Some((_, d)) = it.next() {
-                    out.push(d);
-                }
+                it.next();
             }
-            c => out.push(c),
+            _ => {}
         }
     }
     Err(nom::Err::Error(nom::error::Error::new(
@@ -413,15 +413,26 @@ fn block(lines: &[Line], labels: &mut Labels) -> Part {
     }
     if let Ok((_, (text, alt_attr))) = figure(&joined) {
         let f = match alt_attr {
-            Some(a) => Figure {
-                alt: if a.is_empty() {
-                    Vec::new()
-                } else {
-                    vec![Inline::text(a)]
-                },
-                caption: Some(inlines(text, labels)),
-                span,
-            },
+            Some(a) => {
+                let alt = inlines(&a, labels);
+                let mut caption = inlines(text, labels);
+                // The alt text's citations were also written after the
+                // caption (for pandoc): they are the alt's.
+                let cites = alt
+                    .iter()
+                    .filter(|i| matches!(i, Inline::Cite { .. }))
+                    .count();
+                for _ in 0..cites {
+                    if matches!(caption.last(), Some(Inline::Cite { .. })) {
+                        caption.pop();
+                    }
+                }
+                Figure {
+                    alt,
+                    caption: Some(caption),
+                    span,
+                }
+            }
             None => Figure {
                 alt: inlines(text, labels),
                 caption: None,

@@ -211,12 +211,42 @@ impl Md<'_> {
                     s.push_str(&t);
                 }
                 Inline::Link { url, .. } => s.push_str(&format!("<{url}>")),
-                Inline::Cite { n, .. } if self.refs.contains(n) => {
-                    s.push_str(&format!("[^{}{n}]", self.prefix))
-                }
-                Inline::Cite { n, .. } => s.push_str(&format!("^{n}^")),
+                Inline::Cite { n, .. } => s.push_str(&self.cite(*n)),
             }
             let _ = i;
+        }
+        s.trim().to_string()
+    }
+}
+
+impl Md<'_> {
+    /// A citation: `[^N]`, or `^N^` when reference N does not exist.
+    fn cite(&self, n: u32) -> String {
+        if self.refs.contains(&n) {
+            format!("[^{}{n}]", self.prefix)
+        } else {
+            format!("^{n}^")
+        }
+    }
+
+    /// The alt text as the value of `fig-alt`: its citations as `[^N]`,
+    /// and `\`, `"`, `[`, `^` and `<` escaped, so that the reader finds
+    /// them again.
+    fn attribute(&self, v: &[Inline]) -> String {
+        let mut s = String::new();
+        for i in v {
+            match i {
+                Inline::Text { text, .. } => {
+                    for c in one_line_keep(text).chars() {
+                        if matches!(c, '\\' | '"' | '[' | '^' | '<') {
+                            s.push('\\');
+                        }
+                        s.push(c);
+                    }
+                }
+                Inline::Link { url, .. } => s.push_str(&format!("<{url}>")),
+                Inline::Cite { n, .. } => s.push_str(&self.cite(*n)),
+            }
         }
         s.trim().to_string()
     }
@@ -256,13 +286,21 @@ impl Visit<'_> for Md<'_> {
         Ok(())
     }
     fn visit_figure(&mut self, f: &Figure) -> Result<(), Infallible> {
-        let alt = plain_text(&f.alt);
         let fig = match &f.caption {
-            Some(c) => format!(
-                "![{}]({PLACEHOLDER_IMAGE}){{fig-alt=\"{}\"}}",
-                self.inlines(c),
-                alt.trim().replace('\\', "\\\\").replace('"', "\\\"")
-            ),
+            // The alt text's citations also follow the caption, where
+            // pandoc reads them as notes (an attribute holds none).
+            Some(c) => {
+                let mut caption = self.inlines(c);
+                for i in &f.alt {
+                    if let Inline::Cite { n, .. } = i {
+                        caption.push_str(&self.cite(*n));
+                    }
+                }
+                format!(
+                    "![{caption}]({PLACEHOLDER_IMAGE}){{fig-alt=\"{}\"}}",
+                    self.attribute(&f.alt)
+                )
+            }
             None => format!("![{}]({PLACEHOLDER_IMAGE})", self.inlines(&f.alt)),
         };
         self.blocks.push(fig);

@@ -19,6 +19,8 @@
 //! the alt text as the image's `fig-alt` attribute (the caption, or the alt
 //! text when there is none, is the image's text), in 1.23 a real
 //! `Figure attr (Nothing, [Plain CAPTION]) [Plain [Image attr ALT (src, "")]]`.
+//! In 1.22 an attribute cannot hold notes: the citations of an alt text
+//! that has a caption follow the caption, so that none is lost.
 //! The image itself was lost in the flattening: its source is a 1×1
 //! transparent GIF as a `data:` URI ([`PLACEHOLDER_IMAGE`]), so that every
 //! pandoc writer has an image to embed and none goes looking for a file.
@@ -57,7 +59,7 @@ use crate::ast::{
 };
 use crate::write::BookMeta;
 use crate::write::links::{Links, present};
-use model::{Attr, Block, Inline as P, ListNumberDelim, ListNumberStyle, MetaValue, Pandoc, attr};
+use model::{Block, Inline as P, ListNumberDelim, ListNumberStyle, MetaValue, Pandoc, attr};
 use std::collections::{BTreeMap, HashMap};
 use std::convert::Infallible;
 
@@ -360,24 +362,39 @@ impl Body<'_, '_, '_> {
     }
 
     fn figure(&mut self, f: &Figure) -> Block {
-        let alt = self.ctx.inlines(&f.alt);
-        let caption = f.caption.as_ref().map(|c| self.ctx.inlines(c));
         let alt_text = plain_text(&f.alt).trim().to_string();
         let target = (PLACEHOLDER_IMAGE.to_string(), String::new());
-        match self.ctx.opts.api {
-            PandocApi::V1_22 => {
-                let (text, a): (Vec<P>, Attr) = match caption {
-                    Some(c) => (c, attr("", &[], &[("fig-alt", &alt_text)])),
-                    None => (alt, attr("", &[], &[])),
-                };
+        match (self.ctx.opts.api, &f.caption) {
+            // The caption is the image's text; the alt text an attribute,
+            // which cannot hold notes: its citations follow the caption.
+            (PandocApi::V1_22, Some(c)) => {
+                let alt_notes: Vec<P> = f
+                    .alt
+                    .iter()
+                    .filter_map(|i| match i {
+                        Inline::Cite { n, occurrence, .. } => Some(self.ctx.cite(*n, *occurrence)),
+                        _ => None,
+                    })
+                    .collect();
+                let mut text = self.ctx.inlines(c);
+                text.extend(alt_notes);
                 Block::Para(vec![P::Image(
-                    a,
+                    attr("", &[], &[("fig-alt", &alt_text)]),
                     text,
                     (PLACEHOLDER_IMAGE.to_string(), "fig:".to_string()),
                 )])
             }
-            PandocApi::V1_23 => {
-                let caption = caption.map(|c| vec![Block::Plain(c)]).unwrap_or_default();
+            (PandocApi::V1_22, None) => Block::Para(vec![P::Image(
+                attr("", &[], &[]),
+                self.ctx.inlines(&f.alt),
+                (PLACEHOLDER_IMAGE.to_string(), "fig:".to_string()),
+            )]),
+            (PandocApi::V1_23, caption) => {
+                let alt = self.ctx.inlines(&f.alt);
+                let caption = caption
+                    .as_ref()
+                    .map(|c| vec![Block::Plain(self.ctx.inlines(c))])
+                    .unwrap_or_default();
                 Block::Figure(
                     attr("", &[], &[]),
                     (None, caption),
