@@ -31,6 +31,9 @@
 #                 dependencies) in $TOOLS_DIR/foliate-js-1.0.1, loaded in
 #                 Debian's chromium through puppeteer-core by
 #                 tests/foliate/popup.js (tests/epub.rs)
+#   vnu           26.9.27, npm `vnu-jar` (the W3C Nu Html Checker) in
+#                 $TOOLS_DIR/vnu-jar-26.9.27, run with the machine's Java
+#                 over the standalone HTML output (tests/pandoc.rs)
 #
 # To add a tool: write an `install_<tool>` function that prints one line via
 # `say`, and list it in main(). Helpers: apt_ensure, pip_fetch_sdist,
@@ -42,6 +45,7 @@
 #        scripts/install-validators.sh --print-ace      # ace-puppeteer path
 #        scripts/install-validators.sh --print-puppeteer-core  # its module folder
 #        scripts/install-validators.sh --print-foliate-js      # its module folder
+#        scripts/install-validators.sh --print-vnu-jar         # vnu.jar
 set -euo pipefail
 
 if [[ -z "${HOME:-}" ]]; then
@@ -72,6 +76,10 @@ BAGIT_PY_PINS=(bagit==1.9.0 grobid-tei-xml==0.1.3)
 PUPPETEER_VERSION="24.43.1"
 PUPPETEER_DIR="$TOOLS_DIR/puppeteer-core-$PUPPETEER_VERSION"
 PUPPETEER_MODULE="$PUPPETEER_DIR/node_modules/puppeteer-core"
+
+VNU_VERSION="26.9.27"
+VNU_DIR="$TOOLS_DIR/vnu-jar-$VNU_VERSION"
+VNU_JAR="$VNU_DIR/node_modules/vnu-jar/build/dist/vnu.jar"
 
 FOLIATE_VERSION="1.0.1"
 FOLIATE_DIR="$TOOLS_DIR/foliate-js-$FOLIATE_VERSION"
@@ -350,6 +358,31 @@ install_foliate_js() {
     say "foliate-js: installed $FOLIATE_VERSION ($FOLIATE_MODULE)"
 }
 
+install_vnu() {
+    # The W3C Nu Html Checker (npm `vnu-jar`, a jar run with the machine's
+    # Java) for the standalone HTML output (tests/pandoc.rs).
+    command -v java >/dev/null 2>&1 || apt_ensure default-jre-headless
+    command -v npm >/dev/null 2>&1 || apt_ensure nodejs npm
+    if [[ -f "$VNU_JAR" && -f "$VNU_DIR/.complete" ]]; then
+        say "vnu: present ($VNU_JAR)"
+        return
+    fi
+    rm -rf "$VNU_DIR"
+    mkdir -p "$VNU_DIR"
+    printf '{"private": true}\n' >"$VNU_DIR/package.json"
+    local log
+    log="$(make_tmp)/npm.log"
+    if ! npm_config_update_notifier=false \
+        npm install --prefix "$VNU_DIR" --no-audit --no-fund --loglevel=error \
+        --ignore-scripts "vnu-jar@$VNU_VERSION" >"$log" 2>&1; then
+        cat "$log" >&2
+        die "npm install vnu-jar@$VNU_VERSION failed"
+    fi
+    [[ -f "$VNU_JAR" ]] || die "no $VNU_JAR after npm install"
+    touch "$VNU_DIR/.complete"
+    say "vnu: installed $VNU_VERSION ($VNU_JAR)"
+}
+
 # ---------------------------------------------------------------- main
 
 install_bagit() {
@@ -378,6 +411,7 @@ main() {
         --print-ace) printf '%s\n' "$ACE_BIN"; return ;;
         --print-puppeteer-core) printf '%s\n' "$PUPPETEER_MODULE"; return ;;
         --print-foliate-js) printf '%s\n' "$FOLIATE_MODULE"; return ;;
+        --print-vnu-jar) printf '%s\n' "$VNU_JAR"; return ;;
         "") ;;
         *) die "unknown option $1" ;;
     esac
@@ -390,6 +424,7 @@ main() {
     install_flatteners
     install_foliate_js
     install_bagit
+    install_vnu
 }
 
 main "$@"

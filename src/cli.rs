@@ -15,7 +15,7 @@ mod style;
 pub use output::clean_up_on_interrupt;
 
 use clap::{Args, Parser, Subcommand};
-use refolio::write::{BacklinkPlacement, Format, TeiProfile};
+use refolio::write::{BacklinkPlacement, Format, NoteStyle, PandocApi, TeiProfile};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
@@ -33,7 +33,7 @@ Exit codes:
 Each input is handled on its own: a failing input never stops the others,
 and the exit code is the highest one of any input.";
 
-/// Convert flattened web articles into TEI P5 XML, EPUB 3 and PDF (and JSON, and the article format written back).
+/// Convert flattened web articles into TEI P5 XML, EPUB 3 and PDF (and JSON, the article format written back, pandoc's JSON AST, Markdown with footnotes and standalone HTML).
 #[derive(Debug, Parser)]
 #[command(name = "refolio", version, about, after_help = EXIT_CODES)]
 pub struct Cli {
@@ -45,13 +45,20 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Convert articles to TEI, EPUB and PDF (and/or JSON).
+    /// Convert articles to TEI, EPUB and PDF (or JSON, pandoc JSON, Markdown, HTML).
     #[command(
-        long_about = "Convert articles to TEI, EPUB and PDF (and/or JSON).\n\n\
+        long_about = "Convert articles to TEI, EPUB and PDF (or JSON, pandoc JSON, Markdown, HTML).\n\n\
             Writes DIR/STEM.tei.xml, DIR/STEM.epub, DIR/STEM.pdf and/or DIR/STEM.json for every INPUT, where \
-            STEM is the input's file name without its extension (`stdin` for `-`). Every output \
+            STEM is the input's file name without its extension (`stdin` for `-`); with -t \
+            also DIR/STEM.article.txt (article), DIR/STEM.pandoc.json (pandoc: pandoc's JSON \
+            AST, for `pandoc -f json -t docx|odt|latex|jats …`), DIR/STEM.md (markdown: \
+            pandoc Markdown with footnotes, which refolio reads back) and DIR/STEM.html \
+            (html: one self-contained HTML5 page). Every output \
             is written to a temporary file in DIR first and renamed into place only when \
             complete.\n\n\
+            An INPUT ending in .md or .markdown, or whose text opens with a YAML front matter \
+            holding a title or has footnote definitions ([^1]: …), is read as refolio's \
+            Markdown: its citations are the footnote references, nothing is resolved.\n\n\
             The EPUB's dcterms:modified (and its zip timestamps) come from SOURCE_DATE_EPOCH \
             when set, else from the date metadata, else 1980-01-01: the same input always \
             gives the same bytes. The PDF's dates come from SOURCE_DATE_EPOCH, else from the \
@@ -64,13 +71,16 @@ pub enum Command {
         after_help = EXIT_CODES
     )]
     Convert(ConvertArgs),
-    /// Make ONE book (EPUB, PDF or TEI corpus) with a chapter per article.
+    /// Make ONE book (EPUB, PDF, TEI corpus, pandoc JSON, Markdown or HTML) with a chapter per article.
     #[command(
         long_about = "Make ONE publication with a chapter per article, in the order given: \
             an EPUB (one XHTML file per chapter, a table of contents with the chapters and \
             their sections), a PDF (a title page, every chapter on a new page, running heads, \
-            an outline by chapter) or a TEI teiCorpus (a corpus header and one TEI per \
-            article). The format comes from the extension of -o: .epub, .pdf or .tei.xml.\n\n\
+            an outline by chapter), a TEI teiCorpus (a corpus header and one TEI per \
+            article), or one pandoc JSON or Markdown file (the book's metadata, then a level-1 \
+            heading per article) or HTML page (the book's title, a table of contents, then \
+            each article). The format comes from the extension of -o: .epub, .pdf, \
+            .tei.xml, .pandoc.json, .md or .html.\n\n\
             Instead of INPUTs, give one MANIFEST.toml with the keys title, author, date, \
             language, licence, recto, identifier and articles (a list of paths relative to \
             the manifest); options win over the manifest.\n\n\
@@ -89,7 +99,8 @@ pub enum Command {
 /// Options that control reading and judging inputs.
 #[derive(Debug, Args)]
 pub struct ReadArgs {
-    /// Article files in the article format; `-` reads standard input.
+    /// Article files in the article format (or refolio's Markdown: `.md`,
+    /// or sniffed); `-` reads standard input.
     #[arg(value_name = "INPUT", required = true)]
     pub inputs: Vec<PathBuf>,
     /// Exit with 1 when there are warnings (not only errors).
@@ -173,6 +184,9 @@ pub struct ConvertArgs {
     /// biblStruct).
     #[arg(long, value_name = "PROFILE", value_enum, default_value_t = TeiProfile::Portable)]
     pub tei_profile: TeiProfile,
+    /// pandoc output options.
+    #[command(flatten)]
+    pub pandoc: PandocArgs,
     /// Write a BagIt 1.0 bag (RFC 8493) into the new folder DIR instead of
     /// -o: the outputs and the original input files in DIR/data/, with
     /// SHA-256 manifests and bag-info.txt (Bagging-Date from
@@ -183,6 +197,32 @@ pub struct ConvertArgs {
     /// Progress and parallelism.
     #[command(flatten)]
     pub run: RunArgs,
+}
+
+/// How the pandoc JSON output (`-t pandoc`) is written.
+#[derive(Debug, Args, Clone, Copy)]
+pub struct PandocArgs {
+    /// pandoc JSON: the pandoc-api-version to write: 1.22 (pandoc 2.11 to
+    /// 2.19, e.g. Debian 12's 2.17; figures as an image alone in a
+    /// paragraph) or 1.23 (pandoc 3; figures as Figure blocks).
+    #[arg(long, value_name = "VERSION", value_enum, default_value_t = PandocApi::V1_22)]
+    pub pandoc_api: PandocApi,
+    /// pandoc JSON: each citation as a footnote holding its reference
+    /// (`footnotes`: Word, LibreOffice and LaTeX get real footnotes) or as
+    /// a link to an ordered reference list after the text, which links
+    /// back (`endnotes-list`).
+    #[arg(long, value_name = "STYLE", value_enum, default_value_t = NoteStyle::Footnotes)]
+    pub notes: NoteStyle,
+}
+
+impl PandocArgs {
+    /// The writer's options.
+    pub fn options(&self) -> refolio::write::PandocOptions {
+        refolio::write::PandocOptions {
+            api: self.pandoc_api,
+            notes: self.notes,
+        }
+    }
 }
 
 /// How a run of many inputs reports and uses the machine.
@@ -205,7 +245,8 @@ pub struct BookArgs {
     /// Inputs and reading options (or one MANIFEST.toml).
     #[command(flatten)]
     pub read: ReadArgs,
-    /// The book file: `.epub`, `.pdf` or `.tei.xml` (the format comes from it).
+    /// The book file: `.epub`, `.pdf`, `.tei.xml`, `.pandoc.json`, `.md` or
+    /// `.html` (the format comes from it).
     #[arg(short = 'o', long = "output", value_name = "FILE", required = true)]
     pub output: PathBuf,
     /// The book's title [required, here or in the manifest].
@@ -230,6 +271,9 @@ pub struct BookArgs {
     /// at its start, before the text (where Kindle's guidelines put them).
     #[arg(long, value_name = "WHERE", value_enum, default_value_t = BacklinkPlacement::After)]
     pub epub_notes: BacklinkPlacement,
+    /// pandoc output options.
+    #[command(flatten)]
+    pub pandoc: PandocArgs,
     /// Write a BagIt 1.0 bag (RFC 8493) into the new folder DIR: the book
     /// (named after -o) and the original articles, their sidecars and the
     /// manifest in DIR/data/, with SHA-256 manifests and bag-info.txt.

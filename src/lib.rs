@@ -132,6 +132,11 @@ impl Parsed {
 
 /// Decodes, parses and resolves one article.
 ///
+/// refolio's own Markdown (`-t markdown`) is read as such, nothing to
+/// resolve: a name ending in `.md` or `.markdown`, or a text that opens
+/// with a YAML front matter holding a `title`, or has a footnote definition
+/// line (`[^1]: …`).
+///
 /// Fails only when the input cannot be read as an article at all (invalid
 /// UTF-8 without `lossy`, empty, too large); everything else is a diagnostic.
 pub fn parse_article(
@@ -148,6 +153,22 @@ pub fn parse_article(
         });
     }
     let (source, mut diagnostics) = Source::decode(name, bytes, opts.lossy)?;
+    if parse::markdown::looks_like_markdown(name, &source.text) {
+        // refolio's Markdown: every citation is written out, nothing to resolve.
+        let (document, mut more) = parse::markdown::read(&source, meta);
+        diagnostics.append(&mut more);
+        if document.title.text.trim().is_empty() && document.all_blocks().next().is_none() {
+            return Err(InputError::Empty {
+                name: name.to_string(),
+            });
+        }
+        return Ok(Parsed {
+            document,
+            source,
+            diagnostics,
+            decisions: Vec::new(),
+        });
+    }
     let mut parsed = parse::parse(&source, meta, opts)?;
     diagnostics.append(&mut parsed.diagnostics);
     let mut document = parsed.document;

@@ -6,6 +6,9 @@
 //!   tests/golden/STEM.tei.xml
 //!   tests/golden/STEM.json
 //!   tests/golden/STEM.diagnostics.txt   (one `render_short` per diagnostic; may be empty)
+//!   tests/golden/STEM.pandoc.json       (pandoc's JSON AST, issue 16)
+//!   tests/golden/STEM.md                (Markdown with footnotes)
+//!   tests/golden/STEM.html              (the standalone HTML page)
 //!
 //! On a mismatch the test shows a diff of the first differing lines. After an
 //! intended change, regenerate and review:
@@ -27,7 +30,22 @@ use std::process::Command;
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Kinds of golden file, by the suffix after the stem.
-const KINDS: [&str; 3] = ["tei.xml", "json", "diagnostics.txt"];
+const KINDS: [&str; 6] = [
+    "tei.xml",
+    "json",
+    "diagnostics.txt",
+    "pandoc.json",
+    "md",
+    "html",
+];
+/// The formats written, and their files' suffixes.
+const WRITTEN: [(&str, &str); 5] = [
+    ("tei", "tei.xml"),
+    ("json", "json"),
+    ("pandoc", "pandoc.json"),
+    ("markdown", "md"),
+    ("html", "html"),
+];
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -66,7 +84,9 @@ fn actual_outputs(stems: &[String]) -> Vec<(String, String)> {
         .current_dir(root())
         .arg("convert")
         .args(&inputs)
-        .args(["-t", "tei,json", "-o"])
+        .arg("-t")
+        .arg(WRITTEN.map(|(f, _)| f).join(","))
+        .arg("-o")
         .arg(tmp.path())
         .output()
         .expect("run refolio");
@@ -76,10 +96,27 @@ fn actual_outputs(stems: &[String]) -> Vec<(String, String)> {
 
     let mut out = Vec::new();
     for (stem, input) in stems.iter().zip(&inputs) {
-        for ext in ["tei.xml", "json"] {
+        for (_, ext) in WRITTEN {
             let p = tmp.path().join(format!("{stem}.{ext}"));
             let text = fs::read_to_string(&p)
                 .unwrap_or_else(|e| panic!("{} (exit {code}): {e}\n{stderr}", p.display()));
+            // pandoc JSON is one line: the golden file holds the version,
+            // the metadata and each block on a line of its own, so that a
+            // diff shows which block changed.
+            let text = if ext == "pandoc.json" {
+                let v: serde_json::Value = serde_json::from_str(&text).expect("pandoc JSON");
+                let mut lines = vec![v["pandoc-api-version"].to_string(), v["meta"].to_string()];
+                lines.extend(
+                    v["blocks"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|b| b.to_string()),
+                );
+                lines.join("\n") + "\n"
+            } else {
+                text
+            };
             out.push((format!("{stem}.{ext}"), normalize(&text)));
         }
         // The diagnostics, rendered as the CLI prints them when stderr is

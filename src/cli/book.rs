@@ -57,7 +57,8 @@ impl Manifest {
     }
 }
 
-/// The book's format, from the output's extension: EPUB, PDF or TEI.
+/// The book's format, from the output's extension: EPUB, PDF, TEI, pandoc
+/// JSON, Markdown or HTML.
 fn book_format(path: &Path) -> anyhow::Result<Format> {
     let name = path
         .file_name()
@@ -70,9 +71,16 @@ fn book_format(path: &Path) -> anyhow::Result<Format> {
         Ok(Format::Pdf)
     } else if name.ends_with(".tei.xml") || name.ends_with(".xml") {
         Ok(Format::Tei)
+    } else if name.ends_with(".pandoc.json") {
+        Ok(Format::Pandoc)
+    } else if name.ends_with(".md") {
+        Ok(Format::Markdown)
+    } else if name.ends_with(".html") {
+        Ok(Format::Html)
     } else {
         bail!(
-            "cannot tell the book's format from {}: use a name ending in .epub, .pdf or .tei.xml",
+            "cannot tell the book's format from {}: use a name ending in .epub, .pdf, .tei.xml, \
+             .pandoc.json, .md or .html",
             path.display()
         )
     }
@@ -256,6 +264,7 @@ pub fn run(args: &BookArgs) -> anyhow::Result<Exit> {
         },
         book: Some(book),
         recto: args.recto || m.recto,
+        pandoc: args.pandoc.options(),
     };
     let rendered = refolio::write::render(&refs, format, &write_options)
         .with_context(|| format!("cannot write the book {}", args.output.display()))?;

@@ -75,7 +75,7 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<Exit> {
         .validate()
         .context("invalid metadata option")?;
     let style = style::load(&args.read.style)?;
-    let epub = if formats.contains(&Format::Epub) {
+    let epub = if formats.contains(&Format::Epub) || formats.contains(&Format::Html) {
         if args.identifier.is_some() && inputs.len() > 1 {
             bail!(
                 "--identifier names one book, but {} inputs make {} books; convert them one at a time",
@@ -113,6 +113,7 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<Exit> {
         },
         book: None,
         recto: false,
+        pandoc: args.pandoc.options(),
     };
     // A bag: the outputs go into a staging folder's data/, made whole later.
     let staging = match &args.bag {

@@ -10,6 +10,7 @@
 
 pub mod block;
 pub mod lines;
+pub mod markdown;
 mod ref_list;
 pub mod reference;
 pub mod shape;

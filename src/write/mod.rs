@@ -6,9 +6,12 @@ use std::io::Write;
 
 pub(crate) mod article;
 pub(crate) mod epub;
+pub(crate) mod html;
 mod identifier;
 pub(crate) mod json;
 mod links;
+pub(crate) mod markdown;
+pub mod pandoc;
 pub(crate) mod pdf;
 pub(crate) mod tei;
 pub(crate) mod xhtml;
@@ -16,6 +19,7 @@ pub(crate) mod xml;
 
 pub use crate::layout::style::{Style, StyleError};
 pub use epub::{DEFAULT_STYLESHEET, EpubOptions};
+pub use pandoc::{NoteStyle, PandocApi, PandocOptions};
 pub use pdf::PdfOptions;
 pub use tei::TeiProfile;
 pub use xhtml::{BacklinkPlacement, POPUP_NOTE_CHARS};
@@ -35,16 +39,28 @@ pub enum Format {
     Pdf,
     /// The article format itself, in canonical form (`.article.txt`).
     Article,
+    /// pandoc's JSON AST (`.pandoc.json`), for `pandoc -f json -t docx` and
+    /// every other format pandoc writes.
+    Pandoc,
+    /// pandoc-flavoured Markdown with footnotes (`.md`), which refolio
+    /// reads back.
+    Markdown,
+    /// One self-contained HTML5 page (`.html`): the EPUB's chapter with its
+    /// stylesheet inline.
+    Html,
 }
 
 impl Format {
     /// Every format, in the order `convert` writes them.
-    pub const ALL: [Format; 5] = [
+    pub const ALL: [Format; 8] = [
         Format::Tei,
         Format::Json,
         Format::Epub,
         Format::Pdf,
         Format::Article,
+        Format::Pandoc,
+        Format::Markdown,
+        Format::Html,
     ];
 
     /// The format's name on the command line.
@@ -55,6 +71,9 @@ impl Format {
             Format::Epub => "epub",
             Format::Pdf => "pdf",
             Format::Article => "article",
+            Format::Pandoc => "pandoc",
+            Format::Markdown => "markdown",
+            Format::Html => "html",
         }
     }
 
@@ -66,6 +85,9 @@ impl Format {
             Format::Epub => "epub",
             Format::Pdf => "pdf",
             Format::Article => "article.txt",
+            Format::Pandoc => "pandoc.json",
+            Format::Markdown => "md",
+            Format::Html => "html",
         }
     }
 
@@ -104,6 +126,8 @@ pub struct WriteOptions {
     pub book: Option<BookMeta>,
     /// A PDF book starts every chapter on a right-hand page.
     pub recto: bool,
+    /// pandoc JSON: the API version and how citations are written.
+    pub pandoc: PandocOptions,
 }
 
 /// How to write TEI.
@@ -191,9 +215,9 @@ fn missing_glyph(m: &crate::layout::MissingGlyph) -> crate::diag::Diagnostic {
 /// The one entrance to every writer: `docs` in `format` (a single article is
 /// a slice of one).
 ///
-/// Several articles are one book: EPUB always, TEI and PDF when
-/// [`WriteOptions::book`] is set. JSON and the article format write one
-/// article. Fails with [`WriteError::Request`] when there is no article, or
+/// Several articles are one book: EPUB always, TEI, PDF, pandoc JSON,
+/// Markdown and HTML when [`WriteOptions::book`] is set. JSON and the
+/// article format write one article. Fails with [`WriteError::Request`] when there is no article, or
 /// several without a book where the format needs one.
 pub fn render(
     docs: &[&Document],
@@ -255,6 +279,31 @@ pub fn render(
         Format::Article => {
             let doc = one()?;
             bytes(&|out| article::write_article(doc, out))
+        }
+        Format::Pandoc | Format::Markdown | Format::Html => {
+            if options.book.is_none() {
+                one()?;
+            } else if docs.is_empty() {
+                return Err(WriteError::Request(format!(
+                    "{} needs an article",
+                    format.name()
+                )));
+            }
+            let book = options.book.as_ref();
+            match format {
+                Format::Pandoc => {
+                    bytes(&|out| pandoc::write_pandoc(docs, book, options.pandoc, out))
+                }
+                Format::Markdown => bytes(&|out| markdown::write_markdown(docs, book, out)),
+                _ => {
+                    let mut out = Vec::new();
+                    let diagnostics = html::write_html(docs, book, &options.epub, &mut out)?;
+                    Ok(Rendered {
+                        bytes: out,
+                        diagnostics,
+                    })
+                }
+            }
         }
         Format::Epub => {
             let opts = epub::EpubOptions {

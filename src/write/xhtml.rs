@@ -100,6 +100,9 @@ pub struct XhtmlOptions {
     pub epub: bool,
     /// Where a note's back-links stand.
     pub backlinks: BacklinkPlacement,
+    /// Write an HTML5 page in the HTML syntax (`-t html`): no XML
+    /// declaration, and this stylesheet inline in a `style` element.
+    pub html_css: Option<String>,
 }
 
 /// Where the back-links stand in a note of the reference list (the command
@@ -156,11 +159,29 @@ pub fn write_xhtml(
     out: &mut dyn Write,
 ) -> Result<Vec<Diagnostic>, WriteError> {
     doc.meta.validate()?;
-    let mut links = Links::new(doc);
-    let lang = language(doc);
-    // The XML declaration and the doctype, then the root on its own line.
-    out.write_all(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE html>\n")?;
     let mut w = XmlWriter::new(out);
+    page_head(&mut w, opts, language(doc), &doc.title.text).map_err(at(doc.title.span))?;
+    w.start("body", &[])?;
+    let warnings = article_section(&mut w, doc, opts, "")?;
+    w.end()?; // body
+    w.end()?; // html
+    w.finish()?;
+    Ok(warnings)
+}
+
+/// The doctype, the root element and the `head` (left open: the root).
+pub(crate) fn page_head(
+    w: &mut XmlWriter,
+    opts: &XhtmlOptions,
+    lang: &str,
+    title: &str,
+) -> Result<(), WriteError> {
+    // The XML declaration and the doctype, then the root on its own line.
+    if opts.html_css.is_some() {
+        w.raw_prolog("<!DOCTYPE html>\n")?;
+    } else {
+        w.raw_prolog("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE html>\n")?;
+    }
     let mut root = vec![("xmlns", XHTML_NS)];
     if opts.epub {
         root.push(("xmlns:epub", EPUB_OPS_NS));
@@ -170,44 +191,73 @@ pub fn write_xhtml(
 
     w.start("head", &[])?;
     w.empty("meta", &[("charset", "utf-8")])?;
-    w.text_element("title", &[], &doc.title.text)
-        .map_err(at(doc.title.span))?;
+    w.text_element("title", &[], title)?;
     if let Some(href) = &opts.stylesheet {
         w.empty(
             "link",
             &[("rel", "stylesheet"), ("type", "text/css"), ("href", href)],
         )?;
     }
-    w.end()?; // head
+    if let Some(css) = &opts.html_css {
+        w.empty(
+            "meta",
+            &[
+                ("name", "viewport"),
+                ("content", "width=device-width, initial-scale=1"),
+            ],
+        )?;
+        // A style element's content is raw text in HTML: nothing in it is
+        // escaped, and nothing may close it early.
+        w.start_mixed("style", &[])?;
+        w.raw_text(&css.replace("</", "<\\/"))?;
+        w.end()?;
+    }
+    w.end() // head
+}
 
-    w.start("body", &[])?;
-    let mut article = vec![("id", "article")];
+/// One article as a `section`, every id and fragment prefixed with
+/// `prefix` (`a2-` for the second article of an HTML book; empty for one
+/// article, and in the EPUB, whose chapters are files of their own).
+pub(crate) fn article_section(
+    w: &mut XmlWriter,
+    doc: &Document,
+    opts: &XhtmlOptions,
+    prefix: &str,
+) -> Result<Vec<Diagnostic>, WriteError> {
+    doc.meta.validate()?;
+    let mut links = Links::new(doc);
+    links.prefix = prefix.to_string();
+    let id = format!("{prefix}article");
+    let title = format!("{prefix}title");
+    let mut article = vec![("id", id.as_str())];
     if opts.epub {
         article.push(("epub:type", "chapter"));
     }
-    article.extend([("role", "doc-chapter"), ("aria-labelledby", "title")]);
+    article.extend([("role", "doc-chapter"), ("aria-labelledby", title.as_str())]);
+    if !prefix.is_empty() && opts.html_css.is_some() {
+        // A chapter of an HTML book: its h1 is a second-level heading.
+        article.push(("headingoffset", "1"));
+    }
     w.start("section", &article)?;
-    header(&mut w, doc)?;
+    header(w, doc, prefix)?;
     walk_document(
         &mut XhtmlText {
-            w: &mut w,
+            w: &mut *w,
             links: &mut links,
             opts,
         },
         doc,
     )?;
-    let warnings = references(&mut w, &mut links, opts, doc)?;
-    footer(&mut w, doc)?;
+    let warnings = references(w, &mut links, opts, doc)?;
+    footer(w, doc)?;
     w.end()?; // section#article
-    w.end()?; // body
-    w.end()?; // html
-    w.finish()?;
     Ok(warnings)
 }
 
-fn header(w: &mut XmlWriter, doc: &Document) -> Result<(), WriteError> {
+fn header(w: &mut XmlWriter, doc: &Document, prefix: &str) -> Result<(), WriteError> {
     w.start("header", &[])?;
-    w.text_element("h1", &[("id", "title")], &unbroken_numbers(&doc.title.text))
+    let id = format!("{prefix}title");
+    w.text_element("h1", &[("id", &id)], &unbroken_numbers(&doc.title.text))
         .map_err(at(doc.title.span))?;
     if let Some(sub) = &doc.subtitle {
         w.text_element(
@@ -288,7 +338,8 @@ impl Visit<'_> for XhtmlText<'_, '_> {
     type Error = WriteError;
 
     fn visit_section(&mut self, i: usize, s: &Section) -> Result<(), WriteError> {
-        self.w.start("section", &[("id", &section_id(i))])?;
+        let id = format!("{}{}", self.links.prefix, section_id(i));
+        self.w.start("section", &[("id", &id)])?;
         walk_section(self, s)?;
         self.w.end()
     }
@@ -480,9 +531,10 @@ fn marker(
     if !links.has_reference(n) {
         return w.text_element("span", &[("class", "unresolved")], &number);
     }
-    let href = format!("#ref-{n}");
+    let p = links.prefix.clone();
+    let href = format!("#{p}ref-{n}");
     let key = (n, occurrence);
-    let id = (links.claim_marker_id(key.0, key.1)).then(|| format!("cite-{n}-{occurrence}"));
+    let id = (links.claim_marker_id(key.0, key.1)).then(|| format!("{p}cite-{n}-{occurrence}"));
     let mut attrs: Vec<(&str, &str)> = Vec::with_capacity(4);
     if opts.epub {
         attrs.push(("epub:type", "noteref"));
@@ -507,16 +559,18 @@ fn references(
     if !has_references_section(doc) {
         return Ok(warnings);
     }
-    let mut attrs = vec![("id", REFERENCES_ID)];
+    let id = format!("{}{REFERENCES_ID}", links.prefix);
+    let heading_id = format!("{}references-title", links.prefix);
+    let mut attrs = vec![("id", id.as_str())];
     if opts.epub {
         attrs.push(("epub:type", "endnotes"));
     }
     attrs.extend([
         ("role", "doc-endnotes"),
-        ("aria-labelledby", "references-title"),
+        ("aria-labelledby", heading_id.as_str()),
     ]);
     w.start("section", &attrs)?;
-    w.start_mixed("h2", &[("id", "references-title")])?;
+    w.start_mixed("h2", &[("id", &heading_id)])?;
     match &doc.references_heading {
         Some(h) if has_content(&h.inlines) => inlines(w, links, opts, &h.inlines)?,
         _ => w.text(DEFAULT_REFERENCES_HEADING)?,
@@ -582,7 +636,7 @@ fn entry(
     with_id: bool,
     position: u32,
 ) -> Result<usize, WriteError> {
-    let id = format!("ref-{}", r.n);
+    let id = format!("{}ref-{}", links.prefix, r.n);
     let value = r.n.to_string();
     let li: Vec<(&str, &str)> = if r.n != position {
         vec![("value", &value)]
@@ -664,7 +718,7 @@ fn backlinks(
         };
         let key = (r.n, u32::try_from(k).unwrap_or(u32::MAX));
         if with_id && links.has_marker(key.0, key.1) {
-            let href = format!("#cite-{}-{}", key.0, key.1);
+            let href = format!("#{}cite-{}-{}", links.prefix, key.0, key.1);
             let mut attrs: Vec<(&str, &str)> = Vec::with_capacity(4);
             attrs.push(("href", &href));
             if opts.epub {

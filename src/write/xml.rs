@@ -297,6 +297,29 @@ impl<'w> XmlWriter<'w> {
         Ok(())
     }
 
+    /// Writes `text` as it is before the root element (an XML declaration,
+    /// a doctype).
+    pub fn raw_prolog(&mut self, text: &str) -> Result<(), WriteError> {
+        self.inner.get_mut().write_all(text.as_bytes())?;
+        Ok(())
+    }
+
+    /// Writes `text` unescaped (the raw text of an HTML `style` element);
+    /// only allowed inside mixed content.
+    pub fn raw_text(&mut self, text: &str) -> Result<(), WriteError> {
+        if !self.in_mixed() {
+            return Err(WriteError::Internal(
+                "raw text outside mixed content".into(),
+            ));
+        }
+        check_chars_with(|| "raw text".to_string(), text)?;
+        if let Some(f) = self.stack.last_mut() {
+            f.has_children = true;
+        }
+        self.inner.get_mut().write_all(text.as_bytes())?;
+        Ok(())
+    }
+
     /// Writes `<name …>text</name>` as mixed content.
     pub fn text_element(
         &mut self,

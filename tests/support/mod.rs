@@ -665,3 +665,98 @@ pub fn attrs(xml: &str, attr: &str) -> Vec<String> {
     }
     v
 }
+
+/// The W3C Nu Html Checker (`vnu.jar` of npm `vnu-jar`), run with the
+/// machine's Java.
+#[derive(Debug, Clone)]
+pub struct Vnu {
+    /// `$REFOLIO_VNU_JAR`, else
+    /// `$REFOLIO_TOOLS_DIR/vnu-jar-26.9.27/node_modules/vnu-jar/build/dist/vnu.jar`.
+    pub jar: PathBuf,
+}
+
+impl Vnu {
+    /// Locate java and vnu.jar.
+    pub fn locate() -> Result<Vnu, String> {
+        which("java").ok_or("java not found on PATH")?;
+        let dir = tool_dir(
+            "REFOLIO_VNU_DIR",
+            "vnu-jar-26.9.27/node_modules/vnu-jar/build/dist",
+            "vnu.jar",
+        )?;
+        Ok(Vnu {
+            jar: dir.join("vnu.jar"),
+        })
+    }
+
+    /// [`Vnu::locate`], or [`skip`] and `None`.
+    pub fn find_or_skip(test: &str) -> Option<Vnu> {
+        match Self::locate() {
+            Ok(v) => Some(v),
+            Err(why) => {
+                skip(test, &why);
+                None
+            }
+        }
+    }
+
+    /// Checks every file in one run; the errors and warnings (`--format
+    /// gnu` lines; info messages left out), empty when all pass.
+    pub fn check(&self, files: &[PathBuf]) -> Result<Vec<String>, String> {
+        let out = Command::new("java")
+            .arg("-jar")
+            .arg(&self.jar)
+            .args(["--format", "gnu", "--also-check-css"])
+            .args(files)
+            .output()
+            .map_err(|e| format!("cannot run java: {e}"))?;
+        let text = String::from_utf8_lossy(&out.stderr).into_owned()
+            + &String::from_utf8_lossy(&out.stdout);
+        Ok(text
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.contains(": info:") && !is_jvm_noise(l))
+            .map(String::from)
+            .collect())
+    }
+}
+
+/// Headless Chromium driven by puppeteer-core, for the Node harnesses that
+/// need no reading system (`tests/html/notes.js`).
+#[derive(Debug, Clone)]
+pub struct Browser {
+    /// The `puppeteer-core` module folder.
+    pub puppeteer: PathBuf,
+    /// The browser.
+    pub chromium: PathBuf,
+}
+
+impl Browser {
+    /// Locate node, Chromium and puppeteer-core (as [`Foliate::locate`]).
+    pub fn locate() -> Result<Browser, String> {
+        which("node").ok_or("node not found on PATH")?;
+        let puppeteer = tool_dir(
+            "REFOLIO_PUPPETEER_CORE",
+            "puppeteer-core-24.43.1/node_modules/puppeteer-core",
+            "package.json",
+        )?;
+        let chromium = match env::var_os("PUPPETEER_EXECUTABLE_PATH").filter(|v| !v.is_empty()) {
+            Some(p) => PathBuf::from(p),
+            None => which("chromium").ok_or("chromium not found on PATH")?,
+        };
+        Ok(Browser {
+            puppeteer,
+            chromium,
+        })
+    }
+
+    /// [`Browser::locate`], or [`skip`] and `None`.
+    pub fn find_or_skip(test: &str) -> Option<Browser> {
+        match Self::locate() {
+            Ok(b) => Some(b),
+            Err(why) => {
+                skip(test, &why);
+                None
+            }
+        }
+    }
+}

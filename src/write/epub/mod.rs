@@ -139,6 +139,7 @@ pub fn write_book(
         stylesheet: Some(STYLESHEET_HREF.to_string()),
         epub: true,
         backlinks: opts.backlinks,
+        ..Default::default()
     };
     let mut warnings = Vec::new();
     for (i, d) in docs.iter().enumerate() {

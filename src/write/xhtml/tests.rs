@@ -16,6 +16,7 @@ fn xhtml(d: &Document, epub: bool) -> String {
         stylesheet: Some("style.css".into()),
         epub,
         backlinks: BacklinkPlacement::After,
+        ..Default::default()
     };
     write_xhtml(d, &opts, &mut buf).expect("write_xhtml");
     String::from_utf8(buf).expect("UTF-8")
@@ -98,6 +99,7 @@ fn backlinks_first_stand_at_the_start_of_the_note() {
             stylesheet: None,
             epub: true,
             backlinks,
+            ..Default::default()
         };
         write_xhtml(&d, &opts, &mut buf).expect("write_xhtml");
         String::from_utf8(buf).expect("UTF-8")
@@ -387,6 +389,7 @@ fn notes_kobo_would_not_pop_up_are_reported() {
             stylesheet: None,
             epub: true,
             backlinks,
+            ..Default::default()
         };
         write_xhtml(d, &opts, &mut Vec::new()).expect("write_xhtml")
     };

@@ -1,0 +1,91 @@
+//! One self-contained HTML5 page (`-t html`, `.html`): the EPUB's chapter
+//! (`src/write/xhtml.rs`) in the HTML syntax, with the style's stylesheet
+//! inline in a `style` element and no scripts, for publishing on the web
+//! and for the browser's print-to-PDF. The notes have the same semantic
+//! structure as in the EPUB (`doc-noteref` links to `doc-footnote` notes,
+//! `doc-backlink` links back), without `epub:type`, which is not HTML.
+//!
+//! A book is one page: the book's title, a table of contents, and each
+//! article as the EPUB's chapter `section`, its ids prefixed `aK-`.
+
+use crate::ast::Document;
+use crate::diag::Diagnostic;
+use crate::error::WriteError;
+use crate::write::BookMeta;
+use crate::write::epub::EpubOptions;
+use crate::write::links::present;
+use crate::write::xhtml::{XhtmlOptions, article_section, page_head, write_xhtml};
+use crate::write::xml::XmlWriter;
+use std::io::Write;
+
+/// Added to the style's stylesheet: in a browser, the note or the citation
+/// that a link led to is marked (a reading system does this itself).
+const TARGET_CSS: &str = "\n/* -t html: the note or citation a link led to */\n\
+[role~=\"doc-footnote\"]:target, a:target { background: #fff3b8; }\n";
+
+/// Writes `docs` as an HTML5 page with the stylesheet of `epub` inline:
+/// one article, or a book (a header with the book's title and author, a
+/// table of contents, then each article's `section` with its ids and
+/// fragments prefixed `aK-`); returns the XHTML writer's warnings.
+pub fn write_html(
+    docs: &[&Document],
+    book: Option<&BookMeta>,
+    epub: &EpubOptions,
+    out: &mut dyn Write,
+) -> Result<Vec<Diagnostic>, WriteError> {
+    let opts = XhtmlOptions {
+        stylesheet: None,
+        epub: false,
+        backlinks: epub.backlinks,
+        html_css: Some(format!("{}{TARGET_CSS}", epub.stylesheet)),
+    };
+    let book = match (docs, book) {
+        ([doc], None) => return write_xhtml(doc, &opts, out),
+        (_, Some(book)) if !docs.is_empty() => book,
+        _ => {
+            return Err(WriteError::Request(format!(
+                "html writes one article or a book, not {} articles without a book",
+                docs.len()
+            )));
+        }
+    };
+    book.meta.validate()?;
+    let mut w = XmlWriter::new(out);
+    page_head(&mut w, &opts, book.language(docs), &book.title)?;
+    w.start("body", &[])?;
+    w.start("header", &[("class", "book")])?;
+    w.text_element("h1", &[("id", "book-title")], &book.title)?;
+    if let Some(a) = present(&book.meta.author) {
+        w.start_mixed("p", &[("class", "byline")])?;
+        w.text_element("span", &[("class", "author")], a)?;
+        w.end()?;
+    }
+    w.end()?; // header
+    w.start(
+        "nav",
+        &[("role", "doc-toc"), ("aria-labelledby", "toc-title")],
+    )?;
+    w.text_element("h2", &[("id", "toc-title")], "Contents")?;
+    w.start("ol", &[])?;
+    for (i, doc) in docs.iter().enumerate() {
+        let href = format!("#a{}-article", i + 1);
+        w.start_mixed("li", &[])?;
+        w.text_element("a", &[("href", &href)], &doc.title.text)?;
+        w.end()?;
+    }
+    w.end()?; // ol
+    w.end()?; // nav
+    let mut warnings = Vec::new();
+    for (i, doc) in docs.iter().enumerate() {
+        warnings.extend(article_section(
+            &mut w,
+            doc,
+            &opts,
+            &format!("a{}-", i + 1),
+        )?);
+    }
+    w.end()?; // body
+    w.end()?; // html
+    w.finish()?;
+    Ok(warnings)
+}
