@@ -838,6 +838,9 @@ fn os_error(what: String, e: std::io::Error) -> PyErr {
     PyOSError::new_err((e.raw_os_error().unwrap_or(0), format!("{what}: {e}")))
 }
 
+/// An output file's name and bytes.
+type Output = (String, Vec<u8>);
+
 /// Converts one file as `refolio convert PATH -o OUT_DIR -t FORMATS` does
 /// and returns its report (a dict).
 #[pyfunction]
@@ -965,7 +968,7 @@ fn convert_file<'py>(
 
     // Every output rendered before any is written: a failing format leaves
     // no file of this article behind.
-    let rendered: Result<Vec<(String, Vec<u8>)>, (Format, RenderFailure)> = py.detach(|| {
+    let rendered: Result<Vec<Output>, (Format, RenderFailure)> = py.detach(|| {
         targets
             .iter()
             .map(|(f, file)| {
