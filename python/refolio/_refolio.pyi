@@ -5,7 +5,6 @@ from os import PathLike
 from typing import Dict, List, Mapping, Optional, Sequence, Union
 
 __version__: str
-REFOLIO_VERSION: str
 
 _Path = Union[str, "PathLike[str]"]
 

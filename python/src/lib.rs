@@ -1019,11 +1019,5 @@ fn _refolio(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Reference>()?;
     m.add_class::<Diagnostic>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    m.add("REFOLIO_VERSION", refolio_version())?;
     Ok(())
-}
-
-fn refolio_version() -> &'static str {
-    // The library crate and this package share the version (0.1.0).
-    env!("CARGO_PKG_VERSION")
 }
