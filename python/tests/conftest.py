@@ -46,6 +46,18 @@ def examples() -> List[Path]:
     return EXAMPLES
 
 
+def require(module: str):
+    """Imports ``module``; when it is missing, the test is skipped, or fails
+    under ``REFOLIO_REQUIRE_TOOLS=1`` (CI), as the Rust suite's validators."""
+    try:
+        return __import__(module)
+    except ImportError:
+        if os.environ.get("REFOLIO_REQUIRE_TOOLS") == "1":
+            pytest.fail(f"{module} is not installed (scripts/install-validators.sh --python-env)",
+                        pytrace=False)
+        pytest.skip(f"SKIPPED: {module} is not installed", allow_module_level=True)
+
+
 def make_batch(directory: Path, n: int, bad: int = 0) -> List[Path]:
     """``n`` articles in ``directory``: the examples in turn, each copy named
     ``aNNNNN-STEM.txt`` with its sidecar; the last ``bad`` of them get an

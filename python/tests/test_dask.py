@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, make_batch
+from conftest import REPO, make_batch, require
 
-distributed = pytest.importorskip("distributed")
-pypdf = pytest.importorskip("pypdf")
+distributed = require("distributed")
+pypdf = require("pypdf")
+require("dask.bag")
 
 N = 1000
 
