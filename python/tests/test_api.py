@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import threading
@@ -247,22 +248,17 @@ def test_gil_is_released_during_conversion(examples):
     assert longest < call / 2
 
 
-def test_threads_convert_in_parallel(examples):
-    """4 threads doing 4 shares of the work finish well before 1 thread
-    doing all of it (CI has 2 cores; best of several tries, so that a busy
-    moment of the machine does not decide)."""
-    text = _long_text(examples, 20)
-    t = time.perf_counter()
-    _work(text, 4)
-    rounds = max(1, int(0.6 / ((time.perf_counter() - t) / 4)) // 4)
+def _speedup(work, rounds: int) -> float:
+    """How much faster 4 threads do 4 shares of ``work`` than 1 thread all
+    of it (best of 2 each)."""
 
     def one_thread() -> float:
         t = time.perf_counter()
-        _work(text, 4 * rounds)
+        work(4 * rounds)
         return time.perf_counter() - t
 
     def four_threads() -> float:
-        threads = [threading.Thread(target=_work, args=(text, rounds)) for _ in range(4)]
+        threads = [threading.Thread(target=work, args=(rounds,)) for _ in range(4)]
         t = time.perf_counter()
         for th in threads:
             th.start()
@@ -270,14 +266,46 @@ def test_threads_convert_in_parallel(examples):
             th.join()
         return time.perf_counter() - t
 
-    speedups = []
+    serial = min(one_thread() for _ in range(2))
+    parallel = min(four_threads() for _ in range(2))
+    return serial / parallel
+
+
+def _rounds_for(work, seconds: float) -> int:
+    t = time.perf_counter()
+    work(4)
+    return max(1, int(seconds / ((time.perf_counter() - t) / 4)) // 4)
+
+
+def test_threads_convert_in_parallel(examples):
+    """4 threads doing 4 shares of the work finish well before 1 thread
+    doing all of it (CI has 2 cores to itself): more than 1.3x. The machine
+    may be shared (a developer's builds), so each try also measures what a
+    workload known to release the GIL gains (hashlib on large buffers); when
+    even that gains less than 1.6x, the cores are busy and refolio must gain
+    at least 80 % of what it gains."""
+    text = _long_text(examples, 20)
+
+    def refolio_work(n: int) -> None:
+        _work(text, n)
+
+    block = bytes(range(256)) * 16384  # 4 MiB: hashlib releases the GIL
+
+    def hash_work(n: int) -> None:
+        for _ in range(n):
+            hashlib.sha256(block).digest()
+
+    rounds = _rounds_for(refolio_work, 0.6)
+    hash_rounds = _rounds_for(hash_work, 0.6)
+    tries = []
     for _ in range(5):
-        serial = min(one_thread() for _ in range(2))
-        parallel = min(four_threads() for _ in range(2))
-        speedups.append(serial / parallel)
-        if speedups[-1] > 1.3:
+        ours, baseline = _speedup(refolio_work, rounds), _speedup(hash_work, hash_rounds)
+        tries.append((ours, baseline))
+        if ours > 1.3 or (baseline < 1.6 and ours >= 0.8 * baseline):
             break
-    print(f"GIL: {4 * rounds} long articles read + TEI + EPUB, 1 thread {serial:.3f} s, "
-          f"4 threads {parallel:.3f} s, speedup {max(speedups):.2f} (tries: "
-          + ", ".join(f"{s:.2f}" for s in speedups) + ")")
-    assert max(speedups) > 1.3, f"4 threads were at best {max(speedups):.2f}x faster than 1"
+    print("GIL: 4 threads against 1, long articles read + TEI + EPUB: speedup "
+          + ", ".join(f"{o:.2f} (hashlib {b:.2f})" for o, b in tries))
+    ours, baseline = tries[-1]
+    assert ours > 1.3 or (baseline < 1.6 and ours >= 0.8 * baseline), (
+        f"4 threads were {ours:.2f}x faster than 1 (hashlib: {baseline:.2f}x)"
+    )
