@@ -34,6 +34,14 @@
 #   vnu           26.9.27, npm `vnu-jar` (the W3C Nu Html Checker) in
 #                 $TOOLS_DIR/vnu-jar-26.9.27, run with the machine's Java
 #                 over the standalone HTML output (tests/pandoc.rs)
+#   python env    for scripts/python-tests.sh (the Python package, issue 17):
+#                 a virtualenv $TOOLS_DIR/python-env with PyPI maturin,
+#                 pytest, dask + distributed and pypdf, pinned
+#                 (PYTHON_ENV_PINS); the refolio wheel is installed into it
+#                 by the test script, never into the machine's python3.
+#                 With REFOLIO_SPARK=1 also pyspark==4.3.0 (a 456 MB sdist:
+#                 not in CI, whose time it would overrun; see README,
+#                 "Large collections")
 #
 # To add a tool: write an `install_<tool>` function that prints one line via
 # `say`, and list it in main(). Helpers: apt_ensure, pip_fetch_sdist,
@@ -46,6 +54,8 @@
 #        scripts/install-validators.sh --print-puppeteer-core  # its module folder
 #        scripts/install-validators.sh --print-foliate-js      # its module folder
 #        scripts/install-validators.sh --print-vnu-jar         # vnu.jar
+#        scripts/install-validators.sh --print-python-env      # the virtualenv
+#        scripts/install-validators.sh --python-env   # install only the virtualenv
 set -euo pipefail
 
 if [[ -z "${HOME:-}" ]]; then
@@ -80,6 +90,13 @@ PUPPETEER_MODULE="$PUPPETEER_DIR/node_modules/puppeteer-core"
 VNU_VERSION="26.9.27"
 VNU_DIR="$TOOLS_DIR/vnu-jar-$VNU_VERSION"
 VNU_JAR="$VNU_DIR/node_modules/vnu-jar/build/dist/vnu.jar"
+# The Python package's build and test tools (scripts/python-tests.sh).
+PYTHON_ENV="$TOOLS_DIR/python-env"
+PYTHON_ENV_PINS=(maturin==1.16.0 pytest==9.2.0 dask==2026.8.0 distributed==2026.8.0
+    pypdf==6.4.0)
+if [[ "${REFOLIO_SPARK:-}" == 1 ]]; then
+    PYTHON_ENV_PINS+=(pyspark==4.3.0)
+fi
 
 FOLIATE_VERSION="1.0.1"
 FOLIATE_DIR="$TOOLS_DIR/foliate-js-$FOLIATE_VERSION"
@@ -281,8 +298,13 @@ install_pdf_tools() {
 }
 
 # py_pins_present PIN...: python3 has exactly these `name==version` installed.
-py_pins_present() {
-    python3 - "$@" <<'PY' >/dev/null 2>&1
+py_pins_present() { py_pins_present_in python3 "$@"; }
+
+# py_pins_present_in PYTHON PIN...: the same for another interpreter (a venv's).
+py_pins_present_in() {
+    local py="$1"
+    shift
+    "$py" - "$@" <<'PY' >/dev/null 2>&1
 import sys
 from importlib.metadata import version
 sys.exit(any(version(n) != v for n, v in (p.split('==') for p in sys.argv[1:])))
@@ -383,6 +405,30 @@ install_vnu() {
     say "vnu: installed $VNU_VERSION ($VNU_JAR)"
 }
 
+install_python_env() {
+    # A virtualenv of its own: the tests install the refolio wheel into it.
+    ensure_pip
+    local py="$PYTHON_ENV/bin/python"
+    if [[ -x "$py" ]] && py_pins_present_in "$py" "${PYTHON_ENV_PINS[@]}"; then
+        say "python env: present ($PYTHON_ENV)"
+        return
+    fi
+    local log
+    log="$(make_tmp)/venv.log"
+    if [[ ! -x "$py" ]]; then
+        rm -rf "$PYTHON_ENV"
+        mkdir -p "$TOOLS_DIR"
+        python3 -m venv "$PYTHON_ENV" >"$log" 2>&1 || { cat "$log" >&2; die "python3 -m venv failed"; }
+    fi
+    if ! PIP_NO_INPUT=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
+        "$py" -m pip install --quiet "${PYTHON_ENV_PINS[@]}" >"$log" 2>&1; then
+        cat "$log" >&2
+        die "pip install ${PYTHON_ENV_PINS[*]} failed"
+    fi
+    py_pins_present_in "$py" "${PYTHON_ENV_PINS[@]}" || die "$PYTHON_ENV lacks ${PYTHON_ENV_PINS[*]} after pip install"
+    say "python env: installed ${PYTHON_ENV_PINS[*]} ($PYTHON_ENV)"
+}
+
 # ---------------------------------------------------------------- main
 
 install_bagit() {
@@ -412,6 +458,8 @@ main() {
         --print-puppeteer-core) printf '%s\n' "$PUPPETEER_MODULE"; return ;;
         --print-foliate-js) printf '%s\n' "$FOLIATE_MODULE"; return ;;
         --print-vnu-jar) printf '%s\n' "$VNU_JAR"; return ;;
+        --print-python-env) printf '%s\n' "$PYTHON_ENV"; return ;;
+        --python-env) install_python_env; return ;;
         "") ;;
         *) die "unknown option $1" ;;
     esac
@@ -425,6 +473,7 @@ main() {
     install_foliate_js
     install_bagit
     install_vnu
+    install_python_env
 }
 
 main "$@"
