@@ -476,28 +476,9 @@ fn thousands(n: usize) -> String {
 /// Prints the decisions of a parsed input whose margin is below `below` on
 /// standard output, smallest margin first (`--review`).
 pub fn print_review(parsed: &refolio::Parsed, below: f32) -> std::io::Result<()> {
-    let mut doubtful: Vec<_> = parsed
-        .decisions
-        .iter()
-        .filter(|d| d.margin < below)
-        .collect();
-    doubtful.sort_by(|a, b| {
-        a.margin
-            .total_cmp(&b.margin)
-            .then(a.span.start.cmp(&b.span.start))
-    });
     let mut out = std::io::stdout().lock();
-    for d in doubtful {
-        let (line, col) = parsed.source.line_col(d.span.start);
-        let at = d.elsewhere.map_or(String::new(), |s| {
-            let (l, c) = parsed.source.line_col(s.start);
-            format!(" at {l}:{c}")
-        });
-        writeln!(
-            out,
-            "{}:{line}:{col}: review: read {}; alternative: {}{at} (margin {:.2})",
-            parsed.source.name, d.read, d.alternative, d.margin
-        )?;
+    for line in parsed.review_lines(below) {
+        writeln!(out, "{line}")?;
     }
     out.flush()
 }

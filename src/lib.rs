@@ -122,6 +122,32 @@ pub struct Parsed {
 }
 
 impl Parsed {
+    /// The resolver's decisions whose margin is below `below`, smallest
+    /// margin first, as `refolio check --review` prints them:
+    /// `NAME:LINE:COL: review: read …; alternative: … (margin M)`.
+    pub fn review_lines(&self, below: f32) -> Vec<String> {
+        let mut doubtful: Vec<_> = self.decisions.iter().filter(|d| d.margin < below).collect();
+        doubtful.sort_by(|a, b| {
+            a.margin
+                .total_cmp(&b.margin)
+                .then(a.span.start.cmp(&b.span.start))
+        });
+        doubtful
+            .into_iter()
+            .map(|d| {
+                let (line, col) = self.source.line_col(d.span.start);
+                let at = d.elsewhere.map_or(String::new(), |s| {
+                    let (l, c) = self.source.line_col(s.start);
+                    format!(" at {l}:{c}")
+                });
+                format!(
+                    "{}:{line}:{col}: review: read {}; alternative: {}{at} (margin {:.2})",
+                    self.source.name, d.read, d.alternative, d.margin
+                )
+            })
+            .collect()
+    }
+
     /// True if any diagnostic is an error (the input disagrees with itself).
     pub fn has_errors(&self) -> bool {
         self.diagnostics

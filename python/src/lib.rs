@@ -24,7 +24,6 @@ use refolio::write::{
 };
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The default of `refolio convert --max-pdf-input-bytes` (4 MiB of text).
 const MAX_PDF_INPUT_BYTES: u64 = 4 * 1024 * 1024;
@@ -420,31 +419,7 @@ impl Document {
 
     /// The lines `refolio check --review` prints, smallest margin first.
     fn review_lines(&self, below: f32) -> Vec<String> {
-        let parsed = &self.parsed;
-        let mut doubtful: Vec<_> = parsed
-            .decisions
-            .iter()
-            .filter(|d| d.margin < below)
-            .collect();
-        doubtful.sort_by(|a, b| {
-            a.margin
-                .total_cmp(&b.margin)
-                .then(a.span.start.cmp(&b.span.start))
-        });
-        doubtful
-            .into_iter()
-            .map(|d| {
-                let (line, col) = parsed.source.line_col(d.span.start);
-                let at = d.elsewhere.map_or(String::new(), |s| {
-                    let (l, c) = parsed.source.line_col(s.start);
-                    format!(" at {l}:{c}")
-                });
-                format!(
-                    "{}:{line}:{col}: review: read {}; alternative: {}{at} (margin {:.2})",
-                    parsed.source.name, d.read, d.alternative, d.margin
-                )
-            })
-            .collect()
+        self.parsed.review_lines(below)
     }
 
     fn citation_list(&self) -> Vec<Citation> {
@@ -809,29 +784,10 @@ fn read(
 
 // ------------------------------------------------------------ files
 
-/// Writes `bytes` to `dir/name` atomically, as `refolio convert` does: a
-/// temporary file in `dir`, renamed into place once complete; a failure
-/// leaves no partial file.
+/// Writes `bytes` to `dir/name` atomically, as `refolio convert` does
+/// ([`refolio::write::write_atomic`]): a failure leaves no partial file.
 fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
-    use std::io::Write;
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let target = dir.join(name);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let tmp = dir.join(format!(".refolio-{}-py{n}.tmp", std::process::id()));
-    let result = (|| -> std::io::Result<()> {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
-        file.write_all(bytes)?;
-        file.flush()?;
-        drop(file);
-        std::fs::rename(&tmp, &target)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map(|()| target)
+    refolio::write::write_atomic(dir, std::ffi::OsStr::new(name), bytes, |_, _| {})
 }
 
 fn os_error(what: String, e: std::io::Error) -> PyErr {

@@ -8,7 +8,6 @@ use std::ffi::OsStr;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Temporary files being written right now; removed if the run is interrupted.
 static IN_FLIGHT: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);
@@ -31,36 +30,21 @@ pub fn clean_up_on_interrupt() {
     });
 }
 
-/// Writes `bytes` to `dir/name` atomically: a failure leaves no partial file
-/// (and the old file, if any, untouched). The temporary file is registered
-/// before it is created, so an interrupt at any moment removes it.
+/// Writes `bytes` to `dir/name` atomically ([`refolio::write::write_atomic`]):
+/// a failure leaves no partial file (and the old file, if any, untouched).
+/// The temporary file is registered before it is created, so an interrupt
+/// at any moment removes it.
 pub fn write_atomic(dir: &Path, name: &OsStr, bytes: &[u8]) -> anyhow::Result<PathBuf> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let target = dir.join(name);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let tmp = dir.join(format!(".refolio-{}-{n}.tmp", std::process::id()));
-    in_flight(|f| {
-        f.insert(tmp.clone());
-    });
-    let result = (|| -> std::io::Result<()> {
-        // create_new: never follow or reuse a file someone else put there.
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
-        file.write_all(bytes)?;
-        file.flush()?;
-        drop(file);
-        std::fs::rename(&tmp, &target)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    in_flight(|f| {
-        f.remove(&tmp);
-    });
-    result.with_context(|| format!("cannot write {}", target.display()))?;
-    Ok(target)
+    refolio::write::write_atomic(dir, name, bytes, |tmp, open| {
+        in_flight(|f| {
+            if open {
+                f.insert(tmp.to_path_buf());
+            } else {
+                f.remove(tmp);
+            }
+        })
+    })
+    .with_context(|| format!("cannot write {}", dir.join(name).display()))
 }
 
 /// Writes `bytes` to standard output; a closed pipe is [`BrokenPipe`].

@@ -6,9 +6,9 @@
 //! shaped run, shaped left to right or right to left as its bidi level says.
 
 use super::style::Style;
+use rustc_hash::FxHashMap as HashMap;
 use rustybuzz::ttf_parser;
 use std::borrow::Cow;
-use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 
 /// Which face of the style.

@@ -6,6 +6,7 @@ use std::io::Write;
 
 pub(crate) mod article;
 pub(crate) mod epub;
+mod file;
 pub(crate) mod html;
 mod identifier;
 pub(crate) mod json;
@@ -19,6 +20,7 @@ pub(crate) mod xml;
 
 pub use crate::layout::style::{Style, StyleError};
 pub use epub::{DEFAULT_STYLESHEET, EpubOptions};
+pub use file::write_atomic;
 pub use pandoc::{NoteStyle, PandocApi, PandocOptions};
 pub use pdf::PdfOptions;
 pub use tei::TeiProfile;
