@@ -43,10 +43,21 @@ use std::fs;
 use std::io::{Cursor, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::OnceLock;
+use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::Instant;
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// One Chromium-driving test of this file at a time (Ace, foliate-js's
+/// pop-ups, the line test). Started together on a 2-core machine, their
+/// Chromiums timed out: Ace then wrote no report, twice in a row in one CI
+/// run.
+fn one_chromium_at_a_time() -> MutexGuard<'static, ()> {
+    static CHROMIUM: Mutex<()> = Mutex::new(());
+    CHROMIUM
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -377,6 +388,7 @@ fn input_and_seed_books(test: &str) -> Vec<&'static Book> {
 #[test]
 fn ace_reports_no_violations() {
     let test = "ace_reports_no_violations";
+    let _chromium = one_chromium_at_a_time();
     let Some(ace) = support::Ace::find_or_skip(test) else {
         return;
     };
@@ -397,8 +409,8 @@ fn ace_reports_no_violations() {
     epubs.extend(checked.iter().map(|b| b.epub.clone()));
 
     let start = Instant::now();
-    // Two Ace runs at a time: each starts a Chromium, and the other tests of
-    // this file start theirs too; more at once on a 2-core machine made
+    // Two Ace runs at a time (each starts a Chromium; the other Chromium
+    // tests of this file wait): more at once on a 2-core machine made
     // Chromium time out.
     let mut results: Vec<Result<Vec<support::AceViolation>, String>> = Vec::new();
     for (c, chunk) in epubs.chunks(2).enumerate() {
@@ -1185,6 +1197,7 @@ fn epub_notes_first_puts_backlinks_first() {
 #[test]
 fn foliate_js_pops_up_a_note_and_its_backlink_returns() {
     let test = "foliate_js_pops_up_a_note_and_its_backlink_returns";
+    let _chromium = one_chromium_at_a_time();
     let Some(foliate) = support::Foliate::find_or_skip(test) else {
         return;
     };
@@ -1325,6 +1338,7 @@ fn bad_starts(result: &serde_json::Value, kind: &str) -> usize {
 #[test]
 fn numbers_and_marker_groups_never_start_a_line_at_320_px() {
     let test = "numbers_and_marker_groups_never_start_a_line_at_320_px";
+    let _chromium = one_chromium_at_a_time();
     let Some(foliate) = support::Foliate::find_or_skip(test) else {
         return;
     };

@@ -432,10 +432,16 @@ impl Ace {
     /// Run Ace on `epub`, writing its reports into `outdir`; the violations
     /// of its JSON report (empty when it passes). `Err` if Ace did not run.
     pub fn check(&self, epub: &Path, outdir: &Path) -> Result<Vec<AceViolation>, String> {
+        // Its own folder for the unpacked book and temporary reports, so
+        // that runs at the same time share nothing on disk.
+        let tempdir = outdir.with_extension("ace-tmp");
         let run = || {
+            let _ = std::fs::create_dir_all(&tempdir);
             Command::new(&self.exe)
                 .args(["-f", "-s", "-o"])
                 .arg(outdir)
+                .arg("-t")
+                .arg(&tempdir)
                 .arg(epub)
                 .env("PUPPETEER_EXECUTABLE_PATH", &self.chromium)
                 .env("PUPPETEER_SKIP_DOWNLOAD", "1")
@@ -444,17 +450,22 @@ impl Ace {
         };
         let report = outdir.join("report.json");
         let mut out = run()?;
-        if !report.is_file() {
-            // Ace writes a report whatever it finds; none means its Chromium
-            // did not start or timed out (seen once under load). Once more,
-            // visibly.
+        // Ace writes a report whatever it finds; none means its Chromium did
+        // not start or timed out (seen under load). Up to twice more, after a
+        // pause, visibly.
+        for attempt in 2..=3 {
+            if report.is_file() {
+                break;
+            }
             let mut err = std::io::stderr().lock();
             let _ = writeln!(
                 err,
-                "ace: no report for {} ({}); running it again",
+                "ace: no report for {} ({}); attempt {attempt} of 3",
                 epub.display(),
                 out.status
             );
+            drop(err);
+            std::thread::sleep(std::time::Duration::from_secs(2));
             out = run()?;
         }
         let text = std::fs::read_to_string(&report).map_err(|e| {
