@@ -547,23 +547,18 @@ pub struct Foliate {
 }
 
 impl Foliate {
-    /// Locate node, Chromium, puppeteer-core and foliate-js.
+    /// Locate node, Chromium and puppeteer-core ([`Browser::locate`]), and
+    /// foliate-js.
     pub fn locate() -> Result<Foliate, String> {
-        which("node").ok_or("node not found on PATH")?;
+        let Browser {
+            puppeteer,
+            chromium,
+        } = Browser::locate()?;
         let module = tool_dir(
             "REFOLIO_FOLIATE_JS",
             "foliate-js-1.0.1/node_modules/foliate-js",
             "footnotes.js",
         )?;
-        let puppeteer = tool_dir(
-            "REFOLIO_PUPPETEER_CORE",
-            "puppeteer-core-24.43.1/node_modules/puppeteer-core",
-            "package.json",
-        )?;
-        let chromium = match env::var_os("PUPPETEER_EXECUTABLE_PATH").filter(|v| !v.is_empty()) {
-            Some(p) => PathBuf::from(p),
-            None => which("chromium").ok_or("chromium not found on PATH")?,
-        };
         Ok(Foliate {
             module,
             puppeteer,
@@ -742,7 +737,7 @@ pub struct Browser {
 }
 
 impl Browser {
-    /// Locate node, Chromium and puppeteer-core (as [`Foliate::locate`]).
+    /// Locate node, Chromium and puppeteer-core.
     pub fn locate() -> Result<Browser, String> {
         which("node").ok_or("node not found on PATH")?;
         let puppeteer = tool_dir(

@@ -21,6 +21,12 @@ fn parse(text: &[u8]) -> Option<refolio::Parsed> {
 }
 
 fn check_tei(xml: &str) {
+    check_xml_links(xml, "xml:id", "target", "TEI");
+}
+
+/// `xml` is well-formed, its `id_key` values are unique, and every
+/// `link_key` value `#x` names one of them.
+fn check_xml_links(xml: &str, id_key: &str, link_key: &str, what: &str) {
     use quick_xml::events::Event;
     let mut r = quick_xml::Reader::from_str(xml);
     r.config_mut().check_end_names = true;
@@ -33,20 +39,20 @@ fn check_tei(xml: &str) {
                     let a = a.expect("well-formed attribute");
                     let v = a.normalized_value(quick_xml::XmlVersion::Implicit1_0).expect("valid escape").into_owned();
                     let key: &str = a.key.into_inner();
-                    if key == "xml:id" {
+                    if key == id_key {
                         assert!(ids.insert(v.clone()), "duplicate id {v}");
-                    } else if key == "target" && v.starts_with('#') {
+                    } else if key == link_key && v.starts_with('#') {
                         targets.push(v[1..].to_string());
                     }
                 }
             }
             Ok(Event::Eof) => break,
             Ok(_) => {}
-            Err(e) => panic!("TEI not well-formed: {e}"),
+            Err(e) => panic!("{what} not well-formed: {e}"),
         }
     }
     for t in targets {
-        assert!(ids.contains(&t), "target #{t} points nowhere");
+        assert!(ids.contains(&t), "{link_key} #{t} points nowhere");
     }
 }
 
@@ -101,34 +107,8 @@ fn check_markdown(doc: &refolio::ast::Document) {
 }
 
 fn check_html(html: &str) {
-    use quick_xml::events::Event;
     let body = html.strip_prefix("<!DOCTYPE html>\n").expect("HTML5 doctype");
-    let mut r = quick_xml::Reader::from_str(body);
-    r.config_mut().check_end_names = true;
-    let mut ids = HashSet::new();
-    let mut hrefs = Vec::new();
-    loop {
-        match r.read_event() {
-            Ok(Event::Start(e)) | Ok(Event::Empty(e)) => {
-                for a in e.attributes() {
-                    let a = a.expect("well-formed attribute");
-                    let v = a.normalized_value(quick_xml::XmlVersion::Implicit1_0).expect("valid escape").into_owned();
-                    let key: &str = a.key.into_inner();
-                    if key == "id" {
-                        assert!(ids.insert(v.clone()), "duplicate id {v}");
-                    } else if key == "href" && v.starts_with('#') {
-                        hrefs.push(v[1..].to_string());
-                    }
-                }
-            }
-            Ok(Event::Eof) => break,
-            Ok(_) => {}
-            Err(e) => panic!("HTML not well-formed: {e}"),
-        }
-    }
-    for h in hrefs {
-        assert!(ids.contains(&h), "href #{h} points nowhere");
-    }
+    check_xml_links(body, "id", "href", "HTML");
 }
 
 fn serde_json_check(bytes: &[u8]) {
