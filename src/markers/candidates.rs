@@ -329,7 +329,7 @@ mod tests {
             best("and 1965–1968.10 Comparison"),
             vec![(String::new(), 10)]
         );
-        assert_eq!(best("the Sketch of 1842,4 then"), vec![(String::new(), 4)]);
+        assert_eq!(best("the Survey of 1842,4 then"), vec![(String::new(), 4)]);
     }
 
     #[test]

@@ -390,7 +390,7 @@ impl<'a> Context<'a> {
                 && self.year_before(self.start - 1)
                 && self.next().is_none_or(char::is_whitespace)
             {
-                1.0 // in 1968.10 Comparison; the Sketch of 1842,4 then
+                1.0 // in 1968.10 Comparison; the Survey of 1842,4 then
             } else if matches!(p, '.' | ',' | ':') && before_p.is_some_and(|c| c.is_ascii_digit()) {
                 -5.0 // 1.25, $20.00, 1,000, 14:40, Image 1.2
             } else {
