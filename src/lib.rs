@@ -195,10 +195,10 @@ pub fn parse_article(
             decisions: Vec::new(),
         });
     }
-    let mut parsed = parse::parse(&source, meta, opts)?;
+    let mut parsed = parse::parse_with(&source, meta, opts, parse::Inlines::Placeholder)?;
     diagnostics.append(&mut parsed.diagnostics);
     let mut document = parsed.document;
-    let resolution = resolve::resolve(&mut document, &parsed.texts, opts.margins);
+    let resolution = resolve::resolve_owned(&mut document, parsed.texts, opts.margins);
     diagnostics.extend(resolution.diagnostics);
     diagnostics.sort_by_key(|d| (d.span.start, d.severity));
     Ok(Parsed {

@@ -19,7 +19,7 @@ pub type PlacedMarker = (usize, usize, u32, u32, Margin);
 
 /// The text of one inline container (paragraph, list item, caption, …): its
 /// source line pieces joined with one space, with a map back to the source.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct LogicalText {
     /// The joined text.
     pub text: String,
@@ -113,7 +113,19 @@ impl LogicalText {
         Span::new(self.source_offset(a), end)
     }
 
-    /// The whole text as one Text inline (before resolution).
+    /// A Text inline with the text's span and no characters: what the
+    /// resolver needs to find the container of this text, and nothing more.
+    pub fn placeholder(&self) -> Vec<Inline> {
+        if self.text.is_empty() {
+            return Vec::new();
+        }
+        vec![Inline::Text {
+            text: String::new(),
+            span: self.span(0, self.text.len()),
+        }]
+    }
+
+    /// The text as one plain Text node (none when empty).
     pub fn plain(&self) -> Vec<Inline> {
         if self.text.is_empty() {
             return Vec::new();
@@ -145,6 +157,8 @@ impl LogicalText {
             pos = b;
         }
         text_until(&mut out, pos, self.text.len());
+        // The document keeps these for as long as it lives: no spare room.
+        out.shrink_to_fit();
         out
     }
 }

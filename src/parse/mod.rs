@@ -222,13 +222,18 @@ struct Builder<'s> {
     texts: Vec<LogicalText>,
     /// Inside a section headed like a reference list (a bibliography in prose).
     in_bibliography: bool,
+    /// What goes in the containers.
+    inlines: Inlines,
 }
 
 impl Builder<'_> {
     fn inlines(&mut self, segs: &[(usize, usize)], scan: bool) -> Vec<Inline> {
         let mut lt = LogicalText::from_segments(self.src, segs, scan);
         lt.bibliography = self.in_bibliography;
-        let v = lt.plain();
+        let v = match self.inlines {
+            Inlines::Plain => lt.plain(),
+            Inlines::Placeholder => lt.placeholder(),
+        };
         self.texts.push(lt);
         v
     }
@@ -319,10 +324,34 @@ impl Builder<'_> {
 
 /// Parses a decoded article.
 pub fn parse(src: &Source, meta: Meta, opts: &ParseOptions) -> Result<ParseOutput, InputError> {
+    parse_with(src, meta, opts, Inlines::Plain)
+}
+
+/// What the parser puts in each inline container before resolution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Inlines {
+    /// Its text, as one plain Text node ([`parse()`]: the document reads
+    /// as text before it is resolved).
+    Plain,
+    /// A Text node with the container's span and no characters: all the
+    /// resolver needs to find the container's text ([`crate::parse_article`],
+    /// which resolves at once: a large article's text is then not held
+    /// twice while it is parsed).
+    Placeholder,
+}
+
+/// [`parse()`], with the inline containers filled as `inlines` says.
+pub(crate) fn parse_with(
+    src: &Source,
+    meta: Meta,
+    opts: &ParseOptions,
+    inlines: Inlines,
+) -> Result<ParseOutput, InputError> {
     let mut diagnostics = control_character_warnings(src);
     let all_lines = lines::lines(&src.text, src.start);
     let shape = shape::detect(&all_lines);
     let mut blocks = shape::blocks(&all_lines, &shape);
+    drop(all_lines);
     if blocks.is_empty() {
         return Err(InputError::Empty {
             name: src.name.clone(),
@@ -375,6 +404,7 @@ pub fn parse(src: &Source, meta: Meta, opts: &ParseOptions) -> Result<ParseOutpu
         src: &src.text,
         texts: Vec::new(),
         in_bibliography: false,
+        inlines,
     };
     let mut doc = Document {
         meta,

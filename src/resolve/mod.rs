@@ -137,6 +137,50 @@ fn margins_and_partners(
 /// margin (which costs a second pass; without it, citations have no margin
 /// and there are no decisions).
 pub fn resolve(doc: &mut Document, texts: &[LogicalText], with_margins: bool) -> Resolution {
+    resolve_from(doc, texts, with_margins)
+}
+
+/// [`resolve()`] for a caller that is done with the texts
+/// ([`crate::parse_article`]): each text is freed as soon as its container
+/// is rewritten, so a large article's texts and its new inlines are never
+/// all held at once.
+pub(crate) fn resolve_owned(
+    doc: &mut Document,
+    texts: Vec<LogicalText>,
+    with_margins: bool,
+) -> Resolution {
+    resolve_from(doc, texts, with_margins)
+}
+
+/// Where the resolver reads the texts, and how the rewrite takes each
+/// container's inlines from its text: borrowed, or owned and freed.
+trait Texts {
+    /// Every text, in the parser's order.
+    fn all(&self) -> &[LogicalText];
+    /// The inlines of text `i` with `markers` placed.
+    fn rewrite(&mut self, i: usize, markers: &[PlacedMarker]) -> Vec<Inline>;
+}
+
+impl Texts for &[LogicalText] {
+    fn all(&self) -> &[LogicalText] {
+        self
+    }
+    fn rewrite(&mut self, i: usize, markers: &[PlacedMarker]) -> Vec<Inline> {
+        self[i].inlines(markers)
+    }
+}
+
+impl Texts for Vec<LogicalText> {
+    fn all(&self) -> &[LogicalText] {
+        self
+    }
+    fn rewrite(&mut self, i: usize, markers: &[PlacedMarker]) -> Vec<Inline> {
+        std::mem::take(&mut self[i]).inlines(markers)
+    }
+}
+
+fn resolve_from(doc: &mut Document, mut owner: impl Texts, with_margins: bool) -> Resolution {
+    let texts = owner.all();
     let mut diags = Vec::new();
     // The plain inlines the parser made are rewritten from `texts` below:
     // drop them now, so that they and the solver's state are never held at
@@ -332,7 +376,7 @@ pub fn resolve(doc: &mut Document, texts: &[LogicalText], with_margins: bool) ->
     // Rewrite the inlines, each container from its own text.
     for_each_inlines_mut(doc, &mut |inl| {
         if let Some(i) = text_of(inl) {
-            *inl = texts[i].inlines(&per_text[i]);
+            *inl = owner.rewrite(i, &per_text[i]);
         }
     });
 
