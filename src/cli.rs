@@ -252,6 +252,10 @@ pub struct BookArgs {
     /// The book's title [required, here or in the manifest].
     #[arg(long, value_name = "T")]
     pub title: Option<String>,
+    /// The book's subtitle (or `subtitle` in the manifest): under the title
+    /// on a PDF book's title page; TEI and HTML books show it too.
+    #[arg(long, value_name = "S")]
+    pub subtitle: Option<String>,
     /// Book metadata (also applied to every chapter).
     #[command(flatten)]
     pub meta: MetaArgs,

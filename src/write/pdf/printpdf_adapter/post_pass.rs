@@ -182,6 +182,9 @@ pub(super) fn post_pass(
             cat.set("PageMode", Object::Name(b"UseOutlines".to_vec()));
         }
         cat.set("Lang", text_string(lang));
+        if !lay.page_labels.is_empty() {
+            cat.set("PageLabels", page_labels(&lay.page_labels));
+        }
         let mut vp = Dictionary::new();
         vp.set("DisplayDocTitle", Object::Boolean(true));
         cat.set("ViewerPreferences", Object::Dictionary(vp));
@@ -235,6 +238,28 @@ pub(super) fn post_pass(
     lo.trailer.set("Info", Object::Reference(info_id));
     lo.trailer.remove(b"ID");
     Ok(())
+}
+
+/// The catalog's `/PageLabels` number tree (one flat `/Nums` array): `/r`
+/// for roman, `/D` for arabic, `/St` when a range does not start at 1.
+fn page_labels(labels: &[crate::layout::PageLabel]) -> Object {
+    let mut nums = Vec::with_capacity(labels.len() * 2);
+    for l in labels {
+        let mut d = Dictionary::new();
+        let style: &[u8] = match l.style {
+            crate::layout::Numbering::Roman => b"r",
+            crate::layout::Numbering::Arabic => b"D",
+        };
+        d.set("S", Object::Name(style.to_vec()));
+        if l.first != 1 {
+            d.set("St", Object::Integer(i64::from(l.first)));
+        }
+        nums.push(Object::Integer(l.start as i64));
+        nums.push(Object::Dictionary(d));
+    }
+    let mut tree = Dictionary::new();
+    tree.set("Nums", Object::Array(nums));
+    Object::Dictionary(tree)
 }
 
 /// The subtitle, or the source, as the document's subject.
