@@ -146,7 +146,7 @@ pub(super) fn front_matter(
     let t = &style.title;
     let (size, leading) = (t.size * 1.4, t.leading * 1.4);
     let lines = s.lines(&cover.title.text, FontKind::Bold, size, measure);
-    let mut y = body_top + (body_bottom - body_top) * 0.15;
+    let mut y = body_top + (body_bottom - body_top) * 0.1;
     y = s.place(&mut title_page, lines, y, leading, size, true, Role::Title);
     if let Some(sub) = &cover.subtitle {
         let st = &style.subtitle;
@@ -168,7 +168,7 @@ pub(super) fn front_matter(
         s.place(
             &mut title_page,
             lines,
-            y + 3.0 * st.leading,
+            y + 2.5 * st.leading,
             st.leading,
             st.size,
             true,

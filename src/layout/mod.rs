@@ -202,6 +202,8 @@ fn assemble_book(cover: &Document, front: front::Front, body: Layout) -> Layout 
 }
 
 #[cfg(test)]
+mod book_tests;
+#[cfg(test)]
 mod rule_tests;
 
 #[cfg(test)]

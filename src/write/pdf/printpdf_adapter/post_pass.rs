@@ -112,7 +112,7 @@ pub(super) fn post_pass(
         }
         // printpdf writes empty resource dictionaries for every page; harmless.
     }
-    // Outline: level-0 items with their level-1 children.
+    // Outline: each item inside the nearest earlier item of a lower level.
     let outline_root = if lay.outline.is_empty() {
         None
     } else {
@@ -152,7 +152,13 @@ pub(super) fn post_pass(
             if let (Some(f), Some(l)) = (kids.first(), kids.last()) {
                 d.set("First", Object::Reference(ids[*f]));
                 d.set("Last", Object::Reference(ids[*l]));
-                d.set("Count", Object::Integer(kids.len() as i64));
+                // Open: the count of every item below it (a book's title
+                // holds its chapters and their sections).
+                let below = lay.outline[i + 1..]
+                    .iter()
+                    .take_while(|o| o.level > item.level)
+                    .count();
+                d.set("Count", Object::Integer(below as i64));
             }
             lo.objects.insert(ids[i], Object::Dictionary(d));
         }
