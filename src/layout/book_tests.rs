@@ -42,19 +42,24 @@ fn chapter(title: &str, author: Option<&str>, sections: usize, paras: usize) -> 
         .document
 }
 
+/// A book's cover document (what `write::BookMeta::cover` makes): its
+/// title, subtitle and metadata, no text.
 fn cover(title: &str, author: Option<&str>) -> Document {
-    crate::write::BookMeta {
-        title: title.into(),
-        subtitle: Some("Studies of a coast".into()),
-        meta: Meta {
-            author: author.map(str::to_string),
-            publisher: Some("Town Archive Press".into()),
-            date: Some("2026".into()),
-            license: Some("CC BY 4.0".into()),
-            ..Meta::default()
-        },
-    }
-    .cover(&[])
+    let mut d = chapter(title, None, 0, 0);
+    d.subtitle = Some(crate::ast::Title {
+        text: "Studies of a coast".into(),
+        span: Default::default(),
+    });
+    d.meta = Meta {
+        author: author.map(str::to_string),
+        publisher: Some("Town Archive Press".into()),
+        date: Some("2026".into()),
+        license: Some("CC BY 4.0".into()),
+        ..Meta::default()
+    };
+    d.blocks.clear();
+    d.sections.clear();
+    d
 }
 
 fn book(chapters: &[Document], recto: bool) -> Layout {

@@ -16,7 +16,8 @@
 //! several threads when there is enough text), `paginate.rs` fills pages
 //! with them, and `model.rs` holds what comes out: lines, glyph runs,
 //! pages, links, the outline. `labels.rs` sets the short one-line texts
-//! (labels, page numbers, running heads).
+//! (labels, page numbers, running heads). A book ([`layout_book`]) adds
+//! its front matter, set after its chapters by `front.rs`.
 
 mod flow;
 pub mod fonts;
