@@ -31,21 +31,21 @@ pub(super) struct Front {
 struct Setter<'s, 'f, 'a> {
     style: &'s Style,
     fonts: &'f mut Fonts<'a>,
-    lang: Option<hypher::Lang>,
     rtl: bool,
     missing: Vec<MissingGlyph>,
     block: usize,
 }
 
 impl Setter<'_, '_, '_> {
-    /// `text` in `font` at `size`, ragged, broken to `measure`.
+    /// `text` in `font` at `size`, ragged and unhyphenated, broken to `measure`.
     fn lines(&mut self, text: &str, font: FontKind, size: f32, measure: f32) -> Vec<Line> {
         let set = Setting {
             size,
             measure,
             indent: 0.0,
             ragged: true,
-            lang: self.lang,
+            // Titles are not hyphenated.
+            lang: None,
             min_word: self.style.body.min_word,
             rtl: self.rtl,
         };
@@ -127,7 +127,6 @@ pub(super) fn front_matter(
     let mut s = Setter {
         style,
         fonts,
-        lang: hyphenation_lang(&cover.meta.lang),
         rtl: paragraph::rtl_language(&cover.meta.lang),
         missing: Vec::new(),
         block: 0,
