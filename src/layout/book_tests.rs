@@ -324,3 +324,27 @@ fn long_contents_run_over_pages_numbered_in_roman() {
     linked.dedup();
     assert_eq!(linked, (0..60).collect::<Vec<_>>());
 }
+
+#[test]
+fn a_chapter_without_a_title_has_no_entry_and_the_others_keep_theirs() {
+    let mut chapters = three();
+    chapters[1].title.text.clear();
+    let l = book(&chapters, false);
+    let n = front(&l);
+    let at = starts(&l, &[chapters[0].clone(), chapters[2].clone()], n);
+    let links: Vec<(LinkTarget, usize)> = l.pages[2]
+        .links
+        .iter()
+        .map(|k| match k.to {
+            LinkTo::Dest(d) => (k.target.clone(), d.page),
+            LinkTo::Uri(_) => panic!("{k:?}"),
+        })
+        .collect();
+    assert_eq!(
+        links,
+        [
+            (LinkTarget::Chapter(0), at[0]),
+            (LinkTarget::Chapter(2), at[1])
+        ]
+    );
+}

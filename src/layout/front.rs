@@ -8,6 +8,8 @@ use super::*;
 
 /// What the contents says of one chapter.
 pub(super) struct Entry {
+    /// Which chapter (0-based).
+    pub(super) chapter: usize,
     /// The chapter's title.
     pub(super) title: String,
     /// Its author, when it is not the book's.
@@ -300,7 +302,7 @@ pub(super) fn front_matter(
         page.links.push(PageLink {
             rect: [p.margin_inner, top, right, y],
             to: LinkTo::Dest(e.dest),
-            target: LinkTarget::Chapter(i),
+            target: LinkTarget::Chapter(e.chapter),
         });
     }
     page.lines

@@ -100,19 +100,26 @@ pub fn layout_book(
         rows.extend(more);
         missing.extend(miss);
     }
-    let body = paginate(rows, style, fonts, missing, &marks, recto);
-    // Each chapter's title is its one top-level outline item.
-    let starts: Vec<Dest> = body
-        .outline
+    // A chapter's title is its one top-level outline item, on its first
+    // row; a chapter without one (an empty title: only from the library)
+    // has no contents entry.
+    let titled: Vec<bool> = marks
         .iter()
-        .filter(|o| o.level == 0)
-        .map(|o| o.dest)
+        .map(|m| {
+            rows.get(m.start)
+                .is_some_and(|r| matches!(r.outline, Some((_, 0))))
+        })
         .collect();
+    let body = paginate(rows, style, fonts, missing, &marks, recto);
+    let mut starts = body.outline.iter().filter(|o| o.level == 0).map(|o| o.dest);
     let book_author = cover.meta.author.as_deref().map(str::trim);
     let entries: Vec<front::Entry> = chapters
         .iter()
-        .zip(&starts)
-        .map(|(d, dest)| front::Entry {
+        .enumerate()
+        .filter(|&(i, _)| titled[i])
+        .zip(starts.by_ref())
+        .map(|((chapter, d), dest)| front::Entry {
+            chapter,
             title: d.title.text.clone(),
             author: d
                 .meta
@@ -122,7 +129,7 @@ pub fn layout_book(
                 .filter(|a| !a.is_empty() && Some(*a) != book_author)
                 .map(str::to_string),
             label: body.page_label(dest.page),
-            dest: *dest,
+            dest,
         })
         .collect();
     let front = front::front_matter(cover, &entries, style, fonts, recto);
