@@ -75,14 +75,16 @@ pub enum Command {
     #[command(
         long_about = "Make ONE publication with a chapter per article, in the order given: \
             an EPUB (one XHTML file per chapter, a table of contents with the chapters and \
-            their sections), a PDF (a title page, every chapter on a new page, running heads, \
-            an outline by chapter), a TEI teiCorpus (a corpus header and one TEI per \
+            their sections), a PDF (front matter numbered i, ii, iii…: a title page with the \
+            title, subtitle, author, publisher and date, the licence on its verso, a linked \
+            contents page with page numbers; then every chapter on a new page, numbered from \
+            1, running heads, an outline by chapter), a TEI teiCorpus (a corpus header and one TEI per \
             article), or one pandoc JSON or Markdown file (the book's metadata, then a level-1 \
             heading per article) or HTML page (the book's title, a table of contents, then \
             each article). The format comes from the extension of -o: .epub, .pdf, \
             .tei.xml, .pandoc.json, .md or .html.\n\n\
-            Instead of INPUTs, give one MANIFEST.toml with the keys title, author, date, \
-            language, licence, recto, identifier and articles (a list of paths relative to \
+            Instead of INPUTs, give one MANIFEST.toml with the keys title, subtitle, \
+            author, date, language, licence, publisher, recto, identifier and articles (a list of paths relative to \
             the manifest); options win over the manifest.\n\n\
             Each article keeps its own references; ids are namespaced per chapter so links \
             never collide. The book's --lang, --author, --date and --license also apply to \
@@ -252,6 +254,10 @@ pub struct BookArgs {
     /// The book's title [required, here or in the manifest].
     #[arg(long, value_name = "T")]
     pub title: Option<String>,
+    /// The book's subtitle (or `subtitle` in the manifest): under the title
+    /// on a PDF book's title page; TEI and HTML books show it too.
+    #[arg(long, value_name = "S")]
+    pub subtitle: Option<String>,
     /// Book metadata (also applied to every chapter).
     #[command(flatten)]
     pub meta: MetaArgs,

@@ -329,12 +329,21 @@ fn tei_corpus_has_unique_ids_resolving_targets_and_validates() {
 fn pdf_book_passes_qpdf_with_chapters_on_recto_pages_running_heads_and_nested_outline() {
     let (_, _, pdf) = books();
     let doc = lopdf::Document::load(pdf).unwrap();
-    // The outline: one top-level item per chapter, sections inside.
+    // The outline: the book's title at the top; in it the contents and
+    // one item per chapter, sections inside.
     let catalog = doc.catalog().unwrap();
     let root = doc
         .get_dictionary(catalog.get(b"Outlines").unwrap().as_reference().unwrap())
         .unwrap();
-    let mut item = root.get(b"First").unwrap().as_reference().ok();
+    assert_eq!(
+        root.get(b"First").ok(),
+        root.get(b"Last").ok(),
+        "one top-level item"
+    );
+    let book = doc
+        .get_dictionary(root.get(b"First").unwrap().as_reference().unwrap())
+        .unwrap();
+    let mut item = book.get(b"First").unwrap().as_reference().ok();
     let mut top = 0;
     let mut with_kids = 0;
     while let Some(id) = item {
@@ -347,8 +356,8 @@ fn pdf_book_passes_qpdf_with_chapters_on_recto_pages_running_heads_and_nested_ou
     }
     assert_eq!(
         top,
-        examples().len(),
-        "one top-level outline item per chapter"
+        1 + examples().len(),
+        "the contents and one item per chapter"
     );
     assert!(with_kids >= 2, "sections nested under chapters");
     let test = "pdf_book_qpdf";

@@ -720,3 +720,161 @@ fn characters_the_pdf_fonts_lack_are_warned_about_with_their_place() {
         stderr(&o)
     );
 }
+
+/// A tool for a test, or a visible skip (a failure with
+/// `REFOLIO_REQUIRE_TOOLS=1`).
+fn tool(test: &str, name: &str) -> Option<PathBuf> {
+    let t = support::which(name);
+    if t.is_none() {
+        support::skip(
+            test,
+            &format!("{name} not found on PATH (run scripts/install-validators.sh)"),
+        );
+    }
+    t
+}
+
+/// `refolio book` with a manifest on the bundled articles: the front
+/// matter (title page with the subtitle, licence on its verso, contents
+/// with the page each chapter starts on), roman then arabic page labels,
+/// the outline under the book's title; qpdf-clean, fonts embedded.
+#[test]
+fn pdf_book_has_front_matter_contents_with_page_numbers_and_page_labels() {
+    let test = "pdf_book_has_front_matter_contents_with_page_numbers_and_page_labels";
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut inputs: Vec<PathBuf> = fs::read_dir(root.join("input"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    inputs.sort();
+    let list: Vec<String> = inputs.iter().map(|p| format!("{p:?}")).collect();
+    let manifest = format!(
+        "title = \"Harbours, canals & trams\"\nsubtitle = \"Three studies\"\n\
+         author = \"The Editors\"\npublisher = \"Town Archive Press\"\ndate = \"2026-12-01\"\n\
+         licence = \"CC BY 4.0\"\nrecto = true\narticles = [{}]\n",
+        list.join(", ")
+    );
+    let tmp = setup(&[("book.toml", manifest.as_bytes())]);
+    let o = refolio(
+        &["book", "book.toml", "-o", "book.pdf", "-q"],
+        tmp.path(),
+        None,
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let pdf = tmp.path().join("book.pdf");
+    let doc = lopdf::Document::load(&pdf).unwrap();
+    let pages = doc.get_pages().len();
+    // Page labels: i, ii, iii, iv (a blank page: page 1 is a right-hand page), then 1, 2…
+    let catalog = doc.catalog().unwrap();
+    let labels = catalog.get(b"PageLabels").unwrap().as_dict().unwrap();
+    let nums = labels.get(b"Nums").unwrap().as_array().unwrap();
+    let style = |i: usize| {
+        nums[i]
+            .as_dict()
+            .unwrap()
+            .get(b"S")
+            .unwrap()
+            .as_name()
+            .unwrap()
+            .to_vec()
+    };
+    assert_eq!(nums.len(), 4, "{nums:?}");
+    assert_eq!((nums[0].as_i64().unwrap(), style(1)), (0, b"r".to_vec()));
+    assert_eq!((nums[2].as_i64().unwrap(), style(3)), (4, b"D".to_vec()));
+    let front = 4;
+    // The outline: the book's title, holding the contents and the chapters.
+    let item = |o: &lopdf::Object| doc.get_dictionary(o.as_reference().unwrap()).unwrap();
+    let title = |d: &lopdf::Dictionary| {
+        let s = d.get(b"Title").unwrap().as_str().unwrap();
+        if s.starts_with(&[0xfe, 0xff]) {
+            let u: Vec<u16> = s[2..]
+                .chunks(2)
+                .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                .collect();
+            String::from_utf16(&u).unwrap()
+        } else {
+            String::from_utf8(s.to_vec()).unwrap()
+        }
+    };
+    let root_item = item(catalog.get(b"Outlines").unwrap());
+    assert_eq!(
+        root_item.get(b"First").ok(),
+        root_item.get(b"Last").ok(),
+        "one top item"
+    );
+    let top = item(root_item.get(b"First").unwrap());
+    assert_eq!(title(top), "Harbours, canals & trams");
+    let mut kids = vec![];
+    let mut next = top.get(b"First").ok().map(item);
+    while let Some(d) = next {
+        kids.push((title(d), d.get(b"First").is_ok()));
+        next = d.get(b"Next").ok().map(item);
+    }
+    assert_eq!(kids.len(), 1 + inputs.len(), "{kids:?}");
+    assert_eq!(kids[0], ("Contents".to_string(), false));
+    assert!(
+        kids[1..].iter().all(|k| k.1),
+        "sections inside chapters: {kids:?}"
+    );
+
+    let (Some(qpdf), Some(pdffonts), Some(pdftotext)) = (
+        tool(test, "qpdf"),
+        tool(test, "pdffonts"),
+        tool(test, "pdftotext"),
+    ) else {
+        return;
+    };
+    let q = Command::new(qpdf)
+        .arg("--check")
+        .arg(&pdf)
+        .output()
+        .unwrap();
+    assert!(q.status.success(), "{}", stdout(&q));
+    let f = Command::new(pdffonts).arg(&pdf).output().unwrap();
+    let fonts: Vec<String> = stdout(&f).lines().skip(2).map(str::to_string).collect();
+    assert!(!fonts.is_empty());
+    for l in &fonts {
+        let cols: Vec<&str> = l.split_whitespace().collect();
+        // name type… encoding emb sub uni object ID
+        let n = cols.len();
+        assert_eq!(cols[n - 5..n - 2], ["yes", "yes", "yes"], "{l}");
+    }
+    let text = |first: usize, last: usize| {
+        let o = Command::new(&pdftotext)
+            .args(["-layout", "-f", &first.to_string(), "-l", &last.to_string()])
+            .arg(&pdf)
+            .arg("-")
+            .output()
+            .unwrap();
+        stdout(&o)
+    };
+    let all = text(1, pages);
+    let by_page: Vec<&str> = all.split('\u{c}').collect();
+    assert!(by_page[0].contains("Three studies") && by_page[0].contains("Town Archive Press"));
+    assert!(by_page[1].contains("CC BY 4.0"), "{}", by_page[1]);
+    let contents = text(3, 3);
+    assert!(contents.trim_start().starts_with("Contents"), "{contents}");
+    assert!(contents.trim_end().ends_with("iii"), "{contents}");
+    for p in &inputs {
+        let head: String = fs::read_to_string(p)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ");
+        let at = (front..pages)
+            .find(|&i| by_page[i].trim_start().starts_with(&head))
+            .unwrap_or_else(|| panic!("{head}: no chapter page"));
+        let line = contents
+            .lines()
+            .find(|l| l.trim_start().starts_with(&head))
+            .unwrap_or_else(|| panic!("{head} not in the contents:\n{contents}"));
+        let number = line.split_whitespace().last().unwrap();
+        assert_eq!(number, (at - front + 1).to_string(), "{line}");
+        assert_eq!(at % 2, 0, "{head}: a right-hand page");
+    }
+}

@@ -18,6 +18,8 @@ use std::path::{Path, PathBuf};
 pub struct Manifest {
     /// The book's title.
     pub title: Option<String>,
+    /// Its subtitle.
+    pub subtitle: Option<String>,
     /// Its author or editor.
     pub author: Option<String>,
     /// Its date.
@@ -140,8 +142,18 @@ pub fn run(args: &BookArgs) -> anyhow::Result<Exit> {
     };
     flags.as_meta().validate().context("invalid metadata")?;
     refolio::write::check_chars("--title", &title)?;
+    let subtitle = args
+        .subtitle
+        .clone()
+        .or(m.subtitle.clone())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
+    if let Some(s) = &subtitle {
+        refolio::write::check_chars("--subtitle", s)?;
+    }
     let book = BookMeta {
         title: title.trim().to_string(),
+        subtitle,
         meta: refolio::ast::Meta {
             lang: flags.lang.clone().unwrap_or_default(),
             source_url: None,

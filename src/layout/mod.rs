@@ -16,10 +16,12 @@
 //! several threads when there is enough text), `paginate.rs` fills pages
 //! with them, and `model.rs` holds what comes out: lines, glyph runs,
 //! pages, links, the outline. `labels.rs` sets the short one-line texts
-//! (labels, page numbers, running heads).
+//! (labels, page numbers, running heads). A book ([`layout_book`]) adds
+//! its front matter, set after its chapters by `front.rs`.
 
 mod flow;
 pub mod fonts;
+mod front;
 mod labels;
 pub mod linebreak;
 mod matter;
@@ -64,12 +66,21 @@ struct ChapterMark {
     head: Option<String>,
 }
 
-/// Lays a book out: a title page from `cover` (its title, author and date),
-/// then one chapter per document, each starting on a new page (a right-hand,
-/// odd-numbered one when `recto`, with a blank page before it if needed),
-/// with the chapter's title as the running head of its other pages. The
-/// outline has one top-level entry per chapter with its sections inside.
-/// Links stay inside their chapter.
+/// Lays a book out: the front matter from `cover` (a title page with its
+/// title, subtitle, author, publisher and date; its verso with the
+/// licence; the contents), then one chapter per document, each starting on
+/// a new page (a right-hand, odd-numbered one when `recto`, with a blank
+/// page before it if needed), with the chapter's title as the running head
+/// of its other pages. The front matter is numbered in roman, the chapters
+/// in arabic from 1 ([`Layout::page_labels`]); with `recto` page 1 is a
+/// right-hand page. The outline has the book's title at the top, and in it
+/// the contents and the chapters, each with its sections inside. Links
+/// stay inside their chapter; the contents link to every chapter.
+///
+/// The chapters are laid out first: their pages do not depend on the
+/// front matter (their numbers start at 1, and the front matter has an
+/// even length with `recto`), so the contents are set once, with the
+/// numbers known, and however many pages they take.
 pub fn layout_book(
     cover: &Document,
     chapters: &[&Document],
@@ -77,14 +88,9 @@ pub fn layout_book(
     fonts: &mut Fonts,
     recto: bool,
 ) -> Layout {
-    let (mut rows, mut missing) = article_rows(cover, style, fonts);
-    for r in &mut rows {
-        r.outline = None;
-    }
-    let mut marks = vec![ChapterMark {
-        start: 0,
-        head: None,
-    }];
+    let mut rows = Vec::new();
+    let mut missing = Vec::new();
+    let mut marks = Vec::with_capacity(chapters.len());
     for d in chapters {
         let (more, miss) = article_rows(d, style, fonts);
         marks.push(ChapterMark {
@@ -94,9 +100,117 @@ pub fn layout_book(
         rows.extend(more);
         missing.extend(miss);
     }
-    paginate(rows, style, fonts, missing, &marks, recto)
+    // A chapter's title is its one top-level outline item, on its first
+    // row; a chapter without one (an empty title: only from the library)
+    // has no contents entry.
+    let titled: Vec<bool> = marks
+        .iter()
+        .map(|m| {
+            rows.get(m.start)
+                .is_some_and(|r| matches!(r.outline, Some((_, 0))))
+        })
+        .collect();
+    let body = paginate(rows, style, fonts, missing, &marks, recto);
+    let mut starts = body.outline.iter().filter(|o| o.level == 0).map(|o| o.dest);
+    let book_author = cover.meta.author.as_deref().map(str::trim);
+    let entries: Vec<front::Entry> = chapters
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| titled[i])
+        .zip(starts.by_ref())
+        .map(|((chapter, d), dest)| front::Entry {
+            chapter,
+            title: d.title.text.clone(),
+            author: d
+                .meta
+                .author
+                .as_deref()
+                .map(str::trim)
+                .filter(|a| !a.is_empty() && Some(*a) != book_author)
+                .map(str::to_string),
+            label: body.page_label(dest.page),
+            dest,
+        })
+        .collect();
+    let front = front::front_matter(cover, &entries, style, fonts, recto);
+    assemble_book(cover, front, body)
 }
 
+/// The front matter's pages before the chapters'; every destination in the
+/// chapters (and the contents' links into them) moved by the front
+/// matter's length.
+fn assemble_book(cover: &Document, front: front::Front, body: Layout) -> Layout {
+    let n = front.pages.len();
+    let shift = |d: Dest| Dest {
+        page: d.page + n,
+        ..d
+    };
+    let mut pages = front.pages;
+    pages.extend(body.pages);
+    for page in &mut pages {
+        for l in &mut page.links {
+            if let LinkTo::Dest(d) = &mut l.to {
+                *d = shift(*d);
+            }
+        }
+    }
+    let top = |page: usize| Dest {
+        page,
+        x: 0.0,
+        y: 0.0,
+    };
+    let mut outline = vec![
+        OutlineItem {
+            title: cover.title.text.clone(),
+            level: 0,
+            dest: top(0),
+        },
+        OutlineItem {
+            title: "Contents".to_string(),
+            level: 1,
+            dest: top(front.contents),
+        },
+    ];
+    outline.extend(body.outline.into_iter().map(|o| OutlineItem {
+        level: o.level + 1,
+        dest: shift(o.dest),
+        ..o
+    }));
+    let mut missing = front.missing;
+    missing.extend(body.missing);
+    Layout {
+        width: body.width,
+        height: body.height,
+        pages,
+        outline,
+        missing,
+        markers: body
+            .markers
+            .into_iter()
+            .map(|(k, d)| (k, shift(d)))
+            .collect(),
+        references: body
+            .references
+            .into_iter()
+            .map(|(k, d)| (k, shift(d)))
+            .collect(),
+        page_labels: vec![
+            PageLabel {
+                start: 0,
+                style: Numbering::Roman,
+                first: 1,
+            },
+            PageLabel {
+                start: n,
+                style: Numbering::Arabic,
+                first: 1,
+            },
+        ],
+    }
+}
+
+#[cfg(test)]
+mod book_tests;
 #[cfg(test)]
 mod rule_tests;
 

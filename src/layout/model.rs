@@ -50,6 +50,8 @@ pub enum LinkTarget {
     Cite(u32, u32),
     /// An external URL.
     Uri(String),
+    /// The first page of chapter `i` (0-based) of a book: a contents entry.
+    Chapter(usize),
 }
 
 /// A linked stretch of a line.
@@ -239,4 +241,76 @@ pub struct Layout {
     pub markers: HashMap<(u32, u32), Dest>,
     /// Where each reference entry landed.
     pub references: HashMap<u32, Dest>,
+    /// How the pages are numbered, by ranges (a book's roman front matter,
+    /// then arabic from its first chapter): the PDF's `/PageLabels`. Empty
+    /// for an article, numbered 1, 2, 3… like its pages.
+    pub page_labels: Vec<PageLabel>,
+}
+
+/// The numbering of the pages from `start` to the next label's start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageLabel {
+    /// The range's first page (0-based).
+    pub start: usize,
+    /// How its pages are numbered.
+    pub style: Numbering,
+    /// The number of its first page.
+    pub first: u32,
+}
+
+/// A style of page numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Numbering {
+    /// i, ii, iii, iv…
+    Roman,
+    /// 1, 2, 3…
+    Arabic,
+}
+
+impl Numbering {
+    /// Page number `n` (from 1) in this style.
+    pub fn format(self, n: u32) -> String {
+        match self {
+            Numbering::Arabic => n.to_string(),
+            Numbering::Roman => roman(n),
+        }
+    }
+}
+
+/// `n` in lowercase roman numerals (0 gives an empty string).
+pub fn roman(mut n: u32) -> String {
+    const DIGITS: [(u32, &str); 13] = [
+        (1000, "m"),
+        (900, "cm"),
+        (500, "d"),
+        (400, "cd"),
+        (100, "c"),
+        (90, "xc"),
+        (50, "l"),
+        (40, "xl"),
+        (10, "x"),
+        (9, "ix"),
+        (5, "v"),
+        (4, "iv"),
+        (1, "i"),
+    ];
+    let mut s = String::new();
+    for (v, d) in DIGITS {
+        while n >= v {
+            s.push_str(d);
+            n -= v;
+        }
+    }
+    s
+}
+
+impl Layout {
+    /// The label of page `page` (0-based) as a viewer shows it: from
+    /// [`Layout::page_labels`], or its position from 1 without them.
+    pub fn page_label(&self, page: usize) -> String {
+        match self.page_labels.iter().rev().find(|l| l.start <= page) {
+            Some(l) => l.style.format(l.first + (page - l.start) as u32),
+            None => (page + 1).to_string(),
+        }
+    }
 }

@@ -52,7 +52,7 @@ pub(super) fn paginate(
     let p = &style.page;
     // The chapter of row `i` (0 outside books).
     let chapter_of = |i: usize| marks.partition_point(|m| m.start <= i).saturating_sub(1);
-    let chapter_starts = |i: usize| i > 0 && marks.iter().any(|m| m.start == i);
+    let chapter_starts = |i: usize| marks.iter().any(|m| m.start == i);
     let body_h = p.height - p.margin_top - p.margin_bottom;
     // Split rows into pages.
     let mut ranges = Vec::new();
@@ -213,6 +213,7 @@ pub(super) fn paginate(
             LinkTarget::Reference(n) => chapter_refs.get(&(ch, *n)).map(|d| LinkTo::Dest(*d)),
             LinkTarget::Cite(n, k) => chapter_markers.get(&(ch, *n, *k)).map(|d| LinkTo::Dest(*d)),
             LinkTarget::Uri(u) => Some(LinkTo::Uri(u.clone())),
+            LinkTarget::Chapter(_) => None,
         };
         if let Some(to) = to {
             pages[pi].links.push(PageLink { rect, to, target });
@@ -226,5 +227,6 @@ pub(super) fn paginate(
         missing,
         markers,
         references,
+        page_labels: Vec::new(),
     }
 }

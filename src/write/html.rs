@@ -55,6 +55,9 @@ pub fn write_html(
     w.start("body", &[])?;
     w.start("header", &[("class", "book")])?;
     w.text_element("h1", &[("id", "book-title")], &book.title)?;
+    if let Some(s) = present(&book.subtitle) {
+        w.text_element("p", &[("class", "subtitle")], s)?;
+    }
     if let Some(a) = present(&book.meta.author) {
         w.start_mixed("p", &[("class", "byline")])?;
         w.text_element("span", &[("class", "author")], a)?;

@@ -342,13 +342,19 @@ pub fn write(doc: &Document, format: Format, out: &mut dyn Write) -> Result<(), 
 }
 
 /// What a book (many articles in one publication) says about itself: a
-/// title and the same metadata an article has ([`crate::ast::Meta`]; an
-/// empty `lang` means the first article's, `source_url` is not used). The
-/// articles keep their own metadata as chapters.
+/// title, an optional subtitle and the same metadata an article has
+/// ([`crate::ast::Meta`]; an empty `lang` means the first article's,
+/// `source_url` is not used). The articles keep their own metadata as
+/// chapters. A PDF book's front matter shows the title, subtitle, author,
+/// publisher and date on its title page and the licence on its verso.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BookMeta {
     /// The book's title.
     pub title: String,
+    /// Its subtitle: under the title on a PDF book's title page, in the
+    /// PDF's `/Subject`, TEI's `<title type="sub">` and the HTML book's
+    /// header (EPUB and pandoc JSON, Markdown do not use it).
+    pub subtitle: Option<String>,
     /// Its author or editor, language, date and licence.
     pub meta: crate::ast::Meta,
 }
@@ -379,7 +385,15 @@ impl BookMeta {
                 text: self.title.clone(),
                 span: Default::default(),
             },
-            subtitle: None,
+            subtitle: self
+                .subtitle
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| crate::ast::Title {
+                    text: s.to_string(),
+                    span: Default::default(),
+                }),
             lead_figure: None,
             blocks: vec![],
             sections: vec![],

@@ -195,6 +195,9 @@ pub fn write_tei_corpus(
     w.start("fileDesc", &[])?;
     w.start("titleStmt", &[])?;
     w.text_element("title", &[("type", "main")], &book.title)?;
+    if let Some(sub) = present(&book.subtitle) {
+        w.text_element("title", &[("type", "sub")], sub)?;
+    }
     if let Some(author) = present(&book.meta.author) {
         w.text_element("author", &[], author)?;
     }

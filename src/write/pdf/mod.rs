@@ -67,10 +67,14 @@ pub fn render_pdf(doc: &Document, opts: &PdfOptions) -> Result<PdfOutput, WriteE
 }
 
 /// Lays out and renders `docs` as one book ([`crate::layout::layout_book`]):
-/// a title page from `book`, then a chapter per article, each on a new page
-/// (a right-hand page when `recto`), running heads with the chapter title,
-/// an outline with a top-level entry per chapter and its sections inside.
-/// The document information (title, author, language, date) is the book's.
+/// front matter from `book` (a title page, the licence on its verso, a
+/// linked contents page with page numbers; numbered i, ii, iii…), then a
+/// chapter per article numbered from 1, each on a new page (a right-hand
+/// page when `recto`), running heads with the chapter title, `/PageLabels`
+/// for the two numberings, and an outline with the book's title at the
+/// top, the contents and the chapters in it, and each chapter's sections
+/// inside the chapter. The document information (title, subtitle as the
+/// subject, author, language, date) is the book's.
 pub fn render_book(
     docs: &[&Document],
     book: &crate::write::BookMeta,
@@ -83,6 +87,9 @@ pub fn render_book(
         ));
     }
     crate::write::xml::check_chars("the book title", &book.title)?;
+    if let Some(s) = &book.subtitle {
+        crate::write::xml::check_chars("the book subtitle", s)?;
+    }
     let cover = book.cover(docs);
     let source = FontSource::load(&opts.style)?;
     let mut fonts = Fonts::new(&source)?;

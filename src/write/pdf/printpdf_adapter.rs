@@ -33,6 +33,7 @@
 //! | `ShowText` makes a lopdf object per glyph and formats them back (a third of the PDF time) | only the inventory goes through printpdf; every page's content stream is written directly from the layout, in place of printpdf's | `page_content_is_written_from_the_layout`, `codes_are_read_back_in_inventory_order_and_checked` |
 //! | `Tw` word spacing does nothing with Identity-H fonts | justification with `TJ` glyph offsets, from the widths as printpdf writes them (`/W`, truncated to 1/1000 em: [`pdf_width`]) | `justification_uses_tj_offsets_not_tw` |
 //! | its `optimize` option deflates with lopdf's best level (an eighth of the PDF time for a few per cent) | off; the post-pass deflates every stream at zlib's default level, in parallel | `streams_are_deflated` |
+//! | no page labels (`/PageLabels`): viewers number a book's pages 1, 2, 3… from its title page | the post-pass writes the catalog's `/PageLabels` from the layout's ranges (a book: roman front matter, arabic from its first chapter; none for an article) | `page_labels_number_the_front_matter_in_roman` |
 //! | its XMP and PDF/A output is malformed | not used: no `/Metadata` | `no_xmp_metadata` |
 //!
 //! printpdf also writes an empty resource dictionary for every page; that

@@ -833,3 +833,33 @@ fn a_review_summary_is_said_in_the_editorial_declaration() {
         "no summary without review data"
     );
 }
+
+#[test]
+fn corpus_header_has_the_book_subtitle() {
+    let d = crate::parse_article(
+        "t",
+        b"A title\n\nSome text.\n".to_vec(),
+        Meta::default(),
+        &Default::default(),
+    )
+    .unwrap()
+    .document;
+    let corpus = |subtitle: Option<&str>| {
+        let book = crate::write::BookMeta {
+            title: "A book".into(),
+            subtitle: subtitle.map(str::to_string),
+            ..Default::default()
+        };
+        let mut buf = Vec::new();
+        write_tei_corpus(&[&d], &book, TeiSettings::default(), &mut buf).unwrap();
+        String::from_utf8(buf).unwrap()
+    };
+    let xml = corpus(Some("Studies & essays"));
+    let head = section(&xml, "<titleStmt>", "</titleStmt>");
+    assert!(
+        head.contains("<title type=\"sub\">Studies &amp; essays</title>")
+            && head.find("type=\"main\"") < head.find("type=\"sub\""),
+        "{head}"
+    );
+    assert!(!corpus(None).contains("type=\"sub\""));
+}

@@ -112,7 +112,7 @@ pub(super) fn post_pass(
         }
         // printpdf writes empty resource dictionaries for every page; harmless.
     }
-    // Outline: level-0 items with their level-1 children.
+    // Outline: each item inside the nearest earlier item of a lower level.
     let outline_root = if lay.outline.is_empty() {
         None
     } else {
@@ -152,7 +152,13 @@ pub(super) fn post_pass(
             if let (Some(f), Some(l)) = (kids.first(), kids.last()) {
                 d.set("First", Object::Reference(ids[*f]));
                 d.set("Last", Object::Reference(ids[*l]));
-                d.set("Count", Object::Integer(kids.len() as i64));
+                // Open: the count of every item below it (a book's title
+                // holds its chapters and their sections).
+                let below = lay.outline[i + 1..]
+                    .iter()
+                    .take_while(|o| o.level > item.level)
+                    .count();
+                d.set("Count", Object::Integer(below as i64));
             }
             lo.objects.insert(ids[i], Object::Dictionary(d));
         }
@@ -182,6 +188,9 @@ pub(super) fn post_pass(
             cat.set("PageMode", Object::Name(b"UseOutlines".to_vec()));
         }
         cat.set("Lang", text_string(lang));
+        if !lay.page_labels.is_empty() {
+            cat.set("PageLabels", page_labels(&lay.page_labels));
+        }
         let mut vp = Dictionary::new();
         vp.set("DisplayDocTitle", Object::Boolean(true));
         cat.set("ViewerPreferences", Object::Dictionary(vp));
@@ -235,6 +244,28 @@ pub(super) fn post_pass(
     lo.trailer.set("Info", Object::Reference(info_id));
     lo.trailer.remove(b"ID");
     Ok(())
+}
+
+/// The catalog's `/PageLabels` number tree (one flat `/Nums` array): `/r`
+/// for roman, `/D` for arabic, `/St` when a range does not start at 1.
+fn page_labels(labels: &[crate::layout::PageLabel]) -> Object {
+    let mut nums = Vec::with_capacity(labels.len() * 2);
+    for l in labels {
+        let mut d = Dictionary::new();
+        let style: &[u8] = match l.style {
+            crate::layout::Numbering::Roman => b"r",
+            crate::layout::Numbering::Arabic => b"D",
+        };
+        d.set("S", Object::Name(style.to_vec()));
+        if l.first != 1 {
+            d.set("St", Object::Integer(i64::from(l.first)));
+        }
+        nums.push(Object::Integer(l.start as i64));
+        nums.push(Object::Dictionary(d));
+    }
+    let mut tree = Dictionary::new();
+    tree.set("Nums", Object::Array(nums));
+    Object::Dictionary(tree)
 }
 
 /// The subtitle, or the source, as the document's subject.

@@ -434,3 +434,49 @@ fn codes_are_read_back_in_inventory_order_and_checked() {
     assert!(read_codes(b"BT [<0011><0012>] TJ ET", &used, &ids).is_err());
     assert!(read_codes(b"", &used, &ids).is_err());
 }
+
+#[test]
+fn page_labels_number_the_front_matter_in_roman() {
+    let a = article(ARTICLE);
+    let book = crate::write::BookMeta {
+        title: "A book".into(),
+        ..Default::default()
+    };
+    let bytes = crate::write::pdf::render_book(&[&a, &a], &book, &PdfOptions::default(), true)
+        .unwrap()
+        .bytes;
+    let pdf = load(&bytes);
+    let labels = pdf
+        .catalog()
+        .unwrap()
+        .get(b"PageLabels")
+        .and_then(Object::as_dict)
+        .expect("a book has page labels");
+    let nums = labels.get(b"Nums").unwrap().as_array().unwrap();
+    assert_eq!(nums.len(), 4, "{nums:?}");
+    let style = |o: &Object| {
+        o.as_dict()
+            .unwrap()
+            .get(b"S")
+            .unwrap()
+            .as_name()
+            .unwrap()
+            .to_vec()
+    };
+    assert_eq!(nums[0].as_i64().unwrap(), 0);
+    assert_eq!(style(&nums[1]), b"r");
+    assert_eq!(style(&nums[3]), b"D");
+    // The arabic range starts at the first chapter's page: its title's
+    // outline item (inside the book's, after the contents).
+    let first = nums[2].as_i64().unwrap() as usize;
+    assert!(first >= 3 && first.is_multiple_of(2), "{first}");
+    let pages: Vec<ObjectId> = pdf.get_pages().into_values().collect();
+    let text = pdf.extract_text(&[first as u32 + 1]).unwrap();
+    assert!(text.trim_start().starts_with("A title"), "{text}");
+    let before = pdf.extract_text(&[first as u32]).unwrap();
+    assert!(!before.contains("Some text"), "{before}");
+    assert!(pages.len() > first);
+    // An article has none: its pages are numbered as they come.
+    let article = load(&render(&a, None));
+    assert!(article.catalog().unwrap().get(b"PageLabels").is_err());
+}
