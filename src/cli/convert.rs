@@ -409,7 +409,7 @@ fn convert_one(
     }
     let status = diagnostics_exit(&parsed, args.read.strict);
 
-    let render = |format: Format| -> Result<Vec<u8>, Failure> {
+    let render = |format: Format, out: &mut dyn Write| -> Result<(), Failure> {
         if format == Format::Pdf {
             let size = parsed.source.text.len() as u64;
             if size > args.max_pdf_input_bytes {
@@ -436,29 +436,32 @@ fn convert_one(
         } else {
             job.write
         };
-        let rendered = refolio::write::render(&[&parsed.document], format, options)
+        let diagnostics = refolio::write::render_into(&[&parsed.document], format, options, out)
             .with_context(|| format!("{}: cannot write {}", input.name, format.name()))
             .map_err(Failure::usage)?;
-        if !rendered.diagnostics.is_empty() && !job.progress.quiet() {
+        if !diagnostics.is_empty() && !job.progress.quiet() {
             job.progress.print(|| {
                 let mut err = std::io::stderr().lock();
-                for d in &rendered.diagnostics {
+                for d in &diagnostics {
                     let _ = writeln!(err, "{}", d.render_short(&parsed.source));
                 }
             });
         }
-        Ok(rendered.bytes)
+        Ok(())
     };
     match dest {
         Destination::Stdout => {
+            // Whole, then written: a failed conversion prints nothing.
             for (format, _) in targets {
-                output::write_stdout(&render(*format)?).map_err(Failure::usage)?;
+                let mut bytes = Vec::new();
+                render(*format, &mut bytes)?;
+                output::write_stdout(&bytes).map_err(Failure::usage)?;
             }
         }
         Destination::Dir(dir) => {
+            // Streamed into the temporary file, renamed once complete.
             for (format, name) in targets {
-                let path =
-                    output::write_atomic(dir, name, &render(*format)?).map_err(Failure::usage)?;
+                let path = output::write_atomic_with(dir, name, |out| render(*format, out))?;
                 outcome.written.push(path.display().to_string());
             }
         }

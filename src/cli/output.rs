@@ -1,7 +1,7 @@
 //! Writing outputs safely: a temporary file in the destination folder,
 //! renamed into place only once it is complete.
 
-use super::BrokenPipe;
+use super::{BrokenPipe, Failure};
 use anyhow::Context;
 use std::collections::HashSet;
 use std::ffi::OsStr;
@@ -45,6 +45,48 @@ pub fn write_atomic(dir: &Path, name: &OsStr, bytes: &[u8]) -> anyhow::Result<Pa
         })
     })
     .with_context(|| format!("cannot write {}", dir.join(name).display()))
+}
+
+/// [`write_atomic`], with the content written by `fill` straight into the
+/// temporary file ([`refolio::write::write_atomic_with`]): a large output is
+/// never held whole in memory. A failure of `fill` is returned as it is;
+/// one of the file itself names the file.
+pub fn write_atomic_with(
+    dir: &Path,
+    name: &OsStr,
+    fill: impl FnOnce(&mut dyn Write) -> Result<(), Failure>,
+) -> Result<PathBuf, Failure> {
+    /// What went wrong: the file, or what was written into it.
+    enum Step {
+        File(std::io::Error),
+        Fill(Failure),
+    }
+    impl From<std::io::Error> for Step {
+        fn from(e: std::io::Error) -> Step {
+            Step::File(e)
+        }
+    }
+    let written = refolio::write::write_atomic_with(
+        dir,
+        name,
+        |out| fill(out).map_err(Step::Fill),
+        |tmp, open| {
+            in_flight(|f| {
+                if open {
+                    f.insert(tmp.to_path_buf());
+                } else {
+                    f.remove(tmp);
+                }
+            })
+        },
+    );
+    match written {
+        Ok(path) => Ok(path),
+        Err(Step::Fill(failure)) => Err(failure),
+        Err(Step::File(e)) => Err(Failure::usage(
+            anyhow::Error::new(e).context(format!("cannot write {}", dir.join(name).display())),
+        )),
+    }
 }
 
 /// Writes `bytes` to standard output; a closed pipe is [`BrokenPipe`].
@@ -99,5 +141,36 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, vec![OsStr::new("x.json").to_owned()]);
+    }
+
+    #[test]
+    fn a_writer_failing_half_way_leaves_the_old_file_and_no_temporary_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write_atomic(dir.path(), OsStr::new("a.tei.xml"), b"old").unwrap();
+        let failed = write_atomic_with(dir.path(), OsStr::new("a.tei.xml"), |out| {
+            out.write_all(&[b'x'; 200_000]).unwrap();
+            Err(Failure::input(anyhow::anyhow!("the writer gave up")))
+        });
+        let failure = failed.unwrap_err();
+        assert_eq!(
+            failure.exit,
+            super::super::Exit::Input,
+            "the writer's own failure"
+        );
+        assert_eq!(std::fs::read(&p).unwrap(), b"old");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![OsStr::new("a.tei.xml").to_owned()]);
+        // And a writer that succeeds replaces it, streamed through the buffer.
+        write_atomic_with(dir.path(), OsStr::new("a.tei.xml"), |out| {
+            for _ in 0..100 {
+                out.write_all(&[b'y'; 1000]).unwrap();
+            }
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), vec![b'y'; 100_000]);
     }
 }

@@ -495,6 +495,8 @@ pub(crate) fn parse_with(
             "the article has only a title: there is no text after it",
         ));
     }
+    // The resolver holds these through its whole run: no spare room.
+    bld.texts.shrink_to_fit();
     Ok(ParseOutput {
         document: doc,
         texts: bld.texts,

@@ -18,22 +18,37 @@ pub fn write_atomic(
     dir: &Path,
     name: &OsStr,
     bytes: &[u8],
-    mut track: impl FnMut(&Path, bool),
+    track: impl FnMut(&Path, bool),
 ) -> std::io::Result<PathBuf> {
+    write_atomic_with(dir, name, |out| out.write_all(bytes), track)
+}
+
+/// [`write_atomic`], with the content written by `fill` into the temporary
+/// file (through a 64 KiB buffer) as it is made, so that it is never held
+/// whole in memory: `fill` is typically [`super::render_into`]. When `fill`
+/// fails, the temporary file is removed and its error returned.
+pub fn write_atomic_with<E: From<std::io::Error>>(
+    dir: &Path,
+    name: &OsStr,
+    fill: impl FnOnce(&mut dyn Write) -> Result<(), E>,
+    mut track: impl FnMut(&Path, bool),
+) -> Result<PathBuf, E> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let target = dir.join(name);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let tmp = dir.join(format!(".refolio-{}-{n}.tmp", std::process::id()));
     track(&tmp, true);
-    let result = (|| -> std::io::Result<()> {
-        let mut file = std::fs::OpenOptions::new()
+    let result = (|| -> Result<(), E> {
+        let file = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
             .open(&tmp)?;
-        file.write_all(bytes)?;
-        file.flush()?;
-        drop(file);
-        std::fs::rename(&tmp, &target)
+        let mut out = std::io::BufWriter::with_capacity(64 * 1024, file);
+        fill(&mut out)?;
+        out.flush()?;
+        drop(out);
+        std::fs::rename(&tmp, &target)?;
+        Ok(())
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);

@@ -1,6 +1,7 @@
 //! Output formats. Each writer reads only the [`Document`]; none re-parses text.
 
 use crate::ast::Document;
+use crate::diag::Diagnostic;
 use crate::error::WriteError;
 use std::io::Write;
 
@@ -20,7 +21,7 @@ pub(crate) mod xml;
 
 pub use crate::layout::style::{Style, StyleError};
 pub use epub::{DEFAULT_STYLESHEET, EpubOptions};
-pub use file::write_atomic;
+pub use file::{write_atomic, write_atomic_with};
 pub use pandoc::{NoteStyle, PandocApi, PandocOptions};
 pub use pdf::PdfOptions;
 pub use tei::TeiProfile;
@@ -215,7 +216,8 @@ fn missing_glyph(m: &crate::layout::MissingGlyph) -> crate::diag::Diagnostic {
 }
 
 /// The one entrance to every writer: `docs` in `format` (a single article is
-/// a slice of one).
+/// a slice of one), as bytes. [`render_into`] writes the same bytes into a
+/// sink as they are made.
 ///
 /// Several articles are one book: EPUB always, TEI, PDF, pandoc JSON,
 /// Markdown and HTML when [`WriteOptions::book`] is set. JSON and the
@@ -226,14 +228,33 @@ pub fn render(
     format: Format,
     options: &WriteOptions,
 ) -> Result<Rendered, WriteError> {
-    let bytes = |write: &dyn Fn(&mut Vec<u8>) -> Result<(), WriteError>| {
-        let mut out = Vec::new();
-        write(&mut out)?;
-        Ok(Rendered {
-            bytes: out,
-            diagnostics: Vec::new(),
-        })
-    };
+    if format == Format::Pdf {
+        // The PDF is made whole in memory (its cross-reference table and
+        // `/ID` come last): take its bytes as they are, not a copy.
+        let pdf = render_pdf_format(docs, options)?;
+        return Ok(Rendered {
+            bytes: pdf.bytes,
+            diagnostics: pdf.missing.iter().map(missing_glyph).collect(),
+        });
+    }
+    let mut bytes = Vec::new();
+    let diagnostics = render_into(docs, format, options, &mut bytes)?;
+    Ok(Rendered { bytes, diagnostics })
+}
+
+/// [`render`], writing into `out` as the writer goes, so that a large
+/// article's output is never held whole in memory (TEI, JSON, the article
+/// format, pandoc JSON, Markdown and HTML stream; an EPUB is written into
+/// `out` once zipped, a PDF once complete). Returns the writer's warnings.
+///
+/// On an error `out` may hold part of the output: write into a temporary
+/// file and rename it only on success ([`write_atomic_with`]).
+pub fn render_into(
+    docs: &[&Document],
+    format: Format,
+    options: &WriteOptions,
+    out: &mut dyn Write,
+) -> Result<Vec<Diagnostic>, WriteError> {
     let one = || -> Result<&Document, WriteError> {
         match (docs, &options.book) {
             ([doc], None) => Ok(doc),
@@ -248,10 +269,6 @@ pub fn render(
             ))),
         }
     };
-    let pdf_options = || pdf::PdfOptions {
-        timestamp: options.timestamp,
-        ..options.pdf.clone()
-    };
     match format {
         Format::Tei => {
             let tei_settings = tei::TeiSettings {
@@ -259,28 +276,24 @@ pub fn render(
                 profile: options.tei.profile,
                 review: options.tei.review,
             };
-            let mut rendered = match &options.book {
-                Some(book) => bytes(&|out| tei::write_tei_corpus(docs, book, tei_settings, out))?,
-                None => {
-                    let doc = one()?;
-                    bytes(&|out| tei::write_tei(doc, tei_settings, out))?
-                }
-            };
+            match &options.book {
+                Some(book) => tei::write_tei_corpus(docs, book, tei_settings, out)?,
+                None => tei::write_tei(one()?, tei_settings, out)?,
+            }
             let licences = docs.iter().map(|d| &d.meta.license);
             let book_licence = options.book.iter().map(|b| &b.meta.license);
-            rendered.diagnostics = licences
+            Ok(licences
                 .chain(book_licence)
                 .filter_map(|l| unknown_licence(l.as_deref()?))
-                .collect();
-            Ok(rendered)
+                .collect())
         }
         Format::Json => {
-            let doc = one()?;
-            bytes(&|out| json::write_json(doc, out))
+            json::write_json(one()?, out)?;
+            Ok(Vec::new())
         }
         Format::Article => {
-            let doc = one()?;
-            bytes(&|out| article::write_article(doc, out))
+            article::write_article(one()?, out)?;
+            Ok(Vec::new())
         }
         Format::Pandoc | Format::Markdown | Format::Html => {
             if options.book.is_none() {
@@ -294,17 +307,14 @@ pub fn render(
             let book = options.book.as_ref();
             match format {
                 Format::Pandoc => {
-                    bytes(&|out| pandoc::write_pandoc(docs, book, options.pandoc, out))
+                    pandoc::write_pandoc(docs, book, options.pandoc, out)?;
+                    Ok(Vec::new())
                 }
-                Format::Markdown => bytes(&|out| markdown::write_markdown(docs, book, out)),
-                _ => {
-                    let mut out = Vec::new();
-                    let diagnostics = html::write_html(docs, book, &options.epub, &mut out)?;
-                    Ok(Rendered {
-                        bytes: out,
-                        diagnostics,
-                    })
+                Format::Markdown => {
+                    markdown::write_markdown(docs, book, out)?;
+                    Ok(Vec::new())
                 }
+                _ => html::write_html(docs, book, &options.epub, out),
             }
         }
         Format::Epub => {
@@ -312,23 +322,37 @@ pub fn render(
                 modified: options.timestamp,
                 ..options.epub.clone()
             };
-            let mut out = Vec::new();
-            let diagnostics = epub::write_book(docs, &opts, &mut out)?;
-            Ok(Rendered {
-                bytes: out,
-                diagnostics,
-            })
+            epub::write_book(docs, &opts, out)
         }
         Format::Pdf => {
-            let pdf = match &options.book {
-                Some(book) => pdf::render_book(docs, book, &pdf_options(), options.recto)?,
-                None => pdf::render_pdf(one()?, &pdf_options())?,
-            };
-            Ok(Rendered {
-                bytes: pdf.bytes,
-                diagnostics: pdf.missing.iter().map(missing_glyph).collect(),
-            })
+            let pdf = render_pdf_format(docs, options)?;
+            out.write_all(&pdf.bytes)?;
+            Ok(pdf.missing.iter().map(missing_glyph).collect())
         }
+    }
+}
+
+/// The PDF of `docs`: one article, or a book when [`WriteOptions::book`] is set.
+fn render_pdf_format(
+    docs: &[&Document],
+    options: &WriteOptions,
+) -> Result<pdf::PdfOutput, WriteError> {
+    let pdf_options = pdf::PdfOptions {
+        timestamp: options.timestamp,
+        ..options.pdf.clone()
+    };
+    match (&options.book, docs) {
+        (Some(book), _) => pdf::render_book(docs, book, &pdf_options, options.recto),
+        (None, [doc]) => pdf::render_pdf(doc, &pdf_options),
+        (None, []) => Err(WriteError::Request(format!(
+            "{} needs an article",
+            Format::Pdf.name()
+        ))),
+        (None, _) => Err(WriteError::Request(format!(
+            "{} writes one article, not a book of {}",
+            Format::Pdf.name(),
+            docs.len()
+        ))),
     }
 }
 
