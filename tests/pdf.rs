@@ -36,7 +36,7 @@ fn render_pdf(doc: &Document, style: Style, timestamp: Option<i64>) -> Vec<u8> {
         timestamp,
         pdf: PdfOptions {
             style,
-            timestamp: None,
+            ..PdfOptions::default()
         },
         ..WriteOptions::default()
     };

@@ -24,6 +24,7 @@ mod labels;
 pub mod linebreak;
 mod matter;
 mod model;
+mod notes;
 mod paginate;
 pub mod paragraph;
 mod parallel;
@@ -40,7 +41,7 @@ use fonts::{FontKind, Fonts, Variant};
 use paragraph::{Atom, Setting, set_paragraph};
 use std::collections::HashMap;
 use std::sync::Arc;
-use style::Style;
+use style::{NotePlacement, Style};
 
 /// Language → hyphenation patterns (the primary subtag of a BCP 47 tag).
 pub fn hyphenation_lang(tag: &str) -> Option<hypher::Lang> {
@@ -52,10 +53,16 @@ pub fn hyphenation_lang(tag: &str) -> Option<hypher::Lang> {
     hypher::Lang::from_iso([b[0], b[1]])
 }
 
-/// Lays `doc` out in `style` with `fonts`.
-pub fn layout(doc: &Document, style: &Style, fonts: &mut Fonts) -> Layout {
-    let (rows, missing) = article_rows(doc, style, fonts);
-    paginate(rows, style, fonts, missing, &[], false)
+/// Lays `doc` out in `style` with `fonts`, its references where
+/// `placement` puts them.
+pub fn layout(
+    doc: &Document,
+    style: &Style,
+    fonts: &mut Fonts,
+    placement: NotePlacement,
+) -> Layout {
+    let (rows, missing, notes) = article_rows(doc, style, fonts, placement);
+    paginate(rows, style, fonts, missing, &[], false, &[notes])
 }
 
 /// Where a chapter of a book begins in the rows, and its running head.
@@ -69,15 +76,18 @@ struct ChapterMark {
 /// odd-numbered one when `recto`, with a blank page before it if needed),
 /// with the chapter's title as the running head of its other pages. The
 /// outline has one top-level entry per chapter with its sections inside.
-/// Links stay inside their chapter.
+/// Links stay inside their chapter; each chapter's references are its own
+/// (numbered per chapter), placed as `placement` says.
 pub fn layout_book(
     cover: &Document,
     chapters: &[&Document],
     style: &Style,
     fonts: &mut Fonts,
     recto: bool,
+    placement: NotePlacement,
 ) -> Layout {
-    let (mut rows, mut missing) = article_rows(cover, style, fonts);
+    let (mut rows, mut missing, _) = article_rows(cover, style, fonts, NotePlacement::End);
+    let mut notes = vec![NoteSet::new()];
     for r in &mut rows {
         r.outline = None;
     }
@@ -86,7 +96,8 @@ pub fn layout_book(
         head: None,
     }];
     for d in chapters {
-        let (more, miss) = article_rows(d, style, fonts);
+        let (more, miss, chapter_notes) = article_rows(d, style, fonts, placement);
+        notes.push(chapter_notes);
         marks.push(ChapterMark {
             start: rows.len(),
             head: Some(d.title.text.clone()),
@@ -94,9 +105,11 @@ pub fn layout_book(
         rows.extend(more);
         missing.extend(miss);
     }
-    paginate(rows, style, fonts, missing, &marks, recto)
+    paginate(rows, style, fonts, missing, &marks, recto, &notes)
 }
 
+#[cfg(test)]
+mod note_tests;
 #[cfg(test)]
 mod rule_tests;
 
@@ -140,7 +153,7 @@ mod tests {
                 .unwrap();
             pool.install(|| {
                 let mut f = Fonts::new(&source).unwrap();
-                layout(&parsed.document, &style, &mut f)
+                layout(&parsed.document, &style, &mut f, NotePlacement::End)
             })
         };
         let one = lay(1);

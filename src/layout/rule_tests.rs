@@ -7,7 +7,7 @@
 //! ../shared when present), in the three shipped styles.
 
 #[path = "../../tests/support/mod.rs"]
-mod support;
+pub(super) mod support;
 
 use super::fonts::{FontSource, Fonts};
 use super::style::Style;
@@ -30,7 +30,7 @@ fn parse_text(name: &str, text: &str) -> Document {
 fn lay(doc: &Document, style: &Style) -> Layout {
     let src = FontSource::load(style).unwrap();
     let mut fonts = Fonts::new(&src).unwrap();
-    layout(doc, style, &mut fonts)
+    layout(doc, style, &mut fonts, super::style::NotePlacement::End)
 }
 
 /// Every rule; returns the problems found.
