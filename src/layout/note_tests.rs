@@ -274,7 +274,10 @@ fn dense_fixture() -> String {
 
 fn check(name: &str, doc: &Document, style: &Style) -> Layout {
     let l = lay(doc, style, NotePlacement::Foot);
-    let found = problems(name, &l, style);
+    let mut found = problems(name, &l, style);
+    // The body's own rules (widows, orphans, headings kept with what
+    // follows …) hold with notes too.
+    found.extend(super::rule_tests::problems(name, &l));
     assert!(
         found.is_empty(),
         "{} problems:\n{}",
