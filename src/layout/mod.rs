@@ -14,7 +14,8 @@
 //! Stages, one file each: `flow.rs` walks an article once into rows (every
 //! paragraph set by [`paragraph`] and [`linebreak`], by `parallel.rs` on
 //! several threads when there is enough text), `paginate.rs` fills pages
-//! with them, and `model.rs` holds what comes out: lines, glyph runs,
+//! with them (`notes.rs` when the notes go at the foot of the page,
+//! reserving their space as it fills a page), and `model.rs` holds what comes out: lines, glyph runs,
 //! pages, links, the outline. `labels.rs` sets the short one-line texts
 //! (labels, page numbers, running heads).
 

@@ -490,6 +490,7 @@ fn seed_and_the_most_note_dense_corpus_articles() {
             "{name} ({d:.1} citations/KB) has notes"
         );
         pages += l.pages.len();
+        eprintln!("{name}: {d:.2} citations/KB, {} pages", l.pages.len());
     }
     eprintln!("foot notes: {} articles, {pages} pages checked", docs.len());
 }
