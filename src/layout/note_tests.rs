@@ -401,15 +401,18 @@ fn uncited_references_stay_in_the_end_list_and_end_mode_has_no_notes() {
 #[test]
 fn book_chapters_have_their_own_notes() {
     let doc = parse_text("dense.txt", &dense_fixture());
-    let cover = crate::write::BookMeta {
-        title: "A book".into(),
-        meta: Meta::default(),
-    }
-    .cover(&[&doc]);
+
     let two = parse_text(
         "two.txt",
         "Second\n\nA claim1 and another2.\n\n1. A; B; 2020[]\n2. C; D; 2021[]\n",
     );
+    // A title page, as `book` makes it: a title and nothing else.
+    let mut cover = two.clone();
+    cover.title.text = "A book".into();
+    (cover.subtitle, cover.lead_figure, cover.references_heading) = (None, None, None);
+    cover.blocks.clear();
+    cover.sections.clear();
+    cover.references.clear();
     let st = Style::load("a5").unwrap();
     let src = FontSource::load(&st).unwrap();
     let mut fonts = Fonts::new(&src).unwrap();

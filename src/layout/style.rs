@@ -198,7 +198,7 @@ impl Default for NotesStyle {
             entry_space: 1.5,
             space_before: 10.0,
             space_after_rule: 5.0,
-            rule_length: 1.0 / 3.0,
+            rule_length: 0.3333,
             rule_width: 0.4,
             repeat: NoteRepeat::Full,
         }
@@ -349,6 +349,24 @@ mod tests {
         let letter = Style::load("letter").unwrap();
         assert_eq!(letter.page.width, 612.0);
         assert!((letter.measure() - a4.measure()).abs() < 1.0);
+    }
+
+    #[test]
+    fn notes_table_is_read_and_checked() {
+        let d = Style::default();
+        assert_eq!(d.notes.repeat, NoteRepeat::Full);
+        assert_eq!((d.notes.size, d.notes.leading), (9.0, 11.0));
+        let s = Style::from_toml("x", "[notes]\nrepeat = \"short\"\nsize = 8\n").unwrap();
+        assert_eq!(s.notes.repeat, NoteRepeat::Short);
+        assert_eq!((s.notes.size, s.notes.leading), (8.0, 11.0));
+        for bad in [
+            "[notes]\nrepeat = \"sometimes\"\n",
+            "[notes]\nrule-length = 2\n",
+            "[notes]\nsize = 12\n",
+            "[notes]\nfoo = 1\n",
+        ] {
+            assert!(Style::from_toml("x", bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
