@@ -117,6 +117,16 @@ fn problems(name: &str, l: &Layout, style: &Style) -> Vec<String> {
                 ));
             }
         }
+        // A note given here in full is not also continued here.
+        if style.notes.repeat == NoteRepeat::Full {
+            for &(_, n) in &continued {
+                if starts.contains(&n) {
+                    out.push(format!(
+                        "{name} p{pg}: note {n} both continued and given again"
+                    ));
+                }
+            }
+        }
         open.extend(starts.iter().copied());
         // Geometry: the notes under their rule, the body above it, all of
         // it inside the text block.

@@ -11,6 +11,9 @@
 //! of its last new note, the rest of that note continues at the top of the
 //! next page's notes, its first line labelled `n (cont.)`.
 //!
+//! A page that cites a note continuing from the page before gives it
+//! whole (in full form) and drops the continuation.
+//!
 //! Each page's notes sit at the foot of the text block under a short rule,
 //! in the order of the first citation on the page; a reference cited again
 //! on a later page is repeated there in full, or in its short form with
@@ -253,8 +256,18 @@ impl Builder<'_> {
             }
         }
         let mut fresh = Vec::new();
+        // Notes given here in full: what would continue of them from the
+        // page before is left out (the full note says it all).
+        let mut whole = Vec::new();
         for (n, k) in order {
-            for (j, row) in self.lines(ch, n).iter().enumerate() {
+            let lines = self.lines(ch, n);
+            if self
+                .note(ch, n)
+                .is_some_and(|note| std::ptr::eq(lines, &note.full[..]))
+            {
+                whole.push(n);
+            }
+            for (j, row) in lines.iter().enumerate() {
                 fresh.push(NoteRow {
                     row: row.clone(),
                     chapter: ch,
@@ -265,7 +278,8 @@ impl Builder<'_> {
             }
             self.seen.insert((ch, n));
         }
-        let carry = std::mem::take(&mut self.carry);
+        let mut carry = std::mem::take(&mut self.carry);
+        carry.retain(|r| r.chapter != ch || !whole.contains(&r.n));
         let avail =
             self.body_h - body - self.style.notes.space_before - self.style.notes.space_after_rule;
         // Every new note keeps at least its first line here: the lines
