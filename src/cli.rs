@@ -209,12 +209,26 @@ pub struct PandocArgs {
     /// paragraph) or 1.23 (pandoc 3; figures as Figure blocks).
     #[arg(long, value_name = "VERSION", value_enum, default_value_t = PandocApi::V1_22)]
     pub pandoc_api: PandocApi,
-    /// pandoc JSON: each citation as a footnote holding its reference
-    /// (`footnotes`: Word, LibreOffice and LaTeX get real footnotes) or as
-    /// a link to an ordered reference list after the text, which links
-    /// back (`endnotes-list`).
-    #[arg(long, value_name = "STYLE", value_enum, default_value_t = NoteStyle::Footnotes)]
-    pub notes: NoteStyle,
+    /// Where the references go: `foot` (alias `footnotes`) or `end`
+    /// (alias `endnotes-list`). PDF: at the foot of each page that cites
+    /// them, or in one list after the text [default for PDF: end]. pandoc
+    /// JSON and Markdown: each citation as a footnote holding its
+    /// reference (Word, LibreOffice and LaTeX get real footnotes), or a
+    /// link to an ordered reference list after the text, which links back
+    /// [default for pandoc and Markdown: foot].
+    #[arg(long, value_name = "WHERE", value_enum)]
+    pub notes: Option<NotesArg>,
+}
+
+/// The values of `--notes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum NotesArg {
+    /// At the foot of the page (PDF), as footnotes (pandoc, Markdown).
+    #[value(alias = "footnotes")]
+    Foot,
+    /// In a list after the text.
+    #[value(alias = "endnotes-list")]
+    End,
 }
 
 impl PandocArgs {
@@ -222,7 +236,18 @@ impl PandocArgs {
     pub fn options(&self) -> refolio::write::PandocOptions {
         refolio::write::PandocOptions {
             api: self.pandoc_api,
-            notes: self.notes,
+            notes: match self.notes {
+                Some(NotesArg::Foot) | None => NoteStyle::Footnotes,
+                Some(NotesArg::End) => NoteStyle::EndnotesList,
+            },
+        }
+    }
+
+    /// Where the PDF's references go.
+    pub fn pdf_notes(&self) -> refolio::write::NotePlacement {
+        match self.notes {
+            Some(NotesArg::Foot) => refolio::write::NotePlacement::Foot,
+            Some(NotesArg::End) | None => refolio::write::NotePlacement::End,
         }
     }
 }

@@ -878,3 +878,34 @@ fn pdf_book_has_front_matter_contents_with_page_numbers_and_page_labels() {
         assert_eq!(at % 2, 0, "{head}: a right-hand page");
     }
 }
+
+/// `--notes`: one option for every format, `foot` and `end` with the old
+/// pandoc names as aliases; absent, PDF puts the references at the end and
+/// pandoc makes footnotes.
+#[test]
+fn notes_option_defaults_per_format_and_keeps_its_aliases() {
+    let tmp = setup(&[("a.txt", ARTICLE.as_bytes())]);
+    let run = |out: &str, notes: &[&str]| -> (Vec<u8>, Vec<u8>) {
+        let mut args = vec!["convert", "a.txt", "-q", "-t", "pdf,pandoc", "-o", out];
+        args.extend_from_slice(notes);
+        let o = refolio(&args, tmp.path(), None);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        let dir = tmp.path().join(out);
+        let pdf = fs::read(dir.join("a.pdf")).expect("pdf");
+        let json = fs::read(dir.join("a.pandoc.json")).expect("pandoc");
+        (pdf, json)
+    };
+    let default = run("d", &[]);
+    let foot = run("f", &["--notes", "foot"]);
+    let footnotes = run("fa", &["--notes", "footnotes"]);
+    let end = run("e", &["--notes", "end"]);
+    let endnotes = run("ea", &["--notes", "endnotes-list"]);
+    assert_eq!(foot, footnotes, "footnotes is foot");
+    assert_eq!(end, endnotes, "endnotes-list is end");
+    assert_eq!(default.0, end.0, "PDF: end by default");
+    assert_eq!(default.1, foot.1, "pandoc: footnotes by default");
+    assert_ne!(foot.0, end.0);
+    assert_ne!(foot.1, end.1);
+    let o = refolio(&["convert", "a.txt", "--notes", "side"], tmp.path(), None);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+}

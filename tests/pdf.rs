@@ -36,7 +36,7 @@ fn render_pdf(doc: &Document, style: Style, timestamp: Option<i64>) -> Vec<u8> {
         timestamp,
         pdf: PdfOptions {
             style,
-            timestamp: None,
+            ..PdfOptions::default()
         },
         ..WriteOptions::default()
     };
@@ -764,6 +764,96 @@ fn shipped_styles_set_the_page_size() {
         assert!(
             (mb[2] - w).abs() < 0.1 && (mb[3] - h).abs() < 0.1,
             "{name}: {mb:?}"
+        );
+    }
+}
+
+/// `--notes foot` and `--notes end`: both valid, fonts embedded, and every
+/// word of the article (the references' text included, at the feet of the
+/// pages) extracted as often as the article has it, but for the few that
+/// pdftotext cannot give back in either mode (a URL broken over two lines)
+/// and the references' heading, which the foot PDF has no use for when
+/// every reference is cited. The foot PDF differs from the end PDF, and
+/// the end PDF is what the default options give.
+#[test]
+fn both_note_placements_are_valid_with_every_word() {
+    use refolio::write::NotePlacement;
+    use std::collections::HashMap;
+    let test = "both_note_placements_are_valid_with_every_word";
+    let (Some(qpdf), Some(fonts), Some(text)) = (
+        tool(test, "qpdf"),
+        tool(test, "pdffonts"),
+        tool(test, "pdftotext"),
+    ) else {
+        return;
+    };
+    let mut files = vec![
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("input/canal-and-locks.txt"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("input/nova-ves-tramway.txt"),
+    ];
+    match support::shared_dir() {
+        Some(shared) => files.push(shared.join("seed").join("temporary-deployment.txt")),
+        None => support::skip(test, "../shared missing: the seed is not checked"),
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for f in files {
+        let doc = parse(&f);
+        let name = f.file_stem().unwrap().to_string_lossy().to_string();
+        let default = render(&doc);
+        let mut pages = Vec::new();
+        let mut lost: Vec<Vec<String>> = Vec::new();
+        for notes in [NotePlacement::Foot, NotePlacement::End] {
+            let options = WriteOptions {
+                pdf: PdfOptions {
+                    notes,
+                    ..PdfOptions::default()
+                },
+                ..WriteOptions::default()
+            };
+            let bytes = refolio::write::render(&[&doc], Format::Pdf, &options)
+                .unwrap()
+                .bytes;
+            if notes == NotePlacement::End {
+                assert!(bytes == default, "{name}: --notes end is not the default");
+            } else {
+                assert!(bytes != default, "{name}: the foot PDF is the end PDF");
+            }
+            let pdf = write_tmp(&dir, &format!("{name}-{notes:?}.pdf"), &bytes);
+            qpdf_check(&qpdf, &pdf).unwrap_or_else(|e| panic!("{name} {notes:?}: qpdf:\n{e}"));
+            pdffonts_check(&fonts, &pdf).unwrap_or_else(|e| panic!("{name} {notes:?}: {e}"));
+            let mut got: HashMap<String, usize> = HashMap::new();
+            for w in words(&logical(&pdftotext(&text, &pdf))) {
+                *got.entry(w).or_default() += 1;
+            }
+            let mut want: HashMap<String, usize> = HashMap::new();
+            for w in expected_words(&doc) {
+                *want.entry(w).or_default() += 1;
+            }
+            let mut missing: Vec<String> = want
+                .iter()
+                .filter(|(w, c)| got.get(*w).copied().unwrap_or(0) < **c)
+                .map(|(w, _)| w.clone())
+                .collect();
+            missing.sort();
+            assert!(
+                missing.len() * 200 <= want.values().sum::<usize>(),
+                "{name} {notes:?}: words missing: {missing:?}"
+            );
+            lost.push(missing);
+            pages.push(Pdf::load_mem(&bytes).unwrap().get_pages().len());
+        }
+        assert!(pages[0] >= 1 && pages[1] >= 1, "{name}: {pages:?}");
+        let heading: Vec<String> = match &doc.references_heading {
+            Some(h) => words(&refolio::ast::plain_text(&h.inlines)),
+            None => vec!["References".to_string()],
+        };
+        let foot_only: Vec<&String> = lost[0]
+            .iter()
+            .filter(|w| !lost[1].contains(w) && !heading.contains(w))
+            .collect();
+        assert!(
+            foot_only.is_empty(),
+            "{name}: lost in the foot PDF: {foot_only:?}"
         );
     }
 }

@@ -273,6 +273,7 @@ pub fn run(args: &BookArgs) -> anyhow::Result<Exit> {
         pdf: refolio::write::PdfOptions {
             style: style.pdf.clone(),
             timestamp: None,
+            notes: args.pandoc.pdf_notes(),
         },
         book: Some(book),
         recto: args.recto || m.recto,

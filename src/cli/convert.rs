@@ -110,6 +110,7 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<Exit> {
         pdf: refolio::write::PdfOptions {
             style: style.pdf.clone(),
             timestamp: None,
+            notes: args.pandoc.pdf_notes(),
         },
         book: None,
         recto: false,

@@ -63,6 +63,11 @@ fn cover(title: &str, author: Option<&str>) -> Document {
 }
 
 fn book(chapters: &[Document], recto: bool) -> Layout {
+    book_in(chapters, recto, NotePlacement::End)
+}
+
+/// [`book`] with the notes where `placement` puts them.
+fn book_in(chapters: &[Document], recto: bool, placement: NotePlacement) -> Layout {
     let style = Style::default();
     let src = FontSource::load(&style).unwrap();
     let mut fonts = Fonts::new(&src).unwrap();
@@ -73,6 +78,7 @@ fn book(chapters: &[Document], recto: bool) -> Layout {
         &style,
         &mut fonts,
         recto,
+        placement,
     )
 }
 
@@ -134,8 +140,11 @@ fn footer(p: &Page) -> Option<String> {
 #[test]
 fn contents_list_every_chapter_with_the_label_of_its_first_page_and_link_there() {
     let chapters = three();
-    for recto in [false, true] {
-        let l = book(&chapters, recto);
+    let modes = [false, true].into_iter().flat_map(|recto| {
+        [NotePlacement::End, NotePlacement::Foot].map(|placement| (recto, placement))
+    });
+    for (recto, placement) in modes {
+        let l = book_in(&chapters, recto, placement);
         let n = front(&l);
         let at = starts(&l, &chapters, n);
         assert!(at[0] < at[1] && at[1] < at[2], "{at:?}");

@@ -76,7 +76,23 @@ pub(super) struct Ctx<'f, 'a> {
     pub(super) measure: f32,
     /// Where the list being walked stands (see [`Visit::visit_item`]).
     pub(super) list: ListFrame,
+    /// Where the references go.
+    pub(super) placement: NotePlacement,
+    /// With [`NotePlacement::Foot`]: each cited reference's note, set.
+    pub(super) notes: NoteSet,
 }
+
+/// A reference's note for the foot of the page, set at the measure: in
+/// full, and in the short form for pages after the first that cites it
+/// (the full rows when the reference has no shorter form).
+#[derive(Debug, Clone, Default)]
+pub(super) struct Note {
+    pub(super) full: Vec<Row>,
+    pub(super) short: Vec<Row>,
+}
+
+/// The notes of one article, by reference number.
+pub(super) type NoteSet = HashMap<u32, Note>;
 
 /// The place of a list in the walk: its left edge and width, its depth
 /// (0 for a top-level list), and the space above its first item.
@@ -471,11 +487,12 @@ pub(super) fn article_rows(
     doc: &Document,
     style: &Style,
     fonts: &mut Fonts,
-) -> (Vec<Row>, Vec<MissingGlyph>) {
+    placement: NotePlacement,
+) -> (Vec<Row>, Vec<MissingGlyph>, NoteSet) {
     let mut jobs = Vec::new();
-    walk_article(doc, style, fonts, Lines::Record(&mut jobs));
+    walk_article(doc, style, fonts, Lines::Record(&mut jobs), placement);
     let set = set_all(fonts, &jobs);
-    walk_article(doc, style, fonts, Lines::Replay(set.into_iter()))
+    walk_article(doc, style, fonts, Lines::Replay(set.into_iter()), placement)
 }
 
 /// One pass over an article (see [`article_rows`]).
@@ -484,7 +501,8 @@ pub(super) fn walk_article(
     style: &Style,
     fonts: &mut Fonts,
     lines: Lines,
-) -> (Vec<Row>, Vec<MissingGlyph>) {
+    placement: NotePlacement,
+) -> (Vec<Row>, Vec<MissingGlyph>, NoteSet) {
     let lang = hyphenation_lang(&doc.meta.lang);
     let measure = style.measure();
     let x0 = style.page.margin_inner;
@@ -503,10 +521,12 @@ pub(super) fn walk_article(
         x: x0,
         measure,
         list: ListFrame::default(),
+        placement,
+        notes: NoteSet::new(),
     };
     cx.title_block(doc);
     cx.keep = false;
     let Ok(()) = walk_document(&mut cx, doc);
     cx.references(doc);
-    (cx.rows, cx.missing)
+    (cx.rows, cx.missing, cx.notes)
 }

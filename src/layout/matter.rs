@@ -2,7 +2,7 @@
 //! subtitle, byline) and the reference list below it, each entry with its
 //! number in the margin and its back-links.
 
-use super::flow::{Ctx, ParaStyle};
+use super::flow::{Ctx, Note, ParaStyle, Row};
 use super::*;
 
 impl Ctx<'_, '_> {
@@ -74,7 +74,29 @@ impl Ctx<'_, '_> {
     /// a b c … when there are several).
     pub(super) fn references(&mut self, doc: &Document) {
         let (style, x0, measure) = (self.style, self.x, self.measure);
-        if !doc.references.is_empty() {
+        let mut listed: Vec<&crate::ast::Reference> = doc.references.iter().collect();
+        if self.placement == NotePlacement::Foot {
+            // Every cited reference becomes a note for the foot of the
+            // page; only those nothing cites stay in the list.
+            let mut cited = std::collections::HashSet::new();
+            crate::ast::walk::for_each_inlines(doc, &mut |inlines| {
+                for i in inlines {
+                    if let Inline::Cite { n, .. } = i {
+                        cited.insert(*n);
+                    }
+                }
+            });
+            listed.retain(|r| !cited.contains(&r.n));
+            for r in doc.references.iter().filter(|r| cited.contains(&r.n)) {
+                let full = self.note_rows(&r.raw, r.span.start);
+                let short = match short_form(&r.raw) {
+                    Some(text) => self.note_rows(&text, r.span.start),
+                    None => full.clone(),
+                };
+                self.notes.insert(r.n, Note { full, short });
+            }
+        }
+        if !listed.is_empty() {
             let title = doc
                 .references_heading
                 .as_ref()
@@ -95,7 +117,7 @@ impl Ctx<'_, '_> {
                 .find(|&c| self.fonts.glyph(FontKind::Regular, c).is_some())
                 .map_or("^".to_string(), String::from);
             let back = back.as_str();
-            for r in &doc.references {
+            for r in listed {
                 let mut a = vec![Atom::Text {
                     text: r.raw.clone(),
                     font: FontKind::Regular,
@@ -152,4 +174,50 @@ impl Ctx<'_, '_> {
             }
         }
     }
+
+    /// A note's text set for the foot of the page, taken out of the rows.
+    fn note_rows(&mut self, text: &str, src: usize) -> Vec<Row> {
+        let ns = &self.style.notes;
+        let atoms = [Atom::Text {
+            text: text.to_string(),
+            font: FontKind::Regular,
+            src,
+        }];
+        let rows = self.para(
+            &atoms,
+            ParaStyle {
+                size: ns.size,
+                leading: ns.leading,
+                x: self.x + ns.indent,
+                measure: self.measure - ns.indent,
+                indent: 0.0,
+                ragged: true,
+                center: false,
+                role: Role::Note,
+                space_before: ns.entry_space,
+            },
+        );
+        self.rows.drain(rows).collect()
+    }
+}
+
+/// The short form of a reference repeated on a later page: its first
+/// words, up to the first full stop after a word of two letters or more
+/// (at most twelve words), then `…`; `None` when that is the whole text.
+pub(super) fn short_form(raw: &str) -> Option<String> {
+    let words: Vec<&str> = raw.split_whitespace().collect();
+    let mut end = words.len().min(12);
+    for (i, w) in words.iter().enumerate().take(12) {
+        let letters = w.trim_end_matches('.').chars().count();
+        if w.ends_with('.') && letters >= 2 {
+            end = i + 1;
+            break;
+        }
+    }
+    if end >= words.len() {
+        return None;
+    }
+    let text = words[..end].join(" ");
+    let text = text.trim_end_matches(['.', ',', ';', ':']);
+    Some(format!("{text}…"))
 }

@@ -14,7 +14,8 @@
 //! Stages, one file each: `flow.rs` walks an article once into rows (every
 //! paragraph set by [`paragraph`] and [`linebreak`], by `parallel.rs` on
 //! several threads when there is enough text), `paginate.rs` fills pages
-//! with them, and `model.rs` holds what comes out: lines, glyph runs,
+//! with them (`notes.rs` when the notes go at the foot of the page,
+//! reserving their space as it fills a page), and `model.rs` holds what comes out: lines, glyph runs,
 //! pages, links, the outline. `labels.rs` sets the short one-line texts
 //! (labels, page numbers, running heads). A book ([`layout_book`]) adds
 //! its front matter, set after its chapters by `front.rs`.
@@ -26,6 +27,7 @@ mod labels;
 pub mod linebreak;
 mod matter;
 mod model;
+mod notes;
 mod paginate;
 pub mod paragraph;
 mod parallel;
@@ -42,7 +44,7 @@ use fonts::{FontKind, Fonts, Variant};
 use paragraph::{Atom, Setting, set_paragraph};
 use std::collections::HashMap;
 use std::sync::Arc;
-use style::Style;
+use style::{NotePlacement, Style};
 
 /// Language → hyphenation patterns (the primary subtag of a BCP 47 tag).
 pub fn hyphenation_lang(tag: &str) -> Option<hypher::Lang> {
@@ -54,10 +56,16 @@ pub fn hyphenation_lang(tag: &str) -> Option<hypher::Lang> {
     hypher::Lang::from_iso([b[0], b[1]])
 }
 
-/// Lays `doc` out in `style` with `fonts`.
-pub fn layout(doc: &Document, style: &Style, fonts: &mut Fonts) -> Layout {
-    let (rows, missing) = article_rows(doc, style, fonts);
-    paginate(rows, style, fonts, missing, &[], false)
+/// Lays `doc` out in `style` with `fonts`, its references where
+/// `placement` puts them.
+pub fn layout(
+    doc: &Document,
+    style: &Style,
+    fonts: &mut Fonts,
+    placement: NotePlacement,
+) -> Layout {
+    let (rows, missing, notes) = article_rows(doc, style, fonts, placement);
+    paginate(rows, style, fonts, missing, &[], false, &[notes])
 }
 
 /// Where a chapter of a book begins in the rows, and its running head.
@@ -75,7 +83,9 @@ struct ChapterMark {
 /// in arabic from 1 ([`Layout::page_labels`]); with `recto` page 1 is a
 /// right-hand page. The outline has the book's title at the top, and in it
 /// the contents and the chapters, each with its sections inside. Links
-/// stay inside their chapter; the contents link to every chapter.
+/// stay inside their chapter; the contents link to every chapter. Each
+/// chapter's references are its own (numbered per chapter), placed as
+/// `placement` says.
 ///
 /// The chapters are laid out first: their pages do not depend on the
 /// front matter (their numbers start at 1, and the front matter has an
@@ -87,12 +97,15 @@ pub fn layout_book(
     style: &Style,
     fonts: &mut Fonts,
     recto: bool,
+    placement: NotePlacement,
 ) -> Layout {
     let mut rows = Vec::new();
     let mut missing = Vec::new();
     let mut marks = Vec::with_capacity(chapters.len());
+    let mut notes = Vec::with_capacity(chapters.len());
     for d in chapters {
-        let (more, miss) = article_rows(d, style, fonts);
+        let (more, miss, chapter_notes) = article_rows(d, style, fonts, placement);
+        notes.push(chapter_notes);
         marks.push(ChapterMark {
             start: rows.len(),
             head: Some(d.title.text.clone()),
@@ -110,7 +123,7 @@ pub fn layout_book(
                 .is_some_and(|r| matches!(r.outline, Some((_, 0))))
         })
         .collect();
-    let body = paginate(rows, style, fonts, missing, &marks, recto);
+    let body = paginate(rows, style, fonts, missing, &marks, recto, &notes);
     let mut starts = body.outline.iter().filter(|o| o.level == 0).map(|o| o.dest);
     let book_author = cover.meta.author.as_deref().map(str::trim);
     let entries: Vec<front::Entry> = chapters
@@ -212,6 +225,8 @@ fn assemble_book(cover: &Document, front: front::Front, body: Layout) -> Layout 
 #[cfg(test)]
 mod book_tests;
 #[cfg(test)]
+mod note_tests;
+#[cfg(test)]
 mod rule_tests;
 
 #[cfg(test)]
@@ -254,7 +269,7 @@ mod tests {
                 .unwrap();
             pool.install(|| {
                 let mut f = Fonts::new(&source).unwrap();
-                layout(&parsed.document, &style, &mut f)
+                layout(&parsed.document, &style, &mut f, NotePlacement::End)
             })
         };
         let one = lay(1);

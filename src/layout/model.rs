@@ -124,6 +124,8 @@ pub enum Role {
     Caption,
     /// An entry of the reference list.
     Reference,
+    /// A note at the foot of the page (`--notes foot`), its number included.
+    Note,
     /// The page number.
     Footer,
     /// The running head of a book page (its chapter's title).

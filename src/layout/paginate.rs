@@ -48,6 +48,7 @@ pub(super) fn paginate(
     missing: Vec<MissingGlyph>,
     marks: &[ChapterMark],
     recto: bool,
+    notes: &[NoteSet],
 ) -> Layout {
     let p = &style.page;
     // The chapter of row `i` (0 outside books).
@@ -92,6 +93,16 @@ pub(super) fn paginate(
     if start < rows.len() || ranges.is_empty() {
         ranges.push(start..rows.len());
     }
+    // Notes at the foot of the page: the pages are filled again, with the
+    // notes' space reserved (`notes.rs`).
+    let mut foot = None;
+    if notes.iter().any(|n| !n.is_empty()) {
+        let f = notes::foot_pages(&rows, notes, style, &chapter_of, &chapter_starts, recto);
+        ranges = f.ranges;
+        foot = Some(f.notes);
+    }
+    // Where each note starts: (page, chapter, n).
+    let mut note_dests: HashMap<(usize, usize, u32), Dest> = HashMap::new();
     let mut pages = Vec::new();
     let mut outline = Vec::new();
     let mut markers = HashMap::new();
@@ -102,7 +113,11 @@ pub(super) fn paginate(
     let mut pending_links: Vec<(usize, usize, [f32; 4], LinkTarget)> = Vec::new();
     for (pi, range) in ranges.into_iter().enumerate() {
         let mut page = Page::default();
-        if range.is_empty() && !marks.is_empty() {
+        let page_notes = foot
+            .as_mut()
+            .map(|f| std::mem::take(&mut f[pi]))
+            .unwrap_or_default();
+        if range.is_empty() && !marks.is_empty() && page_notes.is_empty() {
             // The blank verso before a recto chapter: no number, no head.
             pages.push(page);
             continue;
@@ -185,6 +200,13 @@ pub(super) fn paginate(
             }
             y = top + leading;
         }
+        for ((ch, n), d) in
+            notes::place(&mut page, pi, page_notes, style, fonts, &mut pending_links)
+        {
+            note_dests.insert((pi, ch, n), d);
+            references.entry(n).or_insert(d);
+            chapter_refs.entry((ch, n)).or_insert(d);
+        }
         let pad = style.figure.padding;
         for (_, x0, x1, t, b) in frames {
             page.frames.push(Frame {
@@ -210,7 +232,10 @@ pub(super) fn paginate(
     }
     for (pi, ch, rect, target) in pending_links {
         let to = match &target {
-            LinkTarget::Reference(n) => chapter_refs.get(&(ch, *n)).map(|d| LinkTo::Dest(*d)),
+            LinkTarget::Reference(n) => note_dests
+                .get(&(pi, ch, *n))
+                .or_else(|| chapter_refs.get(&(ch, *n)))
+                .map(|d| LinkTo::Dest(*d)),
             LinkTarget::Cite(n, k) => chapter_markers.get(&(ch, *n, *k)).map(|d| LinkTo::Dest(*d)),
             LinkTarget::Uri(u) => Some(LinkTo::Uri(u.clone())),
             LinkTarget::Chapter(_) => None,

@@ -7,7 +7,7 @@
 //! ../shared when present), in the three shipped styles.
 
 #[path = "../../tests/support/mod.rs"]
-mod support;
+pub(super) mod support;
 
 use super::fonts::{FontSource, Fonts};
 use super::style::Style;
@@ -30,11 +30,12 @@ fn parse_text(name: &str, text: &str) -> Document {
 fn lay(doc: &Document, style: &Style) -> Layout {
     let src = FontSource::load(style).unwrap();
     let mut fonts = Fonts::new(&src).unwrap();
-    layout(doc, style, &mut fonts)
+    layout(doc, style, &mut fonts, super::style::NotePlacement::End)
 }
 
-/// Every rule; returns the problems found.
-fn problems(name: &str, l: &Layout) -> Vec<String> {
+/// Every rule; returns the problems found (notes at the foot of the page
+/// are left out: `note_tests.rs` checks them).
+pub(super) fn problems(name: &str, l: &Layout) -> Vec<String> {
     let mut out = Vec::new();
     // Where each paragraph's lines went: block → [(page, line index, count)].
     let mut blocks: HashMap<usize, Vec<(usize, usize, usize)>> = HashMap::new();
@@ -43,7 +44,7 @@ fn problems(name: &str, l: &Layout) -> Vec<String> {
         let body: Vec<_> = page
             .lines
             .iter()
-            .filter(|pl| pl.role != Role::Footer)
+            .filter(|pl| !matches!(pl.role, Role::Footer | Role::Note))
             .collect();
         for pl in &body {
             let line = &pl.line;

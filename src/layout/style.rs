@@ -31,6 +31,8 @@ pub struct Style {
     pub quote: QuoteStyle,
     pub figure: FigureStyle,
     pub references: ReferencesStyle,
+    #[serde(default)]
+    pub notes: NotesStyle,
     pub footer: TextStyle,
     /// Where relative font paths are found (the style's folder); not a key.
     #[serde(skip)]
@@ -140,6 +142,69 @@ pub struct ReferencesStyle {
     pub entry_space: f32,
 }
 
+/// Where the references go (`--notes`): at the foot of the page that
+/// cites them, or in one list at the end of the article (or chapter).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum NotePlacement {
+    /// At the foot of each page: the references cited on it, in the order
+    /// of their first citation there.
+    Foot,
+    /// One reference list after the text.
+    #[default]
+    End,
+}
+
+/// How a reference cited again on a later page is repeated at its foot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NoteRepeat {
+    /// The whole reference again.
+    #[default]
+    Full,
+    /// Its first words, up to the first full stop (at most a dozen words), then `…`.
+    Short,
+}
+
+/// Notes at the foot of the page (`--notes foot`): a short rule, then the
+/// notes, set smaller, each with its number in the margin before it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+#[allow(missing_docs)]
+pub struct NotesStyle {
+    pub size: f32,
+    pub leading: f32,
+    /// Left indent of the note text; the number stands in it.
+    pub indent: f32,
+    pub entry_space: f32,
+    /// Space between the last line of the text and the rule.
+    pub space_before: f32,
+    /// Space between the rule and the first note.
+    pub space_after_rule: f32,
+    /// Length of the rule as a fraction of the measure.
+    pub rule_length: f32,
+    /// Stroke width of the rule.
+    pub rule_width: f32,
+    /// A reference cited again on a later page: in `full` or `short`.
+    pub repeat: NoteRepeat,
+}
+
+impl Default for NotesStyle {
+    /// The values of `styles/default/pdf.toml`.
+    fn default() -> Self {
+        NotesStyle {
+            size: 9.0,
+            leading: 11.0,
+            indent: 14.0,
+            entry_space: 1.5,
+            space_before: 10.0,
+            space_after_rule: 5.0,
+            rule_length: 0.3333,
+            rule_width: 0.4,
+            repeat: NoteRepeat::Full,
+        }
+    }
+}
+
 /// A style that cannot be read.
 #[derive(Debug, thiserror::Error)]
 pub enum StyleError {
@@ -236,10 +301,23 @@ impl Style {
             ("quote", self.quote.size, self.quote.leading),
             ("figure", self.figure.size, self.figure.leading),
             ("references", self.references.size, self.references.leading),
+            ("notes", self.notes.size, self.notes.leading),
         ] {
             if !((4.0..=72.0).contains(&size) && leading >= size) {
                 return Err(format!("[{what}] needs 4 ≤ size ≤ 72 and leading ≥ size"));
             }
+        }
+        let n = &self.notes;
+        if !((0.0..=1.0).contains(&n.rule_length)
+            && n.rule_width >= 0.0
+            && n.indent >= 0.0
+            && n.entry_space >= 0.0
+            && n.space_before >= 0.0
+            && n.space_after_rule >= 0.0)
+        {
+            return Err(
+                "[notes] needs 0 ≤ rule-length ≤ 1 and no negative width, indent or space".into(),
+            );
         }
         Ok(())
     }
@@ -271,6 +349,24 @@ mod tests {
         let letter = Style::load("letter").unwrap();
         assert_eq!(letter.page.width, 612.0);
         assert!((letter.measure() - a4.measure()).abs() < 1.0);
+    }
+
+    #[test]
+    fn notes_table_is_read_and_checked() {
+        let d = Style::default();
+        assert_eq!(d.notes.repeat, NoteRepeat::Full);
+        assert_eq!((d.notes.size, d.notes.leading), (9.0, 11.0));
+        let s = Style::from_toml("x", "[notes]\nrepeat = \"short\"\nsize = 8\n").unwrap();
+        assert_eq!(s.notes.repeat, NoteRepeat::Short);
+        assert_eq!((s.notes.size, s.notes.leading), (8.0, 11.0));
+        for bad in [
+            "[notes]\nrepeat = \"sometimes\"\n",
+            "[notes]\nrule-length = 2\n",
+            "[notes]\nsize = 12\n",
+            "[notes]\nfoo = 1\n",
+        ] {
+            assert!(Style::from_toml("x", bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -19,7 +19,7 @@ pub(crate) mod tei;
 pub(crate) mod xhtml;
 pub(crate) mod xml;
 
-pub use crate::layout::style::{Style, StyleError};
+pub use crate::layout::style::{NotePlacement, NoteRepeat, Style, StyleError};
 pub use epub::{DEFAULT_STYLESHEET, EpubOptions};
 pub use file::{write_atomic, write_atomic_with};
 pub use pandoc::{NoteStyle, PandocApi, PandocOptions};

@@ -25,13 +25,13 @@
 //! transparent GIF as a `data:` URI ([`PLACEHOLDER_IMAGE`]), so that every
 //! pandoc writer has an image to embed and none goes looking for a file.
 //!
-//! Citations ([`NoteStyle`]):
-//! - `footnotes` (the default): each marker is
+//! Citations ([`NoteStyle`], `--notes foot|end`):
+//! - `footnotes` (`--notes foot`, the default): each marker is
 //!   `Span ("cite-N-K", ["cite"], [("reference", "N")]) [Note [Para REF]]`,
 //!   a footnote holding the reference's text, so that every editor gets real
 //!   footnotes; the K-th citation of a reference repeats its note. The span
 //!   keeps the id a back-link would point at and the reference's number.
-//! - `endnotes-list`: each marker is
+//! - `endnotes-list` (`--notes end`): each marker is
 //!   `Superscript [Link ("cite-N-K", ["cite"], []) [Str "N"] ("#ref-N", "")]`,
 //!   and the reference list follows the body: `Header 2 ("references")`,
 //!   then an `OrderedList` whose items are

@@ -18,7 +18,7 @@
 use crate::ast::Document;
 use crate::error::WriteError;
 use crate::layout::fonts::{FontSource, Fonts};
-use crate::layout::style::Style;
+use crate::layout::style::{NotePlacement, Style};
 use crate::layout::{MissingGlyph, layout};
 
 mod content;
@@ -32,6 +32,9 @@ pub struct PdfOptions {
     /// Creation date as seconds since 1970 (`SOURCE_DATE_EPOCH`); without it
     /// the article's `date` metadata is used, and without that no date.
     pub timestamp: Option<i64>,
+    /// Where the references go: at the foot of the pages that cite them,
+    /// or in a list at the end (the default).
+    pub notes: NotePlacement,
 }
 
 impl Default for PdfOptions {
@@ -41,6 +44,7 @@ impl Default for PdfOptions {
         PdfOptions {
             style: Style::default(),
             timestamp: None,
+            notes: NotePlacement::End,
         }
     }
 }
@@ -58,7 +62,7 @@ pub struct PdfOutput {
 pub fn render_pdf(doc: &Document, opts: &PdfOptions) -> Result<PdfOutput, WriteError> {
     let source = FontSource::load(&opts.style)?;
     let mut fonts = Fonts::new(&source)?;
-    let lay = layout(doc, &opts.style, &mut fonts);
+    let lay = layout(doc, &opts.style, &mut fonts, opts.notes);
     let bytes = printpdf_adapter::write(doc, &lay, &source, opts)?;
     Ok(PdfOutput {
         bytes,
@@ -93,7 +97,7 @@ pub fn render_book(
     let cover = book.cover(docs);
     let source = FontSource::load(&opts.style)?;
     let mut fonts = Fonts::new(&source)?;
-    let lay = crate::layout::layout_book(&cover, docs, &opts.style, &mut fonts, recto);
+    let lay = crate::layout::layout_book(&cover, docs, &opts.style, &mut fonts, recto, opts.notes);
     let bytes = printpdf_adapter::write(&cover, &lay, &source, opts)?;
     Ok(PdfOutput {
         bytes,

@@ -272,7 +272,7 @@ fn fonts_are_subset_before_printpdf_sees_them() {
     let opts = PdfOptions::default();
     let source = FontSource::load(&opts.style).unwrap();
     let mut fonts = Fonts::new(&source).unwrap();
-    let lay = crate::layout::layout(&doc, &opts.style, &mut fonts);
+    let lay = crate::layout::layout(&doc, &opts.style, &mut fonts, opts.notes);
     let ours: usize = content::inventory(&lay)
         .iter()
         .map(|(kind, glyphs)| {
@@ -292,7 +292,7 @@ fn page_content_is_written_from_the_layout() {
     let opts = PdfOptions::default();
     let source = FontSource::load(&opts.style).unwrap();
     let mut fonts = Fonts::new(&source).unwrap();
-    let lay = crate::layout::layout(&doc, &opts.style, &mut fonts);
+    let lay = crate::layout::layout(&doc, &opts.style, &mut fonts, opts.notes);
     let pdf = load(&render(&doc, None));
     let pages: Vec<ObjectId> = pdf.get_pages().into_values().collect();
     assert_eq!(pages.len(), lay.pages.len());
