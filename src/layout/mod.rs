@@ -54,8 +54,8 @@ pub fn hyphenation_lang(tag: &str) -> Option<hypher::Lang> {
 
 /// Lays `doc` out in `style` with `fonts`.
 pub fn layout(doc: &Document, style: &Style, fonts: &mut Fonts) -> Layout {
-    let (rows, missing) = article_rows(doc, style, fonts);
-    paginate(rows, style, fonts, missing, &[], false)
+    let (rows, missing, structure) = article_rows(doc, style, fonts);
+    paginate(rows, style, fonts, missing, &[], false, structure)
 }
 
 /// Where a chapter of a book begins in the rows, and its running head.
@@ -77,7 +77,7 @@ pub fn layout_book(
     fonts: &mut Fonts,
     recto: bool,
 ) -> Layout {
-    let (mut rows, mut missing) = article_rows(cover, style, fonts);
+    let (mut rows, mut missing, mut structure) = article_rows(cover, style, fonts);
     for r in &mut rows {
         r.outline = None;
     }
@@ -86,15 +86,35 @@ pub fn layout_book(
         head: None,
     }];
     for d in chapters {
-        let (more, miss) = article_rows(d, style, fonts);
+        let (mut more, miss, nodes) = article_rows(d, style, fonts);
         marks.push(ChapterMark {
             start: rows.len(),
             head: Some(d.title.text.clone()),
         });
+        // The chapter's structure goes into the book's: its root becomes
+        // a chapter element of the book's root, with its own language when
+        // it is not the book's.
+        let base = structure.len();
+        let lang = d.meta.lang.trim();
+        for (i, mut n) in nodes.into_iter().enumerate() {
+            if i == 0 {
+                n.kind = StructKind::Chapter;
+                n.parent = Some(0);
+                n.lang =
+                    (!lang.is_empty() && lang != cover.meta.lang.trim()).then(|| lang.to_string());
+            } else {
+                n.parent = n.parent.map(|p| p + base);
+            }
+            structure.push(n);
+        }
+        for r in &mut more {
+            r.node += base;
+            r.label = r.label.map(|l| l + base);
+        }
         rows.extend(more);
         missing.extend(miss);
     }
-    paginate(rows, style, fonts, missing, &marks, recto)
+    paginate(rows, style, fonts, missing, &marks, recto, structure)
 }
 
 #[cfg(test)]

@@ -34,6 +34,8 @@ pub(super) fn running_head(title: &str, style: &Style, fonts: &mut Fonts) -> Pla
         line,
         role: Role::Header,
         block: 0,
+        node: 0,
+        label: None,
     }
 }
 
@@ -48,6 +50,7 @@ pub(super) fn paginate(
     missing: Vec<MissingGlyph>,
     marks: &[ChapterMark],
     recto: bool,
+    structure: Vec<StructNode>,
 ) -> Layout {
     let p = &style.page;
     // The chapter of row `i` (0 outside books).
@@ -99,7 +102,15 @@ pub(super) fn paginate(
     // Link ends by chapter: (chapter, n, k) and (chapter, n).
     let mut chapter_markers: HashMap<(usize, u32, u32), Dest> = HashMap::new();
     let mut chapter_refs: HashMap<(usize, u32), Dest> = HashMap::new();
-    let mut pending_links: Vec<(usize, usize, [f32; 4], LinkTarget)> = Vec::new();
+    // Links, until every destination is known.
+    struct Pending {
+        page: usize,
+        chapter: usize,
+        rect: [f32; 4],
+        target: LinkTarget,
+        source: (usize, usize),
+    }
+    let mut pending_links: Vec<Pending> = Vec::new();
     for (pi, range) in ranges.into_iter().enumerate() {
         let mut page = Page::default();
         if range.is_empty() && !marks.is_empty() {
@@ -152,9 +163,17 @@ pub(super) fn paginate(
                 markers.entry((n, k)).or_insert(d);
                 chapter_markers.insert((ch, n, k), d);
             }
-            for l in &r.line.links {
+            // The line's index on the page, once it is placed below.
+            let li = page.lines.len();
+            for (si, l) in r.line.links.iter().enumerate() {
                 let rect = [r.x + l.x0, top, r.x + l.x1, top + r.leading];
-                pending_links.push((pi, ch, rect, l.target.clone()));
+                pending_links.push(Pending {
+                    page: pi,
+                    chapter: ch,
+                    rect,
+                    target: l.target.clone(),
+                    source: (li, si),
+                });
             }
             if let Some((a, b)) = r.rule {
                 page.rules.push(RuleLine {
@@ -171,6 +190,7 @@ pub(super) fn paginate(
                 }
             }
             let (x, role, block, leading) = (r.x, r.role, r.block, r.leading);
+            let (node, label) = (r.node, r.label);
             if !rows[i].line.runs.is_empty() {
                 // Moved, not copied: a row's line is placed once.
                 let line = std::mem::take(&mut rows[i].line);
@@ -181,6 +201,8 @@ pub(super) fn paginate(
                     line,
                     role,
                     block,
+                    node,
+                    label,
                 });
             }
             y = top + leading;
@@ -205,17 +227,31 @@ pub(super) fn paginate(
             line,
             role: Role::Footer,
             block: 0,
+            node: 0,
+            label: None,
         });
         pages.push(page);
     }
-    for (pi, ch, rect, target) in pending_links {
+    for Pending {
+        page: pi,
+        chapter: ch,
+        rect,
+        target,
+        source,
+    } in pending_links
+    {
         let to = match &target {
             LinkTarget::Reference(n) => chapter_refs.get(&(ch, *n)).map(|d| LinkTo::Dest(*d)),
             LinkTarget::Cite(n, k) => chapter_markers.get(&(ch, *n, *k)).map(|d| LinkTo::Dest(*d)),
             LinkTarget::Uri(u) => Some(LinkTo::Uri(u.clone())),
         };
         if let Some(to) = to {
-            pages[pi].links.push(PageLink { rect, to, target });
+            pages[pi].links.push(PageLink {
+                rect,
+                to,
+                target,
+                source: Some(source),
+            });
         }
     }
     Layout {
@@ -226,5 +262,6 @@ pub(super) fn paginate(
         missing,
         markers,
         references,
+        structure,
     }
 }

@@ -193,8 +193,11 @@ pub(super) fn write(
         width: &width,
     };
     // Uncompressed here; `compress_streams` deflates them with the rest.
+    let mut owners = Vec::with_capacity(lay.pages.len());
     for (&page, p) in page_ids.iter().zip(&lay.pages) {
-        let stream = Object::Stream(lopdf::Stream::new(Dictionary::new(), writer.page(p)));
+        let (bytes, marked) = writer.page(p, &lay.structure);
+        owners.push(marked);
+        let stream = Object::Stream(lopdf::Stream::new(Dictionary::new(), bytes));
         // In place of printpdf's stream when it is one object (it is), so
         // that object numbers stay dense without renumbering.
         let old = lo.get_page_contents(page);
@@ -233,7 +236,7 @@ pub(super) fn write(
             }
         }
     }
-    post_pass::post_pass(&mut lo, doc, lay, &page_ids, opts)?;
+    post_pass::post_pass(&mut lo, doc, lay, &page_ids, &owners, opts)?;
     post_pass::compress_streams(&mut lo)?;
     with_id(&mut lo)
 }
