@@ -169,6 +169,99 @@ mod tests {
         assert_eq!(one, lay(3));
     }
 
+    /// The structure of the layout: every line points to an element (the
+    /// root for page furniture), every element's parent comes before it,
+    /// a block's lines all have the block's role, labels sit in items, every
+    /// link names the line and span it came from, figures carry their alt
+    /// text; in a book each chapter is an element of its own, with its
+    /// language when it is not the book's.
+    #[test]
+    fn lines_point_into_the_structure() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/input/canal-and-locks.txt");
+        let parse = |text: String, lang: &str| {
+            let mut d = crate::parse_article(
+                "t",
+                text.into_bytes(),
+                Default::default(),
+                &Default::default(),
+            )
+            .unwrap()
+            .document;
+            d.meta.lang = lang.into();
+            d
+        };
+        let doc = parse(std::fs::read_to_string(path).unwrap(), "en");
+        let style = Style::default();
+        let source = fonts::FontSource::load(&style).unwrap();
+        let mut f = Fonts::new(&source).unwrap();
+        let check = |lay: &Layout| {
+            let s = &lay.structure;
+            assert_eq!(s[0].kind, StructKind::Document);
+            assert!(
+                s.iter()
+                    .enumerate()
+                    .skip(1)
+                    .all(|(i, n)| n.parent.is_some_and(|p| p < i))
+            );
+            for page in &lay.pages {
+                for l in &page.lines {
+                    match l.role {
+                        Role::Footer | Role::Header => assert_eq!(l.node, 0),
+                        role => match s[l.node].kind {
+                            StructKind::Block(r) => assert_eq!(r, role),
+                            StructKind::Figure => assert_eq!(role, Role::FigureAlt),
+                            StructKind::ItemBody => {
+                                assert!(matches!(role, Role::ListItem | Role::Reference))
+                            }
+                            StructKind::Title => assert_eq!(role, Role::Title),
+                            k => panic!("a line in a {k:?}"),
+                        },
+                    }
+                    if let Some(label) = l.label {
+                        assert_eq!(s[label].kind, StructKind::Label);
+                        assert_eq!(
+                            s[label].parent, s[l.node].parent,
+                            "label and body of one item"
+                        );
+                    }
+                }
+                for link in &page.links {
+                    let (li, si) = link.source.unwrap();
+                    assert_eq!(page.lines[li].line.links[si].target, link.target);
+                }
+            }
+            let figures: Vec<&StructNode> =
+                s.iter().filter(|n| n.kind == StructKind::Figure).collect();
+            assert!(!figures.is_empty());
+            assert!(
+                figures
+                    .iter()
+                    .all(|n| n.alt.as_deref().is_some_and(|a| a.len() > 10))
+            );
+        };
+        let lay = layout(&doc, &style, &mut f);
+        check(&lay);
+        let items = lay
+            .structure
+            .iter()
+            .filter(|n| n.kind == StructKind::Item)
+            .count();
+        assert_eq!(items, 6 + doc.references.len());
+        let other = parse("Un titre\n\nUn paragraphe.\n".into(), "fr");
+        let cover = parse("A book\n\nx\n".into(), "en");
+        let book = layout_book(&cover, &[&doc, &other], &style, &mut f, false);
+        check(&book);
+        let chapters: Vec<&StructNode> = book
+            .structure
+            .iter()
+            .filter(|n| n.kind == StructKind::Chapter)
+            .collect();
+        assert_eq!(chapters.len(), 2);
+        assert!(chapters.iter().all(|c| c.parent == Some(0)));
+        assert_eq!(chapters[0].lang, None);
+        assert_eq!(chapters[1].lang.as_deref(), Some("fr"));
+    }
+
     #[test]
     fn languages() {
         assert!(hyphenation_lang("en").is_some());

@@ -34,6 +34,7 @@
 //! | `Tw` word spacing does nothing with Identity-H fonts | justification with `TJ` glyph offsets, from the widths as printpdf writes them (`/W`, truncated to 1/1000 em: [`pdf_width`]) | `justification_uses_tj_offsets_not_tw` |
 //! | its `optimize` option deflates with lopdf's best level (an eighth of the PDF time for a few per cent) | off; the post-pass deflates every stream at zlib's default level, in parallel | `streams_are_deflated` |
 //! | its XMP and PDF/A output is malformed | not used: no `/Metadata` | `no_xmp_metadata` |
+//! | no tagged PDF: no marked content in the pages, no structure tree | the content writer marks every text run with an MCID (page furniture, rules and added hyphens as artifacts, ligatures as `Span`s with `/ActualText`); the post-pass writes the structure tree from the layout's structure, the parent tree, `Link` elements with `OBJR`s, `/MarkInfo` | `tagged_pdf_structure_tree_matches_the_marked_content`, `tagged_pdf_book_has_a_part_per_chapter_with_its_language`, `page_furniture_and_added_hyphens_are_artifacts_and_ligatures_have_actual_text` |
 //!
 //! printpdf also writes an empty resource dictionary for every page; that
 //! is harmless and left alone.

@@ -1,6 +1,7 @@
 //! The lopdf post-pass over printpdf's document: link annotations, the
 //! outline, the catalog's `/PageMode`, `/Lang` and viewer preferences, the
-//! PDF version, the Info dictionary; then every stream deflated. Why each
+//! structure tree of the tagged PDF, the PDF version, the Info dictionary;
+//! then every stream deflated. Why each
 //! step exists: the defect table in the [adapter's docs](super).
 
 use crate::ast::Document;
