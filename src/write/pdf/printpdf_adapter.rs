@@ -33,6 +33,7 @@
 //! | `ShowText` makes a lopdf object per glyph and formats them back (a third of the PDF time) | only the inventory goes through printpdf; every page's content stream is written directly from the layout, in place of printpdf's | `page_content_is_written_from_the_layout`, `codes_are_read_back_in_inventory_order_and_checked` |
 //! | `Tw` word spacing does nothing with Identity-H fonts | justification with `TJ` glyph offsets, from the widths as printpdf writes them (`/W`, truncated to 1/1000 em: [`pdf_width`]) | `justification_uses_tj_offsets_not_tw` |
 //! | its `optimize` option deflates with lopdf's best level (an eighth of the PDF time for a few per cent) | off; the post-pass deflates every stream at zlib's default level, in parallel | `streams_are_deflated` |
+//! | (not a defect: a choice) every dictionary written as its own object, uncompressed | the file is saved with deflated object streams and a cross-reference stream (PDF 1.5); the tagged PDF's structure tree is paid for by it | `dictionaries_are_in_deflated_object_streams` |
 //! | its XMP and PDF/A output is malformed | not used: no `/Metadata` | `no_xmp_metadata` |
 //! | no tagged PDF: no marked content in the pages, no structure tree | the content writer marks every text run with an MCID (page furniture, rules and added hyphens as artifacts, ligatures as `Span`s with `/ActualText`); the post-pass writes the structure tree from the layout's structure, the parent tree, `Link` elements with `OBJR`s, `/MarkInfo` | `tagged_pdf_structure_tree_matches_the_marked_content`, `tagged_pdf_book_has_a_part_per_chapter_with_its_language`, `page_furniture_and_added_hyphens_are_artifacts_and_ligatures_have_actual_text` |
 //!
@@ -242,6 +243,11 @@ pub(super) fn write(
     with_id(&mut lo)
 }
 
+/// Objects in one object stream: about a page's worth of annotations and
+/// structure elements (more compress a little better, but a reader must
+/// inflate the whole stream to read one of them).
+const OBJECTS_PER_STREAM: usize = 200;
+
 /// Saves `lo` with a deterministic `/ID`: a UUID v5 of the file's own bytes,
 /// computed with a zero placeholder in the trailer and then written over it
 /// (same length, so no offset moves).
@@ -255,14 +261,30 @@ fn with_id(lo: &mut lopdf::Document) -> Result<Vec<u8>, WriteError> {
         ]),
     );
     let mut out = Vec::new();
-    lo.save_to(&mut out)?;
+    // Every dictionary that is not a stream's (pages, fonts, annotations,
+    // the outline, the structure tree …) in deflated object streams, with
+    // a cross-reference stream (PDF 1.5): the structure tree of the tagged
+    // PDF would otherwise add a third to the file.
+    let options = lopdf::SaveOptions::builder()
+        .use_object_streams(true)
+        .use_xref_streams(true)
+        .max_objects_per_stream(OBJECTS_PER_STREAM)
+        .compression_level(6)
+        .build();
+    lo.save_with_options(&mut out, options)?;
     let placeholder = format!("<{}>", "0".repeat(32));
     let placeholder = placeholder.as_bytes();
-    // In the trailer: after the file's last `trailer` keyword (the article's
-    // own text, which may hold the same characters, is all before it).
-    let tail = out
-        .windows(b"trailer".len())
-        .rposition(|w| w == b"trailer")
+    // In the trailer, the dictionary of the cross-reference stream, the
+    // file's last object: after the last `obj` keyword before the last
+    // `/XRef` (the article's own text, which may hold the same characters,
+    // is all before it).
+    let xref = out
+        .windows(b"/XRef".len())
+        .rposition(|w| w == b"/XRef")
+        .unwrap_or(0);
+    let tail = out[..xref]
+        .windows(b" obj".len())
+        .rposition(|w| w == b" obj")
         .unwrap_or(0);
     let at: Vec<usize> = out[tail..]
         .windows(placeholder.len())

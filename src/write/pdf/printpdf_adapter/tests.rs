@@ -717,3 +717,20 @@ fn page_furniture_and_added_hyphens_are_artifacts_and_ligatures_have_actual_text
     assert!(ligatures > 10, "{ligatures} ligatures");
     assert!(hyphens > 0, "no hyphenated line");
 }
+
+#[test]
+fn dictionaries_are_in_deflated_object_streams() {
+    let bytes = render(&canal(), None);
+    let has = |s: &[u8]| bytes.windows(s.len()).any(|w| w == s);
+    assert!(
+        has(b"/ObjStm") && has(b"/XRef"),
+        "object and cross-reference streams"
+    );
+    assert!(!has(b"trailer"), "no cross-reference table");
+    // The structure tree, the annotations and the pages are all inside.
+    for key in [&b"StructTreeRoot"[..], b"StructParent", b"/Annot", b"/Page"] {
+        assert!(!has(key), "{} in the open", String::from_utf8_lossy(key));
+    }
+    let pdf = load(&bytes);
+    assert!(pdf.catalog().unwrap().get(b"StructTreeRoot").is_ok());
+}
