@@ -54,6 +54,7 @@ use printpdf::{
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 mod post_pass;
+mod save;
 #[cfg(test)]
 mod tests;
 
@@ -243,11 +244,6 @@ pub(super) fn write(
     with_id(&mut lo)
 }
 
-/// Objects in one object stream: about a page's worth of annotations and
-/// structure elements (more compress a little better, but a reader must
-/// inflate the whole stream to read one of them).
-const OBJECTS_PER_STREAM: usize = 200;
-
 /// Saves `lo` with a deterministic `/ID`: a UUID v5 of the file's own bytes,
 /// computed with a zero placeholder in the trailer and then written over it
 /// (same length, so no offset moves).
@@ -260,18 +256,11 @@ fn with_id(lo: &mut lopdf::Document) -> Result<Vec<u8>, WriteError> {
             Object::String(zero, StringFormat::Hexadecimal),
         ]),
     );
-    let mut out = Vec::new();
     // Every dictionary that is not a stream's (pages, fonts, annotations,
     // the outline, the structure tree …) in deflated object streams, with
     // a cross-reference stream (PDF 1.5): the structure tree of the tagged
     // PDF would otherwise add a third to the file.
-    let options = lopdf::SaveOptions::builder()
-        .use_object_streams(true)
-        .use_xref_streams(true)
-        .max_objects_per_stream(OBJECTS_PER_STREAM)
-        .compression_level(6)
-        .build();
-    lo.save_with_options(&mut out, options)?;
+    let mut out = save::save(lo)?;
     let placeholder = format!("<{}>", "0".repeat(32));
     let placeholder = placeholder.as_bytes();
     // In the trailer, the dictionary of the cross-reference stream, the
