@@ -12,6 +12,7 @@
 use crate::error::WriteError;
 use lopdf::{Dictionary, Object, ObjectId, StringFormat};
 use rayon::prelude::*;
+use std::io::Write;
 
 /// Objects in one object stream: about a page's worth of annotations and
 /// structure elements (more compress a little better, but a reader must
@@ -45,13 +46,13 @@ pub(super) fn save(lo: &lopdf::Document) -> Result<Vec<u8>, WriteError> {
             let mut head = Vec::new();
             let mut body = Vec::new();
             for (id, o) in chunk.iter() {
-                head.extend_from_slice(format!("{} {} ", id.0, body.len()).as_bytes());
+                let _ = write!(head, "{} {} ", id.0, body.len());
                 write_object(&mut body, o);
                 body.push(b'\n');
             }
             let first = head.len();
             head.extend_from_slice(&body);
-            let data = deflate(&head);
+            let data = deflate(&head, FAST);
             let mut out = Vec::with_capacity(data.len() + 96);
             out.extend_from_slice(
                 format!(
@@ -108,7 +109,7 @@ pub(super) fn save(lo: &lopdf::Document) -> Result<Vec<u8>, WriteError> {
         table.extend_from_slice(&a.to_be_bytes());
         table.extend_from_slice(&b.to_be_bytes());
     }
-    let table = deflate(&table);
+    let table = deflate(&table, FAST);
     let mut dict = Dictionary::new();
     dict.set("Type", Object::Name(b"XRef".to_vec()));
     dict.set("Size", Object::Integer(entries.len() as i64));
@@ -129,9 +130,14 @@ pub(super) fn save(lo: &lopdf::Document) -> Result<Vec<u8>, WriteError> {
     Ok(out)
 }
 
-fn deflate(data: &[u8]) -> Vec<u8> {
-    use flate2::{Compress, Compression, FlushCompress, Status};
-    let mut d = Compress::new(Compression::default(), true);
+/// Object streams and the cross-reference stream are deflated at zlib's
+/// level 2: on the seed 1.5 % larger a file than at the default level (6),
+/// in about a third of the time; level 1 costs 7 %.
+const FAST: flate2::Compression = flate2::Compression::new(2);
+
+fn deflate(data: &[u8], level: flate2::Compression) -> Vec<u8> {
+    use flate2::{Compress, FlushCompress, Status};
+    let mut d = Compress::new(level, true);
     let mut out = Vec::with_capacity(data.len() / 2 + 64);
     loop {
         let read = d.total_in() as usize;
@@ -176,11 +182,13 @@ fn write_object(out: &mut Vec<u8>, o: &Object) {
     match o {
         Object::Null => out.extend_from_slice(b"null"),
         Object::Boolean(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
-        Object::Integer(i) => out.extend_from_slice(i.to_string().as_bytes()),
+        Object::Integer(i) => {
+            let _ = write!(out, "{i}");
+        }
         // The shortest decimal that reads back as the same value (Rust
         // never writes an exponent); none for what PDF has no number for.
         Object::Real(r) if r.is_finite() && *r != 0.0 => {
-            out.extend_from_slice(r.to_string().as_bytes())
+            let _ = write!(out, "{r}");
         }
         Object::Real(_) => out.push(b'0'),
         Object::Name(n) => write_name(out, n),
@@ -217,7 +225,9 @@ fn write_object(out: &mut Vec<u8>, o: &Object) {
         }
         Object::Dictionary(d) => write_dictionary(out, d),
         Object::Stream(s) => write_dictionary(out, &s.dict),
-        Object::Reference((id, g)) => out.extend_from_slice(format!("{id} {g} R").as_bytes()),
+        Object::Reference((id, g)) => {
+            let _ = write!(out, "{id} {g} R");
+        }
     }
 }
 
