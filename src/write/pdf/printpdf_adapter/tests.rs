@@ -734,3 +734,29 @@ fn dictionaries_are_in_deflated_object_streams() {
     let pdf = load(&bytes);
     assert!(pdf.catalog().unwrap().get(b"StructTreeRoot").is_ok());
 }
+
+#[test]
+fn tagged_pdf_paragraph_over_a_page_break_is_one_element() {
+    let long = "The keepers of the upper reach opened the sluices before dawn, so that \
+        the flotilla could pass the summit pound without waiting for the water. "
+        .repeat(60);
+    let doc = article(&format!("A title\n\n{long}\n"));
+    let bytes = render(&doc, None);
+    let tags = check_structure(&bytes);
+    assert_eq!(tags["P"], 1, "{tags:?}");
+    let pdf = load(&bytes);
+    assert!(pdf.get_pages().len() >= 2);
+    let p = pdf
+        .objects
+        .values()
+        .filter_map(|o| o.as_dict().ok())
+        .find(|d| {
+            d.get(b"S")
+                .is_ok_and(|s| s.as_name().is_ok_and(|n| n == b"P"))
+        })
+        .unwrap();
+    let kids = p.get(b"K").unwrap().as_array().unwrap();
+    let on_own_page = kids.iter().filter(|k| k.as_i64().is_ok()).count();
+    let elsewhere = kids.iter().filter(|k| k.as_dict().is_ok()).count();
+    assert!(on_own_page > 0 && elsewhere > 0, "{kids:?}");
+}
