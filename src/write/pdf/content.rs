@@ -259,6 +259,8 @@ impl Marks<'_> {
     fn artifact(&mut self) {
         self.end();
         self.out.extend_from_slice(b"/Artifact BMC\n");
+        // An open sequence that no glyph's owner is: the next glyph of
+        // the text opens its own after this one's EMC.
         self.current = Some(Owner::Node(usize::MAX));
     }
 }
