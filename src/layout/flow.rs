@@ -4,7 +4,7 @@
 //! enough text), a second pass builds the rows.
 
 use super::*;
-use crate::ast::walk::{walk_children, walk_document};
+use crate::ast::walk::{walk_children, walk_document, walk_list};
 use crate::ast::{Heading, ListItem, Visit};
 use std::convert::Infallible;
 
@@ -24,6 +24,10 @@ pub(super) struct Row {
     pub(super) rule: Option<(f32, f32)>,
     pub(super) outline: Option<(String, u8)>,
     pub(super) reference: Option<u32>,
+    /// Its element in the structure ([`Ctx::structure`]).
+    pub(super) node: usize,
+    /// The element of its label in the margin, if it has one.
+    pub(super) label: Option<usize>,
 }
 
 /// Where [`Ctx::para`] gets the lines of a paragraph.
@@ -80,6 +84,13 @@ pub(super) struct Ctx<'f, 'a> {
     pub(super) placement: NotePlacement,
     /// With [`NotePlacement::Foot`]: each cited reference's note, set.
     pub(super) notes: NoteSet,
+    /// The logical structure built so far (see [`Layout::structure`]).
+    pub(super) structure: Vec<StructNode>,
+    /// The element new blocks go into.
+    pub(super) parent: usize,
+    /// The element the next paragraph's lines go into, when it is not a
+    /// new block of their role (a figure, a list item's body, the title).
+    pub(super) into: Option<usize>,
 }
 
 /// A reference's note for the foot of the page, set at the measure: in
@@ -126,6 +137,18 @@ pub(super) fn atoms(inlines: &[Inline], font: FontKind) -> Vec<Atom> {
 }
 
 impl Ctx<'_, '_> {
+    /// A new element of the structure, of `kind`, in [`Ctx::parent`].
+    pub(super) fn node(&mut self, kind: StructKind) -> usize {
+        self.structure.push(StructNode::new(kind, self.parent));
+        self.structure.len() - 1
+    }
+
+    /// A new element of `kind` under `parent`.
+    pub(super) fn node_in(&mut self, kind: StructKind, parent: usize) -> usize {
+        self.structure.push(StructNode::new(kind, parent));
+        self.structure.len() - 1
+    }
+
     pub(super) fn para(&mut self, atoms: &[Atom], style: ParaStyle) -> std::ops::Range<usize> {
         let ParaStyle {
             size,
@@ -152,6 +175,10 @@ impl Ctx<'_, '_> {
             rtl: self.rtl,
         };
         self.block += 1;
+        let node = match self.into.take() {
+            Some(n) => n,
+            None => self.node(StructKind::Block(role)),
+        };
         let start = self.rows.len();
         let lines = match &mut self.lines {
             Lines::Record(jobs) => {
@@ -194,6 +221,8 @@ impl Ctx<'_, '_> {
                 rule: None,
                 outline: None,
                 reference: None,
+                node,
+                label: None,
             });
         }
         if self.rows.len() > start {
@@ -307,6 +336,8 @@ impl Ctx<'_, '_> {
                     rule: Some((x + (measure - w) / 2.0, x + (measure + w) / 2.0)),
                     outline: None,
                     reference: None,
+                    node: self.parent,
+                    label: None,
                 });
                 self.prev_paragraph = false;
             }
@@ -352,6 +383,10 @@ impl Ctx<'_, '_> {
         self.frames += 1;
         let frame = self.frames;
         let keep = self.keep;
+        let fig = self.node_in(StructKind::Figure, self.parent);
+        let alt = crate::ast::plain_text(&f.alt);
+        self.structure[fig].alt = Some(alt.trim().to_string()).filter(|a| !a.is_empty());
+        self.into = Some(fig);
         let rows = self.para(
             &atoms(&f.alt, FontKind::Italic),
             ParaStyle {
@@ -373,6 +408,8 @@ impl Ctx<'_, '_> {
         }
         self.space_after(pad);
         if let Some(c) = &f.caption {
+            // The caption follows its figure (a sibling, not a child: a
+            // reader that speaks the figure's /Alt skips its children).
             let crow = self.para(
                 &atoms(c, FontKind::Regular),
                 ParaStyle {
@@ -416,6 +453,15 @@ impl Visit<'_> for Ctx<'_, '_> {
         self.block(b, self.x, self.measure);
         Ok(())
     }
+    /// A list element around the items (nested lists go into the body of
+    /// their item).
+    fn visit_list(&mut self, l: &List) -> Result<(), Infallible> {
+        let outer = self.parent;
+        self.parent = self.node(StructKind::List);
+        walk_list(self, l)?;
+        self.parent = outer;
+        Ok(())
+    }
     /// An item set like the lines of a paragraph, with its label in the
     /// margin; the lists under it are indented one step more.
     fn visit_item(&mut self, l: &List, i: usize, item: &ListItem) -> Result<(), Infallible> {
@@ -439,6 +485,8 @@ impl Visit<'_> for Ctx<'_, '_> {
         if i > 0 && (i < 2 || n - i < 2) {
             self.keep = true;
         }
+        let (label_node, item_body) = self.item_nodes();
+        self.into = Some(item_body);
         let rows = self.para(
             &atoms(&item.inlines, FontKind::Regular),
             ParaStyle {
@@ -462,6 +510,7 @@ impl Visit<'_> for Ctx<'_, '_> {
                 "–".to_string()
             };
             self.label(rows.start, &label, body.size, body.size * 0.4);
+            self.rows[rows.start].label = Some(label_node);
         }
         self.list = ListFrame {
             x: x + ind,
@@ -469,7 +518,10 @@ impl Visit<'_> for Ctx<'_, '_> {
             depth: depth + 1,
             before: st.list.item_space,
         };
+        let outer = self.parent;
+        self.parent = item_body;
         walk_children(self, item)?;
+        self.parent = outer;
         self.list = ListFrame {
             x,
             measure,
@@ -488,7 +540,7 @@ pub(super) fn article_rows(
     style: &Style,
     fonts: &mut Fonts,
     placement: NotePlacement,
-) -> (Vec<Row>, Vec<MissingGlyph>, NoteSet) {
+) -> (Vec<Row>, Vec<MissingGlyph>, NoteSet, Vec<StructNode>) {
     let mut jobs = Vec::new();
     walk_article(doc, style, fonts, Lines::Record(&mut jobs), placement);
     let set = set_all(fonts, &jobs);
@@ -502,7 +554,7 @@ pub(super) fn walk_article(
     fonts: &mut Fonts,
     lines: Lines,
     placement: NotePlacement,
-) -> (Vec<Row>, Vec<MissingGlyph>, NoteSet) {
+) -> (Vec<Row>, Vec<MissingGlyph>, NoteSet, Vec<StructNode>) {
     let lang = hyphenation_lang(&doc.meta.lang);
     let measure = style.measure();
     let x0 = style.page.margin_inner;
@@ -523,10 +575,13 @@ pub(super) fn walk_article(
         list: ListFrame::default(),
         placement,
         notes: NoteSet::new(),
+        structure: vec![StructNode::root()],
+        parent: 0,
+        into: None,
     };
     cx.title_block(doc);
     cx.keep = false;
     let Ok(()) = walk_document(&mut cx, doc);
     cx.references(doc);
-    (cx.rows, cx.missing, cx.notes)
+    (cx.rows, cx.missing, cx.notes, cx.structure)
 }

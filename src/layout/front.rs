@@ -27,6 +27,10 @@ pub(super) struct Front {
     /// The first contents page.
     pub(super) contents: usize,
     pub(super) missing: Vec<MissingGlyph>,
+    /// Its elements of the logical structure: element 0 stands for the
+    /// book's root, the others are the front matter's, in order; its lines
+    /// point into this list.
+    pub(super) structure: Vec<StructNode>,
 }
 
 /// Sets short paragraphs outside the flow, line by line.
@@ -36,9 +40,21 @@ struct Setter<'s, 'f, 'a> {
     rtl: bool,
     missing: Vec<MissingGlyph>,
     block: usize,
+    /// The front matter's structure ([`Front::structure`]).
+    structure: Vec<StructNode>,
+    /// The element that placed lines go into.
+    node: usize,
 }
 
 impl Setter<'_, '_, '_> {
+    /// A new element of `kind` under `parent`, which the lines placed next
+    /// go into; returns it.
+    fn open(&mut self, kind: StructKind, parent: usize) -> usize {
+        self.structure.push(StructNode::new(kind, parent));
+        self.node = self.structure.len() - 1;
+        self.node
+    }
+
     /// `text` in `font` at `size`, ragged and unhyphenated, broken to `measure`.
     fn lines(&mut self, text: &str, font: FontKind, size: f32, measure: f32) -> Vec<Line> {
         let set = Setting {
@@ -88,6 +104,8 @@ impl Setter<'_, '_, '_> {
                 line,
                 role,
                 block: self.block,
+                node: self.node,
+                label: None,
             });
             top += leading;
         }
@@ -110,6 +128,8 @@ fn folio(label: &str, style: &Style, fonts: &mut Fonts) -> PlacedLine {
         line,
         role: Role::Footer,
         block: 0,
+        node: 0,
+        label: None,
     }
 }
 
@@ -132,6 +152,8 @@ pub(super) fn front_matter(
         rtl: paragraph::rtl_language(&cover.meta.lang),
         missing: Vec::new(),
         block: 0,
+        structure: vec![StructNode::root()],
+        node: 0,
     };
     let meta = |v: &Option<String>| {
         v.as_deref()
@@ -147,12 +169,14 @@ pub(super) fn front_matter(
     let t = &style.title;
     let (size, leading) = (t.size * 1.4, t.leading * 1.4);
     let lines = s.lines(&cover.title.text, FontKind::Bold, size, measure);
+    s.open(StructKind::Title, 0);
     let mut y = body_top + (body_bottom - body_top) * 0.1;
     y = s.place(&mut title_page, lines, y, leading, size, true, Role::Title);
     if let Some(sub) = &cover.subtitle {
         let st = &style.subtitle;
         let (size, leading) = (st.size * 1.2, st.leading * 1.2);
         let lines = s.lines(&sub.text, FontKind::Italic, size, measure);
+        s.open(StructKind::Block(Role::Body), 0);
         y = s.place(
             &mut title_page,
             lines,
@@ -166,6 +190,7 @@ pub(super) fn front_matter(
     if let Some(author) = meta(&cover.meta.author) {
         let st = &style.subtitle;
         let lines = s.lines(&author, FontKind::Regular, st.size, measure);
+        s.open(StructKind::Block(Role::Body), 0);
         s.place(
             &mut title_page,
             lines,
@@ -191,6 +216,7 @@ pub(super) fn front_matter(
     .collect();
     let mut y = body_bottom - foot.iter().map(|(_, h)| h).sum::<f32>();
     for (lines, _) in foot {
+        s.open(StructKind::Block(Role::Body), 0);
         y = s.place(
             &mut title_page,
             lines,
@@ -209,6 +235,7 @@ pub(super) fn front_matter(
         let r = &style.references;
         let lines = s.lines(&licence, FontKind::Regular, r.size, measure);
         let top = body_bottom - lines.len() as f32 * r.leading;
+        s.open(StructKind::Block(Role::Body), 0);
         s.place(&mut verso, lines, top, r.leading, r.size, false, Role::Body);
     }
     pages.push(verso);
@@ -219,6 +246,7 @@ pub(super) fn front_matter(
     let mut page = Page::default();
     let head = "Contents";
     let lines = s.lines(head, FontKind::Bold, t.size, measure);
+    s.open(StructKind::Block(Role::Heading), 0);
     let mut y = s.place(
         &mut page,
         lines,
@@ -245,7 +273,11 @@ pub(super) fn front_matter(
     let step = size * 0.6;
     let right = p.margin_inner + measure;
     let entry_space = body.leading * 0.5;
+    // The contents are a TOC of TOCIs; the linked text of each is the
+    // first line of its title.
+    let toc = s.open(StructKind::Contents, 0);
     for (i, e) in entries.iter().enumerate() {
+        s.open(StructKind::ContentsEntry, toc);
         let title = s.lines(&e.title, FontKind::Regular, size, text_measure);
         let author = e
             .author
@@ -270,6 +302,7 @@ pub(super) fn front_matter(
             let to = measure - numbers - gap;
             let count = ((to - from) / step).floor().max(0.0) as usize;
             if count >= 2 {
+                last.leaders = Some(to - count as f32 * step);
                 last.runs.push(Run {
                     font: FontKind::Regular,
                     size,
@@ -287,6 +320,14 @@ pub(super) fn front_matter(
         }
         let last_baseline =
             y + (title.len().max(1) - 1) as f32 * leading + baseline_in(leading, size);
+        if let Some(first) = title.first_mut() {
+            first.links.push(LinkSpan {
+                x0: 0.0,
+                x1: first.width,
+                target: LinkTarget::Chapter(e.chapter),
+            });
+        }
+        let first_line = page.lines.len();
         y = s.place(&mut page, title, y, leading, size, false, Role::Body);
         let glyphs = sized_glyphs(s.fonts, FontKind::Regular, &e.label, size);
         let line = single_run_line(FontKind::Regular, size, glyphs);
@@ -297,12 +338,15 @@ pub(super) fn front_matter(
             line,
             role: Role::Body,
             block: s.block,
+            node: s.node,
+            label: None,
         });
         y = s.place(&mut page, author, y, leading, size * 0.9, false, Role::Body);
         page.links.push(PageLink {
             rect: [p.margin_inner, top, right, y],
             to: LinkTo::Dest(e.dest),
             target: LinkTarget::Chapter(e.chapter),
+            source: Some((first_line, 0)),
         });
     }
     page.lines
@@ -315,5 +359,6 @@ pub(super) fn front_matter(
         pages,
         contents,
         missing: s.missing,
+        structure: s.structure,
     }
 }

@@ -6,6 +6,16 @@ use super::flow::{Ctx, Note, ParaStyle, Row};
 use super::*;
 
 impl Ctx<'_, '_> {
+    /// A new item of the list [`Ctx::parent`], with its label and its
+    /// body; returns (label, body).
+    pub(super) fn item_nodes(&mut self) -> (usize, usize) {
+        let item = self.node(StructKind::Item);
+        (
+            self.node_in(StructKind::Label, item),
+            self.node_in(StructKind::ItemBody, item),
+        )
+    }
+
     /// The title (in the outline at level 0), the subtitle and the byline
     /// (author · date), centred.
     pub(super) fn title_block(&mut self, doc: &Document) {
@@ -28,6 +38,7 @@ impl Ctx<'_, '_> {
             font: FontKind::Bold,
             src: doc.title.span.start,
         }];
+        self.into = Some(self.node(StructKind::Title));
         let r = self.para(&title_atoms, centred(t.size, t.leading, 0.0));
         if let Some(first) = r.clone().next() {
             self.rows[first].outline = Some((doc.title.text.clone(), 0));
@@ -40,6 +51,7 @@ impl Ctx<'_, '_> {
                 font: FontKind::Italic,
                 src: sub.span.start,
             }];
+            self.into = Some(self.node(StructKind::Block(Role::Body)));
             self.para(&a, centred(s.size, s.leading, 4.0));
             self.keep = true;
         }
@@ -56,6 +68,7 @@ impl Ctx<'_, '_> {
                 font: FontKind::Italic,
                 src: 0,
             }];
+            self.into = Some(self.node(StructKind::Block(Role::Body)));
             self.para(&a, centred(b.size, b.size * 1.3, t.space_after));
             self.keep = true;
         }
@@ -117,6 +130,10 @@ impl Ctx<'_, '_> {
                 .find(|&c| self.fonts.glyph(FontKind::Regular, c).is_some())
                 .map_or("^".to_string(), String::from);
             let back = back.as_str();
+            // The list is a list of the structure; each entry an item with
+            // its number as the label.
+            let outer = self.parent;
+            self.parent = self.node(StructKind::List);
             for r in listed {
                 let mut a = vec![Atom::Text {
                     text: r.raw.clone(),
@@ -153,6 +170,8 @@ impl Ctx<'_, '_> {
                         });
                     }
                 }
+                let (label_node, item_body) = self.item_nodes();
+                self.into = Some(item_body);
                 let rows = self.para(
                     &a,
                     ParaStyle {
@@ -170,8 +189,10 @@ impl Ctx<'_, '_> {
                 if let Some(first) = rows.clone().next() {
                     self.rows[first].reference = Some(r.n);
                     self.label(first, &format!("{}.", r.n), rs.size, rs.size * 0.45);
+                    self.rows[first].label = Some(label_node);
                 }
             }
+            self.parent = outer;
         }
     }
 

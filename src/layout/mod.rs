@@ -64,8 +64,8 @@ pub fn layout(
     fonts: &mut Fonts,
     placement: NotePlacement,
 ) -> Layout {
-    let (rows, missing, notes) = article_rows(doc, style, fonts, placement);
-    paginate(rows, style, fonts, missing, &[], false, &[notes])
+    let (rows, missing, notes, structure) = article_rows(doc, style, fonts, placement);
+    paginate(rows, style, fonts, missing, &[], false, &[notes], structure)
 }
 
 /// Where a chapter of a book begins in the rows, and its running head.
@@ -103,13 +103,36 @@ pub fn layout_book(
     let mut missing = Vec::new();
     let mut marks = Vec::with_capacity(chapters.len());
     let mut notes = Vec::with_capacity(chapters.len());
+    // The book's structure: its root, then one chapter element per document
+    // (the front matter's elements go in before them once it is set).
+    let mut structure = vec![StructNode::root()];
     for d in chapters {
-        let (more, miss, chapter_notes) = article_rows(d, style, fonts, placement);
+        let (mut more, miss, chapter_notes, nodes) = article_rows(d, style, fonts, placement);
         notes.push(chapter_notes);
         marks.push(ChapterMark {
             start: rows.len(),
             head: Some(d.title.text.clone()),
         });
+        // The chapter's structure goes into the book's: its root becomes
+        // a chapter element of the book's root, with its own language when
+        // it is not the book's.
+        let base = structure.len();
+        let lang = d.meta.lang.trim();
+        for (i, mut n) in nodes.into_iter().enumerate() {
+            if i == 0 {
+                n.kind = StructKind::Chapter;
+                n.parent = Some(0);
+                n.lang =
+                    (!lang.is_empty() && lang != cover.meta.lang.trim()).then(|| lang.to_string());
+            } else {
+                n.parent = n.parent.map(|p| p + base);
+            }
+            structure.push(n);
+        }
+        for r in &mut more {
+            r.node += base;
+            r.label = r.label.map(|l| l + base);
+        }
         rows.extend(more);
         missing.extend(miss);
     }
@@ -123,7 +146,9 @@ pub fn layout_book(
                 .is_some_and(|r| matches!(r.outline, Some((_, 0))))
         })
         .collect();
-    let body = paginate(rows, style, fonts, missing, &marks, recto, &notes);
+    let body = paginate(
+        rows, style, fonts, missing, &marks, recto, &notes, structure,
+    );
     let mut starts = body.outline.iter().filter(|o| o.level == 0).map(|o| o.dest);
     let book_author = cover.meta.author.as_deref().map(str::trim);
     let entries: Vec<front::Entry> = chapters
@@ -158,7 +183,21 @@ fn assemble_book(cover: &Document, front: front::Front, body: Layout) -> Layout 
         page: d.page + n,
         ..d
     };
+    // The front matter's elements go into the book's structure after the
+    // chapters' (the tree's order is the reading order of the pages, not
+    // that of this list); its lines are renumbered to match.
+    let mut structure = body.structure;
+    let base = structure.len() - 1;
+    let renumber = |k: usize| if k == 0 { 0 } else { k + base };
+    structure.extend(front.structure.into_iter().skip(1).map(|mut n| {
+        n.parent = n.parent.map(renumber);
+        n
+    }));
     let mut pages = front.pages;
+    for l in pages.iter_mut().flat_map(|p| p.lines.iter_mut()) {
+        l.node = renumber(l.node);
+        l.label = l.label.map(renumber);
+    }
     pages.extend(body.pages);
     for page in &mut pages {
         for l in &mut page.links {
@@ -207,6 +246,7 @@ fn assemble_book(cover: &Document, front: front::Front, body: Layout) -> Layout 
             .into_iter()
             .map(|(k, d)| (k, shift(d)))
             .collect(),
+        structure,
         page_labels: vec![
             PageLabel {
                 start: 0,
@@ -276,6 +316,120 @@ mod tests {
         assert!(one.pages.len() > 3);
         assert_eq!(one, lay(2));
         assert_eq!(one, lay(3));
+    }
+
+    /// The structure of the layout: every line points to an element (the
+    /// root for page furniture), every element's parent comes before it,
+    /// a block's lines all have the block's role, labels sit in items, every
+    /// link names the line and span it came from, figures carry their alt
+    /// text; in a book each chapter is an element of its own, with its
+    /// language when it is not the book's.
+    #[test]
+    fn lines_point_into_the_structure() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/input/canal-and-locks.txt");
+        let parse = |text: String, lang: &str| {
+            let mut d = crate::parse_article(
+                "t",
+                text.into_bytes(),
+                Default::default(),
+                &Default::default(),
+            )
+            .unwrap()
+            .document;
+            d.meta.lang = lang.into();
+            d
+        };
+        let doc = parse(std::fs::read_to_string(path).unwrap(), "en");
+        let style = Style::default();
+        let source = fonts::FontSource::load(&style).unwrap();
+        let mut f = Fonts::new(&source).unwrap();
+        let check = |lay: &Layout| {
+            let s = &lay.structure;
+            assert_eq!(s[0].kind, StructKind::Document);
+            assert!(
+                s.iter()
+                    .enumerate()
+                    .skip(1)
+                    .all(|(i, n)| n.parent.is_some_and(|p| p < i))
+            );
+            for page in &lay.pages {
+                for l in &page.lines {
+                    match l.role {
+                        Role::Footer | Role::Header => assert_eq!(l.node, 0),
+                        role => match s[l.node].kind {
+                            // A subtitle or byline is a paragraph of the title block.
+                            StructKind::Block(r) => assert!(
+                                r == role || (r == Role::Body && role == Role::Title),
+                                "{r:?} holds a line of {role:?}"
+                            ),
+                            StructKind::ContentsEntry => assert_eq!(role, Role::Body),
+                            StructKind::Figure => assert_eq!(role, Role::FigureAlt),
+                            StructKind::ItemBody => {
+                                assert!(matches!(role, Role::ListItem | Role::Reference))
+                            }
+                            StructKind::Title => assert_eq!(role, Role::Title),
+                            k => panic!("a line in a {k:?}"),
+                        },
+                    }
+                    if let Some(label) = l.label {
+                        assert_eq!(s[label].kind, StructKind::Label);
+                        assert_eq!(
+                            s[label].parent, s[l.node].parent,
+                            "label and body of one item"
+                        );
+                    }
+                }
+                for link in &page.links {
+                    let (li, si) = link.source.unwrap();
+                    assert_eq!(page.lines[li].line.links[si].target, link.target);
+                }
+            }
+            let figures: Vec<&StructNode> =
+                s.iter().filter(|n| n.kind == StructKind::Figure).collect();
+            assert!(!figures.is_empty());
+            assert!(
+                figures
+                    .iter()
+                    .all(|n| n.alt.as_deref().is_some_and(|a| a.len() > 10))
+            );
+        };
+        let lay = layout(&doc, &style, &mut f, NotePlacement::End);
+        check(&lay);
+        // Notes at the foot of the page point into the structure too.
+        let foot = layout(&doc, &style, &mut f, NotePlacement::Foot);
+        check(&foot);
+        assert!(
+            foot.pages
+                .iter()
+                .flat_map(|p| &p.lines)
+                .any(|l| l.role == Role::Note && l.node != 0)
+        );
+        let items = lay
+            .structure
+            .iter()
+            .filter(|n| n.kind == StructKind::Item)
+            .count();
+        assert_eq!(items, 6 + doc.references.len());
+        let other = parse("Un titre\n\nUn paragraphe.\n".into(), "fr");
+        let cover = parse("A book\n\nx\n".into(), "en");
+        let book = layout_book(
+            &cover,
+            &[&doc, &other],
+            &style,
+            &mut f,
+            false,
+            NotePlacement::End,
+        );
+        check(&book);
+        let chapters: Vec<&StructNode> = book
+            .structure
+            .iter()
+            .filter(|n| n.kind == StructKind::Chapter)
+            .collect();
+        assert_eq!(chapters.len(), 2);
+        assert!(chapters.iter().all(|c| c.parent == Some(0)));
+        assert_eq!(chapters[0].lang, None);
+        assert_eq!(chapters[1].lang.as_deref(), Some("fr"));
     }
 
     #[test]

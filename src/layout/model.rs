@@ -82,6 +82,12 @@ pub struct Line {
     pub links: Vec<LinkSpan>,
     /// Markers on the line: (x, n, k).
     pub markers: Vec<(f32, u32, u32)>,
+    /// Where the hyphen added by hyphenation starts (relative to the line
+    /// origin), when the line ends in one: not part of the text.
+    pub soft_hyphen: Option<f32>,
+    /// Where dot leaders start (a contents entry's), when the line has
+    /// them: drawn, not text.
+    pub leaders: Option<f32>,
     /// Line number within its paragraph (0-based).
     pub index: usize,
     /// Lines in its paragraph.
@@ -147,6 +153,12 @@ pub struct PlacedLine {
     pub role: Role,
     /// Which paragraph (a counter over the document).
     pub block: usize,
+    /// Its element in [`Layout::structure`] (0, the root, for page
+    /// numbers and running heads, which are not part of the text).
+    pub node: usize,
+    /// The element of its first run when that run is a label in the margin
+    /// (a list item's bullet or number, a reference's number).
+    pub label: Option<usize>,
 }
 
 /// A place in the document.
@@ -169,6 +181,9 @@ pub struct PageLink {
     pub to: LinkTo,
     /// What kind of link it is.
     pub target: LinkTarget,
+    /// The linked text: the index of its line in [`Page::lines`] and of the
+    /// span in that line's [`Line::links`].
+    pub source: Option<(usize, usize)>,
 }
 
 /// Where a link annotation goes.
@@ -247,6 +262,10 @@ pub struct Layout {
     /// then arabic from its first chapter): the PDF's `/PageLabels`. Empty
     /// for an article, numbered 1, 2, 3… like its pages.
     pub page_labels: Vec<PageLabel>,
+    /// The logical structure (the tagged PDF's structure tree): element 0
+    /// is the root, every other element names its parent, which comes
+    /// before it. Lines point into it ([`PlacedLine::node`]).
+    pub structure: Vec<StructNode>,
 }
 
 /// The numbering of the pages from `start` to the next label's start.
@@ -313,6 +332,67 @@ impl Layout {
         match self.page_labels.iter().rev().find(|l| l.start <= page) {
             Some(l) => l.style.format(l.first + (page - l.start) as u32),
             None => (page + 1).to_string(),
+        }
+    }
+}
+
+/// What an element of the logical structure is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StructKind {
+    /// The whole document (the root).
+    Document,
+    /// A chapter of a book.
+    Chapter,
+    /// A list (also the reference list).
+    List,
+    /// One item of a list.
+    Item,
+    /// An item's label (bullet, number).
+    Label,
+    /// An item's body: its text and its nested lists.
+    ItemBody,
+    /// A figure (its alt text is drawn in its frame).
+    Figure,
+    /// The document's title.
+    Title,
+    /// A book's contents.
+    Contents,
+    /// One entry of the contents.
+    ContentsEntry,
+    /// A block of text whose lines all have this role.
+    Block(Role),
+}
+
+/// An element of the logical structure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StructNode {
+    /// What it is.
+    pub kind: StructKind,
+    /// The element it is part of (`None` for the root).
+    pub parent: Option<usize>,
+    /// A text alternative (a figure's alt text).
+    pub alt: Option<String>,
+    /// Its language, when it differs from the document's.
+    pub lang: Option<String>,
+}
+
+impl StructNode {
+    /// An element of `kind` under `parent`.
+    pub fn new(kind: StructKind, parent: usize) -> Self {
+        StructNode {
+            kind,
+            parent: Some(parent),
+            alt: None,
+            lang: None,
+        }
+    }
+    /// The root.
+    pub fn root() -> Self {
+        StructNode {
+            kind: StructKind::Document,
+            parent: None,
+            alt: None,
+            lang: None,
         }
     }
 }

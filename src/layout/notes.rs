@@ -346,7 +346,7 @@ pub(super) fn place(
     lines: Vec<NoteRow>,
     style: &Style,
     fonts: &mut Fonts,
-    links: &mut Vec<(usize, usize, [f32; 4], LinkTarget)>,
+    links: &mut Vec<Pending>,
 ) -> Vec<((usize, u32), Dest)> {
     let mut starts = Vec::new();
     if lines.is_empty() {
@@ -408,9 +408,16 @@ pub(super) fn place(
                 },
             ));
         }
-        for l in &line.links {
+        let li = page.lines.len();
+        for (si, l) in line.links.iter().enumerate() {
             let rect = [r.x + l.x0, top, r.x + l.x1, top + r.leading];
-            links.push((pi, nr.chapter, rect, l.target.clone()));
+            links.push(Pending {
+                page: pi,
+                chapter: nr.chapter,
+                rect,
+                target: l.target.clone(),
+                source: (li, si),
+            });
         }
         page.lines.push(PlacedLine {
             x: r.x,
@@ -419,6 +426,8 @@ pub(super) fn place(
             line,
             role: Role::Note,
             block: r.block,
+            node: r.node,
+            label: None,
         });
         y = top + r.leading;
         prev = Some((nr.chapter, nr.n));

@@ -34,11 +34,27 @@ pub(super) fn running_head(title: &str, style: &Style, fonts: &mut Fonts) -> Pla
         line,
         role: Role::Header,
         block: 0,
+        node: 0,
+        label: None,
     }
 }
 
 pub(super) fn baseline_in(leading: f32, size: f32) -> f32 {
     (leading - size) / 2.0 + size * 0.8
+}
+
+/// A link of a page, until every destination is known.
+pub(super) struct Pending {
+    /// Its page.
+    pub(super) page: usize,
+    /// The chapter it is in (0 outside books).
+    pub(super) chapter: usize,
+    /// Its rectangle.
+    pub(super) rect: [f32; 4],
+    /// Where it goes.
+    pub(super) target: LinkTarget,
+    /// Its text: the line's index on the page, the span's in the line.
+    pub(super) source: (usize, usize),
 }
 
 pub(super) fn paginate(
@@ -49,6 +65,7 @@ pub(super) fn paginate(
     marks: &[ChapterMark],
     recto: bool,
     notes: &[NoteSet],
+    structure: Vec<StructNode>,
 ) -> Layout {
     let p = &style.page;
     // The chapter of row `i` (0 outside books).
@@ -110,7 +127,7 @@ pub(super) fn paginate(
     // Link ends by chapter: (chapter, n, k) and (chapter, n).
     let mut chapter_markers: HashMap<(usize, u32, u32), Dest> = HashMap::new();
     let mut chapter_refs: HashMap<(usize, u32), Dest> = HashMap::new();
-    let mut pending_links: Vec<(usize, usize, [f32; 4], LinkTarget)> = Vec::new();
+    let mut pending_links: Vec<Pending> = Vec::new();
     for (pi, range) in ranges.into_iter().enumerate() {
         let mut page = Page::default();
         let page_notes = foot
@@ -167,9 +184,17 @@ pub(super) fn paginate(
                 markers.entry((n, k)).or_insert(d);
                 chapter_markers.insert((ch, n, k), d);
             }
-            for l in &r.line.links {
+            // The line's index on the page, once it is placed below.
+            let li = page.lines.len();
+            for (si, l) in r.line.links.iter().enumerate() {
                 let rect = [r.x + l.x0, top, r.x + l.x1, top + r.leading];
-                pending_links.push((pi, ch, rect, l.target.clone()));
+                pending_links.push(Pending {
+                    page: pi,
+                    chapter: ch,
+                    rect,
+                    target: l.target.clone(),
+                    source: (li, si),
+                });
             }
             if let Some((a, b)) = r.rule {
                 page.rules.push(RuleLine {
@@ -186,6 +211,7 @@ pub(super) fn paginate(
                 }
             }
             let (x, role, block, leading) = (r.x, r.role, r.block, r.leading);
+            let (node, label) = (r.node, r.label);
             if !rows[i].line.runs.is_empty() {
                 // Moved, not copied: a row's line is placed once.
                 let line = std::mem::take(&mut rows[i].line);
@@ -196,6 +222,8 @@ pub(super) fn paginate(
                     line,
                     role,
                     block,
+                    node,
+                    label,
                 });
             }
             y = top + leading;
@@ -227,10 +255,19 @@ pub(super) fn paginate(
             line,
             role: Role::Footer,
             block: 0,
+            node: 0,
+            label: None,
         });
         pages.push(page);
     }
-    for (pi, ch, rect, target) in pending_links {
+    for Pending {
+        page: pi,
+        chapter: ch,
+        rect,
+        target,
+        source,
+    } in pending_links
+    {
         let to = match &target {
             LinkTarget::Reference(n) => note_dests
                 .get(&(pi, ch, *n))
@@ -241,7 +278,12 @@ pub(super) fn paginate(
             LinkTarget::Chapter(_) => None,
         };
         if let Some(to) = to {
-            pages[pi].links.push(PageLink { rect, to, target });
+            pages[pi].links.push(PageLink {
+                rect,
+                to,
+                target,
+                source: Some(source),
+            });
         }
     }
     Layout {
@@ -253,5 +295,6 @@ pub(super) fn paginate(
         markers,
         references,
         page_labels: Vec::new(),
+        structure,
     }
 }

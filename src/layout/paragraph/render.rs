@@ -69,9 +69,11 @@ pub(super) fn render(
                 _ => {}
             }
         }
+        let mut added_hyphen = None;
         if let (Item::Penalty { .. }, Content::Hyphen(Some(h))) =
             (&items[brk.at], &contents[brk.at])
         {
+            added_hyphen = Some(els.len());
             els.push((El::Piece(h), h.level));
         }
         line.starts_with_marker = els.iter().find_map(|(e, _)| match e {
@@ -84,6 +86,9 @@ pub(super) fn render(
         for i in visual_order(&levels) {
             match &els[i].0 {
                 El::Piece(p) => {
+                    if added_hyphen == Some(i) {
+                        line.soft_hyphen = Some(x);
+                    }
                     if let Some((n, k)) = p.marker {
                         line.markers.push((x, n, k));
                     }

@@ -8,8 +8,9 @@
 //! written through the generator), so the content and the fonts cannot
 //! disagree.
 
+use super::tags::{self, Owner};
 use crate::layout::fonts::FontKind;
-use crate::layout::{Layout, Page};
+use crate::layout::{Layout, Page, Role, StructNode};
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -51,38 +52,108 @@ pub struct ContentWriter<'a> {
 }
 
 impl ContentWriter<'_> {
-    /// The content stream of `page` (uncompressed).
-    pub fn page(&self, page: &Page) -> Vec<u8> {
-        let mut out = Vec::with_capacity(64 + page.lines.len() * 600);
+    /// The content stream of `page` (uncompressed), every text run marked
+    /// as the element of `structure` it belongs to, and what each MCID
+    /// (the index) belongs to. Page numbers, running heads, rules and
+    /// frames are marked as artifacts.
+    pub fn page(&self, page: &Page, structure: &[StructNode]) -> (Vec<u8>, Vec<Owner>) {
+        let mut out = Vec::with_capacity(64 + page.lines.len() * 640);
+        let mut owners = Vec::new();
         out.extend_from_slice(b"0 g\n");
-        for l in &page.lines {
+        // The annotation of each linked span: (line, span) → link index.
+        let annots: FxHashMap<(usize, usize), usize> = page
+            .links
+            .iter()
+            .enumerate()
+            .filter_map(|(i, l)| Some((l.source?, i)))
+            .collect();
+        for (li, l) in page.lines.iter().enumerate() {
+            let artifact = match tags::role_tag(l.role) {
+                Some(_) => None,
+                None if l.role == Role::Header => {
+                    Some(&b"/Artifact <</Type /Pagination /Subtype /Header>> BDC\n"[..])
+                }
+                None => Some(&b"/Artifact <</Type /Pagination /Subtype /Footer>> BDC\n"[..]),
+            };
+            if let Some(a) = artifact {
+                out.extend_from_slice(a);
+            }
             out.extend_from_slice(b"BT\n");
-            for r in &l.line.runs {
+            let mut mark = Marks {
+                out: &mut out,
+                owners: &mut owners,
+                structure,
+                current: None,
+                tj: false,
+            };
+            for (ri, r) in l.line.runs.iter().enumerate() {
                 let codes = &self.codes[&r.font];
+                mark.close_tj();
+                let out = &mut *mark.out;
                 out.push(b'/');
                 out.extend_from_slice(self.names[&r.font].as_bytes());
                 out.push(b' ');
-                number(&mut out, r.size);
+                number(out, r.size);
                 out.extend_from_slice(b" Tf\n1 0 0 1 ");
-                number(&mut out, l.x + r.x);
+                number(out, l.x + r.x);
                 out.push(b' ');
-                number(&mut out, self.height - l.baseline + r.rise);
-                out.extend_from_slice(b" Tm\n[");
+                number(out, self.height - l.baseline + r.rise);
+                out.extend_from_slice(b" Tm\n");
+                let mut gx = r.x;
                 for g in &r.glyphs {
-                    hex_code(&mut out, codes.get(&g.gid).copied().unwrap_or(0));
+                    // The hyphen added at a line end, and dot leaders, are
+                    // no part of the text: artifacts between the line's
+                    // sequences.
+                    let soft = l.line.soft_hyphen.is_some_and(|h| (h - gx).abs() < 0.01)
+                        || l.line.leaders.is_some_and(|from| gx >= from - 0.01);
+                    // A ligature (one glyph for several letters) is a
+                    // sequence of its own with its letters as /ActualText.
+                    let ligature = g.text.chars().nth(1).is_some();
+                    if artifact.is_none() {
+                        let owner = if ri == 0
+                            && let Some(label) = l.label
+                        {
+                            Owner::Node(label)
+                        } else {
+                            l.line
+                                .links
+                                .iter()
+                                .enumerate()
+                                .find(|(_, s)| s.x0 - 0.01 <= gx && gx < s.x1 - 0.01)
+                                .and_then(|(si, _)| annots.get(&(li, si)))
+                                .map_or(Owner::Node(l.node), |&a| Owner::Link(a))
+                        };
+                        if soft {
+                            mark.artifact();
+                        } else if ligature {
+                            mark.actual_text(owner, &g.text);
+                        } else {
+                            mark.to(owner);
+                        }
+                    }
+                    mark.open_tj();
+                    let out = &mut *mark.out;
+                    hex_code(out, codes.get(&g.gid).copied().unwrap_or(0));
                     // TJ offsets move the pen left by offset/1000 em.
                     let off = (self.width)(r.font, g.gid) - g.advance * 1000.0 / r.size;
                     let off = (off * 100.0).round() / 100.0;
                     if off != 0.0 {
-                        number(&mut out, off);
+                        number(out, off);
                     }
+                    if (soft || ligature) && artifact.is_none() {
+                        mark.end();
+                    }
+                    gx += g.advance;
                 }
-                out.extend_from_slice(b"] TJ\n");
             }
+            mark.end();
             out.extend_from_slice(b"ET\n");
+            if artifact.is_some() {
+                out.extend_from_slice(b"EMC\n");
+            }
         }
         if !page.rules.is_empty() || !page.frames.is_empty() {
-            out.extend_from_slice(b"q\n0 G\n");
+            out.extend_from_slice(b"/Artifact <</Type /Layout>> BDC\nq\n0 G\n");
             let h = self.height;
             for r in &page.rules {
                 self.stroke(
@@ -97,9 +168,9 @@ impl ContentWriter<'_> {
                 let corners = [(x0, h - t), (x1, h - t), (x1, h - b), (x0, h - b)];
                 self.stroke(&mut out, f.width, &corners, true);
             }
-            out.extend_from_slice(b"Q\n");
+            out.extend_from_slice(b"Q\nEMC\n");
         }
-        out
+        (out, owners)
     }
 
     fn stroke(&self, out: &mut Vec<u8>, width: f32, points: &[(f32, f32)], closed: bool) {
@@ -115,13 +186,100 @@ impl ContentWriter<'_> {
     }
 }
 
-/// A glyph code as a two-byte hexadecimal string.
-fn hex_code(out: &mut Vec<u8>, code: u16) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.push(b'<');
+/// The marked-content sequences of one text line: one open at a time,
+/// a new one (with the next MCID) whenever the owner changes.
+struct Marks<'o> {
+    out: &'o mut Vec<u8>,
+    owners: &'o mut Vec<Owner>,
+    structure: &'o [StructNode],
+    /// The owner of the open sequence.
+    current: Option<Owner>,
+    /// A `TJ` array is open.
+    tj: bool,
+}
+
+impl Marks<'_> {
+    fn open_tj(&mut self) {
+        if !self.tj {
+            self.out.push(b'[');
+            self.tj = true;
+        }
+    }
+    fn close_tj(&mut self) {
+        if self.tj {
+            self.out.extend_from_slice(b"] TJ\n");
+            self.tj = false;
+        }
+    }
+    /// Ends the open sequence, if any.
+    fn end(&mut self) {
+        self.close_tj();
+        if self.current.take().is_some() {
+            self.out.extend_from_slice(b"EMC\n");
+        }
+    }
+    /// Opens a sequence tagged `tag`, with the next MCID, for `owner`;
+    /// `extra` goes into its property list.
+    fn open(&mut self, tag: &str, owner: Owner, extra: &[u8]) {
+        self.end();
+        self.out.push(b'/');
+        self.out.extend_from_slice(tag.as_bytes());
+        self.out.extend_from_slice(b" <</MCID ");
+        number(self.out, self.owners.len() as f32);
+        self.out.extend_from_slice(extra);
+        self.out.extend_from_slice(b">> BDC\n");
+        self.owners.push(owner);
+        self.current = Some(owner);
+    }
+    /// Makes sure the glyphs that follow are marked as `owner`'s.
+    fn to(&mut self, owner: Owner) {
+        if self.current == Some(owner) {
+            return;
+        }
+        let tag = match owner {
+            Owner::Node(n) => self
+                .structure
+                .get(n)
+                .map_or("P", |n| tags::kind_tag(n.kind)),
+            Owner::Link(_) => "Link",
+        };
+        self.open(tag, owner, b"");
+    }
+    /// A sequence of `owner`'s standing for `text` (a `Span` with
+    /// `/ActualText`: poppler reads the actual text of `Span`s only). Not
+    /// nested in the line's sequence: poppler's structure text reader
+    /// (22.12) ends the outer sequence at the inner one's `EMC`.
+    fn actual_text(&mut self, owner: Owner, text: &str) {
+        let mut extra = b" /ActualText <feff".to_vec();
+        for u in text.encode_utf16() {
+            hex4(&mut extra, u);
+        }
+        extra.push(b'>');
+        self.open("Span", owner, &extra);
+    }
+    /// An artifact sequence (no MCID: not in the structure tree).
+    fn artifact(&mut self) {
+        self.end();
+        self.out.extend_from_slice(b"/Artifact BMC\n");
+        // An open sequence that no glyph's owner is: the next glyph of
+        // the text opens its own after this one's EMC.
+        self.current = Some(Owner::Node(usize::MAX));
+    }
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Four hexadecimal digits.
+fn hex4(out: &mut Vec<u8>, code: u16) {
     for shift in [12, 8, 4, 0] {
         out.push(HEX[((code >> shift) & 0xf) as usize]);
     }
+}
+
+/// A glyph code as a two-byte hexadecimal string.
+fn hex_code(out: &mut Vec<u8>, code: u16) {
+    out.push(b'<');
+    hex4(out, code);
     out.push(b'>');
 }
 

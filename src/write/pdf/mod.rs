@@ -23,6 +23,7 @@ use crate::layout::{MissingGlyph, layout};
 
 mod content;
 mod printpdf_adapter;
+mod tags;
 
 /// How to render a PDF.
 #[derive(Debug, Clone)]

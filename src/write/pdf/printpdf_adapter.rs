@@ -34,7 +34,9 @@
 //! | `Tw` word spacing does nothing with Identity-H fonts | justification with `TJ` glyph offsets, from the widths as printpdf writes them (`/W`, truncated to 1/1000 em: [`pdf_width`]) | `justification_uses_tj_offsets_not_tw` |
 //! | its `optimize` option deflates with lopdf's best level (an eighth of the PDF time for a few per cent) | off; the post-pass deflates every stream at zlib's default level, in parallel | `streams_are_deflated` |
 //! | no page labels (`/PageLabels`): viewers number a book's pages 1, 2, 3… from its title page | the post-pass writes the catalog's `/PageLabels` from the layout's ranges (a book: roman front matter, arabic from its first chapter; none for an article) | `page_labels_number_the_front_matter_in_roman` |
+//! | (not a defect: a choice) every dictionary written as its own object, uncompressed | the file is written by the `save` submodule (not lopdf's writer, whose object streams serialize each object three times) with deflated object streams and a cross-reference stream (PDF 1.5); the tagged PDF's structure tree is paid for by it | `dictionaries_are_in_deflated_object_streams` |
 //! | its XMP and PDF/A output is malformed | not used: no `/Metadata` | `no_xmp_metadata` |
+//! | no tagged PDF: no marked content in the pages, no structure tree | the content writer marks every text run with an MCID (page furniture, rules and added hyphens as artifacts, ligatures as `Span`s with `/ActualText`); the post-pass writes the structure tree from the layout's structure, the parent tree, `Link` elements with `OBJR`s, `/MarkInfo` | `tagged_pdf_structure_tree_matches_the_marked_content`, `tagged_pdf_book_has_a_part_per_chapter_with_its_language`, `page_furniture_and_added_hyphens_are_artifacts_and_ligatures_have_actual_text` |
 //!
 //! printpdf also writes an empty resource dictionary for every page; that
 //! is harmless and left alone.
@@ -53,6 +55,7 @@ use printpdf::{
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 mod post_pass;
+mod save;
 #[cfg(test)]
 mod tests;
 
@@ -194,8 +197,11 @@ pub(super) fn write(
         width: &width,
     };
     // Uncompressed here; `compress_streams` deflates them with the rest.
+    let mut owners = Vec::with_capacity(lay.pages.len());
     for (&page, p) in page_ids.iter().zip(&lay.pages) {
-        let stream = Object::Stream(lopdf::Stream::new(Dictionary::new(), writer.page(p)));
+        let (bytes, marked) = writer.page(p, &lay.structure);
+        owners.push(marked);
+        let stream = Object::Stream(lopdf::Stream::new(Dictionary::new(), bytes));
         // In place of printpdf's stream when it is one object (it is), so
         // that object numbers stay dense without renumbering.
         let old = lo.get_page_contents(page);
@@ -234,7 +240,7 @@ pub(super) fn write(
             }
         }
     }
-    post_pass::post_pass(&mut lo, doc, lay, &page_ids, opts)?;
+    post_pass::post_pass(&mut lo, doc, lay, &page_ids, &owners, opts)?;
     post_pass::compress_streams(&mut lo)?;
     with_id(&mut lo)
 }
@@ -251,15 +257,24 @@ fn with_id(lo: &mut lopdf::Document) -> Result<Vec<u8>, WriteError> {
             Object::String(zero, StringFormat::Hexadecimal),
         ]),
     );
-    let mut out = Vec::new();
-    lo.save_to(&mut out)?;
+    // Every dictionary that is not a stream's (pages, fonts, annotations,
+    // the outline, the structure tree …) in deflated object streams, with
+    // a cross-reference stream (PDF 1.5): the structure tree of the tagged
+    // PDF would otherwise add a third to the file.
+    let mut out = save::save(lo)?;
     let placeholder = format!("<{}>", "0".repeat(32));
     let placeholder = placeholder.as_bytes();
-    // In the trailer: after the file's last `trailer` keyword (the article's
-    // own text, which may hold the same characters, is all before it).
-    let tail = out
-        .windows(b"trailer".len())
-        .rposition(|w| w == b"trailer")
+    // In the trailer, the dictionary of the cross-reference stream, the
+    // file's last object: after the last `obj` keyword before the last
+    // `/XRef` (the article's own text, which may hold the same characters,
+    // is all before it).
+    let xref = out
+        .windows(b"/XRef".len())
+        .rposition(|w| w == b"/XRef")
+        .unwrap_or(0);
+    let tail = out[..xref]
+        .windows(b" obj".len())
+        .rposition(|w| w == b" obj")
         .unwrap_or(0);
     let at: Vec<usize> = out[tail..]
         .windows(placeholder.len())

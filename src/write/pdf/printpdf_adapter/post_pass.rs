@@ -1,12 +1,14 @@
 //! The lopdf post-pass over printpdf's document: link annotations, the
 //! outline, the catalog's `/PageMode`, `/Lang` and viewer preferences, the
-//! PDF version, the Info dictionary; then every stream deflated. Why each
+//! structure tree of the tagged PDF, the PDF version, the Info dictionary;
+//! then every stream deflated. Why each
 //! step exists: the defect table in the [adapter's docs](super).
 
 use crate::ast::Document;
 use crate::error::WriteError;
 use crate::layout::{Layout, LinkTo};
 use crate::write::pdf::PdfOptions;
+use crate::write::pdf::tags::{self, Owner};
 use lopdf::{Dictionary, Object, ObjectId, StringFormat};
 use rayon::prelude::*;
 
@@ -56,6 +58,7 @@ pub(super) fn post_pass(
     doc: &Document,
     lay: &Layout,
     page_ids: &[ObjectId],
+    owners: &[Vec<Owner>],
     opts: &PdfOptions,
 ) -> Result<(), WriteError> {
     let bad = |e: lopdf::Error| WriteError::Assembly {
@@ -74,6 +77,7 @@ pub(super) fn post_pass(
         ])
     };
     // Links.
+    let mut annot_ids = Vec::with_capacity(lay.pages.len());
     for (pi, page) in lay.pages.iter().enumerate() {
         let mut annots = Vec::new();
         for l in &page.links {
@@ -101,6 +105,12 @@ pub(super) fn post_pass(
             }
             annots.push(Object::Reference(lo.add_object(Object::Dictionary(a))));
         }
+        annot_ids.push(
+            annots
+                .iter()
+                .filter_map(|a| a.as_reference().ok())
+                .collect::<Vec<_>>(),
+        );
         let p = lo
             .get_object_mut(page_ids[pi])
             .and_then(Object::as_dict_mut)
@@ -195,6 +205,7 @@ pub(super) fn post_pass(
         vp.set("DisplayDocTitle", Object::Boolean(true));
         cat.set("ViewerPreferences", Object::Dictionary(vp));
     }
+    structure_tree(lo, lay, page_ids, &annot_ids, owners)?;
     // Info.
     let mut info = Dictionary::new();
     info.set("Title", text_string(&doc.title.text));
@@ -266,6 +277,211 @@ fn page_labels(labels: &[crate::layout::PageLabel]) -> Object {
     let mut tree = Dictionary::new();
     tree.set("Nums", Object::Array(nums));
     Object::Dictionary(tree)
+}
+
+/// An element of the structure tree being written.
+#[derive(Default)]
+struct Element {
+    id: Option<ObjectId>,
+    kids: Vec<Object>,
+    /// The page of its first content.
+    page: Option<usize>,
+}
+
+impl Element {
+    /// A marked-content sequence of page `pi`: its MCID alone on the
+    /// element's page, with its page on another.
+    fn mcid(&mut self, pi: usize, mcid: usize, page_ids: &[ObjectId]) {
+        let page = *self.page.get_or_insert(pi);
+        if page == pi {
+            self.kids.push(Object::Integer(mcid as i64));
+        } else {
+            let mut r = Dictionary::new();
+            r.set("Type", Object::Name(b"MCR".to_vec()));
+            r.set("Pg", Object::Reference(page_ids[pi]));
+            r.set("MCID", Object::Integer(mcid as i64));
+            self.kids.push(Object::Dictionary(r));
+        }
+    }
+}
+
+/// The structure tree: one element per element of the layout's structure
+/// that has content, and one `Link` element per link annotation (holding
+/// the linked text's marked content and the annotation, as an `OBJR`),
+/// children in reading order; the parent tree that maps each page's MCIDs
+/// ([`Owner`]s, from the content writer) and each annotation back to its
+/// element; `/StructParents` and `/Tabs /S` on the pages, `/StructParent`
+/// on the annotations, `/MarkInfo` and `/StructTreeRoot` in the catalog.
+fn structure_tree(
+    lo: &mut lopdf::Document,
+    lay: &Layout,
+    page_ids: &[ObjectId],
+    annot_ids: &[Vec<ObjectId>],
+    owners: &[Vec<Owner>],
+) -> Result<(), WriteError> {
+    let bad = |e: lopdf::Error| WriteError::Assembly {
+        stage: "PDF structure tree",
+        detail: e.to_string(),
+    };
+    let nodes = &lay.structure;
+    let root_id = lo.new_object_id();
+    let mut els: Vec<Element> = nodes.iter().map(|_| Element::default()).collect();
+    // Makes element `n` (and its ancestors) part of the tree, each the last
+    // child of its parent so far: elements come in reading order.
+    fn attach(n: usize, lay: &Layout, els: &mut [Element], lo: &mut lopdf::Document) -> ObjectId {
+        if let Some(id) = els[n].id {
+            return id;
+        }
+        let id = lo.new_object_id();
+        els[n].id = Some(id);
+        if let Some(p) = lay.structure[n].parent.filter(|&p| p < n) {
+            attach(p, lay, els, lo);
+            els[p].kids.push(Object::Reference(id));
+        }
+        id
+    }
+    if !nodes.is_empty() {
+        attach(0, lay, &mut els, lo);
+    }
+    // Link elements: (id, parent node, element).
+    let mut links: Vec<(usize, Element)> = Vec::new();
+    let mut nums = Vec::new();
+    let mut next_key = lay.pages.len() as i64;
+    let mut annot_keys = Vec::new();
+    for (pi, page) in lay.pages.iter().enumerate() {
+        let mut page_links: Vec<Option<usize>> = vec![None; page.links.len()];
+        let mut link_of = |k: usize,
+                           links: &mut Vec<(usize, Element)>,
+                           els: &mut [Element],
+                           lo: &mut lopdf::Document| {
+            if let Some(i) = page_links[k] {
+                return i;
+            }
+            let parent = page.links[k]
+                .source
+                .and_then(|(li, _)| page.lines.get(li))
+                .map_or(0, |l| l.node)
+                .min(nodes.len().saturating_sub(1));
+            let id = lo.new_object_id();
+            if !nodes.is_empty() {
+                attach(parent, lay, els, lo);
+                els[parent].kids.push(Object::Reference(id));
+            }
+            links.push((
+                parent,
+                Element {
+                    id: Some(id),
+                    kids: Vec::new(),
+                    page: Some(pi),
+                },
+            ));
+            page_links[k] = Some(links.len() - 1);
+            links.len() - 1
+        };
+        let marked = owners.get(pi).map_or(&[][..], Vec::as_slice);
+        let mut parents = Vec::with_capacity(marked.len());
+        for (mcid, owner) in marked.iter().enumerate() {
+            let el = match *owner {
+                Owner::Node(n) if n < nodes.len() => {
+                    let id = attach(n, lay, &mut els, lo);
+                    els[n].mcid(pi, mcid, page_ids);
+                    id
+                }
+                Owner::Link(k) if k < page.links.len() => {
+                    let i = link_of(k, &mut links, &mut els, lo);
+                    links[i].1.mcid(pi, mcid, page_ids);
+                    links[i].1.id.unwrap_or(root_id)
+                }
+                _ => {
+                    return Err(WriteError::Assembly {
+                        stage: "PDF structure tree",
+                        detail: format!("page {pi}: marked content of nothing ({owner:?})"),
+                    });
+                }
+            };
+            parents.push(Object::Reference(el));
+        }
+        if !parents.is_empty() {
+            nums.push(Object::Integer(pi as i64));
+            nums.push(Object::Array(parents));
+            let p = lo
+                .get_object_mut(page_ids[pi])
+                .and_then(Object::as_dict_mut)
+                .map_err(bad)?;
+            p.set("StructParents", Object::Integer(pi as i64));
+            p.set("Tabs", Object::Name(b"S".to_vec()));
+        }
+        for (k, &annot) in annot_ids[pi].iter().enumerate() {
+            let i = link_of(k, &mut links, &mut els, lo);
+            let mut r = Dictionary::new();
+            r.set("Type", Object::Name(b"OBJR".to_vec()));
+            r.set("Obj", Object::Reference(annot));
+            r.set("Pg", Object::Reference(page_ids[pi]));
+            links[i].1.kids.push(Object::Dictionary(r));
+            lo.get_object_mut(annot)
+                .and_then(Object::as_dict_mut)
+                .map_err(bad)?
+                .set("StructParent", Object::Integer(next_key));
+            annot_keys.push((next_key, links[i].1.id.unwrap_or(root_id)));
+            next_key += 1;
+        }
+    }
+    for (key, id) in annot_keys {
+        nums.push(Object::Integer(key));
+        nums.push(Object::Reference(id));
+    }
+    // The elements.
+    let element = |tag: &str, parent: ObjectId, e: Element| {
+        let mut d = Dictionary::new();
+        d.set("S", Object::Name(tag.as_bytes().to_vec()));
+        d.set("P", Object::Reference(parent));
+        if let Some(p) = e.page {
+            d.set("Pg", Object::Reference(page_ids[p]));
+        }
+        d.set("K", Object::Array(e.kids));
+        d
+    };
+    let node_ids: Vec<Option<ObjectId>> = els.iter().map(|e| e.id).collect();
+    let parent_id = |n: usize| {
+        nodes[n]
+            .parent
+            .and_then(|p| node_ids.get(p).copied().flatten())
+            .unwrap_or(root_id)
+    };
+    for (parent, e) in links {
+        let Some(id) = e.id else { continue };
+        let d = element("Link", node_ids[parent].unwrap_or(root_id), e);
+        lo.objects.insert(id, Object::Dictionary(d));
+    }
+    for (n, e) in els.into_iter().enumerate() {
+        let Some(id) = e.id else { continue };
+        let node = &nodes[n];
+        let mut d = element(tags::kind_tag(node.kind), parent_id(n), e);
+        if let Some(alt) = &node.alt {
+            d.set("Alt", text_string(alt));
+        }
+        if let Some(lang) = &node.lang {
+            d.set("Lang", text_string(lang));
+        }
+        lo.objects.insert(id, Object::Dictionary(d));
+    }
+    let mut parent_tree = Dictionary::new();
+    parent_tree.set("Nums", Object::Array(nums));
+    let parent_tree = lo.add_object(Object::Dictionary(parent_tree));
+    let mut root = Dictionary::new();
+    root.set("Type", Object::Name(b"StructTreeRoot".to_vec()));
+    if let Some(top) = node_ids.first().copied().flatten() {
+        root.set("K", Object::Reference(top));
+    }
+    root.set("ParentTree", Object::Reference(parent_tree));
+    root.set("ParentTreeNextKey", Object::Integer(next_key));
+    lo.objects.insert(root_id, Object::Dictionary(root));
+    let cat = lo.catalog_mut().map_err(bad)?;
+    let mut mark = Dictionary::new();
+    mark.set("Marked", Object::Boolean(true));
+    cat.set("MarkInfo", Object::Dictionary(mark));
+    cat.set("StructTreeRoot", Object::Reference(root_id));
+    Ok(())
 }
 
 /// The subtitle, or the source, as the document's subject.

@@ -310,7 +310,24 @@ fn page_content_is_written_from_the_layout() {
         let count = |op: &str| ops.iter().filter(|o| o.operator == op).count();
         assert_eq!(count("BT"), laid.lines.len(), "a text object a line");
         let runs: usize = laid.lines.iter().map(|l| l.line.runs.len()).sum();
-        assert_eq!((count("Tf"), count("Tm"), count("TJ")), (runs, runs, runs));
+        assert_eq!((count("Tf"), count("Tm")), (runs, runs));
+        // A run's TJ is split where its marked content changes (links,
+        // ligatures, the added hyphen), never losing or adding a glyph.
+        assert!(count("TJ") >= runs);
+        let glyphs: usize = laid
+            .lines
+            .iter()
+            .flat_map(|l| &l.line.runs)
+            .map(|r| r.glyphs.len())
+            .sum();
+        let codes: usize = ops
+            .iter()
+            .filter(|o| o.operator == "TJ")
+            .flat_map(|o| o.operands[0].as_array().unwrap())
+            .filter_map(|o| o.as_str().ok())
+            .map(|s| s.len() / 2)
+            .sum();
+        assert_eq!(codes, glyphs);
     }
 }
 
@@ -479,4 +496,316 @@ fn page_labels_number_the_front_matter_in_roman() {
     // An article has none: its pages are numbered as they come.
     let article = load(&render(&a, None));
     assert!(article.catalog().unwrap().get(b"PageLabels").is_err());
+}
+
+/// The bundled article with every kind of block: figures with and without
+/// a caption, a nested list, a quotation, a rule, citations and references.
+fn canal() -> Document {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/input/canal-and-locks.txt");
+    article(&std::fs::read_to_string(path).unwrap())
+}
+
+/// Checks the tagged structure of a PDF against its page contents: the
+/// catalog's `/MarkInfo` and `/StructTreeRoot`; every MCID of a page used
+/// once, held by exactly one element of the tree and mapped back to that
+/// element by the parent tree; no MCID inside an artifact; every link
+/// annotation's `/StructParent` leads to a `Link` element holding it as an
+/// OBJR; every figure with a non-empty `/Alt`. Returns how many elements of
+/// each type the tree has.
+fn check_structure(bytes: &[u8]) -> BTreeMap<String, usize> {
+    let pdf = load(bytes);
+    let cat = pdf.catalog().unwrap();
+    let mark = cat.get(b"MarkInfo").unwrap().as_dict().unwrap();
+    assert!(mark.get(b"Marked").unwrap().as_bool().unwrap());
+    let root_id = cat.get(b"StructTreeRoot").unwrap().as_reference().unwrap();
+    let root = pdf.get_dictionary(root_id).unwrap();
+    assert_eq!(
+        root.get(b"Type").unwrap().as_name().unwrap(),
+        b"StructTreeRoot"
+    );
+    let tree = pdf
+        .get_dictionary(root.get(b"ParentTree").unwrap().as_reference().unwrap())
+        .unwrap();
+    let nums = tree.get(b"Nums").unwrap().as_array().unwrap();
+    let parent_tree: HashMap<i64, &Object> = nums
+        .chunks_exact(2)
+        .map(|kv| (kv[0].as_i64().unwrap(), &kv[1]))
+        .collect();
+    let next = root.get(b"ParentTreeNextKey").unwrap().as_i64().unwrap();
+    assert!(
+        parent_tree.keys().all(|&k| k < next),
+        "ParentTreeNextKey {next}"
+    );
+    // The tree: which element holds each (page, MCID) and each annotation.
+    let mut content: HashMap<(ObjectId, i64), ObjectId> = HashMap::new();
+    let mut objrs: HashMap<ObjectId, ObjectId> = HashMap::new();
+    let mut tags: BTreeMap<String, usize> = BTreeMap::new();
+    let mut todo = vec![(root.get(b"K").unwrap().as_reference().unwrap(), root_id)];
+    while let Some((id, parent)) = todo.pop() {
+        let el = pdf.get_dictionary(id).unwrap();
+        assert_eq!(el.get(b"P").unwrap().as_reference().unwrap(), parent);
+        let tag = String::from_utf8(el.get(b"S").unwrap().as_name().unwrap().to_vec()).unwrap();
+        if tag == "Figure" {
+            let alt = el.get(b"Alt").expect("a figure has /Alt");
+            assert!(!alt.as_str().unwrap().is_empty());
+        }
+        *tags.entry(tag).or_default() += 1;
+        let pg = el.get(b"Pg").ok().map(|p| p.as_reference().unwrap());
+        let kids = match el.get(b"K").unwrap() {
+            Object::Array(a) => a.clone(),
+            k => vec![k.clone()],
+        };
+        for k in kids {
+            match k {
+                Object::Integer(mcid) => {
+                    let old = content.insert((pg.expect("/Pg for an MCID"), mcid), id);
+                    assert!(old.is_none(), "MCID {mcid} held twice");
+                }
+                Object::Reference(r) => todo.push((r, id)),
+                Object::Dictionary(d) => match d.get(b"Type").unwrap().as_name().unwrap() {
+                    b"MCR" => {
+                        let page = d.get(b"Pg").unwrap().as_reference().unwrap();
+                        let mcid = d.get(b"MCID").unwrap().as_i64().unwrap();
+                        assert!(content.insert((page, mcid), id).is_none());
+                    }
+                    b"OBJR" => {
+                        objrs.insert(d.get(b"Obj").unwrap().as_reference().unwrap(), id);
+                    }
+                    t => panic!("kid of type {t:?}"),
+                },
+                k => panic!("kid {k:?}"),
+            }
+        }
+    }
+    // The pages.
+    let mut seen = 0;
+    for page in pdf.get_pages().into_values() {
+        let dict = pdf.get_dictionary(page).unwrap();
+        let ops = lopdf::content::Content::decode(&pdf.get_page_content(page))
+            .unwrap()
+            .operations;
+        let mut open: Vec<bool> = Vec::new(); // artifact?
+        let mut mcids = Vec::new();
+        for op in &ops {
+            match op.operator.as_str() {
+                "BDC" | "BMC" => {
+                    let tag = op.operands[0].as_name().unwrap();
+                    let artifact = tag == b"Artifact";
+                    let mcid = match op.operands.get(1) {
+                        Some(Object::Dictionary(d)) => d.get(b"MCID").ok(),
+                        _ => None,
+                    };
+                    if let Some(m) = mcid {
+                        assert!(!artifact && !open.contains(&true), "an MCID in an artifact");
+                        mcids.push(m.as_i64().unwrap());
+                    }
+                    assert!(artifact || mcid.is_some(), "marked content without MCID");
+                    open.push(artifact);
+                }
+                "EMC" => assert!(open.pop().is_some(), "EMC without BDC"),
+                "TJ" | "Tj" => assert!(!open.is_empty(), "text outside marked content"),
+                _ => {}
+            }
+        }
+        assert!(open.is_empty());
+        let unique: BTreeSet<i64> = mcids.iter().copied().collect();
+        assert_eq!(unique.len(), mcids.len(), "an MCID used twice on a page");
+        if !mcids.is_empty() {
+            assert_eq!(dict.get(b"Tabs").unwrap().as_name().unwrap(), b"S");
+            let key = dict.get(b"StructParents").unwrap().as_i64().unwrap();
+            let arr = parent_tree[&key].as_array().unwrap();
+            assert_eq!(arr.len(), mcids.len());
+            for m in mcids {
+                let holder = content.get(&(page, m)).expect("an MCID not in the tree");
+                assert_eq!(arr[m as usize].as_reference().unwrap(), *holder);
+                seen += 1;
+            }
+        }
+        for a in pdf.get_page_annotations(page).unwrap() {
+            let key = a.get(b"StructParent").unwrap().as_i64().unwrap();
+            let link = parent_tree[&key].as_reference().unwrap();
+            let el = pdf.get_dictionary(link).unwrap();
+            assert_eq!(el.get(b"S").unwrap().as_name().unwrap(), b"Link");
+            assert!(objrs.values().any(|&e| e == link));
+        }
+    }
+    assert_eq!(seen, content.len(), "the tree holds MCIDs no page has");
+    // Every OBJR is an annotation that points back to its element.
+    for (annot, el) in &objrs {
+        let a = pdf.get_dictionary(*annot).unwrap();
+        let key = a.get(b"StructParent").unwrap().as_i64().unwrap();
+        assert_eq!(parent_tree[&key].as_reference().unwrap(), *el);
+    }
+    tags
+}
+
+#[test]
+fn tagged_pdf_structure_tree_matches_the_marked_content() {
+    let doc = canal();
+    let tags = check_structure(&render(&doc, None));
+    let count = |t: &str| tags.get(t).copied().unwrap_or(0);
+    assert_eq!(count("Document"), 1);
+    assert_eq!(count("H1"), 1);
+    assert_eq!(
+        count("H2"),
+        doc.sections.len() + 1,
+        "sections and References"
+    );
+    assert_eq!(count("Figure"), 2);
+    assert_eq!(count("Caption"), 1);
+    assert_eq!(count("BlockQuote"), 1);
+    // Two lists of the body (one nested) and the reference list.
+    assert_eq!(count("L"), 3);
+    assert_eq!(count("LI"), 4 + 2 + doc.references.len());
+    assert_eq!(count("Lbl"), count("LI"));
+    assert_eq!(count("LBody"), count("LI"));
+    let cites: usize = doc.references.iter().map(|r| r.backlinks.len()).sum();
+    assert_eq!(
+        count("Link"),
+        2 * cites,
+        "a marker and a back-link a citation"
+    );
+}
+
+#[test]
+fn tagged_pdf_book_has_a_part_per_chapter_with_its_language() {
+    let a = canal();
+    let mut b = article(ARTICLE);
+    b.meta.lang = "fr".into();
+    let book = crate::write::BookMeta {
+        title: "A book".into(),
+        meta: crate::ast::Meta {
+            lang: "en".into(),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let mut c = a.clone();
+    c.meta.lang = "en".into();
+    let bytes = crate::write::pdf::render_book(&[&c, &b], &book, &PdfOptions::default(), true)
+        .unwrap()
+        .bytes;
+    let tags = check_structure(&bytes);
+    assert_eq!(tags["Part"], 2);
+    assert_eq!(tags["H1"], 3, "the book's title and the chapters'");
+    assert_eq!(tags["TOC"], 1, "the contents");
+    assert_eq!(tags["TOCI"], 2, "an entry per chapter");
+    let pdf = load(&bytes);
+    let langs: Vec<String> = pdf
+        .objects
+        .values()
+        .filter_map(|o| o.as_dict().ok())
+        .filter(|d| {
+            d.get(b"S")
+                .is_ok_and(|s| s.as_name().is_ok_and(|n| n == b"Part"))
+        })
+        .filter_map(|d| d.get(b"Lang").ok().map(string))
+        .collect();
+    assert_eq!(
+        langs,
+        ["fr"],
+        "only the chapter in another language has its own"
+    );
+}
+
+#[test]
+fn page_furniture_and_added_hyphens_are_artifacts_and_ligatures_have_actual_text() {
+    let doc = canal();
+    let pdf = load(&render(&doc, None));
+    let mut ligatures = 0;
+    let mut footers = 0;
+    let mut hyphens = 0;
+    for page in pdf.get_pages().into_values() {
+        let ops = lopdf::content::Content::decode(&pdf.get_page_content(page))
+            .unwrap()
+            .operations;
+        for (i, op) in ops.iter().enumerate() {
+            if !matches!(op.operator.as_str(), "BDC" | "BMC") {
+                continue;
+            }
+            let props = match op.operands.get(1) {
+                Some(Object::Dictionary(d)) => Some(d),
+                _ => None,
+            };
+            let tj = ops[i + 1..]
+                .iter()
+                .find(|o| o.operator == "TJ" || o.operator == "EMC")
+                .filter(|o| o.operator == "TJ");
+            let glyphs = tj.map_or(0, |o| {
+                o.operands[0]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter_map(|o| o.as_str().ok())
+                    .map(|s| s.len() / 2)
+                    .sum()
+            });
+            match (op.operands[0].as_name().unwrap(), props) {
+                (b"Span", Some(p)) => {
+                    let actual = p.get(b"ActualText").unwrap().as_str().unwrap();
+                    assert!(actual.starts_with(&[0xfe, 0xff]) && actual.len() >= 6);
+                    assert_eq!(glyphs, 1, "one ligature glyph a span");
+                    ligatures += 1;
+                }
+                (b"Artifact", Some(p))
+                    if p.get(b"Subtype")
+                        .is_ok_and(|s| s.as_name().unwrap() == b"Footer") =>
+                {
+                    footers += 1;
+                }
+                (b"Artifact", None) => {
+                    assert_eq!(glyphs, 1, "an added hyphen");
+                    hyphens += 1;
+                }
+                _ => {}
+            }
+        }
+    }
+    let pages = pdf.get_pages().len();
+    assert_eq!(footers, pages, "a page number a page");
+    assert!(ligatures > 10, "{ligatures} ligatures");
+    assert!(hyphens > 0, "no hyphenated line");
+}
+
+#[test]
+fn dictionaries_are_in_deflated_object_streams() {
+    let bytes = render(&canal(), None);
+    let has = |s: &[u8]| bytes.windows(s.len()).any(|w| w == s);
+    assert!(
+        has(b"/ObjStm") && has(b"/XRef"),
+        "object and cross-reference streams"
+    );
+    assert!(!has(b"trailer"), "no cross-reference table");
+    // The structure tree, the annotations and the pages are all inside.
+    for key in [&b"StructTreeRoot"[..], b"StructParent", b"/Annot", b"/Page"] {
+        assert!(!has(key), "{} in the open", String::from_utf8_lossy(key));
+    }
+    let pdf = load(&bytes);
+    assert!(pdf.catalog().unwrap().get(b"StructTreeRoot").is_ok());
+}
+
+#[test]
+fn tagged_pdf_paragraph_over_a_page_break_is_one_element() {
+    let long = "The keepers of the upper reach opened the sluices before dawn, so that \
+        the flotilla could pass the summit pound without waiting for the water. "
+        .repeat(60);
+    let doc = article(&format!("A title\n\n{long}\n"));
+    let bytes = render(&doc, None);
+    let tags = check_structure(&bytes);
+    assert_eq!(tags["P"], 1, "{tags:?}");
+    let pdf = load(&bytes);
+    assert!(pdf.get_pages().len() >= 2);
+    let p = pdf
+        .objects
+        .values()
+        .filter_map(|o| o.as_dict().ok())
+        .find(|d| {
+            d.get(b"S")
+                .is_ok_and(|s| s.as_name().is_ok_and(|n| n == b"P"))
+        })
+        .unwrap();
+    let kids = p.get(b"K").unwrap().as_array().unwrap();
+    let on_own_page = kids.iter().filter(|k| k.as_i64().is_ok()).count();
+    let elsewhere = kids.iter().filter(|k| k.as_dict().is_ok()).count();
+    assert!(on_own_page > 0 && elsewhere > 0, "{kids:?}");
 }

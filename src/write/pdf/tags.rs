@@ -1,0 +1,71 @@
+//! The tagged PDF's vocabulary: which standard structure type (PDF 1.7
+//! §14.8.4) each element of the layout's structure is, and which lines are
+//! artifacts (page numbers, running heads) rather than text.
+//!
+//! The page contents mark every text run with the type of the element it
+//! belongs to (`content`); the structure tree is written by the adapter's
+//! post-pass from the same layout model.
+
+use crate::layout::{Role, StructKind};
+
+/// The structure type of a block of lines of `role`, or `None` when such
+/// lines are not part of the text (they are marked as pagination
+/// artifacts). The one place where a line's role becomes a tag.
+pub fn role_tag(role: Role) -> Option<&'static str> {
+    Some(match role {
+        Role::Title => "H1",
+        Role::Heading => "H2",
+        Role::Body => "P",
+        Role::ListItem => "LBody",
+        Role::Quote => "BlockQuote",
+        Role::FigureAlt => "Figure",
+        Role::Caption => "Caption",
+        Role::Reference => "LBody",
+        Role::Note => "Note",
+        Role::Footer | Role::Header => return None,
+    })
+}
+
+/// The structure type of an element of the layout's structure.
+pub fn kind_tag(kind: StructKind) -> &'static str {
+    match kind {
+        StructKind::Document => "Document",
+        StructKind::Chapter => "Part",
+        StructKind::List => "L",
+        StructKind::Item => "LI",
+        StructKind::Label => "Lbl",
+        StructKind::ItemBody => "LBody",
+        StructKind::Figure => "Figure",
+        StructKind::Title => "H1",
+        StructKind::Contents => "TOC",
+        StructKind::ContentsEntry => "TOCI",
+        StructKind::Block(role) => role_tag(role).unwrap_or("P"),
+    }
+}
+
+/// What a marked-content sequence of a page belongs to (its MCID is its
+/// index in the page's list).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    /// An element of the layout's structure.
+    Node(usize),
+    /// The link annotation of this index in the page's links (a `Link`
+    /// element made for it).
+    Link(usize),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_furniture_is_no_text_and_the_rest_is_tagged() {
+        assert_eq!(role_tag(Role::Footer), None);
+        assert_eq!(role_tag(Role::Header), None);
+        assert_eq!(role_tag(Role::Heading), Some("H2"));
+        assert_eq!(kind_tag(StructKind::Title), "H1");
+        assert_eq!(kind_tag(StructKind::Block(Role::Body)), "P");
+        assert_eq!(kind_tag(StructKind::Block(Role::Quote)), "BlockQuote");
+        assert_eq!(kind_tag(StructKind::Item), "LI");
+    }
+}
