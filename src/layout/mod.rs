@@ -65,7 +65,12 @@ pub fn layout(
     placement: NotePlacement,
 ) -> Layout {
     let (rows, missing, notes, structure) = article_rows(doc, style, fonts, placement);
-    paginate(rows, style, fonts, missing, &[], false, &[notes], structure)
+    let flowed = Flowed {
+        rows,
+        missing,
+        structure,
+    };
+    paginate(flowed, style, fonts, &[], false, &[notes])
 }
 
 /// Where a chapter of a book begins in the rows, and its running head.
@@ -146,9 +151,12 @@ pub fn layout_book(
                 .is_some_and(|r| matches!(r.outline, Some((_, 0))))
         })
         .collect();
-    let body = paginate(
-        rows, style, fonts, missing, &marks, recto, &notes, structure,
-    );
+    let flowed = Flowed {
+        rows,
+        missing,
+        structure,
+    };
+    let body = paginate(flowed, style, fonts, &marks, recto, &notes);
     let mut starts = body.outline.iter().filter(|o| o.level == 0).map(|o| o.dest);
     let book_author = cover.meta.author.as_deref().map(str::trim);
     let entries: Vec<front::Entry> = chapters

@@ -57,16 +57,27 @@ pub(super) struct Pending {
     pub(super) source: (usize, usize),
 }
 
+/// What pagination takes from the flow: the rows, the characters without a
+/// glyph, and the logical structure the rows point into.
+pub(super) struct Flowed {
+    pub(super) rows: Vec<Row>,
+    pub(super) missing: Vec<MissingGlyph>,
+    pub(super) structure: Vec<StructNode>,
+}
+
 pub(super) fn paginate(
-    mut rows: Vec<Row>,
+    flowed: Flowed,
     style: &Style,
     fonts: &mut Fonts,
-    missing: Vec<MissingGlyph>,
     marks: &[ChapterMark],
     recto: bool,
     notes: &[NoteSet],
-    structure: Vec<StructNode>,
 ) -> Layout {
+    let Flowed {
+        mut rows,
+        missing,
+        structure,
+    } = flowed;
     let p = &style.page;
     // The chapter of row `i` (0 outside books).
     let chapter_of = |i: usize| marks.partition_point(|m| m.start <= i).saturating_sub(1);
