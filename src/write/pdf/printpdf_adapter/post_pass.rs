@@ -498,11 +498,8 @@ fn subject(doc: &Document) -> Option<String> {
 /// Deflates every stream that has no filter yet, at zlib's default level.
 /// (lopdf's own `compress` uses the best level, which took about an eighth
 /// of the whole PDF time for a few per cent of size.) In parallel: the page
-/// contents are most of them. Each thread keeps one compressor and resets
-/// it between streams: setting up a fresh one (zeroing its window and hash
-/// tables) cost about as much as compressing a page.
+/// contents are most of them.
 pub(super) fn compress_streams(lo: &mut lopdf::Document) -> Result<(), WriteError> {
-    use flate2::{Compress, Compression, FlushCompress, Status};
     let streams: Vec<&mut lopdf::Stream> = lo
         .objects
         .values_mut()
@@ -511,33 +508,53 @@ pub(super) fn compress_streams(lo: &mut lopdf::Document) -> Result<(), WriteErro
             _ => None,
         })
         .collect();
-    streams.into_par_iter().try_for_each_init(
-        || Compress::new(Compression::default(), true),
-        |deflate, stream| {
-            deflate.reset();
-            let mut compressed = Vec::with_capacity(stream.content.len() / 2 + 64);
-            loop {
-                let read = deflate.total_in() as usize;
-                let status = deflate
-                    .compress_vec(
-                        &stream.content[read..],
-                        &mut compressed,
-                        FlushCompress::Finish,
-                    )
-                    .map_err(|e| WriteError::Assembly {
-                        stage: "deflate",
-                        detail: e.to_string(),
-                    })?;
-                if status == Status::StreamEnd {
-                    break;
-                }
-                compressed.reserve(compressed.capacity().max(64));
+    streams.into_par_iter().for_each(|stream| {
+        let compressed = deflate(&stream.content, Level::Default);
+        if compressed.len() + 19 < stream.content.len() {
+            stream.dict.set("Filter", "FlateDecode");
+            stream.set_content(compressed);
+        }
+    });
+    Ok(())
+}
+
+/// A zlib compression level refolio uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Level {
+    /// zlib's default (6): page contents, fonts.
+    Default,
+    /// Level 2: object streams and the cross-reference stream (see `save`).
+    Fast,
+}
+
+thread_local! {
+    /// One compressor per thread and level, reset between streams, for the
+    /// life of the thread: setting one up (zeroing its window and hash
+    /// tables) cost about as much as compressing a page, and a batch
+    /// (`convert -j N` over many articles) would pay it for every file.
+    static COMPRESSORS: std::cell::RefCell<[Option<flate2::Compress>; 2]> =
+        const { std::cell::RefCell::new([None, None]) };
+}
+
+/// `data` deflated (zlib format) at `level`.
+pub(super) fn deflate(data: &[u8], level: Level) -> Vec<u8> {
+    use flate2::{Compress, Compression, FlushCompress, Status};
+    COMPRESSORS.with_borrow_mut(|slots| {
+        let (slot, zlib_level) = match level {
+            Level::Default => (&mut slots[0], Compression::default()),
+            Level::Fast => (&mut slots[1], Compression::new(2)),
+        };
+        let d = slot.get_or_insert_with(|| Compress::new(zlib_level, true));
+        d.reset();
+        let mut out = Vec::with_capacity(data.len() / 2 + 64);
+        loop {
+            let read = d.total_in() as usize;
+            match d.compress_vec(&data[read..], &mut out, FlushCompress::Finish) {
+                Ok(Status::StreamEnd) => break,
+                // Only a buffer error, which more room mends.
+                _ => out.reserve(out.capacity().max(64)),
             }
-            if compressed.len() + 19 < stream.content.len() {
-                stream.dict.set("Filter", "FlateDecode");
-                stream.set_content(compressed);
-            }
-            Ok(())
-        },
-    )
+        }
+        out
+    })
 }

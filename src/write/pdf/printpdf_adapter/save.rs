@@ -52,7 +52,7 @@ pub(super) fn save(lo: &lopdf::Document) -> Result<Vec<u8>, WriteError> {
             }
             let first = head.len();
             head.extend_from_slice(&body);
-            let data = deflate(&head, FAST);
+            let data = deflate(&head);
             let mut out = Vec::with_capacity(data.len() + 96);
             out.extend_from_slice(
                 format!(
@@ -109,7 +109,7 @@ pub(super) fn save(lo: &lopdf::Document) -> Result<Vec<u8>, WriteError> {
         table.extend_from_slice(&a.to_be_bytes());
         table.extend_from_slice(&b.to_be_bytes());
     }
-    let table = deflate(&table, FAST);
+    let table = deflate(&table);
     let mut dict = Dictionary::new();
     dict.set("Type", Object::Name(b"XRef".to_vec()));
     dict.set("Size", Object::Integer(entries.len() as i64));
@@ -133,22 +133,8 @@ pub(super) fn save(lo: &lopdf::Document) -> Result<Vec<u8>, WriteError> {
 /// Object streams and the cross-reference stream are deflated at zlib's
 /// level 2: on the seed 1.5 % larger a file than at the default level (6),
 /// in about a third of the time; level 1 costs 7 %.
-const FAST: flate2::Compression = flate2::Compression::new(2);
-
-fn deflate(data: &[u8], level: flate2::Compression) -> Vec<u8> {
-    use flate2::{Compress, FlushCompress, Status};
-    let mut d = Compress::new(level, true);
-    let mut out = Vec::with_capacity(data.len() / 2 + 64);
-    loop {
-        let read = d.total_in() as usize;
-        match d.compress_vec(&data[read..], &mut out, FlushCompress::Finish) {
-            Ok(Status::StreamEnd) => break,
-            Ok(_) => out.reserve(out.capacity().max(64)),
-            // Only a buffer error, which more room mends.
-            Err(_) => out.reserve(out.capacity().max(64)),
-        }
-    }
-    out
+fn deflate(data: &[u8]) -> Vec<u8> {
+    super::post_pass::deflate(data, super::post_pass::Level::Fast)
 }
 
 fn write_dictionary(out: &mut Vec<u8>, d: &Dictionary) {
