@@ -4,6 +4,7 @@
 //! The articles here are tiny and written for these tests.
 
 mod support;
+use support::tool;
 
 use std::fs;
 use std::io::{Read, Write};
@@ -719,19 +720,6 @@ fn characters_the_pdf_fonts_lack_are_warned_about_with_their_place() {
         "{}",
         stderr(&o)
     );
-}
-
-/// A tool for a test, or a visible skip (a failure with
-/// `REFOLIO_REQUIRE_TOOLS=1`).
-fn tool(test: &str, name: &str) -> Option<PathBuf> {
-    let t = support::which(name);
-    if t.is_none() {
-        support::skip(
-            test,
-            &format!("{name} not found on PATH (run scripts/install-validators.sh)"),
-        );
-    }
-    t
 }
 
 /// `refolio book` with a manifest on the bundled articles: the front

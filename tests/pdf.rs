@@ -7,6 +7,7 @@
 //! ../shared at run time.
 
 mod support;
+use support::tool;
 
 use lopdf::{Document as Pdf, Object};
 use refolio::ast::{Document, Inline, Meta, for_each_inlines};
@@ -43,17 +44,6 @@ fn render_pdf(doc: &Document, style: Style, timestamp: Option<i64>) -> Vec<u8> {
     refolio::write::render(&[doc], Format::Pdf, &options)
         .unwrap()
         .bytes
-}
-
-fn tool(test: &str, name: &str) -> Option<PathBuf> {
-    let t = support::which(name);
-    if t.is_none() {
-        support::skip(
-            test,
-            &format!("{name} not found on PATH (run scripts/install-validators.sh)"),
-        );
-    }
-    t
 }
 
 fn write_tmp(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> PathBuf {

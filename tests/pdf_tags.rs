@@ -10,11 +10,12 @@
 //! REFOLIO_REQUIRE_TOOLS=1).
 
 mod support;
+use support::tool;
 
 use refolio::ast::{Block, Document, Figure, Heading, Inline, List, ListItem, Meta, Visit, walk};
 use refolio::write::{Format, WriteOptions};
 use std::convert::Infallible;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 fn parse(path: &Path) -> Document {
@@ -27,17 +28,6 @@ fn parse(path: &Path) -> Document {
     )
     .unwrap()
     .document
-}
-
-fn tool(test: &str, name: &str) -> Option<PathBuf> {
-    let t = support::which(name);
-    if t.is_none() {
-        support::skip(
-            test,
-            &format!("{name} not found on PATH (run scripts/install-validators.sh)"),
-        );
-    }
-    t
 }
 
 /// Letters and digits only: what a block's text is compared by (line

@@ -113,26 +113,6 @@ impl Setter<'_, '_, '_> {
     }
 }
 
-/// The page number `label` centred at the foot of the page, as on the
-/// chapters' pages.
-fn folio(label: &str, style: &Style, fonts: &mut Fonts) -> PlacedLine {
-    let p = &style.page;
-    let size = style.footer.size;
-    let glyphs = sized_glyphs(fonts, FontKind::Regular, label, size);
-    let line = single_run_line(FontKind::Regular, size, glyphs);
-    let baseline = p.height - p.margin_bottom + p.footer_offset;
-    PlacedLine {
-        x: p.margin_inner + (style.measure() - line.width) / 2.0,
-        baseline,
-        top: baseline - size,
-        line,
-        role: Role::Footer,
-        block: 0,
-        node: 0,
-        label: None,
-    }
-}
-
 /// The front matter of the book `cover` (its title, subtitle, author,
 /// publisher, date and licence) with the contents `entries`.
 pub(super) fn front_matter(

@@ -12,19 +12,10 @@
 use super::fonts::{FontSource, Fonts};
 use super::style::{NotePlacement, NoteRepeat, Style};
 use super::{Layout, LinkTarget, LinkTo, Role, layout, layout_book};
-use crate::ast::{Document, Inline, Meta};
+use crate::ast::{Document, Inline};
 use std::path::PathBuf;
 
-fn parse_text(name: &str, text: &str) -> Document {
-    crate::parse_article(
-        name,
-        text.as_bytes().to_vec(),
-        Meta::default(),
-        &Default::default(),
-    )
-    .unwrap()
-    .document
-}
+use super::rule_tests::parse_text;
 
 fn lay(doc: &Document, style: &Style, placement: NotePlacement) -> Layout {
     let src = FontSource::load(style).unwrap();

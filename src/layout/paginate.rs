@@ -39,6 +39,26 @@ pub(super) fn running_head(title: &str, style: &Style, fonts: &mut Fonts) -> Pla
     }
 }
 
+/// The page number `label` centred at the foot of the page (a chapter's
+/// page or the front matter's).
+pub(super) fn folio(label: &str, style: &Style, fonts: &mut Fonts) -> PlacedLine {
+    let p = &style.page;
+    let size = style.footer.size;
+    let glyphs = sized_glyphs(fonts, FontKind::Regular, label, size);
+    let line = single_run_line(FontKind::Regular, size, glyphs);
+    let baseline = p.height - p.margin_bottom + p.footer_offset;
+    PlacedLine {
+        x: p.margin_inner + (style.measure() - line.width) / 2.0,
+        baseline,
+        top: baseline - size,
+        line,
+        role: Role::Footer,
+        block: 0,
+        node: 0,
+        label: None,
+    }
+}
+
 pub(super) fn baseline_in(leading: f32, size: f32) -> f32 {
     (leading - size) / 2.0 + size * 0.8
 }
@@ -254,21 +274,7 @@ pub(super) fn paginate(
             });
         }
         // Page number.
-        let size = style.footer.size;
-        let glyphs = sized_glyphs(fonts, FontKind::Regular, &(pi + 1).to_string(), size);
-        let measure = style.measure();
-        let line = single_run_line(FontKind::Regular, size, glyphs);
-        let baseline = p.height - p.margin_bottom + p.footer_offset;
-        page.lines.push(PlacedLine {
-            x: p.margin_inner + (measure - line.width) / 2.0,
-            baseline,
-            top: baseline - size,
-            line,
-            role: Role::Footer,
-            block: 0,
-            node: 0,
-            label: None,
-        });
+        page.lines.push(folio(&(pi + 1).to_string(), style, fonts));
         pages.push(page);
     }
     for Pending {

@@ -16,7 +16,8 @@ use crate::ast::{Document, Meta};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-fn parse_text(name: &str, text: &str) -> Document {
+/// `text` read as an article named `name` (shared with the note tests).
+pub(super) fn parse_text(name: &str, text: &str) -> Document {
     crate::parse_article(
         name,
         text.as_bytes().to_vec(),

@@ -78,6 +78,19 @@ pub fn which(name: &str) -> Option<PathBuf> {
         .find(|p| is_executable(p))
 }
 
+/// [`which`], or a visible [`skip`] of `test` (a failure with
+/// `REFOLIO_REQUIRE_TOOLS=1`) when the tool is not on `PATH`.
+pub fn tool(test: &str, name: &str) -> Option<PathBuf> {
+    let t = which(name);
+    if t.is_none() {
+        skip(
+            test,
+            &format!("{name} not found on PATH (run scripts/install-validators.sh)"),
+        );
+    }
+    t
+}
+
 fn is_executable(p: &Path) -> bool {
     let Ok(meta) = p.metadata() else { return false };
     if !meta.is_file() {
