@@ -773,18 +773,8 @@ fn pdf_book_has_front_matter_contents_with_page_numbers_and_page_labels() {
     let front = 4;
     // The outline: the book's title, holding the contents and the chapters.
     let item = |o: &lopdf::Object| doc.get_dictionary(o.as_reference().unwrap()).unwrap();
-    let title = |d: &lopdf::Dictionary| {
-        let s = d.get(b"Title").unwrap().as_str().unwrap();
-        if s.starts_with(&[0xfe, 0xff]) {
-            let u: Vec<u16> = s[2..]
-                .chunks(2)
-                .map(|c| u16::from_be_bytes([c[0], c[1]]))
-                .collect();
-            String::from_utf16(&u).unwrap()
-        } else {
-            String::from_utf8(s.to_vec()).unwrap()
-        }
-    };
+    let title =
+        |d: &lopdf::Dictionary| support::pdf_text(d.get(b"Title").unwrap().as_str().unwrap());
     let root_item = item(catalog.get(b"Outlines").unwrap());
     assert_eq!(
         root_item.get(b"First").ok(),

@@ -545,18 +545,8 @@ fn seed_markers_and_backlinks_land_on_their_targets() {
     let first = pdf
         .get_dictionary(outlines.get(b"First").unwrap().as_reference().unwrap())
         .unwrap();
-    let title = |d: &lopdf::Dictionary| -> String {
-        let s = d.get(b"Title").unwrap().as_str().unwrap();
-        if s.starts_with(&[0xfe, 0xff]) {
-            let u: Vec<u16> = s[2..]
-                .chunks(2)
-                .map(|c| u16::from_be_bytes([c[0], c[1]]))
-                .collect();
-            String::from_utf16(&u).unwrap()
-        } else {
-            String::from_utf8(s.to_vec()).unwrap()
-        }
-    };
+    let title =
+        |d: &lopdf::Dictionary| support::pdf_text(d.get(b"Title").unwrap().as_str().unwrap());
     assert_eq!(title(first), doc.title.text);
     let mut kids = Vec::new();
     let mut cur = first.get(b"First").ok().map(|r| r.as_reference().unwrap());

@@ -127,13 +127,11 @@ impl LogicalText {
 
     /// The text as one plain Text node (none when empty).
     pub fn plain(&self) -> Vec<Inline> {
-        if self.text.is_empty() {
-            return Vec::new();
+        let mut v = self.placeholder();
+        if let Some(Inline::Text { text, .. }) = v.first_mut() {
+            *text = self.text.clone();
         }
-        vec![Inline::Text {
-            text: self.text.clone(),
-            span: self.span(0, self.text.len()),
-        }]
+        v
     }
 
     /// Inlines with the given markers (sorted, logical byte ranges) and

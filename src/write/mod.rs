@@ -255,20 +255,7 @@ pub fn render_into(
     options: &WriteOptions,
     out: &mut dyn Write,
 ) -> Result<Vec<Diagnostic>, WriteError> {
-    let one = || -> Result<&Document, WriteError> {
-        match (docs, &options.book) {
-            ([doc], None) => Ok(doc),
-            ([], _) => Err(WriteError::Request(format!(
-                "{} needs an article",
-                format.name()
-            ))),
-            _ => Err(WriteError::Request(format!(
-                "{} writes one article, not a book of {}",
-                format.name(),
-                docs.len()
-            ))),
-        }
-    };
+    let one = || one_article(docs, format, options);
     match format {
         Format::Tei => {
             let tei_settings = tei::TeiSettings {
@@ -341,16 +328,28 @@ fn render_pdf_format(
         timestamp: options.timestamp,
         ..options.pdf.clone()
     };
-    match (&options.book, docs) {
-        (Some(book), _) => pdf::render_book(docs, book, &pdf_options, options.recto),
-        (None, [doc]) => pdf::render_pdf(doc, &pdf_options),
-        (None, []) => Err(WriteError::Request(format!(
+    match &options.book {
+        Some(book) => pdf::render_book(docs, book, &pdf_options, options.recto),
+        None => pdf::render_pdf(one_article(docs, Format::Pdf, options)?, &pdf_options),
+    }
+}
+
+/// The one article of `docs` for a format that writes one (no book
+/// asked for), or why there is none.
+fn one_article<'a>(
+    docs: &[&'a Document],
+    format: Format,
+    options: &WriteOptions,
+) -> Result<&'a Document, WriteError> {
+    match (docs, &options.book) {
+        ([doc], None) => Ok(doc),
+        ([], _) => Err(WriteError::Request(format!(
             "{} needs an article",
-            Format::Pdf.name()
+            format.name()
         ))),
-        (None, _) => Err(WriteError::Request(format!(
+        _ => Err(WriteError::Request(format!(
             "{} writes one article, not a book of {}",
-            Format::Pdf.name(),
+            format.name(),
             docs.len()
         ))),
     }

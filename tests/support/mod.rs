@@ -78,6 +78,20 @@ pub fn which(name: &str) -> Option<PathBuf> {
         .find(|p| is_executable(p))
 }
 
+/// A PDF text string as text: UTF-16BE after its byte-order mark, else
+/// the bytes as UTF-8 (refolio writes only these two forms).
+pub fn pdf_text(s: &[u8]) -> String {
+    if let Some(utf16) = s.strip_prefix(&[0xfe, 0xff]) {
+        let u: Vec<u16> = utf16
+            .chunks(2)
+            .map(|c| u16::from_be_bytes([c[0], c[1]]))
+            .collect();
+        String::from_utf16(&u).unwrap()
+    } else {
+        String::from_utf8(s.to_vec()).unwrap()
+    }
+}
+
 /// [`which`], or a visible [`skip`] of `test` (a failure with
 /// `REFOLIO_REQUIRE_TOOLS=1`) when the tool is not on `PATH`.
 pub fn tool(test: &str, name: &str) -> Option<PathBuf> {

@@ -241,7 +241,7 @@ pub(super) fn write(
         }
     }
     post_pass::post_pass(&mut lo, doc, lay, &page_ids, &owners, opts)?;
-    post_pass::compress_streams(&mut lo)?;
+    post_pass::compress_streams(&mut lo);
     with_id(&mut lo)
 }
 

@@ -499,7 +499,7 @@ fn subject(doc: &Document) -> Option<String> {
 /// (lopdf's own `compress` uses the best level, which took about an eighth
 /// of the whole PDF time for a few per cent of size.) In parallel: the page
 /// contents are most of them.
-pub(super) fn compress_streams(lo: &mut lopdf::Document) -> Result<(), WriteError> {
+pub(super) fn compress_streams(lo: &mut lopdf::Document) {
     let streams: Vec<&mut lopdf::Stream> = lo
         .objects
         .values_mut()
@@ -515,7 +515,6 @@ pub(super) fn compress_streams(lo: &mut lopdf::Document) -> Result<(), WriteErro
             stream.set_content(compressed);
         }
     });
-    Ok(())
 }
 
 /// A zlib compression level refolio uses.
