@@ -58,19 +58,13 @@ impl Source {
         let start = if text.starts_with('\u{FEFF}') { 3 } else { 0 };
         let mut line_starts = vec![0];
         let b = text.as_bytes();
-        let mut i = 0;
-        while i < b.len() {
-            match b[i] {
-                b'\n' => line_starts.push(i + 1),
-                b'\r' => {
-                    if b.get(i + 1) == Some(&b'\n') {
-                        i += 1;
-                    }
-                    line_starts.push(i + 1);
-                }
-                _ => {}
+        // LF, CRLF or a lone CR ends a line; the search skips every other
+        // byte in whole words.
+        for i in memchr::memchr2_iter(b'\n', b'\r', b) {
+            let crlf = b[i] == b'\r' && b.get(i + 1) == Some(&b'\n');
+            if !crlf {
+                line_starts.push(i + 1);
             }
-            i += 1;
         }
         Source {
             name: name.to_string(),

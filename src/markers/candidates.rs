@@ -49,6 +49,22 @@ pub fn find(text_index: usize, text: &str, limit: u32) -> Vec<Candidate> {
     out
 }
 
+/// The bytes a candidate can start at: a digit, `^`, `[`, and the lead
+/// bytes of the superscript digits (`²` is C2 B2, `⁴` is E2 81 B4).
+const OPENS_MARKER: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = b'0';
+    while b <= b'9' {
+        t[b as usize] = true;
+        b += 1;
+    }
+    t[b'^' as usize] = true;
+    t[b'[' as usize] = true;
+    t[0xC2] = true;
+    t[0xE2] = true;
+    t
+};
+
 /// [`find`], appending to `out` (one vector for a whole document: no
 /// per-text vectors to copy, which matters when one text is most of a large
 /// article). `language` is the article's.
@@ -67,6 +83,14 @@ pub fn find_into(
     let mut last_run_end: Option<usize> = None;
     let mut i = 0;
     while i < bytes.len() {
+        // Straight to the next byte that can open a marker.
+        match bytes[i..]
+            .iter()
+            .position(|&b| OPENS_MARKER[usize::from(b)])
+        {
+            Some(k) => i += k,
+            None => break,
+        }
         // Markers written with certainty: `^2`, `²`, `[2]` (rule 5).
         let written = match bytes[i] {
             b'^' => certain::caret(text, i, limit).into_iter().collect(),

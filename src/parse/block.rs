@@ -270,7 +270,7 @@ pub fn bracketed_caption(input: &str) -> IResult<&str, &str> {
 pub fn heading(block: &[Line<'_>], followed_by_block: bool) -> bool {
     let [line] = block else { return false };
     followed_by_block
-        && line.text.split_whitespace().count() <= 16
+        && line.text.split_whitespace().nth(16).is_none()
         && !line.text.ends_with(['.', ',', ';', ':'])
         && !line.text.starts_with(['(', '[', '{', '-', '–', '—'])
         && !line.text.starts_with("http://")
@@ -327,7 +327,7 @@ pub fn numbered_heading(block: &[Line<'_>], followed_by_block: bool) -> bool {
         return false;
     };
     followed_by_block
-        && rest.split_whitespace().count() <= 16
+        && rest.split_whitespace().nth(16).is_none()
         && !rest.ends_with([',', ';', ':'])
         && !rest.ends_with("[]")
         && !has_plausible_marker(rest)

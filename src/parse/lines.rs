@@ -1,7 +1,7 @@
 //! Lexical rules (FORMAT.md §2): lines, line ends, indentation, blocks.
 
 use nom::branch::alt;
-use nom::bytes::complete::{tag, take_till};
+use nom::bytes::complete::tag;
 use nom::combinator::opt;
 use nom::{IResult, Parser};
 
@@ -40,9 +40,17 @@ pub fn line_end(input: &str) -> IResult<&str, &str> {
 
 /// `raw_line = (any character but CR or LF)* line_end?` — one physical line.
 pub fn raw_line(input: &str) -> IResult<&str, &str> {
-    let (rest, content) = take_till(|c| c == '\n' || c == '\r')(input)?;
+    let (rest, content) = line_content(input)?;
     let (rest, _) = opt(line_end).parse(rest)?;
     Ok((rest, content))
+}
+
+/// `(any character but CR or LF)*`: `take_till` for the two line-end
+/// bytes, found by a word-at-a-time search (both are ASCII, so the split
+/// is always on a character boundary).
+fn line_content(input: &str) -> IResult<&str, &str> {
+    let at = memchr::memchr2(b'\n', b'\r', input.as_bytes()).unwrap_or(input.len());
+    Ok((&input[at..], &input[..at]))
 }
 
 /// Measures indentation: "Tabs count as spaces for indentation" (a tab
