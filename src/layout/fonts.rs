@@ -7,6 +7,7 @@
 
 use super::style::Style;
 use rustc_hash::FxHashMap as HashMap;
+use rustc_hash::FxHashSet as HashSet;
 use rustybuzz::ttf_parser;
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -178,6 +179,30 @@ pub struct Fonts<'a> {
     /// word recurs many times in an article, and its patterns cost more than
     /// a lookup. Byte offsets inside the word, in order.
     hyphens: HashMap<hypher::Lang, HashMap<String, Box<[u32]>>>,
+    /// What shaping reuses from word to word.
+    scratch: Scratch,
+}
+
+/// What shaping reuses from word to word: the shaper's buffer (its
+/// vectors keep their room) and the text of every cluster seen, so that a
+/// glyph's characters are one shared string per distinct cluster (`e`,
+/// `fi`) rather than an allocation per glyph.
+#[derive(Default)]
+struct Scratch {
+    buffer: Option<rustybuzz::UnicodeBuffer>,
+    clusters: HashSet<Arc<str>>,
+}
+
+impl Scratch {
+    /// The shared string of `chars`.
+    fn cluster(&mut self, chars: &str) -> Arc<str> {
+        if let Some(a) = self.clusters.get(chars) {
+            return a.clone();
+        }
+        let a: Arc<str> = Arc::from(chars);
+        self.clusters.insert(a.clone());
+        a
+    }
 }
 
 impl std::fmt::Debug for Fonts<'_> {
@@ -205,6 +230,7 @@ impl<'a> Fonts<'a> {
     /// Prepares the faces of `source` for shaping.
     pub fn new(source: &'a FontSource) -> Result<Fonts<'a>, FontError> {
         let mut faces = Vec::new();
+        let mut scratch = Scratch::default();
         for (i, bytes) in source.faces.iter().enumerate() {
             let rb = rustybuzz::Face::from_slice(bytes, 0).ok_or_else(|| FontError {
                 name: source.names[i].clone(),
@@ -230,8 +256,8 @@ impl<'a> Fonts<'a> {
                 has_sups: false,
             };
             // Superior figures exist when `sups` changes the glyph of "1".
-            let plain = shape_raw(&face, Variant::Text, "1", false);
-            let sup = shape_raw(&face, Variant::Superior, "1", false);
+            let plain = shape_raw(&face, Variant::Text, "1", false, &mut scratch);
+            let sup = shape_raw(&face, Variant::Superior, "1", false, &mut scratch);
             face.has_sups = plain.glyphs[0].gid != sup.glyphs[0].gid && sup.missing.is_empty();
             faces.push(face);
         }
@@ -240,6 +266,7 @@ impl<'a> Fonts<'a> {
             faces,
             cache: HashMap::default(),
             hyphens: HashMap::default(),
+            scratch,
         })
     }
 
@@ -293,7 +320,8 @@ impl<'a> Fonts<'a> {
         if let Some(s) = words.get(text) {
             return s.clone();
         }
-        let s = Arc::new(shape_raw(&self.faces[kind.index()], variant, text, rtl));
+        let face = &self.faces[kind.index()];
+        let s = Arc::new(shape_raw(face, variant, text, rtl, &mut self.scratch));
         words.insert(text.to_string(), s.clone());
         s
     }
@@ -310,8 +338,14 @@ pub fn has_rtl(text: &str) -> bool {
         .any(|c| matches!(c as u32, 0x0590..=0x08FF | 0xFB1D..=0xFDFF | 0xFE70..=0xFEFF))
 }
 
-fn shape_raw(face: &Face, variant: Variant, text: &str, rtl: bool) -> Shaped {
-    let mut buf = rustybuzz::UnicodeBuffer::new();
+fn shape_raw(
+    face: &Face,
+    variant: Variant,
+    text: &str,
+    rtl: bool,
+    scratch: &mut Scratch,
+) -> Shaped {
+    let mut buf = scratch.buffer.take().unwrap_or_default();
     buf.push_str(text);
     let out = if rtl {
         // A right-to-left run (Hebrew, Arabic): the shaper picks the script
@@ -359,9 +393,10 @@ fn shape_raw(face: &Face, variant: Variant, text: &str, rtl: bool) -> Shaped {
             gid: info.glyph_id as u16,
             advance: p.x_advance as f32 / face.upem,
             cluster: start,
-            text: Arc::from(chars),
+            text: scratch.cluster(chars),
         });
     }
+    scratch.buffer = Some(out.clear());
     Shaped {
         glyphs,
         missing,

@@ -144,6 +144,10 @@ pub fn break_lines(
         prev: None,
     }];
     let mut active: Vec<usize> = vec![0];
+    // Reused at every breakpoint: the best candidate per (fitness, hyphen
+    // run), and the active nodes that stay active.
+    let mut best: Vec<(u8, u8, f64, usize, f32)> = Vec::new();
+    let mut keep: Vec<usize> = Vec::new();
     for b in 0..n {
         if !is_break(items, b) {
             continue;
@@ -156,9 +160,8 @@ pub fn break_lines(
             } => (width, cost, flagged),
             _ => (0.0, 0.0, false),
         };
-        // Best candidate per (fitness, hyphen run).
-        let mut best: Vec<(u8, u8, f64, usize, f32)> = Vec::new();
-        let mut keep = Vec::with_capacity(active.len());
+        best.clear();
+        keep.clear();
         let mut last_deactivated = None;
         for &a in &active {
             let node = nodes[a];
@@ -234,7 +237,7 @@ pub fn break_lines(
                 None => best.push((fitness, hyphens, d, a, r)),
             }
         }
-        active = keep;
+        std::mem::swap(&mut active, &mut keep);
         if best.is_empty() && active.is_empty() && params.emergency {
             // Only a box wider than the line ends here: accept the overfull line.
             if let Some(a) = last_deactivated {
@@ -257,7 +260,7 @@ pub fn break_lines(
                 _ => after += 1,
             }
         }
-        for (fitness, hyphens, demerits, a, ratio) in best {
+        for &(fitness, hyphens, demerits, a, ratio) in &best {
             nodes.push(Node {
                 at: b,
                 line: nodes[a].line + 1,
