@@ -81,6 +81,20 @@ pub struct Reading {
     pub written: Option<MarkerStyle>,
 }
 
+/// `test(&word.to_lowercase())`, lower-cased on the stack when the word is
+/// short ASCII (most words), so that no string is allocated.
+fn lowercase_is(word: &str, test: impl FnOnce(&str) -> bool) -> bool {
+    let mut buf = [0u8; 32];
+    match buf.get_mut(..word.len()) {
+        Some(b) if word.is_ascii() => {
+            b.copy_from_slice(word.as_bytes());
+            b.make_ascii_lowercase();
+            std::str::from_utf8(b).is_ok_and(test)
+        }
+        _ => test(&word.to_lowercase()),
+    }
+}
+
 /// Readings scoring below this are not worth considering at all.
 const FLOOR: f32 = -8.0;
 
@@ -232,8 +246,9 @@ impl<'a> Context<'a> {
         let at = self.token_range().0;
         let before = self.text[self.text.floor_char_boundary(at.saturating_sub(40))..at].trim_end();
         let word = before.rsplit(char::is_whitespace).next().unwrap_or("");
-        let word = word.to_lowercase();
-        SOFTWARE_WORDS.contains(&word.as_str()) || SOFTWARE_WORDS_ELSEWHERE.contains(&word.as_str())
+        lowercase_is(word, |w| {
+            SOFTWARE_WORDS.contains(&w) || SOFTWARE_WORDS_ELSEWHERE.contains(&w)
+        })
     }
 
     /// The score of the run as a locator's number, when it is one: after a
@@ -356,9 +371,11 @@ impl<'a> Context<'a> {
             } else if self.designation_like(self.start, stem) {
                 AFTER_DESIGNATION_LIKE_WORD
             } else if p.is_lowercase() {
-                if stem.chars().count() <= 2 && !self.language.is_short_word(&stem.to_lowercase()) {
+                if stem.chars().count() <= 2
+                    && !lowercase_is(stem, |w| self.language.is_short_word(w))
+                {
                     -1.0 // mp3, h2, v8
-                } else if LABEL_WORDS.contains(&stem.to_lowercase().as_str())
+                } else if lowercase_is(stem, |w| LABEL_WORDS.contains(&w))
                     || self.after_software_word()
                 {
                     -3.0 // Section1, Figure2: labels; the R package ggplot2: a name

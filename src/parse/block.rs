@@ -483,16 +483,18 @@ fn build<'a>(entries: &[Entry<'a>], pos: &mut usize, depth: usize) -> Option<Lis
 /// unindented lines, none over 100 characters and the first at least 40, is
 /// wrapped; a line over 100 characters is a flattened paragraph. The
 /// document is hard-wrapped when wrapped blocks outnumber long lines.
-pub fn is_hard_wrapped(blocks: &[Vec<Line<'_>>]) -> bool {
+pub fn is_hard_wrapped<'s, 'a: 's>(blocks: impl IntoIterator<Item = &'s [Line<'a>]>) -> bool {
+    // More than `k` characters (counting no further than needed).
+    let over = |s: &str, k: usize| s.len() > k && s.chars().nth(k).is_some();
     let mut wrapped = 0usize;
     let mut long = 0usize;
     for b in blocks {
         if b.iter().any(|l| l.indent >= 4) || list_marker(b[0].text).is_ok() {
             continue;
         }
-        let lens: Vec<usize> = b.iter().map(|l| l.text.chars().count()).collect();
-        long += lens.iter().filter(|&&n| n > 100).count();
-        if lens.len() >= 3 && lens.iter().all(|&n| n <= 100) && lens[0] >= 40 {
+        let long_here = b.iter().filter(|l| over(l.text, 100)).count();
+        long += long_here;
+        if b.len() >= 3 && long_here == 0 && over(b[0].text, 39) {
             wrapped += 1;
         }
     }

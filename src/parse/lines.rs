@@ -106,26 +106,6 @@ pub fn lines(text: &str, start: usize) -> Vec<Line<'_>> {
     out
 }
 
-/// "A block is a maximal run of non-blank lines. Blocks are separated by one
-/// or more blank lines."
-pub fn blocks<'a>(lines: &[Line<'a>]) -> Vec<RawBlock<'a>> {
-    let mut out = Vec::new();
-    let mut cur: RawBlock<'a> = Vec::new();
-    for l in lines {
-        if l.is_blank() {
-            if !cur.is_empty() {
-                out.push(std::mem::take(&mut cur));
-            }
-        } else {
-            cur.push(*l);
-        }
-    }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    out
-}
-
 /// How the lines of a document make blocks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Shape {
@@ -143,15 +123,53 @@ pub struct Shape {
     pub superscript_markers: bool,
 }
 
+/// "A block is a maximal run of non-blank lines. Blocks are separated by one
+/// or more blank lines." Each block is a slice of `lines` (no vector per block).
+pub fn block_slices<'s, 'a>(lines: &'s [Line<'a>]) -> impl Iterator<Item = &'s [Line<'a>]> {
+    lines.split(Line::is_blank).filter(|b| !b.is_empty())
+}
+
 /// The joined text of some lines.
 pub fn joined(lines: &[Line<'_>]) -> String {
     let v: Vec<&str> = lines.iter().map(|l| l.text).collect();
     v.join(" ")
 }
 
+/// Whether two runs of lines have the same [`joined`] text, without
+/// building either.
+pub fn same_joined(a: &[Line<'_>], b: &[Line<'_>]) -> bool {
+    fn len(ls: &[Line<'_>]) -> usize {
+        ls.iter().map(|l| l.text.len() + 1).sum()
+    }
+    fn bytes<'s>(ls: &'s [Line<'_>]) -> impl Iterator<Item = u8> + 's {
+        ls.iter().enumerate().flat_map(|(i, l)| {
+            let space: &[u8] = if i > 0 { b" " } else { b"" };
+            space.iter().chain(l.text.as_bytes()).copied()
+        })
+    }
+    len(a) == len(b) && bytes(a).eq(bytes(b))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn same_joined_is_joined_equality() {
+        let t = "a b\nc\n\na\nb c\n\na b c\n\nab\nc\n\nb a c";
+        let ls = lines(t, 0);
+        let bs: Vec<&[Line<'_>]> = block_slices(&ls).collect();
+        assert_eq!(bs.len(), 5);
+        for x in &bs {
+            for y in &bs {
+                assert_eq!(same_joined(x, y), joined(x) == joined(y), "{x:?} {y:?}");
+            }
+        }
+        assert_eq!(
+            bs.iter().map(|b| b.len()).collect::<Vec<_>>(),
+            [2, 2, 1, 2, 1]
+        );
+    }
 
     #[test]
     fn every_line_end_kind_ends_a_line() {
@@ -176,7 +194,7 @@ mod tests {
     fn blank_lines_separate_blocks() {
         let t = "T\n\n\na\nb\n   \nc\n";
         let ls = lines(t, 0);
-        let bs = blocks(&ls);
+        let bs: Vec<_> = block_slices(&ls).collect();
         assert_eq!(bs.len(), 3);
         assert_eq!(bs[1].len(), 2);
     }

@@ -25,7 +25,7 @@ use crate::error::InputError;
 use crate::markers::text::{LogicalText, clean, is_xml_char};
 use crate::source::Source;
 use block::{Kind, ListTree};
-use lines::{Line, joined};
+use lines::Line;
 use ref_list::{RefEntry, find_references, item_has_backlinks};
 
 /// What the grammar makes of an article, before citation resolution.
@@ -195,7 +195,7 @@ fn join_repeated_figures<'a>(
                     kind,
                     Kind::Paragraph | Kind::Heading | Kind::Figure(_) | Kind::Quote
                 )
-                && joined(&block) == joined(next)
+                && lines::same_joined(&block, next)
         });
         match pairs.next_if(|_| repeated) {
             Some((next, _)) => {

@@ -50,9 +50,8 @@ fn base_indent(lines: &[Line<'_>]) -> usize {
     let mut total = 0usize;
     // Lists are indented by their own rule (`  1. …` in the seed), their
     // wrapped lines deeper still: only blocks that are not lists count.
-    let body = super::lines::blocks(lines.get(1..).unwrap_or_default());
+    let body = super::lines::block_slices(lines.get(1..).unwrap_or_default());
     for l in body
-        .iter()
         .filter(|b| block::list_marker(b[0].text).is_err())
         .flatten()
     {
@@ -92,7 +91,7 @@ pub fn detect(lines: &[Line<'_>]) -> Shape {
     // one (wrapping cannot be told from blocks then, nor undone). With a few
     // blank lines, the lines must also not be wrapped (a wrapped page has
     // many lines per blank line too).
-    let wrapped = block::is_hard_wrapped(&super::lines::blocks(&body));
+    let wrapped = block::is_hard_wrapped(super::lines::block_slices(&body));
     let line_blocks =
         text_lines >= 4 && (blank_lines == 0 || (blank_lines * 10 < text_lines && !wrapped));
     let hard_wrapped = !line_blocks && wrapped;

@@ -1,10 +1,11 @@
 //! Unit tests of the parent module.
 
-use super::super::lines::{blocks, lines};
+use super::super::lines::{block_slices, lines};
 use super::*;
 
 fn block(t: &str) -> Vec<Line<'_>> {
-    blocks(&lines(t, 0)).remove(0)
+    let ls = lines(t, 0);
+    block_slices(&ls).next().unwrap_or_default().to_vec()
 }
 
 fn phrases() -> Vec<String> {
