@@ -21,11 +21,16 @@ pub struct Candidate {
     /// End of the digit run.
     pub end: usize,
     /// Every marker reading; reading the run as text is always possible too.
-    pub readings: Vec<Reading>,
+    /// (Nearly every run has one or two, kept in the candidate itself: no
+    /// allocation per candidate.)
+    pub readings: Readings,
     /// Set when the run reads strongly as a marker but its value is larger
     /// than the number of references (a marker > N).
     pub over_limit: Option<u32>,
 }
+
+/// A candidate's readings.
+pub type Readings = smallvec::SmallVec<[Reading; 2]>;
 
 impl Candidate {
     /// The best score of a marker reading that needs no neighbour.
@@ -133,8 +138,7 @@ pub fn find_into(
                 text: text_index,
                 start,
                 end,
-                // One allocation of the exact size (none when empty).
-                readings: scratch.to_vec(),
+                readings: Readings::from_slice(&scratch),
                 over_limit,
             });
         }
@@ -148,7 +152,7 @@ fn certain_candidate(text_index: usize, w: &WrittenMarker) -> Candidate {
         text: text_index,
         start: w.start,
         end: w.end,
-        readings: vec![Reading {
+        readings: smallvec::smallvec![Reading {
             marker_start: w.start,
             n: w.n,
             score: w.score,
