@@ -21,7 +21,7 @@
 //! | `<meta property>` values (`MetadataOpfV3::content`) are written unescaped | values are escaped here before they are handed over | `meta_values_are_escaped` |
 //! | only a UUID can be the identifier | a user identifier replaces a placeholder UUID in the post-pass, escaped | `user_identifier_replaces_the_placeholder_escaped` |
 //! | `dcterms:modified` is "now" unless set | always set, to the time the writer chose (`SOURCE_DATE_EPOCH`, else the article's date, else 1980-01-01) | `modified_is_the_given_time_not_now` |
-//! | the archive can only be made by its `ZipLibrary`, deflated at the default level (the `Zip` trait is private), so the post-pass inflates every entry and deflates it again | the post-pass deflates at a fast level ([`DEFLATE_LEVEL`]) | none (a speed choice, measured by `benches/pipeline.rs` `write-epub`) |
+//! | the archive can only be made by its `ZipLibrary`, deflated at the default level (the `Zip` trait is private), so the post-pass inflates every entry and deflates it again | epub-builder gets the stylesheet and the chapters empty, and the post-pass puts their bodies in, deflated once at a fast level ([`DEFLATE_LEVEL`]) | `chapter_and_stylesheet_bodies_are_put_in_whole` (the speed is measured by `benches/pipeline.rs` `write-epub`) |
 //! | zip entries are stamped "now" (no API to set them) | post-pass rewrites the archive: `mimetype` first and stored, every entry with the same timestamp (the `dcterms:modified` time) and permissions `0644`, in epub-builder's order | `archive_layout_mimetype_first_stored_fixed_times` |
 //!
 //! Every patch of the post-pass must apply exactly as often as expected, or
@@ -126,11 +126,15 @@ pub fn assemble(book: &Book) -> Result<Vec<u8>, WriteError> {
         let escaped = quick_xml::escape::escape(content.as_str()).into_owned();
         b.add_metadata_opf(Box::new(MetadataOpfV3::new(property.to_string(), escaped)));
     }
-    b.stylesheet(book.stylesheet).map_err(builder_error)?;
+    // epub-builder is handed empty bodies: it only stores them (deflated at
+    // its default level, which the post-pass would undo), so the post-pass
+    // puts the real ones into the archive it writes anyway.
+    let mut bodies = vec![(format!("OEBPS/{}", super::STYLESHEET_HREF), book.stylesheet)];
+    b.stylesheet(&[][..]).map_err(builder_error)?;
 
     for (i, chapter) in book.chapters.iter().enumerate() {
-        let mut content =
-            EpubContent::new(chapter.name.clone(), chapter.xhtml).title(chapter.title);
+        bodies.push((format!("OEBPS/{}", chapter.name), chapter.xhtml));
+        let mut content = EpubContent::new(chapter.name.clone(), &[][..]).title(chapter.title);
         if i == 0 {
             // Without a reference type the landmarks nav would be empty (invalid).
             content = content.reftype(ReferenceType::Text);
@@ -151,7 +155,7 @@ pub fn assemble(book: &Book) -> Result<Vec<u8>, WriteError> {
         },
         modified: book.modified,
     };
-    post_pass(&raw, &fixes)
+    post_pass(&raw, &fixes, &bodies)
 }
 
 /// The placeholder that a user identifier replaces (never in a finished book).
@@ -187,10 +191,16 @@ pub const NAV_PATH: &str = "OEBPS/nav.xhtml";
 ///    they no longer collide with `dc:creator`'s; the user identifier, if any;
 /// 2. `nav.xhtml`: `lang`/`xml:lang` on `html`, `role="doc-toc"` on the toc
 ///    `nav`, `hidden` on the landmarks `nav` (for reading systems only);
-/// 3. the zip is written anew: `mimetype` first and stored, everything else
+/// 3. the entries named in `bodies` (epub-builder was given them empty) get
+///    their contents;
+/// 4. the zip is written anew: `mimetype` first and stored, everything else
 ///    deflated at [`DEFLATE_LEVEL`] in the original order, all with the timestamp `modified` and
 ///    permissions 0644, no extra fields, no comment.
-fn post_pass(archive: &[u8], fixes: &Fixes) -> Result<Vec<u8>, WriteError> {
+fn post_pass(
+    archive: &[u8],
+    fixes: &Fixes,
+    bodies: &[(String, &[u8])],
+) -> Result<Vec<u8>, WriteError> {
     let mut zip = zip::ZipArchive::new(Cursor::new(archive)).map_err(zip_error)?;
     let mut entries: Vec<(String, Vec<u8>)> = Vec::with_capacity(zip.len());
     for i in 0..zip.len() {
@@ -213,6 +223,17 @@ fn post_pass(archive: &[u8], fixes: &Fixes) -> Result<Vec<u8>, WriteError> {
         return Err(WriteError::Internal(format!(
             "epub-builder wrote no {OPF_PATH} or no {NAV_PATH}"
         )));
+    }
+    for (name, body) in bodies {
+        let mut found = entries.iter_mut().filter(|(n, _)| n == name);
+        match (found.next(), found.next()) {
+            (Some((_, data)), None) if data.is_empty() => *data = body.to_vec(),
+            _ => {
+                return Err(WriteError::Internal(format!(
+                    "epub-builder wrote {name} other than once and empty"
+                )));
+            }
+        }
     }
     let Some(mimetype) = entries.iter().position(|(n, _)| n == "mimetype") else {
         return Err(WriteError::Internal(
@@ -503,6 +524,25 @@ pub(super) mod tests {
     }
 
     #[test]
+    fn chapter_and_stylesheet_bodies_are_put_in_whole() {
+        let (a, b) = (doc("A", "alpha text"), doc("B", "beta text"));
+        let opts = EpubOptions::default();
+        let mut buf = Vec::new();
+        write_book(&[&a, &b], &opts, &mut buf).unwrap();
+        assert_eq!(text_of(&buf, "OEBPS/stylesheet.css"), opts.stylesheet);
+        let one = text_of(&buf, "OEBPS/chapter-1.xhtml");
+        let two = text_of(&buf, "OEBPS/chapter-2.xhtml");
+        assert!(
+            one.starts_with("<?xml") && one.contains("alpha text"),
+            "{one}"
+        );
+        assert!(
+            two.starts_with("<?xml") && two.contains("beta text"),
+            "{two}"
+        );
+    }
+
+    #[test]
     fn chapters_declare_the_epub_namespace() {
         let mut d = doc("T", "x");
         d.references = vec![Reference::new(1, "R", vec![], 0)];
@@ -607,7 +647,26 @@ pub(super) mod tests {
             "{e}"
         );
         assert!(patch_nav("<html>", "en").is_err());
-        assert!(post_pass(b"not a zip", &fixes).is_err());
+        assert!(post_pass(b"not a zip", &fixes, &[]).is_err());
+        // A body for an entry epub-builder did not write fails too.
+        let raw = {
+            let mut b = EpubBuilder::new(ZipLibrary::new().unwrap()).unwrap();
+            b.epub_version(EpubVersion::V33);
+            b.add_language("en");
+            b.add_content(
+                EpubContent::new("c.xhtml", &b"<html/>"[..]).reftype(ReferenceType::Text),
+            )
+            .unwrap();
+            let mut raw = Vec::new();
+            b.generate(&mut raw).unwrap();
+            raw
+        };
+        let e = post_pass(&raw, &fixes, &[("OEBPS/missing.xhtml".into(), b"x")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("OEBPS/missing.xhtml"), "{e}");
+        // …and so does one for an entry that epub-builder did not leave empty.
+        assert!(post_pass(&raw, &fixes, &[("OEBPS/c.xhtml".into(), b"x")]).is_err());
         // A patch that applies more often than expected fails too.
         let twice = "<nav epub:type = \"landmarks\"><nav epub:type = \"landmarks\">";
         assert!(
