@@ -35,6 +35,7 @@ use chrono::{DateTime, Datelike, Timelike, Utc};
 use epub_builder::{
     EpubBuilder, EpubContent, EpubVersion, MetadataOpfV3, ReferenceType, TocElement, ZipLibrary,
 };
+use std::borrow::Cow;
 use std::io::{Cursor, Read, Write};
 use uuid::Uuid;
 
@@ -196,26 +197,27 @@ pub const NAV_PATH: &str = "OEBPS/nav.xhtml";
 /// 4. the zip is written anew: `mimetype` first and stored, everything else
 ///    deflated at [`DEFLATE_LEVEL`] in the original order, all with the timestamp `modified` and
 ///    permissions 0644, no extra fields, no comment.
-fn post_pass(
+fn post_pass<'b>(
     archive: &[u8],
     fixes: &Fixes,
-    bodies: &[(String, &[u8])],
+    bodies: &[(String, &'b [u8])],
 ) -> Result<Vec<u8>, WriteError> {
     let mut zip = zip::ZipArchive::new(Cursor::new(archive)).map_err(zip_error)?;
-    let mut entries: Vec<(String, Vec<u8>)> = Vec::with_capacity(zip.len());
+    // The bodies are borrowed, not copied into the archive's entry list.
+    let mut entries: Vec<(String, Cow<'b, [u8]>)> = Vec::with_capacity(zip.len());
     for i in 0..zip.len() {
         let mut f = zip.by_index(i).map_err(zip_error)?;
         let mut data = Vec::new();
         f.read_to_end(&mut data)?;
-        entries.push((f.name().to_string(), data));
+        entries.push((f.name().to_string(), Cow::Owned(data)));
     }
     let mut patched = (false, false);
     for (name, data) in &mut entries {
         if name == OPF_PATH {
-            *data = patch_opf(utf8(name, data)?, fixes)?.into_bytes();
+            *data = Cow::Owned(patch_opf(utf8(name, data)?, fixes)?.into_bytes());
             patched.0 = true;
         } else if name == NAV_PATH {
-            *data = patch_nav(utf8(name, data)?, fixes.lang)?.into_bytes();
+            *data = Cow::Owned(patch_nav(utf8(name, data)?, fixes.lang)?.into_bytes());
             patched.1 = true;
         }
     }
@@ -227,7 +229,7 @@ fn post_pass(
     for (name, body) in bodies {
         let mut found = entries.iter_mut().filter(|(n, _)| n == name);
         match (found.next(), found.next()) {
-            (Some((_, data)), None) if data.is_empty() => *data = body.to_vec(),
+            (Some((_, data)), None) if data.is_empty() => *data = Cow::Borrowed(body),
             _ => {
                 return Err(WriteError::Internal(format!(
                     "epub-builder wrote {name} other than once and empty"
