@@ -4,15 +4,17 @@
 use super::*;
 
 /// The items of one pass.
-pub(super) fn items(
+pub(super) fn items<'t>(
     b: &mut Builder,
-    toks: &[Tok],
+    toks: &'t [Tok],
     hyphenate: bool,
     emergency: bool,
-) -> (Vec<Item>, Vec<Content>) {
+) -> (Vec<Item>, Vec<Content>, Vec<Part<'t>>) {
     let size = b.set.size;
     let mut items = Vec::new();
     let mut contents = Vec::new();
+    // Every box's parts, box after box (a box's content is a range here).
+    let mut parts: Vec<Part<'t>> = Vec::new();
     if b.set.indent > 0.0 {
         items.push(Item::Box {
             width: b.set.indent,
@@ -47,7 +49,8 @@ pub(super) fn items(
                 });
             }
             Tok::Word(els) => {
-                let mut pieces: Vec<Piece> = Vec::new();
+                // The parts of the box being gathered: `parts[start..]`.
+                let mut start = parts.len();
                 let word_width: f32 = els
                     .iter()
                     .map(|e| {
@@ -58,13 +61,15 @@ pub(super) fn items(
                         }
                     })
                     .sum();
-                let push_box = |pieces: &mut Vec<Piece>,
+                let push_box = |start: &mut usize,
+                                parts: &[Part],
                                 items: &mut Vec<Item>,
                                 contents: &mut Vec<Content>| {
-                    if !pieces.is_empty() {
-                        let w = pieces.iter().map(|p| p.width).sum();
+                    if parts.len() > *start {
+                        let w = parts[*start..].iter().map(Part::width).sum();
                         items.push(Item::Box { width: w });
-                        contents.push(Content::Pieces(std::mem::take(pieces)));
+                        contents.push(Content::Parts(*start..parts.len()));
+                        *start = parts.len();
                     }
                 };
                 let mut level = 0;
@@ -77,12 +82,12 @@ pub(super) fn items(
                             // between pieces, never before a marker.
                             if emergency
                                 && word_width > measure
-                                && !pieces.is_empty()
+                                && parts.len() > start
                                 && p.marker.is_none()
                                 && !p.glyphs.first().is_some_and(|g| g.text.starts_with(' '))
                                 && !matches!(els.get(ei.wrapping_sub(1)), Some(WordEl::Break(..)))
                             {
-                                push_box(&mut pieces, &mut items, &mut contents);
+                                push_box(&mut start, &parts, &mut items, &mut contents);
                                 penalty(&mut items, &mut contents, 1000.0);
                             }
                             level = p.level;
@@ -93,36 +98,28 @@ pub(super) fn items(
                                 && p.level % 2 == 0
                             {
                                 // Too wide for any line: allow a break after every glyph.
-                                for g in &p.glyphs {
-                                    let mut q = p.clone();
-                                    q.glyphs = vec![g.clone()];
-                                    q.width = g.advance;
-                                    pieces.push(q);
-                                    push_box(&mut pieces, &mut items, &mut contents);
+                                for gi in 0..p.glyphs.len() {
+                                    parts.push(Part {
+                                        piece: p,
+                                        glyph: Some(gi),
+                                    });
+                                    push_box(&mut start, &parts, &mut items, &mut contents);
                                     penalty(&mut items, &mut contents, 1000.0);
                                 }
                                 items.pop();
                                 contents.pop();
                             } else {
-                                pieces.push(p.clone());
+                                parts.push(Part {
+                                    piece: p,
+                                    glyph: None,
+                                });
                             }
                         }
                         WordEl::Break(opp, font) => {
                             let (width, cost, flagged, hyphen) = match opp {
                                 Opp::Hyphen if hyphenate && word_width > 0.0 => {
-                                    let h = b.fonts.shape(*font, Variant::Text, "-");
-                                    let (glyphs, w) = to_glyphs(&h, size, 0, h.glyphs.len());
-                                    let piece = Piece {
-                                        font: *font,
-                                        size,
-                                        rise: 0.0,
-                                        glyphs,
-                                        width: w,
-                                        link: None,
-                                        marker: None,
-                                        level,
-                                    };
-                                    (w, 50.0, true, Some(piece))
+                                    let w = hyphen_width(b.fonts, *font, size);
+                                    (w, 50.0, true, Some((*font, level)))
                                 }
                                 // The last resort does not count explicit hyphens
                                 // (long URL-like strings are full of them).
@@ -130,7 +127,7 @@ pub(super) fn items(
                                 Opp::Plain(c) => (0.0, *c, false, None),
                                 _ => continue,
                             };
-                            push_box(&mut pieces, &mut items, &mut contents);
+                            push_box(&mut start, &parts, &mut items, &mut contents);
                             items.push(Item::Penalty {
                                 width,
                                 cost,
@@ -140,7 +137,7 @@ pub(super) fn items(
                         }
                     }
                 }
-                push_box(&mut pieces, &mut items, &mut contents);
+                push_box(&mut start, &parts, &mut items, &mut contents);
             }
         }
     }
@@ -157,7 +154,7 @@ pub(super) fn items(
         flagged: false,
     });
     contents.push(Content::Nothing);
-    (items, contents)
+    (items, contents, parts)
 }
 
 /// A break allowed at `cost` (an infinite cost forbids a line to end at

@@ -117,11 +117,45 @@ struct Piece {
     level: u8,
 }
 
+/// A box's share of a word: one of its pieces, or one glyph of a piece
+/// (the last resort's break after every glyph of a piece too wide for any
+/// line). Borrowed from the word, so a pass copies no glyphs.
+#[derive(Debug, Clone, Copy)]
+struct Part<'t> {
+    piece: &'t Piece,
+    glyph: Option<usize>,
+}
+
+impl<'t> Part<'t> {
+    /// The glyphs it draws.
+    fn glyphs(&self) -> &'t [Glyph] {
+        match self.glyph {
+            Some(i) => std::slice::from_ref(&self.piece.glyphs[i]),
+            None => &self.piece.glyphs,
+        }
+    }
+
+    /// Its width in points.
+    fn width(&self) -> f32 {
+        match self.glyph {
+            Some(i) => self.piece.glyphs[i].advance,
+            None => self.piece.width,
+        }
+    }
+}
+
+/// What an item draws.
 #[derive(Debug, Clone)]
 enum Content {
-    Pieces(Vec<Piece>),
-    Space { font: FontKind, level: u8 },
-    Hyphen(Option<Piece>),
+    /// A box: the parts `start..end` of the pass's part list.
+    Parts(std::ops::Range<usize>),
+    Space {
+        font: FontKind,
+        level: u8,
+    },
+    /// A hyphenation point: the face and bidi level of the hyphen it adds
+    /// when the line ends there (shaped then, see [`hyphen_piece`]).
+    Hyphen(Option<(FontKind, u8)>),
     Nothing,
 }
 
@@ -156,6 +190,34 @@ struct Builder<'f, 'a> {
     fonts: &'f mut Fonts<'a>,
     set: &'f Setting,
     missing: &'f mut Vec<MissingGlyph>,
+}
+
+/// The hyphen a line broken at a hyphenation point ends with, in `font`
+/// at the paragraph's size.
+fn hyphen_piece(fonts: &mut Fonts, font: FontKind, size: f32, level: u8) -> Piece {
+    let h = fonts.shape(font, Variant::Text, "-");
+    let (glyphs, width) = to_glyphs(&h, size, 0, h.glyphs.len());
+    Piece {
+        font,
+        size,
+        rise: 0.0,
+        glyphs,
+        width,
+        link: None,
+        marker: None,
+        level,
+    }
+}
+
+/// The width [`hyphen_piece`] has, without making it.
+fn hyphen_width(fonts: &mut Fonts, font: FontKind, size: f32) -> f32 {
+    let h = fonts.shape(font, Variant::Text, "-");
+    // Summed as `to_glyphs` sums, so the two agree to the bit.
+    let mut w = 0.0;
+    for g in &h.glyphs {
+        w += g.advance * size;
+    }
+    w
 }
 
 fn to_glyphs(shaped: &Shaped, size: f32, from: usize, to: usize) -> (Vec<Glyph>, f32) {
@@ -258,6 +320,12 @@ impl Builder<'_, '_> {
     fn word(&mut self, out: &mut Vec<WordEl>, word: WordText<'_>, levels: &[u8]) {
         let text = word.text;
         let level_at = |i: usize| levels.get(i).copied().unwrap_or(0);
+        // Most words are one run: their opportunities are all inside it.
+        let first = level_at(0);
+        if text.char_indices().all(|(i, _)| level_at(i) == first) {
+            self.part(out, word, first);
+            return;
+        }
         let mut runs: Vec<(usize, u8)> = Vec::new();
         for (i, _) in text.char_indices() {
             let l = level_at(i);
@@ -330,30 +398,40 @@ impl Builder<'_, '_> {
         }
         if let (Some(lang), FontKind::Regular | FontKind::Italic) = (self.set.lang, font) {
             // Hyphenate each maximal run of letters.
-            let mut i = 0;
-            let bytes: Vec<(usize, char)> = text.char_indices().collect();
-            while i < bytes.len() {
-                if !bytes[i].1.is_alphabetic() {
-                    i += 1;
+            let mut chars = text.char_indices().peekable();
+            while let Some((start, c)) = chars.next() {
+                if !c.is_alphabetic() {
                     continue;
                 }
-                let s = i;
-                while i < bytes.len() && bytes[i].1.is_alphabetic() {
-                    i += 1;
+                let mut count = 1;
+                let mut end = text.len();
+                while let Some(&(at, c)) = chars.peek() {
+                    if !c.is_alphabetic() {
+                        end = at;
+                        break;
+                    }
+                    count += 1;
+                    chars.next();
                 }
-                let start = bytes[s].0;
-                let end = if i < bytes.len() {
-                    bytes[i].0
-                } else {
-                    text.len()
-                };
                 let word = &text[start..end];
-                let chars = i - s;
                 let all_caps = word.chars().all(|c| !c.is_lowercase());
-                if chars >= self.set.min_word.max(4) && !all_caps {
-                    let lower = word.to_lowercase();
+                if count >= self.set.min_word.max(4) && !all_caps {
+                    // Short ASCII words are lower-cased on the stack.
+                    let mut buf = [0u8; 48];
+                    let owned;
+                    let lower = match buf.get_mut(..word.len()) {
+                        Some(b) if word.is_ascii() => {
+                            b.copy_from_slice(word.as_bytes());
+                            b.make_ascii_lowercase();
+                            std::str::from_utf8(b).unwrap_or(word)
+                        }
+                        _ => {
+                            owned = word.to_lowercase();
+                            &owned
+                        }
+                    };
                     if lower.len() == word.len() {
-                        for &at in self.fonts.hyphenation_points(&lower, lang) {
+                        for &at in self.fonts.hyphenation_points(lower, lang) {
                             opps.push((start + at as usize, Opp::Hyphen));
                         }
                     }
@@ -466,10 +544,10 @@ pub fn set_paragraph(
         if hyph && set.lang.is_none() && !emergency {
             continue;
         }
-        let (its, contents) = items(&mut b, &toks, hyph, emergency);
+        let (its, contents, parts) = items(&mut b, &toks, hyph, emergency);
         if let Some(breaks) = break_lines(&its, &width, &params) {
             let _ = indent;
-            return render(&mut b, &its, &contents, &breaks);
+            return render(&mut b, &its, &contents, &parts, &breaks);
         }
     }
     unreachable!("the emergency pass always finds breaks")

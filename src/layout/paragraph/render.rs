@@ -5,7 +5,7 @@ use super::*;
 
 /// One element of a set line, in logical order.
 pub(super) enum El<'p> {
-    Piece(&'p Piece),
+    Piece(Part<'p>),
     Space { font: FontKind, width: f32 },
     Skip(f32),
 }
@@ -14,10 +14,13 @@ pub(super) fn render(
     b: &mut Builder,
     items: &[Item],
     contents: &[Content],
+    parts: &[Part],
     breaks: &[Break],
 ) -> Vec<Line> {
     let size = b.set.size;
     let para_level = u8::from(b.set.rtl);
+    // The text of every space glyph (one string for the paragraph).
+    let space_text: Arc<str> = Arc::from(" ");
     let mut lines = Vec::new();
     let mut start = 0;
     for (li, brk) in breaks.iter().enumerate() {
@@ -30,14 +33,25 @@ pub(super) fn render(
             hyphen: brk.hyphen,
             ..Line::default()
         };
+        // The hyphen it ends with, if it ends at a hyphenation point.
+        let hyphen = match (&items[brk.at], &contents[brk.at]) {
+            (Item::Penalty { .. }, Content::Hyphen(Some((font, level)))) => {
+                Some(hyphen_piece(b.fonts, *font, size, *level))
+            }
+            _ => None,
+        };
         // The line's elements in logical order, with their levels.
         let mut els: Vec<(El, u8)> = Vec::new();
         // The last glue before the break is not set.
         let end = brk.at;
         for i in start..end {
             match (&items[i], &contents[i]) {
-                (Item::Box { .. }, Content::Pieces(ps)) => {
-                    els.extend(ps.iter().map(|p| (El::Piece(p), p.level)));
+                (Item::Box { .. }, Content::Parts(r)) => {
+                    els.extend(
+                        parts[r.clone()]
+                            .iter()
+                            .map(|p| (El::Piece(*p), p.piece.level)),
+                    );
                 }
                 (Item::Box { width }, _) => els.push((El::Skip(*width), para_level)),
                 (
@@ -70,22 +84,34 @@ pub(super) fn render(
             }
         }
         let mut added_hyphen = None;
-        if let (Item::Penalty { .. }, Content::Hyphen(Some(h))) =
-            (&items[brk.at], &contents[brk.at])
-        {
+        if let Some(h) = &hyphen {
             added_hyphen = Some(els.len());
-            els.push((El::Piece(h), h.level));
+            els.push((
+                El::Piece(Part {
+                    piece: h,
+                    glyph: None,
+                }),
+                h.level,
+            ));
         }
         line.starts_with_marker = els.iter().find_map(|(e, _)| match e {
-            El::Piece(p) => Some(p.marker.is_some()),
+            El::Piece(p) => Some(p.piece.marker.is_some()),
             _ => None,
         }) == Some(true);
-        // Rule L2: position the elements in visual order.
-        let levels: Vec<u8> = els.iter().map(|e| e.1).collect();
+        // Rule L2: position the elements in visual order (the logical
+        // order when no level is odd).
+        let order = if els.iter().any(|e| e.1 % 2 == 1) {
+            let levels: Vec<u8> = els.iter().map(|e| e.1).collect();
+            visual_order(&levels)
+        } else {
+            Vec::new()
+        };
         let mut x = 0.0;
-        for i in visual_order(&levels) {
+        for k in 0..els.len() {
+            let i = order.get(k).copied().unwrap_or(k);
             match &els[i].0 {
-                El::Piece(p) => {
+                El::Piece(part) => {
+                    let (p, width) = (part.piece, part.width());
                     if added_hyphen == Some(i) {
                         line.soft_hyphen = Some(x);
                     }
@@ -95,23 +121,23 @@ pub(super) fn render(
                     if let Some(t) = &p.link {
                         match line.links.last_mut() {
                             Some(l) if l.target == *t && (l.x1 - x).abs() < 0.01 => {
-                                l.x1 = x + p.width
+                                l.x1 = x + width
                             }
                             _ => line.links.push(LinkSpan {
                                 x0: x,
-                                x1: x + p.width,
+                                x1: x + width,
                                 target: t.clone(),
                             }),
                         }
                     }
-                    push_run(&mut line, p.font, p.size, p.rise, x, &p.glyphs);
-                    x += p.width;
+                    push_run(&mut line, p.font, p.size, p.rise, x, part.glyphs());
+                    x += width;
                 }
                 El::Space { font, width } => {
                     if let Some(gid) = b.fonts.glyph(*font, ' ') {
                         let g = Glyph {
                             gid,
-                            text: Arc::from(" "),
+                            text: space_text.clone(),
                             advance: *width,
                         };
                         push_run(&mut line, *font, size, 0.0, x, &[g]);
