@@ -181,6 +181,54 @@ pub struct Fonts<'a> {
     hyphens: HashMap<hypher::Lang, HashMap<String, Box<[u32]>>>,
     /// What shaping reuses from word to word.
     scratch: Scratch,
+    /// The bundled faces this layout shapes with, when all four are
+    /// bundled: the caches above then go on to the next layout on this
+    /// thread ([`Kept`]).
+    bundled: Option<BundledFaces>,
+}
+
+/// The address and length of each of four bundled faces (`'static` data,
+/// so the same address is the same font).
+type BundledFaces = [(usize, usize); 4];
+
+/// Shaped words, hyphenation points and cluster strings, kept on a thread
+/// from one layout to the next when both use the same bundled faces: the
+/// articles of a batch share most of their words. Shaping depends on the
+/// face and the text alone, so a word shaped for an earlier article is
+/// the same word here; the output does not change.
+struct Kept {
+    faces: BundledFaces,
+    cache: HashMap<(FontKind, Variant, bool), HashMap<String, Arc<Shaped>>>,
+    hyphens: HashMap<hypher::Lang, HashMap<String, Box<[u32]>>>,
+    clusters: HashSet<Arc<str>>,
+}
+
+/// Above this many shaped words a layout's caches are dropped rather than
+/// kept (some 15 MB), so a thread's memory stays bounded.
+const KEPT_WORDS: usize = 40_000;
+
+thread_local! {
+    static KEPT: std::cell::RefCell<Option<Kept>> = const { std::cell::RefCell::new(None) };
+}
+
+impl Drop for Fonts<'_> {
+    fn drop(&mut self) {
+        let Some(faces) = self.bundled else {
+            return;
+        };
+        let words: usize = self.cache.values().map(HashMap::len).sum();
+        if words > KEPT_WORDS {
+            return;
+        }
+        let kept = Kept {
+            faces,
+            cache: std::mem::take(&mut self.cache),
+            hyphens: std::mem::take(&mut self.hyphens),
+            clusters: std::mem::take(&mut self.scratch.clusters),
+        };
+        // (A thread being torn down has no slot left: nothing is kept.)
+        let _ = KEPT.try_with(|k| *k.borrow_mut() = Some(kept));
+    }
 }
 
 /// What shaping reuses from word to word: the shaper's buffer (its
@@ -261,13 +309,28 @@ impl<'a> Fonts<'a> {
             face.has_sups = plain.glyphs[0].gid != sup.glyphs[0].gid && sup.missing.is_empty();
             faces.push(face);
         }
-        Ok(Fonts {
+        let bundled = bundled_faces(source);
+        let mut fonts = Fonts {
             source,
             faces,
             cache: HashMap::default(),
             hyphens: HashMap::default(),
             scratch,
-        })
+            bundled,
+        };
+        if let Some(faces) = bundled {
+            let kept = KEPT
+                .try_with(|k| k.borrow_mut().take())
+                .ok()
+                .flatten()
+                .filter(|k| k.faces == faces);
+            if let Some(k) = kept {
+                fonts.cache = k.cache;
+                fonts.hyphens = k.hyphens;
+                fonts.scratch.clusters.extend(k.clusters);
+            }
+        }
+        Ok(fonts)
     }
 
     /// Where `word` (lower case) may be hyphenated in `lang`: byte offsets
@@ -326,10 +389,29 @@ impl<'a> Fonts<'a> {
         s
     }
 
+    /// How many shaped words are cached (some kept from an earlier layout
+    /// on this thread).
+    #[cfg(test)]
+    pub(crate) fn cached_words(&self) -> usize {
+        self.cache.values().map(HashMap::len).sum()
+    }
+
     /// The glyph for one character, if the face has it.
     pub fn glyph(&self, kind: FontKind, c: char) -> Option<u16> {
         self.faces[kind.index()].rb.glyph_index(c).map(|g| g.0)
     }
+}
+
+/// Where the four faces of `source` are, when all four are bundled.
+fn bundled_faces(source: &FontSource) -> Option<BundledFaces> {
+    let mut out = [(0, 0); 4];
+    for (o, face) in out.iter_mut().zip(&source.faces) {
+        match face {
+            Cow::Borrowed(b) => *o = (b.as_ptr() as usize, b.len()),
+            Cow::Owned(_) => return None,
+        }
+    }
+    Some(out)
 }
 
 /// True when `text` has a strong right-to-left character (Hebrew, Arabic, …).

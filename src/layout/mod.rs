@@ -326,6 +326,52 @@ mod tests {
         assert_eq!(one, lay(3));
     }
 
+    /// Shaped words kept on a thread from one layout to the next (bundled
+    /// faces) change nothing: an article laid out after others, with the
+    /// same faces or with other ones, comes out as on a fresh thread.
+    #[test]
+    fn words_kept_from_earlier_layouts_change_nothing() {
+        let parse = |t: &str| {
+            crate::parse_article(
+                "t",
+                t.as_bytes().to_vec(),
+                Default::default(),
+                &Default::default(),
+            )
+            .unwrap()
+            .document
+        };
+        let first = parse(
+            "Lock keepers\n\nThe keepers opened the sluices before dawn, and the \
+             flotilla passed the summit pound1.\n\n  1. Canal Office; 1901[]\n",
+        );
+        let second = parse(
+            "The summit pound\n\nAt dawn the sluices of the summit pound were opened \
+             by the keepers, and official boats passed first1.\n\n  1. Canal Office; 1902[]\n",
+        );
+        let default = Style::default();
+        let mut mono = Style::default();
+        mono.fonts.regular = format!("builtin:{}", fonts::FALLBACK);
+        let lay = |doc: &Document, style: &Style| {
+            let source = fonts::FontSource::load(style).unwrap();
+            let mut f = Fonts::new(&source).unwrap();
+            let kept = f.cached_words();
+            (layout(doc, style, &mut f, NotePlacement::End), kept)
+        };
+        let fresh = |doc: &Document, style: &Style| {
+            std::thread::scope(|s| s.spawn(|| lay(doc, style).0).join().unwrap())
+        };
+        lay(&first, &default);
+        let (second_after_first, kept) = lay(&second, &default);
+        assert!(kept > 0, "the first layout's words were kept");
+        assert_eq!(second_after_first, fresh(&second, &default));
+        let (mono_after, kept_for_mono) = lay(&second, &mono);
+        assert_eq!(kept_for_mono, 0, "other faces start with nothing");
+        assert_eq!(mono_after, fresh(&second, &mono));
+        assert_ne!(mono_after, second_after_first);
+        assert_eq!(lay(&first, &default).0, fresh(&first, &default));
+    }
+
     /// The structure of the layout: every line points to an element (the
     /// root for page furniture), every element's parent comes before it,
     /// a block's lines all have the block's role, labels sit in items, every
