@@ -6,7 +6,8 @@ use super::*;
 /// The items of one pass.
 pub(super) fn items<'t>(
     b: &mut Builder,
-    toks: &'t [Tok],
+    toks: &[Tok],
+    words: &'t [WordEl],
     hyphenate: bool,
     emergency: bool,
 ) -> (Vec<Item>, Vec<Content>, Vec<Part<'t>>) {
@@ -48,7 +49,8 @@ pub(super) fn items<'t>(
                     level: *level,
                 });
             }
-            Tok::Word(els) => {
+            Tok::Word(range) => {
+                let els = &words[range.clone()];
                 // The parts of the box being gathered: `parts[start..]`.
                 let mut start = parts.len();
                 let word_width: f32 = els
@@ -84,7 +86,10 @@ pub(super) fn items<'t>(
                                 && word_width > measure
                                 && parts.len() > start
                                 && p.marker.is_none()
-                                && !p.glyphs.first().is_some_and(|g| g.text.starts_with(' '))
+                                && !p
+                                    .shaped_glyphs()
+                                    .first()
+                                    .is_some_and(|g| g.text.starts_with(' '))
                                 && !matches!(els.get(ei.wrapping_sub(1)), Some(WordEl::Break(..)))
                             {
                                 push_box(&mut start, &parts, &mut items, &mut contents);
@@ -98,7 +103,7 @@ pub(super) fn items<'t>(
                                 && p.level % 2 == 0
                             {
                                 // Too wide for any line: allow a break after every glyph.
-                                for gi in 0..p.glyphs.len() {
+                                for gi in 0..p.to - p.from {
                                     parts.push(Part {
                                         piece: p,
                                         glyph: Some(gi),

@@ -22,7 +22,7 @@ use items::*;
 use render::*;
 use tokens::*;
 
-use super::fonts::{FontKind, Fonts, Shaped, Variant};
+use super::fonts::{FontKind, Fonts, Shaped, ShapedGlyph, Variant};
 use super::linebreak::{Break, Item, Params, break_lines};
 use super::{Glyph, Line, LinkSpan, LinkTarget, MissingGlyph, Run};
 use std::sync::Arc;
@@ -109,7 +109,10 @@ struct Piece {
     font: FontKind,
     size: f32,
     rise: f32,
-    glyphs: Vec<Glyph>,
+    /// The shaped text its glyphs `from..to` come from.
+    shaped: Arc<Shaped>,
+    from: usize,
+    to: usize,
     width: f32,
     link: Option<LinkTarget>,
     marker: Option<(u32, u32)>,
@@ -126,19 +129,36 @@ struct Part<'t> {
     glyph: Option<usize>,
 }
 
+impl Piece {
+    /// Its shaped glyphs.
+    fn shaped_glyphs(&self) -> &[ShapedGlyph] {
+        &self.shaped.glyphs[self.from..self.to]
+    }
+
+    /// Its glyph `i` (counted from `from`) as drawn at its size.
+    fn glyph(&self, i: usize) -> Glyph {
+        let g = &self.shaped.glyphs[self.from + i];
+        Glyph {
+            gid: g.gid,
+            text: g.text.clone(),
+            advance: g.advance * self.size,
+        }
+    }
+}
+
 impl<'t> Part<'t> {
-    /// The glyphs it draws.
-    fn glyphs(&self) -> &'t [Glyph] {
+    /// The range of the piece's glyphs it draws.
+    fn glyphs(&self) -> std::ops::Range<usize> {
         match self.glyph {
-            Some(i) => std::slice::from_ref(&self.piece.glyphs[i]),
-            None => &self.piece.glyphs,
+            Some(i) => i..i + 1,
+            None => 0..self.piece.to - self.piece.from,
         }
     }
 
     /// Its width in points.
     fn width(&self) -> f32 {
         match self.glyph {
-            Some(i) => self.piece.glyphs[i].advance,
+            Some(i) => self.piece.shaped_glyphs()[i].advance * self.piece.size,
             None => self.piece.width,
         }
     }
@@ -178,7 +198,8 @@ enum WordEl {
 
 #[derive(Debug, Clone)]
 enum Tok {
-    Word(Vec<WordEl>),
+    /// A word: a range of the paragraph's word elements.
+    Word(std::ops::Range<usize>),
     Space {
         font: FontKind,
         breakable: bool,
@@ -196,12 +217,14 @@ struct Builder<'f, 'a> {
 /// at the paragraph's size.
 fn hyphen_piece(fonts: &mut Fonts, font: FontKind, size: f32, level: u8) -> Piece {
     let h = fonts.shape(font, Variant::Text, "-");
-    let (glyphs, width) = to_glyphs(&h, size, 0, h.glyphs.len());
+    let width = glyphs_width(&h, size, 0, h.glyphs.len());
     Piece {
         font,
         size,
         rise: 0.0,
-        glyphs,
+        to: h.glyphs.len(),
+        shaped: h,
+        from: 0,
         width,
         link: None,
         marker: None,
@@ -212,29 +235,17 @@ fn hyphen_piece(fonts: &mut Fonts, font: FontKind, size: f32, level: u8) -> Piec
 /// The width [`hyphen_piece`] has, without making it.
 fn hyphen_width(fonts: &mut Fonts, font: FontKind, size: f32) -> f32 {
     let h = fonts.shape(font, Variant::Text, "-");
-    // Summed as `to_glyphs` sums, so the two agree to the bit.
+    glyphs_width(&h, size, 0, h.glyphs.len())
+}
+
+/// The width of glyphs `from..to` of `shaped` at `size`: their advances
+/// at that size, summed in order.
+fn glyphs_width(shaped: &Shaped, size: f32, from: usize, to: usize) -> f32 {
     let mut w = 0.0;
-    for g in &h.glyphs {
+    for g in &shaped.glyphs[from..to] {
         w += g.advance * size;
     }
     w
-}
-
-fn to_glyphs(shaped: &Shaped, size: f32, from: usize, to: usize) -> (Vec<Glyph>, f32) {
-    let mut w = 0.0;
-    let glyphs = shaped.glyphs[from..to]
-        .iter()
-        .map(|g| {
-            let adv = g.advance * size;
-            w += adv;
-            Glyph {
-                gid: g.gid,
-                text: g.text.clone(),
-                advance: adv,
-            }
-        })
-        .collect();
-    (glyphs, w)
 }
 
 /// A word's text and what goes with it into the line.
@@ -284,12 +295,14 @@ impl Builder<'_, '_> {
         }
         // Glyphs `from..to` of the shaped text as one piece of the word.
         let piece = |from: usize, to: usize, link: Option<LinkTarget>| {
-            let (glyphs, width) = to_glyphs(&shaped, size, from, to);
+            let width = glyphs_width(&shaped, size, from, to);
             WordEl::Piece(Piece {
                 font,
                 size,
                 rise: 0.0,
-                glyphs,
+                shaped: shaped.clone(),
+                from,
+                to,
                 width,
                 link,
                 marker: None,
@@ -475,13 +488,15 @@ impl Builder<'_, '_> {
             (Variant::Text, size * 0.62, size * 0.36)
         };
         let shaped = self.fonts.shape(font, variant, text);
-        let (glyphs, width) = to_glyphs(&shaped, msize, 0, shaped.glyphs.len());
+        let width = glyphs_width(&shaped, msize, 0, shaped.glyphs.len());
         // A hair of space before a marker that follows a letter.
         out.push(WordEl::Piece(Piece {
             font,
             size: msize,
             rise,
-            glyphs,
+            to: shaped.glyphs.len(),
+            shaped,
+            from: 0,
             width,
             link: target,
             marker,
@@ -502,7 +517,7 @@ pub fn set_paragraph(
         set,
         missing,
     };
-    let toks = tokens(&mut b, atoms);
+    let (toks, words) = tokens(&mut b, atoms);
     if toks.is_empty() {
         return Vec::new();
     }
@@ -544,7 +559,7 @@ pub fn set_paragraph(
         if hyph && set.lang.is_none() && !emergency {
             continue;
         }
-        let (its, contents, parts) = items(&mut b, &toks, hyph, emergency);
+        let (its, contents, parts) = items(&mut b, &toks, &words, hyph, emergency);
         if let Some(breaks) = break_lines(&its, &width, &params) {
             let _ = indent;
             return render(&mut b, &its, &contents, &parts, &breaks);

@@ -130,7 +130,8 @@ pub(super) fn render(
                             }),
                         }
                     }
-                    push_run(&mut line, p.font, p.size, p.rise, x, part.glyphs());
+                    let glyphs = part.glyphs().map(|i| p.glyph(i));
+                    push_run(&mut line, p.font, p.size, p.rise, x, glyphs);
                     x += width;
                 }
                 El::Space { font, width } => {
@@ -140,7 +141,7 @@ pub(super) fn render(
                             text: space_text.clone(),
                             advance: *width,
                         };
-                        push_run(&mut line, *font, size, 0.0, x, &[g]);
+                        push_run(&mut line, *font, size, 0.0, x, [g]);
                     }
                     x += width;
                 }
@@ -165,7 +166,7 @@ pub(super) fn push_run(
     size: f32,
     rise: f32,
     x: f32,
-    glyphs: &[Glyph],
+    glyphs: impl IntoIterator<Item = Glyph>,
 ) {
     if let Some(r) = line.runs.last_mut()
         && r.font == font
@@ -173,7 +174,7 @@ pub(super) fn push_run(
         && r.rise == rise
         && (r.x + r.width() - x).abs() < 0.001
     {
-        r.glyphs.extend_from_slice(glyphs);
+        r.glyphs.extend(glyphs);
         return;
     }
     line.runs.push(Run {
@@ -181,6 +182,6 @@ pub(super) fn push_run(
         size,
         rise,
         x,
-        glyphs: glyphs.to_vec(),
+        glyphs: glyphs.into_iter().collect(),
     });
 }

@@ -7,14 +7,19 @@ pub(super) fn is_break_space(c: char) -> bool {
     c.is_whitespace() && !matches!(c, '\u{A0}' | '\u{202F}' | '\u{2007}')
 }
 
-pub(super) fn tokens(b: &mut Builder, atoms: &[Atom]) -> Vec<Tok> {
+/// The paragraph's tokens, and the elements of all its words, word after
+/// word (a word token is a range of them).
+pub(super) fn tokens(b: &mut Builder, atoms: &[Atom]) -> (Vec<Tok>, Vec<WordEl>) {
     let lv = bidi_levels(atoms, b.set.rtl);
     // Drop white space between two markers: consecutive markers become "4,7".
     let mut toks: Vec<Tok> = Vec::new();
+    // The word being gathered is `cur[start..]`.
     let mut cur: Vec<WordEl> = Vec::new();
-    let flush = |cur: &mut Vec<WordEl>, toks: &mut Vec<Tok>| {
-        if !cur.is_empty() {
-            toks.push(Tok::Word(std::mem::take(cur)));
+    let mut start = 0;
+    let flush = |cur: &Vec<WordEl>, start: &mut usize, toks: &mut Vec<Tok>| {
+        if cur.len() > *start {
+            toks.push(Tok::Word(*start..cur.len()));
+            *start = cur.len();
         }
     };
     for (ai, atom) in atoms.iter().enumerate() {
@@ -34,7 +39,7 @@ pub(super) fn tokens(b: &mut Builder, atoms: &[Atom]) -> Vec<Tok> {
                             let levels = lv.of(ai, s, i - s);
                             b.text_word(&mut cur, &text[s..i], *font, src + s, levels);
                         }
-                        flush(&mut cur, &mut toks);
+                        flush(&cur, &mut start, &mut toks);
                         if !matches!(toks.last(), Some(Tok::Space { .. }) | None) {
                             toks.push(Tok::Space {
                                 font: *font,
@@ -55,16 +60,17 @@ pub(super) fn tokens(b: &mut Builder, atoms: &[Atom]) -> Vec<Tok> {
                 // The isolate's level, as seen from the text around it.
                 let level = lv.at(ai, 0);
                 // A marker never starts a line: glue it to the word before.
-                if cur.is_empty() {
+                if cur.len() == start {
                     if let Some(Tok::Space { .. }) = toks.last() {
                         toks.pop();
                     }
+                    // (The last word's elements are the last ones.)
                     if let Some(Tok::Word(w)) = toks.pop() {
-                        cur = w;
+                        start = w.start;
                     }
                 }
                 if matches!(
-                    cur.last(),
+                    cur[start..].last(),
                     Some(WordEl::Piece(Piece {
                         marker: Some(_),
                         ..
@@ -103,14 +109,14 @@ pub(super) fn tokens(b: &mut Builder, atoms: &[Atom]) -> Vec<Tok> {
             }
         }
     }
-    flush(&mut cur, &mut toks);
+    flush(&cur, &mut start, &mut toks);
     while matches!(toks.last(), Some(Tok::Space { .. })) {
         toks.pop();
     }
     // Digit groups stay together: "250 000", "15 July" is free to break.
     for i in 1..toks.len().saturating_sub(1) {
-        let prev_digit = matches!(&toks[i - 1], Tok::Word(w) if last_char(w).is_some_and(|c| c.is_ascii_digit()));
-        let next_digit = matches!(&toks[i + 1], Tok::Word(w) if first_char(w).is_some_and(|c| c.is_ascii_digit()));
+        let prev_digit = matches!(&toks[i - 1], Tok::Word(w) if last_char(&cur[w.clone()]).is_some_and(|c| c.is_ascii_digit()));
+        let next_digit = matches!(&toks[i + 1], Tok::Word(w) if first_char(&cur[w.clone()]).is_some_and(|c| c.is_ascii_digit()));
         if let Tok::Space { breakable, .. } = &mut toks[i]
             && prev_digit
             && next_digit
@@ -118,13 +124,13 @@ pub(super) fn tokens(b: &mut Builder, atoms: &[Atom]) -> Vec<Tok> {
             *breakable = false;
         }
     }
-    toks
+    (toks, cur)
 }
 
 pub(super) fn last_char(w: &[WordEl]) -> Option<char> {
     w.iter().rev().find_map(|e| match e {
         WordEl::Piece(p) if p.marker.is_none() => p
-            .glyphs
+            .shaped_glyphs()
             .iter()
             .rev()
             .find_map(|g| g.text.chars().next_back()),
@@ -135,7 +141,7 @@ pub(super) fn last_char(w: &[WordEl]) -> Option<char> {
 
 pub(super) fn first_char(w: &[WordEl]) -> Option<char> {
     w.iter().find_map(|e| match e {
-        WordEl::Piece(p) => p.glyphs.iter().find_map(|g| g.text.chars().next()),
+        WordEl::Piece(p) => p.shaped_glyphs().iter().find_map(|g| g.text.chars().next()),
         _ => None,
     })
 }
