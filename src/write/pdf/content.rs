@@ -23,18 +23,36 @@ pub type GlyphCodes = BTreeMap<FontKind, FxHashMap<u16, u16>>;
 
 /// Every glyph of `lay`, by face.
 pub fn inventory(lay: &Layout) -> GlyphInventory {
-    let mut used = GlyphInventory::new();
+    // Per face, the text of each glyph id seen first, indexed by the id
+    // (a face has a few thousand glyphs; a tree lookup per drawn glyph
+    // cost more than the rest of this).
+    let mut seen: BTreeMap<FontKind, Vec<Option<Arc<str>>>> = BTreeMap::new();
     for page in &lay.pages {
         for l in &page.lines {
             for r in &l.line.runs {
-                let glyphs = used.entry(r.font).or_default();
+                let glyphs = seen.entry(r.font).or_default();
                 for g in &r.glyphs {
-                    glyphs.entry(g.gid).or_insert_with(|| g.text.clone());
+                    let i = usize::from(g.gid);
+                    if glyphs.len() <= i {
+                        glyphs.resize(i + 1, None);
+                    }
+                    if glyphs[i].is_none() {
+                        glyphs[i] = Some(g.text.clone());
+                    }
                 }
             }
         }
     }
-    used
+    seen.into_iter()
+        .map(|(font, glyphs)| {
+            let by_id = glyphs
+                .into_iter()
+                .enumerate()
+                .filter_map(|(i, t)| Some((u16::try_from(i).ok()?, t?)))
+                .collect();
+            (font, by_id)
+        })
+        .collect()
 }
 
 /// What a page's content needs besides the page: the codes, the resource
