@@ -187,7 +187,25 @@ pub(super) fn write(
         Some(&first) => read_codes(&lo.get_page_content(first), &used, &ids)?,
         None => content::GlyphCodes::new(),
     };
-    let width = |kind: FontKind, gid: u16| pdf_width(&faces[&kind], gid);
+    // The embedded width of every glyph drawn, by face and glyph id,
+    // looked up once here rather than in the font for every glyph drawn.
+    let mut widths: [Vec<f32>; 4] = Default::default();
+    for (kind, glyphs) in &used {
+        let table = &mut widths[*kind as usize];
+        for &gid in glyphs.keys() {
+            let i = usize::from(gid);
+            if table.len() <= i {
+                table.resize(i + 1, 0.0);
+            }
+            table[i] = pdf_width(&faces[kind], gid);
+        }
+    }
+    let width = |kind: FontKind, gid: u16| {
+        widths[kind as usize]
+            .get(usize::from(gid))
+            .copied()
+            .unwrap_or(0.0)
+    };
     let resource_names: BTreeMap<FontKind, String> =
         ids.iter().map(|(k, id)| (*k, id.0.clone())).collect();
     let writer = content::ContentWriter {
