@@ -12,10 +12,13 @@ pub(super) fn items<'t>(
     emergency: bool,
 ) -> (Vec<Item>, Vec<Content>, Vec<Part<'t>>) {
     let size = b.set.size;
-    let mut items = Vec::new();
-    let mut contents = Vec::new();
+    // Room for the usual case: a box and a penalty per word element, a
+    // penalty and a glue per space, the indent and the three at the end.
+    let room = 2 * (toks.len() + words.len()) + 4;
+    let mut items = Vec::with_capacity(room);
+    let mut contents = Vec::with_capacity(room);
     // Every box's parts, box after box (a box's content is a range here).
-    let mut parts: Vec<Part<'t>> = Vec::new();
+    let mut parts: Vec<Part<'t>> = Vec::with_capacity(words.len());
     if b.set.indent > 0.0 {
         items.push(Item::Box {
             width: b.set.indent,
