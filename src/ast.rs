@@ -119,6 +119,22 @@ impl std::fmt::Display for SourceStyle {
     }
 }
 
+/// `f(&word.to_lowercase())`, lower-cased on the stack when the word is
+/// short ASCII (most words), so that no string is allocated (the word-list
+/// lookups of the marker rules and the PDF's hyphenation lookups).
+pub(crate) fn with_lowercase<R>(word: &str, f: impl FnOnce(&str) -> R) -> R {
+    let mut buf = [0u8; 48];
+    match buf.get_mut(..word.len()) {
+        Some(b) if word.is_ascii() => {
+            b.copy_from_slice(word.as_bytes());
+            b.make_ascii_lowercase();
+            // ASCII stays ASCII, so this is always a `str`.
+            f(std::str::from_utf8(b).unwrap_or(word))
+        }
+        _ => f(&word.to_lowercase()),
+    }
+}
+
 /// True if `c` may appear in an XML 1.0 document (the `Char` production):
 /// every output's text is made of these ("characters not allowed in XML 1.0
 /// … are reported as warnings with their position and dropped").

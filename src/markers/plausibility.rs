@@ -19,7 +19,7 @@
 pub use super::lexicon::DecimalMark;
 pub use super::lexicon::Language;
 use super::lexicon::*;
-use crate::ast::MarkerStyle;
+use crate::ast::{MarkerStyle, with_lowercase};
 
 /// Score of a marker glued to a lowercase word (`Party1`, `troops4`).
 const AFTER_LOWERCASE: f32 = 3.0;
@@ -79,20 +79,6 @@ pub struct Reading {
     /// Set for a marker written with certainty (caret, superscript,
     /// brackets); `None` for flattened digits.
     pub written: Option<MarkerStyle>,
-}
-
-/// `test(&word.to_lowercase())`, lower-cased on the stack when the word is
-/// short ASCII (most words), so that no string is allocated.
-fn lowercase_is(word: &str, test: impl FnOnce(&str) -> bool) -> bool {
-    let mut buf = [0u8; 32];
-    match buf.get_mut(..word.len()) {
-        Some(b) if word.is_ascii() => {
-            b.copy_from_slice(word.as_bytes());
-            b.make_ascii_lowercase();
-            std::str::from_utf8(b).is_ok_and(test)
-        }
-        _ => test(&word.to_lowercase()),
-    }
 }
 
 /// Readings scoring below this are not worth considering at all.
@@ -246,7 +232,7 @@ impl<'a> Context<'a> {
         let at = self.token_range().0;
         let before = self.text[self.text.floor_char_boundary(at.saturating_sub(40))..at].trim_end();
         let word = before.rsplit(char::is_whitespace).next().unwrap_or("");
-        lowercase_is(word, |w| {
+        with_lowercase(word, |w| {
             SOFTWARE_WORDS.contains(&w) || SOFTWARE_WORDS_ELSEWHERE.contains(&w)
         })
     }
@@ -372,10 +358,10 @@ impl<'a> Context<'a> {
                 AFTER_DESIGNATION_LIKE_WORD
             } else if p.is_lowercase() {
                 if stem.chars().count() <= 2
-                    && !lowercase_is(stem, |w| self.language.is_short_word(w))
+                    && !with_lowercase(stem, |w| self.language.is_short_word(w))
                 {
                     -1.0 // mp3, h2, v8
-                } else if lowercase_is(stem, |w| LABEL_WORDS.contains(&w))
+                } else if with_lowercase(stem, |w| LABEL_WORDS.contains(&w))
                     || self.after_software_word()
                 {
                     -3.0 // Section1, Figure2: labels; the R package ggplot2: a name
