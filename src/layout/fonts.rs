@@ -219,8 +219,7 @@ impl Drop for Fonts<'_> {
         let Some(faces) = self.bundled else {
             return;
         };
-        let words: usize = self.cache.values().map(HashMap::len).sum();
-        if words > KEPT_WORDS {
+        if self.cached_words() > KEPT_WORDS {
             return;
         }
         let kept = Kept {
@@ -259,10 +258,7 @@ impl Scratch {
 impl std::fmt::Debug for Fonts<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Fonts")
-            .field(
-                "cached",
-                &self.cache.values().map(HashMap::len).sum::<usize>(),
-            )
+            .field("cached", &self.cached_words())
             .finish()
     }
 }
@@ -394,7 +390,6 @@ impl<'a> Fonts<'a> {
 
     /// How many shaped words are cached (some kept from an earlier layout
     /// on this thread).
-    #[cfg(test)]
     pub(crate) fn cached_words(&self) -> usize {
         self.cache.values().map(HashMap::len).sum()
     }

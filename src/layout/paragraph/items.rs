@@ -126,7 +126,8 @@ pub(super) fn items<'t>(
                         WordEl::Break(opp, font) => {
                             let (width, cost, flagged, hyphen) = match opp {
                                 Opp::Hyphen if hyphenate && word_width > 0.0 => {
-                                    let w = hyphen_width(b.fonts, *font, size);
+                                    // (The shaping is cached: this allocates nothing.)
+                                    let w = hyphen_piece(b.fonts, *font, size, level).width;
                                     (w, 50.0, true, Some((*font, level)))
                                 }
                                 // The last resort does not count explicit hyphens

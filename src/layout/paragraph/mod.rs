@@ -232,12 +232,6 @@ fn hyphen_piece(fonts: &mut Fonts, font: FontKind, size: f32, level: u8) -> Piec
     }
 }
 
-/// The width [`hyphen_piece`] has, without making it.
-fn hyphen_width(fonts: &mut Fonts, font: FontKind, size: f32) -> f32 {
-    let h = fonts.shape(font, Variant::Text, "-");
-    glyphs_width(&h, size, 0, h.glyphs.len())
-}
-
 /// The width of glyphs `from..to` of `shaped` at `size`: their advances
 /// at that size, summed in order.
 fn glyphs_width(shaped: &Shaped, size: f32, from: usize, to: usize) -> f32 {
@@ -429,25 +423,13 @@ impl Builder<'_, '_> {
                 let word = &text[start..end];
                 let all_caps = word.chars().all(|c| !c.is_lowercase());
                 if count >= self.set.min_word.max(4) && !all_caps {
-                    // Short ASCII words are lower-cased on the stack.
-                    let mut buf = [0u8; 48];
-                    let owned;
-                    let lower = match buf.get_mut(..word.len()) {
-                        Some(b) if word.is_ascii() => {
-                            b.copy_from_slice(word.as_bytes());
-                            b.make_ascii_lowercase();
-                            std::str::from_utf8(b).unwrap_or(word)
+                    crate::ast::with_lowercase(word, |lower| {
+                        if lower.len() == word.len() {
+                            for &at in self.fonts.hyphenation_points(lower, lang) {
+                                opps.push((start + at as usize, Opp::Hyphen));
+                            }
                         }
-                        _ => {
-                            owned = word.to_lowercase();
-                            &owned
-                        }
-                    };
-                    if lower.len() == word.len() {
-                        for &at in self.fonts.hyphenation_points(lower, lang) {
-                            opps.push((start + at as usize, Opp::Hyphen));
-                        }
-                    }
+                    });
                 }
             }
         }
