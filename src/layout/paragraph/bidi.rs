@@ -22,29 +22,27 @@ impl Levels {
     }
 }
 
-/// True for a character below U+0590 that is not a paragraph separator: no
-/// such character is right-to-left, an Arabic number or an explicit
-/// embedding, so text made only of them needs no bidi class lookups.
+/// True for a character that is neither right-to-left, an Arabic number,
+/// an explicit embedding, override or isolate, nor a paragraph separator:
+/// text made only of them is all at level 0 in a left-to-right paragraph,
+/// and needs no bidi class lookups. Below U+0590 (Latin, Greek, Cyrillic),
+/// and the ranges of Latin Extended Additional to the CJK and Hangul blocks
+/// where the Unicode data has no such character, minus the marks, embeddings
+/// and separators among the general punctuation (U+200E–U+200F,
+/// U+2028–U+202E, U+2066–U+2069): the typographic quotes, dashes and
+/// ellipses of Latin-script text are in this set.
 pub(super) fn plain_ltr(c: char) -> bool {
-    (c as u32) < 0x590 && !matches!(c, '\n' | '\r' | '\u{1C}'..='\u{1E}' | '\u{85}')
-}
-
-/// Text of an atom as the bidi algorithm sees it: a paragraph separator
-/// inside it (there should be none) becomes spaces of the same byte length.
-pub(super) fn push_bidi(out: &mut String, text: &str) {
-    for c in text.chars() {
-        if matches!(unicode_bidi::bidi_class(c), unicode_bidi::BidiClass::B) {
-            out.extend(std::iter::repeat_n(' ', c.len_utf8()));
-        } else {
-            out.push(c);
-        }
+    let u = c as u32;
+    if u < 0x590 {
+        return !matches!(c, '\n' | '\r' | '\u{1C}'..='\u{1E}' | '\u{85}');
     }
+    matches!(u, 0x1E00..=0x200D | 0x2010..=0x2027 | 0x202F..=0x2065 | 0x206A..=0xD7FF)
 }
 
 /// Resolves the embedding levels of a paragraph (rules P2–I2 of UAX #9)
 /// with the given paragraph level.
 pub(super) fn bidi_levels(atoms: &[Atom], rtl: bool) -> Levels {
-    use unicode_bidi::BidiClass::{AL, AN, FSI, LRE, LRI, LRO, R, RLE, RLI, RLO};
+    use unicode_bidi::BidiClass::{AL, AN, B, FSI, LRE, LRI, LRO, R, RLE, RLI, RLO};
     let mut text = String::new();
     let mut starts = Vec::with_capacity(atoms.len());
     let mut mixed = rtl;
@@ -65,13 +63,21 @@ pub(super) fn bidi_levels(atoms: &[Atom], rtl: bool) -> Levels {
             text.push_str(t);
             continue;
         }
-        mixed |= t.chars().any(|c| {
-            matches!(
-                unicode_bidi::bidi_class(c),
-                R | AL | AN | RLE | RLO | RLI | FSI | LRE | LRO | LRI
-            )
-        });
-        push_bidi(&mut text, t);
+        // A paragraph separator inside an atom (there should be none)
+        // becomes spaces of the same byte length.
+        for c in t.chars() {
+            if plain_ltr(c) {
+                text.push(c);
+                continue;
+            }
+            match unicode_bidi::bidi_class(c) {
+                B => text.extend(std::iter::repeat_n(' ', c.len_utf8())),
+                class => {
+                    mixed |= matches!(class, R | AL | AN | RLE | RLO | RLI | FSI | LRE | LRO | LRI);
+                    text.push(c);
+                }
+            }
+        }
     }
     // Left-to-right text without explicit embeddings is all level 0.
     let levels = if mixed {

@@ -557,7 +557,7 @@ mod tests {
     #[test]
     fn plain_ltr_characters_need_no_bidi_lookup() {
         use unicode_bidi::BidiClass::*;
-        for c in (0..0x600u32).filter_map(char::from_u32) {
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
             let class = unicode_bidi::bidi_class(c);
             let special = matches!(
                 class,
