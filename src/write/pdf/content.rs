@@ -151,7 +151,7 @@ impl ContentWriter<'_> {
                     }
                     mark.open_tj();
                     let out = &mut *mark.out;
-                    hex_code(out, codes.get(&g.gid).copied().unwrap_or(0));
+                    glyph_code(out, codes.get(&g.gid).copied().unwrap_or(0));
                     // TJ offsets move the pen left by offset/1000 em.
                     let off = (self.width)(r.font, g.gid) - g.advance * 1000.0 / r.size;
                     let off = (off * 100.0).round() / 100.0;
@@ -301,6 +301,21 @@ fn hex_code(out: &mut Vec<u8>, code: u16) {
     out.push(b'>');
 }
 
+/// A glyph's code as the next element of the open `TJ` array. Glyphs with
+/// no offset between them share one string (`<002e0030>`, not
+/// `<002e><0030>`: the same text, a third fewer bytes to write and deflate).
+/// Inside an open array the last byte is `[`, an offset's last digit, or the
+/// `>` of the string the previous glyph ended.
+fn glyph_code(out: &mut Vec<u8>, code: u16) {
+    if out.last() == Some(&b'>') {
+        out.pop();
+        hex4(out, code);
+        out.push(b'>');
+    } else {
+        hex_code(out, code);
+    }
+}
+
 /// A number rounded to 1/1000, without trailing zeros ("12", "-3.5", "0.125").
 fn number(out: &mut Vec<u8>, v: f32) {
     let milli = (v as f64 * 1000.0).round() as i64;
@@ -366,5 +381,16 @@ mod tests {
         hex_code(&mut out, 0x0b);
         hex_code(&mut out, 0xfffe);
         assert_eq!(out, b"<000b><fffe>");
+    }
+
+    #[test]
+    fn glyphs_without_offsets_between_them_share_a_string() {
+        let mut out = b"[".to_vec();
+        glyph_code(&mut out, 0x2e);
+        glyph_code(&mut out, 0x30);
+        number(&mut out, -71.59);
+        glyph_code(&mut out, 0x41);
+        glyph_code(&mut out, 0x1);
+        assert_eq!(out, b"[<002e0030>-71.59<00410001>");
     }
 }
