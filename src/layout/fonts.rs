@@ -5,8 +5,9 @@
 //! [`FontSource`]; a [`Fonts`] borrows it for one layout and caches every
 //! shaped run, shaped left to right or right to left as its bidi level says.
 //! With the bundled faces, those caches go on to the next layout on the
-//! same thread (up to 40,000 words), so a batch shapes a word once per
-//! thread rather than once per article.
+//! same thread, in two generations of some 15,000 words ([`Generations`]),
+//! so a batch shapes a common word once per thread rather than once per
+//! article.
 
 use super::style::Style;
 use rustc_hash::FxHashMap as HashMap;
@@ -177,11 +178,11 @@ pub struct Fonts<'a> {
     /// Shaped words by (face, variant, right to left), then by text: two
     /// levels, so that a lookup needs no owned key. (Fx hashing: these maps
     /// are looked up once a word and never iterated into the output.)
-    cache: HashMap<(FontKind, Variant, bool), HashMap<String, Arc<Shaped>>>,
+    cache: HashMap<(FontKind, Variant, bool), Generations<Arc<Shaped>>>,
     /// Hyphenation points of lower-case words, by language then word: a
     /// word recurs many times in an article, and its patterns cost more than
     /// a lookup. Byte offsets inside the word, in order.
-    hyphens: HashMap<hypher::Lang, HashMap<String, Box<[u32]>>>,
+    hyphens: HashMap<hypher::Lang, Generations<Box<[u32]>>>,
     /// What shaping reuses from word to word.
     scratch: Scratch,
     /// The bundled faces this layout shapes with, when all four are
@@ -201,14 +202,74 @@ type BundledFaces = [(usize, usize); 4];
 /// the same word here; the output does not change.
 struct Kept {
     faces: BundledFaces,
-    cache: HashMap<(FontKind, Variant, bool), HashMap<String, Arc<Shaped>>>,
-    hyphens: HashMap<hypher::Lang, HashMap<String, Box<[u32]>>>,
+    cache: HashMap<(FontKind, Variant, bool), Generations<Arc<Shaped>>>,
+    hyphens: HashMap<hypher::Lang, Generations<Box<[u32]>>>,
     clusters: HashSet<Arc<str>>,
 }
 
-/// Above this many shaped words a layout's caches are dropped rather than
-/// kept (some 15 MB), so a thread's memory stays bounded.
-const KEPT_WORDS: usize = 40_000;
+impl Kept {
+    fn words(&self) -> usize {
+        self.cache.values().map(Generations::len).sum()
+    }
+}
+
+/// A layout that ends with more than this many words in the current
+/// generation of a cache starts a new one ([`Generations::end_layout`]).
+const GENERATION_WORDS: usize = 15_000;
+
+/// Words cached in two generations. A lookup that finds a word in the
+/// older generation moves it to the current one. When a layout ends with
+/// more than [`GENERATION_WORDS`] words in the current generation, the
+/// older one is dropped and the current one takes its place. Words that
+/// every article of a batch uses (a language's common words) so stay, and
+/// the rest leave within two generations. A generation that is kept holds
+/// at most twice [`GENERATION_WORDS`] words (a layout that leaves more in
+/// the current one keeps nothing), so a thread's memory stays bounded.
+struct Generations<V> {
+    current: HashMap<String, V>,
+    older: HashMap<String, V>,
+}
+
+impl<V> Default for Generations<V> {
+    fn default() -> Self {
+        Generations {
+            current: HashMap::default(),
+            older: HashMap::default(),
+        }
+    }
+}
+
+impl<V> Generations<V> {
+    /// The value of `word`, from either generation (moved to the current
+    /// one), or made by `make`.
+    fn get_or_insert_with(&mut self, word: &str, make: impl FnOnce() -> V) -> &V {
+        if !self.current.contains_key(word) {
+            let (key, value) = self
+                .older
+                .remove_entry(word)
+                .unwrap_or_else(|| (word.to_owned(), make()));
+            self.current.insert(key, value);
+        }
+        &self.current[word]
+    }
+
+    fn len(&self) -> usize {
+        self.current.len() + self.older.len()
+    }
+
+    /// What is kept for the next layout: both generations, or a new one
+    /// after a full current one, or nothing after an outsized one.
+    fn end_layout(&mut self) -> bool {
+        let n = self.current.len();
+        if n > 2 * GENERATION_WORDS {
+            return false;
+        }
+        if n > GENERATION_WORDS {
+            self.older = std::mem::take(&mut self.current);
+        }
+        true
+    }
+}
 
 thread_local! {
     static KEPT: std::cell::RefCell<Option<Kept>> = const { std::cell::RefCell::new(None) };
@@ -219,7 +280,14 @@ impl Drop for Fonts<'_> {
         let Some(faces) = self.bundled else {
             return;
         };
-        if self.cached_words() > KEPT_WORDS {
+        let mut keep = true;
+        for words in self.cache.values_mut() {
+            keep &= words.end_layout();
+        }
+        for words in self.hyphens.values_mut() {
+            keep &= words.end_layout();
+        }
+        if !keep {
             return;
         }
         let kept = Kept {
@@ -228,8 +296,19 @@ impl Drop for Fonts<'_> {
             hyphens: std::mem::take(&mut self.hyphens),
             clusters: std::mem::take(&mut self.scratch.clusters),
         };
-        // (A thread being torn down has no slot left: nothing is kept.)
-        let _ = KEPT.try_with(|k| *k.borrow_mut() = Some(kept));
+        // A layout that started while another held this thread's words (a
+        // long article's paragraphs, set on the thread of one that waits)
+        // may end first: the larger of the two caches stays. (A thread
+        // being torn down has no slot left: nothing is kept.)
+        let _ = KEPT.try_with(|k| {
+            let mut slot = k.borrow_mut();
+            if slot
+                .as_ref()
+                .is_none_or(|old| old.faces != kept.faces || old.words() <= kept.words())
+            {
+                *slot = Some(kept);
+            }
+        });
     }
 }
 
@@ -336,20 +415,21 @@ impl<'a> Fonts<'a> {
     /// inside it, in order (cached; hypher's patterns, which leave at least
     /// two letters before and three after a break).
     pub fn hyphenation_points(&mut self, word: &str, lang: hypher::Lang) -> &[u32] {
-        let words = self.hyphens.entry(lang).or_default();
-        if !words.contains_key(word) {
-            let mut points = Vec::new();
-            let mut off = 0;
-            let mut syllables = hypher::hyphenate(word, lang).peekable();
-            while let Some(syllable) = syllables.next() {
-                off += syllable.len();
-                if syllables.peek().is_some() {
-                    points.push(u32::try_from(off).unwrap_or(u32::MAX));
+        self.hyphens
+            .entry(lang)
+            .or_default()
+            .get_or_insert_with(word, || {
+                let mut points = Vec::new();
+                let mut off = 0;
+                let mut syllables = hypher::hyphenate(word, lang).peekable();
+                while let Some(syllable) = syllables.next() {
+                    off += syllable.len();
+                    if syllables.peek().is_some() {
+                        points.push(u32::try_from(off).unwrap_or(u32::MAX));
+                    }
                 }
-            }
-            words.insert(word.to_owned(), points.into_boxed_slice());
-        }
-        &words[word]
+                points.into_boxed_slice()
+            })
     }
 
     /// The fonts these faces come from (to make another [`Fonts`] for
@@ -379,19 +459,22 @@ impl<'a> Fonts<'a> {
         rtl: bool,
     ) -> Arc<Shaped> {
         let words = self.cache.entry((kind, variant, rtl)).or_default();
-        if let Some(s) = words.get(text) {
+        if let Some(s) = words.current.get(text) {
             return s.clone();
         }
         let face = &self.faces[kind.index()];
-        let s = Arc::new(shape_raw(face, variant, text, rtl, &mut self.scratch));
-        words.insert(text.to_string(), s.clone());
-        s
+        let scratch = &mut self.scratch;
+        words
+            .get_or_insert_with(text, || {
+                Arc::new(shape_raw(face, variant, text, rtl, scratch))
+            })
+            .clone()
     }
 
     /// How many shaped words are cached (some kept from an earlier layout
     /// on this thread).
     pub(crate) fn cached_words(&self) -> usize {
-        self.cache.values().map(HashMap::len).sum()
+        self.cache.values().map(Generations::len).sum()
     }
 
     /// The glyph for one character, if the face has it.
@@ -490,6 +573,43 @@ mod tests {
 
     fn source() -> FontSource {
         FontSource::load(&Style::default()).unwrap()
+    }
+
+    #[test]
+    fn words_used_again_survive_a_new_generation_and_the_rest_leave() {
+        let mut g = Generations::<usize>::default();
+        let made = std::cell::Cell::new(0);
+        let get = |g: &mut Generations<usize>, w: &str| {
+            *g.get_or_insert_with(w, || {
+                made.set(made.get() + 1);
+                w.len()
+            })
+        };
+        assert_eq!(get(&mut g, "lock"), 4);
+        assert_eq!(get(&mut g, "sluice"), 6);
+        assert!(g.end_layout(), "a small layout keeps its words");
+        for i in 0..GENERATION_WORDS {
+            get(&mut g, &format!("w{i}"));
+        }
+        get(&mut g, "lock");
+        assert!(g.end_layout());
+        // The full generation became the older one, "lock" with it.
+        assert_eq!((g.current.len(), g.older.len()), (0, GENERATION_WORDS + 2));
+        for i in 0..GENERATION_WORDS + 1 {
+            get(&mut g, &format!("v{i}"));
+        }
+        get(&mut g, "lock");
+        assert!(g.end_layout());
+        assert!(g.older.contains_key("lock"), "used in every layout");
+        assert!(!g.older.contains_key("sluice") && !g.current.contains_key("sluice"));
+        assert_eq!(g.len(), GENERATION_WORDS + 2);
+        let before = made.get();
+        assert_eq!(get(&mut g, "lock"), 4);
+        assert_eq!(made.get(), before, "found, not made again");
+        for i in 0..2 * GENERATION_WORDS + 1 {
+            get(&mut g, &format!("x{i}"));
+        }
+        assert!(!g.end_layout(), "an outsized layout keeps nothing");
     }
 
     #[test]

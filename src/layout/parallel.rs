@@ -41,21 +41,27 @@ pub(super) fn set_all(
     }
     let (first, rest) = stretches.split_first().expect("text means a stretch");
     let source = fonts.source();
+    // A stretch that no other thread took runs on this one after the
+    // first: it then finds `fonts` free, with the words the first stretch
+    // and earlier layouts on this thread shaped. One taken by another
+    // thread makes its own.
+    let shared = std::sync::Mutex::new(&mut *fonts);
     let (mut out, rest_set) = rayon::join(
-        || first.iter().map(|j| set_one(fonts, j)).collect::<Vec<_>>(),
+        || {
+            let mut f = shared.lock().unwrap_or_else(|e| e.into_inner());
+            first.iter().map(|j| set_one(&mut f, j)).collect::<Vec<_>>()
+        },
         || {
             use rayon::prelude::*;
             rest.par_iter()
                 .map(|stretch| {
-                    let mut f = Fonts::new(source).ok()?;
-                    Some(
-                        stretch
-                            .iter()
-                            .map(|j| set_one(&mut f, j))
-                            .collect::<Vec<_>>(),
-                    )
+                    let set = |f: &mut Fonts| stretch.iter().map(|j| set_one(f, j)).collect();
+                    match shared.try_lock() {
+                        Ok(mut f) => Some(set(&mut f)),
+                        Err(_) => Some(set(&mut Fonts::new(source).ok()?)),
+                    }
                 })
-                .collect::<Vec<_>>()
+                .collect::<Vec<Option<Vec<_>>>>()
         },
     );
     for (stretch, set) in rest.iter().zip(rest_set) {
