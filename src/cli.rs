@@ -174,10 +174,10 @@ pub struct ConvertArgs {
     /// at its start, before the text (where Kindle's guidelines put them).
     #[arg(long, value_name = "WHERE", value_enum, default_value_t = BacklinkPlacement::After)]
     pub epub_notes: BacklinkPlacement,
-    /// Make no PDF of an article larger than this many bytes (laying out
-    /// takes about 100 bytes of memory per byte of text; 4 MiB of text is
-    /// some 1,700 pages). The article's other formats are still written,
-    /// and the exit code is 1.
+    /// Make no PDF of an article larger than this many bytes (a tagged PDF
+    /// takes about 240 bytes of memory per byte of text while it is made;
+    /// 4 MiB of text is some 1,800 pages and 1 GB). The article's other
+    /// formats are still written, and the exit code is 1.
     #[arg(long, value_name = "N", default_value_t = 4 * 1024 * 1024)]
     pub max_pdf_input_bytes: u64,
     /// TEI customisation: `portable`, valid against tei_all, TEI Lite and
