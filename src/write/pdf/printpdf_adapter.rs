@@ -258,15 +258,16 @@ pub(super) fn write(
             }
         }
     }
-    post_pass::post_pass(&mut lo, doc, lay, &page_ids, &owners, opts)?;
+    let mut serialized = save::Serialized::new();
+    post_pass::post_pass(&mut lo, &mut serialized, doc, lay, &page_ids, &owners, opts)?;
     post_pass::compress_streams(&mut lo);
-    with_id(&mut lo)
+    with_id(&mut lo, &serialized)
 }
 
 /// Saves `lo` with a deterministic `/ID`: a UUID v5 of the file's own bytes,
 /// computed with a zero placeholder in the trailer and then written over it
 /// (same length, so no offset moves).
-fn with_id(lo: &mut lopdf::Document) -> Result<Vec<u8>, WriteError> {
+fn with_id(lo: &mut lopdf::Document, serialized: &save::Serialized) -> Result<Vec<u8>, WriteError> {
     let zero = vec![0u8; 16];
     lo.trailer.set(
         "ID",
@@ -279,7 +280,7 @@ fn with_id(lo: &mut lopdf::Document) -> Result<Vec<u8>, WriteError> {
     // the outline, the structure tree …) in deflated object streams, with
     // a cross-reference stream (PDF 1.5): the structure tree of the tagged
     // PDF would otherwise add a third to the file.
-    let mut out = save::save(lo)?;
+    let mut out = save::save(lo, serialized)?;
     let placeholder = format!("<{}>", "0".repeat(32));
     let placeholder = placeholder.as_bytes();
     // In the trailer, the dictionary of the cross-reference stream, the

@@ -4,6 +4,7 @@
 //! then every stream deflated. Why each
 //! step exists: the defect table in the [adapter's docs](super).
 
+use super::save;
 use crate::ast::Document;
 use crate::error::WriteError;
 use crate::layout::{Layout, LinkTo};
@@ -55,6 +56,7 @@ fn round2(v: f32) -> Object {
 
 pub(super) fn post_pass(
     lo: &mut lopdf::Document,
+    serialized: &mut save::Serialized,
     doc: &Document,
     lay: &Layout,
     page_ids: &[ObjectId],
@@ -205,7 +207,7 @@ pub(super) fn post_pass(
         vp.set("DisplayDocTitle", Object::Boolean(true));
         cat.set("ViewerPreferences", Object::Dictionary(vp));
     }
-    structure_tree(lo, lay, page_ids, &annot_ids, owners)?;
+    structure_tree(lo, serialized, lay, page_ids, &annot_ids, owners)?;
     // Info.
     let mut info = Dictionary::new();
     info.set("Title", text_string(&doc.title.text));
@@ -314,6 +316,7 @@ impl Element {
 /// on the annotations, `/MarkInfo` and `/StructTreeRoot` in the catalog.
 fn structure_tree(
     lo: &mut lopdf::Document,
+    serialized: &mut save::Serialized,
     lay: &Layout,
     page_ids: &[ObjectId],
     annot_ids: &[Vec<ObjectId>],
@@ -451,7 +454,7 @@ fn structure_tree(
     for (parent, e) in links {
         let Some(id) = e.id else { continue };
         let d = element("Link", node_ids[parent].unwrap_or(root_id), e);
-        lo.objects.insert(id, Object::Dictionary(d));
+        serialized.insert(id, save::serialized(&Object::Dictionary(d)));
     }
     for (n, e) in els.into_iter().enumerate() {
         let Some(id) = e.id else { continue };
@@ -463,7 +466,7 @@ fn structure_tree(
         if let Some(lang) = &node.lang {
             d.set("Lang", text_string(lang));
         }
-        lo.objects.insert(id, Object::Dictionary(d));
+        serialized.insert(id, save::serialized(&Object::Dictionary(d)));
     }
     let mut parent_tree = Dictionary::new();
     parent_tree.set("Nums", Object::Array(nums));
