@@ -207,10 +207,9 @@ struct Kept {
     clusters: HashSet<Arc<str>>,
 }
 
-impl Kept {
-    fn words(&self) -> usize {
-        self.cache.values().map(Generations::len).sum()
-    }
+/// The shaped words of a cache, both generations.
+fn words_in(cache: &HashMap<(FontKind, Variant, bool), Generations<Arc<Shaped>>>) -> usize {
+    cache.values().map(Generations::len).sum()
 }
 
 /// A layout that ends with more than this many words in the current
@@ -302,10 +301,9 @@ impl Drop for Fonts<'_> {
         // being torn down has no slot left: nothing is kept.)
         let _ = KEPT.try_with(|k| {
             let mut slot = k.borrow_mut();
-            if slot
-                .as_ref()
-                .is_none_or(|old| old.faces != kept.faces || old.words() <= kept.words())
-            {
+            if slot.as_ref().is_none_or(|old| {
+                old.faces != kept.faces || words_in(&old.cache) <= words_in(&kept.cache)
+            }) {
                 *slot = Some(kept);
             }
         });
@@ -474,7 +472,7 @@ impl<'a> Fonts<'a> {
     /// How many shaped words are cached (some kept from an earlier layout
     /// on this thread).
     pub(crate) fn cached_words(&self) -> usize {
-        self.cache.values().map(Generations::len).sum()
+        words_in(&self.cache)
     }
 
     /// The glyph for one character, if the face has it.

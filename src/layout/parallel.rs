@@ -10,7 +10,8 @@ pub(super) const PARALLEL_TEXT_BYTES: usize = 16 * 1024;
 
 /// Sets the paragraphs of `jobs`, in order. With enough text and more than
 /// one thread, they are cut into one stretch of about equal text per
-/// thread, each set with its own [`Fonts`] (the first with `fonts`).
+/// thread, each set with `fonts` when it is free, else with a [`Fonts`] of
+/// its own.
 pub(super) fn set_all(
     fonts: &mut Fonts,
     jobs: &[(Vec<Atom>, Setting)],
@@ -39,32 +40,23 @@ pub(super) fn set_all(
             from = i + 1;
         }
     }
-    let (first, rest) = stretches.split_first().expect("text means a stretch");
     let source = fonts.source();
-    // A stretch that no other thread took runs on this one after the
-    // first: it then finds `fonts` free, with the words the first stretch
-    // and earlier layouts on this thread shaped. One taken by another
-    // thread makes its own.
+    // Every stretch takes `fonts` when it is free, with the words earlier
+    // stretches and layouts on this thread shaped (the first stretch, and
+    // any other that no thread took and so runs here after it); one that
+    // runs while another holds it makes its own. No thread waits for it.
     let shared = std::sync::Mutex::new(&mut *fonts);
-    let (mut out, rest_set) = rayon::join(
-        || {
-            let mut f = shared.lock().unwrap_or_else(|e| e.into_inner());
-            first.iter().map(|j| set_one(&mut f, j)).collect::<Vec<_>>()
-        },
-        || {
-            use rayon::prelude::*;
-            rest.par_iter()
-                .map(|stretch| {
-                    let set = |f: &mut Fonts| stretch.iter().map(|j| set_one(f, j)).collect();
-                    match shared.try_lock() {
-                        Ok(mut f) => Some(set(&mut f)),
-                        Err(_) => Some(set(&mut Fonts::new(source).ok()?)),
-                    }
-                })
-                .collect::<Vec<Option<Vec<_>>>>()
-        },
-    );
-    for (stretch, set) in rest.iter().zip(rest_set) {
+    let set = |stretch: &[(Vec<Atom>, Setting)]| -> Option<Vec<_>> {
+        let set_with = |f: &mut Fonts| stretch.iter().map(|j| set_one(f, j)).collect();
+        match shared.try_lock() {
+            Ok(mut f) => Some(set_with(&mut f)),
+            Err(_) => Some(set_with(&mut Fonts::new(source).ok()?)),
+        }
+    };
+    use rayon::prelude::*;
+    let sets: Vec<Option<Vec<_>>> = stretches.par_iter().map(|stretch| set(stretch)).collect();
+    let mut out = Vec::with_capacity(jobs.len());
+    for (stretch, set) in stretches.iter().zip(sets) {
         // `Fonts::new` cannot fail for a source it already accepted; if it
         // did, the stretch is set here.
         let set = set.unwrap_or_else(|| stretch.iter().map(|j| set_one(fonts, j)).collect());

@@ -57,25 +57,13 @@ pub(super) fn save(lo: &lopdf::Document, serialized: &Serialized) -> Result<Vec<
     {
         return Err(bad(format!("object {id:?} is given twice")));
     }
-    // Both in order of number, merged.
-    let mut packed: Vec<(&ObjectId, Packed)> = Vec::with_capacity(objects.len() + serialized.len());
-    let mut objects = objects.into_iter().peekable();
-    let mut bytes = serialized.iter().peekable();
-    loop {
-        let take_object = match (objects.peek(), bytes.peek()) {
-            (Some((a, _)), Some((b, _))) => a < b,
-            (Some(_), None) => true,
-            (None, Some(_)) => false,
-            (None, None) => break,
-        };
-        if take_object {
-            let (id, o) = objects.next().expect("peeked");
-            packed.push((id, Packed::Object(o)));
-        } else {
-            let (id, b) = bytes.next().expect("peeked");
-            packed.push((id, Packed::Serialized(b)));
-        }
-    }
+    // Both, in order of number.
+    let mut packed: Vec<(&ObjectId, Packed)> = objects
+        .into_iter()
+        .map(|(id, o)| (id, Packed::Object(o)))
+        .chain(serialized.iter().map(|(id, b)| (id, Packed::Serialized(b))))
+        .collect();
+    packed.sort_unstable_by_key(|(id, _)| **id);
     let first_free = lo
         .objects
         .keys()
