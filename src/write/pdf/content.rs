@@ -66,7 +66,7 @@ pub struct ContentWriter<'a> {
     /// Page height in points.
     pub height: f32,
     /// A glyph's width in the embedded font, in 1/1000 em.
-    pub width: &'a dyn Fn(FontKind, u16) -> f32,
+    pub width: &'a (dyn Fn(FontKind, u16) -> f32 + Sync),
 }
 
 impl ContentWriter<'_> {

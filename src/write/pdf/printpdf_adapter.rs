@@ -214,12 +214,24 @@ pub(super) fn write(
         height: lay.height,
         width: &width,
     };
-    // Uncompressed here; `compress_streams` deflates them with the rest.
+    // Every page's content written and deflated on its own (in parallel,
+    // as `compress_streams` would deflate it), then put in the document in
+    // page order.
+    use rayon::prelude::*;
+    let written: Vec<(lopdf::Stream, Vec<super::tags::Owner>)> = lay
+        .pages
+        .par_iter()
+        .map(|p| {
+            let (bytes, marked) = writer.page(p, &lay.structure);
+            let mut stream = lopdf::Stream::new(Dictionary::new(), bytes);
+            post_pass::compress_stream(&mut stream);
+            (stream, marked)
+        })
+        .collect();
     let mut owners = Vec::with_capacity(lay.pages.len());
-    for (&page, p) in page_ids.iter().zip(&lay.pages) {
-        let (bytes, marked) = writer.page(p, &lay.structure);
+    for (&page, (stream, marked)) in page_ids.iter().zip(written) {
         owners.push(marked);
-        let stream = Object::Stream(lopdf::Stream::new(Dictionary::new(), bytes));
+        let stream = Object::Stream(stream);
         // In place of printpdf's stream when it is one object (it is), so
         // that object numbers stay dense without renumbering.
         let old = lo.get_page_contents(page);

@@ -511,13 +511,17 @@ pub(super) fn compress_streams(lo: &mut lopdf::Document) {
             _ => None,
         })
         .collect();
-    streams.into_par_iter().for_each(|stream| {
-        let compressed = deflate(&stream.content, Level::Default);
-        if compressed.len() + 19 < stream.content.len() {
-            stream.dict.set("Filter", "FlateDecode");
-            stream.set_content(compressed);
-        }
-    });
+    streams.into_par_iter().for_each(compress_stream);
+}
+
+/// `stream` deflated at zlib's default level, unless that saves too little
+/// to pay for its `/Filter` entry.
+pub(super) fn compress_stream(stream: &mut lopdf::Stream) {
+    let compressed = deflate(&stream.content, Level::Default);
+    if compressed.len() + 19 < stream.content.len() {
+        stream.dict.set("Filter", "FlateDecode");
+        stream.set_content(compressed);
+    }
 }
 
 /// A zlib compression level refolio uses.
