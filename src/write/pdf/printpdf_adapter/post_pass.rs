@@ -285,9 +285,22 @@ fn page_labels(labels: &[crate::layout::PageLabel]) -> Object {
 #[derive(Default)]
 struct Element {
     id: Option<ObjectId>,
-    kids: Vec<Object>,
+    kids: Vec<Kid>,
     /// The page of its first content.
     page: Option<usize>,
+}
+
+/// One entry of a structure element's `/K` array.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kid {
+    /// A marked-content sequence on the element's page: its MCID.
+    Mcid(usize),
+    /// A marked-content sequence on another page: a `/MCR` dictionary.
+    Mcr { page: ObjectId, mcid: usize },
+    /// A child element.
+    Element(ObjectId),
+    /// A link annotation: an `/OBJR` dictionary.
+    Annotation { annot: ObjectId, page: ObjectId },
 }
 
 impl Element {
@@ -296,15 +309,65 @@ impl Element {
     fn mcid(&mut self, pi: usize, mcid: usize, page_ids: &[ObjectId]) {
         let page = *self.page.get_or_insert(pi);
         if page == pi {
-            self.kids.push(Object::Integer(mcid as i64));
+            self.kids.push(Kid::Mcid(mcid));
         } else {
-            let mut r = Dictionary::new();
-            r.set("Type", Object::Name(b"MCR".to_vec()));
-            r.set("Pg", Object::Reference(page_ids[pi]));
-            r.set("MCID", Object::Integer(mcid as i64));
-            self.kids.push(Object::Dictionary(r));
+            self.kids.push(Kid::Mcr {
+                page: page_ids[pi],
+                mcid,
+            });
         }
     }
+}
+
+/// A structure element in PDF syntax, written straight from its parts:
+/// `<</S /tag /P parent /Pg page /K [kids] /Alt (…) /Lang (…)>>`, byte for
+/// byte what the same lopdf dictionary gives (a unit test compares them),
+/// without building one (a dictionary per element and per kid was most of
+/// the structure tree's time).
+fn element_bytes(
+    tag: &str,
+    parent: ObjectId,
+    page: Option<ObjectId>,
+    kids: &[Kid],
+    extra: &[(&str, Object)],
+) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = Vec::with_capacity(48 + kids.len() * 8);
+    out.extend_from_slice(b"<</S ");
+    save::write_name(&mut out, tag.as_bytes());
+    let _ = write!(out, " /P {} {} R", parent.0, parent.1);
+    if let Some(p) = page {
+        let _ = write!(out, " /Pg {} {} R", p.0, p.1);
+    }
+    out.extend_from_slice(b" /K [");
+    for (i, kid) in kids.iter().enumerate() {
+        if i > 0 {
+            out.push(b' ');
+        }
+        let _ = match *kid {
+            Kid::Mcid(m) => write!(out, "{m}"),
+            Kid::Mcr { page, mcid } => write!(
+                out,
+                "<</Type /MCR /Pg {} {} R /MCID {mcid}>>",
+                page.0, page.1
+            ),
+            Kid::Element(id) => write!(out, "{} {} R", id.0, id.1),
+            Kid::Annotation { annot, page } => write!(
+                out,
+                "<</Type /OBJR /Obj {} {} R /Pg {} {} R>>",
+                annot.0, annot.1, page.0, page.1
+            ),
+        };
+    }
+    out.push(b']');
+    for (key, value) in extra {
+        out.push(b' ');
+        save::write_name(&mut out, key.as_bytes());
+        out.push(b' ');
+        save::write_object(&mut out, value);
+    }
+    out.extend_from_slice(b">>");
+    out
 }
 
 /// The structure tree: one element per element of the layout's structure
@@ -339,7 +402,7 @@ fn structure_tree(
         els[n].id = Some(id);
         if let Some(p) = lay.structure[n].parent.filter(|&p| p < n) {
             attach(p, lay, els, lo);
-            els[p].kids.push(Object::Reference(id));
+            els[p].kids.push(Kid::Element(id));
         }
         id
     }
@@ -368,7 +431,7 @@ fn structure_tree(
             let id = lo.new_object_id();
             if !nodes.is_empty() {
                 attach(parent, lay, els, lo);
-                els[parent].kids.push(Object::Reference(id));
+                els[parent].kids.push(Kid::Element(id));
             }
             links.push((
                 parent,
@@ -416,11 +479,10 @@ fn structure_tree(
         }
         for (k, &annot) in annot_ids[pi].iter().enumerate() {
             let i = link_of(k, &mut links, &mut els, lo);
-            let mut r = Dictionary::new();
-            r.set("Type", Object::Name(b"OBJR".to_vec()));
-            r.set("Obj", Object::Reference(annot));
-            r.set("Pg", Object::Reference(page_ids[pi]));
-            links[i].1.kids.push(Object::Dictionary(r));
+            links[i].1.kids.push(Kid::Annotation {
+                annot,
+                page: page_ids[pi],
+            });
             lo.get_object_mut(annot)
                 .and_then(Object::as_dict_mut)
                 .map_err(bad)?
@@ -433,17 +495,7 @@ fn structure_tree(
         nums.push(Object::Integer(key));
         nums.push(Object::Reference(id));
     }
-    // The elements.
-    let element = |tag: &str, parent: ObjectId, e: Element| {
-        let mut d = Dictionary::new();
-        d.set("S", Object::Name(tag.as_bytes().to_vec()));
-        d.set("P", Object::Reference(parent));
-        if let Some(p) = e.page {
-            d.set("Pg", Object::Reference(page_ids[p]));
-        }
-        d.set("K", Object::Array(e.kids));
-        d
-    };
+    // The elements, written in parallel.
     let node_ids: Vec<Option<ObjectId>> = els.iter().map(|e| e.id).collect();
     let parent_id = |n: usize| {
         nodes[n]
@@ -451,23 +503,38 @@ fn structure_tree(
             .and_then(|p| node_ids.get(p).copied().flatten())
             .unwrap_or(root_id)
     };
-    for (parent, e) in links {
-        let Some(id) = e.id else { continue };
-        let d = element("Link", node_ids[parent].unwrap_or(root_id), e);
-        serialized.insert(id, save::serialized(&Object::Dictionary(d)));
-    }
-    for (n, e) in els.into_iter().enumerate() {
-        let Some(id) = e.id else { continue };
-        let node = &nodes[n];
-        let mut d = element(tags::kind_tag(node.kind), parent_id(n), e);
-        if let Some(alt) = &node.alt {
-            d.set("Alt", text_string(alt));
-        }
-        if let Some(lang) = &node.lang {
-            d.set("Lang", text_string(lang));
-        }
-        serialized.insert(id, save::serialized(&Object::Dictionary(d)));
-    }
+    let page_id = |e: &Element| e.page.map(|p| page_ids[p]);
+    let link_elements: Vec<(ObjectId, Vec<u8>)> = links
+        .par_iter()
+        .filter_map(|(parent, e)| {
+            let parent = node_ids[*parent].unwrap_or(root_id);
+            Some((
+                e.id?,
+                element_bytes("Link", parent, page_id(e), &e.kids, &[]),
+            ))
+        })
+        .collect();
+    let node_elements: Vec<(ObjectId, Vec<u8>)> = els
+        .par_iter()
+        .enumerate()
+        .filter_map(|(n, e)| {
+            let node = &nodes[n];
+            let mut extra = Vec::new();
+            if let Some(alt) = &node.alt {
+                extra.push(("Alt", text_string(alt)));
+            }
+            if let Some(lang) = &node.lang {
+                extra.push(("Lang", text_string(lang)));
+            }
+            let tag = tags::kind_tag(node.kind);
+            Some((
+                e.id?,
+                element_bytes(tag, parent_id(n), page_id(e), &e.kids, &extra),
+            ))
+        })
+        .collect();
+    serialized.extend(link_elements);
+    serialized.extend(node_elements);
     let mut parent_tree = Dictionary::new();
     parent_tree.set("Nums", Object::Array(nums));
     let parent_tree = lo.add_object(Object::Dictionary(parent_tree));
@@ -563,4 +630,98 @@ pub(super) fn deflate(data: &[u8], level: Level) -> Vec<u8> {
         }
         out
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The lopdf dictionary an element's bytes stand for, as the structure
+    /// tree was written before [`element_bytes`].
+    fn as_dictionary(
+        tag: &str,
+        parent: ObjectId,
+        page: Option<ObjectId>,
+        kids: &[Kid],
+        extra: &[(&str, Object)],
+    ) -> Object {
+        let kids = kids
+            .iter()
+            .map(|kid| match *kid {
+                Kid::Mcid(m) => Object::Integer(m as i64),
+                Kid::Mcr { page, mcid } => {
+                    let mut r = Dictionary::new();
+                    r.set("Type", Object::Name(b"MCR".to_vec()));
+                    r.set("Pg", Object::Reference(page));
+                    r.set("MCID", Object::Integer(mcid as i64));
+                    Object::Dictionary(r)
+                }
+                Kid::Element(id) => Object::Reference(id),
+                Kid::Annotation { annot, page } => {
+                    let mut r = Dictionary::new();
+                    r.set("Type", Object::Name(b"OBJR".to_vec()));
+                    r.set("Obj", Object::Reference(annot));
+                    r.set("Pg", Object::Reference(page));
+                    Object::Dictionary(r)
+                }
+            })
+            .collect();
+        let mut d = Dictionary::new();
+        d.set("S", Object::Name(tag.as_bytes().to_vec()));
+        d.set("P", Object::Reference(parent));
+        if let Some(p) = page {
+            d.set("Pg", Object::Reference(p));
+        }
+        d.set("K", Object::Array(kids));
+        for (key, value) in extra {
+            d.set(*key, value.clone());
+        }
+        Object::Dictionary(d)
+    }
+
+    /// Elements written straight from their parts are byte for byte the
+    /// lopdf dictionaries they replace: every kind of kid, no page, no
+    /// kids, a tag that needs escaping, and `/Alt` and `/Lang` in both
+    /// string forms.
+    #[test]
+    fn element_bytes_are_the_dictionary_serialized() {
+        let kids = [
+            Kid::Mcid(0),
+            Kid::Mcid(17),
+            Kid::Mcr {
+                page: (12, 0),
+                mcid: 3,
+            },
+            Kid::Element((40, 0)),
+            Kid::Annotation {
+                annot: (41, 0),
+                page: (9, 2),
+            },
+        ];
+        let extra = [
+            ("Alt", text_string("A lock gate (1901)")),
+            ("Lang", text_string("français")),
+        ];
+        type Case<'a> = (
+            &'a str,
+            ObjectId,
+            Option<ObjectId>,
+            &'a [Kid],
+            &'a [(&'a str, Object)],
+        );
+        let cases: [Case; 4] = [
+            ("P", (3, 0), Some((9, 0)), &kids, &[]),
+            ("Link", (5, 0), None, &[], &[]),
+            ("H 1#", (1, 0), Some((2, 0)), &kids[..1], &extra),
+            ("Figure", (7, 0), Some((8, 0)), &kids[3..], &extra[..1]),
+        ];
+        for (tag, parent, page, kids, extra) in cases {
+            let expected = save::serialized(&as_dictionary(tag, parent, page, kids, extra));
+            assert_eq!(
+                String::from_utf8_lossy(&element_bytes(tag, parent, page, kids, extra)),
+                String::from_utf8_lossy(&expected),
+                "{tag}"
+            );
+        }
+    }
 }

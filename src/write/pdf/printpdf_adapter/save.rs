@@ -27,6 +27,7 @@ const OBJECTS_PER_STREAM: usize = 200;
 pub(super) type Serialized = BTreeMap<ObjectId, Vec<u8>>;
 
 /// `o` in PDF syntax, as [`save`] writes it in an object stream.
+#[cfg(test)]
 pub(super) fn serialized(o: &Object) -> Vec<u8> {
     let mut out = Vec::new();
     write_object(&mut out, o);
@@ -188,7 +189,7 @@ fn write_dictionary(out: &mut Vec<u8>, d: &Dictionary) {
     out.extend_from_slice(b">>");
 }
 
-fn write_name(out: &mut Vec<u8>, n: &[u8]) {
+pub(super) fn write_name(out: &mut Vec<u8>, n: &[u8]) {
     out.push(b'/');
     for &b in n {
         let regular = (0x21..0x7f).contains(&b) && !b"()<>[]{}/%#".contains(&b);
@@ -202,7 +203,7 @@ fn write_name(out: &mut Vec<u8>, n: &[u8]) {
 
 /// One object in PDF syntax (a stream only inside an object of its own,
 /// which [`save`] writes).
-fn write_object(out: &mut Vec<u8>, o: &Object) {
+pub(super) fn write_object(out: &mut Vec<u8>, o: &Object) {
     match o {
         Object::Null => out.extend_from_slice(b"null"),
         Object::Boolean(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
