@@ -273,7 +273,9 @@ pub(super) fn write(
     let mut serialized = save::Serialized::new();
     post_pass::post_pass(&mut lo, &mut serialized, doc, lay, &page_ids, &owners, opts)?;
     post_pass::compress_streams(&mut lo);
-    with_id(&mut lo, &serialized)
+    let file = with_id(&mut lo, &serialized);
+    super::drop_later((lo, serialized));
+    file
 }
 
 /// Saves `lo` with a deterministic `/ID`: a UUID v5 of the file's own bytes,
