@@ -78,50 +78,79 @@ pub(super) fn post_pass(
             Object::Null,
         ])
     };
-    // Links.
-    let mut annot_ids = Vec::with_capacity(lay.pages.len());
-    for (pi, page) in lay.pages.iter().enumerate() {
-        let mut annots = Vec::new();
-        for l in &page.links {
-            let [x0, t, x1, b] = l.rect;
-            let mut a = Dictionary::new();
-            a.set("Type", Object::Name(b"Annot".to_vec()));
-            a.set("Subtype", Object::Name(b"Link".to_vec()));
-            a.set(
-                "Rect",
-                Object::Array(vec![round2(x0), round2(h - b), round2(x1), round2(h - t)]),
-            );
-            a.set("Border", Object::Array(vec![0.into(), 0.into(), 0.into()]));
-            a.set("P", Object::Reference(page_ids[pi]));
-            match &l.to {
-                LinkTo::Dest(d) => a.set("Dest", dest(d)),
-                LinkTo::Uri(u) => {
-                    let mut act = Dictionary::new();
-                    act.set("S", Object::Name(b"URI".to_vec()));
-                    act.set(
-                        "URI",
-                        Object::String(u.as_bytes().to_vec(), StringFormat::Literal),
-                    );
-                    a.set("A", Object::Dictionary(act));
+    // Links: each annotation made and written in PDF syntax on its own (in
+    // parallel), its `/StructParent` the parent tree's key that the
+    // structure tree gives it: the next after the pages', in page order.
+    let first_keys: Vec<i64> = lay
+        .pages
+        .iter()
+        .scan(lay.pages.len() as i64, |key, page| {
+            let first = *key;
+            *key += page.links.len() as i64;
+            Some(first)
+        })
+        .collect();
+    let annotations: Vec<Vec<Vec<u8>>> = lay
+        .pages
+        .par_iter()
+        .zip(&first_keys)
+        .enumerate()
+        .map(|(pi, (page, &first_key))| {
+            let mut out = Vec::with_capacity(page.links.len());
+            for (k, l) in page.links.iter().enumerate() {
+                let [x0, t, x1, b] = l.rect;
+                let mut a = Dictionary::new();
+                a.set("Type", Object::Name(b"Annot".to_vec()));
+                a.set("Subtype", Object::Name(b"Link".to_vec()));
+                a.set(
+                    "Rect",
+                    Object::Array(vec![round2(x0), round2(h - b), round2(x1), round2(h - t)]),
+                );
+                a.set("Border", Object::Array(vec![0.into(), 0.into(), 0.into()]));
+                a.set("P", Object::Reference(page_ids[pi]));
+                match &l.to {
+                    LinkTo::Dest(d) => a.set("Dest", dest(d)),
+                    LinkTo::Uri(u) => {
+                        let mut act = Dictionary::new();
+                        act.set("S", Object::Name(b"URI".to_vec()));
+                        act.set(
+                            "URI",
+                            Object::String(u.as_bytes().to_vec(), StringFormat::Literal),
+                        );
+                        a.set("A", Object::Dictionary(act));
+                    }
                 }
+                a.set("StructParent", Object::Integer(first_key + k as i64));
+                let mut bytes = Vec::new();
+                save::write_object(&mut bytes, &Object::Dictionary(a));
+                out.push(bytes);
             }
-            annots.push(Object::Reference(lo.add_object(Object::Dictionary(a))));
-        }
-        annot_ids.push(
-            annots
-                .iter()
-                .filter_map(|a| a.as_reference().ok())
-                .collect::<Vec<_>>(),
-        );
+            out
+        })
+        .collect();
+    let mut annot_ids = Vec::with_capacity(lay.pages.len());
+    for (pi, page_annotations) in annotations.into_iter().enumerate() {
+        let ids: Vec<ObjectId> = page_annotations
+            .into_iter()
+            .map(|bytes| {
+                let id = lo.new_object_id();
+                serialized.insert(id, bytes);
+                id
+            })
+            .collect();
         let p = lo
             .get_object_mut(page_ids[pi])
             .and_then(Object::as_dict_mut)
             .map_err(bad)?;
-        if annots.is_empty() {
+        if ids.is_empty() {
             p.remove(b"Annots");
         } else {
-            p.set("Annots", Object::Array(annots));
+            p.set(
+                "Annots",
+                Object::Array(ids.iter().map(|&id| Object::Reference(id)).collect()),
+            );
         }
+        annot_ids.push(ids);
         // printpdf writes empty resource dictionaries for every page; harmless.
     }
     // Outline: each item inside the nearest earlier item of a lower level.
@@ -483,10 +512,6 @@ fn structure_tree(
                 annot,
                 page: page_ids[pi],
             });
-            lo.get_object_mut(annot)
-                .and_then(Object::as_dict_mut)
-                .map_err(bad)?
-                .set("StructParent", Object::Integer(next_key));
             annot_keys.push((next_key, links[i].1.id.unwrap_or(root_id)));
             next_key += 1;
         }
