@@ -294,26 +294,35 @@ fn hex4(out: &mut Vec<u8>, code: u16) {
     }
 }
 
-/// A glyph code as a two-byte hexadecimal string.
-fn hex_code(out: &mut Vec<u8>, code: u16) {
-    out.push(b'<');
-    hex4(out, code);
-    out.push(b'>');
+/// The two bytes of a glyph code inside a literal string: as they are,
+/// but `(`, `)` and `\\` escaped, and the line ends (a reader would turn a
+/// bare carriage return into a line feed).
+fn code_bytes(out: &mut Vec<u8>, code: u16) {
+    for b in code.to_be_bytes() {
+        match b {
+            b'(' | b')' | b'\\' => out.extend_from_slice(&[b'\\', b]),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            _ => out.push(b),
+        }
+    }
 }
 
-/// A glyph's code as the next element of the open `TJ` array. Glyphs with
-/// no offset between them share one string (`<002e0030>`, not
-/// `<002e><0030>`: the same text, a third fewer bytes to write and deflate).
-/// Inside an open array the last byte is `[`, an offset's last digit, or the
-/// `>` of the string the previous glyph ended.
+/// A glyph's code as the next element of the open `TJ` array, in a literal
+/// string of two bytes per glyph (half of the four hexadecimal digits a
+/// hexadecimal string takes, so half as much to write and deflate). Glyphs
+/// with no offset between them share one string. Inside an open array the
+/// last byte is `[`, an offset's last digit, or the `)` that closed the
+/// string the previous glyph ended (an escaped `)` inside it is always
+/// followed by that one).
 fn glyph_code(out: &mut Vec<u8>, code: u16) {
-    if out.last() == Some(&b'>') {
+    if out.last() == Some(&b')') {
         out.pop();
-        hex4(out, code);
-        out.push(b'>');
     } else {
-        hex_code(out, code);
+        out.push(b'(');
     }
+    code_bytes(out, code);
+    out.push(b')');
 }
 
 /// A number rounded to 1/1000, without trailing zeros ("12", "-3.5", "0.125").
@@ -376,11 +385,12 @@ mod tests {
     }
 
     #[test]
-    fn codes_are_four_hex_digits() {
+    fn codes_are_two_bytes_with_parentheses_backslashes_and_line_ends_escaped() {
         let mut out = Vec::new();
-        hex_code(&mut out, 0x0b);
-        hex_code(&mut out, 0xfffe);
-        assert_eq!(out, b"<000b><fffe>");
+        for code in [0x0b, 0xfffe, 0x2829, 0x5c0d, 0x0a41] {
+            code_bytes(&mut out, code);
+        }
+        assert_eq!(out, b"\x00\x0b\xff\xfe\\(\\)\\\\\\r\\nA".to_vec());
     }
 
     #[test]
@@ -391,6 +401,30 @@ mod tests {
         number(&mut out, -71.59);
         glyph_code(&mut out, 0x41);
         glyph_code(&mut out, 0x1);
-        assert_eq!(out, b"[<002e0030>-71.59<00410001>");
+        glyph_code(&mut out, 0x29);
+        number(&mut out, 5.0);
+        glyph_code(&mut out, 0x5c29);
+        glyph_code(&mut out, 0x2);
+        assert_eq!(
+            out,
+            b"[(\x00.\x000)-71.59(\x00A\x00\x01\x00\\))5(\\\\\\)\x00\x02)".to_vec()
+        );
+        // Read back as PDF: the codes of every glyph, in order.
+        out.extend_from_slice(b"] TJ");
+        let ops = lopdf::content::Content::decode(&out).unwrap().operations;
+        let strings: Vec<u8> = match &ops[0].operands[0] {
+            lopdf::Object::Array(items) => items
+                .iter()
+                .filter_map(|o| o.as_str().ok())
+                .flatten()
+                .copied()
+                .collect(),
+            o => panic!("not an array: {o:?}"),
+        };
+        let codes: Vec<u16> = strings
+            .chunks(2)
+            .map(|c| u16::from_be_bytes([c[0], c[1]]))
+            .collect();
+        assert_eq!(codes, [0x2e, 0x30, 0x41, 0x1, 0x29, 0x5c29, 0x2]);
     }
 }
