@@ -192,7 +192,7 @@ fn push_text_and_links(lt: &LogicalText, a: usize, b: usize, out: &mut Vec<Inlin
 /// parenthesis is, when the URL opened one).
 pub fn find_url(s: &str) -> Option<(usize, usize)> {
     let mut from = 0;
-    while let Some(i) = s[from..].find("http") {
+    while let Some(i) = memchr::memmem::find(&s.as_bytes()[from..], b"http") {
         let a = from + i;
         let rest = &s[a..];
         let scheme = if rest.starts_with("https://") {
