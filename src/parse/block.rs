@@ -8,7 +8,7 @@ use super::lines::Line;
 use crate::markers::candidates::has_plausible_marker;
 use nom::branch::alt;
 use nom::bytes::complete::{tag, take_till, take_until, take_while_m_n};
-use nom::character::complete::{char, digit1, one_of, space0, space1};
+use nom::character::complete::{char, digit1, one_of, satisfy, space0, space1};
 use nom::combinator::{eof, map_res, recognize};
 use nom::multi::many1;
 use nom::{IResult, Parser};
@@ -25,9 +25,15 @@ pub enum ListMarker {
 /// `bullet_marker = ("•" | "◦" | "▪" | "‣" | "-" | "*" | "–") " "+` — "every
 /// line starts (after any indentation) with `•` `◦` `▪` `‣` `-` `*` or `–` and a space".
 pub fn bullet_marker(input: &str) -> IResult<&str, ListMarker> {
-    let (rest, c) = one_of("•◦▪‣-*–").parse(input)?;
+    let (rest, c) = satisfy(is_bullet).parse(input)?;
     let (rest, _) = space1(rest)?;
     Ok((rest, ListMarker::Bullet(c)))
+}
+
+/// A bullet of `bullet_marker`. (A `match`, not nom's `one_of`, which
+/// decodes its set of characters again for every line.)
+fn is_bullet(c: char) -> bool {
+    matches!(c, '•' | '◦' | '▪' | '‣' | '-' | '*' | '–')
 }
 
 /// `number_marker = digit{1,9} ("." | ")") " "+` — "every line starts with `N.` or `N)` and a space".
@@ -54,7 +60,7 @@ pub fn list_marker(input: &str) -> IResult<&str, ListMarker> {
 /// line of only `*`, `-`, `_`, `—` or `·` characters (3+), with optional
 /// spaces", and the box-drawing lines text browsers draw for `<hr>` (§1.1).
 pub fn rule_line(input: &str) -> IResult<&str, &str> {
-    let (rest, r) = recognize(many1((one_of("*-_—·━─═"), space0))).parse(input)?;
+    let (rest, r) = recognize(many1((satisfy(is_rule_char), space0))).parse(input)?;
     let (rest, _) = eof(rest)?;
     if r.chars().filter(|c| !c.is_whitespace()).count() < 3 {
         return Err(nom::Err::Error(nom::error::Error::new(
@@ -63,6 +69,11 @@ pub fn rule_line(input: &str) -> IResult<&str, &str> {
         )));
     }
     Ok((rest, r))
+}
+
+/// A character of `rule`.
+fn is_rule_char(c: char) -> bool {
+    matches!(c, '*' | '-' | '_' | '—' | '·' | '━' | '─' | '═')
 }
 
 /// `figure_label = ("Figure" | "Fig.") " " digit+ ("." digit+)* (":" | ".") " "` —

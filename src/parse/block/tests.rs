@@ -18,6 +18,16 @@ fn markers() {
     assert!(bullet_marker("-x").is_err());
     assert_eq!(number_marker("12) x").unwrap().1, ListMarker::Number(12));
     assert!(number_marker("1.5 x").is_err());
+    // Every bullet of the rule, and characters that are not one.
+    for c in "•◦▪‣-*–".chars() {
+        assert_eq!(
+            bullet_marker(&format!("{c} x")).unwrap().1,
+            ListMarker::Bullet(c)
+        );
+    }
+    for c in "+·—>o".chars() {
+        assert!(bullet_marker(&format!("{c} x")).is_err(), "{c}");
+    }
 }
 
 #[test]
@@ -27,6 +37,13 @@ fn rules() {
     assert!(rule(&block("- - -")));
     assert!(!rule(&block("--")));
     assert!(!rule(&block("- item")));
+    // Every character of the rule, and characters that are not one.
+    for c in "*-_—·━─═".chars() {
+        assert!(rule_line(&format!("{c}{c} {c}")).is_ok(), "{c}");
+    }
+    for c in "=~–•+".chars() {
+        assert!(rule_line(&format!("{c}{c}{c}")).is_err(), "{c}");
+    }
 }
 
 /// A document shape; its markers are superscripts (pandoc plain).
