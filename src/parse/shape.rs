@@ -19,15 +19,20 @@ fn superscript_markers(lines: &[Line<'_>]) -> bool {
     let mut found = 0;
     for l in lines {
         // Superscript digits are encoded `C2 B2`, `C2 B3`, `C2 B9` and
-        // `E2 81 B0`–`E2 82 89`: a line without those lead bytes has none.
-        if !l.text.bytes().any(|b| b == 0xC2 || b == 0xE2) {
-            continue;
-        }
-        let mut prev_sup = false;
-        for (at, c) in l.text.char_indices() {
-            let sup = certain::is_superscript_digit(c);
-            if sup
-                && !prev_sup
+        // `E2 81 B0`–`E2 82 89`: only the characters at those lead bytes
+        // are looked at. A run of them counts once, at its first.
+        for at in memchr::memchr2_iter(0xC2, 0xE2, l.text.as_bytes()) {
+            let Some(c) = l.text[at..].chars().next() else {
+                continue;
+            };
+            if !certain::is_superscript_digit(c) {
+                continue;
+            }
+            let prev_sup = l.text[..at]
+                .chars()
+                .next_back()
+                .is_some_and(certain::is_superscript_digit);
+            if !prev_sup
                 && certain::superscript(l.text, at, u32::MAX).is_some_and(|m| m.score > 0.0)
             {
                 found += 1;
@@ -35,7 +40,6 @@ fn superscript_markers(lines: &[Line<'_>]) -> bool {
                     return true;
                 }
             }
-            prev_sup = sup;
         }
     }
     false
@@ -244,6 +248,21 @@ fn continues(prev: &block::ListTree<'_>, next: &block::ListTree<'_>) -> bool {
 mod tests {
     use super::super::lines::lines;
     use super::*;
+
+    /// Superscript markers are counted once per run, at the run's first
+    /// digit, only where `certain::superscript` takes them for markers,
+    /// and among the other characters that share their lead bytes
+    /// (`“`, `—`, `·`, `⁰`).
+    #[test]
+    fn two_superscript_markers_are_found_among_other_characters() {
+        let found = |t: &str| superscript_markers(&lines(t, 0));
+        assert!(found("The canal² opened — in 1890³ “at last”.\n"));
+        assert!(found("First one·²\n\nand another ⁴ later¹⁵.\n"));
+        // One run of two digits is one marker.
+        assert!(!found("The canal²³ opened “at last”.\n"));
+        assert!(!found("Only one — here¹ · “quoted”.\n"));
+        assert!(!found("No markers at all.\n"));
+    }
 
     fn texts(t: &str) -> Vec<Vec<String>> {
         let ls = lines(t, 0);
