@@ -143,6 +143,10 @@ fn split_title<'b, 'a>(
 /// Warnings for characters XML cannot carry; they are dropped from the output.
 fn control_character_warnings(src: &Source) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    // Most texts have none: one byte scan says so without decoding.
+    if crate::ast::is_xml_text(&src.text[src.start..]) {
+        return out;
+    }
     let mut count = 0usize;
     let mut first = 0usize;
     for (i, c) in src.text[src.start..].char_indices() {
