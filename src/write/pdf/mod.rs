@@ -87,6 +87,15 @@ pub(crate) fn drop_later<T: Send + 'static>(value: T) {
     }
 }
 
+/// Lays out and renders `docs` as one book ([`crate::layout::layout_book`]):
+/// front matter from `book` (a title page, the licence on its verso, a
+/// linked contents page with page numbers; numbered i, ii, iii…), then a
+/// chapter per article numbered from 1, each on a new page (a right-hand
+/// page when `recto`), running heads with the chapter title, `/PageLabels`
+/// for the two numberings, and an outline with the book's title at the
+/// top, the contents and the chapters in it, and each chapter's sections
+/// inside the chapter. The document information (title, subtitle as the
+/// subject, author, language, date) is the book's.
 pub fn render_book(
     docs: &[&Document],
     book: &crate::write::BookMeta,

@@ -21,9 +21,10 @@ use std::io::Write;
 const OBJECTS_PER_STREAM: usize = 200;
 
 /// Objects (not streams) already in PDF syntax, by number: the structure
-/// tree's elements, which as lopdf dictionaries took some 1.5 KB each until
-/// the file was written (a third of a long article's peak memory), and
-/// serialized take a tenth of that. [`save`] packs them with the rest.
+/// tree's elements and the link annotations, which as lopdf dictionaries
+/// took some 1.5 KB each until the file was written (a third of a long
+/// article's peak memory), and serialized take a tenth of that. [`save`]
+/// packs them with the rest.
 pub(super) type Serialized = BTreeMap<ObjectId, Vec<u8>>;
 
 /// `o` in PDF syntax, as [`save`] writes it in an object stream.
