@@ -280,12 +280,15 @@ pub fn bracketed_caption(input: &str) -> IResult<&str, &str> {
 /// `|`-separated row of links reads as text, not as a heading.
 pub fn heading(block: &[Line<'_>], followed_by_block: bool) -> bool {
     let [line] = block else { return false };
+    // The tests are pure, so their order is only a matter of speed: the
+    // ones that look at an end of the line first (they reject most
+    // paragraphs), the ones that read the whole line last.
     followed_by_block
-        && line.text.split_whitespace().nth(16).is_none()
         && !line.text.ends_with(['.', ',', ';', ':'])
         && !line.text.starts_with(['(', '[', '{', '-', '–', '—'])
         && !line.text.starts_with("http://")
         && !line.text.starts_with("https://")
+        && line.text.split_whitespace().nth(16).is_none()
         && !line.text.contains(" | ")
         && !has_plausible_marker(line.text)
 }
@@ -338,9 +341,9 @@ pub fn numbered_heading(block: &[Line<'_>], followed_by_block: bool) -> bool {
         return false;
     };
     followed_by_block
-        && rest.split_whitespace().nth(16).is_none()
         && !rest.ends_with([',', ';', ':'])
         && !rest.ends_with("[]")
+        && rest.split_whitespace().nth(16).is_none()
         && !has_plausible_marker(rest)
 }
 
