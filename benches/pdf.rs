@@ -12,6 +12,10 @@ use refolio::write::{BookMeta, Format, WriteOptions, render};
 use refolio::{ParseOptions, parse_article};
 use std::hint::black_box;
 
+/// The program's allocator (`src/allocator.rs`), so that the numbers are the program's.
+#[global_allocator]
+static GLOBAL: refolio::allocator::Allocator = refolio::allocator::Allocator;
+
 const EXAMPLE: &str = include_str!("../input/canal-and-locks.txt");
 
 fn bench(c: &mut Criterion) {

@@ -14,6 +14,10 @@ use refolio::write::{Format, write};
 use refolio::{ParseOptions, parse_article};
 use std::hint::black_box;
 
+/// The program's allocator (`src/allocator.rs`), so that the numbers are the program's.
+#[global_allocator]
+static GLOBAL: refolio::allocator::Allocator = refolio::allocator::Allocator;
+
 const EXAMPLE: &str = include_str!("../input/canal-and-locks.txt");
 
 /// The article with its body repeated `k` times and back-links scaled to match.

@@ -48,6 +48,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod allocator;
 pub mod ast;
 pub mod diag;
 pub mod error;
