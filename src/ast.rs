@@ -148,7 +148,7 @@ pub fn is_xml_char(c: char) -> bool {
 /// U+FFFE and U+FFFF, encoded `EF BF BE` and `EF BF BF`).
 pub fn is_xml_text(s: &str) -> bool {
     let b = s.as_bytes();
-    // Two passes that each compile to a plain scan: controls, then `EF`.
+    // Two passes: controls in a plain scan, then the `EF` lead bytes.
     let control = |c: &u8| *c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r');
     // (Chunks without an early exit inside vectorise.)
     if b.chunks(64)
@@ -156,14 +156,9 @@ pub fn is_xml_text(s: &str) -> bool {
     {
         return false;
     }
-    let mut rest = b;
-    while let Some(i) = rest.iter().position(|&c| c == 0xEF) {
-        if rest.get(i + 1) == Some(&0xBF) && matches!(rest.get(i + 2), Some(0xBE | 0xBF)) {
-            return false;
-        }
-        rest = &rest[i + 1..];
-    }
-    true
+    // `EF` leads a few characters only: `memchr` skips to them.
+    !memchr::memchr_iter(0xEF, b)
+        .any(|i| b.get(i + 1) == Some(&0xBF) && matches!(b.get(i + 2), Some(0xBE | 0xBF)))
 }
 
 /// The first character of `s` that XML 1.0 does not allow, with its
