@@ -120,7 +120,11 @@ mod tests {
                     let zeroed = a.alloc_zeroed(layout);
                     assert!(!zeroed.is_null());
                     assert_eq!(zeroed as usize % align, 0, "{size} bytes at {align}");
-                    assert!(std::slice::from_raw_parts(zeroed, size).iter().all(|&b| b == 0));
+                    assert!(
+                        std::slice::from_raw_parts(zeroed, size)
+                            .iter()
+                            .all(|&b| b == 0)
+                    );
                     a.dealloc(zeroed, layout);
 
                     let p = a.alloc(layout);

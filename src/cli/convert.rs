@@ -387,15 +387,19 @@ fn convert_one(
     };
     let parsed = refolio::parse_article(&input.name, bytes, meta, &opts).map_err(Failure::input)?;
     let (errors, warnings) = diagnostic_counts(&parsed);
-    let identifier = match &args.identifier {
-        Some(id) => id.trim().to_string(),
-        None => refolio::write::content_identifier(&[&parsed.document]),
-    };
-    outcome.article = Some(ArticleFacts {
-        identifier,
-        title: parsed.document.title.text.clone(),
-        date: parsed.document.meta.date.clone(),
-    });
+    // Only a bag's `bag-info.txt` needs these; the content identifier
+    // hashes the whole article, so it is not made otherwise.
+    if args.bag.is_some() {
+        let identifier = match &args.identifier {
+            Some(id) => id.trim().to_string(),
+            None => refolio::write::content_identifier(&[&parsed.document]),
+        };
+        outcome.article = Some(ArticleFacts {
+            identifier,
+            title: parsed.document.title.text.clone(),
+            date: parsed.document.meta.date.clone(),
+        });
+    }
     outcome.errors = errors;
     outcome.warnings = warnings;
     if !job.progress.quiet() || errors > 0 {

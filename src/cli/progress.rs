@@ -21,7 +21,8 @@ pub struct Outcome {
     pub failure: Option<String>,
     /// The files written.
     pub written: Vec<String>,
-    /// What a bag's `bag-info.txt` says of the article, once it is read.
+    /// What a bag's `bag-info.txt` says of the article, once it is read
+    /// (only made when the outputs go into a bag).
     pub article: Option<ArticleFacts>,
 }
 
