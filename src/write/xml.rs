@@ -15,7 +15,6 @@
 //! [`crate::ast::Meta::validate`], whose errors name the offending field.
 
 use crate::error::WriteError;
-use quick_xml::escape::partial_escape;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesPI, BytesStart, BytesText, Event};
 use std::borrow::Cow;
 use std::io::Write;
@@ -120,6 +119,72 @@ pub fn uri_attr(url: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Which bytes an escape replaces: `<`, `>`, `&` and CR in text (what
+/// quick-xml's `partial_escape` replaces); in attribute values also the
+/// quotes, TAB and LF (its attribute escape), which attribute-value
+/// normalisation would otherwise turn into spaces.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Escape {
+    Text,
+    Attribute,
+}
+
+impl Escape {
+    fn needs(self, b: u8) -> bool {
+        match self {
+            Escape::Text => matches!(b, b'<' | b'>' | b'&' | b'\r'),
+            Escape::Attribute => {
+                matches!(b, b'<' | b'>' | b'&' | b'\r' | b'\'' | b'"' | b'\n' | b'\t')
+            }
+        }
+    }
+
+    /// Where the first byte to replace is, if any. Whole chunks are tested
+    /// without an early exit, which compiles to vector compares: most text
+    /// has nothing to escape.
+    fn first(self, s: &[u8]) -> Option<usize> {
+        const CHUNK: usize = 32;
+        let mut at = 0;
+        for chunk in s.chunks(CHUNK) {
+            if chunk.iter().fold(false, |any, &b| any | self.needs(b)) {
+                return chunk.iter().position(|&b| self.needs(b)).map(|i| at + i);
+            }
+            at += chunk.len();
+        }
+        None
+    }
+}
+
+/// Appends `s` to `out`, escaped as `how` says, with the same entity
+/// references as quick-xml's escapes (`&lt;` `&gt;` `&amp;` `&apos;`
+/// `&quot;` `&#9;` `&#10;` `&#13;`).
+fn escape_into(out: &mut String, s: &str, how: Escape) {
+    let b = s.as_bytes();
+    let mut done = 0;
+    while let Some(i) = how.first(&b[done..]) {
+        let at = done + i;
+        out.push_str(&s[done..at]);
+        out.push_str(match b[at] {
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'&' => "&amp;",
+            b'\'' => "&apos;",
+            b'"' => "&quot;",
+            b'\t' => "&#9;",
+            b'\n' => "&#10;",
+            _ => "&#13;",
+        });
+        done = at + 1;
+    }
+    out.push_str(&s[done..]);
+}
+
+/// The number of characters of `s`: its bytes less the UTF-8 continuation
+/// bytes (a count that vectorises, unlike decoding).
+fn char_count(s: &str) -> usize {
+    s.len() - s.bytes().filter(|&b| (b as i8) < -64).count()
+}
+
 /// An open element on the writer's stack.
 #[derive(Debug)]
 struct Frame {
@@ -143,6 +208,9 @@ pub struct XmlWriter<'w> {
     started: bool,
     /// Characters of text written so far (see [`XmlWriter::text_chars`]).
     text_chars: usize,
+    /// The tag or escaped text being made (one buffer for the whole
+    /// document: no allocation per element).
+    scratch: String,
 }
 
 impl<'w> XmlWriter<'w> {
@@ -154,6 +222,7 @@ impl<'w> XmlWriter<'w> {
             mixed_from: None,
             started: false,
             text_chars: 0,
+            scratch: String::new(),
         }
     }
 
@@ -211,24 +280,30 @@ impl<'w> XmlWriter<'w> {
         Ok(())
     }
 
-    fn tag(
-        &self,
-        name: &'static str,
-        attrs: &[(&str, &str)],
-    ) -> Result<BytesStart<'static>, WriteError> {
-        let mut start = BytesStart::new(name);
+    /// Makes the content of the tag `<name attrs…>` in `scratch`: the name,
+    /// then ` key="value"` for each attribute, its value escaped (what
+    /// quick-xml's `BytesStart::push_attribute` makes, without a buffer
+    /// per tag).
+    fn tag(&mut self, name: &'static str, attrs: &[(&str, &str)]) -> Result<(), WriteError> {
+        self.scratch.clear();
+        self.scratch.push_str(name);
         for &(key, value) in attrs {
             check_chars_with(|| format!("attribute `{key}` of <{name}>"), value)?;
-            start.push_attribute((key, value));
+            self.scratch.push(' ');
+            self.scratch.push_str(key);
+            self.scratch.push_str("=\"");
+            escape_into(&mut self.scratch, value, Escape::Attribute);
+            self.scratch.push('"');
         }
-        Ok(start.into_owned())
+        Ok(())
     }
 
     /// Opens element `name`. In structural content it starts on a new line;
     /// inside mixed content it is written inline.
     pub fn start(&mut self, name: &'static str, attrs: &[(&str, &str)]) -> Result<(), WriteError> {
-        let tag = self.tag(name, attrs)?;
+        self.tag(name, attrs)?;
         self.before_child()?;
+        let tag = BytesStart::from_content(self.scratch.as_str(), name.len());
         self.inner.write_event(Event::Start(tag))?;
         self.stack.push(Frame {
             name,
@@ -270,8 +345,9 @@ impl<'w> XmlWriter<'w> {
 
     /// Writes an empty element `<name …/>`.
     pub fn empty(&mut self, name: &'static str, attrs: &[(&str, &str)]) -> Result<(), WriteError> {
-        let tag = self.tag(name, attrs)?;
+        self.tag(name, attrs)?;
         self.before_child()?;
+        let tag = BytesStart::from_content(self.scratch.as_str(), name.len());
         self.inner.write_event(Event::Empty(tag))?;
         Ok(())
     }
@@ -291,9 +367,17 @@ impl<'w> XmlWriter<'w> {
         if let Some(f) = self.stack.last_mut() {
             f.has_children = true;
         }
-        self.text_chars += text.chars().count();
+        self.text_chars += char_count(text);
+        let escaped = match Escape::Text.first(text.as_bytes()) {
+            None => text,
+            Some(_) => {
+                self.scratch.clear();
+                escape_into(&mut self.scratch, text, Escape::Text);
+                self.scratch.as_str()
+            }
+        };
         self.inner
-            .write_event(Event::Text(BytesText::from_escaped(partial_escape(text))))?;
+            .write_event(Event::Text(BytesText::from_escaped(escaped)))?;
         Ok(())
     }
 
@@ -381,6 +465,25 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// The writer's escapes are quick-xml's: text as `partial_escape`
+        /// makes it, attribute values as `push_attribute` does, and the
+        /// character count is the decoded one (any text, with every byte
+        /// that is escaped, over several vector chunks).
+        #[test]
+        fn escapes_are_quick_xmls(s in "(\\PC|[<>&'\"\t\n\r])*", key in "[a-z]{1,8}") {
+            let mut text = String::new();
+            escape_into(&mut text, &s, Escape::Text);
+            proptest::prop_assert_eq!(&text, &quick_xml::escape::partial_escape(s.as_str()));
+            let mut sink = std::io::sink();
+            let mut ours = XmlWriter::new(&mut sink);
+            ours.tag("e", &[(key.as_str(), s.as_str()), ("b", "1")]).unwrap();
+            let mut theirs = BytesStart::new("e");
+            theirs.push_attribute((key.as_str(), s.as_str()));
+            theirs.push_attribute(("b", "1"));
+            proptest::prop_assert_eq!(ours.scratch.as_str(), &*theirs);
+            proptest::prop_assert_eq!(char_count(&s), s.chars().count());
+        }
+
         /// The byte scan agrees with the character test on any text.
         #[test]
         fn xml_text_is_all_xml_chars(s in "(\\PC|[\\x00-\\x1F\u{FFFE}\u{FFFF}\u{FFFD}\u{EFBF}])*") {
