@@ -4,7 +4,7 @@
 
 use crate::ast::{Document, Inline, Span, for_each_inlines};
 use crate::error::WriteError;
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 /// The link ends of one document.
 pub(crate) struct Links {
@@ -24,7 +24,7 @@ impl Links {
     /// writes is visited here).
     pub(crate) fn new(doc: &Document) -> Links {
         let refs: HashSet<u32> = doc.references.iter().map(|r| r.n).collect();
-        let mut cited = HashSet::new();
+        let mut cited = HashSet::default();
         for_each_inlines(doc, &mut |inlines| {
             for i in inlines {
                 if let Inline::Cite { n, occurrence, .. } = i
@@ -37,7 +37,7 @@ impl Links {
         Links {
             refs,
             cited,
-            written: HashSet::new(),
+            written: HashSet::default(),
             prefix: String::new(),
         }
     }
@@ -67,4 +67,36 @@ pub(crate) fn at(span: Span) -> impl FnOnce(WriteError) -> WriteError {
 /// A metadata value that is given and not blank, trimmed.
 pub(crate) fn present(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// Appends the decimal digits of `n` to `out` (ids and numbers made without
+/// `format!`, which costs more than the rest of writing a marker).
+pub(crate) fn push_decimal(out: &mut String, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut from = buf.len();
+    loop {
+        from -= 1;
+        buf[from] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &buf[from..] {
+        out.push(char::from(d));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimal_digits_as_format_writes_them() {
+        for n in [0, 7, 10, 99, 1_000_003, u64::from(u32::MAX), u64::MAX] {
+            let mut s = String::from("cite-");
+            push_decimal(&mut s, n);
+            assert_eq!(s, format!("cite-{n}"));
+        }
+    }
 }

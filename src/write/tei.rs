@@ -49,7 +49,7 @@ use crate::ast::{
 };
 use crate::error::WriteError;
 use crate::write::identifier;
-use crate::write::links::{Links, at, present};
+use crate::write::links::{Links, at, present, push_decimal};
 use crate::write::xml::{XmlWriter, is_w3c_date, uri_attr};
 use std::collections::HashSet;
 use std::io::Write;
@@ -606,25 +606,42 @@ fn inlines(
     profile: TeiProfile,
     inlines: &[Inline],
 ) -> Result<(), WriteError> {
+    // A marker's number, `#ref-N` and `cite-N-K`, made in these buffers.
+    let (mut number, mut target, mut id) = (String::new(), String::new(), String::new());
     for inline in inlines {
         match inline {
             Inline::Text { text, span } => w.text(text).map_err(at(*span))?,
             Inline::Cite { n, occurrence, .. } => {
-                let number = n.to_string();
-                let mut attrs: Vec<(&str, String)> = vec![("type", "biblio".into())];
-                if links.has_reference(*n) {
-                    attrs.push(("target", format!("#{}ref-{n}", links.prefix)));
-                    if links.claim_marker_id(*n, *occurrence) {
-                        let id = format!("{}cite-{n}-{occurrence}", links.prefix);
-                        attrs.push(("xml:id", id));
-                    }
+                number.clear();
+                push_decimal(&mut number, (*n).into());
+                let linked = links.has_reference(*n);
+                let with_id = linked && links.claim_marker_id(*n, *occurrence);
+                let mut attrs = [("type", "biblio"); 4];
+                let mut len = 1;
+                if linked {
+                    target.clear();
+                    target.push('#');
+                    target.push_str(&links.prefix);
+                    target.push_str("ref-");
+                    target.push_str(&number);
+                    attrs[len] = ("target", &target);
+                    len += 1;
+                }
+                if with_id {
+                    id.clear();
+                    id.push_str(&links.prefix);
+                    id.push_str("cite-");
+                    id.push_str(&number);
+                    id.push('-');
+                    push_decimal(&mut id, (*occurrence).into());
+                    attrs[len] = ("xml:id", &id);
+                    len += 1;
                 }
                 if profile == TeiProfile::All {
-                    attrs.push(("rendition", "simple:superscript".into()));
+                    attrs[len] = ("rendition", "simple:superscript");
+                    len += 1;
                 }
-                let attrs: Vec<(&str, &str)> =
-                    attrs.iter().map(|(k, v)| (*k, v.as_str())).collect();
-                w.text_element("ref", &attrs, &number)?;
+                w.text_element("ref", &attrs[..len], &number)?;
             }
             Inline::Link { url, span } => {
                 w.text_element("ref", &[("target", &uri_attr(url))], url)
@@ -715,11 +732,14 @@ fn bibl(w: &mut XmlWriter, links: &Links, r: &Reference, with_id: bool) -> Resul
 /// One `<ref type="backlink">` per back-link; each keeps its token as the
 /// source wrote it (`[]`, `↩︎`, …).
 fn backlinks(w: &mut XmlWriter, links: &Links, r: &Reference) -> Result<(), WriteError> {
-    let n = r.n;
+    // `#cite-N-` once, then each back-link's K after it.
+    let mut target = format!("#{}cite-{}-", links.prefix, r.n);
+    let stem = target.len();
     for (k, b) in r.backlinks.iter().enumerate() {
         let k = u32::try_from(k + 1).unwrap_or(u32::MAX);
         if links.has_marker(r.n, k) {
-            let target = format!("#{}cite-{n}-{k}", links.prefix);
+            target.truncate(stem);
+            push_decimal(&mut target, k.into());
             w.text_element(
                 "ref",
                 &[("type", "backlink"), ("target", &target)],
