@@ -70,7 +70,7 @@ use crate::ast::{
 };
 use crate::diag::{Diagnostic, Severity};
 use crate::error::WriteError;
-use crate::write::links::{Links, at, present};
+use crate::write::links::{Links, at, present, push_decimal};
 use crate::write::xml::{XmlWriter, is_w3c_date, uri_attr};
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -527,24 +527,40 @@ fn marker(
     n: u32,
     occurrence: u32,
 ) -> Result<(), WriteError> {
-    let number = n.to_string();
+    // Numbers and ids made without `format!` (see `push_decimal`).
+    let mut number = String::with_capacity(8);
+    push_decimal(&mut number, n.into());
     if !links.has_reference(n) {
         return w.text_element("span", &[("class", "unresolved")], &number);
     }
-    let p = links.prefix.clone();
-    let href = format!("#{p}ref-{n}");
-    let key = (n, occurrence);
-    let id = (links.claim_marker_id(key.0, key.1)).then(|| format!("{p}cite-{n}-{occurrence}"));
-    let mut attrs: Vec<(&str, &str)> = Vec::with_capacity(4);
+    let mut href = String::with_capacity(links.prefix.len() + 16);
+    href.push('#');
+    href.push_str(&links.prefix);
+    href.push_str("ref-");
+    href.push_str(&number);
+    let mut id = String::new();
+    if links.claim_marker_id(n, occurrence) {
+        id.push_str(&links.prefix);
+        id.push_str("cite-");
+        id.push_str(&number);
+        id.push('-');
+        push_decimal(&mut id, occurrence.into());
+    }
+    let mut attrs = [("role", "doc-noteref"); 4];
+    let mut len = 0;
     if opts.epub {
-        attrs.push(("epub:type", "noteref"));
+        attrs[len] = ("epub:type", "noteref");
+        len += 1;
     }
-    attrs.push(("role", "doc-noteref"));
-    if let Some(id) = &id {
-        attrs.push(("id", id));
+    attrs[len] = ("role", "doc-noteref");
+    len += 1;
+    if !id.is_empty() {
+        attrs[len] = ("id", &id);
+        len += 1;
     }
-    attrs.push(("href", &href));
-    w.text_element("a", &attrs, &number)
+    attrs[len] = ("href", &href);
+    len += 1;
+    w.text_element("a", &attrs[..len], &number)
 }
 
 /// The reference list; returns a warning per linked note whose length is
@@ -609,15 +625,26 @@ fn note_length_warning(r: &Reference, chars: usize) -> Diagnostic {
 
 /// `a`, `b`, … `z`, `aa`, `ab`, … for the `k`-th (1-based) back-link.
 pub fn backlink_letter(k: usize) -> String {
+    let mut s = String::new();
+    push_backlink_letter(&mut s, k);
+    s
+}
+
+/// Appends [`backlink_letter`]`(k)` to `out`.
+fn push_backlink_letter(out: &mut String, k: usize) {
     let mut k = k.max(1);
-    let mut letters = Vec::new();
+    // 14 letters hold any usize (26^14 > 2^64).
+    let mut letters = [0u8; 14];
+    let mut from = letters.len();
     while k > 0 {
         k -= 1;
-        letters.push(b'a' + (k % 26) as u8);
+        from -= 1;
+        letters[from] = b'a' + (k % 26) as u8;
         k /= 26;
     }
-    letters.reverse();
-    String::from_utf8(letters).unwrap_or_default()
+    for &l in &letters[from..] {
+        out.push(char::from(l));
+    }
 }
 
 /// The back-link arrow, with the text-presentation selector so that it is
@@ -702,6 +729,17 @@ fn backlinks(
     if count > 1 {
         w.text_element("span", &[("aria-hidden", "true")], BACK_ARROW)?;
     }
+    // `#cite-N-` once, then each back-link's K after it.
+    let mut href = String::with_capacity(links.prefix.len() + 24);
+    href.push('#');
+    href.push_str(&links.prefix);
+    href.push_str("cite-");
+    push_decimal(&mut href, r.n.into());
+    href.push('-');
+    let stem = href.len();
+    // `Back to citation ` once, then each back-link's letter after it.
+    const LABEL_STEM: &str = "Back to citation ";
+    let mut label = String::from(LABEL_STEM);
     for k in 1..=count {
         // The arrow stays with the first letter; the letters may wrap.
         match k {
@@ -709,26 +747,33 @@ fn backlinks(
             1 => w.text(NBSP)?,
             _ => w.text(" ")?,
         }
-        let (text, label) = if count == 1 {
-            (BACK_ARROW.to_string(), "Back to the citation".to_string())
+        if count == 1 {
+            label.clear();
+            label.push_str("Back to the citation");
         } else {
-            let letter = backlink_letter(k);
-            let label = format!("Back to citation {letter}");
-            (letter, label)
+            label.truncate(LABEL_STEM.len());
+            push_backlink_letter(&mut label, k);
+        }
+        let text = match count {
+            1 => BACK_ARROW,
+            _ => &label[LABEL_STEM.len()..],
         };
         let key = (r.n, u32::try_from(k).unwrap_or(u32::MAX));
         if with_id && links.has_marker(key.0, key.1) {
-            let href = format!("#{}cite-{}-{}", links.prefix, key.0, key.1);
-            let mut attrs: Vec<(&str, &str)> = Vec::with_capacity(4);
-            attrs.push(("href", &href));
+            href.truncate(stem);
+            push_decimal(&mut href, key.1.into());
+            let mut attrs = [("href", href.as_str()); 4];
+            let mut len = 1;
             if opts.epub {
-                attrs.push(("epub:type", "backlink"));
+                attrs[len] = ("epub:type", "backlink");
+                len += 1;
             }
-            attrs.extend([("role", "doc-backlink"), ("aria-label", &label)]);
-            w.text_element("a", &attrs, &text)?;
+            attrs[len] = ("role", "doc-backlink");
+            attrs[len + 1] = ("aria-label", &label);
+            w.text_element("a", &attrs[..len + 2], text)?;
         } else {
             // The source has this back-link, but no marker to return to.
-            w.text_element("span", &[("class", "backlink-missing")], &text)?;
+            w.text_element("span", &[("class", "backlink-missing")], text)?;
         }
     }
     w.end()

@@ -430,6 +430,8 @@ fn letters() {
         .map(|&k| backlink_letter(k))
         .collect();
     assert_eq!(v, ["a", "b", "z", "aa", "ab", "az", "ba", "zz", "aaa"]);
+    // The largest index still fits the letter buffer (14 letters).
+    assert_eq!(backlink_letter(usize::MAX).len(), 14);
 }
 
 #[test]
