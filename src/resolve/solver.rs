@@ -120,6 +120,50 @@ impl Node {
     }
 }
 
+/// Where each state of the step being built stands in its vector: open
+/// addressing over a power-of-two table of (stamp, position). A new stamp
+/// empties the table, so a step costs nothing to start; a state is found
+/// in a probe or two, where a search through the step's nodes cost up to
+/// a beam's width of comparisons for each of them.
+#[derive(Default)]
+struct KeyIndex {
+    slots: Vec<(u32, u32)>,
+    stamp: u32,
+}
+
+impl KeyIndex {
+    /// Empties the table, with room for `states` states at most.
+    fn clear(&mut self, states: usize) {
+        let size = (states * 2).next_power_of_two().max(16);
+        self.stamp = self.stamp.wrapping_add(1);
+        if size > self.slots.len() || self.stamp == 0 {
+            self.slots = vec![(0, 0); size.max(self.slots.len())];
+            self.stamp = 1;
+        }
+    }
+
+    /// The position of state `k` when it is in the table; else records it
+    /// at position `len` (the caller appends it there) and returns `None`.
+    fn find_or_add(&mut self, k: Key, len: usize, key_at: impl Fn(usize) -> Key) -> Option<usize> {
+        let mask = self.slots.len() - 1;
+        let hash = u64::from(k.max).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            ^ u64::from(k.first).wrapping_mul(0xC2B2_AE3D_27D4_EB4F)
+            ^ u64::from(k.last_marker);
+        let mut i = (hash >> 32) as usize & mask;
+        loop {
+            let (stamp, at) = self.slots[i];
+            if stamp != self.stamp {
+                self.slots[i] = (self.stamp, len as u32);
+                return None;
+            }
+            if key_at(at as usize) == k {
+                return Some(at as usize);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+}
+
 /// Taking reading `r` in state `s`: the next state and the gain
 /// (plausibility less any order penalty), or `None` when the rules forbid it.
 fn transition(p: &Problem<'_>, s: Key, r: &Reading, order: Order) -> Option<(Key, f64)> {
@@ -374,19 +418,24 @@ fn pass(p: &Problem<'_>, price: &[f64], order: Order) -> Solution {
         choice: -1,
     }];
     let mut next: Vec<Node> = Vec::new();
+    let mut index = KeyIndex::default();
     for cand in p.candidates {
         next.clear();
+        index.clear(frontier.len() * (cand.readings.len() + 1));
         for (si, s) in frontier.iter().enumerate() {
-            let push = |node: Node, next: &mut Vec<Node>| {
-                if let Some(o) = next.iter_mut().find(|o| {
-                    o.max == node.max && o.first == node.first && o.last_marker == node.last_marker
-                }) {
-                    if node.score > o.score {
-                        *o = node;
+            // One node per state: a better path to a state replaces the
+            // node in its place.
+            let mut push = |node: Node, next: &mut Vec<Node>| match index.find_or_add(
+                node.key(),
+                next.len(),
+                |i| next[i].key(),
+            ) {
+                Some(i) => {
+                    if node.score > next[i].score {
+                        next[i] = node;
                     }
-                } else {
-                    next.push(node);
                 }
+                None => next.push(node),
             };
             push(
                 Node {

@@ -140,3 +140,31 @@ fn linear_on_many_candidates() {
     });
     assert_eq!(markers(&t, &c, &s).len(), 30_000);
 }
+
+/// The state index finds every state it was given, at its position, and
+/// nothing after a clear; it grows when a step needs more room.
+#[test]
+fn key_index_finds_states_until_cleared() {
+    let key = |i: u32| Key {
+        first: i % 3,
+        max: i,
+        last_marker: i.is_multiple_of(2),
+    };
+    let mut index = KeyIndex::default();
+    for round in 0..3u32 {
+        let states = 10 + 40 * round as usize;
+        index.clear(states);
+        let mut kept: Vec<Key> = Vec::new();
+        for i in 0..states as u32 {
+            let k = key(i * 7 + round);
+            assert_eq!(index.find_or_add(k, kept.len(), |j| kept[j]), None);
+            kept.push(k);
+        }
+        for (j, &k) in kept.iter().enumerate() {
+            assert_eq!(index.find_or_add(k, kept.len(), |j| kept[j]), Some(j));
+        }
+    }
+    index.clear(4);
+    let k = key(7);
+    assert_eq!(index.find_or_add(k, 0, |_| unreachable!()), None);
+}
