@@ -243,9 +243,7 @@ impl<'a> Context<'a> {
         let at = self.token_range().0;
         let before = self.text[self.text.floor_char_boundary(at.saturating_sub(40))..at].trim_end();
         let word = before.rsplit(char::is_whitespace).next().unwrap_or("");
-        with_lowercase(word, |w| {
-            SOFTWARE_WORDS.contains(&w) || SOFTWARE_WORDS_ELSEWHERE.contains(&w)
-        })
+        with_lowercase(word, is_software_word)
     }
 
     /// The score of the run as a locator's number, when it is one: after a
