@@ -85,12 +85,14 @@ pub struct Reading {
 const FLOOR: f32 = -8.0;
 
 /// A digit run in its surroundings.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Context<'a> {
     text: &'a str,
     start: usize,
     end: usize,
     language: Language,
+    /// [`Self::token_range`], once it has been found (several rules ask).
+    token: std::cell::Cell<Option<(usize, usize)>>,
 }
 
 impl<'a> Context<'a> {
@@ -101,6 +103,7 @@ impl<'a> Context<'a> {
             start,
             end,
             language: Language::default(),
+            token: std::cell::Cell::new(None),
         }
     }
 
@@ -152,6 +155,15 @@ impl<'a> Context<'a> {
     /// Byte range of the white-space-delimited token around the run (at
     /// most 200 bytes each side).
     fn token_range(&self) -> (usize, usize) {
+        if let Some(range) = self.token.get() {
+            return range;
+        }
+        let range = self.find_token_range();
+        self.token.set(Some(range));
+        range
+    }
+
+    fn find_token_range(&self) -> (usize, usize) {
         let mut a = self.start;
         let lo = self.start.saturating_sub(200);
         for (i, c) in self.text[..self.start].char_indices().rev() {
