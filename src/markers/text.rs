@@ -137,7 +137,9 @@ impl LogicalText {
     /// Inlines with the given markers (sorted, logical byte ranges) and
     /// bare URLs as links.
     pub fn inlines(&self, markers: &[PlacedMarker]) -> Vec<Inline> {
-        let mut out = Vec::new();
+        // A text before each marker, the marker, and the text after the
+        // last (links add more).
+        let mut out = Vec::with_capacity(2 * markers.len() + 1);
         let mut pos = 0;
         let text_until = |out: &mut Vec<Inline>, pos: usize, to: usize| {
             if to > pos {

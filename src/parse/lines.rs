@@ -72,7 +72,10 @@ pub fn indentation(line: &str) -> (usize, usize) {
 
 /// Splits `text[start..]` into lines ("trailing whitespace on a line is insignificant").
 pub fn lines(text: &str, start: usize) -> Vec<Line<'_>> {
-    let mut out = Vec::new();
+    // Room for every line up front (a count of line feeds, which vector
+    // code makes at little cost): no copying as the vector grows.
+    let mut out =
+        Vec::with_capacity(memchr::memchr_iter(b'\n', &text.as_bytes()[start..]).count() + 1);
     let mut input = &text[start..];
     let mut number = 0;
     while !input.is_empty() {

@@ -124,7 +124,8 @@ pub fn blocks<'a>(lines: &[Line<'a>], shape: &Shape) -> Vec<RawBlock<'a>> {
         .iter()
         .map(|l| dedent(*l, shape.base_indent))
         .collect();
-    let mut out: Vec<RawBlock<'a>> = Vec::new();
+    // At most one block per line: room reserved, not touched, costs no memory.
+    let mut out: Vec<RawBlock<'a>> = Vec::with_capacity(lines.len());
     let mut cur: RawBlock<'a> = Vec::new();
     let flush = |cur: &mut RawBlock<'a>, out: &mut Vec<RawBlock<'a>>| {
         if !cur.is_empty() {

@@ -406,7 +406,8 @@ fn pass(p: &Problem<'_>, price: &[f64], order: Order) -> Solution {
     // nodes start at starts[i]. One flat vector: no allocation per step, and
     // 16 bits each (the beam is at most MAX_BEAM wide, a candidate has a few
     // readings: a marker has at most 9 digits).
-    let mut trail: Vec<(u16, i16)> = Vec::with_capacity(n * 4);
+    // Room for full beams: memory is only used as nodes are written.
+    let mut trail: Vec<(u16, i16)> = Vec::with_capacity(n * beam);
     let mut starts: Vec<u32> = Vec::with_capacity(n);
     let mut frontier = vec![Node {
         first: 0,
