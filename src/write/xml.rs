@@ -19,6 +19,9 @@ use quick_xml::events::{BytesDecl, BytesEnd, BytesPI, BytesStart, BytesText, Eve
 use std::borrow::Cow;
 use std::io::Write;
 
+/// How many bytes [`XmlWriter`] gathers before it writes them out.
+const FLUSH_AT: usize = 64 * 1024;
+
 /// One indentation level of structural content.
 const INDENT: &[u8] = b"  ";
 
@@ -199,7 +202,11 @@ struct Frame {
 /// Attribute values and text are escaped (`<`, `>`, `&`, CR; in attributes
 /// also quotes, TAB and LF), so `]]>` is always written as `]]&gt;`.
 pub struct XmlWriter<'w> {
-    inner: quick_xml::Writer<&'w mut dyn Write>,
+    /// quick-xml's writer, into a buffer that is handed to `out` every
+    /// [`FLUSH_AT`] bytes and at [`XmlWriter::finish`] (one call through
+    /// `dyn Write` per 64 KB, not three per element).
+    inner: quick_xml::Writer<Vec<u8>>,
+    out: &'w mut dyn Write,
     stack: Vec<Frame>,
     /// Stack depth at which mixed content began (the element opened by
     /// `start_mixed` is at index `depth - 1`), if inside mixed content.
@@ -217,7 +224,8 @@ impl<'w> XmlWriter<'w> {
     /// A writer into `out`. Nothing is written until the first call.
     pub fn new(out: &'w mut dyn Write) -> Self {
         XmlWriter {
-            inner: quick_xml::Writer::new(out),
+            inner: quick_xml::Writer::new(Vec::with_capacity(FLUSH_AT + 4096)),
+            out,
             stack: Vec::new(),
             mixed_from: None,
             started: false,
@@ -340,6 +348,10 @@ impl<'w> XmlWriter<'w> {
         }
         self.inner
             .write_event(Event::End(BytesEnd::new(frame.name)))?;
+        if self.inner.get_ref().len() >= FLUSH_AT {
+            self.out.write_all(self.inner.get_ref())?;
+            self.inner.get_mut().clear();
+        }
         Ok(())
     }
 
@@ -376,6 +388,16 @@ impl<'w> XmlWriter<'w> {
                 self.scratch.as_str()
             }
         };
+        // A long text goes out on its own: the buffer never holds more
+        // than [`FLUSH_AT`] bytes and one element's tags.
+        if self.inner.get_ref().len() + escaped.len() > FLUSH_AT {
+            self.out.write_all(self.inner.get_ref())?;
+            self.inner.get_mut().clear();
+            if escaped.len() >= FLUSH_AT {
+                self.out.write_all(escaped.as_bytes())?;
+                return Ok(());
+            }
+        }
         self.inner
             .write_event(Event::Text(BytesText::from_escaped(escaped)))?;
         Ok(())
@@ -422,9 +444,9 @@ impl<'w> XmlWriter<'w> {
         if let Some(f) = self.stack.last() {
             return Err(WriteError::Internal(format!("<{}> was not closed", f.name)));
         }
-        let out = self.inner.get_mut();
-        out.write_all(b"\n")?;
-        out.flush()?;
+        self.inner.get_mut().push(b'\n');
+        self.out.write_all(self.inner.get_ref())?;
+        self.out.flush()?;
         Ok(())
     }
 }
@@ -462,6 +484,37 @@ mod tests {
         for s in ["\u{0}", "ab\u{B}", "x\u{FFFE}", "\u{FFFF}y"] {
             assert!(!is_xml_text(s), "{s:?}");
         }
+    }
+
+    /// Output longer than the buffer comes out whole and in order: tags
+    /// between long texts, a long text with escapes, many short elements.
+    #[test]
+    fn long_output_is_written_in_order() {
+        let long = "a".repeat(FLUSH_AT + 10);
+        let escaped_long = "<&".repeat(FLUSH_AT / 2);
+        let out = render(|w| {
+            w.start("body", &[])?;
+            for i in 0..3000 {
+                w.text_element("p", &[("n", &i.to_string())], "x")?;
+            }
+            w.start_mixed("p", &[])?;
+            w.text("start ")?;
+            w.text(&long)?;
+            w.text_element("hi", &[], "mid")?;
+            w.text(&escaped_long)?;
+            w.end()?;
+            w.end()
+        })
+        .unwrap();
+        let mut want = String::from("<body>");
+        for i in 0..3000 {
+            want.push_str(&format!("\n  <p n=\"{i}\">x</p>"));
+        }
+        want.push_str(&format!(
+            "\n  <p>start {long}<hi>mid</hi>{}</p>\n</body>\n",
+            "&lt;&amp;".repeat(FLUSH_AT / 2)
+        ));
+        assert_eq!(out, want);
     }
 
     proptest::proptest! {
