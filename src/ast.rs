@@ -148,17 +148,24 @@ pub fn is_xml_char(c: char) -> bool {
 /// U+FFFE and U+FFFF, encoded `EF BF BE` and `EF BF BF`).
 pub fn is_xml_text(s: &str) -> bool {
     let b = s.as_bytes();
-    // Two passes: controls in a plain scan, then the `EF` lead bytes.
-    let control = |c: &u8| *c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r');
-    // (Chunks without an early exit inside vectorise.)
-    if b.chunks(64)
-        .any(|chunk| chunk.iter().fold(false, |bad, c| bad | control(c)))
-    {
-        return false;
+    let control = |c: u8| c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r');
+    // One pass for the controls and the `EF` lead byte, in chunks without
+    // an early exit inside (they vectorise); only a text with an `EF`
+    // (U+F000–U+FFFF: rare outside variation selectors and the BOM) is
+    // searched for `EF BF BE` and `EF BF BF`.
+    let mut lead = false;
+    for chunk in b.chunks(64) {
+        let (bad, ef) = chunk.iter().fold((false, false), |(bad, ef), &c| {
+            (bad | control(c), ef | (c == 0xEF))
+        });
+        if bad {
+            return false;
+        }
+        lead |= ef;
     }
-    // `EF` leads a few characters only: `memchr` skips to them.
-    !memchr::memchr_iter(0xEF, b)
-        .any(|i| b.get(i + 1) == Some(&0xBF) && matches!(b.get(i + 2), Some(0xBE | 0xBF)))
+    !lead
+        || !memchr::memchr_iter(0xEF, b)
+            .any(|i| b.get(i + 1) == Some(&0xBF) && matches!(b.get(i + 2), Some(0xBE | 0xBF)))
 }
 
 /// The first character of `s` that XML 1.0 does not allow, with its
