@@ -613,7 +613,12 @@ pub fn readings_into(
 ) {
     out.clear();
     let run = ctx.run();
-    if let (Some(n), Some(score)) = (value(run, limit), ctx.unsplit_score()) {
+    // The run's value, once; its score only when it has one (the score
+    // reads the words around the run).
+    let whole = value(run, limit);
+    if let Some(n) = whole
+        && let Some(score) = ctx.unsplit_score()
+    {
         out.push(Reading {
             marker_start: ctx.start,
             n,
@@ -622,7 +627,7 @@ pub fn readings_into(
             written: None,
         });
     }
-    if let (Some(prev_end), Some(n)) = (adjacent, value(run, limit)) {
+    if let (Some(prev_end), Some(n)) = (adjacent, whole) {
         let score = ctx.adjacent_score(prev_end);
         out.push(Reading {
             marker_start: ctx.start,
@@ -644,7 +649,9 @@ pub fn readings_into(
             .is_some_and(|c| c.is_ascii_digit()),
         Some(_) => false,
     };
-    if let (Some(n), true) = (value(run, limit), ctx.spaced_after_sentence()) {
+    if let Some(n) = whole
+        && ctx.spaced_after_sentence()
+    {
         out.push(Reading {
             marker_start: ctx.start,
             n,
