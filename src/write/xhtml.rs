@@ -451,13 +451,20 @@ fn unbroken_numbers(text: &str) -> Cow<'_, str> {
         |it: &mut dyn Iterator<Item = &u8>| it.take(4).take_while(|c| c.is_ascii_digit()).count();
     let run_before = |i: usize| digits(&mut b[..i].iter().rev());
     let run_after = |i: usize| digits(&mut b[i + 1..].iter());
-    let joins = |i: usize| (1..=3).contains(&run_before(i)) && run_after(i) == 3;
-    if !(0..b.len()).any(|i| b[i] == b' ' && joins(i)) {
+    // (A space after a digit is rare: the counts run only there.)
+    let joins = |i: usize| {
+        b[i] == b' '
+            && i > 0
+            && b[i - 1].is_ascii_digit()
+            && (1..=3).contains(&run_before(i))
+            && run_after(i) == 3
+    };
+    if !(0..b.len()).any(joins) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 4);
     let mut last = 0;
-    for i in (0..b.len()).filter(|&i| b[i] == b' ' && joins(i)) {
+    for i in (0..b.len()).filter(|&i| joins(i)) {
         out.push_str(&text[last..i]);
         out.push_str(NBSP);
         last = i + 1;
