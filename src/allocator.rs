@@ -11,7 +11,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 /// batch of 10,000 articles took 10% less time than with glibc's allocator
 /// alone, a single TEI conversion 14% less. But it keeps freed memory for a
 /// while, and a 50 MB article's TEI then peaked at 335 MB instead of 230 MB.
-/// Blocks of [`LARGE`] bytes or more (the input, the joined text, the
+/// Blocks of `LARGE` (512 KiB) or more (the input, the joined text, the
 /// solver's tables, page and file buffers) therefore come from the system
 /// allocator, whose large blocks are mapped and returned to the system on
 /// their own. A block is freed by the allocator that made it: `dealloc` and
