@@ -2,6 +2,7 @@
 //! the EPUB's `dc:identifier`, the TEI's `idno[@type=UUID]`, a bag's
 //! `External-Identifier`.
 
+use super::links::Digits;
 use crate::ast::walk::{walk_document, walk_item, walk_list, walk_section};
 use crate::ast::{
     Document, Figure, Inline, List, ListItem, Paragraph, Quote, Reference, Rule, Section, Visit,
@@ -113,12 +114,10 @@ impl Canon {
     fn numbers(&mut self, name: &str, a: u64, b: Option<u64>) {
         self.put(name.as_bytes());
         self.put(&[0x1F]);
-        let mut digits = itoa_buffer(a);
-        self.put(digits.get());
+        self.put(Digits::of(a).as_bytes());
         if let Some(b) = b {
             self.put(b".");
-            digits = itoa_buffer(b);
-            self.put(digits.get());
+            self.put(Digits::of(b).as_bytes());
         }
         self.put(&[0x1E]);
     }
@@ -183,33 +182,6 @@ impl Visit<'_> for Canon {
         }
         self.tag("/");
         Ok(())
-    }
-}
-
-/// The decimal digits of a number, on the stack.
-struct Digits {
-    buf: [u8; 20],
-    from: usize,
-}
-
-impl Digits {
-    fn get(&self) -> &[u8] {
-        &self.buf[self.from..]
-    }
-}
-
-fn itoa_buffer(mut n: u64) -> Digits {
-    let mut d = Digits {
-        buf: [0; 20],
-        from: 20,
-    };
-    loop {
-        d.from -= 1;
-        d.buf[d.from] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            return d;
-        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! What the XML-based writers (TEI, XHTML) share about links and errors:
 //! which link ends exist, so that every `#target` / `href="#…"` points at an
-//! id that is also written, and each id is written once.
+//! id that is also written, and each id is written once; the ids themselves
+//! (`ref-N`, `cite-N-K`), and the digits of numbers made without `format!`.
 
 use crate::ast::{Document, Inline, Span, for_each_inlines};
 use crate::error::WriteError;
@@ -57,6 +58,22 @@ impl Links {
     pub(crate) fn has_marker(&self, n: u32, k: u32) -> bool {
         self.cited.contains(&(n, k))
     }
+
+    /// Appends the id of reference `n`'s entry, `ref-N` after the prefix.
+    pub(crate) fn push_ref_id(&self, out: &mut String, n: u32) {
+        out.push_str(&self.prefix);
+        out.push_str("ref-");
+        push_decimal(out, n.into());
+    }
+
+    /// Appends the id of marker `(n, k)`, `cite-N-K` after the prefix.
+    pub(crate) fn push_cite_id(&self, out: &mut String, n: u32, k: u32) {
+        out.push_str(&self.prefix);
+        out.push_str("cite-");
+        push_decimal(out, n.into());
+        out.push('-');
+        push_decimal(out, k.into());
+    }
 }
 
 /// Adds where the offending text stands to a character error.
@@ -69,22 +86,40 @@ pub(crate) fn present(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
-/// Appends the decimal digits of `n` to `out` (ids and numbers made without
-/// `format!`, which costs more than the rest of writing a marker).
-pub(crate) fn push_decimal(out: &mut String, mut n: u64) {
-    let mut buf = [0u8; 20];
-    let mut from = buf.len();
-    loop {
-        from -= 1;
-        buf[from] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
+/// The decimal digits of a number, made on the stack: ids, numbers and
+/// the content identifier's fields are written without `format!`, which
+/// cost more than the rest of writing a marker.
+pub(crate) struct Digits {
+    buf: [u8; 20],
+    from: usize,
+}
+
+impl Digits {
+    /// The digits of `n`.
+    pub(crate) fn of(mut n: u64) -> Digits {
+        let mut d = Digits {
+            buf: [0; 20],
+            from: 20,
+        };
+        loop {
+            d.from -= 1;
+            d.buf[d.from] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                return d;
+            }
         }
     }
-    for &d in &buf[from..] {
-        out.push(char::from(d));
+
+    /// The digits, as bytes.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.buf[self.from..]
     }
+}
+
+/// Appends the decimal digits of `n` to `out`.
+pub(crate) fn push_decimal(out: &mut String, n: u64) {
+    out.extend(Digits::of(n).as_bytes().iter().map(|&d| char::from(d)));
 }
 
 #[cfg(test)]

@@ -621,19 +621,13 @@ fn inlines(
                 if linked {
                     target.clear();
                     target.push('#');
-                    target.push_str(&links.prefix);
-                    target.push_str("ref-");
-                    target.push_str(&number);
+                    links.push_ref_id(&mut target, *n);
                     attrs[len] = ("target", &target);
                     len += 1;
                 }
                 if with_id {
                     id.clear();
-                    id.push_str(&links.prefix);
-                    id.push_str("cite-");
-                    id.push_str(&number);
-                    id.push('-');
-                    push_decimal(&mut id, (*occurrence).into());
+                    links.push_cite_id(&mut id, *n, *occurrence);
                     attrs[len] = ("xml:id", &id);
                     len += 1;
                 }
@@ -701,7 +695,8 @@ fn back(
 /// survives whole.
 fn bibl(w: &mut XmlWriter, links: &Links, r: &Reference, with_id: bool) -> Result<(), WriteError> {
     let n = r.n.to_string();
-    let id = format!("{}ref-{n}", links.prefix);
+    let mut id = String::new();
+    links.push_ref_id(&mut id, r.n);
     if with_id {
         w.start_mixed("bibl", &[("xml:id", &id), ("n", &n)])?;
     } else {
@@ -732,14 +727,13 @@ fn bibl(w: &mut XmlWriter, links: &Links, r: &Reference, with_id: bool) -> Resul
 /// One `<ref type="backlink">` per back-link; each keeps its token as the
 /// source wrote it (`[]`, `↩︎`, …).
 fn backlinks(w: &mut XmlWriter, links: &Links, r: &Reference) -> Result<(), WriteError> {
-    // `#cite-N-` once, then each back-link's K after it.
-    let mut target = format!("#{}cite-{}-", links.prefix, r.n);
-    let stem = target.len();
+    let mut target = String::new();
     for (k, b) in r.backlinks.iter().enumerate() {
         let k = u32::try_from(k + 1).unwrap_or(u32::MAX);
         if links.has_marker(r.n, k) {
-            target.truncate(stem);
-            push_decimal(&mut target, k.into());
+            target.clear();
+            target.push('#');
+            links.push_cite_id(&mut target, r.n, k);
             w.text_element(
                 "ref",
                 &[("type", "backlink"), ("target", &target)],
@@ -778,7 +772,8 @@ fn bibl_struct(
         return bibl(w, links, r, with_id);
     }
     let n = r.n.to_string();
-    let id = format!("{}ref-{n}", links.prefix);
+    let mut id = String::new();
+    links.push_ref_id(&mut id, r.n);
     if with_id {
         w.start("biblStruct", &[("xml:id", &id), ("n", &n)])?;
     } else {

@@ -540,18 +540,11 @@ fn marker(
     if !links.has_reference(n) {
         return w.text_element("span", &[("class", "unresolved")], &number);
     }
-    let mut href = String::with_capacity(links.prefix.len() + 16);
-    href.push('#');
-    href.push_str(&links.prefix);
-    href.push_str("ref-");
-    href.push_str(&number);
+    let mut href = String::from("#");
+    links.push_ref_id(&mut href, n);
     let mut id = String::new();
     if links.claim_marker_id(n, occurrence) {
-        id.push_str(&links.prefix);
-        id.push_str("cite-");
-        id.push_str(&number);
-        id.push('-');
-        push_decimal(&mut id, occurrence.into());
+        links.push_cite_id(&mut id, n, occurrence);
     }
     let mut attrs = [("role", "doc-noteref"); 4];
     let mut len = 0;
@@ -670,7 +663,8 @@ fn entry(
     with_id: bool,
     position: u32,
 ) -> Result<usize, WriteError> {
-    let id = format!("{}ref-{}", links.prefix, r.n);
+    let mut id = String::new();
+    links.push_ref_id(&mut id, r.n);
     let value = r.n.to_string();
     let li: Vec<(&str, &str)> = if r.n != position {
         vec![("value", &value)]
@@ -736,17 +730,8 @@ fn backlinks(
     if count > 1 {
         w.text_element("span", &[("aria-hidden", "true")], BACK_ARROW)?;
     }
-    // `#cite-N-` once, then each back-link's K after it.
-    let mut href = String::with_capacity(links.prefix.len() + 24);
-    href.push('#');
-    href.push_str(&links.prefix);
-    href.push_str("cite-");
-    push_decimal(&mut href, r.n.into());
-    href.push('-');
-    let stem = href.len();
-    // `Back to citation ` once, then each back-link's letter after it.
-    const LABEL_STEM: &str = "Back to citation ";
-    let mut label = String::from(LABEL_STEM);
+    // One buffer each for the href, the letter and the label.
+    let (mut href, mut letter, mut label) = (String::new(), String::new(), String::new());
     for k in 1..=count {
         // The arrow stays with the first letter; the letters may wrap.
         match k {
@@ -754,21 +739,21 @@ fn backlinks(
             1 => w.text(NBSP)?,
             _ => w.text(" ")?,
         }
-        if count == 1 {
-            label.clear();
-            label.push_str("Back to the citation");
+        let (text, label) = if count == 1 {
+            (BACK_ARROW, "Back to the citation")
         } else {
-            label.truncate(LABEL_STEM.len());
-            push_backlink_letter(&mut label, k);
-        }
-        let text = match count {
-            1 => BACK_ARROW,
-            _ => &label[LABEL_STEM.len()..],
+            letter.clear();
+            push_backlink_letter(&mut letter, k);
+            label.clear();
+            label.push_str("Back to citation ");
+            label.push_str(&letter);
+            (letter.as_str(), label.as_str())
         };
         let key = (r.n, u32::try_from(k).unwrap_or(u32::MAX));
         if with_id && links.has_marker(key.0, key.1) {
-            href.truncate(stem);
-            push_decimal(&mut href, key.1.into());
+            href.clear();
+            href.push('#');
+            links.push_cite_id(&mut href, key.0, key.1);
             let mut attrs = [("href", href.as_str()); 4];
             let mut len = 1;
             if opts.epub {
@@ -776,7 +761,7 @@ fn backlinks(
                 len += 1;
             }
             attrs[len] = ("role", "doc-backlink");
-            attrs[len + 1] = ("aria-label", &label);
+            attrs[len + 1] = ("aria-label", label);
             w.text_element("a", &attrs[..len + 2], text)?;
         } else {
             // The source has this back-link, but no marker to return to.
