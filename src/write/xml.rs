@@ -188,6 +188,15 @@ fn char_count(s: &str) -> usize {
     s.len() - s.bytes().filter(|&b| (b as i8) < -64).count()
 }
 
+/// Writes [`XmlWriter`]'s buffer to its output and empties it (a free
+/// function, so that text borrowed from the writer's scratch buffer can be
+/// written after it).
+fn hand_on(buffer: &mut quick_xml::Writer<Vec<u8>>, out: &mut dyn Write) -> std::io::Result<()> {
+    out.write_all(buffer.get_ref())?;
+    buffer.get_mut().clear();
+    Ok(())
+}
+
 /// An open element on the writer's stack.
 #[derive(Debug)]
 struct Frame {
@@ -349,8 +358,7 @@ impl<'w> XmlWriter<'w> {
         self.inner
             .write_event(Event::End(BytesEnd::new(frame.name)))?;
         if self.inner.get_ref().len() >= FLUSH_AT {
-            self.out.write_all(self.inner.get_ref())?;
-            self.inner.get_mut().clear();
+            hand_on(&mut self.inner, self.out)?;
         }
         Ok(())
     }
@@ -391,8 +399,7 @@ impl<'w> XmlWriter<'w> {
         // A long text goes out on its own: the buffer never holds more
         // than [`FLUSH_AT`] bytes and one element's tags.
         if self.inner.get_ref().len() + escaped.len() > FLUSH_AT {
-            self.out.write_all(self.inner.get_ref())?;
-            self.inner.get_mut().clear();
+            hand_on(&mut self.inner, self.out)?;
             if escaped.len() >= FLUSH_AT {
                 self.out.write_all(escaped.as_bytes())?;
                 return Ok(());
@@ -445,7 +452,7 @@ impl<'w> XmlWriter<'w> {
             return Err(WriteError::Internal(format!("<{}> was not closed", f.name)));
         }
         self.inner.get_mut().push(b'\n');
-        self.out.write_all(self.inner.get_ref())?;
+        hand_on(&mut self.inner, self.out)?;
         self.out.flush()?;
         Ok(())
     }
