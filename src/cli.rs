@@ -8,11 +8,12 @@ mod book;
 mod check;
 mod convert;
 mod input;
+mod interrupt;
 mod output;
 mod progress;
 mod style;
 
-pub use output::clean_up_on_interrupt;
+pub use interrupt::{clean_up_on_interrupt, finish};
 
 use clap::{Args, Parser, Subcommand};
 use refolio::write::{BacklinkPlacement, Format, NoteStyle, PandocApi, TeiProfile};

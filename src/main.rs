@@ -6,28 +6,32 @@
 mod cli;
 
 use clap::Parser;
-use std::process::ExitCode;
 
 /// See [`refolio::allocator::Allocator`].
 #[global_allocator]
 static GLOBAL: refolio::allocator::Allocator = refolio::allocator::Allocator;
 
-fn main() -> ExitCode {
+fn main() {
+    cli::finish(exit_code())
+}
+
+/// Runs the command line; the process's exit code.
+fn exit_code() -> u8 {
     let args = match cli::Cli::try_parse() {
         Ok(args) => args,
         Err(e) => {
             // --help and --version print to stdout and exit 0; usage errors exit 2.
             let _ = e.print();
-            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+            return u8::try_from(e.exit_code()).unwrap_or(2);
         }
     };
     cli::clean_up_on_interrupt();
     match cli::run(args) {
-        Ok(exit) => ExitCode::from(exit as u8),
-        Err(e) if cli::is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Ok(exit) => exit as u8,
+        Err(e) if cli::is_broken_pipe(&e) => 0,
         Err(e) => {
             cli::report(&e);
-            ExitCode::from(cli::Exit::Usage as u8)
+            cli::Exit::Usage as u8
         }
     }
 }

@@ -3,31 +3,18 @@
 
 use super::{BrokenPipe, Failure};
 use anyhow::Context;
-use std::collections::HashSet;
 use std::ffi::OsStr;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
-/// Temporary files being written right now; removed if the run is interrupted.
-static IN_FLIGHT: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);
-
-fn in_flight(f: impl FnOnce(&mut HashSet<PathBuf>)) {
-    let mut guard = IN_FLIGHT.lock().unwrap_or_else(|e| e.into_inner());
-    f(guard.get_or_insert_with(HashSet::new));
-}
-
-/// On SIGINT or SIGTERM: remove the temporary files being written, then exit
-/// with 130. Finished outputs stay; no partial output is ever left behind.
-pub fn clean_up_on_interrupt() {
-    let _ = ctrlc::set_handler(|| {
-        in_flight(|files| {
-            for f in files.drain() {
-                let _ = std::fs::remove_file(f);
-            }
-        });
-        std::process::exit(130);
-    });
+/// Holds the temporary file `tmp` while it is open (`open`), so that an
+/// interrupt removes it ([`super::interrupt`]).
+fn track(held: &mut Option<super::interrupt::Registration>, tmp: &Path, open: bool) {
+    *held = if open {
+        super::interrupt::register(tmp)
+    } else {
+        None
+    };
 }
 
 /// Writes `bytes` to `dir/name` atomically ([`refolio::write::write_atomic`]):
@@ -35,16 +22,9 @@ pub fn clean_up_on_interrupt() {
 /// The temporary file is registered before it is created, so an interrupt
 /// at any moment removes it.
 pub fn write_atomic(dir: &Path, name: &OsStr, bytes: &[u8]) -> anyhow::Result<PathBuf> {
-    refolio::write::write_atomic(dir, name, bytes, |tmp, open| {
-        in_flight(|f| {
-            if open {
-                f.insert(tmp.to_path_buf());
-            } else {
-                f.remove(tmp);
-            }
-        })
-    })
-    .with_context(|| format!("cannot write {}", dir.join(name).display()))
+    let mut held = None;
+    refolio::write::write_atomic(dir, name, bytes, |tmp, open| track(&mut held, tmp, open))
+        .with_context(|| format!("cannot write {}", dir.join(name).display()))
 }
 
 /// [`write_atomic`], with the content written by `fill` straight into the
@@ -66,19 +46,12 @@ pub fn write_atomic_with(
             Step::File(e)
         }
     }
+    let mut held = None;
     let written = refolio::write::write_atomic_with(
         dir,
         name,
         |out| fill(out).map_err(Step::Fill),
-        |tmp, open| {
-            in_flight(|f| {
-                if open {
-                    f.insert(tmp.to_path_buf());
-                } else {
-                    f.remove(tmp);
-                }
-            })
-        },
+        |tmp, open| track(&mut held, tmp, open),
     );
     match written {
         Ok(path) => Ok(path),
