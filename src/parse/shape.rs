@@ -120,10 +120,6 @@ fn dedent(mut l: Line<'_>, by: usize) -> Line<'_> {
 /// other are one list ("a reference list whose items are separated by blank
 /// lines is still one list").
 pub fn blocks<'a>(lines: &[Line<'a>], shape: &Shape) -> Vec<RawBlock<'a>> {
-    let lines: Vec<Line<'a>> = lines
-        .iter()
-        .map(|l| dedent(*l, shape.base_indent))
-        .collect();
     // At most one block per line: room reserved, not touched, costs no memory.
     let mut out: Vec<RawBlock<'a>> = Vec::with_capacity(lines.len());
     let mut cur: RawBlock<'a> = Vec::new();
@@ -137,13 +133,14 @@ pub fn blocks<'a>(lines: &[Line<'a>], shape: &Shape) -> Vec<RawBlock<'a>> {
             flush(&mut cur, &mut out);
             continue;
         }
+        let l = dedent(*l, shape.base_indent);
         let is_rule = block::rule_line(l.text).is_ok();
         if is_rule && i > 0 {
             flush(&mut cur, &mut out);
-            out.push(vec![*l]);
+            out.push(vec![l]);
             continue;
         }
-        if opens_list_inside(&cur, l) {
+        if opens_list_inside(&cur, &l) {
             flush(&mut cur, &mut out);
         }
         // "The title is the first line even when no blank line follows
@@ -161,7 +158,7 @@ pub fn blocks<'a>(lines: &[Line<'a>], shape: &Shape) -> Vec<RawBlock<'a>> {
                 flush(&mut cur, &mut out);
             }
         }
-        cur.push(*l);
+        cur.push(l);
     }
     flush(&mut cur, &mut out);
     merge_lists(out)
@@ -190,59 +187,82 @@ fn opens_list_inside(cur: &[Line<'_>], l: &Line<'_>) -> bool {
 /// [`MAX_ITEM_PARAGRAPHS`] blocks between two parts of one list belong to
 /// the item above when each is indented under it or ends in back-links
 /// (the last paragraph of a note carries them).
-fn merge_lists(blocks: Vec<RawBlock<'_>>) -> Vec<RawBlock<'_>> {
-    let lists: Vec<Option<block::ListTree<'_>>> = blocks.iter().map(|b| block::list(b)).collect();
+fn merge_lists(mut blocks: Vec<RawBlock<'_>>) -> Vec<RawBlock<'_>> {
+    let lists: Vec<Option<ListEnds>> = blocks.iter().map(|b| ListEnds::of(b)).collect();
     let mut out: Vec<RawBlock<'_>> = Vec::with_capacity(blocks.len());
     // The list read from the last block of `out`, when it is one.
-    let mut last: Option<block::ListTree<'_>> = None;
+    let mut last: Option<ListEnds> = None;
     let mut i = 0;
     while i < blocks.len() {
         // The next list block within reach, and whether all blocks up to it
         // can be paragraphs of the last item.
         let next_list =
             (i..blocks.len().min(i + MAX_ITEM_PARAGRAPHS + 1)).find(|&j| lists[j].is_some());
-        if let (Some(prev), Some(j)) = (&last, next_list)
-            && continues(prev, lists[j].as_ref().unwrap_or(prev))
+        if let (Some(prev), Some(j)) = (last, next_list)
+            && continues(prev, lists[j].unwrap_or(prev))
             && blocks[i..j].iter().all(|b| item_paragraph(prev, b))
             && let Some(top) = out.last_mut()
         {
-            for b in &blocks[i..=j] {
-                top.extend(b.iter().copied());
+            for b in &mut blocks[i..=j] {
+                top.append(b);
             }
-            last = block::list(top);
+            last = ListEnds::of(top);
             i = j + 1;
             continue;
         }
-        last = lists[i].clone();
-        out.push(blocks[i].clone());
+        last = lists[i];
+        out.push(std::mem::take(&mut blocks[i]));
         i += 1;
     }
     out
+}
+
+/// What merging needs of a block read as a list ([`block::list`]): its kind
+/// and the ends of its numbering, not the tree.
+#[derive(Debug, Clone, Copy)]
+struct ListEnds {
+    ordered: bool,
+    /// The numbers of the first and last items.
+    first: Option<u64>,
+    last: Option<u64>,
+    /// The indent of the last item's first line.
+    last_item_indent: usize,
+}
+
+impl ListEnds {
+    fn of(b: &[Line<'_>]) -> Option<ListEnds> {
+        let list = block::list(b)?;
+        Some(ListEnds {
+            ordered: list.ordered,
+            first: list.items.first().and_then(|i| i.number),
+            last: list.items.last().and_then(|i| i.number),
+            last_item_indent: list
+                .items
+                .last()
+                .and_then(|it| it.lines.first())
+                .map_or(0, |l| l.indent),
+        })
+    }
 }
 
 /// Paragraphs of one note that may stand between two parts of a list.
 const MAX_ITEM_PARAGRAPHS: usize = 3;
 
 /// Can block `b` be a later paragraph of the last item of `list`?
-fn item_paragraph(list: &block::ListTree<'_>, b: &RawBlock<'_>) -> bool {
-    let item_indent = list
-        .items
-        .last()
-        .and_then(|it| it.lines.first())
-        .map_or(0, |l| l.indent);
-    let text: Vec<&str> = b.iter().map(|l| l.text).collect();
-    b.iter().all(|l| l.indent > item_indent) || super::reference::has_backlinks(&text.join(" "))
+fn item_paragraph(list: ListEnds, b: &RawBlock<'_>) -> bool {
+    b.iter().all(|l| l.indent > list.last_item_indent) || {
+        let text: Vec<&str> = b.iter().map(|l| l.text).collect();
+        super::reference::has_backlinks(&text.join(" "))
+    }
 }
 
 /// Does list `next` carry on list `prev`? Only numbers say so: bullet
 /// items apart are paragraphs that open with a bullet, as the page set them.
-fn continues(prev: &block::ListTree<'_>, next: &block::ListTree<'_>) -> bool {
+fn continues(prev: ListEnds, next: ListEnds) -> bool {
     if !prev.ordered || !next.ordered {
         return false;
     }
-    let last = prev.items.last().and_then(|i| i.number);
-    let first = next.items.first().and_then(|i| i.number);
-    matches!((last, first), (Some(a), Some(b)) if b == a + 1)
+    matches!((prev.last, next.first), (Some(a), Some(b)) if b == a + 1)
 }
 
 #[cfg(test)]
