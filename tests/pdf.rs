@@ -36,7 +36,7 @@ fn render_pdf(doc: &Document, style: Style, timestamp: Option<i64>) -> Vec<u8> {
     let options = WriteOptions {
         timestamp,
         pdf: PdfOptions {
-            style,
+            style: Some(style),
             ..PdfOptions::default()
         },
         ..WriteOptions::default()

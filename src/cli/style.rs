@@ -24,8 +24,9 @@ pub struct Style {
     pub epub_css: String,
     /// The figure alt-text phrases.
     pub alt_phrases: Vec<String>,
-    /// The PDF page geometry, fonts and sizes (`pdf.toml` over the default).
-    pub pdf: refolio::write::Style,
+    /// The PDF page geometry, fonts and sizes (`pdf.toml` over the
+    /// default); `None` for the default, parsed only if a PDF is written.
+    pub pdf: Option<refolio::write::Style>,
 }
 
 impl Style {
@@ -35,7 +36,7 @@ impl Style {
             origin: "default (built in)".into(),
             epub_css: refolio::write::DEFAULT_STYLESHEET.to_string(),
             alt_phrases: refolio::read_alt_phrases(refolio::DEFAULT_ALT_PHRASES),
-            pdf: refolio::write::Style::default(),
+            pdf: None,
         }
     }
 }
@@ -130,7 +131,7 @@ pub fn from_dir(dir: &Path) -> anyhow::Result<Style> {
         found = true;
     }
     if read("pdf.toml")?.is_some() {
-        style.pdf = refolio::write::Style::load(&dir.display().to_string())?;
+        style.pdf = Some(refolio::write::Style::load(&dir.display().to_string())?);
         found = true;
     }
     if !found {

@@ -20,6 +20,7 @@ use crate::error::WriteError;
 use crate::layout::fonts::{FontSource, Fonts};
 use crate::layout::style::{NotePlacement, Style};
 use crate::layout::{MissingGlyph, layout};
+use std::borrow::Cow;
 
 mod content;
 mod printpdf_adapter;
@@ -28,8 +29,10 @@ mod tags;
 /// How to render a PDF.
 #[derive(Debug, Clone)]
 pub struct PdfOptions {
-    /// Page geometry, fonts and sizes.
-    pub style: Style,
+    /// Page geometry, fonts and sizes; `None` is the default style
+    /// (`styles/default/pdf.toml`, built in), read only when a PDF is
+    /// made: a run that writes no PDF never parses it ([`PdfOptions::style`]).
+    pub style: Option<Style>,
     /// Creation date as seconds since 1970 (`SOURCE_DATE_EPOCH`); without it
     /// the article's `date` metadata is used, and without that no date.
     pub timestamp: Option<i64>,
@@ -43,9 +46,19 @@ impl Default for PdfOptions {
     /// environment: the command line fills [`crate::write::WriteOptions`]).
     fn default() -> Self {
         PdfOptions {
-            style: Style::default(),
+            style: None,
             timestamp: None,
             notes: NotePlacement::End,
+        }
+    }
+}
+
+impl PdfOptions {
+    /// The style to set the PDF in: the one given, else the default.
+    pub fn style(&self) -> Cow<'_, Style> {
+        match &self.style {
+            Some(s) => Cow::Borrowed(s),
+            None => Cow::Owned(Style::default()),
         }
     }
 }
@@ -61,9 +74,10 @@ pub struct PdfOutput {
 
 /// Lays out and renders `doc`.
 pub fn render_pdf(doc: &Document, opts: &PdfOptions) -> Result<PdfOutput, WriteError> {
-    let source = FontSource::load(&opts.style)?;
+    let style = opts.style();
+    let source = FontSource::load(&style)?;
     let mut fonts = Fonts::new(&source)?;
-    let mut lay = layout(doc, &opts.style, &mut fonts, opts.notes);
+    let mut lay = layout(doc, &style, &mut fonts, opts.notes);
     let bytes = printpdf_adapter::write(doc, &lay, &source, opts)?;
     let missing = std::mem::take(&mut lay.missing);
     drop_later(lay);
@@ -112,10 +126,10 @@ pub fn render_book(
         crate::write::xml::check_chars("the book subtitle", s)?;
     }
     let cover = book.cover(docs);
-    let source = FontSource::load(&opts.style)?;
+    let style = opts.style();
+    let source = FontSource::load(&style)?;
     let mut fonts = Fonts::new(&source)?;
-    let mut lay =
-        crate::layout::layout_book(&cover, docs, &opts.style, &mut fonts, recto, opts.notes);
+    let mut lay = crate::layout::layout_book(&cover, docs, &style, &mut fonts, recto, opts.notes);
     let bytes = printpdf_adapter::write(&cover, &lay, &source, opts)?;
     let missing = std::mem::take(&mut lay.missing);
     drop_later(lay);
@@ -124,7 +138,7 @@ pub fn render_book(
 
 #[cfg(test)]
 mod tests {
-    use super::drop_later;
+    use super::{PdfOptions, Style, drop_later};
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -158,5 +172,21 @@ mod tests {
             assert!(start.elapsed().as_secs() < 60, "never freed");
             std::thread::yield_now();
         }
+    }
+
+    /// The default options hold no style (nothing is parsed until a PDF is
+    /// made); they render in the default style, and a given style wins.
+    #[test]
+    fn default_style_is_read_when_needed() {
+        let opts = PdfOptions::default();
+        assert!(opts.style.is_none());
+        assert_eq!(*opts.style(), Style::default());
+        let a5 = Style::load("a5").unwrap();
+        let opts = PdfOptions {
+            style: Some(a5.clone()),
+            ..PdfOptions::default()
+        };
+        assert_eq!(*opts.style(), a5);
+        assert_ne!(a5, Style::default());
     }
 }

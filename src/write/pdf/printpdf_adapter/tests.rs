@@ -214,7 +214,7 @@ fn font_resource_names_are_stable_tags() {
 #[test]
 fn subset_fonts_are_named_tag_plus_postscript_name() {
     let pdf = load(&render(&article(ARTICLE), None));
-    let source = FontSource::load(&PdfOptions::default().style).unwrap();
+    let source = FontSource::load(&PdfOptions::default().style()).unwrap();
     for (tag, font) in fonts(&pdf) {
         let tag = String::from_utf8(tag).unwrap();
         let base =
@@ -270,9 +270,9 @@ fn fonts_are_subset_before_printpdf_sees_them() {
     // of the whole font (allsorts) would be some six times larger.
     let doc = article(ARTICLE);
     let opts = PdfOptions::default();
-    let source = FontSource::load(&opts.style).unwrap();
+    let source = FontSource::load(&opts.style()).unwrap();
     let mut fonts = Fonts::new(&source).unwrap();
-    let lay = crate::layout::layout(&doc, &opts.style, &mut fonts, opts.notes);
+    let lay = crate::layout::layout(&doc, &opts.style(), &mut fonts, opts.notes);
     let ours: usize = content::inventory(&lay)
         .iter()
         .map(|(kind, glyphs)| {
@@ -290,9 +290,9 @@ fn fonts_are_subset_before_printpdf_sees_them() {
 fn page_content_is_written_from_the_layout() {
     let doc = article(ARTICLE);
     let opts = PdfOptions::default();
-    let source = FontSource::load(&opts.style).unwrap();
+    let source = FontSource::load(&opts.style()).unwrap();
     let mut fonts = Fonts::new(&source).unwrap();
-    let lay = crate::layout::layout(&doc, &opts.style, &mut fonts, opts.notes);
+    let lay = crate::layout::layout(&doc, &opts.style(), &mut fonts, opts.notes);
     let pdf = load(&render(&doc, None));
     let pages: Vec<ObjectId> = pdf.get_pages().into_values().collect();
     assert_eq!(pages.len(), lay.pages.len());
