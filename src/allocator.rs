@@ -5,7 +5,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 
 /// Small blocks from mimalloc, medium and large ones from the system
-/// allocator ([`is_system`]).
+/// allocator (`is_system`).
 ///
 /// mimalloc (built without transparent huge pages) serves the many small
 /// strings, vectors and tables of a conversion from per-thread pages: a
@@ -15,8 +15,10 @@ use std::alloc::{GlobalAlloc, Layout, System};
 /// Blocks of `LARGE` (512 KiB) or more (the input, the joined text, the
 /// solver's tables, page and file buffers) therefore come from the system
 /// allocator, whose large blocks are mapped and returned to the system on
-/// their own. A block is freed by the allocator that made it: `dealloc` and
-/// `realloc` get the size it was made with, so its side is known.
+/// their own; so do medium blocks (`MEDIUM`), which cost mimalloc page
+/// faults a young process need not pay. A block is freed by the allocator
+/// that made it: `dealloc` and `realloc` get the size it was made with, so
+/// its side is known.
 ///
 /// mimalloc is its version 2 (`libmimalloc-sys`'s `v2` feature): version 3
 /// sets up its arena bitmaps when the process starts, some 40 page faults
