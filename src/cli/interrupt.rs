@@ -42,8 +42,8 @@ pub struct Registration(&'static Slot);
 unsafe impl Sync for Slot {}
 
 /// Holds `tmp`'s name where an interrupt will find it and remove the file.
-/// A name that cannot be a C string (a NUL byte; no such path can be
-/// created) is not held.
+/// A name that cannot be a C string (a NUL byte: no such file can be
+/// created; off Unix, also a name that is not UTF-8) is not held.
 pub fn register(tmp: &Path) -> Option<Registration> {
     let name = c_name(tmp)?.into_raw();
     // A free slot first.
