@@ -6,7 +6,8 @@
 #       SCALE: body repetitions (default 50); BATCH: articles in the batch
 #       run (default 10000; 0 skips it)
 #
-# Builds refolio in release mode, makes a SCALE× article from the bundled
+# Builds refolio in release mode (static unless REFOLIO_DYNAMIC=1: see
+# tests/bench/build.sh), makes a SCALE× article from the bundled
 # example (the body repeated, back-links multiplied so the reference list
 # still agrees), writes its pandoc-Markdown equivalent (citations as
 # footnotes), and times both programs producing TEI and EPUB 3 with
@@ -26,8 +27,8 @@ done
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-cargo build --release --quiet
-refolio="${CARGO_TARGET_DIR:-$PWD/target}/release/refolio"
+. tests/bench/build.sh
+echo "refolio: $refolio_build"
 
 python3 - "$scale" input/canal-and-locks.txt > "$work/article.txt" <<'EOF'
 import sys

@@ -20,8 +20,8 @@ corpus=../shared/corpus
 [ -d "$corpus" ] || { echo "corpus_batch.sh: $corpus is not there" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "corpus_batch.sh: /usr/bin/time is not installed (apt-get install -y time)" >&2; exit 2; }
 
-cargo build --release --quiet
-refolio="${CARGO_TARGET_DIR:-$PWD/target}/release/refolio"
+. tests/bench/build.sh
+echo "refolio: $refolio_build"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
