@@ -67,10 +67,11 @@ fn is_system(size: usize) -> bool {
 const MI_MIN_ALIGN: usize = std::mem::size_of::<usize>();
 
 // SAFETY: every method hands a block to exactly one of two sound
-// allocators, chosen by the block's size ([`is_system`]); a block's size is the same when it
-// is freed as when it was made (the `GlobalAlloc` contract), so it is freed
-// by the allocator that made it. A `realloc` across the line makes the new
-// block first, copies the smaller of the two sizes and then frees the old.
+// allocators, chosen by the block's size (`is_system`); a block's size is
+// the same when it is freed as when it was made (the `GlobalAlloc`
+// contract), so it is freed by the allocator that made it. A `realloc`
+// across a line makes the new block first, copies the smaller of the two
+// sizes and then frees the old.
 unsafe impl GlobalAlloc for Allocator {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {

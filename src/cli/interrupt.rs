@@ -113,7 +113,6 @@ fn for_each_name(mut f: impl FnMut(*const c_char)) {
 
 #[cfg(unix)]
 mod os {
-    pub use self::_exit as exit;
     use super::{INTERRUPTED, SeqCst, c_char, c_int, for_each_name};
 
     unsafe extern "C" {
@@ -186,7 +185,7 @@ pub fn finish(code: u8) -> ! {
     // SAFETY: nothing is left to run; standard output is flushed and
     // standard error is not buffered.
     unsafe {
-        os::exit(c_int::from(code))
+        os::_exit(c_int::from(code))
     }
     #[cfg(not(unix))]
     std::process::exit(i32::from(code))
