@@ -54,21 +54,72 @@ pub fn find(text_index: usize, text: &str, limit: u32) -> Vec<Candidate> {
     out
 }
 
-/// The bytes a candidate can start at: a digit, `^`, `[`, and the lead
-/// bytes of the superscript digits (`²` is C2 B2, `⁴` is E2 81 B4).
-const OPENS_MARKER: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut b = b'0';
-    while b <= b'9' {
-        t[b as usize] = true;
-        b += 1;
+/// Whether a candidate can start at byte `b`: a digit, `^`, `[`, or a lead
+/// byte of the superscript digits (`²` is C2 B2, `⁴` is E2 81 B4).
+fn opens_marker(b: u8) -> bool {
+    (b.wrapping_sub(b'0') < 10) | (b == b'^') | (b == b'[') | (b == 0xC2) | (b == 0xE2)
+}
+
+/// The bytes looked at together by [`next_opener`].
+const CHUNK: usize = 16;
+
+/// The first byte at or after `from` where a candidate can start
+/// ([`opens_marker`]). Most text has none for many bytes: a chunk of
+/// [`CHUNK`] bytes is tested at once ([`opener_mask`]).
+fn next_opener(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
+    while let Some(chunk) = bytes[i..].first_chunk::<CHUNK>() {
+        let mask = opener_mask(chunk);
+        if mask != 0 {
+            return Some(i + mask.trailing_zeros() as usize);
+        }
+        i += CHUNK;
     }
-    t[b'^' as usize] = true;
-    t[b'[' as usize] = true;
-    t[0xC2] = true;
-    t[0xE2] = true;
-    t
-};
+    bytes[i..]
+        .iter()
+        .position(|&b| opens_marker(b))
+        .map(|k| i + k)
+}
+
+/// Bit k set when byte k of `chunk` can open a marker ([`opens_marker`]):
+/// a few SSE2 instructions for the 16 bytes.
+#[cfg(target_arch = "x86_64")]
+fn opener_mask(chunk: &[u8; CHUNK]) -> u32 {
+    // SAFETY: SSE2 is part of x86-64 itself: every x86-64 processor has it
+    // (and the compiler assumes it for any x86-64 code).
+    unsafe { opener_mask_sse2(chunk) }
+}
+
+/// [`opener_mask`]'s vector instructions.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+fn opener_mask_sse2(chunk: &[u8; CHUNK]) -> u32 {
+    use std::arch::x86_64::{
+        _mm_cmpeq_epi8, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128, _mm_set_epi64x,
+        _mm_set1_epi8, _mm_sub_epi8,
+    };
+    let (lo, hi) = chunk.split_at(8);
+    let word = |b: &[u8]| i64::from_le_bytes(b.try_into().expect("8 bytes"));
+    let v = _mm_set_epi64x(word(hi), word(lo));
+    let is = |b: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(b as i8));
+    // A digit: b - '0' (wrapping) is at most 9.
+    let d = _mm_sub_epi8(v, _mm_set1_epi8(b'0' as i8));
+    let digit = _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d);
+    let any = _mm_or_si128(
+        _mm_or_si128(digit, is(b'^')),
+        _mm_or_si128(is(b'['), _mm_or_si128(is(0xC2), is(0xE2))),
+    );
+    _mm_movemask_epi8(any) as u32
+}
+
+/// [`opener_mask`] without vector instructions.
+#[cfg(not(target_arch = "x86_64"))]
+fn opener_mask(chunk: &[u8; CHUNK]) -> u32 {
+    chunk
+        .iter()
+        .enumerate()
+        .fold(0, |m, (k, &b)| m | (u32::from(opens_marker(b)) << k))
+}
 
 /// [`find`], appending to `out` (one vector for a whole document: no
 /// per-text vectors to copy, which matters when one text is most of a large
@@ -89,11 +140,8 @@ pub fn find_into(
     let mut i = 0;
     while i < bytes.len() {
         // Straight to the next byte that can open a marker.
-        match bytes[i..]
-            .iter()
-            .position(|&b| OPENS_MARKER[usize::from(b)])
-        {
-            Some(k) => i += k,
+        match next_opener(bytes, i) {
+            Some(k) => i = k,
             None => break,
         }
         // Markers written with certainty: `^2`, `²`, `[2]` (rule 5).
@@ -175,6 +223,37 @@ pub fn has_plausible_marker(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The chunked search finds what a byte-by-byte one finds, at every
+    /// position of a chunk and in the tail after the last whole chunk, for
+    /// every byte value (a near miss such as `/`, `:`, `]`, 0xC3 or 0xE3
+    /// next to the digits and the other openers included).
+    #[test]
+    fn next_opener_finds_the_first_byte_that_can_open_a_marker() {
+        let slow = |b: &[u8], from: usize| {
+            b[from..]
+                .iter()
+                .position(|&x| opens_marker(x))
+                .map(|k| from + k)
+        };
+        for len in [0, 1, 15, 16, 17, 31, 32, 33, 40] {
+            for at in 0..len {
+                for byte in 0..=255u8 {
+                    let mut bytes = vec![b'a'; len];
+                    bytes[at] = byte;
+                    for from in [0, at / 2, at] {
+                        assert_eq!(
+                            next_opener(&bytes, from),
+                            slow(&bytes, from),
+                            "byte {byte:#04x} at {at} of {len}, from {from}"
+                        );
+                    }
+                }
+            }
+        }
+        let openers: Vec<u8> = (0..=255).filter(|&b| opens_marker(b)).collect();
+        assert_eq!(openers, b"0123456789[^\xC2\xE2");
+    }
 
     fn best(text: &str) -> Vec<(String, u32)> {
         // Best standalone reading per candidate with a positive score.
