@@ -148,24 +148,25 @@ pub fn is_xml_char(c: char) -> bool {
 /// U+FFFE and U+FFFF, encoded `EF BF BE` and `EF BF BF`).
 pub fn is_xml_text(s: &str) -> bool {
     let b = s.as_bytes();
-    let control = |c: u8| c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r');
-    // One pass for the controls and the `EF` lead byte, in chunks without
-    // an early exit inside (they vectorise); only a text with an `EF`
-    // (U+F000–U+FFFF: rare outside variation selectors and the BOM) is
-    // searched for `EF BF BE` and `EF BF BF`.
-    let mut lead = false;
-    for chunk in b.chunks(64) {
-        let (bad, ef) = chunk.iter().fold((false, false), |(bad, ef), &c| {
-            (bad | control(c), ef | (c == 0xEF))
-        });
-        if bad {
-            return false;
-        }
-        lead |= ef;
-    }
-    !lead
-        || !memchr::memchr_iter(0xEF, b)
-            .any(|i| b.get(i + 1) == Some(&0xBF) && matches!(b.get(i + 2), Some(0xBE | 0xBF)))
+    // One pass for the controls and the `EF` lead byte, a chunk at a time;
+    // only a text with an `EF` (U+F000–U+FFFF: rare outside variation
+    // selectors and the BOM) is searched for `EF BF BE` and `EF BF BF`.
+    let (mut lead, mut control) = (false, false);
+    crate::bytes::each_chunk(b, b' ', |_, c, own| {
+        control = xml_controls(c) & own != 0;
+        lead |= c.eq(0xEF) & own != 0;
+        !control
+    });
+    !control
+        && (!lead
+            || !memchr::memchr_iter(0xEF, b)
+                .any(|i| b.get(i + 1) == Some(&0xBF) && matches!(b.get(i + 2), Some(0xBE | 0xBF))))
+}
+
+/// The bytes of `c` that are control characters XML 1.0 does not allow
+/// (all below U+0020 but TAB, LF and CR).
+pub(crate) fn xml_controls(c: crate::bytes::Chunk) -> crate::bytes::Mask {
+    c.in_range(0, 0x1F) & !(c.eq(b'\t') | c.eq(b'\n') | c.eq(b'\r'))
 }
 
 /// The first character of `s` that XML 1.0 does not allow, with its

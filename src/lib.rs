@@ -50,6 +50,7 @@
 
 pub mod allocator;
 pub mod ast;
+mod bytes;
 pub mod diag;
 pub mod error;
 mod layout;

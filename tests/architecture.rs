@@ -77,16 +77,17 @@ fn only_the_adapters_name_the_generators() {
 
 /// The module folders of `src/`, lowest first, and what each may use: the
 /// stages depend downward only, so there is no import loop between them.
-const LAYERS: [(&str, &[&str]); 9] = [
-    ("ast", &[]),
+const LAYERS: [(&str, &[&str]); 10] = [
+    ("bytes", &[]),
+    ("ast", &["bytes"]),
     ("error", &["ast"]),
     ("diag", &["ast"]),
     ("source", &["ast", "diag", "error"]),
-    ("markers", &["ast"]),
+    ("markers", &["ast", "bytes"]),
     ("layout", &["ast", "error"]),
     ("parse", &["ast", "diag", "error", "source", "markers"]),
     ("resolve", &["ast", "diag", "markers"]),
-    ("write", &["ast", "diag", "error", "layout"]),
+    ("write", &["ast", "bytes", "diag", "error", "layout"]),
 ];
 
 /// The module folder (`ast`, `write` …) that a file of `src/` belongs to.

@@ -10,6 +10,7 @@
 use super::certain::{self, WrittenMarker};
 pub use super::plausibility::Reading;
 use super::plausibility::{self, Context, Language};
+use crate::bytes::{CHUNK, Chunk};
 
 /// A digit run that may be, or end in, a citation marker.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,19 +58,17 @@ pub fn find(text_index: usize, text: &str, limit: u32) -> Vec<Candidate> {
 /// Whether a candidate can start at byte `b`: a digit, `^`, `[`, or a lead
 /// byte of the superscript digits (`²` is C2 B2, `⁴` is E2 81 B4).
 fn opens_marker(b: u8) -> bool {
-    (b.wrapping_sub(b'0') < 10) | (b == b'^') | (b == b'[') | (b == 0xC2) | (b == 0xE2)
+    b.is_ascii_digit() || matches!(b, b'^' | b'[' | 0xC2 | 0xE2)
 }
 
-/// The bytes looked at together by [`next_opener`].
-const CHUNK: usize = 16;
-
 /// The first byte at or after `from` where a candidate can start
-/// ([`opens_marker`]). Most text has none for many bytes: a chunk of
-/// [`CHUNK`] bytes is tested at once ([`opener_mask`]).
+/// ([`opens_marker`]). Most text has none for many bytes: a whole
+/// [`Chunk`] is tested at once.
 fn next_opener(bytes: &[u8], from: usize) -> Option<usize> {
     let mut i = from;
     while let Some(chunk) = bytes[i..].first_chunk::<CHUNK>() {
-        let mask = opener_mask(chunk);
+        let c = Chunk::new(chunk);
+        let mask = c.in_range(b'0', b'9') | c.eq(b'^') | c.eq(b'[') | c.eq(0xC2) | c.eq(0xE2);
         if mask != 0 {
             return Some(i + mask.trailing_zeros() as usize);
         }
@@ -79,46 +78,6 @@ fn next_opener(bytes: &[u8], from: usize) -> Option<usize> {
         .iter()
         .position(|&b| opens_marker(b))
         .map(|k| i + k)
-}
-
-/// Bit k set when byte k of `chunk` can open a marker ([`opens_marker`]):
-/// a few SSE2 instructions for the 16 bytes.
-#[cfg(target_arch = "x86_64")]
-fn opener_mask(chunk: &[u8; CHUNK]) -> u32 {
-    // SAFETY: SSE2 is part of x86-64 itself: every x86-64 processor has it
-    // (and the compiler assumes it for any x86-64 code).
-    unsafe { opener_mask_sse2(chunk) }
-}
-
-/// [`opener_mask`]'s vector instructions.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "sse2")]
-fn opener_mask_sse2(chunk: &[u8; CHUNK]) -> u32 {
-    use std::arch::x86_64::{
-        _mm_cmpeq_epi8, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128, _mm_set_epi64x,
-        _mm_set1_epi8, _mm_sub_epi8,
-    };
-    let (lo, hi) = chunk.split_at(8);
-    let word = |b: &[u8]| i64::from_le_bytes(b.try_into().expect("8 bytes"));
-    let v = _mm_set_epi64x(word(hi), word(lo));
-    let is = |b: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(b as i8));
-    // A digit: b - '0' (wrapping) is at most 9.
-    let d = _mm_sub_epi8(v, _mm_set1_epi8(b'0' as i8));
-    let digit = _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d);
-    let any = _mm_or_si128(
-        _mm_or_si128(digit, is(b'^')),
-        _mm_or_si128(is(b'['), _mm_or_si128(is(0xC2), is(0xE2))),
-    );
-    _mm_movemask_epi8(any) as u32
-}
-
-/// [`opener_mask`] without vector instructions.
-#[cfg(not(target_arch = "x86_64"))]
-fn opener_mask(chunk: &[u8; CHUNK]) -> u32 {
-    chunk
-        .iter()
-        .enumerate()
-        .fold(0, |m, (k, &b)| m | (u32::from(opens_marker(b)) << k))
 }
 
 /// [`find`], appending to `out` (one vector for a whole document: no

@@ -182,10 +182,41 @@ fn escape_into(out: &mut String, s: &str, how: Escape) {
     out.push_str(&s[done..]);
 }
 
-/// The number of characters of `s`: its bytes less the UTF-8 continuation
-/// bytes (a count that vectorises, unlike decoding).
-fn char_count(s: &str) -> usize {
-    s.len() - s.bytes().filter(|&b| (b as i8) < -64).count()
+/// What [`XmlWriter::text`] needs to know of a text, from one pass over its
+/// bytes a [`Chunk`](crate::bytes::Chunk) at a time.
+struct TextScan {
+    /// No control character and no `EF` lead byte: XML allows every
+    /// character ([`check_chars_with`] looks closer at the others).
+    plain: bool,
+    /// The first byte to escape ([`Escape::Text`]).
+    escape: Option<usize>,
+    /// The number of characters: the bytes less the UTF-8 continuation
+    /// bytes.
+    chars: usize,
+}
+
+impl TextScan {
+    fn of(s: &str) -> TextScan {
+        let mut odd = 0;
+        let mut escape = None;
+        let mut continuation = 0;
+        crate::bytes::each_chunk(s.as_bytes(), b' ', |at, c, own| {
+            odd |= (crate::ast::xml_controls(c) | c.eq(0xEF)) & own;
+            if escape.is_none() {
+                let m = (c.eq(b'<') | c.eq(b'>') | c.eq(b'&') | c.eq(b'\r')) & own;
+                if m != 0 {
+                    escape = Some(at + m.trailing_zeros() as usize);
+                }
+            }
+            continuation += (c.in_range(0x80, 0xBF) & own).count_ones() as usize;
+            true
+        });
+        TextScan {
+            plain: odd == 0,
+            escape,
+            chars: s.len() - continuation,
+        }
+    }
 }
 
 /// Writes [`XmlWriter`]'s buffer to its output and empties it (a free
@@ -380,15 +411,18 @@ impl<'w> XmlWriter<'w> {
                 "text written in the element-only content of <{parent}>"
             )));
         }
-        check_chars_with(|| format!("text in <{parent}>"), text)?;
+        let scan = TextScan::of(text);
+        if !scan.plain {
+            check_chars_with(|| format!("text in <{parent}>"), text)?;
+        }
         if text.is_empty() {
             return Ok(());
         }
         if let Some(f) = self.stack.last_mut() {
             f.has_children = true;
         }
-        self.text_chars += char_count(text);
-        let escaped = match Escape::Text.first(text.as_bytes()) {
+        self.text_chars += scan.chars;
+        let escaped = match scan.escape {
             None => text,
             Some(_) => {
                 self.scratch.clear();
@@ -526,9 +560,10 @@ mod tests {
 
     proptest::proptest! {
         /// The writer's escapes are quick-xml's: text as `partial_escape`
-        /// makes it, attribute values as `push_attribute` does, and the
-        /// character count is the decoded one (any text, with every byte
-        /// that is escaped, over several vector chunks).
+        /// makes it, attribute values as `push_attribute` does; the text
+        /// scan's character count is the decoded one and its first escape
+        /// the first `<`, `>`, `&` or CR (any text, with every byte that is
+        /// escaped, over several chunks).
         #[test]
         fn escapes_are_quick_xmls(s in "(\\PC|[<>&'\"\t\n\r])*", key in "[a-z]{1,8}") {
             let mut text = String::new();
@@ -541,13 +576,19 @@ mod tests {
             theirs.push_attribute((key.as_str(), s.as_str()));
             theirs.push_attribute(("b", "1"));
             proptest::prop_assert_eq!(ours.scratch.as_str(), &*theirs);
-            proptest::prop_assert_eq!(char_count(&s), s.chars().count());
+            let scan = TextScan::of(&s);
+            proptest::prop_assert_eq!(scan.chars, s.chars().count());
+            proptest::prop_assert_eq!(scan.escape, s.find(['<', '>', '&', '\r']));
         }
 
-        /// The byte scan agrees with the character test on any text.
+        /// The byte scans agree with the character test on any text, and
+        /// the text scan finds its odd bytes (controls, `EF`).
         #[test]
         fn xml_text_is_all_xml_chars(s in "(\\PC|[\\x00-\\x1F\u{FFFE}\u{FFFF}\u{FFFD}\u{EFBF}])*") {
             proptest::prop_assert_eq!(is_xml_text(&s), s.chars().all(is_xml_char));
+            let odd = s.bytes().any(|b| b == 0xEF || (b < 0x20 && !b"\t\n\r".contains(&b)));
+            proptest::prop_assert_eq!(TextScan::of(&s).plain, !odd);
+            proptest::prop_assert_eq!(TextScan::of(&s).chars, s.chars().count());
         }
     }
 

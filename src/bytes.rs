@@ -1,0 +1,204 @@
+//! Byte classes, sixteen bytes at a time. The scans that every byte of an
+//! article goes through (the search for marker candidates, the XML
+//! writer's checks of its text) test a [`Chunk`] with a few vector
+//! instructions and look at single bytes only where a chunk holds one they
+//! want.
+
+/// The bytes of a [`Chunk`].
+pub(crate) const CHUNK: usize = 16;
+
+/// Bit k is set when byte k of a chunk is in the class asked for.
+pub(crate) type Mask = u32;
+
+/// Sixteen bytes, held to be classified ([`Chunk::eq`], [`Chunk::in_range`]).
+#[derive(Clone, Copy)]
+pub(crate) struct Chunk(imp::Vector);
+
+impl Chunk {
+    /// The chunk of these bytes.
+    #[inline]
+    pub(crate) fn new(bytes: &[u8; CHUNK]) -> Chunk {
+        Chunk(imp::load(bytes))
+    }
+
+    /// The bytes equal to `b`.
+    #[inline]
+    pub(crate) fn eq(self, b: u8) -> Mask {
+        imp::eq(self.0, b)
+    }
+
+    /// The bytes in `lo..=hi`.
+    #[inline]
+    pub(crate) fn in_range(self, lo: u8, hi: u8) -> Mask {
+        imp::in_range(self.0, lo, hi)
+    }
+}
+
+/// Calls `f(at, chunk, own)` for the chunks of `bytes` in order, until it
+/// returns false: `at` is where the chunk starts in `bytes`, and bit k of
+/// `own` is set when byte `at + k` is one of `bytes` not seen before. The
+/// last bytes, fewer than [`CHUNK`], come in a chunk that overlaps the one
+/// before, or, when `bytes` is that short, padded with `pad`.
+#[inline]
+pub(crate) fn each_chunk(bytes: &[u8], pad: u8, mut f: impl FnMut(usize, Chunk, Mask) -> bool) {
+    const ALL: Mask = (1 << CHUNK) - 1;
+    let (whole, rest) = bytes.as_chunks::<CHUNK>();
+    for (i, c) in whole.iter().enumerate() {
+        if !f(i * CHUNK, Chunk::new(c), ALL) {
+            return;
+        }
+    }
+    if rest.is_empty() {
+        return;
+    }
+    let at = bytes.len().saturating_sub(CHUNK);
+    let c = match bytes[at..].first_chunk::<CHUNK>() {
+        Some(last) => Chunk::new(last),
+        None => {
+            let mut padded = [pad; CHUNK];
+            padded[..rest.len()].copy_from_slice(rest);
+            Chunk::new(&padded)
+        }
+    };
+    // The bytes of `rest` are the last ones of the chunk, or its first.
+    let own = if bytes.len() >= CHUNK {
+        ALL & !((1 << (CHUNK - rest.len())) - 1)
+    } else {
+        (1 << rest.len()) - 1
+    };
+    f(at, c, own);
+}
+
+/// SSE2, which every x86-64 processor has.
+#[cfg(target_arch = "x86_64")]
+mod imp {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_min_epu8, _mm_movemask_epi8, _mm_set_epi64x, _mm_set1_epi8,
+        _mm_sub_epi8,
+    };
+
+    pub(super) type Vector = __m128i;
+
+    // SAFETY (for the three calls below): SSE2 is part of x86-64 itself.
+    // Every x86-64 processor has it, and the compiler assumes it for all
+    // x86-64 code, so the `sse2` functions can always run (and are inlined).
+
+    #[inline]
+    pub(super) fn load(bytes: &[u8; 16]) -> Vector {
+        unsafe { load_sse2(bytes) }
+    }
+
+    #[inline]
+    pub(super) fn eq(v: Vector, b: u8) -> u32 {
+        unsafe { eq_sse2(v, b) }
+    }
+
+    #[inline]
+    pub(super) fn in_range(v: Vector, lo: u8, hi: u8) -> u32 {
+        unsafe { in_range_sse2(v, lo, hi) }
+    }
+
+    #[target_feature(enable = "sse2")]
+    fn load_sse2(bytes: &[u8; 16]) -> Vector {
+        let (lo, hi) = bytes.split_at(8);
+        let word = |b: &[u8]| i64::from_le_bytes(b.try_into().expect("8 bytes"));
+        _mm_set_epi64x(word(hi), word(lo))
+    }
+
+    #[target_feature(enable = "sse2")]
+    fn eq_sse2(v: Vector, b: u8) -> u32 {
+        _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b as i8))) as u32 & 0xFFFF
+    }
+
+    /// `x - lo` (wrapping) is at most `hi - lo`: the unsigned minimum of
+    /// the two is then `x - lo` itself.
+    #[target_feature(enable = "sse2")]
+    fn in_range_sse2(v: Vector, lo: u8, hi: u8) -> u32 {
+        let d = _mm_sub_epi8(v, _mm_set1_epi8(lo as i8));
+        let inside = _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(hi.wrapping_sub(lo) as i8)), d);
+        _mm_movemask_epi8(inside) as u32 & 0xFFFF
+    }
+}
+
+/// Byte by byte, elsewhere.
+#[cfg(not(target_arch = "x86_64"))]
+mod imp {
+    pub(super) type Vector = [u8; 16];
+
+    pub(super) fn load(bytes: &[u8; 16]) -> Vector {
+        *bytes
+    }
+
+    fn mask(v: Vector, class: impl Fn(u8) -> bool) -> u32 {
+        v.iter()
+            .enumerate()
+            .fold(0, |m, (k, &b)| m | (u32::from(class(b)) << k))
+    }
+
+    pub(super) fn eq(v: Vector, b: u8) -> u32 {
+        mask(v, |x| x == b)
+    }
+
+    pub(super) fn in_range(v: Vector, lo: u8, hi: u8) -> u32 {
+        mask(v, |x| (lo..=hi).contains(&x))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every class of every byte at every place of a chunk, against the
+    /// byte-by-byte answer.
+    #[test]
+    fn masks_agree_with_the_bytes() {
+        let ranges = [(b'0', b'9'), (0x80, 0xBF), (0, 0x1F), (0xF0, 0xFF), (7, 7)];
+        for byte in 0..=255u8 {
+            for at in 0..CHUNK {
+                let mut bytes = [b'a'; CHUNK];
+                bytes[at] = byte;
+                let c = Chunk::new(&bytes);
+                let want = |class: &dyn Fn(u8) -> bool| {
+                    bytes
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, b)| class(**b))
+                        .fold(0, |m, (k, _)| m | 1 << k)
+                };
+                for probe in [byte, b'a', 0, 0xFF] {
+                    assert_eq!(c.eq(probe), want(&|b| b == probe), "{byte:#x} at {at}");
+                }
+                for (lo, hi) in ranges {
+                    let got = c.in_range(lo, hi);
+                    assert_eq!(got, want(&|b| (lo..=hi).contains(&b)), "{byte:#x} at {at}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn each_chunk_sees_every_byte_once_in_order() {
+        for len in [0, 1, 15, 16, 17, 31, 32, 40] {
+            let bytes: Vec<u8> = (0..len as u8).collect();
+            let mut seen = Vec::new();
+            each_chunk(&bytes, 0xFF, |at, c, own| {
+                for k in 0..CHUNK {
+                    if own & 1 << k != 0 {
+                        // The byte at `at + k` is where the chunk has it.
+                        let b = bytes[at + k];
+                        assert_eq!(c.eq(b) & 1 << k, 1 << k, "{len}: {at} + {k}");
+                        seen.push(b);
+                    }
+                }
+                true
+            });
+            assert_eq!(seen, bytes, "{len}");
+        }
+        let mut calls = 0;
+        each_chunk(&[b'a'; 40], b' ', |_, _, _| {
+            calls += 1;
+            false
+        });
+        assert_eq!(calls, 1, "stops when told to");
+    }
+}
