@@ -153,8 +153,11 @@ pub fn is_xml_text(s: &str) -> bool {
     // selectors and the BOM) is searched for `EF BF BE` and `EF BF BF`.
     let (mut lead, mut control) = (false, false);
     crate::bytes::each_chunk(b, b' ', |_, c, own| {
-        control = xml_controls(c) & own != 0;
-        lead |= c.eq(0xEF) & own != 0;
+        // Most chunks hold neither: the exact test only when one may be there.
+        if c.in_range(0, 0x1F) | c.eq(0xEF) != 0 {
+            control = xml_controls(c) & own != 0;
+            lead |= c.eq(0xEF) & own != 0;
+        }
         !control
     });
     !control

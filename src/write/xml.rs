@@ -14,6 +14,7 @@
 //! instead. Metadata values from the user are checked up front by
 //! [`crate::ast::Meta::validate`], whose errors name the offending field.
 
+use crate::bytes::{Chunk, Mask};
 use crate::error::WriteError;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesPI, BytesStart, BytesText, Event};
 use std::borrow::Cow;
@@ -133,39 +134,64 @@ enum Escape {
 }
 
 impl Escape {
-    fn needs(self, b: u8) -> bool {
+    /// The bytes of `c` to replace.
+    fn mask(self, c: Chunk) -> Mask {
+        let text = c.eq(b'<') | c.eq(b'>') | c.eq(b'&') | c.eq(b'\r');
         match self {
-            Escape::Text => matches!(b, b'<' | b'>' | b'&' | b'\r'),
-            Escape::Attribute => {
-                matches!(b, b'<' | b'>' | b'&' | b'\r' | b'\'' | b'"' | b'\n' | b'\t')
-            }
+            Escape::Text => text,
+            Escape::Attribute => text | c.eq(b'\'') | c.eq(b'"') | c.eq(b'\n') | c.eq(b'\t'),
         }
     }
 
-    /// Where the first byte to replace is, if any. Whole chunks are tested
-    /// without an early exit, which compiles to vector compares: most text
-    /// has nothing to escape.
+    /// Where the first byte to replace is, if any.
     fn first(self, s: &[u8]) -> Option<usize> {
-        const CHUNK: usize = 32;
-        let mut at = 0;
-        for chunk in s.chunks(CHUNK) {
-            if chunk.iter().fold(false, |any, &b| any | self.needs(b)) {
-                return chunk.iter().position(|&b| self.needs(b)).map(|i| at + i);
+        let mut first = None;
+        crate::bytes::each_chunk(s, b' ', |at, c, own| {
+            let m = self.mask(c) & own;
+            if m != 0 {
+                first = Some(at + m.trailing_zeros() as usize);
             }
-            at += chunk.len();
+            m == 0
+        });
+        first
+    }
+
+    /// What the writer needs to know of `s`, from one pass over its bytes.
+    fn scan(self, s: &str) -> Scan {
+        let mut odd = 0;
+        let mut escape = None;
+        let mut continuation = 0;
+        crate::bytes::each_chunk(s.as_bytes(), b' ', |at, c, own| {
+            // Controls and `EF` are rare: the exact test only when one may be there.
+            if c.in_range(0, 0x1F) | c.eq(0xEF) != 0 {
+                odd |= (crate::ast::xml_controls(c) | c.eq(0xEF)) & own;
+            }
+            if escape.is_none() {
+                let m = self.mask(c) & own;
+                if m != 0 {
+                    escape = Some(at + m.trailing_zeros() as usize);
+                }
+            }
+            continuation += (c.in_range(0x80, 0xBF) & own).count_ones() as usize;
+            true
+        });
+        Scan {
+            plain: odd == 0,
+            escape,
+            chars: s.len() - continuation,
         }
-        None
     }
 }
 
 /// Appends `s` to `out`, escaped as `how` says, with the same entity
 /// references as quick-xml's escapes (`&lt;` `&gt;` `&amp;` `&apos;`
-/// `&quot;` `&#9;` `&#10;` `&#13;`).
-fn escape_into(out: &mut String, s: &str, how: Escape) {
+/// `&quot;` `&#9;` `&#10;` `&#13;`). `first` is where the first byte to
+/// replace is ([`Escape::first`], or the writer's [`Escape::scan`]).
+fn escape_into(out: &mut String, s: &str, how: Escape, first: Option<usize>) {
     let b = s.as_bytes();
     let mut done = 0;
-    while let Some(i) = how.first(&b[done..]) {
-        let at = done + i;
+    let mut next = first;
+    while let Some(at) = next {
         out.push_str(&s[done..at]);
         out.push_str(match b[at] {
             b'<' => "&lt;",
@@ -178,45 +204,22 @@ fn escape_into(out: &mut String, s: &str, how: Escape) {
             _ => "&#13;",
         });
         done = at + 1;
+        next = how.first(&b[done..]).map(|i| done + i);
     }
     out.push_str(&s[done..]);
 }
 
-/// What [`XmlWriter::text`] needs to know of a text, from one pass over its
-/// bytes a [`Chunk`](crate::bytes::Chunk) at a time.
-struct TextScan {
+/// What the writer needs to know of a text or an attribute value
+/// ([`Escape::scan`]).
+struct Scan {
     /// No control character and no `EF` lead byte: XML allows every
     /// character ([`check_chars_with`] looks closer at the others).
     plain: bool,
-    /// The first byte to escape ([`Escape::Text`]).
+    /// The first byte to escape.
     escape: Option<usize>,
     /// The number of characters: the bytes less the UTF-8 continuation
     /// bytes.
     chars: usize,
-}
-
-impl TextScan {
-    fn of(s: &str) -> TextScan {
-        let mut odd = 0;
-        let mut escape = None;
-        let mut continuation = 0;
-        crate::bytes::each_chunk(s.as_bytes(), b' ', |at, c, own| {
-            odd |= (crate::ast::xml_controls(c) | c.eq(0xEF)) & own;
-            if escape.is_none() {
-                let m = (c.eq(b'<') | c.eq(b'>') | c.eq(b'&') | c.eq(b'\r')) & own;
-                if m != 0 {
-                    escape = Some(at + m.trailing_zeros() as usize);
-                }
-            }
-            continuation += (c.in_range(0x80, 0xBF) & own).count_ones() as usize;
-            true
-        });
-        TextScan {
-            plain: odd == 0,
-            escape,
-            chars: s.len() - continuation,
-        }
-    }
 }
 
 /// Writes [`XmlWriter`]'s buffer to its output and empties it (a free
@@ -336,11 +339,14 @@ impl<'w> XmlWriter<'w> {
         self.scratch.clear();
         self.scratch.push_str(name);
         for &(key, value) in attrs {
-            check_chars_with(|| format!("attribute `{key}` of <{name}>"), value)?;
+            let scan = Escape::Attribute.scan(value);
+            if !scan.plain {
+                check_chars_with(|| format!("attribute `{key}` of <{name}>"), value)?;
+            }
             self.scratch.push(' ');
             self.scratch.push_str(key);
             self.scratch.push_str("=\"");
-            escape_into(&mut self.scratch, value, Escape::Attribute);
+            escape_into(&mut self.scratch, value, Escape::Attribute, scan.escape);
             self.scratch.push('"');
         }
         Ok(())
@@ -411,7 +417,7 @@ impl<'w> XmlWriter<'w> {
                 "text written in the element-only content of <{parent}>"
             )));
         }
-        let scan = TextScan::of(text);
+        let scan = Escape::Text.scan(text);
         if !scan.plain {
             check_chars_with(|| format!("text in <{parent}>"), text)?;
         }
@@ -426,7 +432,7 @@ impl<'w> XmlWriter<'w> {
             None => text,
             Some(_) => {
                 self.scratch.clear();
-                escape_into(&mut self.scratch, text, Escape::Text);
+                escape_into(&mut self.scratch, text, Escape::Text, scan.escape);
                 self.scratch.as_str()
             }
         };
@@ -567,7 +573,7 @@ mod tests {
         #[test]
         fn escapes_are_quick_xmls(s in "(\\PC|[<>&'\"\t\n\r])*", key in "[a-z]{1,8}") {
             let mut text = String::new();
-            escape_into(&mut text, &s, Escape::Text);
+            escape_into(&mut text, &s, Escape::Text, Escape::Text.first(s.as_bytes()));
             proptest::prop_assert_eq!(&text, &quick_xml::escape::partial_escape(s.as_str()));
             let mut sink = std::io::sink();
             let mut ours = XmlWriter::new(&mut sink);
@@ -576,7 +582,7 @@ mod tests {
             theirs.push_attribute((key.as_str(), s.as_str()));
             theirs.push_attribute(("b", "1"));
             proptest::prop_assert_eq!(ours.scratch.as_str(), &*theirs);
-            let scan = TextScan::of(&s);
+            let scan = Escape::Text.scan(&s);
             proptest::prop_assert_eq!(scan.chars, s.chars().count());
             proptest::prop_assert_eq!(scan.escape, s.find(['<', '>', '&', '\r']));
         }
@@ -587,8 +593,8 @@ mod tests {
         fn xml_text_is_all_xml_chars(s in "(\\PC|[\\x00-\\x1F\u{FFFE}\u{FFFF}\u{FFFD}\u{EFBF}])*") {
             proptest::prop_assert_eq!(is_xml_text(&s), s.chars().all(is_xml_char));
             let odd = s.bytes().any(|b| b == 0xEF || (b < 0x20 && !b"\t\n\r".contains(&b)));
-            proptest::prop_assert_eq!(TextScan::of(&s).plain, !odd);
-            proptest::prop_assert_eq!(TextScan::of(&s).chars, s.chars().count());
+            proptest::prop_assert_eq!(Escape::Text.scan(&s).plain, !odd);
+            proptest::prop_assert_eq!(Escape::Text.scan(&s).chars, s.chars().count());
         }
     }
 
