@@ -193,8 +193,11 @@ fn push_text_and_links(lt: &LogicalText, a: usize, b: usize, out: &mut Vec<Inlin
 /// to white space; trailing sentence punctuation is not part of it (a closing
 /// parenthesis is, when the URL opened one).
 pub fn find_url(s: &str) -> Option<(usize, usize)> {
+    // Made once: building a searcher costs more than most texts take to search.
+    static HTTP: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"http"));
     let mut from = 0;
-    while let Some(i) = memchr::memmem::find(&s.as_bytes()[from..], b"http") {
+    while let Some(i) = HTTP.find(&s.as_bytes()[from..]) {
         let a = from + i;
         let rest = &s[a..];
         let scheme = if rest.starts_with("https://") {
