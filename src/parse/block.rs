@@ -93,9 +93,12 @@ pub fn figure_label(input: &str) -> IResult<&str, &str> {
 /// Does `line` start with one of the alt-text phrases (or `Figure N:` and
 /// no sentence going on, as `labelled_caption` reads it)?
 pub fn alt_phrase(line: &str, phrases: &[String]) -> bool {
+    let first = line.as_bytes().first();
     labelled_caption(line)
         || phrases.iter().any(|p| {
-            line.starts_with(p.as_str())
+            // The first byte rules out most phrases without a comparison call.
+            p.as_bytes().first().is_none_or(|b| first == Some(b))
+                && line.starts_with(p.as_str())
                 && (p.ends_with(':') || line[p.len()..].starts_with(' ') || line.len() == p.len())
         })
 }

@@ -195,13 +195,20 @@ fn resolve_from(doc: &mut Document, mut owner: impl Texts, with_margins: bool) -
         .filter_map(|(i, t)| t.id().map(|id| (id, i)))
         .collect();
     by_id.sort_unstable();
+    // The walk meets the texts in the source's order but for a few (a lead
+    // figure): the one after the last found is tried before a search.
+    let after_last = std::cell::Cell::new(0);
     let text_of = |inl: &[Inline]| -> Option<usize> {
         let Some(Inline::Text { span, .. }) = inl.first() else {
             return None;
         };
-        let k = by_id
-            .binary_search_by_key(&span.start, |&(id, _)| id)
-            .ok()?;
+        let k = match by_id.get(after_last.get()) {
+            Some(&(id, _)) if id == span.start => after_last.get(),
+            _ => by_id
+                .binary_search_by_key(&span.start, |&(id, _)| id)
+                .ok()?,
+        };
+        after_last.set(k + 1);
         Some(by_id[k].1)
     };
     for_each_inlines_mut(doc, &mut |inl| {
@@ -378,6 +385,7 @@ fn resolve_from(doc: &mut Document, mut owner: impl Texts, with_margins: bool) -
     drop(partners);
 
     // Rewrite the inlines, each container from its own text.
+    after_last.set(0);
     for_each_inlines_mut(doc, &mut |inl| {
         if let Some(i) = text_of(inl) {
             *inl = owner.rewrite(i, &per_text[i]);
