@@ -48,9 +48,9 @@ pub fn beam_width(c: usize) -> usize {
     (2_000_000 / c.max(1)).clamp(2, MAX_BEAM)
 }
 
-/// The widest beam (the trail stores back pointers in 16 bits).
+/// The widest beam (the trail stores back pointers in 8 bits).
 const MAX_BEAM: usize = 24;
-const _: () = assert!(MAX_BEAM <= u16::MAX as usize);
+const _: () = assert!(MAX_BEAM <= u8::MAX as usize);
 
 /// How rule 3 is applied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -404,10 +404,10 @@ fn pass(p: &Problem<'_>, price: &[f64], order: Order) -> Solution {
     let beam = beam_width(n);
     // (back pointer, choice) of every kept node, step after step; step i's
     // nodes start at starts[i]. One flat vector: no allocation per step, and
-    // 16 bits each (the beam is at most MAX_BEAM wide, a candidate has a few
+    // 8 bits each (the beam is at most MAX_BEAM wide, a candidate has a few
     // readings: a marker has at most 9 digits).
     // Room for full beams: memory is only used as nodes are written.
-    let mut trail: Vec<(u16, i16)> = Vec::with_capacity(n * beam);
+    let mut trail: Vec<(u8, i8)> = Vec::with_capacity(n * beam);
     let mut starts: Vec<u32> = Vec::with_capacity(n);
     let mut frontier = vec![Node {
         first: 0,
@@ -474,7 +474,7 @@ fn pass(p: &Problem<'_>, price: &[f64], order: Order) -> Solution {
             next.truncate(beam);
         }
         starts.push(trail.len() as u32);
-        trail.extend(next.iter().map(|nd| (nd.back as u16, nd.choice as i16)));
+        trail.extend(next.iter().map(|nd| (nd.back as u8, nd.choice as i8)));
         std::mem::swap(&mut frontier, &mut next);
     }
     // Best final node, then follow the back pointers.
