@@ -21,6 +21,24 @@ impl Chunk {
         Chunk(imp::load(bytes))
     }
 
+    /// The chunk of `bytes` (fewer than [`CHUNK`]) and then `pad`s. The
+    /// bytes are put together in registers: a copy into a buffer on the
+    /// stack, read back at once as a vector, would wait for the copy's
+    /// stores (most texts and attribute values are that short).
+    #[inline]
+    fn padded(bytes: &[u8], pad: u8) -> Chunk {
+        let word = |part: &[u8]| {
+            part.iter()
+                .enumerate()
+                .fold(u64::from_ne_bytes([pad; 8]), |w, (i, &b)| {
+                    let shift = 8 * i;
+                    (w & !(0xFF << shift)) | (u64::from(b) << shift)
+                })
+        };
+        let (lo, hi) = bytes.split_at(bytes.len().min(8));
+        Chunk(imp::from_words(word(lo), word(hi)))
+    }
+
     /// The bytes equal to `b`.
     #[inline]
     pub(crate) fn eq(self, b: u8) -> Mask {
@@ -54,11 +72,7 @@ pub(crate) fn each_chunk(bytes: &[u8], pad: u8, mut f: impl FnMut(usize, Chunk, 
     let at = bytes.len().saturating_sub(CHUNK);
     let c = match bytes[at..].first_chunk::<CHUNK>() {
         Some(last) => Chunk::new(last),
-        None => {
-            let mut padded = [pad; CHUNK];
-            padded[..rest.len()].copy_from_slice(rest);
-            Chunk::new(&padded)
-        }
+        None => Chunk::padded(rest, pad),
     };
     // The bytes of `rest` are the last ones of the chunk, or its first.
     let own = if bytes.len() >= CHUNK {
@@ -88,6 +102,12 @@ mod imp {
         unsafe { load_sse2(bytes) }
     }
 
+    /// Bytes 0–7 from `lo`, 8–15 from `hi`, the lowest byte first.
+    #[inline]
+    pub(super) fn from_words(lo: u64, hi: u64) -> Vector {
+        unsafe { from_words_sse2(lo, hi) }
+    }
+
     #[inline]
     pub(super) fn eq(v: Vector, b: u8) -> u32 {
         unsafe { eq_sse2(v, b) }
@@ -101,8 +121,13 @@ mod imp {
     #[target_feature(enable = "sse2")]
     fn load_sse2(bytes: &[u8; 16]) -> Vector {
         let (lo, hi) = bytes.split_at(8);
-        let word = |b: &[u8]| i64::from_le_bytes(b.try_into().expect("8 bytes"));
-        _mm_set_epi64x(word(hi), word(lo))
+        let word = |b: &[u8]| u64::from_le_bytes(b.try_into().expect("8 bytes"));
+        from_words_sse2(word(lo), word(hi))
+    }
+
+    #[target_feature(enable = "sse2")]
+    fn from_words_sse2(lo: u64, hi: u64) -> Vector {
+        _mm_set_epi64x(hi as i64, lo as i64)
     }
 
     #[target_feature(enable = "sse2")]
@@ -127,6 +152,13 @@ mod imp {
 
     pub(super) fn load(bytes: &[u8; 16]) -> Vector {
         *bytes
+    }
+
+    pub(super) fn from_words(lo: u64, hi: u64) -> Vector {
+        let mut v = [0; 16];
+        v[..8].copy_from_slice(&lo.to_le_bytes());
+        v[8..].copy_from_slice(&hi.to_le_bytes());
+        v
     }
 
     fn mask(v: Vector, class: impl Fn(u8) -> bool) -> u32 {

@@ -356,10 +356,11 @@ fn one_article<'a>(
 }
 
 /// Writes `doc` in `format` to `out` with the default options
-/// ([`render`] with [`WriteOptions::default`]).
+/// ([`render_into`] with [`WriteOptions::default`]: the output goes
+/// straight into `out`, and the writers' warnings are dropped). On an
+/// error `out` may hold part of the output.
 pub fn write(doc: &Document, format: Format, out: &mut dyn Write) -> Result<(), WriteError> {
-    let rendered = render(&[doc], format, &WriteOptions::default())?;
-    out.write_all(&rendered.bytes)?;
+    render_into(&[doc], format, &WriteOptions::default(), out)?;
     out.flush()?;
     Ok(())
 }
