@@ -53,6 +53,14 @@ pub fn number_marker(input: &str) -> IResult<&str, ListMarker> {
 
 /// `list_marker = bullet_marker | number_marker`.
 pub fn list_marker(input: &str) -> IResult<&str, ListMarker> {
+    // Most lines open with neither: turned away before the parsers are set
+    // up (with the error `alt` would give, its last alternative's).
+    if !input.starts_with(|c: char| is_bullet(c) || c.is_ascii_digit()) {
+        return Err(nom::Err::Error(nom::error::Error::new(
+            input,
+            nom::error::ErrorKind::Digit,
+        )));
+    }
     alt((bullet_marker, number_marker)).parse(input)
 }
 
@@ -60,6 +68,14 @@ pub fn list_marker(input: &str) -> IResult<&str, ListMarker> {
 /// line of only `*`, `-`, `_`, `—` or `·` characters (3+), with optional
 /// spaces", and the box-drawing lines text browsers draw for `<hr>` (§1.1).
 pub fn rule_line(input: &str) -> IResult<&str, &str> {
+    // Every line is asked, and nearly none opens with a rule character:
+    // turned away before the parser is set up (with the error it would give).
+    if !input.starts_with(is_rule_char) {
+        return Err(nom::Err::Error(nom::error::Error::new(
+            input,
+            nom::error::ErrorKind::Satisfy,
+        )));
+    }
     let (rest, r) = recognize(many1((satisfy(is_rule_char), space0))).parse(input)?;
     let (rest, _) = eof(rest)?;
     if r.chars().filter(|c| !c.is_whitespace()).count() < 3 {
@@ -502,7 +518,9 @@ fn build<'a>(entries: &[Entry<'a>], pos: &mut usize, depth: usize) -> Option<Lis
 /// document is hard-wrapped when wrapped blocks outnumber long lines.
 pub fn is_hard_wrapped<'s, 'a: 's>(blocks: impl IntoIterator<Item = &'s [Line<'a>]>) -> bool {
     // More than `k` characters (counting no further than needed).
-    let over = |s: &str, k: usize| s.len() > k && s.chars().nth(k).is_some();
+    // (A character takes at most 4 bytes: a line of more than 4k bytes
+    // needs no counting.)
+    let over = |s: &str, k: usize| s.len() > 4 * k || (s.len() > k && s.chars().nth(k).is_some());
     let mut wrapped = 0usize;
     let mut long = 0usize;
     for b in blocks {
