@@ -94,7 +94,8 @@ pub fn find_into(
     let first = out.len();
     let bytes = text.as_bytes();
     // The readings of the run at hand, before they are copied out.
-    let mut scratch = Vec::new();
+    // (Inline room for two: no allocation for most runs.)
+    let mut scratch = Readings::new();
     let mut last_run_end: Option<usize> = None;
     let mut i = 0;
     while i < bytes.len() {
@@ -145,7 +146,7 @@ pub fn find_into(
                 text: text_index,
                 start,
                 end,
-                readings: Readings::from_slice(&scratch),
+                readings: scratch.clone(),
                 over_limit,
             });
         }

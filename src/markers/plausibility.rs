@@ -609,7 +609,7 @@ pub fn readings_into(
     ctx: &Context<'_>,
     limit: u32,
     adjacent: Option<usize>,
-    out: &mut Vec<Reading>,
+    out: &mut super::candidates::Readings,
 ) {
     out.clear();
     let run = ctx.run();

@@ -24,7 +24,8 @@ pub struct LogicalText {
     /// The joined text.
     pub text: String,
     /// (logical offset, source offset) at the start of each contiguous piece.
-    map: Vec<(usize, usize)>,
+    /// (Most texts are one piece: its entry is kept inline.)
+    map: smallvec::SmallVec<[(usize, usize); 1]>,
     /// Logical offsets of the spaces that join two lines (they stand for a
     /// line end and indentation in the source, not for a character there).
     joins: Vec<usize>,
@@ -40,7 +41,7 @@ impl LogicalText {
     pub fn from_segments(src: &str, segments: &[(usize, usize)], scan: bool) -> LogicalText {
         let joined: usize = segments.iter().map(|&(a, b)| b - a).sum::<usize>() + segments.len();
         let mut text = String::with_capacity(joined);
-        let mut map = Vec::new();
+        let mut map = smallvec::SmallVec::new();
         let mut joins = Vec::new();
         for (i, &(a, b)) in segments.iter().enumerate() {
             if i > 0 {

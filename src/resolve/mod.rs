@@ -294,8 +294,12 @@ fn resolve_from(doc: &mut Document, mut owner: impl Texts, with_margins: bool) -
         (Vec::new(), Vec::new())
     };
 
-    // Chosen markers per text, in order, with occurrence numbers.
-    let mut per_text: Vec<Vec<PlacedMarker>> = vec![Vec::new(); texts.len()];
+    // Chosen markers with occurrence numbers, in the candidates' order,
+    // which is the texts' (text t's are placed[starts[t]..starts[t + 1]]):
+    // one vector, not one per text.
+    let mut placed: Vec<PlacedMarker> = Vec::new();
+    let mut starts = vec![0u32; texts.len() + 1];
+    debug_assert!(cands.windows(2).all(|w| w[0].text <= w[1].text));
     let mut decisions = Vec::new();
     // Indexed by compact index; numbers are mapped back when written.
     let mut seen = vec![0u32; len as usize + 1];
@@ -369,14 +373,19 @@ fn resolve_from(doc: &mut Document, mut owner: impl Texts, with_margins: bool) -
         }
         max_so_far = max_so_far.max(r.n);
         let margin = Margin(m.map(|m| m.margin));
-        per_text[c.text].push((
+        placed.push((
             r.marker_start,
             c.end,
             number(r.n),
             seen[r.n as usize],
             margin,
         ));
+        starts[c.text + 1] += 1;
     }
+    for t in 0..texts.len() {
+        starts[t + 1] += starts[t];
+    }
+    let of_text = |t: usize| &placed[starts[t] as usize..starts[t + 1] as usize];
     // The solver's state is not needed for the rewrite: free it first.
     drop(problem);
     drop(solution);
@@ -388,7 +397,7 @@ fn resolve_from(doc: &mut Document, mut owner: impl Texts, with_margins: bool) -
     after_last.set(0);
     for_each_inlines_mut(doc, &mut |inl| {
         if let Some(i) = text_of(inl) {
-            *inl = owner.rewrite(i, &per_text[i]);
+            *inl = owner.rewrite(i, of_text(i));
         }
     });
 
