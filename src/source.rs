@@ -56,16 +56,7 @@ impl Source {
     /// A source from text that is already decoded.
     pub fn new(name: &str, text: String) -> Source {
         let start = if text.starts_with('\u{FEFF}') { 3 } else { 0 };
-        let mut line_starts = vec![0];
-        let b = text.as_bytes();
-        // LF, CRLF or a lone CR ends a line; the search skips every other
-        // byte in whole words.
-        for i in memchr::memchr2_iter(b'\n', b'\r', b) {
-            let crlf = b[i] == b'\r' && b.get(i + 1) == Some(&b'\n');
-            if !crlf {
-                line_starts.push(i + 1);
-            }
-        }
+        let line_starts = line_starts(&text);
         Source {
             name: name.to_string(),
             text,
@@ -98,6 +89,24 @@ impl Source {
     pub fn line_starts(&self) -> &[usize] {
         &self.line_starts
     }
+}
+
+/// Byte offsets where each line of `text` starts: 0, and after every line
+/// end (LF, CRLF or a lone CR). One search through the whole text, which
+/// skips every other byte in whole words.
+pub fn line_starts(text: &str) -> Vec<usize> {
+    let b = text.as_bytes();
+    // Room for a line per line feed (a count that vector code makes at
+    // little cost): no copying as the vector grows.
+    let mut starts = Vec::with_capacity(memchr::memchr_iter(b'\n', b).count() + 1);
+    starts.push(0);
+    for i in memchr::memchr2_iter(b'\n', b'\r', b) {
+        let crlf = b[i] == b'\r' && b.get(i + 1) == Some(&b'\n');
+        if !crlf {
+            starts.push(i + 1);
+        }
+    }
+    starts
 }
 
 /// Diagnostics rendered against the source they point into.

@@ -1,9 +1,7 @@
 //! Lexical rules (FORMAT.md §2): lines, line ends, indentation, blocks.
 
-use nom::branch::alt;
-use nom::bytes::complete::tag;
-use nom::combinator::opt;
-use nom::{IResult, Parser};
+#[cfg(test)]
+use nom::{IResult, Parser, branch::alt, bytes::complete::tag, combinator::opt};
 
 /// One line of the source, with trailing white space removed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,11 +32,16 @@ impl Line<'_> {
 pub type RawBlock<'a> = Vec<Line<'a>>;
 
 /// `line_end = "\r\n" | "\n" | "\r"` — "LF or CRLF line ends (a lone CR is a line end too)".
+///
+/// This rule and `raw_line` are what [`lines_at`] reads from the source's
+/// line index; the tests read lines with them to check it.
+#[cfg(test)]
 pub fn line_end(input: &str) -> IResult<&str, &str> {
     alt((tag("\r\n"), tag("\n"), tag("\r"))).parse(input)
 }
 
 /// `raw_line = (any character but CR or LF)* line_end?` — one physical line.
+#[cfg(test)]
 pub fn raw_line(input: &str) -> IResult<&str, &str> {
     let (rest, content) = line_content(input)?;
     let (rest, _) = opt(line_end).parse(rest)?;
@@ -48,6 +51,7 @@ pub fn raw_line(input: &str) -> IResult<&str, &str> {
 /// `(any character but CR or LF)*`: `take_till` for the two line-end
 /// bytes, found by a word-at-a-time search (both are ASCII, so the split
 /// is always on a character boundary).
+#[cfg(test)]
 fn line_content(input: &str) -> IResult<&str, &str> {
     let at = memchr::memchr2(b'\n', b'\r', input.as_bytes()).unwrap_or(input.len());
     Ok((&input[at..], &input[..at]))
@@ -70,19 +74,33 @@ pub fn indentation(line: &str) -> (usize, usize) {
     (cols, bytes)
 }
 
-/// Splits `text[start..]` into lines ("trailing whitespace on a line is insignificant").
+/// [`lines_at`] with the text's own line index (the parser has the
+/// source's).
+#[cfg(test)]
 pub fn lines(text: &str, start: usize) -> Vec<Line<'_>> {
-    // Room for every line up front (a count of line feeds, which vector
-    // code makes at little cost): no copying as the vector grows.
-    let mut out =
-        Vec::with_capacity(memchr::memchr_iter(b'\n', &text.as_bytes()[start..]).count() + 1);
-    let mut input = &text[start..];
-    let mut number = 0;
-    while !input.is_empty() {
-        let line_start = text.len() - input.len();
-        let Ok((rest, content)) = raw_line(input) else {
+    lines_at(text, start, &crate::source::line_starts(text))
+}
+
+/// Splits `text[start..]` into lines ("trailing whitespace on a line is
+/// insignificant"), given where every line of `text` starts
+/// ([`crate::source::Source::line_starts`]: the source has found them
+/// already, in one search through the whole text; a search per line, as
+/// `raw_line` reads them, paid its start-up cost on every line). Each line
+/// is what `raw_line` reads there: up to its line end (the tests check it).
+pub fn lines_at<'t>(text: &'t str, start: usize, line_starts: &[usize]) -> Vec<Line<'t>> {
+    let mut out = Vec::with_capacity(line_starts.len());
+    for (number, &from) in line_starts.iter().enumerate() {
+        // A BOM before the first line is not part of it.
+        let line_start = from.max(start);
+        if line_start >= text.len() {
             break;
-        };
+        }
+        // Less the line end's last byte (the CR of a CRLF goes with the
+        // line's trailing white space).
+        let end = line_starts
+            .get(number + 1)
+            .map_or(text.len(), |&next| next - 1);
+        let content = &text[line_start..end.max(line_start)];
         let (indent, ibytes) = indentation(content);
         let body = content[ibytes..].trim_end();
         // A line of only white space, invisible format characters (a stray
@@ -103,8 +121,6 @@ pub fn lines(text: &str, start: usize) -> Vec<Line<'_>> {
             indent,
             number,
         });
-        number += 1;
-        input = rest;
     }
     out
 }
@@ -172,6 +188,28 @@ mod tests {
             bs.iter().map(|b| b.len()).collect::<Vec<_>>(),
             [2, 2, 1, 2, 1]
         );
+    }
+
+    proptest::proptest! {
+        /// The lines found from the source's line index are the ones
+        /// `raw_line` reads one after the other.
+        #[test]
+        fn lines_are_raw_lines(t in "(a|b| |\r|\n|\r\n|é)*", bom in proptest::bool::ANY) {
+            let text = if bom { format!("\u{FEFF}{t}") } else { t };
+            let start = if bom { 3 } else { 0 };
+            let mut want = Vec::new();
+            let mut input = &text[start..];
+            while !input.is_empty() {
+                let (rest, content) = raw_line(input).unwrap();
+                let at = text.len() - input.len();
+                let (_, ibytes) = indentation(content);
+                let body = content[ibytes..].trim_end();
+                want.push((at + ibytes, body));
+                input = rest;
+            }
+            let got: Vec<_> = lines(&text, start).iter().map(|l| (l.start, l.text)).collect();
+            proptest::prop_assert_eq!(got, want);
+        }
     }
 
     #[test]
