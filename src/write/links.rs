@@ -25,7 +25,10 @@ impl Links {
     /// writes is visited here).
     pub(crate) fn new(doc: &Document) -> Links {
         let refs: HashSet<u32> = doc.references.iter().map(|r| r.n).collect();
-        let mut cited = HashSet::default();
+        // About one marker per back-link: room for them up front, so that
+        // the sets are not rehashed as they grow.
+        let markers: usize = doc.references.iter().map(|r| r.backlinks.len()).sum();
+        let mut cited = HashSet::with_capacity_and_hasher(markers, Default::default());
         for_each_inlines(doc, &mut |inlines| {
             for i in inlines {
                 if let Inline::Cite { n, occurrence, .. } = i
@@ -38,7 +41,7 @@ impl Links {
         Links {
             refs,
             cited,
-            written: HashSet::default(),
+            written: HashSet::with_capacity_and_hasher(markers, Default::default()),
             prefix: String::new(),
         }
     }
