@@ -172,6 +172,7 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<Exit> {
         style: &style,
         write: &write_options,
         progress: &progress,
+        alone: inputs.len() == 1,
     };
     let work = |(input, targets): (&Input, &Vec<(Format, OsString)>)| -> (Exit, Outcome, bool) {
         let mut outcome = Outcome {
@@ -367,6 +368,10 @@ struct Job<'a> {
     style: &'a Style,
     write: &'a WriteOptions,
     progress: &'a Progress,
+    /// The run converts this one article and ends: its memory is left to
+    /// the process's end, which returns it all at once, instead of being
+    /// freed piece by piece.
+    alone: bool,
 }
 
 fn convert_one(
@@ -470,6 +475,9 @@ fn convert_one(
                 outcome.written.push(path.display().to_string());
             }
         }
+    }
+    if job.alone {
+        std::mem::forget(parsed);
     }
     Ok(status)
 }
