@@ -93,9 +93,6 @@ pub fn find_into(
 ) -> usize {
     let first = out.len();
     let bytes = text.as_bytes();
-    // The readings of the run at hand, before they are copied out.
-    // (Inline room for two: no allocation for most runs.)
-    let mut scratch = Readings::new();
     let mut last_run_end: Option<usize> = None;
     let mut i = 0;
     while i < bytes.len() {
@@ -139,16 +136,20 @@ pub fn find_into(
             .map(|c| c.end)
             .filter(|&e| last_run_end == Some(e) && ctx.adjacent_to_previous_run(e));
         last_run_end = Some(end);
-        plausibility::readings_into(&ctx, limit, adjacent, &mut scratch);
-        let over_limit = plausibility::over_limit(&ctx, limit);
-        if !scratch.is_empty() || over_limit.is_some() {
-            out.push(Candidate {
-                text: text_index,
-                start,
-                end,
-                readings: scratch.clone(),
-                over_limit,
-            });
+        // The readings go straight into the candidate's place (a copy read
+        // back right after it was written waited for its stores); a run with
+        // none, and not over the limit, gives it up again.
+        out.push(Candidate {
+            text: text_index,
+            start,
+            end,
+            readings: Readings::new(),
+            over_limit: plausibility::over_limit(&ctx, limit),
+        });
+        let c = out.last_mut().expect("just pushed");
+        plausibility::readings_into(&ctx, limit, adjacent, &mut c.readings);
+        if c.readings.is_empty() && c.over_limit.is_none() {
+            out.pop();
         }
     }
     first
