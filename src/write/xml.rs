@@ -16,7 +16,7 @@
 
 use crate::bytes::{Chunk, Mask};
 use crate::error::WriteError;
-use quick_xml::events::{BytesDecl, BytesEnd, BytesPI, BytesStart, BytesText, Event};
+use quick_xml::events::{BytesDecl, BytesEnd, BytesPI, BytesStart, Event};
 use std::borrow::Cow;
 use std::io::Write;
 
@@ -445,8 +445,10 @@ impl<'w> XmlWriter<'w> {
                 return Ok(());
             }
         }
-        self.inner
-            .write_event(Event::Text(BytesText::from_escaped(escaped)))?;
+        // What quick-xml's writer does with a text event when it does not
+        // indent (and this one never does: the structure's line breaks are
+        // the writer's own): the escaped bytes, as they are.
+        self.inner.get_mut().extend_from_slice(escaped.as_bytes());
         Ok(())
     }
 
