@@ -164,21 +164,32 @@ impl<'a> Context<'a> {
     }
 
     fn find_token_range(&self) -> (usize, usize) {
-        let mut a = self.start;
+        let bytes = self.text.as_bytes();
+        // ASCII that is not white space is passed over byte by byte; the
+        // characters from the first other byte on are decoded.
+        let word = |c: u8| c.is_ascii() && !c.is_ascii_whitespace() && c != 0x0B;
         let lo = self.start.saturating_sub(200);
-        for (i, c) in self.text[..self.start].char_indices().rev() {
+        let mut a = self.start;
+        while a > lo && word(bytes[a - 1]) {
+            a -= 1;
+        }
+        for (i, c) in self.text[..a].char_indices().rev() {
             if i < lo || c.is_whitespace() {
                 break;
             }
             a = i;
         }
-        let mut b = self.end;
         let hi = (self.end + 200).min(self.text.len());
-        for (i, c) in self.text[self.end..].char_indices() {
-            if self.end + i >= hi || c.is_whitespace() {
+        let mut ascii_end = self.end;
+        while ascii_end < hi && word(bytes[ascii_end]) {
+            ascii_end += 1;
+        }
+        let mut b = ascii_end;
+        for (i, c) in self.text[ascii_end..].char_indices() {
+            if ascii_end + i >= hi || c.is_whitespace() {
                 break;
             }
-            b = self.end + i + c.len_utf8();
+            b = ascii_end + i + c.len_utf8();
         }
         (a, b)
     }
@@ -697,6 +708,45 @@ pub fn over_limit(ctx: &Context<'_>, limit: u32) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::Context;
+
+    /// The token around a run, found character by character (what
+    /// `find_token_range` did before it passed over ASCII bytes).
+    fn token_by_chars(text: &str, start: usize, end: usize) -> (usize, usize) {
+        let mut a = start;
+        let lo = start.saturating_sub(200);
+        for (i, c) in text[..start].char_indices().rev() {
+            if i < lo || c.is_whitespace() {
+                break;
+            }
+            a = i;
+        }
+        let mut b = end;
+        let hi = (end + 200).min(text.len());
+        for (i, c) in text[end..].char_indices() {
+            if end + i >= hi || c.is_whitespace() {
+                break;
+            }
+            b = end + i + c.len_utf8();
+        }
+        (a, b)
+    }
+
+    proptest::proptest! {
+        /// The token around any digit run is the one found character by
+        /// character: ASCII white space of every kind, other spaces, long
+        /// tokens (the 200-byte reach) and multi-byte letters around it.
+        #[test]
+        fn token_ranges_are_found_as_by_characters(
+            before in "(a|é|\\.| |\t|\u{B}|\u{C}|\u{1C}|\u{A0}|\u{3000}|x{0,120})*",
+            digits in "[0-9]{1,3}",
+            after in "(a|é|,| |\n|\u{2009}|y{0,120})*",
+        ) {
+            let text = format!("{before}{digits}{after}");
+            let (start, end) = (before.len(), before.len() + digits.len());
+            let ctx = Context::new(&text, start, end);
+            proptest::prop_assert_eq!(ctx.find_token_range(), token_by_chars(&text, start, end));
+        }
+    }
 
     /// The one-pass scan of a token for `://`, `www.`, `@` and `doi:`
     /// agrees with the four substring searches it replaced, on tokens

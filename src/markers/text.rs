@@ -97,6 +97,17 @@ impl LogicalText {
 
     /// Source span of the logical range `a..b`.
     pub fn span(&self, a: usize, b: usize) -> Span {
+        // One piece, no line joined: the text is the source's bytes from
+        // where it starts (most paragraphs of a page flattened one line to
+        // a paragraph).
+        if let ([(0, from)], []) = (self.map.as_slice(), self.joins.as_slice()) {
+            return Span::new(from + a, from + a.max(b));
+        }
+        self.mapped_span(a, b)
+    }
+
+    /// [`Self::span`] through the map, for any text.
+    fn mapped_span(&self, a: usize, b: usize) -> Span {
         if a >= b {
             let s = self.source_offset(a);
             return Span::new(s, s);
@@ -238,6 +249,24 @@ pub fn find_url(s: &str) -> Option<(usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// A one-piece text's span is the mapped one, for every range (and
+        /// the texts with dropped characters or joins take the map).
+        #[test]
+        fn one_piece_spans_are_the_mapped_ones(
+            line in "(a|é|1| |\u{1})*",
+            lead in 0usize..4,
+        ) {
+            let src = format!("{}{line}", "x".repeat(lead));
+            let lt = LogicalText::from_segments(&src, &[(lead, src.len())], true);
+            for a in (0..=lt.text.len()).filter(|&i| lt.text.is_char_boundary(i)) {
+                for b in (0..=lt.text.len()).filter(|&i| lt.text.is_char_boundary(i)) {
+                    proptest::prop_assert_eq!(lt.span(a, b), lt.mapped_span(a, b), "{} {}", a, b);
+                }
+            }
+        }
+    }
 
     #[test]
     fn joins_lines_and_maps_back() {
