@@ -146,9 +146,12 @@ impl KeyIndex {
     /// at position `len` (the caller appends it there) and returns `None`.
     fn find_or_add(&mut self, k: Key, len: usize, key_at: impl Fn(usize) -> Key) -> Option<usize> {
         let mask = self.slots.len() - 1;
-        let hash = u64::from(k.max).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-            ^ u64::from(k.first).wrapping_mul(0xC2B2_AE3D_27D4_EB4F)
-            ^ u64::from(k.last_marker);
+        // The high half of the product is the well-mixed one: the flag goes
+        // in with `max` (added as a low bit, it was shifted out, and the two
+        // states of each (first, max) always met in one slot).
+        let hash = (u64::from(k.max) << 1 | u64::from(k.last_marker))
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            ^ u64::from(k.first).wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
         let mut i = (hash >> 32) as usize & mask;
         loop {
             let (stamp, at) = self.slots[i];
