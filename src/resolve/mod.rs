@@ -143,7 +143,8 @@ pub fn resolve(doc: &mut Document, texts: &[LogicalText], with_margins: bool) ->
 /// [`resolve()`] for a caller that is done with the texts
 /// ([`crate::parse_article`]): each text is freed as soon as its container
 /// is rewritten, so a large article's texts and its new inlines are never
-/// all held at once.
+/// all held at once. The containers hold the parser's placeholders (no
+/// characters), so there is no plain text in them to drop first.
 pub(crate) fn resolve_owned(
     doc: &mut Document,
     texts: Vec<LogicalText>,
@@ -159,6 +160,9 @@ trait Texts {
     fn all(&self) -> &[LogicalText];
     /// The inlines of text `i` with `markers` placed.
     fn rewrite(&mut self, i: usize, markers: &[PlacedMarker]) -> Vec<Inline>;
+    /// Whether the containers hold the parser's plain text (which the
+    /// resolver drops before it solves), not placeholders.
+    fn containers_hold_text(&self) -> bool;
 }
 
 impl Texts for &[LogicalText] {
@@ -168,6 +172,9 @@ impl Texts for &[LogicalText] {
     fn rewrite(&mut self, i: usize, markers: &[PlacedMarker]) -> Vec<Inline> {
         self[i].inlines(markers)
     }
+    fn containers_hold_text(&self) -> bool {
+        true
+    }
 }
 
 impl Texts for Vec<LogicalText> {
@@ -176,6 +183,9 @@ impl Texts for Vec<LogicalText> {
     }
     fn rewrite(&mut self, i: usize, markers: &[PlacedMarker]) -> Vec<Inline> {
         std::mem::take(&mut self[i]).inlines(markers)
+    }
+    fn containers_hold_text(&self) -> bool {
+        false
     }
 }
 
@@ -211,14 +221,16 @@ fn resolve_from(doc: &mut Document, mut owner: impl Texts, with_margins: bool) -
         after_last.set(k + 1);
         Some(by_id[k].1)
     };
-    for_each_inlines_mut(doc, &mut |inl| {
-        if text_of(inl).is_some() {
-            inl.truncate(1);
-            if let Some(Inline::Text { text, .. }) = inl.first_mut() {
-                *text = String::new();
+    if owner.containers_hold_text() {
+        for_each_inlines_mut(doc, &mut |inl| {
+            if text_of(inl).is_some() {
+                inl.truncate(1);
+                if let Some(Inline::Text { text, .. }) = inl.first_mut() {
+                    *text = String::new();
+                }
             }
-        }
-    });
+        });
+    }
     let n_refs = doc.references.iter().map(|r| r.n).max().unwrap_or(0);
     let limit = if doc.references.is_empty() {
         UNKNOWN_LIMIT
