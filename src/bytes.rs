@@ -93,7 +93,7 @@ mod imp {
 
     pub(super) type Vector = __m128i;
 
-    // SAFETY (for the three calls below): SSE2 is part of x86-64 itself.
+    // SAFETY (for the four calls below): SSE2 is part of x86-64 itself.
     // Every x86-64 processor has it, and the compiler assumes it for all
     // x86-64 code, so the `sse2` functions can always run (and are inlined).
 
