@@ -153,11 +153,8 @@ pub fn is_xml_text(s: &str) -> bool {
     // selectors and the BOM) is searched for `EF BF BE` and `EF BF BF`.
     let (mut lead, mut control) = (false, false);
     crate::bytes::each_chunk(b, b' ', |_, c, own| {
-        // Most chunks hold neither: the exact test only when one may be there.
-        if c.in_range(0, 0x1F) | c.eq(0xEF) != 0 {
-            control = xml_controls(c) & own != 0;
-            lead |= c.eq(0xEF) & own != 0;
-        }
+        control = xml_controls(c) & own != 0;
+        lead |= c.eq(0xEF) & own != 0;
         !control
     });
     !control
@@ -169,7 +166,12 @@ pub fn is_xml_text(s: &str) -> bool {
 /// The bytes of `c` that are control characters XML 1.0 does not allow
 /// (all below U+0020 but TAB, LF and CR).
 pub(crate) fn xml_controls(c: crate::bytes::Chunk) -> crate::bytes::Mask {
-    c.in_range(0, 0x1F) & !(c.eq(b'\t') | c.eq(b'\n') | c.eq(b'\r'))
+    let below_space = c.in_range(0, 0x1F);
+    // Most chunks have none (not even a line end): no more tests for them.
+    if below_space == 0 {
+        return 0;
+    }
+    below_space & !(c.eq(b'\t') | c.eq(b'\n') | c.eq(b'\r'))
 }
 
 /// The first character of `s` that XML 1.0 does not allow, with its

@@ -162,10 +162,7 @@ impl Escape {
         let mut escape = None;
         let mut continuation = 0;
         crate::bytes::each_chunk(s.as_bytes(), b' ', |at, c, own| {
-            // Controls and `EF` are rare: the exact test only when one may be there.
-            if c.in_range(0, 0x1F) | c.eq(0xEF) != 0 {
-                odd |= (crate::ast::xml_controls(c) | c.eq(0xEF)) & own;
-            }
+            odd |= (crate::ast::xml_controls(c) | c.eq(0xEF)) & own;
             if escape.is_none() {
                 let m = self.mask(c) & own;
                 if m != 0 {
