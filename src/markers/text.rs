@@ -3,6 +3,8 @@
 //! markers are resolved, the inline nodes it becomes (text, citations,
 //! bare URLs as links).
 
+use std::borrow::Cow;
+
 use crate::ast::{Inline, Margin, Span};
 
 pub use crate::ast::is_xml_char;
@@ -19,10 +21,14 @@ pub type PlacedMarker = (usize, usize, u32, u32, Margin);
 
 /// The text of one inline container (paragraph, list item, caption, …): its
 /// source line pieces joined with one space, with a map back to the source.
+///
+/// A text of one piece that XML can carry as it stands (most paragraphs of
+/// a page flattened one line to a paragraph) borrows its characters from
+/// the source: a large article's text is then not held twice.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct LogicalText {
+pub struct LogicalText<'s> {
     /// The joined text.
-    pub text: String,
+    pub text: Cow<'s, str>,
     /// (logical offset, source offset) at the start of each contiguous piece.
     /// (Most texts are one piece: its entry is kept inline.)
     map: smallvec::SmallVec<[(usize, usize); 1]>,
@@ -36,9 +42,20 @@ pub struct LogicalText {
     pub bibliography: bool,
 }
 
-impl LogicalText {
+impl<'s> LogicalText<'s> {
     /// Joins the source pieces `segments` (byte ranges of `src`) with one space.
-    pub fn from_segments(src: &str, segments: &[(usize, usize)], scan: bool) -> LogicalText {
+    pub fn from_segments(src: &'s str, segments: &[(usize, usize)], scan: bool) -> Self {
+        if let &[(a, b)] = segments
+            && is_xml_text(&src[a..b])
+        {
+            return LogicalText {
+                text: Cow::Borrowed(&src[a..b]),
+                map: smallvec::smallvec![(0, a)],
+                joins: Vec::new(),
+                scan,
+                bibliography: false,
+            };
+        }
         let joined: usize = segments.iter().map(|&(a, b)| b - a).sum::<usize>() + segments.len();
         let mut text = String::with_capacity(joined);
         let mut map = smallvec::SmallVec::new();
@@ -68,7 +85,7 @@ impl LogicalText {
             }
         }
         LogicalText {
-            text,
+            text: Cow::Owned(text),
             map,
             joins,
             scan,
@@ -141,7 +158,7 @@ impl LogicalText {
     pub fn plain(&self) -> Vec<Inline> {
         let mut v = self.placeholder();
         if let Some(Inline::Text { text, .. }) = v.first_mut() {
-            *text = self.text.clone();
+            *text = self.text.to_string();
         }
         v
     }
@@ -176,7 +193,7 @@ impl LogicalText {
 }
 
 /// Pushes `text[a..b]` as Text nodes, with bare http(s) URLs as Link nodes.
-fn push_text_and_links(lt: &LogicalText, a: usize, b: usize, out: &mut Vec<Inline>) {
+fn push_text_and_links(lt: &LogicalText<'_>, a: usize, b: usize, out: &mut Vec<Inline>) {
     let s = &lt.text[a..b];
     let mut pos = 0;
     while let Some(found) = find_url(&s[pos..]) {

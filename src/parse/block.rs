@@ -565,5 +565,27 @@ pub(super) enum Kind<'a> {
     Paragraph,
 }
 
+impl Kind<'_> {
+    /// How many inline containers (texts) the block's node has.
+    pub(super) fn containers(&self) -> usize {
+        match self {
+            Kind::Rule => 0,
+            Kind::Figure(parts) => 1 + usize::from(!parts.caption.is_empty()),
+            Kind::List(t) => t.containers(),
+            Kind::Heading | Kind::Quote | Kind::Paragraph => 1,
+        }
+    }
+}
+
+impl ListTree<'_> {
+    /// How many items the list has, at every depth.
+    fn containers(&self) -> usize {
+        self.items
+            .iter()
+            .map(|it| 1 + it.children.iter().map(ListTree::containers).sum::<usize>())
+            .sum()
+    }
+}
+
 #[cfg(test)]
 mod tests;

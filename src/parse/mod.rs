@@ -30,12 +30,12 @@ use ref_list::{RefEntry, find_references, item_has_backlinks};
 
 /// What the grammar makes of an article, before citation resolution.
 #[derive(Debug, Clone)]
-pub struct ParseOutput {
+pub struct ParseOutput<'s> {
     /// The document; its inlines are one plain Text node per container.
     pub document: Document,
     /// The text of every inline container; each container's plain Text
     /// node starts where its text does ([`LogicalText::id`]).
-    pub texts: Vec<LogicalText>,
+    pub texts: Vec<LogicalText<'s>>,
     /// Warnings found while parsing.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -223,7 +223,7 @@ fn join_repeated_figures<'a>(
 /// Builds AST nodes and records each inline container's text in order.
 struct Builder<'s> {
     src: &'s str,
-    texts: Vec<LogicalText>,
+    texts: Vec<LogicalText<'s>>,
     /// Inside a section headed like a reference list (a bibliography in prose).
     in_bibliography: bool,
     /// What goes in the containers.
@@ -327,7 +327,11 @@ impl Builder<'_> {
 }
 
 /// Parses a decoded article.
-pub fn parse(src: &Source, meta: Meta, opts: &ParseOptions) -> Result<ParseOutput, InputError> {
+pub fn parse<'s>(
+    src: &'s Source,
+    meta: Meta,
+    opts: &ParseOptions,
+) -> Result<ParseOutput<'s>, InputError> {
     parse_with(src, meta, opts, Inlines::Plain)
 }
 
@@ -345,12 +349,12 @@ pub(crate) enum Inlines {
 }
 
 /// [`parse()`], with the inline containers filled as `inlines` says.
-pub(crate) fn parse_with(
-    src: &Source,
+pub(crate) fn parse_with<'s>(
+    src: &'s Source,
     meta: Meta,
     opts: &ParseOptions,
     inlines: Inlines,
-) -> Result<ParseOutput, InputError> {
+) -> Result<ParseOutput<'s>, InputError> {
     let mut diagnostics = control_character_warnings(src);
     let all_lines = lines::lines_at(&src.text, src.start, src.line_starts());
     let shape = shape::detect(&all_lines);
@@ -373,7 +377,7 @@ pub(crate) fn parse_with(
     let subtitle = (!subtitle_lines.is_empty()).then(|| {
         let lt = LogicalText::from_segments(&src.text, &segments(subtitle_lines), false);
         Title {
-            text: lt.text,
+            text: lt.text.into_owned(),
             span: span_of(subtitle_lines),
         }
     });
@@ -404,9 +408,19 @@ pub(crate) fn parse_with(
         }
     }
 
+    let article_is_only_title = blocks.is_empty();
+    let containers = kinds
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| {
+            refs.as_ref()
+                .is_none_or(|r| Some(*i) != r.heading && !(r.first..=r.last).contains(i))
+        })
+        .map(|(_, k)| k.containers())
+        .sum();
     let mut bld = Builder {
         src: &src.text,
-        texts: Vec::new(),
+        texts: Vec::with_capacity(containers),
         in_bibliography: false,
         inlines,
     };
@@ -426,7 +440,10 @@ pub(crate) fn parse_with(
             ..SourceStyle::default()
         },
     };
-    for (i, (b, kind)) in rest.iter().zip(&kinds).enumerate() {
+    // Each block's lines (and its list's tree) are freed once its node is
+    // made: they and the document are not all held at once.
+    for (i, (b, kind)) in blocks.into_iter().zip(kinds).enumerate() {
+        let (b, kind) = (&b[..], &kind);
         if let Some(r) = &refs {
             if Some(i) == r.heading {
                 doc.references_heading = Some(Heading {
@@ -492,15 +509,22 @@ pub(crate) fn parse_with(
             .with_help("markers are matched to the numbers as written"),
         );
     }
-    if rest.is_empty() {
+    if article_is_only_title {
         diagnostics.push(Diagnostic::new(
             Severity::Warning,
             doc.title.span,
             "the article has only a title: there is no text after it",
         ));
     }
-    // The resolver holds these through its whole run: no spare room.
+    debug_assert_eq!(bld.texts.len(), containers, "texts counted ahead");
+    // The resolver holds these through its whole run, and the document
+    // for as long as it lives: no spare room.
     bld.texts.shrink_to_fit();
+    doc.blocks.shrink_to_fit();
+    doc.sections.shrink_to_fit();
+    for s in &mut doc.sections {
+        s.blocks.shrink_to_fit();
+    }
     Ok(ParseOutput {
         document: doc,
         texts: bld.texts,

@@ -157,7 +157,7 @@ pub(crate) fn resolve_owned(
 /// container's inlines from its text: borrowed, or owned and freed.
 trait Texts {
     /// Every text, in the parser's order.
-    fn all(&self) -> &[LogicalText];
+    fn all(&self) -> &[LogicalText<'_>];
     /// The inlines of text `i` with `markers` placed.
     fn rewrite(&mut self, i: usize, markers: &[PlacedMarker]) -> Vec<Inline>;
     /// Whether the containers hold the parser's plain text (which the
@@ -165,8 +165,8 @@ trait Texts {
     fn containers_hold_text(&self) -> bool;
 }
 
-impl Texts for &[LogicalText] {
-    fn all(&self) -> &[LogicalText] {
+impl Texts for &[LogicalText<'_>] {
+    fn all(&self) -> &[LogicalText<'_>] {
         self
     }
     fn rewrite(&mut self, i: usize, markers: &[PlacedMarker]) -> Vec<Inline> {
@@ -177,8 +177,8 @@ impl Texts for &[LogicalText] {
     }
 }
 
-impl Texts for Vec<LogicalText> {
-    fn all(&self) -> &[LogicalText] {
+impl Texts for Vec<LogicalText<'_>> {
+    fn all(&self) -> &[LogicalText<'_>] {
         self
     }
     fn rewrite(&mut self, i: usize, markers: &[PlacedMarker]) -> Vec<Inline> {
@@ -199,11 +199,13 @@ fn resolve_from(doc: &mut Document, mut owner: impl Texts, with_margins: bool) -
     // Each container is matched with its text by the text's id (where it
     // starts in the source), which its plain inline's span carries: not by
     // the order of the walk. The id stays; the characters go.
-    let mut by_id: Vec<(usize, usize)> = texts
-        .iter()
-        .enumerate()
-        .filter_map(|(i, t)| t.id().map(|id| (id, i)))
-        .collect();
+    let mut by_id: Vec<(usize, usize)> = Vec::with_capacity(texts.len());
+    by_id.extend(
+        texts
+            .iter()
+            .enumerate()
+            .filter_map(|(i, t)| t.id().map(|id| (id, i))),
+    );
     by_id.sort_unstable();
     // The walk meets the texts in the source's order but for a few (a lead
     // figure): the one after the last found is tried before a search.
@@ -309,7 +311,8 @@ fn resolve_from(doc: &mut Document, mut owner: impl Texts, with_margins: bool) -
     // Chosen markers with occurrence numbers, in the candidates' order,
     // which is the texts' (text t's are placed[starts[t]..starts[t + 1]]):
     // one vector, not one per text.
-    let mut placed: Vec<PlacedMarker> = Vec::new();
+    let mut placed: Vec<PlacedMarker> =
+        Vec::with_capacity(solution.choice.iter().filter(|c| c.is_some()).count());
     let mut starts = vec![0u32; texts.len() + 1];
     debug_assert!(cands.windows(2).all(|w| w[0].text <= w[1].text));
     let mut decisions = Vec::new();
