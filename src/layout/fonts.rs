@@ -9,6 +9,7 @@
 //! so a batch shapes a common word once per thread rather than once per
 //! article.
 
+use super::Cluster;
 use super::style::Style;
 use rustc_hash::FxHashMap as HashMap;
 use rustc_hash::FxHashSet as HashSet;
@@ -133,7 +134,7 @@ pub struct ShapedGlyph {
     pub cluster: usize,
     /// The source characters this glyph stands for (a ligature has several,
     /// the later glyphs of a multi-glyph cluster none).
-    pub text: Arc<str>,
+    pub text: Cluster,
 }
 
 /// A shaped piece of text.
@@ -204,7 +205,7 @@ struct Kept {
     faces: BundledFaces,
     cache: HashMap<(FontKind, Variant, bool), Generations<Arc<Shaped>>>,
     hyphens: HashMap<hypher::Lang, Generations<Box<[u32]>>>,
-    clusters: HashSet<Arc<str>>,
+    clusters: HashSet<Cluster>,
 }
 
 /// The shaped words of a cache, both generations.
@@ -317,16 +318,16 @@ impl Drop for Fonts<'_> {
 #[derive(Default)]
 struct Scratch {
     buffer: Option<rustybuzz::UnicodeBuffer>,
-    clusters: HashSet<Arc<str>>,
+    clusters: HashSet<Cluster>,
 }
 
 impl Scratch {
     /// The shared string of `chars`.
-    fn cluster(&mut self, chars: &str) -> Arc<str> {
+    fn cluster(&mut self, chars: &str) -> Cluster {
         if let Some(a) = self.clusters.get(chars) {
             return a.clone();
         }
-        let a: Arc<str> = Arc::from(chars);
+        let a = Cluster::from(chars);
         self.clusters.insert(a.clone());
         a
     }

@@ -3,13 +3,46 @@
 //! `write::pdf` draws.
 
 use super::*;
+
+/// The characters a glyph stands for: one shared string per distinct
+/// cluster (`e`, `fi`), behind a thin pointer, so that a glyph is 16 bytes
+/// rather than 32 (a laid-out article holds one per character until its
+/// PDF is written).
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Cluster(Arc<String>);
+
+impl std::ops::Deref for Cluster {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for Cluster {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Cluster {
+    fn from(s: &str) -> Self {
+        Cluster(Arc::new(s.to_string()))
+    }
+}
+
+impl std::fmt::Debug for Cluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&**self.0, f)
+    }
+}
+
 /// One glyph to draw.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Glyph {
     /// Glyph id in its font.
     pub gid: u16,
     /// The characters it stands for (for text extraction).
-    pub text: Arc<str>,
+    pub text: Cluster,
     /// Distance to the next glyph, in points (kerning and justification included).
     pub advance: f32,
 }

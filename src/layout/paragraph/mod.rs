@@ -24,7 +24,7 @@ use tokens::*;
 
 use super::fonts::{FontKind, Fonts, Shaped, ShapedGlyph, Variant};
 use super::linebreak::{Break, Item, Params, break_lines};
-use super::{Glyph, Line, LinkSpan, LinkTarget, MissingGlyph, Run};
+use super::{Cluster, Glyph, Line, LinkSpan, LinkTarget, MissingGlyph, Run};
 use std::sync::Arc;
 
 /// Inline content of a paragraph, already in reading order.

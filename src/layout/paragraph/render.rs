@@ -20,7 +20,7 @@ pub(super) fn render(
     let size = b.set.size;
     let para_level = u8::from(b.set.rtl);
     // The text of every space glyph (one string for the paragraph).
-    let space_text: Arc<str> = Arc::from(" ");
+    let space_text = Cluster::from(" ");
     let mut lines = Vec::new();
     let mut start = 0;
     for (li, brk) in breaks.iter().enumerate() {

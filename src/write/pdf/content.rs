@@ -10,13 +10,12 @@
 
 use super::tags::{self, Owner};
 use crate::layout::fonts::FontKind;
-use crate::layout::{Layout, Page, Role, StructNode};
+use crate::layout::{Cluster, Layout, Page, Role, StructNode};
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 /// For each face, each glyph id the layout uses, with the text of its first use.
-pub type GlyphInventory = BTreeMap<FontKind, BTreeMap<u16, Arc<str>>>;
+pub type GlyphInventory = BTreeMap<FontKind, BTreeMap<u16, Cluster>>;
 
 /// For each face, the Identity-H code of each glyph id of the layout.
 pub type GlyphCodes = BTreeMap<FontKind, FxHashMap<u16, u16>>;
@@ -26,7 +25,7 @@ pub fn inventory(lay: &Layout) -> GlyphInventory {
     // Per face, the text of each glyph id seen first, indexed by the id
     // (a face has a few thousand glyphs; a tree lookup per drawn glyph
     // cost more than the rest of this).
-    let mut seen: BTreeMap<FontKind, Vec<Option<Arc<str>>>> = BTreeMap::new();
+    let mut seen: BTreeMap<FontKind, Vec<Option<Cluster>>> = BTreeMap::new();
     for page in &lay.pages {
         for l in &page.lines {
             for r in &l.line.runs {

@@ -4,10 +4,10 @@
 
 use super::post_pass::{meta_date, pdf_date, text_string};
 use super::*;
+use crate::layout::Cluster;
 use crate::layout::fonts::Fonts;
 use crate::write::pdf::render_pdf;
 use lopdf::Document as Pdf;
-use std::sync::Arc;
 
 /// A title, two sections (the second sorts first by name), citations and
 /// two references.
@@ -441,7 +441,7 @@ fn codes_are_read_back_in_inventory_order_and_checked() {
     let mut used = GlyphInventory::new();
     used.entry(FontKind::Regular)
         .or_default()
-        .extend([(7u16, Arc::from("a")), (3, Arc::from("fi"))]);
+        .extend([(7u16, Cluster::from("a")), (3, Cluster::from("fi"))]);
     let ids: BTreeMap<FontKind, FontId> = [(FontKind::Regular, FontId("ABCDEF".into()))].into();
     // Glyph ids ascend in the inventory: 3 then 7.
     let codes = read_codes(b"BT /ABCDEF 10 Tf [<0011><0012>] TJ ET", &used, &ids).unwrap();
