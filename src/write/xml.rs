@@ -16,7 +16,7 @@
 
 use crate::bytes::{Chunk, Mask};
 use crate::error::WriteError;
-use quick_xml::events::{BytesDecl, BytesEnd, BytesPI, BytesStart, Event};
+use quick_xml::events::{BytesDecl, BytesPI, Event};
 use std::borrow::Cow;
 use std::io::Write;
 
@@ -190,13 +190,13 @@ impl Escape {
 /// references as quick-xml's escapes (`&lt;` `&gt;` `&amp;` `&apos;`
 /// `&quot;` `&#9;` `&#10;` `&#13;`). `first` is where the first byte to
 /// replace is ([`Escape::first`], or the writer's [`Escape::scan`]).
-fn escape_into(out: &mut String, s: &str, how: Escape, first: Option<usize>) {
+fn escape_into(out: &mut impl Sink, s: &str, how: Escape, first: Option<usize>) {
     let b = s.as_bytes();
     let mut done = 0;
     let mut next = first;
     while let Some(at) = next {
-        out.push_str(&s[done..at]);
-        out.push_str(match b[at] {
+        out.put(&s[done..at]);
+        out.put(match b[at] {
             b'<' => "&lt;",
             b'>' => "&gt;",
             b'&' => "&amp;",
@@ -209,7 +209,25 @@ fn escape_into(out: &mut String, s: &str, how: Escape, first: Option<usize>) {
         done = at + 1;
         next = how.first(&b[done..]).map(|i| done + i);
     }
-    out.push_str(&s[done..]);
+    out.put(&s[done..]);
+}
+
+/// Where [`escape_into`] appends: a string, or the writer's byte buffer.
+trait Sink {
+    /// Appends `s`.
+    fn put(&mut self, s: &str);
+}
+
+impl Sink for String {
+    fn put(&mut self, s: &str) {
+        self.push_str(s);
+    }
+}
+
+impl Sink for Vec<u8> {
+    fn put(&mut self, s: &str) {
+        self.extend_from_slice(s.as_bytes());
+    }
 }
 
 /// What the writer needs to know of a text or an attribute value
@@ -261,7 +279,7 @@ pub struct XmlWriter<'w> {
     started: bool,
     /// Characters of text written so far (see [`XmlWriter::text_chars`]).
     text_chars: usize,
-    /// The tag or escaped text being made (one buffer for the whole
+    /// The escaped text being made (one buffer for the whole
     /// document: no allocation per element).
     scratch: String,
 }
@@ -334,34 +352,40 @@ impl<'w> XmlWriter<'w> {
         Ok(())
     }
 
-    /// Makes the content of the tag `<name attrs…>` in `scratch`: the name,
-    /// then ` key="value"` for each attribute, its value escaped (what
-    /// quick-xml's `BytesStart::push_attribute` makes, without a buffer
-    /// per tag).
-    fn tag(&mut self, name: &'static str, attrs: &[(&str, &str)]) -> Result<(), WriteError> {
-        self.scratch.clear();
-        self.scratch.push_str(name);
+    /// Writes the tag `<name attrs…` and then `close` (`>` or `/>`): the
+    /// name, then ` key="value"` for each attribute, its value escaped
+    /// (what quick-xml's writer makes of a `BytesStart` event whose
+    /// attributes `push_attribute` added, written straight into the buffer
+    /// rather than through an event and a buffer per tag).
+    fn tag(
+        &mut self,
+        name: &'static str,
+        attrs: &[(&str, &str)],
+        close: &str,
+    ) -> Result<(), WriteError> {
+        let out = self.inner.get_mut();
+        out.push(b'<');
+        out.put(name);
         for &(key, value) in attrs {
             let scan = Escape::Attribute.scan(value);
             if !scan.plain {
                 check_chars_with(|| format!("attribute `{key}` of <{name}>"), value)?;
             }
-            self.scratch.push(' ');
-            self.scratch.push_str(key);
-            self.scratch.push_str("=\"");
-            escape_into(&mut self.scratch, value, Escape::Attribute, scan.escape);
-            self.scratch.push('"');
+            out.push(b' ');
+            out.put(key);
+            out.put("=\"");
+            escape_into(out, value, Escape::Attribute, scan.escape);
+            out.push(b'"');
         }
+        out.put(close);
         Ok(())
     }
 
     /// Opens element `name`. In structural content it starts on a new line;
     /// inside mixed content it is written inline.
     pub fn start(&mut self, name: &'static str, attrs: &[(&str, &str)]) -> Result<(), WriteError> {
-        self.tag(name, attrs)?;
         self.before_child()?;
-        let tag = BytesStart::from_content(self.scratch.as_str(), name.len());
-        self.inner.write_event(Event::Start(tag))?;
+        self.tag(name, attrs, ">")?;
         self.stack.push(Frame {
             name,
             has_children: false,
@@ -395,8 +419,11 @@ impl<'w> XmlWriter<'w> {
         } else if !self.in_mixed() && frame.has_children {
             self.newline(depth)?;
         }
-        self.inner
-            .write_event(Event::End(BytesEnd::new(frame.name)))?;
+        // What quick-xml's writer makes of an end event.
+        let out = self.inner.get_mut();
+        out.put("</");
+        out.put(frame.name);
+        out.push(b'>');
         if self.inner.get_ref().len() >= FLUSH_AT {
             hand_on(&mut self.inner, self.out)?;
         }
@@ -405,11 +432,8 @@ impl<'w> XmlWriter<'w> {
 
     /// Writes an empty element `<name …/>`.
     pub fn empty(&mut self, name: &'static str, attrs: &[(&str, &str)]) -> Result<(), WriteError> {
-        self.tag(name, attrs)?;
         self.before_child()?;
-        let tag = BytesStart::from_content(self.scratch.as_str(), name.len());
-        self.inner.write_event(Event::Empty(tag))?;
-        Ok(())
+        self.tag(name, attrs, "/>")
     }
 
     /// Writes escaped character data. Only allowed inside mixed content.
@@ -507,6 +531,7 @@ impl<'w> XmlWriter<'w> {
 mod tests {
     use super::*;
     use crate::ast::is_language_tag;
+    use quick_xml::events::{BytesEnd, BytesStart, BytesText};
 
     fn render(
         f: impl FnOnce(&mut XmlWriter) -> Result<(), WriteError>,
@@ -580,13 +605,28 @@ mod tests {
             let mut text = String::new();
             escape_into(&mut text, &s, Escape::Text, Escape::Text.first(s.as_bytes()));
             proptest::prop_assert_eq!(&text, &quick_xml::escape::partial_escape(s.as_str()));
-            let mut sink = std::io::sink();
-            let mut ours = XmlWriter::new(&mut sink);
-            ours.tag("e", &[(key.as_str(), s.as_str()), ("b", "1")]).unwrap();
-            let mut theirs = BytesStart::new("e");
-            theirs.push_attribute((key.as_str(), s.as_str()));
-            theirs.push_attribute(("b", "1"));
-            proptest::prop_assert_eq!(ours.scratch.as_str(), &*theirs);
+            // An element with the value in an attribute, and one with it
+            // as text, as quick-xml's writer writes their events.
+            let attrs = [(key.as_str(), s.as_str()), ("b", "1")];
+            let mut ours = Vec::new();
+            let mut w = XmlWriter::new(&mut ours);
+            w.empty("e", &attrs).unwrap();
+            w.start_mixed("t", &[]).unwrap();
+            w.text(&s).unwrap();
+            w.end().unwrap();
+            w.finish().unwrap();
+            let mut theirs = quick_xml::Writer::new(Vec::new());
+            let mut e = BytesStart::new("e");
+            e.push_attribute(attrs[0]);
+            e.push_attribute(attrs[1]);
+            theirs.write_event(Event::Empty(e)).unwrap();
+            theirs.get_mut().push(b'\n');
+            theirs.write_event(Event::Start(BytesStart::new("t"))).unwrap();
+            let escaped = quick_xml::escape::partial_escape(s.as_str());
+            theirs.write_event(Event::Text(BytesText::from_escaped(escaped))).unwrap();
+            theirs.write_event(Event::End(BytesEnd::new("t"))).unwrap();
+            theirs.get_mut().push(b'\n');
+            proptest::prop_assert_eq!(String::from_utf8(ours).unwrap(), String::from_utf8(theirs.into_inner()).unwrap());
             let scan = Escape::Text.scan(&s);
             proptest::prop_assert_eq!(scan.chars, s.chars().count());
             proptest::prop_assert_eq!(scan.escape, s.find(['<', '>', '&', '\r']));
