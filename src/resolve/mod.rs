@@ -142,8 +142,9 @@ pub fn resolve(doc: &mut Document, texts: &[LogicalText], with_margins: bool) ->
 
 /// [`resolve()`] for a caller that is done with the texts
 /// ([`crate::parse_article`]): each text is freed as soon as its container
-/// is rewritten, so a large article's texts and its new inlines are never
-/// all held at once. The containers hold the parser's placeholders (no
+/// is rewritten, so a large article's texts (those that do not borrow the
+/// source's characters) and its new inlines are never all held at once.
+/// The containers hold the parser's placeholders (no
 /// characters), so there is no plain text in them to drop first.
 pub(crate) fn resolve_owned(
     doc: &mut Document,
