@@ -472,6 +472,9 @@ fn pass(p: &Problem<'_>, price: &[f64], order: Order) -> Solution {
                 );
             }
         }
+        if order == Order::Hard && !p.free_start {
+            drop_dominated(&mut next);
+        }
         if next.len() > beam {
             next.sort_by(|a, b| b.score.total_cmp(&a.score));
             next.truncate(beam);
@@ -499,6 +502,32 @@ fn pass(p: &Problem<'_>, price: &[f64], order: Order) -> Solution {
         order,
         price: Vec::new(),
     }
+}
+
+/// Drops the nodes that another node dominates: the same last-marker
+/// flag, as high a `max` or higher, and a strictly better score. With
+/// first occurrences in hard order and a reference list (no free start), a
+/// state allows every reading that a state with a lower `max` allows, at
+/// the same gain, and leads to a `max` as high: every way on from the
+/// dominated node is open to its dominator and scores more there, so the
+/// programme's best path never goes through it. (A long article cites
+/// its references again and again; without this, the states that lag
+/// behind in `max` lived on to its end, and filled the beam.) The order of
+/// the nodes that stay is kept.
+fn drop_dominated(next: &mut Vec<Node>) {
+    if next.len() < 2 {
+        return;
+    }
+    let dominated = |n: &Node, all: &[Node]| {
+        all.iter()
+            .any(|o| o.last_marker == n.last_marker && o.max >= n.max && o.score > n.score)
+    };
+    let keep: smallvec::SmallVec<[bool; 64]> = next.iter().map(|n| !dominated(n, next)).collect();
+    let mut i = 0;
+    next.retain(|_| {
+        i += 1;
+        keep[i - 1]
+    });
 }
 
 /// Markers per reference in a solution (index k = reference k).

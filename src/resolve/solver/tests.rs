@@ -168,3 +168,93 @@ fn key_index_finds_states_until_cleared() {
     let k = key(7);
     assert_eq!(index.find_or_add(k, 0, |_| unreachable!()), None);
 }
+
+/// The best total score of any choice for `c` that keeps first occurrences
+/// in order (rule 3, hard; a reference list, so no free start), by trying
+/// every choice.
+fn best_by_brute_force(p: &Problem<'_>) -> f64 {
+    fn go(p: &Problem<'_>, i: usize, key: Key, score: f64) -> f64 {
+        let Some(c) = p.candidates.get(i) else {
+            return score;
+        };
+        let mut best = go(p, i + 1, as_text(key), score);
+        for r in &c.readings {
+            if let Some((next, gain)) = transition(p, key, r, Order::Hard) {
+                best = best.max(go(p, i + 1, next, score + gain));
+            }
+        }
+        best
+    }
+    let start = Key {
+        first: 0,
+        max: 0,
+        last_marker: false,
+    };
+    go(p, 0, start, 0.0)
+}
+
+/// The score of `s`, replayed through the rules (which it must keep).
+fn replayed_score(p: &Problem<'_>, s: &Solution) -> f64 {
+    let mut key = Key {
+        first: 0,
+        max: 0,
+        last_marker: false,
+    };
+    let mut score = 0.0;
+    for (c, ch) in p.candidates.iter().zip(&s.choice) {
+        match ch {
+            None => key = as_text(key),
+            Some(r) => {
+                let (next, gain) = transition(p, key, &c.readings[usize::from(*r)], Order::Hard)
+                    .expect("the programme's choice keeps the order");
+                key = next;
+                score += gain;
+            }
+        }
+    }
+    score
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+    /// With nodes dropped when another dominates them, one pass still finds
+    /// the best choice there is: a reference list (no free start), first
+    /// occurrences in hard order, references cited again and again (the
+    /// states that lag in `max` are the ones dropped).
+    #[test]
+    fn dropping_dominated_nodes_keeps_the_best_path(
+        runs in proptest::collection::vec(
+            proptest::collection::vec((1u32..=4, -6.0f32..6.0, proptest::bool::weighted(0.5)), 1..=2),
+            1..=8,
+        ),
+    ) {
+        let c: Vec<Candidate> = runs
+            .iter()
+            .enumerate()
+            .map(|(i, readings)| Candidate {
+                text: 0,
+                start: 10 * i,
+                end: 10 * i + 2,
+                readings: readings
+                    .iter()
+                    .map(|&(n, score, needs_prev_marker)| Reading {
+                        marker_start: 10 * i,
+                        n,
+                        score,
+                        needs_prev_marker,
+                        written: None,
+                    })
+                    .collect(),
+                over_limit: None,
+            })
+            .collect();
+        let p = Problem {
+            candidates: &c,
+            counts: None,
+            free_start: false,
+        };
+        let s = pass(&p, &[], Order::Hard);
+        let (got, want) = (replayed_score(&p, &s), best_by_brute_force(&p));
+        proptest::prop_assert!((got - want).abs() < 1e-9, "{} against {}", got, want);
+    }
+}
