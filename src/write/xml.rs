@@ -1,5 +1,8 @@
 //! Small XML output helpers shared by the XML-based writers (TEI now, EPUB
-//! XHTML later), built on quick-xml.
+//! XHTML later), built on quick-xml: its writer holds the output buffer and
+//! writes the declaration and processing instructions; tags and text go
+//! into that buffer as the very bytes quick-xml's writer makes of their
+//! events (a property test compares the two), without an event for each.
 //!
 //! [`XmlWriter`] distinguishes two kinds of content:
 //!
