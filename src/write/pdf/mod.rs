@@ -78,7 +78,7 @@ pub fn render_pdf(doc: &Document, opts: &PdfOptions) -> Result<PdfOutput, WriteE
     let source = FontSource::load(&style)?;
     let mut fonts = Fonts::new(&source)?;
     let mut lay = layout(doc, &style, &mut fonts, opts.notes);
-    let bytes = printpdf_adapter::write(doc, &lay, &source, opts)?;
+    let bytes = printpdf_adapter::write(doc, &mut lay, &source, opts)?;
     let missing = std::mem::take(&mut lay.missing);
     drop_later(lay);
     Ok(PdfOutput { bytes, missing })
@@ -130,7 +130,7 @@ pub fn render_book(
     let source = FontSource::load(&style)?;
     let mut fonts = Fonts::new(&source)?;
     let mut lay = crate::layout::layout_book(&cover, docs, &style, &mut fonts, recto, opts.notes);
-    let bytes = printpdf_adapter::write(&cover, &lay, &source, opts)?;
+    let bytes = printpdf_adapter::write(&cover, &mut lay, &source, opts)?;
     let missing = std::mem::take(&mut lay.missing);
     drop_later(lay);
     Ok(PdfOutput { bytes, missing })
