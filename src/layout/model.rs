@@ -7,7 +7,7 @@ use super::*;
 /// The characters a glyph stands for: one shared string per distinct
 /// cluster (`e`, `fi`), behind a thin pointer, so that a glyph is 16 bytes
 /// rather than 32 (a laid-out article holds one per character until its
-/// PDF is written).
+/// pages are drawn).
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Cluster(Arc<String>);
 

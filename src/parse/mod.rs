@@ -392,9 +392,7 @@ pub(crate) fn parse_with<'s>(
     let refs = find_references(rest, &kinds);
     for (i, (b, k)) in rest.iter().zip(&kinds).enumerate() {
         if let Kind::List(t) = k
-            && refs
-                .as_ref()
-                .is_none_or(|r| !(r.first..=r.last).contains(&i))
+            && refs.as_ref().is_none_or(|r| !r.holds(i))
             && t.items.iter().any(item_has_backlinks)
         {
             diagnostics.push(
@@ -414,7 +412,7 @@ pub(crate) fn parse_with<'s>(
         .enumerate()
         .filter(|(i, _)| {
             refs.as_ref()
-                .is_none_or(|r| Some(*i) != r.heading && !(r.first..=r.last).contains(i))
+                .is_none_or(|r| Some(*i) != r.heading && !r.holds(*i))
         })
         .map(|(_, k)| k.containers())
         .sum();
@@ -460,7 +458,7 @@ pub(crate) fn parse_with<'s>(
                     .map(|e| bld.reference(e, e.number.min(u32::MAX as u64) as u32))
                     .collect();
             }
-            if (r.first..=r.last).contains(&i) {
+            if r.holds(i) {
                 continue;
             }
         }

@@ -53,6 +53,13 @@ pub(super) struct RefList<'a> {
     pub(super) entries: Vec<RefEntry<'a>>,
 }
 
+impl RefList<'_> {
+    /// Is block `i` one of the list's own (`first..=last`)?
+    pub(super) fn holds(&self, i: usize) -> bool {
+        (self.first..=self.last).contains(&i)
+    }
+}
+
 pub(super) fn item_has_backlinks(item: &block::ItemTree<'_>) -> bool {
     reference::has_backlinks(&joined(&item.lines))
 }
