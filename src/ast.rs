@@ -10,7 +10,9 @@
 
 use serde::Serialize;
 
+pub mod shared_str;
 pub mod walk;
+pub use shared_str::SharedStr;
 pub use walk::{Visit, for_each_inlines, for_each_inlines_mut};
 
 /// A half-open byte range `start..end` in the original input.
@@ -407,8 +409,9 @@ pub struct Rule {
 pub enum Inline {
     /// Plain text (characters not allowed in XML already removed).
     Text {
-        /// The characters.
-        text: String,
+        /// The characters (most often a piece of the source's own buffer:
+        /// see [`SharedStr`]).
+        text: SharedStr,
         /// Where they stand in the source.
         span: Span,
     },
@@ -539,7 +542,7 @@ impl Inline {
     /// Plain text.
     pub fn text(text: impl Into<String>) -> Inline {
         Inline::Text {
-            text: text.into(),
+            text: SharedStr::from(text.into()),
             span: Span::default(),
         }
     }

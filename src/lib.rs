@@ -200,7 +200,8 @@ pub fn parse_article(
     let mut parsed = parse::parse_with(&source, meta, opts, parse::Inlines::Placeholder)?;
     diagnostics.append(&mut parsed.diagnostics);
     let mut document = parsed.document;
-    let resolution = resolve::resolve_owned(&mut document, parsed.texts, opts.margins);
+    let resolution =
+        resolve::resolve_owned(&mut document, parsed.texts, &source.text, opts.margins);
     diagnostics.extend(resolution.diagnostics);
     diagnostics.sort_by_key(|d| (d.span.start, d.severity));
     Ok(Parsed {

@@ -2,14 +2,17 @@
 
 use crate::diag::{Diagnostic, Severity};
 use crate::error::InputError;
+use std::sync::Arc;
 
 /// A decoded article: the text as given (BOM included) plus where parsing starts.
 #[derive(Debug, Clone)]
 pub struct Source {
     /// A name for messages: the file path, or `<stdin>`.
     pub name: String,
-    /// The text. Byte offsets in spans index into this string.
-    pub text: String,
+    /// The text. Byte offsets in spans index into this string. Shared:
+    /// a parsed document's text nodes are pieces of it
+    /// ([`crate::ast::SharedStr`]).
+    pub text: Arc<String>,
     /// Where the article starts: 3 when the text begins with a BOM, else 0.
     pub start: usize,
     line_starts: Vec<usize>,
@@ -59,7 +62,7 @@ impl Source {
         let line_starts = line_starts(&text);
         Source {
             name: name.to_string(),
-            text,
+            text: Arc::new(text),
             start,
             line_starts,
         }

@@ -330,7 +330,7 @@ fn md_inlines() -> impl Strategy<Value = Vec<Inline>> {
         for (t, c) in parts {
             // Adjacent texts are one text, as a parser makes them.
             match v.last_mut() {
-                Some(Inline::Text { text, .. }) => text.push_str(&t),
+                Some(Inline::Text { text, .. }) => *text = format!("{text}{t}").into(),
                 _ => v.push(Inline::text(t)),
             }
             if let Some(n) = c {

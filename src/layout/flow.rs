@@ -120,7 +120,7 @@ pub(super) fn atoms(inlines: &[Inline], font: FontKind) -> Vec<Atom> {
         .iter()
         .map(|i| match i {
             Inline::Text { text, span } => Atom::Text {
-                text: text.clone(),
+                text: text.to_string(),
                 font,
                 src: span.start,
             },

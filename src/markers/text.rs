@@ -4,8 +4,9 @@
 //! bare URLs as links).
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
-use crate::ast::{Inline, Margin, Span};
+use crate::ast::{Inline, Margin, SharedStr, Span};
 
 pub use crate::ast::is_xml_char;
 use crate::ast::is_xml_text;
@@ -183,7 +184,7 @@ impl<'s> LogicalText<'s> {
             return Vec::new();
         }
         vec![Inline::Text {
-            text: String::new(),
+            text: SharedStr::default(),
             span: self.span(0, self.text.len()),
         }]
     }
@@ -192,7 +193,7 @@ impl<'s> LogicalText<'s> {
     pub fn plain(&self) -> Vec<Inline> {
         let mut v = self.placeholder();
         if let Some(Inline::Text { text, .. }) = v.first_mut() {
-            *text = self.text.to_string();
+            *text = SharedStr::from(&*self.text);
         }
         v
     }
@@ -200,13 +201,35 @@ impl<'s> LogicalText<'s> {
     /// Inlines with the given markers (sorted, logical byte ranges) and
     /// bare URLs as links.
     pub fn inlines(&self, markers: &[PlacedMarker]) -> Vec<Inline> {
+        self.inlines_sharing(markers, None)
+    }
+
+    /// [`Self::inlines`], whose Text nodes share `source` (the buffer this
+    /// text borrows its characters from, when it does) instead of copying
+    /// their characters: see [`SharedStr`]. A text that does not borrow
+    /// them from `source` (joined lines, characters removed) copies them.
+    pub fn inlines_sharing(
+        &self,
+        markers: &[PlacedMarker],
+        source: Option<&Arc<String>>,
+    ) -> Vec<Inline> {
+        // The source offset of the text's first byte, when its characters
+        // are `source`'s own bytes from there.
+        let shared = match (source, &self.text, &self.pieces) {
+            (Some(buf), Cow::Borrowed(t), &Pieces::One(from))
+                if buf.as_bytes().get(from..).map(<[u8]>::as_ptr) == Some(t.as_ptr()) =>
+            {
+                Some((buf, from))
+            }
+            _ => None,
+        };
         // A text before each marker, the marker, and the text after the
         // last (links add more).
         let mut out = Vec::with_capacity(2 * markers.len() + 1);
         let mut pos = 0;
         let text_until = |out: &mut Vec<Inline>, pos: usize, to: usize| {
             if to > pos {
-                push_text_and_links(self, pos, to, out);
+                push_text_and_links(self, shared, pos, to, out);
             }
         };
         for &(a, b, n, occurrence, margin) in markers {
@@ -227,14 +250,27 @@ impl<'s> LogicalText<'s> {
 }
 
 /// Pushes `text[a..b]` as Text nodes, with bare http(s) URLs as Link nodes.
-fn push_text_and_links(lt: &LogicalText<'_>, a: usize, b: usize, out: &mut Vec<Inline>) {
+/// `shared`: the buffer the text is a piece of, from that offset (see
+/// [`LogicalText::inlines_sharing`]).
+fn push_text_and_links(
+    lt: &LogicalText<'_>,
+    shared: Option<(&Arc<String>, usize)>,
+    a: usize,
+    b: usize,
+    out: &mut Vec<Inline>,
+) {
     let s = &lt.text[a..b];
+    // The characters s[x..y].
+    let chars = |x: usize, y: usize| match shared {
+        Some((buf, from)) => SharedStr::slice(buf, from + a + x..from + a + y),
+        None => SharedStr::from(&s[x..y]),
+    };
     let mut pos = 0;
     while let Some(found) = find_url(&s[pos..]) {
         let (ua, ub) = (pos + found.0, pos + found.1);
         if ua > pos {
             out.push(Inline::Text {
-                text: s[pos..ua].to_string(),
+                text: chars(pos, ua),
                 span: lt.span(a + pos, a + ua),
             });
         }
@@ -246,7 +282,7 @@ fn push_text_and_links(lt: &LogicalText<'_>, a: usize, b: usize, out: &mut Vec<I
     }
     if pos < s.len() {
         out.push(Inline::Text {
-            text: s[pos..].to_string(),
+            text: chars(pos, s.len()),
             span: lt.span(a + pos, b),
         });
     }

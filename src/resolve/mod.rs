@@ -4,12 +4,13 @@
 
 pub mod solver;
 
-use crate::ast::{Document, Inline, Margin, MarkerStyle, Span, for_each_inlines_mut};
+use crate::ast::{Document, Inline, Margin, MarkerStyle, SharedStr, Span, for_each_inlines_mut};
 use crate::diag::{Diagnostic, Severity};
 use crate::markers::candidates::{self, Candidate, UNKNOWN_LIMIT};
 use crate::markers::plausibility;
 use crate::markers::text::{LogicalText, PlacedMarker};
 use solver::{Order, Problem};
+use std::sync::Arc;
 
 /// How the document writes its markers, when it writes them (rule 5): the
 /// commonest way among the plausible written markers, if there are two or
@@ -146,12 +147,18 @@ pub fn resolve(doc: &mut Document, texts: &[LogicalText], with_margins: bool) ->
 /// source's characters) and its new inlines are never all held at once.
 /// The containers hold the parser's placeholders (no
 /// characters), so there is no plain text in them to drop first.
+///
+/// `source` is the buffer the texts were parsed from: a text node that is
+/// a piece of it shares it instead of copying its characters
+/// ([`SharedStr`]), so the document does not hold the article's text a
+/// second time.
 pub(crate) fn resolve_owned(
     doc: &mut Document,
     texts: Vec<LogicalText>,
+    source: &Arc<String>,
     with_margins: bool,
 ) -> Resolution {
-    resolve_from(doc, texts, with_margins)
+    resolve_from(doc, (texts, source), with_margins)
 }
 
 /// Where the resolver reads the texts, and how the rewrite takes each
@@ -178,12 +185,12 @@ impl Texts for &[LogicalText<'_>] {
     }
 }
 
-impl Texts for Vec<LogicalText<'_>> {
+impl Texts for (Vec<LogicalText<'_>>, &Arc<String>) {
     fn all(&self) -> &[LogicalText<'_>] {
-        self
+        &self.0
     }
     fn rewrite(&mut self, i: usize, markers: &[PlacedMarker]) -> Vec<Inline> {
-        std::mem::take(&mut self[i]).inlines(markers)
+        std::mem::take(&mut self.0[i]).inlines_sharing(markers, Some(self.1))
     }
     fn containers_hold_text(&self) -> bool {
         false
@@ -229,7 +236,7 @@ fn resolve_from(doc: &mut Document, mut owner: impl Texts, with_margins: bool) -
             if text_of(inl).is_some() {
                 inl.truncate(1);
                 if let Some(Inline::Text { text, .. }) = inl.first_mut() {
-                    *text = String::new();
+                    *text = SharedStr::default();
                 }
             }
         });

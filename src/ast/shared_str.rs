@@ -1,0 +1,215 @@
+//! [`SharedStr`]: the characters of a text node, shared with the article's
+//! source when they are one piece of it.
+//!
+//! Most of an article's text nodes are pieces of its source exactly as
+//! given (a paragraph flattened to one line, cut at its citation markers).
+//! Such a node holds the source's buffer and where in it its characters
+//! stand, not a copy of them: a large article's text is then held once, by
+//! the source, instead of twice (issue 15: TEI peak memory). Any other
+//! text (lines joined, characters XML cannot carry removed, a document
+//! built by hand) holds its own characters.
+//!
+//! Either way it reads as a `&str` ([`Deref`]), compares, hashes, prints
+//! and serialises as its characters, so nothing that reads a document can
+//! tell the two apart.
+
+use std::fmt;
+use std::ops::{Deref, Range};
+use std::sync::Arc;
+
+/// The characters of a text node: a piece of a shared buffer (the
+/// article's source), or characters of its own. Reads as a `&str`; the
+/// same size as a `String`.
+#[derive(Clone)]
+pub struct SharedStr(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    /// `buf[start..end]`: offsets of 32 bits keep the node as small as a
+    /// `String` (a buffer longer than that holds its pieces as `Own`).
+    Shared {
+        buf: Arc<String>,
+        start: u32,
+        end: u32,
+    },
+    /// Characters of its own.
+    Own(Box<str>),
+}
+
+// No larger than the `String` it replaces in every text node.
+const _: () = assert!(std::mem::size_of::<SharedStr>() == std::mem::size_of::<String>());
+
+impl SharedStr {
+    /// The characters `buf[range]`, sharing `buf` (copied instead when an
+    /// end lies beyond 32 bits). Panics, as slicing a `str` does, if the
+    /// range is out of bounds or not on character boundaries.
+    pub fn slice(buf: &Arc<String>, range: Range<usize>) -> SharedStr {
+        let piece = &buf[range.clone()];
+        match (u32::try_from(range.start), u32::try_from(range.end)) {
+            (Ok(start), Ok(end)) => SharedStr(Repr::Shared {
+                buf: Arc::clone(buf),
+                start,
+                end,
+            }),
+            _ => SharedStr::from(piece),
+        }
+    }
+
+    /// The characters.
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            // The range was checked when the piece was made, and the
+            // buffer cannot change while it is shared.
+            Repr::Shared { buf, start, end } => &buf[*start as usize..*end as usize],
+            Repr::Own(s) => s,
+        }
+    }
+
+    /// Whether the characters are a piece of a shared buffer (not a copy).
+    pub fn is_shared(&self) -> bool {
+        matches!(self.0, Repr::Shared { .. })
+    }
+}
+
+impl Default for SharedStr {
+    fn default() -> Self {
+        SharedStr(Repr::Own(Box::default()))
+    }
+}
+
+impl Deref for SharedStr {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for SharedStr {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::borrow::Borrow<str> for SharedStr {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl From<String> for SharedStr {
+    fn from(s: String) -> Self {
+        SharedStr(Repr::Own(s.into_boxed_str()))
+    }
+}
+
+impl From<&str> for SharedStr {
+    fn from(s: &str) -> Self {
+        SharedStr(Repr::Own(s.into()))
+    }
+}
+
+impl From<&String> for SharedStr {
+    fn from(s: &String) -> Self {
+        SharedStr::from(s.as_str())
+    }
+}
+
+impl From<SharedStr> for String {
+    fn from(s: SharedStr) -> Self {
+        match s.0 {
+            Repr::Own(own) => own.into_string(),
+            Repr::Shared { .. } => s.as_str().to_string(),
+        }
+    }
+}
+
+impl PartialEq for SharedStr {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for SharedStr {}
+
+impl PartialEq<str> for SharedStr {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for SharedStr {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<String> for SharedStr {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialOrd for SharedStr {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for SharedStr {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl std::hash::Hash for SharedStr {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state)
+    }
+}
+
+/// As the characters, exactly as a `String` prints (`"…"`).
+impl fmt::Debug for SharedStr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for SharedStr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for SharedStr {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shared_piece_reads_as_its_characters() {
+        let buf = Arc::new("ab é cd".to_string());
+        let piece = SharedStr::slice(&buf, 2..5);
+        assert!(piece.is_shared());
+        assert_eq!(&*piece, " é");
+        assert_eq!(piece, SharedStr::from(" é"));
+        assert!(!SharedStr::from(" é").is_shared());
+        assert_eq!(format!("{piece:?}"), format!("{:?}", " é"));
+        assert_eq!(String::from(piece.clone()), " é");
+        assert_eq!(Arc::strong_count(&buf), 2);
+        drop(piece);
+        assert_eq!(Arc::strong_count(&buf), 1);
+        assert_eq!(&*SharedStr::default(), "");
+    }
+
+    #[test]
+    #[should_panic]
+    fn a_piece_off_a_character_boundary_is_refused() {
+        let buf = Arc::new("é".to_string());
+        SharedStr::slice(&buf, 0..1);
+    }
+}
