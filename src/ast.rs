@@ -483,8 +483,9 @@ pub struct Backlink {
     /// Where it stands in the source.
     #[serde(flatten)]
     pub span: Span,
-    /// The token exactly as in the source (`[]`, `↩︎`, `[^]`, Wikipedia's `^ a`).
-    pub token: String,
+    /// The token exactly as in the source (`[]`, `↩︎`, `[^]`, Wikipedia's
+    /// `^ a`): the source's own characters when parsed ([`SharedStr`]).
+    pub token: SharedStr,
 }
 
 /// A recognised part of a reference entry.

@@ -18,7 +18,7 @@ pub mod shape;
 use crate::ParseOptions;
 use crate::ast::{
     Backlink, Block, Document, Figure, Heading, Inline, List, ListItem, Meta, Paragraph, Quote,
-    Reference, Rule, Section, SourceStyle, Span, Title,
+    Reference, Rule, Section, SharedStr, SourceStyle, Span, Title,
 };
 use crate::diag::{Diagnostic, Severity};
 use crate::error::InputError;
@@ -27,6 +27,7 @@ use crate::source::Source;
 use block::{Kind, ListTree};
 use lines::Line;
 use ref_list::{RefEntry, find_references, item_has_backlinks};
+use std::sync::Arc;
 
 /// What the grammar makes of an article, before citation resolution.
 #[derive(Debug, Clone)]
@@ -223,6 +224,8 @@ fn join_repeated_figures<'a>(
 /// Builds AST nodes and records each inline container's text in order.
 struct Builder<'s> {
     src: &'s str,
+    /// The same text, shared with the document's back-link tokens.
+    shared: &'s Arc<String>,
     texts: Vec<LogicalText<'s>>,
     /// Inside a section headed like a reference list (a bibliography in prose).
     in_bibliography: bool,
@@ -310,7 +313,16 @@ impl Builder<'_> {
             .iter()
             .map(|&(a, b)| Backlink {
                 span: lt.span(a, b),
-                token: lt.text[a..b].to_string(),
+                token: {
+                    // The source's own characters (nearly always), shared.
+                    let span = lt.span(a, b);
+                    let token = &lt.text[a..b];
+                    if self.src.get(span.start..span.end) == Some(token) {
+                        SharedStr::slice(self.shared, span.start..span.end)
+                    } else {
+                        SharedStr::from(token)
+                    }
+                },
             })
             .collect();
         let fields = reference::fields(&raw);
@@ -418,6 +430,7 @@ pub(crate) fn parse_with<'s>(
         .sum();
     let mut bld = Builder {
         src: &src.text,
+        shared: &src.text,
         texts: Vec::with_capacity(containers),
         in_bibliography: false,
         inlines,
