@@ -207,33 +207,41 @@ fn resolve_from(doc: &mut Document, mut owner: impl Texts, with_margins: bool) -
     // Each container is matched with its text by the text's id (where it
     // starts in the source), which its plain inline's span carries: not by
     // the order of the walk. The id stays; the characters go.
-    let mut by_id: Vec<(usize, usize)> = Vec::with_capacity(texts.len());
-    by_id.extend(
-        texts
-            .iter()
-            .enumerate()
-            .filter_map(|(i, t)| t.id().map(|id| (id, i))),
-    );
-    by_id.sort_unstable();
-    // The walk meets the texts in the source's order but for a few (a lead
-    // figure): the one after the last found is tried before a search.
+    //
+    // The walk meets the texts in the parser's order, which is the
+    // source's, but for a few (a lead figure): the text after the last
+    // found is tried first. Only when it is not the one is an index by id
+    // made (once), and searched.
     let after_last = std::cell::Cell::new(0);
-    let text_of = |inl: &[Inline]| -> Option<usize> {
+    let by_id: std::cell::OnceCell<Vec<(usize, usize)>> = std::cell::OnceCell::new();
+    let text_of = |texts: &[LogicalText<'_>], inl: &[Inline]| -> Option<usize> {
         let Some(Inline::Text { span, .. }) = inl.first() else {
             return None;
         };
-        let k = match by_id.get(after_last.get()) {
-            Some(&(id, _)) if id == span.start => after_last.get(),
-            _ => by_id
+        let next = after_last.get();
+        let i = if texts.get(next).and_then(LogicalText::id) == Some(span.start) {
+            next
+        } else {
+            let by_id = by_id.get_or_init(|| {
+                let mut v: Vec<(usize, usize)> = texts
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, t)| t.id().map(|id| (id, i)))
+                    .collect();
+                v.sort_unstable();
+                v
+            });
+            let k = by_id
                 .binary_search_by_key(&span.start, |&(id, _)| id)
-                .ok()?,
+                .ok()?;
+            by_id[k].1
         };
-        after_last.set(k + 1);
-        Some(by_id[k].1)
+        after_last.set(i + 1);
+        Some(i)
     };
     if owner.containers_hold_text() {
         for_each_inlines_mut(doc, &mut |inl| {
-            if text_of(inl).is_some() {
+            if text_of(texts, inl).is_some() {
                 inl.truncate(1);
                 if let Some(Inline::Text { text, .. }) = inl.first_mut() {
                     *text = SharedStr::default();
@@ -419,7 +427,7 @@ fn resolve_from(doc: &mut Document, mut owner: impl Texts, with_margins: bool) -
     // Rewrite the inlines, each container from its own text.
     after_last.set(0);
     for_each_inlines_mut(doc, &mut |inl| {
-        if let Some(i) = text_of(inl) {
+        if let Some(i) = text_of(owner.all(), inl) {
             *inl = owner.rewrite(i, of_text(i));
         }
     });
