@@ -272,3 +272,42 @@ fn containers_are_matched_with_their_texts_by_id() {
         ("The first paragraph cites one.".to_string(), vec![1])
     );
 }
+
+/// Issue 15: a parsed article's Text nodes and back-link tokens are pieces
+/// of its source's buffer, not copies (the bundled examples flatten a
+/// paragraph to a line, so every Text node of the body is one piece of
+/// it), and each reads as the source's characters where its span says.
+#[test]
+fn text_nodes_share_the_source() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("input");
+    for name in ["canal-and-locks.txt", "nova-ves-tramway.txt"] {
+        let text = std::fs::read_to_string(dir.join(name)).unwrap();
+        let p = parse_text(name, &text);
+        let (mut shared, mut all) = (0, 0);
+        for_each_inlines(&p.document, &mut |inl: &[Inline]| {
+            for i in inl {
+                if let Inline::Text { text, span } = i {
+                    all += 1;
+                    shared += usize::from(text.is_shared());
+                    if text.is_shared() {
+                        assert_eq!(&**text, &p.source.text[span.start..span.end]);
+                    }
+                }
+            }
+        });
+        assert!(
+            all > 20 && shared * 10 >= all * 9,
+            "{name}: {shared} of {all} shared"
+        );
+        let tokens: Vec<_> = p
+            .document
+            .references
+            .iter()
+            .flat_map(|r| &r.backlinks)
+            .collect();
+        assert!(
+            !tokens.is_empty() && tokens.iter().all(|b| b.token.is_shared()),
+            "{name}"
+        );
+    }
+}

@@ -337,6 +337,52 @@ pub fn find_url(s: &str) -> Option<(usize, usize)> {
 mod tests {
     use super::*;
 
+    /// A text that is one piece of the source shares it: every Text node
+    /// is a piece of the buffer, with the characters and span a copy
+    /// would have. A text of joined lines, or one borrowed from another
+    /// buffer, copies its characters.
+    #[test]
+    fn text_nodes_of_one_piece_share_the_source() {
+        let src = Arc::new(
+            "x Dubček became secretary1. See https://a.example/b then2 done\nnext line".to_string(),
+        );
+        let end = src.find('\n').unwrap();
+        let lt = LogicalText::from_segments(&src, &[(2, end)], true);
+        let at = |s: &str| lt.text.find(s).unwrap();
+        let markers = [
+            (at("1."), at("1.") + 1, 1, 1, Margin::default()),
+            (at("2 "), at("2 ") + 1, 2, 1, Margin::default()),
+        ];
+        let shared = lt.inlines_sharing(&markers, Some(&src));
+        assert_eq!(shared, lt.inlines(&markers));
+        let texts: Vec<_> = shared
+            .iter()
+            .filter_map(|i| match i {
+                Inline::Text { text, span } => Some((text, span)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(texts.len(), 4);
+        for (text, span) in texts {
+            assert!(text.is_shared(), "{text:?}");
+            assert_eq!(&**text, &src[span.start..span.end]);
+        }
+        // Two lines joined: not one piece of the source.
+        let word = 2 + "Dubček".len();
+        let joined = LogicalText::from_segments(&src, &[(2, word), (end + 1, src.len())], true);
+        let inl = joined.inlines_sharing(&[], Some(&src));
+        assert!(
+            matches!(&inl[..], [Inline::Text { text, .. }] if !text.is_shared() && &**text == "Dubček next line")
+        );
+        // Borrowed from a copy of the buffer, not from the buffer given.
+        let copy = src.to_string();
+        let other = LogicalText::from_segments(&copy, &[(2, word)], true);
+        let inl = other.inlines_sharing(&[], Some(&src));
+        assert!(
+            matches!(&inl[..], [Inline::Text { text, .. }] if !text.is_shared() && &**text == "Dubček")
+        );
+    }
+
     proptest::proptest! {
         /// A one-piece text's span is the mapped one, for every range (and
         /// the texts with dropped characters or joins take the map).
