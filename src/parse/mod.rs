@@ -223,9 +223,8 @@ fn join_repeated_figures<'a>(
 
 /// Builds AST nodes and records each inline container's text in order.
 struct Builder<'s> {
-    src: &'s str,
-    /// The same text, shared with the document's back-link tokens.
-    shared: &'s Arc<String>,
+    /// The source's text, shared with the document's back-link tokens.
+    src: &'s Arc<String>,
     texts: Vec<LogicalText<'s>>,
     /// Inside a section headed like a reference list (a bibliography in prose).
     in_bibliography: bool,
@@ -311,18 +310,16 @@ impl Builder<'_> {
         let backlinks = split
             .tokens
             .iter()
-            .map(|&(a, b)| Backlink {
-                span: lt.span(a, b),
-                token: {
-                    // The source's own characters (nearly always), shared.
-                    let span = lt.span(a, b);
-                    let token = &lt.text[a..b];
-                    if self.src.get(span.start..span.end) == Some(token) {
-                        SharedStr::slice(self.shared, span.start..span.end)
-                    } else {
-                        SharedStr::from(token)
-                    }
-                },
+            .map(|&(a, b)| {
+                let span = lt.span(a, b);
+                let token = &lt.text[a..b];
+                // The source's own characters (nearly always), shared.
+                let token = if self.src.get(span.start..span.end) == Some(token) {
+                    SharedStr::slice(self.src, span.start..span.end)
+                } else {
+                    SharedStr::from(token)
+                };
+                Backlink { span, token }
             })
             .collect();
         let fields = reference::fields(&raw);
@@ -430,7 +427,6 @@ pub(crate) fn parse_with<'s>(
         .sum();
     let mut bld = Builder {
         src: &src.text,
-        shared: &src.text,
         texts: Vec::with_capacity(containers),
         in_bibliography: false,
         inlines,
