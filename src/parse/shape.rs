@@ -123,9 +123,13 @@ pub fn blocks<'a>(lines: &[Line<'a>], shape: &Shape) -> Vec<RawBlock<'a>> {
     // At most one block per line: room reserved, not touched, costs no memory.
     let mut out: Vec<RawBlock<'a>> = Vec::with_capacity(lines.len());
     let mut cur: RawBlock<'a> = Vec::new();
+    // Each block is copied out at its exact size, and `cur`'s room is
+    // reused: most blocks are one line, and a vector grown by pushing has
+    // room for four.
     let flush = |cur: &mut RawBlock<'a>, out: &mut Vec<RawBlock<'a>>| {
         if !cur.is_empty() {
-            out.push(std::mem::take(cur));
+            out.push(cur.as_slice().to_vec());
+            cur.clear();
         }
     };
     for (i, l) in lines.iter().enumerate() {
