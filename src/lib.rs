@@ -197,7 +197,7 @@ pub fn parse_article(
             decisions: Vec::new(),
         });
     }
-    let mut parsed = parse::parse_with(&source, meta, opts, parse::Inlines::Placeholder)?;
+    let mut parsed = parse::parse_with(&source, meta, opts, parse::Inlines::Empty)?;
     // The parser's line tables are freed; the solver's are of other sizes.
     let large = source.text.len() >= allocator::RETURN_FREED_FROM;
     if large {

@@ -311,3 +311,46 @@ fn text_nodes_share_the_source() {
         );
     }
 }
+
+/// `parse_article` leaves the containers empty and gives the k-th one the
+/// walk meets the parser's k-th text; `parse` and `resolve` find each
+/// container's text by its id. Both read every bundled article and text
+/// fixture alike: the walk meets the containers in the parser's order.
+#[test]
+fn containers_in_walk_order_get_the_texts_found_by_id() {
+    fn txt_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                txt_files(&p, out);
+            } else if p.extension().is_some_and(|x| x == "txt") {
+                out.push(p);
+            }
+        }
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in [
+        "input",
+        "tests/adversarial",
+        "tests/fixtures",
+        "tests/conventions",
+    ] {
+        txt_files(&root.join(dir), &mut files);
+    }
+    let opts = ParseOptions::default();
+    let mut compared = 0;
+    for f in &files {
+        let name = f.display().to_string();
+        let bytes = std::fs::read(f).unwrap();
+        let Ok(p) = parse_article(&name, bytes, Default::default(), &opts) else {
+            continue;
+        };
+        let parsed = refolio::parse(&p.source, Default::default(), &opts).unwrap();
+        let mut doc = parsed.document;
+        refolio::resolve(&mut doc, &parsed.texts, false);
+        assert_eq!(doc, p.document, "{name}");
+        compared += 1;
+    }
+    assert!(compared >= 20, "{compared} compared");
+}

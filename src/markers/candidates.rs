@@ -16,11 +16,13 @@ use crate::bytes::{CHUNK, Chunk};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Candidate {
     /// Which logical text (block) it is in.
-    pub text: usize,
-    /// Byte range of the whole digit run in that logical text.
-    pub start: usize,
+    pub text: u32,
+    /// Byte range of the whole digit run in that logical text (32 bits:
+    /// [`find_into`] scans no text longer than 4 GiB, so a large article's
+    /// candidates take 64 bytes each, not 88).
+    pub start: u32,
     /// End of the digit run.
-    pub end: usize,
+    pub end: u32,
     /// Every marker reading; reading the run as text is always possible too.
     /// (Nearly every run has one or two, kept in the candidate itself: no
     /// allocation per candidate.)
@@ -92,6 +94,10 @@ pub fn find_into(
     language: Language,
 ) -> usize {
     let first = out.len();
+    // Offsets and the index are kept in 32 bits.
+    let (Ok(text_index), Ok(_)) = (u32::try_from(text_index), u32::try_from(text.len())) else {
+        return first;
+    };
     let bytes = text.as_bytes();
     let mut last_run_end: Option<usize> = None;
     let mut i = 0;
@@ -133,7 +139,7 @@ pub fn find_into(
         // is a candidate itself (the solver reads "previous" as "previous candidate").
         let adjacent = out[first..]
             .last()
-            .map(|c| c.end)
+            .map(|c| c.end as usize)
             .filter(|&e| last_run_end == Some(e) && ctx.adjacent_to_previous_run(e));
         last_run_end = Some(end);
         // The readings go straight into the candidate's place (a copy read
@@ -141,8 +147,8 @@ pub fn find_into(
         // none, and not over the limit, gives it up again.
         out.push(Candidate {
             text: text_index,
-            start,
-            end,
+            start: start as u32,
+            end: end as u32,
             readings: Readings::new(),
             over_limit: plausibility::over_limit(&ctx, limit),
         });
@@ -156,13 +162,13 @@ pub fn find_into(
 }
 
 /// The candidate of a marker written with certainty: its one reading.
-fn certain_candidate(text_index: usize, w: &WrittenMarker) -> Candidate {
+fn certain_candidate(text_index: u32, w: &WrittenMarker) -> Candidate {
     Candidate {
         text: text_index,
-        start: w.start,
-        end: w.end,
+        start: w.start as u32,
+        end: w.end as u32,
         readings: smallvec::smallvec![Reading {
-            marker_start: w.start,
+            marker_start: w.start as u32,
             n: w.n,
             score: w.score,
             needs_prev_marker: w.needs_prev_marker,
@@ -226,7 +232,10 @@ mod tests {
                     .iter()
                     .filter(|r| r.score > 0.0)
                     .max_by(|a, b| a.score.total_cmp(&b.score))?;
-                Some((text[c.start..r.marker_start].to_string(), r.n))
+                Some((
+                    text[c.start as usize..r.marker_start as usize].to_string(),
+                    r.n,
+                ))
             })
             .collect()
     }
@@ -286,7 +295,10 @@ mod tests {
                     .iter()
                     .filter(|r| r.score > 0.0 && !r.needs_prev_marker)
                     .max_by(|a, b| a.score.total_cmp(&b.score))?;
-                Some((text[c.start..r.marker_start].to_string(), r.n))
+                Some((
+                    text[c.start as usize..r.marker_start as usize].to_string(),
+                    r.n,
+                ))
             })
             .collect()
     }

@@ -68,7 +68,7 @@ const AFTER_DESIGNATION_LIKE_WORD: f32 = 2.5;
 pub struct Reading {
     /// Byte offset (within the logical text) where the marker digits start;
     /// the marker always runs to the end of the digit run.
-    pub marker_start: usize,
+    pub marker_start: u32,
     /// The marker's value.
     pub n: u32,
     /// Log-odds of this reading against reading the digits as text.
@@ -631,7 +631,7 @@ pub fn readings_into(
         && let Some(score) = ctx.unsplit_score()
     {
         out.push(Reading {
-            marker_start: ctx.start,
+            marker_start: ctx.start as u32,
             n,
             score,
             needs_prev_marker: false,
@@ -641,7 +641,7 @@ pub fn readings_into(
     if let (Some(prev_end), Some(n)) = (adjacent, whole) {
         let score = ctx.adjacent_score(prev_end);
         out.push(Reading {
-            marker_start: ctx.start,
+            marker_start: ctx.start as u32,
             n,
             score,
             needs_prev_marker: true,
@@ -664,7 +664,7 @@ pub fn readings_into(
         && ctx.spaced_after_sentence()
     {
         out.push(Reading {
-            marker_start: ctx.start,
+            marker_start: ctx.start as u32,
             n,
             score: SPACED,
             needs_prev_marker: false,
@@ -682,7 +682,7 @@ pub fn readings_into(
         if let Some(n) = value(&run[s..], limit) {
             let score = ctx.split_score(s);
             out.push(Reading {
-                marker_start: ctx.start + s,
+                marker_start: (ctx.start + s) as u32,
                 n,
                 score,
                 needs_prev_marker: false,

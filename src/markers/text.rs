@@ -18,7 +18,9 @@ pub fn clean(s: &str) -> String {
 
 /// A resolved marker in a text: logical byte range `start..end`, reference
 /// number, occurrence (1 for the reference's first marker) and margin.
-pub type PlacedMarker = (usize, usize, u32, u32, Margin);
+/// (The range in 32 bits, as the candidates': a large article holds one
+/// per citation through the rewrite, 24 bytes each rather than 32.)
+pub type PlacedMarker = (u32, u32, u32, u32, Margin);
 
 /// The text of one inline container (paragraph, list item, caption, …): its
 /// source line pieces joined with one space, with a map back to the source.
@@ -177,25 +179,15 @@ impl<'s> LogicalText<'s> {
         Span::new(self.source_offset(a), end)
     }
 
-    /// A Text inline with the text's span and no characters: what the
-    /// resolver needs to find the container of this text, and nothing more.
-    pub fn placeholder(&self) -> Vec<Inline> {
+    /// The text as one plain Text node (none when empty).
+    pub fn plain(&self) -> Vec<Inline> {
         if self.text.is_empty() {
             return Vec::new();
         }
         vec![Inline::Text {
-            text: SharedStr::default(),
+            text: SharedStr::from(&*self.text),
             span: self.span(0, self.text.len()),
         }]
-    }
-
-    /// The text as one plain Text node (none when empty).
-    pub fn plain(&self) -> Vec<Inline> {
-        let mut v = self.placeholder();
-        if let Some(Inline::Text { text, .. }) = v.first_mut() {
-            *text = SharedStr::from(&*self.text);
-        }
-        v
     }
 
     /// Inlines with the given markers (sorted, logical byte ranges) and
@@ -233,6 +225,7 @@ impl<'s> LogicalText<'s> {
             }
         };
         for &(a, b, n, occurrence, margin) in markers {
+            let (a, b) = (a as usize, b as usize);
             text_until(&mut out, pos, a);
             out.push(Inline::Cite {
                 n,
@@ -246,6 +239,64 @@ impl<'s> LogicalText<'s> {
         // The document keeps these for as long as it lives: no spare room.
         out.shrink_to_fit();
         out
+    }
+}
+
+/// A text kept for its rewrite ([`LogicalText::inlines_sharing`]) once
+/// the markers are resolved: a text that is one piece of the source's
+/// buffer as 16 bytes (where it starts and how long it is; its characters
+/// are the buffer's), any other as it was. The texts of a large article
+/// are held while its inlines are made: a third of the [`LogicalText`]'s
+/// 48 bytes each.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum KeptText<'s> {
+    /// `source[from..from + len]`.
+    Piece {
+        /// Where the text starts in the source.
+        from: u32,
+        /// Its length in bytes.
+        len: u32,
+    },
+    /// Any other text.
+    Whole(Box<LogicalText<'s>>),
+}
+
+impl<'s> LogicalText<'s> {
+    /// This text kept for its rewrite with the markers placed in it, whose
+    /// Text nodes share `source`.
+    pub(crate) fn keep(self, source: &Arc<String>) -> KeptText<'s> {
+        if let (Cow::Borrowed(t), &Pieces::One(from)) = (&self.text, &self.pieces)
+            && source.as_bytes().get(from..).map(<[u8]>::as_ptr) == Some(t.as_ptr())
+            && let (Ok(from), Ok(len)) = (u32::try_from(from), u32::try_from(t.len()))
+        {
+            return KeptText::Piece { from, len };
+        }
+        KeptText::Whole(Box::new(self))
+    }
+}
+
+impl KeptText<'_> {
+    /// Its inlines with `markers` placed, the Text nodes sharing `source`
+    /// (the buffer given to [`LogicalText::keep`]) where they can: the same
+    /// as [`LogicalText::inlines_sharing`] of the text it was made from.
+    pub(crate) fn inlines_sharing(
+        &self,
+        markers: &[PlacedMarker],
+        source: &Arc<String>,
+    ) -> Vec<Inline> {
+        match self {
+            KeptText::Piece { from, len } => {
+                let from = *from as usize;
+                let text = LogicalText {
+                    text: Cow::Borrowed(&source[from..from + *len as usize]),
+                    pieces: Pieces::One(from),
+                    scan: false,
+                    bibliography: false,
+                };
+                text.inlines_sharing(markers, Some(source))
+            }
+            KeptText::Whole(t) => t.inlines_sharing(markers, Some(source)),
+        }
     }
 }
 
@@ -348,7 +399,7 @@ mod tests {
         );
         let end = src.find('\n').unwrap();
         let lt = LogicalText::from_segments(&src, &[(2, end)], true);
-        let at = |s: &str| lt.text.find(s).unwrap();
+        let at = |s: &str| lt.text.find(s).unwrap() as u32;
         let markers = [
             (at("1."), at("1.") + 1, 1, 1, Margin::default()),
             (at("2 "), at("2 ") + 1, 2, 1, Margin::default()),

@@ -238,7 +238,7 @@ impl Builder<'_> {
         lt.bibliography = self.in_bibliography;
         let v = match self.inlines {
             Inlines::Plain => lt.plain(),
-            Inlines::Placeholder => lt.placeholder(),
+            Inlines::Empty => Vec::new(),
         };
         self.texts.push(lt);
         v
@@ -350,11 +350,12 @@ pub(crate) enum Inlines {
     /// Its text, as one plain Text node ([`parse()`]: the document reads
     /// as text before it is resolved).
     Plain,
-    /// A Text node with the container's span and no characters: all the
-    /// resolver needs to find the container's text ([`crate::parse_article`],
-    /// which resolves at once: a large article's text is then not held
-    /// twice while it is parsed).
-    Placeholder,
+    /// Nothing: an empty vector, which costs no memory
+    /// ([`crate::parse_article`], which resolves at once and matches the
+    /// containers with their texts in the order of the walk, which is the
+    /// parser's: a large article's text is then not held twice while it
+    /// is parsed, nor a node per container that the resolver replaces).
+    Empty,
 }
 
 /// [`parse()`], with the inline containers filled as `inlines` says.

@@ -8,7 +8,7 @@ use crate::ast::{Document, Inline, Margin, MarkerStyle, SharedStr, Span, for_eac
 use crate::diag::{Diagnostic, Severity};
 use crate::markers::candidates::{self, Candidate, UNKNOWN_LIMIT};
 use crate::markers::plausibility;
-use crate::markers::text::{LogicalText, PlacedMarker};
+use crate::markers::text::{KeptText, LogicalText, PlacedMarker};
 use solver::{Order, Problem};
 use std::sync::Arc;
 
@@ -73,16 +73,17 @@ fn describe(text: &str, c: &Candidate, reading: Option<&candidates::Reading>) ->
             i + text[i..].chars().next().map_or(1, char::len_utf8)
         })
     };
-    let mut from = token_start(c.start);
+    let (start, end) = (c.start as usize, c.end as usize);
+    let mut from = token_start(start);
     // A run that is a token of its own (`pages.” 2`) is shown with the
     // word before it.
-    if from == c.start {
+    if from == start {
         let before = text[..from].trim_end();
         from = token_start(before.len());
     }
-    let to = text[c.end..]
+    let to = text[end..]
         .find(char::is_whitespace)
-        .map_or(text.len(), |i| c.end + i);
+        .map_or(text.len(), |i| end + i);
     let clip = |s: &str| -> String {
         let n = s.chars().count();
         if n > 24 {
@@ -94,7 +95,7 @@ fn describe(text: &str, c: &Candidate, reading: Option<&candidates::Reading>) ->
     match reading {
         Some(r) => format!(
             "\"{}\" + citation {}",
-            clip(&text[from..r.marker_start]),
+            clip(&text[from..r.marker_start as usize]),
             r.n
         ),
         None => format!("\"{}\" as text", clip(&text[from..to])),
@@ -145,8 +146,9 @@ pub fn resolve(doc: &mut Document, texts: &[LogicalText], with_margins: bool) ->
 /// ([`crate::parse_article`]): each text is freed as soon as its container
 /// is rewritten, so a large article's texts (those that do not borrow the
 /// source's characters) and its new inlines are never all held at once.
-/// The containers hold the parser's placeholders (no
-/// characters), so there is no plain text in them to drop first.
+/// The containers are empty ([`crate::parse::Inlines::Empty`]): the
+/// walk meets them in the parser's order, which is the texts' order, and
+/// the k-th container met is given text k.
 ///
 /// `source` is the buffer the texts were parsed from: a text node that is
 /// a piece of it shares it instead of copying its characters
@@ -158,7 +160,12 @@ pub(crate) fn resolve_owned(
     source: &Arc<String>,
     with_margins: bool,
 ) -> Resolution {
-    resolve_from(doc, (texts, source), with_margins)
+    let owned = Owned {
+        texts,
+        kept: Vec::new(),
+        source,
+    };
+    resolve_from(doc, owned, with_margins)
 }
 
 /// Where the resolver reads the texts, and how the rewrite takes each
@@ -166,10 +173,14 @@ pub(crate) fn resolve_owned(
 trait Texts {
     /// Every text, in the parser's order.
     fn all(&self) -> &[LogicalText<'_>];
+    /// Called once the markers are placed, before the first
+    /// [`Texts::rewrite`]; after it [`Texts::all`] may be empty.
+    fn before_rewrite(&mut self) {}
     /// The inlines of text `i` with `markers` placed.
     fn rewrite(&mut self, i: usize, markers: &[PlacedMarker]) -> Vec<Inline>;
     /// Whether the containers hold the parser's plain text (which the
-    /// resolver drops before it solves), not placeholders.
+    /// resolver drops before it solves, and whose span names the text),
+    /// not nothing (the k-th container of the walk is then text k).
     fn containers_hold_text(&self) -> bool;
 }
 
@@ -185,12 +196,37 @@ impl Texts for &[LogicalText<'_>] {
     }
 }
 
-impl Texts for (Vec<LogicalText<'_>>, &Arc<String>) {
+/// The texts of [`resolve_owned`]: the parser's until the markers are
+/// placed, then each kept in a third of the room until its container is
+/// rewritten ([`KeptText`]).
+struct Owned<'s, 'b> {
+    texts: Vec<LogicalText<'s>>,
+    kept: Vec<KeptText<'s>>,
+    source: &'b Arc<String>,
+}
+
+impl Texts for Owned<'_, '_> {
     fn all(&self) -> &[LogicalText<'_>] {
-        &self.0
+        &self.texts
+    }
+    fn before_rewrite(&mut self) {
+        // Into a new vector: collecting in place would keep the old one's
+        // room.
+        let mut kept = Vec::with_capacity(self.texts.len());
+        kept.extend(
+            std::mem::take(&mut self.texts)
+                .into_iter()
+                .map(|t| t.keep(self.source)),
+        );
+        self.kept = kept;
+        // The texts' array is one large block, which the allocator keeps
+        // for a block of its size; the inlines made next are small.
+        if self.source.len() >= crate::allocator::RETURN_FREED_FROM {
+            crate::allocator::return_freed_memory();
+        }
     }
     fn rewrite(&mut self, i: usize, markers: &[PlacedMarker]) -> Vec<Inline> {
-        std::mem::take(&mut self.0[i]).inlines_sharing(markers, Some(self.1))
+        self.kept[i].inlines_sharing(markers, self.source)
     }
     fn containers_hold_text(&self) -> bool {
         false
@@ -199,6 +235,7 @@ impl Texts for (Vec<LogicalText<'_>>, &Arc<String>) {
 
 fn resolve_from(doc: &mut Document, mut owner: impl Texts, with_margins: bool) -> Resolution {
     let texts = owner.all();
+    let texts_len = texts.len();
     let mut diags = Vec::new();
     // The plain inlines the parser made are rewritten from `texts` below:
     // drop them now, so that they and the solver's state are never held at
@@ -345,22 +382,24 @@ fn resolve_from(doc: &mut Document, mut owner: impl Texts, with_margins: bool) -
     };
     for (i, (c, ch)) in cands.iter().zip(&solution.choice).enumerate() {
         let m = margins.get(i).filter(|m| m.margin.is_finite());
+        let (t, start, end) = (c.text as usize, c.start as usize, c.end as usize);
         if let Some(m) = m {
-            let text = &texts[c.text].text;
+            let text = &texts[t].text;
             let mut alternative = describe(text, c, shown(c, m.alternative).as_ref());
             let mut elsewhere = None;
             if let Some((j, o)) = partners[i] {
                 let other = &cands[j];
                 alternative.push_str(" and ");
                 alternative.push_str(&describe(
-                    &texts[other.text].text,
+                    &texts[other.text as usize].text,
                     other,
                     shown(other, o).as_ref(),
                 ));
-                elsewhere = Some(texts[other.text].span(other.start, other.end));
+                elsewhere =
+                    Some(texts[other.text as usize].span(other.start as usize, other.end as usize));
             }
             decisions.push(Decision {
-                span: texts[c.text].span(c.start, c.end),
+                span: texts[t].span(start, end),
                 read: describe(text, c, shown(c, *ch).as_ref()),
                 alternative,
                 elsewhere,
@@ -369,7 +408,7 @@ fn resolve_from(doc: &mut Document, mut owner: impl Texts, with_margins: bool) -
         }
         let Some(r) = ch.map(|r| c.readings[r as usize]) else {
             if let Some(v) = c.over_limit {
-                let span = texts[c.text].span(c.start, c.end);
+                let span = texts[t].span(start, end);
                 diags.push(
                     Diagnostic::new(
                         Severity::Warning,
@@ -394,7 +433,7 @@ fn resolve_from(doc: &mut Document, mut owner: impl Texts, with_margins: bool) -
         {
             diags.push(Diagnostic::new(
                 Severity::Warning,
-                texts[c.text].span(r.marker_start, c.end),
+                texts[t].span(r.marker_start as usize, end),
                 format!(
                     "citation {} appears before the first citation of {}",
                     number(r.n),
@@ -411,7 +450,7 @@ fn resolve_from(doc: &mut Document, mut owner: impl Texts, with_margins: bool) -
             seen[r.n as usize],
             margin,
         ));
-        starts[c.text + 1] += 1;
+        starts[t + 1] += 1;
     }
     for t in 0..texts.len() {
         starts[t + 1] += starts[t];
@@ -424,13 +463,27 @@ fn resolve_from(doc: &mut Document, mut owner: impl Texts, with_margins: bool) -
     drop(margins);
     drop(partners);
 
-    // Rewrite the inlines, each container from its own text.
+    // Rewrite the inlines, each container from its own text: the one its
+    // plain text names, or the next when the containers are empty.
     after_last.set(0);
+    let by_order = !owner.containers_hold_text();
+    owner.before_rewrite();
+    let mut walked = 0;
     for_each_inlines_mut(doc, &mut |inl| {
-        if let Some(i) = text_of(owner.all(), inl) {
+        let i = if by_order {
+            walked += 1;
+            Some(walked - 1).filter(|&i| i < texts_len)
+        } else {
+            text_of(owner.all(), inl)
+        };
+        if let Some(i) = i {
             *inl = owner.rewrite(i, of_text(i));
         }
     });
+    debug_assert!(
+        !by_order || walked == texts_len,
+        "a text per container, in the walk's order"
+    );
 
     if let Some(want) = &counts {
         for r in doc.references.iter().filter(|r| r.n >= first_ref) {

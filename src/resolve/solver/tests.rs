@@ -17,8 +17,8 @@ fn markers(texts: &[&str], c: &[Candidate], s: &Solution) -> Vec<(usize, String,
         .filter_map(|(c, ch)| {
             let r = c.readings[usize::from((*ch)?)];
             Some((
-                c.text,
-                texts[c.text][r.marker_start..c.end].to_string(),
+                c.text as usize,
+                texts[c.text as usize][r.marker_start as usize..c.end as usize].to_string(),
                 r.n,
             ))
         })
@@ -233,12 +233,12 @@ proptest::proptest! {
             .enumerate()
             .map(|(i, readings)| Candidate {
                 text: 0,
-                start: 10 * i,
-                end: 10 * i + 2,
+                start: 10 * i as u32,
+                end: 10 * i as u32 + 2,
                 readings: readings
                     .iter()
                     .map(|&(n, score, needs_prev_marker)| Reading {
-                        marker_start: 10 * i,
+                        marker_start: 10 * i as u32,
                         n,
                         score,
                         needs_prev_marker,
