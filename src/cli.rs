@@ -112,7 +112,7 @@ pub struct ReadArgs {
     /// Replace invalid UTF-8 with U+FFFD (with a warning) instead of failing.
     #[arg(long)]
     pub lossy: bool,
-    /// Refuse inputs larger than this many bytes.
+    /// Refuse inputs larger than this many bytes (at most 4 GiB − 1).
     #[arg(long, value_name = "N", default_value_t = refolio::ParseOptions::default().max_input_bytes)]
     pub max_input_bytes: u64,
     /// Style: a NAME from refolio's styles/ folder, or a DIR holding

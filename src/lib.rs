@@ -76,7 +76,8 @@ pub struct ParseOptions {
     pub lossy: bool,
     /// Phrases that open a figure's alt text (see `styles/default/alt-phrases.txt`).
     pub alt_phrases: Vec<String>,
-    /// Inputs larger than this many bytes are refused.
+    /// Inputs larger than this many bytes are refused (and any larger
+    /// than 4 GiB: [`ast::Span`]s are 32-bit, see [`MAX_INPUT_BYTES`]).
     pub max_input_bytes: u64,
     /// Work out the margin of every decision (FORMAT.md §4): each
     /// citation's [`ast::Margin`] and [`Parsed::decisions`]. It costs a
@@ -137,9 +138,9 @@ impl Parsed {
         doubtful
             .into_iter()
             .map(|d| {
-                let (line, col) = self.source.line_col(d.span.start);
+                let (line, col) = self.source.line_col(d.span.start as usize);
                 let at = d.elsewhere.map_or(String::new(), |s| {
-                    let (l, c) = self.source.line_col(s.start);
+                    let (l, c) = self.source.line_col(s.start as usize);
                     format!(" at {l}:{c}")
                 });
                 format!(
@@ -158,6 +159,11 @@ impl Parsed {
     }
 }
 
+/// The largest input [`parse_article`] reads, whatever
+/// [`ParseOptions::max_input_bytes`] says: 4 GiB − 1, the last offset a
+/// 32-bit [`ast::Span`] holds.
+pub const MAX_INPUT_BYTES: u64 = u32::MAX as u64;
+
 /// Decodes, parses and resolves one article.
 ///
 /// refolio's own Markdown (`-t markdown`) is read as such, nothing to
@@ -173,11 +179,12 @@ pub fn parse_article(
     meta: Meta,
     opts: &ParseOptions,
 ) -> Result<Parsed, InputError> {
-    if bytes.len() as u64 > opts.max_input_bytes {
+    let limit = opts.max_input_bytes.min(MAX_INPUT_BYTES);
+    if bytes.len() as u64 > limit {
         return Err(InputError::TooLarge {
             name: name.to_string(),
             size: bytes.len() as u64,
-            limit: opts.max_input_bytes,
+            limit,
         });
     }
     let (source, mut diagnostics) = Source::decode(name, bytes, opts.lossy)?;

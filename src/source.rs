@@ -116,7 +116,7 @@ pub fn line_starts(text: &str) -> Vec<usize> {
 impl Diagnostic {
     /// `NAME:LINE:COL: warning: MESSAGE` (plus `  help: …`), one line per part.
     pub fn render_short(&self, src: &Source) -> String {
-        let (line, col) = src.line_col(self.span.start);
+        let (line, col) = src.line_col(self.span.start as usize);
         let sev = match self.severity {
             Severity::Warning => "warning",
             Severity::Error => "error",
@@ -136,7 +136,7 @@ impl Diagnostic {
         use codespan_reporting::term::{self, Config};
 
         let file = SimpleFile::new(src.name.as_str(), src.text.as_str());
-        let mut start = self.span.start.min(src.text.len());
+        let mut start = (self.span.start as usize).min(src.text.len());
         while !src.text.is_char_boundary(start) {
             start -= 1;
         }
@@ -145,7 +145,7 @@ impl Diagnostic {
             .find(['\n', '\r'])
             .map(|i| start + i)
             .unwrap_or(src.text.len());
-        let mut end = self.span.end.clamp(start, line_end).min(start + 200);
+        let mut end = (self.span.end as usize).clamp(start, line_end).min(start + 200);
         while !src.text.is_char_boundary(end) {
             end -= 1;
         }

@@ -257,7 +257,7 @@ fn spans_stay_on_character_boundaries_after_a_trimmed_no_break_space() {
     assert!(spans.len() >= 3);
     for s in spans {
         assert!(
-            text.is_char_boundary(s.start) && text.is_char_boundary(s.end),
+            text.is_char_boundary(s.start as usize) && text.is_char_boundary(s.end as usize),
             "{s:?}"
         );
     }

@@ -26,7 +26,7 @@ fn markers(p: &Parsed) -> Vec<(usize, usize, u32)> {
     for_each_inlines(&p.document, &mut |inl| {
         for i in inl {
             if let Inline::Cite { n, span, .. } = i {
-                let (l, c) = p.source.line_col(span.start);
+                let (l, c) = p.source.line_col(span.start as usize);
                 out.push((l, c, *n));
             }
         }
@@ -290,7 +290,7 @@ fn text_nodes_share_the_source() {
                     all += 1;
                     shared += usize::from(text.is_shared());
                     if text.is_shared() {
-                        assert_eq!(&**text, &p.source.text[span.start..span.end]);
+                        assert_eq!(&**text, &p.source.text[span.range()]);
                     }
                 }
             }

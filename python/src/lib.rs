@@ -434,14 +434,14 @@ impl Document {
                     margin,
                 } = i
                 {
-                    let (line, column) = src.line_col(span.start);
+                    let (line, column) = src.line_col(span.start as usize);
                     out.push(Citation {
                         number: *n,
                         occurrence: *occurrence,
                         line,
                         column,
-                        start: span.start,
-                        end: span.end,
+                        start: span.start as usize,
+                        end: span.end as usize,
                         margin: margin.0,
                     });
                 }
@@ -534,7 +534,7 @@ impl Document {
                         .find(|f| f.kind == kind)
                         .map(|f| (r.raw[f.start..f.end].to_string(), f.iso.clone()))
                 };
-                let (line, column) = src.line_col(r.span.start);
+                let (line, column) = src.line_col(r.span.start as usize);
                 let date = field(RefFieldKind::Date);
                 Reference {
                     number: r.n,
@@ -561,7 +561,7 @@ impl Document {
             .diagnostics
             .iter()
             .map(|d| {
-                let (line, column) = src.line_col(d.span.start);
+                let (line, column) = src.line_col(d.span.start as usize);
                 Diagnostic {
                     severity: match d.severity {
                         Severity::Error => "error",
@@ -571,8 +571,8 @@ impl Document {
                     help: d.help.clone(),
                     line,
                     column,
-                    start: d.span.start,
-                    end: d.span.end,
+                    start: d.span.start as usize,
+                    end: d.span.end as usize,
                     rendered: d.render_short(src),
                 }
             })

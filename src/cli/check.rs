@@ -90,7 +90,7 @@ fn check_one(args: &CheckArgs, input: &Input, alt_phrases: &[String]) -> Result<
 /// and every decision with its margin, each with line and column.
 fn report_json(name: &str, parsed: &refolio::Parsed) -> String {
     let at = |span: refolio::ast::Span| {
-        let (line, column) = parsed.source.line_col(span.start);
+        let (line, column) = parsed.source.line_col(span.start as usize);
         serde_json::json!({"line": line, "column": column, "start": span.start, "end": span.end})
     };
     let diagnostics: Vec<_> = parsed

@@ -122,7 +122,7 @@ pub(super) fn atoms(inlines: &[Inline], font: FontKind) -> Vec<Atom> {
             Inline::Text { text, span } => Atom::Text {
                 text: text.to_string(),
                 font,
-                src: span.start,
+                src: span.start as usize,
             },
             Inline::Cite { n, occurrence, .. } => Atom::Cite {
                 n: *n,
@@ -130,7 +130,7 @@ pub(super) fn atoms(inlines: &[Inline], font: FontKind) -> Vec<Atom> {
             },
             Inline::Link { url, span } => Atom::Url {
                 url: url.clone(),
-                src: span.start,
+                src: span.start as usize,
             },
         })
         .collect()

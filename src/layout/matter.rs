@@ -36,7 +36,7 @@ impl Ctx<'_, '_> {
         let title_atoms = [Atom::Text {
             text: doc.title.text.clone(),
             font: FontKind::Bold,
-            src: doc.title.span.start,
+            src: doc.title.span.start as usize,
         }];
         self.into = Some(self.node(StructKind::Title));
         let r = self.para(&title_atoms, centred(t.size, t.leading, 0.0));
@@ -49,7 +49,7 @@ impl Ctx<'_, '_> {
             let a = [Atom::Text {
                 text: sub.text.clone(),
                 font: FontKind::Italic,
-                src: sub.span.start,
+                src: sub.span.start as usize,
             }];
             self.into = Some(self.node(StructKind::Block(Role::Body)));
             self.para(&a, centred(s.size, s.leading, 4.0));
@@ -101,9 +101,9 @@ impl Ctx<'_, '_> {
             });
             listed.retain(|r| !cited.contains(&r.n));
             for r in doc.references.iter().filter(|r| cited.contains(&r.n)) {
-                let full = self.note_rows(&r.raw, r.span.start);
+                let full = self.note_rows(&r.raw, r.span.start as usize);
                 let short = match short_form(&r.raw) {
-                    Some(text) => self.note_rows(&text, r.span.start),
+                    Some(text) => self.note_rows(&text, r.span.start as usize),
                     None => full.clone(),
                 };
                 self.notes.insert(r.n, Note { full, short });
@@ -138,7 +138,7 @@ impl Ctx<'_, '_> {
                 let mut a = vec![Atom::Text {
                     text: r.raw.clone(),
                     font: FontKind::Regular,
-                    src: r.span.start,
+                    src: r.span.start as usize,
                 }];
                 let count = r.backlinks.len();
                 if count == 1 {

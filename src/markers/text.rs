@@ -127,7 +127,7 @@ impl<'s> LogicalText<'s> {
     /// id; the plain inline of its container ([`Self::plain`]) starts there
     /// too, which is how the resolver finds a container's text.
     pub fn id(&self) -> Option<usize> {
-        (!self.text.is_empty()).then(|| self.span(0, self.text.len()).start)
+        (!self.text.is_empty()).then(|| self.span(0, self.text.len()).start as usize)
     }
 
     /// The source offset of logical offset `at`.
@@ -416,7 +416,7 @@ mod tests {
         assert_eq!(texts.len(), 4);
         for (text, span) in texts {
             assert!(text.is_shared(), "{text:?}");
-            assert_eq!(&**text, &src[span.start..span.end]);
+            assert_eq!(&**text, &src[span.range()]);
         }
         // Two lines joined: not one piece of the source.
         let word = 2 + "Dubček".len();

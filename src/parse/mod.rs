@@ -253,7 +253,7 @@ impl Builder<'_> {
             let first = it.lines[0].start;
             let end = children
                 .last()
-                .map_or(0, |c| c.span.end)
+                .map_or(0, |c| c.span.end as usize)
                 .max(it.lines[it.lines.len() - 1].end());
             items.push(ListItem {
                 inlines,
@@ -314,8 +314,8 @@ impl Builder<'_> {
                 let span = lt.span(a, b);
                 let token = &lt.text[a..b];
                 // The source's own characters (nearly always), shared.
-                let token = if self.src.get(span.start..span.end) == Some(token) {
-                    SharedStr::slice(self.src, span.start..span.end)
+                let token = if self.src.get(span.range()) == Some(token) {
+                    SharedStr::slice(self.src, span.range())
                 } else {
                     SharedStr::from(token)
                 };

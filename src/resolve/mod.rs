@@ -256,7 +256,7 @@ fn resolve_from(doc: &mut Document, mut owner: impl Texts, with_margins: bool) -
             return None;
         };
         let next = after_last.get();
-        let i = if texts.get(next).and_then(LogicalText::id) == Some(span.start) {
+        let i = if texts.get(next).and_then(LogicalText::id) == Some(span.start as usize) {
             next
         } else {
             let by_id = by_id.get_or_init(|| {
@@ -269,7 +269,7 @@ fn resolve_from(doc: &mut Document, mut owner: impl Texts, with_margins: bool) -
                 v
             });
             let k = by_id
-                .binary_search_by_key(&span.start, |&(id, _)| id)
+                .binary_search_by_key(&(span.start as usize), |&(id, _)| id)
                 .ok()?;
             by_id[k].1
         };
@@ -519,7 +519,7 @@ fn resolve_from(doc: &mut Document, mut owner: impl Texts, with_margins: bool) -
         diags.push(
             Diagnostic::new(
                 Severity::Warning,
-                Span::new(doc.title.span.start, doc.title.span.start),
+                Span::new(doc.title.span.start as usize, doc.title.span.start as usize),
                 format!(
                     "no reference list found: {total} citation marker{} inferred from order and plausibility alone",
                     if total == 1 { " was" } else { "s were" }
