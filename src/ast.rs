@@ -443,8 +443,9 @@ pub enum Inline {
     },
     /// A bare `http://` or `https://` URL in the text.
     Link {
-        /// The URL, which is also the link text.
-        url: String,
+        /// The URL, which is also the link text (a piece of the text's
+        /// buffer: see [`SharedStr`]).
+        url: SharedStr,
         /// Where it stands in the source.
         span: Span,
     },
@@ -573,7 +574,7 @@ impl Inline {
     /// A bare URL.
     pub fn link(url: impl Into<String>) -> Inline {
         Inline::Link {
-            url: url.into(),
+            url: SharedStr::from(url.into()),
             span: Span::default(),
         }
     }

@@ -145,7 +145,9 @@ impl Diagnostic {
             .find(['\n', '\r'])
             .map(|i| start + i)
             .unwrap_or(src.text.len());
-        let mut end = (self.span.end as usize).clamp(start, line_end).min(start + 200);
+        let mut end = (self.span.end as usize)
+            .clamp(start, line_end)
+            .min(start + 200);
         while !src.text.is_char_boundary(end) {
             end -= 1;
         }

@@ -377,7 +377,10 @@ fn compare<'a>(expected: &'a [Expected], read: &'a [Read]) -> (Vec<&'a Expected>
     let mut missing = Vec::new();
     for e in expected {
         let hit = read.iter().enumerate().position(|(j, r)| {
-            !used[j] && r.n == e.n && r.span.start as usize <= e.range.start && e.range.end <= r.span.end as usize
+            !used[j]
+                && r.n == e.n
+                && r.span.start as usize <= e.range.start
+                && e.range.end <= r.span.end as usize
         });
         match hit {
             Some(j) => used[j] = true,
@@ -545,7 +548,12 @@ fn run_case(case: &Case) -> Result<(), String> {
     );
     for d in &parsed.diagnostics {
         if d.severity == refolio::diag::Severity::Error {
-            let _ = writeln!(r, "  diagnostic: {} ({})", d.message, at(d.span.start as usize));
+            let _ = writeln!(
+                r,
+                "  diagnostic: {} ({})",
+                d.message,
+                at(d.span.start as usize)
+            );
         }
     }
     Err(r)

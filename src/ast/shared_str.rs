@@ -7,7 +7,7 @@
 //! stand, not a copy of them: a large article's text is then held once, by
 //! the source, instead of twice (issue 15: TEI peak memory). Any other
 //! text (lines joined, characters XML cannot carry removed, a document
-//! built by hand) holds its own characters.
+//! built by hand) holds a buffer of its own.
 //!
 //! Either way it reads as a `&str` ([`Deref`]), compares, hashes, prints
 //! and serialises as its characters, so nothing that reads a document can
@@ -18,26 +18,24 @@ use std::ops::{Deref, Range};
 use std::sync::Arc;
 
 /// The characters of a text node: a piece of a shared buffer (the
-/// article's source), or characters of its own. Reads as a `&str`; the
-/// same size as a `String`.
+/// article's source), or a buffer of its own. Reads as a `&str`; 16 bytes,
+/// two thirds of a `String`.
 #[derive(Clone)]
-pub struct SharedStr(Repr);
-
-#[derive(Clone)]
-enum Repr {
-    /// `buf[start..end]`: offsets of 32 bits keep the node as small as a
-    /// `String` (a buffer longer than that holds its pieces as `Own`).
-    Shared {
-        buf: Arc<String>,
-        start: u32,
-        end: u32,
-    },
-    /// Characters of its own.
-    Own(Box<str>),
+pub struct SharedStr {
+    /// The buffer; `None` for no characters.
+    buf: Option<Arc<String>>,
+    /// `buf[start..end]` (offsets of 32 bits: a buffer longer than that
+    /// has its pieces copied), or all of `buf` when both are [`WHOLE`].
+    start: u32,
+    end: u32,
 }
 
-// No larger than the `String` it replaces in every text node.
-const _: () = assert!(std::mem::size_of::<SharedStr>() == std::mem::size_of::<String>());
+/// `start` and `end` of a [`SharedStr`] that is all of its buffer.
+const WHOLE: u32 = u32::MAX;
+
+// Two thirds of the `String` it replaces in every text node, link and
+// back-link: an inline node is then 32 bytes.
+const _: () = assert!(std::mem::size_of::<SharedStr>() == 16);
 
 impl SharedStr {
     /// The characters `buf[range]`, sharing `buf` (copied instead when an
@@ -46,34 +44,44 @@ impl SharedStr {
     pub fn slice(buf: &Arc<String>, range: Range<usize>) -> SharedStr {
         let piece = &buf[range.clone()];
         match (u32::try_from(range.start), u32::try_from(range.end)) {
-            (Ok(start), Ok(end)) => SharedStr(Repr::Shared {
-                buf: Arc::clone(buf),
+            (Ok(start), Ok(end)) if end != WHOLE => SharedStr {
+                buf: Some(Arc::clone(buf)),
                 start,
                 end,
-            }),
+            },
             _ => SharedStr::from(piece),
         }
     }
 
     /// The characters.
     pub fn as_str(&self) -> &str {
-        match &self.0 {
+        match &self.buf {
+            None => "",
+            Some(buf) if self.start == WHOLE => buf,
             // The range was checked when the piece was made, and the
             // buffer cannot change while it is shared.
-            Repr::Shared { buf, start, end } => &buf[*start as usize..*end as usize],
-            Repr::Own(s) => s,
+            Some(buf) => &buf[self.start as usize..self.end as usize],
         }
     }
 
     /// Whether the characters are a piece of a shared buffer (not a copy).
     pub fn is_shared(&self) -> bool {
-        matches!(self.0, Repr::Shared { .. })
+        self.buf.is_some() && self.start != WHOLE
+    }
+
+    /// Whether the characters are a piece of `buf` itself.
+    pub fn shares(&self, buf: &Arc<String>) -> bool {
+        self.is_shared() && self.buf.as_ref().is_some_and(|b| Arc::ptr_eq(b, buf))
     }
 }
 
 impl Default for SharedStr {
     fn default() -> Self {
-        SharedStr(Repr::Own(Box::default()))
+        SharedStr {
+            buf: None,
+            start: 0,
+            end: 0,
+        }
     }
 }
 
@@ -97,14 +105,22 @@ impl std::borrow::Borrow<str> for SharedStr {
 }
 
 impl From<String> for SharedStr {
-    fn from(s: String) -> Self {
-        SharedStr(Repr::Own(s.into_boxed_str()))
+    fn from(mut s: String) -> Self {
+        if s.is_empty() {
+            return SharedStr::default();
+        }
+        s.shrink_to_fit();
+        SharedStr {
+            buf: Some(Arc::new(s)),
+            start: WHOLE,
+            end: WHOLE,
+        }
     }
 }
 
 impl From<&str> for SharedStr {
     fn from(s: &str) -> Self {
-        SharedStr(Repr::Own(s.into()))
+        SharedStr::from(s.to_string())
     }
 }
 
@@ -116,9 +132,9 @@ impl From<&String> for SharedStr {
 
 impl From<SharedStr> for String {
     fn from(s: SharedStr) -> Self {
-        match s.0 {
-            Repr::Own(own) => own.into_string(),
-            Repr::Shared { .. } => s.as_str().to_string(),
+        match s.buf {
+            Some(buf) if s.start == WHOLE => Arc::try_unwrap(buf).unwrap_or_else(|b| (*b).clone()),
+            _ => s.as_str().to_string(),
         }
     }
 }
@@ -198,12 +214,16 @@ mod tests {
         assert_eq!(&*piece, " é");
         assert_eq!(piece, SharedStr::from(" é"));
         assert!(!SharedStr::from(" é").is_shared());
+        assert!(piece.shares(&buf));
+        assert!(!piece.shares(&Arc::new("ab é cd".to_string())));
         assert_eq!(format!("{piece:?}"), format!("{:?}", " é"));
         assert_eq!(String::from(piece.clone()), " é");
         assert_eq!(Arc::strong_count(&buf), 2);
         drop(piece);
         assert_eq!(Arc::strong_count(&buf), 1);
         assert_eq!(&*SharedStr::default(), "");
+        assert_eq!(String::from(SharedStr::from("own")), "own");
+        assert_eq!(&*SharedStr::from(String::new()), "");
     }
 
     #[test]

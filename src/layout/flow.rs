@@ -129,7 +129,7 @@ pub(super) fn atoms(inlines: &[Inline], font: FontKind) -> Vec<Atom> {
                 k: *occurrence,
             },
             Inline::Link { url, span } => Atom::Url {
-                url: url.clone(),
+                url: url.to_string(),
                 src: span.start as usize,
             },
         })

@@ -205,15 +205,21 @@ impl<'s> LogicalText<'s> {
         markers: &[PlacedMarker],
         source: Option<&Arc<String>>,
     ) -> Vec<Inline> {
-        // The source offset of the text's first byte, when its characters
-        // are `source`'s own bytes from there.
+        // The buffer the Text nodes are pieces of, and the offset of the
+        // text's first byte in it: `source`, when the text's characters
+        // are its own bytes from there; else a copy of the text, one for
+        // all its nodes.
+        let copy;
         let shared = match (source, &self.text, &self.pieces) {
             (Some(buf), Cow::Borrowed(t), &Pieces::One(from))
                 if buf.as_bytes().get(from..).map(<[u8]>::as_ptr) == Some(t.as_ptr()) =>
             {
-                Some((buf, from))
+                (buf, from)
             }
-            _ => None,
+            _ => {
+                copy = Arc::new(self.text.to_string());
+                (&copy, 0)
+            }
         };
         // A text before each marker, the marker, and the text after the
         // last (links add more).
@@ -301,21 +307,18 @@ impl KeptText<'_> {
 }
 
 /// Pushes `text[a..b]` as Text nodes, with bare http(s) URLs as Link nodes.
-/// `shared`: the buffer the text is a piece of, from that offset (see
+/// `(buf, from)`: the buffer the text is a piece of, from that offset (see
 /// [`LogicalText::inlines_sharing`]).
 fn push_text_and_links(
     lt: &LogicalText<'_>,
-    shared: Option<(&Arc<String>, usize)>,
+    (buf, from): (&Arc<String>, usize),
     a: usize,
     b: usize,
     out: &mut Vec<Inline>,
 ) {
     let s = &lt.text[a..b];
     // The characters s[x..y].
-    let chars = |x: usize, y: usize| match shared {
-        Some((buf, from)) => SharedStr::slice(buf, from + a + x..from + a + y),
-        None => SharedStr::from(&s[x..y]),
-    };
+    let chars = |x: usize, y: usize| SharedStr::slice(buf, from + a + x..from + a + y);
     let mut pos = 0;
     while let Some(found) = find_url(&s[pos..]) {
         let (ua, ub) = (pos + found.0, pos + found.1);
@@ -326,7 +329,7 @@ fn push_text_and_links(
             });
         }
         out.push(Inline::Link {
-            url: s[ua..ub].to_string(),
+            url: chars(ua, ub),
             span: lt.span(a + ua, a + ub),
         });
         pos = ub;
@@ -415,22 +418,34 @@ mod tests {
             .collect();
         assert_eq!(texts.len(), 4);
         for (text, span) in texts {
-            assert!(text.is_shared(), "{text:?}");
+            assert!(text.shares(&src), "{text:?}");
             assert_eq!(&**text, &src[span.range()]);
         }
-        // Two lines joined: not one piece of the source.
+        // Two lines joined: not one piece of the source. Its nodes share
+        // one copy of the text.
         let word = 2 + "Dubček".len();
         let joined = LogicalText::from_segments(&src, &[(2, word), (end + 1, src.len())], true);
         let inl = joined.inlines_sharing(&[], Some(&src));
         assert!(
-            matches!(&inl[..], [Inline::Text { text, .. }] if !text.is_shared() && &**text == "Dubček next line")
+            matches!(&inl[..], [Inline::Text { text, .. }] if !text.shares(&src) && &**text == "Dubček next line")
         );
+        let inl = joined.inlines_sharing(&[(2, 3, 1, 1, Margin::default())], Some(&src));
+        let [
+            Inline::Text { text: a, .. },
+            Inline::Cite { .. },
+            Inline::Text { text: b, .. },
+        ] = &inl[..]
+        else {
+            panic!("{inl:?}")
+        };
+        assert!(a.is_shared() && b.is_shared() && !a.shares(&src));
+        assert_eq!((&**a, &**b), ("Du", "ček next line"));
         // Borrowed from a copy of the buffer, not from the buffer given.
         let copy = src.to_string();
         let other = LogicalText::from_segments(&copy, &[(2, word)], true);
         let inl = other.inlines_sharing(&[], Some(&src));
         assert!(
-            matches!(&inl[..], [Inline::Text { text, .. }] if !text.is_shared() && &**text == "Dubček")
+            matches!(&inl[..], [Inline::Text { text, .. }] if !text.shares(&src) && &**text == "Dubček")
         );
     }
 

@@ -229,8 +229,8 @@ impl Ctx<'_, '_> {
                 Inline::Text { text, .. } => model::words(text, &mut out),
                 Inline::Link { url, .. } => out.push(P::Link(
                     attr("", &["uri"], &[]),
-                    vec![P::Str(url.clone())],
-                    (url.clone(), String::new()),
+                    vec![P::Str(url.to_string())],
+                    (url.to_string(), String::new()),
                 )),
                 Inline::Cite { n, occurrence, .. } => out.push(self.cite(*n, *occurrence)),
             }
