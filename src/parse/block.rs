@@ -553,17 +553,21 @@ pub fn is_references_heading(text: &str) -> bool {
     )
 }
 
-/// What one block (after the title) is.
+/// What one block (after the title) is. (Figures and lists are boxed:
+/// there is a kind per block, held through the parse, and most blocks are
+/// paragraphs.)
 #[derive(Debug)]
 pub(super) enum Kind<'a> {
     Rule,
     /// A figure: where its alt text and its caption stand.
-    Figure(FigureParts),
+    Figure(Box<FigureParts>),
     Heading,
-    List(ListTree<'a>),
+    List(Box<ListTree<'a>>),
     Quote,
     Paragraph,
 }
+
+const _: () = assert!(std::mem::size_of::<Kind<'_>>() <= 16);
 
 impl Kind<'_> {
     /// How many inline containers (texts) the block's node has.

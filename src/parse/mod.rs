@@ -63,13 +63,13 @@ fn classify<'a>(
         return Kind::Heading;
     }
     if let Some(tree) = block::list(b) {
-        return Kind::List(tree);
+        return Kind::List(Box::new(tree));
     }
     if block::quote(b) {
         return Kind::Quote;
     }
     if let Some(parts) = block::figure(b, src, shape, &opts.alt_phrases) {
-        return Kind::Figure(parts);
+        return Kind::Figure(Box::new(parts));
     }
     if block::heading(b, followed) {
         return Kind::Heading;
@@ -210,7 +210,7 @@ fn join_repeated_figures<'a>(
                 };
                 block.extend(next);
                 out.0.push(block);
-                out.1.push(Kind::Figure(parts));
+                out.1.push(Kind::Figure(Box::new(parts)));
             }
             None => {
                 out.0.push(block);
