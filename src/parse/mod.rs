@@ -183,42 +183,39 @@ fn control_character_warnings(src: &Source) -> Vec<Diagnostic> {
 /// caption that repeats it (FORMAT.md §3: "the second is identical to the
 /// first", with a blank line between). Joins each such pair of short
 /// blocks into one figure block.
-fn join_repeated_figures<'a>(
-    blocks: Vec<Vec<Line<'a>>>,
-    kinds: Vec<Kind<'a>>,
-) -> (Vec<Vec<Line<'a>>>, Vec<Kind<'a>>) {
-    let mut out = (
-        Vec::with_capacity(blocks.len()),
-        Vec::with_capacity(kinds.len()),
-    );
-    let mut pairs = blocks.into_iter().zip(kinds).peekable();
-    while let Some((mut block, kind)) = pairs.next() {
-        let repeated = pairs.peek().is_some_and(|(next, _)| {
-            block.len() <= 3
+fn join_repeated_figures<'a>(blocks: &mut Vec<Vec<Line<'a>>>, kinds: &mut Vec<Kind<'a>>) {
+    // In place: `..w` is the result so far, `i..` still to read.
+    let (mut w, mut i) = (0, 0);
+    while i < blocks.len() {
+        let repeated = blocks.get(i + 1).is_some_and(|next| {
+            blocks[i].len() <= 3
                 && next.len() <= 3
                 && matches!(
-                    kind,
+                    kinds[i],
                     Kind::Paragraph | Kind::Heading | Kind::Figure(_) | Kind::Quote
                 )
-                && lines::same_joined(&block, next)
+                && lines::same_joined(&blocks[i], next)
         });
-        match pairs.next_if(|_| repeated) {
-            Some((next, _)) => {
-                let parts = block::FigureParts {
-                    alt: segments(&block),
-                    caption: segments(&next),
-                };
-                block.extend(next);
-                out.0.push(block);
-                out.1.push(Kind::Figure(Box::new(parts)));
-            }
-            None => {
-                out.0.push(block);
-                out.1.push(kind);
-            }
+        if repeated {
+            let next = std::mem::take(&mut blocks[i + 1]);
+            let mut block = std::mem::take(&mut blocks[i]);
+            let parts = block::FigureParts {
+                alt: segments(&block),
+                caption: segments(&next),
+            };
+            block.extend(next);
+            blocks[w] = block;
+            kinds[w] = Kind::Figure(Box::new(parts));
+            i += 2;
+        } else {
+            blocks.swap(w, i);
+            kinds.swap(w, i);
+            i += 1;
         }
+        w += 1;
     }
-    out
+    blocks.truncate(w);
+    kinds.truncate(w);
 }
 
 /// Builds AST nodes and records each inline container's text in order.
@@ -392,12 +389,12 @@ pub(crate) fn parse_with<'s>(
         }
     });
     let hard_wrapped = shape.hard_wrapped;
-    let kinds: Vec<Kind<'_>> = blocks
+    let mut kinds: Vec<Kind<'_>> = blocks
         .iter()
         .enumerate()
         .map(|(i, b)| classify(b, &src.text, i + 1 < blocks.len(), &shape, opts))
         .collect();
-    let (blocks, kinds) = join_repeated_figures(blocks, kinds);
+    join_repeated_figures(&mut blocks, &mut kinds);
     let rest = &blocks[..];
     let refs = find_references(rest, &kinds);
     for (i, (b, k)) in rest.iter().zip(&kinds).enumerate() {

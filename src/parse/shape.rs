@@ -8,6 +8,7 @@
 
 use super::block;
 use super::lines::{Line, RawBlock};
+use std::collections::VecDeque;
 
 pub use super::lines::Shape;
 
@@ -191,34 +192,45 @@ fn opens_list_inside(cur: &[Line<'_>], l: &Line<'_>) -> bool {
 /// [`MAX_ITEM_PARAGRAPHS`] blocks between two parts of one list belong to
 /// the item above when each is indented under it or ends in back-links
 /// (the last paragraph of a note carries them).
+///
+/// The blocks are merged in place (`blocks[..w]` is the result so far), and
+/// each block is read as a list once, when it comes within reach: a large
+/// article's blocks are not held twice, nor a table of them.
 fn merge_lists(mut blocks: Vec<RawBlock<'_>>) -> Vec<RawBlock<'_>> {
-    let lists: Vec<Option<ListEnds>> = blocks.iter().map(|b| ListEnds::of(b)).collect();
-    let mut out: Vec<RawBlock<'_>> = Vec::with_capacity(blocks.len());
-    // The list read from the last block of `out`, when it is one.
+    // The lists read from blocks i, i + 1, … as far as has been looked.
+    let mut ahead: VecDeque<Option<ListEnds>> = VecDeque::with_capacity(MAX_ITEM_PARAGRAPHS + 1);
+    // The list read from the last block of the result, when it is one.
     let mut last: Option<ListEnds> = None;
-    let mut i = 0;
+    let (mut w, mut i) = (0, 0);
     while i < blocks.len() {
         // The next list block within reach, and whether all blocks up to it
         // can be paragraphs of the last item.
-        let next_list =
-            (i..blocks.len().min(i + MAX_ITEM_PARAGRAPHS + 1)).find(|&j| lists[j].is_some());
+        let reach = blocks.len().min(i + MAX_ITEM_PARAGRAPHS + 1);
+        while i + ahead.len() < reach {
+            ahead.push_back(ListEnds::of(&blocks[i + ahead.len()]));
+        }
+        let next_list = (i..reach).find(|&j| ahead[j - i].is_some());
         if let (Some(prev), Some(j)) = (last, next_list)
-            && continues(prev, lists[j].unwrap_or(prev))
+            && continues(prev, ahead[j - i].unwrap_or(prev))
             && blocks[i..j].iter().all(|b| item_paragraph(prev, b))
-            && let Some(top) = out.last_mut()
+            && w > 0
         {
-            for b in &mut blocks[i..=j] {
-                top.append(b);
+            for k in i..=j {
+                let mut b = std::mem::take(&mut blocks[k]);
+                blocks[w - 1].append(&mut b);
             }
-            last = ListEnds::of(top);
+            last = ListEnds::of(&blocks[w - 1]);
+            ahead.drain(..=j - i);
             i = j + 1;
             continue;
         }
-        last = lists[i];
-        out.push(std::mem::take(&mut blocks[i]));
+        last = ahead.pop_front().flatten();
+        blocks.swap(w, i);
+        w += 1;
         i += 1;
     }
-    out
+    blocks.truncate(w);
+    blocks
 }
 
 /// What merging needs of a block read as a list ([`block::list`]): its kind
