@@ -282,6 +282,39 @@ impl<'s> LogicalText<'s> {
 }
 
 impl KeptText<'_> {
+    /// The text this was made from, borrowing `source` (the buffer given to
+    /// [`LogicalText::keep`]) when it is a piece of it.
+    fn with<R>(&self, source: &Arc<String>, f: impl FnOnce(&LogicalText<'_>) -> R) -> R {
+        match self {
+            KeptText::Piece { from, len } => {
+                let from = *from as usize;
+                f(&LogicalText {
+                    text: Cow::Borrowed(&source[from..from + *len as usize]),
+                    pieces: Pieces::One(from),
+                    scan: false,
+                    bibliography: false,
+                })
+            }
+            KeptText::Whole(t) => f(t),
+        }
+    }
+
+    /// Its characters ([`LogicalText::text`]).
+    pub(crate) fn text<'a>(&'a self, source: &'a Arc<String>) -> &'a str {
+        match self {
+            KeptText::Piece { from, len } => {
+                let from = *from as usize;
+                &source[from..from + *len as usize]
+            }
+            KeptText::Whole(t) => &t.text,
+        }
+    }
+
+    /// [`LogicalText::span`] of the text it was made from.
+    pub(crate) fn span(&self, a: usize, b: usize, source: &Arc<String>) -> Span {
+        self.with(source, |t| t.span(a, b))
+    }
+
     /// Its inlines with `markers` placed, the Text nodes sharing `source`
     /// (the buffer given to [`LogicalText::keep`]) where they can: the same
     /// as [`LogicalText::inlines_sharing`] of the text it was made from.
@@ -290,19 +323,7 @@ impl KeptText<'_> {
         markers: &[PlacedMarker],
         source: &Arc<String>,
     ) -> Vec<Inline> {
-        match self {
-            KeptText::Piece { from, len } => {
-                let from = *from as usize;
-                let text = LogicalText {
-                    text: Cow::Borrowed(&source[from..from + *len as usize]),
-                    pieces: Pieces::One(from),
-                    scan: false,
-                    bibliography: false,
-                };
-                text.inlines_sharing(markers, Some(source))
-            }
-            KeptText::Whole(t) => t.inlines_sharing(markers, Some(source)),
-        }
+        self.with(source, |t| t.inlines_sharing(markers, Some(source)))
     }
 }
 

@@ -173,9 +173,17 @@ pub(crate) fn resolve_owned(
 trait Texts {
     /// Every text, in the parser's order.
     fn all(&self) -> &[LogicalText<'_>];
-    /// Called once the markers are placed, before the first
-    /// [`Texts::rewrite`]; after it [`Texts::all`] may be empty.
+    /// Called once the candidates are found: after it [`Texts::all`] may
+    /// be empty, and the texts are read with [`Texts::text`],
+    /// [`Texts::span`] and [`Texts::rewrite`].
+    fn keep(&mut self) {}
+    /// Called when the solver's state is freed, before the first
+    /// [`Texts::rewrite`].
     fn before_rewrite(&mut self) {}
+    /// The characters of text `i`.
+    fn text(&self, i: usize) -> &str;
+    /// The source span of bytes `a..b` of text `i`.
+    fn span(&self, i: usize, a: usize, b: usize) -> Span;
     /// The inlines of text `i` with `markers` placed.
     fn rewrite(&mut self, i: usize, markers: &[PlacedMarker]) -> Vec<Inline>;
     /// Whether the containers hold the parser's plain text (which the
@@ -188,6 +196,12 @@ impl Texts for &[LogicalText<'_>] {
     fn all(&self) -> &[LogicalText<'_>] {
         self
     }
+    fn text(&self, i: usize) -> &str {
+        &self[i].text
+    }
+    fn span(&self, i: usize, a: usize, b: usize) -> Span {
+        self[i].span(a, b)
+    }
     fn rewrite(&mut self, i: usize, markers: &[PlacedMarker]) -> Vec<Inline> {
         self[i].inlines(markers)
     }
@@ -196,9 +210,9 @@ impl Texts for &[LogicalText<'_>] {
     }
 }
 
-/// The texts of [`resolve_owned`]: the parser's until the markers are
-/// placed, then each kept in a third of the room until its container is
-/// rewritten ([`KeptText`]).
+/// The texts of [`resolve_owned`]: the parser's until the candidates are
+/// found, then each kept in a third of the room ([`KeptText`]) through the
+/// solver and until its container is rewritten.
 struct Owned<'s, 'b> {
     texts: Vec<LogicalText<'s>>,
     kept: Vec<KeptText<'s>>,
@@ -209,7 +223,7 @@ impl Texts for Owned<'_, '_> {
     fn all(&self) -> &[LogicalText<'_>] {
         &self.texts
     }
-    fn before_rewrite(&mut self) {
+    fn keep(&mut self) {
         // Into a new vector: collecting in place would keep the old one's
         // room.
         let mut kept = Vec::with_capacity(self.texts.len());
@@ -224,6 +238,19 @@ impl Texts for Owned<'_, '_> {
         if self.source.len() >= crate::allocator::RETURN_FREED_FROM {
             crate::allocator::return_freed_memory();
         }
+    }
+    fn before_rewrite(&mut self) {
+        // The candidates' array is one large block, which the allocator
+        // keeps for a block of its size; the inlines made next are small.
+        if self.source.len() >= crate::allocator::RETURN_FREED_FROM {
+            crate::allocator::return_freed_memory();
+        }
+    }
+    fn text(&self, i: usize) -> &str {
+        self.kept[i].text(self.source)
+    }
+    fn span(&self, i: usize, a: usize, b: usize) -> Span {
+        self.kept[i].span(a, b, self.source)
     }
     fn rewrite(&mut self, i: usize, markers: &[PlacedMarker]) -> Vec<Inline> {
         self.kept[i].inlines_sharing(markers, self.source)
@@ -324,6 +351,10 @@ fn resolve_from(doc: &mut Document, mut owner: impl Texts, with_margins: bool) -
         }
     }
     cands.shrink_to_fit();
+    // The candidates are found: from here on each text is read only for
+    // a diagnostic's span, a decision's words and the rewrite.
+    let by_order = !owner.containers_hold_text();
+    owner.keep();
     let written = written_style(&cands);
     if written.is_some() {
         // The document writes its markers (`^2`, `²`, `[2]`): digits glued
@@ -366,7 +397,7 @@ fn resolve_from(doc: &mut Document, mut owner: impl Texts, with_margins: bool) -
     // one vector, not one per text.
     let mut placed: Vec<PlacedMarker> =
         Vec::with_capacity(solution.choice.iter().filter(|c| c.is_some()).count());
-    let mut starts = vec![0u32; texts.len() + 1];
+    let mut starts = vec![0u32; texts_len + 1];
     debug_assert!(cands.windows(2).all(|w| w[0].text <= w[1].text));
     let mut decisions = Vec::new();
     // Indexed by compact index; numbers are mapped back when written.
@@ -384,22 +415,25 @@ fn resolve_from(doc: &mut Document, mut owner: impl Texts, with_margins: bool) -
         let m = margins.get(i).filter(|m| m.margin.is_finite());
         let (t, start, end) = (c.text as usize, c.start as usize, c.end as usize);
         if let Some(m) = m {
-            let text = &texts[t].text;
+            let text = owner.text(t);
             let mut alternative = describe(text, c, shown(c, m.alternative).as_ref());
             let mut elsewhere = None;
             if let Some((j, o)) = partners[i] {
                 let other = &cands[j];
                 alternative.push_str(" and ");
                 alternative.push_str(&describe(
-                    &texts[other.text as usize].text,
+                    owner.text(other.text as usize),
                     other,
                     shown(other, o).as_ref(),
                 ));
-                elsewhere =
-                    Some(texts[other.text as usize].span(other.start as usize, other.end as usize));
+                elsewhere = Some(owner.span(
+                    other.text as usize,
+                    other.start as usize,
+                    other.end as usize,
+                ));
             }
             decisions.push(Decision {
-                span: texts[t].span(start, end),
+                span: owner.span(t, start, end),
                 read: describe(text, c, shown(c, *ch).as_ref()),
                 alternative,
                 elsewhere,
@@ -408,7 +442,7 @@ fn resolve_from(doc: &mut Document, mut owner: impl Texts, with_margins: bool) -
         }
         let Some(r) = ch.map(|r| c.readings[r as usize]) else {
             if let Some(v) = c.over_limit {
-                let span = texts[t].span(start, end);
+                let span = owner.span(t, start, end);
                 diags.push(
                     Diagnostic::new(
                         Severity::Warning,
@@ -433,7 +467,7 @@ fn resolve_from(doc: &mut Document, mut owner: impl Texts, with_margins: bool) -
         {
             diags.push(Diagnostic::new(
                 Severity::Warning,
-                texts[t].span(r.marker_start as usize, end),
+                owner.span(t, r.marker_start as usize, end),
                 format!(
                     "citation {} appears before the first citation of {}",
                     number(r.n),
@@ -452,7 +486,7 @@ fn resolve_from(doc: &mut Document, mut owner: impl Texts, with_margins: bool) -
         ));
         starts[t + 1] += 1;
     }
-    for t in 0..texts.len() {
+    for t in 0..texts_len {
         starts[t + 1] += starts[t];
     }
     let of_text = |t: usize| &placed[starts[t] as usize..starts[t + 1] as usize];
@@ -462,12 +496,11 @@ fn resolve_from(doc: &mut Document, mut owner: impl Texts, with_margins: bool) -
     drop(cands);
     drop(margins);
     drop(partners);
+    owner.before_rewrite();
 
     // Rewrite the inlines, each container from its own text: the one its
     // plain text names, or the next when the containers are empty.
     after_last.set(0);
-    let by_order = !owner.containers_hold_text();
-    owner.before_rewrite();
     let mut walked = 0;
     for_each_inlines_mut(doc, &mut |inl| {
         let i = if by_order {
