@@ -15,7 +15,10 @@ pub struct Source {
     pub text: Arc<String>,
     /// Where the article starts: 3 when the text begins with a BOM, else 0.
     pub start: usize,
-    line_starts: Vec<usize>,
+    /// Where each line starts, found when first asked for (a diagnostic's
+    /// `line:column`): the parser reads the lines without it, and a large
+    /// article with nothing to report never holds it (8 bytes a line).
+    line_starts: std::sync::OnceLock<Vec<usize>>,
 }
 
 impl Source {
@@ -59,12 +62,11 @@ impl Source {
     /// A source from text that is already decoded.
     pub fn new(name: &str, text: String) -> Source {
         let start = if text.starts_with('\u{FEFF}') { 3 } else { 0 };
-        let line_starts = line_starts(&text);
         Source {
             name: name.to_string(),
             text: Arc::new(text),
             start,
-            line_starts,
+            line_starts: std::sync::OnceLock::new(),
         }
     }
 
@@ -72,11 +74,12 @@ impl Source {
     /// A BOM does not count as a column.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
-        let line = match self.line_starts.binary_search(&offset) {
+        let starts = self.line_starts();
+        let line = match starts.binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i - 1,
         };
-        let mut ls = self.line_starts[line];
+        let mut ls = starts[line];
         if line == 0 {
             ls = ls.max(self.start.min(offset));
         }
@@ -90,7 +93,7 @@ impl Source {
 
     /// Byte offsets where each line starts.
     pub fn line_starts(&self) -> &[usize] {
-        &self.line_starts
+        self.line_starts.get_or_init(|| line_starts(&self.text))
     }
 }
 
@@ -98,18 +101,26 @@ impl Source {
 /// end (LF, CRLF or a lone CR). One search through the whole text, which
 /// skips every other byte in whole words.
 pub fn line_starts(text: &str) -> Vec<usize> {
-    let b = text.as_bytes();
     // Room for a line per line feed (a count that vector code makes at
     // little cost): no copying as the vector grows.
-    let mut starts = Vec::with_capacity(memchr::memchr_iter(b'\n', b).count() + 1);
-    starts.push(0);
-    for i in memchr::memchr2_iter(b'\n', b'\r', b) {
-        let crlf = b[i] == b'\r' && b.get(i + 1) == Some(&b'\n');
-        if !crlf {
-            starts.push(i + 1);
-        }
-    }
+    let mut starts = Vec::with_capacity(line_count_hint(text));
+    starts.extend(line_starts_iter(text));
     starts
+}
+
+/// At least as many lines as `text` has, but for those that end in a lone
+/// CR: one more than its line feeds.
+pub fn line_count_hint(text: &str) -> usize {
+    memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1
+}
+
+/// The offsets of [`line_starts`], found as they are read.
+pub fn line_starts_iter(text: &str) -> impl Iterator<Item = usize> + '_ {
+    let b = text.as_bytes();
+    std::iter::once(0).chain(memchr::memchr2_iter(b'\n', b'\r', b).filter_map(move |i| {
+        let crlf = b[i] == b'\r' && b.get(i + 1) == Some(&b'\n');
+        (!crlf).then_some(i + 1)
+    }))
 }
 
 /// Diagnostics rendered against the source they point into.

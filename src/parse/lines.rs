@@ -74,22 +74,23 @@ pub fn indentation(line: &str) -> (usize, usize) {
     (cols, bytes)
 }
 
-/// [`lines_at`] with the text's own line index (the parser has the
-/// source's).
+/// [`lines_at`] of a whole text.
 #[cfg(test)]
 pub fn lines(text: &str, start: usize) -> Vec<Line<'_>> {
-    lines_at(text, start, &crate::source::line_starts(text))
+    lines_at(text, start)
 }
 
 /// Splits `text[start..]` into lines ("trailing whitespace on a line is
-/// insignificant"), given where every line of `text` starts
-/// ([`crate::source::Source::line_starts`]: the source has found them
-/// already, in one search through the whole text; a search per line, as
-/// `raw_line` reads them, paid its start-up cost on every line). Each line
-/// is what `raw_line` reads there: up to its line end (the tests check it).
-pub fn lines_at<'t>(text: &'t str, start: usize, line_starts: &[usize]) -> Vec<Line<'t>> {
-    let mut out = Vec::with_capacity(line_starts.len());
-    for (number, &from) in line_starts.iter().enumerate() {
+/// insignificant"). The line starts are found in one search through the
+/// whole text ([`crate::source::line_starts_iter`]; a search per line, as
+/// `raw_line` reads them, paid its start-up cost on every line), and not
+/// kept. Each line is what `raw_line` reads there: up to its line end (the
+/// tests check it).
+pub fn lines_at(text: &str, start: usize) -> Vec<Line<'_>> {
+    let mut out = Vec::with_capacity(crate::source::line_count_hint(text));
+    let mut starts = crate::source::line_starts_iter(text).peekable();
+    let mut number = 0;
+    while let Some(from) = starts.next() {
         // A BOM before the first line is not part of it.
         let line_start = from.max(start);
         if line_start >= text.len() {
@@ -97,9 +98,7 @@ pub fn lines_at<'t>(text: &'t str, start: usize, line_starts: &[usize]) -> Vec<L
         }
         // Less the line end's last byte (the CR of a CRLF goes with the
         // line's trailing white space).
-        let end = line_starts
-            .get(number + 1)
-            .map_or(text.len(), |&next| next - 1);
+        let end = starts.peek().map_or(text.len(), |&next| next - 1);
         let content = &text[line_start..end.max(line_start)];
         let (indent, ibytes) = indentation(content);
         let body = content[ibytes..].trim_end();
@@ -121,6 +120,7 @@ pub fn lines_at<'t>(text: &'t str, start: usize, line_starts: &[usize]) -> Vec<L
             indent,
             number,
         });
+        number += 1;
     }
     out
 }

@@ -363,7 +363,7 @@ pub(crate) fn parse_with<'s>(
     inlines: Inlines,
 ) -> Result<ParseOutput<'s>, InputError> {
     let mut diagnostics = control_character_warnings(src);
-    let all_lines = lines::lines_at(&src.text, src.start, src.line_starts());
+    let all_lines = lines::lines_at(&src.text, src.start);
     let shape = shape::detect(&all_lines);
     let mut blocks = shape::blocks(&all_lines, &shape);
     drop(all_lines);
