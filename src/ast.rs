@@ -334,10 +334,12 @@ pub struct Heading {
 pub enum Block {
     /// Running text; the source lines joined with one space.
     Paragraph(Paragraph),
-    /// A bulleted or numbered list, possibly nested.
-    List(List),
+    /// A bulleted or numbered list, possibly nested (boxed, as the
+    /// figure: a large article has a block per paragraph, which then takes
+    /// 32 bytes rather than 56).
+    List(Box<List>),
     /// An image that the flattening left as alt text and caption.
-    Figure(Figure),
+    Figure(Box<Figure>),
     /// A block quotation (every source line indented by 4+ spaces).
     Quote(Quote),
     /// A thematic break (`* * *`, `---`, …).

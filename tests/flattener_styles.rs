@@ -238,7 +238,7 @@ fn figures(p: &Parsed) -> Vec<(String, String)> {
     d.lead_figure
         .iter()
         .chain(d.all_blocks().filter_map(|b| match b {
-            Block::Figure(f) => Some(f),
+            Block::Figure(f) => Some(&**f),
             _ => None,
         }))
         .map(|f| {

@@ -360,7 +360,7 @@ fn md_document() -> impl Strategy<Value = Document> {
             });
             d.blocks = paras.into_iter().map(Block::paragraph).collect();
             if !items.is_empty() {
-                d.blocks.push(Block::List(List {
+                d.blocks.push(Block::List(Box::new(List {
                     ordered: false,
                     start: 1,
                     items: items
@@ -372,7 +372,7 @@ fn md_document() -> impl Strategy<Value = Document> {
                         })
                         .collect(),
                     span: Span::default(),
-                }));
+                })));
             }
             // Occurrences and back-links as a parsed document has them.
             let mut count = [0u32; 5];

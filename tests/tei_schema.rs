@@ -94,14 +94,17 @@ fn kitchen_sink() -> Document {
             link("https://ex.org/a?b=1&c=<d>"),
             t("."),
         ]),
-        Block::Figure(figure(vec![], Some(vec![t("Caption only"), cite(2, 1)]))),
+        Block::Figure(Box::new(figure(
+            vec![],
+            Some(vec![t("Caption only"), cite(2, 1)]),
+        ))),
         Block::Rule(Rule { span: sp() }),
     ];
     d.sections = vec![
         section(
             "Lists",
             vec![
-                Block::List(list(
+                Block::List(Box::new(list(
                     false,
                     vec![
                         item(
@@ -110,25 +113,28 @@ fn kitchen_sink() -> Document {
                         ),
                         item(vec![t("two")], vec![]),
                     ],
-                )),
-                Block::List(List {
+                ))),
+                Block::List(Box::new(List {
                     ordered: true,
                     start: 4,
                     items: vec![item(vec![t("four")], vec![])],
                     span: sp(),
-                }),
+                })),
                 Block::Quote(Quote {
                     inlines: vec![t("A quotation"), cite(2, 2)],
                     span: sp(),
                 }),
-                Block::Figure(figure(vec![t("A map of a place")], None)),
+                Block::Figure(Box::new(figure(vec![t("A map of a place")], None))),
                 Block::Rule(Rule { span: sp() }),
             ],
         ),
         section("Empty section", vec![]),
         section(
             "Figures only",
-            vec![Block::Figure(figure(vec![t("An image of x")], None))],
+            vec![Block::Figure(Box::new(figure(
+                vec![t("An image of x")],
+                None,
+            )))],
         ),
         section(
             "Unknown markers",
@@ -186,7 +192,7 @@ fn backlink(token: &str) -> Backlink {
 fn documents() -> Vec<(&'static str, Document)> {
     let mut figures_and_rules = bare("Only figures");
     figures_and_rules.blocks = vec![
-        Block::Figure(figure(vec![t("A photo of x")], None)),
+        Block::Figure(Box::new(figure(vec![t("A photo of x")], None))),
         Block::Rule(Rule { span: sp() }),
     ];
     let mut rules_then_sections = bare("Rule then sections");
@@ -206,14 +212,14 @@ fn documents() -> Vec<(&'static str, Document)> {
     });
     let mut empty_items = bare("Empty things");
     empty_items.blocks = vec![
-        Block::List(List {
+        Block::List(Box::new(List {
             ordered: false,
             start: 1,
             items: vec![],
             span: sp(),
-        }),
+        })),
         para(vec![]),
-        Block::Figure(figure(vec![], None)),
+        Block::Figure(Box::new(figure(vec![], None))),
     ];
     vec![
         ("kitchen-sink", kitchen_sink()),

@@ -241,10 +241,10 @@ mod tests {
         d.lead_figure = Some(fig("lead alt", "lead caption"));
         d.blocks = vec![
             Block::paragraph(t("p1")),
-            Block::List(list(vec![
+            Block::List(Box::new(list(vec![
                 item("i1", vec![list(vec![item("i1.1", vec![])])]),
                 item("i2", vec![]),
-            ])),
+            ]))),
             Block::Rule(Rule {
                 span: Span::default(),
             }),
@@ -255,7 +255,7 @@ mod tests {
                 span: Span::default(),
             },
             blocks: vec![
-                Block::Figure(fig("alt", "caption")),
+                Block::Figure(Box::new(fig("alt", "caption"))),
                 Block::Quote(Quote {
                     inlines: t("q"),
                     span: Span::default(),

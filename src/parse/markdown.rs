@@ -419,7 +419,7 @@ fn block(lines: &[Line], labels: &mut Labels) -> Part {
     if list_marker(first.trim_start()).is_ok()
         && let Some(l) = list(lines, labels)
     {
-        return Part::Block(Block::List(l));
+        return Part::Block(Block::List(Box::new(l)));
     }
     if let Ok((_, (text, alt_attr))) = figure(&joined) {
         let f = match alt_attr {
@@ -449,7 +449,7 @@ fn block(lines: &[Line], labels: &mut Labels) -> Part {
                 span,
             },
         };
-        return Part::Block(Block::Figure(f));
+        return Part::Block(Block::Figure(Box::new(f)));
     }
     Part::Block(Block::Paragraph(Paragraph {
         inlines: inlines(&joined, labels),
@@ -589,7 +589,7 @@ pub fn read(src: &Source, meta: Meta) -> (Document, Vec<Diagnostic>) {
     if matches!(doc_blocks.first(), Some(Block::Figure(_)))
         && let Block::Figure(f) = doc_blocks.remove(0)
     {
-        doc.lead_figure = Some(f);
+        doc.lead_figure = Some(*f);
     }
     doc.blocks = doc_blocks;
     doc.sections = sections;

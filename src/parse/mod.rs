@@ -287,8 +287,8 @@ impl Builder<'_> {
     fn block(&mut self, b: &[Line<'_>], kind: &Kind<'_>) -> Block {
         match kind {
             Kind::Rule => Block::Rule(Rule { span: span_of(b) }),
-            Kind::Figure(parts) => Block::Figure(self.figure(b, parts)),
-            Kind::List(t) => Block::List(self.list(t)),
+            Kind::Figure(parts) => Block::Figure(Box::new(self.figure(b, parts))),
+            Kind::List(t) => Block::List(Box::new(self.list(t))),
             Kind::Quote => Block::Quote(Quote {
                 inlines: self.inlines(&segments(b), true),
                 span: span_of(b),

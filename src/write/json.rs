@@ -116,12 +116,12 @@ mod tests {
                 },
                 blocks: vec![
                     Block::Rule(Rule { span: s(32, 35) }),
-                    Block::List(List {
+                    Block::List(Box::new(List {
                         ordered: true,
                         start: 2,
                         items: vec![],
                         span: s(36, 40),
-                    }),
+                    })),
                 ],
                 span: s(29, 40),
             }],

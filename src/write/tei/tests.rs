@@ -205,7 +205,7 @@ fn lists_bulleted_numbered_and_nested() {
         span: sp(),
     };
     d.blocks = vec![
-        Block::List(List {
+        Block::List(Box::new(List {
             ordered: false,
             start: 1,
             items: vec![
@@ -221,8 +221,8 @@ fn lists_bulleted_numbered_and_nested() {
                 },
             ],
             span: sp(),
-        }),
-        Block::List(List {
+        })),
+        Block::List(Box::new(List {
             ordered: true,
             start: 3,
             items: vec![
@@ -238,13 +238,13 @@ fn lists_bulleted_numbered_and_nested() {
                 },
             ],
             span: sp(),
-        }),
-        Block::List(List {
+        })),
+        Block::List(Box::new(List {
             ordered: true,
             start: 1,
             items: vec![],
             span: sp(),
-        }),
+        })),
     ];
     let xml = tei(&d);
     let body = section(&xml, "<body>", "</body>");
@@ -270,16 +270,16 @@ fn figures_quotes_and_lead_figure() {
         span: sp(),
     });
     d.blocks = vec![
-        Block::Figure(Figure {
+        Block::Figure(Box::new(Figure {
             alt: vec![t("A map of <here>")],
             caption: None,
             span: sp(),
-        }),
-        Block::Figure(Figure {
+        })),
+        Block::Figure(Box::new(Figure {
             alt: vec![],
             caption: Some(vec![t("Caption only")]),
             span: sp(),
-        }),
+        })),
         Block::Quote(Quote {
             inlines: vec![t("Quoted & said")],
             span: sp(),
@@ -309,11 +309,11 @@ fn figures_quotes_and_lead_figure() {
 fn body_of_figures_and_rules_only_gets_an_empty_p() {
     let mut d = Document::new("T");
     d.blocks = vec![
-        Block::Figure(Figure {
+        Block::Figure(Box::new(Figure {
             alt: vec![t("A photo of x")],
             caption: None,
             span: sp(),
-        }),
+        })),
         Block::Rule(Rule { span: sp() }),
     ];
     let body = section(&tei(&d), "<body>", "</body>").to_string();

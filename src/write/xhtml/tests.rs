@@ -221,22 +221,22 @@ fn blocks_sections_figures() {
     });
     d.references = vec![Reference::new(1, "R", vec![], 1)];
     d.blocks = vec![
-        Block::Figure(Figure {
+        Block::Figure(Box::new(Figure {
             alt: vec![t("A map"), Inline::cite(1, 1)],
             caption: None,
             span: sp(),
-        }),
-        Block::Figure(Figure {
+        })),
+        Block::Figure(Box::new(Figure {
             alt: vec![t("Same text")],
             caption: Some(vec![t("Same text ")]),
             span: sp(),
-        }),
+        })),
         Block::Quote(Quote {
             inlines: vec![t("q")],
             span: sp(),
         }),
         Block::Rule(Rule { span: sp() }),
-        Block::List(List {
+        Block::List(Box::new(List {
             ordered: true,
             start: 3,
             items: vec![ListItem {
@@ -254,13 +254,13 @@ fn blocks_sections_figures() {
                 span: sp(),
             }],
             span: sp(),
-        }),
-        Block::List(List {
+        })),
+        Block::List(Box::new(List {
             ordered: false,
             start: 1,
             items: vec![],
             span: sp(),
-        }),
+        })),
     ];
     d.sections = vec![Section {
         heading: Heading {
