@@ -248,82 +248,97 @@ impl<'s> LogicalText<'s> {
     }
 }
 
-/// A text kept for its rewrite ([`LogicalText::inlines_sharing`]) once
-/// the markers are resolved: a text that is one piece of the source's
-/// buffer as 16 bytes (where it starts and how long it is; its characters
-/// are the buffer's), any other as it was. The texts of a large article
-/// are held while its inlines are made: a third of the [`LogicalText`]'s
-/// 48 bytes each.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum KeptText<'s> {
-    /// `source[from..from + len]`.
-    Piece {
-        /// Where the text starts in the source.
-        from: u32,
-        /// Its length in bytes.
-        len: u32,
-    },
-    /// Any other text.
-    Whole(Box<LogicalText<'s>>),
+/// The texts of an article kept for the rest of its resolution once the
+/// candidates are found (their spans, their words in a decision, and their
+/// rewrite: [`LogicalText::inlines_sharing`]): a text that is one piece of
+/// the source's buffer as 8 bytes (where it starts and how long it is; its
+/// characters are the buffer's), any other as it was, apart. The texts of
+/// a large article are held until its inlines are made: a sixth of the
+/// [`LogicalText`]'s 48 bytes each.
+#[derive(Debug, Default)]
+pub(crate) struct KeptTexts<'s> {
+    /// Per text: `from << 32 | len` for a piece `source[from..from + len]`
+    /// (`len` below 2³¹), or [`WHOLE`] `| i` for `wholes[i]`.
+    slots: Vec<u64>,
+    wholes: Vec<LogicalText<'s>>,
 }
 
-impl<'s> LogicalText<'s> {
-    /// This text kept for its rewrite with the markers placed in it, whose
-    /// Text nodes share `source`.
-    pub(crate) fn keep(self, source: &Arc<String>) -> KeptText<'s> {
-        if let (Cow::Borrowed(t), &Pieces::One(from)) = (&self.text, &self.pieces)
+/// The flag of a [`KeptTexts`] slot that is not a piece of the source.
+const WHOLE: u64 = 1 << 31;
+
+/// A kept text: a piece of the source, or the text itself.
+enum Kept<'a, 's> {
+    Piece(usize, usize),
+    Whole(&'a LogicalText<'s>),
+}
+
+impl<'s> KeptTexts<'s> {
+    /// Room for `n` texts.
+    pub(crate) fn with_capacity(n: usize) -> Self {
+        KeptTexts {
+            slots: Vec::with_capacity(n),
+            wholes: Vec::new(),
+        }
+    }
+
+    /// Keeps `text`, whose Text nodes will share `source`.
+    pub(crate) fn push(&mut self, text: LogicalText<'s>, source: &Arc<String>) {
+        if let (Cow::Borrowed(t), &Pieces::One(from)) = (&text.text, &text.pieces)
             && source.as_bytes().get(from..).map(<[u8]>::as_ptr) == Some(t.as_ptr())
-            && let (Ok(from), Ok(len)) = (u32::try_from(from), u32::try_from(t.len()))
+            && let Ok(from) = u32::try_from(from)
+            && (t.len() as u64) < WHOLE
         {
-            return KeptText::Piece { from, len };
+            self.slots.push(u64::from(from) << 32 | t.len() as u64);
+            return;
         }
-        KeptText::Whole(Box::new(self))
+        self.slots.push(WHOLE | self.wholes.len() as u64);
+        self.wholes.push(text);
     }
-}
 
-impl KeptText<'_> {
-    /// The text this was made from, borrowing `source` (the buffer given to
-    /// [`LogicalText::keep`]) when it is a piece of it.
-    fn with<R>(&self, source: &Arc<String>, f: impl FnOnce(&LogicalText<'_>) -> R) -> R {
-        match self {
-            KeptText::Piece { from, len } => {
-                let from = *from as usize;
-                f(&LogicalText {
-                    text: Cow::Borrowed(&source[from..from + *len as usize]),
-                    pieces: Pieces::One(from),
-                    scan: false,
-                    bibliography: false,
-                })
-            }
-            KeptText::Whole(t) => f(t),
+    fn get(&self, i: usize) -> Kept<'_, 's> {
+        let slot = self.slots[i];
+        if slot & WHOLE != 0 {
+            Kept::Whole(&self.wholes[(slot & (WHOLE - 1)) as usize])
+        } else {
+            Kept::Piece((slot >> 32) as usize, (slot & (WHOLE - 1)) as usize)
         }
     }
 
-    /// Its characters ([`LogicalText::text`]).
-    pub(crate) fn text<'a>(&'a self, source: &'a Arc<String>) -> &'a str {
-        match self {
-            KeptText::Piece { from, len } => {
-                let from = *from as usize;
-                &source[from..from + *len as usize]
-            }
-            KeptText::Whole(t) => &t.text,
+    /// Text `i` as it was, borrowing `source` (the buffer given to
+    /// [`KeptTexts::push`]) when it is a piece of it.
+    fn with<R>(&self, i: usize, source: &Arc<String>, f: impl FnOnce(&LogicalText<'_>) -> R) -> R {
+        match self.get(i) {
+            Kept::Piece(from, len) => f(&LogicalText {
+                text: Cow::Borrowed(&source[from..from + len]),
+                pieces: Pieces::One(from),
+                scan: false,
+                bibliography: false,
+            }),
+            Kept::Whole(t) => f(t),
         }
     }
 
-    /// [`LogicalText::span`] of the text it was made from.
-    pub(crate) fn span(&self, a: usize, b: usize, source: &Arc<String>) -> Span {
-        self.with(source, |t| t.span(a, b))
+    /// The characters of text `i` ([`LogicalText::text`]).
+    pub(crate) fn text<'a>(&'a self, i: usize, source: &'a Arc<String>) -> &'a str {
+        match self.get(i) {
+            Kept::Piece(from, len) => &source[from..from + len],
+            Kept::Whole(t) => &t.text,
+        }
     }
 
-    /// Its inlines with `markers` placed, the Text nodes sharing `source`
-    /// (the buffer given to [`LogicalText::keep`]) where they can: the same
-    /// as [`LogicalText::inlines_sharing`] of the text it was made from.
+    /// [`LogicalText::span`] of text `i`.
+    pub(crate) fn span(&self, i: usize, a: usize, b: usize, source: &Arc<String>) -> Span {
+        self.with(i, source, |t| t.span(a, b))
+    }
+
+    /// [`LogicalText::inlines_sharing`] of text `i`, sharing `source`.
     pub(crate) fn inlines_sharing(
         &self,
+        i: usize,
         markers: &[PlacedMarker],
         source: &Arc<String>,
     ) -> Vec<Inline> {
-        self.with(source, |t| t.inlines_sharing(markers, Some(source)))
+        self.with(i, source, |t| t.inlines_sharing(markers, Some(source)))
     }
 }
 
@@ -416,6 +431,35 @@ mod tests {
     /// is a piece of the buffer, with the characters and span a copy
     /// would have. A text of joined lines, or one borrowed from another
     /// buffer, copies its characters.
+    /// A kept text reads as the text it was kept from: its characters,
+    /// its spans and its inlines, whether it is a piece of the source (8
+    /// bytes) or kept whole (lines joined).
+    #[test]
+    fn kept_texts_read_as_the_texts_they_were() {
+        let src = Arc::new("x Dubček wrote1 here\nand went on2.\n".to_string());
+        let first = src.find('\n').unwrap();
+        let piece = LogicalText::from_segments(&src, &[(2, first)], true);
+        let joined =
+            LogicalText::from_segments(&src, &[(2, first), (first + 1, src.len() - 1)], true);
+        let texts = [piece.clone(), joined.clone()];
+        let mut kept = KeptTexts::with_capacity(2);
+        for t in texts.clone() {
+            kept.push(t, &src);
+        }
+        assert_eq!((kept.slots.len(), kept.wholes.len()), (2, 1));
+        for (i, t) in texts.iter().enumerate() {
+            assert_eq!(kept.text(i, &src), &*t.text);
+            let one = t.text.find('1').unwrap();
+            assert_eq!(kept.span(i, one, one + 1, &src), t.span(one, one + 1));
+            assert_eq!(kept.span(i, 0, t.text.len(), &src), t.span(0, t.text.len()));
+            let markers = [(one as u32, one as u32 + 1, 1, 1, Margin::default())];
+            assert_eq!(
+                kept.inlines_sharing(i, &markers, &src),
+                t.inlines_sharing(&markers, Some(&src))
+            );
+        }
+    }
+
     #[test]
     fn text_nodes_of_one_piece_share_the_source() {
         let src = Arc::new(
