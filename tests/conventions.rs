@@ -377,10 +377,7 @@ fn compare<'a>(expected: &'a [Expected], read: &'a [Read]) -> (Vec<&'a Expected>
     let mut missing = Vec::new();
     for e in expected {
         let hit = read.iter().enumerate().position(|(j, r)| {
-            !used[j]
-                && r.n == e.n
-                && r.span.start as usize <= e.range.start
-                && e.range.end <= r.span.end as usize
+            !used[j] && r.n == e.n && r.span.start <= e.range.start && e.range.end <= r.span.end
         });
         match hit {
             Some(j) => used[j] = true,

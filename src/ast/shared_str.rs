@@ -19,8 +19,8 @@ use std::sync::Arc;
 
 /// The characters of a text node: a piece of a shared buffer (the
 /// article's source), or a buffer of its own. Reads as a `&str`; 16 bytes,
-/// two thirds of a `String`.
-#[derive(Clone)]
+/// two thirds of a `String`. The default is no characters.
+#[derive(Clone, Default)]
 pub struct SharedStr {
     /// The buffer; `None` for no characters.
     buf: Option<Arc<String>>,
@@ -72,16 +72,6 @@ impl SharedStr {
     /// Whether the characters are a piece of `buf` itself.
     pub fn shares(&self, buf: &Arc<String>) -> bool {
         self.is_shared() && self.buf.as_ref().is_some_and(|b| Arc::ptr_eq(b, buf))
-    }
-}
-
-impl Default for SharedStr {
-    fn default() -> Self {
-        SharedStr {
-            buf: None,
-            start: 0,
-            end: 0,
-        }
     }
 }
 
