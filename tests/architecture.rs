@@ -6,6 +6,8 @@
 //! - the stages depend downward only (README, "Architecture"): no module
 //!   folder of `src/` uses one above it.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 
 /// The adapters: the only files allowed to use epub-builder or printpdf.
@@ -16,14 +18,7 @@ const ADAPTERS: [(&str, &str); 3] = [
 ];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
+    out.extend(support::files_with_extension(dir, "rs"));
 }
 
 /// Whether `code` (comments already cut off) names `krate` as a whole word.

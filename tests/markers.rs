@@ -318,26 +318,16 @@ fn text_nodes_share_the_source() {
 /// fixture alike: the walk meets the containers in the parser's order.
 #[test]
 fn containers_in_walk_order_get_the_texts_found_by_id() {
-    fn txt_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                txt_files(&p, out);
-            } else if p.extension().is_some_and(|x| x == "txt") {
-                out.push(p);
-            }
-        }
-    }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = Vec::new();
-    for dir in [
+    let files: Vec<_> = [
         "input",
         "tests/adversarial",
         "tests/fixtures",
         "tests/conventions",
-    ] {
-        txt_files(&root.join(dir), &mut files);
-    }
+    ]
+    .iter()
+    .flat_map(|dir| support::files_with_extension(&root.join(dir), "txt"))
+    .collect();
     let opts = ParseOptions::default();
     let mut compared = 0;
     for f in &files {

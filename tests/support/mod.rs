@@ -14,6 +14,23 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// Every file under `dir` (at any depth) whose name ends in `.{ext}`.
+pub fn files_with_extension(dir: &Path, ext: &str) -> Vec<PathBuf> {
+    fn walk(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, ext, out);
+            } else if path.extension().is_some_and(|e| e == ext) {
+                out.push(path);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, ext, &mut out);
+    out
+}
+
 /// True when `REFOLIO_REQUIRE_TOOLS=1`: missing tools or data are failures.
 pub fn require_tools() -> bool {
     env::var("REFOLIO_REQUIRE_TOOLS").as_deref() == Ok("1")
