@@ -160,6 +160,14 @@ pub fn return_freed_memory() {
     }
 }
 
+/// [`return_freed_memory`] for an article of `input_len` bytes: only from
+/// [`RETURN_FREED_FROM`].
+pub fn return_freed_memory_of(input_len: usize) {
+    if input_len >= RETURN_FREED_FROM {
+        return_freed_memory();
+    }
+}
+
 /// The input size from which [`crate::parse_article`] returns freed memory
 /// between its stages: below it a conversion's memory is small whatever
 /// the allocators keep, and the walk would only cost time (a batch

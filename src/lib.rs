@@ -206,19 +206,14 @@ pub fn parse_article(
     }
     let mut parsed = parse::parse_with(&source, meta, opts, parse::Inlines::Empty)?;
     // The parser's line tables are freed; the solver's are of other sizes.
-    let large = source.text.len() >= allocator::RETURN_FREED_FROM;
-    if large {
-        allocator::return_freed_memory();
-    }
+    allocator::return_freed_memory_of(source.text.len());
     diagnostics.append(&mut parsed.diagnostics);
     let mut document = parsed.document;
     let resolution =
         resolve::resolve_owned(&mut document, parsed.texts, &source.text, opts.margins);
     // The solver's tables and the texts are freed; the writers' buffers
     // are of other sizes.
-    if large {
-        allocator::return_freed_memory();
-    }
+    allocator::return_freed_memory_of(source.text.len());
     diagnostics.extend(resolution.diagnostics);
     diagnostics.sort_by_key(|d| (d.span.start, d.severity));
     Ok(Parsed {

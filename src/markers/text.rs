@@ -196,6 +196,19 @@ impl<'s> LogicalText<'s> {
         self.inlines_sharing(markers, None)
     }
 
+    /// Where the text starts in `buf`, when its characters are `buf`'s own
+    /// bytes from there (one piece, borrowed from that very buffer).
+    fn offset_in(&self, buf: &Arc<String>) -> Option<usize> {
+        match (&self.text, &self.pieces) {
+            (Cow::Borrowed(t), &Pieces::One(from))
+                if buf.as_bytes().get(from..).map(<[u8]>::as_ptr) == Some(t.as_ptr()) =>
+            {
+                Some(from)
+            }
+            _ => None,
+        }
+    }
+
     /// [`Self::inlines`], whose Text nodes share `source` (the buffer this
     /// text borrows its characters from, when it does) instead of copying
     /// their characters: see [`SharedStr`]. A text that does not borrow
@@ -210,13 +223,9 @@ impl<'s> LogicalText<'s> {
         // are its own bytes from there; else a copy of the text, one for
         // all its nodes.
         let copy;
-        let shared = match (source, &self.text, &self.pieces) {
-            (Some(buf), Cow::Borrowed(t), &Pieces::One(from))
-                if buf.as_bytes().get(from..).map(<[u8]>::as_ptr) == Some(t.as_ptr()) =>
-            {
-                (buf, from)
-            }
-            _ => {
+        let shared = match source.and_then(|buf| Some((buf, self.offset_in(buf)?))) {
+            Some(shared) => shared,
+            None => {
                 copy = Arc::new(self.text.to_string());
                 (&copy, 0)
             }
@@ -283,12 +292,12 @@ impl<'s> KeptTexts<'s> {
 
     /// Keeps `text`, whose Text nodes will share `source`.
     pub(crate) fn push(&mut self, text: LogicalText<'s>, source: &Arc<String>) {
-        if let (Cow::Borrowed(t), &Pieces::One(from)) = (&text.text, &text.pieces)
-            && source.as_bytes().get(from..).map(<[u8]>::as_ptr) == Some(t.as_ptr())
+        if let Some(from) = text.offset_in(source)
             && let Ok(from) = u32::try_from(from)
-            && (t.len() as u64) < WHOLE
+            && (text.text.len() as u64) < WHOLE
         {
-            self.slots.push(u64::from(from) << 32 | t.len() as u64);
+            self.slots
+                .push(u64::from(from) << 32 | text.text.len() as u64);
             return;
         }
         self.slots.push(WHOLE | self.wholes.len() as u64);

@@ -231,16 +231,11 @@ impl Texts for Owned<'_, '_> {
         self.kept = kept;
         // The texts' array is one large block, which the allocator keeps
         // for a block of its size; the inlines made next are small.
-        if self.source.len() >= crate::allocator::RETURN_FREED_FROM {
-            crate::allocator::return_freed_memory();
-        }
+        crate::allocator::return_freed_memory_of(self.source.len());
     }
     fn before_rewrite(&mut self) {
-        // The candidates' array is one large block, which the allocator
-        // keeps for a block of its size; the inlines made next are small.
-        if self.source.len() >= crate::allocator::RETURN_FREED_FROM {
-            crate::allocator::return_freed_memory();
-        }
+        // Likewise the candidates' array.
+        crate::allocator::return_freed_memory_of(self.source.len());
     }
     fn text(&self, i: usize) -> &str {
         self.kept.text(i, self.source)
