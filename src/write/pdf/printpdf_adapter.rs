@@ -107,20 +107,33 @@ fn pdf_width(face: &rustybuzz::ttf_parser::Face, gid: u16) -> f32 {
     ((w as f32 * 1000.0 / upem) as i64) as f32
 }
 
-/// From how many pages the glyph runs are freed once drawn (some 40 KB of
+/// From how many pages the lines are freed once drawn (some 40 KB of
 /// glyphs a page: 200 pages hold about 8 MB).
-const FREE_GLYPHS_FROM_PAGES: usize = 200;
+const FREE_LINES_FROM_PAGES: usize = 200;
 
 /// Writes the PDF of `lay` (laid out from `doc`) with the fonts of
 /// `source`: printpdf embeds the fonts and writes the document's skeleton,
 /// the page contents come from [`content::ContentWriter`], and the post-pass
 /// and [`with_id`] finish the file (see the [module docs](self)). The
-/// glyph runs of a long document are taken from `lay` once drawn.
+/// lines of a long document (from [`FREE_LINES_FROM_PAGES`]) are taken
+/// from `lay` once drawn.
 pub(super) fn write(
     doc: &Document,
     lay: &mut Layout,
     source: &FontSource,
     opts: &PdfOptions,
+) -> Result<Vec<u8>, WriteError> {
+    write_freeing_from(doc, lay, source, opts, FREE_LINES_FROM_PAGES)
+}
+
+/// [`write`], freeing the lines once drawn when the document has
+/// `free_lines_from` pages or more.
+fn write_freeing_from(
+    doc: &Document,
+    lay: &mut Layout,
+    source: &FontSource,
+    opts: &PdfOptions,
+    free_lines_from: usize,
 ) -> Result<Vec<u8>, WriteError> {
     let mut pdf = PdfDocument::new(&doc.title.text);
     // Fonts, under deterministic ids (they become resource names and subset tags).
@@ -219,34 +232,48 @@ pub(super) fn write(
         height: lay.height,
         width: &width,
     };
+    // The element each link's text belongs to (the parent of its `Link`
+    // structure element), read before the lines can go.
+    let link_parents: Vec<Vec<usize>> = lay
+        .pages
+        .iter()
+        .map(|p| {
+            p.links
+                .iter()
+                .map(|l| {
+                    l.source
+                        .and_then(|(li, _)| p.lines.get(li))
+                        .map_or(0, |line| line.node)
+                })
+                .collect()
+        })
+        .collect();
     // Every page's content written and deflated on its own (in parallel,
-    // as `compress_streams` would deflate it), then put in the document in
-    // page order.
+    // as `compress_streams` would deflate it). In a long document each page's lines go as soon as they are drawn
+    // (nothing after this reads them), and the memory they held is handed
+    // back before the rest of the file is made, which is then no longer
+    // made on top of the whole laid-out article: the seed ×1,500's PDF
+    // peaked at 309 MB with its pages held, 212 MB so. A short document
+    // keeps them: its layout is never freed before the process ends, and
+    // freeing its glyph runs here cost the 186 KB canal ×50 7% more time.
     use rayon::prelude::*;
+    let free_lines = lay.pages.len() >= free_lines_from;
+    let structure = &lay.structure;
     let written: Vec<(lopdf::Stream, Vec<super::tags::Owner>)> = lay
         .pages
-        .par_iter()
+        .par_iter_mut()
         .map(|p| {
-            let (bytes, marked) = writer.page(p, &lay.structure);
+            let (bytes, marked) = writer.page(p, structure);
+            if free_lines {
+                p.lines = Vec::new();
+            }
             let mut stream = lopdf::Stream::new(Dictionary::new(), bytes);
             post_pass::compress_stream(&mut stream);
             (stream, marked)
         })
         .collect();
-    // The glyphs are drawn: nothing after this reads them. In a long
-    // document they go now (on another thread, see `drop_later`) while
-    // the rest of the file is made, rather than being held to its end:
-    // they were 7–12% of its PDF's peak memory. A short one keeps them:
-    // its layout is never freed before the process ends, and freeing
-    // them here cost the 186 KB canal ×50 7% more time.
-    if lay.pages.len() >= FREE_GLYPHS_FROM_PAGES {
-        let runs: Vec<Vec<crate::layout::Run>> = lay
-            .pages
-            .iter_mut()
-            .flat_map(|p| p.lines.iter_mut())
-            .map(|l| std::mem::take(&mut l.line.runs))
-            .collect();
-        super::drop_later(runs);
+    if free_lines {
+        crate::allocator::return_freed_memory();
     }
     let lay = &*lay;
     let mut owners = Vec::with_capacity(lay.pages.len());
@@ -292,7 +319,18 @@ pub(super) fn write(
         }
     }
     let mut serialized = save::Serialized::new();
-    post_pass::post_pass(&mut lo, &mut serialized, doc, lay, &page_ids, &owners, opts)?;
+    post_pass::post_pass(
+        &mut lo,
+        &mut serialized,
+        doc,
+        lay,
+        &page_ids,
+        &post_pass::Drawn {
+            owners,
+            link_parents,
+        },
+        opts,
+    )?;
     post_pass::compress_streams(&mut lo);
     let file = with_id(&mut lo, &serialized);
     super::drop_later((lo, serialized));

@@ -112,7 +112,21 @@ pub(super) fn save(lo: &lopdf::Document, serialized: &Serialized) -> Result<Vec<
     let xref_id = first_free + object_streams.len() as u32;
     let mut entries = vec![(0u8, 0u32, 0u16); xref_id as usize + 1];
     entries[0] = (0, 0, 0xffff);
-    let mut out = Vec::with_capacity(64 * 1024);
+    // The file's size, nearly: the streams with their dictionaries, the
+    // object streams and the cross-reference stream (a long article's file
+    // grown by doubling held half as much again, and for a moment the old
+    // and the new buffer both).
+    let capacity = 1024
+        + streams
+            .iter()
+            .map(|(_, o)| match o {
+                Object::Stream(s) => s.content.len() + 64 + 32 * s.dict.len(),
+                _ => 0,
+            })
+            .sum::<usize>()
+        + object_streams.iter().map(|s| s.len() + 32).sum::<usize>()
+        + entries.len() * 7;
+    let mut out = Vec::with_capacity(capacity);
     out.extend_from_slice(b"%PDF-");
     out.extend_from_slice(lo.version.as_bytes());
     out.extend_from_slice(b"\n%\xe2\xe3\xcf\xd3\n");

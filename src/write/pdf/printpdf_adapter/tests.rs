@@ -809,3 +809,34 @@ fn tagged_pdf_paragraph_over_a_page_break_is_one_element() {
     let elsewhere = kids.iter().filter(|k| k.as_dict().is_ok()).count();
     assert!(on_own_page > 0 && elsewhere > 0, "{kids:?}");
 }
+
+/// Freeing a long document's lines once drawn changes nothing in the file:
+/// what comes after the page contents (the links' structure elements, whose
+/// parents were read from the lines) is made without them. Here every
+/// document is "long".
+#[test]
+fn freeing_drawn_lines_leaves_the_file_unchanged() {
+    let text = format!(
+        "{ARTICLE}\n\nLinks\n\nSee https://example.org/a-page and https://example.org/b for more.\n"
+    );
+    for doc in [article(ARTICLE), article(&text)] {
+        let opts = PdfOptions::default();
+        let source = FontSource::load(&opts.style()).unwrap();
+        let mut fonts = Fonts::new(&source).unwrap();
+        let mut file = |free_lines_from: usize| {
+            let mut lay = crate::layout::layout(&doc, &opts.style(), &mut fonts, opts.notes);
+            let lines = lay.pages.iter().map(|p| p.lines.len()).sum::<usize>();
+            let links = lay.pages.iter().map(|p| p.links.len()).sum::<usize>();
+            let bytes =
+                write_freeing_from(&doc, &mut lay, &source, &opts, free_lines_from).unwrap();
+            let left = lay.pages.iter().map(|p| p.lines.len()).sum::<usize>();
+            (bytes, lines, links, left)
+        };
+        let (kept, lines, links, left) = file(usize::MAX);
+        assert_eq!(left, lines, "a short document keeps its lines");
+        assert!(links > 0, "the article has links");
+        let (freed, _, _, left) = file(1);
+        assert_eq!(left, 0, "every line freed");
+        assert!(freed == kept, "the same file with the lines freed");
+    }
+}
