@@ -63,10 +63,6 @@ pub struct Run {
 }
 
 impl Run {
-    /// Sum of the advances.
-    pub fn width(&self) -> f32 {
-        self.glyphs.iter().map(|g| g.advance).sum()
-    }
     #[cfg(test)]
     /// The text the run stands for.
     pub fn text(&self) -> String {
