@@ -597,20 +597,21 @@ fn structure_tree(
             .unwrap_or(root_id)
     };
     let page_id = |e: &Element| e.page.map(|p| page_ids[p]);
+    // Each element's kids go once it is written: a long article's kids
+    // and their bytes were otherwise both held, the peak of its PDF.
     let link_elements: Vec<(ObjectId, Vec<u8>)> = links
-        .par_iter()
+        .par_iter_mut()
         .filter_map(|(parent, e)| {
             let parent = node_ids[*parent].unwrap_or(root_id);
-            Some((
-                e.id?,
-                element_bytes("Link", parent, page_id(e), &e.kids, &[]),
-            ))
+            let kids = std::mem::take(&mut e.kids);
+            Some((e.id?, element_bytes("Link", parent, page_id(e), &kids, &[])))
         })
         .collect();
     let node_elements: Vec<(ObjectId, Vec<u8>)> = els
-        .par_iter()
+        .par_iter_mut()
         .enumerate()
         .filter_map(|(n, e)| {
+            let kids = std::mem::take(&mut e.kids);
             let node = &nodes[n];
             let mut extra = Vec::new();
             if let Some(alt) = &node.alt {
@@ -622,7 +623,7 @@ fn structure_tree(
             let tag = tags::kind_tag(node.kind);
             Some((
                 e.id?,
-                element_bytes(tag, parent_id(n), page_id(e), &e.kids, &extra),
+                element_bytes(tag, parent_id(n), page_id(e), &kids, &extra),
             ))
         })
         .collect();
