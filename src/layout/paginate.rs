@@ -160,7 +160,12 @@ pub(super) fn paginate(
     let mut chapter_refs: HashMap<(usize, u32), Dest> = HashMap::new();
     let mut pending_links: Vec<Pending> = Vec::new();
     for (pi, range) in ranges.into_iter().enumerate() {
-        let mut page = Page::default();
+        // Room for its rows' lines, a running head and the page number (a
+        // page's vector grown a line at a time held a third more).
+        let mut page = Page {
+            lines: Vec::with_capacity(range.len() + 2),
+            ..Page::default()
+        };
         let page_notes = foot
             .as_mut()
             .map(|f| std::mem::take(&mut f[pi]))
