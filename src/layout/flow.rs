@@ -544,6 +544,8 @@ pub(super) fn article_rows(
     let mut jobs = Vec::new();
     walk_article(doc, style, fonts, Lines::Record(&mut jobs), placement);
     let set = set_all(fonts, &jobs);
+    // The paragraphs' atoms (a copy of their text) are not read again.
+    drop(jobs);
     walk_article(doc, style, fonts, Lines::Replay(set.into_iter()), placement)
 }
 
