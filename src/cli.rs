@@ -176,10 +176,10 @@ pub struct ConvertArgs {
     #[arg(long, value_name = "WHERE", value_enum, default_value_t = BacklinkPlacement::After)]
     pub epub_notes: BacklinkPlacement,
     /// Make no PDF of an article larger than this many bytes (a tagged PDF
-    /// takes about 110 bytes of memory per byte of text while it is made;
-    /// 4 MiB of text is some 1,800 pages and 460 MB). The article's other
+    /// takes about 47 bytes of memory per byte of text while it is made;
+    /// 8 MiB of text is some 3,800 pages and 400 MB). The article's other
     /// formats are still written, and the exit code is 1.
-    #[arg(long, value_name = "N", default_value_t = 4 * 1024 * 1024)]
+    #[arg(long, value_name = "N", default_value_t = 8 * 1024 * 1024)]
     pub max_pdf_input_bytes: u64,
     /// TEI customisation: `portable`, valid against tei_all, TEI Lite and
     /// TEI Simple Print, or `all`, tei_all only, with references as
