@@ -249,13 +249,15 @@ fn write_freeing_from(
         })
         .collect();
     // Every page's content written and deflated on its own (in parallel,
-    // as `compress_streams` would deflate it). In a long document each page's lines go as soon as they are drawn
-    // (nothing after this reads them), and the memory they held is handed
-    // back before the rest of the file is made, which is then no longer
-    // made on top of the whole laid-out article: the seed ×1,500's PDF
-    // peaked at 309 MB with its pages held, 212 MB so. A short document
-    // keeps them: its layout is never freed before the process ends, and
-    // freeing its glyph runs here cost the 186 KB canal ×50 7% more time.
+    // as `compress_streams` would deflate it). In a long document each
+    // page's lines go as soon as they are drawn, by the thread that drew
+    // them (nothing after this reads them), and the memory they held is
+    // handed back before the rest of the file is made, which is then no
+    // longer made on top of the whole laid-out article: the seed ×1,500's
+    // PDF peaked at 309 MB with its pages held, 212 MB so. A short
+    // document keeps them: its layout is never freed before the process
+    // ends, and freeing the canal ×50's (186 KB) glyph runs here cost 7%
+    // more time.
     use rayon::prelude::*;
     let free_lines = lay.pages.len() >= free_lines_from;
     let structure = &lay.structure;
