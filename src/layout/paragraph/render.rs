@@ -150,6 +150,10 @@ pub(super) fn render(
             }
         }
         line.runs = runs.finish();
+        // Most lines have a link or a marker or two: at their size, not
+        // in the room for four that pushing the first one made.
+        line.links.shrink_to_fit();
+        line.markers.shrink_to_fit();
         line.width = x;
         line.index = li;
         lines.push(line);
