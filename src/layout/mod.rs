@@ -43,7 +43,6 @@ use crate::ast::{Block, Document, Figure, Inline, List};
 use fonts::{FontKind, Fonts, Variant};
 use paragraph::{Atom, Setting, set_paragraph};
 use std::collections::HashMap;
-use std::sync::Arc;
 use style::{NotePlacement, Style};
 
 /// Language → hyphenation patterns (the primary subtag of a BCP 47 tag).

@@ -4,35 +4,133 @@
 
 use super::*;
 
-/// The characters a glyph stands for: one shared string per distinct
-/// cluster (`e`, `fi`), behind a thin pointer, so that a glyph is 16 bytes
-/// rather than 32 (a laid-out article holds one per character until its
-/// pages are drawn).
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub struct Cluster(Arc<String>);
+/// The characters a glyph stands for, in 4 bytes, so that a laid-out
+/// glyph is 12 bytes (a laid-out article holds one per character until
+/// its pages are drawn; with a shared string behind a pointer it was 16):
+/// one character inline (its UTF-8 bytes), no character (the later
+/// glyphs of a cluster drawn with several), or the number of a longer
+/// cluster (`fi`, a letter and its combining marks) in a table of the
+/// process, where each distinct one is kept once and for good. Reading
+/// one takes no lock but for a longer cluster.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Cluster([u8; 4]);
+
+/// First bytes no UTF-8 text starts with: no character, and a longer
+/// cluster (its number in the other three bytes).
+const NO_CHARACTER: u8 = 0xFE;
+const LONGER: u8 = 0xFF;
+
+/// How many longer clusters the table holds at most (numbers of 24
+/// bits). Past that, a new one keeps its first character only: a
+/// process would have to meet sixteen million distinct ones first.
+const MAX_LONGER: usize = 1 << 24;
+
+/// The longer clusters of the process, by number and by text.
+#[derive(Default)]
+struct LongerClusters {
+    texts: Vec<&'static str>,
+    numbers: HashMap<&'static str, u32>,
+}
+
+fn longer_clusters() -> &'static std::sync::RwLock<LongerClusters> {
+    static TABLE: std::sync::OnceLock<std::sync::RwLock<LongerClusters>> =
+        std::sync::OnceLock::new();
+    TABLE.get_or_init(Default::default)
+}
+
+impl Cluster {
+    fn numbered(n: u32) -> Self {
+        let [_, a, b, c] = n.to_be_bytes();
+        Cluster([LONGER, a, b, c])
+    }
+
+    /// The number of the longer cluster `s`, given one if it has none.
+    fn longer(s: &str) -> Self {
+        use std::sync::PoisonError;
+        let table = longer_clusters();
+        let read = table.read().unwrap_or_else(PoisonError::into_inner);
+        if let Some(&n) = read.numbers.get(s) {
+            return Cluster::numbered(n);
+        }
+        drop(read);
+        let mut table = table.write().unwrap_or_else(PoisonError::into_inner);
+        if let Some(&n) = table.numbers.get(s) {
+            return Cluster::numbered(n);
+        }
+        if table.texts.len() >= MAX_LONGER {
+            let first = s.chars().next().map(String::from).unwrap_or_default();
+            return Cluster::from(first.as_str());
+        }
+        let text: &'static str = Box::leak(s.to_owned().into_boxed_str());
+        let n = table.texts.len() as u32;
+        table.texts.push(text);
+        table.numbers.insert(text, n);
+        Cluster::numbered(n)
+    }
+}
 
 impl std::ops::Deref for Cluster {
     type Target = str;
     fn deref(&self) -> &str {
-        &self.0
+        match self.0[0] {
+            NO_CHARACTER => "",
+            LONGER => {
+                let [_, a, b, c] = self.0;
+                let n = u32::from_be_bytes([0, a, b, c]) as usize;
+                let table = longer_clusters()
+                    .read()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                table.texts.get(n).copied().unwrap_or("")
+            }
+            first => {
+                let len = match first {
+                    0..0x80 => 1,
+                    0x80..0xE0 => 2,
+                    0xE0..0xF0 => 3,
+                    _ => 4,
+                };
+                // SAFETY: a cluster whose first byte is neither marker
+                // holds the UTF-8 bytes of one character (`From<&str>`
+                // alone makes one, and the bytes are private), and `len`
+                // is that character's length, read from its first byte.
+                // (Checking them again cost 2% of a PDF's instructions.)
+                unsafe { std::str::from_utf8_unchecked(&self.0[..len]) }
+            }
+        }
     }
 }
 
 impl std::borrow::Borrow<str> for Cluster {
     fn borrow(&self) -> &str {
-        &self.0
+        self
+    }
+}
+
+/// As its text hashes (a set of clusters is looked up by text).
+impl std::hash::Hash for Cluster {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        (**self).hash(state);
     }
 }
 
 impl From<&str> for Cluster {
     fn from(s: &str) -> Self {
-        Cluster(Arc::new(s.to_string()))
+        let mut chars = s.chars();
+        match (chars.next(), chars.next()) {
+            (None, _) => Cluster([NO_CHARACTER, 0, 0, 0]),
+            (Some(c), None) => {
+                let mut bytes = [0; 4];
+                c.encode_utf8(&mut bytes);
+                Cluster(bytes)
+            }
+            _ => Cluster::longer(s),
+        }
     }
 }
 
 impl std::fmt::Debug for Cluster {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Debug::fmt(&**self.0, f)
+        std::fmt::Debug::fmt(&**self, f)
     }
 }
 
@@ -423,5 +521,38 @@ impl StructNode {
             alt: None,
             lang: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod cluster_tests {
+    use super::Cluster;
+    use std::collections::HashSet;
+
+    /// A cluster gives back its text: no character, one character of one
+    /// to four bytes (inline), or a longer one (numbered once per text);
+    /// it is 4 bytes, a glyph 12; and it hashes as its text, so that a set
+    /// of clusters is looked up by text.
+    #[test]
+    fn clusters_read_back_as_their_text() {
+        let texts = [
+            "", "a", "é", "ש", "€", "𝄞", "\u{0}", "fi", "ffi", "e\u{301}", "𝄞𝄞",
+        ];
+        let clusters: Vec<Cluster> = texts.iter().map(|&t| Cluster::from(t)).collect();
+        for (t, c) in texts.iter().zip(&clusters) {
+            assert_eq!(&**c, *t);
+            assert_eq!(format!("{c:?}"), format!("{t:?}"));
+        }
+        assert_eq!(Cluster::from("ffi"), Cluster::from("ffi"));
+        assert_ne!(Cluster::from("ffi"), Cluster::from("fi"));
+        assert_ne!(Cluster::from("a"), Cluster::from("é"));
+        assert_eq!(std::mem::size_of::<Cluster>(), 4);
+        assert_eq!(std::mem::size_of::<super::Glyph>(), 12);
+        let set: HashSet<Cluster> = clusters.into_iter().collect();
+        assert_eq!(set.len(), texts.len());
+        for t in texts {
+            assert_eq!(set.get(t).map(|c| &**c), Some(t));
+        }
+        assert!(!set.contains("fl"));
     }
 }

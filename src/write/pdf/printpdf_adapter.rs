@@ -275,7 +275,7 @@ fn write_freeing_from(
         })
         .collect();
     if free_lines {
-        crate::allocator::return_freed_memory();
+        crate::allocator::return_freed_memory_everywhere();
     }
     let lay = &*lay;
     let mut owners = Vec::with_capacity(lay.pages.len());
@@ -338,7 +338,7 @@ fn write_freeing_from(
     // handed back before the file is packed (the seed ×1,500's peak was
     // 180–199 MB without this, from run to run, and 178 MB with it).
     if free_lines {
-        crate::allocator::return_freed_memory();
+        crate::allocator::return_freed_memory_everywhere();
     }
     let file = with_id(&mut lo, &serialized);
     super::drop_later((lo, serialized));
