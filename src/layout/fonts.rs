@@ -312,9 +312,9 @@ impl Drop for Fonts<'_> {
 }
 
 /// What shaping reuses from word to word: the shaper's buffer (its
-/// vectors keep their room) and the text of every cluster seen, so that a
-/// glyph's characters are one shared string per distinct cluster (`e`,
-/// `fi`) rather than an allocation per glyph.
+/// vectors keep their room) and every cluster seen, so that a longer
+/// cluster (`fi`) is looked up in the process's table ([`Cluster`]) once
+/// per shaper rather than once per glyph.
 #[derive(Default)]
 struct Scratch {
     buffer: Option<rustybuzz::UnicodeBuffer>,
@@ -322,7 +322,7 @@ struct Scratch {
 }
 
 impl Scratch {
-    /// The shared string of `chars`.
+    /// The cluster of `chars`.
     fn cluster(&mut self, chars: &str) -> Cluster {
         if let Some(a) = self.clusters.get(chars) {
             return a.clone();
