@@ -39,6 +39,13 @@ fn longer_clusters() -> &'static std::sync::RwLock<LongerClusters> {
 }
 
 impl Cluster {
+    /// One character, inline.
+    fn character(c: char) -> Self {
+        let mut bytes = [0; 4];
+        c.encode_utf8(&mut bytes);
+        Cluster(bytes)
+    }
+
     fn numbered(n: u32) -> Self {
         let [_, a, b, c] = n.to_be_bytes();
         Cluster([LONGER, a, b, c])
@@ -58,8 +65,7 @@ impl Cluster {
             return Cluster::numbered(n);
         }
         if table.texts.len() >= MAX_LONGER {
-            let first = s.chars().next().map(String::from).unwrap_or_default();
-            return Cluster::from(first.as_str());
+            return Cluster::character(s.chars().next().unwrap_or_default());
         }
         let text: &'static str = Box::leak(s.to_owned().into_boxed_str());
         let n = table.texts.len() as u32;
@@ -118,11 +124,7 @@ impl From<&str> for Cluster {
         let mut chars = s.chars();
         match (chars.next(), chars.next()) {
             (None, _) => Cluster([NO_CHARACTER, 0, 0, 0]),
-            (Some(c), None) => {
-                let mut bytes = [0; 4];
-                c.encode_utf8(&mut bytes);
-                Cluster(bytes)
-            }
+            (Some(c), None) => Cluster::character(c),
             _ => Cluster::longer(s),
         }
     }

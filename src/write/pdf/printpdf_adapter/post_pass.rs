@@ -352,15 +352,13 @@ impl ParentTreeNums {
     }
 
     fn key(&mut self, key: i64) {
-        use std::io::Write;
         self.separate();
-        let _ = write!(self.out, "{key}");
+        save::write_object(&mut self.out, &Object::Integer(key));
     }
 
     fn reference(&mut self, id: ObjectId) {
-        use std::io::Write;
         self.separate();
-        let _ = write!(self.out, "{} {} R", id.0, id.1);
+        save::write_object(&mut self.out, &Object::Reference(id));
     }
 
     fn open_array(&mut self) {
