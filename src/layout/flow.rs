@@ -542,19 +542,31 @@ pub(super) fn article_rows(
     placement: NotePlacement,
 ) -> (Vec<Row>, Vec<MissingGlyph>, NoteSet, Vec<StructNode>) {
     let mut jobs = Vec::new();
-    walk_article(doc, style, fonts, Lines::Record(&mut jobs), placement);
+    // The first pass makes the rows that are not lines of a paragraph (rules).
+    let (others, ..) = walk_article(doc, style, fonts, Lines::Record(&mut jobs), 0, placement);
     let set = set_all(fonts, &jobs);
     // The paragraphs' atoms (a copy of their text) are not read again.
     drop(jobs);
-    walk_article(doc, style, fonts, Lines::Replay(set.into_iter()), placement)
+    // Room for every row: the lines set and the others (grown a row at a
+    // time, the rows of a long article had up to twice their room).
+    let rows = others.len() + set.iter().map(|(lines, _)| lines.len()).sum::<usize>();
+    walk_article(
+        doc,
+        style,
+        fonts,
+        Lines::Replay(set.into_iter()),
+        rows,
+        placement,
+    )
 }
 
-/// One pass over an article (see [`article_rows`]).
+/// One pass over an article (see [`article_rows`]), with room for `rows` rows.
 pub(super) fn walk_article(
     doc: &Document,
     style: &Style,
     fonts: &mut Fonts,
     lines: Lines,
+    rows: usize,
     placement: NotePlacement,
 ) -> (Vec<Row>, Vec<MissingGlyph>, NoteSet, Vec<StructNode>) {
     let lang = hyphenation_lang(&doc.meta.lang);
@@ -566,7 +578,7 @@ pub(super) fn walk_article(
         style,
         lang,
         rtl: paragraph::rtl_language(&doc.meta.lang),
-        rows: Vec::new(),
+        rows: Vec::with_capacity(rows),
         block: 0,
         frames: 0,
         missing: Vec::new(),
@@ -585,5 +597,7 @@ pub(super) fn walk_article(
     cx.keep = false;
     let Ok(()) = walk_document(&mut cx, doc);
     cx.references(doc);
+    // Kept to the end of the file: at its size.
+    cx.structure.shrink_to_fit();
     (cx.rows, cx.missing, cx.notes, cx.structure)
 }

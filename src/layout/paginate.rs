@@ -158,7 +158,10 @@ pub(super) fn paginate(
     // Link ends by chapter: (chapter, n, k) and (chapter, n).
     let mut chapter_markers: HashMap<(usize, u32, u32), Dest> = HashMap::new();
     let mut chapter_refs: HashMap<(usize, u32), Dest> = HashMap::new();
-    let mut pending_links: Vec<Pending> = Vec::new();
+    // Room for every link of the rows (the notes at the foot of the page
+    // may add more).
+    let mut pending_links: Vec<Pending> =
+        Vec::with_capacity(rows.iter().map(|r| r.line.links.len()).sum());
     for (pi, range) in ranges.into_iter().enumerate() {
         // Room for its rows' lines, a running head and the page number (a
         // page's vector grown a line at a time held a third more).
@@ -281,6 +284,18 @@ pub(super) fn paginate(
         // Page number.
         page.lines.push(folio(&(pi + 1).to_string(), style, fonts));
         pages.push(page);
+    }
+    // The rows (their lines moved into the pages) are not read again: their
+    // room goes before the pages' links are made.
+    drop(rows);
+    // Each page's links at their number (grown a link at a time, a long
+    // article's held half as much again).
+    let mut per_page = vec![0usize; pages.len()];
+    for l in &pending_links {
+        per_page[l.page] += 1;
+    }
+    for (page, n) in pages.iter_mut().zip(per_page) {
+        page.links.reserve_exact(n);
     }
     for Pending {
         page: pi,

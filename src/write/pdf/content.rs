@@ -187,6 +187,8 @@ impl ContentWriter<'_> {
             }
             out.extend_from_slice(b"Q\nEMC\n");
         }
+        // Kept until the structure tree is written: at its size.
+        owners.shrink_to_fit();
         (out, owners)
     }
 

@@ -4,7 +4,7 @@
 //! then every stream deflated. Why each
 //! step exists: the defect table in the [adapter's docs](super).
 
-use super::save;
+use super::save::{self, ChunkWriter};
 use crate::ast::Document;
 use crate::error::WriteError;
 use crate::layout::{Layout, LinkTo};
@@ -103,13 +103,17 @@ pub(super) fn post_pass(
             Some(first)
         })
         .collect();
-    let annotations: Vec<Vec<Vec<u8>>> = lay
+    // A page's annotations are written one after another into one buffer.
+    let annotations: Vec<ChunkWriter> = lay
         .pages
         .par_iter()
         .zip(&first_keys)
         .enumerate()
         .map(|(pi, (page, &first_key))| {
-            let mut out = Vec::with_capacity(page.links.len());
+            let mut out = ChunkWriter {
+                bytes: Vec::with_capacity(page.links.len() * 160),
+                objects: Vec::with_capacity(page.links.len()),
+            };
             for (k, l) in page.links.iter().enumerate() {
                 let [x0, t, x1, b] = l.rect;
                 let mut a = Dictionary::new();
@@ -134,37 +138,28 @@ pub(super) fn post_pass(
                     }
                 }
                 a.set("StructParent", Object::Integer(first_key + k as i64));
-                let mut bytes = Vec::new();
-                save::write_object(&mut bytes, &Object::Dictionary(a));
-                out.push(bytes);
+                // Numbered below, in page order.
+                out.object((0, 0), |bytes| {
+                    save::write_object(bytes, &Object::Dictionary(a))
+                });
             }
             out
         })
         .collect();
+    // Each page's annotations numbered in order; the pages' `/Annots`
+    // arrays are written with the pages (see `structure_tree`).
     let mut annot_ids = Vec::with_capacity(lay.pages.len());
-    for (pi, page_annotations) in annotations.into_iter().enumerate() {
+    for mut page_annotations in annotations {
         let ids: Vec<ObjectId> = page_annotations
-            .into_iter()
-            .map(|bytes| {
-                let id = lo.new_object_id();
-                serialized.insert(id, bytes);
-                id
+            .objects
+            .iter_mut()
+            .map(|(id, _)| {
+                *id = lo.new_object_id();
+                *id
             })
             .collect();
-        let p = lo
-            .get_object_mut(page_ids[pi])
-            .and_then(Object::as_dict_mut)
-            .map_err(bad)?;
-        if ids.is_empty() {
-            p.remove(b"Annots");
-        } else {
-            p.set(
-                "Annots",
-                Object::Array(ids.iter().map(|&id| Object::Reference(id)).collect()),
-            );
-        }
+        page_annotations.add_to(serialized);
         annot_ids.push(ids);
-        // printpdf writes empty resource dictionaries for every page; harmless.
     }
     // Outline: each item inside the nearest earlier item of a lower level.
     let outline_root = if lay.outline.is_empty() {
@@ -422,16 +417,16 @@ impl Element {
 /// without building one (a dictionary per element and per kid was most of
 /// the structure tree's time).
 fn element_bytes(
+    out: &mut Vec<u8>,
     tag: &str,
     parent: ObjectId,
     page: Option<ObjectId>,
     kids: &[Kid],
     extra: &[(&str, Object)],
-) -> Vec<u8> {
+) {
     use std::io::Write;
-    let mut out = Vec::with_capacity(48 + kids.len() * 8);
     out.extend_from_slice(b"<</S ");
-    save::write_name(&mut out, tag.as_bytes());
+    save::write_name(out, tag.as_bytes());
     let _ = write!(out, " /P {} {} R", parent.0, parent.1);
     if let Some(p) = page {
         let _ = write!(out, " /Pg {} {} R", p.0, p.1);
@@ -459,12 +454,11 @@ fn element_bytes(
     out.push(b']');
     for (key, value) in extra {
         out.push(b' ');
-        save::write_name(&mut out, key.as_bytes());
+        save::write_name(out, key.as_bytes());
         out.push(b' ');
-        save::write_object(&mut out, value);
+        save::write_object(out, value);
     }
     out.extend_from_slice(b">>");
-    out
 }
 
 /// The structure tree: one element per element of the layout's structure
@@ -509,8 +503,16 @@ fn structure_tree(
     // Link elements: (id, parent node, element).
     let mut links: Vec<(usize, Element)> = Vec::new();
     let mut nums = ParentTreeNums::new();
+    // Room for its entries: a page's key and an element for each of its
+    // marked sequences, a key and an element for each annotation (some ten
+    // bytes each); made at its size once written.
+    let sequences: usize = drawn.owners.iter().map(Vec::len).sum();
+    let annotations: usize = annot_ids.iter().map(Vec::len).sum();
+    nums.out
+        .reserve(8 * lay.pages.len() + 10 * sequences + 18 * annotations);
     let mut next_key = lay.pages.len() as i64;
     let mut annot_keys = Vec::new();
+    let mut pages = ChunkWriter::default();
     for (pi, page) in lay.pages.iter().enumerate() {
         let mut page_links: Vec<Option<usize>> = vec![None; page.links.len()];
         let mut link_of = |k: usize,
@@ -565,13 +567,31 @@ fn structure_tree(
         }
         if !marked.is_empty() {
             nums.close_array();
-            let p = lo
-                .get_object_mut(page_ids[pi])
-                .and_then(Object::as_dict_mut)
-                .map_err(bad)?;
+        }
+        // The page is complete once it has its annotations and its entries
+        // for the structure tree: it is written now, with its resources.
+        let p = lo
+            .get_object_mut(page_ids[pi])
+            .and_then(Object::as_dict_mut)
+            .map_err(bad)?;
+        if annot_ids[pi].is_empty() {
+            p.remove(b"Annots");
+        } else {
+            p.set(
+                "Annots",
+                Object::Array(
+                    annot_ids[pi]
+                        .iter()
+                        .map(|&id| Object::Reference(id))
+                        .collect(),
+                ),
+            );
+        }
+        if !marked.is_empty() {
             p.set("StructParents", Object::Integer(pi as i64));
             p.set("Tabs", Object::Name(b"S".to_vec()));
         }
+        write_page(lo, page_ids[pi], &mut pages);
         for (k, &annot) in annot_ids[pi].iter().enumerate() {
             let i = link_of(k, &mut links, &mut els, lo);
             links[i].1.kids.push(Kid::Annotation {
@@ -582,6 +602,7 @@ fn structure_tree(
             next_key += 1;
         }
     }
+    pages.add_to(serialized);
     for (key, id) in annot_keys {
         nums.key(key);
         nums.reference(id);
@@ -597,36 +618,52 @@ fn structure_tree(
     let page_id = |e: &Element| e.page.map(|p| page_ids[p]);
     // Each element's kids go once it is written: a long article's kids
     // and their bytes were otherwise both held, the peak of its PDF.
-    let link_elements: Vec<(ObjectId, Vec<u8>)> = links
-        .par_iter_mut()
-        .filter_map(|(parent, e)| {
-            let parent = node_ids[*parent].unwrap_or(root_id);
-            let kids = std::mem::take(&mut e.kids);
-            Some((e.id?, element_bytes("Link", parent, page_id(e), &kids, &[])))
+    // Written in runs of elements, each into one buffer.
+    const RUN: usize = 256;
+    let link_elements: Vec<ChunkWriter> = links
+        .par_chunks_mut(RUN)
+        .map(|run| {
+            let mut out = ChunkWriter::default();
+            for (parent, e) in run {
+                let parent = node_ids[*parent].unwrap_or(root_id);
+                let kids = std::mem::take(&mut e.kids);
+                if let Some(id) = e.id {
+                    out.object(id, |bytes| {
+                        element_bytes(bytes, "Link", parent, page_id(e), &kids, &[])
+                    });
+                }
+            }
+            out
         })
         .collect();
-    let node_elements: Vec<(ObjectId, Vec<u8>)> = els
-        .par_iter_mut()
+    let node_elements: Vec<ChunkWriter> = els
+        .par_chunks_mut(RUN)
         .enumerate()
-        .filter_map(|(n, e)| {
-            let kids = std::mem::take(&mut e.kids);
-            let node = &nodes[n];
-            let mut extra = Vec::new();
-            if let Some(alt) = &node.alt {
-                extra.push(("Alt", text_string(alt)));
+        .map(|(r, run)| {
+            let mut out = ChunkWriter::default();
+            for (i, e) in run.iter_mut().enumerate() {
+                let n = r * RUN + i;
+                let kids = std::mem::take(&mut e.kids);
+                let Some(id) = e.id else { continue };
+                let node = &nodes[n];
+                let mut extra = Vec::new();
+                if let Some(alt) = &node.alt {
+                    extra.push(("Alt", text_string(alt)));
+                }
+                if let Some(lang) = &node.lang {
+                    extra.push(("Lang", text_string(lang)));
+                }
+                let tag = tags::kind_tag(node.kind);
+                out.object(id, |bytes| {
+                    element_bytes(bytes, tag, parent_id(n), page_id(e), &kids, &extra)
+                });
             }
-            if let Some(lang) = &node.lang {
-                extra.push(("Lang", text_string(lang)));
-            }
-            let tag = tags::kind_tag(node.kind);
-            Some((
-                e.id?,
-                element_bytes(tag, parent_id(n), page_id(e), &kids, &extra),
-            ))
+            out
         })
         .collect();
-    serialized.extend(link_elements);
-    serialized.extend(node_elements);
+    for run in link_elements.into_iter().chain(node_elements) {
+        run.add_to(serialized);
+    }
     let parent_tree = lo.new_object_id();
     serialized.insert(parent_tree, nums.finish());
     let mut root = Dictionary::new();
@@ -643,6 +680,30 @@ fn structure_tree(
     cat.set("MarkInfo", Object::Dictionary(mark));
     cat.set("StructTreeRoot", Object::Reference(root_id));
     Ok(())
+}
+
+/// Page `id` and its resource dictionary, when that is an object of its
+/// own, moved from `lo` into `out` in PDF syntax: as lopdf dictionaries
+/// (a page's three boxes, its resources) they held some 6 MB for 1,650
+/// pages until the file was written.
+fn write_page(lo: &mut lopdf::Document, id: ObjectId, out: &mut ChunkWriter) {
+    if id.1 != 0 {
+        return;
+    }
+    let Some(page) = lo.objects.remove(&id) else {
+        return;
+    };
+    if let Ok(&Object::Reference(resources)) = page.as_dict().and_then(|d| d.get(b"Resources"))
+        && resources.1 == 0
+        && let Some(r) = lo.objects.remove(&resources)
+    {
+        if matches!(r, Object::Dictionary(_)) {
+            out.object(resources, |bytes| save::write_object(bytes, &r));
+        } else {
+            lo.objects.insert(resources, r);
+        }
+    }
+    out.object(id, |bytes| save::write_object(bytes, &page));
 }
 
 /// The subtitle, or the source, as the document's subject.
@@ -675,8 +736,11 @@ pub(super) fn compress_streams(lo: &mut lopdf::Document) {
 /// `stream` deflated at zlib's default level, unless that saves too little
 /// to pay for its `/Filter` entry.
 pub(super) fn compress_stream(stream: &mut lopdf::Stream) {
-    let compressed = deflate(&stream.content, Level::Default);
+    let mut compressed = deflate(&stream.content, Level::Default);
     if compressed.len() + 19 < stream.content.len() {
+        // Kept until the file is written (made with room for half the
+        // content, a page's contents take a fifth or less).
+        compressed.shrink_to_fit();
         stream.dict.set("Filter", "FlateDecode");
         stream.set_content(compressed);
     }
@@ -809,7 +873,11 @@ mod tests {
         for (tag, parent, page, kids, extra) in cases {
             let expected = save::serialized(&as_dictionary(tag, parent, page, kids, extra));
             assert_eq!(
-                String::from_utf8_lossy(&element_bytes(tag, parent, page, kids, extra)),
+                String::from_utf8_lossy(&{
+                    let mut out = Vec::new();
+                    element_bytes(&mut out, tag, parent, page, kids, extra);
+                    out
+                }),
                 String::from_utf8_lossy(&expected),
                 "{tag}"
             );

@@ -12,7 +12,6 @@
 use crate::error::WriteError;
 use lopdf::{Dictionary, Object, ObjectId, StringFormat};
 use rayon::prelude::*;
-use std::collections::BTreeMap;
 use std::io::Write;
 
 /// Objects in one object stream: about a page's worth of annotations and
@@ -20,12 +19,78 @@ use std::io::Write;
 /// inflate the whole stream to read one of them).
 const OBJECTS_PER_STREAM: usize = 200;
 
-/// Objects (not streams) already in PDF syntax, by number: the structure
-/// tree's elements and the link annotations, which as lopdf dictionaries
-/// took some 1.5 KB each until the file was written (a third of a long
-/// article's peak memory), and serialized take a tenth of that. [`save`]
-/// packs them with the rest.
-pub(super) type Serialized = BTreeMap<ObjectId, Vec<u8>>;
+/// Objects (not streams) already in PDF syntax: the structure tree's
+/// elements, the link annotations, the parent tree, and the pages with
+/// their resource dictionaries. As lopdf objects the annotations and
+/// elements took some 1.5 KB each until the file was written (a third of a
+/// long article's peak memory), serialized a tenth of that; and each held
+/// as a vector of its own (grown as it was written, with up to twice its
+/// bytes' room) in a map by number, they still took three times their
+/// bytes. So they are kept in chunks, each written by one task (a page's
+/// annotations, a run of elements) and kept at its size, with each
+/// object's number and place in its chunk. [`save`] packs them with the
+/// rest, in order of number.
+#[derive(Debug, Default)]
+pub(super) struct Serialized {
+    chunks: Vec<Vec<u8>>,
+    /// Each object: its number, its chunk, and where its bytes are there.
+    objects: Vec<(ObjectId, u32, std::ops::Range<usize>)>,
+}
+
+impl Serialized {
+    pub(super) fn new() -> Self {
+        Serialized::default()
+    }
+
+    /// The objects written in `bytes`, each with its number and its bytes'
+    /// place there, as one chunk (kept at its size).
+    pub(super) fn add(
+        &mut self,
+        mut bytes: Vec<u8>,
+        objects: impl IntoIterator<Item = (ObjectId, std::ops::Range<usize>)>,
+    ) {
+        let chunk = self.chunks.len() as u32;
+        self.objects
+            .extend(objects.into_iter().map(|(id, range)| (id, chunk, range)));
+        bytes.shrink_to_fit();
+        self.chunks.push(bytes);
+    }
+
+    /// One object, `bytes` in PDF syntax, as a chunk of its own.
+    pub(super) fn insert(&mut self, id: ObjectId, bytes: Vec<u8>) {
+        let n = bytes.len();
+        self.add(bytes, [(id, 0..n)]);
+    }
+
+    /// Each object's number and bytes, in the order they were added.
+    fn iter(&self) -> impl Iterator<Item = (&ObjectId, &[u8])> {
+        self.objects
+            .iter()
+            .map(|(id, chunk, range)| (id, &self.chunks[*chunk as usize][range.clone()]))
+    }
+}
+
+/// Objects written one after another into one buffer, each with its number
+/// and its bytes' place: a chunk for [`Serialized::add`].
+#[derive(Debug, Default)]
+pub(super) struct ChunkWriter {
+    pub(super) bytes: Vec<u8>,
+    pub(super) objects: Vec<(ObjectId, std::ops::Range<usize>)>,
+}
+
+impl ChunkWriter {
+    /// Object `id`, written by `write` at the end of the buffer.
+    pub(super) fn object(&mut self, id: ObjectId, write: impl FnOnce(&mut Vec<u8>)) {
+        let start = self.bytes.len();
+        write(&mut self.bytes);
+        self.objects.push((id, start..self.bytes.len()));
+    }
+
+    /// The chunk, added to `serialized`.
+    pub(super) fn add_to(self, serialized: &mut Serialized) {
+        serialized.add(self.bytes, self.objects);
+    }
+}
 
 /// `o` in PDF syntax, as [`save`] writes it in an object stream.
 #[cfg(test)]
@@ -53,9 +118,9 @@ pub(super) fn save(lo: &lopdf::Document, serialized: &Serialized) -> Result<Vec<
         .objects
         .iter()
         .partition(|(id, o)| matches!(o, Object::Stream(_)) || id.1 != 0);
-    if let Some(id) = serialized
-        .keys()
-        .find(|id| id.1 != 0 || lo.objects.contains_key(id))
+    if let Some((id, _)) = serialized
+        .iter()
+        .find(|(id, _)| id.1 != 0 || lo.objects.contains_key(id))
     {
         return Err(bad(format!("object {id:?} is given twice")));
     }
@@ -66,11 +131,14 @@ pub(super) fn save(lo: &lopdf::Document, serialized: &Serialized) -> Result<Vec<
         .chain(serialized.iter().map(|(id, b)| (id, Packed::Serialized(b))))
         .collect();
     packed.sort_unstable_by_key(|(id, _)| **id);
-    let first_free = lo
-        .objects
-        .keys()
-        .chain(serialized.keys())
-        .map(|id| id.0)
+    if let Some(w) = packed.windows(2).find(|w| w[0].0 == w[1].0) {
+        return Err(bad(format!("object {:?} is given twice", w[0].0)));
+    }
+    let first_free = packed
+        .last()
+        .map(|(id, _)| id.0)
+        .into_iter()
+        .chain(lo.objects.keys().map(|id| id.0))
         .max()
         .unwrap_or(0)
         .max(lo.max_id)
@@ -329,5 +397,22 @@ mod tests {
         assert_eq!(save(&lo, &serialized).unwrap(), expected);
         assert!(String::from_utf8_lossy(&expected).contains("/ObjStm"));
         assert!(save(&whole, &serialized).is_err(), "an object given twice");
+        // Objects written into one chunk are packed as the objects would
+        // be, in order of number whatever their order in the chunk; an
+        // object given twice in the serialized ones is refused too.
+        let mut chunk = ChunkWriter::default();
+        let other = lo.new_object_id();
+        whole.objects.insert(other, dict("Figure", 6));
+        chunk.object(other, |b| write_object(b, &dict("Figure", 6)));
+        chunk.object(element, |b| write_object(b, &dict("Link", 4)));
+        let mut serialized = Serialized::new();
+        chunk.add_to(&mut serialized);
+        let expected = save(&whole, &Serialized::new()).unwrap();
+        assert_eq!(save(&lo, &serialized).unwrap(), expected);
+        serialized.insert(other, super::serialized(&dict("Figure", 6)));
+        assert!(
+            save(&lo, &serialized).is_err(),
+            "an object serialized twice"
+        );
     }
 }
