@@ -128,6 +128,10 @@ pub(super) fn write(
 
 /// [`write`], freeing the lines once drawn when the document has
 /// `free_lines_from` pages or more.
+/// In a long document, the pages drawn between two hand-backs of the
+/// memory their lines held.
+const DRAWN_BETWEEN_RETURNS: usize = 200;
+
 fn write_freeing_from(
     doc: &Document,
     lay: &mut Layout,
@@ -261,21 +265,24 @@ fn write_freeing_from(
     use rayon::prelude::*;
     let free_lines = lay.pages.len() >= free_lines_from;
     let structure = &lay.structure;
-    let written: Vec<(lopdf::Stream, Vec<super::tags::Owner>)> = lay
-        .pages
-        .par_iter_mut()
-        .map(|p| {
-            let (bytes, marked) = writer.page(p, structure);
-            if free_lines {
-                p.lines = Vec::new();
-            }
-            let mut stream = lopdf::Stream::new(Dictionary::new(), bytes);
-            post_pass::compress_stream(&mut stream);
-            (stream, marked)
-        })
-        .collect();
+    let draw = |p: &mut crate::layout::Page| {
+        let (bytes, marked) = writer.page(p, structure);
+        if free_lines {
+            p.lines = Vec::new();
+        }
+        let mut stream = lopdf::Stream::new(Dictionary::new(), bytes);
+        post_pass::compress_stream(&mut stream);
+        (stream, marked)
+    };
+    let mut written: Vec<(lopdf::Stream, Vec<super::tags::Owner>)> =
+        Vec::with_capacity(lay.pages.len());
     if free_lines {
-        crate::allocator::return_freed_memory_everywhere();
+        for run in lay.pages.chunks_mut(DRAWN_BETWEEN_RETURNS) {
+            written.par_extend(run.par_iter_mut().map(draw));
+            crate::allocator::return_freed_memory_everywhere();
+        }
+    } else {
+        written.par_extend(lay.pages.par_iter_mut().map(draw));
     }
     let lay = &*lay;
     let mut owners = Vec::with_capacity(lay.pages.len());
