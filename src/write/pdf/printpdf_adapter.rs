@@ -123,11 +123,19 @@ pub(super) fn write(
     source: &FontSource,
     opts: &PdfOptions,
 ) -> Result<Vec<u8>, WriteError> {
-    write_freeing_from(doc, lay, source, opts, FREE_LINES_FROM_PAGES)
+    write_freeing_from(
+        doc,
+        lay,
+        source,
+        opts,
+        FREE_LINES_FROM_PAGES,
+        DRAWN_BETWEEN_RETURNS,
+    )
 }
 
 /// [`write`], freeing the lines once drawn when the document has
-/// `free_lines_from` pages or more.
+/// `free_lines_from` pages or more, and handing their memory back after
+/// every `run` pages drawn.
 /// In a long document, the pages drawn between two hand-backs of the
 /// memory their lines held.
 const DRAWN_BETWEEN_RETURNS: usize = 200;
@@ -138,6 +146,7 @@ fn write_freeing_from(
     source: &FontSource,
     opts: &PdfOptions,
     free_lines_from: usize,
+    run: usize,
 ) -> Result<Vec<u8>, WriteError> {
     let mut pdf = PdfDocument::new(&doc.title.text);
     // Fonts, under deterministic ids (they become resource names and subset tags).
@@ -280,7 +289,7 @@ fn write_freeing_from(
     let mut written: Vec<(lopdf::Stream, Vec<super::tags::Owner>)> =
         Vec::with_capacity(lay.pages.len());
     if free_lines {
-        for run in lay.pages.chunks_mut(DRAWN_BETWEEN_RETURNS) {
+        for run in lay.pages.chunks_mut(run.max(1)) {
             written.par_extend(run.par_iter_mut().map(draw));
             crate::allocator::return_freed_memory_everywhere();
         }

@@ -812,8 +812,9 @@ fn tagged_pdf_paragraph_over_a_page_break_is_one_element() {
 
 /// Freeing a long document's lines once drawn changes nothing in the file:
 /// what comes after the page contents (the links' structure elements, whose
-/// parents were read from the lines) is made without them. Here every
-/// document is "long".
+/// parents were read from the lines) is made without them, whether the
+/// memory is handed back after every page, every other page or at the
+/// end. Here every document is "long".
 #[test]
 fn freeing_drawn_lines_leaves_the_file_unchanged() {
     let text = format!(
@@ -823,20 +824,22 @@ fn freeing_drawn_lines_leaves_the_file_unchanged() {
         let opts = PdfOptions::default();
         let source = FontSource::load(&opts.style()).unwrap();
         let mut fonts = Fonts::new(&source).unwrap();
-        let mut file = |free_lines_from: usize| {
+        let mut file = |free_lines_from: usize, run: usize| {
             let mut lay = crate::layout::layout(&doc, &opts.style(), &mut fonts, opts.notes);
             let lines = lay.pages.iter().map(|p| p.lines.len()).sum::<usize>();
             let links = lay.pages.iter().map(|p| p.links.len()).sum::<usize>();
             let bytes =
-                write_freeing_from(&doc, &mut lay, &source, &opts, free_lines_from).unwrap();
+                write_freeing_from(&doc, &mut lay, &source, &opts, free_lines_from, run).unwrap();
             let left = lay.pages.iter().map(|p| p.lines.len()).sum::<usize>();
             (bytes, lines, links, left)
         };
-        let (kept, lines, links, left) = file(usize::MAX);
+        let (kept, lines, links, left) = file(usize::MAX, DRAWN_BETWEEN_RETURNS);
         assert_eq!(left, lines, "a short document keeps its lines");
         assert!(links > 0, "the article has links");
-        let (freed, _, _, left) = file(1);
-        assert_eq!(left, 0, "every line freed");
-        assert!(freed == kept, "the same file with the lines freed");
+        for run in [1, 2, DRAWN_BETWEEN_RETURNS] {
+            let (freed, _, _, left) = file(1, run);
+            assert_eq!(left, 0, "every line freed");
+            assert!(freed == kept, "the same file with the lines freed ({run})");
+        }
     }
 }
