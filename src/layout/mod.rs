@@ -18,7 +18,10 @@
 //! reserving their space as it fills a page), and `model.rs` holds what comes out: lines, glyph runs,
 //! pages, links, the outline. `labels.rs` sets the short one-line texts
 //! (labels, page numbers, running heads). A book ([`layout_book`]) adds
-//! its front matter, set after its chapters by `front.rs`.
+//! its front matter, set after its chapters by `front.rs`. A writer can
+//! take an article's pages while pagination fills them ([`layout_into`],
+//! [`PageSink`]): the PDF writer draws a long article's pages so, freeing
+//! their lines, rather than after the whole article is laid out.
 
 mod flow;
 pub mod fonts;
@@ -56,7 +59,9 @@ pub fn hyphenation_lang(tag: &str) -> Option<hypher::Lang> {
 }
 
 /// Lays `doc` out in `style` with `fonts`, its references where
-/// `placement` puts them.
+/// `placement` puts them: the layout the tests inspect, and the one
+/// [`layout_into`] makes with its pages handed out.
+#[cfg(test)]
 pub fn layout(
     doc: &Document,
     style: &Style,
@@ -69,7 +74,47 @@ pub fn layout(
         missing,
         structure,
     };
-    paginate(flowed, style, fonts, &[], false, &[notes])
+    paginate(flowed, style, fonts, &[], false, &[notes], None)
+}
+
+/// What a writer does with the pages of a long article while they are
+/// filled, rather than after: `write::pdf` draws each run of pages and
+/// frees its lines, so that the laid-out pages are never all held at
+/// once. Only an article whose references go at the end hands its pages
+/// out so ([`layout_into`]); with notes at the foot of the page, and in a
+/// book, the layout keeps them.
+pub trait PageSink {
+    /// The number of pages, once known, before any is made: how many pages
+    /// to take at a time, or `None` to leave them all to the layout.
+    fn begin(&mut self, pages: usize) -> Option<usize>;
+    /// Every glyph run of the pages, in the order the pages hold them (a
+    /// page's lines in order, its page number last), before the first
+    /// page is handed out.
+    fn glyphs(&mut self, run: &Run);
+    /// Pages `first..first + pages.len()`, filled: their lines, rules,
+    /// frames and links, the links' destinations still to come (every
+    /// link is there that the finished layout has, in its place, with its
+    /// source). What the sink leaves in them goes into the [`Layout`].
+    fn pages(&mut self, first: usize, pages: &mut [Page], structure: &[StructNode]);
+}
+
+/// [`layout`], handing the pages to `sink` while they are filled when it
+/// takes them (see [`PageSink`]); the layout is the same, less what the
+/// sink took out of its pages.
+pub fn layout_into(
+    doc: &Document,
+    style: &Style,
+    fonts: &mut Fonts,
+    placement: NotePlacement,
+    sink: &mut dyn PageSink,
+) -> Layout {
+    let (rows, missing, notes, structure) = article_rows(doc, style, fonts, placement);
+    let flowed = Flowed {
+        rows,
+        missing,
+        structure,
+    };
+    paginate(flowed, style, fonts, &[], false, &[notes], Some(sink))
 }
 
 /// Where a chapter of a book begins in the rows, and its running head.
@@ -155,7 +200,7 @@ pub fn layout_book(
         missing,
         structure,
     };
-    let body = paginate(flowed, style, fonts, &marks, recto, &notes);
+    let body = paginate(flowed, style, fonts, &marks, recto, &notes, None);
     let mut starts = body.outline.iter().filter(|o| o.level == 0).map(|o| o.dest);
     let book_author = cover.meta.author.as_deref().map(str::trim);
     let entries: Vec<front::Entry> = chapters

@@ -92,6 +92,7 @@ pub(super) fn paginate(
     marks: &[ChapterMark],
     recto: bool,
     notes: &[NoteSet],
+    sink: Option<&mut dyn PageSink>,
 ) -> Layout {
     let Flowed {
         mut rows,
@@ -149,6 +150,39 @@ pub(super) fn paginate(
         ranges = f.ranges;
         foot = Some(f.notes);
     }
+    // A sink takes the pages as they are filled: those of an article (no
+    // chapters) with its notes at the end. It is given every glyph first,
+    // in the pages' order; and each page's links as soon as the page is
+    // filled, which are those whose reference or citation has a row (the
+    // rest find no destination, below).
+    let mut sink = match sink {
+        Some(s) if marks.is_empty() && foot.is_none() => {
+            s.begin(ranges.len()).map(|run| (s, run.max(1)))
+        }
+        _ => None,
+    };
+    let mut targets = None;
+    if let Some((s, _)) = &mut sink {
+        for (pi, range) in ranges.iter().enumerate() {
+            for r in &rows[range.clone()] {
+                for run in &r.line.runs {
+                    s.glyphs(run);
+                }
+            }
+            for run in &folio(&(pi + 1).to_string(), style, fonts).line.runs {
+                s.glyphs(run);
+            }
+        }
+        let references: std::collections::HashSet<u32> =
+            rows.iter().filter_map(|r| r.reference).collect();
+        let citations: std::collections::HashSet<(u32, u32)> = rows
+            .iter()
+            .flat_map(|r| r.line.markers.iter().map(|&(_, n, k)| (n, k)))
+            .collect();
+        targets = Some((references, citations));
+    }
+    let page_count = ranges.len();
+    let mut handed_out = 0;
     // Where each note starts: (page, chapter, n).
     let mut note_dests: HashMap<(usize, usize, u32), Dest> = HashMap::new();
     let mut pages = Vec::new();
@@ -185,6 +219,7 @@ pub(super) fn paginate(
             page.lines.push(running_head(title, style, fonts));
         }
         let mut y = p.margin_top;
+        let first_pending = pending_links.len();
         let mut frames: Vec<(usize, f32, f32, f32, f32)> = Vec::new();
         for i in range.clone() {
             let r = &rows[i];
@@ -283,20 +318,54 @@ pub(super) fn paginate(
         }
         // Page number.
         page.lines.push(folio(&(pi + 1).to_string(), style, fonts));
+        if let (Some((s, run)), Some((references, citations))) = (&mut sink, &targets) {
+            let found = |l: &&Pending| match &l.target {
+                LinkTarget::Reference(n) => references.contains(n),
+                LinkTarget::Cite(n, k) => citations.contains(&(*n, *k)),
+                LinkTarget::Uri(_) => true,
+                LinkTarget::Chapter(_) => false,
+            };
+            let links = &pending_links[first_pending..];
+            page.links
+                .reserve_exact(links.iter().filter(|l| found(l)).count());
+            for l in links.iter().filter(found) {
+                page.links.push(PageLink {
+                    rect: l.rect,
+                    // Set below, once every destination is known.
+                    to: LinkTo::Dest(Dest {
+                        page: pi,
+                        x: 0.0,
+                        y: 0.0,
+                    }),
+                    target: l.target.clone(),
+                    source: Some(l.source),
+                });
+            }
+            pages.push(page);
+            if pages.len() - handed_out == *run || pages.len() == page_count {
+                s.pages(handed_out, &mut pages[handed_out..], &structure);
+                handed_out = pages.len();
+            }
+            continue;
+        }
         pages.push(page);
     }
     // The rows (their lines moved into the pages) are not read again: their
     // room goes before the pages' links are made.
     drop(rows);
     // Each page's links at their number (grown a link at a time, a long
-    // article's held half as much again).
+    // article's held half as much again); with a sink, already there.
     let mut per_page = vec![0usize; pages.len()];
     for l in &pending_links {
         per_page[l.page] += 1;
     }
-    for (page, n) in pages.iter_mut().zip(per_page) {
-        page.links.reserve_exact(n);
+    if sink.is_none() {
+        for (page, &n) in pages.iter_mut().zip(&per_page) {
+            page.links.reserve_exact(n);
+        }
     }
+    // With a sink, the next of each page's links to get its destination.
+    per_page.fill(0);
     for Pending {
         page: pi,
         chapter: ch,
@@ -315,12 +384,19 @@ pub(super) fn paginate(
             LinkTarget::Chapter(_) => None,
         };
         if let Some(to) = to {
-            pages[pi].links.push(PageLink {
-                rect,
-                to,
-                target,
-                source: Some(source),
-            });
+            if sink.is_some() {
+                let link = &mut pages[pi].links[per_page[pi]];
+                debug_assert!(link.target == target && link.source == Some(source));
+                link.to = to;
+                per_page[pi] += 1;
+            } else {
+                pages[pi].links.push(PageLink {
+                    rect,
+                    to,
+                    target,
+                    source: Some(source),
+                });
+            }
         }
     }
     Layout {

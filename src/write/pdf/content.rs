@@ -10,7 +10,7 @@
 
 use super::tags::{self, Owner};
 use crate::layout::fonts::FontKind;
-use crate::layout::{Cluster, Layout, Page, Role, StructNode};
+use crate::layout::{Cluster, Layout, Page, Role, Run, StructNode};
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 
@@ -22,36 +22,56 @@ pub type GlyphCodes = BTreeMap<FontKind, FxHashMap<u16, u16>>;
 
 /// Every glyph of `lay`, by face.
 pub fn inventory(lay: &Layout) -> GlyphInventory {
-    // Per face, the text of each glyph id seen first, indexed by the id
-    // (a face has a few thousand glyphs; a tree lookup per drawn glyph
-    // cost more than the rest of this).
-    let mut seen: BTreeMap<FontKind, Vec<Option<Cluster>>> = BTreeMap::new();
+    let mut seen = InventoryBuilder::default();
     for page in &lay.pages {
         for l in &page.lines {
             for r in &l.line.runs {
-                let glyphs = seen.entry(r.font).or_default();
-                for g in &r.glyphs {
-                    let i = usize::from(g.gid);
-                    if glyphs.len() <= i {
-                        glyphs.resize(i + 1, None);
-                    }
-                    if glyphs[i].is_none() {
-                        glyphs[i] = Some(g.text.clone());
-                    }
-                }
+                seen.add(r);
             }
         }
     }
-    seen.into_iter()
-        .map(|(font, glyphs)| {
-            let by_id = glyphs
-                .into_iter()
-                .enumerate()
-                .filter_map(|(i, t)| Some((u16::try_from(i).ok()?, t?)))
-                .collect();
-            (font, by_id)
-        })
-        .collect()
+    seen.finish()
+}
+
+/// A [`GlyphInventory`] made from runs given in the order of the pages
+/// (the text of a glyph is that of its first use).
+#[derive(Debug, Default)]
+pub struct InventoryBuilder {
+    // Per face, the text of each glyph id seen first, indexed by the id
+    // (a face has a few thousand glyphs; a tree lookup per drawn glyph
+    // cost more than the rest of this).
+    seen: BTreeMap<FontKind, Vec<Option<Cluster>>>,
+}
+
+impl InventoryBuilder {
+    /// The glyphs of `run`, the next run of the pages.
+    pub fn add(&mut self, run: &Run) {
+        let glyphs = self.seen.entry(run.font).or_default();
+        for g in &run.glyphs {
+            let i = usize::from(g.gid);
+            if glyphs.len() <= i {
+                glyphs.resize(i + 1, None);
+            }
+            if glyphs[i].is_none() {
+                glyphs[i] = Some(g.text.clone());
+            }
+        }
+    }
+
+    /// The inventory of the runs given.
+    pub fn finish(self) -> GlyphInventory {
+        self.seen
+            .into_iter()
+            .map(|(font, glyphs)| {
+                let by_id = glyphs
+                    .into_iter()
+                    .enumerate()
+                    .filter_map(|(i, t)| Some((u16::try_from(i).ok()?, t?)))
+                    .collect();
+                (font, by_id)
+            })
+            .collect()
+    }
 }
 
 /// What a page's content needs besides the page: the codes, the resource

@@ -2,7 +2,10 @@
 //!
 //! [`crate::layout`] decides where every glyph goes; this module loads the
 //! style's fonts, lays the article (or the book) out and hands the layout
-//! to the `printpdf_adapter` submodule, the only code that uses printpdf.
+//! to the `printpdf_adapter` submodule, the only code that uses printpdf
+//! (a long article's pages, 200 or more, are handed to it as pagination
+//! fills them, and drawn 200 at a time, so that its laid-out pages are
+//! never all held at once; the file is the same).
 //! There printpdf writes the document and embeds the fonts (subset, with
 //! `/ToUnicode` maps that give back the exact characters, ligatures
 //! included); the page content streams are written straight from the
@@ -19,7 +22,7 @@ use crate::ast::Document;
 use crate::error::WriteError;
 use crate::layout::fonts::{FontSource, Fonts};
 use crate::layout::style::{NotePlacement, Style};
-use crate::layout::{MissingGlyph, layout};
+use crate::layout::{MissingGlyph, layout_into};
 use std::borrow::Cow;
 
 mod content;
@@ -77,8 +80,14 @@ pub fn render_pdf(doc: &Document, opts: &PdfOptions) -> Result<PdfOutput, WriteE
     let style = opts.style();
     let source = FontSource::load(&style)?;
     let mut fonts = Fonts::new(&source)?;
-    let mut lay = layout(doc, &style, &mut fonts, opts.notes);
-    let bytes = printpdf_adapter::write(doc, &mut lay, &source, opts)?;
+    // A long article's pages are drawn as they are filled; a short one is
+    // laid out whole, then drawn.
+    let mut sink = printpdf_adapter::DrawingSink::new(doc, &style, &source);
+    let mut lay = layout_into(doc, &style, &mut fonts, opts.notes, &mut sink);
+    let bytes = match sink.into_file()? {
+        Some(file) => file.finish(doc, &lay, opts)?,
+        None => printpdf_adapter::write(doc, &mut lay, &source, opts)?,
+    };
     let missing = std::mem::take(&mut lay.missing);
     drop_later(lay);
     Ok(PdfOutput { bytes, missing })

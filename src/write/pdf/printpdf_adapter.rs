@@ -10,7 +10,10 @@
 //! straight from the layout with those codes (the PDF module's `content`
 //! submodule), and a small lopdf post-pass (the `post_pass` submodule)
 //! writes what printpdf cannot write, or writes wrongly. The `/ID` is
-//! patched in last ([`with_id`]).
+//! patched in last ([`with_id`]). A long article's pages are drawn while
+//! the layout fills them ([`DrawingSink`], a [`FileInProgress`] whose
+//! pages printpdf makes once they are drawn: [`Skeleton::Later`]); the
+//! file is byte for byte [`write()`]'s.
 //!
 //! # Routing around printpdf 0.12.8
 //!
@@ -47,6 +50,7 @@ use crate::ast::Document;
 use crate::error::{FontError, WriteError};
 use crate::layout::Layout;
 use crate::layout::fonts::{FontKind, FontSource};
+use crate::layout::style::Style;
 use lopdf::{Dictionary, Object, ObjectId, StringFormat};
 use printpdf::{
     Codepoint, FontId, Mm, Op, ParsedFont, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Pt,
@@ -109,7 +113,11 @@ fn pdf_width(face: &rustybuzz::ttf_parser::Face, gid: u16) -> f32 {
 
 /// From how many pages the lines are freed once drawn (some 40 KB of
 /// glyphs a page: 200 pages hold about 8 MB).
-const FREE_LINES_FROM_PAGES: usize = 200;
+pub(super) const FREE_LINES_FROM_PAGES: usize = 200;
+
+/// In a long document, the pages drawn between two hand-backs of the
+/// memory their lines held.
+pub(super) const DRAWN_BETWEEN_RETURNS: usize = 200;
 
 /// Writes the PDF of `lay` (laid out from `doc`) with the fonts of
 /// `source`: printpdf embeds the fonts and writes the document's skeleton,
@@ -136,10 +144,6 @@ pub(super) fn write(
 /// [`write`], freeing the lines once drawn when the document has
 /// `free_lines_from` pages or more, and handing their memory back after
 /// every `run` pages drawn.
-/// In a long document, the pages drawn between two hand-backs of the
-/// memory their lines held.
-const DRAWN_BETWEEN_RETURNS: usize = 200;
-
 fn write_freeing_from(
     doc: &Document,
     lay: &mut Layout,
@@ -148,119 +152,15 @@ fn write_freeing_from(
     free_lines_from: usize,
     run: usize,
 ) -> Result<Vec<u8>, WriteError> {
-    let mut pdf = PdfDocument::new(&doc.title.text);
-    // Fonts, under deterministic ids (they become resource names and subset tags).
     let used = content::inventory(lay);
-    let mut ids: BTreeMap<FontKind, FontId> = BTreeMap::new();
-    let mut faces = BTreeMap::new();
-    let mut subset: BTreeMap<FontKind, BTreeMap<u16, u16>> = BTreeMap::new();
-    for (kind, glyphs) in &used {
-        let glyphs: BTreeSet<u16> = glyphs.keys().copied().collect();
-        let i = FontKind::ALL.iter().position(|k| k == kind).unwrap_or(0);
-        let bytes = &source.faces[i];
-        let font_error = |message: String| FontError {
-            name: source.names[i].clone(),
-            message,
-        };
-        let (sub, map) =
-            subset_font(bytes, &glyphs).map_err(|e| font_error(format!("cannot subset: {e}")))?;
-        let mut warnings = Vec::new();
-        let parsed = ParsedFont::from_bytes(&sub, 0, &mut warnings)
-            .ok_or_else(|| font_error("printpdf cannot read its subset".into()))?;
-        subset.insert(*kind, map);
-        let tmp = pdf.add_font(&parsed);
-        let font = pdf
-            .resources
-            .fonts
-            .map
-            .remove(&tmp)
-            .expect("font just added");
-        let id = FontId(subset_tag(&source.names[i], &glyphs));
-        pdf.resources.fonts.map.insert(id.clone(), font);
-        ids.insert(*kind, id);
-        let face =
-            rustybuzz::ttf_parser::Face::parse(bytes, 0).map_err(|e| font_error(e.to_string()))?;
-        faces.insert(*kind, face);
-    }
-    // printpdf writes the document and the fonts; the first page shows the
-    // glyph inventory, from which the codes are read back, and then every
-    // page gets its real content (see the `content` module).
-    let mut inventory = Some(inventory_ops(&used, &ids, &subset));
-    let pages = lay
-        .pages
-        .iter()
-        .map(|_| {
-            let ops = inventory.take().unwrap_or_default();
-            PdfPage::new(pt_to_mm(lay.width), pt_to_mm(lay.height), ops)
-        })
-        .collect();
-    pdf.with_pages(pages);
-    let save = PdfSaveOptions {
-        optimize: false,
-        subset_fonts: true,
-        secure: true,
-        image_optimization: None,
-    };
-    let mut warnings = Vec::new();
-    let mut lo = pdf.to_lopdf_document(&save, &mut warnings);
-    let bad = |e: lopdf::Error| WriteError::Assembly {
-        stage: "PDF pages",
-        detail: e.to_string(),
-    };
-    let page_ids: Vec<ObjectId> = lo.get_pages().into_values().collect();
-    if page_ids.len() != lay.pages.len() {
-        return Err(WriteError::Assembly {
-            stage: "PDF pages",
-            detail: "page count mismatch".into(),
-        });
-    }
-    let codes = match page_ids.first() {
-        Some(&first) => read_codes(&lo.get_page_content(first), &used, &ids)?,
-        None => content::GlyphCodes::new(),
-    };
-    // The embedded width of every glyph drawn, by face and glyph id,
-    // looked up once here rather than in the font for every glyph drawn.
-    let mut widths: [Vec<f32>; 4] = Default::default();
-    for (kind, glyphs) in &used {
-        let table = &mut widths[*kind as usize];
-        for &gid in glyphs.keys() {
-            let i = usize::from(gid);
-            if table.len() <= i {
-                table.resize(i + 1, 0.0);
-            }
-            table[i] = pdf_width(&faces[kind], gid);
-        }
-    }
-    let width = |kind: FontKind, gid: u16| {
-        widths[kind as usize]
-            .get(usize::from(gid))
-            .copied()
-            .unwrap_or(0.0)
-    };
-    let resource_names: BTreeMap<FontKind, String> =
-        ids.iter().map(|(k, id)| (*k, id.0.clone())).collect();
-    let writer = content::ContentWriter {
-        codes: &codes,
-        names: &resource_names,
-        height: lay.height,
-        width: &width,
-    };
-    // The element each link's text belongs to (the parent of its `Link`
-    // structure element), read before the lines can go.
-    let link_parents: Vec<Vec<usize>> = lay
-        .pages
-        .iter()
-        .map(|p| {
-            p.links
-                .iter()
-                .map(|l| {
-                    l.source
-                        .and_then(|(li, _)| p.lines.get(li))
-                        .map_or(0, |line| line.node)
-                })
-                .collect()
-        })
-        .collect();
+    let mut file = FileInProgress::new(
+        &doc.title.text,
+        used,
+        lay.pages.len(),
+        (lay.width, lay.height),
+        source,
+        Skeleton::Now,
+    )?;
     // Every page's content written and deflated on its own (in parallel,
     // as `compress_streams` would deflate it). In a long document each
     // page's lines go as soon as they are drawn, by the thread that drew
@@ -270,98 +170,434 @@ fn write_freeing_from(
     // whole laid-out article: the seed ×1,500's PDF peaked at 309 MB with
     // its pages held, 212 MB with them freed at the end of the drawing,
     // and the drawing, which grew from 129 to 138 MB when the pages were
-    // drawn at once, falls from 132 MB drawn so. A short
-    // document keeps them: its layout is never freed before the process
-    // ends, and freeing the canal ×50's (186 KB) glyph runs here cost 7%
-    // more time.
-    use rayon::prelude::*;
-    let free_lines = lay.pages.len() >= free_lines_from;
-    let structure = &lay.structure;
-    let draw = |p: &mut crate::layout::Page| {
-        let (bytes, marked) = writer.page(p, structure);
-        if free_lines {
-            p.lines = Vec::new();
-        }
-        let mut stream = lopdf::Stream::new(Dictionary::new(), bytes);
-        post_pass::compress_stream(&mut stream);
-        (stream, marked)
-    };
-    let mut written: Vec<(lopdf::Stream, Vec<super::tags::Owner>)> =
-        Vec::with_capacity(lay.pages.len());
-    if free_lines {
-        for run in lay.pages.chunks_mut(run.max(1)) {
-            written.par_extend(run.par_iter_mut().map(draw));
-            crate::allocator::return_freed_memory_everywhere();
+    // drawn at once, falls from 132 MB drawn so. A short document keeps
+    // them: its layout is never freed before the process ends, and freeing
+    // the canal ×50's (186 KB) glyph runs here cost 7% more time.
+    if lay.pages.len() >= free_lines_from {
+        for pages in lay.pages.chunks_mut(run.max(1)) {
+            file.draw(pages, &lay.structure, true);
         }
     } else {
-        written.par_extend(lay.pages.par_iter_mut().map(draw));
+        file.draw(&mut lay.pages, &lay.structure, false);
     }
-    let lay = &*lay;
-    let mut owners = Vec::with_capacity(lay.pages.len());
-    for (&page, (stream, marked)) in page_ids.iter().zip(written) {
-        owners.push(marked);
-        let stream = Object::Stream(stream);
-        // In place of printpdf's stream when it is one object (it is), so
-        // that object numbers stay dense without renumbering.
-        let old = lo.get_page_contents(page);
-        let id = match old[..] {
-            [id] => id,
-            _ => lo.new_object_id(),
-        };
-        lo.objects.insert(id, stream);
-        lo.get_object_mut(page)
-            .and_then(Object::as_dict_mut)
-            .map_err(bad)?
-            .set("Contents", Object::Reference(id));
-        for o in old.into_iter().filter(|&o| o != id) {
-            lo.objects.remove(&o);
+    file.finish(doc, lay, opts)
+}
+
+/// The pages of a long article (from [`FREE_LINES_FROM_PAGES`]) drawn as
+/// the layout fills them, [`DRAWN_BETWEEN_RETURNS`] at a time, their lines
+/// freed as they are drawn ([`crate::layout::layout_into`]): the laid-out
+/// pages are never all held at once. The file is the same as [`write`]'s
+/// for the same layout (a test holds them equal).
+pub(super) struct DrawingSink<'s, 't> {
+    title: &'t str,
+    size: (f32, f32),
+    source: &'s FontSource,
+    pages: usize,
+    inventory: content::InventoryBuilder,
+    file: Option<FileInProgress<'s>>,
+    error: Option<WriteError>,
+    /// The pages from which the sink takes them (a test lowers it).
+    from_pages: usize,
+    run: usize,
+}
+
+impl<'s, 't> DrawingSink<'s, 't> {
+    /// A sink for the PDF of `doc` in `style` with the fonts of `source`.
+    pub(super) fn new(doc: &'t Document, style: &Style, source: &'s FontSource) -> Self {
+        DrawingSink {
+            title: &doc.title.text,
+            size: (style.page.width, style.page.height),
+            source,
+            pages: 0,
+            inventory: content::InventoryBuilder::default(),
+            file: None,
+            error: None,
+            from_pages: FREE_LINES_FROM_PAGES,
+            run: DRAWN_BETWEEN_RETURNS,
         }
     }
-    // Subset fonts are named TAG+PostScriptName (printpdf names them by the tag alone).
-    let names: BTreeMap<Vec<u8>, String> = ids
-        .iter()
-        .map(|(k, id)| {
-            let i = FontKind::ALL.iter().position(|x| x == k).unwrap_or(0);
-            (
-                id.0.as_bytes().to_vec(),
-                format!("{}+{}", id.0, source.names[i]),
-            )
-        })
-        .collect();
-    for obj in lo.objects.values_mut() {
-        if let Object::Dictionary(d) = obj {
-            for key in [&b"BaseFont"[..], &b"FontName"[..]] {
-                if let Ok(Object::Name(n)) = d.get(key)
-                    && let Some(full) = names.get(n)
-                {
-                    d.set(key, Object::Name(full.clone().into_bytes()));
+
+    /// The file in progress, every page drawn, when the sink took the
+    /// pages; `None` when it left them to the layout (a short article).
+    pub(super) fn into_file(self) -> Result<Option<FileInProgress<'s>>, WriteError> {
+        match self.error {
+            Some(e) => Err(e),
+            None => Ok(self.file),
+        }
+    }
+}
+
+impl crate::layout::PageSink for DrawingSink<'_, '_> {
+    fn begin(&mut self, pages: usize) -> Option<usize> {
+        self.pages = pages;
+        (pages >= self.from_pages).then_some(self.run)
+    }
+
+    fn glyphs(&mut self, run: &crate::layout::Run) {
+        self.inventory.add(run);
+    }
+
+    fn pages(
+        &mut self,
+        _first: usize,
+        pages: &mut [crate::layout::Page],
+        structure: &[crate::layout::StructNode],
+    ) {
+        if self.error.is_some() {
+            return;
+        }
+        if self.file.is_none() {
+            let used = std::mem::take(&mut self.inventory).finish();
+            match FileInProgress::new(
+                self.title,
+                used,
+                self.pages,
+                self.size,
+                self.source,
+                Skeleton::Later,
+            ) {
+                Ok(file) => self.file = Some(file),
+                Err(e) => {
+                    self.error = Some(e);
+                    return;
                 }
             }
         }
+        if let Some(file) = &mut self.file {
+            file.draw(pages, structure, true);
+        }
     }
-    let mut serialized = save::Serialized::new();
-    post_pass::post_pass(
-        &mut lo,
-        &mut serialized,
-        doc,
-        lay,
-        &page_ids,
-        &post_pass::Drawn {
-            owners,
+}
+
+/// A PDF being made page by page: printpdf's document with its fonts
+/// embedded and its pages numbered, the codes of the glyphs, and what each
+/// page drawn so far left (its deflated content; the owners of its marked
+/// sequences and the elements its links' texts belong to, for the
+/// structure tree).
+pub(super) struct FileInProgress<'s> {
+    /// printpdf's document and its page numbers: made at once, or, with
+    /// [`Skeleton::Later`], once the pages are drawn.
+    lo: Option<(lopdf::Document, Vec<ObjectId>)>,
+    /// printpdf's document with the fonts embedded, its pages to come.
+    pdf: PdfDocument,
+    used: GlyphInventory,
+    subset: BTreeMap<FontKind, BTreeMap<u16, u16>>,
+    size: (f32, f32),
+    pages: usize,
+    ids: BTreeMap<FontKind, FontId>,
+    codes: GlyphCodes,
+    /// The embedded width of every glyph used, by face and glyph id.
+    widths: [Vec<f32>; 4],
+    resource_names: BTreeMap<FontKind, String>,
+    height: f32,
+    source: &'s FontSource,
+    drawn: Vec<(lopdf::Stream, Vec<super::tags::Owner>)>,
+    link_parents: Vec<Vec<usize>>,
+}
+
+/// When printpdf makes the document's pages (lopdf dictionaries, some 6 KB
+/// a page).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Skeleton {
+    /// At once.
+    Now,
+    /// Once every page is drawn: the pages of a long article drawn as the
+    /// layout fills them are drawn while its glyphs are held, and 1,650
+    /// pages' dictionaries were 10 MB more on that peak. The codes are read
+    /// from a document of the inventory's page alone first, and checked
+    /// against the whole document's.
+    Later,
+}
+
+/// printpdf's document of `pages` pages of `size` (points), the first
+/// showing the glyph inventory ([`inventory_ops`]).
+fn skeleton(
+    pdf: &mut PdfDocument,
+    inventory: Vec<Op>,
+    pages: usize,
+    (width, height): (f32, f32),
+) -> Result<(lopdf::Document, Vec<ObjectId>), WriteError> {
+    let mut inventory = Some(inventory);
+    let page_list = (0..pages)
+        .map(|_| {
+            let ops = inventory.take().unwrap_or_default();
+            PdfPage::new(pt_to_mm(width), pt_to_mm(height), ops)
+        })
+        .collect();
+    pdf.with_pages(page_list);
+    let save = PdfSaveOptions {
+        optimize: false,
+        subset_fonts: true,
+        secure: true,
+        image_optimization: None,
+    };
+    let mut warnings = Vec::new();
+    let lo = pdf.to_lopdf_document(&save, &mut warnings);
+    pdf.pages = Vec::new();
+    let page_ids: Vec<ObjectId> = lo.get_pages().into_values().collect();
+    if page_ids.len() != pages {
+        return Err(WriteError::Assembly {
+            stage: "PDF pages",
+            detail: "page count mismatch".into(),
+        });
+    }
+    Ok((lo, page_ids))
+}
+
+impl<'s> FileInProgress<'s> {
+    /// The document of `pages` pages of `size` (points), its fonts subset
+    /// to the glyphs `used`, its pages made as `when` says.
+    pub(super) fn new(
+        title: &str,
+        used: GlyphInventory,
+        pages: usize,
+        size: (f32, f32),
+        source: &'s FontSource,
+        when: Skeleton,
+    ) -> Result<Self, WriteError> {
+        let mut pdf = PdfDocument::new(title);
+        // Fonts, under deterministic ids (they become resource names and subset tags).
+        let mut ids: BTreeMap<FontKind, FontId> = BTreeMap::new();
+        let mut faces = BTreeMap::new();
+        let mut subset: BTreeMap<FontKind, BTreeMap<u16, u16>> = BTreeMap::new();
+        for (kind, glyphs) in &used {
+            let glyphs: BTreeSet<u16> = glyphs.keys().copied().collect();
+            let i = FontKind::ALL.iter().position(|k| k == kind).unwrap_or(0);
+            let bytes = &source.faces[i];
+            let font_error = |message: String| FontError {
+                name: source.names[i].clone(),
+                message,
+            };
+            let (sub, map) = subset_font(bytes, &glyphs)
+                .map_err(|e| font_error(format!("cannot subset: {e}")))?;
+            let mut warnings = Vec::new();
+            let parsed = ParsedFont::from_bytes(&sub, 0, &mut warnings)
+                .ok_or_else(|| font_error("printpdf cannot read its subset".into()))?;
+            subset.insert(*kind, map);
+            let tmp = pdf.add_font(&parsed);
+            let font = pdf
+                .resources
+                .fonts
+                .map
+                .remove(&tmp)
+                .expect("font just added");
+            let id = FontId(subset_tag(&source.names[i], &glyphs));
+            pdf.resources.fonts.map.insert(id.clone(), font);
+            ids.insert(*kind, id);
+            let face = rustybuzz::ttf_parser::Face::parse(bytes, 0)
+                .map_err(|e| font_error(e.to_string()))?;
+            faces.insert(*kind, face);
+        }
+        // printpdf writes the document and the fonts; the first page shows the
+        // glyph inventory, from which the codes are read back, and then every
+        // page gets its real content (see the `content` module).
+        let made = match when {
+            Skeleton::Now => pages,
+            Skeleton::Later => pages.min(1),
+        };
+        let (lo, page_ids) = skeleton(&mut pdf, inventory_ops(&used, &ids, &subset), made, size)?;
+        let codes = match page_ids.first() {
+            Some(&first) => read_codes(&lo.get_page_content(first), &used, &ids)?,
+            None => content::GlyphCodes::new(),
+        };
+        // The embedded width of every glyph drawn, by face and glyph id,
+        // looked up once here rather than in the font for every glyph drawn.
+        let mut widths: [Vec<f32>; 4] = Default::default();
+        for (kind, glyphs) in &used {
+            let table = &mut widths[*kind as usize];
+            for &gid in glyphs.keys() {
+                let i = usize::from(gid);
+                if table.len() <= i {
+                    table.resize(i + 1, 0.0);
+                }
+                table[i] = pdf_width(&faces[kind], gid);
+            }
+        }
+        let resource_names: BTreeMap<FontKind, String> =
+            ids.iter().map(|(k, id)| (*k, id.0.clone())).collect();
+        Ok(FileInProgress {
+            lo: (when == Skeleton::Now).then_some((lo, page_ids)),
+            pdf,
+            used,
+            subset,
+            size,
+            pages,
+            ids,
+            codes,
+            widths,
+            resource_names,
+            height: size.1,
+            source,
+            drawn: Vec::with_capacity(pages),
+            link_parents: Vec::with_capacity(pages),
+        })
+    }
+
+    /// Draws `pages`, the next of the document, in parallel; with `free`,
+    /// frees their lines and hands the memory back. The element each
+    /// link's text belongs to (the parent of its `Link` structure element)
+    /// is read first.
+    pub(super) fn draw(
+        &mut self,
+        pages: &mut [crate::layout::Page],
+        structure: &[crate::layout::StructNode],
+        free: bool,
+    ) {
+        use rayon::prelude::*;
+        self.link_parents.extend(pages.iter().map(|p| {
+            p.links
+                .iter()
+                .map(|l| {
+                    l.source
+                        .and_then(|(li, _)| p.lines.get(li))
+                        .map_or(0, |line| line.node)
+                })
+                .collect::<Vec<usize>>()
+        }));
+        let widths = &self.widths;
+        let width = |kind: FontKind, gid: u16| {
+            widths[kind as usize]
+                .get(usize::from(gid))
+                .copied()
+                .unwrap_or(0.0)
+        };
+        let writer = content::ContentWriter {
+            codes: &self.codes,
+            names: &self.resource_names,
+            height: self.height,
+            width: &width,
+        };
+        self.drawn.par_extend(pages.par_iter_mut().map(|p| {
+            let (bytes, marked) = writer.page(p, structure);
+            if free {
+                p.lines = Vec::new();
+            }
+            let mut stream = lopdf::Stream::new(Dictionary::new(), bytes);
+            post_pass::compress_stream(&mut stream);
+            (stream, marked)
+        }));
+        if free {
+            crate::allocator::return_freed_memory_everywhere();
+        }
+    }
+
+    /// The file, once every page of `lay` is drawn.
+    pub(super) fn finish(
+        self,
+        doc: &Document,
+        lay: &Layout,
+        opts: &PdfOptions,
+    ) -> Result<Vec<u8>, WriteError> {
+        let FileInProgress {
+            lo,
+            mut pdf,
+            used,
+            subset,
+            size,
+            pages,
+            ids,
+            codes,
+            source,
+            drawn,
             link_parents,
-        },
-        opts,
-    )?;
-    post_pass::compress_streams(&mut lo);
-    // The structure tree's working tables are gone too: their memory is
-    // handed back before the file is packed (the seed ×1,500's peak was
-    // 180–199 MB without this, from run to run, and 178 MB with it).
-    if free_lines {
-        crate::allocator::return_freed_memory_everywhere();
+            ..
+        } = self;
+        let (mut lo, page_ids) = match lo {
+            Some(made) => made,
+            None => {
+                let (lo, page_ids) =
+                    skeleton(&mut pdf, inventory_ops(&used, &ids, &subset), pages, size)?;
+                // The pages were drawn with the codes of a document of the
+                // inventory's page alone: the same fonts give the same codes.
+                if let Some(&first) = page_ids.first()
+                    && read_codes(&lo.get_page_content(first), &used, &ids)? != codes
+                {
+                    return Err(WriteError::Assembly {
+                        stage: "PDF glyph inventory",
+                        detail: "the codes changed with the pages".into(),
+                    });
+                }
+                (lo, page_ids)
+            }
+        };
+        drop((pdf, used, subset));
+        let bad = |e: lopdf::Error| WriteError::Assembly {
+            stage: "PDF pages",
+            detail: e.to_string(),
+        };
+        if drawn.len() != page_ids.len() {
+            return Err(WriteError::Assembly {
+                stage: "PDF pages",
+                detail: "a page was not drawn".into(),
+            });
+        }
+        let mut owners = Vec::with_capacity(page_ids.len());
+        for (&page, (stream, marked)) in page_ids.iter().zip(drawn) {
+            owners.push(marked);
+            let stream = Object::Stream(stream);
+            // In place of printpdf's stream when it is one object (it is), so
+            // that object numbers stay dense without renumbering.
+            let old = lo.get_page_contents(page);
+            let id = match old[..] {
+                [id] => id,
+                _ => lo.new_object_id(),
+            };
+            lo.objects.insert(id, stream);
+            lo.get_object_mut(page)
+                .and_then(Object::as_dict_mut)
+                .map_err(bad)?
+                .set("Contents", Object::Reference(id));
+            for o in old.into_iter().filter(|&o| o != id) {
+                lo.objects.remove(&o);
+            }
+        }
+        // Subset fonts are named TAG+PostScriptName (printpdf names them by the tag alone).
+        let names: BTreeMap<Vec<u8>, String> = ids
+            .iter()
+            .map(|(k, id)| {
+                let i = FontKind::ALL.iter().position(|x| x == k).unwrap_or(0);
+                (
+                    id.0.as_bytes().to_vec(),
+                    format!("{}+{}", id.0, source.names[i]),
+                )
+            })
+            .collect();
+        for obj in lo.objects.values_mut() {
+            if let Object::Dictionary(d) = obj {
+                for key in [&b"BaseFont"[..], &b"FontName"[..]] {
+                    if let Ok(Object::Name(n)) = d.get(key)
+                        && let Some(full) = names.get(n)
+                    {
+                        d.set(key, Object::Name(full.clone().into_bytes()));
+                    }
+                }
+            }
+        }
+        let long = page_ids.len() >= FREE_LINES_FROM_PAGES;
+        let mut serialized = save::Serialized::new();
+        post_pass::post_pass(
+            &mut lo,
+            &mut serialized,
+            doc,
+            lay,
+            &page_ids,
+            &post_pass::Drawn {
+                owners,
+                link_parents,
+            },
+            opts,
+        )?;
+        post_pass::compress_streams(&mut lo);
+        // The structure tree's working tables are gone too: their memory is
+        // handed back before the file is packed (the seed ×1,500's peak was
+        // 180–199 MB without this, from run to run, and 178 MB with it).
+        if long {
+            crate::allocator::return_freed_memory_everywhere();
+        }
+        let file = with_id(&mut lo, &serialized);
+        super::drop_later((lo, serialized));
+        file
     }
-    let file = with_id(&mut lo, &serialized);
-    super::drop_later((lo, serialized));
-    file
 }
 
 /// Saves `lo` with a deterministic `/ID`: a UUID v5 of the file's own bytes,

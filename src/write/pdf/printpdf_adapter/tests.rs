@@ -843,3 +843,55 @@ fn freeing_drawn_lines_leaves_the_file_unchanged() {
         }
     }
 }
+
+/// A long article's pages drawn as the layout fills them give the same
+/// file as the article laid out whole and then drawn, whether the pages
+/// are taken one, two or 200 at a time (here every article is "long"):
+/// the glyph inventory gathered in the pages' order is the finished
+/// layout's (the page numbers' digits included), every page has the same
+/// links (those with a destination, one back-link here having none), and
+/// every line is freed once drawn.
+/// A short article is left to the layout.
+#[test]
+fn pages_drawn_as_they_are_filled_make_the_same_file() {
+    let canal = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/input/canal-and-locks.txt"
+    ))
+    .unwrap();
+    let links = format!(
+        "{ARTICLE}\n\nLinks\n\nSee https://example.org/a-page and https://example.org/b for more.\n"
+    );
+    let orphan_backlink = ARTICLE.replace("2021[]", "2021[][]");
+    // Its page number's digit is in no line of its text.
+    let no_digits = "A title\n\nWords only, and no figures at all.\n";
+    let opts = PdfOptions::default();
+    let style = opts.style();
+    let source = FontSource::load(&style).unwrap();
+    let mut fonts = Fonts::new(&source).unwrap();
+    for text in [canal.as_str(), &links, &orphan_backlink, no_digits] {
+        let doc = article(text);
+        let mut whole = crate::layout::layout(&doc, &style, &mut fonts, opts.notes);
+        let inventory = content::inventory(&whole);
+        let expected = write(&doc, &mut whole, &source, &opts).unwrap();
+        let mut declined = DrawingSink::new(&doc, &style, &source);
+        let lay = crate::layout::layout_into(&doc, &style, &mut fonts, opts.notes, &mut declined);
+        assert!(declined.into_file().unwrap().is_none(), "a short article");
+        assert_eq!(lay, whole);
+        for run in [1, 2, DRAWN_BETWEEN_RETURNS] {
+            let mut sink = DrawingSink::new(&doc, &style, &source);
+            sink.from_pages = 1;
+            sink.run = run;
+            let lay = crate::layout::layout_into(&doc, &style, &mut fonts, opts.notes, &mut sink);
+            assert!(lay.pages.iter().all(|p| p.lines.is_empty()), "lines freed");
+            assert_eq!(lay.pages.len(), whole.pages.len());
+            for (page, expected) in lay.pages.iter().zip(&whole.pages) {
+                assert_eq!(page.links, expected.links);
+            }
+            let file = sink.into_file().unwrap().expect("the pages were taken");
+            assert_eq!(file.used, inventory);
+            let bytes = file.finish(&doc, &lay, &opts).unwrap();
+            assert!(bytes == expected, "the same file, {run} at a time");
+        }
+    }
+}
