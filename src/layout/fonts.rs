@@ -325,10 +325,10 @@ impl Scratch {
     /// The cluster of `chars`.
     fn cluster(&mut self, chars: &str) -> Cluster {
         if let Some(a) = self.clusters.get(chars) {
-            return a.clone();
+            return *a;
         }
         let a = Cluster::from(chars);
-        self.clusters.insert(a.clone());
+        self.clusters.insert(a);
         a
     }
 }

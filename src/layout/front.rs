@@ -291,7 +291,7 @@ pub(super) fn front_matter(
                     glyphs: vec![
                         Glyph {
                             advance: step,
-                            ..g.clone()
+                            ..*g
                         };
                         count
                     ],

@@ -30,7 +30,7 @@ pub(super) fn sized_glyphs(fonts: &mut Fonts, kind: FontKind, text: &str, size: 
         .iter()
         .map(|g| Glyph {
             gid: g.gid,
-            text: g.text.clone(),
+            text: g.text,
             advance: g.advance * size,
         })
         .collect()

@@ -140,7 +140,7 @@ impl Piece {
         let g = &self.shaped.glyphs[self.from + i];
         Glyph {
             gid: g.gid,
-            text: g.text.clone(),
+            text: g.text,
             advance: g.advance * self.size,
         }
     }

@@ -139,7 +139,7 @@ pub(super) fn render(
                     if let Some(gid) = b.fonts.glyph(*font, ' ') {
                         let g = Glyph {
                             gid,
-                            text: space_text.clone(),
+                            text: space_text,
                             advance: *width,
                         };
                         runs.push(*font, size, 0.0, x, [g]);

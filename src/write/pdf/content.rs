@@ -53,7 +53,7 @@ impl InventoryBuilder {
                 glyphs.resize(i + 1, None);
             }
             if glyphs[i].is_none() {
-                glyphs[i] = Some(g.text.clone());
+                glyphs[i] = Some(g.text);
             }
         }
     }
