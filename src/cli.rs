@@ -176,8 +176,8 @@ pub struct ConvertArgs {
     #[arg(long, value_name = "WHERE", value_enum, default_value_t = BacklinkPlacement::After)]
     pub epub_notes: BacklinkPlacement,
     /// Make no PDF of an article larger than this many bytes (a tagged PDF
-    /// takes about 35 to 40 bytes of memory per byte of text while it is
-    /// made; 8 MiB of text is some 3,800 pages and 290 MB). The article's other
+    /// takes about 34 to 36 bytes of memory per byte of text while it is
+    /// made; 8 MiB of text is some 3,800 pages and 280 MB). The article's other
     /// formats are still written, and the exit code is 1.
     #[arg(long, value_name = "N", default_value_t = 8 * 1024 * 1024)]
     pub max_pdf_input_bytes: u64,
