@@ -68,13 +68,7 @@ pub fn layout(
     fonts: &mut Fonts,
     placement: NotePlacement,
 ) -> Layout {
-    let (rows, missing, notes, structure) = article_rows(doc, style, fonts, placement);
-    let flowed = Flowed {
-        rows,
-        missing,
-        structure,
-    };
-    paginate(flowed, style, fonts, &[], false, &[notes], None)
+    layout_with(doc, style, fonts, placement, None)
 }
 
 /// What a writer does with the pages of a long article while they are
@@ -108,13 +102,23 @@ pub fn layout_into(
     placement: NotePlacement,
     sink: &mut dyn PageSink,
 ) -> Layout {
+    layout_with(doc, style, fonts, placement, Some(sink))
+}
+
+fn layout_with(
+    doc: &Document,
+    style: &Style,
+    fonts: &mut Fonts,
+    placement: NotePlacement,
+    sink: Option<&mut dyn PageSink>,
+) -> Layout {
     let (rows, missing, notes, structure) = article_rows(doc, style, fonts, placement);
     let flowed = Flowed {
         rows,
         missing,
         structure,
     };
-    paginate(flowed, style, fonts, &[], false, &[notes], Some(sink))
+    paginate(flowed, style, fonts, &[], false, &[notes], sink)
 }
 
 /// Where a chapter of a book begins in the rows, and its running head.

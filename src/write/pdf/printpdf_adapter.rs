@@ -488,29 +488,17 @@ impl<'s> FileInProgress<'s> {
         lay: &Layout,
         opts: &PdfOptions,
     ) -> Result<Vec<u8>, WriteError> {
-        let FileInProgress {
-            lo,
-            mut pdf,
-            used,
-            subset,
-            size,
-            pages,
-            ids,
-            codes,
-            source,
-            drawn,
-            link_parents,
-            ..
-        } = self;
-        let (mut lo, page_ids) = match lo {
+        let mut file = self;
+        let (mut lo, page_ids) = match file.lo.take() {
             Some(made) => made,
             None => {
-                let (lo, page_ids) =
-                    skeleton(&mut pdf, inventory_ops(&used, &ids, &subset), pages, size)?;
+                let (used, ids) = (&file.used, &file.ids);
+                let ops = inventory_ops(used, ids, &file.subset);
+                let (lo, page_ids) = skeleton(&mut file.pdf, ops, file.pages, file.size)?;
                 // The pages were drawn with the codes of a document of the
                 // inventory's page alone: the same fonts give the same codes.
                 if let Some(&first) = page_ids.first()
-                    && read_codes(&lo.get_page_content(first), &used, &ids)? != codes
+                    && read_codes(&lo.get_page_content(first), used, ids)? != file.codes
                 {
                     return Err(WriteError::Assembly {
                         stage: "PDF glyph inventory",
@@ -520,7 +508,9 @@ impl<'s> FileInProgress<'s> {
                 (lo, page_ids)
             }
         };
-        drop((pdf, used, subset));
+        drop((file.pdf, file.used, file.subset));
+        let (ids, source, drawn, link_parents) =
+            (file.ids, file.source, file.drawn, file.link_parents);
         let bad = |e: lopdf::Error| WriteError::Assembly {
             stage: "PDF pages",
             detail: e.to_string(),
