@@ -85,11 +85,11 @@ pub trait PageSink {
     /// page's lines in order, its page number last), before the first
     /// page is handed out.
     fn glyphs(&mut self, run: &Run);
-    /// Pages `first..first + pages.len()`, filled: their lines, rules,
-    /// frames and links, the links' destinations still to come (every
-    /// link is there that the finished layout has, in its place, with its
-    /// source). What the sink leaves in them goes into the [`Layout`].
-    fn pages(&mut self, first: usize, pages: &mut [Page], structure: &[StructNode]);
+    /// The next pages, filled: their lines, rules, frames and links, the
+    /// links' destinations still to come (every link is there that the
+    /// finished layout has, in its place, with its source). What the sink
+    /// leaves in them goes into the [`Layout`].
+    fn pages(&mut self, pages: &mut [Page], structure: &[StructNode]);
 }
 
 /// [`layout`], handing the pages to `sink` while they are filled when it

@@ -85,6 +85,74 @@ pub(super) struct Flowed {
     pub(super) structure: Vec<StructNode>,
 }
 
+/// A [`PageSink`] taking an article's pages as they are filled, and what
+/// pagination knows for it before the first page: which references and
+/// citations have a row (the targets a link can find).
+struct HandOut<'s> {
+    sink: &'s mut dyn PageSink,
+    /// Pages handed out at a time.
+    run: usize,
+    pages: usize,
+    handed_out: usize,
+    references: std::collections::HashSet<u32>,
+    citations: std::collections::HashSet<(u32, u32)>,
+}
+
+impl<'s> HandOut<'s> {
+    /// Gives `sink` every glyph run of the pages `ranges` of `rows` will
+    /// make, in their order (a page's rows, then its number).
+    fn new(
+        sink: &'s mut dyn PageSink,
+        run: usize,
+        rows: &[Row],
+        ranges: &[std::ops::Range<usize>],
+        style: &Style,
+        fonts: &mut Fonts,
+    ) -> Self {
+        for (pi, range) in ranges.iter().enumerate() {
+            for r in &rows[range.clone()] {
+                for run in &r.line.runs {
+                    sink.glyphs(run);
+                }
+            }
+            for run in &folio(&(pi + 1).to_string(), style, fonts).line.runs {
+                sink.glyphs(run);
+            }
+        }
+        HandOut {
+            sink,
+            run: run.max(1),
+            pages: ranges.len(),
+            handed_out: 0,
+            references: rows.iter().filter_map(|r| r.reference).collect(),
+            citations: rows
+                .iter()
+                .flat_map(|r| r.line.markers.iter().map(|&(_, n, k)| (n, k)))
+                .collect(),
+        }
+    }
+
+    /// Whether a link to `target` finds a destination (an article's
+    /// links stay in its one chapter).
+    fn finds(&self, target: &LinkTarget) -> bool {
+        match target {
+            LinkTarget::Reference(n) => self.references.contains(n),
+            LinkTarget::Cite(n, k) => self.citations.contains(&(*n, *k)),
+            LinkTarget::Uri(_) => true,
+            LinkTarget::Chapter(_) => false,
+        }
+    }
+
+    /// Hands the pages filled since the last run out when a run is
+    /// complete, or the last page is.
+    fn filled(&mut self, pages: &mut [Page], structure: &[StructNode]) {
+        if pages.len() - self.handed_out == self.run || pages.len() == self.pages {
+            self.sink.pages(&mut pages[self.handed_out..], structure);
+            self.handed_out = pages.len();
+        }
+    }
+}
+
 pub(super) fn paginate(
     flowed: Flowed,
     style: &Style,
@@ -156,33 +224,11 @@ pub(super) fn paginate(
     // filled, which are those whose reference or citation has a row (the
     // rest find no destination, below).
     let mut sink = match sink {
-        Some(s) if marks.is_empty() && foot.is_none() => {
-            s.begin(ranges.len()).map(|run| (s, run.max(1)))
-        }
+        Some(s) if marks.is_empty() && foot.is_none() => s
+            .begin(ranges.len())
+            .map(|run| HandOut::new(s, run, &rows, &ranges, style, fonts)),
         _ => None,
     };
-    let mut targets = None;
-    if let Some((s, _)) = &mut sink {
-        for (pi, range) in ranges.iter().enumerate() {
-            for r in &rows[range.clone()] {
-                for run in &r.line.runs {
-                    s.glyphs(run);
-                }
-            }
-            for run in &folio(&(pi + 1).to_string(), style, fonts).line.runs {
-                s.glyphs(run);
-            }
-        }
-        let references: std::collections::HashSet<u32> =
-            rows.iter().filter_map(|r| r.reference).collect();
-        let citations: std::collections::HashSet<(u32, u32)> = rows
-            .iter()
-            .flat_map(|r| r.line.markers.iter().map(|&(_, n, k)| (n, k)))
-            .collect();
-        targets = Some((references, citations));
-    }
-    let page_count = ranges.len();
-    let mut handed_out = 0;
     // Where each note starts: (page, chapter, n).
     let mut note_dests: HashMap<(usize, usize, u32), Dest> = HashMap::new();
     let mut pages = Vec::new();
@@ -318,13 +364,8 @@ pub(super) fn paginate(
         }
         // Page number.
         page.lines.push(folio(&(pi + 1).to_string(), style, fonts));
-        if let (Some((s, run)), Some((references, citations))) = (&mut sink, &targets) {
-            let found = |l: &&Pending| match &l.target {
-                LinkTarget::Reference(n) => references.contains(n),
-                LinkTarget::Cite(n, k) => citations.contains(&(*n, *k)),
-                LinkTarget::Uri(_) => true,
-                LinkTarget::Chapter(_) => false,
-            };
+        if let Some(out) = &mut sink {
+            let found = |l: &&Pending| out.finds(&l.target);
             let links = &pending_links[first_pending..];
             page.links
                 .reserve_exact(links.iter().filter(|l| found(l)).count());
@@ -342,10 +383,7 @@ pub(super) fn paginate(
                 });
             }
             pages.push(page);
-            if pages.len() - handed_out == *run || pages.len() == page_count {
-                s.pages(handed_out, &mut pages[handed_out..], &structure);
-                handed_out = pages.len();
-            }
+            out.filled(&mut pages, &structure);
             continue;
         }
         pages.push(page);
@@ -354,18 +392,20 @@ pub(super) fn paginate(
     // room goes before the pages' links are made.
     drop(rows);
     // Each page's links at their number (grown a link at a time, a long
-    // article's held half as much again); with a sink, already there.
-    let mut per_page = vec![0usize; pages.len()];
-    for l in &pending_links {
-        per_page[l.page] += 1;
-    }
-    if sink.is_none() {
-        for (page, &n) in pages.iter_mut().zip(&per_page) {
+    // article's held half as much again); with a sink, already there, and
+    // `next_link` is the next of each page's links to get its destination.
+    let mut next_link = Vec::new();
+    if sink.is_some() {
+        next_link = vec![0usize; pages.len()];
+    } else {
+        let mut per_page = vec![0usize; pages.len()];
+        for l in &pending_links {
+            per_page[l.page] += 1;
+        }
+        for (page, n) in pages.iter_mut().zip(per_page) {
             page.links.reserve_exact(n);
         }
     }
-    // With a sink, the next of each page's links to get its destination.
-    per_page.fill(0);
     for Pending {
         page: pi,
         chapter: ch,
@@ -385,10 +425,10 @@ pub(super) fn paginate(
         };
         if let Some(to) = to {
             if sink.is_some() {
-                let link = &mut pages[pi].links[per_page[pi]];
+                let link = &mut pages[pi].links[next_link[pi]];
                 debug_assert!(link.target == target && link.source == Some(source));
                 link.to = to;
-                per_page[pi] += 1;
+                next_link[pi] += 1;
             } else {
                 pages[pi].links.push(PageLink {
                     rect,

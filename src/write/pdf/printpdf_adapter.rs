@@ -239,7 +239,6 @@ impl crate::layout::PageSink for DrawingSink<'_, '_> {
 
     fn pages(
         &mut self,
-        _first: usize,
         pages: &mut [crate::layout::Page],
         structure: &[crate::layout::StructNode],
     ) {
@@ -289,7 +288,6 @@ pub(super) struct FileInProgress<'s> {
     /// The embedded width of every glyph used, by face and glyph id.
     widths: [Vec<f32>; 4],
     resource_names: BTreeMap<FontKind, String>,
-    height: f32,
     source: &'s FontSource,
     drawn: Vec<(lopdf::Stream, Vec<super::tags::Owner>)>,
     link_parents: Vec<Vec<usize>>,
@@ -426,7 +424,6 @@ impl<'s> FileInProgress<'s> {
             codes,
             widths,
             resource_names,
-            height: size.1,
             source,
             drawn: Vec::with_capacity(pages),
             link_parents: Vec::with_capacity(pages),
@@ -464,7 +461,7 @@ impl<'s> FileInProgress<'s> {
         let writer = content::ContentWriter {
             codes: &self.codes,
             names: &self.resource_names,
-            height: self.height,
+            height: self.size.1,
             width: &width,
         };
         self.drawn.par_extend(pages.par_iter_mut().map(|p| {

@@ -103,18 +103,26 @@ pub(super) fn post_pass(
             Some(first)
         })
         .collect();
-    // A page's annotations are written one after another into one buffer.
+    // Each page's annotations numbered in order (the pages' `/Annots`
+    // arrays are written with the pages: see `structure_tree`), then
+    // written one after another into one buffer a page.
+    let annot_ids: Vec<Vec<ObjectId>> = lay
+        .pages
+        .iter()
+        .map(|page| page.links.iter().map(|_| lo.new_object_id()).collect())
+        .collect();
     let annotations: Vec<ChunkWriter> = lay
         .pages
         .par_iter()
         .zip(&first_keys)
+        .zip(&annot_ids)
         .enumerate()
-        .map(|(pi, (page, &first_key))| {
+        .map(|(pi, ((page, &first_key), ids))| {
             let mut out = ChunkWriter {
                 bytes: Vec::with_capacity(page.links.len() * 160),
                 objects: Vec::with_capacity(page.links.len()),
             };
-            for (k, l) in page.links.iter().enumerate() {
+            for (k, (l, &id)) in page.links.iter().zip(ids).enumerate() {
                 let [x0, t, x1, b] = l.rect;
                 let mut a = Dictionary::new();
                 a.set("Type", Object::Name(b"Annot".to_vec()));
@@ -138,28 +146,15 @@ pub(super) fn post_pass(
                     }
                 }
                 a.set("StructParent", Object::Integer(first_key + k as i64));
-                // Numbered below, in page order.
-                out.object((0, 0), |bytes| {
+                out.object(id, |bytes| {
                     save::write_object(bytes, &Object::Dictionary(a))
                 });
             }
             out
         })
         .collect();
-    // Each page's annotations numbered in order; the pages' `/Annots`
-    // arrays are written with the pages (see `structure_tree`).
-    let mut annot_ids = Vec::with_capacity(lay.pages.len());
-    for mut page_annotations in annotations {
-        let ids: Vec<ObjectId> = page_annotations
-            .objects
-            .iter_mut()
-            .map(|(id, _)| {
-                *id = lo.new_object_id();
-                *id
-            })
-            .collect();
+    for page_annotations in annotations {
         page_annotations.add_to(serialized);
-        annot_ids.push(ids);
     }
     // Outline: each item inside the nearest earlier item of a lower level.
     let outline_root = if lay.outline.is_empty() {
