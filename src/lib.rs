@@ -58,6 +58,7 @@ mod markers;
 mod parse;
 mod resolve;
 pub mod source;
+mod temp_file;
 pub mod write;
 
 pub use markers::text::LogicalText;

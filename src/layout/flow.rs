@@ -26,6 +26,9 @@ pub(super) struct Row {
     pub(super) reference: Option<u32>,
     /// Its element in the structure ([`Ctx::structure`]).
     pub(super) node: usize,
+    /// Where its line's glyphs wait, when they are not in it
+    /// ([`GlyphStore`]).
+    pub(super) stored: Option<StoredAt>,
     /// The element of its label in the margin, if it has one.
     pub(super) label: Option<usize>,
 }
@@ -35,7 +38,7 @@ pub(super) enum Lines<'j> {
     /// Only note what would be set: the first of two passes over an article.
     Record(&'j mut Vec<(Vec<Atom>, Setting)>),
     /// The lines set in advance, in the order of the first pass.
-    Replay(std::vec::IntoIter<(Vec<Line>, Vec<MissingGlyph>)>),
+    Replay(std::vec::IntoIter<SetParagraph>),
 }
 
 /// How one paragraph is set and where it goes.
@@ -186,11 +189,12 @@ impl Ctx<'_, '_> {
                 return start..start;
             }
             Lines::Replay(set) => {
-                let (lines, missing) = set.next().unwrap_or_default();
+                let (lines, missing, stored) = set.next().unwrap_or_default();
                 self.missing.extend(missing);
-                lines
+                (lines, stored)
             }
         };
+        let (lines, mut stored) = (lines.0, lines.1.into_iter());
         for line in lines {
             let first = line.index == 0;
             let n = line.count;
@@ -223,6 +227,7 @@ impl Ctx<'_, '_> {
                 reference: None,
                 node,
                 label: None,
+                stored: stored.next().flatten(),
             });
         }
         if self.rows.len() > start {
@@ -338,6 +343,7 @@ impl Ctx<'_, '_> {
                     reference: None,
                     node: self.parent,
                     label: None,
+                    stored: None,
                 });
                 self.prev_paragraph = false;
             }
@@ -534,23 +540,37 @@ impl Visit<'_> for Ctx<'_, '_> {
 
 /// The rows of one article, before pagination: a first pass over the
 /// article notes every paragraph to set, [`set_all`] sets them (in parallel
-/// when there is enough text), a second pass builds the rows.
+/// when there is enough text), a second pass builds the rows. When
+/// `store_glyphs` says so for the bytes of text its paragraphs hold, the
+/// lines' glyphs wait in the [`GlyphStore`] returned, not in the rows.
 pub(super) fn article_rows(
     doc: &Document,
     style: &Style,
     fonts: &mut Fonts,
     placement: NotePlacement,
-) -> (Vec<Row>, Vec<MissingGlyph>, NoteSet, Vec<StructNode>) {
+    store_glyphs: &mut dyn FnMut(usize) -> bool,
+) -> (
+    Vec<Row>,
+    Vec<MissingGlyph>,
+    NoteSet,
+    Vec<StructNode>,
+    Option<GlyphStore>,
+) {
     let mut jobs = Vec::new();
     // The first pass makes the rows that are not lines of a paragraph (rules).
     let (others, ..) = walk_article(doc, style, fonts, Lines::Record(&mut jobs), 0, placement);
-    let set = set_all(fonts, &jobs);
-    // The paragraphs' atoms (a copy of their text) are not read again.
     let text: usize = jobs
         .iter()
         .flat_map(|(atoms, _)| atoms)
         .map(Atom::text_len)
         .sum();
+    let store = if store_glyphs(text) {
+        GlyphStore::new()
+    } else {
+        None
+    };
+    let set = set_all(fonts, &jobs, store.as_ref());
+    // The paragraphs' atoms (a copy of their text) are not read again.
     drop(jobs);
     // With them, what the threads that set the paragraphs freed (the
     // shaping caches of those that made their own) goes back before the
@@ -560,15 +580,16 @@ pub(super) fn article_rows(
     }
     // Room for every row: the lines set and the others (grown a row at a
     // time, the rows of a long article had up to twice their room).
-    let rows = others.len() + set.iter().map(|(lines, _)| lines.len()).sum::<usize>();
-    walk_article(
+    let rows = others.len() + set.iter().map(|(lines, ..)| lines.len()).sum::<usize>();
+    let (rows, missing, notes, structure) = walk_article(
         doc,
         style,
         fonts,
         Lines::Replay(set.into_iter()),
         rows,
         placement,
-    )
+    );
+    (rows, missing, notes, structure, store)
 }
 
 /// One pass over an article (see [`article_rows`]), with room for `rows` rows.

@@ -26,6 +26,7 @@
 mod flow;
 pub mod fonts;
 mod front;
+mod glyph_store;
 mod labels;
 pub mod linebreak;
 mod matter;
@@ -37,6 +38,7 @@ mod parallel;
 pub mod style;
 
 use flow::*;
+use glyph_store::*;
 use labels::*;
 pub use model::*;
 use paginate::*;
@@ -90,6 +92,20 @@ pub trait PageSink {
     /// finished layout has, in its place, with its source). What the sink
     /// leaves in them goes into the [`Layout`].
     fn pages(&mut self, pages: &mut [Page], structure: &[StructNode]);
+    /// Whether an article whose paragraphs hold `text` bytes, with its
+    /// notes at the end, should keep the glyphs of its lines in a
+    /// temporary file until their page is filled, rather than in memory
+    /// (`glyph_store.rs`): asked before they are set, and only when the
+    /// pages can be handed out. The layout is the same either way.
+    fn store_glyphs(&mut self, text: usize) -> bool {
+        let _ = text;
+        false
+    }
+    /// Glyphs kept in the temporary file could not be read back: the pages
+    /// are not complete, and the sink must not make a file of them.
+    fn failed(&mut self, error: std::io::Error) {
+        let _ = error;
+    }
 }
 
 /// [`layout`], handing the pages to `sink` while they are filled when it
@@ -110,13 +126,19 @@ fn layout_with(
     style: &Style,
     fonts: &mut Fonts,
     placement: NotePlacement,
-    sink: Option<&mut dyn PageSink>,
+    mut sink: Option<&mut dyn PageSink>,
 ) -> Layout {
-    let (rows, missing, notes, structure) = article_rows(doc, style, fonts, placement);
+    let mut store_glyphs = |text: usize| match &mut sink {
+        Some(s) if placement == NotePlacement::End => s.store_glyphs(text),
+        _ => false,
+    };
+    let (rows, missing, notes, structure, store) =
+        article_rows(doc, style, fonts, placement, &mut store_glyphs);
     let flowed = Flowed {
         rows,
         missing,
         structure,
+        store,
     };
     paginate(flowed, style, fonts, &[], false, &[notes], sink)
 }
@@ -160,7 +182,8 @@ pub fn layout_book(
     // (the front matter's elements go in before them once it is set).
     let mut structure = vec![StructNode::root()];
     for d in chapters {
-        let (mut more, miss, chapter_notes, nodes) = article_rows(d, style, fonts, placement);
+        let (mut more, miss, chapter_notes, nodes, _) =
+            article_rows(d, style, fonts, placement, &mut |_| false);
         notes.push(chapter_notes);
         marks.push(ChapterMark {
             start: rows.len(),
@@ -203,6 +226,7 @@ pub fn layout_book(
         rows,
         missing,
         structure,
+        store: None,
     };
     let body = paginate(flowed, style, fonts, &marks, recto, &notes, None);
     let mut starts = body.outline.iter().filter(|o| o.level == 0).map(|o| o.dest);

@@ -151,6 +151,41 @@ pub struct Glyph {
     pub advance: f32,
 }
 
+impl Glyph {
+    /// Its 10 bytes, as [`Glyph::from_bytes`] reads them (for the
+    /// [`GlyphStore`]).
+    pub(super) fn to_bytes(self) -> [u8; 10] {
+        let mut b = [0; 10];
+        b[..2].copy_from_slice(&{ self.gid }.to_le_bytes());
+        b[2..6].copy_from_slice(&{ self.text }.0);
+        b[6..].copy_from_slice(&{ self.advance }.to_bits().to_le_bytes());
+        b
+    }
+
+    /// The glyph of [`Glyph::to_bytes`]: the same glyph for bytes it
+    /// wrote in this process (a cluster's number is this process's), and
+    /// for any other bytes a glyph whose text is at worst wrong, never
+    /// invalid.
+    pub(super) fn from_bytes(b: [u8; 10]) -> Self {
+        let mut cluster = [b[2], b[3], b[4], b[5]];
+        let len = match cluster[0] {
+            NO_CHARACTER | LONGER => 0,
+            0..0x80 => 1,
+            0x80..0xE0 => 2,
+            0xE0..0xF0 => 3,
+            _ => 4,
+        };
+        if len > 0 && std::str::from_utf8(&cluster[..len]).is_err() {
+            cluster = [NO_CHARACTER, 0, 0, 0];
+        }
+        Glyph {
+            gid: u16::from_le_bytes([b[0], b[1]]),
+            text: Cluster(cluster),
+            advance: f32::from_bits(u32::from_le_bytes([b[6], b[7], b[8], b[9]])),
+        }
+    }
+}
+
 /// Glyphs of one face, size and baseline, drawn from `x`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Run {

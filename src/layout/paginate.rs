@@ -83,6 +83,8 @@ pub(super) struct Flowed {
     pub(super) rows: Vec<Row>,
     pub(super) missing: Vec<MissingGlyph>,
     pub(super) structure: Vec<StructNode>,
+    /// Where the rows' glyphs wait, when they are not in the rows.
+    pub(super) store: Option<GlyphStore>,
 }
 
 /// A [`PageSink`] taking an article's pages as they are filled, and what
@@ -100,19 +102,40 @@ struct HandOut<'s> {
 
 impl<'s> HandOut<'s> {
     /// Gives `sink` every glyph run of the pages `ranges` of `rows` will
-    /// make, in their order (a page's rows, then its number).
+    /// make, in their order (a page's rows, then its number), those that
+    /// wait in `store` read from there.
     fn new(
         sink: &'s mut dyn PageSink,
         run: usize,
         rows: &[Row],
         ranges: &[std::ops::Range<usize>],
+        store: Option<&GlyphStore>,
         style: &Style,
         fonts: &mut Fonts,
     ) -> Self {
+        let mut reader = store.map(GlyphStore::reader);
         for (pi, range) in ranges.iter().enumerate() {
             for r in &rows[range.clone()] {
-                for run in &r.line.runs {
+                let stored = match (&mut reader, r.stored) {
+                    (Some(reader), Some(at)) => match reader.read(at) {
+                        Ok(glyphs) => glyphs,
+                        Err(e) => {
+                            sink.failed(e);
+                            Vec::new()
+                        }
+                    },
+                    _ => Vec::new(),
+                };
+                // The runs whose glyphs were stored are the line's last.
+                let first = r.line.runs.len().saturating_sub(stored.len());
+                for run in &r.line.runs[..first] {
                     sink.glyphs(run);
+                }
+                for (run, glyphs) in r.line.runs[first..].iter().zip(stored) {
+                    sink.glyphs(&Run {
+                        glyphs,
+                        ..run.clone()
+                    });
                 }
             }
             for run in &folio(&(pi + 1).to_string(), style, fonts).line.runs {
@@ -166,6 +189,7 @@ pub(super) fn paginate(
         mut rows,
         missing,
         structure,
+        store,
     } = flowed;
     let p = &style.page;
     // The chapter of row `i` (0 outside books).
@@ -223,11 +247,30 @@ pub(super) fn paginate(
     // in the pages' order; and each page's links as soon as the page is
     // filled, which are those whose reference or citation has a row (the
     // rest find no destination, below).
+    // A sink that does not take them still hears of glyphs that could not
+    // be read back.
+    let mut declined = None;
+    let mut reader = store.as_ref().map(GlyphStore::reader);
     let mut sink = match sink {
-        Some(s) if marks.is_empty() && foot.is_none() => s
-            .begin(ranges.len())
-            .map(|run| HandOut::new(s, run, &rows, &ranges, style, fonts)),
-        _ => None,
+        Some(s) if marks.is_empty() && foot.is_none() => match s.begin(ranges.len()) {
+            Some(run) => Some(HandOut::new(
+                s,
+                run,
+                &rows,
+                &ranges,
+                store.as_ref(),
+                style,
+                fonts,
+            )),
+            None => {
+                declined = Some(s);
+                None
+            }
+        },
+        s => {
+            declined = s;
+            None
+        }
     };
     // Where each note starts: (page, chapter, n).
     let mut note_dests: HashMap<(usize, usize, u32), Dest> = HashMap::new();
@@ -332,6 +375,15 @@ pub(super) fn paginate(
             }
             let (x, role, block, leading) = (r.x, r.role, r.block, r.leading);
             let (node, label) = (r.node, r.label);
+            if let (Some(reader), Some(at)) = (&mut reader, rows[i].stored.take())
+                && let Err(e) = reader.restore(&mut rows[i].line, at)
+            {
+                match (&mut sink, &mut declined) {
+                    (Some(out), _) => out.sink.failed(e),
+                    (None, Some(s)) => s.failed(e),
+                    (None, None) => {}
+                }
+            }
             if !rows[i].line.runs.is_empty() {
                 // Moved, not copied: a row's line is placed once.
                 let line = std::mem::take(&mut rows[i].line);

@@ -8,18 +8,38 @@ use super::*;
 /// Paragraphs with less text than this in all are set on one thread.
 pub(super) const PARALLEL_TEXT_BYTES: usize = 16 * 1024;
 
-/// Sets the paragraphs of `jobs`, in order. With enough text and more than
-/// one thread, they are cut into one stretch of about equal text per
-/// thread, each set with `fonts` when it is free, else with a [`Fonts`] of
-/// its own.
+/// A paragraph set: its lines, the characters without a glyph, and where
+/// each line's glyphs went when they wait in a [`GlyphStore`].
+pub(super) type SetParagraph = (Vec<Line>, Vec<MissingGlyph>, Vec<Option<StoredAt>>);
+
+/// Sets the paragraphs of `jobs`, in order, each one's glyphs moved into
+/// `store` as soon as it is set when there is one. With enough text and
+/// more than one thread, they are cut into one stretch of about equal text
+/// per thread, each set with `fonts` when it is free, else with a
+/// [`Fonts`] of its own.
 pub(super) fn set_all(
     fonts: &mut Fonts,
     jobs: &[(Vec<Atom>, Setting)],
-) -> Vec<(Vec<Line>, Vec<MissingGlyph>)> {
-    let set_one = |fonts: &mut Fonts, (atoms, set): &(Vec<Atom>, Setting)| {
+    store: Option<&GlyphStore>,
+) -> Vec<SetParagraph> {
+    let set_one = |fonts: &mut Fonts,
+                   writer: &mut Option<GlyphWriter>,
+                   (atoms, set): &(Vec<Atom>, Setting)| {
         let mut missing = Vec::new();
-        let lines = set_paragraph(fonts, set, atoms, &mut missing);
-        (lines, missing)
+        let mut lines = set_paragraph(fonts, set, atoms, &mut missing);
+        let stored = match writer {
+            Some(w) => w.put(&mut lines),
+            None => Vec::new(),
+        };
+        (lines, missing, stored)
+    };
+    // Each stretch of paragraphs with a writer of its own.
+    let set_stretch = |fonts: &mut Fonts, stretch: &[(Vec<Atom>, Setting)]| -> Vec<_> {
+        let mut writer = store.map(GlyphStore::writer);
+        stretch
+            .iter()
+            .map(|j| set_one(fonts, &mut writer, j))
+            .collect()
     };
     let size =
         |(atoms, _): &(Vec<Atom>, Setting)| -> usize { atoms.iter().map(Atom::text_len).sum() };
@@ -28,7 +48,7 @@ pub(super) fn set_all(
         .min(total / (PARALLEL_TEXT_BYTES / 2))
         .max(1);
     if total < PARALLEL_TEXT_BYTES || threads == 1 {
-        return jobs.iter().map(|j| set_one(fonts, j)).collect();
+        return set_stretch(fonts, jobs);
     }
     // Cut after the paragraph that reaches each k/threads of the text.
     let mut stretches = Vec::with_capacity(threads);
@@ -47,10 +67,9 @@ pub(super) fn set_all(
     // runs while another holds it makes its own. No thread waits for it.
     let shared = std::sync::Mutex::new(&mut *fonts);
     let set = |stretch: &[(Vec<Atom>, Setting)]| -> Option<Vec<_>> {
-        let set_with = |f: &mut Fonts| stretch.iter().map(|j| set_one(f, j)).collect();
         match shared.try_lock() {
-            Ok(mut f) => Some(set_with(&mut f)),
-            Err(_) => Some(set_with(&mut Fonts::new(source).ok()?)),
+            Ok(mut f) => Some(set_stretch(&mut f, stretch)),
+            Err(_) => Some(set_stretch(&mut Fonts::new(source).ok()?, stretch)),
         }
     };
     use rayon::prelude::*;
@@ -59,7 +78,7 @@ pub(super) fn set_all(
     for (stretch, set) in stretches.iter().zip(sets) {
         // `Fonts::new` cannot fail for a source it already accepted; if it
         // did, the stretch is set here.
-        let set = set.unwrap_or_else(|| stretch.iter().map(|j| set_one(fonts, j)).collect());
+        let set = set.unwrap_or_else(|| set_stretch(fonts, stretch));
         out.extend(set);
     }
     out

@@ -119,6 +119,12 @@ pub(super) const FREE_LINES_FROM_PAGES: usize = 200;
 /// memory their lines held.
 pub(super) const DRAWN_BETWEEN_RETURNS: usize = 200;
 
+/// From how many bytes of paragraph text (some 450 pages of the default
+/// style) an article's glyphs wait in a temporary file until their page
+/// is drawn (`layout/glyph_store.rs`), rather than in memory: 10 bytes a
+/// glyph, more than a third of such an article's memory until then.
+pub(super) const STORE_GLYPHS_FROM: usize = 1 << 20;
+
 /// Writes the PDF of `lay` (laid out from `doc`) with the fonts of
 /// `source`: printpdf embeds the fonts and writes the document's skeleton,
 /// the page contents come from [`content::ContentWriter`], and the post-pass
@@ -199,6 +205,10 @@ pub(super) struct DrawingSink<'s, 't> {
     /// The pages from which the sink takes them (a test lowers it).
     from_pages: usize,
     run: usize,
+    /// The text from which the glyphs wait in a file (a test lowers it).
+    store_from: usize,
+    /// The glyphs wait in a file: the file's objects will too.
+    stored: bool,
 }
 
 impl<'s, 't> DrawingSink<'s, 't> {
@@ -214,6 +224,8 @@ impl<'s, 't> DrawingSink<'s, 't> {
             error: None,
             from_pages: FREE_LINES_FROM_PAGES,
             run: DRAWN_BETWEEN_RETURNS,
+            store_from: STORE_GLYPHS_FROM,
+            stored: false,
         }
     }
 
@@ -237,6 +249,15 @@ impl crate::layout::PageSink for DrawingSink<'_, '_> {
         self.inventory.add(run);
     }
 
+    fn store_glyphs(&mut self, text: usize) -> bool {
+        self.stored = text >= self.store_from;
+        self.stored
+    }
+
+    fn failed(&mut self, error: std::io::Error) {
+        self.error.get_or_insert(WriteError::Io(error));
+    }
+
     fn pages(
         &mut self,
         pages: &mut [crate::layout::Page],
@@ -255,7 +276,12 @@ impl crate::layout::PageSink for DrawingSink<'_, '_> {
                 self.source,
                 Skeleton::Later,
             ) {
-                Ok(file) => self.file = Some(file),
+                Ok(file) => {
+                    self.file = Some(FileInProgress {
+                        store_objects: self.stored,
+                        ..file
+                    })
+                }
                 Err(e) => {
                     self.error = Some(e);
                     return;
@@ -291,6 +317,9 @@ pub(super) struct FileInProgress<'s> {
     source: &'s FontSource,
     drawn: Vec<(lopdf::Stream, Vec<super::tags::Owner>)>,
     link_parents: Vec<Vec<usize>>,
+    /// The objects written in PDF syntax wait in a temporary file until
+    /// the file is packed ([`save::Serialized::in_temp_file`]).
+    store_objects: bool,
 }
 
 /// When printpdf makes the document's pages (lopdf dictionaries, some 6 KB
@@ -427,6 +456,7 @@ impl<'s> FileInProgress<'s> {
             source,
             drawn: Vec::with_capacity(pages),
             link_parents: Vec::with_capacity(pages),
+            store_objects: false,
         })
     }
 
@@ -561,7 +591,11 @@ impl<'s> FileInProgress<'s> {
             }
         }
         let long = page_ids.len() >= FREE_LINES_FROM_PAGES;
-        let mut serialized = save::Serialized::new();
+        let mut serialized = if file.store_objects {
+            save::Serialized::in_temp_file()
+        } else {
+            save::Serialized::new()
+        };
         post_pass::post_pass(
             &mut lo,
             &mut serialized,

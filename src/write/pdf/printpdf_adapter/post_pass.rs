@@ -111,7 +111,8 @@ pub(super) fn post_pass(
         .iter()
         .map(|page| page.links.iter().map(|_| lo.new_object_id()).collect())
         .collect();
-    let annotations: Vec<ChunkWriter> = lay
+    let stash = &*serialized;
+    let annotations: Vec<save::Stashed> = lay
         .pages
         .par_iter()
         .zip(&first_keys)
@@ -150,11 +151,11 @@ pub(super) fn post_pass(
                     save::write_object(bytes, &Object::Dictionary(a))
                 });
             }
-            out
+            stash.stash(out)
         })
         .collect();
     for page_annotations in annotations {
-        page_annotations.add_to(serialized);
+        serialized.add_stashed(page_annotations);
     }
     // Outline: each item inside the nearest earlier item of a lower level.
     let outline_root = if lay.outline.is_empty() {
@@ -496,15 +497,22 @@ fn structure_tree(
         attach(0, lay, &mut els, lo);
     }
     // Link elements: (id, parent node, element).
-    let mut links: Vec<(usize, Element)> = Vec::new();
-    let mut nums = ParentTreeNums::new();
-    // Room for its entries: a page's key and an element for each of its
-    // marked sequences, a key and an element for each annotation (some ten
-    // bytes each); made at its size once written.
     let sequences: usize = drawn.owners.iter().map(Vec::len).sum();
     let annotations: usize = annot_ids.iter().map(Vec::len).sum();
-    nums.out
-        .reserve(8 * lay.pages.len() + 10 * sequences + 18 * annotations);
+    // A link element at most per annotation.
+    let mut links: Vec<(usize, Element)> = Vec::with_capacity(annotations);
+    let mut nums = ParentTreeNums::new();
+    // Room for its entries: a page's key and an element for each of its
+    // marked sequences, a key and an element for each annotation, each
+    // with a separator; numbers at their longest (an element's number is
+    // at most one more per node and per annotation). Grown by doubling
+    // from a shorter guess, it took twice its room.
+    let digits = |n: usize| n.checked_ilog10().unwrap_or(0) as usize + 1;
+    let reference = digits(lo.max_id as usize + nodes.len() + annotations + 2) + 5;
+    let key = digits(lay.pages.len() + annotations) + 1;
+    nums.out.reserve(
+        (key + 2) * lay.pages.len() + reference * sequences + (key + reference) * annotations,
+    );
     let mut next_key = lay.pages.len() as i64;
     let mut annot_keys = Vec::new();
     let mut pages = ChunkWriter::default();
@@ -615,7 +623,8 @@ fn structure_tree(
     // and their bytes were otherwise both held, the peak of its PDF.
     // Written in runs of elements, each into one buffer.
     const RUN: usize = 256;
-    let link_elements: Vec<ChunkWriter> = links
+    let stash = &*serialized;
+    let link_elements: Vec<save::Stashed> = links
         .par_chunks_mut(RUN)
         .map(|run| {
             let mut out = ChunkWriter::default();
@@ -628,10 +637,10 @@ fn structure_tree(
                     });
                 }
             }
-            out
+            stash.stash(out)
         })
         .collect();
-    let node_elements: Vec<ChunkWriter> = els
+    let node_elements: Vec<save::Stashed> = els
         .par_chunks_mut(RUN)
         .enumerate()
         .map(|(r, run)| {
@@ -653,7 +662,7 @@ fn structure_tree(
                     element_bytes(bytes, tag, parent_id(n), page_id(e), &kids, &extra)
                 });
             }
-            out
+            stash.stash(out)
         })
         .collect();
     // In a long document, the memory of the kids (freed as the elements
@@ -664,7 +673,7 @@ fn structure_tree(
         crate::allocator::return_freed_memory_everywhere();
     }
     for run in link_elements.into_iter().chain(node_elements) {
-        run.add_to(serialized);
+        serialized.add_stashed(run);
     }
     let parent_tree = lo.new_object_id();
     serialized.insert(parent_tree, nums.finish());

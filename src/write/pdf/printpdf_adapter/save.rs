@@ -10,6 +10,7 @@
 //! parallel.
 
 use crate::error::WriteError;
+use crate::temp_file::TempFile;
 use lopdf::{Dictionary, Object, ObjectId, StringFormat};
 use rayon::prelude::*;
 use std::io::Write;
@@ -28,13 +29,30 @@ const OBJECTS_PER_STREAM: usize = 200;
 /// bytes' room) in a map by number, they still took three times their
 /// bytes. So they are kept in chunks, each written by one task (a page's
 /// annotations, a run of elements) and kept at its size, with each
-/// object's number and place in its chunk. [`save`] packs them with the
-/// rest, in order of number.
-#[derive(Debug, Default)]
+/// object's number and place in its chunk; for a long article, in a
+/// temporary file ([`Serialized::in_temp_file`]). [`save`] packs them
+/// with the rest, in order of number.
+#[derive(Default)]
 pub(super) struct Serialized {
-    chunks: Vec<Vec<u8>>,
+    chunks: Vec<Chunk>,
     /// Each object: its number, its chunk, and where its bytes are there.
     objects: Vec<(ObjectId, u32, std::ops::Range<usize>)>,
+    /// Where the chunks go, when not in memory.
+    file: Option<TempFile>,
+}
+
+/// A chunk of serialized objects put away ([`Serialized::stash`]), with
+/// each object's number and place in it.
+pub(super) struct Stashed {
+    chunk: Chunk,
+    objects: Vec<(ObjectId, std::ops::Range<usize>)>,
+}
+
+/// A chunk of serialized objects: in memory, or at `offset` of the
+/// temporary file.
+enum Chunk {
+    Memory(Vec<u8>),
+    File { offset: u64 },
 }
 
 impl Serialized {
@@ -42,18 +60,56 @@ impl Serialized {
         Serialized::default()
     }
 
+    /// Objects whose chunks wait in a temporary file until the file is
+    /// packed (those of a long article: 29 MB of the seed ×1,500's, at
+    /// its PDF's peak); a chunk the file refuses, or all when the system
+    /// gives no temporary file, stays in memory.
+    pub(super) fn in_temp_file() -> Self {
+        Serialized {
+            file: TempFile::new(),
+            ..Serialized::default()
+        }
+    }
+
     /// The objects written in `bytes`, each with its number and its bytes'
     /// place there, as one chunk (kept at its size).
     pub(super) fn add(
         &mut self,
-        mut bytes: Vec<u8>,
+        bytes: Vec<u8>,
         objects: impl IntoIterator<Item = (ObjectId, std::ops::Range<usize>)>,
     ) {
+        let stashed = self.stash(ChunkWriter {
+            bytes,
+            objects: objects.into_iter().collect(),
+        });
+        self.add_stashed(stashed);
+    }
+
+    /// The chunk `written` put away, in the temporary file if there is one
+    /// (from any thread, as soon as it is written), to add in its turn
+    /// ([`Serialized::add_stashed`]).
+    pub(super) fn stash(&self, written: ChunkWriter) -> Stashed {
+        let ChunkWriter { mut bytes, objects } = written;
+        let chunk = match self.file.as_ref().map(|f| f.append(&bytes)) {
+            Some(Ok(offset)) => Chunk::File { offset },
+            _ => {
+                bytes.shrink_to_fit();
+                Chunk::Memory(bytes)
+            }
+        };
+        Stashed { chunk, objects }
+    }
+
+    /// A chunk put away by [`Serialized::stash`].
+    pub(super) fn add_stashed(&mut self, stashed: Stashed) {
         let chunk = self.chunks.len() as u32;
-        self.objects
-            .extend(objects.into_iter().map(|(id, range)| (id, chunk, range)));
-        bytes.shrink_to_fit();
-        self.chunks.push(bytes);
+        self.objects.extend(
+            stashed
+                .objects
+                .into_iter()
+                .map(|(id, range)| (id, chunk, range)),
+        );
+        self.chunks.push(stashed.chunk);
     }
 
     /// One object, `bytes` in PDF syntax, as a chunk of its own.
@@ -62,11 +118,71 @@ impl Serialized {
         self.add(bytes, [(id, 0..n)]);
     }
 
-    /// Each object's number and bytes, in the order they were added.
-    fn iter(&self) -> impl Iterator<Item = (&ObjectId, &[u8])> {
-        self.objects
+    /// Each object's number, in the order they were added.
+    fn ids(&self) -> impl Iterator<Item = &ObjectId> {
+        self.objects.iter().map(|(id, ..)| id)
+    }
+}
+
+/// The serialized objects of one object stream that wait in the temporary
+/// file, read at once: the stretches of the file they are in (objects
+/// written one after another are read together), and each object's place
+/// in what was read.
+struct ReadBack {
+    bytes: Vec<u8>,
+    /// By object (its index in the stream): where its bytes are in `bytes`.
+    places: Vec<Option<std::ops::Range<usize>>>,
+}
+
+impl ReadBack {
+    /// Reads the objects of `stream` that are in the file.
+    fn read(serialized: &Serialized, stream: &[(&ObjectId, Packed)]) -> std::io::Result<Self> {
+        /// Stretches of the file closer than this are read as one.
+        const GAP: u64 = 4096;
+        let mut wanted: Vec<(u64, u64, usize)> = stream
             .iter()
-            .map(|(id, chunk, range)| (id, &self.chunks[*chunk as usize][range.clone()]))
+            .enumerate()
+            .filter_map(|(i, (_, o))| match o {
+                Packed::Serialized { chunk, range } => match &serialized.chunks[*chunk as usize] {
+                    Chunk::File { offset } => {
+                        Some((offset + range.start as u64, offset + range.end as u64, i))
+                    }
+                    Chunk::Memory(_) => None,
+                },
+                Packed::Object(_) => None,
+            })
+            .collect();
+        let mut places = vec![None; stream.len()];
+        let Some(file) = &serialized.file else {
+            return Ok(ReadBack {
+                bytes: Vec::new(),
+                places,
+            });
+        };
+        wanted.sort_unstable();
+        let mut bytes = Vec::new();
+        let mut i = 0;
+        while i < wanted.len() {
+            let (start, mut end) = (wanted[i].0, wanted[i].1);
+            let mut j = i + 1;
+            while j < wanted.len() && wanted[j].0 <= end + GAP {
+                end = end.max(wanted[j].1);
+                j += 1;
+            }
+            let at = bytes.len();
+            bytes.resize(at + (end - start) as usize, 0);
+            if file.read_at(&mut bytes[at..], start)? < (end - start) as usize {
+                return Err(std::io::Error::other(
+                    "the PDF objects read back from the temporary file are cut short",
+                ));
+            }
+            for &(s, e, k) in &wanted[i..j] {
+                let from = at + (s - start) as usize;
+                places[k] = Some(from..from + (e - s) as usize);
+            }
+            i = j;
+        }
+        Ok(ReadBack { bytes, places })
     }
 }
 
@@ -88,7 +204,8 @@ impl ChunkWriter {
 
     /// The chunk, added to `serialized`.
     pub(super) fn add_to(self, serialized: &mut Serialized) {
-        serialized.add(self.bytes, self.objects);
+        let stashed = serialized.stash(self);
+        serialized.add_stashed(stashed);
     }
 }
 
@@ -103,7 +220,11 @@ pub(super) fn serialized(o: &Object) -> Vec<u8> {
 /// An object to pack into an object stream.
 enum Packed<'a> {
     Object(&'a Object),
-    Serialized(&'a [u8]),
+    /// Bytes of a chunk of [`Serialized`].
+    Serialized {
+        chunk: u32,
+        range: std::ops::Range<usize>,
+    },
 }
 
 /// The file of `lo` and the `serialized` objects, with the entries of its
@@ -118,9 +239,9 @@ pub(super) fn save(lo: &lopdf::Document, serialized: &Serialized) -> Result<Vec<
         .objects
         .iter()
         .partition(|(id, o)| matches!(o, Object::Stream(_)) || id.1 != 0);
-    if let Some((id, _)) = serialized
-        .iter()
-        .find(|(id, _)| id.1 != 0 || lo.objects.contains_key(id))
+    if let Some(id) = serialized
+        .ids()
+        .find(|id| id.1 != 0 || lo.objects.contains_key(id))
     {
         return Err(bad(format!("object {id:?} is given twice")));
     }
@@ -128,7 +249,15 @@ pub(super) fn save(lo: &lopdf::Document, serialized: &Serialized) -> Result<Vec<
     let mut packed: Vec<(&ObjectId, Packed)> = objects
         .into_iter()
         .map(|(id, o)| (id, Packed::Object(o)))
-        .chain(serialized.iter().map(|(id, b)| (id, Packed::Serialized(b))))
+        .chain(serialized.objects.iter().map(|(id, chunk, range)| {
+            (
+                id,
+                Packed::Serialized {
+                    chunk: *chunk,
+                    range: range.clone(),
+                },
+            )
+        }))
         .collect();
     packed.sort_unstable_by_key(|(id, _)| **id);
     if let Some(w) = packed.windows(2).find(|w| w[0].0 == w[1].0) {
@@ -148,13 +277,22 @@ pub(super) fn save(lo: &lopdf::Document, serialized: &Serialized) -> Result<Vec<
     let object_streams: Vec<Vec<u8>> = chunks
         .par_iter()
         .map(|chunk| {
+            let read = ReadBack::read(serialized, chunk)?;
             let mut head = Vec::new();
             let mut body = Vec::new();
-            for (id, o) in chunk.iter() {
+            for (k, (id, o)) in chunk.iter().enumerate() {
                 let _ = write!(head, "{} {} ", id.0, body.len());
-                match o {
-                    Packed::Object(o) => write_object(&mut body, o),
-                    Packed::Serialized(b) => body.extend_from_slice(b),
+                match (o, &read.places[k]) {
+                    (Packed::Object(o), _) => write_object(&mut body, o),
+                    (_, Some(place)) => body.extend_from_slice(&read.bytes[place.clone()]),
+                    (Packed::Serialized { chunk, range }, None) => {
+                        match &serialized.chunks[*chunk as usize] {
+                            Chunk::Memory(b) => body.extend_from_slice(&b[range.clone()]),
+                            Chunk::File { .. } => {
+                                return Err(bad("an object was not read back".into()));
+                            }
+                        }
+                    }
                 }
                 body.push(b'\n');
             }
@@ -172,9 +310,9 @@ pub(super) fn save(lo: &lopdf::Document, serialized: &Serialized) -> Result<Vec<
             );
             out.extend_from_slice(&data);
             out.extend_from_slice(b"\nendstream");
-            out
+            Ok(out)
         })
-        .collect();
+        .collect::<Result<_, WriteError>>()?;
     // (type, field 2, field 3) of every object number up to the
     // cross-reference stream's.
     let xref_id = first_free + object_streams.len() as u32;
@@ -409,6 +547,35 @@ mod tests {
         chunk.add_to(&mut serialized);
         let expected = save(&whole, &Serialized::new()).unwrap();
         assert_eq!(save(&lo, &serialized).unwrap(), expected);
+        // The same from a temporary file, with objects in memory beside
+        // (a chunk the file refused), and many objects read back together.
+        let mut in_file = Serialized::in_temp_file();
+        let mut many = whole.clone();
+        let mut big = ChunkWriter::default();
+        for n in 0..2 * OBJECTS_PER_STREAM as i64 + 7 {
+            let id = lo.new_object_id();
+            many.objects.insert(id, dict("Span", n));
+            big.object(id, |b| write_object(b, &dict("Span", n)));
+        }
+        let mut small = ChunkWriter::default();
+        small.object(other, |b| write_object(b, &dict("Figure", 6)));
+        small.object(element, |b| write_object(b, &dict("Link", 4)));
+        small.add_to(&mut in_file);
+        big.add_to(&mut in_file);
+        in_file.chunks[0] = match &in_file.chunks[0] {
+            Chunk::File { .. } => {
+                let mut b = Vec::new();
+                write_object(&mut b, &dict("Figure", 6));
+                write_object(&mut b, &dict("Link", 4));
+                Chunk::Memory(b)
+            }
+            Chunk::Memory(b) => Chunk::Memory(b.clone()),
+        };
+        if in_file.file.is_some() {
+            assert!(matches!(in_file.chunks[1], Chunk::File { .. }));
+        }
+        let expected = save(&many, &Serialized::new()).unwrap();
+        assert_eq!(save(&lo, &in_file).unwrap(), expected);
         serialized.insert(other, super::serialized(&dict("Figure", 6)));
         assert!(
             save(&lo, &serialized).is_err(),

@@ -850,8 +850,9 @@ fn freeing_drawn_lines_leaves_the_file_unchanged() {
 /// the glyph inventory gathered in the pages' order is the finished
 /// layout's (the page numbers' digits included), every page has the same
 /// links (those with a destination, one back-link here having none), and
-/// every line is freed once drawn.
-/// A short article is left to the layout.
+/// every line is freed once drawn. The same again with the lines' glyphs
+/// kept in a temporary file until their page is filled.
+/// A short article is left to the layout (its stored glyphs put back).
 #[test]
 fn pages_drawn_as_they_are_filled_make_the_same_file() {
     let canal = std::fs::read_to_string(concat!(
@@ -874,14 +875,25 @@ fn pages_drawn_as_they_are_filled_make_the_same_file() {
         let mut whole = crate::layout::layout(&doc, &style, &mut fonts, opts.notes);
         let inventory = content::inventory(&whole);
         let expected = write(&doc, &mut whole, &source, &opts).unwrap();
-        let mut declined = DrawingSink::new(&doc, &style, &source);
-        let lay = crate::layout::layout_into(&doc, &style, &mut fonts, opts.notes, &mut declined);
-        assert!(declined.into_file().unwrap().is_none(), "a short article");
-        assert_eq!(lay, whole);
-        for run in [1, 2, DRAWN_BETWEEN_RETURNS] {
+        for store_from in [STORE_GLYPHS_FROM, 0] {
+            let mut declined = DrawingSink::new(&doc, &style, &source);
+            declined.store_from = store_from;
+            let lay =
+                crate::layout::layout_into(&doc, &style, &mut fonts, opts.notes, &mut declined);
+            assert!(declined.into_file().unwrap().is_none(), "a short article");
+            assert_eq!(lay, whole, "stored glyphs: {}", store_from == 0);
+        }
+        for (run, store_from) in [
+            (1, STORE_GLYPHS_FROM),
+            (2, STORE_GLYPHS_FROM),
+            (DRAWN_BETWEEN_RETURNS, STORE_GLYPHS_FROM),
+            (1, 0),
+            (DRAWN_BETWEEN_RETURNS, 0),
+        ] {
             let mut sink = DrawingSink::new(&doc, &style, &source);
             sink.from_pages = 1;
             sink.run = run;
+            sink.store_from = store_from;
             let lay = crate::layout::layout_into(&doc, &style, &mut fonts, opts.notes, &mut sink);
             assert!(lay.pages.iter().all(|p| p.lines.is_empty()), "lines freed");
             assert_eq!(lay.pages.len(), whole.pages.len());
@@ -891,7 +903,11 @@ fn pages_drawn_as_they_are_filled_make_the_same_file() {
             let file = sink.into_file().unwrap().expect("the pages were taken");
             assert_eq!(file.used, inventory);
             let bytes = file.finish(&doc, &lay, &opts).unwrap();
-            assert!(bytes == expected, "the same file, {run} at a time");
+            assert!(
+                bytes == expected,
+                "the same file, {run} at a time, glyphs stored: {}",
+                store_from == 0
+            );
         }
     }
 }

@@ -1,0 +1,390 @@
+//! The glyphs of a long article's lines, kept in a temporary file
+//! ([`TempFile`]) from the moment its paragraphs are set until pagination
+//! places the lines on a page: the one part of a laid-out article that
+//! grows with every character (10 bytes a glyph), and that is not needed
+//! while the pages are filled, which only reads the lines' sizes, links
+//! and markers.
+//!
+//! Every glyph must be known before a PDF's first page is drawn (a page's
+//! glyph codes are ranks in the fonts' subsets), so a long article was
+//! held whole, set, until pagination began: the peak of its PDF. With the
+//! glyphs in the file, the article's lines are held without them, and
+//! each page's glyphs are read back twice: once, in page order, for the
+//! inventory of the glyphs used, and once when the page is filled and
+//! drawn.
+//!
+//! A block of glyphs the file refuses (a full disk) is kept in memory; a
+//! line that cannot be read back is an I/O error, which the [`PageSink`]
+//! gets.
+
+use super::*;
+use crate::temp_file::TempFile;
+
+/// Where a line's glyphs are in the file: a record of `bytes` bytes at
+/// `offset`, for each of the line's runs the number of its glyphs (4
+/// bytes) and then the glyphs (10 bytes each, [`Glyph::to_bytes`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct StoredAt {
+    offset: u64,
+    bytes: u32,
+}
+
+/// The bytes a [`GlyphWriter`] gathers before it writes them, and a
+/// [`GlyphReader`] reads at a time: a write or a read per line cost a
+/// third of a long PDF's time in system calls.
+const BLOCK: usize = 1 << 20;
+
+/// The temporary file, shared by the threads that set paragraphs: each
+/// writes its paragraphs' lines in blocks of its own, at offsets it
+/// reserves. A block the file refuses (a full disk) is kept in memory
+/// instead, so that nothing written is lost.
+pub(super) struct GlyphStore {
+    file: TempFile,
+    /// Blocks kept in memory, by offset.
+    kept: std::sync::Mutex<Vec<(u64, Vec<u8>)>>,
+}
+
+impl GlyphStore {
+    /// A new, empty store, or `None` when the system gives no temporary
+    /// file (or on a system where this is not done): the glyphs then stay
+    /// in memory.
+    pub(super) fn new() -> Option<Self> {
+        Some(GlyphStore::in_file(TempFile::new()?))
+    }
+
+    /// A store in `file` (a test gives one that refuses writes).
+    fn in_file(file: TempFile) -> Self {
+        GlyphStore {
+            file,
+            kept: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// A writer of paragraphs, for one thread.
+    pub(super) fn writer(&self) -> GlyphWriter<'_> {
+        GlyphWriter {
+            store: self,
+            at: None,
+            buf: Vec::new(),
+        }
+    }
+
+    /// A reader of lines, best used in the order they were written.
+    pub(super) fn reader(&self) -> GlyphReader<'_> {
+        GlyphReader {
+            store: self,
+            at: 0,
+            window: Vec::new(),
+        }
+    }
+
+    fn kept(&self) -> std::sync::MutexGuard<'_, Vec<(u64, Vec<u8>)>> {
+        self.kept
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Writes paragraphs' glyphs into a [`GlyphStore`] a block at a time.
+pub(super) struct GlyphWriter<'s> {
+    store: &'s GlyphStore,
+    /// Where the block being gathered goes, once one is reserved.
+    at: Option<u64>,
+    buf: Vec<u8>,
+}
+
+impl GlyphWriter<'_> {
+    /// Moves the glyphs of `lines` (a paragraph's) into the store, each
+    /// line's runs left without glyphs: where each line's went.
+    pub(super) fn put(&mut self, lines: &mut [Line]) -> Vec<Option<StoredAt>> {
+        let record = |l: &Line| {
+            l.runs
+                .iter()
+                .map(|r| 4 + 10 * r.glyphs.len())
+                .sum::<usize>()
+        };
+        let bytes: usize = lines.iter().map(record).sum();
+        let Ok(len) = u32::try_from(bytes) else {
+            return vec![None; lines.len()];
+        };
+        if self.at.is_none() || self.buf.len() + bytes > self.buf.capacity() {
+            self.flush();
+            let block = BLOCK.max(bytes);
+            self.at = Some(self.store.file.reserve(block as u64));
+            self.buf = Vec::with_capacity(block);
+        }
+        debug_assert!(self.buf.len() + len as usize <= self.buf.capacity());
+        let base = self.at.unwrap_or_default();
+        let mut out = Vec::with_capacity(lines.len());
+        for line in lines.iter_mut() {
+            let start = self.buf.len();
+            for run in &mut line.runs {
+                let glyphs = std::mem::take(&mut run.glyphs);
+                self.buf
+                    .extend_from_slice(&(glyphs.len() as u32).to_le_bytes());
+                for g in glyphs {
+                    self.buf.extend_from_slice(&g.to_bytes());
+                }
+            }
+            out.push(Some(StoredAt {
+                offset: base + start as u64,
+                bytes: (self.buf.len() - start) as u32,
+            }));
+        }
+        out
+    }
+
+    /// Writes the block gathered, or keeps it in memory when the file
+    /// refuses it.
+    fn flush(&mut self) {
+        let (Some(at), buf) = (self.at.take(), std::mem::take(&mut self.buf)) else {
+            return;
+        };
+        if buf.is_empty() {
+            return;
+        }
+        if self.store.file.write_at(&buf, at).is_err() {
+            let mut kept = self.store.kept();
+            let i = kept.partition_point(|(o, _)| *o < at);
+            kept.insert(i, (at, buf));
+        }
+    }
+}
+
+impl Drop for GlyphWriter<'_> {
+    fn drop(&mut self) {
+        self.flush();
+    }
+}
+
+/// Reads lines' glyphs back from a [`GlyphStore`], a block at a time.
+pub(super) struct GlyphReader<'s> {
+    store: &'s GlyphStore,
+    /// The offset of the window's first byte.
+    at: u64,
+    window: Vec<u8>,
+}
+
+impl GlyphReader<'_> {
+    /// The glyphs written at `at`, run by run.
+    pub(super) fn read(&mut self, at: StoredAt) -> std::io::Result<Vec<Vec<Glyph>>> {
+        let record = self.record(at)?;
+        let mut runs = Vec::new();
+        let mut rest = record;
+        while let Some((n, after)) = rest.split_first_chunk::<4>() {
+            let n = u32::from_le_bytes(*n) as usize;
+            let (run, after) = n
+                .checked_mul(10)
+                .and_then(|bytes| after.split_at_checked(bytes))
+                .ok_or_else(garbled)?;
+            runs.push(
+                run.chunks_exact(10)
+                    .map(|b| Glyph::from_bytes(b.try_into().expect("chunks of 10")))
+                    .collect(),
+            );
+            rest = after;
+        }
+        if !rest.is_empty() {
+            return Err(garbled());
+        }
+        Ok(runs)
+    }
+
+    /// Gives `line` back the glyphs written for it at `at`: they go into
+    /// its last runs (a label added in front of the line since is left as
+    /// it is).
+    pub(super) fn restore(&mut self, line: &mut Line, at: StoredAt) -> std::io::Result<()> {
+        let runs = self.read(at)?;
+        let first = line
+            .runs
+            .len()
+            .checked_sub(runs.len())
+            .ok_or_else(garbled)?;
+        for (run, glyphs) in line.runs[first..].iter_mut().zip(runs) {
+            run.glyphs = glyphs;
+        }
+        Ok(())
+    }
+
+    /// The bytes of the record at `at`: from the window, else from a block
+    /// kept in memory, else from the file, read from there on a block's
+    /// worth (or to its end).
+    fn record(&mut self, at: StoredAt) -> std::io::Result<&[u8]> {
+        let (start, len) = (at.offset, at.bytes as usize);
+        let inside =
+            |from: u64, bytes: usize| start >= from && (start - from) as usize + len <= bytes;
+        if !inside(self.at, self.window.len()) {
+            let kept = self.store.kept();
+            let i = kept.partition_point(|(o, _)| *o <= start);
+            match i.checked_sub(1).map(|i| &kept[i]) {
+                Some((from, block)) if inside(*from, block.len()) => {
+                    self.window.clear();
+                    self.window.extend_from_slice(block);
+                    self.at = *from;
+                }
+                _ => {
+                    // Up to the next block kept in memory, not in the file.
+                    let end = kept.get(i).map_or(u64::MAX, |(o, _)| *o);
+                    drop(kept);
+                    let room = BLOCK
+                        .max(len)
+                        .min(usize::try_from(end - start).unwrap_or(BLOCK));
+                    self.window.resize(room, 0);
+                    let n = self.store.file.read_at(&mut self.window, start)?;
+                    self.window.truncate(n);
+                    self.at = start;
+                    if n < len {
+                        return Err(garbled());
+                    }
+                }
+            }
+        }
+        let from = (start - self.at) as usize;
+        Ok(&self.window[from..from + len])
+    }
+}
+
+/// A record read back that does not hold what was written.
+fn garbled() -> std::io::Error {
+    std::io::Error::other("the glyphs read back from the temporary file are not those written")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(runs: &[&str]) -> Line {
+        Line {
+            runs: runs
+                .iter()
+                .enumerate()
+                .map(|(i, t)| Run {
+                    font: FontKind::Regular,
+                    size: 10.0,
+                    rise: 0.0,
+                    x: i as f32,
+                    glyphs: t
+                        .chars()
+                        .enumerate()
+                        .map(|(k, c)| Glyph {
+                            gid: c as u16,
+                            text: Cluster::from(c.to_string().as_str()),
+                            advance: k as f32 * 0.37 + 1.0 / 3.0,
+                        })
+                        .collect(),
+                })
+                .collect(),
+            ..Line::default()
+        }
+    }
+
+    /// Lines put in the store come back the same, with a label added in
+    /// front since, longer clusters and empty runs; a record that does not
+    /// match the line is an error, not a wrong line.
+    #[test]
+    fn glyphs_come_back_as_they_went() {
+        let Some(store) = GlyphStore::new() else {
+            eprintln!("SKIP glyphs_come_back_as_they_went: no temporary file on this system");
+            return;
+        };
+        let mut fi = line(&["ab"]);
+        fi.runs[0].glyphs[1].text = Cluster::from("ffi");
+        let original = vec![line(&["Hello, ", "wörld", ""]), fi, line(&[])];
+        let mut lines = original.clone();
+        let (mut one, mut two) = (store.writer(), store.writer());
+        let at = one.put(&mut lines);
+        assert!(
+            lines
+                .iter()
+                .flat_map(|l| &l.runs)
+                .all(|r| r.glyphs.is_empty())
+        );
+        let mut second = vec![line(&["€→"])];
+        let at2 = two.put(&mut second);
+        let mut labelled = line(&["x"]);
+        let label = labelled.runs[0].clone();
+        let at3 = one.put(std::slice::from_mut(&mut labelled));
+        drop((one, two));
+        let mut store_reader = store.reader();
+        for (line, at) in lines.iter_mut().zip(&at) {
+            store_reader.restore(line, at.unwrap()).unwrap();
+        }
+        assert_eq!(lines, original);
+        assert_eq!(&*lines[1].runs[0].glyphs[1].text, "ffi");
+        // A label in front of a line, added after it was put.
+        store_reader
+            .restore(&mut second[0], at2[0].unwrap())
+            .unwrap();
+        labelled.runs.insert(0, label.clone());
+        store_reader
+            .restore(&mut labelled, at3[0].unwrap())
+            .unwrap();
+        assert_eq!(labelled.runs, vec![label.clone(), label]);
+        assert_eq!(second, vec![line(&["€→"])]);
+        // A line with fewer runs than its record: an error.
+        let mut short = Line::default();
+        assert!(store_reader.restore(&mut short, at[0].unwrap()).is_err());
+    }
+
+    /// Bytes a glyph store did not write make a glyph with no text or
+    /// some character, never an invalid string.
+    #[test]
+    fn foreign_bytes_make_valid_glyphs() {
+        for first in 0..=255u8 {
+            for b in [[first, 0x80, 0x80, 0x80], [first, 0xFF, 0x41, 0x00]] {
+                let g = Glyph::from_bytes([1, 0, b[0], b[1], b[2], b[3], 0, 0, 128, 63]);
+                let text: &str = &g.text;
+                assert!(
+                    text.chars().count() <= 1 || first == 0xFF,
+                    "{first:#x}: {text:?}"
+                );
+                assert_eq!({ g.advance }, 1.0);
+            }
+        }
+    }
+
+    /// When the file refuses the blocks (a full disk), they are kept in
+    /// memory, and read back from there.
+    #[test]
+    fn blocks_the_file_refuses_are_kept_in_memory() {
+        let named = tempfile::NamedTempFile::new().unwrap();
+        let read_only = std::fs::File::open(named.path()).unwrap();
+        let store = GlyphStore::in_file(TempFile::in_file(read_only));
+        let original: Vec<Line> = (0..300)
+            .map(|i| line(&["some words ".repeat(i % 40 + 1).as_str(), "x"]))
+            .collect();
+        let (mut lines, mut more) = (original.clone(), original.clone());
+        let (mut one, mut two) = (store.writer(), store.writer());
+        // Several blocks from each writer, interleaved.
+        let mut at = Vec::new();
+        for _ in 0..40 {
+            at.push((0, one.put(&mut lines.clone())));
+            at.push((1, two.put(&mut more.clone())));
+        }
+        let (a, b) = (one.put(&mut lines), two.put(&mut more));
+        drop((one, two));
+        assert!(
+            store.kept().len() > 2,
+            "blocks kept: {}",
+            store.kept().len()
+        );
+        let mut reader = store.reader();
+        for (line, at) in lines.iter_mut().zip(a).chain(more.iter_mut().zip(b)) {
+            reader.restore(line, at.unwrap()).unwrap();
+        }
+        assert_eq!(lines, original);
+        assert_eq!(more, original);
+        for (_, ats) in at.iter().rev() {
+            let mut copy = original.clone();
+            for l in &mut copy {
+                for r in &mut l.runs {
+                    r.glyphs.clear();
+                }
+            }
+            for (line, at) in copy.iter_mut().zip(ats) {
+                reader.restore(line, at.unwrap()).unwrap();
+            }
+            assert_eq!(copy, original);
+        }
+    }
+}
