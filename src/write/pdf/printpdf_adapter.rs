@@ -278,7 +278,11 @@ impl crate::layout::PageSink for DrawingSink<'_, '_> {
             ) {
                 Ok(file) => {
                     self.file = Some(FileInProgress {
-                        store_objects: self.stored,
+                        serialized: if self.stored {
+                            save::Serialized::in_temp_file()
+                        } else {
+                            save::Serialized::new()
+                        },
                         ..file
                     })
                 }
@@ -315,11 +319,18 @@ pub(super) struct FileInProgress<'s> {
     widths: [Vec<f32>; 4],
     resource_names: BTreeMap<FontKind, String>,
     source: &'s FontSource,
-    drawn: Vec<(lopdf::Stream, Vec<super::tags::Owner>)>,
+    /// Each page drawn: its content, the owners of its marked sequences,
+    /// and where its content waits when not in the stream.
+    drawn: Vec<(
+        lopdf::Stream,
+        Vec<super::tags::Owner>,
+        Option<save::StashedContent>,
+    )>,
     link_parents: Vec<Vec<usize>>,
-    /// The objects written in PDF syntax wait in a temporary file until
-    /// the file is packed ([`save::Serialized::in_temp_file`]).
-    store_objects: bool,
+    /// The objects written in PDF syntax, and the pages' contents once
+    /// drawn: in a temporary file for a long article
+    /// ([`save::Serialized::in_temp_file`]).
+    serialized: save::Serialized,
 }
 
 /// When printpdf makes the document's pages (lopdf dictionaries, some 6 KB
@@ -456,7 +467,7 @@ impl<'s> FileInProgress<'s> {
             source,
             drawn: Vec::with_capacity(pages),
             link_parents: Vec::with_capacity(pages),
-            store_objects: false,
+            serialized: save::Serialized::new(),
         })
     }
 
@@ -494,6 +505,7 @@ impl<'s> FileInProgress<'s> {
             height: self.size.1,
             width: &width,
         };
+        let serialized = &self.serialized;
         self.drawn.par_extend(pages.par_iter_mut().map(|p| {
             let (bytes, marked) = writer.page(p, structure);
             if free {
@@ -501,7 +513,8 @@ impl<'s> FileInProgress<'s> {
             }
             let mut stream = lopdf::Stream::new(Dictionary::new(), bytes);
             post_pass::compress_stream(&mut stream);
-            (stream, marked)
+            let stashed = serialized.stash_content(&mut stream);
+            (stream, marked, stashed)
         }));
         if free {
             crate::allocator::return_freed_memory_everywhere();
@@ -536,8 +549,13 @@ impl<'s> FileInProgress<'s> {
             }
         };
         drop((file.pdf, file.used, file.subset));
-        let (ids, source, drawn, link_parents) =
-            (file.ids, file.source, file.drawn, file.link_parents);
+        let (ids, source, drawn, link_parents, mut serialized) = (
+            file.ids,
+            file.source,
+            file.drawn,
+            file.link_parents,
+            file.serialized,
+        );
         let bad = |e: lopdf::Error| WriteError::Assembly {
             stage: "PDF pages",
             detail: e.to_string(),
@@ -549,7 +567,7 @@ impl<'s> FileInProgress<'s> {
             });
         }
         let mut owners = Vec::with_capacity(page_ids.len());
-        for (&page, (stream, marked)) in page_ids.iter().zip(drawn) {
+        for (&page, (stream, marked, stashed)) in page_ids.iter().zip(drawn) {
             owners.push(marked);
             let stream = Object::Stream(stream);
             // In place of printpdf's stream when it is one object (it is), so
@@ -560,6 +578,9 @@ impl<'s> FileInProgress<'s> {
                 _ => lo.new_object_id(),
             };
             lo.objects.insert(id, stream);
+            if let Some(content) = stashed {
+                serialized.add_content(id, content);
+            }
             lo.get_object_mut(page)
                 .and_then(Object::as_dict_mut)
                 .map_err(bad)?
@@ -591,11 +612,6 @@ impl<'s> FileInProgress<'s> {
             }
         }
         let long = page_ids.len() >= FREE_LINES_FROM_PAGES;
-        let mut serialized = if file.store_objects {
-            save::Serialized::in_temp_file()
-        } else {
-            save::Serialized::new()
-        };
         post_pass::post_pass(
             &mut lo,
             &mut serialized,

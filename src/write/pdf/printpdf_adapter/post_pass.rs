@@ -174,6 +174,9 @@ pub(super) fn post_pass(
         let children = |p: Option<usize>| -> Vec<usize> {
             (0..lay.outline.len()).filter(|&i| parent[i] == p).collect()
         };
+        // Written in PDF syntax as each is made (as lopdf dictionaries, a
+        // long article's 3,000 items held 3 MB until the file was packed).
+        let mut items = ChunkWriter::default();
         for (i, item) in lay.outline.iter().enumerate() {
             let mut d = Dictionary::new();
             d.set("Title", text_string(&item.title));
@@ -205,8 +208,11 @@ pub(super) fn post_pass(
                     .count();
                 d.set("Count", Object::Integer(below as i64));
             }
-            lo.objects.insert(ids[i], Object::Dictionary(d));
+            items.object(ids[i], |bytes| {
+                save::write_object(bytes, &Object::Dictionary(d))
+            });
         }
+        items.add_to(serialized);
         let top = children(None);
         let mut r = Dictionary::new();
         r.set("Type", Object::Name(b"Outlines".to_vec()));
@@ -369,22 +375,24 @@ impl ParentTreeNums {
     }
 }
 
-/// An element of the structure tree being written.
+/// An element of the structure tree being written. Most have one or two
+/// kids (a link's text and its annotation), held in place: a vector of
+/// its own for each of a long article's 60,000 link elements held 6 MB.
 #[derive(Default)]
 struct Element {
     id: Option<ObjectId>,
-    kids: Vec<Kid>,
+    kids: smallvec::SmallVec<[Kid; 2]>,
     /// The page of its first content.
     page: Option<usize>,
 }
 
-/// One entry of a structure element's `/K` array.
+/// One entry of a structure element's `/K` array, in 16 bytes.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Kid {
     /// A marked-content sequence on the element's page: its MCID.
-    Mcid(usize),
+    Mcid(u32),
     /// A marked-content sequence on another page: a `/MCR` dictionary.
-    Mcr { page: ObjectId, mcid: usize },
+    Mcr { page: ObjectId, mcid: u32 },
     /// A child element.
     Element(ObjectId),
     /// A link annotation: an `/OBJR` dictionary.
@@ -394,7 +402,7 @@ enum Kid {
 impl Element {
     /// A marked-content sequence of page `pi`: its MCID alone on the
     /// element's page, with its page on another.
-    fn mcid(&mut self, pi: usize, mcid: usize, page_ids: &[ObjectId]) {
+    fn mcid(&mut self, pi: usize, mcid: u32, page_ids: &[ObjectId]) {
         let page = *self.page.get_or_insert(pi);
         if page == pi {
             self.kids.push(Kid::Mcid(mcid));
@@ -535,7 +543,7 @@ fn structure_tree(
                 parent,
                 Element {
                     id: Some(id),
-                    kids: Vec::new(),
+                    kids: Default::default(),
                     page: Some(pi),
                 },
             ));
@@ -547,7 +555,13 @@ fn structure_tree(
             nums.key(pi as i64);
             nums.open_array();
         }
-        for (mcid, owner) in marked.iter().enumerate() {
+        if u32::try_from(marked.len()).is_err() {
+            return Err(WriteError::Assembly {
+                stage: "PDF structure tree",
+                detail: format!("page {pi}: more marked sequences than a number holds"),
+            });
+        }
+        for (mcid, owner) in (0u32..).zip(marked) {
             let el = match *owner {
                 Owner::Node(n) if n < nodes.len() => {
                     let id = attach(n, lay, &mut els, lo);

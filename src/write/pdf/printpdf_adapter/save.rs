@@ -39,6 +39,16 @@ pub(super) struct Serialized {
     objects: Vec<(ObjectId, u32, std::ops::Range<usize>)>,
     /// Where the chunks go, when not in memory.
     file: Option<TempFile>,
+    /// Streams whose content waits in the file, by number.
+    contents: std::collections::HashMap<ObjectId, StashedContent>,
+}
+
+/// A stream's content put in the temporary file
+/// ([`Serialized::stash_content`]): its place and length.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct StashedContent {
+    offset: u64,
+    len: usize,
 }
 
 /// A chunk of serialized objects put away ([`Serialized::stash`]), with
@@ -98,6 +108,23 @@ impl Serialized {
             }
         };
         Stashed { chunk, objects }
+    }
+
+    /// Puts the content of `stream` (a page's, deflated) in the temporary
+    /// file, from any thread, leaving the stream empty: where it went, to
+    /// give [`Serialized::add_content`] with the stream's number. Without
+    /// a file, or when it refuses the content, the stream keeps it.
+    pub(super) fn stash_content(&self, stream: &mut lopdf::Stream) -> Option<StashedContent> {
+        let offset = self.file.as_ref()?.append(&stream.content).ok()?;
+        let len = stream.content.len();
+        stream.content = Vec::new();
+        stream.allows_compression = false;
+        Some(StashedContent { offset, len })
+    }
+
+    /// The content of stream `id` is `content`, in the file.
+    pub(super) fn add_content(&mut self, id: ObjectId, content: StashedContent) {
+        self.contents.insert(id, content);
     }
 
     /// A chunk put away by [`Serialized::stash`].
@@ -325,8 +352,14 @@ pub(super) fn save(lo: &lopdf::Document, serialized: &Serialized) -> Result<Vec<
     let capacity = 1024
         + streams
             .iter()
-            .map(|(_, o)| match o {
-                Object::Stream(s) => s.content.len() + 64 + 32 * s.dict.len(),
+            .map(|(id, o)| match o {
+                Object::Stream(s) => {
+                    let len = serialized
+                        .contents
+                        .get(id)
+                        .map_or(s.content.len(), |c| c.len);
+                    len + 64 + 32 * s.dict.len()
+                }
                 _ => 0,
             })
             .sum::<usize>()
@@ -343,11 +376,25 @@ pub(super) fn save(lo: &lopdf::Document, serialized: &Serialized) -> Result<Vec<
         }
         entries[id.0 as usize] = (1, out.len() as u32, 0);
         out.extend_from_slice(format!("{} 0 obj\n", id.0).as_bytes());
+        let stashed = serialized.contents.get(id);
+        let len = stashed.map_or(s.content.len(), |c| c.len);
         let mut dict = s.dict.clone();
-        dict.set("Length", Object::Integer(s.content.len() as i64));
+        dict.set("Length", Object::Integer(len as i64));
         write_dictionary(&mut out, &dict);
         out.extend_from_slice(b"\nstream\n");
-        out.extend_from_slice(&s.content);
+        match (stashed, &serialized.file) {
+            (Some(c), Some(file)) => {
+                let at = out.len();
+                out.resize(at + c.len, 0);
+                if file.read_at(&mut out[at..], c.offset)? < c.len {
+                    return Err(bad(format!(
+                        "the content of object {id:?} read back from the temporary file is cut short"
+                    )));
+                }
+            }
+            (Some(_), None) => return Err(bad(format!("object {id:?} has no content"))),
+            (None, _) => out.extend_from_slice(&s.content),
+        }
         out.extend_from_slice(b"\nendstream\nendobj\n");
     }
     for (i, (chunk, stream)) in chunks.iter().zip(&object_streams).enumerate() {
