@@ -541,14 +541,15 @@ impl Visit<'_> for Ctx<'_, '_> {
 /// The rows of one article, before pagination: a first pass over the
 /// article notes every paragraph to set, [`set_all`] sets them (in parallel
 /// when there is enough text), a second pass builds the rows. When
-/// `store_glyphs` says so for the bytes of text its paragraphs hold, the
-/// lines' glyphs wait in the [`GlyphStore`] returned, not in the rows.
+/// `glyph_file` gives a file for the bytes of text its paragraphs hold,
+/// the lines' glyphs wait there ([`GlyphStore`], returned), not in the
+/// rows.
 pub(super) fn article_rows(
     doc: &Document,
     style: &Style,
     fonts: &mut Fonts,
     placement: NotePlacement,
-    store_glyphs: &mut dyn FnMut(usize) -> bool,
+    glyph_file: &mut dyn FnMut(usize) -> Option<crate::temp_file::TempFile>,
 ) -> (
     Vec<Row>,
     Vec<MissingGlyph>,
@@ -564,11 +565,7 @@ pub(super) fn article_rows(
         .flat_map(|(atoms, _)| atoms)
         .map(Atom::text_len)
         .sum();
-    let store = if store_glyphs(text) {
-        GlyphStore::new()
-    } else {
-        None
-    };
+    let store = glyph_file(text).map(GlyphStore::in_file);
     let set = set_all(fonts, &jobs, store.as_ref());
     // The paragraphs' atoms (a copy of their text) are not read again.
     drop(jobs);

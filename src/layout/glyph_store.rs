@@ -45,15 +45,8 @@ pub(super) struct GlyphStore {
 }
 
 impl GlyphStore {
-    /// A new, empty store, or `None` when the system gives no temporary
-    /// file (or on a system where this is not done): the glyphs then stay
-    /// in memory.
-    pub(super) fn new() -> Option<Self> {
-        Some(GlyphStore::in_file(TempFile::new()?))
-    }
-
-    /// A store in `file` (a test gives one that refuses writes).
-    fn in_file(file: TempFile) -> Self {
+    /// A store in `file`, new and empty.
+    pub(super) fn in_file(file: TempFile) -> Self {
         GlyphStore {
             file,
             kept: std::sync::Mutex::new(Vec::new()),
@@ -71,10 +64,18 @@ impl GlyphStore {
 
     /// A reader of lines, best used in the order they were written.
     pub(super) fn reader(&self) -> GlyphReader<'_> {
+        self.reader_of(BLOCK)
+    }
+
+    /// A reader that reads `window` bytes at a time (or a whole record):
+    /// less than a block for the lines of one page.
+    pub(super) fn reader_of(&self, window: usize) -> GlyphReader<'_> {
         GlyphReader {
             store: self,
             at: 0,
             window: Vec::new(),
+            size: window,
+            valid: 0,
         }
     }
 
@@ -163,31 +164,55 @@ pub(super) struct GlyphReader<'s> {
     /// The offset of the window's first byte.
     at: u64,
     window: Vec<u8>,
+    /// How much to read at a time.
+    size: usize,
+    /// How many bytes of the window were read.
+    valid: usize,
 }
 
 impl GlyphReader<'_> {
     /// The glyphs written at `at`, run by run.
     pub(super) fn read(&mut self, at: StoredAt) -> std::io::Result<Vec<Vec<Glyph>>> {
-        let record = self.record(at)?;
         let mut runs = Vec::new();
-        let mut rest = record;
+        self.each_run(at, |run| runs.push(glyphs(run).collect()))?;
+        Ok(runs)
+    }
+
+    /// Calls `f` with the glyphs of each run written at `at`, in order,
+    /// as [`Glyph::to_bytes`] wrote them (read them with [`glyphs`]).
+    pub(super) fn each_run(
+        &mut self,
+        at: StoredAt,
+        mut f: impl FnMut(&[[u8; 10]]),
+    ) -> std::io::Result<()> {
+        let mut rest = self.record(at)?;
         while let Some((n, after)) = rest.split_first_chunk::<4>() {
             let n = u32::from_le_bytes(*n) as usize;
             let (run, after) = n
                 .checked_mul(10)
                 .and_then(|bytes| after.split_at_checked(bytes))
                 .ok_or_else(garbled)?;
-            runs.push(
-                run.chunks_exact(10)
-                    .map(|b| Glyph::from_bytes(b.try_into().expect("chunks of 10")))
-                    .collect(),
-            );
+            f(run.as_chunks::<10>().0);
             rest = after;
         }
         if !rest.is_empty() {
             return Err(garbled());
         }
-        Ok(runs)
+        Ok(())
+    }
+
+    /// How many runs the record at `at` holds.
+    pub(super) fn runs(&mut self, at: StoredAt) -> std::io::Result<usize> {
+        let mut n = 0;
+        let mut rest = self.record(at)?;
+        while let Some((count, after)) = rest.split_first_chunk::<4>() {
+            let bytes = (u32::from_le_bytes(*count) as usize)
+                .checked_mul(10)
+                .ok_or_else(garbled)?;
+            rest = after.get(bytes..).ok_or_else(garbled)?;
+            n += 1;
+        }
+        Ok(n)
     }
 
     /// Gives `line` back the glyphs written for it at `at`: they go into
@@ -213,25 +238,31 @@ impl GlyphReader<'_> {
         let (start, len) = (at.offset, at.bytes as usize);
         let inside =
             |from: u64, bytes: usize| start >= from && (start - from) as usize + len <= bytes;
-        if !inside(self.at, self.window.len()) {
+        if !inside(self.at, self.valid) {
             let kept = self.store.kept();
             let i = kept.partition_point(|(o, _)| *o <= start);
             match i.checked_sub(1).map(|i| &kept[i]) {
                 Some((from, block)) if inside(*from, block.len()) => {
                     self.window.clear();
                     self.window.extend_from_slice(block);
+                    self.valid = block.len();
                     self.at = *from;
                 }
                 _ => {
                     // Up to the next block kept in memory, not in the file.
                     let end = kept.get(i).map_or(u64::MAX, |(o, _)| *o);
                     drop(kept);
-                    let room = BLOCK
+                    let room = self
+                        .size
                         .max(len)
                         .min(usize::try_from(end - start).unwrap_or(BLOCK));
-                    self.window.resize(room, 0);
-                    let n = self.store.file.read_at(&mut self.window, start)?;
-                    self.window.truncate(n);
+                    // Grown (and zeroed) only when a record needs more.
+                    if self.window.len() < room {
+                        self.window.resize(room, 0);
+                    }
+                    self.valid = 0;
+                    let n = self.store.file.read_at(&mut self.window[..room], start)?;
+                    self.valid = n;
                     self.at = start;
                     if n < len {
                         return Err(garbled());
@@ -242,6 +273,11 @@ impl GlyphReader<'_> {
         let from = (start - self.at) as usize;
         Ok(&self.window[from..from + len])
     }
+}
+
+/// The glyphs of a run as [`GlyphReader::each_run`] gives them.
+pub(super) fn glyphs(run: &[[u8; 10]]) -> impl ExactSizeIterator<Item = Glyph> + '_ {
+    run.iter().map(|b| Glyph::from_bytes(*b))
 }
 
 /// A record read back that does not hold what was written.
@@ -283,7 +319,7 @@ mod tests {
     /// match the line is an error, not a wrong line.
     #[test]
     fn glyphs_come_back_as_they_went() {
-        let Some(store) = GlyphStore::new() else {
+        let Some(store) = TempFile::new().map(GlyphStore::in_file) else {
             eprintln!("SKIP glyphs_come_back_as_they_went: no temporary file on this system");
             return;
         };

@@ -92,14 +92,14 @@ pub trait PageSink {
     /// finished layout has, in its place, with its source). What the sink
     /// leaves in them goes into the [`Layout`].
     fn pages(&mut self, pages: &mut [Page], structure: &[StructNode]);
-    /// Whether an article whose paragraphs hold `text` bytes, with its
-    /// notes at the end, should keep the glyphs of its lines in a
-    /// temporary file until their page is filled, rather than in memory
-    /// (`glyph_store.rs`): asked before they are set, and only when the
-    /// pages can be handed out. The layout is the same either way.
-    fn store_glyphs(&mut self, text: usize) -> bool {
+    /// For an article whose paragraphs hold `text` bytes, with its notes
+    /// at the end: a temporary file to keep the glyphs of its lines in
+    /// until their page is filled, rather than in memory
+    /// (`glyph_store.rs`), or `None`. Asked before they are set, and only
+    /// when the pages can be handed out. The layout is the same either way.
+    fn glyph_file(&mut self, text: usize) -> Option<crate::temp_file::TempFile> {
         let _ = text;
-        false
+        None
     }
     /// Glyphs kept in the temporary file could not be read back: the pages
     /// are not complete, and the sink must not make a file of them.
@@ -128,12 +128,12 @@ fn layout_with(
     placement: NotePlacement,
     mut sink: Option<&mut dyn PageSink>,
 ) -> Layout {
-    let mut store_glyphs = |text: usize| match &mut sink {
-        Some(s) if placement == NotePlacement::End => s.store_glyphs(text),
-        _ => false,
+    let mut glyph_file = |text: usize| match &mut sink {
+        Some(s) if placement == NotePlacement::End => s.glyph_file(text),
+        _ => None,
     };
     let (rows, missing, notes, structure, store) =
-        article_rows(doc, style, fonts, placement, &mut store_glyphs);
+        article_rows(doc, style, fonts, placement, &mut glyph_file);
     let flowed = Flowed {
         rows,
         missing,
@@ -183,7 +183,7 @@ pub fn layout_book(
     let mut structure = vec![StructNode::root()];
     for d in chapters {
         let (mut more, miss, chapter_notes, nodes, _) =
-            article_rows(d, style, fonts, placement, &mut |_| false);
+            article_rows(d, style, fonts, placement, &mut |_| None);
         notes.push(chapter_notes);
         marks.push(ChapterMark {
             start: rows.len(),

@@ -169,12 +169,13 @@ impl Glyph {
     pub(super) fn from_bytes(b: [u8; 10]) -> Self {
         let mut cluster = [b[2], b[3], b[4], b[5]];
         let len = match cluster[0] {
-            NO_CHARACTER | LONGER => 0,
-            0..0x80 => 1,
+            NO_CHARACTER | LONGER | 0..0x80 => 0,
             0x80..0xE0 => 2,
             0xE0..0xF0 => 3,
             _ => 4,
         };
+        // A longer cluster's number, no character and ASCII are valid as
+        // they are.
         if len > 0 && std::str::from_utf8(&cluster[..len]).is_err() {
             cluster = [NO_CHARACTER, 0, 0, 0];
         }

@@ -98,6 +98,9 @@ struct HandOut<'s> {
     handed_out: usize,
     references: std::collections::HashSet<u32>,
     citations: std::collections::HashSet<(u32, u32)>,
+    /// Lines of the pages not yet handed out whose glyphs wait in the
+    /// store: (page, line on the page, where).
+    waiting: Vec<(usize, usize, StoredAt)>,
 }
 
 impl<'s> HandOut<'s> {
@@ -114,28 +117,39 @@ impl<'s> HandOut<'s> {
         fonts: &mut Fonts,
     ) -> Self {
         let mut reader = store.map(GlyphStore::reader);
+        // A run's glyphs read back, in one buffer for all.
+        let mut glyphs = Vec::new();
         for (pi, range) in ranges.iter().enumerate() {
             for r in &rows[range.clone()] {
-                let stored = match (&mut reader, r.stored) {
-                    (Some(reader), Some(at)) => match reader.read(at) {
-                        Ok(glyphs) => glyphs,
-                        Err(e) => {
-                            sink.failed(e);
-                            Vec::new()
-                        }
-                    },
-                    _ => Vec::new(),
+                let (Some(reader), Some(at)) = (&mut reader, r.stored) else {
+                    for run in &r.line.runs {
+                        sink.glyphs(run);
+                    }
+                    continue;
                 };
                 // The runs whose glyphs were stored are the line's last.
-                let first = r.line.runs.len().saturating_sub(stored.len());
-                for run in &r.line.runs[..first] {
-                    sink.glyphs(run);
-                }
-                for (run, glyphs) in r.line.runs[first..].iter().zip(stored) {
-                    sink.glyphs(&Run {
-                        glyphs,
-                        ..run.clone()
-                    });
+                let read = reader.runs(at).and_then(|n| {
+                    let first = r.line.runs.len().checked_sub(n).ok_or_else(|| {
+                        std::io::Error::other("a line has fewer runs than its glyphs read back")
+                    })?;
+                    for run in &r.line.runs[..first] {
+                        sink.glyphs(run);
+                    }
+                    let mut runs = r.line.runs[first..].iter();
+                    reader.each_run(at, |stored| {
+                        let Some(run) = runs.next() else { return };
+                        glyphs.clear();
+                        glyphs.extend(super::glyph_store::glyphs(stored));
+                        let full = Run {
+                            glyphs: std::mem::take(&mut glyphs),
+                            ..run.clone()
+                        };
+                        sink.glyphs(&full);
+                        glyphs = full.glyphs;
+                    })
+                });
+                if let Err(e) = read {
+                    sink.failed(e);
                 }
             }
             for run in &folio(&(pi + 1).to_string(), style, fonts).line.runs {
@@ -147,6 +161,7 @@ impl<'s> HandOut<'s> {
             run: run.max(1),
             pages: ranges.len(),
             handed_out: 0,
+            waiting: Vec::new(),
             references: rows.iter().filter_map(|r| r.reference).collect(),
             citations: rows
                 .iter()
@@ -167,12 +182,43 @@ impl<'s> HandOut<'s> {
     }
 
     /// Hands the pages filled since the last run out when a run is
-    /// complete, or the last page is.
-    fn filled(&mut self, pages: &mut [Page], structure: &[StructNode]) {
-        if pages.len() - self.handed_out == self.run || pages.len() == self.pages {
-            self.sink.pages(&mut pages[self.handed_out..], structure);
-            self.handed_out = pages.len();
+    /// complete, or the last page is, with the glyphs of their lines read
+    /// back from `store` first (the pages in parallel).
+    fn filled(&mut self, pages: &mut [Page], structure: &[StructNode], store: Option<&GlyphStore>) {
+        if pages.len() - self.handed_out != self.run && pages.len() != self.pages {
+            return;
         }
+        let first = self.handed_out;
+        if let Some(store) = store
+            && !self.waiting.is_empty()
+        {
+            use rayon::prelude::*;
+            let mut by_page = vec![Vec::new(); pages.len() - first];
+            for (pi, li, at) in self.waiting.drain(..) {
+                by_page[pi - first].push((li, at));
+            }
+            // A page's lines were mostly written one after another: each
+            // worker reads 64 KiB at a time.
+            let failed: Option<std::io::Error> = pages[first..]
+                .par_iter_mut()
+                .zip(by_page)
+                .map_init(
+                    || store.reader_of(64 * 1024),
+                    |reader, (page, lines)| {
+                        lines.into_iter().find_map(|(li, at)| {
+                            let line = &mut page.lines.get_mut(li)?.line;
+                            reader.restore(line, at).err()
+                        })
+                    },
+                )
+                .find_any(Option::is_some)
+                .flatten();
+            if let Some(e) = failed {
+                self.sink.failed(e);
+            }
+        }
+        self.sink.pages(&mut pages[first..], structure);
+        self.handed_out = pages.len();
     }
 }
 
@@ -375,12 +421,22 @@ pub(super) fn paginate(
             }
             let (x, role, block, leading) = (r.x, r.role, r.block, r.leading);
             let (node, label) = (r.node, r.label);
-            if let (Some(reader), Some(at)) = (&mut reader, rows[i].stored.take())
-                && let Err(e) = reader.restore(&mut rows[i].line, at)
-            {
-                match (&mut sink, &mut declined) {
-                    (Some(out), _) => out.sink.failed(e),
-                    (None, Some(s)) => s.failed(e),
+            // Pages handed out get their lines' glyphs back as they go,
+            // the others now.
+            if let Some(at) = rows[i].stored.take() {
+                match (&mut sink, &mut reader) {
+                    // (A line without runs is not placed, and has no glyphs.)
+                    (Some(out), _) if !rows[i].line.runs.is_empty() => {
+                        out.waiting.push((pi, page.lines.len(), at))
+                    }
+                    (Some(_), _) => {}
+                    (None, Some(reader)) => {
+                        if let (Err(e), Some(s)) =
+                            (reader.restore(&mut rows[i].line, at), &mut declined)
+                        {
+                            s.failed(e);
+                        }
+                    }
                     (None, None) => {}
                 }
             }
@@ -435,7 +491,7 @@ pub(super) fn paginate(
                 });
             }
             pages.push(page);
-            out.filled(&mut pages, &structure);
+            out.filled(&mut pages, &structure, store.as_ref());
             continue;
         }
         pages.push(page);

@@ -51,6 +51,7 @@ use crate::error::{FontError, WriteError};
 use crate::layout::Layout;
 use crate::layout::fonts::{FontKind, FontSource};
 use crate::layout::style::Style;
+use crate::temp_file::TempFile;
 use lopdf::{Dictionary, Object, ObjectId, StringFormat};
 use printpdf::{
     Codepoint, FontId, Mm, Op, ParsedFont, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Pt,
@@ -207,6 +208,9 @@ pub(super) struct DrawingSink<'s, 't> {
     run: usize,
     /// The text from which the glyphs wait in a file (a test lowers it).
     store_from: usize,
+    /// The file they wait in, when a test gives one.
+    #[cfg(test)]
+    glyph_file: Option<TempFile>,
     /// The glyphs wait in a file: the file's objects will too.
     stored: bool,
 }
@@ -225,6 +229,8 @@ impl<'s, 't> DrawingSink<'s, 't> {
             from_pages: FREE_LINES_FROM_PAGES,
             run: DRAWN_BETWEEN_RETURNS,
             store_from: STORE_GLYPHS_FROM,
+            #[cfg(test)]
+            glyph_file: None,
             stored: false,
         }
     }
@@ -249,9 +255,17 @@ impl crate::layout::PageSink for DrawingSink<'_, '_> {
         self.inventory.add(run);
     }
 
-    fn store_glyphs(&mut self, text: usize) -> bool {
-        self.stored = text >= self.store_from;
-        self.stored
+    fn glyph_file(&mut self, text: usize) -> Option<TempFile> {
+        if text < self.store_from {
+            return None;
+        }
+        #[cfg(test)]
+        let given = self.glyph_file.take();
+        #[cfg(not(test))]
+        let given = None;
+        let file = given.or_else(TempFile::new);
+        self.stored = file.is_some();
+        file
     }
 
     fn failed(&mut self, error: std::io::Error) {

@@ -623,6 +623,20 @@ mod tests {
         }
         let expected = save(&many, &Serialized::new()).unwrap();
         assert_eq!(save(&lo, &in_file).unwrap(), expected);
+        // Objects that cannot be read back make an error, not a file
+        // without them.
+        let named = tempfile::NamedTempFile::new().unwrap();
+        let write_only = std::fs::OpenOptions::new()
+            .write(true)
+            .open(named.path())
+            .unwrap();
+        let mut unreadable = Serialized {
+            file: Some(TempFile::in_file(write_only)),
+            ..Serialized::default()
+        };
+        unreadable.insert(element, super::serialized(&dict("Link", 4)));
+        assert!(matches!(unreadable.chunks[0], Chunk::File { .. }));
+        assert!(matches!(save(&lo, &unreadable), Err(WriteError::Io(_))));
         serialized.insert(other, super::serialized(&dict("Figure", 6)));
         assert!(
             save(&lo, &serialized).is_err(),

@@ -911,3 +911,32 @@ fn pages_drawn_as_they_are_filled_make_the_same_file() {
         }
     }
 }
+
+/// Glyphs that cannot be read back from their temporary file make an I/O
+/// error, not a PDF with pages missing text: here the file takes the
+/// glyphs but cannot be read.
+#[test]
+fn glyphs_that_cannot_be_read_back_are_an_error() {
+    let named = tempfile::NamedTempFile::new().unwrap();
+    let write_only = std::fs::OpenOptions::new()
+        .write(true)
+        .open(named.path())
+        .unwrap();
+    let doc = article(ARTICLE);
+    let opts = PdfOptions::default();
+    let style = opts.style();
+    let source = FontSource::load(&style).unwrap();
+    let mut fonts = Fonts::new(&source).unwrap();
+    for from_pages in [1, usize::MAX] {
+        let mut sink = DrawingSink::new(&doc, &style, &source);
+        sink.from_pages = from_pages;
+        sink.store_from = 0;
+        sink.glyph_file = Some(TempFile::in_file(write_only.try_clone().unwrap()));
+        let _ = crate::layout::layout_into(&doc, &style, &mut fonts, opts.notes, &mut sink);
+        match sink.into_file() {
+            Err(WriteError::Io(e)) => assert!(e.to_string().contains("Bad file"), "{e}"),
+            Err(e) => panic!("another error: {e}"),
+            Ok(_) => panic!("a file made without its glyphs (from {from_pages} pages)"),
+        }
+    }
+}
