@@ -244,6 +244,22 @@ pub(super) fn serialized(o: &Object) -> Vec<u8> {
     out
 }
 
+/// An object stream, deflated, with its dictionary: in memory, or `len`
+/// bytes at `offset` of the temporary file.
+enum PackedStream {
+    Memory(Vec<u8>),
+    File { offset: u64, len: usize },
+}
+
+impl PackedStream {
+    fn len(&self) -> usize {
+        match self {
+            PackedStream::Memory(b) => b.len(),
+            PackedStream::File { len, .. } => *len,
+        }
+    }
+}
+
 /// An object to pack into an object stream.
 enum Packed<'a> {
     Object(&'a Object),
@@ -301,7 +317,9 @@ pub(super) fn save(lo: &lopdf::Document, serialized: &Serialized) -> Result<Vec<
         + 1;
     // The object streams, built and deflated in parallel.
     let chunks: Vec<&[(&ObjectId, Packed)]> = packed.chunks(OBJECTS_PER_STREAM).collect();
-    let object_streams: Vec<Vec<u8>> = chunks
+    // With a temporary file, each goes there once deflated, until the file
+    // is assembled (a long article's took some 5 MB beside the file).
+    let object_streams: Vec<PackedStream> = chunks
         .par_iter()
         .map(|chunk| {
             let read = ReadBack::read(serialized, chunk)?;
@@ -337,7 +355,13 @@ pub(super) fn save(lo: &lopdf::Document, serialized: &Serialized) -> Result<Vec<
             );
             out.extend_from_slice(&data);
             out.extend_from_slice(b"\nendstream");
-            Ok(out)
+            Ok(match serialized.file.as_ref().map(|f| f.append(&out)) {
+                Some(Ok(offset)) => PackedStream::File {
+                    offset,
+                    len: out.len(),
+                },
+                _ => PackedStream::Memory(out),
+            })
         })
         .collect::<Result<_, WriteError>>()?;
     // (type, field 2, field 3) of every object number up to the
@@ -404,7 +428,21 @@ pub(super) fn save(lo: &lopdf::Document, serialized: &Serialized) -> Result<Vec<
         }
         entries[container as usize] = (1, out.len() as u32, 0);
         out.extend_from_slice(format!("{container} 0 obj\n").as_bytes());
-        out.extend_from_slice(stream);
+        match (stream, &serialized.file) {
+            (PackedStream::Memory(bytes), _) => out.extend_from_slice(bytes),
+            (PackedStream::File { offset, len }, Some(file)) => {
+                let at = out.len();
+                out.resize(at + len, 0);
+                if file.read_at(&mut out[at..], *offset)? < *len {
+                    return Err(bad(format!(
+                        "object stream {container} read back from the temporary file is cut short"
+                    )));
+                }
+            }
+            (PackedStream::File { .. }, None) => {
+                return Err(bad(format!("object stream {container} is missing")));
+            }
+        }
         out.extend_from_slice(b"\nendobj\n");
     }
     // The cross-reference stream: fields of 1, 4 and 2 bytes.
