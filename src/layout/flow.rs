@@ -22,7 +22,9 @@ pub(super) struct Row {
     pub(super) block: usize,
     pub(super) frame: Option<usize>,
     pub(super) rule: Option<(f32, f32)>,
-    pub(super) outline: Option<(String, u8)>,
+    /// An outline item here: its title and level (boxed: few rows have
+    /// one, and every row of a long article holds the option).
+    pub(super) outline: Option<Box<(String, u8)>>,
     pub(super) reference: Option<u32>,
     /// Its element in the structure ([`Ctx::structure`]).
     pub(super) node: usize,
@@ -369,7 +371,7 @@ impl Ctx<'_, '_> {
             },
         );
         if let Some(first) = r.clone().next() {
-            self.rows[first].outline = Some((title, 1));
+            self.rows[first].outline = Some(Box::new((title, 1)));
         }
         self.space_after(h.space_after);
         self.keep = true;

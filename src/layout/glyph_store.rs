@@ -23,10 +23,34 @@ use crate::temp_file::TempFile;
 /// Where a line's glyphs are in the file: a record of `bytes` bytes at
 /// `offset`, for each of the line's runs the number of its glyphs (4
 /// bytes) and then the glyphs (10 bytes each, [`Glyph::to_bytes`]).
+/// Both in 8 bytes, as every row of a long article holds one (and `None`
+/// in 8 bytes too): the offset in 40 bits, the length in 24.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct StoredAt {
-    offset: u64,
-    bytes: u32,
+pub(super) struct StoredAt(std::num::NonZeroU64);
+
+/// A line's record is at most this long (some 1.6 million glyphs); a
+/// paragraph with a longer one keeps its glyphs in memory.
+const MAX_RECORD: usize = (1 << 24) - 1;
+
+/// The file is at most this long (a terabyte: never, as an input is at
+/// most 4 GiB).
+const MAX_OFFSET: u64 = (1 << 40) - 2;
+
+impl StoredAt {
+    fn new(offset: u64, bytes: usize) -> Option<Self> {
+        if offset > MAX_OFFSET || bytes > MAX_RECORD {
+            return None;
+        }
+        std::num::NonZeroU64::new(((offset + 1) << 24) | bytes as u64).map(StoredAt)
+    }
+
+    fn offset(self) -> u64 {
+        (self.0.get() >> 24) - 1
+    }
+
+    fn bytes(self) -> usize {
+        (self.0.get() & MAX_RECORD as u64) as usize
+    }
 }
 
 /// The bytes a [`GlyphWriter`] gathers before it writes them, and a
@@ -104,18 +128,21 @@ impl GlyphWriter<'_> {
                 .map(|r| 4 + 10 * r.glyphs.len())
                 .sum::<usize>()
         };
-        let bytes: usize = lines.iter().map(record).sum();
-        let Ok(len) = u32::try_from(bytes) else {
+        if lines.iter().any(|l| record(l) > MAX_RECORD) {
             return vec![None; lines.len()];
-        };
+        }
+        let bytes: usize = lines.iter().map(record).sum();
         if self.at.is_none() || self.buf.len() + bytes > self.buf.capacity() {
             self.flush();
             let block = BLOCK.max(bytes);
             self.at = Some(self.store.file.reserve(block as u64));
             self.buf = Vec::with_capacity(block);
         }
-        debug_assert!(self.buf.len() + len as usize <= self.buf.capacity());
+        debug_assert!(self.buf.len() + bytes <= self.buf.capacity());
         let base = self.at.unwrap_or_default();
+        if base + (self.buf.len() + bytes) as u64 > MAX_OFFSET {
+            return vec![None; lines.len()];
+        }
         let mut out = Vec::with_capacity(lines.len());
         for line in lines.iter_mut() {
             let start = self.buf.len();
@@ -127,10 +154,7 @@ impl GlyphWriter<'_> {
                     self.buf.extend_from_slice(&g.to_bytes());
                 }
             }
-            out.push(Some(StoredAt {
-                offset: base + start as u64,
-                bytes: (self.buf.len() - start) as u32,
-            }));
+            out.push(StoredAt::new(base + start as u64, self.buf.len() - start));
         }
         out
     }
@@ -235,7 +259,7 @@ impl GlyphReader<'_> {
     /// kept in memory, else from the file, read from there on a block's
     /// worth (or to its end).
     fn record(&mut self, at: StoredAt) -> std::io::Result<&[u8]> {
-        let (start, len) = (at.offset, at.bytes as usize);
+        let (start, len) = (at.offset(), at.bytes());
         let inside =
             |from: u64, bytes: usize| start >= from && (start - from) as usize + len <= bytes;
         if !inside(self.at, self.valid) {
@@ -422,5 +446,23 @@ mod tests {
             }
             assert_eq!(copy, original);
         }
+    }
+
+    /// A place is 8 bytes, with or without one, and reads back as given.
+    #[test]
+    fn places_are_eight_bytes() {
+        assert_eq!(std::mem::size_of::<Option<StoredAt>>(), 8);
+        for (offset, bytes) in [
+            (0, 0),
+            (0, 4),
+            (1, MAX_RECORD),
+            (MAX_OFFSET, 14),
+            (12345678, 0),
+        ] {
+            let at = StoredAt::new(offset, bytes).unwrap();
+            assert_eq!((at.offset(), at.bytes()), (offset, bytes));
+        }
+        assert!(StoredAt::new(MAX_OFFSET + 1, 0).is_none());
+        assert!(StoredAt::new(0, MAX_RECORD + 1).is_none());
     }
 }

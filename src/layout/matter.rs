@@ -41,7 +41,7 @@ impl Ctx<'_, '_> {
         self.into = Some(self.node(StructKind::Title));
         let r = self.para(&title_atoms, centred(t.size, t.leading, 0.0));
         if let Some(first) = r.clone().next() {
-            self.rows[first].outline = Some((doc.title.text.clone(), 0));
+            self.rows[first].outline = Some(Box::new((doc.title.text.clone(), 0)));
         }
         self.keep = true;
         if let Some(sub) = &doc.subtitle {

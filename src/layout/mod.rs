@@ -219,7 +219,7 @@ pub fn layout_book(
         .iter()
         .map(|m| {
             rows.get(m.start)
-                .is_some_and(|r| matches!(r.outline, Some((_, 0))))
+                .is_some_and(|r| matches!(r.outline.as_deref(), Some((_, 0))))
         })
         .collect();
     let flowed = Flowed {

@@ -363,7 +363,7 @@ pub(super) fn paginate(
             }
             let top = y;
             let baseline = top + baseline_in(r.leading, r.size);
-            if let Some((title, level)) = &r.outline {
+            if let Some((title, level)) = r.outline.as_deref() {
                 outline.push(OutlineItem {
                     title: title.clone(),
                     level: *level,
