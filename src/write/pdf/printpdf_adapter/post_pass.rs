@@ -386,7 +386,7 @@ struct Element {
     page: Option<usize>,
 }
 
-/// One entry of a structure element's `/K` array, in 16 bytes.
+/// One entry of a structure element's `/K` array, in 20 bytes.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Kid {
     /// A marked-content sequence on the element's page: its MCID.
