@@ -85,7 +85,17 @@ pub fn render_pdf(doc: &Document, opts: &PdfOptions) -> Result<PdfOutput, WriteE
     let mut sink = printpdf_adapter::DrawingSink::new(doc, &style, &source);
     let mut lay = layout_into(doc, &style, &mut fonts, opts.notes, &mut sink);
     let bytes = match sink.into_file()? {
-        Some(file) => file.finish(doc, &lay, opts)?,
+        Some(file) => {
+            // The layout (its pages' links, its structure) goes before the
+            // file is packed.
+            let assembled = file.assemble(doc, &lay, opts)?;
+            let missing = std::mem::take(&mut lay.missing);
+            drop_later(lay);
+            return Ok(PdfOutput {
+                bytes: assembled.save()?,
+                missing,
+            });
+        }
         None => printpdf_adapter::write(doc, &mut lay, &source, opts)?,
     };
     let missing = std::mem::take(&mut lay.missing);

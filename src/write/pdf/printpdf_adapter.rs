@@ -542,6 +542,18 @@ impl<'s> FileInProgress<'s> {
         lay: &Layout,
         opts: &PdfOptions,
     ) -> Result<Vec<u8>, WriteError> {
+        self.assemble(doc, lay, opts)?.save()
+    }
+
+    /// Every object of the file, once every page of `lay` is drawn: the
+    /// layout is not read again (a long article's is freed before the
+    /// file is packed).
+    pub(super) fn assemble(
+        self,
+        doc: &Document,
+        lay: &Layout,
+        opts: &PdfOptions,
+    ) -> Result<Assembled, WriteError> {
         let mut file = self;
         let (mut lo, page_ids) = match file.lo.take() {
             Some(made) => made,
@@ -645,6 +657,20 @@ impl<'s> FileInProgress<'s> {
         if long {
             crate::allocator::return_freed_memory_everywhere();
         }
+        Ok(Assembled { lo, serialized })
+    }
+}
+
+/// The objects of a PDF, ready to be packed into its file.
+pub(super) struct Assembled {
+    lo: lopdf::Document,
+    serialized: save::Serialized,
+}
+
+impl Assembled {
+    /// The file.
+    pub(super) fn save(self) -> Result<Vec<u8>, WriteError> {
+        let Assembled { mut lo, serialized } = self;
         let file = with_id(&mut lo, &serialized);
         super::drop_later((lo, serialized));
         file

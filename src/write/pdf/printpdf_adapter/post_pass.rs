@@ -81,6 +81,13 @@ pub(super) fn post_pass(
         detail: e.to_string(),
     };
     lo.version = "1.7".to_string();
+    // What goes into `serialized`: the annotations, the outline's items,
+    // the structure's elements and a link element at most per annotation,
+    // the pages and their resources, the parent tree.
+    let annotations: usize = lay.pages.iter().map(|p| p.links.len()).sum();
+    serialized.reserve(
+        2 * annotations + lay.outline.len() + lay.structure.len() + 2 * lay.pages.len() + 1,
+    );
     let h = lay.height;
     let dest = |d: &crate::layout::Dest| {
         Object::Array(vec![
