@@ -10,6 +10,13 @@
 use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+/// Where bytes were written: `len` bytes at `offset`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Place {
+    pub(crate) offset: u64,
+    pub(crate) len: usize,
+}
+
 /// The file and the offsets reserved in it so far.
 pub(crate) struct TempFile {
     file: std::fs::File,
@@ -51,11 +58,28 @@ impl TempFile {
         }
     }
 
-    /// `buf` written at a new offset, or the error.
-    pub(crate) fn append(&self, buf: &[u8]) -> io::Result<u64> {
+    /// `buf` written at a new offset: where, or the error.
+    pub(crate) fn append(&self, buf: &[u8]) -> io::Result<Place> {
         let offset = self.reserve(buf.len() as u64);
         self.write_at(buf, offset)?;
-        Ok(offset)
+        Ok(Place {
+            offset,
+            len: buf.len(),
+        })
+    }
+
+    /// The bytes at `place`, added to the end of `out`; an error when the
+    /// file ends before them.
+    pub(crate) fn read_into(&self, out: &mut Vec<u8>, place: Place) -> io::Result<()> {
+        let at = out.len();
+        out.resize(at + place.len, 0);
+        if self.read_at(&mut out[at..], place.offset)? < place.len {
+            out.truncate(at);
+            return Err(io::Error::other(
+                "what was written to the temporary file is cut short there",
+            ));
+        }
+        Ok(())
     }
 
     /// Reads into `buf` from `offset` until it is full or the file ends:

@@ -195,20 +195,14 @@ pub(super) struct GlyphReader<'s> {
 }
 
 impl GlyphReader<'_> {
-    /// The glyphs written at `at`, run by run.
-    pub(super) fn read(&mut self, at: StoredAt) -> std::io::Result<Vec<Vec<Glyph>>> {
-        let mut runs = Vec::new();
-        self.each_run(at, |run| runs.push(glyphs(run).collect()))?;
-        Ok(runs)
-    }
-
-    /// Calls `f` with the glyphs of each run written at `at`, in order,
-    /// as [`Glyph::to_bytes`] wrote them (read them with [`glyphs`]).
-    pub(super) fn each_run(
+    /// The runs written at `at`, in order, each as the bytes
+    /// [`Glyph::to_bytes`] wrote for its glyphs (read them with
+    /// [`glyphs`]).
+    pub(super) fn runs(
         &mut self,
         at: StoredAt,
-        mut f: impl FnMut(&[[u8; 10]]),
-    ) -> std::io::Result<()> {
+    ) -> std::io::Result<smallvec::SmallVec<[&[[u8; 10]]; 4]>> {
+        let mut runs = smallvec::SmallVec::new();
         let mut rest = self.record(at)?;
         while let Some((n, after)) = rest.split_first_chunk::<4>() {
             let n = u32::from_le_bytes(*n) as usize;
@@ -216,41 +210,21 @@ impl GlyphReader<'_> {
                 .checked_mul(10)
                 .and_then(|bytes| after.split_at_checked(bytes))
                 .ok_or_else(garbled)?;
-            f(run.as_chunks::<10>().0);
+            runs.push(run.as_chunks::<10>().0);
             rest = after;
         }
         if !rest.is_empty() {
             return Err(garbled());
         }
-        Ok(())
+        Ok(runs)
     }
 
-    /// How many runs the record at `at` holds.
-    pub(super) fn runs(&mut self, at: StoredAt) -> std::io::Result<usize> {
-        let mut n = 0;
-        let mut rest = self.record(at)?;
-        while let Some((count, after)) = rest.split_first_chunk::<4>() {
-            let bytes = (u32::from_le_bytes(*count) as usize)
-                .checked_mul(10)
-                .ok_or_else(garbled)?;
-            rest = after.get(bytes..).ok_or_else(garbled)?;
-            n += 1;
-        }
-        Ok(n)
-    }
-
-    /// Gives `line` back the glyphs written for it at `at`: they go into
-    /// its last runs (a label added in front of the line since is left as
-    /// it is).
+    /// Gives `line` back the glyphs written for it at `at`.
     pub(super) fn restore(&mut self, line: &mut Line, at: StoredAt) -> std::io::Result<()> {
-        let runs = self.read(at)?;
-        let first = line
-            .runs
-            .len()
-            .checked_sub(runs.len())
-            .ok_or_else(garbled)?;
-        for (run, glyphs) in line.runs[first..].iter_mut().zip(runs) {
-            run.glyphs = glyphs;
+        let runs = self.runs(at)?;
+        let first = first_stored(line, runs.len())?;
+        for (run, stored) in line.runs[first..].iter_mut().zip(runs) {
+            run.glyphs = glyphs(stored).collect();
         }
         Ok(())
     }
@@ -299,7 +273,13 @@ impl GlyphReader<'_> {
     }
 }
 
-/// The glyphs of a run as [`GlyphReader::each_run`] gives them.
+/// The first of the `stored` runs of `line` whose glyphs were put in a
+/// store: its last (a label added in front of the line since is not).
+pub(super) fn first_stored(line: &Line, stored: usize) -> std::io::Result<usize> {
+    line.runs.len().checked_sub(stored).ok_or_else(garbled)
+}
+
+/// The glyphs of a run as [`GlyphReader::runs`] gives them.
 pub(super) fn glyphs(run: &[[u8; 10]]) -> impl ExactSizeIterator<Item = Glyph> + '_ {
     run.iter().map(|b| Glyph::from_bytes(*b))
 }

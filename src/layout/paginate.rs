@@ -92,6 +92,8 @@ pub(super) struct Flowed {
 /// citations have a row (the targets a link can find).
 struct HandOut<'s> {
     sink: &'s mut dyn PageSink,
+    /// Where the rows' glyphs wait, when they are not in the rows.
+    store: Option<&'s GlyphStore>,
     /// Pages handed out at a time.
     run: usize,
     pages: usize,
@@ -112,7 +114,7 @@ impl<'s> HandOut<'s> {
         run: usize,
         rows: &[Row],
         ranges: &[std::ops::Range<usize>],
-        store: Option<&GlyphStore>,
+        store: Option<&'s GlyphStore>,
         style: &Style,
         fonts: &mut Fonts,
     ) -> Self {
@@ -127,17 +129,12 @@ impl<'s> HandOut<'s> {
                     }
                     continue;
                 };
-                // The runs whose glyphs were stored are the line's last.
-                let read = reader.runs(at).and_then(|n| {
-                    let first = r.line.runs.len().checked_sub(n).ok_or_else(|| {
-                        std::io::Error::other("a line has fewer runs than its glyphs read back")
-                    })?;
+                let read = reader.runs(at).and_then(|stored| {
+                    let first = first_stored(&r.line, stored.len())?;
                     for run in &r.line.runs[..first] {
                         sink.glyphs(run);
                     }
-                    let mut runs = r.line.runs[first..].iter();
-                    reader.each_run(at, |stored| {
-                        let Some(run) = runs.next() else { return };
+                    for (run, stored) in r.line.runs[first..].iter().zip(stored) {
                         glyphs.clear();
                         glyphs.extend(super::glyph_store::glyphs(stored));
                         let full = Run {
@@ -146,7 +143,8 @@ impl<'s> HandOut<'s> {
                         };
                         sink.glyphs(&full);
                         glyphs = full.glyphs;
-                    })
+                    }
+                    Ok(())
                 });
                 if let Err(e) = read {
                     sink.failed(e);
@@ -158,6 +156,7 @@ impl<'s> HandOut<'s> {
         }
         HandOut {
             sink,
+            store,
             run: run.max(1),
             pages: ranges.len(),
             handed_out: 0,
@@ -183,13 +182,13 @@ impl<'s> HandOut<'s> {
 
     /// Hands the pages filled since the last run out when a run is
     /// complete, or the last page is, with the glyphs of their lines read
-    /// back from `store` first (the pages in parallel).
-    fn filled(&mut self, pages: &mut [Page], structure: &[StructNode], store: Option<&GlyphStore>) {
+    /// back from the store first (the pages in parallel).
+    fn filled(&mut self, pages: &mut [Page], structure: &[StructNode]) {
         if pages.len() - self.handed_out != self.run && pages.len() != self.pages {
             return;
         }
         let first = self.handed_out;
-        if let Some(store) = store
+        if let Some(store) = self.store
             && !self.waiting.is_empty()
         {
             use rayon::prelude::*;
@@ -491,7 +490,7 @@ pub(super) fn paginate(
                 });
             }
             pages.push(page);
-            out.filled(&mut pages, &structure, store.as_ref());
+            out.filled(&mut pages, &structure);
             continue;
         }
         pages.push(page);

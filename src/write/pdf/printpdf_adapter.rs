@@ -290,15 +290,11 @@ impl crate::layout::PageSink for DrawingSink<'_, '_> {
                 self.source,
                 Skeleton::Later,
             ) {
-                Ok(file) => {
-                    self.file = Some(FileInProgress {
-                        serialized: if self.stored {
-                            save::Serialized::in_temp_file()
-                        } else {
-                            save::Serialized::new()
-                        },
-                        ..file
-                    })
+                Ok(mut file) => {
+                    if self.stored {
+                        file.serialized = save::Serialized::in_temp_file();
+                    }
+                    self.file = Some(file);
                 }
                 Err(e) => {
                     self.error = Some(e);
@@ -338,7 +334,7 @@ pub(super) struct FileInProgress<'s> {
     drawn: Vec<(
         lopdf::Stream,
         Vec<super::tags::Owner>,
-        Option<save::StashedContent>,
+        Option<crate::temp_file::Place>,
     )>,
     link_parents: Vec<Vec<usize>>,
     /// The objects written in PDF syntax, and the pages' contents once

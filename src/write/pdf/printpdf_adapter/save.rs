@@ -10,7 +10,7 @@
 //! parallel.
 
 use crate::error::WriteError;
-use crate::temp_file::TempFile;
+use crate::temp_file::{Place, TempFile};
 use lopdf::{Dictionary, Object, ObjectId, StringFormat};
 use rayon::prelude::*;
 use std::io::Write;
@@ -40,15 +40,7 @@ pub(super) struct Serialized {
     /// Where the chunks go, when not in memory.
     file: Option<TempFile>,
     /// Streams whose content waits in the file, by number.
-    contents: std::collections::HashMap<ObjectId, StashedContent>,
-}
-
-/// A stream's content put in the temporary file
-/// ([`Serialized::stash_content`]): its place and length.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct StashedContent {
-    offset: u64,
-    len: usize,
+    contents: std::collections::HashMap<ObjectId, Place>,
 }
 
 /// A chunk of serialized objects put away ([`Serialized::stash`]), with
@@ -107,7 +99,9 @@ impl Serialized {
     pub(super) fn stash(&self, written: ChunkWriter) -> Stashed {
         let ChunkWriter { mut bytes, objects } = written;
         let chunk = match self.file.as_ref().map(|f| f.append(&bytes)) {
-            Some(Ok(offset)) => Chunk::File { offset },
+            Some(Ok(place)) => Chunk::File {
+                offset: place.offset,
+            },
             _ => {
                 bytes.shrink_to_fit();
                 Chunk::Memory(bytes)
@@ -120,16 +114,15 @@ impl Serialized {
     /// file, from any thread, leaving the stream empty: where it went, to
     /// give [`Serialized::add_content`] with the stream's number. Without
     /// a file, or when it refuses the content, the stream keeps it.
-    pub(super) fn stash_content(&self, stream: &mut lopdf::Stream) -> Option<StashedContent> {
-        let offset = self.file.as_ref()?.append(&stream.content).ok()?;
-        let len = stream.content.len();
+    pub(super) fn stash_content(&self, stream: &mut lopdf::Stream) -> Option<Place> {
+        let place = self.file.as_ref()?.append(&stream.content).ok()?;
         stream.content = Vec::new();
         stream.allows_compression = false;
-        Some(StashedContent { offset, len })
+        Some(place)
     }
 
     /// The content of stream `id` is `content`, in the file.
-    pub(super) fn add_content(&mut self, id: ObjectId, content: StashedContent) {
+    pub(super) fn add_content(&mut self, id: ObjectId, content: Place) {
         self.contents.insert(id, content);
     }
 
@@ -203,12 +196,8 @@ impl ReadBack {
                 j += 1;
             }
             let at = bytes.len();
-            bytes.resize(at + (end - start) as usize, 0);
-            if file.read_at(&mut bytes[at..], start)? < (end - start) as usize {
-                return Err(std::io::Error::other(
-                    "the PDF objects read back from the temporary file are cut short",
-                ));
-            }
+            let len = (end - start) as usize;
+            file.read_into(&mut bytes, Place { offset: start, len })?;
             for &(s, e, k) in &wanted[i..j] {
                 let from = at + (s - start) as usize;
                 places[k] = Some(from..from + (e - s) as usize);
@@ -254,14 +243,14 @@ pub(super) fn serialized(o: &Object) -> Vec<u8> {
 /// bytes at `offset` of the temporary file.
 enum PackedStream {
     Memory(Vec<u8>),
-    File { offset: u64, len: usize },
+    File(Place),
 }
 
 impl PackedStream {
     fn len(&self) -> usize {
         match self {
             PackedStream::Memory(b) => b.len(),
-            PackedStream::File { len, .. } => *len,
+            PackedStream::File(place) => place.len,
         }
     }
 }
@@ -376,10 +365,7 @@ pub(super) fn save(lo: &lopdf::Document, serialized: &Serialized) -> Result<Vec<
             out.extend_from_slice(&data);
             out.extend_from_slice(b"\nendstream");
             Ok(match serialized.file.as_ref().map(|f| f.append(&out)) {
-                Some(Ok(offset)) => PackedStream::File {
-                    offset,
-                    len: out.len(),
-                },
+                Some(Ok(place)) => PackedStream::File(place),
                 _ => PackedStream::Memory(out),
             })
         })
@@ -427,15 +413,7 @@ pub(super) fn save(lo: &lopdf::Document, serialized: &Serialized) -> Result<Vec<
         write_dictionary(&mut out, &dict);
         out.extend_from_slice(b"\nstream\n");
         match (stashed, &serialized.file) {
-            (Some(c), Some(file)) => {
-                let at = out.len();
-                out.resize(at + c.len, 0);
-                if file.read_at(&mut out[at..], c.offset)? < c.len {
-                    return Err(bad(format!(
-                        "the content of object {id:?} read back from the temporary file is cut short"
-                    )));
-                }
-            }
+            (Some(&place), Some(file)) => file.read_into(&mut out, place)?,
             (Some(_), None) => return Err(bad(format!("object {id:?} has no content"))),
             (None, _) => out.extend_from_slice(&s.content),
         }
@@ -450,15 +428,7 @@ pub(super) fn save(lo: &lopdf::Document, serialized: &Serialized) -> Result<Vec<
         out.extend_from_slice(format!("{container} 0 obj\n").as_bytes());
         match (stream, &serialized.file) {
             (PackedStream::Memory(bytes), _) => out.extend_from_slice(bytes),
-            (PackedStream::File { offset, len }, Some(file)) => {
-                let at = out.len();
-                out.resize(at + len, 0);
-                if file.read_at(&mut out[at..], *offset)? < *len {
-                    return Err(bad(format!(
-                        "object stream {container} read back from the temporary file is cut short"
-                    )));
-                }
-            }
+            (PackedStream::File(place), Some(file)) => file.read_into(&mut out, *place)?,
             (PackedStream::File { .. }, None) => {
                 return Err(bad(format!("object stream {container} is missing")));
             }
