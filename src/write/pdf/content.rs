@@ -150,7 +150,7 @@ impl ContentWriter<'_> {
                         let owner = if ri == 0
                             && let Some(label) = l.label
                         {
-                            Owner::Node(label)
+                            Owner::node(label)
                         } else {
                             l.line
                                 .links
@@ -158,7 +158,7 @@ impl ContentWriter<'_> {
                                 .enumerate()
                                 .find(|(_, s)| s.x0 - 0.01 <= gx && gx < s.x1 - 0.01)
                                 .and_then(|(si, _)| annots.get(&(li, si)))
-                                .map_or(Owner::Node(l.node), |&a| Owner::Link(a))
+                                .map_or(Owner::node(l.node), |&a| Owner::link(a))
                         };
                         if soft {
                             mark.artifact();
@@ -278,7 +278,7 @@ impl Marks<'_> {
         let tag = match owner {
             Owner::Node(n) => self
                 .structure
-                .get(n)
+                .get(n as usize)
                 .map_or("P", |n| tags::kind_tag(n.kind)),
             Owner::Link(_) => "Link",
         };
@@ -302,7 +302,7 @@ impl Marks<'_> {
         self.out.extend_from_slice(b"/Artifact BMC\n");
         // An open sequence that no glyph's owner is: the next glyph of
         // the text opens its own after this one's EMC.
-        self.current = Some(Owner::Node(usize::MAX));
+        self.current = Some(Owner::Node(u32::MAX));
     }
 }
 

@@ -61,6 +61,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 mod post_pass;
 mod save;
+mod structure_tree;
 #[cfg(test)]
 mod tests;
 

@@ -48,10 +48,23 @@ pub fn kind_tag(kind: StructKind) -> &'static str {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Owner {
     /// An element of the layout's structure.
-    Node(usize),
+    Node(u32),
     /// The link annotation of this index in the page's links (a `Link`
     /// element made for it).
-    Link(usize),
+    Link(u32),
+}
+
+impl Owner {
+    /// Node `n`'s (`u32::MAX`, which no node is, past that: a long
+    /// article's 300,000 owners took 16 bytes each with `usize`).
+    pub fn node(n: usize) -> Self {
+        Owner::Node(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
+    /// The link annotation `k`'s.
+    pub fn link(k: usize) -> Self {
+        Owner::Link(u32::try_from(k).unwrap_or(u32::MAX))
+    }
 }
 
 #[cfg(test)]

@@ -36,11 +36,36 @@ const OBJECTS_PER_STREAM: usize = 200;
 pub(super) struct Serialized {
     chunks: Vec<Chunk>,
     /// Each object: its number, its chunk, and where its bytes are there.
-    objects: Vec<(ObjectId, u32, std::ops::Range<usize>)>,
+    objects: Vec<Entry>,
+    /// The first object that an entry cannot hold (a generation other
+    /// than 0, or a place past 4 GiB in its chunk): refused when the file
+    /// is packed.
+    unfit: Option<ObjectId>,
     /// Where the chunks go, when not in memory.
     file: Option<TempFile>,
     /// Streams whose content waits in the file, by number.
     contents: std::collections::HashMap<ObjectId, Place>,
+}
+
+/// An object of [`Serialized`], in 16 bytes (a long article's 170,000
+/// took 5.6 MB in 32): its number (of generation 0), its chunk, and its
+/// bytes' place in the chunk.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    number: u32,
+    chunk: u32,
+    start: u32,
+    len: u32,
+}
+
+impl Entry {
+    fn id(&self) -> ObjectId {
+        (self.number, 0)
+    }
+
+    fn range(&self) -> std::ops::Range<usize> {
+        self.start as usize..self.start as usize + self.len as usize
+    }
 }
 
 /// A chunk of serialized objects put away ([`Serialized::stash`]), with
@@ -73,8 +98,18 @@ impl Serialized {
         }
     }
 
+    /// Objects whose chunks go to `file` (a test gives one that refuses
+    /// writes or reads).
+    #[cfg(test)]
+    pub(super) fn in_file(file: TempFile) -> Self {
+        Serialized {
+            file: Some(file),
+            ..Serialized::default()
+        }
+    }
+
     /// Room for `objects` more objects in the index (grown by doubling, a
-    /// long article's took some 9 MB for 5).
+    /// long article's took twice its room).
     pub(super) fn reserve(&mut self, objects: usize) {
         self.objects.reserve_exact(objects);
     }
@@ -129,13 +164,84 @@ impl Serialized {
     /// A chunk put away by [`Serialized::stash`].
     pub(super) fn add_stashed(&mut self, stashed: Stashed) {
         let chunk = self.chunks.len() as u32;
-        self.objects.extend(
-            stashed
-                .objects
-                .into_iter()
-                .map(|(id, range)| (id, chunk, range)),
-        );
+        for (id, range) in stashed.objects {
+            self.add_entry(id, chunk, range);
+        }
         self.chunks.push(stashed.chunk);
+    }
+
+    /// Object `id`, at `range` of chunk `chunk`, in the index.
+    fn add_entry(&mut self, id: ObjectId, chunk: u32, range: std::ops::Range<usize>) {
+        let (Ok(start), Ok(len)) = (u32::try_from(range.start), u32::try_from(range.len())) else {
+            self.unfit.get_or_insert(id);
+            return;
+        };
+        if id.1 != 0 {
+            self.unfit.get_or_insert(id);
+            return;
+        }
+        self.objects.push(Entry {
+            number: id.0,
+            chunk,
+            start,
+            len,
+        });
+    }
+
+    /// Room for one object of at most `room` bytes in the temporary file,
+    /// written there in pieces as it grows ([`Serialized::write_spooled`])
+    /// and then added ([`Serialized::add_spooled`]); `None` without a
+    /// file.
+    pub(super) fn spool(&self, room: usize) -> Option<Spool> {
+        let file = self.file.as_ref()?;
+        Some(Spool {
+            offset: file.reserve(room as u64),
+            room: room as u64,
+            written: 0,
+        })
+    }
+
+    /// `bytes`, the next of the object being spooled, written after the
+    /// rest; an error when the file refuses them, or when they would pass
+    /// the room reserved.
+    pub(super) fn write_spooled(&self, spool: &mut Spool, bytes: &[u8]) -> std::io::Result<()> {
+        let file = self.file.as_ref().ok_or_else(|| {
+            std::io::Error::other("no temporary file for the object being written")
+        })?;
+        let end = spool.written + bytes.len() as u64;
+        if end > spool.room {
+            return Err(std::io::Error::other(
+                "an object outgrew the room reserved for it in the temporary file",
+            ));
+        }
+        file.write_at(bytes, spool.offset + spool.written)?;
+        spool.written = end;
+        Ok(())
+    }
+
+    /// What was written of the object being spooled, read back (to go on
+    /// in memory when the file refuses more).
+    pub(super) fn read_spooled(&self, spool: &Spool) -> std::io::Result<Vec<u8>> {
+        let mut bytes = Vec::new();
+        if let Some(file) = &self.file {
+            file.read_into(
+                &mut bytes,
+                Place {
+                    offset: spool.offset,
+                    len: spool.written as usize,
+                },
+            )?;
+        }
+        Ok(bytes)
+    }
+
+    /// The object spooled, number `id`, as a chunk of its own.
+    pub(super) fn add_spooled(&mut self, id: ObjectId, spool: Spool) {
+        let chunk = self.chunks.len() as u32;
+        self.add_entry(id, chunk, 0..spool.written as usize);
+        self.chunks.push(Chunk::File {
+            offset: spool.offset,
+        });
     }
 
     /// One object, `bytes` in PDF syntax, as a chunk of its own.
@@ -144,10 +250,45 @@ impl Serialized {
         self.add(bytes, [(id, 0..n)]);
     }
 
-    /// Each object's number, in the order they were added.
-    fn ids(&self) -> impl Iterator<Item = &ObjectId> {
-        self.objects.iter().map(|(id, ..)| id)
+    /// The bytes of object `id`, wherever they wait.
+    #[cfg(test)]
+    pub(super) fn object_bytes(&self, id: ObjectId) -> Option<Vec<u8>> {
+        let entry = self.objects.iter().find(|e| e.id() == id)?;
+        match &self.chunks[entry.chunk as usize] {
+            Chunk::Memory(bytes) => Some(bytes[entry.range()].to_vec()),
+            Chunk::File { offset } => {
+                let mut bytes = Vec::new();
+                let place = Place {
+                    offset: offset + u64::from(entry.start),
+                    len: entry.len as usize,
+                };
+                self.file.as_ref()?.read_into(&mut bytes, place).ok()?;
+                Some(bytes)
+            }
+        }
     }
+
+    /// Whether object `id` waits in the temporary file.
+    #[cfg(test)]
+    pub(super) fn waits_in_file(&self, id: ObjectId) -> bool {
+        self.objects
+            .iter()
+            .any(|e| e.id() == id && matches!(self.chunks[e.chunk as usize], Chunk::File { .. }))
+    }
+
+    /// Each object's number, in the order they were added.
+    fn ids(&self) -> impl Iterator<Item = ObjectId> + '_ {
+        self.objects.iter().map(Entry::id)
+    }
+}
+
+/// Room reserved in the temporary file for one object written in pieces
+/// ([`Serialized::spool`]), and how much of it is written.
+#[derive(Debug)]
+pub(super) struct Spool {
+    offset: u64,
+    room: u64,
+    written: u64,
 }
 
 /// The serialized objects of one object stream that wait in the temporary
@@ -162,16 +303,17 @@ struct ReadBack {
 
 impl ReadBack {
     /// Reads the objects of `stream` that are in the file.
-    fn read(serialized: &Serialized, stream: &[(&ObjectId, Packed)]) -> std::io::Result<Self> {
+    fn read(serialized: &Serialized, stream: &[(ObjectId, Packed)]) -> std::io::Result<Self> {
         /// Stretches of the file closer than this are read as one.
         const GAP: u64 = 4096;
         let mut wanted: Vec<(u64, u64, usize)> = stream
             .iter()
             .enumerate()
             .filter_map(|(i, (_, o))| match o {
-                Packed::Serialized { chunk, range } => match &serialized.chunks[*chunk as usize] {
+                Packed::Serialized(entry) => match &serialized.chunks[entry.chunk as usize] {
                     Chunk::File { offset } => {
-                        Some((offset + range.start as u64, offset + range.end as u64, i))
+                        let start = offset + u64::from(entry.start);
+                        Some((start, start + u64::from(entry.len), i))
                     }
                     Chunk::Memory(_) => None,
                 },
@@ -259,10 +401,7 @@ impl PackedStream {
 enum Packed<'a> {
     Object(&'a Object),
     /// Bytes of a chunk of [`Serialized`].
-    Serialized {
-        chunk: u32,
-        range: std::ops::Range<usize>,
-    },
+    Serialized(Entry),
 }
 
 /// The file of `lo` and the `serialized` objects, with the entries of its
@@ -277,27 +416,24 @@ pub(super) fn save(lo: &lopdf::Document, serialized: &Serialized) -> Result<Vec<
         .objects
         .iter()
         .partition(|(id, o)| matches!(o, Object::Stream(_)) || id.1 != 0);
-    if let Some(id) = serialized
-        .ids()
-        .find(|id| id.1 != 0 || lo.objects.contains_key(id))
-    {
+    if let Some(id) = serialized.unfit {
+        return Err(bad(format!("object {id:?} cannot be written")));
+    }
+    if let Some(id) = serialized.ids().find(|id| lo.objects.contains_key(id)) {
         return Err(bad(format!("object {id:?} is given twice")));
     }
     // Both, in order of number.
-    let mut packed: Vec<(&ObjectId, Packed)> = objects
+    let mut packed: Vec<(ObjectId, Packed)> = objects
         .into_iter()
-        .map(|(id, o)| (id, Packed::Object(o)))
-        .chain(serialized.objects.iter().map(|(id, chunk, range)| {
-            (
-                id,
-                Packed::Serialized {
-                    chunk: *chunk,
-                    range: range.clone(),
-                },
-            )
-        }))
+        .map(|(id, o)| (*id, Packed::Object(o)))
+        .chain(
+            serialized
+                .objects
+                .iter()
+                .map(|entry| (entry.id(), Packed::Serialized(*entry))),
+        )
         .collect();
-    packed.sort_unstable_by_key(|(id, _)| **id);
+    packed.sort_unstable_by_key(|(id, _)| *id);
     if let Some(w) = packed.windows(2).find(|w| w[0].0 == w[1].0) {
         return Err(bad(format!("object {:?} is given twice", w[0].0)));
     }
@@ -311,7 +447,7 @@ pub(super) fn save(lo: &lopdf::Document, serialized: &Serialized) -> Result<Vec<
         .max(lo.max_id)
         + 1;
     // The object streams, built and deflated in parallel.
-    let chunks: Vec<&[(&ObjectId, Packed)]> = packed.chunks(OBJECTS_PER_STREAM).collect();
+    let chunks: Vec<&[(ObjectId, Packed)]> = packed.chunks(OBJECTS_PER_STREAM).collect();
     // With a temporary file, each goes there once deflated, until the file
     // is assembled (a long article's took some 5 MB beside the file).
     let object_streams: Vec<PackedStream> = chunks
@@ -325,7 +461,7 @@ pub(super) fn save(lo: &lopdf::Document, serialized: &Serialized) -> Result<Vec<
             let known: usize = chunk
                 .iter()
                 .map(|(_, o)| match o {
-                    Packed::Serialized { range, .. } => range.len() + 1,
+                    Packed::Serialized(entry) => entry.len as usize + 1,
                     Packed::Object(_) => 64,
                 })
                 .sum();
@@ -335,9 +471,9 @@ pub(super) fn save(lo: &lopdf::Document, serialized: &Serialized) -> Result<Vec<
                 match (o, &read.places[k]) {
                     (Packed::Object(o), _) => write_object(&mut body, o),
                     (_, Some(place)) => body.extend_from_slice(&read.bytes[place.clone()]),
-                    (Packed::Serialized { chunk, range }, None) => {
-                        match &serialized.chunks[*chunk as usize] {
-                            Chunk::Memory(b) => body.extend_from_slice(&b[range.clone()]),
+                    (Packed::Serialized(entry), None) => {
+                        match &serialized.chunks[entry.chunk as usize] {
+                            Chunk::Memory(b) => body.extend_from_slice(&b[entry.range()]),
                             Chunk::File { .. } => {
                                 return Err(bad("an object was not read back".into()));
                             }
