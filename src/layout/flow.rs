@@ -568,8 +568,7 @@ pub(super) fn article_rows(
         .map(Atom::text_len)
         .sum();
     let store = glyph_file(text).map(GlyphStore::in_file);
-    let set = set_all(fonts, &jobs, store.as_ref());
-    // The paragraphs' atoms (a copy of their text) are not read again.
+    let set = set_all(fonts, &mut jobs, store.as_ref());
     drop(jobs);
     // With them, what the threads that set the paragraphs freed (the
     // shaping caches of those that made their own) goes back before the

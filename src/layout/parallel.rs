@@ -13,20 +13,24 @@ pub(super) const PARALLEL_TEXT_BYTES: usize = 16 * 1024;
 pub(super) type SetParagraph = (Vec<Line>, Vec<MissingGlyph>, Vec<Option<StoredAt>>);
 
 /// Sets the paragraphs of `jobs`, in order, each one's glyphs moved into
-/// `store` as soon as it is set when there is one. With enough text and
+/// `store` as soon as it is set when there is one, and its atoms (a copy
+/// of its text) freed (all held until the last was set, a long article's
+/// took some 5 MB at the peak of its PDF). With enough text and
 /// more than one thread, they are cut into one stretch of about equal text
 /// per thread, each set with `fonts` when it is free, else with a
 /// [`Fonts`] of its own.
 pub(super) fn set_all(
     fonts: &mut Fonts,
-    jobs: &[(Vec<Atom>, Setting)],
+    jobs: &mut [(Vec<Atom>, Setting)],
     store: Option<&GlyphStore>,
 ) -> Vec<SetParagraph> {
     let set_one = |fonts: &mut Fonts,
                    writer: &mut Option<GlyphWriter>,
-                   (atoms, set): &(Vec<Atom>, Setting)| {
+                   (atoms, set): &mut (Vec<Atom>, Setting)| {
         let mut missing = Vec::new();
-        let mut lines = set_paragraph(fonts, set, atoms, &mut missing);
+        let atoms = std::mem::take(atoms);
+        let mut lines = set_paragraph(fonts, set, &atoms, &mut missing);
+        drop(atoms);
         let stored = match writer {
             Some(w) => w.put(&mut lines),
             None => Vec::new(),
@@ -34,10 +38,10 @@ pub(super) fn set_all(
         (lines, missing, stored)
     };
     // Each stretch of paragraphs with a writer of its own.
-    let set_stretch = |fonts: &mut Fonts, stretch: &[(Vec<Atom>, Setting)]| -> Vec<_> {
+    let set_stretch = |fonts: &mut Fonts, stretch: &mut [(Vec<Atom>, Setting)]| -> Vec<_> {
         let mut writer = store.map(GlyphStore::writer);
         stretch
-            .iter()
+            .iter_mut()
             .map(|j| set_one(fonts, &mut writer, j))
             .collect()
     };
@@ -51,14 +55,21 @@ pub(super) fn set_all(
         return set_stretch(fonts, jobs);
     }
     // Cut after the paragraph that reaches each k/threads of the text.
-    let mut stretches = Vec::with_capacity(threads);
-    let (mut from, mut seen) = (0, 0);
+    let mut ends = Vec::with_capacity(threads);
+    let mut seen = 0;
     for (i, j) in jobs.iter().enumerate() {
         seen += size(j);
-        if seen * threads >= total * (stretches.len() + 1) || i + 1 == jobs.len() {
-            stretches.push(&jobs[from..=i]);
-            from = i + 1;
+        if seen * threads >= total * (ends.len() + 1) || i + 1 == jobs.len() {
+            ends.push(i + 1);
         }
+    }
+    let count = jobs.len();
+    let mut stretches: Vec<&mut [(Vec<Atom>, Setting)]> = Vec::with_capacity(ends.len());
+    let (mut rest, mut from) = (jobs, 0);
+    for end in ends {
+        let (stretch, after) = rest.split_at_mut(end - from);
+        stretches.push(stretch);
+        (rest, from) = (after, end);
     }
     let source = fonts.source();
     // Every stretch takes `fonts` when it is free, with the words earlier
@@ -66,16 +77,19 @@ pub(super) fn set_all(
     // any other that no thread took and so runs here after it); one that
     // runs while another holds it makes its own. No thread waits for it.
     let shared = std::sync::Mutex::new(&mut *fonts);
-    let set = |stretch: &[(Vec<Atom>, Setting)]| -> Option<Vec<_>> {
+    let set = |stretch: &mut [(Vec<Atom>, Setting)]| -> Option<Vec<_>> {
         match shared.try_lock() {
             Ok(mut f) => Some(set_stretch(&mut f, stretch)),
             Err(_) => Some(set_stretch(&mut Fonts::new(source).ok()?, stretch)),
         }
     };
     use rayon::prelude::*;
-    let sets: Vec<Option<Vec<_>>> = stretches.par_iter().map(|stretch| set(stretch)).collect();
-    let mut out = Vec::with_capacity(jobs.len());
-    for (stretch, set) in stretches.iter().zip(sets) {
+    let sets: Vec<Option<Vec<_>>> = stretches
+        .par_iter_mut()
+        .map(|stretch| set(stretch))
+        .collect();
+    let mut out = Vec::with_capacity(count);
+    for (stretch, set) in stretches.into_iter().zip(sets) {
         // `Fonts::new` cannot fail for a source it already accepted; if it
         // did, the stretch is set here.
         let set = set.unwrap_or_else(|| set_stretch(fonts, stretch));

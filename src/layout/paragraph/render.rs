@@ -22,7 +22,9 @@ pub(super) fn render(
     // The text of every space glyph (one string for the paragraph).
     let space_text = Cluster::from(" ");
     let mut runs = RunBuilder::default();
-    let mut lines = Vec::new();
+    // A line a break: grown a line at a time, a long article's lines had
+    // up to twice their room while they waited to become rows.
+    let mut lines = Vec::with_capacity(breaks.len());
     let mut start = 0;
     for (li, brk) in breaks.iter().enumerate() {
         // Skip discardable items at the line start (not the indent box).
