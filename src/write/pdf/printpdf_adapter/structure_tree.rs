@@ -173,15 +173,7 @@ pub(super) fn write(
             });
         }
         for &n in closing.after(pi) {
-            let n = n as usize;
-            if let Some(element) = tree.close(n) {
-                let parent = tree.parent_id(n).unwrap_or(root_id);
-                ready.push(Ready {
-                    element,
-                    parent,
-                    node: Some(n),
-                });
-            }
+            tree.close_into(n as usize, root_id, &mut ready);
         }
         if ready.len() >= READY_AT_ONCE {
             write_ready(&mut ready, nodes, serialized, page_ids);
@@ -196,14 +188,7 @@ pub(super) fn write(
     // The elements still open: those whose kids no page gave, and those
     // that wait for their parent's number.
     for n in 0..nodes.len() {
-        if let Some(element) = tree.close(n) {
-            let parent = tree.parent_id(n).unwrap_or(root_id);
-            ready.push(Ready {
-                element,
-                parent,
-                node: Some(n),
-            });
-        }
+        tree.close_into(n, root_id, &mut ready);
     }
     write_ready(&mut ready, nodes, serialized, page_ids);
     let parent_tree = lo.new_object_id();
@@ -401,6 +386,18 @@ impl<'a> Tree<'a> {
                 detail: format!("element {n} given a kid after it was written"),
             }),
             slot => Ok(&mut self.open[slot as usize]),
+        }
+    }
+
+    /// Node `n`'s element, if it is part of the tree and not yet written,
+    /// added to `ready` (its parent the root's `root` when it has none).
+    fn close_into(&mut self, n: usize, root: ObjectId, ready: &mut Vec<Ready>) {
+        if let Some(element) = self.close(n) {
+            ready.push(Ready {
+                element,
+                parent: self.parent_id(n).unwrap_or(root),
+                node: Some(n),
+            });
         }
     }
 
