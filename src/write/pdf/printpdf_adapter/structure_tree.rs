@@ -56,8 +56,7 @@ pub(super) fn write(
     };
     let nodes = &lay.structure[..];
     let root_id = lo.new_object_id();
-    let last = last_pages(lay, drawn);
-    let closing = Closing::new(&last, lay.pages.len());
+    let closing = Closing::new(&last_pages(lay, drawn), lay.pages.len());
     let mut tree = Tree::new(nodes);
     if !nodes.is_empty() {
         tree.attach(0, lo)?;
@@ -81,8 +80,9 @@ pub(super) fn write(
         + b"]>>".len();
     nums.spool = serialized.spool(longest);
     if nums.spool.is_some() {
-        nums.out
-            .reserve(SPOOL_FROM + (key + 2) + reference * READY_AT_ONCE);
+        // What waits between two spills: under `SPOOL_FROM`, and a page's
+        // entries (a page with more grows it).
+        nums.out.reserve(2 * SPOOL_FROM);
     } else {
         nums.out.reserve(longest);
     }
@@ -195,7 +195,7 @@ pub(super) fn write(
     nums.finish(parent_tree, serialized)?;
     let mut root = Dictionary::new();
     root.set("Type", Object::Name(b"StructTreeRoot".to_vec()));
-    if let Some(top) = (!nodes.is_empty()).then(|| tree.id(0)).flatten() {
+    if let Some(top) = tree.id(0) {
         root.set("K", Object::Reference(top));
     }
     root.set("ParentTree", Object::Reference(parent_tree));
@@ -242,14 +242,14 @@ fn last_pages(lay: &Layout, drawn: &Drawn) -> Vec<u32> {
             break;
         }
         for owner in drawn.owners.get(pi).into_iter().flatten() {
-            match *owner {
-                Owner::Node(n) if (n as usize) < nodes.len() => touch(n as usize, pi),
-                Owner::Link(k) if (k as usize) < page.links.len() => {
-                    touch(link_parent(link_parents, k as usize, nodes.len()), pi);
-                }
-                _ => {}
+            if let Owner::Node(n) = *owner
+                && (n as usize) < nodes.len()
+            {
+                touch(n as usize, pi);
             }
         }
+        // Every link of the page has a `Link` element (its annotation is
+        // one of its kids), whether or not its text is marked.
         for k in 0..page.links.len() {
             touch(link_parent(link_parents, k, nodes.len()), pi);
         }
