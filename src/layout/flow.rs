@@ -73,7 +73,7 @@ pub(super) struct Ctx<'f, 'a> {
     pub(super) lang: Option<hypher::Lang>,
     /// Paragraphs start at bidi level 1 (a right-to-left document language).
     pub(super) rtl: bool,
-    pub(super) rows: Vec<Row>,
+    pub(super) rows: Rows,
     pub(super) block: usize,
     pub(super) frames: usize,
     pub(super) missing: Vec<MissingGlyph>,
@@ -553,7 +553,7 @@ pub(super) fn article_rows(
     placement: NotePlacement,
     glyph_file: &mut dyn FnMut(usize) -> Option<crate::temp_file::TempFile>,
 ) -> (
-    Vec<Row>,
+    Rows,
     Vec<MissingGlyph>,
     NoteSet,
     Vec<StructNode>,
@@ -598,7 +598,7 @@ pub(super) fn walk_article(
     lines: Lines,
     rows: usize,
     placement: NotePlacement,
-) -> (Vec<Row>, Vec<MissingGlyph>, NoteSet, Vec<StructNode>) {
+) -> (Rows, Vec<MissingGlyph>, NoteSet, Vec<StructNode>) {
     let lang = hyphenation_lang(&doc.meta.lang);
     let measure = style.measure();
     let x0 = style.page.margin_inner;
@@ -608,7 +608,7 @@ pub(super) fn walk_article(
         style,
         lang,
         rtl: paragraph::rtl_language(&doc.meta.lang),
-        rows: Vec::with_capacity(rows),
+        rows: Rows::with_capacity(rows),
         block: 0,
         frames: 0,
         missing: Vec::new(),

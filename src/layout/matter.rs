@@ -218,7 +218,7 @@ impl Ctx<'_, '_> {
                 space_before: ns.entry_space,
             },
         );
-        self.rows.drain(rows).collect()
+        self.rows.split_off(rows.start)
     }
 }
 

@@ -35,6 +35,7 @@ mod notes;
 mod paginate;
 pub mod paragraph;
 mod parallel;
+mod rows;
 pub mod style;
 
 use flow::*;
@@ -43,6 +44,7 @@ use labels::*;
 pub use model::*;
 use paginate::*;
 use parallel::*;
+use rows::Rows;
 
 use crate::ast::{Block, Document, Figure, Inline, List};
 use fonts::{FontKind, Fonts, Variant};
@@ -174,7 +176,7 @@ pub fn layout_book(
     recto: bool,
     placement: NotePlacement,
 ) -> Layout {
-    let mut rows = Vec::new();
+    let mut rows = Rows::default();
     let mut missing = Vec::new();
     let mut marks = Vec::with_capacity(chapters.len());
     let mut notes = Vec::with_capacity(chapters.len());
@@ -205,7 +207,7 @@ pub fn layout_book(
             }
             structure.push(n);
         }
-        for r in &mut more {
+        for r in more.iter_mut() {
             r.node += base;
             r.label = r.label.map(|l| l + base);
         }

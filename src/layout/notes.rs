@@ -85,7 +85,7 @@ pub(super) struct FootPages {
 /// book are; each starts a page (an odd-numbered one with `recto`), and a
 /// note still continuing at a chapter's end gets pages of its own before it.
 pub(super) fn foot_pages(
-    rows: &[Row],
+    rows: &Rows,
     notes: &[NoteSet],
     style: &Style,
     chapter_of: &dyn Fn(usize) -> usize,
@@ -187,7 +187,7 @@ pub(super) fn foot_pages(
 
 /// The state of [`foot_pages`].
 struct Builder<'r> {
-    rows: &'r [Row],
+    rows: &'r Rows,
     notes: &'r [NoteSet],
     style: &'r Style,
     body_h: f32,

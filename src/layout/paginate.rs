@@ -80,7 +80,7 @@ pub(super) struct Pending {
 /// What pagination takes from the flow: the rows, the characters without a
 /// glyph, and the logical structure the rows point into.
 pub(super) struct Flowed {
-    pub(super) rows: Vec<Row>,
+    pub(super) rows: Rows,
     pub(super) missing: Vec<MissingGlyph>,
     pub(super) structure: Vec<StructNode>,
     /// Where the rows' glyphs wait, when they are not in the rows.
@@ -112,7 +112,7 @@ impl<'s> HandOut<'s> {
     fn new(
         sink: &'s mut dyn PageSink,
         run: usize,
-        rows: &[Row],
+        rows: &Rows,
         ranges: &[std::ops::Range<usize>],
         store: Option<&'s GlyphStore>,
         style: &Style,
@@ -122,7 +122,7 @@ impl<'s> HandOut<'s> {
         // A run's glyphs read back, in one buffer for all.
         let mut glyphs = Vec::new();
         for (pi, range) in ranges.iter().enumerate() {
-            for r in &rows[range.clone()] {
+            for r in range.clone().map(|i| &rows[i]) {
                 let (Some(reader), Some(at)) = (&mut reader, r.stored) else {
                     for run in &r.line.runs {
                         sink.glyphs(run);
@@ -330,7 +330,15 @@ pub(super) fn paginate(
     // may add more).
     let mut pending_links: Vec<Pending> =
         Vec::with_capacity(rows.iter().map(|r| r.line.links.len()).sum());
+    // The first row that the pages from each on read (a page reads its
+    // rows, and the row before its first): the rows before it are freed
+    // once the page before is filled.
+    let mut first_read: Vec<usize> = ranges.iter().map(|r| r.start.saturating_sub(1)).collect();
+    for pi in (1..first_read.len()).rev() {
+        first_read[pi - 1] = first_read[pi - 1].min(first_read[pi]);
+    }
     for (pi, range) in ranges.into_iter().enumerate() {
+        rows.free_before(first_read[pi]);
         // Room for its rows' lines, a running head and the page number (a
         // page's vector grown a line at a time held a third more).
         let mut page = Page {
