@@ -40,17 +40,32 @@ pub fn content_identifier(docs: &[&Document]) -> Uuid {
     c.uuid()
 }
 
-/// `Uuid::new_v5(namespace, name)`, computed with the `sha1` crate (SHA-NI
-/// where the processor has it) instead of `uuid`'s own portable SHA-1: the
-/// PDF's `/ID` hashes the whole file.
-pub(crate) fn uuid_v5(namespace: &Uuid, name: &[u8]) -> Uuid {
-    let mut sha1 = Sha1::new();
-    sha1.update(namespace.as_bytes());
-    sha1.update(name);
-    let hash = sha1.finalize();
-    let mut bytes = [0; 16];
-    bytes.copy_from_slice(&hash[..16]);
-    uuid::Builder::from_sha1_bytes(bytes).into_uuid()
+/// `Uuid::new_v5(namespace, name)` of a name given in pieces, hashed as
+/// they come (RFC 9562 §5.5: SHA-1 of the namespace and the name), so that
+/// the name is never held whole: a PDF's bytes as they are written. It is
+/// computed with the `sha1` crate (SHA-NI where the processor has it)
+/// instead of `uuid`'s own portable SHA-1: the PDF's `/ID` hashes the
+/// whole file.
+pub(crate) struct UuidV5(Sha1);
+
+impl UuidV5 {
+    pub(crate) fn new(namespace: &Uuid) -> Self {
+        let mut sha1 = Sha1::new();
+        sha1.update(namespace.as_bytes());
+        UuidV5(sha1)
+    }
+
+    /// The next bytes of the name.
+    pub(crate) fn update(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+
+    pub(crate) fn finish(self) -> Uuid {
+        let hash = self.0.finalize();
+        let mut bytes = [0; 16];
+        bytes.copy_from_slice(&hash[..16]);
+        uuid::Builder::from_sha1_bytes(bytes).into_uuid()
+    }
 }
 
 /// An unambiguous serialisation of a document's content, hashed as it is
@@ -59,11 +74,10 @@ pub(crate) fn uuid_v5(namespace: &Uuid, name: &[u8]) -> Uuid {
 /// ended by U+001E, characters that never occur in the model's text (the
 /// parser drops control characters).
 struct Canon {
-    /// SHA-1 of the namespace and the serialisation up to `pending` (RFC
-    /// 9562 §5.5; the same UUID as `Uuid::new_v5` of the serialised bytes,
-    /// which `uuid` computes with a slower SHA-1: a unit test holds them
-    /// equal).
-    sha1: Sha1,
+    /// The UUID v5 of the serialisation up to `pending` (the same UUID as
+    /// `Uuid::new_v5` of the serialised bytes, which `uuid` computes with a
+    /// slower SHA-1: a unit test holds them equal).
+    id: UuidV5,
     /// Serialised bytes not hashed yet (hashing many short pieces one by
     /// one costs more than copying them).
     pending: Vec<u8>,
@@ -74,26 +88,21 @@ const CANON_CHUNK: usize = 16 * 1024;
 
 impl Canon {
     fn new() -> Canon {
-        let mut sha1 = Sha1::new();
-        sha1.update(IDENTIFIER_NAMESPACE.as_bytes());
         Canon {
-            sha1,
+            id: UuidV5::new(&IDENTIFIER_NAMESPACE),
             pending: Vec::with_capacity(CANON_CHUNK + 64),
         }
     }
     fn uuid(mut self) -> Uuid {
-        self.sha1.update(&self.pending);
-        let hash = self.sha1.finalize();
-        let mut bytes = [0; 16];
-        bytes.copy_from_slice(&hash[..16]);
-        uuid::Builder::from_sha1_bytes(bytes).into_uuid()
+        self.id.update(&self.pending);
+        self.id.finish()
     }
     fn put(&mut self, bytes: &[u8]) {
         if self.pending.len() + bytes.len() > CANON_CHUNK {
-            self.sha1.update(&self.pending);
+            self.id.update(&self.pending);
             self.pending.clear();
             if bytes.len() > CANON_CHUNK {
-                self.sha1.update(bytes);
+                self.id.update(bytes);
                 return;
             }
         }
@@ -214,13 +223,19 @@ mod tests {
         assert_eq!(c.uuid(), Uuid::new_v5(&IDENTIFIER_NAMESPACE, &bytes));
     }
 
+    /// Given whole or in pieces, the name hashes to `uuid`'s own v5.
     #[test]
     fn uuid_v5_is_uuids_own() {
         for name in [&b""[..], b"%PDF-1.7", &[7u8; 200_000]] {
-            assert_eq!(
-                uuid_v5(&Uuid::NAMESPACE_OID, name),
-                Uuid::new_v5(&Uuid::NAMESPACE_OID, name)
-            );
+            let mut whole = UuidV5::new(&Uuid::NAMESPACE_OID);
+            whole.update(name);
+            let mut pieces = UuidV5::new(&Uuid::NAMESPACE_OID);
+            for piece in name.chunks(97) {
+                pieces.update(piece);
+            }
+            let want = Uuid::new_v5(&Uuid::NAMESPACE_OID, name);
+            assert_eq!(whole.finish(), want);
+            assert_eq!(pieces.finish(), want);
         }
     }
 }

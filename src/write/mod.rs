@@ -229,12 +229,13 @@ pub fn render(
     options: &WriteOptions,
 ) -> Result<Rendered, WriteError> {
     if format == Format::Pdf {
-        // The PDF is made whole in memory (its cross-reference table and
-        // `/ID` come last): take its bytes as they are, not a copy.
-        let pdf = render_pdf_format(docs, options)?;
+        // The file straight into bytes made at its size (through a writer
+        // they would grow by doubling).
+        let mut bytes = Vec::new();
+        let missing = render_pdf_format(docs, options, pdf::Destination::Bytes(&mut bytes))?;
         return Ok(Rendered {
-            bytes: pdf.bytes,
-            diagnostics: pdf.missing.iter().map(missing_glyph).collect(),
+            bytes,
+            diagnostics: missing.iter().map(missing_glyph).collect(),
         });
     }
     let mut bytes = Vec::new();
@@ -245,7 +246,8 @@ pub fn render(
 /// [`render`], writing into `out` as the writer goes, so that a large
 /// article's output is never held whole in memory (TEI, JSON, the article
 /// format, pandoc JSON, Markdown and HTML stream; an EPUB is written into
-/// `out` once zipped, a PDF once complete). Returns the writer's warnings.
+/// `out` once zipped; a PDF as its file is packed, once every page is
+/// drawn). Returns the writer's warnings.
 ///
 /// On an error `out` may hold part of the output: write into a temporary
 /// file and rename it only on success ([`write_atomic_with`]).
@@ -312,25 +314,26 @@ pub fn render_into(
             epub::write_book(docs, &opts, out)
         }
         Format::Pdf => {
-            let pdf = render_pdf_format(docs, options)?;
-            out.write_all(&pdf.bytes)?;
-            Ok(pdf.missing.iter().map(missing_glyph).collect())
+            let missing = render_pdf_format(docs, options, pdf::Destination::Writer(out))?;
+            Ok(missing.iter().map(missing_glyph).collect())
         }
     }
 }
 
-/// The PDF of `docs`: one article, or a book when [`WriteOptions::book`] is set.
+/// The PDF of `docs` into `to`: one article, or a book when
+/// [`WriteOptions::book`] is set. Returns the characters without a glyph.
 fn render_pdf_format(
     docs: &[&Document],
     options: &WriteOptions,
-) -> Result<pdf::PdfOutput, WriteError> {
+    to: pdf::Destination<'_>,
+) -> Result<Vec<crate::layout::MissingGlyph>, WriteError> {
     let pdf_options = pdf::PdfOptions {
         timestamp: options.timestamp,
         ..options.pdf.clone()
     };
     match &options.book {
-        Some(book) => pdf::render_book(docs, book, &pdf_options, options.recto),
-        None => pdf::render_pdf(one_article(docs, Format::Pdf, options)?, &pdf_options),
+        Some(book) => pdf::render_book_to(docs, book, &pdf_options, options.recto, to),
+        None => pdf::render_pdf_to(one_article(docs, Format::Pdf, options)?, &pdf_options, to),
     }
 }
 

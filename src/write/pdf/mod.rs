@@ -67,6 +67,7 @@ impl PdfOptions {
 }
 
 /// A rendered PDF.
+#[cfg(test)]
 #[derive(Debug, Clone)]
 pub struct PdfOutput {
     /// The file.
@@ -75,8 +76,31 @@ pub struct PdfOutput {
     pub missing: Vec<MissingGlyph>,
 }
 
+/// Where a PDF's file goes as it is packed, once every page is drawn:
+/// into bytes (made at the file's size, nearly), or into a writer (the
+/// temporary file of the output), so that the file is never held whole
+/// in memory (a 10 MB file for the seed ×1,500). On an error the
+/// destination may hold the start of the file.
+pub(crate) enum Destination<'a> {
+    Bytes(&'a mut Vec<u8>),
+    Writer(&'a mut dyn std::io::Write),
+}
+
 /// Lays out and renders `doc`.
+#[cfg(test)]
 pub fn render_pdf(doc: &Document, opts: &PdfOptions) -> Result<PdfOutput, WriteError> {
+    let mut bytes = Vec::new();
+    let missing = render_pdf_to(doc, opts, Destination::Bytes(&mut bytes))?;
+    Ok(PdfOutput { bytes, missing })
+}
+
+/// Lays out and renders `doc` into `to`: the characters the fonts have
+/// no glyph for (drawn as .notdef).
+pub(crate) fn render_pdf_to(
+    doc: &Document,
+    opts: &PdfOptions,
+    to: Destination<'_>,
+) -> Result<Vec<MissingGlyph>, WriteError> {
     let style = opts.style();
     let source = FontSource::load(&style)?;
     let mut fonts = Fonts::new(&source)?;
@@ -84,23 +108,23 @@ pub fn render_pdf(doc: &Document, opts: &PdfOptions) -> Result<PdfOutput, WriteE
     // laid out whole, then drawn.
     let mut sink = printpdf_adapter::DrawingSink::new(doc, &style, &source);
     let mut lay = layout_into(doc, &style, &mut fonts, opts.notes, &mut sink);
-    let bytes = match sink.into_file()? {
+    match sink.into_file()? {
         Some(file) => {
             // The layout (its pages' links, its structure) goes before the
             // file is packed.
             let assembled = file.assemble(doc, &lay, opts)?;
             let missing = std::mem::take(&mut lay.missing);
             drop_later(lay);
-            return Ok(PdfOutput {
-                bytes: assembled.save()?,
-                missing,
-            });
+            assembled.save(to)?;
+            Ok(missing)
         }
-        None => printpdf_adapter::write(doc, &mut lay, &source, opts)?,
-    };
-    let missing = std::mem::take(&mut lay.missing);
-    drop_later(lay);
-    Ok(PdfOutput { bytes, missing })
+        None => {
+            printpdf_adapter::write(doc, &mut lay, &source, opts, to)?;
+            let missing = std::mem::take(&mut lay.missing);
+            drop_later(lay);
+            Ok(missing)
+        }
+    }
 }
 
 /// Frees `value` off the way of the file being written: on a worker thread
@@ -129,12 +153,26 @@ pub(crate) fn drop_later<T: Send + 'static>(value: T) {
 /// top, the contents and the chapters in it, and each chapter's sections
 /// inside the chapter. The document information (title, subtitle as the
 /// subject, author, language, date) is the book's.
+#[cfg(test)]
 pub fn render_book(
     docs: &[&Document],
     book: &crate::write::BookMeta,
     opts: &PdfOptions,
     recto: bool,
 ) -> Result<PdfOutput, WriteError> {
+    let mut bytes = Vec::new();
+    let missing = render_book_to(docs, book, opts, recto, Destination::Bytes(&mut bytes))?;
+    Ok(PdfOutput { bytes, missing })
+}
+
+/// [`render_book`] into `to`: the characters the fonts have no glyph for.
+pub(crate) fn render_book_to(
+    docs: &[&Document],
+    book: &crate::write::BookMeta,
+    opts: &PdfOptions,
+    recto: bool,
+    to: Destination<'_>,
+) -> Result<Vec<MissingGlyph>, WriteError> {
     if docs.is_empty() {
         return Err(WriteError::Request(
             "a PDF book needs at least one article".into(),
@@ -149,10 +187,10 @@ pub fn render_book(
     let source = FontSource::load(&style)?;
     let mut fonts = Fonts::new(&source)?;
     let mut lay = crate::layout::layout_book(&cover, docs, &style, &mut fonts, recto, opts.notes);
-    let bytes = printpdf_adapter::write(&cover, &mut lay, &source, opts)?;
+    printpdf_adapter::write(&cover, &mut lay, &source, opts, to)?;
     let missing = std::mem::take(&mut lay.missing);
     drop_later(lay);
-    Ok(PdfOutput { bytes, missing })
+    Ok(missing)
 }
 
 #[cfg(test)]

@@ -9,8 +9,9 @@
 //! inventory ([`read_codes`]). The page content streams are then written
 //! straight from the layout with those codes (the PDF module's `content`
 //! submodule), and a small lopdf post-pass (the `post_pass` submodule)
-//! writes what printpdf cannot write, or writes wrongly. The `/ID` is
-//! patched in last ([`with_id`]). A long article's pages are drawn while
+//! writes what printpdf cannot write, or writes wrongly. The file is
+//! packed into the caller's [`Destination`] (`save::save`), its `/ID` the
+//! hash of its own bytes, written in last. A long article's pages are drawn while
 //! the layout fills them ([`DrawingSink`], a [`FileInProgress`] whose
 //! pages printpdf makes once they are drawn: [`Skeleton::Later`]); the
 //! file is byte for byte [`write()`]'s.
@@ -29,7 +30,7 @@
 //! | the header says `%PDF-1.3` | the post-pass sets the version to 1.7 | `header_says_pdf_1_7` |
 //! | the Info dictionary has an empty `/GTS_PDFXVersion` | the post-pass writes the Info dictionary anew in its place | `info_has_no_gts_pdfx_version` |
 //! | the Info dates are "now" | dates only from `SOURCE_DATE_EPOCH` or the article's date, else none | `dates_come_only_from_the_timestamp_or_the_metadata` |
-//! | the `/ID` is random | a UUID v5 of the file's own bytes, patched in place ([`with_id`]) | `id_is_the_hash_of_the_file_itself`, `same_input_same_bytes_other_text_other_id` |
+//! | the `/ID` is random | a UUID v5 of the file's own bytes, hashed as it is written and written over zeros (`save::save`) | `id_is_the_hash_of_the_file_itself`, `same_input_same_bytes_other_text_other_id` |
 //! | font resource names and subset tags are random | each font is added under a tag hashed from its PostScript name and glyph set ([`subset_tag`]) | `font_resource_names_are_stable_tags` |
 //! | a subset font's `/BaseFont` and `/FontName` are the tag alone | the Type0 font's `/BaseFont` and the descriptor's `/FontName` are renamed `TAG+PostScriptName` (not yet the descendant CIDFont's `/BaseFont`, which is inline in the Type0 font and keeps the tag alone) | `subset_fonts_are_named_tag_plus_postscript_name` |
 //! | its own subsetting (allsorts) keeps unused subroutines: 6× larger for Libertinus | fonts are subset with the `subsetter` crate before printpdf sees them ([`subset_font`]) | `fonts_are_subset_before_printpdf_sees_them` |
@@ -44,15 +45,15 @@
 //! printpdf also writes an empty resource dictionary for every page; that
 //! is harmless and left alone.
 
-use super::PdfOptions;
 use super::content::{self, GlyphCodes, GlyphInventory};
+use super::{Destination, PdfOptions};
 use crate::ast::Document;
 use crate::error::{FontError, WriteError};
 use crate::layout::Layout;
 use crate::layout::fonts::{FontKind, FontSource};
 use crate::layout::style::Style;
 use crate::temp_file::TempFile;
-use lopdf::{Dictionary, Object, ObjectId, StringFormat};
+use lopdf::{Dictionary, Object, ObjectId};
 use printpdf::{
     Codepoint, FontId, Mm, Op, ParsedFont, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Pt,
     TextItem,
@@ -138,7 +139,8 @@ pub(super) fn write(
     lay: &mut Layout,
     source: &FontSource,
     opts: &PdfOptions,
-) -> Result<Vec<u8>, WriteError> {
+    to: Destination<'_>,
+) -> Result<(), WriteError> {
     write_freeing_from(
         doc,
         lay,
@@ -146,6 +148,7 @@ pub(super) fn write(
         opts,
         FREE_LINES_FROM_PAGES,
         DRAWN_BETWEEN_RETURNS,
+        to,
     )
 }
 
@@ -159,7 +162,8 @@ fn write_freeing_from(
     opts: &PdfOptions,
     free_lines_from: usize,
     run: usize,
-) -> Result<Vec<u8>, WriteError> {
+    to: Destination<'_>,
+) -> Result<(), WriteError> {
     let used = content::inventory(lay);
     let mut file = FileInProgress::new(
         &doc.title.text,
@@ -188,7 +192,7 @@ fn write_freeing_from(
     } else {
         file.draw(&mut lay.pages, &lay.structure, false);
     }
-    file.finish(doc, lay, opts)
+    file.finish(doc, lay, opts, to)
 }
 
 /// The pages of a long article (from [`FREE_LINES_FROM_PAGES`]) drawn as
@@ -538,8 +542,9 @@ impl<'s> FileInProgress<'s> {
         doc: &Document,
         lay: &Layout,
         opts: &PdfOptions,
-    ) -> Result<Vec<u8>, WriteError> {
-        self.assemble(doc, lay, opts)?.save()
+        to: Destination<'_>,
+    ) -> Result<(), WriteError> {
+        self.assemble(doc, lay, opts)?.save(to)
     }
 
     /// Every object of the file, once every page of `lay` is drawn: the
@@ -665,64 +670,18 @@ pub(super) struct Assembled {
 }
 
 impl Assembled {
-    /// The file.
-    pub(super) fn save(self) -> Result<Vec<u8>, WriteError> {
-        let Assembled { mut lo, serialized } = self;
-        let file = with_id(&mut lo, &serialized);
+    /// Writes the file into `to` as it is packed.
+    pub(super) fn save(self, to: Destination<'_>) -> Result<(), WriteError> {
+        let Assembled { lo, serialized } = self;
+        // Every dictionary that is not a stream's (pages, fonts,
+        // annotations, the outline, the structure tree …) in deflated
+        // object streams, with a cross-reference stream (PDF 1.5): the
+        // structure tree of the tagged PDF would otherwise add a third to
+        // the file.
+        let saved = save::save(&lo, &serialized, to);
         super::drop_later((lo, serialized));
-        file
+        saved
     }
-}
-
-/// Saves `lo` with a deterministic `/ID`: a UUID v5 of the file's own bytes,
-/// computed with a zero placeholder in the trailer and then written over it
-/// (same length, so no offset moves).
-fn with_id(lo: &mut lopdf::Document, serialized: &save::Serialized) -> Result<Vec<u8>, WriteError> {
-    let zero = vec![0u8; 16];
-    lo.trailer.set(
-        "ID",
-        Object::Array(vec![
-            Object::String(zero.clone(), StringFormat::Hexadecimal),
-            Object::String(zero, StringFormat::Hexadecimal),
-        ]),
-    );
-    // Every dictionary that is not a stream's (pages, fonts, annotations,
-    // the outline, the structure tree …) in deflated object streams, with
-    // a cross-reference stream (PDF 1.5): the structure tree of the tagged
-    // PDF would otherwise add a third to the file.
-    let mut out = save::save(lo, serialized)?;
-    let placeholder = format!("<{}>", "0".repeat(32));
-    let placeholder = placeholder.as_bytes();
-    // In the trailer, the dictionary of the cross-reference stream, the
-    // file's last object: after the last `obj` keyword before the last
-    // `/XRef` (the article's own text, which may hold the same characters,
-    // is all before it).
-    let xref = out
-        .windows(b"/XRef".len())
-        .rposition(|w| w == b"/XRef")
-        .unwrap_or(0);
-    let tail = out[..xref]
-        .windows(b" obj".len())
-        .rposition(|w| w == b" obj")
-        .unwrap_or(0);
-    let at: Vec<usize> = out[tail..]
-        .windows(placeholder.len())
-        .enumerate()
-        .filter(|(_, w)| *w == placeholder)
-        .map(|(i, _)| tail + i)
-        .collect();
-    if at.len() != 2 {
-        return Err(WriteError::Assembly {
-            stage: "PDF",
-            detail: "cannot find the /ID placeholder".into(),
-        });
-    }
-    let id = crate::write::identifier::uuid_v5(&uuid::Uuid::NAMESPACE_OID, &out);
-    let hex: String = id.as_bytes().iter().map(|b| format!("{b:02X}")).collect();
-    for i in at {
-        out[i + 1..i + 33].copy_from_slice(hex.as_bytes());
-    }
-    Ok(out)
 }
 
 /// printpdf operations that show each glyph of `used` once, one text object

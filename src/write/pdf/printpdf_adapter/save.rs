@@ -11,6 +11,8 @@
 
 use crate::error::WriteError;
 use crate::temp_file::{Place, TempFile};
+use crate::write::identifier::UuidV5;
+use crate::write::pdf::Destination;
 use lopdf::{Dictionary, Object, ObjectId, StringFormat};
 use rayon::prelude::*;
 use std::io::Write;
@@ -404,10 +406,20 @@ enum Packed<'a> {
     Serialized(Entry),
 }
 
-/// The file of `lo` and the `serialized` objects, with the entries of its
-/// trailer (`/Root`, `/Info`, `/ID`) in the cross-reference stream's
-/// dictionary.
-pub(super) fn save(lo: &lopdf::Document, serialized: &Serialized) -> Result<Vec<u8>, WriteError> {
+/// Writes the file of `lo` and the `serialized` objects into `to` as it is
+/// packed, with the entries of its trailer (`/Root`, `/Info` and `/ID`) in
+/// the cross-reference stream's dictionary. The `/ID` is a UUID v5 of the
+/// file's own bytes, hashed as they are written with zeros in its place,
+/// then written over them (same length, so no offset moves): the same
+/// document always gives the same file, and another document another
+/// `/ID`.
+///
+/// On an error `to` may hold the start of the file.
+pub(super) fn save(
+    lo: &lopdf::Document,
+    serialized: &Serialized,
+    to: Destination<'_>,
+) -> Result<(), WriteError> {
     let bad = |detail: String| WriteError::Assembly {
         stage: "PDF file",
         detail,
@@ -531,49 +543,62 @@ pub(super) fn save(lo: &lopdf::Document, serialized: &Serialized) -> Result<Vec<
             .sum::<usize>()
         + object_streams.iter().map(|s| s.len() + 32).sum::<usize>()
         + entries.len() * 7;
-    let mut out = Vec::with_capacity(capacity);
-    out.extend_from_slice(b"%PDF-");
-    out.extend_from_slice(lo.version.as_bytes());
-    out.extend_from_slice(b"\n%\xe2\xe3\xcf\xd3\n");
+    let mut out = FileWriter::new(to, capacity);
+    // Dictionaries and small pieces, written here first; what is read
+    // back from the temporary file too.
+    let mut piece = Vec::new();
+    out.put(b"%PDF-")?;
+    out.put(lo.version.as_bytes())?;
+    out.put(b"\n%\xe2\xe3\xcf\xd3\n")?;
     for (id, o) in streams {
         let Object::Stream(s) = o else { continue };
         if id.1 != 0 || id.0 >= first_free {
             return Err(bad(format!("object {id:?} cannot be written")));
         }
-        entries[id.0 as usize] = (1, out.len() as u32, 0);
-        out.extend_from_slice(format!("{} 0 obj\n", id.0).as_bytes());
+        entries[id.0 as usize] = (1, out.offset()?, 0);
         let stashed = serialized.contents.get(id);
         let len = stashed.map_or(s.content.len(), |c| c.len);
         let mut dict = s.dict.clone();
         dict.set("Length", Object::Integer(len as i64));
-        write_dictionary(&mut out, &dict);
-        out.extend_from_slice(b"\nstream\n");
+        piece.clear();
+        let _ = write!(piece, "{} 0 obj\n", id.0);
+        write_dictionary(&mut piece, &dict);
+        piece.extend_from_slice(b"\nstream\n");
+        out.put(&piece)?;
         match (stashed, &serialized.file) {
-            (Some(&place), Some(file)) => file.read_into(&mut out, place)?,
+            (Some(&place), Some(file)) => {
+                piece.clear();
+                file.read_into(&mut piece, place)?;
+                out.put(&piece)?;
+            }
             (Some(_), None) => return Err(bad(format!("object {id:?} has no content"))),
-            (None, _) => out.extend_from_slice(&s.content),
+            (None, _) => out.put(&s.content)?,
         }
-        out.extend_from_slice(b"\nendstream\nendobj\n");
+        out.put(b"\nendstream\nendobj\n")?;
     }
     for (i, (chunk, stream)) in chunks.iter().zip(&object_streams).enumerate() {
         let container = first_free + i as u32;
         for (index, (id, _)) in chunk.iter().enumerate() {
             entries[id.0 as usize] = (2, container, index as u16);
         }
-        entries[container as usize] = (1, out.len() as u32, 0);
-        out.extend_from_slice(format!("{container} 0 obj\n").as_bytes());
+        entries[container as usize] = (1, out.offset()?, 0);
+        out.put(format!("{container} 0 obj\n").as_bytes())?;
         match (stream, &serialized.file) {
-            (PackedStream::Memory(bytes), _) => out.extend_from_slice(bytes),
-            (PackedStream::File(place), Some(file)) => file.read_into(&mut out, *place)?,
+            (PackedStream::Memory(bytes), _) => out.put(bytes)?,
+            (PackedStream::File(place), Some(file)) => {
+                piece.clear();
+                file.read_into(&mut piece, *place)?;
+                out.put(&piece)?;
+            }
             (PackedStream::File { .. }, None) => {
                 return Err(bad(format!("object stream {container} is missing")));
             }
         }
-        out.extend_from_slice(b"\nendobj\n");
+        out.put(b"\nendobj\n")?;
     }
     // The cross-reference stream: fields of 1, 4 and 2 bytes.
-    let xref_at = out.len();
-    entries[xref_id as usize] = (1, xref_at as u32, 0);
+    let xref_at = out.offset()?;
+    entries[xref_id as usize] = (1, xref_at, 0);
     let mut table = Vec::with_capacity(entries.len() * 7);
     for (t, a, b) in &entries {
         table.push(*t);
@@ -585,20 +610,124 @@ pub(super) fn save(lo: &lopdf::Document, serialized: &Serialized) -> Result<Vec<
     dict.set("Type", Object::Name(b"XRef".to_vec()));
     dict.set("Size", Object::Integer(entries.len() as i64));
     dict.set("W", Object::Array(vec![1.into(), 4.into(), 2.into()]));
-    for key in [&b"Root"[..], b"Info", b"ID"] {
+    for key in [&b"Root"[..], b"Info"] {
         if let Ok(v) = lo.trailer.get(key) {
             dict.set(key, v.clone());
         }
     }
+    let zero = || Object::String(vec![0; 16], StringFormat::Hexadecimal);
+    dict.set("ID", Object::Array(vec![zero(), zero()]));
     dict.set("Filter", Object::Name(b"FlateDecode".to_vec()));
     dict.set("Length", Object::Integer(table.len() as i64));
-    out.extend_from_slice(format!("{xref_id} 0 obj\n").as_bytes());
-    write_dictionary(&mut out, &dict);
-    out.extend_from_slice(b"\nstream\n");
-    out.extend_from_slice(&table);
-    out.extend_from_slice(b"\nendstream\nendobj\n");
-    out.extend_from_slice(format!("startxref\n{xref_at}\n%%EOF").as_bytes());
-    Ok(out)
+    // The file's last object, with the `/ID`.
+    let mut tail = Vec::with_capacity(table.len() + 256);
+    tail.extend_from_slice(format!("{xref_id} 0 obj\n").as_bytes());
+    write_dictionary(&mut tail, &dict);
+    tail.extend_from_slice(b"\nstream\n");
+    tail.extend_from_slice(&table);
+    tail.extend_from_slice(b"\nendstream\nendobj\n");
+    tail.extend_from_slice(format!("startxref\n{xref_at}\n%%EOF").as_bytes());
+    out.seal(tail)
+}
+
+/// Where [`save`] writes a file, counting its bytes (the objects' offsets)
+/// and hashing them (its `/ID`). Small pieces gather in a buffer first:
+/// hashing and writing many short ones one by one costs more than copying
+/// them.
+struct FileWriter<'a> {
+    to: Destination<'a>,
+    /// Bytes written, `pending` included.
+    len: u64,
+    /// A UUID v5 of the bytes written before `pending`.
+    id: UuidV5,
+    pending: Vec<u8>,
+}
+
+/// How many bytes [`FileWriter`] gathers before it writes them.
+const PENDING: usize = 64 * 1024;
+
+impl<'a> FileWriter<'a> {
+    /// Writes into `to`, made ready for `size` bytes (nearly the file's).
+    fn new(mut to: Destination<'a>, size: usize) -> Self {
+        if let Destination::Bytes(bytes) = &mut to {
+            bytes.reserve_exact(size);
+        }
+        FileWriter {
+            to,
+            len: 0,
+            id: UuidV5::new(&uuid::Uuid::NAMESPACE_OID),
+            pending: Vec::with_capacity(PENDING),
+        }
+    }
+
+    fn put(&mut self, bytes: &[u8]) -> Result<(), WriteError> {
+        self.len += bytes.len() as u64;
+        if self.pending.len() + bytes.len() > PENDING {
+            self.flush()?;
+            if bytes.len() > PENDING {
+                return self.write(bytes);
+            }
+        }
+        self.pending.extend_from_slice(bytes);
+        Ok(())
+    }
+
+    /// Where the next byte goes: a cross-reference stream's field of four
+    /// bytes.
+    fn offset(&self) -> Result<u32, WriteError> {
+        u32::try_from(self.len).map_err(|_| WriteError::Assembly {
+            stage: "PDF file",
+            detail: "the file would pass 4 GiB".into(),
+        })
+    }
+
+    fn flush(&mut self) -> Result<(), WriteError> {
+        let pending = std::mem::take(&mut self.pending);
+        let written = self.write(&pending);
+        self.pending = pending;
+        self.pending.clear();
+        written
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> Result<(), WriteError> {
+        self.id.update(bytes);
+        match &mut self.to {
+            Destination::Bytes(out) => out.extend_from_slice(bytes),
+            Destination::Writer(out) => out.write_all(bytes)?,
+        }
+        Ok(())
+    }
+
+    /// Writes `tail`, the end of the file, with the `/ID` (zeros in it)
+    /// written over: the hash of the whole file.
+    fn seal(mut self, mut tail: Vec<u8>) -> Result<(), WriteError> {
+        let placeholder = format!("<{}>", "0".repeat(32));
+        let placeholder = placeholder.as_bytes();
+        let at: Vec<usize> = tail
+            .windows(placeholder.len())
+            .enumerate()
+            .filter(|(_, w)| *w == placeholder)
+            .map(|(i, _)| i)
+            .collect();
+        if at.len() != 2 {
+            return Err(WriteError::Assembly {
+                stage: "PDF",
+                detail: "cannot find the /ID placeholder".into(),
+            });
+        }
+        self.flush()?;
+        self.id.update(&tail);
+        let id = self.id.finish();
+        let hex: String = id.as_bytes().iter().map(|b| format!("{b:02X}")).collect();
+        for i in at {
+            tail[i + 1..i + 33].copy_from_slice(hex.as_bytes());
+        }
+        match self.to {
+            Destination::Bytes(out) => out.extend_from_slice(&tail),
+            Destination::Writer(out) => out.write_all(&tail)?,
+        }
+        Ok(())
+    }
 }
 
 /// Object streams and the cross-reference stream are deflated at zlib's
@@ -725,6 +854,13 @@ mod tests {
         );
     }
 
+    /// The file [`save`] writes, as bytes.
+    fn saved(lo: &lopdf::Document, serialized: &Serialized) -> Result<Vec<u8>, WriteError> {
+        let mut bytes = Vec::new();
+        save(lo, serialized, Destination::Bytes(&mut bytes))?;
+        Ok(bytes)
+    }
+
     #[test]
     fn serialized_objects_are_packed_as_the_objects_would_be() {
         let mut lo = lopdf::Document::with_version("1.7");
@@ -742,10 +878,10 @@ mod tests {
         whole.objects.insert(element, dict("Link", 4));
         let mut serialized = Serialized::new();
         serialized.insert(element, super::serialized(&dict("Link", 4)));
-        let expected = save(&whole, &Serialized::new()).unwrap();
-        assert_eq!(save(&lo, &serialized).unwrap(), expected);
+        let expected = saved(&whole, &Serialized::new()).unwrap();
+        assert_eq!(saved(&lo, &serialized).unwrap(), expected);
         assert!(String::from_utf8_lossy(&expected).contains("/ObjStm"));
-        assert!(save(&whole, &serialized).is_err(), "an object given twice");
+        assert!(saved(&whole, &serialized).is_err(), "an object given twice");
         // Objects written into one chunk are packed as the objects would
         // be, in order of number whatever their order in the chunk; an
         // object given twice in the serialized ones is refused too.
@@ -756,8 +892,8 @@ mod tests {
         chunk.object(element, |b| write_object(b, &dict("Link", 4)));
         let mut serialized = Serialized::new();
         chunk.add_to(&mut serialized);
-        let expected = save(&whole, &Serialized::new()).unwrap();
-        assert_eq!(save(&lo, &serialized).unwrap(), expected);
+        let expected = saved(&whole, &Serialized::new()).unwrap();
+        assert_eq!(saved(&lo, &serialized).unwrap(), expected);
         // The same from a temporary file, with objects in memory beside
         // (a chunk the file refused), and many objects read back together.
         let mut in_file = Serialized::in_temp_file();
@@ -785,8 +921,8 @@ mod tests {
         if in_file.file.is_some() {
             assert!(matches!(in_file.chunks[1], Chunk::File { .. }));
         }
-        let expected = save(&many, &Serialized::new()).unwrap();
-        assert_eq!(save(&lo, &in_file).unwrap(), expected);
+        let expected = saved(&many, &Serialized::new()).unwrap();
+        assert_eq!(saved(&lo, &in_file).unwrap(), expected);
         // Objects that cannot be read back make an error, not a file
         // without them.
         let named = tempfile::NamedTempFile::new().unwrap();
@@ -800,10 +936,10 @@ mod tests {
         };
         unreadable.insert(element, super::serialized(&dict("Link", 4)));
         assert!(matches!(unreadable.chunks[0], Chunk::File { .. }));
-        assert!(matches!(save(&lo, &unreadable), Err(WriteError::Io(_))));
+        assert!(matches!(saved(&lo, &unreadable), Err(WriteError::Io(_))));
         serialized.insert(other, super::serialized(&dict("Figure", 6)));
         assert!(
-            save(&lo, &serialized).is_err(),
+            saved(&lo, &serialized).is_err(),
             "an object serialized twice"
         );
     }

@@ -828,8 +828,20 @@ fn freeing_drawn_lines_leaves_the_file_unchanged() {
             let mut lay = crate::layout::layout(&doc, &opts.style(), &mut fonts, opts.notes);
             let lines = lay.pages.iter().map(|p| p.lines.len()).sum::<usize>();
             let links = lay.pages.iter().map(|p| p.links.len()).sum::<usize>();
-            let bytes =
-                write_freeing_from(&doc, &mut lay, &source, &opts, free_lines_from, run).unwrap();
+            let bytes = {
+                let mut bytes = Vec::new();
+                write_freeing_from(
+                    &doc,
+                    &mut lay,
+                    &source,
+                    &opts,
+                    free_lines_from,
+                    run,
+                    Destination::Bytes(&mut bytes),
+                )
+                .unwrap();
+                bytes
+            };
             let left = lay.pages.iter().map(|p| p.lines.len()).sum::<usize>();
             (bytes, lines, links, left)
         };
@@ -902,7 +914,12 @@ fn pages_drawn_as_they_are_filled_make_the_same_file() {
             }
             let file = sink.into_file().unwrap().expect("the pages were taken");
             assert_eq!(file.used, inventory);
-            let bytes = file.finish(&doc, &lay, &opts).unwrap();
+            // Packed through a writer (as into an output file), the same
+            // bytes as packed into bytes.
+            let mut bytes: Vec<u8> = Vec::new();
+            let writer: &mut dyn std::io::Write = &mut bytes;
+            file.finish(&doc, &lay, &opts, Destination::Writer(writer))
+                .unwrap();
             assert!(
                 bytes == expected,
                 "the same file, {run} at a time, glyphs stored: {}",
