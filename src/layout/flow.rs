@@ -184,6 +184,10 @@ impl Ctx<'_, '_> {
             Some(n) => n,
             None => self.node(StructKind::Block(role)),
         };
+        // The rows before the last are not changed again (a paragraph's
+        // rows are changed only until the next is set, and the row before
+        // it): they may go to the file.
+        self.rows.settle_before(self.rows.len().saturating_sub(1));
         let start = self.rows.len();
         let lines = match &mut self.lines {
             Lines::Record(jobs) => {
@@ -561,7 +565,14 @@ pub(super) fn article_rows(
 ) {
     let mut jobs = Vec::new();
     // The first pass makes the rows that are not lines of a paragraph (rules).
-    let (others, ..) = walk_article(doc, style, fonts, Lines::Record(&mut jobs), 0, placement);
+    let (others, ..) = walk_article(
+        doc,
+        style,
+        fonts,
+        Lines::Record(&mut jobs),
+        Rows::default(),
+        placement,
+    );
     let text: usize = jobs
         .iter()
         .flat_map(|(atoms, _)| atoms)
@@ -577,8 +588,16 @@ pub(super) fn article_rows(
         crate::allocator::return_freed_memory_everywhere();
     }
     // Room for every row: the lines set and the others (grown a row at a
-    // time, the rows of a long article had up to twice their room).
-    let rows = others.len() + set.iter().map(|(lines, ..)| lines.len()).sum::<usize>();
+    // time, the rows of a long article had up to twice their room). When
+    // the glyphs wait in a file, the rows settled do too (`rows.rs`).
+    let expected = others.len() + set.iter().map(|(lines, ..)| lines.len()).sum::<usize>();
+    let rows = match store
+        .as_ref()
+        .and_then(|_| crate::temp_file::TempFile::new())
+    {
+        Some(file) => Rows::spilling(expected, file),
+        None => Rows::with_capacity(expected),
+    };
     let (rows, missing, notes, structure) = walk_article(
         doc,
         style,
@@ -596,13 +615,14 @@ pub(super) fn article_rows(
     (rows, missing, notes, structure, store)
 }
 
-/// One pass over an article (see [`article_rows`]), with room for `rows` rows.
+/// One pass over an article (see [`article_rows`]), its rows made into
+/// `rows` (empty).
 pub(super) fn walk_article(
     doc: &Document,
     style: &Style,
     fonts: &mut Fonts,
     lines: Lines,
-    rows: usize,
+    rows: Rows,
     placement: NotePlacement,
 ) -> (Rows, Vec<MissingGlyph>, NoteSet, Vec<StructNode>) {
     let lang = hyphenation_lang(&doc.meta.lang);
@@ -614,7 +634,7 @@ pub(super) fn walk_article(
         style,
         lang,
         rtl: paragraph::rtl_language(&doc.meta.lang),
-        rows: Rows::with_capacity(rows),
+        rows,
         block: 0,
         frames: 0,
         missing: Vec::new(),

@@ -51,6 +51,21 @@ impl StoredAt {
     fn bytes(self) -> usize {
         (self.0.get() & MAX_RECORD as u64) as usize
     }
+
+    /// Its 8 bytes, as [`StoredAt::from_bits`] reads them (a row that
+    /// waits in a file itself, `rows.rs`, holds them).
+    pub(super) fn to_bits(self) -> u64 {
+        self.0.get()
+    }
+
+    /// The place of [`StoredAt::to_bits`], or `None` for bits no place has.
+    pub(super) fn from_bits(bits: u64) -> Option<Self> {
+        let offset = (bits >> 24).checked_sub(1)?;
+        if offset > MAX_OFFSET {
+            return None;
+        }
+        std::num::NonZeroU64::new(bits).map(StoredAt)
+    }
 }
 
 /// The bytes a [`GlyphWriter`] gathers before it writes them, and a

@@ -121,38 +121,57 @@ impl<'s> HandOut<'s> {
         let mut reader = store.map(GlyphStore::reader);
         // A run's glyphs read back, in one buffer for all.
         let mut glyphs = Vec::new();
-        for (pi, range) in ranges.iter().enumerate() {
-            for r in range.clone().map(|i| &rows[i]) {
-                let (Some(reader), Some(at)) = (&mut reader, r.stored) else {
-                    for run in &r.line.runs {
-                        sink.glyphs(run);
-                    }
-                    continue;
-                };
-                let read = reader.runs(at).and_then(|stored| {
-                    let first = first_stored(&r.line, stored.len())?;
-                    for run in &r.line.runs[..first] {
-                        sink.glyphs(run);
-                    }
-                    for (run, stored) in r.line.runs[first..].iter().zip(stored) {
-                        glyphs.clear();
-                        glyphs.extend(super::glyph_store::glyphs(stored));
-                        let full = Run {
-                            glyphs: std::mem::take(&mut glyphs),
-                            ..run.clone()
-                        };
-                        sink.glyphs(&full);
-                        glyphs = full.glyphs;
-                    }
-                    Ok(())
-                });
-                if let Err(e) = read {
-                    sink.failed(e);
-                }
-            }
+        let mut references = std::collections::HashSet::new();
+        let mut citations = std::collections::HashSet::new();
+        // The page of the rows to come: the pages before it have had their
+        // numbers' glyphs.
+        let mut page = 0;
+        let mut number = |sink: &mut dyn PageSink, pi: usize| {
             for run in &folio(&(pi + 1).to_string(), style, fonts).line.runs {
                 sink.glyphs(run);
             }
+        };
+        // The rows in order (those that wait in a file read back a chunk
+        // at a time), each page's number after its rows.
+        let visited = rows.visit(|i, r| {
+            while ranges.get(page).is_some_and(|range| i >= range.end) {
+                number(sink, page);
+                page += 1;
+            }
+            references.extend(r.reference);
+            citations.extend(r.line.markers.iter().map(|&(_, n, k)| (n, k)));
+            let (Some(reader), Some(at)) = (&mut reader, r.stored) else {
+                for run in &r.line.runs {
+                    sink.glyphs(run);
+                }
+                return;
+            };
+            let read = reader.runs(at).and_then(|stored| {
+                let first = first_stored(&r.line, stored.len())?;
+                for run in &r.line.runs[..first] {
+                    sink.glyphs(run);
+                }
+                for (run, stored) in r.line.runs[first..].iter().zip(stored) {
+                    glyphs.clear();
+                    glyphs.extend(super::glyph_store::glyphs(stored));
+                    let full = Run {
+                        glyphs: std::mem::take(&mut glyphs),
+                        ..run.clone()
+                    };
+                    sink.glyphs(&full);
+                    glyphs = full.glyphs;
+                }
+                Ok(())
+            });
+            if let Err(e) = read {
+                sink.failed(e);
+            }
+        });
+        if let Err(e) = visited {
+            sink.failed(e);
+        }
+        for pi in page..ranges.len() {
+            number(sink, pi);
         }
         HandOut {
             sink,
@@ -161,11 +180,8 @@ impl<'s> HandOut<'s> {
             pages: ranges.len(),
             handed_out: 0,
             waiting: Vec::new(),
-            references: rows.iter().filter_map(|r| r.reference).collect(),
-            citations: rows
-                .iter()
-                .flat_map(|r| r.line.markers.iter().map(|&(_, n, k)| (n, k)))
-                .collect(),
+            references,
+            citations,
         }
     }
 
@@ -221,6 +237,20 @@ impl<'s> HandOut<'s> {
     }
 }
 
+/// Rows that could not be read back from their file leave the pages
+/// incomplete: the sink hears of it, whether it takes the pages or not.
+fn unreadable(
+    e: std::io::Error,
+    sink: &mut Option<HandOut>,
+    declined: &mut Option<&mut dyn PageSink>,
+) {
+    match (sink, declined) {
+        (Some(out), _) => out.sink.failed(e),
+        (None, Some(s)) => s.failed(e),
+        (None, None) => {}
+    }
+}
+
 pub(super) fn paginate(
     flowed: Flowed,
     style: &Style,
@@ -256,11 +286,11 @@ pub(super) fn paginate(
             start = i;
             y = 0.0;
         }
-        let r = &rows[i];
+        let r = rows.size(i);
         let sb = if i == start {
             0.0
         } else {
-            r.space_before.max(rows[i - 1].space_after)
+            r.space_before.max(rows.size(i - 1).space_after)
         };
         if i == start || y + sb + r.leading <= body_h + 0.01 {
             y += sb + r.leading;
@@ -269,7 +299,7 @@ pub(super) fn paginate(
         }
         let j = (start + 1..=i)
             .rev()
-            .find(|&j| rows[j].break_before)
+            .find(|&j| rows.size(j).break_before)
             .unwrap_or(i);
         ranges.push(start..j);
         start = j;
@@ -282,7 +312,11 @@ pub(super) fn paginate(
     // Notes at the foot of the page: the pages are filled again, with the
     // notes' space reserved (`notes.rs`).
     let mut foot = None;
+    // Rows that wait in a file (`rows.rs`) come back whole for what reads
+    // them all at once; they are read a page at a time only by a sink.
+    let mut unread = None;
     if notes.iter().any(|n| !n.is_empty()) {
+        unread = rows.load(0..rows.len()).err();
         let f = notes::foot_pages(&rows, notes, style, &chapter_of, &chapter_starts, recto);
         ranges = f.ranges;
         foot = Some(f.notes);
@@ -317,6 +351,12 @@ pub(super) fn paginate(
             None
         }
     };
+    if sink.is_none() && unread.is_none() {
+        unread = rows.load(0..rows.len()).err();
+    }
+    if let Some(e) = unread {
+        unreadable(e, &mut sink, &mut declined);
+    }
     // Where each note starts: (page, chapter, n).
     let mut note_dests: HashMap<(usize, usize, u32), Dest> = HashMap::new();
     let mut pages = Vec::new();
@@ -345,6 +385,9 @@ pub(super) fn paginate(
     }
     for (pi, range) in ranges.into_iter().enumerate() {
         rows.free_before(first_read[pi]);
+        if let Err(e) = rows.load(range.start.saturating_sub(1)..range.end) {
+            unreadable(e, &mut sink, &mut declined);
+        }
         // Room for its rows' lines, a running head and the page number (a
         // page's vector grown a line at a time held a third more).
         let mut page = Page {

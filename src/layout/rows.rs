@@ -3,23 +3,82 @@
 //! the lines of its rows ([`Rows::free_before`]). In one vector, a long
 //! article's rows (232 bytes each) were all held until its last page was
 //! filled: 18 MB of the seed ×1,500's, at its PDF's peak.
+//!
+//! A long article's chunks go further: once the flow will not change their
+//! rows again ([`Rows::settle_before`]), they wait in a temporary file
+//! ([`Rows::spilling`]), the rows in a compact form of their own
+//! ([`encode`]), and only what pagination needs to break the pages
+//! ([`RowSize`], 16 bytes a row) stays in memory. Pagination reads a
+//! chunk back when it fills the first page that holds one of its rows
+//! ([`Rows::load`]), and frees it once it has passed it: the rows of an
+//! article are then never all held at once. A chunk the file refuses stays
+//! in memory; a chunk that cannot be read back is an I/O error, which the
+//! caller passes on (its rows come back as empty lines of the right
+//! sizes, so that pagination goes on and nothing panics).
 
 use super::flow::Row;
+use super::glyph_store::StoredAt;
+use super::{FontKind, Glyph, Line, LinkSpan, LinkTarget, Role, Run};
+use crate::temp_file::{Place, TempFile};
 
 /// Rows in a chunk (some 950 KB of them: blocks that the system allocator
-/// maps on their own and gives back as soon as they are freed).
+/// maps on their own and gives back as soon as they are freed). The tests
+/// take chunks of 8 rows, so that every layout they make has many.
+#[cfg(not(test))]
 const CHUNK_BITS: u32 = 12;
+#[cfg(test)]
+const CHUNK_BITS: u32 = 3;
 const CHUNK: usize = 1 << CHUNK_BITS;
 
+/// What pagination reads of a row to break the pages: its height and the
+/// space around it, and whether a page may end before it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct RowSize {
+    pub(super) leading: f32,
+    pub(super) space_before: f32,
+    pub(super) space_after: f32,
+    pub(super) break_before: bool,
+}
+
+impl RowSize {
+    fn of(row: &Row) -> Self {
+        RowSize {
+            leading: row.leading,
+            space_before: row.space_before,
+            space_after: row.space_after,
+            break_before: row.break_before,
+        }
+    }
+}
+
 /// The rows of an article or a book, indexed as one vector.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub(super) struct Rows {
     chunks: Vec<Vec<Row>>,
     len: usize,
     /// How many rows there will be, when known: a chunk is made at the
     /// size it will have (the rest of a short article in one chunk grown
-    /// row by row had up to twice its room).
+    /// row by row had up to twice their room).
     expected: usize,
+    /// The file the settled chunks wait in, when they do.
+    away: Option<Away>,
+}
+
+/// The chunks that wait in a file.
+struct Away {
+    file: TempFile,
+    /// By chunk: where it waits, when it does.
+    places: Vec<Option<Place>>,
+    /// By chunk: the sizes of its rows while it waits.
+    sizes: Vec<Vec<RowSize>>,
+}
+
+impl std::fmt::Debug for Away {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Away")
+            .field("places", &self.places)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Rows {
@@ -29,7 +88,124 @@ impl Rows {
             chunks: Vec::with_capacity(expected.div_ceil(CHUNK)),
             len: 0,
             expected,
+            away: None,
         }
+    }
+
+    /// [`Rows::with_capacity`], the chunks settled waiting in `file`.
+    pub(super) fn spilling(expected: usize, file: TempFile) -> Self {
+        Rows {
+            away: Some(Away {
+                file,
+                places: Vec::new(),
+                sizes: Vec::new(),
+            }),
+            ..Rows::with_capacity(expected)
+        }
+    }
+
+    /// The rows before row `i` will not change again: their whole chunks
+    /// go to the file, if the rows have one (see the module docs). The flow
+    /// settles the rows before the last at each new paragraph (it changes
+    /// only a paragraph's rows after setting it, and the row before it).
+    pub(super) fn settle_before(&mut self, i: usize) {
+        let Some(away) = &mut self.away else { return };
+        // The chunks before `places.len()` were settled before (a chunk
+        // the file refused is not offered again).
+        let (from, settled) = (away.places.len(), (i >> CHUNK_BITS).min(self.chunks.len()));
+        if from >= settled {
+            return;
+        }
+        away.places.resize(settled, None);
+        away.sizes.resize_with(settled, Vec::new);
+        let mut bytes = Vec::new();
+        for c in from..settled {
+            let chunk = &mut self.chunks[c];
+            bytes.clear();
+            for row in chunk.iter() {
+                encode(row, &mut bytes);
+            }
+            // A chunk the file refuses stays here.
+            if let Ok(place) = away.file.append(&bytes) {
+                away.places[c] = Some(place);
+                away.sizes[c] = chunk.iter().map(RowSize::of).collect();
+                *chunk = Vec::new();
+            }
+        }
+    }
+
+    /// What pagination reads of row `i` to break the pages, whether the
+    /// row is here or waits in the file.
+    pub(super) fn size(&self, i: usize) -> RowSize {
+        let c = i >> CHUNK_BITS;
+        match &self.away {
+            Some(away) if away.places.get(c).is_some_and(Option::is_some) => {
+                away.sizes[c][i & (CHUNK - 1)]
+            }
+            _ => RowSize::of(&self[i]),
+        }
+    }
+
+    /// Brings back from the file the chunks that hold rows `range`. A
+    /// chunk that cannot be read back comes back as rows of the right
+    /// sizes with empty lines, and the error is returned.
+    pub(super) fn load(&mut self, range: std::ops::Range<usize>) -> std::io::Result<()> {
+        let Some(away) = &mut self.away else {
+            return Ok(());
+        };
+        let mut result = Ok(());
+        if range.is_empty() {
+            return result;
+        }
+        let last = ((range.end - 1) >> CHUNK_BITS).min(away.places.len().saturating_sub(1));
+        for c in range.start >> CHUNK_BITS..=last {
+            let Some(place) = away.places.get_mut(c).and_then(Option::take) else {
+                continue;
+            };
+            let sizes = std::mem::take(&mut away.sizes[c]);
+            match read_chunk(&away.file, place, sizes.len()) {
+                Ok(rows) => self.chunks[c] = rows,
+                Err(e) => {
+                    self.chunks[c] = sizes.iter().map(|s| blank(*s)).collect();
+                    result = result.and(Err(e));
+                }
+            }
+        }
+        result
+    }
+
+    /// No chunk waits in the file.
+    pub(super) fn all_here(&self) -> bool {
+        self.away
+            .as_ref()
+            .is_none_or(|a| a.places.iter().all(Option::is_none))
+    }
+
+    /// Every row, in order, whether here or in the file (read back a chunk
+    /// at a time, and not kept): `visit` gets each with its index.
+    pub(super) fn visit(&self, mut visit: impl FnMut(usize, &Row)) -> std::io::Result<()> {
+        for (c, chunk) in self.chunks.iter().enumerate() {
+            let mut i = c << CHUNK_BITS;
+            let place = self
+                .away
+                .as_ref()
+                .and_then(|a| Some((&a.file, (*a.places.get(c)?)?, a.sizes[c].len())));
+            match place {
+                Some((file, place, n)) => {
+                    for row in &read_chunk(file, place, n)? {
+                        visit(i, row);
+                        i += 1;
+                    }
+                }
+                None => {
+                    for row in chunk {
+                        visit(i, row);
+                        i += 1;
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     pub(super) fn len(&self) -> usize {
@@ -64,6 +240,7 @@ impl Rows {
 
     /// Every row not yet freed, in order.
     pub(super) fn iter(&self) -> impl Iterator<Item = &Row> {
+        debug_assert!(self.all_here(), "rows read while some wait in the file");
         self.chunks.iter().flatten()
     }
 
@@ -101,6 +278,13 @@ impl Rows {
                 *chunk = Vec::new();
             }
         }
+        if let Some(away) = &mut self.away {
+            let freed = (i >> CHUNK_BITS).min(away.places.len());
+            for c in 0..freed {
+                away.places[c] = None;
+                away.sizes[c] = Vec::new();
+            }
+        }
     }
 }
 
@@ -135,6 +319,428 @@ impl IntoIterator for Rows {
     }
 }
 
+/// A row with an empty line, of `size`: what pagination gets of a row that
+/// could not be read back (the error goes to the caller).
+fn blank(size: RowSize) -> Row {
+    Row {
+        line: Line::default(),
+        x: 0.0,
+        leading: size.leading,
+        size: 0.0,
+        space_before: size.space_before,
+        space_after: size.space_after,
+        break_before: size.break_before,
+        role: Role::Body,
+        block: 0,
+        frame: None,
+        rule: None,
+        outline: None,
+        reference: None,
+        node: 0,
+        stored: None,
+        label: None,
+    }
+}
+
+/// The `n` rows written at `place` by [`encode`].
+fn read_chunk(file: &TempFile, place: Place, n: usize) -> std::io::Result<Vec<Row>> {
+    let mut bytes = Vec::with_capacity(place.len);
+    file.read_into(&mut bytes, place)?;
+    let mut at = Reader(&bytes);
+    let mut rows = Vec::with_capacity(n);
+    for _ in 0..n {
+        rows.push(decode(&mut at).ok_or_else(garbled)?);
+    }
+    if !at.0.is_empty() {
+        return Err(garbled());
+    }
+    Ok(rows)
+}
+
+/// Rows read back that are not those written.
+fn garbled() -> std::io::Error {
+    std::io::Error::other("the rows read back from the temporary file are not those written")
+}
+
+/// Which of a row's optional parts follow it.
+const BREAK_BEFORE: u8 = 1;
+const FRAME: u8 = 2;
+const RULE: u8 = 4;
+const OUTLINE: u8 = 8;
+const REFERENCE: u8 = 16;
+const STORED: u8 = 32;
+const LABEL: u8 = 64;
+/// Which of a line's flags and optional parts follow it.
+const HYPHEN: u8 = 1;
+const STARTS_WITH_MARKER: u8 = 2;
+const SOFT_HYPHEN: u8 = 4;
+const LEADERS: u8 = 8;
+
+/// Appends `row` to `out`: numbers little-endian, floats by their bits,
+/// what a row may lack flagged in a byte, lists after their length
+/// (the glyphs as [`Glyph::to_bytes`] writes them). [`decode`] reads it
+/// back; every field is named here, so that a field added to a row or a
+/// line cannot be forgotten.
+fn encode(row: &Row, out: &mut Vec<u8>) {
+    let Row {
+        line,
+        x,
+        leading,
+        size,
+        space_before,
+        space_after,
+        break_before,
+        role,
+        block,
+        frame,
+        rule,
+        outline,
+        reference,
+        node,
+        stored,
+        label,
+    } = row;
+    let flags = [
+        (*break_before, BREAK_BEFORE),
+        (frame.is_some(), FRAME),
+        (rule.is_some(), RULE),
+        (outline.is_some(), OUTLINE),
+        (reference.is_some(), REFERENCE),
+        (stored.is_some(), STORED),
+        (label.is_some(), LABEL),
+    ]
+    .iter()
+    .filter(|(on, _)| *on)
+    .fold(0, |f, (_, bit)| f | bit);
+    out.push(flags);
+    out.push(role_code(*role));
+    for f in [x, leading, size, space_before, space_after] {
+        put_f32(out, *f);
+    }
+    put_u64(out, *block as u64);
+    put_u64(out, *node as u64);
+    if let Some(frame) = frame {
+        put_u64(out, *frame as u64);
+    }
+    if let Some((a, b)) = rule {
+        put_f32(out, *a);
+        put_f32(out, *b);
+    }
+    if let Some(outline) = outline {
+        let (title, level) = &**outline;
+        out.push(*level);
+        put_str(out, title);
+    }
+    if let Some(n) = reference {
+        put_u32(out, *n);
+    }
+    if let Some(at) = stored {
+        put_u64(out, at.to_bits());
+    }
+    if let Some(label) = label {
+        put_u64(out, *label as u64);
+    }
+    let Line {
+        runs,
+        width,
+        measure,
+        hyphen,
+        starts_with_marker,
+        links,
+        markers,
+        soft_hyphen,
+        leaders,
+        index,
+        count,
+    } = line;
+    let flags = [
+        (*hyphen, HYPHEN),
+        (*starts_with_marker, STARTS_WITH_MARKER),
+        (soft_hyphen.is_some(), SOFT_HYPHEN),
+        (leaders.is_some(), LEADERS),
+    ]
+    .iter()
+    .filter(|(on, _)| *on)
+    .fold(0, |f, (_, bit)| f | bit);
+    out.push(flags);
+    put_f32(out, *width);
+    put_f32(out, *measure);
+    if let Some(x) = soft_hyphen {
+        put_f32(out, *x);
+    }
+    if let Some(x) = leaders {
+        put_f32(out, *x);
+    }
+    put_u64(out, *index as u64);
+    put_u64(out, *count as u64);
+    put_len(out, runs.len());
+    for Run {
+        font,
+        size,
+        rise,
+        x,
+        glyphs,
+    } in runs
+    {
+        out.push(*font as u8);
+        put_f32(out, *size);
+        put_f32(out, *rise);
+        put_f32(out, *x);
+        put_len(out, glyphs.len());
+        for g in glyphs {
+            out.extend_from_slice(&g.to_bytes());
+        }
+    }
+    put_len(out, links.len());
+    for LinkSpan { x0, x1, target } in links {
+        put_f32(out, *x0);
+        put_f32(out, *x1);
+        match target {
+            LinkTarget::Reference(n) => {
+                out.push(0);
+                put_u32(out, *n);
+            }
+            LinkTarget::Cite(n, k) => {
+                out.push(1);
+                put_u32(out, *n);
+                put_u32(out, *k);
+            }
+            LinkTarget::Uri(uri) => {
+                out.push(2);
+                put_str(out, uri);
+            }
+            LinkTarget::Chapter(i) => {
+                out.push(3);
+                put_u64(out, *i as u64);
+            }
+        }
+    }
+    put_len(out, markers.len());
+    for (x, n, k) in markers {
+        put_f32(out, *x);
+        put_u32(out, *n);
+        put_u32(out, *k);
+    }
+}
+
+/// The row [`encode`] wrote at the start of `at`, which moves past it; or
+/// `None` when the bytes are not such a row.
+fn decode(at: &mut Reader) -> Option<Row> {
+    let flags = at.u8()?;
+    let role = role_of(at.u8()?)?;
+    let [x, leading, size, space_before, space_after] =
+        [at.f32()?, at.f32()?, at.f32()?, at.f32()?, at.f32()?];
+    let block = at.usize()?;
+    let node = at.usize()?;
+    let on = |bit: u8| flags & bit != 0;
+    let frame = if on(FRAME) { Some(at.usize()?) } else { None };
+    let rule = if on(RULE) {
+        Some((at.f32()?, at.f32()?))
+    } else {
+        None
+    };
+    let outline = if on(OUTLINE) {
+        let level = at.u8()?;
+        Some(Box::new((at.string()?, level)))
+    } else {
+        None
+    };
+    let reference = if on(REFERENCE) { Some(at.u32()?) } else { None };
+    let stored = if on(STORED) {
+        Some(StoredAt::from_bits(at.u64()?)?)
+    } else {
+        None
+    };
+    let label = if on(LABEL) { Some(at.usize()?) } else { None };
+    let line_flags = at.u8()?;
+    let line_on = |bit: u8| line_flags & bit != 0;
+    let width = at.f32()?;
+    let measure = at.f32()?;
+    let soft_hyphen = if line_on(SOFT_HYPHEN) {
+        Some(at.f32()?)
+    } else {
+        None
+    };
+    let leaders = if line_on(LEADERS) {
+        Some(at.f32()?)
+    } else {
+        None
+    };
+    let index = at.usize()?;
+    let count = at.usize()?;
+    let mut runs = Vec::with_capacity(at.len(14)?);
+    for _ in 0..runs.capacity() {
+        let font = font_of(at.u8()?)?;
+        let (size, rise, x) = (at.f32()?, at.f32()?, at.f32()?);
+        let n = at.len(10)?;
+        let glyphs = (0..n)
+            .map(|_| Some(Glyph::from_bytes(*at.take(10)?.first_chunk::<10>()?)))
+            .collect::<Option<Vec<Glyph>>>()?;
+        runs.push(Run {
+            font,
+            size,
+            rise,
+            x,
+            glyphs,
+        });
+    }
+    let mut links = Vec::with_capacity(at.len(9)?);
+    for _ in 0..links.capacity() {
+        let (x0, x1) = (at.f32()?, at.f32()?);
+        let target = match at.u8()? {
+            0 => LinkTarget::Reference(at.u32()?),
+            1 => LinkTarget::Cite(at.u32()?, at.u32()?),
+            2 => LinkTarget::Uri(at.string()?),
+            3 => LinkTarget::Chapter(at.usize()?),
+            _ => return None,
+        };
+        links.push(LinkSpan { x0, x1, target });
+    }
+    let mut markers = Vec::with_capacity(at.len(12)?);
+    for _ in 0..markers.capacity() {
+        markers.push((at.f32()?, at.u32()?, at.u32()?));
+    }
+    Some(Row {
+        line: Line {
+            runs,
+            width,
+            measure,
+            hyphen: line_on(HYPHEN),
+            starts_with_marker: line_on(STARTS_WITH_MARKER),
+            links,
+            markers,
+            soft_hyphen,
+            leaders,
+            index,
+            count,
+        },
+        x,
+        leading,
+        size,
+        space_before,
+        space_after,
+        break_before: on(BREAK_BEFORE),
+        role,
+        block,
+        frame,
+        rule,
+        outline,
+        reference,
+        node,
+        stored,
+        label,
+    })
+}
+
+fn put_u32(out: &mut Vec<u8>, n: u32) {
+    out.extend_from_slice(&n.to_le_bytes());
+}
+
+fn put_u64(out: &mut Vec<u8>, n: u64) {
+    out.extend_from_slice(&n.to_le_bytes());
+}
+
+fn put_f32(out: &mut Vec<u8>, f: f32) {
+    put_u32(out, f.to_bits());
+}
+
+/// A list's length (a line's runs, a run's glyphs …: far below 4 billion).
+fn put_len(out: &mut Vec<u8>, n: usize) {
+    put_u32(out, n as u32);
+}
+
+fn put_str(out: &mut Vec<u8>, s: &str) {
+    put_len(out, s.len());
+    out.extend_from_slice(s.as_bytes());
+}
+
+/// The bytes of a chunk, read from the front.
+struct Reader<'b>(&'b [u8]);
+
+impl<'b> Reader<'b> {
+    fn take(&mut self, n: usize) -> Option<&'b [u8]> {
+        let (head, rest) = self.0.split_at_checked(n)?;
+        self.0 = rest;
+        Some(head)
+    }
+
+    fn u8(&mut self) -> Option<u8> {
+        Some(self.take(1)?[0])
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_le_bytes(*self.take(4)?.first_chunk()?))
+    }
+
+    fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(*self.take(8)?.first_chunk()?))
+    }
+
+    fn usize(&mut self) -> Option<usize> {
+        usize::try_from(self.u64()?).ok()
+    }
+
+    fn f32(&mut self) -> Option<f32> {
+        Some(f32::from_bits(self.u32()?))
+    }
+
+    /// A list's length, when what is left could hold that many items of
+    /// at least `item` bytes (garbled bytes make no huge allocation).
+    fn len(&mut self, item: usize) -> Option<usize> {
+        let n = self.u32()? as usize;
+        (n.checked_mul(item)? <= self.0.len()).then_some(n)
+    }
+
+    fn string(&mut self) -> Option<String> {
+        let n = self.len(1)?;
+        String::from_utf8(self.take(n)?.to_vec()).ok()
+    }
+}
+
+fn role_code(role: Role) -> u8 {
+    match role {
+        Role::Title => 0,
+        Role::Heading => 1,
+        Role::Body => 2,
+        Role::ListItem => 3,
+        Role::Quote => 4,
+        Role::FigureAlt => 5,
+        Role::Caption => 6,
+        Role::Reference => 7,
+        Role::Note => 8,
+        Role::Footer => 9,
+        Role::Header => 10,
+    }
+}
+
+fn role_of(code: u8) -> Option<Role> {
+    Some(match code {
+        0 => Role::Title,
+        1 => Role::Heading,
+        2 => Role::Body,
+        3 => Role::ListItem,
+        4 => Role::Quote,
+        5 => Role::FigureAlt,
+        6 => Role::Caption,
+        7 => Role::Reference,
+        8 => Role::Note,
+        9 => Role::Footer,
+        10 => Role::Header,
+        _ => return None,
+    })
+}
+
+fn font_of(code: u8) -> Option<FontKind> {
+    [
+        FontKind::Regular,
+        FontKind::Italic,
+        FontKind::Bold,
+        FontKind::Fallback,
+    ]
+    .into_iter()
+    .find(|k| *k as u8 == code)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,7 +771,7 @@ mod tests {
     /// after it.
     #[test]
     fn rows_in_chunks_are_one_vector() {
-        let n = 2 * CHUNK + 100;
+        let n = 2 * CHUNK + CHUNK / 2;
         let mut rows = Rows::with_capacity(n);
         let mut plain = Vec::new();
         for i in 0..n {
@@ -174,7 +780,11 @@ mod tests {
         }
         assert_eq!(rows.len(), n);
         assert_eq!(rows.chunks.len(), 3);
-        assert_eq!(rows.chunks[2].capacity(), 100, "the last chunk at its size");
+        assert_eq!(
+            rows.chunks[2].capacity(),
+            CHUNK / 2,
+            "the last chunk at its size"
+        );
         assert!((0..n).all(|i| rows[i].block == i && rows.get(i).is_some()));
         assert!(rows.get(n).is_none());
         assert_eq!(rows.last().map(|r| r.block), Some(n - 1));
@@ -204,5 +814,164 @@ mod tests {
         short.extend((0..5).map(row));
         assert_eq!(short.chunks[0].capacity(), 5);
         assert!(Rows::default().last().is_none() && Rows::default().len() == 0);
+    }
+    /// Row `n` with every part a row and its line may have, some of them
+    /// left out by `n` (and floats that are not round numbers).
+    fn full_row(n: usize) -> Row {
+        let text = ["fi", "é", "x", "\u{1F600}"];
+        let runs = (0..n % 3 + 1)
+            .map(|r| Run {
+                font: [
+                    FontKind::Regular,
+                    FontKind::Italic,
+                    FontKind::Bold,
+                    FontKind::Fallback,
+                ][(n + r) % 4],
+                size: 10.0 + n as f32 / 7.0,
+                rise: -(r as f32) / 3.0,
+                x: r as f32 * 11.3,
+                glyphs: (0..(n + r) % 5)
+                    .map(|k| Glyph {
+                        gid: (n * 31 + k) as u16,
+                        text: super::super::Cluster::from(text[k % 4]),
+                        advance: k as f32 * 0.37 + 1.0 / 3.0,
+                    })
+                    .collect(),
+            })
+            .collect();
+        let targets = [
+            LinkTarget::Reference(n as u32),
+            LinkTarget::Cite(n as u32, 3),
+            LinkTarget::Uri(format!("https://example.org/{n}?q=é")),
+            LinkTarget::Chapter(n),
+        ];
+        let some = |k: usize| n.is_multiple_of(k);
+        Row {
+            line: Line {
+                runs,
+                width: n as f32 / 9.0,
+                measure: 300.5,
+                hyphen: some(2),
+                starts_with_marker: some(3),
+                links: (0..n % 5)
+                    .map(|k| LinkSpan {
+                        x0: k as f32,
+                        x1: k as f32 + 0.5,
+                        target: targets[(n + k) % 4].clone(),
+                    })
+                    .collect(),
+                markers: (0..n % 4)
+                    .map(|k| (k as f32 / 3.0, n as u32, k as u32))
+                    .collect(),
+                soft_hyphen: some(4).then_some(280.25),
+                leaders: some(5).then_some(f32::MIN_POSITIVE),
+                index: n % 7,
+                count: 7,
+            },
+            x: 72.0 + n as f32 / 13.0,
+            leading: 12.0 + (n % 3) as f32,
+            size: 10.0,
+            space_before: (n % 2) as f32 * 6.5,
+            space_after: (n % 5) as f32 / 3.0,
+            break_before: some(2),
+            role: role_of((n % 11) as u8).unwrap(),
+            block: n / 3,
+            frame: some(6).then_some(n / 6),
+            rule: some(7).then_some((1.5, 2.25)),
+            outline: some(8).then(|| Box::new((format!("Section {n} — ü"), (n % 4) as u8))),
+            reference: some(9).then_some(n as u32),
+            node: n * 2,
+            stored: some(10).then(|| StoredAt::from_bits(((n as u64 + 1) << 24) | 40).unwrap()),
+            label: some(11).then_some(n + 1),
+        }
+    }
+
+    fn bytes_of(row: &Row) -> Vec<u8> {
+        let mut b = Vec::new();
+        encode(row, &mut b);
+        b
+    }
+
+    /// Rows settled into a file come back as they went (every part, every
+    /// float to the bit), in their order, whether read back a chunk at a
+    /// time or visited; their sizes are known while they wait; the rows
+    /// not settled stay here; and freed rows are forgotten in the file too.
+    #[test]
+    fn rows_settled_in_a_file_come_back_as_they_went() {
+        let n = 3 * CHUNK + 5;
+        let Some(file) = TempFile::new() else {
+            eprintln!("skipped: this system gives no temporary file");
+            return;
+        };
+        let want: Vec<Vec<u8>> = (0..n).map(|i| bytes_of(&full_row(i))).collect();
+        let mut rows = Rows::spilling(n, file);
+        for i in 0..n {
+            rows.push(full_row(i));
+            // As the flow does: settled up to the row before the last.
+            rows.settle_before(rows.len().saturating_sub(1));
+        }
+        let away = rows.away.as_ref().unwrap();
+        assert_eq!(away.places.len(), 3, "the three whole chunks");
+        assert!(away.places.iter().all(Option::is_some));
+        assert!(rows.chunks[..3].iter().all(|c| c.capacity() == 0));
+        assert_eq!(rows.chunks[3].len(), 5, "the last chunk stays");
+        assert!(!rows.all_here());
+        for i in 0..n {
+            assert_eq!(rows.size(i), RowSize::of(&full_row(i)), "row {i}");
+        }
+        let mut seen = Vec::new();
+        rows.visit(|i, r| seen.push((i, bytes_of(r)))).unwrap();
+        assert!(seen.iter().map(|(i, _)| *i).eq(0..n));
+        assert!(seen.iter().map(|(_, b)| b).eq(want.iter()));
+        assert!(!rows.all_here(), "visiting keeps nothing");
+        // Rows CHUNK - 1 .. CHUNK + 2: the first two chunks come back.
+        rows.load(CHUNK - 1..CHUNK + 2).unwrap();
+        assert!((0..2 * CHUNK).all(|i| bytes_of(&rows[i]) == want[i]));
+        assert!(rows.chunks[2].is_empty(), "the third still waits");
+        rows.free_before(2 * CHUNK + 1);
+        assert!(rows.chunks[..2].iter().all(|c| c.capacity() == 0));
+        assert!(
+            rows.away.as_ref().unwrap().places[..2]
+                .iter()
+                .all(Option::is_none)
+        );
+        rows.load(2 * CHUNK..n).unwrap();
+        assert!(rows.all_here());
+        assert!((2 * CHUNK..n).all(|i| bytes_of(&rows[i]) == want[i]));
+        // Bytes that are not rows are refused, never read as rows.
+        let mut b = want[1].clone();
+        b.truncate(b.len() - 1);
+        assert!(decode(&mut Reader(&b)).is_none());
+        let mut huge = want[0].clone();
+        huge[1] = 200;
+        assert!(decode(&mut Reader(&huge)).is_none(), "no such role");
+    }
+
+    /// A file that refuses the rows keeps them here; rows that cannot be
+    /// read back come back empty, of their sizes, with the error.
+    #[test]
+    fn rows_a_file_refuses_or_loses_stay_whole_or_come_back_blank() {
+        let named = tempfile::NamedTempFile::new().unwrap();
+        let read_only = std::fs::File::open(named.path()).unwrap();
+        let mut rows = Rows::spilling(2 * CHUNK, TempFile::in_file(read_only));
+        rows.extend((0..2 * CHUNK).map(full_row));
+        rows.settle_before(2 * CHUNK);
+        assert!(rows.all_here(), "refused: kept here");
+        assert!((0..2 * CHUNK).all(|i| bytes_of(&rows[i]) == bytes_of(&full_row(i))));
+        let write_only = std::fs::OpenOptions::new()
+            .write(true)
+            .open(named.path())
+            .unwrap();
+        let mut rows = Rows::spilling(2 * CHUNK, TempFile::in_file(write_only));
+        rows.extend((0..2 * CHUNK).map(full_row));
+        rows.settle_before(CHUNK);
+        assert!(!rows.all_here(), "written");
+        assert!(rows.visit(|_, _| {}).is_err());
+        assert!(rows.load(0..1).is_err());
+        assert!(rows.all_here());
+        for i in 0..CHUNK {
+            assert_eq!(rows.size(i), RowSize::of(&full_row(i)));
+            assert!(rows[i].line.runs.is_empty());
+        }
     }
 }

@@ -66,14 +66,12 @@ impl PdfOptions {
     }
 }
 
-/// A rendered PDF.
+/// A rendered PDF (the tests').
 #[cfg(test)]
 #[derive(Debug, Clone)]
 pub struct PdfOutput {
     /// The file.
     pub bytes: Vec<u8>,
-    /// Characters the fonts have no glyph for (drawn as .notdef): warn about them.
-    pub missing: Vec<MissingGlyph>,
 }
 
 /// Where a PDF's file goes as it is packed, once every page is drawn:
@@ -90,8 +88,8 @@ pub(crate) enum Destination<'a> {
 #[cfg(test)]
 pub fn render_pdf(doc: &Document, opts: &PdfOptions) -> Result<PdfOutput, WriteError> {
     let mut bytes = Vec::new();
-    let missing = render_pdf_to(doc, opts, Destination::Bytes(&mut bytes))?;
-    Ok(PdfOutput { bytes, missing })
+    render_pdf_to(doc, opts, Destination::Bytes(&mut bytes))?;
+    Ok(PdfOutput { bytes })
 }
 
 /// Lays out and renders `doc` into `to`: the characters the fonts have
@@ -161,8 +159,8 @@ pub fn render_book(
     recto: bool,
 ) -> Result<PdfOutput, WriteError> {
     let mut bytes = Vec::new();
-    let missing = render_book_to(docs, book, opts, recto, Destination::Bytes(&mut bytes))?;
-    Ok(PdfOutput { bytes, missing })
+    render_book_to(docs, book, opts, recto, Destination::Bytes(&mut bytes))?;
+    Ok(PdfOutput { bytes })
 }
 
 /// [`render_book`] into `to`: the characters the fonts have no glyph for.

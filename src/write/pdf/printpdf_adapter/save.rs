@@ -561,7 +561,7 @@ pub(super) fn save(
         let mut dict = s.dict.clone();
         dict.set("Length", Object::Integer(len as i64));
         piece.clear();
-        let _ = write!(piece, "{} 0 obj\n", id.0);
+        let _ = writeln!(piece, "{} 0 obj", id.0);
         write_dictionary(&mut piece, &dict);
         piece.extend_from_slice(b"\nstream\n");
         out.put(&piece)?;

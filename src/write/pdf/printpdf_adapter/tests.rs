@@ -8,6 +8,7 @@ use crate::layout::Cluster;
 use crate::layout::fonts::Fonts;
 use crate::write::pdf::render_pdf;
 use lopdf::Document as Pdf;
+use lopdf::StringFormat;
 
 /// A title, two sections (the second sorts first by name), citations and
 /// two references.
@@ -886,7 +887,15 @@ fn pages_drawn_as_they_are_filled_make_the_same_file() {
         let doc = article(text);
         let mut whole = crate::layout::layout(&doc, &style, &mut fonts, opts.notes);
         let inventory = content::inventory(&whole);
-        let expected = write(&doc, &mut whole, &source, &opts).unwrap();
+        let mut expected = Vec::new();
+        write(
+            &doc,
+            &mut whole,
+            &source,
+            &opts,
+            Destination::Bytes(&mut expected),
+        )
+        .unwrap();
         for store_from in [STORE_GLYPHS_FROM, 0] {
             let mut declined = DrawingSink::new(&doc, &style, &source);
             declined.store_from = store_from;
