@@ -84,10 +84,22 @@ pub(super) fn set_all(
         }
     };
     use rayon::prelude::*;
-    let sets: Vec<Option<Vec<_>>> = stretches
-        .par_iter_mut()
-        .map(|stretch| set(stretch))
-        .collect();
+    let mut set_every = || -> Vec<Option<Vec<_>>> {
+        stretches
+            .par_iter_mut()
+            .map(|stretch| set(stretch))
+            .collect()
+    };
+    // The atoms freed by the pool's threads are handed back as they go
+    // (see `returning_freed_memory`), from a thread that is not the pool's
+    // (in a batch, the other threads set other articles).
+    let sets = if total >= crate::allocator::RETURN_FREED_FROM
+        && rayon::current_thread_index().is_none()
+    {
+        crate::allocator::returning_freed_memory(set_every)
+    } else {
+        set_every()
+    };
     let mut out = Vec::with_capacity(count);
     for (stretch, set) in stretches.into_iter().zip(sets) {
         // `Fonts::new` cannot fail for a source it already accepted; if it
