@@ -254,6 +254,26 @@ unsafe extern "C" {
 mod tests {
     use super::*;
 
+    /// The work's result comes back, whether it is over at once or after
+    /// several hand-backs; a block made here and freed by the work is
+    /// fine; a panic in the work goes on in the caller, which does not
+    /// wait for ever.
+    #[test]
+    fn work_runs_while_freed_memory_is_handed_back() {
+        assert_eq!(returning_freed_memory(|| 41 + 1), 42);
+        let made_here = vec![7u8; 3000];
+        let slow = returning_freed_memory(move || {
+            std::thread::sleep(RETURN_EVERY * 3);
+            let sum: usize = made_here.iter().map(|&b| usize::from(b)).sum();
+            drop(made_here);
+            sum
+        });
+        assert_eq!(slow, 21_000);
+        let panicked =
+            std::panic::catch_unwind(|| returning_freed_memory(|| panic!("in the work")));
+        assert!(panicked.is_err());
+    }
+
     /// Every block is aligned as asked, keeps its bytes through `realloc`
     /// (within mimalloc, within the system allocator, and across each line
     /// both ways) and is freed by the allocator that made it.
