@@ -594,13 +594,19 @@ impl<'s> FileInProgress<'s> {
                 detail: "a page was not drawn".into(),
             });
         }
+        // The pages as one page and their numbers, until they are written,
+        // when printpdf made them all alike (it does).
+        let alike = post_pass::AlikePages::take(&mut lo, &page_ids);
         let mut owners = Vec::with_capacity(page_ids.len());
-        for (&page, (stream, marked, stashed)) in page_ids.iter().zip(drawn) {
+        for (pi, (&page, (stream, marked, stashed))) in page_ids.iter().zip(drawn).enumerate() {
             owners.push(marked);
             let stream = Object::Stream(stream);
             // In place of printpdf's stream when it is one object (it is), so
             // that object numbers stay dense without renumbering.
-            let old = lo.get_page_contents(page);
+            let old = match alike.as_ref().and_then(|a| a.contents(pi)) {
+                Some(contents) => vec![contents],
+                None => lo.get_page_contents(page),
+            };
             let id = match old[..] {
                 [id] => id,
                 _ => lo.new_object_id(),
@@ -609,10 +615,12 @@ impl<'s> FileInProgress<'s> {
             if let Some(content) = stashed {
                 serialized.add_content(id, content);
             }
-            lo.get_object_mut(page)
-                .and_then(Object::as_dict_mut)
-                .map_err(bad)?
-                .set("Contents", Object::Reference(id));
+            if alike.is_none() {
+                lo.get_object_mut(page)
+                    .and_then(Object::as_dict_mut)
+                    .map_err(bad)?
+                    .set("Contents", Object::Reference(id));
+            }
             for o in old.into_iter().filter(|&o| o != id) {
                 lo.objects.remove(&o);
             }
@@ -646,6 +654,7 @@ impl<'s> FileInProgress<'s> {
             doc,
             lay,
             &page_ids,
+            alike.as_ref(),
             &post_pass::Drawn {
                 owners,
                 link_parents,
@@ -672,13 +681,13 @@ pub(super) struct Assembled {
 impl Assembled {
     /// Writes the file into `to` as it is packed.
     pub(super) fn save(self, to: Destination<'_>) -> Result<(), WriteError> {
-        let Assembled { lo, serialized } = self;
+        let Assembled { lo, mut serialized } = self;
         // Every dictionary that is not a stream's (pages, fonts,
         // annotations, the outline, the structure tree …) in deflated
         // object streams, with a cross-reference stream (PDF 1.5): the
         // structure tree of the tagged PDF would otherwise add a third to
         // the file.
-        let saved = save::save(&lo, &serialized, to);
+        let saved = save::save(&lo, &mut serialized, to);
         super::drop_later((lo, serialized));
         saved
     }
