@@ -178,7 +178,7 @@ pub fn return_freed_memory_everywhere() {
 }
 
 /// Runs `work` on a thread of its own while this one, which would only wait
-/// for it, hands back every [`RETURN_EVERY`] what is freed
+/// for it, hands back every 20 ms what is freed
 /// ([`return_freed_memory`]), and returns what `work` returns (a panic in
 /// it goes on here).
 ///

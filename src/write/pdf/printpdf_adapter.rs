@@ -660,10 +660,10 @@ impl<'s> FileInProgress<'s> {
             doc,
             lay,
             &page_ids,
-            alike.as_ref(),
             &post_pass::Drawn {
                 owners,
                 link_parents,
+                alike,
             },
             opts,
         )?;

@@ -61,6 +61,8 @@ fn round2(v: f32) -> Object {
 pub(super) struct Drawn {
     pub(super) owners: Vec<Vec<Owner>>,
     pub(super) link_parents: Vec<Vec<usize>>,
+    /// printpdf's pages, held as one when they are alike.
+    pub(super) alike: Option<AlikePages>,
 }
 
 /// Writes into `lo` (and `serialized`) what printpdf cannot write, or
@@ -73,7 +75,6 @@ pub(super) fn post_pass(
     doc: &Document,
     lay: &Layout,
     page_ids: &[ObjectId],
-    alike: Option<&AlikePages>,
     drawn: &Drawn,
     opts: &PdfOptions,
 ) -> Result<(), WriteError> {
@@ -119,7 +120,7 @@ pub(super) fn post_pass(
         .iter()
         .map(|page| page.links.iter().map(|_| lo.new_object_id()).collect())
         .collect();
-    write_pages(lo, serialized, page_ids, &annot_ids, drawn, alike)?;
+    write_pages(lo, serialized, page_ids, &annot_ids, drawn)?;
     let stash = &*serialized;
     let annotations: Vec<save::Stashed> = lay
         .pages
@@ -346,7 +347,6 @@ fn write_pages(
     page_ids: &[ObjectId],
     annot_ids: &[Vec<ObjectId>],
     drawn: &Drawn,
-    alike: Option<&AlikePages>,
 ) -> Result<(), WriteError> {
     let bad = |e: lopdf::Error| WriteError::Assembly {
         stage: "PDF pages",
@@ -356,7 +356,7 @@ fn write_pages(
         let mut taken = Vec::with_capacity(ids.len());
         for (i, &id) in ids.iter().enumerate() {
             let pi = run * PAGES_AT_ONCE + i;
-            let mut page = match alike.and_then(|a| a.page(pi, id)) {
+            let mut page = match drawn.alike.as_ref().and_then(|a| a.page(pi, id)) {
                 Some(made) => Some(made),
                 None => take_page(lo, id),
             };
