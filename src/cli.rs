@@ -176,12 +176,12 @@ pub struct ConvertArgs {
     #[arg(long, value_name = "WHERE", value_enum, default_value_t = BacklinkPlacement::After)]
     pub epub_notes: BacklinkPlacement,
     /// Make no PDF of an article larger than this many bytes (a tagged PDF
-    /// takes about 20 to 25 bytes of memory per byte of text while it is
-    /// made, with a long article's glyphs and PDF objects waiting in an
-    /// unnamed temporary file in $TMPDIR; 12 MiB of text is some 5,700
-    /// pages and 245 MB). The article's other formats are still written,
+    /// takes about 12 to 20 bytes of memory per byte of text while it is
+    /// made, with a long article's glyphs, rows and PDF objects waiting in
+    /// an unnamed temporary file in $TMPDIR; 16 MiB of text is some 7,600
+    /// pages and 215 MB). The article's other formats are still written,
     /// and the exit code is 1.
-    #[arg(long, value_name = "N", default_value_t = 12 * 1024 * 1024)]
+    #[arg(long, value_name = "N", default_value_t = 16 * 1024 * 1024)]
     pub max_pdf_input_bytes: u64,
     /// TEI customisation: `portable`, valid against tei_all, TEI Lite and
     /// TEI Simple Print, or `all`, tei_all only, with references as

@@ -98,7 +98,7 @@ class Document:
         self, *, notes: str = "after", identifier: Optional[str] = None, timestamp: Optional[int] = None
     ) -> bytes:
         """An EPUB 3 book. ``notes``: ``"after"`` or ``"first"`` (``--epub-notes``)."""
-    def to_pdf(self, *, timestamp: Optional[int] = None, max_input_bytes: int = 12582912) -> bytes:
+    def to_pdf(self, *, timestamp: Optional[int] = None, max_input_bytes: int = 16777216) -> bytes:
         """A typeset PDF; an article longer than ``max_input_bytes`` raises
         :class:`refolio.WriteError`."""
 
@@ -136,7 +136,7 @@ def convert_file(
     epub_notes: str = "after",
     timestamp: Optional[int] = None,
     max_input_bytes: int = 268435456,
-    max_pdf_input_bytes: int = 12582912,
+    max_pdf_input_bytes: int = 16777216,
 ) -> Dict[str, object]:
     """Converts one file as ``refolio convert PATH -o OUT_DIR -t FORMATS``
     does (default tei, epub, pdf): the sidecar ``STEM.toml`` under ``lang``
