@@ -400,7 +400,7 @@ fn encode(row: &Row, out: &mut Vec<u8>) {
         stored,
         label,
     } = row;
-    let flags = [
+    out.push(flags(&[
         (*break_before, BREAK_BEFORE),
         (frame.is_some(), FRAME),
         (rule.is_some(), RULE),
@@ -408,11 +408,7 @@ fn encode(row: &Row, out: &mut Vec<u8>) {
         (reference.is_some(), REFERENCE),
         (stored.is_some(), STORED),
         (label.is_some(), LABEL),
-    ]
-    .iter()
-    .filter(|(on, _)| *on)
-    .fold(0, |f, (_, bit)| f | bit);
-    out.push(flags);
+    ]));
     out.push(role_code(*role));
     for f in [x, leading, size, space_before, space_after] {
         put_f32(out, *f);
@@ -453,16 +449,12 @@ fn encode(row: &Row, out: &mut Vec<u8>) {
         index,
         count,
     } = line;
-    let flags = [
+    out.push(flags(&[
         (*hyphen, HYPHEN),
         (*starts_with_marker, STARTS_WITH_MARKER),
         (soft_hyphen.is_some(), SOFT_HYPHEN),
         (leaders.is_some(), LEADERS),
-    ]
-    .iter()
-    .filter(|(on, _)| *on)
-    .fold(0, |f, (_, bit)| f | bit);
-    out.push(flags);
+    ]));
     put_f32(out, *width);
     put_f32(out, *measure);
     if let Some(x) = soft_hyphen {
@@ -630,6 +622,13 @@ fn decode(at: &mut Reader) -> Option<Row> {
         stored,
         label,
     })
+}
+
+/// The byte of the bits that are on.
+fn flags(bits: &[(bool, u8)]) -> u8 {
+    bits.iter()
+        .filter(|(on, _)| *on)
+        .fold(0, |f, (_, bit)| f | bit)
 }
 
 fn put_u32(out: &mut Vec<u8>, n: u32) {
