@@ -180,7 +180,8 @@ pub fn return_freed_memory_everywhere() {
 /// Runs `work` on a thread of its own while this one, which would only wait
 /// for it, hands back every 20 ms what is freed
 /// ([`return_freed_memory`]), and returns what `work` returns (a panic in
-/// it goes on here).
+/// it goes on here). When the system gives no new thread, `work` runs
+/// here, without the hand-backs.
 ///
 /// For work that rayon's pool does with blocks this thread made: freed on
 /// the pool's threads, such a block goes back to this thread's mimalloc
@@ -203,11 +204,23 @@ pub fn returning_freed_memory<T: Send>(work: impl FnOnce() -> T + Send) -> T {
     }
     let over = AtomicBool::new(false);
     let here = std::thread::current();
+    // Taken by the thread that runs it: the new one, or this one when the
+    // system gives no new thread.
+    let work = std::sync::Mutex::new(Some(work));
+    let take = || {
+        work.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+    };
     std::thread::scope(|scope| {
-        let worker = scope.spawn(|| {
+        let spawned = std::thread::Builder::new().spawn_scoped(scope, || {
             let _over = Over(&over, here);
-            work()
+            take().map(|work| work())
         });
+        let Ok(worker) = spawned else {
+            let work = take().expect("the work is run once, here when no thread took it");
+            return work();
+        };
         while !over.load(Ordering::Acquire) {
             std::thread::park_timeout(RETURN_EVERY);
             if !over.load(Ordering::Acquire) {
@@ -215,7 +228,8 @@ pub fn returning_freed_memory<T: Send>(work: impl FnOnce() -> T + Send) -> T {
             }
         }
         match worker.join() {
-            Ok(done) => done,
+            Ok(Some(done)) => done,
+            Ok(None) => unreachable!("the new thread always takes the work"),
             Err(panic) => std::panic::resume_unwind(panic),
         }
     })
