@@ -445,25 +445,32 @@ pub(super) fn save(
     let index = &serialized.objects;
     let total = objects.len() + index.len();
     let mut starts = Vec::with_capacity(total.div_ceil(OBJECTS_PER_STREAM));
+    // The next object in order of number from `a` in lopdf's and `b` in
+    // the index, moving past it.
+    let next = |a: &mut usize, b: &mut usize| -> Option<(ObjectId, Packed)> {
+        match (objects.get(*a), index.get(*b)) {
+            (Some((x, _)), Some(e)) if **x >= e.id() => {
+                *b += 1;
+                Some((e.id(), Packed::Serialized(*e)))
+            }
+            (None, Some(e)) => {
+                *b += 1;
+                Some((e.id(), Packed::Serialized(*e)))
+            }
+            (Some((x, o)), _) => {
+                *a += 1;
+                Some((**x, Packed::Object(o)))
+            }
+            (None, None) => None,
+        }
+    };
     let (mut a, mut b, mut last) = (0, 0, None);
     for n in 0..total {
         if n % OBJECTS_PER_STREAM == 0 {
             starts.push((a, b));
         }
-        let id = match (objects.get(a), index.get(b)) {
-            (Some((x, _)), Some(e)) if **x < e.id() => {
-                a += 1;
-                **x
-            }
-            (_, Some(e)) => {
-                b += 1;
-                e.id()
-            }
-            (Some((x, _)), None) => {
-                a += 1;
-                **x
-            }
-            (None, None) => break,
+        let Some((id, _)) = next(&mut a, &mut b) else {
+            break;
         };
         if last == Some(id) {
             return Err(bad(format!("object {id:?} is given twice")));
@@ -474,25 +481,7 @@ pub(super) fn save(
     let stream_objects = |k: usize| -> Vec<(ObjectId, Packed)> {
         let (mut a, mut b) = starts[k];
         let n = OBJECTS_PER_STREAM.min(total - k * OBJECTS_PER_STREAM);
-        let mut out = Vec::with_capacity(n);
-        for _ in 0..n {
-            match (objects.get(a), index.get(b)) {
-                (Some((x, o)), Some(e)) if **x < e.id() => {
-                    out.push((**x, Packed::Object(o)));
-                    a += 1;
-                }
-                (_, Some(e)) => {
-                    out.push((e.id(), Packed::Serialized(*e)));
-                    b += 1;
-                }
-                (Some((x, o)), None) => {
-                    out.push((**x, Packed::Object(o)));
-                    a += 1;
-                }
-                (None, None) => break,
-            }
-        }
-        out
+        (0..n).map_while(|_| next(&mut a, &mut b)).collect()
     };
     let first_free = last
         .map(|id| id.0)
