@@ -11,10 +11,11 @@
 //! submodule), and a small lopdf post-pass (the `post_pass` submodule)
 //! writes what printpdf cannot write, or writes wrongly. The file is
 //! packed into the caller's [`Destination`] (`save::save`), its `/ID` the
-//! hash of its own bytes, written in last. A long article's pages are drawn while
-//! the layout fills them ([`DrawingSink`], a [`FileInProgress`] whose
-//! pages printpdf makes once they are drawn: [`Skeleton::Later`]); the
-//! file is byte for byte [`write()`]'s.
+//! hash of its own bytes, written in last. printpdf makes the first page
+//! alone (the inventory's); the others, all alike, are made from it in
+//! printpdf's numbering (`post_pass::AlikePages`). A long article's pages
+//! are drawn while the layout fills them ([`DrawingSink`], a
+//! [`FileInProgress`]); the file is byte for byte [`write()`]'s.
 //!
 //! # Routing around printpdf 0.12.8
 //!
@@ -171,7 +172,6 @@ fn write_freeing_from(
         lay.pages.len(),
         (lay.width, lay.height),
         source,
-        Skeleton::Now,
     )?;
     // Every page's content written and deflated on its own (in parallel,
     // as `compress_streams` would deflate it). In a long document each
@@ -287,14 +287,7 @@ impl crate::layout::PageSink for DrawingSink<'_, '_> {
         }
         if self.file.is_none() {
             let used = std::mem::take(&mut self.inventory).finish();
-            match FileInProgress::new(
-                self.title,
-                used,
-                self.pages,
-                self.size,
-                self.source,
-                Skeleton::Later,
-            ) {
+            match FileInProgress::new(self.title, used, self.pages, self.size, self.source) {
                 Ok(mut file) => {
                     if self.stored {
                         file.serialized = save::Serialized::in_temp_file();
@@ -314,18 +307,17 @@ impl crate::layout::PageSink for DrawingSink<'_, '_> {
 }
 
 /// A PDF being made page by page: printpdf's document with its fonts
-/// embedded and its pages numbered, the codes of the glyphs, and what each
-/// page drawn so far left (its deflated content; the owners of its marked
-/// sequences and the elements its links' texts belong to, for the
-/// structure tree).
+/// embedded and one page, the codes of the glyphs, and what each page drawn
+/// so far left (its deflated content; the owners of its marked sequences
+/// and the elements its links' texts belong to, for the structure tree).
 pub(super) struct FileInProgress<'s> {
-    /// printpdf's document and its page numbers: made at once, or, with
-    /// [`Skeleton::Later`], once the pages are drawn.
-    lo: Option<(lopdf::Document, Vec<ObjectId>)>,
-    /// printpdf's document with the fonts embedded, its pages to come.
-    pdf: PdfDocument,
+    /// printpdf's document of one page (none for a document without
+    /// pages), the glyph inventory's: the others are made from it once
+    /// every page is drawn ([`post_pass::AlikePages::spread`]).
+    lo: lopdf::Document,
+    /// The glyphs shown (a test compares them with the whole layout's).
+    #[cfg(test)]
     used: GlyphInventory,
-    subset: BTreeMap<FontKind, BTreeMap<u16, u16>>,
     size: (f32, f32),
     pages: usize,
     ids: BTreeMap<FontKind, FontId>,
@@ -348,22 +340,9 @@ pub(super) struct FileInProgress<'s> {
     serialized: save::Serialized,
 }
 
-/// When printpdf makes the document's pages (lopdf dictionaries, some 6 KB
-/// a page).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Skeleton {
-    /// At once.
-    Now,
-    /// Once every page is drawn: the pages of a long article drawn as the
-    /// layout fills them are drawn while its glyphs are held, and 1,650
-    /// pages' dictionaries were 10 MB more on that peak. The codes are read
-    /// from a document of the inventory's page alone first, and checked
-    /// against the whole document's.
-    Later,
-}
-
 /// printpdf's document of `pages` pages of `size` (points), the first
-/// showing the glyph inventory ([`inventory_ops`]).
+/// showing the glyph inventory ([`inventory_ops`]); refolio asks for one
+/// (none for a document without pages) and makes the others itself.
 fn skeleton(
     pdf: &mut PdfDocument,
     inventory: Vec<Op>,
@@ -397,58 +376,92 @@ fn skeleton(
     Ok((lo, page_ids))
 }
 
+/// printpdf's document titled `title` with the fonts of `source` that
+/// `used` uses, each subset to its glyphs and named by its [`subset_tag`];
+/// by face, the subset's glyph ids and the face as parsed by rustybuzz.
+struct WithFonts<'s> {
+    pdf: PdfDocument,
+    ids: BTreeMap<FontKind, FontId>,
+    subset: BTreeMap<FontKind, BTreeMap<u16, u16>>,
+    faces: BTreeMap<FontKind, rustybuzz::ttf_parser::Face<'s>>,
+}
+
+/// [`WithFonts`] for `title`, `used` and `source`.
+fn with_fonts<'s>(
+    title: &str,
+    used: &GlyphInventory,
+    source: &'s FontSource,
+) -> Result<WithFonts<'s>, WriteError> {
+    let mut pdf = PdfDocument::new(title);
+    // Fonts, under deterministic ids (they become resource names and subset tags).
+    let mut ids: BTreeMap<FontKind, FontId> = BTreeMap::new();
+    let mut faces = BTreeMap::new();
+    let mut subset: BTreeMap<FontKind, BTreeMap<u16, u16>> = BTreeMap::new();
+    for (kind, glyphs) in used {
+        let glyphs: BTreeSet<u16> = glyphs.keys().copied().collect();
+        let i = FontKind::ALL.iter().position(|k| k == kind).unwrap_or(0);
+        let bytes = &source.faces[i];
+        let font_error = |message: String| FontError {
+            name: source.names[i].clone(),
+            message,
+        };
+        let (sub, map) =
+            subset_font(bytes, &glyphs).map_err(|e| font_error(format!("cannot subset: {e}")))?;
+        let mut warnings = Vec::new();
+        let parsed = ParsedFont::from_bytes(&sub, 0, &mut warnings)
+            .ok_or_else(|| font_error("printpdf cannot read its subset".into()))?;
+        subset.insert(*kind, map);
+        let tmp = pdf.add_font(&parsed);
+        let font = pdf
+            .resources
+            .fonts
+            .map
+            .remove(&tmp)
+            .expect("font just added");
+        let id = FontId(subset_tag(&source.names[i], &glyphs));
+        pdf.resources.fonts.map.insert(id.clone(), font);
+        ids.insert(*kind, id);
+        let face =
+            rustybuzz::ttf_parser::Face::parse(bytes, 0).map_err(|e| font_error(e.to_string()))?;
+        faces.insert(*kind, face);
+    }
+    Ok(WithFonts {
+        pdf,
+        ids,
+        subset,
+        faces,
+    })
+}
+
 impl<'s> FileInProgress<'s> {
     /// The document of `pages` pages of `size` (points), its fonts subset
-    /// to the glyphs `used`, its pages made as `when` says.
+    /// to the glyphs `used`. printpdf makes its first page alone: made by
+    /// printpdf, every page (lopdf dictionaries, some 5 KB a page, all
+    /// made at once) was the peak of a long article's heap, 8.8 MB of the
+    /// seed ×1,500's 37.9 MB.
     pub(super) fn new(
         title: &str,
         used: GlyphInventory,
         pages: usize,
         size: (f32, f32),
         source: &'s FontSource,
-        when: Skeleton,
     ) -> Result<Self, WriteError> {
-        let mut pdf = PdfDocument::new(title);
-        // Fonts, under deterministic ids (they become resource names and subset tags).
-        let mut ids: BTreeMap<FontKind, FontId> = BTreeMap::new();
-        let mut faces = BTreeMap::new();
-        let mut subset: BTreeMap<FontKind, BTreeMap<u16, u16>> = BTreeMap::new();
-        for (kind, glyphs) in &used {
-            let glyphs: BTreeSet<u16> = glyphs.keys().copied().collect();
-            let i = FontKind::ALL.iter().position(|k| k == kind).unwrap_or(0);
-            let bytes = &source.faces[i];
-            let font_error = |message: String| FontError {
-                name: source.names[i].clone(),
-                message,
-            };
-            let (sub, map) = subset_font(bytes, &glyphs)
-                .map_err(|e| font_error(format!("cannot subset: {e}")))?;
-            let mut warnings = Vec::new();
-            let parsed = ParsedFont::from_bytes(&sub, 0, &mut warnings)
-                .ok_or_else(|| font_error("printpdf cannot read its subset".into()))?;
-            subset.insert(*kind, map);
-            let tmp = pdf.add_font(&parsed);
-            let font = pdf
-                .resources
-                .fonts
-                .map
-                .remove(&tmp)
-                .expect("font just added");
-            let id = FontId(subset_tag(&source.names[i], &glyphs));
-            pdf.resources.fonts.map.insert(id.clone(), font);
-            ids.insert(*kind, id);
-            let face = rustybuzz::ttf_parser::Face::parse(bytes, 0)
-                .map_err(|e| font_error(e.to_string()))?;
-            faces.insert(*kind, face);
-        }
+        let WithFonts {
+            mut pdf,
+            ids,
+            subset,
+            faces,
+        } = with_fonts(title, &used, source)?;
         // printpdf writes the document and the fonts; the first page shows the
         // glyph inventory, from which the codes are read back, and then every
         // page gets its real content (see the `content` module).
-        let made = match when {
-            Skeleton::Now => pages,
-            Skeleton::Later => pages.min(1),
-        };
-        let (lo, page_ids) = skeleton(&mut pdf, inventory_ops(&used, &ids, &subset), made, size)?;
+        let (lo, page_ids) = skeleton(
+            &mut pdf,
+            inventory_ops(&used, &ids, &subset),
+            pages.min(1),
+            size,
+        )?;
+        drop(pdf);
         let codes = match page_ids.first() {
             Some(&first) => read_codes(&lo.get_page_content(first), &used, &ids)?,
             None => content::GlyphCodes::new(),
@@ -469,10 +482,9 @@ impl<'s> FileInProgress<'s> {
         let resource_names: BTreeMap<FontKind, String> =
             ids.iter().map(|(k, id)| (*k, id.0.clone())).collect();
         Ok(FileInProgress {
-            lo: (when == Skeleton::Now).then_some((lo, page_ids)),
-            pdf,
+            lo,
+            #[cfg(test)]
             used,
-            subset,
             size,
             pages,
             ids,
@@ -556,37 +568,28 @@ impl<'s> FileInProgress<'s> {
         lay: &Layout,
         opts: &PdfOptions,
     ) -> Result<Assembled, WriteError> {
-        let mut file = self;
-        let (mut lo, page_ids) = match file.lo.take() {
-            Some(made) => made,
-            None => {
-                let (used, ids) = (&file.used, &file.ids);
-                let ops = inventory_ops(used, ids, &file.subset);
-                let (lo, page_ids) = skeleton(&mut file.pdf, ops, file.pages, file.size)?;
-                // The pages were drawn with the codes of a document of the
-                // inventory's page alone: the same fonts give the same codes.
-                if let Some(&first) = page_ids.first()
-                    && read_codes(&lo.get_page_content(first), used, ids)? != file.codes
-                {
+        let FileInProgress {
+            mut lo,
+            pages,
+            ids,
+            source,
+            drawn,
+            link_parents,
+            mut serialized,
+            ..
+        } = self;
+        // Every page, as one page and their numbers until they are written.
+        let (alike, page_ids) = match pages {
+            0 => (None, Vec::new()),
+            _ => match post_pass::AlikePages::spread(&mut lo, pages) {
+                Some((alike, page_ids)) => (Some(alike), page_ids),
+                None => {
                     return Err(WriteError::Assembly {
-                        stage: "PDF glyph inventory",
-                        detail: "the codes changed with the pages".into(),
+                        stage: "PDF pages",
+                        detail: "printpdf numbered its document otherwise".into(),
                     });
                 }
-                (lo, page_ids)
-            }
-        };
-        drop((file.pdf, file.used, file.subset));
-        let (ids, source, drawn, link_parents, mut serialized) = (
-            file.ids,
-            file.source,
-            file.drawn,
-            file.link_parents,
-            file.serialized,
-        );
-        let bad = |e: lopdf::Error| WriteError::Assembly {
-            stage: "PDF pages",
-            detail: e.to_string(),
+            },
         };
         if drawn.len() != page_ids.len() {
             return Err(WriteError::Assembly {
@@ -594,40 +597,26 @@ impl<'s> FileInProgress<'s> {
                 detail: "a page was not drawn".into(),
             });
         }
-        // The pages as one page and their numbers, until they are written,
-        // when printpdf made them all alike (it does).
-        let alike = post_pass::AlikePages::take(&mut lo, &page_ids);
+        // Each page's content in place of printpdf's, at the number printpdf
+        // gives it.
         let mut owners = Vec::with_capacity(page_ids.len());
-        for (pi, (&page, (stream, marked, stashed))) in page_ids.iter().zip(drawn).enumerate() {
+        for (pi, (stream, marked, stashed)) in drawn.into_iter().enumerate() {
             owners.push(marked);
-            let stream = Object::Stream(stream);
-            // In place of printpdf's stream when it is one object (it is), so
-            // that object numbers stay dense without renumbering.
-            let old = match alike.as_ref().and_then(|a| a.contents(pi)) {
-                Some(contents) => vec![contents],
-                None => lo.get_page_contents(page),
-            };
-            let id = match old[..] {
-                [id] => id,
-                _ => lo.new_object_id(),
-            };
-            lo.objects.insert(id, stream);
+            let id = alike.as_ref().and_then(|a| a.contents(pi)).ok_or_else(|| {
+                WriteError::Assembly {
+                    stage: "PDF pages",
+                    detail: format!("page {pi} has no contents' number"),
+                }
+            })?;
+            lo.objects.insert(id, Object::Stream(stream));
             if let Some(content) = stashed {
                 serialized.add_content(id, content);
             }
-            if alike.is_none() {
-                lo.get_object_mut(page)
-                    .and_then(Object::as_dict_mut)
-                    .map_err(bad)?
-                    .set("Contents", Object::Reference(id));
-            }
-            for o in old.into_iter().filter(|&o| o != id) {
-                lo.objects.remove(&o);
-            }
         }
-        // What printpdf's pages took as lopdf objects (some 26 MB of the
-        // seed ×3,460's) is handed back before the annotations and the
-        // structure tree are made: its peak fell from 112–113 to 108–109 MB.
+        // What drawing left behind (the list of drawn pages, the glyph
+        // inventory's page) is handed back before the annotations and the
+        // structure tree are made (the seed ×3,460 peaked at 105.9–106.5 MB
+        // with this, 106.2–107.0 without: within the noise, but not above).
         if page_ids.len() >= FREE_LINES_FROM_PAGES {
             crate::allocator::return_freed_memory_everywhere();
         }

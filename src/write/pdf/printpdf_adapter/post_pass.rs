@@ -120,7 +120,7 @@ pub(super) fn post_pass(
         .iter()
         .map(|page| page.links.iter().map(|_| lo.new_object_id()).collect())
         .collect();
-    write_pages(lo, serialized, page_ids, &annot_ids, drawn)?;
+    write_pages(serialized, page_ids, &annot_ids, drawn)?;
     let stash = &*serialized;
     let annotations: Vec<save::Stashed> = lay
         .pages
@@ -330,44 +330,37 @@ fn page_labels(labels: &[crate::layout::PageLabel]) -> Object {
     Object::Dictionary(tree)
 }
 
-/// Pages written at once: each run of them is taken out of `lo`, written
-/// in parallel and put away before the next.
+/// Pages written at once: each run of them is made, written in parallel
+/// and put away before the next.
 const PAGES_AT_ONCE: usize = 256;
 
 /// Each page, complete with its annotations (`/Annots`) and, when it has
 /// marked content, its key in the parent tree (`/StructParents`, with
-/// `/Tabs /S`: annotations in structure order), moved from `lo` into
-/// `serialized` in PDF syntax with its resource dictionary, before the
-/// rest of the post-pass is made: as lopdf dictionaries (a page's three
-/// boxes, its resources) a long article's pages held some 6 KB each until
-/// the structure tree was written, 10 MB for 1,650 pages at its PDF's peak.
+/// `/Tabs /S`: annotations in structure order), made from `drawn.alike`
+/// and written into `serialized` in PDF syntax with its resource
+/// dictionary, before the rest of the post-pass is made: as lopdf
+/// dictionaries (a page's three boxes, its resources) a long article's
+/// pages held some 6 KB each until the structure tree was written, 10 MB
+/// for 1,650 pages at its PDF's peak.
 fn write_pages(
-    lo: &mut lopdf::Document,
     serialized: &mut save::Serialized,
     page_ids: &[ObjectId],
     annot_ids: &[Vec<ObjectId>],
     drawn: &Drawn,
 ) -> Result<(), WriteError> {
-    let bad = |e: lopdf::Error| WriteError::Assembly {
-        stage: "PDF pages",
-        detail: e.to_string(),
-    };
     for (run, ids) in page_ids.chunks(PAGES_AT_ONCE).enumerate() {
-        let mut taken = Vec::with_capacity(ids.len());
+        let mut made = Vec::with_capacity(ids.len());
         for (i, &id) in ids.iter().enumerate() {
             let pi = run * PAGES_AT_ONCE + i;
-            let mut page = match drawn.alike.as_ref().and_then(|a| a.page(pi, id)) {
-                Some(made) => Some(made),
-                None => take_page(lo, id),
-            };
-            let p = match &mut page {
-                Some((_, dict, _)) => dict.as_dict_mut().map_err(bad)?,
-                // A page that stays in `lo`.
-                None => lo
-                    .get_object_mut(id)
-                    .and_then(Object::as_dict_mut)
-                    .map_err(bad)?,
-            };
+            let mut page = drawn
+                .alike
+                .as_ref()
+                .and_then(|a| a.page(pi, id))
+                .ok_or_else(|| WriteError::Assembly {
+                    stage: "PDF pages",
+                    detail: format!("page {pi} was not made"),
+                })?;
+            let p = &mut page.dict;
             match annot_ids.get(pi).map_or(&[][..], Vec::as_slice) {
                 [] => {
                     p.remove(b"Annots");
@@ -385,23 +378,22 @@ fn write_pages(
                 p.set("StructParents", Object::Integer(pi as i64));
                 p.set("Tabs", Object::Name(b"S".to_vec()));
             }
-            taken.extend(page);
+            made.push(page);
         }
         let stash = &*serialized;
-        let written: Vec<save::Stashed> = taken
+        let written: Vec<save::Stashed> = made
             .par_chunks(16)
             .map(|run| {
                 let mut out = ChunkWriter::default();
-                for (id, page, resources) in run {
-                    if let Some((resources, r)) = resources {
-                        out.object(*resources, |bytes| save::write_object(bytes, r));
-                    }
-                    out.object(*id, |bytes| save::write_object(bytes, page));
+                for page in run {
+                    let (resources, r) = &page.resources;
+                    out.object(*resources, |bytes| save::write_dictionary(bytes, r));
+                    out.object(page.id, |bytes| save::write_dictionary(bytes, &page.dict));
                 }
                 stash.stash(out)
             })
             .collect();
-        drop(taken);
+        drop(made);
         for pages in written {
             serialized.add_stashed(pages);
         }
@@ -409,112 +401,133 @@ fn write_pages(
     Ok(())
 }
 
-/// A page taken out of `lo`, with its resource dictionary when that is an
-/// object of its own (and not yet taken with another page); `None` for a
-/// page that is not of generation 0, which stays.
-type TakenPage = (ObjectId, Object, Option<(ObjectId, Object)>);
-
-/// Page `id` taken out of `lo` ([`TakenPage`]).
-fn take_page(lo: &mut lopdf::Document, id: ObjectId) -> Option<TakenPage> {
-    if id.1 != 0 {
-        return None;
-    }
-    let page = lo.objects.remove(&id)?;
-    let mut resources = None;
-    if let Ok(&Object::Reference(r)) = page.as_dict().and_then(|d| d.get(b"Resources"))
-        && r.1 == 0
-        && let Some(dict) = lo.objects.remove(&r)
-    {
-        if matches!(dict, Object::Dictionary(_)) {
-            resources = Some((r, dict));
-        } else {
-            lo.objects.insert(r, dict);
-        }
-    }
-    Some((id, page, resources))
+/// A page made again ([`AlikePages::page`]): its number, its dictionary,
+/// and its resource dictionary with that one's number.
+pub(super) struct MadePage<'a> {
+    pub(super) id: ObjectId,
+    pub(super) dict: Dictionary,
+    pub(super) resources: (ObjectId, &'a Dictionary),
 }
 
-/// The pages printpdf makes, all alike but for their resource dictionary's
-/// and content stream's numbers (and those dictionaries all alike too),
-/// held as one page and one resource dictionary with each page's two
-/// numbers, from the moment printpdf has made them until they are written
-/// ([`write_pages`] makes each again): as lopdf objects (a dictionary of
-/// eight entries, three of them arrays of four numbers, and one of four),
-/// they took some 900 bytes a page beside everything the post-pass makes,
-/// 26 MB of the seed ×3,460's 28,000 pages at its PDF's peak.
+/// The pages printpdf would make, all alike but for their resource
+/// dictionary's and content stream's numbers (and those dictionaries all
+/// alike too), held as one page and one resource dictionary until they are
+/// written ([`write_pages`] makes each): printpdf makes only the first
+/// ([`spread`](Self::spread)). As lopdf objects, made by printpdf all at
+/// once, the pages took some 5 KB each at the PDF's peak (8.8 MB of the
+/// seed ×1,500's heap of 37.9 MB), and some 900 bytes each once made.
 pub(super) struct AlikePages {
     /// The first page, its `/Resources` and `/Contents` set to 0 0 R.
     page: Dictionary,
     resources: Dictionary,
-    /// By page: its number, its resource dictionary's and its contents'.
-    numbers: Vec<(ObjectId, ObjectId, ObjectId)>,
+    /// The first page's number.
+    first: u32,
+    /// How many pages there are.
+    count: u32,
 }
 
 impl AlikePages {
-    /// The pages `page_ids` taken out of `lo` when they are all alike
-    /// (each with a resource dictionary of its own); else `None`, and `lo`
-    /// as it was.
-    pub(super) fn take(lo: &mut lopdf::Document, page_ids: &[ObjectId]) -> Option<Self> {
+    /// The `pages` pages printpdf would make, from `lo`, printpdf's
+    /// document of one page, numbered as printpdf numbers a document of
+    /// `pages` pages, and the pages' numbers in order. printpdf numbers the
+    /// pages one after another from the first (`p`), then each page's
+    /// resource dictionary and contents in turn (`p + pages + 2i` and the
+    /// next), then the catalog and the Info dictionary last; the objects
+    /// before the pages (the fonts) do not depend on empty pages. So the
+    /// one page and its resource dictionary are taken out of `lo` as every
+    /// page's, its contents (the glyph inventory, which the drawn page
+    /// replaces) dropped, the catalog and the Info dictionary moved to
+    /// their numbers after every page's, and the page tree given every
+    /// page. `None`, and `lo` as it was, when `lo` is not numbered so.
+    pub(super) fn spread(lo: &mut lopdf::Document, pages: usize) -> Option<(Self, Vec<ObjectId>)> {
+        let count = u32::try_from(pages).ok()?;
+        let first = lo.page_iter().next()?;
+        let page = lo.objects.get(&first)?.as_dict().ok()?;
+        let tree = page.get(b"Parent").ok()?.as_reference().ok()?;
+        let trailer = |key: &[u8]| lo.trailer.get(key).ok()?.as_reference().ok();
+        let (catalog, info) = (trailer(b"Root")?, trailer(b"Info")?);
+        let p = first.0;
+        let (resources, contents) = ((p + 1, 0), (p + 2, 0));
+        // The one page's numbers, as above.
+        let numbered = first.1 == 0
+            && page.get(b"Resources").ok()?.as_reference().ok()? == resources
+            && page.get(b"Contents").ok()?.as_reference().ok()? == contents
+            && catalog == (p + 3, 0)
+            && info == (p + 4, 0)
+            && lo.max_id == p + 4
+            && lo.objects.get(&resources)?.as_dict().is_ok()
+            && lo.objects.contains_key(&contents)
+            && lo.objects.contains_key(&catalog)
+            && lo.objects.contains_key(&info)
+            && lo.objects.get(&tree)?.as_dict().ok()?.get(b"Count").ok()? == &Object::Integer(1);
+        let last = count.checked_mul(3)?.checked_add(p + 1)?;
+        if !numbered || count == 0 {
+            return None;
+        }
         let blank = Object::Reference((0, 0));
-        // A page's resource dictionary's and contents' numbers, and the
-        // page with both blanked.
-        let parts =
-            |lo: &lopdf::Document, id: ObjectId| -> Option<(ObjectId, ObjectId, Dictionary)> {
-                let page = lo.objects.get(&id)?.as_dict().ok()?;
-                let resources = page.get(b"Resources").ok()?.as_reference().ok()?;
-                let contents = page.get(b"Contents").ok()?.as_reference().ok()?;
-                let mut blanked = page.clone();
-                blanked.set("Resources", blank.clone());
-                blanked.set("Contents", blank.clone());
-                Some((resources, contents, blanked))
-            };
-        let first = *page_ids.first()?;
-        let (first_resources, _, page) = parts(lo, first)?;
-        let resources = lo.objects.get(&first_resources)?.as_dict().ok()?.clone();
-        let mut numbers = Vec::with_capacity(page_ids.len());
-        let mut seen = std::collections::HashSet::with_capacity(page_ids.len());
-        for &id in page_ids {
-            let (r, c, blanked) = parts(lo, id)?;
-            let alike = id.1 == 0
-                && r.1 == 0
-                && blanked == page
-                && lo.objects.get(&r)?.as_dict().ok()? == &resources
-                && seen.insert(r);
-            if !alike {
-                return None;
-            }
-            numbers.push((id, r, c));
+        let mut page = page.clone();
+        page.set("Resources", blank.clone());
+        page.set("Contents", blank);
+        // Each is there (checked above).
+        let taken = [first, contents, resources, catalog, info].map(|id| lo.objects.remove(&id));
+        let [
+            _,
+            _,
+            Some(Object::Dictionary(resources)),
+            Some(catalog),
+            Some(info),
+        ] = taken
+        else {
+            return None;
+        };
+        lo.objects.insert((last - 1, 0), catalog);
+        lo.objects.insert((last, 0), info);
+        lo.trailer.set("Root", Object::Reference((last - 1, 0)));
+        lo.trailer.set("Info", Object::Reference((last, 0)));
+        lo.max_id = last;
+        let page_ids: Vec<ObjectId> = (p..p + count).map(|n| (n, 0)).collect();
+        if let Ok(tree) = lo.get_object_mut(tree).and_then(Object::as_dict_mut) {
+            tree.set("Count", Object::Integer(i64::from(count)));
+            tree.set(
+                "Kids",
+                Object::Array(page_ids.iter().map(|&id| Object::Reference(id)).collect()),
+            );
         }
-        for &(id, r, _) in &numbers {
-            lo.objects.remove(&id);
-            lo.objects.remove(&r);
-        }
-        Some(AlikePages {
+        let alike = AlikePages {
             page,
             resources,
-            numbers,
-        })
+            first: p,
+            count,
+        };
+        Some((alike, page_ids))
+    }
+
+    /// Page `pi`'s number, its resource dictionary's and its contents'.
+    fn numbers(&self, pi: usize) -> Option<(ObjectId, ObjectId, ObjectId)> {
+        let i = u32::try_from(pi).ok().filter(|&i| i < self.count)?;
+        let r = self.first + self.count + 2 * i;
+        Some(((self.first + i, 0), (r, 0), (r + 1, 0)))
     }
 
     /// The contents' number of page `pi`.
     pub(super) fn contents(&self, pi: usize) -> Option<ObjectId> {
-        self.numbers.get(pi).map(|&(_, _, c)| c)
+        self.numbers(pi).map(|(_, _, c)| c)
     }
 
     /// Page `pi` (numbered `id`), made again as printpdf made it.
-    fn page(&self, pi: usize, id: ObjectId) -> Option<TakenPage> {
-        let &(number, r, c) = self.numbers.get(pi)?;
+    pub(super) fn page(&self, pi: usize, id: ObjectId) -> Option<MadePage<'_>> {
+        let (number, r, c) = self.numbers(pi)?;
         if number != id {
             return None;
         }
-        let mut page = self.page.clone();
-        page.set("Resources", Object::Reference(r));
-        page.set("Contents", Object::Reference(c));
-        Some((
+        let mut dict = self.page.clone();
+        dict.set("Resources", Object::Reference(r));
+        dict.set("Contents", Object::Reference(c));
+        Some(MadePage {
             id,
-            Object::Dictionary(page),
-            Some((r, Object::Dictionary(self.resources.clone()))),
-        ))
+            dict,
+            resources: (r, &self.resources),
+        })
     }
 }
 

@@ -770,7 +770,7 @@ fn deflate(data: &[u8]) -> Vec<u8> {
     super::post_pass::deflate(data, super::post_pass::Level::Fast)
 }
 
-fn write_dictionary(out: &mut Vec<u8>, d: &Dictionary) {
+pub(super) fn write_dictionary(out: &mut Vec<u8>, d: &Dictionary) {
     out.extend_from_slice(b"<<");
     for (i, (k, v)) in d.iter().enumerate() {
         if i > 0 {

@@ -966,3 +966,59 @@ fn glyphs_that_cannot_be_read_back_are_an_error() {
         }
     }
 }
+
+/// printpdf's document of many pages is the spread of its document of one
+/// page (`post_pass::AlikePages::spread`), object for object: the pages and
+/// their resource dictionaries made again, the catalog and the Info
+/// dictionary at printpdf's numbers, the page tree. Only the contents
+/// differ (printpdf's are empty but the inventory's; the drawn pages
+/// replace them all).
+#[test]
+fn pages_spread_from_one_page_are_printpdfs_own() {
+    let opts = PdfOptions::default();
+    let style = opts.style();
+    let source = FontSource::load(&style).unwrap();
+    let mut fonts = Fonts::new(&source).unwrap();
+    let doc = article(ARTICLE);
+    let lay = crate::layout::layout(&doc, &style, &mut fonts, opts.notes);
+    let used = content::inventory(&lay);
+    let made = |pages: usize| {
+        let mut with = with_fonts("A title", &used, &source).unwrap();
+        let ops = inventory_ops(&used, &with.ids, &with.subset);
+        skeleton(&mut with.pdf, ops, pages, (lay.width, lay.height)).unwrap()
+    };
+    for pages in [1, 2, 3, 8] {
+        let (mut spread, _) = made(1);
+        let (alike, page_ids) = post_pass::AlikePages::spread(&mut spread, pages).unwrap();
+        let (mut whole, whole_ids) = made(pages);
+        assert_eq!(page_ids, whole_ids, "{pages} pages");
+        for (pi, &id) in page_ids.iter().enumerate() {
+            let page = alike.page(pi, id).unwrap();
+            assert_eq!(
+                whole.objects.remove(&id),
+                Some(Object::Dictionary(page.dict))
+            );
+            let (r, resources) = page.resources;
+            assert_eq!(
+                whole.objects.remove(&r),
+                Some(Object::Dictionary(resources.clone()))
+            );
+            let contents = alike.contents(pi).unwrap();
+            assert!(matches!(
+                whole.objects.remove(&contents),
+                Some(Object::Stream(_))
+            ));
+        }
+        assert!(alike.page(pages, (0, 0)).is_none());
+        assert_eq!(spread.objects, whole.objects, "{pages} pages");
+        assert_eq!(spread.max_id, whole.max_id);
+        for key in [&b"Root"[..], b"Info"] {
+            assert_eq!(spread.trailer.get(key).ok(), whole.trailer.get(key).ok());
+        }
+    }
+    // A document numbered otherwise is left as it was.
+    let (mut other, _) = made(2);
+    let before = other.objects.clone();
+    assert!(post_pass::AlikePages::spread(&mut other, 2).is_none());
+    assert_eq!(other.objects, before);
+}
