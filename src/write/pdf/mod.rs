@@ -110,7 +110,7 @@ pub(crate) fn render_pdf_to(
         Some(file) => {
             // The layout (its pages' links, its structure) goes before the
             // file is packed.
-            let assembled = file.assemble(doc, &lay, opts)?;
+            let assembled = file.assemble(doc, &mut lay, opts)?;
             let missing = std::mem::take(&mut lay.missing);
             drop_later(lay);
             assembled.save(to)?;

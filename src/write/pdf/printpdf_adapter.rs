@@ -552,7 +552,7 @@ impl<'s> FileInProgress<'s> {
     pub(super) fn finish(
         self,
         doc: &Document,
-        lay: &Layout,
+        lay: &mut Layout,
         opts: &PdfOptions,
         to: Destination<'_>,
     ) -> Result<(), WriteError> {
@@ -561,11 +561,12 @@ impl<'s> FileInProgress<'s> {
 
     /// Every object of the file, once every page of `lay` is drawn: the
     /// layout is not read again (a long article's is freed before the
-    /// file is packed).
+    /// file is packed; its pages' links go once their annotations are
+    /// written).
     pub(super) fn assemble(
         self,
         doc: &Document,
-        lay: &Layout,
+        lay: &mut Layout,
         opts: &PdfOptions,
     ) -> Result<Assembled, WriteError> {
         let FileInProgress {

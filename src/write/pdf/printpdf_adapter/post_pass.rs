@@ -73,7 +73,7 @@ pub(super) fn post_pass(
     lo: &mut lopdf::Document,
     serialized: &mut save::Serialized,
     doc: &Document,
-    lay: &Layout,
+    lay: &mut Layout,
     page_ids: &[ObjectId],
     drawn: &Drawn,
     opts: &PdfOptions,
@@ -166,6 +166,15 @@ pub(super) fn post_pass(
         .collect();
     for page_annotations in annotations {
         serialized.add_stashed(page_annotations);
+    }
+    // The links are written: only how many a page has is read again (the
+    // structure tree's `annot_ids`). A long article's go before the
+    // structure tree is made, the PDF's peak, where they took some 100
+    // bytes a link (5.3 MB of the seed ×1,500's heap).
+    if lay.pages.len() >= super::FREE_LINES_FROM_PAGES {
+        for page in &mut lay.pages {
+            page.links = Vec::new();
+        }
     }
     // Outline: each item inside the nearest earlier item of a lower level.
     let outline_root = if lay.outline.is_empty() {

@@ -56,7 +56,7 @@ pub(super) fn write(
     };
     let nodes = &lay.structure[..];
     let root_id = lo.new_object_id();
-    let closing = Closing::new(&last_pages(lay, drawn), lay.pages.len());
+    let closing = Closing::new(&last_pages(lay, annot_ids, drawn), lay.pages.len());
     let mut tree = Tree::new(nodes);
     if !nodes.is_empty() {
         tree.attach(0, lo)?;
@@ -89,10 +89,12 @@ pub(super) fn write(
     let mut next_key = lay.pages.len() as i64;
     let mut annot_keys = Vec::with_capacity(annotations);
     let mut ready: Vec<Ready> = Vec::new();
-    for (pi, page) in lay.pages.iter().enumerate() {
+    for pi in 0..lay.pages.len() {
+        // The page's links: one annotation each.
+        let page_annotations = annot_ids.get(pi).map_or(&[][..], Vec::as_slice);
         // This page's link elements: each with the node it is part of.
         let mut links: Vec<(usize, Element)> = Vec::new();
-        let mut page_links: Vec<Option<usize>> = vec![None; page.links.len()];
+        let mut page_links: Vec<Option<usize>> = vec![None; page_annotations.len()];
         let link_parents = drawn.link_parents.get(pi).map_or(&[][..], Vec::as_slice);
         let mut link_of = |k: usize,
                            links: &mut Vec<(usize, Element)>,
@@ -130,7 +132,7 @@ pub(super) fn write(
                     tree.open(n as usize)?.mcid(pi, mcid, page_ids);
                     id
                 }
-                Owner::Link(k) if (k as usize) < page.links.len() => {
+                Owner::Link(k) if (k as usize) < page_annotations.len() => {
                     let i = link_of(k as usize, &mut links, &mut tree, lo)?;
                     links[i].1.mcid(pi, mcid, page_ids);
                     links[i].1.id
@@ -147,13 +149,7 @@ pub(super) fn write(
         if !marked.is_empty() {
             nums.close_array();
         }
-        for (k, &annot) in annot_ids.get(pi).into_iter().flatten().enumerate() {
-            if k >= page.links.len() {
-                return Err(WriteError::Assembly {
-                    stage: "PDF structure tree",
-                    detail: format!("page {pi}: an annotation of no link"),
-                });
-            }
+        for (k, &annot) in page_annotations.iter().enumerate() {
             let i = link_of(k, &mut links, &mut tree, lo)?;
             links[i].1.kids.push(Kid::Annotation {
                 annot,
@@ -226,7 +222,7 @@ fn link_parent(link_parents: &[usize], k: usize, nodes: usize) -> usize {
 /// (so the children's last pages count too). A node whose parent comes
 /// after it (which the layout does not make) waits for the end, when its
 /// parent's number is known.
-fn last_pages(lay: &Layout, drawn: &Drawn) -> Vec<u32> {
+fn last_pages(lay: &Layout, annot_ids: &[Vec<ObjectId>], drawn: &Drawn) -> Vec<u32> {
     let nodes = &lay.structure;
     let mut last = vec![NO_PAGE; nodes.len()];
     let mut touch = |n: usize, pi: usize| {
@@ -236,7 +232,7 @@ fn last_pages(lay: &Layout, drawn: &Drawn) -> Vec<u32> {
             *l = pi;
         }
     };
-    for (pi, page) in lay.pages.iter().enumerate() {
+    for pi in 0..lay.pages.len() {
         let link_parents = drawn.link_parents.get(pi).map_or(&[][..], Vec::as_slice);
         if nodes.is_empty() {
             break;
@@ -250,7 +246,7 @@ fn last_pages(lay: &Layout, drawn: &Drawn) -> Vec<u32> {
         }
         // Every link of the page has a `Link` element (its annotation is
         // one of its kids), whether or not its text is marked.
-        for k in 0..page.links.len() {
+        for k in 0..annot_ids.get(pi).map_or(0, Vec::len) {
             touch(link_parent(link_parents, k, nodes.len()), pi);
         }
     }

@@ -915,7 +915,8 @@ fn pages_drawn_as_they_are_filled_make_the_same_file() {
             sink.from_pages = 1;
             sink.run = run;
             sink.store_from = store_from;
-            let lay = crate::layout::layout_into(&doc, &style, &mut fonts, opts.notes, &mut sink);
+            let mut lay =
+                crate::layout::layout_into(&doc, &style, &mut fonts, opts.notes, &mut sink);
             assert!(lay.pages.iter().all(|p| p.lines.is_empty()), "lines freed");
             assert_eq!(lay.pages.len(), whole.pages.len());
             for (page, expected) in lay.pages.iter().zip(&whole.pages) {
@@ -927,7 +928,7 @@ fn pages_drawn_as_they_are_filled_make_the_same_file() {
             // bytes as packed into bytes.
             let mut bytes: Vec<u8> = Vec::new();
             let writer: &mut dyn std::io::Write = &mut bytes;
-            file.finish(&doc, &lay, &opts, Destination::Writer(writer))
+            file.finish(&doc, &mut lay, &opts, Destination::Writer(writer))
                 .unwrap();
             assert!(
                 bytes == expected,
