@@ -195,13 +195,12 @@ impl Ctx<'_, '_> {
                 return start..start;
             }
             Lines::Replay(set) => {
-                let (lines, missing, stored) = set.next().unwrap_or_default();
+                let (lines, missing) = set.next().unwrap_or_default();
                 self.missing.extend(missing);
-                (lines, stored)
+                lines
             }
         };
-        let (lines, mut stored) = (lines.0, lines.1.into_iter());
-        for line in lines {
+        for (line, stored) in lines.into_lines() {
             let first = line.index == 0;
             let n = line.count;
             // Widows and orphans: at least two lines on each side of a page
@@ -233,7 +232,7 @@ impl Ctx<'_, '_> {
                 reference: None,
                 node,
                 label: None,
-                stored: stored.next().flatten(),
+                stored,
             });
         }
         if self.rows.len() > start {

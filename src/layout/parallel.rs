@@ -3,14 +3,54 @@
 //! own shaping state. The result is the same either way (a unit test of
 //! `layout` sets one article on 1, 2 and 3 threads).
 
+use super::rows::PackedLines;
 use super::*;
 
 /// Paragraphs with less text than this in all are set on one thread.
 pub(super) const PARALLEL_TEXT_BYTES: usize = 16 * 1024;
 
-/// A paragraph set: its lines, the characters without a glyph, and where
-/// each line's glyphs went when they wait in a [`GlyphStore`].
-pub(super) type SetParagraph = (Vec<Line>, Vec<MissingGlyph>, Vec<Option<StoredAt>>);
+/// A paragraph set: its lines and the characters without a glyph.
+pub(super) type SetParagraph = (SetLines, Vec<MissingGlyph>);
+
+/// A paragraph's lines, set: as they are, or, when their glyphs wait in a
+/// [`GlyphStore`], packed until the second pass takes them (a long
+/// article's lines are all held at once: 200 bytes a line as [`Line`]s,
+/// some 60 packed).
+#[derive(Debug)]
+pub(super) enum SetLines {
+    /// The lines, their glyphs in them.
+    Held(Vec<Line>),
+    /// The lines and where each one's glyphs went.
+    Packed(PackedLines),
+}
+
+impl Default for SetLines {
+    fn default() -> Self {
+        SetLines::Held(Vec::new())
+    }
+}
+
+impl SetLines {
+    /// How many lines.
+    pub(super) fn len(&self) -> usize {
+        match self {
+            SetLines::Held(lines) => lines.len(),
+            SetLines::Packed(packed) => packed.len(),
+        }
+    }
+
+    /// The lines in order, each with where its glyphs went when they are
+    /// not in it.
+    pub(super) fn into_lines(self) -> impl Iterator<Item = (Line, Option<StoredAt>)> {
+        let (held, packed) = match self {
+            SetLines::Held(lines) => (Some(lines.into_iter().map(|l| (l, None))), None),
+            SetLines::Packed(packed) => (None, Some(packed.unpack())),
+        };
+        held.into_iter()
+            .flatten()
+            .chain(packed.into_iter().flatten())
+    }
+}
 
 /// Sets the paragraphs of `jobs`, in order, each one's glyphs moved into
 /// `store` as soon as it is set when there is one, and its atoms (a copy
@@ -31,11 +71,14 @@ pub(super) fn set_all(
         let atoms = std::mem::take(atoms);
         let mut lines = set_paragraph(fonts, set, &atoms, &mut missing);
         drop(atoms);
-        let stored = match writer {
-            Some(w) => w.put(&mut lines),
-            None => Vec::new(),
+        let lines = match writer {
+            Some(w) => {
+                let stored = w.put(&mut lines);
+                SetLines::Packed(PackedLines::pack(&lines, &stored))
+            }
+            None => SetLines::Held(lines),
         };
-        (lines, missing, stored)
+        (lines, missing)
     };
     // Each stretch of paragraphs with a writer of its own.
     let set_stretch = |fonts: &mut Fonts, stretch: &mut [(Vec<Atom>, Setting)]| -> Vec<_> {

@@ -319,6 +319,87 @@ impl IntoIterator for Rows {
     }
 }
 
+/// A paragraph's lines, set, while they wait for the flow's second pass
+/// ([`super::parallel::set_all`]) in a long article: in the compact form of
+/// a row's line ([`encode_line`]), each with where its glyphs went
+/// ([`StoredAt`], 0 for none). A line whose glyphs wait in the file holds
+/// some 200 bytes as a [`Line`] (its fields, its runs, its lists of links
+/// and markers), some 60 here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct PackedLines {
+    bytes: Box<[u8]>,
+    count: usize,
+}
+
+impl PackedLines {
+    /// The lines of a paragraph, and where each one's glyphs went (none
+    /// for a line not in `stored`).
+    pub(super) fn pack(lines: &[Line], stored: &[Option<StoredAt>]) -> Self {
+        let mut bytes = Vec::new();
+        for (i, line) in lines.iter().enumerate() {
+            put_u64(
+                &mut bytes,
+                stored
+                    .get(i)
+                    .copied()
+                    .flatten()
+                    .map_or(0, StoredAt::to_bits),
+            );
+            encode_line(line, &mut bytes);
+        }
+        PackedLines {
+            bytes: bytes.into_boxed_slice(),
+            count: lines.len(),
+        }
+    }
+
+    /// How many lines.
+    pub(super) fn len(&self) -> usize {
+        self.count
+    }
+
+    /// The lines, each with where its glyphs went, as they were packed.
+    pub(super) fn unpack(self) -> Unpacked {
+        Unpacked {
+            left: self.count,
+            bytes: self.bytes,
+            at: 0,
+        }
+    }
+}
+
+/// The lines of [`PackedLines::unpack`], read as they are taken.
+#[derive(Debug)]
+pub(super) struct Unpacked {
+    bytes: Box<[u8]>,
+    /// The next line's first byte.
+    at: usize,
+    left: usize,
+}
+
+impl Iterator for Unpacked {
+    type Item = (Line, Option<StoredAt>);
+
+    /// Bytes this process wrote are always read back; if they were not,
+    /// the rest would be empty lines (a bug, never a panic).
+    fn next(&mut self) -> Option<Self::Item> {
+        self.left = self.left.checked_sub(1)?;
+        let mut at = Reader(self.bytes.get(self.at..).unwrap_or_default());
+        let line = at
+            .u64()
+            .and_then(|bits| Some((decode_line(&mut at)?, StoredAt::from_bits(bits))));
+        debug_assert!(line.is_some(), "packed lines read back");
+        self.at = self.bytes.len() - at.0.len();
+        Some(line.unwrap_or_default())
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl ExactSizeIterator for Unpacked {}
+
 /// A row with an empty line, of `size`: what pagination gets of a row that
 /// could not be read back (the error goes to the caller).
 fn blank(size: RowSize) -> Row {
@@ -436,6 +517,12 @@ fn encode(row: &Row, out: &mut Vec<u8>) {
     if let Some(label) = label {
         put_u64(out, *label as u64);
     }
+    encode_line(line, out);
+}
+
+/// Appends `line` to `out`, as [`encode`] writes a row's line (and
+/// [`PackedLines`] a paragraph's): [`decode_line`] reads it back.
+fn encode_line(line: &Line, out: &mut Vec<u8>) {
     let Line {
         runs,
         width,
@@ -463,8 +550,8 @@ fn encode(row: &Row, out: &mut Vec<u8>) {
     if let Some(x) = leaders {
         put_f32(out, *x);
     }
-    put_u64(out, *index as u64);
-    put_u64(out, *count as u64);
+    put_len(out, *index);
+    put_len(out, *count);
     put_len(out, runs.len());
     for Run {
         font,
@@ -544,6 +631,30 @@ fn decode(at: &mut Reader) -> Option<Row> {
         None
     };
     let label = if on(LABEL) { Some(at.usize()?) } else { None };
+    let line = decode_line(at)?;
+    Some(Row {
+        line,
+        x,
+        leading,
+        size,
+        space_before,
+        space_after,
+        break_before: on(BREAK_BEFORE),
+        role,
+        block,
+        frame,
+        rule,
+        outline,
+        reference,
+        node,
+        stored,
+        label,
+    })
+}
+
+/// The line [`encode_line`] wrote at the start of `at`, which moves past
+/// it; or `None` when the bytes are not such a line.
+fn decode_line(at: &mut Reader) -> Option<Line> {
     let line_flags = at.u8()?;
     let line_on = |bit: u8| line_flags & bit != 0;
     let width = at.f32()?;
@@ -558,8 +669,8 @@ fn decode(at: &mut Reader) -> Option<Row> {
     } else {
         None
     };
-    let index = at.usize()?;
-    let count = at.usize()?;
+    let index = at.u32()? as usize;
+    let count = at.u32()? as usize;
     let mut runs = Vec::with_capacity(at.len(14)?);
     for _ in 0..runs.capacity() {
         let font = font_of(at.u8()?)?;
@@ -592,35 +703,18 @@ fn decode(at: &mut Reader) -> Option<Row> {
     for _ in 0..markers.capacity() {
         markers.push((at.f32()?, at.u32()?, at.u32()?));
     }
-    Some(Row {
-        line: Line {
-            runs,
-            width,
-            measure,
-            hyphen: line_on(HYPHEN),
-            starts_with_marker: line_on(STARTS_WITH_MARKER),
-            links,
-            markers,
-            soft_hyphen,
-            leaders,
-            index,
-            count,
-        },
-        x,
-        leading,
-        size,
-        space_before,
-        space_after,
-        break_before: on(BREAK_BEFORE),
-        role,
-        block,
-        frame,
-        rule,
-        outline,
-        reference,
-        node,
-        stored,
-        label,
+    Some(Line {
+        runs,
+        width,
+        measure,
+        hyphen: line_on(HYPHEN),
+        starts_with_marker: line_on(STARTS_WITH_MARKER),
+        links,
+        markers,
+        soft_hyphen,
+        leaders,
+        index,
+        count,
     })
 }
 
@@ -643,7 +737,9 @@ fn put_f32(out: &mut Vec<u8>, f: f32) {
     put_u32(out, f.to_bits());
 }
 
-/// A list's length (a line's runs, a run's glyphs …: far below 4 billion).
+/// A list's length or a place in one (a line's runs, a run's glyphs, a
+/// line's number in its paragraph …: far below 4 billion, as an input is
+/// at most 4 GiB).
 fn put_len(out: &mut Vec<u8>, n: usize) {
     put_u32(out, n as u32);
 }
@@ -972,5 +1068,44 @@ mod tests {
             assert_eq!(rows.size(i), RowSize::of(&full_row(i)));
             assert!(rows[i].line.runs.is_empty());
         }
+    }
+
+    /// A paragraph's lines packed come back as they went, every part and
+    /// every float to the bit, each with where its glyphs went (or none),
+    /// in their order; and they take far less room than the lines.
+    #[test]
+    fn packed_lines_come_back_as_they_went() {
+        for n in [0, 1, 2, 13, 60] {
+            let lines: Vec<Line> = (0..n).map(|i| full_row(i).line).collect();
+            let stored: Vec<Option<StoredAt>> = (0..n)
+                .map(|i| {
+                    (i % 3 != 1).then(|| StoredAt::from_bits(((i as u64 + 2) << 24) | 9).unwrap())
+                })
+                .collect();
+            // Fewer places than lines: the rest have none.
+            let packed = PackedLines::pack(&lines, &stored[..n / 2]);
+            assert_eq!(packed.len(), n);
+            let back = packed.unpack();
+            assert_eq!(back.len(), n);
+            let back: Vec<(Line, Option<StoredAt>)> = back.collect();
+            assert_eq!(back.len(), n);
+            for (i, (line, at)) in back.iter().enumerate() {
+                let mut want = Vec::new();
+                encode_line(&lines[i], &mut want);
+                let mut got = Vec::new();
+                encode_line(line, &mut got);
+                assert_eq!(got, want, "line {i} of {n}");
+                assert_eq!(*line, lines[i]);
+                assert_eq!(*at, if i < n / 2 { stored[i] } else { None }, "line {i}");
+            }
+        }
+        // A line of a long article as it waits: one run, its glyphs away.
+        let mut line = full_row(3).line;
+        line.runs.truncate(1);
+        line.runs[0].glyphs.clear();
+        line.links.clear();
+        line.markers.clear();
+        let packed = PackedLines::pack(std::slice::from_ref(&line), &[None]);
+        assert!(packed.bytes.len() < 60, "{} bytes", packed.bytes.len());
     }
 }
