@@ -121,59 +121,73 @@ pub(super) fn post_pass(
         .map(|page| page.links.iter().map(|_| lo.new_object_id()).collect())
         .collect();
     write_pages(serialized, page_ids, &annot_ids, drawn)?;
-    let stash = &*serialized;
-    let annotations: Vec<save::Stashed> = lay
+    // A run of pages at a time, each run's annotations added as soon as
+    // they are written; a long article's links go with them (they are
+    // not read again but for how many a page has: the structure tree's
+    // `annot_ids`). Written all at once and then freed, they were the
+    // PDF's peak: some 90 bytes a link in the pages (12.2 MB of the seed
+    // ×3,460's heap) and 24 more in the chunks' lists (3.3 MB).
+    let long = lay.pages.len() >= super::FREE_LINES_FROM_PAGES;
+    for (run, (pages, (keys, ids))) in lay
         .pages
-        .par_iter()
-        .zip(&first_keys)
-        .zip(&annot_ids)
+        .chunks_mut(PAGES_AT_ONCE)
+        .zip(
+            first_keys
+                .chunks(PAGES_AT_ONCE)
+                .zip(annot_ids.chunks(PAGES_AT_ONCE)),
+        )
         .enumerate()
-        .map(|(pi, ((page, &first_key), ids))| {
-            let mut out = ChunkWriter {
-                bytes: Vec::with_capacity(page.links.len() * 160),
-                objects: Vec::with_capacity(page.links.len()),
-            };
-            for (k, (l, &id)) in page.links.iter().zip(ids).enumerate() {
-                let [x0, t, x1, b] = l.rect;
-                let mut a = Dictionary::new();
-                a.set("Type", Object::Name(b"Annot".to_vec()));
-                a.set("Subtype", Object::Name(b"Link".to_vec()));
-                a.set(
-                    "Rect",
-                    Object::Array(vec![round2(x0), round2(h - b), round2(x1), round2(h - t)]),
-                );
-                a.set("Border", Object::Array(vec![0.into(), 0.into(), 0.into()]));
-                a.set("P", Object::Reference(page_ids[pi]));
-                match &l.to {
-                    LinkTo::Dest(d) => a.set("Dest", dest(d)),
-                    LinkTo::Uri(u) => {
-                        let mut act = Dictionary::new();
-                        act.set("S", Object::Name(b"URI".to_vec()));
-                        act.set(
-                            "URI",
-                            Object::String(u.as_bytes().to_vec(), StringFormat::Literal),
-                        );
-                        a.set("A", Object::Dictionary(act));
+    {
+        let stash = &*serialized;
+        let annotations: Vec<save::Stashed> = pages
+            .par_iter()
+            .zip(keys)
+            .zip(ids)
+            .enumerate()
+            .map(|(i, ((page, &first_key), ids))| {
+                let pi = run * PAGES_AT_ONCE + i;
+                let mut out = ChunkWriter {
+                    bytes: Vec::with_capacity(page.links.len() * 160),
+                    objects: Vec::with_capacity(page.links.len()),
+                };
+                for (k, (l, &id)) in page.links.iter().zip(ids).enumerate() {
+                    let [x0, t, x1, b] = l.rect;
+                    let mut a = Dictionary::new();
+                    a.set("Type", Object::Name(b"Annot".to_vec()));
+                    a.set("Subtype", Object::Name(b"Link".to_vec()));
+                    a.set(
+                        "Rect",
+                        Object::Array(vec![round2(x0), round2(h - b), round2(x1), round2(h - t)]),
+                    );
+                    a.set("Border", Object::Array(vec![0.into(), 0.into(), 0.into()]));
+                    a.set("P", Object::Reference(page_ids[pi]));
+                    match &l.to {
+                        LinkTo::Dest(d) => a.set("Dest", dest(d)),
+                        LinkTo::Uri(u) => {
+                            let mut act = Dictionary::new();
+                            act.set("S", Object::Name(b"URI".to_vec()));
+                            act.set(
+                                "URI",
+                                Object::String(u.as_bytes().to_vec(), StringFormat::Literal),
+                            );
+                            a.set("A", Object::Dictionary(act));
+                        }
                     }
+                    a.set("StructParent", Object::Integer(first_key + k as i64));
+                    out.object(id, |bytes| {
+                        save::write_object(bytes, &Object::Dictionary(a))
+                    });
                 }
-                a.set("StructParent", Object::Integer(first_key + k as i64));
-                out.object(id, |bytes| {
-                    save::write_object(bytes, &Object::Dictionary(a))
-                });
+                stash.stash(out)
+            })
+            .collect();
+        for page_annotations in annotations {
+            serialized.add_stashed(page_annotations);
+        }
+        if long {
+            for page in pages {
+                page.links = Vec::new();
             }
-            stash.stash(out)
-        })
-        .collect();
-    for page_annotations in annotations {
-        serialized.add_stashed(page_annotations);
-    }
-    // The links are written: only how many a page has is read again (the
-    // structure tree's `annot_ids`). A long article's go before the
-    // structure tree is made, the PDF's peak, where they took some 100
-    // bytes a link (5.3 MB of the seed ×1,500's heap).
-    if lay.pages.len() >= super::FREE_LINES_FROM_PAGES {
-        for page in &mut lay.pages {
-            page.links = Vec::new();
         }
     }
     // Outline: each item inside the nearest earlier item of a lower level.
