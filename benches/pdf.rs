@@ -19,6 +19,8 @@ static GLOBAL: refolio::allocator::Allocator = refolio::allocator::Allocator;
 const EXAMPLE: &str = include_str!("../input/canal-and-locks.txt");
 
 fn bench(c: &mut Criterion) {
+    // As the program does first (`main.rs`).
+    refolio::allocator::keep_large_blocks_mapped();
     let doc = parse_article(
         "bench",
         EXAMPLE.as_bytes().to_vec(),

@@ -74,6 +74,8 @@ fn inputs() -> Vec<(String, String)> {
 }
 
 fn bench(c: &mut Criterion) {
+    // As the program does first (`main.rs`).
+    refolio::allocator::keep_large_blocks_mapped();
     let inputs = inputs();
     let mut g = c.benchmark_group("parse+resolve+tei");
     for (name, text) in &inputs {

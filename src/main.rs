@@ -12,6 +12,7 @@ use clap::Parser;
 static GLOBAL: refolio::allocator::Allocator = refolio::allocator::Allocator;
 
 fn main() {
+    refolio::allocator::keep_large_blocks_mapped();
     cli::finish(exit_code())
 }
 
