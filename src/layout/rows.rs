@@ -335,7 +335,9 @@ impl PackedLines {
     /// The lines of a paragraph, and where each one's glyphs went (none
     /// for a line not in `stored`).
     pub(super) fn pack(lines: &[Line], stored: &[Option<StoredAt>]) -> Self {
-        let mut bytes = Vec::new();
+        // Room for a line of one run (some 55 bytes) and a link or two:
+        // grown from nothing, a paragraph's bytes took some seven blocks.
+        let mut bytes = Vec::with_capacity(lines.len() * 80);
         for (i, line) in lines.iter().enumerate() {
             put_u64(
                 &mut bytes,
