@@ -65,16 +65,16 @@ pub(super) fn set_all(
     store: Option<&GlyphStore>,
 ) -> Vec<SetParagraph> {
     let set_one = |fonts: &mut Fonts,
-                   writer: &mut Option<GlyphWriter>,
+                   writer: &mut Option<(GlyphWriter, Vec<u8>)>,
                    (atoms, set): &mut (Vec<Atom>, Setting)| {
         let mut missing = Vec::new();
         let atoms = std::mem::take(atoms);
         let mut lines = set_paragraph(fonts, set, &atoms, &mut missing);
         drop(atoms);
         let lines = match writer {
-            Some(w) => {
+            Some((w, scratch)) => {
                 let stored = w.put(&mut lines);
-                SetLines::Packed(PackedLines::pack(&lines, &stored))
+                SetLines::Packed(PackedLines::pack(&lines, &stored, scratch))
             }
             None => SetLines::Held(lines),
         };
@@ -82,7 +82,8 @@ pub(super) fn set_all(
     };
     // Each stretch of paragraphs with a writer of its own.
     let set_stretch = |fonts: &mut Fonts, stretch: &mut [(Vec<Atom>, Setting)]| -> Vec<_> {
-        let mut writer = store.map(GlyphStore::writer);
+        // A writer of glyphs, and room to pack the lines in.
+        let mut writer = store.map(|s| (s.writer(), Vec::new()));
         stretch
             .iter_mut()
             .map(|j| set_one(fonts, &mut writer, j))

@@ -333,24 +333,19 @@ pub(super) struct PackedLines {
 
 impl PackedLines {
     /// The lines of a paragraph, and where each one's glyphs went (none
-    /// for a line not in `stored`).
-    pub(super) fn pack(lines: &[Line], stored: &[Option<StoredAt>]) -> Self {
-        // Room for a line of one run (some 55 bytes) and a link or two:
-        // grown from nothing, a paragraph's bytes took some seven blocks.
-        let mut bytes = Vec::with_capacity(lines.len() * 80);
+    /// for a line not in `stored`), encoded in `scratch` (reused from
+    /// paragraph to paragraph) and copied into a block of their size:
+    /// grown from nothing, a paragraph's bytes took some seven blocks, and
+    /// a block made larger and then shrunk may keep its room.
+    pub(super) fn pack(lines: &[Line], stored: &[Option<StoredAt>], scratch: &mut Vec<u8>) -> Self {
+        scratch.clear();
         for (i, line) in lines.iter().enumerate() {
-            put_u64(
-                &mut bytes,
-                stored
-                    .get(i)
-                    .copied()
-                    .flatten()
-                    .map_or(0, StoredAt::to_bits),
-            );
-            encode_line(line, &mut bytes);
+            let at = stored.get(i).copied().flatten();
+            put_u64(scratch, at.map_or(0, StoredAt::to_bits));
+            encode_line(line, scratch);
         }
         PackedLines {
-            bytes: bytes.into_boxed_slice(),
+            bytes: Box::from(&scratch[..]),
             count: lines.len(),
         }
     }
@@ -1085,7 +1080,7 @@ mod tests {
                 })
                 .collect();
             // Fewer places than lines: the rest have none.
-            let packed = PackedLines::pack(&lines, &stored[..n / 2]);
+            let packed = PackedLines::pack(&lines, &stored[..n / 2], &mut vec![7; 3]);
             assert_eq!(packed.len(), n);
             let back = packed.unpack();
             assert_eq!(back.len(), n);
@@ -1107,7 +1102,7 @@ mod tests {
         line.runs[0].glyphs.clear();
         line.links.clear();
         line.markers.clear();
-        let packed = PackedLines::pack(std::slice::from_ref(&line), &[None]);
+        let packed = PackedLines::pack(std::slice::from_ref(&line), &[None], &mut Vec::new());
         assert!(packed.bytes.len() < 60, "{} bytes", packed.bytes.len());
     }
 }
