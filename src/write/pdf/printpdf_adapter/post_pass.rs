@@ -121,13 +121,18 @@ pub(super) fn post_pass(
         .map(|page| page.links.iter().map(|_| lo.new_object_id()).collect())
         .collect();
     write_pages(serialized, page_ids, &annot_ids, drawn)?;
+    let long = lay.pages.len() >= super::FREE_LINES_FROM_PAGES;
+    // What the pool's threads freed writing the pages (8.3 MB of the seed
+    // ×3,460's) goes back before the annotations are made.
+    if long {
+        crate::allocator::return_freed_memory_everywhere();
+    }
     // A run of pages at a time, each run's annotations added as soon as
     // they are written; a long article's links go with them (they are
     // not read again but for how many a page has: the structure tree's
     // `annot_ids`). Written all at once and then freed, they were the
     // PDF's peak: some 90 bytes a link in the pages (12.2 MB of the seed
     // ×3,460's heap) and 24 more in the chunks' lists (3.3 MB).
-    let long = lay.pages.len() >= super::FREE_LINES_FROM_PAGES;
     for (run, (pages, (keys, ids))) in lay
         .pages
         .chunks_mut(PAGES_AT_ONCE)
