@@ -89,10 +89,9 @@ pub(super) fn write(
     let mut next_key = lay.pages.len() as i64;
     // Each annotation's `Link` element, in the order of their keys (one
     // after another from the pages'), until every page's entry is written:
-    // its number (its generation is 0), 4 bytes where the key and the
-    // reference took 16 (2.2 MB of the seed ×3,460's heap).
-    let mut annot_links: Vec<ObjectId> = Vec::new();
-    let mut annot_numbers: Vec<u32> = Vec::with_capacity(annotations);
+    // its number (`new_object_id` gives generation 0), 4 bytes where the
+    // key and the reference took 16 (2.2 MB of the seed ×3,460's heap).
+    let mut annot_links: Vec<u32> = Vec::with_capacity(annotations);
     let mut ready: Vec<Ready> = Vec::new();
     for pi in 0..lay.pages.len() {
         // The page's links: one annotation each.
@@ -160,10 +159,13 @@ pub(super) fn write(
                 annot,
                 page: page_ids[pi],
             });
-            match links[i].1.id {
-                (n, 0) if annot_links.is_empty() => annot_numbers.push(n),
-                id => annot_links.push(id),
-            }
+            let (number, 0) = links[i].1.id else {
+                return Err(WriteError::Assembly {
+                    stage: "PDF structure tree",
+                    detail: format!("page {pi}: a link element of generation other than 0"),
+                });
+            };
+            annot_links.push(number);
             next_key += 1;
         }
         // The page gives no kid to its link elements any more, nor to the
@@ -184,12 +186,9 @@ pub(super) fn write(
         }
         nums.spill(serialized)?;
     }
-    // (Numbers with a generation, which `new_object_id` never gives, are
-    // kept whole from the first on.)
-    let numbers = annot_numbers.into_iter().map(|n| (n, 0));
-    for (key, id) in (lay.pages.len() as i64..).zip(numbers.chain(annot_links)) {
+    for (key, number) in (lay.pages.len() as i64..).zip(annot_links) {
         nums.key(key);
-        nums.reference(id);
+        nums.reference((number, 0));
         nums.spill(serialized)?;
     }
     // The elements still open: those whose kids no page gave, and those
