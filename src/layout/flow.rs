@@ -396,7 +396,7 @@ impl Ctx<'_, '_> {
         let keep = self.keep;
         let fig = self.node_in(StructKind::Figure, self.parent);
         let alt = crate::ast::plain_text(&f.alt);
-        self.structure[fig].alt = Some(alt.trim().to_string()).filter(|a| !a.is_empty());
+        self.structure[fig].set_alt(Some(alt.trim().to_string()).filter(|a| !a.is_empty()));
         self.into = Some(fig);
         let rows = self.para(
             &atoms(&f.alt, FontKind::Italic),

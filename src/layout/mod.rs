@@ -199,11 +199,12 @@ pub fn layout_book(
         for (i, mut n) in nodes.into_iter().enumerate() {
             if i == 0 {
                 n.kind = StructKind::Chapter;
-                n.parent = Some(0);
-                n.lang =
-                    (!lang.is_empty() && lang != cover.meta.lang.trim()).then(|| lang.to_string());
+                n.set_parent(Some(0));
+                n.set_lang(
+                    (!lang.is_empty() && lang != cover.meta.lang.trim()).then(|| lang.to_string()),
+                );
             } else {
-                n.parent = n.parent.map(|p| p + base);
+                n.set_parent(n.parent().map(|p| p + base));
             }
             structure.push(n);
         }
@@ -272,7 +273,7 @@ fn assemble_book(cover: &Document, front: front::Front, body: Layout) -> Layout 
     let base = structure.len() - 1;
     let renumber = |k: usize| if k == 0 { 0 } else { k + base };
     structure.extend(front.structure.into_iter().skip(1).map(|mut n| {
-        n.parent = n.parent.map(renumber);
+        n.set_parent(n.parent().map(renumber));
         n
     }));
     let mut pages = front.pages;
@@ -478,7 +479,7 @@ mod tests {
                 s.iter()
                     .enumerate()
                     .skip(1)
-                    .all(|(i, n)| n.parent.is_some_and(|p| p < i))
+                    .all(|(i, n)| n.parent().is_some_and(|p| p < i))
             );
             for page in &lay.pages {
                 for l in &page.lines {
@@ -502,7 +503,8 @@ mod tests {
                     if let Some(label) = l.label {
                         assert_eq!(s[label].kind, StructKind::Label);
                         assert_eq!(
-                            s[label].parent, s[l.node].parent,
+                            s[label].parent(),
+                            s[l.node].parent(),
                             "label and body of one item"
                         );
                     }
@@ -518,7 +520,7 @@ mod tests {
             assert!(
                 figures
                     .iter()
-                    .all(|n| n.alt.as_deref().is_some_and(|a| a.len() > 10))
+                    .all(|n| n.alt().is_some_and(|a| a.len() > 10))
             );
         };
         let lay = layout(&doc, &style, &mut f, NotePlacement::End);
@@ -555,9 +557,9 @@ mod tests {
             .filter(|n| n.kind == StructKind::Chapter)
             .collect();
         assert_eq!(chapters.len(), 2);
-        assert!(chapters.iter().all(|c| c.parent == Some(0)));
-        assert_eq!(chapters[0].lang, None);
-        assert_eq!(chapters[1].lang.as_deref(), Some("fr"));
+        assert!(chapters.iter().all(|c| c.parent() == Some(0)));
+        assert_eq!(chapters[0].lang(), None);
+        assert_eq!(chapters[1].lang(), Some("fr"));
     }
 
     #[test]

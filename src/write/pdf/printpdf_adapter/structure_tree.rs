@@ -261,7 +261,7 @@ fn last_pages(lay: &Layout, annot_ids: &[Vec<ObjectId>], drawn: &Drawn) -> Vec<u
         }
     }
     for n in (0..nodes.len()).rev() {
-        if let Some(p) = nodes[n].parent.filter(|&p| p < n)
+        if let Some(p) = nodes[n].parent().filter(|&p| p < n)
             && last[n] != NO_PAGE
             && (last[p] == NO_PAGE || last[p] < last[n])
         {
@@ -269,7 +269,7 @@ fn last_pages(lay: &Layout, annot_ids: &[Vec<ObjectId>], drawn: &Drawn) -> Vec<u
         }
     }
     for (n, node) in nodes.iter().enumerate() {
-        if node.parent.is_some_and(|p| p >= n) {
+        if node.parent().is_some_and(|p| p >= n) {
             last[n] = NO_PAGE;
         }
     }
@@ -352,7 +352,7 @@ impl<'a> Tree<'a> {
 
     /// The number of node `n`'s parent's element, when there is one.
     fn parent_id(&self, n: usize) -> Option<ObjectId> {
-        self.nodes[n].parent.and_then(|p| self.id(p))
+        self.nodes[n].parent().and_then(|p| self.id(p))
     }
 
     /// Makes node `n` (and its ancestors) part of the tree, each the last
@@ -376,7 +376,7 @@ impl<'a> Tree<'a> {
             }
         };
         self.slots[n] = slot;
-        if let Some(p) = self.nodes[n].parent.filter(|&p| p < n) {
+        if let Some(p) = self.nodes[n].parent().filter(|&p| p < n) {
             self.attach(p, lo)?;
             self.open(p)?.kids.push(Kid::Element(id));
         }
@@ -448,10 +448,10 @@ fn write_ready(
                     None => ("Link", Vec::new()),
                     Some(node) => {
                         let mut extra = Vec::new();
-                        if let Some(alt) = &node.alt {
+                        if let Some(alt) = node.alt() {
                             extra.push(("Alt", text_string(alt)));
                         }
-                        if let Some(lang) = &node.lang {
+                        if let Some(lang) = node.lang() {
                             extra.push(("Lang", text_string(lang)));
                         }
                         (tags::kind_tag(node.kind), extra)
