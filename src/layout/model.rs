@@ -423,9 +423,12 @@ pub struct Layout {
     pub outline: Vec<OutlineItem>,
     /// Characters without a glyph.
     pub missing: Vec<MissingGlyph>,
-    /// Where each marker (n, k) landed.
+    /// Where each marker (n, k) first landed. Empty when the pages were
+    /// handed to a [`PageSink`](crate::layout::PageSink) as they were
+    /// filled (`layout_into`, a PDF's): the PDF reads its links' ends
+    /// from the pages.
     pub markers: HashMap<(u32, u32), Dest>,
-    /// Where each reference entry landed.
+    /// Where each reference entry first landed; empty as `markers` is.
     pub references: HashMap<u32, Dest>,
     /// How the pages are numbered, by ranges (a book's roman front matter,
     /// then arabic from its first chapter): the PDF's `/PageLabels`. Empty

@@ -361,6 +361,10 @@ pub(super) fn paginate(
     let mut note_dests: HashMap<(usize, usize, u32), Dest> = HashMap::new();
     let mut pages = Vec::new();
     let mut outline = Vec::new();
+    // Where each marker and reference first landed, for the layout
+    // (`Layout::markers`): not with a sink, whose PDF does not read them
+    // (a long article's took 3.3 MB until its file was written).
+    let first_ends = sink.is_none();
     let mut markers = HashMap::new();
     let mut references = HashMap::new();
     // Link ends by chapter: (chapter, n, k) and (chapter, n).
@@ -437,7 +441,9 @@ pub(super) fn paginate(
                     x: r.x,
                     y: top,
                 };
-                references.entry(n).or_insert(d);
+                if first_ends {
+                    references.entry(n).or_insert(d);
+                }
                 chapter_refs.insert((ch, n), d);
             }
             for &(mx, n, k) in &r.line.markers {
@@ -446,7 +452,9 @@ pub(super) fn paginate(
                     x: r.x + mx,
                     y: top,
                 };
-                markers.entry((n, k)).or_insert(d);
+                if first_ends {
+                    markers.entry((n, k)).or_insert(d);
+                }
                 chapter_markers.insert((ch, n, k), d);
             }
             // The line's index on the page, once it is placed below.
@@ -516,7 +524,9 @@ pub(super) fn paginate(
             notes::place(&mut page, pi, page_notes, style, fonts, &mut pending_links)
         {
             note_dests.insert((pi, ch, n), d);
-            references.entry(n).or_insert(d);
+            if first_ends {
+                references.entry(n).or_insert(d);
+            }
             chapter_refs.entry((ch, n)).or_insert(d);
         }
         let pad = style.figure.padding;

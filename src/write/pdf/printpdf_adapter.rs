@@ -335,7 +335,7 @@ pub(super) struct FileInProgress<'s> {
         Vec<super::tags::Owner>,
         Option<crate::temp_file::Place>,
     )>,
-    link_parents: Vec<Vec<usize>>,
+    link_parents: Vec<Vec<u32>>,
     /// The objects written in PDF syntax, and the pages' contents once
     /// drawn: in a temporary file for a long article
     /// ([`save::Serialized::in_temp_file`]).
@@ -517,9 +517,11 @@ impl<'s> FileInProgress<'s> {
                 .map(|l| {
                     l.source
                         .and_then(|(li, _)| p.lines.get(li))
-                        .map_or(0, |line| line.node)
+                        // (A node past 4 billion, which no layout has, is
+                        // the last node's: `link_parent`.)
+                        .map_or(0, |line| u32::try_from(line.node).unwrap_or(u32::MAX))
                 })
-                .collect::<Vec<usize>>()
+                .collect::<Vec<u32>>()
         }));
         let widths = &self.widths;
         let width = |kind: FontKind, gid: u16| {

@@ -60,7 +60,7 @@ fn round2(v: f32) -> Object {
 /// parent of its `Link` element), read before the lines could go.
 pub(super) struct Drawn {
     pub(super) owners: Vec<Vec<Owner>>,
-    pub(super) link_parents: Vec<Vec<usize>>,
+    pub(super) link_parents: Vec<Vec<u32>>,
     /// printpdf's pages, held as one when they are alike.
     pub(super) alike: Option<AlikePages>,
 }
@@ -115,11 +115,7 @@ pub(super) fn post_pass(
     // Each page's annotations numbered in order (the pages' `/Annots`
     // arrays are written with the pages: see `structure_tree`), then
     // written one after another into one buffer a page.
-    let annot_ids: Vec<Vec<ObjectId>> = lay
-        .pages
-        .iter()
-        .map(|page| page.links.iter().map(|_| lo.new_object_id()).collect())
-        .collect();
+    let annot_ids = AnnotIds::number(lo, lay.pages.iter().map(|page| page.links.len()))?;
     write_pages(serialized, page_ids, &annot_ids, drawn)?;
     let long = lay.pages.len() >= super::FREE_LINES_FROM_PAGES;
     // What the pool's threads freed writing the pages (8.3 MB of the seed
@@ -133,29 +129,26 @@ pub(super) fn post_pass(
     // `annot_ids`). Written all at once and then freed, they were the
     // PDF's peak: some 90 bytes a link in the pages (12.2 MB of the seed
     // ×3,460's heap) and 24 more in the chunks' lists (3.3 MB).
-    for (run, (pages, (keys, ids))) in lay
+    for (run, (pages, keys)) in lay
         .pages
         .chunks_mut(PAGES_AT_ONCE)
-        .zip(
-            first_keys
-                .chunks(PAGES_AT_ONCE)
-                .zip(annot_ids.chunks(PAGES_AT_ONCE)),
-        )
+        .zip(first_keys.chunks(PAGES_AT_ONCE))
         .enumerate()
     {
         let stash = &*serialized;
+        let annot_ids = &annot_ids;
         let annotations: Vec<save::Stashed> = pages
             .par_iter()
             .zip(keys)
-            .zip(ids)
             .enumerate()
-            .map(|(i, ((page, &first_key), ids))| {
+            .map(|(i, (page, &first_key))| {
                 let pi = run * PAGES_AT_ONCE + i;
+                let ids = annot_ids.page(pi);
                 let mut out = ChunkWriter {
                     bytes: Vec::with_capacity(page.links.len() * 160),
                     objects: Vec::with_capacity(page.links.len()),
                 };
-                for (k, (l, &id)) in page.links.iter().zip(ids).enumerate() {
+                for (k, (l, id)) in page.links.iter().zip(ids).enumerate() {
                     let [x0, t, x1, b] = l.rect;
                     let mut a = Dictionary::new();
                     a.set("Type", Object::Name(b"Annot".to_vec()));
@@ -358,6 +351,66 @@ fn page_labels(labels: &[crate::layout::PageLabel]) -> Object {
     Object::Dictionary(tree)
 }
 
+/// The numbers of the pages' link annotations: one run of numbers from
+/// `first`, page after page, as `new_object_id` would give them a link at
+/// a time (4 bytes a page, where a list of each page's numbers took 8 a
+/// link and 24 a page: 1.2 MB of the seed ×3,460's, held until its
+/// structure tree was written).
+pub(super) struct AnnotIds {
+    first: u32,
+    /// Where each page's numbers start, counted from `first`; one more at
+    /// the end.
+    starts: Vec<u32>,
+}
+
+impl AnnotIds {
+    /// Numbers for `counts[pi]` annotations of each page `pi`, taken from
+    /// `lo`.
+    pub(super) fn number(
+        lo: &mut lopdf::Document,
+        counts: impl ExactSizeIterator<Item = usize>,
+    ) -> Result<Self, WriteError> {
+        let too_many = || WriteError::Assembly {
+            stage: "PDF annotations",
+            detail: "more objects than a PDF's numbers hold".into(),
+        };
+        let mut starts = Vec::with_capacity(counts.len() + 1);
+        let mut at = 0u32;
+        starts.push(at);
+        for n in counts {
+            at = u32::try_from(n)
+                .ok()
+                .and_then(|n| at.checked_add(n))
+                .ok_or_else(too_many)?;
+            starts.push(at);
+        }
+        let first = lo.max_id.checked_add(1).ok_or_else(too_many)?;
+        lo.max_id = lo.max_id.checked_add(at).ok_or_else(too_many)?;
+        Ok(AnnotIds { first, starts })
+    }
+
+    /// The numbers of page `pi`'s annotations, in order (none past the
+    /// last page).
+    pub(super) fn page(&self, pi: usize) -> impl ExactSizeIterator<Item = ObjectId> + use<> {
+        let (a, b) = match (self.starts.get(pi), self.starts.get(pi + 1)) {
+            (Some(&a), Some(&b)) => (a, b),
+            _ => (0, 0),
+        };
+        let first = self.first;
+        (a..b).map(move |k| (first + k, 0))
+    }
+
+    /// How many annotations page `pi` has.
+    pub(super) fn count(&self, pi: usize) -> usize {
+        self.page(pi).len()
+    }
+
+    /// How many annotations there are.
+    pub(super) fn total(&self) -> usize {
+        self.starts.last().map_or(0, |&n| n as usize)
+    }
+}
+
 /// Pages written at once: each run of them is made, written in parallel
 /// and put away before the next.
 const PAGES_AT_ONCE: usize = 256;
@@ -373,7 +426,7 @@ const PAGES_AT_ONCE: usize = 256;
 fn write_pages(
     serialized: &mut save::Serialized,
     page_ids: &[ObjectId],
-    annot_ids: &[Vec<ObjectId>],
+    annot_ids: &AnnotIds,
     drawn: &Drawn,
 ) -> Result<(), WriteError> {
     for (run, ids) in page_ids.chunks(PAGES_AT_ONCE).enumerate() {
@@ -389,13 +442,13 @@ fn write_pages(
                     detail: format!("page {pi} was not made"),
                 })?;
             let p = &mut page.dict;
-            match annot_ids.get(pi).map_or(&[][..], Vec::as_slice) {
-                [] => {
+            match annot_ids.page(pi) {
+                annots if annots.len() == 0 => {
                     p.remove(b"Annots");
                 }
                 annots => p.set(
                     "Annots",
-                    Object::Array(annots.iter().map(|&a| Object::Reference(a)).collect()),
+                    Object::Array(annots.map(Object::Reference).collect()),
                 ),
             }
             if drawn
@@ -638,4 +691,36 @@ pub(super) fn deflate(data: &[u8], level: Level) -> Vec<u8> {
         }
         out
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AnnotIds;
+
+    /// The annotations' numbers are those `new_object_id` gives a link at
+    /// a time, page after page, and the document's next number follows
+    /// them.
+    #[test]
+    fn annotation_numbers_are_new_object_ids_in_page_order() {
+        let counts = [3, 0, 2, 1, 0];
+        let mut lo = lopdf::Document::with_version("1.7");
+        lo.max_id = 40;
+        let mut one_by_one = lo.clone();
+        let expected: Vec<Vec<lopdf::ObjectId>> = counts
+            .iter()
+            .map(|&n| (0..n).map(|_| one_by_one.new_object_id()).collect())
+            .collect();
+        let ids = AnnotIds::number(&mut lo, counts.iter().copied()).unwrap();
+        for (pi, page) in expected.iter().enumerate() {
+            assert_eq!(&ids.page(pi).collect::<Vec<_>>(), page);
+            assert_eq!(ids.count(pi), page.len());
+        }
+        assert_eq!(ids.page(counts.len()).len(), 0);
+        assert_eq!(ids.total(), 6);
+        assert_eq!(lo.new_object_id(), one_by_one.new_object_id());
+        // Numbers past a PDF's are refused, not wrapped.
+        lo.max_id = u32::MAX - 1;
+        assert!(AnnotIds::number(&mut lo, [1, 1].into_iter()).is_err());
+        assert_eq!(lo.max_id, u32::MAX - 1);
+    }
 }

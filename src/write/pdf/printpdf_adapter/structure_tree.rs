@@ -12,7 +12,7 @@
 //! now only those still open are. The parent tree goes to the temporary
 //! file as it grows, when there is one.
 
-use super::post_pass::{Drawn, text_string};
+use super::post_pass::{AnnotIds, Drawn, text_string};
 use super::save::{self, ChunkWriter, Serialized, Spool};
 use crate::error::WriteError;
 use crate::layout::{Layout, StructNode};
@@ -37,7 +37,7 @@ const NO_PAGE: u32 = u32::MAX;
 /// Writes the structure tree of `lay` into `serialized` (its elements, the
 /// `Link` elements, the parent tree) and `lo` (its root, `/MarkInfo` and
 /// `/StructTreeRoot` in the catalog). Each annotation of page `pi` is
-/// `annot_ids[pi][k]`, its key in the parent tree the next after the
+/// `annot_ids.page(pi)`'s `k`th, its key in the parent tree the next after the
 /// pages', in page order; `drawn` says which element owns each page's
 /// marked-content sequences, by MCID, and which element each link's text
 /// belongs to. The pages' own entries (`/StructParents`, `/Tabs`) are
@@ -47,7 +47,7 @@ pub(super) fn write(
     serialized: &mut Serialized,
     lay: &Layout,
     page_ids: &[ObjectId],
-    annot_ids: &[Vec<ObjectId>],
+    annot_ids: &AnnotIds,
     drawn: &Drawn,
 ) -> Result<(), WriteError> {
     let bad = |e: lopdf::Error| WriteError::Assembly {
@@ -62,7 +62,7 @@ pub(super) fn write(
         tree.attach(0, lo)?;
     }
     let sequences: usize = drawn.owners.iter().map(Vec::len).sum();
-    let annotations: usize = annot_ids.iter().map(Vec::len).sum();
+    let annotations = annot_ids.total();
     let mut nums = ParentTreeNums::new();
     // Its longest: a page's key and an element for each of its marked
     // sequences, a key and an element for each annotation, each with a
@@ -95,10 +95,10 @@ pub(super) fn write(
     let mut ready: Vec<Ready> = Vec::new();
     for pi in 0..lay.pages.len() {
         // The page's links: one annotation each.
-        let page_annotations = annot_ids.get(pi).map_or(&[][..], Vec::as_slice);
+        let page_annotations = annot_ids.page(pi);
         // This page's link elements: each with the node it is part of.
         let mut links: Vec<(usize, Element)> = Vec::new();
-        let mut page_links: Vec<Option<usize>> = vec![None; page_annotations.len()];
+        let mut page_links: Vec<Option<usize>> = vec![None; annot_ids.count(pi)];
         let link_parents = drawn.link_parents.get(pi).map_or(&[][..], Vec::as_slice);
         let mut link_of = |k: usize,
                            links: &mut Vec<(usize, Element)>,
@@ -153,7 +153,7 @@ pub(super) fn write(
         if !marked.is_empty() {
             nums.close_array();
         }
-        for (k, &annot) in page_annotations.iter().enumerate() {
+        for (k, annot) in page_annotations.enumerate() {
             let i = link_of(k, &mut links, &mut tree, lo)?;
             links[i].1.kids.push(Kid::Annotation {
                 annot,
@@ -217,11 +217,10 @@ pub(super) fn write(
 
 /// The node that link `k` of a page is part of (the parent of its `Link`
 /// element): the element its text belongs to, or the last node.
-fn link_parent(link_parents: &[usize], k: usize, nodes: usize) -> usize {
+fn link_parent(link_parents: &[u32], k: usize, nodes: usize) -> usize {
     link_parents
         .get(k)
-        .copied()
-        .unwrap_or(0)
+        .map_or(0, |&p| p as usize)
         .min(nodes.saturating_sub(1))
 }
 
@@ -232,7 +231,7 @@ fn link_parent(link_parents: &[usize], k: usize, nodes: usize) -> usize {
 /// (so the children's last pages count too). A node whose parent comes
 /// after it (which the layout does not make) waits for the end, when its
 /// parent's number is known.
-fn last_pages(lay: &Layout, annot_ids: &[Vec<ObjectId>], drawn: &Drawn) -> Vec<u32> {
+fn last_pages(lay: &Layout, annot_ids: &AnnotIds, drawn: &Drawn) -> Vec<u32> {
     let nodes = &lay.structure;
     let mut last = vec![NO_PAGE; nodes.len()];
     let mut touch = |n: usize, pi: usize| {
@@ -256,7 +255,7 @@ fn last_pages(lay: &Layout, annot_ids: &[Vec<ObjectId>], drawn: &Drawn) -> Vec<u
         }
         // Every link of the page has a `Link` element (its annotation is
         // one of its kids), whether or not its text is marked.
-        for k in 0..annot_ids.get(pi).map_or(0, Vec::len) {
+        for k in 0..annot_ids.count(pi) {
             touch(link_parent(link_parents, k, nodes.len()), pi);
         }
     }
