@@ -445,6 +445,22 @@ mod tests {
         assert_eq!(mono_after, fresh(&second, &mono));
         assert_ne!(mono_after, second_after_first);
         assert_eq!(lay(&first, &default).0, fresh(&first, &default));
+        // Words forgotten (a long article's, once set) are shaped again
+        // alike, and none is kept for the next layout.
+        let source = fonts::FontSource::load(&default).unwrap();
+        let mut f = Fonts::new(&source).unwrap();
+        assert!(f.cached_words() > 0);
+        f.forget_words();
+        assert_eq!(f.cached_words(), 0);
+        assert_eq!(
+            layout(&second, &default, &mut f, NotePlacement::End),
+            second_after_first
+        );
+        f.forget_words();
+        drop(f);
+        let (again, kept) = lay(&first, &default);
+        assert_eq!(kept, 0, "words forgotten are not kept for the next layout");
+        assert_eq!(again, fresh(&first, &default));
     }
 
     /// The structure of the layout: every line points to an element (the
