@@ -330,11 +330,7 @@ pub(super) struct FileInProgress<'s> {
     source: &'s FontSource,
     /// Each page drawn: its content, the owners of its marked sequences,
     /// and where its content waits when not in the stream.
-    drawn: Vec<(
-        lopdf::Stream,
-        Vec<super::tags::Owner>,
-        Option<crate::temp_file::Place>,
-    )>,
+    drawn: Vec<(save::PageContent, super::tags::Owners)>,
     link_parents: Vec<Vec<u32>>,
     /// The objects written in PDF syntax, and the pages' contents once
     /// drawn: in a temporary file for a long article
@@ -544,8 +540,10 @@ impl<'s> FileInProgress<'s> {
             }
             let mut stream = lopdf::Stream::new(Dictionary::new(), bytes);
             post_pass::compress_stream(&mut stream);
-            let stashed = serialized.stash_content(&mut stream);
-            (stream, marked, stashed)
+            (
+                serialized.stash_content(stream),
+                super::tags::Owners::from(&marked[..]),
+            )
         }));
         if free {
             crate::allocator::return_freed_memory_everywhere();
@@ -605,7 +603,7 @@ impl<'s> FileInProgress<'s> {
         // Each page's content in place of printpdf's, at the number printpdf
         // gives it.
         let mut owners = Vec::with_capacity(page_ids.len());
-        for (pi, (stream, marked, stashed)) in drawn.into_iter().enumerate() {
+        for (pi, (content, marked)) in drawn.into_iter().enumerate() {
             owners.push(marked);
             let id = alike.as_ref().and_then(|a| a.contents(pi)).ok_or_else(|| {
                 WriteError::Assembly {
@@ -613,9 +611,8 @@ impl<'s> FileInProgress<'s> {
                     detail: format!("page {pi} has no contents' number"),
                 }
             })?;
-            lo.objects.insert(id, Object::Stream(stream));
-            if let Some(content) = stashed {
-                serialized.add_content(id, content);
+            if let Some(stream) = serialized.add_content(id, content) {
+                lo.objects.insert(id, Object::Stream(stream));
             }
         }
         // What drawing left behind (the list of drawn pages, the glyph

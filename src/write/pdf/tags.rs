@@ -67,9 +67,76 @@ impl Owner {
     }
 }
 
+/// The owners of a page's marked-content sequences, by MCID, 4 bytes each
+/// until the structure tree is written: a link's index with the top bit
+/// set, a node's without (an [`Owner`] takes 8; the seed ×3,460's 463,000
+/// took 3.7 MB from their pages' drawing to the end of its PDF). A node
+/// or link past 2³¹ − 1, which no page has, is kept as that, a node or
+/// link no page has either.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Owners(Box<[u32]>);
+
+impl Owners {
+    const LINK: u32 = 1 << 31;
+
+    /// How many there are.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Each, in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = Owner> + '_ {
+        self.0.iter().map(|&o| match o & Self::LINK {
+            0 => Owner::Node(o),
+            _ => Owner::Link(o & !Self::LINK),
+        })
+    }
+}
+
+impl From<&[Owner]> for Owners {
+    fn from(owners: &[Owner]) -> Self {
+        let low = |n: u32| n.min(Owners::LINK - 1);
+        Owners(
+            owners
+                .iter()
+                .map(|o| match *o {
+                    Owner::Node(n) => low(n),
+                    Owner::Link(k) => low(k) | Owners::LINK,
+                })
+                .collect(),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn owners_come_back_as_they_went() {
+        let list = [
+            Owner::Node(0),
+            Owner::Link(0),
+            Owner::Node(7),
+            Owner::Link(3),
+            Owner::Node(Owners::LINK - 1),
+        ];
+        let packed = Owners::from(&list[..]);
+        assert_eq!((packed.len(), packed.is_empty()), (5, false));
+        assert_eq!(packed.iter().collect::<Vec<_>>(), list);
+        assert!(Owners::default().is_empty());
+        // Past 2^31 - 1: still a node or a link, never the other.
+        let far = Owners::from(&[Owner::Node(u32::MAX), Owner::Link(u32::MAX)][..]);
+        assert_eq!(
+            far.iter().collect::<Vec<_>>(),
+            [Owner::Node(Owners::LINK - 1), Owner::Link(Owners::LINK - 1)]
+        );
+    }
 
     #[test]
     fn page_furniture_is_no_text_and_the_rest_is_tagged() {

@@ -9,7 +9,7 @@ use crate::ast::Document;
 use crate::error::WriteError;
 use crate::layout::{Layout, LinkTo};
 use crate::write::pdf::PdfOptions;
-use crate::write::pdf::tags::Owner;
+use crate::write::pdf::tags::Owners;
 use lopdf::{Dictionary, Object, ObjectId, StringFormat};
 use rayon::prelude::*;
 
@@ -59,7 +59,7 @@ fn round2(v: f32) -> Object {
 /// content writer), and the element each link's text belongs to (the
 /// parent of its `Link` element), read before the lines could go.
 pub(super) struct Drawn {
-    pub(super) owners: Vec<Vec<Owner>>,
+    pub(super) owners: Vec<Owners>,
     pub(super) link_parents: Vec<Vec<u32>>,
     /// printpdf's pages, held as one when they are alike.
     pub(super) alike: Option<AlikePages>,

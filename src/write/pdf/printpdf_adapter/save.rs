@@ -45,8 +45,43 @@ pub(super) struct Serialized {
     unfit: Option<ObjectId>,
     /// Where the chunks go, when not in memory.
     file: Option<TempFile>,
-    /// Streams whose content waits in the file, by number.
-    contents: std::collections::HashMap<ObjectId, Place>,
+    /// The pages' contents that wait in the file, each written as a
+    /// stream object of its own by [`save`] (not in the document: as lopdf
+    /// streams, emptied, their dictionaries took some 700 bytes a page,
+    /// 2.7 MB of the seed ×3,460's from their drawing to the end).
+    contents: Vec<FileContent>,
+}
+
+/// A page's content once drawn: a stream, or where it waits in the
+/// temporary file ([`Serialized::stash_content`]).
+pub(super) enum PageContent {
+    Stream(lopdf::Stream),
+    InFile {
+        place: Place,
+        /// Whether it is deflated (`/Filter /FlateDecode`).
+        deflated: bool,
+    },
+}
+
+/// A page's content in the temporary file, at its number.
+#[derive(Debug, Clone, Copy)]
+struct FileContent {
+    number: u32,
+    place: Place,
+    deflated: bool,
+}
+
+impl FileContent {
+    /// Its stream dictionary, as lopdf's stream with this content had it
+    /// (`/Length` first, then `/Filter` when it is deflated).
+    fn dict(&self) -> Dictionary {
+        let mut dict = Dictionary::new();
+        dict.set("Length", Object::Integer(self.place.len as i64));
+        if self.deflated {
+            dict.set("Filter", "FlateDecode");
+        }
+        dict
+    }
 }
 
 /// An object of [`Serialized`], in 16 bytes (a long article's 170,000
@@ -148,19 +183,41 @@ impl Serialized {
     }
 
     /// Puts the content of `stream` (a page's, deflated) in the temporary
-    /// file, from any thread, leaving the stream empty: where it went, to
-    /// give [`Serialized::add_content`] with the stream's number. Without
-    /// a file, or when it refuses the content, the stream keeps it.
-    pub(super) fn stash_content(&self, stream: &mut lopdf::Stream) -> Option<Place> {
-        let place = self.file.as_ref()?.append(&stream.content).ok()?;
-        stream.content = Vec::new();
-        stream.allows_compression = false;
-        Some(place)
+    /// file, from any thread: where it went, to give
+    /// [`Serialized::add_content`] with the stream's number. Without a
+    /// file, or when it refuses the content, the stream itself.
+    pub(super) fn stash_content(&self, stream: lopdf::Stream) -> PageContent {
+        let Some(Ok(place)) = self.file.as_ref().map(|f| f.append(&stream.content)) else {
+            return PageContent::Stream(stream);
+        };
+        PageContent::InFile {
+            place,
+            deflated: stream.dict.has(b"Filter"),
+        }
     }
 
-    /// The content of stream `id` is `content`, in the file.
-    pub(super) fn add_content(&mut self, id: ObjectId, content: Place) {
-        self.contents.insert(id, content);
+    /// Object `id` is the page content `content`: kept here when it waits
+    /// in the file, else given back, a stream for the document.
+    pub(super) fn add_content(
+        &mut self,
+        id: ObjectId,
+        content: PageContent,
+    ) -> Option<lopdf::Stream> {
+        match content {
+            PageContent::Stream(stream) => Some(stream),
+            PageContent::InFile { place, deflated } => {
+                if id.1 != 0 {
+                    self.unfit.get_or_insert(id);
+                } else {
+                    self.contents.push(FileContent {
+                        number: id.0,
+                        place,
+                        deflated,
+                    });
+                }
+                None
+            }
+        }
     }
 
     /// A chunk put away by [`Serialized::stash`].
@@ -406,6 +463,13 @@ enum Packed<'a> {
     Serialized(Entry),
 }
 
+/// A stream object of the file: the document's, or a page's content that
+/// waits in the temporary file.
+enum StreamObject<'a> {
+    Document(&'a lopdf::Stream),
+    File(&'a FileContent),
+}
+
 /// Writes the file of `lo` and the `serialized` objects into `to` as it is
 /// packed, with the entries of its trailer (`/Root`, `/Info` and `/ID`) in
 /// the cross-reference stream's dictionary. The `/ID` is a UUID v5 of the
@@ -441,7 +505,44 @@ pub(super) fn save(
     // while the file was packed): here only where each stream starts in
     // both is kept.
     serialized.objects.sort_unstable_by_key(Entry::id);
+    serialized.contents.sort_unstable_by_key(|c| c.number);
     let serialized = &*serialized;
+    // The stream objects in order of number: lopdf's, and the pages'
+    // contents that wait in the file.
+    let mut file_streams: Vec<(ObjectId, StreamObject)> = streams
+        .iter()
+        .filter_map(|(id, o)| match o {
+            Object::Stream(s) => Some((**id, StreamObject::Document(s))),
+            _ => None,
+        })
+        .chain(
+            serialized
+                .contents
+                .iter()
+                .map(|c| ((c.number, 0), StreamObject::File(c))),
+        )
+        .collect();
+    file_streams.sort_by_key(|(id, _)| *id);
+    if let Some(id) = file_streams
+        .windows(2)
+        .find(|w| w[0].0 == w[1].0)
+        .map(|w| w[0].0)
+        .or_else(|| {
+            serialized
+                .contents
+                .iter()
+                .map(|c| (c.number, 0))
+                .find(|id| {
+                    lo.objects.contains_key(id)
+                        || serialized
+                            .objects
+                            .binary_search_by_key(id, Entry::id)
+                            .is_ok()
+                })
+        })
+    {
+        return Err(bad(format!("object {id:?} is given twice")));
+    }
     let index = &serialized.objects;
     let total = objects.len() + index.len();
     let mut starts = Vec::with_capacity(total.div_ceil(OBJECTS_PER_STREAM));
@@ -561,17 +662,11 @@ pub(super) fn save(
     // grown by doubling held half as much again, and for a moment the old
     // and the new buffer both).
     let capacity = 1024
-        + streams
+        + file_streams
             .iter()
-            .map(|(id, o)| match o {
-                Object::Stream(s) => {
-                    let len = serialized
-                        .contents
-                        .get(id)
-                        .map_or(s.content.len(), |c| c.len);
-                    len + 64 + 32 * s.dict.len()
-                }
-                _ => 0,
+            .map(|(_, o)| match o {
+                StreamObject::Document(s) => s.content.len() + 64 + 32 * s.dict.len(),
+                StreamObject::File(c) => c.place.len + 64 + 32 * (1 + usize::from(c.deflated)),
             })
             .sum::<usize>()
         + object_streams.iter().map(|s| s.len() + 32).sum::<usize>()
@@ -583,29 +678,34 @@ pub(super) fn save(
     out.put(b"%PDF-")?;
     out.put(lo.version.as_bytes())?;
     out.put(b"\n%\xe2\xe3\xcf\xd3\n")?;
-    for (id, o) in streams {
-        let Object::Stream(s) = o else { continue };
+    for (id, o) in &file_streams {
         if id.1 != 0 || id.0 >= first_free {
             return Err(bad(format!("object {id:?} cannot be written")));
         }
         entries[id.0 as usize] = (1, out.offset()?, 0);
-        let stashed = serialized.contents.get(id);
-        let len = stashed.map_or(s.content.len(), |c| c.len);
-        let mut dict = s.dict.clone();
-        dict.set("Length", Object::Integer(len as i64));
+        let dict = match o {
+            StreamObject::Document(s) => {
+                let mut dict = s.dict.clone();
+                dict.set("Length", Object::Integer(s.content.len() as i64));
+                dict
+            }
+            StreamObject::File(c) => c.dict(),
+        };
         piece.clear();
         let _ = writeln!(piece, "{} 0 obj", id.0);
         write_dictionary(&mut piece, &dict);
         piece.extend_from_slice(b"\nstream\n");
         out.put(&piece)?;
-        match (stashed, &serialized.file) {
-            (Some(&place), Some(file)) => {
+        match (o, &serialized.file) {
+            (StreamObject::File(c), Some(file)) => {
                 piece.clear();
-                file.read_into(&mut piece, place)?;
+                file.read_into(&mut piece, c.place)?;
                 out.put(&piece)?;
             }
-            (Some(_), None) => return Err(bad(format!("object {id:?} has no content"))),
-            (None, _) => out.put(&s.content)?,
+            (StreamObject::File(_), None) => {
+                return Err(bad(format!("object {id:?} has no content")));
+            }
+            (StreamObject::Document(s), _) => out.put(&s.content)?,
         }
         out.put(b"\nendstream\nendobj\n")?;
     }

@@ -16,7 +16,7 @@ use super::post_pass::{AnnotIds, Drawn, text_string};
 use super::save::{self, ChunkWriter, Serialized, Spool};
 use crate::error::WriteError;
 use crate::layout::{Layout, StructNode};
-use crate::write::pdf::tags::{self, Owner};
+use crate::write::pdf::tags::{self, Owner, Owners};
 use lopdf::{Dictionary, Object, ObjectId};
 use rayon::prelude::*;
 
@@ -61,7 +61,7 @@ pub(super) fn write(
     if !nodes.is_empty() {
         tree.attach(0, lo)?;
     }
-    let sequences: usize = drawn.owners.iter().map(Vec::len).sum();
+    let sequences: usize = drawn.owners.iter().map(Owners::len).sum();
     let annotations = annot_ids.total();
     let mut nums = ParentTreeNums::new();
     // Its longest: a page's key and an element for each of its marked
@@ -118,7 +118,8 @@ pub(super) fn write(
             page_links[k] = Some(links.len() - 1);
             Ok(links.len() - 1)
         };
-        let marked = drawn.owners.get(pi).map_or(&[][..], Vec::as_slice);
+        let no_owners = Owners::default();
+        let marked = drawn.owners.get(pi).unwrap_or(&no_owners);
         if !marked.is_empty() {
             nums.key(pi as i64);
             nums.open_array();
@@ -129,8 +130,8 @@ pub(super) fn write(
                 detail: format!("page {pi}: more marked sequences than a number holds"),
             });
         }
-        for (mcid, owner) in (0u32..).zip(marked) {
-            let el = match *owner {
+        for (mcid, owner) in (0u32..).zip(marked.iter()) {
+            let el = match owner {
                 Owner::Node(n) if (n as usize) < nodes.len() => {
                     let id = tree.attach(n as usize, lo)?;
                     tree.open(n as usize)?.mcid(pi, mcid, page_ids);
@@ -246,8 +247,8 @@ fn last_pages(lay: &Layout, annot_ids: &AnnotIds, drawn: &Drawn) -> Vec<u32> {
         if nodes.is_empty() {
             break;
         }
-        for owner in drawn.owners.get(pi).into_iter().flatten() {
-            if let Owner::Node(n) = *owner
+        for owner in drawn.owners.get(pi).into_iter().flat_map(Owners::iter) {
+            if let Owner::Node(n) = owner
                 && (n as usize) < nodes.len()
             {
                 touch(n as usize, pi);
