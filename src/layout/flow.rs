@@ -36,11 +36,12 @@ pub(super) struct Row {
 }
 
 /// Where [`Ctx::para`] gets the lines of a paragraph.
-pub(super) enum Lines<'j> {
+pub(super) enum Lines<'j, 'g> {
     /// Only note what would be set: the first of two passes over an article.
-    Record(&'j mut Vec<(Vec<Atom>, Setting)>),
-    /// The lines set in advance, in the order of the first pass.
-    Replay(std::vec::IntoIter<SetParagraph>),
+    Record(&'j mut Recorder<'g>),
+    /// The lines set in advance, in the order of the first pass (by
+    /// stretch, each stretch's list freed once taken).
+    Replay(std::iter::Flatten<std::vec::IntoIter<Vec<SetParagraph>>>),
 }
 
 /// How one paragraph is set and where it goes.
@@ -66,9 +67,9 @@ pub(super) struct ParaStyle {
     pub(super) space_before: f32,
 }
 
-pub(super) struct Ctx<'f, 'a> {
+pub(super) struct Ctx<'f, 'a, 'g> {
     pub(super) fonts: &'f mut Fonts<'a>,
-    pub(super) lines: Lines<'f>,
+    pub(super) lines: Lines<'f, 'g>,
     pub(super) style: &'f Style,
     pub(super) lang: Option<hypher::Lang>,
     /// Paragraphs start at bidi level 1 (a right-to-left document language).
@@ -141,7 +142,7 @@ pub(super) fn atoms(inlines: &[Inline], font: FontKind) -> Vec<Atom> {
         .collect()
 }
 
-impl Ctx<'_, '_> {
+impl Ctx<'_, '_, '_> {
     /// A new element of the structure, of `kind`, in [`Ctx::parent`].
     pub(super) fn node(&mut self, kind: StructKind) -> usize {
         self.structure.push(StructNode::new(kind, self.parent));
@@ -154,7 +155,7 @@ impl Ctx<'_, '_> {
         self.structure.len() - 1
     }
 
-    pub(super) fn para(&mut self, atoms: &[Atom], style: ParaStyle) -> std::ops::Range<usize> {
+    pub(super) fn para(&mut self, atoms: Vec<Atom>, style: ParaStyle) -> std::ops::Range<usize> {
         let ParaStyle {
             size,
             leading,
@@ -190,8 +191,8 @@ impl Ctx<'_, '_> {
         self.rows.settle_before(self.rows.len().saturating_sub(1));
         let start = self.rows.len();
         let lines = match &mut self.lines {
-            Lines::Record(jobs) => {
-                jobs.push((atoms.to_vec(), set));
+            Lines::Record(recorder) => {
+                recorder.note(self.fonts, atoms, set);
                 return start..start;
             }
             Lines::Replay(set) => {
@@ -270,7 +271,7 @@ impl Ctx<'_, '_> {
                 // Paragraphs follow each other without space (indented instead);
                 // space after display blocks comes from their `space_after`.
                 self.para(
-                    &atoms(&p.inlines, FontKind::Regular),
+                    atoms(&p.inlines, FontKind::Regular),
                     ParaStyle {
                         size: body.size,
                         leading: body.leading,
@@ -293,7 +294,7 @@ impl Ctx<'_, '_> {
             Block::Quote(q) => {
                 let ind = st.quote.indent;
                 self.para(
-                    &atoms(&q.inlines, FontKind::Regular),
+                    atoms(&q.inlines, FontKind::Regular),
                     ParaStyle {
                         size: st.quote.size,
                         leading: st.quote.leading,
@@ -357,7 +358,7 @@ impl Ctx<'_, '_> {
 
     /// A section heading (or the references' heading), in the outline at
     /// level 1, kept with what follows.
-    pub(super) fn heading(&mut self, text: &[Atom], title: String) {
+    pub(super) fn heading(&mut self, text: Vec<Atom>, title: String) {
         let h = &self.style.heading;
         let r = self.para(
             text,
@@ -399,7 +400,7 @@ impl Ctx<'_, '_> {
         self.structure[fig].set_alt(Some(alt.trim().to_string()).filter(|a| !a.is_empty()));
         self.into = Some(fig);
         let rows = self.para(
-            &atoms(&f.alt, FontKind::Italic),
+            atoms(&f.alt, FontKind::Italic),
             ParaStyle {
                 size: fs.size,
                 leading: fs.leading,
@@ -422,7 +423,7 @@ impl Ctx<'_, '_> {
             // The caption follows its figure (a sibling, not a child: a
             // reader that speaks the figure's /Alt skips its children).
             let crow = self.para(
-                &atoms(c, FontKind::Regular),
+                atoms(c, FontKind::Regular),
                 ParaStyle {
                     size: fs.caption_size,
                     leading: fs.caption_leading,
@@ -448,7 +449,7 @@ impl Ctx<'_, '_> {
 
 /// The body in the order of [`crate::ast::walk`]: blocks in the text block
 /// ([`Ctx::x`], [`Ctx::measure`]), lists in their [`ListFrame`].
-impl Visit<'_> for Ctx<'_, '_> {
+impl Visit<'_> for Ctx<'_, '_, '_> {
     type Error = Infallible;
 
     fn visit_lead_figure(&mut self, f: &Figure) -> Result<(), Infallible> {
@@ -457,7 +458,7 @@ impl Visit<'_> for Ctx<'_, '_> {
     }
     fn visit_heading(&mut self, h: &Heading) -> Result<(), Infallible> {
         let a = atoms(&h.inlines, FontKind::Bold);
-        self.heading(&a, crate::ast::plain_text(&h.inlines));
+        self.heading(a, crate::ast::plain_text(&h.inlines));
         Ok(())
     }
     fn visit_block(&mut self, b: &Block) -> Result<(), Infallible> {
@@ -499,7 +500,7 @@ impl Visit<'_> for Ctx<'_, '_> {
         let (label_node, item_body) = self.item_nodes();
         self.into = Some(item_body);
         let rows = self.para(
-            &atoms(&item.inlines, FontKind::Regular),
+            atoms(&item.inlines, FontKind::Regular),
             ParaStyle {
                 size: body.size,
                 leading: body.leading,
@@ -543,43 +544,165 @@ impl Visit<'_> for Ctx<'_, '_> {
     }
 }
 
+/// The text (in bytes) from which the words shaped to set an article's
+/// paragraphs are forgotten once they are set
+/// ([`forget_words_everywhere`](super::fonts::forget_words_everywhere)):
+/// a batch's articles, under it, keep a thread's common words from one to
+/// the next.
+const FORGET_WORDS_FROM: usize = 1 << 20;
+
+/// The text (in bytes) from which the first pass over an article sets its
+/// paragraphs as it goes, [`SET_AT_ONCE`] at a time, instead of noting
+/// them all first: each paragraph noted holds a copy of its text in
+/// atoms, and all of the seed ×3,460's took 23 MB before the first was
+/// set.
+const SET_AS_NOTED_FROM: usize = 1 << 20;
+
+/// The text (in bytes) of the paragraphs set at a time once an article
+/// has [`SET_AS_NOTED_FROM`]. At 256 KiB the seed ×3,460 body alone (no
+/// reference list, 8.2 MB) peaked at 55.5–55.8 MB and took 2.33 s, at
+/// 1 MiB 54.1–54.5 MB and 2.22 s (all noted first: 61.7–61.8 MB, 2.15
+/// s); the seed ×1,500, whose few references each hold thousands of
+/// back-links, 44.2–45.3 MB against 41.3–41.6 (41.3–43.3): more stretches
+/// set two such entries side by side.
+const SET_AT_ONCE: usize = 1 << 20;
+
+/// What the first pass over an article does with its paragraphs: notes
+/// each (its atoms and how to set it) and, once they hold
+/// [`SET_AS_NOTED_FROM`] bytes of text, sets those noted
+/// ([`set_all`]) whenever they hold [`SET_AT_ONCE`] more. Set so in
+/// order, a stretch after another, they come out as if set all at once.
+pub(super) struct Recorder<'g> {
+    /// The text from which paragraphs are set as they are noted, and how
+    /// much of it at a time ([`SET_AS_NOTED_FROM`], [`SET_AT_ONCE`]).
+    from: usize,
+    at_once: usize,
+    /// The paragraphs noted and not set yet.
+    jobs: Vec<(Vec<Atom>, Setting)>,
+    /// Their text.
+    waiting: usize,
+    /// The text of every paragraph noted.
+    text: usize,
+    /// The paragraphs set, in order, by stretch (each list at its size:
+    /// one list grown by doubling held up to twice the seed ×3,460's
+    /// 110,000, of 64 bytes each).
+    set: Vec<Vec<SetParagraph>>,
+    /// Where their glyphs go, if anywhere (asked of `glyph_file` once,
+    /// before the first is set).
+    store: Option<GlyphStore>,
+    asked: bool,
+    glyph_file: &'g mut dyn FnMut(usize) -> Option<crate::temp_file::TempFile>,
+}
+
+impl<'g> Recorder<'g> {
+    fn new(
+        glyph_file: &'g mut dyn FnMut(usize) -> Option<crate::temp_file::TempFile>,
+        (from, at_once): (usize, usize),
+    ) -> Self {
+        Recorder {
+            from,
+            at_once,
+            jobs: Vec::new(),
+            waiting: 0,
+            text: 0,
+            set: Vec::new(),
+            store: None,
+            asked: false,
+            glyph_file,
+        }
+    }
+
+    /// Notes paragraph `atoms`, to be set so; sets those noted when they
+    /// are enough.
+    fn note(&mut self, fonts: &mut Fonts, atoms: Vec<Atom>, set: Setting) {
+        let len: usize = atoms.iter().map(Atom::text_len).sum();
+        self.jobs.push((atoms, set));
+        self.waiting += len;
+        self.text += len;
+        if self.text >= self.from && self.waiting >= self.at_once {
+            self.set_noted(fonts);
+        }
+    }
+
+    /// Sets the paragraphs noted, after those set before.
+    fn set_noted(&mut self, fonts: &mut Fonts) {
+        if !self.asked {
+            self.asked = true;
+            self.store = (self.glyph_file)(self.text).map(GlyphStore::in_file);
+        }
+        let long = self.text >= crate::allocator::RETURN_FREED_FROM.max(self.from);
+        let set = set_all(fonts, &mut self.jobs, self.store.as_ref(), long);
+        self.set.push(set);
+        // Their atoms went as each was set; the list keeps its room for
+        // the next stretch.
+        self.jobs.clear();
+        self.waiting = 0;
+    }
+
+    /// Every paragraph set, in order, where their glyphs went, and the
+    /// text they hold.
+    fn finish(mut self, fonts: &mut Fonts) -> (Vec<Vec<SetParagraph>>, Option<GlyphStore>, usize) {
+        if !self.jobs.is_empty() || !self.asked {
+            self.set_noted(fonts);
+        }
+        (self.set, self.store, self.text)
+    }
+}
+
 /// The rows of one article, before pagination: a first pass over the
 /// article notes every paragraph to set, [`set_all`] sets them (in parallel
-/// when there is enough text), a second pass builds the rows. When
-/// `glyph_file` gives a file for the bytes of text its paragraphs hold,
-/// the lines' glyphs wait there ([`GlyphStore`], returned), not in the
-/// rows.
+/// when there is enough text; in a long article, a stretch at a time as
+/// they are noted: [`Recorder`]), a second pass builds the rows. When
+/// `glyph_file` gives a file for the bytes of text its paragraphs hold
+/// (asked once they hold [`SET_AS_NOTED_FROM`], or all of them), the
+/// lines' glyphs wait there ([`GlyphStore`], returned), not in the rows.
 pub(super) fn article_rows(
     doc: &Document,
     style: &Style,
     fonts: &mut Fonts,
     placement: NotePlacement,
     glyph_file: &mut dyn FnMut(usize) -> Option<crate::temp_file::TempFile>,
-) -> (
+) -> ArticleRows {
+    let stretches = (SET_AS_NOTED_FROM, SET_AT_ONCE);
+    article_rows_setting(doc, style, fonts, placement, glyph_file, stretches)
+}
+
+/// What [`article_rows`] makes: the rows, the characters without a glyph,
+/// the notes, the logical structure, and where the glyphs wait.
+pub(super) type ArticleRows = (
     Rows,
     Vec<MissingGlyph>,
     NoteSet,
     Vec<StructNode>,
     Option<GlyphStore>,
-) {
-    let mut jobs = Vec::new();
+);
+
+/// [`article_rows`], its paragraphs set as they are noted from `from`
+/// bytes of text, `at_once` bytes at a time.
+pub(super) fn article_rows_setting(
+    doc: &Document,
+    style: &Style,
+    fonts: &mut Fonts,
+    placement: NotePlacement,
+    glyph_file: &mut dyn FnMut(usize) -> Option<crate::temp_file::TempFile>,
+    (from, at_once): (usize, usize),
+) -> ArticleRows {
+    let mut recorder = Recorder::new(glyph_file, (from, at_once));
     // The first pass makes the rows that are not lines of a paragraph (rules).
     let (others, ..) = walk_article(
         doc,
         style,
         fonts,
-        Lines::Record(&mut jobs),
+        Lines::Record(&mut recorder),
         Rows::default(),
         placement,
     );
-    let text: usize = jobs
-        .iter()
-        .flat_map(|(atoms, _)| atoms)
-        .map(Atom::text_len)
-        .sum();
-    let store = glyph_file(text).map(GlyphStore::in_file);
-    let set = set_all(fonts, &mut jobs, store.as_ref());
-    drop(jobs);
+    let (set, store, text) = recorder.finish(fonts);
+    // A long article's words are not shaped again: those its paragraphs'
+    // setting shaped go, on this thread and the pool's.
+    if text >= FORGET_WORDS_FROM {
+        super::fonts::forget_words_everywhere(fonts);
+    }
     // With them, what the threads that set the paragraphs freed (the
     // shaping caches of those that made their own) goes back before the
     // rows are made: 7 MB of the seed ×1,500's peak.
@@ -589,7 +712,12 @@ pub(super) fn article_rows(
     // Room for every row: the lines set and the others (grown a row at a
     // time, the rows of a long article had up to twice their room). When
     // the glyphs wait in a file, the rows settled do too (`rows.rs`).
-    let expected = others.len() + set.iter().map(|(lines, ..)| lines.len()).sum::<usize>();
+    let expected = others.len()
+        + set
+            .iter()
+            .flatten()
+            .map(|(lines, ..)| lines.len())
+            .sum::<usize>();
     let rows = match store
         .as_ref()
         .and_then(|_| crate::temp_file::TempFile::new())
@@ -601,7 +729,7 @@ pub(super) fn article_rows(
         doc,
         style,
         fonts,
-        Lines::Replay(set.into_iter()),
+        Lines::Replay(set.into_iter().flatten()),
         rows,
         placement,
     );

@@ -488,7 +488,22 @@ impl<'a> Fonts<'a> {
         self.cache = HashMap::default();
         self.hyphens = HashMap::default();
     }
+}
 
+/// [`Fonts::forget_words`] for `fonts`, and the words every thread of the
+/// pool keeps from the layouts it helped with (a long article's paragraphs
+/// are set on them too), unless this is one of the pool's threads (a
+/// batch's article: the others are busy with theirs).
+pub(crate) fn forget_words_everywhere(fonts: &mut Fonts) {
+    fonts.forget_words();
+    if rayon::current_thread_index().is_none() {
+        rayon::broadcast(|_| {
+            let _ = KEPT.try_with(|k| k.borrow_mut().take());
+        });
+    }
+}
+
+impl Fonts<'_> {
     /// The glyph for one character, if the face has it.
     pub fn glyph(&self, kind: FontKind, c: char) -> Option<u16> {
         self.faces[kind.index()].rb.glyph_index(c).map(|g| g.0)

@@ -5,7 +5,7 @@
 use super::flow::{Ctx, Note, ParaStyle, Row};
 use super::*;
 
-impl Ctx<'_, '_> {
+impl Ctx<'_, '_, '_> {
     /// A new item of the list [`Ctx::parent`], with its label and its
     /// body; returns (label, body).
     pub(super) fn item_nodes(&mut self) -> (usize, usize) {
@@ -33,26 +33,26 @@ impl Ctx<'_, '_> {
             space_before,
         };
         let t = &style.title;
-        let title_atoms = [Atom::Text {
+        let title_atoms = vec![Atom::Text {
             text: doc.title.text.clone(),
             font: FontKind::Bold,
             src: doc.title.span.start as usize,
         }];
         self.into = Some(self.node(StructKind::Title));
-        let r = self.para(&title_atoms, centred(t.size, t.leading, 0.0));
+        let r = self.para(title_atoms, centred(t.size, t.leading, 0.0));
         if let Some(first) = r.clone().next() {
             self.rows[first].outline = Some(Box::new((doc.title.text.clone(), 0)));
         }
         self.keep = true;
         if let Some(sub) = &doc.subtitle {
             let s = &style.subtitle;
-            let a = [Atom::Text {
+            let a = vec![Atom::Text {
                 text: sub.text.clone(),
                 font: FontKind::Italic,
                 src: sub.span.start as usize,
             }];
             self.into = Some(self.node(StructKind::Block(Role::Body)));
-            self.para(&a, centred(s.size, s.leading, 4.0));
+            self.para(a, centred(s.size, s.leading, 4.0));
             self.keep = true;
         }
         let byline: Vec<&str> = [doc.meta.author.as_deref(), doc.meta.date.as_deref()]
@@ -63,13 +63,13 @@ impl Ctx<'_, '_> {
             .collect();
         if !byline.is_empty() {
             let b = &style.byline;
-            let a = [Atom::Text {
+            let a = vec![Atom::Text {
                 text: byline.join(" · "),
                 font: FontKind::Italic,
                 src: 0,
             }];
             self.into = Some(self.node(StructKind::Block(Role::Body)));
-            self.para(&a, centred(b.size, b.size * 1.3, t.space_after));
+            self.para(a, centred(b.size, b.size * 1.3, t.space_after));
             self.keep = true;
         }
         let after_title = if byline.is_empty() {
@@ -116,7 +116,7 @@ impl Ctx<'_, '_> {
                 .map(|hd| crate::ast::plain_text(&hd.inlines))
                 .unwrap_or_else(|| "References".to_string());
             self.heading(
-                &[Atom::Text {
+                vec![Atom::Text {
                     text: title.clone(),
                     font: FontKind::Bold,
                     src: 0,
@@ -135,12 +135,17 @@ impl Ctx<'_, '_> {
             let outer = self.parent;
             self.parent = self.node(StructKind::List);
             for r in listed {
-                let mut a = vec![Atom::Text {
+                let count = r.backlinks.len();
+                // The entry, then " ↑" and a letter after a space for each
+                // back-link (a reference cited thousands of times has as
+                // many atoms: grown one at a time, they had up to twice
+                // their room).
+                let mut a = Vec::with_capacity(2 + 2 * count);
+                a.push(Atom::Text {
                     text: r.raw.clone(),
                     font: FontKind::Regular,
                     src: r.span.start as usize,
-                }];
-                let count = r.backlinks.len();
+                });
                 if count == 1 {
                     a.push(Atom::Text {
                         text: " ".into(),
@@ -173,7 +178,7 @@ impl Ctx<'_, '_> {
                 let (label_node, item_body) = self.item_nodes();
                 self.into = Some(item_body);
                 let rows = self.para(
-                    &a,
+                    a,
                     ParaStyle {
                         size: rs.size,
                         leading: rs.leading,
@@ -199,13 +204,13 @@ impl Ctx<'_, '_> {
     /// A note's text set for the foot of the page, taken out of the rows.
     fn note_rows(&mut self, text: &str, src: usize) -> Vec<Row> {
         let ns = &self.style.notes;
-        let atoms = [Atom::Text {
+        let atoms = vec![Atom::Text {
             text: text.to_string(),
             font: FontKind::Regular,
             src,
         }];
         let rows = self.para(
-            &atoms,
+            atoms,
             ParaStyle {
                 size: ns.size,
                 leading: ns.leading,

@@ -401,6 +401,63 @@ mod tests {
         assert_eq!(one, lay(3));
     }
 
+    /// Paragraphs set a stretch at a time as the first pass notes them (a
+    /// long article's: `flow::Recorder`) come out exactly as when all are
+    /// noted first and set at once, in parallel or not.
+    #[test]
+    fn paragraphs_set_as_noted_change_nothing() {
+        let mut text = String::from("Many paragraphs\n\n");
+        for i in 0..120 {
+            text.push_str(&format!(
+                "Paragraph {i} tells how the keepers of the lower reach closed the \
+                 gates at dusk, so that the barges moored below the weir{}.\n\n",
+                i % 3 + 1
+            ));
+        }
+        for n in 1..=3 {
+            text.push_str(&format!(
+                "  {n}. Keepers; Canal Office; 190{n}{}\n",
+                "[]".repeat(40)
+            ));
+        }
+        let parsed = crate::parse_article(
+            "t",
+            text.into_bytes(),
+            Default::default(),
+            &Default::default(),
+        )
+        .unwrap();
+        let style = Style::default();
+        let source = fonts::FontSource::load(&style).unwrap();
+        let rows = |threads: usize, stretches: (usize, usize)| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                let mut f = Fonts::new(&source).unwrap();
+                let (rows, missing, notes, structure, _) = flow::article_rows_setting(
+                    &parsed.document,
+                    &style,
+                    &mut f,
+                    NotePlacement::End,
+                    &mut |_| None,
+                    stretches,
+                );
+                let rows: Vec<String> = rows.iter().map(|r| format!("{r:?}")).collect();
+                (rows, missing, format!("{notes:?}"), structure)
+            })
+        };
+        let at_once = rows(1, (usize::MAX, usize::MAX));
+        assert!(at_once.0.len() > 100);
+        for threads in [1, 2] {
+            // From the first paragraph, a few paragraphs at a time (a
+            // back-link group alone is a stretch).
+            assert_eq!(rows(threads, (0, 1000)), at_once);
+            assert_eq!(rows(threads, (5000, 1)), at_once);
+        }
+    }
+
     /// Shaped words kept on a thread from one layout to the next (bundled
     /// faces) change nothing: an article laid out after others, with the
     /// same faces or with other ones, comes out as on a fresh thread.

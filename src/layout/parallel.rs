@@ -52,24 +52,20 @@ impl SetLines {
     }
 }
 
-/// The text (in bytes) from which the words shaped to set an article's
-/// paragraphs are forgotten once they are set ([`Fonts::forget_words`]):
-/// a batch's articles, under it, keep a thread's common words from one to
-/// the next.
-const FORGET_WORDS_FROM: usize = 1 << 20;
-
 /// Sets the paragraphs of `jobs`, in order, each one's glyphs moved into
 /// `store` as soon as it is set when there is one, and its atoms (a copy
 /// of its text) freed (all held until the last was set, a long article's
 /// took some 5 MB at the peak of its PDF). With enough text and
 /// more than one thread, they are cut into one stretch of about equal text
 /// per thread, each set with `fonts` when it is free, else with a
-/// [`Fonts`] of its own. With [`FORGET_WORDS_FROM`] bytes of text or more,
-/// each [`Fonts`] then forgets the words it shaped.
+/// [`Fonts`] of its own. `long`: they are a stretch of a long article
+/// (set as its first pass notes them: `flow::Recorder`), whose freed memory
+/// is handed back as they are set, as a long article's own is.
 pub(super) fn set_all(
     fonts: &mut Fonts,
     jobs: &mut [(Vec<Atom>, Setting)],
     store: Option<&GlyphStore>,
+    long: bool,
 ) -> Vec<SetParagraph> {
     let set_one = |fonts: &mut Fonts,
                    writer: &mut Option<(GlyphWriter, Vec<u8>)>,
@@ -99,16 +95,11 @@ pub(super) fn set_all(
     let size =
         |(atoms, _): &(Vec<Atom>, Setting)| -> usize { atoms.iter().map(Atom::text_len).sum() };
     let total: usize = jobs.iter().map(size).sum();
-    let forget = total >= FORGET_WORDS_FROM;
     let threads = rayon::current_num_threads()
         .min(total / (PARALLEL_TEXT_BYTES / 2))
         .max(1);
     if total < PARALLEL_TEXT_BYTES || threads == 1 {
-        let set = set_stretch(fonts, jobs);
-        if forget {
-            fonts.forget_words();
-        }
-        return set;
+        return set_stretch(fonts, jobs);
     }
     // Cut after the paragraph that reaches each k/threads of the text.
     let mut ends = Vec::with_capacity(threads);
@@ -136,14 +127,7 @@ pub(super) fn set_all(
     let set = |stretch: &mut [(Vec<Atom>, Setting)]| -> Option<Vec<_>> {
         match shared.try_lock() {
             Ok(mut f) => Some(set_stretch(&mut f, stretch)),
-            Err(_) => {
-                let mut own = Fonts::new(source).ok()?;
-                let set = set_stretch(&mut own, stretch);
-                if forget {
-                    own.forget_words();
-                }
-                Some(set)
-            }
+            Err(_) => Some(set_stretch(&mut Fonts::new(source).ok()?, stretch)),
         }
     };
     use rayon::prelude::*;
@@ -156,7 +140,7 @@ pub(super) fn set_all(
     // The atoms freed by the pool's threads are handed back as they go
     // (see `returning_freed_memory`), from a thread that is not the pool's
     // (in a batch, the other threads set other articles).
-    let sets = if total >= crate::allocator::RETURN_FREED_FROM
+    let sets = if (total >= crate::allocator::RETURN_FREED_FROM || long)
         && rayon::current_thread_index().is_none()
     {
         crate::allocator::returning_freed_memory(set_every)
@@ -169,9 +153,6 @@ pub(super) fn set_all(
         // did, the stretch is set here.
         let set = set.unwrap_or_else(|| set_stretch(fonts, stretch));
         out.extend(set);
-    }
-    if forget {
-        fonts.forget_words();
     }
     out
 }
