@@ -94,11 +94,12 @@ pub trait PageSink {
     /// finished layout has, in its place, with its source). What the sink
     /// leaves in them goes into the [`Layout`].
     fn pages(&mut self, pages: &mut [Page], structure: &[StructNode]);
-    /// For an article whose paragraphs hold `text` bytes, with its notes
-    /// at the end: a temporary file to keep the glyphs of its lines in
-    /// until their page is filled, rather than in memory
-    /// (`glyph_store.rs`), or `None`. Asked before they are set, and only
-    /// when the pages can be handed out. The layout is the same either way.
+    /// For an article whose paragraphs hold `text` bytes (at least: asked
+    /// before the first is set, once they hold 1 MiB or all are noted),
+    /// with its notes at the end: a temporary file to keep the glyphs of
+    /// its lines in until their page is filled, rather than in memory
+    /// (`glyph_store.rs`), or `None`. Asked only when the pages can be
+    /// handed out. The layout is the same either way.
     fn glyph_file(&mut self, text: usize) -> Option<crate::temp_file::TempFile> {
         let _ = text;
         None
