@@ -224,3 +224,16 @@ pub fn parse_article(
         decisions: resolution.decisions,
     })
 }
+
+/// The document of `text`, read with the defaults (for unit tests).
+#[cfg(test)]
+pub(crate) fn test_document(text: &str) -> ast::Document {
+    parse_article(
+        "t",
+        text.as_bytes().to_vec(),
+        Default::default(),
+        &Default::default(),
+    )
+    .unwrap()
+    .document
+}

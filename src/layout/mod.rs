@@ -356,6 +356,16 @@ mod rule_tests;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_document as document;
+
+    /// `work`, done on a pool of `threads` threads.
+    fn on_threads<T: Send>(threads: usize, work: impl FnOnce() -> T + Send) -> T {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(work)
+    }
 
     #[test]
     fn letters() {
@@ -377,23 +387,13 @@ mod tests {
             ));
         }
         text.push_str("  1. Keepers; Canal Office; 1901[]\n");
-        let parsed = crate::parse_article(
-            "t",
-            text.into_bytes(),
-            Default::default(),
-            &Default::default(),
-        )
-        .unwrap();
+        let doc = document(&text);
         let style = Style::default();
         let source = fonts::FontSource::load(&style).unwrap();
         let lay = |threads: usize| {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap();
-            pool.install(|| {
+            on_threads(threads, || {
                 let mut f = Fonts::new(&source).unwrap();
-                layout(&parsed.document, &style, &mut f, NotePlacement::End)
+                layout(&doc, &style, &mut f, NotePlacement::End)
             })
         };
         let one = lay(1);
@@ -421,24 +421,14 @@ mod tests {
                 "[]".repeat(40)
             ));
         }
-        let parsed = crate::parse_article(
-            "t",
-            text.into_bytes(),
-            Default::default(),
-            &Default::default(),
-        )
-        .unwrap();
+        let doc = document(&text);
         let style = Style::default();
         let source = fonts::FontSource::load(&style).unwrap();
         let rows = |threads: usize, stretches: (usize, usize)| {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap();
-            pool.install(|| {
+            on_threads(threads, || {
                 let mut f = Fonts::new(&source).unwrap();
                 let (rows, missing, notes, structure, _) = flow::article_rows_setting(
-                    &parsed.document,
+                    &doc,
                     &style,
                     &mut f,
                     NotePlacement::End,
@@ -464,16 +454,7 @@ mod tests {
     /// same faces or with other ones, comes out as on a fresh thread.
     #[test]
     fn words_kept_from_earlier_layouts_change_nothing() {
-        let parse = |t: &str| {
-            crate::parse_article(
-                "t",
-                t.as_bytes().to_vec(),
-                Default::default(),
-                &Default::default(),
-            )
-            .unwrap()
-            .document
-        };
+        let parse = document;
         let first = parse(
             "Lock keepers\n\nThe keepers opened the sluices before dawn, and the \
              flotilla passed the summit pound1.\n\n  1. Canal Office; 1901[]\n",

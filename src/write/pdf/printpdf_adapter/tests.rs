@@ -16,16 +16,7 @@ const ARTICLE: &str = "A title\n\nSome text that cites a source1.\n\nZulu sectio
     More text that cites another2.\n\nAlpha section\n\nLast words.\n\n\
       1. Source; 2020[]\n  2. Other; 2021[]\n";
 
-fn article(text: &str) -> Document {
-    crate::parse_article(
-        "t",
-        text.as_bytes().to_vec(),
-        Default::default(),
-        &Default::default(),
-    )
-    .unwrap()
-    .document
-}
+use crate::test_document as article;
 
 fn render(doc: &Document, timestamp: Option<i64>) -> Vec<u8> {
     let opts = PdfOptions {
