@@ -179,7 +179,7 @@ pub struct ConvertArgs {
     /// takes about 7 to 12 bytes of memory per byte of text while it is
     /// made, with a long article's glyphs, rows and PDF objects waiting in
     /// an unnamed temporary file in $TMPDIR; 16 MiB of text is some 7,600
-    /// pages and 150 MB). The article's other formats are still written,
+    /// pages and 131 MB). The article's other formats are still written,
     /// and the exit code is 1.
     #[arg(long, value_name = "N", default_value_t = 16 * 1024 * 1024)]
     pub max_pdf_input_bytes: u64,

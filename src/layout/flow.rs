@@ -3,6 +3,7 @@
 //! paragraph to set, `set_all` (in `parallel.rs`) sets them (in parallel when there is
 //! enough text), a second pass builds the rows.
 
+use super::rows::PackedLines;
 use super::*;
 use crate::ast::walk::{walk_children, walk_document, walk_list};
 use crate::ast::{Heading, ListItem, Visit};
@@ -39,9 +40,138 @@ pub(super) struct Row {
 pub(super) enum Lines<'j, 'g> {
     /// Only note what would be set: the first of two passes over an article.
     Record(&'j mut Recorder<'g>),
-    /// The lines set in advance, in the order of the first pass (by
-    /// stretch, each stretch's list freed once taken).
-    Replay(std::iter::Flatten<std::vec::IntoIter<Vec<SetParagraph>>>),
+    /// The lines set in advance, in the order of the first pass.
+    Replay(&'j mut Replay<'g>),
+}
+
+/// A stretch of paragraphs the first pass set: held, or, when their
+/// glyphs wait in a [`GlyphStore`], their packed lines there too, one
+/// block a stretch (the seed ×3,460's took some 10 MB until the second
+/// pass took them).
+enum SetStretch {
+    Held(Vec<SetParagraph>),
+    Away {
+        place: crate::temp_file::Place,
+        paragraphs: Vec<AwayParagraph>,
+    },
+}
+
+/// A paragraph of a stretch put away: where its lines' bytes are in the
+/// stretch's, how many lines, and its characters without a glyph.
+struct AwayParagraph {
+    bytes: std::ops::Range<usize>,
+    lines: usize,
+    missing: Vec<MissingGlyph>,
+}
+
+impl SetStretch {
+    /// `set`, put away in `store` when there is one, it takes the bytes,
+    /// and every paragraph's lines are packed; else held.
+    fn new(set: Vec<SetParagraph>, store: Option<&GlyphStore>) -> Self {
+        let Some(store) = store else {
+            return SetStretch::Held(set);
+        };
+        if !set.iter().all(|(l, _)| matches!(l, SetLines::Packed(_))) {
+            return SetStretch::Held(set);
+        }
+        let size = set.iter().map(|(l, _)| l.packed_bytes()).sum();
+        let mut block = Vec::with_capacity(size);
+        let mut paragraphs = Vec::with_capacity(set.len());
+        for (lines, missing) in set {
+            let start = block.len();
+            let count = lines.len();
+            if let SetLines::Packed(p) = lines {
+                block.extend_from_slice(&p.into_parts().0);
+            }
+            paragraphs.push(AwayParagraph {
+                bytes: start..block.len(),
+                lines: count,
+                missing,
+            });
+        }
+        match store.put_aside(&block) {
+            Some(place) => SetStretch::Away { place, paragraphs },
+            // Kept, as they were.
+            None => SetStretch::Held(unpacked_from(&block, paragraphs)),
+        }
+    }
+
+    /// How many lines its paragraphs have.
+    fn lines(&self) -> usize {
+        match self {
+            SetStretch::Held(set) => set.iter().map(|(l, _)| l.len()).sum(),
+            SetStretch::Away { paragraphs, .. } => paragraphs.iter().map(|p| p.lines).sum(),
+        }
+    }
+}
+
+/// The paragraphs the first pass set, in order, for the second: a stretch
+/// at a time, one put away read back whole. A stretch that cannot be read
+/// back gives paragraphs without lines, and its error.
+pub(super) struct Replay<'s> {
+    stretches: std::vec::IntoIter<SetStretch>,
+    current: std::vec::IntoIter<SetParagraph>,
+    store: Option<&'s GlyphStore>,
+    block: Vec<u8>,
+    error: Option<std::io::Error>,
+}
+
+impl<'s> Replay<'s> {
+    fn new(stretches: Vec<SetStretch>, store: Option<&'s GlyphStore>) -> Self {
+        Replay {
+            stretches: stretches.into_iter(),
+            current: Vec::new().into_iter(),
+            store,
+            block: Vec::new(),
+            error: None,
+        }
+    }
+
+    /// The next stretch's paragraphs, read back if they were put away.
+    fn take(&mut self, stretch: SetStretch) -> Vec<SetParagraph> {
+        let (place, paragraphs) = match stretch {
+            SetStretch::Held(set) => return set,
+            SetStretch::Away { place, paragraphs } => (place, paragraphs),
+        };
+        let read = match self.store {
+            Some(store) => store.read_aside(&mut self.block, place),
+            None => Err(std::io::Error::other("lines put away without a file")),
+        };
+        if let Err(e) = read {
+            self.error.get_or_insert(e);
+            self.block.clear();
+        }
+        unpacked_from(&self.block, paragraphs)
+    }
+}
+
+/// The paragraphs whose packed lines are in `block` (none for those it
+/// does not hold: a block not read back).
+fn unpacked_from(block: &[u8], paragraphs: Vec<AwayParagraph>) -> Vec<SetParagraph> {
+    paragraphs
+        .into_iter()
+        .map(|p| {
+            let lines = match block.get(p.bytes) {
+                Some(bytes) => SetLines::Packed(PackedLines::from_parts(bytes.into(), p.lines)),
+                None => SetLines::default(),
+            };
+            (lines, p.missing)
+        })
+        .collect()
+}
+
+impl Iterator for Replay<'_> {
+    type Item = SetParagraph;
+
+    fn next(&mut self) -> Option<SetParagraph> {
+        loop {
+            if let Some(p) = self.current.next() {
+                return Some(p);
+            }
+            let stretch = self.stretches.next()?;
+            self.current = self.take(stretch).into_iter();
+        }
+    }
 }
 
 /// How one paragraph is set and where it goes.
@@ -585,8 +715,8 @@ pub(super) struct Recorder<'g> {
     text: usize,
     /// The paragraphs set, in order, by stretch (each list at its size:
     /// one list grown by doubling held up to twice the seed ×3,460's
-    /// 110,000, of 64 bytes each).
-    set: Vec<Vec<SetParagraph>>,
+    /// 110,000, of 64 bytes each), put away when the glyphs are.
+    set: Vec<SetStretch>,
     /// Where their glyphs go, if anywhere (asked of `glyph_file` once,
     /// before the first is set).
     store: Option<GlyphStore>,
@@ -632,7 +762,7 @@ impl<'g> Recorder<'g> {
         }
         let long = self.text >= crate::allocator::RETURN_FREED_FROM.max(self.from);
         let set = set_all(fonts, &mut self.jobs, self.store.as_ref(), long);
-        self.set.push(set);
+        self.set.push(SetStretch::new(set, self.store.as_ref()));
         // Their atoms went as each was set; the list keeps its room for
         // the next stretch.
         self.jobs.clear();
@@ -641,7 +771,7 @@ impl<'g> Recorder<'g> {
 
     /// Every paragraph set, in order, where their glyphs went, and the
     /// text they hold.
-    fn finish(mut self, fonts: &mut Fonts) -> (Vec<Vec<SetParagraph>>, Option<GlyphStore>, usize) {
+    fn finish(mut self, fonts: &mut Fonts) -> (Vec<SetStretch>, Option<GlyphStore>, usize) {
         if !self.jobs.is_empty() || !self.asked {
             self.set_noted(fonts);
         }
@@ -668,13 +798,15 @@ pub(super) fn article_rows(
 }
 
 /// What [`article_rows`] makes: the rows, the characters without a glyph,
-/// the notes, the logical structure, and where the glyphs wait.
+/// the notes, the logical structure, where the glyphs wait, and why lines
+/// put away there could not be read back (the rows are then incomplete).
 pub(super) type ArticleRows = (
     Rows,
     Vec<MissingGlyph>,
     NoteSet,
     Vec<StructNode>,
     Option<GlyphStore>,
+    Option<std::io::Error>,
 );
 
 /// [`article_rows`], its paragraphs set as they are noted from `from`
@@ -712,12 +844,7 @@ pub(super) fn article_rows_setting(
     // Room for every row: the lines set and the others (grown a row at a
     // time, the rows of a long article had up to twice their room). When
     // the glyphs wait in a file, the rows settled do too (`rows.rs`).
-    let expected = others.len()
-        + set
-            .iter()
-            .flatten()
-            .map(|(lines, ..)| lines.len())
-            .sum::<usize>();
+    let expected = others.len() + set.iter().map(SetStretch::lines).sum::<usize>();
     let rows = match store
         .as_ref()
         .and_then(|_| crate::temp_file::TempFile::new())
@@ -725,21 +852,24 @@ pub(super) fn article_rows_setting(
         Some(file) => Rows::spilling(expected, file),
         None => Rows::with_capacity(expected),
     };
+    let mut replay = Replay::new(set, store.as_ref());
     let (rows, missing, notes, structure) = walk_article(
         doc,
         style,
         fonts,
-        Lines::Replay(set.into_iter().flatten()),
+        Lines::Replay(&mut replay),
         rows,
         placement,
     );
+    let unread = replay.error.take();
+    drop(replay);
     // And what the second pass freed (the lines set, moved into the rows,
     // and the vector that held them) before pagination starts: the seed
     // ×1,500's peak, at the first pages drawn, fell from 73.1 to 70.6 MB.
     if text >= crate::allocator::RETURN_FREED_FROM {
         crate::allocator::return_freed_memory_everywhere();
     }
-    (rows, missing, notes, structure, store)
+    (rows, missing, notes, structure, store, unread)
 }
 
 /// One pass over an article (see [`article_rows`]), its rows made into

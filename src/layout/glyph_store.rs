@@ -13,6 +13,10 @@
 //! inventory of the glyphs used, and once when the page is filled and
 //! drawn.
 //!
+//! The lines themselves, packed, wait in the same file between the flow's
+//! two passes, a stretch of paragraphs a block ([`GlyphStore::put_aside`],
+//! `flow::SetStretch`).
+//!
 //! A block of glyphs the file refuses (a full disk) is kept in memory; a
 //! line that cannot be read back is an I/O error, which the [`PageSink`]
 //! gets.
@@ -116,6 +120,22 @@ impl GlyphStore {
             size: window,
             valid: 0,
         }
+    }
+
+    /// `bytes` (other than glyphs) put in the file too: where they went,
+    /// or `None` when it refuses them (the caller keeps them).
+    pub(super) fn put_aside(&self, bytes: &[u8]) -> Option<crate::temp_file::Place> {
+        self.file.append(bytes).ok()
+    }
+
+    /// The bytes put aside at `place`, in `out` (emptied first).
+    pub(super) fn read_aside(
+        &self,
+        out: &mut Vec<u8>,
+        place: crate::temp_file::Place,
+    ) -> std::io::Result<()> {
+        out.clear();
+        self.file.read_into(out, place)
     }
 
     fn kept(&self) -> std::sync::MutexGuard<'_, Vec<(u64, Vec<u8>)>> {

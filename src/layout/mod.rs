@@ -135,8 +135,13 @@ fn layout_with(
         Some(s) if placement == NotePlacement::End => s.glyph_file(text),
         _ => None,
     };
-    let (rows, missing, notes, structure, store) =
+    let (rows, missing, notes, structure, store, unread) =
         article_rows(doc, style, fonts, placement, &mut glyph_file);
+    // Lines put away with the glyphs that could not be read back: the
+    // pages will lack them, and the sink is told (as when glyphs cannot).
+    if let (Some(e), Some(s)) = (unread, &mut sink) {
+        s.failed(e);
+    }
     let flowed = Flowed {
         rows,
         missing,
@@ -185,7 +190,8 @@ pub fn layout_book(
     // (the front matter's elements go in before them once it is set).
     let mut structure = vec![StructNode::root()];
     for d in chapters {
-        let (mut more, miss, chapter_notes, nodes, _) =
+        // (No glyph file: nothing is put away, nothing fails to come back.)
+        let (mut more, miss, chapter_notes, nodes, ..) =
             article_rows(d, style, fonts, placement, &mut |_| None);
         notes.push(chapter_notes);
         marks.push(ChapterMark {
@@ -427,7 +433,7 @@ mod tests {
         let rows = |threads: usize, stretches: (usize, usize)| {
             on_threads(threads, || {
                 let mut f = Fonts::new(&source).unwrap();
-                let (rows, missing, notes, structure, _) = flow::article_rows_setting(
+                let (rows, missing, notes, structure, ..) = flow::article_rows_setting(
                     &doc,
                     &style,
                     &mut f,
@@ -447,6 +453,65 @@ mod tests {
             assert_eq!(rows(threads, (0, 1000)), at_once);
             assert_eq!(rows(threads, (5000, 1)), at_once);
         }
+    }
+
+    /// The packed lines of a long article's stretches, put away in the
+    /// glyph file, come back as they went; a file that refuses them keeps
+    /// them in memory, the same; one that cannot give them back makes an
+    /// error, not rows silently without lines.
+    #[test]
+    fn lines_put_away_come_back_as_they_went() {
+        let mut text = String::from("Lines put away\n\n");
+        for i in 0..80 {
+            text.push_str(&format!(
+                "Paragraph {i}: the ferry left the upper landing at dawn and \
+                 crossed the reach twice before the mist lifted{}.\n\n",
+                i % 2 + 1
+            ));
+        }
+        text.push_str("  1. Ferry log; 1911[][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]\n");
+        text.push_str("  2. Ferry log; 1912[][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]\n");
+        let doc = document(&text);
+        let style = Style::default();
+        let source = fonts::FontSource::load(&style).unwrap();
+        let named = tempfile::NamedTempFile::new().unwrap();
+        let file = |read: bool, write: bool| {
+            std::fs::OpenOptions::new()
+                .read(read)
+                .write(write)
+                .open(named.path())
+                .unwrap()
+        };
+        // On one thread, so that the glyphs' places are the same each time.
+        let rows = |given: std::fs::File| {
+            on_threads(1, || {
+                let mut f = Fonts::new(&source).unwrap();
+                let mut given = Some(crate::temp_file::TempFile::in_file(given));
+                let (mut rows, _, _, _, store, unread) = flow::article_rows_setting(
+                    &doc,
+                    &style,
+                    &mut f,
+                    NotePlacement::End,
+                    &mut |_| given.take(),
+                    (0, 1000),
+                );
+                assert!(store.is_some());
+                let all = 0..rows.len();
+                rows.load(all).unwrap();
+                let rows: Vec<String> = rows.iter().map(|r| format!("{r:?}")).collect();
+                (rows, unread.map(|e| e.to_string()))
+            })
+        };
+        let away = rows(file(true, true));
+        assert_eq!(away.1, None);
+        assert!(away.0.len() > 60);
+        let refused = rows(file(true, false));
+        assert_eq!(refused, away, "kept in memory when the file refuses them");
+        let (_, unread) = rows(file(false, true));
+        assert!(
+            unread.is_some_and(|e| e.contains("Bad file")),
+            "lines that cannot be read back are an error"
+        );
     }
 
     /// Shaped words kept on a thread from one layout to the next (bundled

@@ -39,6 +39,14 @@ impl SetLines {
         }
     }
 
+    /// The bytes of its packed lines (none when held).
+    pub(super) fn packed_bytes(&self) -> usize {
+        match self {
+            SetLines::Held(_) => 0,
+            SetLines::Packed(packed) => packed.byte_len(),
+        }
+    }
+
     /// The lines in order, each with where its glyphs went when they are
     /// not in it.
     pub(super) fn into_lines(self) -> impl Iterator<Item = (Line, Option<StoredAt>)> {

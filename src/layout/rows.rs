@@ -355,6 +355,21 @@ impl PackedLines {
         self.count
     }
 
+    /// How many bytes its lines take.
+    pub(super) fn byte_len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Its bytes and how many lines they hold, to be put away.
+    pub(super) fn into_parts(self) -> (Box<[u8]>, usize) {
+        (self.bytes, self.count)
+    }
+
+    /// The lines of `bytes` ([`PackedLines::into_parts`]), `count` of them.
+    pub(super) fn from_parts(bytes: Box<[u8]>, count: usize) -> Self {
+        PackedLines { bytes, count }
+    }
+
     /// The lines, each with where its glyphs went, as they were packed.
     pub(super) fn unpack(self) -> Unpacked {
         Unpacked {
