@@ -760,7 +760,7 @@ impl<'g> Recorder<'g> {
             self.asked = true;
             self.store = (self.glyph_file)(self.text).map(GlyphStore::in_file);
         }
-        let long = self.text >= crate::allocator::RETURN_FREED_FROM.max(self.from);
+        let long = self.text >= crate::allocator::RETURN_FREED_FROM;
         let set = set_all(fonts, &mut self.jobs, self.store.as_ref(), long);
         self.set.push(SetStretch::new(set, self.store.as_ref()));
         // Their atoms went as each was set; the list keeps its room for

@@ -479,14 +479,18 @@ impl<'a> Fonts<'a> {
     /// Forgets every word shaped and hyphenated so far, those kept from
     /// earlier layouts on this thread too: none of them is kept for a
     /// later layout (the thread's next starts with the words shaped after
-    /// this, if any). For a
-    /// long article once its paragraphs are set: what is shaped after them
-    /// (page numbers, labels) is little, and its own words (every number
-    /// of its references among them) were some 5 MB of the seed ×3,460's
-    /// memory until its PDF was written.
+    /// this, if any). For a long article once its paragraphs are set: what
+    /// is shaped after them (page numbers, labels) is little, and its own
+    /// words (every number of its references among them) were some 5 MB of
+    /// the seed ×3,460's memory until its PDF was written.
     pub(crate) fn forget_words(&mut self) {
         self.cache = HashMap::default();
         self.hyphens = HashMap::default();
+    }
+
+    /// The glyph for one character, if the face has it.
+    pub fn glyph(&self, kind: FontKind, c: char) -> Option<u16> {
+        self.faces[kind.index()].rb.glyph_index(c).map(|g| g.0)
     }
 }
 
@@ -500,13 +504,6 @@ pub(crate) fn forget_words_everywhere(fonts: &mut Fonts) {
         rayon::broadcast(|_| {
             let _ = KEPT.try_with(|k| k.borrow_mut().take());
         });
-    }
-}
-
-impl Fonts<'_> {
-    /// The glyph for one character, if the face has it.
-    pub fn glyph(&self, kind: FontKind, c: char) -> Option<u16> {
-        self.faces[kind.index()].rb.glyph_index(c).map(|g| g.0)
     }
 }
 

@@ -66,9 +66,9 @@ impl SetLines {
 /// took some 5 MB at the peak of its PDF). With enough text and
 /// more than one thread, they are cut into one stretch of about equal text
 /// per thread, each set with `fonts` when it is free, else with a
-/// [`Fonts`] of its own. `long`: they are a stretch of a long article
-/// (set as its first pass notes them: `flow::Recorder`), whose freed memory
-/// is handed back as they are set, as a long article's own is.
+/// [`Fonts`] of its own. `long`: they are (a stretch of) a long article's,
+/// from [`crate::allocator::RETURN_FREED_FROM`] bytes of text, whose freed
+/// memory is handed back as they are set.
 pub(super) fn set_all(
     fonts: &mut Fonts,
     jobs: &mut [(Vec<Atom>, Setting)],
@@ -148,9 +148,7 @@ pub(super) fn set_all(
     // The atoms freed by the pool's threads are handed back as they go
     // (see `returning_freed_memory`), from a thread that is not the pool's
     // (in a batch, the other threads set other articles).
-    let sets = if (total >= crate::allocator::RETURN_FREED_FROM || long)
-        && rayon::current_thread_index().is_none()
-    {
+    let sets = if long && rayon::current_thread_index().is_none() {
         crate::allocator::returning_freed_memory(set_every)
     } else {
         set_every()

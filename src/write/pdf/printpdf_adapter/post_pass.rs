@@ -102,16 +102,8 @@ pub(super) fn post_pass(
     };
     // Links: each annotation made and written in PDF syntax on its own (in
     // parallel), its `/StructParent` the parent tree's key that the
-    // structure tree gives it: the next after the pages', in page order.
-    let first_keys: Vec<i64> = lay
-        .pages
-        .iter()
-        .scan(lay.pages.len() as i64, |key, page| {
-            let first = *key;
-            *key += page.links.len() as i64;
-            Some(first)
-        })
-        .collect();
+    // structure tree gives it: the next after the pages', in page order
+    // (`AnnotIds::key`).
     // Each page's annotations numbered in order (the pages' `/Annots`
     // arrays are written with the pages: see `structure_tree`), then
     // written one after another into one buffer a page.
@@ -129,26 +121,21 @@ pub(super) fn post_pass(
     // `annot_ids`). Written all at once and then freed, they were the
     // PDF's peak: some 90 bytes a link in the pages (12.2 MB of the seed
     // ×3,460's heap) and 24 more in the chunks' lists (3.3 MB).
-    for (run, (pages, keys)) in lay
-        .pages
-        .chunks_mut(PAGES_AT_ONCE)
-        .zip(first_keys.chunks(PAGES_AT_ONCE))
-        .enumerate()
-    {
+    let page_count = lay.pages.len();
+    for (run, pages) in lay.pages.chunks_mut(PAGES_AT_ONCE).enumerate() {
         let stash = &*serialized;
         let annot_ids = &annot_ids;
         let annotations: Vec<save::Stashed> = pages
             .par_iter()
-            .zip(keys)
             .enumerate()
-            .map(|(i, (page, &first_key))| {
+            .map(|(i, page)| {
                 let pi = run * PAGES_AT_ONCE + i;
                 let ids = annot_ids.page(pi);
                 let mut out = ChunkWriter {
                     bytes: Vec::with_capacity(page.links.len() * 160),
                     objects: Vec::with_capacity(page.links.len()),
                 };
-                for (k, (l, id)) in page.links.iter().zip(ids).enumerate() {
+                for (l, id) in page.links.iter().zip(ids) {
                     let [x0, t, x1, b] = l.rect;
                     let mut a = Dictionary::new();
                     a.set("Type", Object::Name(b"Annot".to_vec()));
@@ -171,7 +158,10 @@ pub(super) fn post_pass(
                             a.set("A", Object::Dictionary(act));
                         }
                     }
-                    a.set("StructParent", Object::Integer(first_key + k as i64));
+                    a.set(
+                        "StructParent",
+                        Object::Integer(annot_ids.key(id, page_count)),
+                    );
                     out.object(id, |bytes| {
                         save::write_object(bytes, &Object::Dictionary(a))
                     });
@@ -408,6 +398,12 @@ impl AnnotIds {
     /// How many annotations there are.
     pub(super) fn total(&self) -> usize {
         self.starts.last().map_or(0, |&n| n as usize)
+    }
+
+    /// The parent tree's key of annotation `id` in a document of `pages`
+    /// pages: the pages' keys come first, then the annotations' in order.
+    pub(super) fn key(&self, id: ObjectId, pages: usize) -> i64 {
+        pages as i64 + i64::from(id.0) - i64::from(self.first)
     }
 }
 
@@ -717,6 +713,12 @@ mod tests {
         }
         assert_eq!(ids.page(counts.len()).len(), 0);
         assert_eq!(ids.total(), 6);
+        // Keys after the pages' (5), in page order.
+        let keys: Vec<i64> = (0..counts.len())
+            .flat_map(|pi| ids.page(pi))
+            .map(|id| ids.key(id, counts.len()))
+            .collect();
+        assert_eq!(keys, [5, 6, 7, 8, 9, 10]);
         assert_eq!(lo.new_object_id(), one_by_one.new_object_id());
         // Numbers past a PDF's are refused, not wrapped.
         lo.max_id = u32::MAX - 1;

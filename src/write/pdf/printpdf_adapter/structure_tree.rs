@@ -86,7 +86,6 @@ pub(super) fn write(
     } else {
         nums.out.reserve(longest);
     }
-    let mut next_key = lay.pages.len() as i64;
     // Each annotation's `Link` element, in the order of their keys (one
     // after another from the pages'), until every page's entry is written:
     // its number (`new_object_id` gives generation 0), 4 bytes where the
@@ -167,7 +166,6 @@ pub(super) fn write(
                 });
             };
             annot_links.push(number);
-            next_key += 1;
         }
         // The page gives no kid to its link elements any more, nor to the
         // elements whose last page it is.
@@ -206,7 +204,10 @@ pub(super) fn write(
         root.set("K", Object::Reference(top));
     }
     root.set("ParentTree", Object::Reference(parent_tree));
-    root.set("ParentTreeNextKey", Object::Integer(next_key));
+    root.set(
+        "ParentTreeNextKey",
+        Object::Integer((lay.pages.len() + annotations) as i64),
+    );
     lo.objects.insert(root_id, Object::Dictionary(root));
     let cat = lo.catalog_mut().map_err(bad)?;
     let mut mark = Dictionary::new();
