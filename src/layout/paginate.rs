@@ -87,9 +87,52 @@ pub(super) struct Flowed {
     pub(super) store: Option<GlyphStore>,
 }
 
+/// Where the markers that links go to landed.
+enum MarkerEnds {
+    /// Every marker's, by chapter: `(chapter, n, k)` (a layout kept
+    /// whole, or a book's).
+    All(HashMap<(usize, u32, u32), Dest>),
+    /// An article's handed out page by page: only the markers some
+    /// back-link of its rows goes to (`wanted`, sorted; [`HandOut::new`]),
+    /// each one's place at its index in `dests`. Every marker's, in a map,
+    /// took 4.3 MB of the seed ×3,460's body alone, which has no back-links.
+    Wanted {
+        wanted: Vec<(u32, u32)>,
+        dests: Vec<Option<Dest>>,
+    },
+}
+
+impl MarkerEnds {
+    /// Marker `(n, k)` of `chapter` landed at `d` (a later landing of the
+    /// same marker replaces it).
+    fn landed(&mut self, chapter: usize, n: u32, k: u32, d: Dest) {
+        match self {
+            MarkerEnds::All(ends) => {
+                ends.insert((chapter, n, k), d);
+            }
+            MarkerEnds::Wanted { wanted, dests } => {
+                if let Ok(i) = wanted.binary_search(&(n, k)) {
+                    dests[i] = Some(d);
+                }
+            }
+        }
+    }
+
+    /// Where marker `(n, k)` of `chapter` landed, if it did.
+    fn get(&self, chapter: usize, n: u32, k: u32) -> Option<Dest> {
+        match self {
+            MarkerEnds::All(ends) => ends.get(&(chapter, n, k)).copied(),
+            MarkerEnds::Wanted { wanted, dests } => {
+                wanted.binary_search(&(n, k)).ok().and_then(|i| dests[i])
+            }
+        }
+    }
+}
+
 /// A [`PageSink`] taking an article's pages as they are filled, and what
-/// pagination knows for it before the first page: which references and
-/// citations have a row (the targets a link can find).
+/// pagination knows for it before the first page: which references have a
+/// row, and which markers with a row a back-link goes to (the targets a
+/// link can find).
 struct HandOut<'s> {
     sink: &'s mut dyn PageSink,
     /// Where the rows' glyphs wait, when they are not in the rows.
@@ -99,7 +142,9 @@ struct HandOut<'s> {
     pages: usize,
     handed_out: usize,
     references: std::collections::HashSet<u32>,
-    citations: std::collections::HashSet<(u32, u32)>,
+    /// The markers with a row that a back-link of the rows goes to,
+    /// sorted (taken by [`MarkerEnds::Wanted`] before the first page).
+    citations: Vec<(u32, u32)>,
     /// Lines of the pages not yet handed out whose glyphs wait in the
     /// store: (page, line on the page, where).
     waiting: Vec<(usize, usize, StoredAt)>,
@@ -122,7 +167,8 @@ impl<'s> HandOut<'s> {
         // A run's glyphs read back, in one buffer for all.
         let mut glyphs = Vec::new();
         let mut references = std::collections::HashSet::new();
-        let mut citations = std::collections::HashSet::new();
+        // Every marker with a row, and every marker a back-link goes to.
+        let (mut citations, mut wanted) = (Vec::new(), Vec::new());
         // The page of the rows to come: the pages before it have had their
         // numbers' glyphs.
         let mut page = 0;
@@ -140,6 +186,10 @@ impl<'s> HandOut<'s> {
             }
             references.extend(r.reference);
             citations.extend(r.line.markers.iter().map(|&(_, n, k)| (n, k)));
+            wanted.extend(r.line.links.iter().filter_map(|l| match l.target {
+                LinkTarget::Cite(n, k) => Some((n, k)),
+                _ => None,
+            }));
             let (Some(reader), Some(at)) = (&mut reader, r.stored) else {
                 for run in &r.line.runs {
                     sink.glyphs(run);
@@ -173,6 +223,11 @@ impl<'s> HandOut<'s> {
         for pi in page..ranges.len() {
             number(sink, pi);
         }
+        citations.sort_unstable();
+        wanted.sort_unstable();
+        wanted.dedup();
+        wanted.retain(|c| citations.binary_search(c).is_ok());
+        let citations = wanted;
         HandOut {
             sink,
             store,
@@ -186,11 +241,14 @@ impl<'s> HandOut<'s> {
     }
 
     /// Whether a link to `target` finds a destination (an article's
-    /// links stay in its one chapter).
-    fn finds(&self, target: &LinkTarget) -> bool {
+    /// links stay in its one chapter), its markers' ends `markers`.
+    fn finds(&self, target: &LinkTarget, markers: &MarkerEnds) -> bool {
         match target {
             LinkTarget::Reference(n) => self.references.contains(n),
-            LinkTarget::Cite(n, k) => self.citations.contains(&(*n, *k)),
+            LinkTarget::Cite(n, k) => match markers {
+                MarkerEnds::Wanted { wanted, .. } => wanted.binary_search(&(*n, *k)).is_ok(),
+                MarkerEnds::All(_) => false,
+            },
             LinkTarget::Uri(_) => true,
             LinkTarget::Chapter(_) => false,
         }
@@ -368,7 +426,16 @@ pub(super) fn paginate(
     let mut markers = HashMap::new();
     let mut references = HashMap::new();
     // Link ends by chapter: (chapter, n, k) and (chapter, n).
-    let mut chapter_markers: HashMap<(usize, u32, u32), Dest> = HashMap::new();
+    let mut chapter_markers = match &mut sink {
+        Some(out) => {
+            let wanted = std::mem::take(&mut out.citations);
+            MarkerEnds::Wanted {
+                dests: vec![None; wanted.len()],
+                wanted,
+            }
+        }
+        None => MarkerEnds::All(HashMap::new()),
+    };
     let mut chapter_refs: HashMap<(usize, u32), Dest> = HashMap::new();
     // Room for every link of the rows (the notes at the foot of the page
     // may add more). With a sink, a page's links go into the page as it is
@@ -455,7 +522,7 @@ pub(super) fn paginate(
                 if first_ends {
                     markers.entry((n, k)).or_insert(d);
                 }
-                chapter_markers.insert((ch, n, k), d);
+                chapter_markers.landed(ch, n, k, d);
             }
             // The line's index on the page, once it is placed below.
             let li = page.lines.len();
@@ -539,7 +606,7 @@ pub(super) fn paginate(
         // Page number.
         page.lines.push(folio(&(pi + 1).to_string(), style, fonts));
         if let Some(out) = &mut sink {
-            let found = |l: &&Pending| out.finds(&l.target);
+            let found = |l: &&Pending| out.finds(&l.target, &chapter_markers);
             let links = &pending_links[first_pending..];
             page.links
                 .reserve_exact(links.iter().filter(|l| found(l)).count());
@@ -572,9 +639,7 @@ pub(super) fn paginate(
             .get(&(page, chapter, *n))
             .or_else(|| chapter_refs.get(&(chapter, *n)))
             .map(|d| LinkTo::Dest(*d)),
-        LinkTarget::Cite(n, k) => chapter_markers
-            .get(&(chapter, *n, *k))
-            .map(|d| LinkTo::Dest(*d)),
+        LinkTarget::Cite(n, k) => chapter_markers.get(chapter, *n, *k).map(LinkTo::Dest),
         LinkTarget::Uri(u) => Some(LinkTo::Uri(u.clone())),
         LinkTarget::Chapter(_) => None,
     };
