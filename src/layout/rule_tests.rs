@@ -385,3 +385,106 @@ fn a_group_wider_than_the_measure_is_broken_not_overfull() {
     let links: usize = lines.iter().map(|l| l.links.len()).sum();
     assert_eq!(links, 300);
 }
+
+/// Where a long paragraph's window ends: at a space with text after it in
+/// its atom, not between two digits, nor a no-break space.
+#[test]
+fn a_window_ends_at_a_space_with_text_after_it() {
+    use super::paragraph::window_cut;
+    assert_eq!(window_cut("one two three", 2), Some((3, 4)));
+    assert_eq!(window_cut("one two three", 3), Some((3, 4)));
+    assert_eq!(window_cut("one two  three", 5), Some((7, 9)));
+    // "250 000" stays together.
+    assert_eq!(window_cut("pay 250 000 now", 5), Some((11, 12)));
+    let nbsp = "two\u{A0}words later";
+    let space = nbsp.find(' ').unwrap();
+    assert_eq!(window_cut(nbsp, 0), Some((space, space + 1)));
+    // No text after the space, or none before it.
+    assert_eq!(window_cut("words   ", 0), None);
+    assert_eq!(window_cut("  words", 0), None);
+    assert_eq!(window_cut("words", 0), None);
+}
+
+/// A paragraph longer than a window is set a window at a time: every
+/// character in order, each line but the paragraph's last justified to
+/// the measure (those that end a window too) and none overfull, only the
+/// first indented; and a paragraph within a window is set whole.
+#[test]
+fn a_long_paragraph_is_set_a_window_at_a_time() {
+    use super::fonts::FontKind;
+    use super::paragraph::{Atom, Setting, set_in_windows, set_paragraph};
+    let src = FontSource::load(&Style::default()).unwrap();
+    let mut fonts = Fonts::new(&src).unwrap();
+    let set = Setting {
+        size: 10.0,
+        measure: 300.0,
+        indent: 15.0,
+        ragged: false,
+        lang: None,
+        min_word: 5,
+        rtl: false,
+    };
+    let text = |t: String| Atom::Text {
+        text: t,
+        font: FontKind::Regular,
+        src: 0,
+    };
+    let mut atoms = Vec::new();
+    let mut expected = String::new();
+    for i in 0..60 {
+        let sentence = format!(
+            "The ferry of crossing {i} carried 12 500 tonnes of slate past the \
+             lighthouse, whose keeper wrote it down"
+        );
+        expected.extend(sentence.chars().filter(|c| !c.is_whitespace()));
+        atoms.push(text(sentence));
+        if i % 3 == 0 {
+            atoms.push(Atom::Cite { n: 7, k: i + 1 });
+            expected.push('7');
+        }
+        atoms.push(text(". ".to_string()));
+        expected.push('.');
+    }
+    let mut missing = Vec::new();
+    let total: usize = atoms.iter().map(Atom::text_len).sum();
+    let whole = set_paragraph(&mut fonts, &set, &atoms, &mut missing);
+    let same = set_in_windows(&mut fonts, &set, &atoms, &mut missing, total);
+    assert_eq!(whole, same, "within one window: set whole");
+    let lines = set_in_windows(&mut fonts, &set, &atoms, &mut missing, 700);
+    assert!(missing.is_empty(), "{missing:?}");
+    assert!(lines.len() > 20, "{} lines", lines.len());
+    let chars: String = lines
+        .iter()
+        .flat_map(|l| l.runs.iter().flat_map(|r| r.glyphs.iter()))
+        .flat_map(|g| {
+            g.text
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(chars, expected);
+    let first_x = |l: &super::Line| l.runs.iter().map(|r| r.x).fold(f32::MAX, f32::min);
+    for (i, l) in lines.iter().enumerate() {
+        assert!(l.width <= l.measure + 0.01, "line {i} overfull: {l:?}");
+        if i + 1 < lines.len() {
+            // (The width counts the indent.)
+            assert!(
+                (l.width - l.measure).abs() < 0.5,
+                "line {i} not justified: {} of {}",
+                l.width,
+                l.measure
+            );
+        }
+        let indent = if i == 0 { set.indent } else { 0.0 };
+        assert!(
+            (first_x(l) - indent).abs() < 0.01,
+            "line {i} starts at {}",
+            first_x(l)
+        );
+    }
+    assert!(lines.last().unwrap().width < set.measure - 20.0);
+    // Windows of 700 bytes: the paragraph's 7,000 make some ten, whose
+    // ends are not where the whole paragraph's lines end.
+    assert_ne!(lines, whole);
+}

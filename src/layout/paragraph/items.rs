@@ -3,13 +3,16 @@
 
 use super::*;
 
-/// The items of one pass.
+/// The items of one pass. `end`: the paragraph ends with them, its last
+/// line filled with white space; else (a window of a long paragraph that
+/// another follows) the last line is justified like the others.
 pub(super) fn items<'t>(
     b: &mut Builder,
     toks: &[Tok],
     words: &'t [WordEl],
     hyphenate: bool,
     emergency: bool,
+    end: bool,
 ) -> (Vec<Item>, Vec<Content>, Vec<Part<'t>>) {
     let size = b.set.size;
     // Room for the usual case: a box and a penalty per word element, a
@@ -150,13 +153,15 @@ pub(super) fn items<'t>(
             }
         }
     }
-    penalty(&mut items, &mut contents, f32::INFINITY);
-    items.push(Item::Glue {
-        width: 0.0,
-        stretch: 1e7,
-        shrink: 0.0,
-    });
-    contents.push(Content::Nothing);
+    if end {
+        penalty(&mut items, &mut contents, f32::INFINITY);
+        items.push(Item::Glue {
+            width: 0.0,
+            stretch: 1e7,
+            shrink: 0.0,
+        });
+        contents.push(Content::Nothing);
+    }
     items.push(Item::Penalty {
         width: 0.0,
         cost: f32::NEG_INFINITY,
