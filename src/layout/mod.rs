@@ -48,7 +48,7 @@ use rows::Rows;
 
 use crate::ast::{Block, Document, Figure, Inline, List};
 use fonts::{FontKind, Fonts, Variant};
-use paragraph::{Atom, Setting, set_paragraph};
+use paragraph::{Atom, Setting, set_paragraph, set_paragraph_by_windows};
 use std::collections::HashMap;
 use style::{NotePlacement, Style};
 

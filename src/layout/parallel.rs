@@ -80,15 +80,22 @@ pub(super) fn set_all(
                    (atoms, set): &mut (Vec<Atom>, Setting)| {
         let mut missing = Vec::new();
         let atoms = std::mem::take(atoms);
-        let mut lines = set_paragraph(fonts, set, &atoms, &mut missing);
-        drop(atoms);
         let lines = match writer {
+            // A long paragraph's lines packed a window at a time, their
+            // glyphs put away, not all held at once.
             Some((w, scratch)) => {
-                let stored = w.put(&mut lines);
-                SetLines::Packed(PackedLines::pack(&lines, &stored, scratch))
+                scratch.clear();
+                let mut count = 0;
+                set_paragraph_by_windows(fonts, set, &atoms, &mut missing, &mut |mut lines| {
+                    let stored = w.put(&mut lines);
+                    PackedLines::encode(&lines, &stored, scratch);
+                    count += lines.len();
+                });
+                SetLines::Packed(PackedLines::packed(scratch, count))
             }
-            None => SetLines::Held(lines),
+            None => SetLines::Held(set_paragraph(fonts, set, &atoms, &mut missing)),
         };
+        drop(atoms);
         (lines, missing)
     };
     // Each stretch of paragraphs with a writer of its own.

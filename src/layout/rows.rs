@@ -332,21 +332,36 @@ pub(super) struct PackedLines {
 }
 
 impl PackedLines {
-    /// The lines of a paragraph, and where each one's glyphs went (none
-    /// for a line not in `stored`), encoded in `scratch` (reused from
-    /// paragraph to paragraph) and copied into a block of their size:
-    /// grown from nothing, a paragraph's bytes took some seven blocks, and
-    /// a block made larger and then shrunk may keep its room.
+    /// The lines of a paragraph, and where each one's glyphs went:
+    /// [`PackedLines::encode`] into an emptied `scratch`, then
+    /// [`PackedLines::packed`].
+    #[cfg(test)]
     pub(super) fn pack(lines: &[Line], stored: &[Option<StoredAt>], scratch: &mut Vec<u8>) -> Self {
         scratch.clear();
+        PackedLines::encode(lines, stored, scratch);
+        PackedLines::packed(scratch, lines.len())
+    }
+
+    /// Encodes `lines`, and where each one's glyphs went (none for a line
+    /// not in `stored`), after those already in `scratch` (reused from
+    /// paragraph to paragraph; a long paragraph's lines come a window at a
+    /// time).
+    pub(super) fn encode(lines: &[Line], stored: &[Option<StoredAt>], scratch: &mut Vec<u8>) {
         for (i, line) in lines.iter().enumerate() {
             let at = stored.get(i).copied().flatten();
             put_u64(scratch, at.map_or(0, StoredAt::to_bits));
             encode_line(line, scratch);
         }
+    }
+
+    /// The `count` lines encoded in `scratch` ([`PackedLines::encode`]),
+    /// copied into a block of their size: grown from nothing, a
+    /// paragraph's bytes took some seven blocks, and a block made larger
+    /// and then shrunk may keep its room.
+    pub(super) fn packed(scratch: &[u8], count: usize) -> Self {
         PackedLines {
-            bytes: Box::from(&scratch[..]),
-            count: lines.len(),
+            bytes: Box::from(scratch),
+            count,
         }
     }
 

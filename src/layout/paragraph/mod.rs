@@ -510,6 +510,19 @@ pub fn set_paragraph(
     set_in_windows(fonts, set, atoms, missing, WINDOW_TEXT)
 }
 
+/// [`set_paragraph`], its lines given to `take` a window at a time (all
+/// at once for a paragraph within one window), so that the caller need
+/// not hold a long paragraph's lines all at once.
+pub fn set_paragraph_by_windows(
+    fonts: &mut Fonts,
+    set: &Setting,
+    atoms: &[Atom],
+    missing: &mut Vec<MissingGlyph>,
+    take: &mut dyn FnMut(Vec<Line>),
+) {
+    set_windows(fonts, set, atoms, missing, WINDOW_TEXT, take);
+}
+
 /// [`set_paragraph`] with windows of `window` bytes of text.
 pub(super) fn set_in_windows(
     fonts: &mut Fonts,
@@ -518,11 +531,32 @@ pub(super) fn set_in_windows(
     missing: &mut Vec<MissingGlyph>,
     window: usize,
 ) -> Vec<Line> {
+    let mut lines = Vec::new();
+    set_windows(fonts, set, atoms, missing, window, &mut |mut set| {
+        if lines.is_empty() {
+            lines = set;
+        } else {
+            lines.append(&mut set);
+        }
+    });
+    lines
+}
+
+/// Sets the paragraph a window of `window` bytes of text at a time, each
+/// window's lines given to `take`.
+fn set_windows(
+    fonts: &mut Fonts,
+    set: &Setting,
+    atoms: &[Atom],
+    missing: &mut Vec<MissingGlyph>,
+    window: usize,
+    take: &mut dyn FnMut(Vec<Line>),
+) {
     let total: usize = atoms.iter().map(Atom::text_len).sum();
     if total <= window {
-        return set_window(fonts, set, atoms, missing, true);
+        take(set_window(fonts, set, atoms, missing, true));
+        return;
     }
-    let mut lines = Vec::new();
     let mut windows = Windows {
         atoms,
         at: (0, 0),
@@ -541,10 +575,9 @@ pub(super) fn set_in_windows(
             };
             &later
         };
-        lines.extend(set_window(fonts, set, &atoms, missing, last));
+        take(set_window(fonts, set, &atoms, missing, last));
         first = false;
     }
-    lines
 }
 
 /// A long paragraph's atoms a window at a time ([`set_in_windows`]).
