@@ -80,23 +80,27 @@ pub(super) fn set_all(
                    (atoms, set): &mut (Vec<Atom>, Setting)| {
         let mut missing = Vec::new();
         let atoms = std::mem::take(atoms);
-        let lines = match writer {
+        match writer {
             // A long paragraph's lines packed a window at a time, their
             // glyphs put away, not all held at once.
             Some((w, scratch)) => {
                 scratch.clear();
                 let mut count = 0;
-                set_paragraph_by_windows(fonts, set, &atoms, &mut missing, &mut |mut lines| {
+                set_paragraph_by_windows(fonts, set, atoms, &mut missing, &mut |mut lines| {
                     let stored = w.put(&mut lines);
                     PackedLines::encode(&lines, &stored, scratch);
                     count += lines.len();
                 });
-                SetLines::Packed(PackedLines::packed(scratch, count))
+                (
+                    SetLines::Packed(PackedLines::packed(scratch, count)),
+                    missing,
+                )
             }
-            None => SetLines::Held(set_paragraph(fonts, set, &atoms, &mut missing)),
-        };
-        drop(atoms);
-        (lines, missing)
+            None => {
+                let lines = set_paragraph(fonts, set, &atoms, &mut missing);
+                (SetLines::Held(lines), missing)
+            }
+        }
     };
     // Each stretch of paragraphs with a writer of its own.
     let set_stretch = |fonts: &mut Fonts, stretch: &mut [(Vec<Atom>, Setting)]| -> Vec<_> {

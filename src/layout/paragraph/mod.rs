@@ -25,6 +25,7 @@ use tokens::*;
 use super::fonts::{FontKind, Fonts, Shaped, ShapedGlyph, Variant};
 use super::linebreak::{Break, Item, Params, break_lines};
 use super::{Cluster, Glyph, Line, LinkSpan, LinkTarget, MissingGlyph, Run};
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// Inline content of a paragraph, already in reading order.
@@ -512,15 +513,16 @@ pub fn set_paragraph(
 
 /// [`set_paragraph`], its lines given to `take` a window at a time (all
 /// at once for a paragraph within one window), so that the caller need
-/// not hold a long paragraph's lines all at once.
+/// not hold a long paragraph's lines all at once; its atoms are taken, a
+/// long paragraph's text moved into its windows and freed with each.
 pub fn set_paragraph_by_windows(
     fonts: &mut Fonts,
     set: &Setting,
-    atoms: &[Atom],
+    atoms: Vec<Atom>,
     missing: &mut Vec<MissingGlyph>,
     take: &mut dyn FnMut(Vec<Line>),
 ) {
-    set_windows(fonts, set, atoms, missing, WINDOW_TEXT, take);
+    set_windows(fonts, set, Cow::Owned(atoms), missing, WINDOW_TEXT, take);
 }
 
 /// [`set_paragraph`] with windows of `window` bytes of text.
@@ -532,6 +534,7 @@ pub(super) fn set_in_windows(
     window: usize,
 ) -> Vec<Line> {
     let mut lines = Vec::new();
+    let atoms = Cow::Borrowed(atoms);
     set_windows(fonts, set, atoms, missing, window, &mut |mut set| {
         if lines.is_empty() {
             lines = set;
@@ -547,19 +550,23 @@ pub(super) fn set_in_windows(
 fn set_windows(
     fonts: &mut Fonts,
     set: &Setting,
-    atoms: &[Atom],
+    atoms: Cow<'_, [Atom]>,
     missing: &mut Vec<MissingGlyph>,
     window: usize,
     take: &mut dyn FnMut(Vec<Line>),
 ) {
+    // A paragraph within a window, or with nowhere to end its first one
+    // (thousands of back-links in one unbreakable group), is set whole
+    // where it is: its atoms moved into a window of their own would
+    // take their room twice while it is set.
     let total: usize = atoms.iter().map(Atom::text_len).sum();
-    if total <= window {
-        take(set_window(fonts, set, atoms, missing, true));
+    if total <= window || !first_window_ends(&atoms, window) {
+        take(set_window(fonts, set, &atoms, missing, true));
         return;
     }
     let mut windows = Windows {
-        atoms,
-        at: (0, 0),
+        atoms: atoms.into_owned().into_iter(),
+        rest: None,
         window,
     };
     let mut first = true;
@@ -580,70 +587,71 @@ fn set_windows(
     }
 }
 
-/// A long paragraph's atoms a window at a time ([`set_in_windows`]).
-struct Windows<'a> {
-    atoms: &'a [Atom],
-    /// Where the next window starts: an atom, and a byte in it.
-    at: (usize, usize),
+/// Whether the first window of `atoms` ends before the paragraph does
+/// ([`Windows::next_window`]).
+fn first_window_ends(atoms: &[Atom], window: usize) -> bool {
+    let mut held = 0;
+    for atom in atoms {
+        if let Atom::Text { text, .. } = atom
+            && held + text.len() > window
+            && window_cut(text, window.saturating_sub(held)).is_some()
+        {
+            return true;
+        }
+        held += atom.text_len();
+    }
+    false
+}
+
+/// A long paragraph's atoms, moved into its windows a window at a time
+/// ([`set_windows`]).
+struct Windows {
+    atoms: std::vec::IntoIter<Atom>,
+    /// The rest of the text atom the last window ended in.
+    rest: Option<Atom>,
     window: usize,
 }
 
-impl Windows<'_> {
-    /// The atoms of the next window (copies, the text atom it starts and
-    /// ends in cut), and whether it is the paragraph's last.
+impl Windows {
+    /// The atoms of the next window (the text atom it ends in cut), and
+    /// whether it is the paragraph's last.
     ///
     /// A window takes atoms until it holds `window` bytes of text, then
     /// ends at the first space of a text atom after that with text after
     /// it in the atom, and not between two digits (`250 000` stays
     /// together); a citation marker thus stays with the word before it.
     fn next_window(&mut self) -> Option<(Vec<Atom>, bool)> {
-        let (mut ai, from) = self.at;
-        if ai >= self.atoms.len() {
-            return None;
-        }
         let mut out = Vec::new();
         let mut held = 0;
-        let mut from = from;
-        while ai < self.atoms.len() {
-            let atom = &self.atoms[ai];
-            let Atom::Text { text, font, src } = atom else {
+        while let Some(atom) = self.rest.take().or_else(|| self.atoms.next()) {
+            let Atom::Text {
+                mut text,
+                font,
+                src,
+            } = atom
+            else {
                 held += atom.text_len();
-                out.push(atom.clone());
-                ai += 1;
+                out.push(atom);
                 continue;
             };
-            let rest = &text[from..];
-            let cut = (held + rest.len() > self.window)
-                .then(|| window_cut(rest, self.window.saturating_sub(held)))
+            let cut = (held + text.len() > self.window)
+                .then(|| window_cut(&text, self.window.saturating_sub(held)))
                 .flatten();
-            match cut {
-                Some((end, next)) => {
-                    out.push(Atom::Text {
-                        text: rest[..end].to_string(),
-                        font: *font,
-                        src: src + from,
-                    });
-                    self.at = (ai, from + next);
-                    return Some((out, false));
-                }
-                None => {
-                    held += rest.len();
-                    out.push(if from == 0 {
-                        atom.clone()
-                    } else {
-                        Atom::Text {
-                            text: rest.to_string(),
-                            font: *font,
-                            src: src + from,
-                        }
-                    });
-                    ai += 1;
-                    from = 0;
-                }
+            if let Some((end, next)) = cut {
+                let after = text.split_off(next);
+                text.truncate(end);
+                out.push(Atom::Text { text, font, src });
+                self.rest = Some(Atom::Text {
+                    text: after,
+                    font,
+                    src: src + next,
+                });
+                return Some((out, false));
             }
+            held += text.len();
+            out.push(Atom::Text { text, font, src });
         }
-        self.at = (ai, 0);
-        Some((out, true))
+        (!out.is_empty()).then_some((out, true))
     }
 }
 
