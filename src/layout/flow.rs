@@ -347,6 +347,13 @@ impl Ctx<'_, '_, '_> {
             } else {
                 0.0
             };
+            // A long paragraph's rows go to the file as they come (but its
+            // first; a figure's and a caption's, which their caller frames
+            // whole, at the next paragraph).
+            if !matches!(role, Role::FigureAlt | Role::Caption) {
+                self.rows
+                    .settle_within(self.rows.len().saturating_sub(1), start);
+            }
             self.rows.push(Row {
                 line,
                 x: x + dx,
