@@ -285,7 +285,15 @@ impl Ctx<'_, '_, '_> {
         self.structure.len() - 1
     }
 
-    pub(super) fn para(&mut self, atoms: Vec<Atom>, style: ParaStyle) -> std::ops::Range<usize> {
+    /// Sets a paragraph of `atoms` (made only when the first pass notes
+    /// it: the second takes its lines, and made again there, a
+    /// one-paragraph article's 8 MB of text were copied for nothing, its
+    /// peak).
+    pub(super) fn para(
+        &mut self,
+        atoms: impl FnOnce() -> Vec<Atom>,
+        style: ParaStyle,
+    ) -> std::ops::Range<usize> {
         let ParaStyle {
             size,
             leading,
@@ -322,7 +330,7 @@ impl Ctx<'_, '_, '_> {
         let start = self.rows.len();
         let lines = match &mut self.lines {
             Lines::Record(recorder) => {
-                recorder.note(self.fonts, atoms, set);
+                recorder.note(self.fonts, atoms(), set);
                 return start..start;
             }
             Lines::Replay(set) => {
@@ -408,7 +416,7 @@ impl Ctx<'_, '_, '_> {
                 // Paragraphs follow each other without space (indented instead);
                 // space after display blocks comes from their `space_after`.
                 self.para(
-                    atoms(&p.inlines, FontKind::Regular),
+                    || atoms(&p.inlines, FontKind::Regular),
                     ParaStyle {
                         size: body.size,
                         leading: body.leading,
@@ -431,7 +439,7 @@ impl Ctx<'_, '_, '_> {
             Block::Quote(q) => {
                 let ind = st.quote.indent;
                 self.para(
-                    atoms(&q.inlines, FontKind::Regular),
+                    || atoms(&q.inlines, FontKind::Regular),
                     ParaStyle {
                         size: st.quote.size,
                         leading: st.quote.leading,
@@ -498,7 +506,7 @@ impl Ctx<'_, '_, '_> {
     pub(super) fn heading(&mut self, text: Vec<Atom>, title: String) {
         let h = &self.style.heading;
         let r = self.para(
-            text,
+            || text,
             ParaStyle {
                 size: h.size,
                 leading: h.leading,
@@ -537,7 +545,7 @@ impl Ctx<'_, '_, '_> {
         self.structure[fig].set_alt(Some(alt.trim().to_string()).filter(|a| !a.is_empty()));
         self.into = Some(fig);
         let rows = self.para(
-            atoms(&f.alt, FontKind::Italic),
+            || atoms(&f.alt, FontKind::Italic),
             ParaStyle {
                 size: fs.size,
                 leading: fs.leading,
@@ -560,7 +568,7 @@ impl Ctx<'_, '_, '_> {
             // The caption follows its figure (a sibling, not a child: a
             // reader that speaks the figure's /Alt skips its children).
             let crow = self.para(
-                atoms(c, FontKind::Regular),
+                || atoms(c, FontKind::Regular),
                 ParaStyle {
                     size: fs.caption_size,
                     leading: fs.caption_leading,
@@ -637,7 +645,7 @@ impl Visit<'_> for Ctx<'_, '_, '_> {
         let (label_node, item_body) = self.item_nodes();
         self.into = Some(item_body);
         let rows = self.para(
-            atoms(&item.inlines, FontKind::Regular),
+            || atoms(&item.inlines, FontKind::Regular),
             ParaStyle {
                 size: body.size,
                 leading: body.leading,

@@ -39,7 +39,7 @@ impl Ctx<'_, '_, '_> {
             src: doc.title.span.start as usize,
         }];
         self.into = Some(self.node(StructKind::Title));
-        let r = self.para(title_atoms, centred(t.size, t.leading, 0.0));
+        let r = self.para(|| title_atoms, centred(t.size, t.leading, 0.0));
         if let Some(first) = r.clone().next() {
             self.rows[first].outline = Some(Box::new((doc.title.text.clone(), 0)));
         }
@@ -52,7 +52,7 @@ impl Ctx<'_, '_, '_> {
                 src: sub.span.start as usize,
             }];
             self.into = Some(self.node(StructKind::Block(Role::Body)));
-            self.para(a, centred(s.size, s.leading, 4.0));
+            self.para(|| a, centred(s.size, s.leading, 4.0));
             self.keep = true;
         }
         let byline: Vec<&str> = [doc.meta.author.as_deref(), doc.meta.date.as_deref()]
@@ -69,7 +69,7 @@ impl Ctx<'_, '_, '_> {
                 src: 0,
             }];
             self.into = Some(self.node(StructKind::Block(Role::Body)));
-            self.para(a, centred(b.size, b.size * 1.3, t.space_after));
+            self.para(|| a, centred(b.size, b.size * 1.3, t.space_after));
             self.keep = true;
         }
         let after_title = if byline.is_empty() {
@@ -178,7 +178,7 @@ impl Ctx<'_, '_, '_> {
                 let (label_node, item_body) = self.item_nodes();
                 self.into = Some(item_body);
                 let rows = self.para(
-                    a,
+                    || a,
                     ParaStyle {
                         size: rs.size,
                         leading: rs.leading,
@@ -210,7 +210,7 @@ impl Ctx<'_, '_, '_> {
             src,
         }];
         let rows = self.para(
-            atoms,
+            || atoms,
             ParaStyle {
                 size: ns.size,
                 leading: ns.leading,
