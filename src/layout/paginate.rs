@@ -118,6 +118,15 @@ impl MarkerEnds {
         }
     }
 
+    /// Whether where marker `(n, k)` lands is kept, for a back-link to
+    /// find.
+    fn kept(&self, n: u32, k: u32) -> bool {
+        match self {
+            MarkerEnds::All(_) => true,
+            MarkerEnds::Wanted { wanted, .. } => wanted.binary_search(&(n, k)).is_ok(),
+        }
+    }
+
     /// Where marker `(n, k)` of `chapter` landed, if it did.
     fn get(&self, chapter: usize, n: u32, k: u32) -> Option<Dest> {
         match self {
@@ -131,8 +140,7 @@ impl MarkerEnds {
 
 /// A [`PageSink`] taking an article's pages as they are filled, and what
 /// pagination knows for it before the first page: which references have a
-/// row, and which markers with a row a back-link goes to (the targets a
-/// link can find).
+/// row (with the markers' ends, the targets a link can find).
 struct HandOut<'s> {
     sink: &'s mut dyn PageSink,
     /// Where the rows' glyphs wait, when they are not in the rows.
@@ -142,9 +150,6 @@ struct HandOut<'s> {
     pages: usize,
     handed_out: usize,
     references: std::collections::HashSet<u32>,
-    /// The markers with a row that a back-link of the rows goes to,
-    /// sorted (taken by [`MarkerEnds::Wanted`] before the first page).
-    citations: Vec<(u32, u32)>,
     /// Lines of the pages not yet handed out whose glyphs wait in the
     /// store: (page, line on the page, where).
     waiting: Vec<(usize, usize, StoredAt)>,
@@ -153,7 +158,8 @@ struct HandOut<'s> {
 impl<'s> HandOut<'s> {
     /// Gives `sink` every glyph run of the pages `ranges` of `rows` will
     /// make, in their order (a page's rows, then its number), those that
-    /// wait in `store` read from there.
+    /// wait in `store` read from there; and the ends of the markers with a
+    /// row that a back-link of the rows goes to, to fill.
     fn new(
         sink: &'s mut dyn PageSink,
         run: usize,
@@ -162,7 +168,7 @@ impl<'s> HandOut<'s> {
         store: Option<&'s GlyphStore>,
         style: &Style,
         fonts: &mut Fonts,
-    ) -> Self {
+    ) -> (Self, MarkerEnds) {
         let mut reader = store.map(GlyphStore::reader);
         // A run's glyphs read back, in one buffer for all.
         let mut glyphs = Vec::new();
@@ -227,8 +233,7 @@ impl<'s> HandOut<'s> {
         wanted.sort_unstable();
         wanted.dedup();
         wanted.retain(|c| citations.binary_search(c).is_ok());
-        let citations = wanted;
-        HandOut {
+        let out = HandOut {
             sink,
             store,
             run: run.max(1),
@@ -236,8 +241,12 @@ impl<'s> HandOut<'s> {
             handed_out: 0,
             waiting: Vec::new(),
             references,
-            citations,
-        }
+        };
+        let ends = MarkerEnds::Wanted {
+            dests: vec![None; wanted.len()],
+            wanted,
+        };
+        (out, ends)
     }
 
     /// Whether a link to `target` finds a destination (an article's
@@ -245,10 +254,7 @@ impl<'s> HandOut<'s> {
     fn finds(&self, target: &LinkTarget, markers: &MarkerEnds) -> bool {
         match target {
             LinkTarget::Reference(n) => self.references.contains(n),
-            LinkTarget::Cite(n, k) => match markers {
-                MarkerEnds::Wanted { wanted, .. } => wanted.binary_search(&(*n, *k)).is_ok(),
-                MarkerEnds::All(_) => false,
-            },
+            LinkTarget::Cite(n, k) => markers.kept(*n, *k),
             LinkTarget::Uri(_) => true,
             LinkTarget::Chapter(_) => false,
         }
@@ -388,17 +394,17 @@ pub(super) fn paginate(
     // be read back.
     let mut declined = None;
     let mut reader = store.as_ref().map(GlyphStore::reader);
+    // Markers' link ends by chapter: (chapter, n, k) (with a sink, only
+    // those its back-links go to).
+    let mut chapter_markers = MarkerEnds::All(HashMap::new());
     let mut sink = match sink {
         Some(s) if marks.is_empty() && foot.is_none() => match s.begin(ranges.len()) {
-            Some(run) => Some(HandOut::new(
-                s,
-                run,
-                &rows,
-                &ranges,
-                store.as_ref(),
-                style,
-                fonts,
-            )),
+            Some(run) => {
+                let (out, ends) =
+                    HandOut::new(s, run, &rows, &ranges, store.as_ref(), style, fonts);
+                chapter_markers = ends;
+                Some(out)
+            }
             None => {
                 declined = Some(s);
                 None
@@ -425,17 +431,7 @@ pub(super) fn paginate(
     let first_ends = sink.is_none();
     let mut markers = HashMap::new();
     let mut references = HashMap::new();
-    // Link ends by chapter: (chapter, n, k) and (chapter, n).
-    let mut chapter_markers = match &mut sink {
-        Some(out) => {
-            let wanted = std::mem::take(&mut out.citations);
-            MarkerEnds::Wanted {
-                dests: vec![None; wanted.len()],
-                wanted,
-            }
-        }
-        None => MarkerEnds::All(HashMap::new()),
-    };
+    // References' link ends by chapter: (chapter, n).
     let mut chapter_refs: HashMap<(usize, u32), Dest> = HashMap::new();
     // Room for every link of the rows (the notes at the foot of the page
     // may add more). With a sink, a page's links go into the page as it is

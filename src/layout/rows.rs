@@ -137,14 +137,10 @@ impl Rows {
         // the file refused is not offered again), but for those passed
         // over, which are offered once they are not kept.
         let (from, settled) = (away.places.len(), (i >> CHUNK_BITS).min(self.chunks.len()));
-        let mut again = Vec::new();
-        away.passed.retain(|&c| {
-            let offer = c < settled && !kept.contains(&c);
-            if offer {
-                again.push(c);
-            }
-            !offer
-        });
+        let again: Vec<usize> = away
+            .passed
+            .extract_if(.., |c| *c < settled && !kept.contains(c))
+            .collect();
         if from >= settled && again.is_empty() {
             return;
         }

@@ -559,8 +559,7 @@ fn set_windows(
     // (thousands of back-links in one unbreakable group), is set whole
     // where it is: its atoms moved into a window of their own would
     // take their room twice while it is set.
-    let total: usize = atoms.iter().map(Atom::text_len).sum();
-    if total <= window || !first_window_ends(&atoms, window) {
+    if !first_window_ends(&atoms, window) {
         take(set_window(fonts, set, &atoms, missing, true));
         return;
     }
@@ -593,8 +592,7 @@ fn first_window_ends(atoms: &[Atom], window: usize) -> bool {
     let mut held = 0;
     for atom in atoms {
         if let Atom::Text { text, .. } = atom
-            && held + text.len() > window
-            && window_cut(text, window.saturating_sub(held)).is_some()
+            && window_end(text, held, window).is_some()
         {
             return true;
         }
@@ -634,10 +632,7 @@ impl Windows {
                 out.push(atom);
                 continue;
             };
-            let cut = (held + text.len() > self.window)
-                .then(|| window_cut(&text, self.window.saturating_sub(held)))
-                .flatten();
-            if let Some((end, next)) = cut {
+            if let Some((end, next)) = window_end(&text, held, self.window) {
                 let after = text.split_off(next);
                 text.truncate(end);
                 out.push(Atom::Text { text, font, src });
@@ -653,6 +648,14 @@ impl Windows {
         }
         (!out.is_empty()).then_some((out, true))
     }
+}
+
+/// Where a window of `window` bytes that holds `held` before the text
+/// atom `text` ends in it ([`window_cut`]), if it does.
+fn window_end(text: &str, held: usize, window: usize) -> Option<(usize, usize)> {
+    (held + text.len() > window)
+        .then(|| window_cut(text, window.saturating_sub(held)))
+        .flatten()
 }
 
 /// Where a window ends in `text`, from `need` bytes on: the end of the
