@@ -675,6 +675,16 @@ impl Reference {
     }
 }
 
+/// The last character of [`plain_text`] but white space, without making
+/// it (a paragraph's text, 8 MB for an article on one line).
+pub fn plain_text_last(inlines: &[Inline]) -> Option<char> {
+    inlines.iter().rev().find_map(|i| match i {
+        Inline::Text { text, .. } => text.trim_end().chars().next_back(),
+        Inline::Link { url, .. } => url.trim_end().chars().next_back(),
+        Inline::Cite { .. } => None,
+    })
+}
+
 /// The plain text of inlines (markers left out), as the article reads without them.
 pub fn plain_text(inlines: &[Inline]) -> String {
     let mut s = String::new();
@@ -686,4 +696,37 @@ pub fn plain_text(inlines: &[Inline]) -> String {
         }
     }
     s
+}
+
+#[cfg(test)]
+mod plain_text_tests {
+    use super::{Inline, plain_text, plain_text_last};
+
+    /// The last character but white space is that of the plain text made
+    /// whole: after markers, blank pieces, links, at the end of a piece
+    /// with white space after it, and none at all.
+    #[test]
+    fn the_last_character_is_that_of_the_whole_plain_text() {
+        let cases: Vec<Vec<Inline>> = vec![
+            vec![],
+            vec![Inline::text("as follows: ")],
+            vec![Inline::text("as follows:"), Inline::cite(1, 1)],
+            vec![
+                Inline::text("listed:"),
+                Inline::text(" \n "),
+                Inline::cite(2, 1),
+            ],
+            vec![Inline::text("see "), Inline::link("http://example.org/a:")],
+            vec![Inline::text("  "), Inline::cite(3, 1)],
+            vec![Inline::text("déjà vu é\u{3000}")],
+        ];
+        for inlines in &cases {
+            assert_eq!(
+                plain_text_last(inlines),
+                plain_text(inlines).trim_end().chars().next_back(),
+                "{inlines:?}"
+            );
+        }
+        assert_eq!(plain_text_last(&cases[3]), Some(':'));
+    }
 }

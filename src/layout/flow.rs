@@ -195,6 +195,28 @@ pub(super) struct ParaStyle {
     pub(super) role: Role,
     /// Space above the paragraph.
     pub(super) space_before: f32,
+    /// The frame drawn around the rows (a figure's), if any.
+    pub(super) frame: Option<usize>,
+    /// Where a page may break among the rows.
+    pub(super) parting: Parting,
+}
+
+/// Where a page may break among a paragraph's rows: set on each row as it
+/// is made, so that the rows of a long paragraph can go to the file as
+/// they come, whatever they are part of.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum Parting {
+    /// As between a paragraph's lines: at least two lines on each side of
+    /// a break, never a break after a hyphen, and before the first line
+    /// unless what came before is kept with it.
+    Lines,
+    /// Never inside the rows, and before the first only when `first`: a
+    /// figure's frame (never broken across pages), a caption (kept with
+    /// its figure, and whole).
+    Whole {
+        /// A page may break before the first row.
+        first: bool,
+    },
 }
 
 pub(super) struct Ctx<'f, 'a, 'g> {
@@ -304,6 +326,8 @@ impl Ctx<'_, '_, '_> {
             center,
             role,
             space_before,
+            frame,
+            parting,
         } = style;
         let set = Setting {
             size,
@@ -345,10 +369,11 @@ impl Ctx<'_, '_, '_> {
             // Widows and orphans: at least two lines on each side of a page
             // break; and never a page break after a hyphen.
             let after_hyphen = self.rows.last().is_some_and(|r| r.line.hyphen);
-            let break_before = if first {
-                !self.keep && !after_hyphen
-            } else {
-                line.index >= 2 && n - line.index >= 2 && !after_hyphen
+            let break_before = match parting {
+                Parting::Lines if first => !self.keep && !after_hyphen,
+                Parting::Lines => line.index >= 2 && n - line.index >= 2 && !after_hyphen,
+                // (A long paragraph's windows each have a first line.)
+                Parting::Whole { first: may } => self.rows.len() == start && may,
             };
             let dx = if center {
                 ((measure - line.width) / 2.0).max(0.0)
@@ -356,12 +381,9 @@ impl Ctx<'_, '_, '_> {
                 0.0
             };
             // A long paragraph's rows go to the file as they come (but its
-            // first; a figure's and a caption's, which their caller frames
-            // whole, at the next paragraph).
-            if !matches!(role, Role::FigureAlt | Role::Caption) {
-                self.rows
-                    .settle_within(self.rows.len().saturating_sub(1), start);
-            }
+            // first, which its caller may still label).
+            self.rows
+                .settle_within(self.rows.len().saturating_sub(1), start);
             self.rows.push(Row {
                 line,
                 x: x + dx,
@@ -372,7 +394,7 @@ impl Ctx<'_, '_, '_> {
                 break_before,
                 role,
                 block: self.block,
-                frame: None,
+                frame,
                 rule: None,
                 outline: None,
                 reference: None,
@@ -427,12 +449,14 @@ impl Ctx<'_, '_, '_> {
                         center: false,
                         role: Role::Body,
                         space_before: 0.0,
+                        frame: None,
+                        parting: Parting::Lines,
                     },
                 );
                 self.prev_paragraph = true;
                 // A paragraph that announces what follows ("…repatriated:")
                 // stays with it.
-                if crate::ast::plain_text(&p.inlines).trim_end().ends_with(':') {
+                if crate::ast::plain_text_last(&p.inlines) == Some(':') {
                     self.keep = true;
                 }
             }
@@ -450,6 +474,8 @@ impl Ctx<'_, '_, '_> {
                         center: false,
                         role: Role::Quote,
                         space_before: st.block.space,
+                        frame: None,
+                        parting: Parting::Lines,
                     },
                 );
                 self.space_after(st.block.space);
@@ -517,6 +543,8 @@ impl Ctx<'_, '_, '_> {
                 center: false,
                 role: Role::Heading,
                 space_before: h.space_before,
+                frame: None,
+                parting: Parting::Lines,
             },
         );
         if let Some(first) = r.clone().next() {
@@ -541,10 +569,14 @@ impl Ctx<'_, '_, '_> {
         let frame = self.frames;
         let keep = self.keep;
         let fig = self.node_in(StructKind::Figure, self.parent);
-        let alt = crate::ast::plain_text(&f.alt);
-        self.structure[fig].set_alt(Some(alt.trim().to_string()).filter(|a| !a.is_empty()));
+        // Trimmed where it is: a copy was held while the figure was set
+        // (an 8 MB line read as a figure's description: 8 MB more).
+        let mut alt = crate::ast::plain_text(&f.alt);
+        alt.truncate(alt.trim_end().len());
+        alt.drain(..alt.len() - alt.trim_start().len());
+        self.structure[fig].set_alt(Some(alt).filter(|a| !a.is_empty()));
         self.into = Some(fig);
-        let rows = self.para(
+        self.para(
             || atoms(&f.alt, FontKind::Italic),
             ParaStyle {
                 size: fs.size,
@@ -556,18 +588,16 @@ impl Ctx<'_, '_, '_> {
                 center: false,
                 role: Role::FigureAlt,
                 space_before: st.block.space + pad,
+                frame: Some(frame),
+                // The frame is never broken across pages.
+                parting: Parting::Whole { first: !keep },
             },
         );
-        for (j, r) in rows.clone().enumerate() {
-            self.rows[r].frame = Some(frame);
-            // The frame is never broken across pages.
-            self.rows[r].break_before = j == 0 && !keep;
-        }
         self.space_after(pad);
         if let Some(c) = &f.caption {
             // The caption follows its figure (a sibling, not a child: a
             // reader that speaks the figure's /Alt skips its children).
-            let crow = self.para(
+            self.para(
                 || atoms(c, FontKind::Regular),
                 ParaStyle {
                     size: fs.caption_size,
@@ -579,12 +609,11 @@ impl Ctx<'_, '_, '_> {
                     center: false,
                     role: Role::Caption,
                     space_before: pad + fs.caption_gap,
+                    frame: None,
+                    // The caption stays with its figure, and whole.
+                    parting: Parting::Whole { first: false },
                 },
             );
-            for r in crow.clone() {
-                // The caption stays with its figure, and whole.
-                self.rows[r].break_before = false;
-            }
             self.space_after(st.block.space);
         } else {
             self.space_after(pad + st.block.space);
@@ -656,6 +685,8 @@ impl Visit<'_> for Ctx<'_, '_, '_> {
                 center: false,
                 role: Role::ListItem,
                 space_before: sb,
+                frame: None,
+                parting: Parting::Lines,
             },
         );
         if !rows.is_empty() {

@@ -2,7 +2,7 @@
 //! subtitle, byline) and the reference list below it, each entry with its
 //! number in the margin and its back-links.
 
-use super::flow::{Ctx, Note, ParaStyle, Row};
+use super::flow::{Ctx, Note, ParaStyle, Parting, Row};
 use super::*;
 
 impl Ctx<'_, '_, '_> {
@@ -31,6 +31,8 @@ impl Ctx<'_, '_, '_> {
             center: true,
             role: Role::Title,
             space_before,
+            frame: None,
+            parting: Parting::Lines,
         };
         let t = &style.title;
         let title_atoms = vec![Atom::Text {
@@ -189,6 +191,8 @@ impl Ctx<'_, '_, '_> {
                         center: false,
                         role: Role::Reference,
                         space_before: rs.entry_space,
+                        frame: None,
+                        parting: Parting::Lines,
                     },
                 );
                 if let Some(first) = rows.clone().next() {
@@ -221,6 +225,8 @@ impl Ctx<'_, '_, '_> {
                 center: false,
                 role: Role::Note,
                 space_before: ns.entry_space,
+                frame: None,
+                parting: Parting::Lines,
             },
         );
         self.rows.split_off(rows.start)
