@@ -15,7 +15,7 @@ use rayon::prelude::*;
 
 /// A PDF text string: PDFDocEncoding-safe ASCII as is, else UTF-16BE with a BOM.
 pub(super) fn text_string(s: &str) -> Object {
-    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+    if is_literal(s) {
         Object::String(s.as_bytes().to_vec(), StringFormat::Literal)
     } else {
         let mut v = vec![0xfe, 0xff];
@@ -23,6 +23,71 @@ pub(super) fn text_string(s: &str) -> Object {
             v.extend_from_slice(&u.to_be_bytes());
         }
         Object::String(v, StringFormat::Hexadecimal)
+    }
+}
+
+/// [`text_string`] written in PDF syntax into `out` (the same bytes as
+/// `save::write_object` of it), without the string's UTF-16 copy: a
+/// figure's `/Alt` can be a whole article's text (a line of 8 MB read as a
+/// figure's description took 17 MB as UTF-16 and 64 MB of room for its
+/// 32 MB of hex digits, most of its PDF's peak).
+pub(super) fn write_text_string(out: &mut Vec<u8>, s: &str) {
+    out.reserve(text_string_len(s));
+    let _ = write_text_string_spilling(out, s, &mut |_| Ok(()));
+}
+
+/// A spill: takes what a buffer holds out of it (into the temporary
+/// file), or the error that stopped it.
+pub(super) type Spill<'a> = dyn FnMut(&mut Vec<u8>) -> std::io::Result<()> + 'a;
+
+/// [`write_text_string`] without making room for the whole string:
+/// whenever `out` holds [`save::PIECE`] bytes or more, they go to `spill`.
+pub(super) fn write_text_string_spilling(
+    out: &mut Vec<u8>,
+    s: &str,
+    spill: &mut Spill,
+) -> std::io::Result<()> {
+    if is_literal(s) {
+        out.push(b'(');
+        for piece in s.as_bytes().chunks(save::PIECE) {
+            save::escape_literal(out, piece);
+            if out.len() >= save::PIECE {
+                spill(out)?;
+            }
+        }
+        out.push(b')');
+    } else {
+        out.extend_from_slice(b"<FEFF");
+        let mut units = [0u16; 2];
+        for c in s.chars() {
+            for u in c.encode_utf16(&mut units) {
+                save::push_hex(out, &u.to_be_bytes());
+            }
+            if out.len() >= save::PIECE {
+                spill(out)?;
+            }
+        }
+        out.push(b'>');
+    }
+    Ok(())
+}
+
+/// Whether [`text_string`] writes `s` as a literal string.
+fn is_literal(s: &str) -> bool {
+    s.bytes().all(|b| (0x20..0x7f).contains(&b))
+}
+
+/// How many bytes [`write_text_string`] writes for `s`, to make room for
+/// it at once.
+pub(super) fn text_string_len(s: &str) -> usize {
+    if is_literal(s) {
+        let escaped = s
+            .bytes()
+            .filter(|b| matches!(b, b'(' | b')' | b'\\'))
+            .count();
+        s.len() + escaped + 2
+    } else {
+        6 + 4 * s.chars().map(char::len_utf16).sum::<usize>()
     }
 }
 
@@ -664,6 +729,47 @@ thread_local! {
     /// (`convert -j N` over many articles) would pay it for every file.
     static COMPRESSORS: std::cell::RefCell<[Option<flate2::Compress>; 2]> =
         const { std::cell::RefCell::new([None, None]) };
+}
+
+/// Pieces deflated (zlib format) at [`Level::Fast`] as one stream, the
+/// same bytes as [`deflate`] of them joined: `feed` hands them, in order,
+/// to the function it is given (an object stream's objects, where they
+/// are, not copied into one buffer first: a figure's 32 MB `/Alt` was
+/// copied twice). `total`: how long they are, to make room for what they
+/// deflate to.
+///
+/// Only at that level: zlib-rs sets level 2 with zlib's classic fast
+/// strategy, whose output does not depend on how its input is cut, but
+/// the default level (6) with zlib-ng's medium strategy, whose output
+/// does (`pieces_deflate_as_the_whole` found it so).
+pub(super) fn deflate_pieces<E>(
+    total: usize,
+    feed: impl FnOnce(&mut dyn FnMut(&[u8])) -> Result<(), E>,
+) -> Result<Vec<u8>, E> {
+    use flate2::{Compress, Compression, FlushCompress, Status};
+    COMPRESSORS.with_borrow_mut(|slots| {
+        let d = slots[1].get_or_insert_with(|| Compress::new(Compression::new(2), true));
+        d.reset();
+        let mut out = Vec::with_capacity(total / 2 + 64);
+        feed(&mut |mut piece: &[u8]| {
+            while !piece.is_empty() {
+                let (read, wrote) = (d.total_in(), d.total_out());
+                let _ = d.compress_vec(piece, &mut out, FlushCompress::None);
+                piece = &piece[(d.total_in() - read) as usize..];
+                // Out of room, or no way on without more.
+                if out.len() == out.capacity() || (d.total_in(), d.total_out()) == (read, wrote) {
+                    out.reserve(out.capacity().max(64));
+                }
+            }
+        })?;
+        loop {
+            match d.compress_vec(&[], &mut out, FlushCompress::Finish) {
+                Ok(Status::StreamEnd) => break,
+                _ => out.reserve(out.capacity().max(64)),
+            }
+        }
+        Ok(out)
+    })
 }
 
 /// `data` deflated (zlib format) at `level`.

@@ -350,6 +350,32 @@ pub(super) struct Spool {
     written: u64,
 }
 
+/// An object read back from the temporary file a piece at a time as it is
+/// deflated, not with the others of its stream ([`ReadBack`]): one of more
+/// than a piece ([`PIECE`]), a figure's `/Alt` of a whole article's text.
+fn in_pieces(entry: &Entry) -> bool {
+    entry.len as usize > PIECE
+}
+
+/// The most of an object read back from the temporary file at once.
+pub(super) const PIECE: usize = 1 << 20;
+
+/// Where an object of an object stream is as it is deflated.
+enum Piece<'a> {
+    Here(&'a [u8]),
+    /// In the temporary file, read a piece at a time ([`in_pieces`]).
+    InFile(Place),
+}
+
+impl Piece<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Piece::Here(b) => b.len(),
+            Piece::InFile(place) => place.len,
+        }
+    }
+}
+
 /// The serialized objects of one object stream that wait in the temporary
 /// file, read at once: the stretches of the file they are in (objects
 /// written one after another are read together), and each object's place
@@ -370,6 +396,7 @@ impl ReadBack {
             .enumerate()
             .filter_map(|(i, (_, o))| match o {
                 Packed::Serialized(entry) => match &serialized.chunks[entry.chunk as usize] {
+                    Chunk::File { .. } if in_pieces(entry) => None,
                     Chunk::File { offset } => {
                         let start = offset + u64::from(entry.start);
                         Some((start, start + u64::from(entry.len), i))
@@ -600,41 +627,79 @@ pub(super) fn save(
         .map(|k| {
             let chunk = &stream_objects(k)[..];
             let read = ReadBack::read(serialized, chunk)?;
-            let mut head = Vec::new();
-            // Room for the objects in PDF syntax (the serialized ones'
-            // lengths are known; lopdf's are few and short) and the
-            // offsets in front of them.
-            let known: usize = chunk
-                .iter()
-                .map(|(_, o)| match o {
-                    Packed::Serialized(entry) => entry.len as usize + 1,
-                    Packed::Object(_) => 64,
-                })
-                .sum();
-            let mut body = Vec::with_capacity(known + 24 * chunk.len());
-            for (k, (id, o)) in chunk.iter().enumerate() {
-                let _ = write!(head, "{} {} ", id.0, body.len());
-                match (o, &read.places[k]) {
-                    (Packed::Object(o), _) => write_object(&mut body, o),
-                    (_, Some(place)) => body.extend_from_slice(&read.bytes[place.clone()]),
+            // lopdf's objects (few and short) in PDF syntax; the rest are
+            // where they were read, or in memory.
+            let mut written = Vec::new();
+            let mut ends = Vec::with_capacity(chunk.len());
+            for (_, o) in chunk {
+                if let Packed::Object(o) = o {
+                    write_object(&mut written, o);
+                }
+                ends.push(written.len());
+            }
+            let mut pieces: Vec<Piece> = Vec::with_capacity(chunk.len());
+            for (k, (_, o)) in chunk.iter().enumerate() {
+                pieces.push(match (o, &read.places[k]) {
+                    (Packed::Object(_), _) => {
+                        Piece::Here(&written[if k == 0 { 0 } else { ends[k - 1] }..ends[k]])
+                    }
+                    (_, Some(place)) => Piece::Here(&read.bytes[place.clone()]),
                     (Packed::Serialized(entry), None) => {
                         match &serialized.chunks[entry.chunk as usize] {
-                            Chunk::Memory(b) => body.extend_from_slice(&b[entry.range()]),
+                            Chunk::Memory(b) => Piece::Here(&b[entry.range()]),
+                            Chunk::File { offset } if in_pieces(entry) => Piece::InFile(Place {
+                                offset: offset + u64::from(entry.start),
+                                len: entry.len as usize,
+                            }),
                             Chunk::File { .. } => {
                                 return Err(bad("an object was not read back".into()));
                             }
                         }
                     }
-                }
-                body.push(b'\n');
+                });
             }
-            // The offsets before the objects, moved into the room left for
-            // them (a copy of the objects beside them took twice the
-            // parent tree's megabytes).
+            // The offsets before the objects, each object on a line; all
+            // deflated as they are, without a copy of the objects joined
+            // (it took twice the parent tree's megabytes, and a figure's
+            // 32 MB `/Alt` twice).
+            let mut head = Vec::with_capacity(16 * chunk.len());
+            let mut offset = 0;
+            for ((id, _), piece) in chunk.iter().zip(&pieces) {
+                let _ = write!(head, "{} {offset} ", id.0);
+                offset += piece.len() + 1;
+            }
             let first = head.len();
-            body.splice(0..0, head);
-            let data = deflate(&body);
-            drop(body);
+            let data = deflate_pieces(first + offset, |put| {
+                put(&head);
+                let mut buf = Vec::new();
+                for piece in &pieces {
+                    match piece {
+                        Piece::Here(bytes) => put(bytes),
+                        Piece::InFile(place) => {
+                            let file = serialized.file.as_ref().ok_or_else(|| {
+                                bad("an object's temporary file is gone".into())
+                            })?;
+                            let mut at = 0;
+                            while at < place.len {
+                                let len = PIECE.min(place.len - at);
+                                buf.clear();
+                                file.read_into(
+                                    &mut buf,
+                                    Place {
+                                        offset: place.offset + at as u64,
+                                        len,
+                                    },
+                                )?;
+                                put(&buf);
+                                at += len;
+                            }
+                        }
+                    }
+                    put(b"\n");
+                }
+                Ok::<(), WriteError>(())
+            })?;
+            drop(read);
             let mut out = Vec::with_capacity(data.len() + 96);
             out.extend_from_slice(
                 format!(
@@ -870,6 +935,14 @@ fn deflate(data: &[u8]) -> Vec<u8> {
     super::post_pass::deflate(data, super::post_pass::Level::Fast)
 }
 
+/// [`deflate`] of pieces ([`super::post_pass::deflate_pieces`]).
+fn deflate_pieces<E>(
+    total: usize,
+    feed: impl FnOnce(&mut dyn FnMut(&[u8])) -> Result<(), E>,
+) -> Result<Vec<u8>, E> {
+    super::post_pass::deflate_pieces(total, feed)
+}
+
 pub(super) fn write_dictionary(out: &mut Vec<u8>, d: &Dictionary) {
     out.extend_from_slice(b"<<");
     for (i, (k, v)) in d.iter().enumerate() {
@@ -895,6 +968,39 @@ pub(super) fn write_name(out: &mut Vec<u8>, n: &[u8]) {
     }
 }
 
+/// `bytes` as upper-case hexadecimal digits, two to a byte.
+pub(super) fn push_hex(out: &mut Vec<u8>, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+    for &b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)]);
+        out.push(DIGITS[usize::from(b & 0xf)]);
+    }
+}
+
+/// A literal string, `(…)`: `(`, `)` and `\\` escaped, bytes outside
+/// printable ASCII as octal escapes.
+pub(super) fn write_literal(out: &mut Vec<u8>, s: &[u8]) {
+    out.push(b'(');
+    escape_literal(out, s);
+    out.push(b')');
+}
+
+/// The inside of a literal string ([`write_literal`]).
+pub(super) fn escape_literal(out: &mut Vec<u8>, s: &[u8]) {
+    for &b in s {
+        match b {
+            b'(' | b')' | b'\\' => {
+                out.push(b'\\');
+                out.push(b);
+            }
+            0x20..=0x7e => out.push(b),
+            _ => {
+                let _ = write!(out, "\\{b:03o}");
+            }
+        }
+    }
+}
+
 /// One object in PDF syntax (a stream only inside an object of its own,
 /// which [`save`] writes).
 pub(super) fn write_object(out: &mut Vec<u8>, o: &Object) {
@@ -912,26 +1018,12 @@ pub(super) fn write_object(out: &mut Vec<u8>, o: &Object) {
         Object::Real(_) => out.push(b'0'),
         Object::Name(n) => write_name(out, n),
         Object::String(s, StringFormat::Hexadecimal) => {
+            out.reserve(2 + 2 * s.len());
             out.push(b'<');
-            for b in s {
-                out.extend_from_slice(format!("{b:02X}").as_bytes());
-            }
+            push_hex(out, s);
             out.push(b'>');
         }
-        Object::String(s, StringFormat::Literal) => {
-            out.push(b'(');
-            for &b in s {
-                match b {
-                    b'(' | b')' | b'\\' => {
-                        out.push(b'\\');
-                        out.push(b);
-                    }
-                    0x20..=0x7e => out.push(b),
-                    _ => out.extend_from_slice(format!("\\{b:03o}").as_bytes()),
-                }
-            }
-            out.push(b')');
-        }
+        Object::String(s, StringFormat::Literal) => write_literal(out, s),
         Object::Array(a) => {
             out.push(b'[');
             for (i, o) in a.iter().enumerate() {

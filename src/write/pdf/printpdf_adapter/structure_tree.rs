@@ -12,7 +12,9 @@
 //! now only those still open are. The parent tree goes to the temporary
 //! file as it grows, when there is one.
 
-use super::post_pass::{AnnotIds, Drawn, text_string};
+use super::post_pass::{
+    AnnotIds, Drawn, Spill, text_string_len, write_text_string, write_text_string_spilling,
+};
 use super::save::{self, ChunkWriter, Serialized, Spool};
 use crate::error::WriteError;
 use crate::layout::{Layout, StructNode};
@@ -437,29 +439,23 @@ fn write_ready(
     serialized: &mut Serialized,
     page_ids: &[ObjectId],
 ) {
+    // An element with a text string of more than a piece (a figure's
+    // `/Alt` that is a whole article's text: 32 MB of hex digits) goes
+    // to the temporary file a piece at a time, not whole into a buffer.
+    ready.retain(|r| {
+        let (tag, page, extra) = element_parts(r, nodes, page_ids);
+        let long: usize = extra.iter().map(|(_, t)| text_string_len(t)).sum();
+        !(long > save::PIECE && spool_element(r, tag, page, &extra, serialized))
+    });
     let stash = &*serialized;
     let runs: Vec<save::Stashed> = ready
         .par_chunks(RUN)
         .map(|run| {
             let mut out = ChunkWriter::default();
             for r in run {
-                let e = &r.element;
-                let page = e.page.map(|p| page_ids[p as usize]);
-                let (tag, extra) = match r.node.map(|n| &nodes[n]) {
-                    None => ("Link", Vec::new()),
-                    Some(node) => {
-                        let mut extra = Vec::new();
-                        if let Some(alt) = node.alt() {
-                            extra.push(("Alt", text_string(alt)));
-                        }
-                        if let Some(lang) = node.lang() {
-                            extra.push(("Lang", text_string(lang)));
-                        }
-                        (tags::kind_tag(node.kind), extra)
-                    }
-                };
-                out.object(e.id, |bytes| {
-                    element_bytes(bytes, tag, r.parent, page, &e.kids, &extra)
+                let (tag, page, extra) = element_parts(r, nodes, page_ids);
+                out.object(r.element.id, |bytes| {
+                    element_bytes(bytes, tag, r.parent, page, &r.element.kids, &extra)
                 });
             }
             stash.stash(out)
@@ -469,6 +465,58 @@ fn write_ready(
     for run in runs {
         serialized.add_stashed(run);
     }
+}
+
+/// Element `r`'s tag, page and text strings (`/Alt`, `/Lang`).
+fn element_parts<'n>(
+    r: &Ready,
+    nodes: &'n [StructNode],
+    page_ids: &[ObjectId],
+) -> (&'static str, Option<ObjectId>, Vec<(&'static str, &'n str)>) {
+    let page = r.element.page.map(|p| page_ids[p as usize]);
+    match r.node.map(|n| &nodes[n]) {
+        None => ("Link", page, Vec::new()),
+        Some(node) => {
+            let mut extra = Vec::new();
+            if let Some(alt) = node.alt() {
+                extra.push(("Alt", alt));
+            }
+            if let Some(lang) = node.lang() {
+                extra.push(("Lang", lang));
+            }
+            (tags::kind_tag(node.kind), page, extra)
+        }
+    }
+}
+
+/// Element `r` written into the temporary file a piece at a time, as an
+/// object of its own: whether it was (not without a file, nor when the
+/// file refuses it; then it is written in memory with the others).
+fn spool_element(
+    r: &Ready,
+    tag: &str,
+    page: Option<ObjectId>,
+    extra: &[(&str, &str)],
+    serialized: &mut Serialized,
+) -> bool {
+    let mut head = Vec::new();
+    element_head(&mut head, tag, r.parent, page, &r.element.kids);
+    let room = head.len() + extra_len(extra);
+    let Some(mut spool) = serialized.spool(room) else {
+        return false;
+    };
+    let file = &*serialized;
+    let mut spill = |buf: &mut Vec<u8>| {
+        file.write_spooled(&mut spool, buf)?;
+        buf.clear();
+        Ok(())
+    };
+    let written = write_extra(&mut head, extra, Some(&mut spill)).and_then(|()| spill(&mut head));
+    if written.is_err() {
+        return false;
+    }
+    serialized.add_spooled(r.element.id, spool);
+    true
 }
 
 /// The parent tree, `<</Nums [key value …]>>`, written in PDF syntax as
@@ -621,7 +669,23 @@ fn element_bytes(
     parent: ObjectId,
     page: Option<ObjectId>,
     kids: &[Kid],
-    extra: &[(&str, Object)],
+    extra: &[(&str, &str)],
+) {
+    element_head(out, tag, parent, page, kids);
+    // Room for the rest at once: a figure's `/Alt` can be a whole
+    // article's text (32 MB of hex digits; the `>>` after it, pushed
+    // into a buffer made at its size, doubled the buffer).
+    out.reserve(extra_len(extra));
+    let _ = write_extra(out, extra, None);
+}
+
+/// An element's dictionary up to its kids, `<</S … /K […]`.
+fn element_head(
+    out: &mut Vec<u8>,
+    tag: &str,
+    parent: ObjectId,
+    page: Option<ObjectId>,
+    kids: &[Kid],
 ) {
     use std::io::Write;
     out.extend_from_slice(b"<</S ");
@@ -651,18 +715,42 @@ fn element_bytes(
         };
     }
     out.push(b']');
-    for (key, value) in extra {
+}
+
+/// How many bytes an element's text strings and its end take at most
+/// ([`write_extra`]).
+fn extra_len(extra: &[(&str, &str)]) -> usize {
+    extra
+        .iter()
+        .map(|(key, text)| key.len() + 3 + text_string_len(text))
+        .sum::<usize>()
+        + 2
+}
+
+/// An element's text strings (`/Alt (…)`) and its end, `>>`; with a
+/// spill, what `out` holds goes to it a piece at a time.
+fn write_extra(
+    out: &mut Vec<u8>,
+    extra: &[(&str, &str)],
+    mut spill: Option<&mut Spill>,
+) -> std::io::Result<()> {
+    for (key, text) in extra {
         out.push(b' ');
         save::write_name(out, key.as_bytes());
         out.push(b' ');
-        save::write_object(out, value);
+        match spill.as_deref_mut() {
+            Some(spill) => write_text_string_spilling(out, text, spill)?,
+            None => write_text_string(out, text),
+        }
     }
     out.extend_from_slice(b">>");
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::write::pdf::printpdf_adapter::post_pass::text_string;
 
     /// The lopdf dictionary an element's bytes stand for, as the structure
     /// tree was written before [`element_bytes`].
@@ -671,7 +759,7 @@ mod tests {
         parent: ObjectId,
         page: Option<ObjectId>,
         kids: &[Kid],
-        extra: &[(&str, Object)],
+        extra: &[(&str, &str)],
     ) -> Object {
         let kids = kids
             .iter()
@@ -701,8 +789,8 @@ mod tests {
             d.set("Pg", Object::Reference(p));
         }
         d.set("K", Object::Array(kids));
-        for (key, value) in extra {
-            d.set(*key, value.clone());
+        for (key, text) in extra {
+            d.set(*key, text_string(text));
         }
         Object::Dictionary(d)
     }
@@ -726,16 +814,13 @@ mod tests {
                 page: (9, 2),
             },
         ];
-        let extra = [
-            ("Alt", text_string("A lock gate (1901)")),
-            ("Lang", text_string("français")),
-        ];
+        let extra = [("Alt", "A lock gate (1901)"), ("Lang", "français")];
         type Case<'a> = (
             &'a str,
             ObjectId,
             Option<ObjectId>,
             &'a [Kid],
-            &'a [(&'a str, Object)],
+            &'a [(&'a str, &'a str)],
         );
         let cases: [Case; 4] = [
             ("P", (3, 0), Some((9, 0)), &kids, &[]),
@@ -878,5 +963,57 @@ mod tests {
         assert!(nums.spool.is_none());
         assert_eq!(finished(nums, &mut refused), expected);
         assert!(!refused.waits_in_file((90, 0)));
+    }
+
+    /// An element whose `/Alt` is longer than a piece (hex digits of
+    /// UTF-16, and a literal with characters to escape) is written to the
+    /// temporary file a piece at a time, as the same bytes as in memory;
+    /// and in memory when the file refuses it, or without a file.
+    #[test]
+    fn an_element_with_a_long_alt_is_written_a_piece_at_a_time() {
+        for alt in ["é".repeat(300_000) + "x", "a (b) \\ ".repeat(130_000)] {
+            let mut nodes = vec![StructNode::new(crate::layout::StructKind::Figure, 0)];
+            nodes[0].set_alt(Some(alt.clone()));
+            let ready = || Ready {
+                element: Element {
+                    id: (7, 0),
+                    kids: [Kid::Mcid(0), Kid::Mcid(1)].into_iter().collect(),
+                    page: Some(0),
+                },
+                parent: (3, 0),
+                node: Some(0),
+            };
+            let page_ids = [(9, 0)];
+            let mut expected = Vec::new();
+            element_bytes(
+                &mut expected,
+                "Figure",
+                (3, 0),
+                Some((9, 0)),
+                &ready().element.kids,
+                &[("Alt", &alt)],
+            );
+            assert!(expected.len() > save::PIECE + 1000, "{}", expected.len());
+
+            let mut spooled = Serialized::in_temp_file();
+            let (tag, page, extra) = element_parts(&ready(), &nodes, &page_ids);
+            assert_eq!(
+                spool_element(&ready(), tag, page, &extra, &mut spooled),
+                cfg!(unix)
+            );
+            assert_eq!(
+                spooled.object_bytes((7, 0)),
+                cfg!(unix).then(|| expected.clone())
+            );
+
+            let named = tempfile::NamedTempFile::new().unwrap();
+            let read_only = std::fs::File::open(named.path()).unwrap();
+            let mut refused = Serialized::in_file(crate::temp_file::TempFile::in_file(read_only));
+            let mut none = Serialized::new();
+            for serialized in [&mut refused, &mut none] {
+                write_ready(&mut vec![ready()], &nodes, serialized, &page_ids);
+                assert_eq!(serialized.object_bytes((7, 0)).as_ref(), Some(&expected));
+            }
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! on a small rendered document read back with lopdf; and the adapter's
 //! own helpers.
 
-use super::post_pass::{meta_date, pdf_date, text_string};
+use super::post_pass::{meta_date, pdf_date, text_string, text_string_len, write_text_string};
 use super::*;
 use crate::layout::Cluster;
 use crate::layout::fonts::Fonts;
@@ -426,6 +426,85 @@ fn text_strings_and_dates() {
     assert_eq!(t.len(), 6);
     assert!(t.bytes().all(|b| b.is_ascii_uppercase()));
     assert_eq!(t, subset_tag("X", &g));
+}
+
+/// A text string written straight into PDF syntax is the bytes of the
+/// string object it stands for: printable ASCII with the characters a
+/// literal escapes, none at all, and UTF-16 with and without surrogate
+/// pairs and a byte under 0x10 (the digits' zero padding).
+#[test]
+fn text_strings_are_written_as_their_objects() {
+    for s in [
+        "",
+        "abc",
+        "a (b) \\ c",
+        "Dubček",
+        "\u{1}\u{7f}",
+        "ø 𝄞 \u{2028}",
+        "日本語",
+    ] {
+        let mut want = Vec::new();
+        save::write_object(&mut want, &text_string(s));
+        let mut got = Vec::new();
+        write_text_string(&mut got, s);
+        assert_eq!(
+            String::from_utf8_lossy(&got),
+            String::from_utf8_lossy(&want),
+            "{s:?}"
+        );
+        assert_eq!(text_string_len(s), want.len(), "{s:?}");
+    }
+    let mut got = Vec::new();
+    write_text_string(&mut got, "\u{e9}\u{1d11e}");
+    assert_eq!(got, b"<FEFF00E9D834DD1E>");
+    got.clear();
+    write_text_string(&mut got, "a (b) \\ c");
+    assert_eq!(got, b"(a \\(b\\) \\\\ c)");
+}
+
+/// Pieces deflated as one stream are the bytes of the pieces joined and
+/// deflated at once at the object streams' level, however they are cut
+/// (none, empty pieces, single bytes, pieces longer than zlib's window,
+/// cuts at random, an empty piece after each). (At the default level they
+/// are not, cut at 1, 70,000 twice and 150,000: zlib-rs sets it with
+/// zlib-ng's medium strategy.)
+#[test]
+fn pieces_deflate_as_the_whole() {
+    use super::post_pass::{Level, deflate, deflate_pieces};
+    let mut data = Vec::new();
+    let mut x = 12345u32;
+    let mut next = || {
+        x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+        (x >> 16) as usize
+    };
+    while data.len() < 300_000 {
+        let word = ["lock ", "gate ", "1901 ", "<FEFF00E9> ", "\n", "canal "][next() % 6];
+        data.extend_from_slice(word.as_bytes());
+    }
+    let pieced = |cuts: &[usize]| {
+        let mut bounds = vec![0];
+        bounds.extend_from_slice(cuts);
+        bounds.push(data.len());
+        deflate_pieces(data.len(), |put| {
+            for w in bounds.windows(2) {
+                put(&data[w[0]..w[1]]);
+                put(b"");
+            }
+            Ok::<(), ()>(())
+        })
+        .unwrap()
+    };
+    let whole = deflate(&data, Level::Fast);
+    let mut random: Vec<usize> = (0..200).map(|_| next() * 7 % data.len()).collect();
+    random.sort_unstable();
+    for cuts in [
+        &[][..],
+        &[0, 0, 1, 2, 3],
+        &[1, 70_000, 70_000, 150_000],
+        &random,
+    ] {
+        assert!(pieced(cuts) == whole, "{cuts:?}");
+    }
 }
 
 #[test]
