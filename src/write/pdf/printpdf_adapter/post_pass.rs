@@ -751,7 +751,7 @@ pub(super) fn deflate_pieces<E>(
         let d = slots[1].get_or_insert_with(|| Compress::new(Compression::new(2), true));
         d.reset();
         let mut out = Vec::with_capacity(total / 2 + 64);
-        feed(&mut |mut piece: &[u8]| {
+        let mut compress = |mut piece: &[u8]| {
             while !piece.is_empty() {
                 let (read, wrote) = (d.total_in(), d.total_out());
                 let _ = d.compress_vec(piece, &mut out, FlushCompress::None);
@@ -761,7 +761,23 @@ pub(super) fn deflate_pieces<E>(
                     out.reserve(out.capacity().max(64));
                 }
             }
+        };
+        // Short pieces (most objects: a structure element, a link) are
+        // gathered and handed to zlib together: a call for each cost the
+        // seed ×1,500's PDF some 3% of its time.
+        let mut staged = Vec::with_capacity(STAGED.min(total));
+        feed(&mut |piece: &[u8]| {
+            if staged.len() + piece.len() > STAGED {
+                compress(&staged);
+                staged.clear();
+            }
+            if piece.len() >= STAGED {
+                compress(piece);
+            } else {
+                staged.extend_from_slice(piece);
+            }
         })?;
+        compress(&staged);
         loop {
             match d.compress_vec(&[], &mut out, FlushCompress::Finish) {
                 Ok(Status::StreamEnd) => break,
@@ -771,6 +787,10 @@ pub(super) fn deflate_pieces<E>(
         Ok(out)
     })
 }
+
+/// How many bytes of short pieces [`deflate_pieces`] gathers before it
+/// hands them to zlib.
+const STAGED: usize = 64 * 1024;
 
 /// `data` deflated (zlib format) at `level`.
 pub(super) fn deflate(data: &[u8], level: Level) -> Vec<u8> {

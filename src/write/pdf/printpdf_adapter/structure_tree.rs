@@ -443,6 +443,14 @@ fn write_ready(
     // `/Alt` that is a whole article's text: 32 MB of hex digits) goes
     // to the temporary file a piece at a time, not whole into a buffer.
     ready.retain(|r| {
+        // (A text string takes at most four bytes and six more per byte.)
+        let texts = r
+            .node
+            .map(|n| &nodes[n])
+            .map(|n| n.alt().map_or(0, str::len) + n.lang().map_or(0, str::len));
+        if 4 * texts.unwrap_or(0) + 12 <= save::PIECE {
+            return true;
+        }
         let (tag, page, extra) = element_parts(r, nodes, page_ids);
         let long: usize = extra.iter().map(|(_, t)| text_string_len(t)).sum();
         !(long > save::PIECE && spool_element(r, tag, page, &extra, serialized))
