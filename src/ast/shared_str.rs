@@ -53,6 +53,21 @@ impl SharedStr {
         }
     }
 
+    /// The characters `self[range]`, sharing its buffer (copied instead
+    /// when an end lies beyond 32 bits). Panics, as slicing a `str` does,
+    /// if the range is out of bounds or not on character boundaries.
+    pub fn piece(&self, range: Range<usize>) -> SharedStr {
+        match &self.buf {
+            None => SharedStr::from(&self.as_str()[range]),
+            Some(buf) if self.start == WHOLE => SharedStr::slice(buf, range),
+            Some(buf) => {
+                let _ = &self.as_str()[range.clone()];
+                let start = self.start as usize;
+                SharedStr::slice(buf, start + range.start..start + range.end)
+            }
+        }
+    }
+
     /// The characters.
     pub fn as_str(&self) -> &str {
         match &self.buf {
@@ -214,6 +229,31 @@ mod tests {
         assert_eq!(&*SharedStr::default(), "");
         assert_eq!(String::from(SharedStr::from("own")), "own");
         assert_eq!(&*SharedStr::from(String::new()), "");
+    }
+
+    /// A piece of a piece shares the source's buffer; a piece of text
+    /// with a buffer of its own shares that; a piece of nothing is
+    /// nothing.
+    #[test]
+    fn a_piece_of_a_piece_shares_the_buffer() {
+        let buf = Arc::new("one two é three".to_string());
+        let piece = SharedStr::slice(&buf, 4..15);
+        let inner = piece.piece(4..7);
+        assert_eq!(&*inner, "é ");
+        assert!(inner.shares(&buf));
+        assert_eq!(&*piece.piece(0..0), "");
+        assert_eq!(&*piece.piece(8..11), "hre");
+        let own = SharedStr::from("one two".to_string());
+        assert_eq!(&*own.piece(4..7), "two");
+        assert!(own.piece(4..7).is_shared());
+        assert_eq!(&*SharedStr::default().piece(0..0), "");
+    }
+
+    #[test]
+    #[should_panic]
+    fn a_piece_of_a_piece_off_a_character_boundary_is_refused() {
+        let buf = Arc::new("ab é".to_string());
+        SharedStr::slice(&buf, 1..5).piece(0..3);
     }
 
     #[test]

@@ -62,6 +62,8 @@ struct AwayParagraph {
     bytes: std::ops::Range<usize>,
     lines: usize,
     missing: Vec<MissingGlyph>,
+    /// A long paragraph's lines, put aside a piece at a time on their own.
+    pieces: Option<Vec<LinesPiece>>,
 }
 
 impl SetStretch {
@@ -71,7 +73,10 @@ impl SetStretch {
         let Some(store) = store else {
             return SetStretch::Held(set);
         };
-        if !set.iter().all(|(l, _)| matches!(l, SetLines::Packed(_))) {
+        if !set
+            .iter()
+            .all(|(l, _)| matches!(l, SetLines::Packed(_) | SetLines::Pieces(_)))
+        {
             return SetStretch::Held(set);
         }
         let size = set.iter().map(|(l, _)| l.packed_bytes()).sum();
@@ -80,13 +85,19 @@ impl SetStretch {
         for (lines, missing) in set {
             let start = block.len();
             let count = lines.len();
-            if let SetLines::Packed(p) = lines {
-                block.extend_from_slice(&p.into_parts().0);
-            }
+            let pieces = match lines {
+                SetLines::Packed(p) => {
+                    block.extend_from_slice(&p.into_parts().0);
+                    None
+                }
+                SetLines::Pieces(pieces) => Some(pieces),
+                SetLines::Held(_) => None,
+            };
             paragraphs.push(AwayParagraph {
                 bytes: start..block.len(),
                 lines: count,
                 missing,
+                pieces,
             });
         }
         match store.put_aside(&block) {
@@ -151,9 +162,12 @@ fn unpacked_from(block: &[u8], paragraphs: Vec<AwayParagraph>) -> Vec<SetParagra
     paragraphs
         .into_iter()
         .map(|p| {
-            let lines = match block.get(p.bytes) {
-                Some(bytes) => SetLines::Packed(PackedLines::from_parts(bytes.into(), p.lines)),
-                None => SetLines::default(),
+            let lines = match (p.pieces, block.get(p.bytes)) {
+                (Some(pieces), _) => SetLines::Pieces(pieces),
+                (None, Some(bytes)) => {
+                    SetLines::Packed(PackedLines::from_parts(bytes.into(), p.lines))
+                }
+                (None, None) => SetLines::default(),
             };
             (lines, p.missing)
         })
@@ -278,7 +292,7 @@ pub(super) fn atoms(inlines: &[Inline], font: FontKind) -> Vec<Atom> {
         .iter()
         .map(|i| match i {
             Inline::Text { text, span } => Atom::Text {
-                text: text.to_string(),
+                text: text.clone(),
                 font,
                 src: span.start as usize,
             },
@@ -352,7 +366,7 @@ impl Ctx<'_, '_, '_> {
         // it): they may go to the file.
         self.rows.settle_before(self.rows.len().saturating_sub(1));
         let start = self.rows.len();
-        let lines = match &mut self.lines {
+        let mut lines = match &mut self.lines {
             Lines::Record(recorder) => {
                 recorder.note(self.fonts, atoms(), set);
                 return start..start;
@@ -360,10 +374,10 @@ impl Ctx<'_, '_, '_> {
             Lines::Replay(set) => {
                 let (lines, missing) = set.next().unwrap_or_default();
                 self.missing.extend(missing);
-                lines
+                lines.into_lines(set.store)
             }
         };
-        for (line, stored) in lines.into_lines() {
+        for (line, stored) in &mut lines {
             let first = line.index == 0;
             let n = line.count;
             // Widows and orphans: at least two lines on each side of a page
@@ -402,6 +416,11 @@ impl Ctx<'_, '_, '_> {
                 label: None,
                 stored,
             });
+        }
+        // Lines put aside that could not be read back: the pages will
+        // lack them, and the sink is told (as for a stretch).
+        if let (Some(e), Lines::Replay(set)) = (lines.error.take(), &mut self.lines) {
+            set.error.get_or_insert(e);
         }
         if self.rows.len() > start {
             self.keep = false;

@@ -68,7 +68,7 @@ impl Setter<'_, '_, '_> {
             rtl: self.rtl,
         };
         let atoms = [Atom::Text {
-            text: text.to_string(),
+            text: text.into(),
             font,
             src: 0,
         }];

@@ -36,7 +36,7 @@ impl Ctx<'_, '_, '_> {
         };
         let t = &style.title;
         let title_atoms = vec![Atom::Text {
-            text: doc.title.text.clone(),
+            text: doc.title.text.clone().into(),
             font: FontKind::Bold,
             src: doc.title.span.start as usize,
         }];
@@ -49,7 +49,7 @@ impl Ctx<'_, '_, '_> {
         if let Some(sub) = &doc.subtitle {
             let s = &style.subtitle;
             let a = vec![Atom::Text {
-                text: sub.text.clone(),
+                text: sub.text.clone().into(),
                 font: FontKind::Italic,
                 src: sub.span.start as usize,
             }];
@@ -66,7 +66,7 @@ impl Ctx<'_, '_, '_> {
         if !byline.is_empty() {
             let b = &style.byline;
             let a = vec![Atom::Text {
-                text: byline.join(" · "),
+                text: byline.join(" · ").into(),
                 font: FontKind::Italic,
                 src: 0,
             }];
@@ -119,7 +119,7 @@ impl Ctx<'_, '_, '_> {
                 .unwrap_or_else(|| "References".to_string());
             self.heading(
                 vec![Atom::Text {
-                    text: title.clone(),
+                    text: title.clone().into(),
                     font: FontKind::Bold,
                     src: 0,
                 }],
@@ -144,7 +144,7 @@ impl Ctx<'_, '_, '_> {
                 // their room).
                 let mut a = Vec::with_capacity(2 + 2 * count);
                 a.push(Atom::Text {
-                    text: r.raw.clone(),
+                    text: r.raw.clone().into(),
                     font: FontKind::Regular,
                     src: r.span.start as usize,
                 });
@@ -160,7 +160,7 @@ impl Ctx<'_, '_, '_> {
                     });
                 } else if count > 1 {
                     a.push(Atom::Text {
-                        text: format!(" {back}"),
+                        text: format!(" {back}").into(),
                         font: FontKind::Regular,
                         src: 0,
                     });
@@ -209,7 +209,7 @@ impl Ctx<'_, '_, '_> {
     fn note_rows(&mut self, text: &str, src: usize) -> Vec<Row> {
         let ns = &self.style.notes;
         let atoms = vec![Atom::Text {
-            text: text.to_string(),
+            text: text.into(),
             font: FontKind::Regular,
             src,
         }];

@@ -22,6 +22,34 @@ pub(super) enum SetLines {
     Held(Vec<Line>),
     /// The lines and where each one's glyphs went.
     Packed(PackedLines),
+    /// A long paragraph's packed lines, put aside in the store's file a
+    /// piece at a time as its windows are set ([`ASIDE`]), and read back
+    /// a piece at a time: a one-paragraph article's were held whole (the
+    /// 7.9 MB one's 8 MB of packed lines, gathered in a buffer that grew
+    /// to 16 MB, and copied out).
+    Pieces(Vec<LinesPiece>),
+}
+
+/// A piece of a long paragraph's packed lines ([`SetLines::Pieces`]).
+#[derive(Debug)]
+pub(super) enum LinesPiece {
+    /// In the store's file: where, and how many lines.
+    Aside(crate::temp_file::Place, usize),
+    /// Here, where the file refused them.
+    Here(PackedLines),
+}
+
+/// How many bytes of a paragraph's packed lines are gathered before they
+/// are put aside as a piece ([`SetLines::Pieces`]).
+pub(super) const ASIDE: usize = 1 << 20;
+
+/// The packed lines in `scratch`, `count` of them, put aside in `store`
+/// (or kept, when it refuses them).
+fn piece(store: &GlyphStore, scratch: &[u8], count: usize) -> LinesPiece {
+    match store.put_aside(scratch) {
+        Some(place) => LinesPiece::Aside(place, count),
+        None => LinesPiece::Here(PackedLines::packed(scratch, count)),
+    }
 }
 
 impl Default for SetLines {
@@ -36,27 +64,84 @@ impl SetLines {
         match self {
             SetLines::Held(lines) => lines.len(),
             SetLines::Packed(packed) => packed.len(),
+            SetLines::Pieces(pieces) => pieces
+                .iter()
+                .map(|p| match p {
+                    LinesPiece::Aside(_, count) => *count,
+                    LinesPiece::Here(packed) => packed.len(),
+                })
+                .sum(),
         }
     }
 
-    /// The bytes of its packed lines (none when held).
+    /// The bytes of its packed lines held here in one block (none when
+    /// held as lines or in pieces).
     pub(super) fn packed_bytes(&self) -> usize {
         match self {
-            SetLines::Held(_) => 0,
+            SetLines::Held(_) | SetLines::Pieces(_) => 0,
             SetLines::Packed(packed) => packed.byte_len(),
         }
     }
 
     /// The lines in order, each with where its glyphs went when they are
-    /// not in it.
-    pub(super) fn into_lines(self) -> impl Iterator<Item = (Line, Option<StoredAt>)> {
-        let (held, packed) = match self {
-            SetLines::Held(lines) => (Some(lines.into_iter().map(|l| (l, None))), None),
-            SetLines::Packed(packed) => (None, Some(packed.unpack())),
+    /// not in it; pieces put aside are read back from `store` as they are
+    /// reached (a piece that cannot be read gives no lines, and its error
+    /// is kept in the iterator).
+    pub(super) fn into_lines(self, store: Option<&GlyphStore>) -> LinesOf<'_> {
+        let (held, current, pieces) = match self {
+            SetLines::Held(lines) => (lines, None, Vec::new()),
+            SetLines::Packed(packed) => (Vec::new(), Some(packed.unpack()), Vec::new()),
+            SetLines::Pieces(pieces) => (Vec::new(), None, pieces),
         };
-        held.into_iter()
-            .flatten()
-            .chain(packed.into_iter().flatten())
+        LinesOf {
+            held: held.into_iter(),
+            current,
+            pieces: pieces.into_iter(),
+            store,
+            error: None,
+        }
+    }
+}
+
+/// The lines of a paragraph set ([`SetLines::into_lines`]).
+pub(super) struct LinesOf<'s> {
+    held: std::vec::IntoIter<Line>,
+    current: Option<super::rows::Unpacked>,
+    pieces: std::vec::IntoIter<LinesPiece>,
+    store: Option<&'s GlyphStore>,
+    /// Why a piece put aside could not be read back.
+    pub(super) error: Option<std::io::Error>,
+}
+
+impl Iterator for LinesOf<'_> {
+    type Item = (Line, Option<StoredAt>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(line) = self.held.next() {
+            return Some((line, None));
+        }
+        loop {
+            if let Some(line) = self.current.as_mut().and_then(Iterator::next) {
+                return Some(line);
+            }
+            self.current = match self.pieces.next()? {
+                LinesPiece::Here(packed) => Some(packed.unpack()),
+                LinesPiece::Aside(place, count) => {
+                    let mut bytes = Vec::new();
+                    let read = match self.store {
+                        Some(store) => store.read_aside(&mut bytes, place),
+                        None => Err(std::io::Error::other("lines put aside without a file")),
+                    };
+                    match read {
+                        Ok(()) => Some(PackedLines::from_parts(bytes.into(), count).unpack()),
+                        Err(e) => {
+                            self.error.get_or_insert(e);
+                            None
+                        }
+                    }
+                }
+            };
+        }
     }
 }
 
@@ -76,25 +161,37 @@ pub(super) fn set_all(
     long: bool,
 ) -> Vec<SetParagraph> {
     let set_one = |fonts: &mut Fonts,
-                   writer: &mut Option<(GlyphWriter, Vec<u8>)>,
+                   writer: &mut Option<(GlyphWriter, Vec<u8>, &GlyphStore)>,
                    (atoms, set): &mut (Vec<Atom>, Setting)| {
         let mut missing = Vec::new();
         let atoms = std::mem::take(atoms);
         match writer {
             // A long paragraph's lines packed a window at a time, their
             // glyphs put away, not all held at once.
-            Some((w, scratch)) => {
+            Some((w, scratch, store)) => {
                 scratch.clear();
                 let mut count = 0;
+                let mut pieces = Vec::new();
                 set_paragraph_by_windows(fonts, set, atoms, &mut missing, &mut |mut lines| {
                     let stored = w.put(&mut lines);
                     PackedLines::encode(&lines, &stored, scratch);
                     count += lines.len();
+                    if scratch.len() >= ASIDE {
+                        pieces.push(piece(store, scratch, count));
+                        scratch.clear();
+                        count = 0;
+                    }
                 });
-                (
-                    SetLines::Packed(PackedLines::packed(scratch, count)),
-                    missing,
-                )
+                if pieces.is_empty() {
+                    return (
+                        SetLines::Packed(PackedLines::packed(scratch, count)),
+                        missing,
+                    );
+                }
+                if count > 0 {
+                    pieces.push(piece(store, scratch, count));
+                }
+                (SetLines::Pieces(pieces), missing)
             }
             None => {
                 let lines = set_paragraph(fonts, set, &atoms, &mut missing);
@@ -105,7 +202,7 @@ pub(super) fn set_all(
     // Each stretch of paragraphs with a writer of its own.
     let set_stretch = |fonts: &mut Fonts, stretch: &mut [(Vec<Atom>, Setting)]| -> Vec<_> {
         // A writer of glyphs, and room to pack the lines in.
-        let mut writer = store.map(|s| (s.writer(), Vec::new()));
+        let mut writer = store.map(|s| (s.writer(), Vec::new(), s));
         stretch
             .iter_mut()
             .map(|j| set_one(fonts, &mut writer, j))

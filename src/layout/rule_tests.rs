@@ -285,7 +285,7 @@ fn mixed_directions_are_drawn_in_visual_order() {
     use super::fonts::FontKind;
     use super::paragraph::Atom;
     let text = |t: &str| Atom::Text {
-        text: t.to_string(),
+        text: t.into(),
         font: FontKind::Regular,
         src: 0,
     };
@@ -324,7 +324,8 @@ fn right_to_left_runs_at_a_line_end_and_justification() {
     let atoms = [Atom::Text {
         text: format!(
             "Some English words first, then {hebrew} and English again at the end of it."
-        ),
+        )
+        .into(),
         font: FontKind::Regular,
         src: 0,
     }];
@@ -425,7 +426,7 @@ fn a_long_paragraph_is_set_a_window_at_a_time() {
         rtl: false,
     };
     let text = |t: String| Atom::Text {
-        text: t,
+        text: t.into(),
         font: FontKind::Regular,
         src: 0,
     };

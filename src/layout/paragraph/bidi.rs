@@ -49,7 +49,8 @@ pub(super) fn bidi_levels(atoms: &[Atom], rtl: bool) -> Levels {
     for a in atoms {
         starts.push(text.len());
         let t = match a {
-            Atom::Text { text, .. } | Atom::Linked { text, .. } => text.as_str(),
+            Atom::Text { text, .. } => text.as_str(),
+            Atom::Linked { text, .. } => text.as_str(),
             Atom::Url { url, .. } => url.as_str(),
             Atom::Cite { n, .. } => {
                 // An isolate: the marker is one neutral unit to its neighbours.

@@ -25,6 +25,7 @@ use tokens::*;
 use super::fonts::{FontKind, Fonts, Shaped, ShapedGlyph, Variant};
 use super::linebreak::{Break, Item, Params, break_lines};
 use super::{Cluster, Glyph, Line, LinkSpan, LinkTarget, MissingGlyph, Run};
+use crate::ast::SharedStr;
 use std::borrow::Cow;
 use std::sync::Arc;
 
@@ -34,8 +35,10 @@ pub enum Atom {
     /// Text in a face; `src` is the byte offset of its first character in
     /// the input (for diagnostics).
     Text {
-        /// The characters.
-        text: String,
+        /// The characters (shared with the document's text node, and so
+        /// with the source: a paragraph noted for setting held a copy of
+        /// its text, a one-paragraph article's 8 MB).
+        text: SharedStr,
         /// Face.
         font: FontKind,
         /// Where the text starts in the input.
@@ -68,7 +71,8 @@ impl Atom {
     /// Bytes of text it stands for (a marker counts as a few).
     pub fn text_len(&self) -> usize {
         match self {
-            Atom::Text { text, .. } | Atom::Linked { text, .. } => text.len(),
+            Atom::Text { text, .. } => text.len(),
+            Atom::Linked { text, .. } => text.len(),
             Atom::Url { url, .. } => url.len(),
             Atom::Cite { .. } => 2,
         }
@@ -622,24 +626,21 @@ impl Windows {
         let mut out = Vec::new();
         let mut held = 0;
         while let Some(atom) = self.rest.take().or_else(|| self.atoms.next()) {
-            let Atom::Text {
-                mut text,
-                font,
-                src,
-            } = atom
-            else {
+            let Atom::Text { text, font, src } = atom else {
                 held += atom.text_len();
                 out.push(atom);
                 continue;
             };
             if let Some((end, next)) = window_end(&text, held, self.window) {
-                let after = text.split_off(next);
-                text.truncate(end);
-                out.push(Atom::Text { text, font, src });
                 self.rest = Some(Atom::Text {
-                    text: after,
+                    text: text.piece(next..text.len()),
                     font,
                     src: src + next,
+                });
+                out.push(Atom::Text {
+                    text: text.piece(0..end),
+                    font,
+                    src,
                 });
                 return Some((out, false));
             }
