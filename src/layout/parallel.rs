@@ -160,6 +160,18 @@ pub(super) fn set_all(
     store: Option<&GlyphStore>,
     long: bool,
 ) -> Vec<SetParagraph> {
+    set_all_aside(fonts, jobs, store, long, ASIDE)
+}
+
+/// [`set_all`], a paragraph's packed lines put aside in pieces of `aside`
+/// bytes (smaller in a test).
+fn set_all_aside(
+    fonts: &mut Fonts,
+    jobs: &mut [(Vec<Atom>, Setting)],
+    store: Option<&GlyphStore>,
+    long: bool,
+    aside: usize,
+) -> Vec<SetParagraph> {
     let set_one = |fonts: &mut Fonts,
                    writer: &mut Option<(GlyphWriter, Vec<u8>, &GlyphStore)>,
                    (atoms, set): &mut (Vec<Atom>, Setting)| {
@@ -176,7 +188,7 @@ pub(super) fn set_all(
                     let stored = w.put(&mut lines);
                     PackedLines::encode(&lines, &stored, scratch);
                     count += lines.len();
-                    if scratch.len() >= ASIDE {
+                    if scratch.len() >= aside {
                         pieces.push(piece(store, scratch, count));
                         scratch.clear();
                         count = 0;
@@ -269,4 +281,121 @@ pub(super) fn set_all(
         out.extend(set);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layout::fonts::{FontKind, FontSource};
+    use crate::layout::style::Style;
+    use crate::temp_file::TempFile;
+
+    /// A long paragraph's lines put aside in pieces (several windows,
+    /// several pieces) come back, their glyphs restored, as the lines set
+    /// without a store; kept here when the file refuses them; and none,
+    /// with the error, when they cannot be read back.
+    #[test]
+    fn a_long_paragraph_s_lines_come_back_from_their_pieces() {
+        let Some(file) = TempFile::new() else {
+            eprintln!(
+                "SKIP a_long_paragraph_s_lines_come_back_from_their_pieces: no temporary file"
+            );
+            return;
+        };
+        let store = GlyphStore::in_file(file);
+        let src = FontSource::load(&Style::default()).unwrap();
+        let mut fonts = Fonts::new(&src).unwrap();
+        let set = Setting {
+            size: 10.0,
+            measure: 300.0,
+            indent: 15.0,
+            ragged: false,
+            lang: None,
+            min_word: 5,
+            rtl: false,
+        };
+        let atoms: Vec<Atom> = (0..4000)
+            .flat_map(|i| {
+                [
+                    Atom::Text {
+                        text: format!(
+                            "The ferry of crossing {i} carried slate past the lighthouse"
+                        )
+                        .into(),
+                        font: FontKind::Regular,
+                        src: 0,
+                    },
+                    Atom::Cite { n: 7, k: i + 1 },
+                    Atom::Text {
+                        text: ". ".into(),
+                        font: FontKind::Regular,
+                        src: 0,
+                    },
+                ]
+            })
+            .collect();
+        let job = || vec![(atoms.clone(), set.clone())];
+        let [(SetLines::Held(held), _)] = &set_all(&mut fonts, &mut job(), None, false)[..] else {
+            panic!("held without a store");
+        };
+        let restored = |lines: LinesOf, store: &GlyphStore| -> Vec<Line> {
+            let mut reader = store.reader();
+            lines
+                .map(|(mut line, at)| {
+                    if let Some(at) = at {
+                        reader.restore(&mut line, at).unwrap();
+                    }
+                    line
+                })
+                .collect()
+        };
+
+        // A piece a window, a piece every few windows and one for the rest.
+        for aside in [4 * 1024, 100 * 1024, 150 * 1024] {
+            let [(lines, _)] = <[_; 1]>::try_from(set_all_aside(
+                &mut fonts,
+                &mut job(),
+                Some(&store),
+                false,
+                aside,
+            ))
+            .unwrap();
+            let SetLines::Pieces(pieces) = &lines else {
+                panic!("in pieces");
+            };
+            assert!(pieces.len() > 1, "{} pieces", pieces.len());
+            assert!(pieces.iter().all(|p| matches!(p, LinesPiece::Aside(..))));
+            assert_eq!(lines.len(), held.len());
+            assert_eq!(&restored(lines.into_lines(Some(&store)), &store), held);
+        }
+
+        let named = tempfile::NamedTempFile::new().unwrap();
+        let read_only = std::fs::File::open(named.path()).unwrap();
+        let refused = GlyphStore::in_file(TempFile::in_file(read_only));
+        let [(lines, _)] = <[_; 1]>::try_from(set_all_aside(
+            &mut fonts,
+            &mut job(),
+            Some(&refused),
+            false,
+            16 * 1024,
+        ))
+        .unwrap();
+        let SetLines::Pieces(pieces) = &lines else {
+            panic!("in pieces");
+        };
+        assert!(pieces.iter().all(|p| matches!(p, LinesPiece::Here(..))));
+        assert_eq!(&restored(lines.into_lines(Some(&refused)), &refused), held);
+
+        let [(lines, _)] = <[_; 1]>::try_from(set_all_aside(
+            &mut fonts,
+            &mut job(),
+            Some(&store),
+            false,
+            16 * 1024,
+        ))
+        .unwrap();
+        let mut unread = lines.into_lines(None);
+        assert_eq!(unread.by_ref().count(), 0);
+        assert!(unread.error.is_some());
+    }
 }
