@@ -305,15 +305,7 @@ mod tests {
         let store = GlyphStore::in_file(file);
         let src = FontSource::load(&Style::default()).unwrap();
         let mut fonts = Fonts::new(&src).unwrap();
-        let set = Setting {
-            size: 10.0,
-            measure: 300.0,
-            indent: 15.0,
-            ragged: false,
-            lang: None,
-            min_word: 5,
-            rtl: false,
-        };
+        let set = crate::layout::rule_tests::justified_setting();
         let atoms: Vec<Atom> = (0..4000)
             .flat_map(|i| {
                 [

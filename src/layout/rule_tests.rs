@@ -406,17 +406,10 @@ fn a_window_ends_at_a_space_with_text_after_it() {
     assert_eq!(window_cut("words", 0), None);
 }
 
-/// A paragraph longer than a window is set a window at a time: every
-/// character in order, each line but the paragraph's last justified to
-/// the measure (those that end a window too) and none overfull, only the
-/// first indented; and a paragraph within a window is set whole.
-#[test]
-fn a_long_paragraph_is_set_a_window_at_a_time() {
-    use super::fonts::FontKind;
-    use super::paragraph::{Atom, Setting, set_in_windows, set_paragraph};
-    let src = FontSource::load(&Style::default()).unwrap();
-    let mut fonts = Fonts::new(&src).unwrap();
-    let set = Setting {
+/// A justified setting of 10 pt on a 300 pt measure, indented, without
+/// hyphenation: the long-paragraph tests'.
+pub(super) fn justified_setting() -> super::paragraph::Setting {
+    super::paragraph::Setting {
         size: 10.0,
         measure: 300.0,
         indent: 15.0,
@@ -424,7 +417,20 @@ fn a_long_paragraph_is_set_a_window_at_a_time() {
         lang: None,
         min_word: 5,
         rtl: false,
-    };
+    }
+}
+
+/// A paragraph longer than a window is set a window at a time: every
+/// character in order, each line but the paragraph's last justified to
+/// the measure (those that end a window too) and none overfull, only the
+/// first indented; and a paragraph within a window is set whole.
+#[test]
+fn a_long_paragraph_is_set_a_window_at_a_time() {
+    use super::fonts::FontKind;
+    use super::paragraph::{Atom, set_in_windows, set_paragraph};
+    let src = FontSource::load(&Style::default()).unwrap();
+    let mut fonts = Fonts::new(&src).unwrap();
+    let set = justified_setting();
     let text = |t: String| Atom::Text {
         text: t.into(),
         font: FontKind::Regular,
