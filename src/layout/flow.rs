@@ -301,7 +301,7 @@ pub(super) fn atoms(inlines: &[Inline], font: FontKind) -> Vec<Atom> {
                 k: *occurrence,
             },
             Inline::Link { url, span } => Atom::Url {
-                url: url.to_string(),
+                url: url.clone(),
                 src: span.start as usize,
             },
         })

@@ -156,7 +156,8 @@ impl Ctx<'_, '_, '_> {
                     });
                     a.push(Atom::Linked {
                         text: back.into(),
-                        target: LinkTarget::Cite(r.n, 1),
+                        n: r.n,
+                        k: 1,
                     });
                 } else if count > 1 {
                     a.push(Atom::Text {
@@ -172,8 +173,9 @@ impl Ctx<'_, '_, '_> {
                             src: 0,
                         });
                         a.push(Atom::Linked {
-                            text: letter(k),
-                            target: LinkTarget::Cite(r.n, k as u32),
+                            text: letter(k).into(),
+                            n: r.n,
+                            k: k as u32,
                         });
                     }
                 }

@@ -357,7 +357,6 @@ fn right_to_left_runs_at_a_line_end_and_justification() {
 
 #[test]
 fn a_group_wider_than_the_measure_is_broken_not_overfull() {
-    use super::LinkTarget;
     use super::fonts::FontKind;
     use super::paragraph::Atom;
     // A reference cited 300 times: "↑ a b c …" joined by no-break spaces.
@@ -373,8 +372,9 @@ fn a_group_wider_than_the_measure_is_broken_not_overfull() {
             src: 0,
         });
         atoms.push(Atom::Linked {
-            text: format!("x{k}"),
-            target: LinkTarget::Cite(1, k),
+            text: format!("x{k}").into(),
+            n: 1,
+            k,
         });
     }
     let lines = set(&atoms, 300.0);

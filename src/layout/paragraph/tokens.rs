@@ -92,17 +92,17 @@ pub(super) fn tokens(b: &mut Builder, atoms: &[Atom]) -> (Vec<Tok>, Vec<WordEl>)
                     text: url,
                     font: FontKind::Regular,
                     opps: &opps,
-                    link: Some(LinkTarget::Uri(url.clone())),
+                    link: Some(LinkTarget::Uri(url.to_string())),
                     src: Some(*src),
                 };
                 b.word(&mut cur, word, lv.of(ai, 0, url.len()));
             }
-            Atom::Linked { text, target } => {
+            Atom::Linked { text, n, k } => {
                 let word = WordText {
                     text,
                     font: FontKind::Regular,
                     opps: &[],
-                    link: Some(target.clone()),
+                    link: Some(LinkTarget::Cite(*n, *k)),
                     src: None,
                 };
                 b.word(&mut cur, word, lv.of(ai, 0, text.len()));
