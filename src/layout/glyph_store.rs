@@ -153,7 +153,12 @@ pub(super) struct GlyphWriter<'s> {
     buf: Vec<u8>,
 }
 
-impl GlyphWriter<'_> {
+impl<'s> GlyphWriter<'s> {
+    /// The store it writes into.
+    pub(super) fn store(&self) -> &'s GlyphStore {
+        self.store
+    }
+
     /// Moves the glyphs of `lines` (a paragraph's) into the store, each
     /// line's runs left without glyphs: where each line's went.
     pub(super) fn put(&mut self, lines: &mut [Line]) -> Vec<Option<StoredAt>> {

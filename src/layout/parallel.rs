@@ -173,14 +173,15 @@ fn set_all_aside(
     aside: usize,
 ) -> Vec<SetParagraph> {
     let set_one = |fonts: &mut Fonts,
-                   writer: &mut Option<(GlyphWriter, Vec<u8>, &GlyphStore)>,
+                   writer: &mut Option<(GlyphWriter, Vec<u8>)>,
                    (atoms, set): &mut (Vec<Atom>, Setting)| {
         let mut missing = Vec::new();
         let atoms = std::mem::take(atoms);
         match writer {
             // A long paragraph's lines packed a window at a time, their
             // glyphs put away, not all held at once.
-            Some((w, scratch, store)) => {
+            Some((w, scratch)) => {
+                let store = w.store();
                 scratch.clear();
                 let mut count = 0;
                 let mut pieces = Vec::new();
@@ -214,7 +215,7 @@ fn set_all_aside(
     // Each stretch of paragraphs with a writer of its own.
     let set_stretch = |fonts: &mut Fonts, stretch: &mut [(Vec<Atom>, Setting)]| -> Vec<_> {
         // A writer of glyphs, and room to pack the lines in.
-        let mut writer = store.map(|s| (s.writer(), Vec::new(), s));
+        let mut writer = store.map(|s| (s.writer(), Vec::new()));
         stretch
             .iter_mut()
             .map(|j| set_one(fonts, &mut writer, j))

@@ -50,7 +50,7 @@ pub(super) fn bidi_levels(atoms: &[Atom], rtl: bool) -> Levels {
         starts.push(text.len());
         let t = match a {
             Atom::Text { text, .. } => text.as_str(),
-            Atom::Linked { text, .. } => text.as_str(),
+            Atom::Linked { text, .. } => text,
             Atom::Url { url, .. } => url.as_str(),
             Atom::Cite { n, .. } => {
                 // An isolate: the marker is one neutral unit to its neighbours.

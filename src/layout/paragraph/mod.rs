@@ -62,7 +62,7 @@ pub enum Atom {
     /// reference `n` ([`LinkTarget::Cite`]).
     Linked {
         /// The characters.
-        text: SharedStr,
+        text: Box<str>,
         /// The reference.
         n: u32,
         /// The occurrence of its marker.

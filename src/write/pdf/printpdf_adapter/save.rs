@@ -630,19 +630,18 @@ pub(super) fn save(
             // lopdf's objects (few and short) in PDF syntax; the rest are
             // where they were read, or in memory.
             let mut written = Vec::new();
-            let mut ends = Vec::with_capacity(chunk.len());
+            let mut spans = Vec::with_capacity(chunk.len());
             for (_, o) in chunk {
+                let start = written.len();
                 if let Packed::Object(o) = o {
                     write_object(&mut written, o);
                 }
-                ends.push(written.len());
+                spans.push(start..written.len());
             }
             let mut pieces: Vec<Piece> = Vec::with_capacity(chunk.len());
             for (k, (_, o)) in chunk.iter().enumerate() {
                 pieces.push(match (o, &read.places[k]) {
-                    (Packed::Object(_), _) => {
-                        Piece::Here(&written[if k == 0 { 0 } else { ends[k - 1] }..ends[k]])
-                    }
+                    (Packed::Object(_), _) => Piece::Here(&written[spans[k].clone()]),
                     (_, Some(place)) => Piece::Here(&read.bytes[place.clone()]),
                     (Packed::Serialized(entry), None) => {
                         match &serialized.chunks[entry.chunk as usize] {
@@ -669,7 +668,7 @@ pub(super) fn save(
                 offset += piece.len() + 1;
             }
             let first = head.len();
-            let data = deflate_pieces(first + offset, |put| {
+            let data = super::post_pass::deflate_pieces(first + offset, |put| {
                 put(&head);
                 let mut buf = Vec::new();
                 for piece in &pieces {
@@ -933,14 +932,6 @@ impl<'a> FileWriter<'a> {
 /// in about a third of the time; level 1 costs 7 %.
 fn deflate(data: &[u8]) -> Vec<u8> {
     super::post_pass::deflate(data, super::post_pass::Level::Fast)
-}
-
-/// [`deflate`] of pieces ([`super::post_pass::deflate_pieces`]).
-fn deflate_pieces<E>(
-    total: usize,
-    feed: impl FnOnce(&mut dyn FnMut(&[u8])) -> Result<(), E>,
-) -> Result<Vec<u8>, E> {
-    super::post_pass::deflate_pieces(total, feed)
 }
 
 pub(super) fn write_dictionary(out: &mut Vec<u8>, d: &Dictionary) {

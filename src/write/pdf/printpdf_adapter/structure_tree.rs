@@ -443,17 +443,11 @@ fn write_ready(
     // `/Alt` that is a whole article's text: 32 MB of hex digits) goes
     // to the temporary file a piece at a time, not whole into a buffer.
     ready.retain(|r| {
-        // (A text string takes at most four bytes and six more per byte.)
-        let texts = r
-            .node
-            .map(|n| &nodes[n])
-            .map(|n| n.alt().map_or(0, str::len) + n.lang().map_or(0, str::len));
-        if 4 * texts.unwrap_or(0) + 12 <= save::PIECE {
-            return true;
-        }
-        let (tag, page, extra) = element_parts(r, nodes, page_ids);
-        let long: usize = extra.iter().map(|(_, t)| text_string_len(t)).sum();
-        !(long > save::PIECE && spool_element(r, tag, page, &extra, serialized))
+        // (As hex digits a text string takes up to four bytes per byte.)
+        let texts = r.node.map_or(0, |n| {
+            nodes[n].alt().map_or(0, str::len) + nodes[n].lang().map_or(0, str::len)
+        });
+        4 * texts <= save::PIECE || !spool_element(r, nodes, page_ids, serialized)
     });
     let stash = &*serialized;
     let runs: Vec<save::Stashed> = ready
@@ -502,14 +496,14 @@ fn element_parts<'n>(
 /// file refuses it; then it is written in memory with the others).
 fn spool_element(
     r: &Ready,
-    tag: &str,
-    page: Option<ObjectId>,
-    extra: &[(&str, &str)],
+    nodes: &[StructNode],
+    page_ids: &[ObjectId],
     serialized: &mut Serialized,
 ) -> bool {
+    let (tag, page, extra) = element_parts(r, nodes, page_ids);
     let mut head = Vec::new();
     element_head(&mut head, tag, r.parent, page, &r.element.kids);
-    let room = head.len() + extra_len(extra);
+    let room = head.len() + extra_len(&extra);
     let Some(mut spool) = serialized.spool(room) else {
         return false;
     };
@@ -519,7 +513,7 @@ fn spool_element(
         buf.clear();
         Ok(())
     };
-    let written = write_extra(&mut head, extra, Some(&mut spill)).and_then(|()| spill(&mut head));
+    let written = write_extra(&mut head, &extra, Some(&mut spill)).and_then(|()| spill(&mut head));
     if written.is_err() {
         return false;
     }
@@ -1004,9 +998,8 @@ mod tests {
             assert!(expected.len() > save::PIECE + 1000, "{}", expected.len());
 
             let mut spooled = Serialized::in_temp_file();
-            let (tag, page, extra) = element_parts(&ready(), &nodes, &page_ids);
             assert_eq!(
-                spool_element(&ready(), tag, page, &extra, &mut spooled),
+                spool_element(&ready(), &nodes, &page_ids, &mut spooled),
                 cfg!(unix)
             );
             assert_eq!(
