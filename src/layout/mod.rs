@@ -91,9 +91,16 @@ pub trait PageSink {
     fn glyphs(&mut self, run: &Run);
     /// The next pages, filled: their lines, rules, frames and links, the
     /// links' destinations still to come (every link is there that the
-    /// finished layout has, in its place, with its source). What the sink
-    /// leaves in them goes into the [`Layout`].
+    /// finished layout has, in its place, with its source; its `to` is
+    /// not yet where it goes). What the sink leaves in them goes into the
+    /// [`Layout`], the links' destinations set.
     fn pages(&mut self, pages: &mut [Page], structure: &[StructNode]);
+    /// Every page handed out: where a link of page `pi` to `target` goes
+    /// (`to(pi, target)`; `None`: nowhere, and the layout leaves it at the
+    /// top of its page), for the links the sink took out of the pages.
+    fn link_ends(&mut self, to: &dyn Fn(usize, &LinkTarget) -> Option<LinkTo>) {
+        let _ = to;
+    }
     /// For an article whose paragraphs hold `text` bytes (at least: asked
     /// before the first is set, once they hold 1 MiB or all are noted),
     /// with its notes at the end: a temporary file to keep the glyphs of

@@ -639,9 +639,10 @@ pub(super) fn paginate(
         LinkTarget::Uri(u) => Some(LinkTo::Uri(u.clone())),
         LinkTarget::Chapter(_) => None,
     };
-    if sink.is_some() {
+    if let Some(out) = &mut sink {
         // The pages hold their links already (an article's, chapter 0:
-        // those that find a destination, `HandOut::finds`).
+        // those that find a destination, `HandOut::finds`), or the sink
+        // took them.
         for (pi, page) in pages.iter_mut().enumerate() {
             for link in &mut page.links {
                 if let Some(to) = destination(pi, 0, &link.target) {
@@ -649,6 +650,7 @@ pub(super) fn paginate(
                 }
             }
         }
+        out.sink.link_ends(&|pi, target| destination(pi, 0, target));
     } else {
         // Each page's links at their number (grown a link at a time, a
         // long article's held half as much again).

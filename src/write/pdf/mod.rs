@@ -108,8 +108,8 @@ pub(crate) fn render_pdf_to(
     let mut lay = layout_into(doc, &style, &mut fonts, opts.notes, &mut sink);
     match sink.into_file()? {
         Some(file) => {
-            // The layout (its pages' links, its structure) goes before the
-            // file is packed.
+            // The layout (its pages, its structure) goes before the file is
+            // packed.
             let assembled = file.assemble(doc, &mut lay, opts)?;
             let missing = std::mem::take(&mut lay.missing);
             drop_later(lay);

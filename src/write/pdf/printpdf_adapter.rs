@@ -61,6 +61,7 @@ use printpdf::{
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+mod drawn_links;
 mod post_pass;
 mod save;
 mod structure_tree;
@@ -187,12 +188,13 @@ fn write_freeing_from(
     // drawn at once, falls from 132 MB drawn so. A short document keeps
     // them: its layout is never freed before the process ends, and freeing
     // the canal ×50's (186 KB) glyph runs here cost 7% more time.
+    let known = drawn_links::Ends::Known;
     if lay.pages.len() >= free_lines_from {
         for pages in lay.pages.chunks_mut(run.max(1)) {
-            file.draw(pages, &lay.structure, true);
+            file.draw(pages, &lay.structure, true, known)?;
         }
     } else {
-        file.draw(&mut lay.pages, &lay.structure, false);
+        file.draw(&mut lay.pages, &lay.structure, false, known)?;
     }
     file.finish(doc, lay, opts, to)
 }
@@ -279,6 +281,18 @@ impl crate::layout::PageSink for DrawingSink<'_, '_> {
         self.error.get_or_insert(WriteError::Io(error));
     }
 
+    fn link_ends(
+        &mut self,
+        to: &dyn Fn(usize, &crate::layout::LinkTarget) -> Option<crate::layout::LinkTo>,
+    ) {
+        if self.error.is_none()
+            && let Some(file) = &mut self.file
+            && let Err(e) = file.resolve_links(to)
+        {
+            self.error = Some(e);
+        }
+    }
+
     fn pages(
         &mut self,
         pages: &mut [crate::layout::Page],
@@ -302,16 +316,19 @@ impl crate::layout::PageSink for DrawingSink<'_, '_> {
                 }
             }
         }
-        if let Some(file) = &mut self.file {
-            file.draw(pages, structure, true);
+        if let Some(file) = &mut self.file
+            && let Err(e) = file.draw(pages, structure, true, drawn_links::Ends::Target)
+        {
+            self.error = Some(e);
         }
     }
 }
 
 /// A PDF being made page by page: printpdf's document with its fonts
 /// embedded and one page, the codes of the glyphs, and what each page drawn
-/// so far left (its deflated content; the owners of its marked sequences
-/// and the elements its links' texts belong to, for the structure tree).
+/// so far left (its deflated content; its links; the owners of its marked
+/// sequences and the elements its links' texts belong to, for the
+/// structure tree).
 pub(super) struct FileInProgress<'s> {
     /// printpdf's document of one page (none for a document without
     /// pages), the glyph inventory's: the others are made from it once
@@ -332,6 +349,8 @@ pub(super) struct FileInProgress<'s> {
     /// and where its content waits when not in the stream.
     drawn: Vec<(save::PageContent, super::tags::Owners)>,
     link_parents: Vec<Vec<u32>>,
+    /// Each page's links, taken from it once drawn.
+    links: drawn_links::DrawnLinks,
     /// The objects written in PDF syntax, and the pages' contents once
     /// drawn: in a temporary file for a long article
     /// ([`save::Serialized::in_temp_file`]).
@@ -492,6 +511,7 @@ impl<'s> FileInProgress<'s> {
             source,
             drawn: Vec::with_capacity(pages),
             link_parents: Vec::with_capacity(pages),
+            links: drawn_links::DrawnLinks::default(),
             serialized: save::Serialized::new(),
         })
     }
@@ -499,13 +519,16 @@ impl<'s> FileInProgress<'s> {
     /// Draws `pages`, the next of the document, in parallel; with `free`,
     /// frees their lines and hands the memory back. The element each
     /// link's text belongs to (the parent of its `Link` structure element)
-    /// is read first.
-    pub(super) fn draw(
+    /// is read first; the links are taken from the pages once drawn, each
+    /// going where `ends` says. An error when there are more links than a
+    /// PDF numbers.
+    fn draw(
         &mut self,
         pages: &mut [crate::layout::Page],
         structure: &[crate::layout::StructNode],
         free: bool,
-    ) {
+        ends: drawn_links::Ends,
+    ) -> Result<(), WriteError> {
         use rayon::prelude::*;
         self.link_parents.extend(pages.iter().map(|p| {
             p.links
@@ -545,9 +568,30 @@ impl<'s> FileInProgress<'s> {
                 super::tags::Owners::from(&marked[..]),
             )
         }));
+        for p in pages.iter_mut() {
+            self.links
+                .push_page(std::mem::take(&mut p.links), ends)
+                .ok_or_else(|| WriteError::Assembly {
+                    stage: "PDF annotations",
+                    detail: "more links than a PDF's numbers hold".into(),
+                })?;
+        }
         if free {
             crate::allocator::return_freed_memory_everywhere();
         }
+        Ok(())
+    }
+
+    /// Every page drawn: where each link waiting for its destination goes
+    /// (`to`, by page and target).
+    fn resolve_links(
+        &mut self,
+        to: &dyn Fn(usize, &crate::layout::LinkTarget) -> Option<crate::layout::LinkTo>,
+    ) -> Result<(), WriteError> {
+        self.links.resolve(to).ok_or_else(|| WriteError::Assembly {
+            stage: "PDF annotations",
+            detail: "a link goes past the pages a PDF numbers".into(),
+        })
     }
 
     /// The file, once every page of `lay` is drawn.
@@ -563,8 +607,8 @@ impl<'s> FileInProgress<'s> {
 
     /// Every object of the file, once every page of `lay` is drawn: the
     /// layout is not read again (a long article's is freed before the
-    /// file is packed; its pages' links go once their annotations are
-    /// written).
+    /// file is packed; the links, taken from the pages as they were drawn,
+    /// go once their annotations are written).
     pub(super) fn assemble(
         self,
         doc: &Document,
@@ -578,6 +622,7 @@ impl<'s> FileInProgress<'s> {
             source,
             drawn,
             link_parents,
+            links,
             mut serialized,
             ..
         } = self;
@@ -651,10 +696,11 @@ impl<'s> FileInProgress<'s> {
             doc,
             lay,
             &page_ids,
-            &post_pass::Drawn {
+            &mut post_pass::Drawn {
                 owners,
                 link_parents,
                 alike,
+                links,
             },
             opts,
         )?;

@@ -4,10 +4,11 @@
 //! then every stream deflated. Why each
 //! step exists: the defect table in the [adapter's docs](super).
 
+use super::drawn_links::{DrawnLinks, End};
 use super::save::{self, ChunkWriter};
 use crate::ast::Document;
 use crate::error::WriteError;
-use crate::layout::{Layout, LinkTo};
+use crate::layout::Layout;
 use crate::write::pdf::PdfOptions;
 use crate::write::pdf::tags::Owners;
 use lopdf::{Dictionary, Object, ObjectId, StringFormat};
@@ -128,6 +129,8 @@ pub(super) struct Drawn {
     pub(super) link_parents: Vec<Vec<u32>>,
     /// printpdf's pages, held as one when they are alike.
     pub(super) alike: Option<AlikePages>,
+    /// Every page's links, until their annotations are written.
+    pub(super) links: DrawnLinks,
 }
 
 /// Writes into `lo` (and `serialized`) what printpdf cannot write, or
@@ -140,9 +143,10 @@ pub(super) fn post_pass(
     doc: &Document,
     lay: &mut Layout,
     page_ids: &[ObjectId],
-    drawn: &Drawn,
+    drawn: &mut Drawn,
     opts: &PdfOptions,
 ) -> Result<(), WriteError> {
+    let links = std::mem::take(&mut drawn.links);
     let bad = |e: lopdf::Error| WriteError::Assembly {
         stage: "PDF post-pass",
         detail: e.to_string(),
@@ -151,7 +155,25 @@ pub(super) fn post_pass(
     // What goes into `serialized`: the annotations, the outline's items,
     // the structure's elements and a link element at most per annotation,
     // the pages and their resources, the parent tree.
-    let annotations: usize = lay.pages.iter().map(|p| p.links.len()).sum();
+    if links.pages() != page_ids.len() {
+        return Err(WriteError::Assembly {
+            stage: "PDF annotations",
+            detail: "a page's links were not drawn".into(),
+        });
+    }
+    if let Some(pi) = (0..links.pages()).find(|&pi| {
+        links.page(pi).iter().any(|l| match l.end {
+            End::At { page, .. } => page as usize >= page_ids.len(),
+            End::Uri(_) => false,
+            End::Reference(_) | End::Cite(..) | End::Chapter(_) => true,
+        })
+    }) {
+        return Err(WriteError::Assembly {
+            stage: "PDF annotations",
+            detail: format!("a link of page {pi} goes nowhere"),
+        });
+    }
+    let annotations: usize = links.counts().sum();
     serialized.reserve(
         2 * annotations + lay.outline.len() + lay.structure.len() + 2 * lay.pages.len() + 1,
     );
@@ -172,7 +194,7 @@ pub(super) fn post_pass(
     // Each page's annotations numbered in order (the pages' `/Annots`
     // arrays are written with the pages: see `structure_tree`), then
     // written one after another into one buffer a page.
-    let annot_ids = AnnotIds::number(lo, lay.pages.iter().map(|page| page.links.len()))?;
+    let annot_ids = AnnotIds::number(lo, links.counts())?;
     write_pages(serialized, page_ids, &annot_ids, drawn)?;
     let long = lay.pages.len() >= super::FREE_LINES_FROM_PAGES;
     // What the pool's threads freed writing the pages (8.3 MB of the seed
@@ -181,26 +203,22 @@ pub(super) fn post_pass(
         crate::allocator::return_freed_memory_everywhere();
     }
     // A run of pages at a time, each run's annotations added as soon as
-    // they are written; a long article's links go with them (they are
-    // not read again but for how many a page has: the structure tree's
-    // `annot_ids`). Written all at once and then freed, they were the
-    // PDF's peak: some 90 bytes a link in the pages (12.2 MB of the seed
-    // ×3,460's heap) and 24 more in the chunks' lists (3.3 MB).
+    // they are written.
     let page_count = lay.pages.len();
-    for (run, pages) in lay.pages.chunks_mut(PAGES_AT_ONCE).enumerate() {
+    for pages in runs(links.counts(), PAGES_AT_ONCE, LINKS_AT_ONCE) {
         let stash = &*serialized;
         let annot_ids = &annot_ids;
+        let links = &links;
         let annotations: Vec<save::Stashed> = pages
-            .par_iter()
-            .enumerate()
-            .map(|(i, page)| {
-                let pi = run * PAGES_AT_ONCE + i;
+            .into_par_iter()
+            .map(|pi| {
+                let page = links.page(pi);
                 let ids = annot_ids.page(pi);
                 let mut out = ChunkWriter {
-                    bytes: Vec::with_capacity(page.links.len() * 160),
-                    objects: Vec::with_capacity(page.links.len()),
+                    bytes: Vec::with_capacity(page.len() * 160),
+                    objects: Vec::with_capacity(page.len()),
                 };
-                for (l, id) in page.links.iter().zip(ids) {
+                for (l, id) in page.iter().zip(ids) {
                     let [x0, t, x1, b] = l.rect;
                     let mut a = Dictionary::new();
                     a.set("Type", Object::Name(b"Annot".to_vec()));
@@ -211,17 +229,29 @@ pub(super) fn post_pass(
                     );
                     a.set("Border", Object::Array(vec![0.into(), 0.into(), 0.into()]));
                     a.set("P", Object::Reference(page_ids[pi]));
-                    match &l.to {
-                        LinkTo::Dest(d) => a.set("Dest", dest(d)),
-                        LinkTo::Uri(u) => {
+                    match l.end {
+                        End::Uri(i) => {
                             let mut act = Dictionary::new();
                             act.set("S", Object::Name(b"URI".to_vec()));
                             act.set(
                                 "URI",
-                                Object::String(u.as_bytes().to_vec(), StringFormat::Literal),
+                                Object::String(
+                                    links.uri(i).as_bytes().to_vec(),
+                                    StringFormat::Literal,
+                                ),
                             );
                             a.set("A", Object::Dictionary(act));
                         }
+                        // (Every other end was found: checked above.)
+                        End::At { page, x, y } => a.set(
+                            "Dest",
+                            dest(&crate::layout::Dest {
+                                page: page as usize,
+                                x,
+                                y,
+                            }),
+                        ),
+                        End::Reference(_) | End::Cite(..) | End::Chapter(_) => {}
                     }
                     a.set(
                         "StructParent",
@@ -237,12 +267,8 @@ pub(super) fn post_pass(
         for page_annotations in annotations {
             serialized.add_stashed(page_annotations);
         }
-        if long {
-            for page in pages {
-                page.links = Vec::new();
-            }
-        }
     }
+    drop(links);
     // Outline: each item inside the nearest earlier item of a lower level.
     let outline_root = if lay.outline.is_empty() {
         None
@@ -476,6 +502,37 @@ impl AnnotIds {
 /// and put away before the next.
 const PAGES_AT_ONCE: usize = 256;
 
+/// Links whose pages, or annotations, are written at once (a run of pages
+/// may be shorter than [`PAGES_AT_ONCE`] so as not to pass them, but has
+/// one page at least): the pages at the end of a long article, its
+/// reference list with thousands of back-links each, held their
+/// `/Annots` arrays as lopdf objects, some 60 bytes a link (8.7 MB of the
+/// seed ×3,460's heap).
+const LINKS_AT_ONCE: usize = 16_384;
+
+/// The pages, `counts[pi]` links each, in runs of at most `pages` pages
+/// and, unless a run is one page, `links` links.
+fn runs(
+    counts: impl Iterator<Item = usize>,
+    pages: usize,
+    links: usize,
+) -> Vec<std::ops::Range<usize>> {
+    let mut runs = Vec::new();
+    let (mut start, mut end, mut held) = (0, 0, 0);
+    for n in counts {
+        if end > start && (end - start == pages || held + n > links) {
+            runs.push(start..end);
+            (start, held) = (end, 0);
+        }
+        held += n;
+        end += 1;
+    }
+    if end > start {
+        runs.push(start..end);
+    }
+    runs
+}
+
 /// Each page, complete with its annotations (`/Annots`) and, when it has
 /// marked content, its key in the parent tree (`/StructParents`, with
 /// `/Tabs /S`: annotations in structure order), made from `drawn.alike`
@@ -490,10 +547,10 @@ fn write_pages(
     annot_ids: &AnnotIds,
     drawn: &Drawn,
 ) -> Result<(), WriteError> {
-    for (run, ids) in page_ids.chunks(PAGES_AT_ONCE).enumerate() {
-        let mut made = Vec::with_capacity(ids.len());
-        for (i, &id) in ids.iter().enumerate() {
-            let pi = run * PAGES_AT_ONCE + i;
+    let counts = (0..page_ids.len()).map(|pi| annot_ids.count(pi));
+    for run in runs(counts, PAGES_AT_ONCE, LINKS_AT_ONCE) {
+        let mut made = Vec::with_capacity(run.len());
+        for (pi, &id) in run.clone().zip(&page_ids[run]) {
             let mut page = drawn
                 .alike
                 .as_ref()
@@ -850,5 +907,23 @@ mod tests {
         lo.max_id = u32::MAX - 1;
         assert!(AnnotIds::number(&mut lo, [1, 1].into_iter()).is_err());
         assert_eq!(lo.max_id, u32::MAX - 1);
+    }
+}
+
+#[cfg(test)]
+mod run_tests {
+    use super::runs;
+
+    /// Runs of pages: at most so many pages, and so many links unless a
+    /// page alone has more; every page in one run, in order.
+    #[test]
+    fn pages_run_by_pages_and_by_links() {
+        let cut = |counts: &[usize], pages, links| runs(counts.iter().copied(), pages, links);
+        assert!(cut(&[], 4, 10).is_empty());
+        assert_eq!(cut(&[0; 9], 4, 10), [0..4, 4..8, 8..9]);
+        assert_eq!(cut(&[3, 3, 3, 3, 3], 4, 10), [0..3, 3..5]);
+        assert_eq!(cut(&[2, 30, 1, 10, 0], 4, 10), [0..1, 1..2, 2..3, 3..5]);
+        assert_eq!(cut(&[10, 10], 4, 10), [0..1, 1..2]);
+        assert_eq!(cut(&[5, 5, 0], 8, 10), vec![0..3]);
     }
 }
