@@ -463,16 +463,19 @@ mod tests {
     }
 
     /// The packed lines of a long article's stretches, put away in the
-    /// glyph file, come back as they went; a file that refuses them keeps
-    /// them in memory, the same; one that cannot give them back makes an
-    /// error, not rows silently without lines.
+    /// glyph file, come back as they went, with the characters their
+    /// paragraphs have no glyph for; a file that refuses them keeps them
+    /// in memory, the same; one that cannot give them back makes an error,
+    /// not rows silently without lines.
     #[test]
     fn lines_put_away_come_back_as_they_went() {
         let mut text = String::from("Lines put away\n\n");
         for i in 0..80 {
+            // (No face has a glyph for a hieroglyph.)
+            let sign = if i % 7 == 3 { " \u{13000}" } else { "" };
             text.push_str(&format!(
                 "Paragraph {i}: the ferry left the upper landing at dawn and \
-                 crossed the reach twice before the mist lifted{}.\n\n",
+                 crossed the reach twice before the mist lifted{sign}{}.\n\n",
                 i % 2 + 1
             ));
         }
@@ -490,11 +493,12 @@ mod tests {
                 .unwrap()
         };
         // On one thread, so that the glyphs' places are the same each time.
-        let rows = |given: std::fs::File| {
+        let set_rows = |given: Option<std::fs::File>| {
             on_threads(1, || {
                 let mut f = Fonts::new(&source).unwrap();
-                let mut given = Some(crate::temp_file::TempFile::in_file(given));
-                let (mut rows, _, _, _, store, unread) = flow::article_rows_setting(
+                let stored = given.is_some();
+                let mut given = given.map(crate::temp_file::TempFile::in_file);
+                let (mut rows, missing, _, _, store, unread) = flow::article_rows_setting(
                     &doc,
                     &style,
                     &mut f,
@@ -502,19 +506,27 @@ mod tests {
                     &mut |_| given.take(),
                     (0, 1000),
                 );
-                assert!(store.is_some());
+                assert_eq!(store.is_some(), stored);
                 let all = 0..rows.len();
                 rows.load(all).unwrap();
-                let rows: Vec<String> = rows.iter().map(|r| format!("{r:?}")).collect();
-                (rows, unread.map(|e| e.to_string()))
+                let rows: Vec<String> = if stored {
+                    rows.iter().map(|r| format!("{r:?}")).collect()
+                } else {
+                    Vec::new()
+                };
+                (rows, unread.map(|e| e.to_string()), missing)
             })
         };
+        let held = set_rows(None).2;
+        assert_eq!(held.len(), 11);
+        let rows = |given: std::fs::File| set_rows(Some(given));
         let away = rows(file(true, true));
         assert_eq!(away.1, None);
         assert!(away.0.len() > 60);
+        assert_eq!(away.2, held, "the characters without a glyph");
         let refused = rows(file(true, false));
         assert_eq!(refused, away, "kept in memory when the file refuses them");
-        let (_, unread) = rows(file(false, true));
+        let (_, unread, _) = rows(file(false, true));
         assert!(
             unread.is_some_and(|e| e.contains("Bad file")),
             "lines that cannot be read back are an error"
