@@ -705,21 +705,33 @@ fn lang_decides_how_numbers_are_read() {
     );
 }
 
+/// Whether the PDF is made last (of the article given up once laid out),
+/// before another format, or to standard output: the same warning, once.
 #[test]
 fn characters_the_pdf_fonts_lack_are_warned_about_with_their_place() {
     let dir = setup(&[(
         "g.txt",
         "Glyphs\n\nA rare sign \u{1F0A1} here.\n".as_bytes(),
     )]);
-    let o = refolio(&["convert", "-t", "pdf", "g.txt"], dir.path(), None);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains(
-            "g.txt:3:13: warning: the PDF fonts have no glyph for '\u{1F0A1}' (U+1F0A1); it is drawn as a blank box"
-        ),
-        "{}",
-        stderr(&o)
-    );
+    let warning = "g.txt:3:13: warning: the PDF fonts have no glyph for '\u{1F0A1}' (U+1F0A1); it is drawn as a blank box";
+    for args in [
+        &["convert", "-t", "pdf", "g.txt"][..],
+        &["convert", "-t", "pdf,tei", "g.txt"],
+        &["convert", "-t", "tei,pdf", "g.txt"],
+        &["convert", "-t", "pdf", "-o", "-", "g.txt"],
+    ] {
+        let o = refolio(args, dir.path(), None);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        assert_eq!(
+            stderr(&o).matches(warning).count(),
+            1,
+            "{args:?}: {}",
+            stderr(&o)
+        );
+        if args.contains(&"-") {
+            assert!(o.stdout.starts_with(b"%PDF-1.7"));
+        }
+    }
 }
 
 /// `refolio book` with a manifest on the bundled articles: the front

@@ -837,3 +837,78 @@ fn both_note_placements_are_valid_with_every_word() {
         );
     }
 }
+
+/// An article given up once laid out (`render_pdf_giving_up`, what the
+/// command line does when a PDF is the last format made) makes the same
+/// file as the article borrowed, short or long enough (over 200 pages)
+/// for its pages to be drawn as they are filled, metadata included; the
+/// caller hears once, with the article, the warnings `render` gives (a
+/// character no face has). With a book asked for, the same book.
+#[test]
+fn an_article_given_up_once_laid_out_makes_the_same_pdf() {
+    let mut long = String::from(
+        "Keepers of the reach\n\nA sign no face draws, \u{13000}, and a citation1.\n\n",
+    );
+    for i in 0..10_000 {
+        long.push_str(&format!("Entry {i} of the ledger{}.\n\n", i % 2 + 1));
+    }
+    long.push_str("  1. Canal Office; 1901[][][][]\n  2. Lock ledger; 1902[][][][]\n");
+    let short = "A title\n\nA subtitle\n\nA sign no face draws, \u{13000}, cited1.\n\n1. A source; 2020[]\n";
+    let meta = Meta {
+        author: Some("Jiří Novák".into()),
+        date: Some("2021-06-30".into()),
+        lang: "cs".into(),
+        ..Meta::default()
+    };
+    let parse = |text: &str| {
+        refolio::parse_article(
+            "a.txt",
+            text.as_bytes().to_vec(),
+            meta.clone(),
+            &Default::default(),
+        )
+        .unwrap()
+    };
+    let book = WriteOptions {
+        book: Some(refolio::write::BookMeta {
+            title: "A book".into(),
+            ..Default::default()
+        }),
+        ..WriteOptions::default()
+    };
+    for (text, options) in [
+        (short, WriteOptions::default()),
+        (long.as_str(), WriteOptions::default()),
+        (short, book),
+    ] {
+        let borrowed = parse(text);
+        let expected =
+            refolio::write::render(&[&borrowed.document], Format::Pdf, &options).unwrap();
+        assert_eq!(expected.diagnostics.len(), 1, "{:?}", expected.diagnostics);
+        let mut bytes = Vec::new();
+        let mut heard = Vec::new();
+        refolio::write::render_pdf_giving_up(parse(text), &options, &mut bytes, &mut |p, d| {
+            heard.push((p.document.title.text.clone(), d));
+        })
+        .unwrap();
+        assert!(bytes == expected.bytes, "the same file");
+        assert_eq!(
+            heard,
+            [(borrowed.document.title.text.clone(), expected.diagnostics)]
+        );
+    }
+    let pdf = Pdf::load_mem(&render_pdf(&parse(&long).document, Style::default(), None)).unwrap();
+    assert!(
+        pdf.get_pages().len() > 200,
+        "{} pages",
+        pdf.get_pages().len()
+    );
+    let info = pdf
+        .get_dictionary(pdf.trailer.get(b"Info").unwrap().as_reference().unwrap())
+        .unwrap();
+    assert_eq!(
+        info.get(b"Title").unwrap().as_str().unwrap(),
+        b"Keepers of the reach"
+    );
+    assert!(info.get(b"Author").is_ok());
+}

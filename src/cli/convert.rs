@@ -419,17 +419,33 @@ fn convert_one(
     }
     let status = diagnostics_exit(&parsed, args.read.strict);
 
+    // The writers' warnings (a PDF's characters without a glyph), each at
+    // its place in the article.
+    let print_warnings = |parsed: &refolio::Parsed, diagnostics: &[refolio::diag::Diagnostic]| {
+        if !diagnostics.is_empty() && !job.progress.quiet() {
+            job.progress.print(|| {
+                let mut err = std::io::stderr().lock();
+                for d in diagnostics {
+                    let _ = writeln!(err, "{}", d.render_short(&parsed.source));
+                }
+            });
+        }
+    };
+    let pdf_fits = |size: usize| -> Result<(), Failure> {
+        let size = size as u64;
+        if size > args.max_pdf_input_bytes {
+            return Err(Failure::input(anyhow::anyhow!(
+                "{}: no PDF: the article is {size} bytes, more than --max-pdf-input-bytes ({}); \
+                 its other formats were written",
+                input.name,
+                args.max_pdf_input_bytes
+            )));
+        }
+        Ok(())
+    };
     let render = |format: Format, out: &mut dyn Write| -> Result<(), Failure> {
         if format == Format::Pdf {
-            let size = parsed.source.text.len() as u64;
-            if size > args.max_pdf_input_bytes {
-                return Err(Failure::input(anyhow::anyhow!(
-                    "{}: no PDF: the article is {size} bytes, more than --max-pdf-input-bytes ({}); \
-                     its other formats were written",
-                    input.name,
-                    args.max_pdf_input_bytes
-                )));
-            }
+            pdf_fits(parsed.source.text.len())?;
         }
         // With --review, the TEI header says how many decisions were doubtful.
         let reviewed;
@@ -449,20 +465,20 @@ fn convert_one(
         let diagnostics = refolio::write::render_into(&[&parsed.document], format, options, out)
             .with_context(|| format!("{}: cannot write {}", input.name, format.name()))
             .map_err(Failure::usage)?;
-        if !diagnostics.is_empty() && !job.progress.quiet() {
-            job.progress.print(|| {
-                let mut err = std::io::stderr().lock();
-                for d in &diagnostics {
-                    let _ = writeln!(err, "{}", d.render_short(&parsed.source));
-                }
-            });
-        }
+        print_warnings(&parsed, &diagnostics);
         Ok(())
+    };
+    // A PDF made last is made of the article given up: freed once laid
+    // out, so that its pages and file are made without its text and
+    // document (`render_pdf_giving_up`); the formats before it first.
+    let (last_pdf, before) = match targets.split_last() {
+        Some((last, before)) if last.0 == Format::Pdf => (Some(last), before),
+        _ => (None, targets),
     };
     match dest {
         Destination::Stdout => {
             // Whole, then written: a failed conversion prints nothing.
-            for (format, _) in targets {
+            for (format, _) in before {
                 let mut bytes = Vec::new();
                 render(*format, &mut bytes)?;
                 output::write_stdout(&bytes).map_err(Failure::usage)?;
@@ -470,14 +486,38 @@ fn convert_one(
         }
         Destination::Dir(dir) => {
             // Streamed into the temporary file, renamed once complete.
-            for (format, name) in targets {
+            for (format, name) in before {
                 let path = output::write_atomic_with(dir, name, |out| render(*format, out))?;
                 outcome.written.push(path.display().to_string());
             }
         }
     }
-    if job.alone {
-        std::mem::forget(parsed);
+    let Some((_, name)) = last_pdf else {
+        if job.alone {
+            std::mem::forget(parsed);
+        }
+        return Ok(status);
+    };
+    pdf_fits(parsed.source.text.len())?;
+    let give_up = |out: &mut dyn Write| -> Result<(), Failure> {
+        let mut laid_out =
+            |parsed: &refolio::Parsed, diagnostics: Vec<refolio::diag::Diagnostic>| {
+                print_warnings(parsed, &diagnostics);
+            };
+        refolio::write::render_pdf_giving_up(parsed, job.write, out, &mut laid_out)
+            .with_context(|| format!("{}: cannot write {}", input.name, Format::Pdf.name()))
+            .map_err(Failure::usage)
+    };
+    match dest {
+        Destination::Stdout => {
+            let mut bytes = Vec::new();
+            give_up(&mut bytes)?;
+            output::write_stdout(&bytes).map_err(Failure::usage)?;
+        }
+        Destination::Dir(dir) => {
+            let path = output::write_atomic_with(dir, name, give_up)?;
+            outcome.written.push(path.display().to_string());
+        }
     }
     Ok(status)
 }

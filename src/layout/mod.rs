@@ -19,9 +19,11 @@
 //! pages, links, the outline. `labels.rs` sets the short one-line texts
 //! (labels, page numbers, running heads). A book ([`layout_book`]) adds
 //! its front matter, set after its chapters by `front.rs`. A writer can
-//! take an article's pages while pagination fills them ([`layout_into`],
-//! [`PageSink`]): the PDF writer draws a long article's pages so, freeing
-//! their lines, rather than after the whole article is laid out.
+//! take an article's pages while pagination fills them ([`flow_into`],
+//! then [`paginate_into`], with a [`PageSink`]): the PDF writer draws a
+//! long article's pages so, freeing their lines, rather than after the
+//! whole article is laid out; and between the two, the article itself
+//! may go.
 
 mod flow;
 pub mod fonts;
@@ -64,7 +66,7 @@ pub fn hyphenation_lang(tag: &str) -> Option<hypher::Lang> {
 
 /// Lays `doc` out in `style` with `fonts`, its references where
 /// `placement` puts them: the layout the tests inspect, and the one
-/// [`layout_into`] makes with its pages handed out.
+/// [`flow_into`] and [`paginate_into`] make with its pages handed out.
 #[cfg(test)]
 pub fn layout(
     doc: &Document,
@@ -79,7 +81,7 @@ pub fn layout(
 /// filled, rather than after: `write::pdf` draws each run of pages and
 /// frees its lines, so that the laid-out pages are never all held at
 /// once. Only an article whose references go at the end hands its pages
-/// out so ([`layout_into`]); with notes at the foot of the page, and in a
+/// out so ([`paginate_into`]); with notes at the foot of the page, and in a
 /// book, the layout keeps them.
 pub trait PageSink {
     /// The number of pages, once known, before any is made: how many pages
@@ -120,7 +122,9 @@ pub trait PageSink {
 
 /// [`layout`], handing the pages to `sink` while they are filled when it
 /// takes them (see [`PageSink`]); the layout is the same, less what the
-/// sink took out of its pages.
+/// sink took out of its pages. (A PDF flows the article, then paginates
+/// it: [`flow_into`], [`paginate_into`].)
+#[cfg(test)]
 pub fn layout_into(
     doc: &Document,
     style: &Style,
@@ -131,6 +135,7 @@ pub fn layout_into(
     layout_with(doc, style, fonts, placement, Some(sink))
 }
 
+#[cfg(test)]
 fn layout_with(
     doc: &Document,
     style: &Style,
@@ -138,6 +143,62 @@ fn layout_with(
     placement: NotePlacement,
     mut sink: Option<&mut dyn PageSink>,
 ) -> Layout {
+    let flowing = match &mut sink {
+        Some(s) => flow_with(doc, style, fonts, placement, Some(&mut **s)),
+        None => flow_with(doc, style, fonts, placement, None),
+    };
+    paginate_with(flowing, style, fonts, sink)
+}
+
+/// An article flowed into rows, not yet paginated ([`flow_into`]): it
+/// holds nothing of the document, which may go before the pages are made
+/// ([`paginate_into`]).
+pub struct Flowing {
+    flowed: Flowed,
+    notes: NoteSet,
+}
+
+impl Flowing {
+    /// The characters the fonts have no glyph for, in the order met (every
+    /// one the layout will have).
+    pub fn missing(&self) -> &[MissingGlyph] {
+        &self.flowed.missing
+    }
+}
+
+/// An article's layout, first half: `doc` flowed into rows, its
+/// paragraphs set, with `sink` asked for a file to keep their glyphs in
+/// (see [`PageSink::glyph_file`]).
+pub fn flow_into(
+    doc: &Document,
+    style: &Style,
+    fonts: &mut Fonts,
+    placement: NotePlacement,
+    sink: &mut dyn PageSink,
+) -> Flowing {
+    flow_with(doc, style, fonts, placement, Some(sink))
+}
+
+/// An article's layout, second half: the rows of `flowing` paginated,
+/// the pages handed to `sink` while they are filled when it takes them;
+/// the layout is the same as laid out whole, less what the sink took out
+/// of its pages.
+pub fn paginate_into(
+    flowing: Flowing,
+    style: &Style,
+    fonts: &mut Fonts,
+    sink: &mut dyn PageSink,
+) -> Layout {
+    paginate_with(flowing, style, fonts, Some(sink))
+}
+
+fn flow_with(
+    doc: &Document,
+    style: &Style,
+    fonts: &mut Fonts,
+    placement: NotePlacement,
+    mut sink: Option<&mut dyn PageSink>,
+) -> Flowing {
     let mut glyph_file = |text: usize| match &mut sink {
         Some(s) if placement == NotePlacement::End => s.glyph_file(text),
         _ => None,
@@ -155,6 +216,16 @@ fn layout_with(
         structure,
         store,
     };
+    Flowing { flowed, notes }
+}
+
+fn paginate_with(
+    flowing: Flowing,
+    style: &Style,
+    fonts: &mut Fonts,
+    sink: Option<&mut dyn PageSink>,
+) -> Layout {
+    let Flowing { flowed, notes } = flowing;
     paginate(flowed, style, fonts, &[], false, &[notes], sink)
 }
 

@@ -425,7 +425,7 @@ pub struct Layout {
     pub missing: Vec<MissingGlyph>,
     /// Where each marker (n, k) first landed. Empty when the pages were
     /// handed to a [`PageSink`](crate::layout::PageSink) as they were
-    /// filled (`layout_into`, a PDF's): the PDF reads its links' ends
+    /// filled (`paginate_into`, a PDF's): the PDF reads its links' ends
     /// from the pages.
     pub markers: HashMap<(u32, u32), Dest>,
     /// Where each reference entry first landed; empty as `markers` is.

@@ -320,6 +320,36 @@ pub fn render_into(
     }
 }
 
+/// The PDF of the one article `parsed` into `out`, as [`render_into`]
+/// writes it, the article given up (freed) as soon as it is laid out, so
+/// that its pages and file are made without its text and document:
+/// `laid_out` hears first, with the article, the writer's warnings (the
+/// characters the fonts have no glyph for; the layout finds no other).
+/// For an article whose PDF is the last thing made of it. With a book
+/// asked for, the book of that one article, given up once written.
+pub fn render_pdf_giving_up(
+    parsed: crate::Parsed,
+    options: &WriteOptions,
+    out: &mut dyn Write,
+    laid_out: &mut dyn FnMut(&crate::Parsed, Vec<Diagnostic>),
+) -> Result<(), WriteError> {
+    if options.book.is_some() {
+        let diagnostics = render_into(&[&parsed.document], Format::Pdf, options, out)?;
+        laid_out(&parsed, diagnostics);
+        return Ok(());
+    }
+    let pdf_options = pdf::PdfOptions {
+        timestamp: options.timestamp,
+        ..options.pdf.clone()
+    };
+    let mut heard = |parsed: &crate::Parsed, missing: &[crate::layout::MissingGlyph]| {
+        laid_out(parsed, missing.iter().map(missing_glyph).collect());
+    };
+    let article = pdf::Article::GivenUp(Box::new(parsed), &mut heard);
+    pdf::render_article_to(article, &pdf_options, pdf::Destination::Writer(out))?;
+    Ok(())
+}
+
 /// The PDF of `docs` into `to`: one article, or a book when
 /// [`WriteOptions::book`] is set. Returns the characters without a glyph.
 fn render_pdf_format(

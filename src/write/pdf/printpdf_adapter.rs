@@ -48,13 +48,13 @@
 
 use super::content::{self, GlyphCodes, GlyphInventory};
 use super::{Destination, PdfOptions};
-use crate::ast::Document;
 use crate::error::{FontError, WriteError};
 use crate::layout::Layout;
 use crate::layout::fonts::{FontKind, FontSource};
 use crate::layout::style::Style;
 use crate::temp_file::TempFile;
 use lopdf::{Dictionary, Object, ObjectId};
+pub(super) use post_pass::DocInfo;
 use printpdf::{
     Codepoint, FontId, Mm, Op, ParsedFont, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Pt,
     TextItem,
@@ -139,7 +139,7 @@ pub(super) const STORE_GLYPHS_FROM: usize = 1 << 20;
 /// lines of a long document (from [`FREE_LINES_FROM_PAGES`]) are taken
 /// from `lay` once drawn.
 pub(super) fn write(
-    doc: &Document,
+    doc: &DocInfo,
     lay: &mut Layout,
     source: &FontSource,
     opts: &PdfOptions,
@@ -160,7 +160,7 @@ pub(super) fn write(
 /// `free_lines_from` pages or more, and handing their memory back after
 /// every `run` pages drawn.
 fn write_freeing_from(
-    doc: &Document,
+    doc: &DocInfo,
     lay: &mut Layout,
     source: &FontSource,
     opts: &PdfOptions,
@@ -170,7 +170,7 @@ fn write_freeing_from(
 ) -> Result<(), WriteError> {
     let used = content::inventory(lay);
     let mut file = FileInProgress::new(
-        &doc.title.text,
+        &doc.title,
         used,
         lay.pages.len(),
         (lay.width, lay.height),
@@ -201,7 +201,7 @@ fn write_freeing_from(
 
 /// The pages of a long article (from [`FREE_LINES_FROM_PAGES`]) drawn as
 /// the layout fills them, [`DRAWN_BETWEEN_RETURNS`] at a time, their lines
-/// freed as they are drawn ([`crate::layout::layout_into`]): the laid-out
+/// freed as they are drawn ([`crate::layout::paginate_into`]): the laid-out
 /// pages are never all held at once. The file is the same as [`write`]'s
 /// for the same layout (a test holds them equal).
 pub(super) struct DrawingSink<'s, 't> {
@@ -226,9 +226,9 @@ pub(super) struct DrawingSink<'s, 't> {
 
 impl<'s, 't> DrawingSink<'s, 't> {
     /// A sink for the PDF of `doc` in `style` with the fonts of `source`.
-    pub(super) fn new(doc: &'t Document, style: &Style, source: &'s FontSource) -> Self {
+    pub(super) fn new(doc: &'t DocInfo, style: &Style, source: &'s FontSource) -> Self {
         DrawingSink {
-            title: &doc.title.text,
+            title: &doc.title,
             size: (style.page.width, style.page.height),
             source,
             pages: 0,
@@ -597,7 +597,7 @@ impl<'s> FileInProgress<'s> {
     /// The file, once every page of `lay` is drawn.
     pub(super) fn finish(
         self,
-        doc: &Document,
+        doc: &DocInfo,
         lay: &mut Layout,
         opts: &PdfOptions,
         to: Destination<'_>,
@@ -611,7 +611,7 @@ impl<'s> FileInProgress<'s> {
     /// go once their annotations are written).
     pub(super) fn assemble(
         self,
-        doc: &Document,
+        doc: &DocInfo,
         lay: &mut Layout,
         opts: &PdfOptions,
     ) -> Result<Assembled, WriteError> {

@@ -133,6 +133,40 @@ pub(super) struct Drawn {
     pub(super) links: DrawnLinks,
 }
 
+/// What the file says of its article besides its pages: the title (the
+/// Info dictionary's and printpdf's document's), the author, the subject
+/// (the subtitle, else the source), the keywords (the section headings),
+/// the language and the date. Read from the document before it is laid
+/// out, so that the document may go once it is
+/// ([`crate::write::render_pdf_giving_up`]).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct DocInfo {
+    pub(crate) title: String,
+    author: Option<String>,
+    subject: Option<String>,
+    keywords: Vec<String>,
+    lang: String,
+    date: Option<String>,
+}
+
+impl DocInfo {
+    /// `doc`'s.
+    pub(crate) fn of(doc: &Document) -> DocInfo {
+        DocInfo {
+            title: doc.title.text.clone(),
+            author: doc.meta.author.clone(),
+            subject: subject(doc),
+            keywords: doc
+                .sections
+                .iter()
+                .map(|s| crate::ast::plain_text(&s.heading.inlines))
+                .collect(),
+            lang: doc.meta.lang.clone(),
+            date: doc.meta.date.clone(),
+        }
+    }
+}
+
 /// Writes into `lo` (and `serialized`) what printpdf cannot write, or
 /// writes wrongly (the [adapter's](super) table): link annotations, the
 /// outline, the catalog's entries, the structure tree and the Info
@@ -140,7 +174,7 @@ pub(super) struct Drawn {
 pub(super) fn post_pass(
     lo: &mut lopdf::Document,
     serialized: &mut save::Serialized,
-    doc: &Document,
+    doc: &DocInfo,
     lay: &mut Layout,
     page_ids: &[ObjectId],
     drawn: &mut Drawn,
@@ -338,10 +372,10 @@ pub(super) fn post_pass(
         Some(root)
     };
     // Catalog.
-    let lang = if doc.meta.lang.trim().is_empty() {
+    let lang = if doc.lang.trim().is_empty() {
         "und"
     } else {
-        doc.meta.lang.trim()
+        doc.lang.trim()
     };
     {
         let cat = lo.catalog_mut().map_err(bad)?;
@@ -361,20 +395,15 @@ pub(super) fn post_pass(
     super::structure_tree::write(lo, serialized, lay, page_ids, &annot_ids, drawn)?;
     // Info.
     let mut info = Dictionary::new();
-    info.set("Title", text_string(&doc.title.text));
-    if let Some(a) = doc.meta.author.as_deref().filter(|a| !a.trim().is_empty()) {
+    info.set("Title", text_string(&doc.title));
+    if let Some(a) = doc.author.as_deref().filter(|a| !a.trim().is_empty()) {
         info.set("Author", text_string(a.trim()));
     }
-    if let Some(s) = subject(doc) {
-        info.set("Subject", text_string(&s));
+    if let Some(s) = &doc.subject {
+        info.set("Subject", text_string(s));
     }
-    let keywords: Vec<String> = doc
-        .sections
-        .iter()
-        .map(|s| crate::ast::plain_text(&s.heading.inlines))
-        .collect();
-    if !keywords.is_empty() {
-        info.set("Keywords", text_string(&keywords.join("; ")));
+    if !doc.keywords.is_empty() {
+        info.set("Keywords", text_string(&doc.keywords.join("; ")));
     }
     info.set(
         "Creator",
@@ -387,7 +416,7 @@ pub(super) fn post_pass(
     let date = opts
         .timestamp
         .and_then(pdf_date)
-        .or_else(|| doc.meta.date.as_deref().and_then(meta_date));
+        .or_else(|| doc.date.as_deref().and_then(meta_date));
     if let Some(d) = date {
         info.set(
             "CreationDate",

@@ -4,6 +4,7 @@
 
 use super::post_pass::{meta_date, pdf_date, text_string, text_string_len, write_text_string};
 use super::*;
+use crate::ast::Document;
 use crate::layout::Cluster;
 use crate::layout::fonts::Fonts;
 use crate::write::pdf::render_pdf;
@@ -902,7 +903,7 @@ fn freeing_drawn_lines_leaves_the_file_unchanged() {
             let bytes = {
                 let mut bytes = Vec::new();
                 write_freeing_from(
-                    &doc,
+                    &DocInfo::of(&doc),
                     &mut lay,
                     &source,
                     &opts,
@@ -956,6 +957,7 @@ fn pages_drawn_as_they_are_filled_make_the_same_file() {
     let mut fonts = Fonts::new(&source).unwrap();
     for text in [canal.as_str(), &links, &orphan_backlink, no_digits] {
         let doc = article(text);
+        let info = DocInfo::of(&doc);
         let mut whole = crate::layout::layout(&doc, &style, &mut fonts, opts.notes);
         let inventory = content::inventory(&whole);
         // Writing takes the links out of the pages.
@@ -968,7 +970,7 @@ fn pages_drawn_as_they_are_filled_make_the_same_file() {
         }
         let mut expected = Vec::new();
         write(
-            &doc,
+            &DocInfo::of(&doc),
             &mut whole,
             &source,
             &opts,
@@ -976,7 +978,7 @@ fn pages_drawn_as_they_are_filled_make_the_same_file() {
         )
         .unwrap();
         for store_from in [STORE_GLYPHS_FROM, 0] {
-            let mut declined = DrawingSink::new(&doc, &style, &source);
+            let mut declined = DrawingSink::new(&info, &style, &source);
             declined.store_from = store_from;
             let lay =
                 crate::layout::layout_into(&doc, &style, &mut fonts, opts.notes, &mut declined);
@@ -990,7 +992,7 @@ fn pages_drawn_as_they_are_filled_make_the_same_file() {
             (1, 0),
             (DRAWN_BETWEEN_RETURNS, 0),
         ] {
-            let mut sink = DrawingSink::new(&doc, &style, &source);
+            let mut sink = DrawingSink::new(&info, &style, &source);
             sink.from_pages = 1;
             sink.run = run;
             sink.store_from = store_from;
@@ -1006,7 +1008,7 @@ fn pages_drawn_as_they_are_filled_make_the_same_file() {
             // bytes as packed into bytes.
             let mut bytes: Vec<u8> = Vec::new();
             let writer: &mut dyn std::io::Write = &mut bytes;
-            file.finish(&doc, &mut lay, &opts, Destination::Writer(writer))
+            file.finish(&info, &mut lay, &opts, Destination::Writer(writer))
                 .unwrap();
             assert!(
                 bytes == expected,
@@ -1028,12 +1030,13 @@ fn glyphs_that_cannot_be_read_back_are_an_error() {
         .open(named.path())
         .unwrap();
     let doc = article(ARTICLE);
+    let info = DocInfo::of(&doc);
     let opts = PdfOptions::default();
     let style = opts.style();
     let source = FontSource::load(&style).unwrap();
     let mut fonts = Fonts::new(&source).unwrap();
     for from_pages in [1, usize::MAX] {
-        let mut sink = DrawingSink::new(&doc, &style, &source);
+        let mut sink = DrawingSink::new(&info, &style, &source);
         sink.from_pages = from_pages;
         sink.store_from = 0;
         sink.glyph_file = Some(TempFile::in_file(write_only.try_clone().unwrap()));
