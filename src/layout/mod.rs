@@ -143,10 +143,13 @@ fn layout_with(
     placement: NotePlacement,
     mut sink: Option<&mut dyn PageSink>,
 ) -> Layout {
-    let flowing = match &mut sink {
-        Some(s) => flow_with(doc, style, fonts, placement, Some(&mut **s)),
-        None => flow_with(doc, style, fonts, placement, None),
-    };
+    let flowing = flow_with(
+        doc,
+        style,
+        fonts,
+        placement,
+        sink.as_mut().map(|s| &mut **s as &mut dyn PageSink),
+    );
     paginate_with(flowing, style, fonts, sink)
 }
 

@@ -338,10 +338,7 @@ pub fn render_pdf_giving_up(
         laid_out(&parsed, diagnostics);
         return Ok(());
     }
-    let pdf_options = pdf::PdfOptions {
-        timestamp: options.timestamp,
-        ..options.pdf.clone()
-    };
+    let pdf_options = pdf_options(options);
     let mut heard = |parsed: &crate::Parsed, missing: &[crate::layout::MissingGlyph]| {
         laid_out(parsed, missing.iter().map(missing_glyph).collect());
     };
@@ -357,13 +354,18 @@ fn render_pdf_format(
     options: &WriteOptions,
     to: pdf::Destination<'_>,
 ) -> Result<Vec<crate::layout::MissingGlyph>, WriteError> {
-    let pdf_options = pdf::PdfOptions {
-        timestamp: options.timestamp,
-        ..options.pdf.clone()
-    };
+    let pdf_options = pdf_options(options);
     match &options.book {
         Some(book) => pdf::render_book_to(docs, book, &pdf_options, options.recto, to),
         None => pdf::render_pdf_to(one_article(docs, Format::Pdf, options)?, &pdf_options, to),
+    }
+}
+
+/// The PDF's options of `options`: its own, dated by `options.timestamp`.
+fn pdf_options(options: &WriteOptions) -> pdf::PdfOptions {
+    pdf::PdfOptions {
+        timestamp: options.timestamp,
+        ..options.pdf.clone()
     }
 }
 

@@ -131,10 +131,10 @@ pub(crate) fn render_article_to(
         Article::Borrowed(doc) => doc,
         Article::GivenUp(parsed, _) => &parsed.document,
     };
-    let meta = printpdf_adapter::DocInfo::of(doc);
+    let info = printpdf_adapter::DocInfo::of(doc);
     // A long article's pages are drawn as they are filled; a short one is
     // laid out whole, then drawn.
-    let mut sink = printpdf_adapter::DrawingSink::new(&meta, &style, &source);
+    let mut sink = printpdf_adapter::DrawingSink::new(&info, &style, &source);
     let flowing = flow_into(doc, &style, &mut fonts, opts.notes, &mut sink);
     if let Article::GivenUp(parsed, laid_out) = article {
         laid_out(&parsed, flowing.missing());
@@ -149,14 +149,14 @@ pub(crate) fn render_article_to(
         Some(file) => {
             // The layout (its pages, its structure) goes before the file is
             // packed.
-            let assembled = file.assemble(&meta, &mut lay, opts)?;
+            let assembled = file.assemble(&info, &mut lay, opts)?;
             let missing = std::mem::take(&mut lay.missing);
             drop_later(lay);
             assembled.save(to)?;
             Ok(missing)
         }
         None => {
-            printpdf_adapter::write(&meta, &mut lay, &source, opts, to)?;
+            printpdf_adapter::write(&info, &mut lay, &source, opts, to)?;
             let missing = std::mem::take(&mut lay.missing);
             drop_later(lay);
             Ok(missing)

@@ -72,8 +72,7 @@ impl DrawnLinks {
             let end = match (ends, l.to, l.target) {
                 (Ends::Known, LinkTo::Dest(d), _) => at(d)?,
                 (Ends::Known, LinkTo::Uri(u), _) | (Ends::Target, _, LinkTarget::Uri(u)) => {
-                    self.uris.push(u);
-                    End::Uri(u32::try_from(self.uris.len() - 1).ok()?)
+                    uri_end(&mut self.uris, u)?
                 }
                 (Ends::Target, _, LinkTarget::Reference(n)) => End::Reference(n),
                 (Ends::Target, _, LinkTarget::Cite(n, k)) => End::Cite(n, k),
@@ -104,10 +103,7 @@ impl DrawnLinks {
                 };
                 l.end = match to(pi, &target) {
                     Some(LinkTo::Dest(d)) => at(d)?,
-                    Some(LinkTo::Uri(u)) => {
-                        self.uris.push(u);
-                        End::Uri(u32::try_from(self.uris.len() - 1).ok()?)
-                    }
+                    Some(LinkTo::Uri(u)) => uri_end(&mut self.uris, u)?,
                     None => End::At {
                         page: u32::try_from(pi).ok()?,
                         x: 0.0,
@@ -147,6 +143,14 @@ impl DrawnLinks {
     pub(super) fn uri(&self, i: u32) -> &str {
         self.uris.get(i as usize).map_or("", String::as_str)
     }
+}
+
+/// A link's end at URL `u`, kept after `uris` (`None` past the URLs a
+/// `u32` counts).
+fn uri_end(uris: &mut Vec<String>, u: String) -> Option<End> {
+    let i = u32::try_from(uris.len()).ok()?;
+    uris.push(u);
+    Some(End::Uri(i))
 }
 
 /// `d` as a drawn link's end (`None` past the pages a PDF numbers).

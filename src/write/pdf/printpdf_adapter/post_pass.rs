@@ -903,7 +903,7 @@ pub(super) fn deflate(data: &[u8], level: Level) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
-    use super::AnnotIds;
+    use super::{AnnotIds, runs};
 
     /// The annotations' numbers are those `new_object_id` gives a link at
     /// a time, page after page, and the document's next number follows
@@ -937,11 +937,6 @@ mod tests {
         assert!(AnnotIds::number(&mut lo, [1, 1].into_iter()).is_err());
         assert_eq!(lo.max_id, u32::MAX - 1);
     }
-}
-
-#[cfg(test)]
-mod run_tests {
-    use super::runs;
 
     /// Runs of pages: at most so many pages, and so many links unless a
     /// page alone has more; every page in one run, in order.
