@@ -10,6 +10,7 @@
 
 use serde::Serialize;
 
+pub(crate) mod put_away;
 pub mod shared_str;
 pub mod walk;
 pub use shared_str::SharedStr;

@@ -5,7 +5,7 @@
 
 use super::rows::PackedLines;
 use super::*;
-use crate::ast::walk::{walk_children, walk_document, walk_list};
+use crate::ast::walk::{walk_children, walk_list};
 use crate::ast::{Heading, ListItem, Visit};
 use std::convert::Infallible;
 
@@ -904,7 +904,7 @@ impl<'g> Recorder<'g> {
 /// (asked once they hold [`SET_AS_NOTED_FROM`], or all of them), the
 /// lines' glyphs wait there ([`GlyphStore`], returned), not in the rows.
 pub(super) fn article_rows(
-    doc: &Document,
+    doc: Reading<'_>,
     style: &Style,
     fonts: &mut Fonts,
     placement: NotePlacement,
@@ -929,7 +929,7 @@ pub(super) type ArticleRows = (
 /// [`article_rows`], its paragraphs set as they are noted from `from`
 /// bytes of text, `at_once` bytes at a time.
 pub(super) fn article_rows_setting(
-    doc: &Document,
+    doc: Reading<'_>,
     style: &Style,
     fonts: &mut Fonts,
     placement: NotePlacement,
@@ -938,7 +938,7 @@ pub(super) fn article_rows_setting(
 ) -> ArticleRows {
     let mut recorder = Recorder::new(glyph_file, (from, at_once));
     // The first pass makes the rows that are not lines of a paragraph (rules).
-    let (others, ..) = walk_article(
+    let (others, _, _, _, first) = walk_article(
         doc,
         style,
         fonts,
@@ -970,7 +970,7 @@ pub(super) fn article_rows_setting(
         None => Rows::with_capacity(expected),
     };
     let mut replay = Replay::new(set, store.as_ref());
-    let (rows, missing, notes, structure) = walk_article(
+    let (rows, missing, notes, structure, second) = walk_article(
         doc,
         style,
         fonts,
@@ -978,7 +978,9 @@ pub(super) fn article_rows_setting(
         rows,
         placement,
     );
-    let unread = replay.error.take();
+    // (A pass that could not read the article put away back leaves rows
+    // out, as lines that cannot be read back do.)
+    let unread = first.err().or(second.err()).or(replay.error.take());
     drop(replay);
     // And what the second pass freed (the lines set, moved into the rows,
     // and the vector that held them) before pagination starts: the seed
@@ -992,13 +994,20 @@ pub(super) fn article_rows_setting(
 /// One pass over an article (see [`article_rows`]), its rows made into
 /// `rows` (empty).
 pub(super) fn walk_article(
-    doc: &Document,
+    article: Reading<'_>,
     style: &Style,
     fonts: &mut Fonts,
     lines: Lines,
     rows: Rows,
     placement: NotePlacement,
-) -> (Rows, Vec<MissingGlyph>, NoteSet, Vec<StructNode>) {
+) -> (
+    Rows,
+    Vec<MissingGlyph>,
+    NoteSet,
+    Vec<StructNode>,
+    std::io::Result<()>,
+) {
+    let doc = article.doc;
     let lang = hyphenation_lang(&doc.meta.lang);
     let measure = style.measure();
     let x0 = style.page.margin_inner;
@@ -1025,9 +1034,10 @@ pub(super) fn walk_article(
     };
     cx.title_block(doc);
     cx.keep = false;
-    let Ok(()) = walk_document(&mut cx, doc);
-    cx.references(doc);
+    let read = article
+        .walk_body(&mut cx)
+        .and_then(|()| cx.references(article));
     // Kept to the end of the file: at its size.
     cx.structure.shrink_to_fit();
-    (cx.rows, cx.missing, cx.notes, cx.structure)
+    (cx.rows, cx.missing, cx.notes, cx.structure, read)
 }

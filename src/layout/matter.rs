@@ -86,124 +86,150 @@ impl Ctx<'_, '_, '_> {
 
     /// The reference list under its heading (the source's, or
     /// "References"): each entry's text, then its back-links (↩ or ↑, then
-    /// a b c … when there are several).
-    pub(super) fn references(&mut self, doc: &Document) {
-        let (style, x0, measure) = (self.style, self.x, self.measure);
-        let mut listed: Vec<&crate::ast::Reference> = doc.references.iter().collect();
+    /// a b c … when there are several). The entries are read one at a
+    /// time (from the file, when the article was put away).
+    pub(super) fn references(&mut self, article: Reading<'_>) -> std::io::Result<()> {
+        let doc = article.doc;
+        let mut cited = std::collections::HashSet::new();
         if self.placement == NotePlacement::Foot {
             // Every cited reference becomes a note for the foot of the
             // page; only those nothing cites stay in the list.
-            let mut cited = std::collections::HashSet::new();
-            crate::ast::walk::for_each_inlines(doc, &mut |inlines| {
-                for i in inlines {
-                    if let Inline::Cite { n, .. } = i {
-                        cited.insert(*n);
+            struct Cited<'s>(&'s mut std::collections::HashSet<u32>);
+            impl crate::ast::Visit<'_> for Cited<'_> {
+                type Error = std::convert::Infallible;
+                fn visit_inlines(&mut self, inlines: &[Inline]) -> Result<(), Self::Error> {
+                    for i in inlines {
+                        if let Inline::Cite { n, .. } = i {
+                            self.0.insert(*n);
+                        }
                     }
+                    Ok(())
                 }
+            }
+            article.walk_body(&mut Cited(&mut cited))?;
+            article.each_reference(&mut |r| {
+                if cited.contains(&r.n) {
+                    let full = self.note_rows(&r.raw, r.span.start as usize);
+                    let short = match short_form(&r.raw) {
+                        Some(text) => self.note_rows(&text, r.span.start as usize),
+                        None => full.clone(),
+                    };
+                    self.notes.insert(r.n, Note { full, short });
+                }
+            })?;
+        }
+        // The list's heading, the back-link sign and the list of the
+        // structure, once an entry is listed; the parent to go back to.
+        let mut opened: Option<(String, usize)> = None;
+        article.each_reference(&mut |r| {
+            if !cited.contains(&r.n) {
+                let (back, _) = opened.get_or_insert_with(|| self.open_references(doc));
+                let back = back.clone();
+                self.reference_entry(r, &back);
+            }
+        })?;
+        if let Some((_, outer)) = opened {
+            self.parent = outer;
+        }
+        Ok(())
+    }
+
+    /// The reference list's heading; the back-link sign (↩ when the font
+    /// has it, Libertinus has not, else ↑), and the parent the list of the
+    /// structure it opens goes in.
+    fn open_references(&mut self, doc: &Document) -> (String, usize) {
+        let title = doc
+            .references_heading
+            .as_ref()
+            .map(|hd| crate::ast::plain_text(&hd.inlines))
+            .unwrap_or_else(|| "References".to_string());
+        self.heading(
+            vec![Atom::Text {
+                text: title.clone().into(),
+                font: FontKind::Bold,
+                src: 0,
+            }],
+            title,
+        );
+        let back = ['↩', '↑']
+            .into_iter()
+            .find(|&c| self.fonts.glyph(FontKind::Regular, c).is_some())
+            .map_or("^".to_string(), String::from);
+        // The list is a list of the structure; each entry an item with
+        // its number as the label.
+        let outer = self.parent;
+        self.parent = self.node(StructKind::List);
+        (back, outer)
+    }
+
+    /// An entry of the reference list: its text, then its back-links.
+    fn reference_entry(&mut self, r: &crate::ast::Reference, back: &str) {
+        let (style, x0, measure) = (self.style, self.x, self.measure);
+        let rs = &style.references;
+        let count = r.backlinks.len();
+        // The entry, then " ↑" and a letter after a space for each
+        // back-link (a reference cited thousands of times has as
+        // many atoms: grown one at a time, they had up to twice
+        // their room).
+        let mut a = Vec::with_capacity(2 + 2 * count);
+        a.push(Atom::Text {
+            text: r.raw.clone().into(),
+            font: FontKind::Regular,
+            src: r.span.start as usize,
+        });
+        if count == 1 {
+            a.push(Atom::Text {
+                text: " ".into(),
+                font: FontKind::Regular,
+                src: 0,
             });
-            listed.retain(|r| !cited.contains(&r.n));
-            for r in doc.references.iter().filter(|r| cited.contains(&r.n)) {
-                let full = self.note_rows(&r.raw, r.span.start as usize);
-                let short = match short_form(&r.raw) {
-                    Some(text) => self.note_rows(&text, r.span.start as usize),
-                    None => full.clone(),
-                };
-                self.notes.insert(r.n, Note { full, short });
+            a.push(Atom::Linked {
+                text: back.into(),
+                n: r.n,
+                k: 1,
+            });
+        } else if count > 1 {
+            a.push(Atom::Text {
+                text: format!(" {back}").into(),
+                font: FontKind::Regular,
+                src: 0,
+            });
+            for k in 1..=count {
+                // The group "↑ a b c" is never broken.
+                a.push(Atom::Text {
+                    text: "\u{A0}".into(),
+                    font: FontKind::Regular,
+                    src: 0,
+                });
+                a.push(Atom::Linked {
+                    text: letter(k).into(),
+                    n: r.n,
+                    k: k as u32,
+                });
             }
         }
-        if !listed.is_empty() {
-            let title = doc
-                .references_heading
-                .as_ref()
-                .map(|hd| crate::ast::plain_text(&hd.inlines))
-                .unwrap_or_else(|| "References".to_string());
-            self.heading(
-                vec![Atom::Text {
-                    text: title.clone().into(),
-                    font: FontKind::Bold,
-                    src: 0,
-                }],
-                title,
-            );
-            let rs = &style.references;
-            // The back-link sign: ↩ when the font has it (Libertinus has not), else ↑.
-            let back = ['↩', '↑']
-                .into_iter()
-                .find(|&c| self.fonts.glyph(FontKind::Regular, c).is_some())
-                .map_or("^".to_string(), String::from);
-            let back = back.as_str();
-            // The list is a list of the structure; each entry an item with
-            // its number as the label.
-            let outer = self.parent;
-            self.parent = self.node(StructKind::List);
-            for r in listed {
-                let count = r.backlinks.len();
-                // The entry, then " ↑" and a letter after a space for each
-                // back-link (a reference cited thousands of times has as
-                // many atoms: grown one at a time, they had up to twice
-                // their room).
-                let mut a = Vec::with_capacity(2 + 2 * count);
-                a.push(Atom::Text {
-                    text: r.raw.clone().into(),
-                    font: FontKind::Regular,
-                    src: r.span.start as usize,
-                });
-                if count == 1 {
-                    a.push(Atom::Text {
-                        text: " ".into(),
-                        font: FontKind::Regular,
-                        src: 0,
-                    });
-                    a.push(Atom::Linked {
-                        text: back.into(),
-                        n: r.n,
-                        k: 1,
-                    });
-                } else if count > 1 {
-                    a.push(Atom::Text {
-                        text: format!(" {back}").into(),
-                        font: FontKind::Regular,
-                        src: 0,
-                    });
-                    for k in 1..=count {
-                        // The group "↑ a b c" is never broken.
-                        a.push(Atom::Text {
-                            text: "\u{A0}".into(),
-                            font: FontKind::Regular,
-                            src: 0,
-                        });
-                        a.push(Atom::Linked {
-                            text: letter(k).into(),
-                            n: r.n,
-                            k: k as u32,
-                        });
-                    }
-                }
-                let (label_node, item_body) = self.item_nodes();
-                self.into = Some(item_body);
-                let rows = self.para(
-                    || a,
-                    ParaStyle {
-                        size: rs.size,
-                        leading: rs.leading,
-                        x: x0 + rs.indent,
-                        measure: measure - rs.indent,
-                        indent: 0.0,
-                        ragged: true,
-                        center: false,
-                        role: Role::Reference,
-                        space_before: rs.entry_space,
-                        frame: None,
-                        parting: Parting::Lines,
-                    },
-                );
-                if let Some(first) = rows.clone().next() {
-                    self.rows[first].reference = Some(r.n);
-                    self.label(first, &format!("{}.", r.n), rs.size, rs.size * 0.45);
-                    self.rows[first].label = Some(label_node);
-                }
-            }
-            self.parent = outer;
+        let (label_node, item_body) = self.item_nodes();
+        self.into = Some(item_body);
+        let rows = self.para(
+            || a,
+            ParaStyle {
+                size: rs.size,
+                leading: rs.leading,
+                x: x0 + rs.indent,
+                measure: measure - rs.indent,
+                indent: 0.0,
+                ragged: true,
+                center: false,
+                role: Role::Reference,
+                space_before: rs.entry_space,
+                frame: None,
+                parting: Parting::Lines,
+            },
+        );
+        if let Some(first) = rows.clone().next() {
+            self.rows[first].reference = Some(r.n);
+            self.label(first, &format!("{}.", r.n), rs.size, rs.size * 0.45);
+            self.rows[first].label = Some(label_node);
         }
     }
 

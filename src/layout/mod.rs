@@ -48,6 +48,7 @@ use paginate::*;
 use parallel::*;
 use rows::Rows;
 
+use crate::ast::put_away::PutAway;
 use crate::ast::{Block, Document, Figure, Inline, List};
 use fonts::{FontKind, Fonts, Variant};
 use paragraph::{Atom, Setting, set_paragraph, set_paragraph_by_windows};
@@ -144,13 +145,55 @@ fn layout_with(
     mut sink: Option<&mut dyn PageSink>,
 ) -> Layout {
     let flowing = flow_with(
-        doc,
+        doc.into(),
         style,
         fonts,
         placement,
         sink.as_mut().map(|s| &mut **s as &mut dyn PageSink),
     );
     paginate_with(flowing, style, fonts, sink)
+}
+
+/// The article the layout reads: its document and, when it was put away
+/// ([`PutAway`]), where its body and reference list wait (the document
+/// then holds neither); each pass reads them back a block at a time.
+#[derive(Clone, Copy)]
+pub struct Reading<'d> {
+    pub(crate) doc: &'d Document,
+    pub(crate) away: Option<&'d PutAway>,
+}
+
+impl<'d> From<&'d Document> for Reading<'d> {
+    fn from(doc: &'d Document) -> Self {
+        Reading { doc, away: None }
+    }
+}
+
+impl Reading<'_> {
+    /// The body, in the order of [`crate::ast::walk`], given to `v`.
+    fn walk_body<V>(&self, v: &mut V) -> std::io::Result<()>
+    where
+        V: for<'b> crate::ast::Visit<'b, Error = std::convert::Infallible>,
+    {
+        match self.away {
+            None => {
+                let Ok(()) = crate::ast::walk::walk_document(v, self.doc);
+                Ok(())
+            }
+            Some(away) => away.walk_body(v),
+        }
+    }
+
+    /// Each entry of the reference list, in order, given to `f`.
+    fn each_reference(&self, f: &mut dyn FnMut(&crate::ast::Reference)) -> std::io::Result<()> {
+        match self.away {
+            None => {
+                self.doc.references.iter().for_each(f);
+                Ok(())
+            }
+            Some(away) => away.each_reference(f),
+        }
+    }
 }
 
 /// An article flowed into rows, not yet paginated ([`flow_into`]): it
@@ -173,7 +216,7 @@ impl Flowing {
 /// paragraphs set, with `sink` asked for a file to keep their glyphs in
 /// (see [`PageSink::glyph_file`]).
 pub fn flow_into(
-    doc: &Document,
+    doc: Reading<'_>,
     style: &Style,
     fonts: &mut Fonts,
     placement: NotePlacement,
@@ -196,7 +239,7 @@ pub fn paginate_into(
 }
 
 fn flow_with(
-    doc: &Document,
+    doc: Reading<'_>,
     style: &Style,
     fonts: &mut Fonts,
     placement: NotePlacement,
@@ -273,7 +316,7 @@ pub fn layout_book(
     for d in chapters {
         // (No glyph file: nothing is put away, nothing fails to come back.)
         let (mut more, miss, chapter_notes, nodes, ..) =
-            article_rows(d, style, fonts, placement, &mut |_| None);
+            article_rows(Reading::from(*d), style, fonts, placement, &mut |_| None);
         notes.push(chapter_notes);
         marks.push(ChapterMark {
             start: rows.len(),
@@ -515,7 +558,7 @@ mod tests {
             on_threads(threads, || {
                 let mut f = Fonts::new(&source).unwrap();
                 let (rows, missing, notes, structure, ..) = flow::article_rows_setting(
-                    &doc,
+                    (&doc).into(),
                     &style,
                     &mut f,
                     NotePlacement::End,
@@ -533,6 +576,96 @@ mod tests {
             // back-link group alone is a stretch).
             assert_eq!(rows(threads, (0, 1000)), at_once);
             assert_eq!(rows(threads, (5000, 1)), at_once);
+        }
+    }
+
+    /// An article put away (`ast/put_away.rs`) and read back a block at
+    /// a time is laid out as the article held whole: the same rows, notes,
+    /// structure and characters without a glyph, its notes at the end or
+    /// at the foot, with its paragraphs set as noted or all at once.
+    #[test]
+    fn an_article_put_away_is_laid_out_the_same() {
+        let mut text = String::from("Put away\nA subtitle\n\n");
+        for i in 0..40 {
+            if i % 10 == 5 {
+                text.push_str(&format!("Section {i}\n\n"));
+            }
+            // (No face has a glyph for a hieroglyph.)
+            let sign = if i % 7 == 3 { " \u{13000}" } else { "" };
+            text.push_str(&format!(
+                "Paragraph {i}: the ferry left the upper landing at dawn{sign}{}.\n\n",
+                i % 3 + 1
+            ));
+            if i % 10 == 7 {
+                text.push_str("- a first item2\n- a second item\n\n");
+            }
+        }
+        text.push_str("References\n\n");
+        for n in 1..=4 {
+            text.push_str(&format!("  {n}. Ferry log; 191{n}{}\n", "[]".repeat(n * 5)));
+        }
+        let parse = || {
+            let opts = crate::ParseOptions::default();
+            crate::parse_article("a.txt", text.as_bytes().to_vec(), Default::default(), &opts)
+                .unwrap()
+        };
+        let whole = parse();
+        let d = &whole.document;
+        assert_eq!(
+            (d.sections.len(), d.references.len()),
+            (5, 4),
+            "{:?}",
+            d.subtitle
+        );
+        assert!(d.all_blocks().any(|b| matches!(b, Block::List(_))));
+        let mut put = parse();
+        let away = crate::ast::put_away::PutAway::take(
+            &mut put,
+            crate::temp_file::TempFile::new().unwrap(),
+        )
+        .unwrap();
+        assert!(put.document.sections.is_empty() && put.document.references.is_empty());
+        let style = Style::default();
+        let source = fonts::FontSource::load(&style).unwrap();
+        let rows = |article: Reading, placement: NotePlacement, stretches: (usize, usize)| {
+            on_threads(1, || {
+                let mut f = Fonts::new(&source).unwrap();
+                let (rows, missing, notes, structure, _, unread) = flow::article_rows_setting(
+                    article,
+                    &style,
+                    &mut f,
+                    placement,
+                    &mut |_| None,
+                    stretches,
+                );
+                assert!(unread.is_none());
+                let rows: Vec<String> = rows.iter().map(|r| format!("{r:?}")).collect();
+                let notes: std::collections::BTreeMap<_, _> = notes
+                    .iter()
+                    .map(|(n, note)| (n, format!("{note:?}")))
+                    .collect();
+                (rows, missing, format!("{notes:?}"), structure)
+            })
+        };
+        for placement in [NotePlacement::End, NotePlacement::Foot] {
+            for stretches in [(0, 1000), (usize::MAX, usize::MAX)] {
+                let held = rows(Reading::from(&whole.document), placement, stretches);
+                assert!(held.0.len() > 50 && held.1.len() == 6);
+                let notes = if placement == NotePlacement::Foot {
+                    3
+                } else {
+                    0
+                };
+                assert_eq!(held.2.matches("Note {").count(), notes);
+                let read_back = Reading {
+                    doc: &put.document,
+                    away: Some(&away),
+                };
+                assert!(
+                    rows(read_back, placement, stretches) == held,
+                    "{placement:?}"
+                );
+            }
         }
     }
 
@@ -573,7 +706,7 @@ mod tests {
                 let stored = given.is_some();
                 let mut given = given.map(crate::temp_file::TempFile::in_file);
                 let (mut rows, missing, _, _, store, unread) = flow::article_rows_setting(
-                    &doc,
+                    (&doc).into(),
                     &style,
                     &mut f,
                     NotePlacement::End,

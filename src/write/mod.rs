@@ -327,6 +327,12 @@ pub fn render_into(
 /// characters the fonts have no glyph for; the layout finds no other).
 /// For an article whose PDF is the last thing made of it. With a book
 /// asked for, the book of that one article, given up once written.
+///
+/// An article of 1 MiB of text or more waits in a temporary file while
+/// it is laid out, read back a block at a time: the article `laid_out`
+/// hears with then holds its title, subtitle, metadata and source name,
+/// not its body or reference list, and its source's text only when there
+/// are warnings to place in it.
 pub fn render_pdf_giving_up(
     parsed: crate::Parsed,
     options: &WriteOptions,

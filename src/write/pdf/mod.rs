@@ -19,10 +19,11 @@
 //! file itself.
 
 use crate::ast::Document;
+use crate::ast::put_away::PutAway;
 use crate::error::WriteError;
 use crate::layout::fonts::{FontSource, Fonts};
 use crate::layout::style::{NotePlacement, Style};
-use crate::layout::{MissingGlyph, flow_into, paginate_into};
+use crate::layout::{MissingGlyph, Reading, flow_into, paginate_into};
 use std::borrow::Cow;
 
 mod content;
@@ -118,25 +119,57 @@ pub(crate) enum Article<'a> {
 /// reads nothing of it but what its Info dictionary says (`DocInfo`): an article
 /// given up goes then, and its pages and file are made without its text
 /// and document (for the seed ×3,460's body alone, 8.2 MB of text and 11
-/// MB of document, held until the file was written).
+/// MB of document, held until the file was written). An article given up
+/// of [`PUT_AWAY_FROM`] bytes or more is put away before it is laid out
+/// ([`PutAway`]): the layout reads it back a block at a time.
 pub(crate) fn render_article_to(
     article: Article<'_>,
     opts: &PdfOptions,
     to: Destination<'_>,
 ) -> Result<Vec<MissingGlyph>, WriteError> {
+    render_article_putting_away(article, opts, to, PUT_AWAY_FROM)
+}
+
+/// From how many bytes of text an article given up is put away until it
+/// is laid out (the size from which its glyphs wait in a file too).
+const PUT_AWAY_FROM: usize = printpdf_adapter::STORE_GLYPHS_FROM;
+
+/// [`render_article_to`], an article given up put away from `put_away_from` bytes.
+fn render_article_putting_away(
+    mut article: Article<'_>,
+    opts: &PdfOptions,
+    to: Destination<'_>,
+    put_away_from: usize,
+) -> Result<Vec<MissingGlyph>, WriteError> {
     let style = opts.style();
     let source = FontSource::load(&style)?;
     let mut fonts = Fonts::new(&source)?;
-    let doc = match &article {
-        Article::Borrowed(doc) => doc,
-        Article::GivenUp(parsed, _) => &parsed.document,
+    let (info, away) = match &mut article {
+        Article::Borrowed(doc) => (printpdf_adapter::DocInfo::of(doc), None),
+        Article::GivenUp(parsed, _) => (
+            printpdf_adapter::DocInfo::of(&parsed.document),
+            put_away(parsed, put_away_from),
+        ),
     };
-    let info = printpdf_adapter::DocInfo::of(doc);
+    let reading = match &article {
+        Article::Borrowed(doc) => Reading::from(*doc),
+        Article::GivenUp(parsed, _) => Reading {
+            doc: &parsed.document,
+            away: away.as_ref(),
+        },
+    };
     // A long article's pages are drawn as they are filled; a short one is
     // laid out whole, then drawn.
     let mut sink = printpdf_adapter::DrawingSink::new(&info, &style, &source);
-    let flowing = flow_into(doc, &style, &mut fonts, opts.notes, &mut sink);
-    if let Article::GivenUp(parsed, laid_out) = article {
+    let flowing = flow_into(reading, &style, &mut fonts, opts.notes, &mut sink);
+    if let Article::GivenUp(mut parsed, laid_out) = article {
+        // The warnings say where in the text they are: a text put away
+        // comes back for them.
+        if let Some(away) = away
+            && !flowing.missing().is_empty()
+        {
+            parsed.source.text = std::sync::Arc::new(away.text()?);
+        }
         laid_out(&parsed, flowing.missing());
         // Freed here, not on another thread (`drop_later`): the pages are
         // made in its room. (The seed ×3,460's body alone: 1.483 ± 0.051
@@ -162,6 +195,15 @@ pub(crate) fn render_article_to(
             Ok(missing)
         }
     }
+}
+
+/// `parsed` put away ([`PutAway::take`]) when it has `from` bytes of text
+/// or more; when no file can be had or written, it stays as it is.
+fn put_away(parsed: &mut crate::Parsed, from: usize) -> Option<PutAway> {
+    if parsed.source.text.len() < from {
+        return None;
+    }
+    PutAway::take(parsed, crate::temp_file::TempFile::new()?).ok()
 }
 
 /// Frees `value` off the way of the file being written: on a worker thread
@@ -271,6 +313,61 @@ mod tests {
         while !dropped.load(Ordering::SeqCst) {
             assert!(start.elapsed().as_secs() < 60, "never freed");
             std::thread::yield_now();
+        }
+    }
+
+    /// An article given up and put away before it is laid out makes the
+    /// PDF it makes borrowed, and the warnings `laid_out` hears point where
+    /// they did: the text put away came back for them.
+    #[test]
+    fn an_article_put_away_makes_the_same_pdf() {
+        use super::{Article, Destination, render_article_putting_away, render_article_to};
+        // (No face has a glyph for a hieroglyph.)
+        let mut text = String::from("Put away\n\nA first paragraph, cited1.\n\n");
+        for i in 0..30 {
+            text.push_str(&format!(
+                "Paragraph {i} of the ledger, cited{}.\n\n",
+                i % 2 + 1
+            ));
+        }
+        text.push_str("A sign no face draws: \u{13000}.\n\n");
+        text.push_str("  1. Canal Office; 1901[]\n  2. Lock ledger; 1902[]\n");
+        let parse = |text: &str| {
+            let opts = crate::ParseOptions::default();
+            crate::parse_article("a.txt", text.as_bytes().to_vec(), Default::default(), &opts)
+                .unwrap()
+        };
+        let opts = PdfOptions::default();
+        for text in [text.clone(), text.replace('\u{13000}', "a lock")] {
+            let whole = parse(&text);
+            let mut expected = Vec::new();
+            let missing = render_article_to(
+                Article::Borrowed(&whole.document),
+                &opts,
+                Destination::Bytes(&mut expected),
+            )
+            .unwrap();
+            assert_eq!(missing.len(), usize::from(text.contains('\u{13000}')));
+            let mut heard = Vec::new();
+            let mut laid_out = |p: &crate::Parsed, m: &[crate::layout::MissingGlyph]| {
+                let said: Vec<_> = m
+                    .iter()
+                    .map(|m| crate::write::missing_glyph(m).render_short(&p.source))
+                    .collect();
+                heard.push((said, p.document.blocks.is_empty()));
+            };
+            let mut bytes = Vec::new();
+            let article = Article::GivenUp(Box::new(parse(&text)), &mut laid_out);
+            let again =
+                render_article_putting_away(article, &opts, Destination::Bytes(&mut bytes), 0)
+                    .unwrap();
+            assert!(bytes == expected, "the same file");
+            assert_eq!(again, missing);
+            let said: Vec<_> = missing
+                .iter()
+                .map(|m| crate::write::missing_glyph(m).render_short(&whole.source))
+                .collect();
+            assert_eq!(heard, [(said, true)], "put away, and heard where it was");
         }
     }
 
