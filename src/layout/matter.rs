@@ -4,6 +4,7 @@
 
 use super::flow::{Ctx, Note, ParaStyle, Parting, Row};
 use super::*;
+use crate::ast::SharedStr;
 
 impl Ctx<'_, '_, '_> {
     /// A new item of the list [`Ctx::parent`], with its label and its
@@ -194,18 +195,31 @@ impl Ctx<'_, '_, '_> {
                 font: FontKind::Regular,
                 src: 0,
             });
+            // Every space and letter a piece of one buffer: allocated
+            // one by one, a reference cited 20,760 times (the seed
+            // ×3,460's) held 2.5 MB of them.
+            let mut letters = String::from("\u{A0}");
+            let mut ends = Vec::with_capacity(count);
             for k in 1..=count {
+                letters.push_str(&letter(k));
+                ends.push(letters.len());
+            }
+            let letters = std::sync::Arc::new(letters);
+            let space = SharedStr::slice(&letters, 0..'\u{A0}'.len_utf8());
+            let mut start = space.len();
+            for (k, end) in (1..=count).zip(ends) {
                 // The group "↑ a b c" is never broken.
                 a.push(Atom::Text {
-                    text: "\u{A0}".into(),
+                    text: space.clone(),
                     font: FontKind::Regular,
                     src: 0,
                 });
                 a.push(Atom::Linked {
-                    text: letter(k).into(),
+                    text: SharedStr::slice(&letters, start..end),
                     n: r.n,
                     k: k as u32,
                 });
+                start = end;
             }
         }
         let (label_node, item_body) = self.item_nodes();

@@ -61,8 +61,9 @@ pub enum Atom {
     /// A back-link: text with a link to occurrence `k` of the marker of
     /// reference `n` ([`LinkTarget::Cite`]).
     Linked {
-        /// The characters.
-        text: Box<str>,
+        /// The characters (a back-link's letter: a piece of one buffer
+        /// for all of its entry's).
+        text: SharedStr,
         /// The reference.
         n: u32,
         /// The occurrence of its marker.
