@@ -64,8 +64,9 @@ impl PutAway {
     pub(crate) fn take(parsed: &mut crate::Parsed, file: TempFile) -> io::Result<PutAway> {
         let doc = &parsed.document;
         let mut w = Writer::new(&file);
+        let from = file.reserve(0);
         w.raw(parsed.source.text.as_bytes())?;
-        let text = w.since(0)?;
+        let text = w.since(from)?;
         let from = text.offset + text.len as u64;
         if let Some(f) = &doc.lead_figure {
             w.record(LEAD_FIGURE, |e| e.figure(f))?;

@@ -125,8 +125,7 @@ impl Ctx<'_, '_, '_> {
         article.each_reference(&mut |r| {
             if !cited.contains(&r.n) {
                 let (back, _) = opened.get_or_insert_with(|| self.open_references(doc));
-                let back = back.clone();
-                self.reference_entry(r, &back);
+                self.reference_entry(r, back);
             }
         })?;
         if let Some((_, outer)) = opened {
