@@ -734,6 +734,38 @@ fn characters_the_pdf_fonts_lack_are_warned_about_with_their_place() {
     }
 }
 
+/// An article of more than 1 MiB, whose PDF is made with its text and
+/// document put away in a temporary file while it is laid out, still has
+/// its characters without a glyph warned about at their place (the text
+/// comes back for them).
+#[test]
+fn a_long_article_put_away_warns_at_its_place() {
+    let mut text = String::from("A long chronicle\n\n");
+    let mut i = 0;
+    while text.len() < (1 << 20) + 4096 {
+        text.push_str(&format!(
+            "Entry {i}: the barges waited below the weir while the keepers counted \
+             the turns of the sluice and wrote them in the ledger, until the water \
+             reached the mark on the lock wall.\n\n"
+        ));
+        i += 1;
+    }
+    let line = text.lines().count() + 1;
+    text.push_str("At the end, a rare sign \u{1F0A1} here.\n");
+    let dir = setup(&[("g.txt", text.as_bytes())]);
+    let o = refolio(
+        &["convert", "-t", "pdf", "-o", "out", "g.txt"],
+        dir.path(),
+        None,
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let warning =
+        format!("g.txt:{line}:25: warning: the PDF fonts have no glyph for '\u{1F0A1}' (U+1F0A1)");
+    assert_eq!(stderr(&o).matches(&warning).count(), 1, "{}", stderr(&o));
+    let pdf = fs::read(dir.path().join("out/g.pdf")).unwrap();
+    assert!(pdf.starts_with(b"%PDF-1.7") && pdf.ends_with(b"%%EOF"));
+}
+
 /// `refolio book` with a manifest on the bundled articles: the front
 /// matter (title page with the subtitle, licence on its verso, contents
 /// with the page each chapter starts on), roman then arabic page labels,
