@@ -463,17 +463,12 @@ impl<'f> Records<'f> {
         if self.end - self.at < (n - have) as u64 {
             return Err(corrupt());
         }
-        let mut owned = std::mem::take(&mut self.buf);
-        owned.drain(..self.used);
+        // The buffer becomes the block's: what it holds of it, then the
+        // rest read after that.
+        self.buf.drain(..self.used);
         self.used = 0;
-        let rest = n - owned.len();
-        let place = Place {
-            offset: self.at,
-            len: rest,
-        };
-        self.file.read_into(&mut owned, place)?;
-        self.at += rest as u64;
-        Ok(owned)
+        self.read(n - have)?;
+        Ok(std::mem::take(&mut self.buf))
     }
 
     /// The next record's kind and nodes, or `None` at the part's end.

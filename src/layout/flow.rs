@@ -304,8 +304,6 @@ pub(super) struct Ctx<'f, 'a, 'g> {
     pub(super) measure: f32,
     /// Where the list being walked stands (see [`Visit::visit_item`]).
     pub(super) list: ListFrame,
-    /// Where the references go.
-    pub(super) placement: NotePlacement,
     /// With [`NotePlacement::Foot`]: each cited reference's note, set.
     pub(super) notes: NoteSet,
     /// The logical structure built so far (see [`Layout::structure`]).
@@ -937,14 +935,23 @@ pub(super) fn article_rows_setting(
     (from, at_once): (usize, usize),
 ) -> ArticleRows {
     let mut recorder = Recorder::new(glyph_file, (from, at_once));
+    // The references whose notes go to the foot of the page, found once
+    // for both passes.
+    let (cited, uncited) = match placement {
+        NotePlacement::Foot => match doc.cited() {
+            Ok(cited) => (cited, None),
+            Err(e) => (Default::default(), Some(e)),
+        },
+        NotePlacement::End => (Default::default(), None),
+    };
     // The first pass makes the rows that are not lines of a paragraph (rules).
     let (others, _, _, _, first) = walk_article(
         doc,
+        &cited,
         style,
         fonts,
         Lines::Record(&mut recorder),
         Rows::default(),
-        placement,
     );
     let (set, store, text) = recorder.finish(fonts);
     // A long article's words are not shaped again: those its paragraphs'
@@ -970,17 +977,14 @@ pub(super) fn article_rows_setting(
         None => Rows::with_capacity(expected),
     };
     let mut replay = Replay::new(set, store.as_ref());
-    let (rows, missing, notes, structure, second) = walk_article(
-        doc,
-        style,
-        fonts,
-        Lines::Replay(&mut replay),
-        rows,
-        placement,
-    );
+    let (rows, missing, notes, structure, second) =
+        walk_article(doc, &cited, style, fonts, Lines::Replay(&mut replay), rows);
     // (A pass that could not read the article put away back leaves rows
     // out, as lines that cannot be read back do.)
-    let unread = first.err().or(second.err()).or(replay.error.take());
+    let unread = uncited
+        .or(first.err())
+        .or(second.err())
+        .or(replay.error.take());
     drop(replay);
     // And what the second pass freed (the lines set, moved into the rows,
     // and the vector that held them) before pagination starts: the seed
@@ -992,14 +996,14 @@ pub(super) fn article_rows_setting(
 }
 
 /// One pass over an article (see [`article_rows`]), its rows made into
-/// `rows` (empty).
+/// `rows` (empty); the references `cited` go to the foot of the page.
 pub(super) fn walk_article(
     article: Reading<'_>,
+    cited: &std::collections::HashSet<u32>,
     style: &Style,
     fonts: &mut Fonts,
     lines: Lines,
     rows: Rows,
-    placement: NotePlacement,
 ) -> (
     Rows,
     Vec<MissingGlyph>,
@@ -1026,7 +1030,6 @@ pub(super) fn walk_article(
         x: x0,
         measure,
         list: ListFrame::default(),
-        placement,
         notes: NoteSet::new(),
         structure: vec![StructNode::root()],
         parent: 0,
@@ -1036,7 +1039,7 @@ pub(super) fn walk_article(
     cx.keep = false;
     let read = article
         .walk_body(&mut cx)
-        .and_then(|()| cx.references(article));
+        .and_then(|()| cx.references(article, cited));
     // Kept to the end of the file: at its size.
     cx.structure.shrink_to_fit();
     (cx.rows, cx.missing, cx.notes, cx.structure, read)

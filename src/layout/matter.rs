@@ -87,27 +87,16 @@ impl Ctx<'_, '_, '_> {
 
     /// The reference list under its heading (the source's, or
     /// "References"): each entry's text, then its back-links (↩ or ↑, then
-    /// a b c … when there are several). The entries are read one at a
-    /// time (from the file, when the article was put away).
-    pub(super) fn references(&mut self, article: Reading<'_>) -> std::io::Result<()> {
+    /// a b c … when there are several); the references `cited` become
+    /// notes for the foot of the page instead. The entries are read one
+    /// at a time (from the file, when the article was put away).
+    pub(super) fn references(
+        &mut self,
+        article: Reading<'_>,
+        cited: &std::collections::HashSet<u32>,
+    ) -> std::io::Result<()> {
         let doc = article.doc;
-        let mut cited = std::collections::HashSet::new();
-        if self.placement == NotePlacement::Foot {
-            // Every cited reference becomes a note for the foot of the
-            // page; only those nothing cites stay in the list.
-            struct Cited<'s>(&'s mut std::collections::HashSet<u32>);
-            impl crate::ast::Visit<'_> for Cited<'_> {
-                type Error = std::convert::Infallible;
-                fn visit_inlines(&mut self, inlines: &[Inline]) -> Result<(), Self::Error> {
-                    for i in inlines {
-                        if let Inline::Cite { n, .. } = i {
-                            self.0.insert(*n);
-                        }
-                    }
-                    Ok(())
-                }
-            }
-            article.walk_body(&mut Cited(&mut cited))?;
+        if !cited.is_empty() {
             article.each_reference(&mut |r| {
                 if cited.contains(&r.n) {
                     let full = self.note_rows(&r.raw, r.span.start as usize);

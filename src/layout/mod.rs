@@ -184,6 +184,25 @@ impl Reading<'_> {
         }
     }
 
+    /// The numbers of the references the body's markers cite.
+    fn cited(&self) -> std::io::Result<std::collections::HashSet<u32>> {
+        struct Cited(std::collections::HashSet<u32>);
+        impl crate::ast::Visit<'_> for Cited {
+            type Error = std::convert::Infallible;
+            fn visit_inlines(&mut self, inlines: &[Inline]) -> Result<(), Self::Error> {
+                for i in inlines {
+                    if let Inline::Cite { n, .. } = i {
+                        self.0.insert(*n);
+                    }
+                }
+                Ok(())
+            }
+        }
+        let mut cited = Cited(Default::default());
+        self.walk_body(&mut cited)?;
+        Ok(cited.0)
+    }
+
     /// Each entry of the reference list, in order, given to `f`.
     fn each_reference(&self, f: &mut dyn FnMut(&crate::ast::Reference)) -> std::io::Result<()> {
         match self.away {
