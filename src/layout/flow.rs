@@ -359,6 +359,34 @@ pub(super) fn atoms(inlines: &[Inline], font: FontKind) -> Vec<Atom> {
 }
 
 impl Ctx<'_, '_, '_> {
+    /// The rows from `start` on, taken out of the rows whole, their glyphs
+    /// with them (read back from the file if they waited there): a note's,
+    /// which the pages at whose foot it goes read as often as they need.
+    pub(super) fn rows_taken_from(&mut self, start: usize) -> Vec<Row> {
+        // (A note of thousands of lines may have had some settled.)
+        let loaded = self.rows.load(start..self.rows.len());
+        let mut rows = self.rows.split_off(start);
+        let mut unread = loaded.err();
+        if let Lines::Replay(replay) = &mut self.lines
+            && let Some(store) = replay.store
+        {
+            let mut reader = store.reader();
+            for row in &mut rows {
+                if let Some(at) = row.stored.take()
+                    && let Err(e) = reader.restore(&mut row.line, at)
+                {
+                    unread.get_or_insert(e);
+                }
+            }
+        }
+        // Lines that could not be read back: the pages will lack them, and
+        // the sink is told (as for a paragraph's).
+        if let (Some(e), Lines::Replay(replay)) = (unread, &mut self.lines) {
+            replay.error.get_or_insert(e);
+        }
+        rows
+    }
+
     /// A new element of the structure, of `kind`, in [`Ctx::parent`].
     pub(super) fn node(&mut self, kind: StructKind) -> usize {
         self.structure.push(StructNode::new(kind, self.parent));
@@ -973,7 +1001,8 @@ pub(super) fn article_rows_setting(
         .as_ref()
         .and_then(|_| crate::temp_file::TempFile::new())
     {
-        Some(file) => Rows::spilling(expected, file),
+        // (The notes at the foot are placed by the rows' markers.)
+        Some(file) => Rows::spilling(expected, file, !cited.is_empty()),
         None => Rows::with_capacity(expected),
     };
     let mut replay = Replay::new(set, store.as_ref());

@@ -259,7 +259,7 @@ impl Ctx<'_, '_, '_> {
                 parting: Parting::Lines,
             },
         );
-        self.rows.split_off(rows.start)
+        self.rows_taken_from(rows.start)
     }
 }
 

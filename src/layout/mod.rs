@@ -81,9 +81,9 @@ pub fn layout(
 /// What a writer does with the pages of a long article while they are
 /// filled, rather than after: `write::pdf` draws each run of pages and
 /// frees its lines, so that the laid-out pages are never all held at
-/// once. Only an article whose references go at the end hands its pages
-/// out so ([`paginate_into`]); with notes at the foot of the page, and in a
-/// book, the layout keeps them.
+/// once. An article hands its pages out so ([`paginate_into`]), its notes
+/// at the end or at the foot of the page (each page's notes in it); a book
+/// keeps them in the layout.
 pub trait PageSink {
     /// The number of pages, once known, before any is made: how many pages
     /// to take at a time, or `None` to leave them all to the layout.
@@ -105,11 +105,12 @@ pub trait PageSink {
         let _ = to;
     }
     /// For an article whose paragraphs hold `text` bytes (at least: asked
-    /// before the first is set, once they hold 1 MiB or all are noted),
-    /// with its notes at the end: a temporary file to keep the glyphs of
-    /// its lines in until their page is filled, rather than in memory
-    /// (`glyph_store.rs`), or `None`. Asked only when the pages can be
-    /// handed out. The layout is the same either way.
+    /// before the first is set, once they hold 1 MiB or all are noted): a
+    /// temporary file to keep the glyphs of its lines in until their page
+    /// is filled, rather than in memory (`glyph_store.rs`), or `None`.
+    /// Asked only when the pages can be handed out. The layout is the same
+    /// either way (the notes at the foot of the page keep their glyphs:
+    /// each is set once and given on every page that cites it).
     fn glyph_file(&mut self, text: usize) -> Option<crate::temp_file::TempFile> {
         let _ = text;
         None
@@ -264,10 +265,7 @@ fn flow_with(
     placement: NotePlacement,
     mut sink: Option<&mut dyn PageSink>,
 ) -> Flowing {
-    let mut glyph_file = |text: usize| match &mut sink {
-        Some(s) if placement == NotePlacement::End => s.glyph_file(text),
-        _ => None,
-    };
+    let mut glyph_file = |text: usize| sink.as_mut().and_then(|s| s.glyph_file(text));
     let (rows, missing, notes, structure, store, unread) =
         article_rows(doc, style, fonts, placement, &mut glyph_file);
     // Lines put away with the glyphs that could not be read back: the

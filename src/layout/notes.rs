@@ -29,10 +29,19 @@ use std::ops::Range;
 /// page of its citation, and as many go to the next.
 pub(super) const MIN_SPLIT_LINES: usize = 2;
 
-/// One line of a note, for a page's foot.
+/// One line of a note, for a page's foot: which line of which form of
+/// which note, and the room it takes (its row stays in the [`NoteSet`]
+/// until the page is filled: a clone of each row for every page that
+/// carries it took most of a long article's memory).
 #[derive(Debug, Clone)]
 pub(super) struct NoteRow {
-    pub(super) row: Row,
+    /// Its line in the note's form.
+    pub(super) line: usize,
+    /// The note's short form (else its full form).
+    pub(super) short: bool,
+    /// Its row's height and the space before it.
+    pub(super) leading: f32,
+    pub(super) space_before: f32,
     /// The chapter (0 in an article).
     pub(super) chapter: usize,
     /// Its reference.
@@ -46,7 +55,7 @@ pub(super) struct NoteRow {
 /// The height a line takes in the notes area (the entry space before a
 /// note's first line included).
 fn row_height(r: &NoteRow) -> f32 {
-    r.row.leading + if r.first { r.row.space_before } else { 0.0 }
+    r.leading + if r.first { r.space_before } else { 0.0 }
 }
 
 /// What continues from the page before takes at most this part of the
@@ -106,11 +115,13 @@ pub(super) fn foot_pages(
         seen: HashSet::new(),
         carry: Vec::new(),
     };
+    // (The rows may wait in a file: what is read of them here stays in
+    // memory, `Rows::size` and `Rows::markers`.)
     let space = |i: usize, start: usize| {
         if i == start {
             0.0
         } else {
-            rows[i].space_before.max(rows[i - 1].space_after)
+            rows.size(i).space_before.max(rows.size(i - 1).space_after)
         }
     };
     let (mut start, mut i, mut y) = (0, 0, 0.0);
@@ -129,11 +140,11 @@ pub(super) fn foot_pages(
             (start, y, h) = (i, 0.0, 0.0);
             on_page.clear();
         }
-        let r = &rows[i];
+        let r = rows.size(i);
         let ch = chapter_of(i);
         let sb = space(i, start);
         let mut new: Vec<u32> = Vec::new();
-        for &(_, n, _) in &r.line.markers {
+        for (n, _) in rows.markers(i) {
             if !on_page.contains(&n) && !new.contains(&n) && b.note(ch, n).is_some() {
                 new.push(n);
             }
@@ -149,7 +160,7 @@ pub(super) fn foot_pages(
         }
         // The row fits with all but the end of its last new note, and the
         // page may end after it: the note is split.
-        let may_end = i + 1 == rows.len() || rows[i + 1].break_before || chapter_starts(i + 1);
+        let may_end = i + 1 == rows.len() || rows.size(i + 1).break_before || chapter_starts(i + 1);
         if let (Some(&last), true) = (new.last(), may_end && i > start) {
             let lines = b.lines(ch, last);
             let before: f32 = heights[..heights.len() - 1].iter().sum();
@@ -171,7 +182,7 @@ pub(super) fn foot_pages(
         }
         let j = (start + 1..=i)
             .rev()
-            .find(|&j| rows[j].break_before)
+            .find(|&j| rows.size(j).break_before)
             .unwrap_or(i);
         b.finish(start..j, chapter_of(start));
         (start, i, y) = (j, j, 0.0);
@@ -217,14 +228,19 @@ impl Builder<'_> {
 
     /// The lines note `n` of chapter `ch` takes on the next page to finish.
     fn lines(&self, ch: usize, n: u32) -> &[Row] {
+        self.form(ch, n).0
+    }
+
+    /// [`Builder::lines`], and whether they are the note's short form.
+    fn form(&self, ch: usize, n: u32) -> (&[Row], bool) {
         match self.note(ch, n) {
             Some(note)
                 if self.seen.contains(&(ch, n)) && self.style.notes.repeat == NoteRepeat::Short =>
             {
-                &note.short
+                (&note.short, true)
             }
-            Some(note) => &note.full,
-            None => &[],
+            Some(note) => (&note.full, false),
+            None => (&[], false),
         }
     }
 
@@ -246,10 +262,10 @@ impl Builder<'_> {
         let mut order: Vec<(u32, u32)> = Vec::new();
         for i in range.clone() {
             if i != range.start {
-                body += rows[i].space_before.max(rows[i - 1].space_after);
+                body += rows.size(i).space_before.max(rows.size(i - 1).space_after);
             }
-            body += rows[i].leading;
-            for &(_, n, k) in &rows[i].line.markers {
+            body += rows.size(i).leading;
+            for (n, k) in rows.markers(i) {
                 if !order.iter().any(|o| o.0 == n) && self.note(ch, n).is_some() {
                     order.push((n, k));
                 }
@@ -260,16 +276,16 @@ impl Builder<'_> {
         // page before is left out (the full note says it all).
         let mut whole = Vec::new();
         for (n, k) in order {
-            let lines = self.lines(ch, n);
-            if self
-                .note(ch, n)
-                .is_some_and(|note| std::ptr::eq(lines, &note.full[..]))
-            {
+            let (lines, short) = self.form(ch, n);
+            if !short && self.note(ch, n).is_some() {
                 whole.push(n);
             }
             for (j, row) in lines.iter().enumerate() {
                 fresh.push(NoteRow {
-                    row: row.clone(),
+                    line: j,
+                    short,
+                    leading: row.leading,
+                    space_before: row.space_before,
                     chapter: ch,
                     n,
                     k,
@@ -335,6 +351,13 @@ impl Builder<'_> {
     }
 }
 
+/// The row of note line `nr`, in `notes`.
+pub(super) fn row_of<'n>(notes: &'n [NoteSet], nr: &NoteRow) -> Option<&'n Row> {
+    let note = notes.get(nr.chapter)?.get(&nr.n)?;
+    let form = if nr.short { &note.short } else { &note.full };
+    form.get(nr.line)
+}
+
 /// Places a page's notes at the foot of its text block, under a short
 /// rule; each note's first line gets its number (`n.`, or `n (cont.)` when
 /// it continues from the page before), linked back to the marker. Returns
@@ -344,6 +367,7 @@ pub(super) fn place(
     page: &mut Page,
     pi: usize,
     lines: Vec<NoteRow>,
+    notes: &[NoteSet],
     style: &Style,
     fonts: &mut Fonts,
     links: &mut Vec<Pending>,
@@ -364,39 +388,17 @@ pub(super) fn place(
         width: ns.rule_width,
     });
     let mut y = rule_y + ns.space_after_rule;
-    let mut prev = None;
-    for nr in lines {
+    for (nr, r, labelled) in with_rows(&lines, notes) {
         if nr.first {
-            y += nr.row.space_before;
+            y += nr.space_before;
         }
         let top = y;
-        let r = nr.row;
+        let r = r.clone();
         let mut line = r.line;
-        // A note's first line, or the first of its lines continued here.
-        if nr.first || prev != Some((nr.chapter, nr.n)) {
-            let text = if nr.first {
-                format!("{}.", nr.n)
-            } else {
-                format!("{} (cont.)", nr.n)
-            };
-            let glyphs = sized_glyphs(fonts, FontKind::Regular, &text, r.size);
-            let w: f32 = glyphs.iter().map(|g| g.advance).sum();
-            let gap = r.size * 0.45;
-            line.runs.insert(
-                0,
-                Run {
-                    font: FontKind::Regular,
-                    size: r.size,
-                    rise: 0.0,
-                    x: -w - gap,
-                    glyphs,
-                },
-            );
-            line.links.push(LinkSpan {
-                x0: -w - gap,
-                x1: -gap,
-                target: LinkTarget::Cite(nr.n, nr.k),
-            });
+        if labelled {
+            let (run, link) = label(nr, r.size, fonts);
+            line.runs.insert(0, run);
+            line.links.push(link);
         }
         if nr.first {
             starts.push((
@@ -430,7 +432,49 @@ pub(super) fn place(
             label: None,
         });
         y = top + r.leading;
-        prev = Some((nr.chapter, nr.n));
     }
     starts
+}
+
+/// Each line of a page's notes `lines` with its row in `notes`, and
+/// whether it is labelled: a note's first line, and the first of its lines
+/// continued from the page before.
+pub(super) fn with_rows<'n>(
+    lines: &'n [NoteRow],
+    notes: &'n [NoteSet],
+) -> impl Iterator<Item = (&'n NoteRow, &'n Row, bool)> {
+    let mut prev = None;
+    lines.iter().filter_map(move |nr| {
+        let row = row_of(notes, nr)?;
+        let labelled = nr.first || prev != Some((nr.chapter, nr.n));
+        prev = Some((nr.chapter, nr.n));
+        Some((nr, row, labelled))
+    })
+}
+
+/// The label of a note's line at `size` (`n.` on its first line, `n
+/// (cont.)` on the first continued), a run to set before the line in the
+/// margin, and its link back to the marker.
+pub(super) fn label(nr: &NoteRow, size: f32, fonts: &mut Fonts) -> (Run, LinkSpan) {
+    let text = if nr.first {
+        format!("{}.", nr.n)
+    } else {
+        format!("{} (cont.)", nr.n)
+    };
+    let glyphs = sized_glyphs(fonts, FontKind::Regular, &text, size);
+    let w: f32 = glyphs.iter().map(|g| g.advance).sum();
+    let gap = size * 0.45;
+    let run = Run {
+        font: FontKind::Regular,
+        size,
+        rise: 0.0,
+        x: -w - gap,
+        glyphs,
+    };
+    let link = LinkSpan {
+        x0: -w - gap,
+        x1: -gap,
+        target: LinkTarget::Cite(nr.n, nr.k),
+    };
+    (run, link)
 }

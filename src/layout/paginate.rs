@@ -2,6 +2,7 @@
 //! orphan control and headings kept with what follows; running heads,
 //! links and the outline placed.
 
+use super::notes::NoteRow;
 use super::*;
 /// The running head of a book page: `title` in italics, centred above the
 /// text block, shortened with `…` to fit the measure.
@@ -155,30 +156,73 @@ struct HandOut<'s> {
     waiting: Vec<(usize, usize, StoredAt)>,
 }
 
+/// What fills each page of an article: the rows `ranges`, and at its foot
+/// the lines of notes `foot` (none when they are not at the foot), whose
+/// rows are in `notes`.
+struct Plan<'p> {
+    ranges: &'p [std::ops::Range<usize>],
+    foot: &'p [Vec<NoteRow>],
+    notes: &'p [NoteSet],
+}
+
 impl<'s> HandOut<'s> {
-    /// Gives `sink` every glyph run of the pages `ranges` of `rows` will
-    /// make, in their order (a page's rows, then its number), those that
-    /// wait in `store` read from there; and the ends of the markers with a
-    /// row that a back-link of the rows goes to, to fill.
+    /// Gives `sink` every glyph run of the pages of `plan` made of `rows`,
+    /// in their order (a page's rows, its notes, then its number), those
+    /// that wait in `store` read from there; and the ends of the markers
+    /// with a row that a back-link of the rows or the notes goes to, to
+    /// fill.
     fn new(
         sink: &'s mut dyn PageSink,
         run: usize,
         rows: &Rows,
-        ranges: &[std::ops::Range<usize>],
+        plan: Plan<'_>,
         store: Option<&'s GlyphStore>,
         style: &Style,
         fonts: &mut Fonts,
     ) -> (Self, MarkerEnds) {
+        let ranges = plan.ranges;
         let mut reader = store.map(GlyphStore::reader);
         // A run's glyphs read back, in one buffer for all.
         let mut glyphs = Vec::new();
+        // The references with a row, or a note that starts on a page.
         let mut references = std::collections::HashSet::new();
         // Every marker with a row, and every marker a back-link goes to.
         let (mut citations, mut wanted) = (Vec::new(), Vec::new());
-        // The page of the rows to come: the pages before it have had their
-        // numbers' glyphs.
+        let cites = |links: &[LinkSpan]| {
+            links
+                .iter()
+                .filter_map(|l| match l.target {
+                    LinkTarget::Cite(n, k) => Some((n, k)),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+        };
+        for (nr, row, labelled) in plan
+            .foot
+            .iter()
+            .flat_map(|p| notes::with_rows(p, plan.notes))
+        {
+            if nr.first {
+                references.insert(nr.n);
+            }
+            if labelled {
+                wanted.push((nr.n, nr.k));
+            }
+            wanted.extend(cites(&row.line.links));
+        }
+        // The page of the rows to come: the pages before it have had the
+        // glyphs of their notes and their numbers.
         let mut page = 0;
-        let mut number = |sink: &mut dyn PageSink, pi: usize| {
+        let mut end_of = |sink: &mut dyn PageSink, pi: usize| {
+            let lines = plan.foot.get(pi).map_or(&[][..], Vec::as_slice);
+            for (nr, row, labelled) in notes::with_rows(lines, plan.notes) {
+                if labelled {
+                    sink.glyphs(&notes::label(nr, row.size, fonts).0);
+                }
+                for run in &row.line.runs {
+                    sink.glyphs(run);
+                }
+            }
             for run in &folio(&(pi + 1).to_string(), style, fonts).line.runs {
                 sink.glyphs(run);
             }
@@ -187,15 +231,12 @@ impl<'s> HandOut<'s> {
         // at a time), each page's number after its rows.
         let visited = rows.visit(|i, r| {
             while ranges.get(page).is_some_and(|range| i >= range.end) {
-                number(sink, page);
+                end_of(sink, page);
                 page += 1;
             }
             references.extend(r.reference);
             citations.extend(r.line.markers.iter().map(|&(_, n, k)| (n, k)));
-            wanted.extend(r.line.links.iter().filter_map(|l| match l.target {
-                LinkTarget::Cite(n, k) => Some((n, k)),
-                _ => None,
-            }));
+            wanted.extend(cites(&r.line.links));
             let (Some(reader), Some(at)) = (&mut reader, r.stored) else {
                 for run in &r.line.runs {
                     sink.glyphs(run);
@@ -227,7 +268,7 @@ impl<'s> HandOut<'s> {
             sink.failed(e);
         }
         for pi in page..ranges.len() {
-            number(sink, pi);
+            end_of(sink, pi);
         }
         citations.sort_unstable();
         wanted.sort_unstable();
@@ -374,22 +415,19 @@ pub(super) fn paginate(
         ranges.push(start..rows.len());
     }
     // Notes at the foot of the page: the pages are filled again, with the
-    // notes' space reserved (`notes.rs`).
+    // notes' space reserved (`notes.rs`; from what stays in memory of the
+    // rows that wait in a file).
     let mut foot = None;
-    // Rows that wait in a file (`rows.rs`) come back whole for what reads
-    // them all at once; they are read a page at a time only by a sink.
-    let mut unread = None;
     if notes.iter().any(|n| !n.is_empty()) {
-        unread = rows.load(0..rows.len()).err();
         let f = notes::foot_pages(&rows, notes, style, &chapter_of, &chapter_starts, recto);
         ranges = f.ranges;
         foot = Some(f.notes);
     }
     // A sink takes the pages as they are filled: those of an article (no
-    // chapters) with its notes at the end. It is given every glyph first,
-    // in the pages' order; and each page's links as soon as the page is
-    // filled, which are those whose reference or citation has a row (the
-    // rest find no destination, below).
+    // chapters). It is given every glyph first, in the pages' order; and
+    // each page's links as soon as the page is filled, which are those
+    // whose reference or citation has a row or a note (the rest find no
+    // destination, below).
     // A sink that does not take them still hears of glyphs that could not
     // be read back.
     let mut declined = None;
@@ -398,10 +436,14 @@ pub(super) fn paginate(
     // those its back-links go to).
     let mut chapter_markers = MarkerEnds::All(HashMap::new());
     let mut sink = match sink {
-        Some(s) if marks.is_empty() && foot.is_none() => match s.begin(ranges.len()) {
+        Some(s) if marks.is_empty() => match s.begin(ranges.len()) {
             Some(run) => {
-                let (out, ends) =
-                    HandOut::new(s, run, &rows, &ranges, store.as_ref(), style, fonts);
+                let plan = Plan {
+                    ranges: &ranges,
+                    foot: foot.as_deref().unwrap_or_default(),
+                    notes,
+                };
+                let (out, ends) = HandOut::new(s, run, &rows, plan, store.as_ref(), style, fonts);
                 chapter_markers = ends;
                 Some(out)
             }
@@ -415,10 +457,11 @@ pub(super) fn paginate(
             None
         }
     };
-    if sink.is_none() && unread.is_none() {
-        unread = rows.load(0..rows.len()).err();
-    }
-    if let Some(e) = unread {
+    // Rows that wait in a file (`rows.rs`) come back whole for a layout
+    // kept whole; they are read a page at a time only by a sink.
+    if sink.is_none()
+        && let Err(e) = rows.load(0..rows.len())
+    {
         unreadable(e, &mut sink, &mut declined);
     }
     // Where each note starts: (page, chapter, n).
@@ -583,9 +626,15 @@ pub(super) fn paginate(
             }
             y = top + leading;
         }
-        for ((ch, n), d) in
-            notes::place(&mut page, pi, page_notes, style, fonts, &mut pending_links)
-        {
+        for ((ch, n), d) in notes::place(
+            &mut page,
+            pi,
+            page_notes,
+            notes,
+            style,
+            fonts,
+            &mut pending_links,
+        ) {
             note_dests.insert((pi, ch, n), d);
             if first_ends {
                 references.entry(n).or_insert(d);

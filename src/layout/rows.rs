@@ -71,6 +71,11 @@ struct Away {
     places: Vec<Option<Place>>,
     /// By chunk: the sizes of its rows while it waits.
     sizes: Vec<Vec<RowSize>>,
+    /// By chunk: the markers of its rows while it waits, in order (the
+    /// row in the chunk, the reference, the occurrence), for the notes at
+    /// the foot of the page; `None` when there are none to place (the
+    /// seed ×6,920's, with its notes at the end, took 5 MB).
+    markers: Option<Vec<Vec<(u16, u32, u32)>>>,
     /// Chunks passed over while a long paragraph's rows were settled
     /// ([`Rows::settle_within`]), to offer again.
     passed: Vec<usize>,
@@ -95,13 +100,15 @@ impl Rows {
         }
     }
 
-    /// [`Rows::with_capacity`], the chunks settled waiting in `file`.
-    pub(super) fn spilling(expected: usize, file: TempFile) -> Self {
+    /// [`Rows::with_capacity`], the chunks settled waiting in `file`;
+    /// with `markers`, what [`Rows::markers`] reads of them kept here.
+    pub(super) fn spilling(expected: usize, file: TempFile, markers: bool) -> Self {
         Rows {
             away: Some(Away {
                 file,
                 places: Vec::new(),
                 sizes: Vec::new(),
+                markers: markers.then(Vec::new),
                 passed: Vec::new(),
             }),
             ..Rows::with_capacity(expected)
@@ -147,6 +154,9 @@ impl Rows {
         if from < settled {
             away.places.resize(settled, None);
             away.sizes.resize_with(settled, Vec::new);
+            if let Some(markers) = &mut away.markers {
+                markers.resize_with(settled, Vec::new);
+            }
         }
         let mut bytes = Vec::new();
         for c in again.into_iter().chain(from..settled) {
@@ -163,6 +173,9 @@ impl Rows {
             if let Ok(place) = away.file.append(&bytes) {
                 away.places[c] = Some(place);
                 away.sizes[c] = chunk.iter().map(RowSize::of).collect();
+                if let Some(markers) = &mut away.markers {
+                    markers[c] = markers_of(chunk);
+                }
                 *chunk = Vec::new();
             }
         }
@@ -177,6 +190,34 @@ impl Rows {
                 away.sizes[c][i & (CHUNK - 1)]
             }
             _ => RowSize::of(&self[i]),
+        }
+    }
+
+    /// The markers of row `i` (reference, occurrence), in order, whether
+    /// the row is here or waits in the file (rows made to keep them:
+    /// [`Rows::spilling`]; a row whose markers were not kept has none).
+    pub(super) fn markers(&self, i: usize) -> smallvec::SmallVec<[(u32, u32); 4]> {
+        let c = i >> CHUNK_BITS;
+        match &self.away {
+            Some(away) if away.places.get(c).is_some_and(Option::is_some) => {
+                debug_assert!(away.markers.is_some(), "markers read but not kept");
+                let j = (i & (CHUNK - 1)) as u16;
+                let Some(all) = away.markers.as_ref().and_then(|m| m.get(c)) else {
+                    return smallvec::SmallVec::new();
+                };
+                let from = all.partition_point(|m| m.0 < j);
+                all[from..]
+                    .iter()
+                    .take_while(|m| m.0 == j)
+                    .map(|&(_, n, k)| (n, k))
+                    .collect()
+            }
+            _ => self[i]
+                .line
+                .markers
+                .iter()
+                .map(|&(_, n, k)| (n, k))
+                .collect(),
         }
     }
 
@@ -197,6 +238,9 @@ impl Rows {
                 continue;
             };
             let sizes = std::mem::take(&mut away.sizes[c]);
+            if let Some(markers) = &mut away.markers {
+                markers[c] = Vec::new();
+            }
             match read_chunk(&away.file, place, sizes.len()) {
                 Ok(rows) => self.chunks[c] = rows,
                 Err(e) => {
@@ -317,6 +361,9 @@ impl Rows {
             for c in 0..freed {
                 away.places[c] = None;
                 away.sizes[c] = Vec::new();
+                if let Some(markers) = &mut away.markers {
+                    markers[c] = Vec::new();
+                }
             }
         }
     }
@@ -460,6 +507,17 @@ impl Iterator for Unpacked {
 }
 
 impl ExactSizeIterator for Unpacked {}
+
+/// The markers of the rows of `chunk` ([`Away::markers`]).
+fn markers_of(chunk: &[Row]) -> Vec<(u16, u32, u32)> {
+    let mut all = Vec::with_capacity(chunk.iter().map(|r| r.line.markers.len()).sum());
+    for (j, row) in chunk.iter().enumerate() {
+        // (A chunk has at most `CHUNK` rows: its index fits.)
+        let j = j as u16;
+        all.extend(row.line.markers.iter().map(|&(_, n, k)| (j, n, k)));
+    }
+    all
+}
 
 /// A row with an empty line, of `size`: what pagination gets of a row that
 /// could not be read back (the error goes to the caller).
@@ -1050,7 +1108,7 @@ mod tests {
 
     /// Rows settled into a file come back as they went (every part, every
     /// float to the bit), in their order, whether read back a chunk at a
-    /// time or visited; their sizes are known while they wait; the rows
+    /// time or visited; their sizes and markers are known while they wait; the rows
     /// not settled stay here; and freed rows are forgotten in the file too.
     #[test]
     fn rows_settled_in_a_file_come_back_as_they_went() {
@@ -1060,7 +1118,7 @@ mod tests {
             return;
         };
         let want: Vec<Vec<u8>> = (0..n).map(|i| bytes_of(&full_row(i))).collect();
-        let mut rows = Rows::spilling(n, file);
+        let mut rows = Rows::spilling(n, file, true);
         for i in 0..n {
             rows.push(full_row(i));
             // As the flow does: settled up to the row before the last.
@@ -1074,6 +1132,13 @@ mod tests {
         assert!(!rows.all_here());
         for i in 0..n {
             assert_eq!(rows.size(i), RowSize::of(&full_row(i)), "row {i}");
+            let markers = full_row(i).line.markers;
+            assert!(
+                rows.markers(i)
+                    .into_iter()
+                    .eq(markers.iter().map(|m| (m.1, m.2))),
+                "row {i}'s markers"
+            );
         }
         let mut seen = Vec::new();
         rows.visit(|i, r| seen.push((i, bytes_of(r)))).unwrap();
@@ -1116,7 +1181,7 @@ mod tests {
         // A paragraph from row CHUNK + 3 (the row before it in the same
         // chunk) to 5 * CHUNK + 2, then a paragraph of one row.
         let (first, end) = (CHUNK + 3, 5 * CHUNK + 3);
-        let mut rows = Rows::spilling(end + 1, file);
+        let mut rows = Rows::spilling(end + 1, file, true);
         let mut want: Vec<Row> = (0..=end).map(full_row).collect();
         for i in 0..end {
             if i == first || i == end {
@@ -1156,7 +1221,7 @@ mod tests {
     fn rows_a_file_refuses_or_loses_stay_whole_or_come_back_blank() {
         let named = tempfile::NamedTempFile::new().unwrap();
         let read_only = std::fs::File::open(named.path()).unwrap();
-        let mut rows = Rows::spilling(2 * CHUNK, TempFile::in_file(read_only));
+        let mut rows = Rows::spilling(2 * CHUNK, TempFile::in_file(read_only), true);
         rows.extend((0..2 * CHUNK).map(full_row));
         rows.settle_before(2 * CHUNK);
         assert!(rows.all_here(), "refused: kept here");
@@ -1165,7 +1230,7 @@ mod tests {
             .write(true)
             .open(named.path())
             .unwrap();
-        let mut rows = Rows::spilling(2 * CHUNK, TempFile::in_file(write_only));
+        let mut rows = Rows::spilling(2 * CHUNK, TempFile::in_file(write_only), true);
         rows.extend((0..2 * CHUNK).map(full_row));
         rows.settle_before(CHUNK);
         assert!(!rows.all_here(), "written");

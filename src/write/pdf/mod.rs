@@ -318,7 +318,8 @@ mod tests {
 
     /// An article given up and put away before it is laid out makes the
     /// PDF it makes borrowed, and the warnings `laid_out` hears point where
-    /// they did: the text put away came back for them.
+    /// they did: the text put away came back for them (its notes at the
+    /// end, or at the foot of the page).
     #[test]
     fn an_article_put_away_makes_the_same_pdf() {
         use super::{Article, Destination, render_article_putting_away, render_article_to};
@@ -337,9 +338,15 @@ mod tests {
             crate::parse_article("a.txt", text.as_bytes().to_vec(), Default::default(), &opts)
                 .unwrap()
         };
-        let opts = PdfOptions::default();
-        for text in [text.clone(), text.replace('\u{13000}', "a lock")] {
-            let whole = parse(&text);
+        use crate::layout::style::NotePlacement;
+        let placements = [NotePlacement::End, NotePlacement::Foot];
+        let texts = [text.clone(), text.replace('\u{13000}', "a lock")];
+        for (text, notes) in texts.iter().flat_map(|t| placements.map(|p| (t, p))) {
+            let opts = PdfOptions {
+                notes,
+                ..PdfOptions::default()
+            };
+            let whole = parse(text);
             let mut expected = Vec::new();
             let missing = render_article_to(
                 Article::Borrowed(&whole.document),
@@ -357,11 +364,11 @@ mod tests {
                 heard.push((said, p.document.blocks.is_empty()));
             };
             let mut bytes = Vec::new();
-            let article = Article::GivenUp(Box::new(parse(&text)), &mut laid_out);
+            let article = Article::GivenUp(Box::new(parse(text)), &mut laid_out);
             let again =
                 render_article_putting_away(article, &opts, Destination::Bytes(&mut bytes), 0)
                     .unwrap();
-            assert!(bytes == expected, "the same file");
+            assert!(bytes == expected, "the same file ({notes:?})");
             assert_eq!(again, missing);
             let said: Vec<_> = missing
                 .iter()

@@ -7,6 +7,7 @@ use super::*;
 use crate::ast::Document;
 use crate::layout::Cluster;
 use crate::layout::fonts::Fonts;
+use crate::layout::style::{NotePlacement, NoteRepeat, Style};
 use crate::write::pdf::render_pdf;
 use lopdf::Document as Pdf;
 use lopdf::StringFormat;
@@ -936,8 +937,10 @@ fn freeing_drawn_lines_leaves_the_file_unchanged() {
 /// taken from it, each going where the whole layout's goes (those with a
 /// destination, one back-link here having none), and every line is freed
 /// once drawn. The same again with the lines' glyphs
-/// kept in a temporary file until their page is filled.
+/// kept in a temporary file until their page is filled (and the rows).
 /// A short article is left to the layout (its stored glyphs put back).
+/// All of it with the notes at the end, and at the foot of the page (long
+/// notes continued on the next page; repeated in full, or short).
 #[test]
 fn pages_drawn_as_they_are_filled_make_the_same_file() {
     let canal = std::fs::read_to_string(concat!(
@@ -951,77 +954,111 @@ fn pages_drawn_as_they_are_filled_make_the_same_file() {
     let orphan_backlink = ARTICLE.replace("2021[]", "2021[][]");
     // Its page number's digit is in no line of its text.
     let no_digits = "A title\n\nWords only, and no figures at all.\n";
-    let opts = PdfOptions::default();
+    // Notes too long for the foot of one page, cited on many.
+    let mut long_notes = String::from("Long notes\n\n");
+    for i in 0..60 {
+        long_notes.push_str(&format!(
+            "Paragraph {i} tells of the keepers of the middle reach and of the \
+             barges they let through the locks at night{}.\n\n",
+            i % 3 + 1
+        ));
+    }
+    for n in 1..=3 {
+        let said = "The keepers' diaries, kept by the canal office. ".repeat(n * 20);
+        long_notes.push_str(&format!("  {n}. {said}{}\n", "[]".repeat(20)));
+    }
+    for (notes, repeat) in [
+        (NotePlacement::End, NoteRepeat::Full),
+        (NotePlacement::Foot, NoteRepeat::Full),
+        (NotePlacement::Foot, NoteRepeat::Short),
+    ] {
+        let mut style = Style::default();
+        style.notes.repeat = repeat;
+        let opts = PdfOptions {
+            style: Some(style),
+            notes,
+            ..PdfOptions::default()
+        };
+        for text in [
+            canal.as_str(),
+            &links,
+            &orphan_backlink,
+            no_digits,
+            &long_notes,
+        ] {
+            drawn_as_filled(text, &opts);
+        }
+    }
+}
+
+/// [`pages_drawn_as_they_are_filled_make_the_same_file`] for `text`.
+fn drawn_as_filled(text: &str, opts: &PdfOptions) {
     let style = opts.style();
     let source = FontSource::load(&style).unwrap();
     let mut fonts = Fonts::new(&source).unwrap();
-    for text in [canal.as_str(), &links, &orphan_backlink, no_digits] {
-        let doc = article(text);
-        let info = DocInfo::of(&doc);
-        let mut whole = crate::layout::layout(&doc, &style, &mut fonts, opts.notes);
-        let inventory = content::inventory(&whole);
-        // Writing takes the links out of the pages.
-        let laid = whole.clone();
-        let mut known = drawn_links::DrawnLinks::default();
-        for page in &laid.pages {
-            known
-                .push_page(page.links.clone(), drawn_links::Ends::Known)
-                .unwrap();
-        }
-        let mut expected = Vec::new();
-        write(
-            &DocInfo::of(&doc),
-            &mut whole,
-            &source,
-            &opts,
-            Destination::Bytes(&mut expected),
-        )
-        .unwrap();
-        for store_from in [STORE_GLYPHS_FROM, 0] {
-            let mut declined = DrawingSink::new(&info, &style, &source);
-            declined.store_from = store_from;
-            let lay =
-                crate::layout::layout_into(&doc, &style, &mut fonts, opts.notes, &mut declined);
-            assert!(declined.into_file().unwrap().is_none(), "a short article");
-            assert_eq!(lay, laid, "stored glyphs: {}", store_from == 0);
-        }
-        for (run, store_from) in [
-            (1, STORE_GLYPHS_FROM),
-            (2, STORE_GLYPHS_FROM),
-            (DRAWN_BETWEEN_RETURNS, STORE_GLYPHS_FROM),
-            (1, 0),
-            (DRAWN_BETWEEN_RETURNS, 0),
-        ] {
-            let mut sink = DrawingSink::new(&info, &style, &source);
-            sink.from_pages = 1;
-            sink.run = run;
-            sink.store_from = store_from;
-            let mut lay =
-                crate::layout::layout_into(&doc, &style, &mut fonts, opts.notes, &mut sink);
-            assert!(lay.pages.iter().all(|p| p.lines.is_empty()), "lines freed");
-            assert!(lay.pages.iter().all(|p| p.links.is_empty()), "links taken");
-            assert_eq!(lay.pages.len(), laid.pages.len());
-            let file = sink.into_file().unwrap().expect("the pages were taken");
-            assert_eq!(file.used, inventory);
-            assert_eq!(file.links, known, "every page's links, where they go");
-            // Packed through a writer (as into an output file), the same
-            // bytes as packed into bytes.
-            let mut bytes: Vec<u8> = Vec::new();
-            let writer: &mut dyn std::io::Write = &mut bytes;
-            file.finish(&info, &mut lay, &opts, Destination::Writer(writer))
-                .unwrap();
-            assert!(
-                bytes == expected,
-                "the same file, {run} at a time, glyphs stored: {}",
-                store_from == 0
-            );
-        }
+    let doc = article(text);
+    let info = DocInfo::of(&doc);
+    let mut whole = crate::layout::layout(&doc, &style, &mut fonts, opts.notes);
+    let inventory = content::inventory(&whole);
+    // Writing takes the links out of the pages.
+    let laid = whole.clone();
+    let mut known = drawn_links::DrawnLinks::default();
+    for page in &laid.pages {
+        known
+            .push_page(page.links.clone(), drawn_links::Ends::Known)
+            .unwrap();
+    }
+    let mut expected = Vec::new();
+    write(
+        &DocInfo::of(&doc),
+        &mut whole,
+        &source,
+        opts,
+        Destination::Bytes(&mut expected),
+    )
+    .unwrap();
+    for store_from in [STORE_GLYPHS_FROM, 0] {
+        let mut declined = DrawingSink::new(&info, &style, &source);
+        declined.store_from = store_from;
+        let lay = crate::layout::layout_into(&doc, &style, &mut fonts, opts.notes, &mut declined);
+        assert!(declined.into_file().unwrap().is_none(), "a short article");
+        assert_eq!(lay, laid, "stored glyphs: {}", store_from == 0);
+    }
+    for (run, store_from) in [
+        (1, STORE_GLYPHS_FROM),
+        (2, STORE_GLYPHS_FROM),
+        (DRAWN_BETWEEN_RETURNS, STORE_GLYPHS_FROM),
+        (1, 0),
+        (DRAWN_BETWEEN_RETURNS, 0),
+    ] {
+        let mut sink = DrawingSink::new(&info, &style, &source);
+        sink.from_pages = 1;
+        sink.run = run;
+        sink.store_from = store_from;
+        let mut lay = crate::layout::layout_into(&doc, &style, &mut fonts, opts.notes, &mut sink);
+        assert!(lay.pages.iter().all(|p| p.lines.is_empty()), "lines freed");
+        assert!(lay.pages.iter().all(|p| p.links.is_empty()), "links taken");
+        assert_eq!(lay.pages.len(), laid.pages.len());
+        let file = sink.into_file().unwrap().expect("the pages were taken");
+        assert_eq!(file.used, inventory);
+        assert_eq!(file.links, known, "every page's links, where they go");
+        // Packed through a writer (as into an output file), the same
+        // bytes as packed into bytes.
+        let mut bytes: Vec<u8> = Vec::new();
+        let writer: &mut dyn std::io::Write = &mut bytes;
+        file.finish(&info, &mut lay, opts, Destination::Writer(writer))
+            .unwrap();
+        assert!(
+            bytes == expected,
+            "the same file, {run} at a time, glyphs stored: {}",
+            store_from == 0
+        );
     }
 }
 
 /// Glyphs that cannot be read back from their temporary file make an I/O
 /// error, not a PDF with pages missing text: here the file takes the
-/// glyphs but cannot be read.
+/// glyphs but cannot be read (the notes at the end or at the foot).
 #[test]
 fn glyphs_that_cannot_be_read_back_are_an_error() {
     let named = tempfile::NamedTempFile::new().unwrap();
@@ -1031,11 +1068,18 @@ fn glyphs_that_cannot_be_read_back_are_an_error() {
         .unwrap();
     let doc = article(ARTICLE);
     let info = DocInfo::of(&doc);
-    let opts = PdfOptions::default();
-    let style = opts.style();
+    let style = Style::default();
     let source = FontSource::load(&style).unwrap();
     let mut fonts = Fonts::new(&source).unwrap();
-    for from_pages in [1, usize::MAX] {
+    let placements = [NotePlacement::End, NotePlacement::Foot];
+    for (from_pages, notes) in [1, usize::MAX]
+        .into_iter()
+        .flat_map(|f| placements.map(|p| (f, p)))
+    {
+        let opts = PdfOptions {
+            notes,
+            ..PdfOptions::default()
+        };
         let mut sink = DrawingSink::new(&info, &style, &source);
         sink.from_pages = from_pages;
         sink.store_from = 0;
@@ -1044,7 +1088,7 @@ fn glyphs_that_cannot_be_read_back_are_an_error() {
         match sink.into_file() {
             Err(WriteError::Io(e)) => assert!(e.to_string().contains("Bad file"), "{e}"),
             Err(e) => panic!("another error: {e}"),
-            Ok(_) => panic!("a file made without its glyphs (from {from_pages} pages)"),
+            Ok(_) => panic!("a file made without its glyphs (from {from_pages} pages, {notes:?})"),
         }
     }
 }
