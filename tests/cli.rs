@@ -737,33 +737,83 @@ fn characters_the_pdf_fonts_lack_are_warned_about_with_their_place() {
 /// An article of more than 1 MiB, whose PDF is made with its text and
 /// document put away in a temporary file while it is laid out, still has
 /// its characters without a glyph warned about at their place (the text
-/// comes back for them).
+/// comes back for them), its notes at the end or at the foot of the page
+/// (pages handed out with their notes, their glyphs kept in a file); with
+/// pdftotext, every page that cites a reference has its note at its foot.
 #[test]
 fn a_long_article_put_away_warns_at_its_place() {
+    let test = "a_long_article_put_away_warns_at_its_place";
     let mut text = String::from("A long chronicle\n\n");
-    let mut i = 0;
+    let (mut i, mut cited) = (0, [0usize; 2]);
     while text.len() < (1 << 20) + 4096 {
+        // Every fiftieth entry cites one of two ledgers.
+        let cite = match i % 50 {
+            0 => "1",
+            25 => "2",
+            _ => "",
+        };
+        if let Ok(n) = cite.parse::<usize>() {
+            cited[n - 1] += 1;
+        }
         text.push_str(&format!(
             "Entry {i}: the barges waited below the weir while the keepers counted \
              the turns of the sluice and wrote them in the ledger, until the water \
-             reached the mark on the lock wall.\n\n"
+             reached the mark on the lock wall{cite}.\n\n"
         ));
         i += 1;
     }
     let line = text.lines().count() + 1;
-    text.push_str("At the end, a rare sign \u{1F0A1} here.\n");
+    text.push_str("At the end, a rare sign \u{1F0A1} here.\n\n");
+    for (n, name) in ["Upper lock ledger", "Lower weir diary"].iter().enumerate() {
+        let back = "[]".repeat(cited[n]);
+        text.push_str(&format!("  {}. {name}; Canal Office; 1901{back}\n", n + 1));
+    }
     let dir = setup(&[("g.txt", text.as_bytes())]);
-    let o = refolio(
-        &["convert", "-t", "pdf", "-o", "out", "g.txt"],
-        dir.path(),
-        None,
-    );
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let warning =
-        format!("g.txt:{line}:25: warning: the PDF fonts have no glyph for '\u{1F0A1}' (U+1F0A1)");
-    assert_eq!(stderr(&o).matches(&warning).count(), 1, "{}", stderr(&o));
-    let pdf = fs::read(dir.path().join("out/g.pdf")).unwrap();
-    assert!(pdf.starts_with(b"%PDF-1.7") && pdf.ends_with(b"%%EOF"));
+    for notes in ["end", "foot"] {
+        let o = refolio(
+            &[
+                "convert", "-t", "pdf", "--notes", notes, "-o", notes, "g.txt",
+            ],
+            dir.path(),
+            None,
+        );
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        let warning = format!(
+            "g.txt:{line}:25: warning: the PDF fonts have no glyph for '\u{1F0A1}' (U+1F0A1)"
+        );
+        assert_eq!(stderr(&o).matches(&warning).count(), 1, "{}", stderr(&o));
+        let path = dir.path().join(notes).join("g.pdf");
+        let pdf = fs::read(&path).unwrap();
+        assert!(pdf.starts_with(b"%PDF-1.7") && pdf.ends_with(b"%%EOF"));
+        if notes == "end" {
+            continue;
+        }
+        let Some(pdftotext) = tool(test, "pdftotext") else {
+            return;
+        };
+        let o = Command::new(&pdftotext)
+            .arg(&path)
+            .arg("-")
+            .output()
+            .unwrap();
+        assert!(o.status.success());
+        let all = String::from_utf8(o.stdout).unwrap();
+        let pages: Vec<&str> = all
+            .split('\u{c}')
+            .filter(|p| !p.trim().is_empty())
+            .collect();
+        assert!(pages.len() > 300, "{} pages", pages.len());
+        for (n, name) in ["Upper lock ledger", "Lower weir diary"].iter().enumerate() {
+            let marker = format!("lock wall{}.", n + 1);
+            let citing = pages.iter().filter(|p| p.contains(&marker)).count();
+            let with_note = pages
+                .iter()
+                .filter(|p| p.contains(&marker) && p.contains(name))
+                .count();
+            assert!(citing > 100, "{name}: cited on {citing} pages");
+            assert_eq!(with_note, citing, "{name}: pages without their note");
+        }
+    }
 }
 
 /// `refolio book` with a manifest on the bundled articles: the front
