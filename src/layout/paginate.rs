@@ -156,6 +156,14 @@ struct HandOut<'s> {
     waiting: Vec<(usize, usize, StoredAt)>,
 }
 
+/// The markers `links` go back to: (reference, occurrence).
+fn cites(links: &[LinkSpan]) -> impl Iterator<Item = (u32, u32)> + '_ {
+    links.iter().filter_map(|l| match l.target {
+        LinkTarget::Cite(n, k) => Some((n, k)),
+        _ => None,
+    })
+}
+
 /// What fills each page of an article: the rows `ranges`, and at its foot
 /// the lines of notes `foot` (none when they are not at the foot), whose
 /// rows are in `notes`.
@@ -188,15 +196,6 @@ impl<'s> HandOut<'s> {
         let mut references = std::collections::HashSet::new();
         // Every marker with a row, and every marker a back-link goes to.
         let (mut citations, mut wanted) = (Vec::new(), Vec::new());
-        let cites = |links: &[LinkSpan]| {
-            links
-                .iter()
-                .filter_map(|l| match l.target {
-                    LinkTarget::Cite(n, k) => Some((n, k)),
-                    _ => None,
-                })
-                .collect::<Vec<_>>()
-        };
         for (nr, row, labelled) in plan
             .foot
             .iter()
