@@ -180,7 +180,7 @@ pub struct ConvertArgs {
     /// made, its notes at the end or at the foot, with a long article's
     /// text, document, glyphs, rows and PDF objects waiting in an unnamed
     /// temporary file in $TMPDIR; 16 MiB of text is some 7,600 pages and
-    /// 78 MB). The article's other formats are still written,
+    /// 56 MB, what its TEI takes). The article's other formats are still written,
     /// and the exit code is 1.
     #[arg(long, value_name = "N", default_value_t = 16 * 1024 * 1024)]
     pub max_pdf_input_bytes: u64,
