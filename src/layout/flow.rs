@@ -366,23 +366,24 @@ impl Ctx<'_, '_, '_> {
         // (A note of thousands of lines may have had some settled.)
         let loaded = self.rows.load(start..self.rows.len());
         let mut rows = self.rows.split_off(start);
-        let mut unread = loaded.err();
-        if let Lines::Replay(replay) = &mut self.lines
-            && let Some(store) = replay.store
-        {
-            let mut reader = store.reader();
-            for row in &mut rows {
-                if let Some(at) = row.stored.take()
-                    && let Err(e) = reader.restore(&mut row.line, at)
-                {
-                    unread.get_or_insert(e);
+        // (Only the second pass has rows.)
+        if let Lines::Replay(replay) = &mut self.lines {
+            let mut unread = loaded.err();
+            if let Some(store) = replay.store {
+                let mut reader = store.reader();
+                for row in &mut rows {
+                    if let Some(at) = row.stored.take()
+                        && let Err(e) = reader.restore(&mut row.line, at)
+                    {
+                        unread.get_or_insert(e);
+                    }
                 }
             }
-        }
-        // Lines that could not be read back: the pages will lack them, and
-        // the sink is told (as for a paragraph's).
-        if let (Some(e), Lines::Replay(replay)) = (unread, &mut self.lines) {
-            replay.error.get_or_insert(e);
+            // Lines that could not be read back: the pages will lack them,
+            // and the sink is told (as for a paragraph's).
+            if let Some(e) = unread {
+                replay.error.get_or_insert(e);
+            }
         }
         rows
     }

@@ -277,7 +277,8 @@ impl Builder<'_> {
         let mut whole = Vec::new();
         for (n, k) in order {
             let (lines, short) = self.form(ch, n);
-            if !short && self.note(ch, n).is_some() {
+            // (Every reference in `order` has a note.)
+            if !short {
                 whole.push(n);
             }
             for (j, row) in lines.iter().enumerate() {
