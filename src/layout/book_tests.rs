@@ -189,6 +189,9 @@ fn contents_list_every_chapter_with_the_label_of_its_first_page_and_link_there()
                 .unwrap()
                 .top;
             assert_eq!(dest.y, title_top);
+            // Where the outline's entry for the chapter goes.
+            let entry = l.outline.iter().filter(|o| o.level == 1).nth(i + 1);
+            assert_eq!(Some(dest), entry.map(|o| o.dest), "{first}");
             // The link covers the entry's title and its number.
             assert!(link.rect[1] <= contents.lines[title_line].top);
             assert!(link.rect[3] >= number.baseline && link.rect[2] >= right);
@@ -356,4 +359,91 @@ fn a_chapter_without_a_title_has_no_entry_and_the_others_keep_theirs() {
             (LinkTarget::Chapter(2), at[1])
         ]
     );
+}
+
+/// A sink that takes a book's pages a run at a time and keeps them in the
+/// layout: what it heard.
+#[derive(Default)]
+struct Taken {
+    pages: usize,
+    run: usize,
+    runs: Vec<usize>,
+    glyphs: usize,
+}
+
+impl PageSink for Taken {
+    fn begin(&mut self, pages: usize) -> Option<usize> {
+        self.pages = pages;
+        Some(self.run)
+    }
+    fn glyphs(&mut self, _: &Run) {
+        self.glyphs += 1;
+    }
+    fn pages(&mut self, pages: &mut [Page], _: &[StructNode]) {
+        self.runs.push(pages.len());
+    }
+}
+
+/// A book handed out as its pages are filled: the sink hears how many
+/// pages the whole book has, is given every glyph run first, then the
+/// front matter's pages, then the chapters' a run at a time (a blank verso
+/// before a right-hand chapter in its run, as any page); the layout is the
+/// book laid out whole (but where the markers first landed, which a sink
+/// does not read), with the notes at the end or at the foot.
+#[test]
+fn a_book_is_handed_out_a_run_at_a_time_the_front_matter_first() {
+    let chapters = three();
+    let refs: Vec<&Document> = chapters.iter().collect();
+    let style = Style::default();
+    let src = FontSource::load(&style).unwrap();
+    let mut fonts = Fonts::new(&src).unwrap();
+    let cover = cover("A book", Some("The Editors"));
+    for (placement, recto, run) in [
+        (NotePlacement::End, true, 1),
+        (NotePlacement::End, false, 2),
+        (NotePlacement::Foot, true, 3),
+        (NotePlacement::Foot, false, 1),
+    ] {
+        let whole = book_in(&chapters, recto, placement);
+        let mut taken = Taken {
+            run,
+            ..Taken::default()
+        };
+        let lay = layout_book_into(
+            &cover,
+            refs.iter().map(|d| std::borrow::Cow::Borrowed(*d)),
+            &style,
+            &mut fonts,
+            recto,
+            placement,
+            Some(&mut taken),
+        );
+        let said = format!("{placement:?}, recto {recto}, {run} at a time");
+        let front = front(&whole);
+        let body = whole.pages.len() - front;
+        assert_eq!(taken.pages, whole.pages.len(), "{said}");
+        let mut runs = vec![front];
+        runs.extend(std::iter::repeat_n(run, body / run));
+        if !body.is_multiple_of(run) {
+            runs.push(body % run);
+        }
+        assert_eq!(taken.runs, runs, "{said}");
+        let blank = |p: &Page| p.lines.is_empty();
+        assert_eq!(
+            whole.pages[front..].iter().any(blank),
+            recto,
+            "blank versos: {said}"
+        );
+        let all_runs = whole.pages.iter().flat_map(|p| &p.lines);
+        assert_eq!(
+            taken.glyphs,
+            all_runs.map(|l| l.line.runs.len()).sum::<usize>(),
+            "{said}"
+        );
+        assert_eq!(lay.pages, whole.pages, "{said}");
+        assert_eq!(lay.outline, whole.outline, "{said}");
+        assert_eq!(lay.structure, whole.structure, "{said}");
+        assert_eq!(lay.page_labels, whole.page_labels, "{said}");
+        assert_eq!(lay.missing, whole.missing, "{said}");
+    }
 }

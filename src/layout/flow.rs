@@ -865,12 +865,12 @@ pub(super) struct Recorder<'g> {
     /// before the first is set).
     store: Option<GlyphStore>,
     asked: bool,
-    glyph_file: &'g mut dyn FnMut(usize) -> Option<crate::temp_file::TempFile>,
+    glyph_file: &'g mut dyn FnMut(usize) -> Option<GlyphStore>,
 }
 
 impl<'g> Recorder<'g> {
     fn new(
-        glyph_file: &'g mut dyn FnMut(usize) -> Option<crate::temp_file::TempFile>,
+        glyph_file: &'g mut dyn FnMut(usize) -> Option<GlyphStore>,
         (from, at_once): (usize, usize),
     ) -> Self {
         Recorder {
@@ -902,7 +902,7 @@ impl<'g> Recorder<'g> {
     fn set_noted(&mut self, fonts: &mut Fonts) {
         if !self.asked {
             self.asked = true;
-            self.store = (self.glyph_file)(self.text).map(GlyphStore::in_file);
+            self.store = (self.glyph_file)(self.text);
         }
         let long = self.text >= crate::allocator::RETURN_FREED_FROM;
         let set = set_all(fonts, &mut self.jobs, self.store.as_ref(), long);
@@ -927,7 +927,7 @@ impl<'g> Recorder<'g> {
 /// article notes every paragraph to set, [`set_all`] sets them (in parallel
 /// when there is enough text; in a long article, a stretch at a time as
 /// they are noted: [`Recorder`]), a second pass builds the rows. When
-/// `glyph_file` gives a file for the bytes of text its paragraphs hold
+/// `glyph_file` gives a store for the bytes of text its paragraphs hold
 /// (asked once they hold [`SET_AS_NOTED_FROM`], or all of them), the
 /// lines' glyphs wait there ([`GlyphStore`], returned), not in the rows.
 pub(super) fn article_rows(
@@ -935,7 +935,7 @@ pub(super) fn article_rows(
     style: &Style,
     fonts: &mut Fonts,
     placement: NotePlacement,
-    glyph_file: &mut dyn FnMut(usize) -> Option<crate::temp_file::TempFile>,
+    glyph_file: &mut dyn FnMut(usize) -> Option<GlyphStore>,
 ) -> ArticleRows {
     let stretches = (SET_AS_NOTED_FROM, SET_AT_ONCE);
     article_rows_setting(doc, style, fonts, placement, glyph_file, stretches)
@@ -960,7 +960,7 @@ pub(super) fn article_rows_setting(
     style: &Style,
     fonts: &mut Fonts,
     placement: NotePlacement,
-    glyph_file: &mut dyn FnMut(usize) -> Option<crate::temp_file::TempFile>,
+    glyph_file: &mut dyn FnMut(usize) -> Option<GlyphStore>,
     (from, at_once): (usize, usize),
 ) -> ArticleRows {
     let mut recorder = Recorder::new(glyph_file, (from, at_once));

@@ -80,19 +80,24 @@ const BLOCK: usize = 1 << 20;
 /// The temporary file, shared by the threads that set paragraphs: each
 /// writes its paragraphs' lines in blocks of its own, at offsets it
 /// reserves. A block the file refuses (a full disk) is kept in memory
-/// instead, so that nothing written is lost.
+/// instead, so that nothing written is lost. A clone is the same store
+/// (a book's chapters, flowed one after the other, share one).
+#[derive(Clone)]
 pub(super) struct GlyphStore {
-    file: TempFile,
+    file: std::sync::Arc<TempFile>,
     /// Blocks kept in memory, by offset.
-    kept: std::sync::Mutex<Vec<(u64, Vec<u8>)>>,
+    kept: std::sync::Arc<std::sync::Mutex<KeptBlocks>>,
 }
+
+/// Blocks the file refused, kept in memory: (offset, bytes).
+type KeptBlocks = Vec<(u64, Vec<u8>)>;
 
 impl GlyphStore {
     /// A store in `file`, new and empty.
     pub(super) fn in_file(file: TempFile) -> Self {
         GlyphStore {
-            file,
-            kept: std::sync::Mutex::new(Vec::new()),
+            file: std::sync::Arc::new(file),
+            kept: Default::default(),
         }
     }
 
@@ -138,7 +143,7 @@ impl GlyphStore {
         self.file.read_into(out, place)
     }
 
-    fn kept(&self) -> std::sync::MutexGuard<'_, Vec<(u64, Vec<u8>)>> {
+    fn kept(&self) -> std::sync::MutexGuard<'_, KeptBlocks> {
         self.kept
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)

@@ -17,13 +17,14 @@
 //! with them (`notes.rs` when the notes go at the foot of the page,
 //! reserving their space as it fills a page), and `model.rs` holds what comes out: lines, glyph runs,
 //! pages, links, the outline. `labels.rs` sets the short one-line texts
-//! (labels, page numbers, running heads). A book ([`layout_book`]) adds
-//! its front matter, set after its chapters by `front.rs`. A writer can
-//! take an article's pages while pagination fills them ([`flow_into`],
-//! then [`paginate_into`], with a [`PageSink`]): the PDF writer draws a
-//! long article's pages so, freeing their lines, rather than after the
-//! whole article is laid out; and between the two, the article itself
-//! may go.
+//! (labels, page numbers, running heads). A book ([`layout_book_into`])
+//! adds its front matter, set by `front.rs` once its chapters' pages are
+//! planned. A writer can take an article's pages while pagination fills
+//! them ([`flow_into`], then [`paginate_into`], with a [`PageSink`]), and
+//! a book's (the front matter's first): the PDF writer draws a long
+//! article's or book's pages so, freeing their lines, rather than after
+//! the whole of it is laid out; and between the two, the article itself
+//! may go (a book's chapters go as each is flowed).
 
 mod flow;
 pub mod fonts;
@@ -78,12 +79,12 @@ pub fn layout(
     layout_with(doc, style, fonts, placement, None)
 }
 
-/// What a writer does with the pages of a long article while they are
-/// filled, rather than after: `write::pdf` draws each run of pages and
+/// What a writer does with the pages of a long article or book while they
+/// are filled, rather than after: `write::pdf` draws each run of pages and
 /// frees its lines, so that the laid-out pages are never all held at
 /// once. An article hands its pages out so ([`paginate_into`]), its notes
-/// at the end or at the foot of the page (each page's notes in it); a book
-/// keeps them in the layout.
+/// at the end or at the foot of the page (each page's notes in it); and a
+/// book ([`layout_book_into`]), its front matter's pages first.
 pub trait PageSink {
     /// The number of pages, once known, before any is made: how many pages
     /// to take at a time, or `None` to leave them all to the layout.
@@ -105,7 +106,8 @@ pub trait PageSink {
         let _ = to;
     }
     /// For an article whose paragraphs hold `text` bytes (at least: asked
-    /// before the first is set, once they hold 1 MiB or all are noted): a
+    /// before the first is set, once they hold 1 MiB or all are noted; for
+    /// a book, its chapters so far, until the sink gives a file): a
     /// temporary file to keep the glyphs of its lines in until their page
     /// is filled, rather than in memory (`glyph_store.rs`), or `None`.
     /// Asked only when the pages can be handed out. The layout is the same
@@ -265,7 +267,11 @@ fn flow_with(
     placement: NotePlacement,
     mut sink: Option<&mut dyn PageSink>,
 ) -> Flowing {
-    let mut glyph_file = |text: usize| sink.as_mut().and_then(|s| s.glyph_file(text));
+    let mut glyph_file = |text: usize| {
+        sink.as_mut()
+            .and_then(|s| s.glyph_file(text))
+            .map(GlyphStore::in_file)
+    };
     let (rows, missing, notes, structure, store, unread) =
         article_rows(doc, style, fonts, placement, &mut glyph_file);
     // Lines put away with the glyphs that could not be read back: the
@@ -289,7 +295,9 @@ fn paginate_with(
     sink: Option<&mut dyn PageSink>,
 ) -> Layout {
     let Flowing { flowed, notes } = flowing;
-    paginate(flowed, style, fonts, &[], false, &[notes], sink)
+    let notes = [notes];
+    let plan = plan_pages(&flowed.rows, style, &[], false, &notes);
+    paginate(flowed, plan, style, fonts, &[], &notes, sink)
 }
 
 /// Where a chapter of a book begins in the rows, and its running head.
@@ -311,10 +319,12 @@ struct ChapterMark {
 /// chapter's references are its own (numbered per chapter), placed as
 /// `placement` says.
 ///
-/// The chapters are laid out first: their pages do not depend on the
-/// front matter (their numbers start at 1, and the front matter has an
-/// even length with `recto`), so the contents are set once, with the
-/// numbers known, and however many pages they take.
+/// The chapters are flowed first, and their pages planned: their pages do
+/// not depend on the front matter (their numbers start at 1, and the front
+/// matter has an even length with `recto`), so the contents are set once,
+/// with the numbers known, and however many pages they take. The front
+/// matter's pages then come first, the chapters' after them.
+#[cfg(test)]
 pub fn layout_book(
     cover: &Document,
     chapters: &[&Document],
@@ -323,17 +333,57 @@ pub fn layout_book(
     recto: bool,
     placement: NotePlacement,
 ) -> Layout {
+    let chapters = chapters.iter().map(|d| std::borrow::Cow::Borrowed(*d));
+    layout_book_into(cover, chapters, style, fonts, recto, placement, None)
+}
+
+/// [`layout_book`], the pages handed to `sink` while they are filled when
+/// it takes them (see [`PageSink`]): the front matter's first, then the
+/// chapters'. The layout is the same, less what the sink took out of its
+/// pages. A chapter given owned is freed as soon as it is flowed: the
+/// pages are made without the chapters' documents.
+pub fn layout_book_into<'d>(
+    cover: &Document,
+    chapters: impl ExactSizeIterator<Item = std::borrow::Cow<'d, Document>>,
+    style: &Style,
+    fonts: &mut Fonts,
+    recto: bool,
+    placement: NotePlacement,
+    sink: Option<&mut dyn PageSink>,
+) -> Layout {
     let mut rows = Rows::default();
     let mut missing = Vec::new();
     let mut marks = Vec::with_capacity(chapters.len());
     let mut notes = Vec::with_capacity(chapters.len());
+    // Where each chapter's first row starts across the page, when it is
+    // its title (its one top-level outline item; a chapter without one, an
+    // empty title: only from the library, has no contents entry).
+    let mut titles = Vec::with_capacity(chapters.len());
+    // Each chapter's title and author, for the contents.
+    let mut heads = Vec::with_capacity(chapters.len());
     // The book's structure: its root, then one chapter element per document
-    // (the front matter's elements go in before them once it is set).
+    // (the front matter's elements go in after them once it is set).
     let mut structure = vec![StructNode::root()];
+    // Where the chapters' glyphs wait, one store for all (asked of the sink
+    // when the chapters so far hold enough text: the chapters before keep
+    // theirs in their rows), and why some could not be read back.
+    let mut store: Option<GlyphStore> = None;
+    let mut text = 0;
+    let mut unread = None;
+    let mut sink = sink;
     for d in chapters {
-        // (No glyph file: nothing is put away, nothing fails to come back.)
-        let (mut more, miss, chapter_notes, nodes, ..) =
-            article_rows(Reading::from(*d), style, fonts, placement, &mut |_| None);
+        let mut glyph_file = |more: usize| {
+            if store.is_none()
+                && let Some(s) = sink.as_mut()
+            {
+                store = s.glyph_file(text + more).map(GlyphStore::in_file);
+            }
+            text += more;
+            store.clone()
+        };
+        let (more, miss, chapter_notes, nodes, _, failed) =
+            article_rows(Reading::from(&*d), style, fonts, placement, &mut glyph_file);
+        unread = unread.or(failed);
         notes.push(chapter_notes);
         marks.push(ChapterMark {
             start: rows.len(),
@@ -356,79 +406,198 @@ pub fn layout_book(
             }
             structure.push(n);
         }
-        for r in more.iter_mut() {
+        // Once the glyphs wait in a file, the book's rows do too, as they
+        // are settled (the chapter's are read back from theirs, a chunk at
+        // a time, into the book's).
+        if store.is_some()
+            && !rows.spills()
+            && let Some(file) = crate::temp_file::TempFile::new()
+        {
+            rows.spill(file, placement == NotePlacement::Foot);
+        }
+        let start = rows.len();
+        let mut title = None;
+        let copied = more.into_each(|mut r| {
+            if rows.len() == start {
+                title = matches!(r.outline.as_deref(), Some((_, 0))).then_some(r.x);
+            }
             r.node += base;
             r.label = r.label.map(|l| l + base);
-        }
-        rows.extend(more);
+            rows.push(r);
+            rows.settle_before(rows.len() - 1);
+        });
+        unread = unread.or(copied.err());
+        titles.push(title);
         missing.extend(miss);
+        heads.push((d.title.text.clone(), d.meta.author.clone()));
     }
-    // A chapter's title is its one top-level outline item, on its first
-    // row; a chapter without one (an empty title: only from the library)
-    // has no contents entry.
-    let titled: Vec<bool> = marks
-        .iter()
-        .map(|m| {
-            rows.get(m.start)
-                .is_some_and(|r| matches!(r.outline.as_deref(), Some((_, 0))))
+    // Lines put away whose glyphs could not be read back: the pages will
+    // lack them, and the sink is told.
+    if let (Some(e), Some(s)) = (unread, &mut sink) {
+        s.failed(e);
+    }
+    let plan = plan_pages(&rows, style, &marks, recto, &notes);
+    // A chapter's title is at the top of the page where it starts.
+    let book_author = cover.meta.author.as_deref().map(str::trim);
+    let entries: Vec<front::Entry> = heads
+        .into_iter()
+        .zip(marks.iter().zip(&titles))
+        .enumerate()
+        .filter_map(|(chapter, ((title_text, author), (m, title)))| {
+            let dest = Dest {
+                page: plan.page_of(m.start)?,
+                x: (*title)?,
+                y: style.page.margin_top,
+            };
+            Some(front::Entry {
+                chapter,
+                title: title_text,
+                author: author
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|a| !a.is_empty() && Some(*a) != book_author)
+                    .map(str::to_string),
+                label: (dest.page + 1).to_string(),
+                dest,
+            })
         })
         .collect();
+    let mut front = front::front_matter(cover, &entries, style, fonts, recto);
+    // The front matter's elements go into the book's structure after the
+    // chapters' (the tree's order is the reading order of the pages, not
+    // that of this list); its lines are renumbered to match.
+    let base = structure.len() - 1;
+    let renumber = |k: usize| if k == 0 { 0 } else { k + base };
+    structure.extend(
+        std::mem::take(&mut front.structure)
+            .into_iter()
+            .skip(1)
+            .map(|mut n| {
+                n.set_parent(n.parent().map(renumber));
+                n
+            }),
+    );
+    for l in front.pages.iter_mut().flat_map(|p| p.lines.iter_mut()) {
+        l.node = renumber(l.node);
+        l.label = l.label.map(renumber);
+    }
     let flowed = Flowed {
         rows,
         missing,
         structure,
-        store: None,
+        store,
     };
-    let body = paginate(flowed, style, fonts, &marks, recto, &notes, None);
-    let mut starts = body.outline.iter().filter(|o| o.level == 0).map(|o| o.dest);
-    let book_author = cover.meta.author.as_deref().map(str::trim);
-    let entries: Vec<front::Entry> = chapters
-        .iter()
-        .enumerate()
-        .filter(|&(i, _)| titled[i])
-        .zip(starts.by_ref())
-        .map(|((chapter, d), dest)| front::Entry {
-            chapter,
-            title: d.title.text.clone(),
-            author: d
-                .meta
-                .author
-                .as_deref()
-                .map(str::trim)
-                .filter(|a| !a.is_empty() && Some(*a) != book_author)
-                .map(str::to_string),
-            label: body.page_label(dest.page),
-            dest,
-        })
-        .collect();
-    let front = front::front_matter(cover, &entries, style, fonts, recto);
+    let body = match sink {
+        Some(sink) => {
+            let mut book = BookSink::new(sink, &mut front.pages);
+            paginate(flowed, plan, style, fonts, &marks, &notes, Some(&mut book))
+        }
+        None => paginate(flowed, plan, style, fonts, &marks, &notes, None),
+    };
     assemble_book(cover, front, body)
+}
+
+/// The [`PageSink`] of a book's chapters: it gives the sink the front
+/// matter's pages before theirs (and their glyphs before theirs), the
+/// chapters' pages numbered after them, and their links' ends moved by
+/// the front matter's length.
+struct BookSink<'s, 'f> {
+    sink: &'s mut dyn PageSink,
+    /// The front matter's pages, until they are handed out.
+    front: &'f mut [Page],
+    handed_out: bool,
+    /// Where each link of the front matter's pages goes, by page (the
+    /// contents' links to the chapters; moved by the front's length).
+    front_links: Vec<Vec<(LinkTarget, LinkTo)>>,
+}
+
+impl<'s, 'f> BookSink<'s, 'f> {
+    fn new(sink: &'s mut dyn PageSink, front: &'f mut [Page]) -> Self {
+        let n = front.len();
+        let front_links = front
+            .iter()
+            .map(|p| {
+                p.links
+                    .iter()
+                    .map(|l| (l.target.clone(), shift_link(l.to.clone(), n)))
+                    .collect()
+            })
+            .collect();
+        BookSink {
+            sink,
+            front,
+            handed_out: false,
+            front_links,
+        }
+    }
+}
+
+/// `to` moved by `n` pages when it is a destination in the document.
+fn shift_link(to: LinkTo, n: usize) -> LinkTo {
+    match to {
+        LinkTo::Dest(d) => LinkTo::Dest(Dest {
+            page: d.page + n,
+            ..d
+        }),
+        other => other,
+    }
+}
+
+impl PageSink for BookSink<'_, '_> {
+    fn begin(&mut self, pages: usize) -> Option<usize> {
+        let run = self.sink.begin(self.front.len() + pages)?;
+        for run in self
+            .front
+            .iter()
+            .flat_map(|p| &p.lines)
+            .flat_map(|l| &l.line.runs)
+        {
+            self.sink.glyphs(run);
+        }
+        Some(run)
+    }
+
+    fn glyphs(&mut self, run: &Run) {
+        self.sink.glyphs(run);
+    }
+
+    fn pages(&mut self, pages: &mut [Page], structure: &[StructNode]) {
+        if !std::mem::replace(&mut self.handed_out, true) {
+            self.sink.pages(self.front, structure);
+        }
+        self.sink.pages(pages, structure);
+    }
+
+    fn link_ends(&mut self, to: &dyn Fn(usize, &LinkTarget) -> Option<LinkTo>) {
+        let n = self.front.len();
+        let front_links = &self.front_links;
+        self.sink.link_ends(&|pi, target| match pi.checked_sub(n) {
+            None => front_links
+                .get(pi)?
+                .iter()
+                .find(|(t, _)| t == target)
+                .map(|(_, to)| to.clone()),
+            Some(body) => to(body, target).map(|to| shift_link(to, n)),
+        });
+    }
+
+    fn failed(&mut self, error: std::io::Error) {
+        self.sink.failed(error);
+    }
 }
 
 /// The front matter's pages before the chapters'; every destination in the
 /// chapters (and the contents' links into them) moved by the front
-/// matter's length.
+/// matter's length. (The front matter's elements of the structure are in
+/// the chapters' already, [`layout_book_into`].)
 fn assemble_book(cover: &Document, front: front::Front, body: Layout) -> Layout {
     let n = front.pages.len();
     let shift = |d: Dest| Dest {
         page: d.page + n,
         ..d
     };
-    // The front matter's elements go into the book's structure after the
-    // chapters' (the tree's order is the reading order of the pages, not
-    // that of this list); its lines are renumbered to match.
-    let mut structure = body.structure;
-    let base = structure.len() - 1;
-    let renumber = |k: usize| if k == 0 { 0 } else { k + base };
-    structure.extend(front.structure.into_iter().skip(1).map(|mut n| {
-        n.set_parent(n.parent().map(renumber));
-        n
-    }));
+    let structure = body.structure;
     let mut pages = front.pages;
-    for l in pages.iter_mut().flat_map(|p| p.lines.iter_mut()) {
-        l.node = renumber(l.node);
-        l.label = l.label.map(renumber);
-    }
     pages.extend(body.pages);
     for page in &mut pages {
         for l in &mut page.links {
@@ -727,7 +896,7 @@ mod tests {
                     &style,
                     &mut f,
                     NotePlacement::End,
-                    &mut |_| given.take(),
+                    &mut |_| given.take().map(GlyphStore::in_file),
                     (0, 1000),
                 );
                 assert_eq!(store.is_some(), stored);

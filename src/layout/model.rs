@@ -462,6 +462,7 @@ pub enum Numbering {
 
 impl Numbering {
     /// Page number `n` (from 1) in this style.
+    #[cfg(test)]
     pub fn format(self, n: u32) -> String {
         match self {
             Numbering::Arabic => n.to_string(),
@@ -500,6 +501,7 @@ pub fn roman(mut n: u32) -> String {
 impl Layout {
     /// The label of page `page` (0-based) as a viewer shows it: from
     /// [`Layout::page_labels`], or its position from 1 without them.
+    #[cfg(test)]
     pub fn page_label(&self, page: usize) -> String {
         match self.page_labels.iter().rev().find(|l| l.start <= page) {
             Some(l) => l.style.format(l.first + (page - l.start) as u32),

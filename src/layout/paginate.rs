@@ -93,13 +93,14 @@ enum MarkerEnds {
     /// Every marker's, by chapter: `(chapter, n, k)` (a layout kept
     /// whole, or a book's).
     All(HashMap<(usize, u32, u32), Dest>),
-    /// An article's handed out page by page: only the markers some
-    /// back-link of its rows goes to (`wanted`, sorted; [`HandOut::new`]),
-    /// each one's place at its index in `dests`. Every marker's, in a map,
-    /// took 4.3 MB of the seed ×3,460's body alone, which has no back-links.
+    /// Pages handed out as they are filled: only the markers some
+    /// back-link of the rows goes to (`wanted`: by chapter, `(n, k)`,
+    /// sorted; [`HandOut::new`]), each one's place at its index in `dests`.
+    /// Every marker's, in a map, took 4.3 MB of the seed ×3,460's body
+    /// alone, which has no back-links.
     Wanted {
-        wanted: Vec<(u32, u32)>,
-        dests: Vec<Option<Dest>>,
+        wanted: Vec<Vec<(u32, u32)>>,
+        dests: Vec<Vec<Option<Dest>>>,
     },
 }
 
@@ -112,19 +113,19 @@ impl MarkerEnds {
                 ends.insert((chapter, n, k), d);
             }
             MarkerEnds::Wanted { wanted, dests } => {
-                if let Ok(i) = wanted.binary_search(&(n, k)) {
-                    dests[i] = Some(d);
+                if let Some(i) = MarkerEnds::at(wanted, chapter, n, k) {
+                    dests[chapter][i] = Some(d);
                 }
             }
         }
     }
 
-    /// Whether where marker `(n, k)` lands is kept, for a back-link to
-    /// find.
-    fn kept(&self, n: u32, k: u32) -> bool {
+    /// Whether where marker `(n, k)` of `chapter` lands is kept, for a
+    /// back-link to find.
+    fn kept(&self, chapter: usize, n: u32, k: u32) -> bool {
         match self {
             MarkerEnds::All(_) => true,
-            MarkerEnds::Wanted { wanted, .. } => wanted.binary_search(&(n, k)).is_ok(),
+            MarkerEnds::Wanted { wanted, .. } => MarkerEnds::at(wanted, chapter, n, k).is_some(),
         }
     }
 
@@ -133,15 +134,30 @@ impl MarkerEnds {
         match self {
             MarkerEnds::All(ends) => ends.get(&(chapter, n, k)).copied(),
             MarkerEnds::Wanted { wanted, dests } => {
-                wanted.binary_search(&(n, k)).ok().and_then(|i| dests[i])
+                MarkerEnds::at(wanted, chapter, n, k).and_then(|i| dests[chapter][i])
             }
         }
     }
+
+    /// The index of marker `(n, k)` of `chapter` among those `wanted`.
+    fn at(wanted: &[Vec<(u32, u32)>], chapter: usize, n: u32, k: u32) -> Option<usize> {
+        wanted.get(chapter)?.binary_search(&(n, k)).ok()
+    }
 }
 
-/// A [`PageSink`] taking an article's pages as they are filled, and what
+/// The list of `chapter` among `lists`, one per chapter (an article has
+/// one), made when there is none yet.
+fn of_chapter<T>(lists: &mut Vec<Vec<T>>, chapter: usize) -> &mut Vec<T> {
+    if lists.len() <= chapter {
+        lists.resize_with(chapter + 1, Vec::new);
+    }
+    &mut lists[chapter]
+}
+
+/// A [`PageSink`] taking the pages as they are filled, and what
 /// pagination knows for it before the first page: which references have a
-/// row (with the markers' ends, the targets a link can find).
+/// row in which chapter (with the markers' ends, the targets a link can
+/// find).
 struct HandOut<'s> {
     sink: &'s mut dyn PageSink,
     /// Where the rows' glyphs wait, when they are not in the rows.
@@ -150,7 +166,7 @@ struct HandOut<'s> {
     run: usize,
     pages: usize,
     handed_out: usize,
-    references: std::collections::HashSet<u32>,
+    references: std::collections::HashSet<(usize, u32)>,
     /// Lines of the pages not yet handed out whose glyphs wait in the
     /// store: (page, line on the page, where).
     waiting: Vec<(usize, usize, StoredAt)>,
@@ -164,21 +180,29 @@ fn cites(links: &[LinkSpan]) -> impl Iterator<Item = (u32, u32)> + '_ {
     })
 }
 
-/// What fills each page of an article: the rows `ranges`, and at its foot
-/// the lines of notes `foot` (none when they are not at the foot), whose
-/// rows are in `notes`.
+/// Whether the page of the rows `range` with the notes `notes` is the
+/// blank verso before a chapter of a book that starts on a right-hand
+/// page: nothing is drawn on it, not even its number.
+fn blank_verso(range: &std::ops::Range<usize>, marks: &[ChapterMark], notes: &[NoteRow]) -> bool {
+    range.is_empty() && !marks.is_empty() && notes.is_empty()
+}
+
+/// What fills each page: the rows `ranges`, and at its foot the lines of
+/// notes `foot` (none when they are not at the foot), whose rows are in
+/// `notes`; `marks` where a book's chapters start (none for an article).
 struct Plan<'p> {
     ranges: &'p [std::ops::Range<usize>],
     foot: &'p [Vec<NoteRow>],
     notes: &'p [NoteSet],
+    marks: &'p [ChapterMark],
 }
 
 impl<'s> HandOut<'s> {
     /// Gives `sink` every glyph run of the pages of `plan` made of `rows`,
-    /// in their order (a page's rows, its notes, then its number), those
-    /// that wait in `store` read from there; and the ends of the markers
-    /// with a row that a back-link of the rows or the notes goes to, to
-    /// fill.
+    /// in their order (a book page's running head, the page's rows, its
+    /// notes, then its number), those that wait in `store` read from
+    /// there; and the ends of the markers with a row that a back-link of
+    /// the rows or the notes goes to, to fill.
     fn new(
         sink: &'s mut dyn PageSink,
         run: usize,
@@ -188,13 +212,14 @@ impl<'s> HandOut<'s> {
         style: &Style,
         fonts: &mut Fonts,
     ) -> (Self, MarkerEnds) {
-        let ranges = plan.ranges;
+        let (ranges, marks) = (plan.ranges, plan.marks);
         let mut reader = store.map(GlyphStore::reader);
         // A run's glyphs read back, in one buffer for all.
         let mut glyphs = Vec::new();
         // The references with a row, or a note that starts on a page.
         let mut references = std::collections::HashSet::new();
-        // Every marker with a row, and every marker a back-link goes to.
+        // Every marker with a row, and every marker a back-link goes to, by
+        // chapter.
         let (mut citations, mut wanted) = (Vec::new(), Vec::new());
         for (nr, row, labelled) in plan
             .foot
@@ -202,18 +227,36 @@ impl<'s> HandOut<'s> {
             .flat_map(|p| notes::with_rows(p, plan.notes))
         {
             if nr.first {
-                references.insert(nr.n);
+                references.insert((nr.chapter, nr.n));
             }
             if labelled {
-                wanted.push((nr.n, nr.k));
+                of_chapter(&mut wanted, nr.chapter).push((nr.n, nr.k));
             }
-            wanted.extend(cites(&row.line.links));
+            of_chapter(&mut wanted, nr.chapter).extend(cites(&row.line.links));
         }
-        // The page of the rows to come: the pages before it have had the
-        // glyphs of their notes and their numbers.
-        let mut page = 0;
-        let mut end_of = |sink: &mut dyn PageSink, pi: usize| {
-            let lines = plan.foot.get(pi).map_or(&[][..], Vec::as_slice);
+        let foot_of = |pi: usize| plan.foot.get(pi).map_or(&[][..], Vec::as_slice);
+        // A book page's running head, before its rows.
+        let start_of = |sink: &mut dyn PageSink, pi: usize, fonts: &mut Fonts| {
+            let range = &ranges[pi];
+            // (A blank verso's rows start a chapter: it has none.)
+            if chapter_starts(marks, range.start) {
+                return;
+            }
+            if let Some(title) = marks
+                .get(chapter_of(marks, range.start))
+                .and_then(|m| m.head.as_deref())
+            {
+                for run in &running_head(title, style, fonts).line.runs {
+                    sink.glyphs(run);
+                }
+            }
+        };
+        // A page's notes and its number, after its rows.
+        let end_of = |sink: &mut dyn PageSink, pi: usize, fonts: &mut Fonts| {
+            let lines = foot_of(pi);
+            if blank_verso(&ranges[pi], marks, lines) {
+                return;
+            }
             for (nr, row, labelled) in notes::with_rows(lines, plan.notes) {
                 if labelled {
                     sink.glyphs(&notes::label(nr, row.size, fonts).0);
@@ -226,16 +269,27 @@ impl<'s> HandOut<'s> {
                 sink.glyphs(run);
             }
         };
+        // The page of the rows to come: the pages before it have had all
+        // their glyphs, this one its running head.
+        let mut page = 0;
+        if !ranges.is_empty() {
+            start_of(sink, 0, fonts);
+        }
         // The rows in order (those that wait in a file read back a chunk
         // at a time), each page's number after its rows.
         let visited = rows.visit(|i, r| {
             while ranges.get(page).is_some_and(|range| i >= range.end) {
-                end_of(sink, page);
+                end_of(sink, page, fonts);
                 page += 1;
+                if page < ranges.len() {
+                    start_of(sink, page, fonts);
+                }
             }
-            references.extend(r.reference);
-            citations.extend(r.line.markers.iter().map(|&(_, n, k)| (n, k)));
-            wanted.extend(cites(&r.line.links));
+            let chapter = chapter_of(marks, i);
+            references.extend(r.reference.map(|n| (chapter, n)));
+            of_chapter(&mut citations, chapter)
+                .extend(r.line.markers.iter().map(|&(_, n, k)| (n, k)));
+            of_chapter(&mut wanted, chapter).extend(cites(&r.line.links));
             let (Some(reader), Some(at)) = (&mut reader, r.stored) else {
                 for run in &r.line.runs {
                     sink.glyphs(run);
@@ -267,12 +321,19 @@ impl<'s> HandOut<'s> {
             sink.failed(e);
         }
         for pi in page..ranges.len() {
-            end_of(sink, pi);
+            if pi > page {
+                start_of(sink, pi, fonts);
+            }
+            end_of(sink, pi, fonts);
         }
-        citations.sort_unstable();
-        wanted.sort_unstable();
-        wanted.dedup();
-        wanted.retain(|c| citations.binary_search(c).is_ok());
+        wanted.resize_with(citations.len().max(wanted.len()), Vec::new);
+        for (chapter, wanted) in wanted.iter_mut().enumerate() {
+            let citations = of_chapter(&mut citations, chapter);
+            citations.sort_unstable();
+            wanted.sort_unstable();
+            wanted.dedup();
+            wanted.retain(|c| citations.binary_search(c).is_ok());
+        }
         let out = HandOut {
             sink,
             store,
@@ -283,18 +344,18 @@ impl<'s> HandOut<'s> {
             references,
         };
         let ends = MarkerEnds::Wanted {
-            dests: vec![None; wanted.len()],
+            dests: wanted.iter().map(|w| vec![None; w.len()]).collect(),
             wanted,
         };
         (out, ends)
     }
 
-    /// Whether a link to `target` finds a destination (an article's
-    /// links stay in its one chapter), its markers' ends `markers`.
-    fn finds(&self, target: &LinkTarget, markers: &MarkerEnds) -> bool {
+    /// Whether a link of `chapter` to `target` finds a destination (links
+    /// stay in their chapter), its markers' ends `markers`.
+    fn finds(&self, target: &LinkTarget, chapter: usize, markers: &MarkerEnds) -> bool {
         match target {
-            LinkTarget::Reference(n) => self.references.contains(n),
-            LinkTarget::Cite(n, k) => markers.kept(*n, *k),
+            LinkTarget::Reference(n) => self.references.contains(&(chapter, *n)),
+            LinkTarget::Cite(n, k) => markers.kept(chapter, *n, *k),
             LinkTarget::Uri(_) => true,
             LinkTarget::Chapter(_) => false,
         }
@@ -355,25 +416,47 @@ fn unreadable(
     }
 }
 
-pub(super) fn paginate(
-    flowed: Flowed,
+/// Which rows fill each page, and at its foot which lines of notes (none
+/// when the notes are not at the foot): decided from what stays in memory
+/// of the rows (their sizes, and their markers when there are notes to
+/// place), before any page is filled, so that a book knows where its
+/// chapters start before its front matter is set.
+pub(super) struct PagePlan {
+    pub(super) ranges: Vec<std::ops::Range<usize>>,
+    pub(super) foot: Option<Vec<Vec<NoteRow>>>,
+}
+
+impl PagePlan {
+    /// The page where row `row` is placed, if any.
+    pub(super) fn page_of(&self, row: usize) -> Option<usize> {
+        let pi = self.ranges.partition_point(|r| r.end <= row);
+        self.ranges.get(pi)?.contains(&row).then_some(pi)
+    }
+}
+
+/// The chapter of row `i` among `marks` (0 outside books).
+fn chapter_of(marks: &[ChapterMark], i: usize) -> usize {
+    marks.partition_point(|m| m.start <= i).saturating_sub(1)
+}
+
+/// Whether a chapter of `marks` starts at row `i`.
+fn chapter_starts(marks: &[ChapterMark], i: usize) -> bool {
+    marks.iter().any(|m| m.start == i)
+}
+
+/// The pages `rows` fill (see [`PagePlan`]): each chapter of `marks` starts
+/// a page (with `recto`, an odd-numbered one); `notes` go at the foot of
+/// the page when there are any.
+pub(super) fn plan_pages(
+    rows: &Rows,
     style: &Style,
-    fonts: &mut Fonts,
     marks: &[ChapterMark],
     recto: bool,
     notes: &[NoteSet],
-    sink: Option<&mut dyn PageSink>,
-) -> Layout {
-    let Flowed {
-        mut rows,
-        missing,
-        structure,
-        store,
-    } = flowed;
+) -> PagePlan {
     let p = &style.page;
-    // The chapter of row `i` (0 outside books).
-    let chapter_of = |i: usize| marks.partition_point(|m| m.start <= i).saturating_sub(1);
-    let chapter_starts = |i: usize| marks.iter().any(|m| m.start == i);
+    let chapter_of = |i: usize| chapter_of(marks, i);
+    let chapter_starts = |i: usize| chapter_starts(marks, i);
     let body_h = p.height - p.margin_top - p.margin_bottom;
     // Split rows into pages.
     let mut ranges = Vec::new();
@@ -418,15 +501,46 @@ pub(super) fn paginate(
     // rows that wait in a file).
     let mut foot = None;
     if notes.iter().any(|n| !n.is_empty()) {
-        let f = notes::foot_pages(&rows, notes, style, &chapter_of, &chapter_starts, recto);
+        let f = notes::foot_pages(rows, notes, style, &chapter_of, &chapter_starts, recto);
         ranges = f.ranges;
         foot = Some(f.notes);
     }
-    // A sink takes the pages as they are filled: those of an article (no
-    // chapters). It is given every glyph first, in the pages' order; and
-    // each page's links as soon as the page is filled, which are those
-    // whose reference or citation has a row or a note (the rest find no
-    // destination, below).
+    PagePlan { ranges, foot }
+}
+
+/// Fills the pages of `plan` with the rows of `flowed` (see
+/// [`plan_pages`]), handing them to `sink` as they are filled when it
+/// takes them.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn paginate(
+    flowed: Flowed,
+    plan: PagePlan,
+    style: &Style,
+    fonts: &mut Fonts,
+    marks: &[ChapterMark],
+    notes: &[NoteSet],
+    sink: Option<&mut dyn PageSink>,
+) -> Layout {
+    let Flowed {
+        mut rows,
+        missing,
+        structure,
+        store,
+    } = flowed;
+    let p = &style.page;
+    let chapter_of = |i: usize| chapter_of(marks, i);
+    let chapter_starts = |i: usize| chapter_starts(marks, i);
+    let PagePlan { ranges, mut foot } = plan;
+    // The chapter of each page, for the links of a book handed out.
+    let page_chapters: Vec<usize> = if marks.is_empty() {
+        Vec::new()
+    } else {
+        ranges.iter().map(|r| chapter_of(r.start)).collect()
+    };
+    // A sink takes the pages as they are filled. It is given every glyph
+    // first, in the pages' order; and each page's links as soon as the
+    // page is filled, which are those whose reference or citation has a
+    // row or a note in their chapter (the rest find no destination, below).
     // A sink that does not take them still hears of glyphs that could not
     // be read back.
     let mut declined = None;
@@ -435,12 +549,13 @@ pub(super) fn paginate(
     // those its back-links go to).
     let mut chapter_markers = MarkerEnds::All(HashMap::new());
     let mut sink = match sink {
-        Some(s) if marks.is_empty() => match s.begin(ranges.len()) {
+        Some(s) => match s.begin(ranges.len()) {
             Some(run) => {
                 let plan = Plan {
                     ranges: &ranges,
                     foot: foot.as_deref().unwrap_or_default(),
                     notes,
+                    marks,
                 };
                 let (out, ends) = HandOut::new(s, run, &rows, plan, store.as_ref(), style, fonts);
                 chapter_markers = ends;
@@ -451,10 +566,7 @@ pub(super) fn paginate(
                 None
             }
         },
-        s => {
-            declined = s;
-            None
-        }
+        None => None,
     };
     // Rows that wait in a file (`rows.rs`) come back whole for a layout
     // kept whole; they are read a page at a time only by a sink.
@@ -507,9 +619,12 @@ pub(super) fn paginate(
             .as_mut()
             .map(|f| std::mem::take(&mut f[pi]))
             .unwrap_or_default();
-        if range.is_empty() && !marks.is_empty() && page_notes.is_empty() {
+        if blank_verso(&range, marks, &page_notes) {
             // The blank verso before a recto chapter: no number, no head.
             pages.push(page);
+            if let Some(out) = &mut sink {
+                out.filled(&mut pages, &structure);
+            }
             continue;
         }
         let chapter = chapter_of(range.start);
@@ -650,7 +765,7 @@ pub(super) fn paginate(
         // Page number.
         page.lines.push(folio(&(pi + 1).to_string(), style, fonts));
         if let Some(out) = &mut sink {
-            let found = |l: &&Pending| out.finds(&l.target, &chapter_markers);
+            let found = |l: &&Pending| out.finds(&l.target, l.chapter, &chapter_markers);
             let links = &pending_links[first_pending..];
             page.links
                 .reserve_exact(links.iter().filter(|l| found(l)).count());
@@ -688,17 +803,18 @@ pub(super) fn paginate(
         LinkTarget::Chapter(_) => None,
     };
     if let Some(out) = &mut sink {
-        // The pages hold their links already (an article's, chapter 0:
-        // those that find a destination, `HandOut::finds`), or the sink
-        // took them.
+        // The pages hold their links already (those that find a
+        // destination, `HandOut::finds`), or the sink took them.
+        let chapter = |pi: usize| page_chapters.get(pi).copied().unwrap_or(0);
         for (pi, page) in pages.iter_mut().enumerate() {
             for link in &mut page.links {
-                if let Some(to) = destination(pi, 0, &link.target) {
+                if let Some(to) = destination(pi, chapter(pi), &link.target) {
                     link.to = to;
                 }
             }
         }
-        out.sink.link_ends(&|pi, target| destination(pi, 0, target));
+        out.sink
+            .link_ends(&|pi, target| destination(pi, chapter(pi), target));
     } else {
         // Each page's links at their number (grown a link at a time, a
         // long article's held half as much again).

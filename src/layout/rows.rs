@@ -115,6 +115,49 @@ impl Rows {
         }
     }
 
+    /// From now on, the chunks settled wait in `file` (see
+    /// [`Rows::spilling`]; rows that spill already keep their file).
+    pub(super) fn spill(&mut self, file: TempFile, markers: bool) {
+        if self.away.is_none() {
+            let expected = self.expected;
+            let rows = std::mem::take(self);
+            *self = Rows {
+                chunks: rows.chunks,
+                len: rows.len,
+                ..Rows::spilling(expected, file, markers)
+            };
+        }
+    }
+
+    /// Whether the chunks settled wait in a file.
+    pub(super) fn spills(&self) -> bool {
+        self.away.is_some()
+    }
+
+    /// Every row, in order, given to `take` (those in the file read back a
+    /// chunk at a time). A chunk that cannot be read back gives rows of
+    /// the right sizes with empty lines, and the error is returned.
+    pub(super) fn into_each(self, mut take: impl FnMut(Row)) -> std::io::Result<()> {
+        let mut result = Ok(());
+        let Rows { chunks, away, .. } = self;
+        for (c, chunk) in chunks.into_iter().enumerate() {
+            let place = away
+                .as_ref()
+                .and_then(|a| Some((&a.file, (*a.places.get(c)?)?, &a.sizes[c])));
+            match place {
+                Some((file, place, sizes)) => match read_chunk(file, place, sizes.len()) {
+                    Ok(rows) => rows.into_iter().for_each(&mut take),
+                    Err(e) => {
+                        sizes.iter().map(|s| blank(*s)).for_each(&mut take);
+                        result = result.and(Err(e));
+                    }
+                },
+                None => chunk.into_iter().for_each(&mut take),
+            }
+        }
+        result
+    }
+
     /// The rows before row `i` will not change again: their whole chunks
     /// go to the file, if the rows have one (see the module docs). The flow
     /// settles the rows before the last at each new paragraph (it changes
@@ -320,11 +363,6 @@ impl Rows {
     pub(super) fn iter(&self) -> impl Iterator<Item = &Row> {
         debug_assert!(self.all_here(), "rows read while some wait in the file");
         self.chunks.iter().flatten()
-    }
-
-    /// Every row not yet freed, in order.
-    pub(super) fn iter_mut(&mut self) -> impl Iterator<Item = &mut Row> {
-        self.chunks.iter_mut().flatten()
     }
 
     /// The rows from `at` on, taken out.

@@ -3,9 +3,9 @@
 //! [`crate::layout`] decides where every glyph goes; this module loads the
 //! style's fonts, lays the article (or the book) out and hands the layout
 //! to the `printpdf_adapter` submodule, the only code that uses printpdf
-//! (a long article's pages, 200 or more, are handed to it as pagination
-//! fills them, and drawn 200 at a time, so that its laid-out pages are
-//! never all held at once; the file is the same).
+//! (a long article's or book's pages, 200 or more, are handed to it as
+//! pagination fills them, and drawn 200 at a time, so that its laid-out
+//! pages are never all held at once; the file is the same).
 //! There printpdf writes the document and embeds the fonts (subset, with
 //! `/ToUnicode` maps that give back the exact characters, ligatures
 //! included); the page content streams are written straight from the
@@ -177,24 +177,8 @@ fn render_article_putting_away(
         // kept; the same peak either way.)
         drop(parsed);
     }
-    let mut lay = paginate_into(flowing, &style, &mut fonts, &mut sink);
-    match sink.into_file()? {
-        Some(file) => {
-            // The layout (its pages, its structure) goes before the file is
-            // packed.
-            let assembled = file.assemble(&info, &mut lay, opts)?;
-            let missing = std::mem::take(&mut lay.missing);
-            drop_later(lay);
-            assembled.save(to)?;
-            Ok(missing)
-        }
-        None => {
-            printpdf_adapter::write(&info, &mut lay, &source, opts, to)?;
-            let missing = std::mem::take(&mut lay.missing);
-            drop_later(lay);
-            Ok(missing)
-        }
-    }
+    let lay = paginate_into(flowing, &style, &mut fonts, &mut sink);
+    finish(sink, &info, lay, &source, opts, to)
 }
 
 /// `parsed` put away ([`PutAway::take`]) when it has `from` bytes of text
@@ -223,7 +207,7 @@ pub(crate) fn drop_later<T: Send + 'static>(value: T) {
     }
 }
 
-/// Lays out and renders `docs` as one book ([`crate::layout::layout_book`]):
+/// Lays out and renders `docs` as one book ([`crate::layout::layout_book_into`]):
 /// front matter from `book` (a title page, the licence on its verso, a
 /// linked contents page with page numbers; numbered i, ii, iii…), then a
 /// chapter per article numbered from 1, each on a new page (a right-hand
@@ -252,6 +236,32 @@ pub(crate) fn render_book_to(
     recto: bool,
     to: Destination<'_>,
 ) -> Result<Vec<MissingGlyph>, WriteError> {
+    let cover = book_cover(docs, book)?;
+    let chapters = docs.iter().map(|d| Cow::Borrowed(*d));
+    render_chapters_to(&cover, chapters, opts, recto, to)
+}
+
+/// [`render_book_to`] of chapters given up: each is freed as soon as it is
+/// flowed, and the pages and the file are made without them.
+#[cfg(test)]
+pub(crate) fn render_book_giving_up(
+    docs: Vec<Document>,
+    book: &crate::write::BookMeta,
+    opts: &PdfOptions,
+    recto: bool,
+    to: Destination<'_>,
+) -> Result<Vec<MissingGlyph>, WriteError> {
+    let cover = book_cover(&docs.iter().collect::<Vec<_>>(), book)?;
+    render_chapters_to(&cover, docs.into_iter().map(Cow::Owned), opts, recto, to)
+}
+
+/// The document the front matter and the file's information are made of,
+/// from the book's metadata and its chapters (their titles and metadata);
+/// or why there is no book.
+pub(crate) fn book_cover(
+    docs: &[&Document],
+    book: &crate::write::BookMeta,
+) -> Result<Document, WriteError> {
     if docs.is_empty() {
         return Err(WriteError::Request(
             "a PDF book needs at least one article".into(),
@@ -261,21 +271,65 @@ pub(crate) fn render_book_to(
     if let Some(s) = &book.subtitle {
         crate::write::xml::check_chars("the book subtitle", s)?;
     }
-    let cover = book.cover(docs);
+    Ok(book.cover(docs))
+}
+
+/// The PDF of the book of `cover` and `chapters` into `to` (a chapter
+/// given owned freed as soon as it is flowed).
+pub(crate) fn render_chapters_to<'d>(
+    cover: &Document,
+    chapters: impl ExactSizeIterator<Item = Cow<'d, Document>>,
+    opts: &PdfOptions,
+    recto: bool,
+    to: Destination<'_>,
+) -> Result<Vec<MissingGlyph>, WriteError> {
     let style = opts.style();
     let source = FontSource::load(&style)?;
     let mut fonts = Fonts::new(&source)?;
-    let mut lay = crate::layout::layout_book(&cover, docs, &style, &mut fonts, recto, opts.notes);
-    printpdf_adapter::write(
-        &printpdf_adapter::DocInfo::of(&cover),
-        &mut lay,
-        &source,
-        opts,
-        to,
-    )?;
-    let missing = std::mem::take(&mut lay.missing);
-    drop_later(lay);
-    Ok(missing)
+    let info = printpdf_adapter::DocInfo::of(cover);
+    // A long book's pages are drawn as they are filled, the front
+    // matter's first; a short one is laid out whole, then drawn.
+    let mut sink = printpdf_adapter::DrawingSink::new(&info, &style, &source);
+    let lay = crate::layout::layout_book_into(
+        cover,
+        chapters,
+        &style,
+        &mut fonts,
+        recto,
+        opts.notes,
+        Some(&mut sink),
+    );
+    finish(sink, &info, lay, &source, opts, to)
+}
+
+/// The file of the layout `lay`, into `to`: packed from the pages `sink`
+/// drew as they were filled, or drawn now when it left them to the layout;
+/// the characters the fonts have no glyph for.
+fn finish(
+    sink: printpdf_adapter::DrawingSink<'_, '_>,
+    info: &printpdf_adapter::DocInfo,
+    mut lay: crate::layout::Layout,
+    source: &FontSource,
+    opts: &PdfOptions,
+    to: Destination<'_>,
+) -> Result<Vec<MissingGlyph>, WriteError> {
+    match sink.into_file()? {
+        Some(file) => {
+            // The layout (its pages, its structure, its outline) goes
+            // before the file is packed.
+            let assembled = file.assemble(info, &mut lay, opts)?;
+            let missing = std::mem::take(&mut lay.missing);
+            drop_later(lay);
+            assembled.save(to)?;
+            Ok(missing)
+        }
+        None => {
+            printpdf_adapter::write(info, &mut lay, source, opts, to)?;
+            let missing = std::mem::take(&mut lay.missing);
+            drop_later(lay);
+            Ok(missing)
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1056,9 +1056,131 @@ fn drawn_as_filled(text: &str, opts: &PdfOptions) {
     }
 }
 
+/// A book's pages drawn as they are filled, the front matter's first, make
+/// the file the book laid out whole makes: its chapters' glyphs and rows
+/// kept in a file or not (from the first chapter, or from the second),
+/// the pages taken 1, 2 or 200 at a time; with its chapters on any page or
+/// on right-hand pages (blank versos between), the notes at the end or at
+/// the foot of the page. The chapters given up (freed once flowed) make
+/// the same file again.
+#[test]
+fn a_books_pages_drawn_as_they_are_filled_make_the_same_file() {
+    let canal = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/input/canal-and-locks.txt"
+    ))
+    .unwrap();
+    let chapters = [
+        article(ARTICLE),
+        article(&canal),
+        article("No notes\n\nA chapter of words alone, citing nothing.\n"),
+        article(&canal.replacen("\n", " (again)\n", 1)),
+    ];
+    let docs: Vec<&Document> = chapters.iter().collect();
+    let book = crate::write::BookMeta {
+        title: "A book of reaches".into(),
+        ..Default::default()
+    };
+    let cover = book.cover(&docs);
+    let info = DocInfo::of(&cover);
+    let style = Style::default();
+    let source = FontSource::load(&style).unwrap();
+    let mut fonts = Fonts::new(&source).unwrap();
+    // More than the text of the first chapter's paragraphs: the glyphs are
+    // given a file from the second chapter on.
+    let first = ARTICLE.len() + 1;
+    for (notes, recto) in [
+        (NotePlacement::End, false),
+        (NotePlacement::End, true),
+        (NotePlacement::Foot, false),
+        (NotePlacement::Foot, true),
+    ] {
+        let opts = PdfOptions {
+            notes,
+            ..PdfOptions::default()
+        };
+        let mut whole = crate::layout::layout_book(&cover, &docs, &style, &mut fonts, recto, notes);
+        let inventory = content::inventory(&whole);
+        let mut known = drawn_links::DrawnLinks::default();
+        for page in &whole.pages {
+            known
+                .push_page(page.links.clone(), drawn_links::Ends::Known)
+                .unwrap();
+        }
+        let pages = whole.pages.len();
+        let mut expected = Vec::new();
+        write(
+            &info,
+            &mut whole,
+            &source,
+            &opts,
+            Destination::Bytes(&mut expected),
+        )
+        .unwrap();
+        for (run, store_from) in [
+            (1, STORE_GLYPHS_FROM),
+            (2, first),
+            (DRAWN_BETWEEN_RETURNS, 0),
+            (1, 0),
+        ] {
+            let mut sink = DrawingSink::new(&info, &style, &source);
+            sink.from_pages = 1;
+            sink.run = run;
+            sink.store_from = store_from;
+            let chapters = docs.iter().map(|d| std::borrow::Cow::Borrowed(*d));
+            let mut lay = crate::layout::layout_book_into(
+                &cover,
+                chapters,
+                &style,
+                &mut fonts,
+                recto,
+                notes,
+                Some(&mut sink),
+            );
+            let said =
+                format!("{notes:?}, recto {recto}, {run} at a time, stored from {store_from}");
+            assert!(
+                lay.pages.iter().all(|p| p.lines.is_empty()),
+                "lines freed: {said}"
+            );
+            assert!(
+                lay.pages.iter().all(|p| p.links.is_empty()),
+                "links taken: {said}"
+            );
+            assert_eq!(lay.pages.len(), pages, "{said}");
+            assert_eq!(sink.stored, store_from != STORE_GLYPHS_FROM, "{said}");
+            let file = sink.into_file().unwrap().expect("the pages were taken");
+            assert_eq!(file.used, inventory, "{said}");
+            assert_eq!(
+                file.links, known,
+                "every page's links, where they go: {said}"
+            );
+            let mut bytes: Vec<u8> = Vec::new();
+            let writer: &mut dyn std::io::Write = &mut bytes;
+            file.finish(&info, &mut lay, &opts, Destination::Writer(writer))
+                .unwrap();
+            assert!(bytes == expected, "the same file: {said}");
+        }
+        // Given up, through the writer's own entry (whole: under 200 pages).
+        assert!(pages < FREE_LINES_FROM_PAGES);
+        let mut given_up = Vec::new();
+        let owned = chapters.to_vec();
+        crate::write::pdf::render_book_giving_up(
+            owned,
+            &book,
+            &opts,
+            recto,
+            Destination::Bytes(&mut given_up),
+        )
+        .unwrap();
+        assert!(given_up == expected, "given up: {notes:?}, recto {recto}");
+    }
+}
+
 /// Glyphs that cannot be read back from their temporary file make an I/O
 /// error, not a PDF with pages missing text: here the file takes the
-/// glyphs but cannot be read (the notes at the end or at the foot).
+/// glyphs but cannot be read (the notes at the end or at the foot; an
+/// article or a book).
 #[test]
 fn glyphs_that_cannot_be_read_back_are_an_error() {
     let named = tempfile::NamedTempFile::new().unwrap();
@@ -1089,6 +1211,26 @@ fn glyphs_that_cannot_be_read_back_are_an_error() {
             Err(WriteError::Io(e)) => assert!(e.to_string().contains("Bad file"), "{e}"),
             Err(e) => panic!("another error: {e}"),
             Ok(_) => panic!("a file made without its glyphs (from {from_pages} pages, {notes:?})"),
+        }
+        // A book's chapters, their glyphs in one file.
+        let mut sink = DrawingSink::new(&info, &style, &source);
+        sink.from_pages = from_pages;
+        sink.store_from = 0;
+        sink.glyph_file = Some(TempFile::in_file(write_only.try_clone().unwrap()));
+        let chapters = [&doc, &doc].map(std::borrow::Cow::Borrowed).into_iter();
+        let _ = crate::layout::layout_book_into(
+            &doc,
+            chapters,
+            &style,
+            &mut fonts,
+            false,
+            notes,
+            Some(&mut sink),
+        );
+        match sink.into_file() {
+            Err(WriteError::Io(e)) => assert!(e.to_string().contains("Bad file"), "{e}"),
+            Err(e) => panic!("another error: {e}"),
+            Ok(_) => panic!("a book made without its glyphs (from {from_pages} pages, {notes:?})"),
         }
     }
 }
