@@ -90,7 +90,13 @@ pub enum Command {
             Each article keeps its own references; ids are namespaced per chapter so links \
             never collide. The book's --lang, --author, --date and --license also apply to \
             every chapter (over its sidecar). Any article that cannot be read fails the \
-            book: nothing is written.",
+            book: nothing is written.\n\n\
+            The book is written into its file as it is made. A long PDF book's pages are \
+            drawn as they are filled, the front matter's first; its chapters' glyphs and \
+            rows wait in an unnamed temporary file in $TMPDIR from 1 MiB of text, and from \
+            4 MiB of input (files, without --bag) each chapter is read again when its \
+            layout reaches it and freed once laid out, so that the chapters are never all \
+            held at once (a file changed in between fails the book).",
         after_help = EXIT_CODES
     )]
     Book(BookArgs),

@@ -17,20 +17,13 @@ fn track(held: &mut Option<super::interrupt::Registration>, tmp: &Path, open: bo
     };
 }
 
-/// Writes `bytes` to `dir/name` atomically ([`refolio::write::write_atomic`]):
-/// a failure leaves no partial file (and the old file, if any, untouched).
-/// The temporary file is registered before it is created, so an interrupt
-/// at any moment removes it.
-pub fn write_atomic(dir: &Path, name: &OsStr, bytes: &[u8]) -> anyhow::Result<PathBuf> {
-    let mut held = None;
-    refolio::write::write_atomic(dir, name, bytes, |tmp, open| track(&mut held, tmp, open))
-        .with_context(|| format!("cannot write {}", dir.join(name).display()))
-}
-
-/// [`write_atomic`], with the content written by `fill` straight into the
-/// temporary file ([`refolio::write::write_atomic_with`]): a large output is
-/// never held whole in memory. A failure of `fill` is returned as it is;
-/// one of the file itself names the file.
+/// Writes `dir/name` atomically ([`refolio::write::write_atomic_with`]):
+/// the content written by `fill` straight into a temporary file, renamed
+/// into place once complete, so that a large output is never held whole
+/// in memory and a failure leaves no partial file (and the old file, if
+/// any, untouched). The temporary file is registered before it is
+/// created, so an interrupt at any moment removes it. A failure of `fill`
+/// is returned as it is; one of the file itself names the file.
 pub fn write_atomic_with(
     dir: &Path,
     name: &OsStr,
@@ -75,6 +68,14 @@ pub fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `bytes` written to `dir/name` through [`write_atomic_with`].
+    fn write_atomic(dir: &Path, name: &OsStr, bytes: &[u8]) -> anyhow::Result<PathBuf> {
+        write_atomic_with(dir, name, |out| {
+            out.write_all(bytes).map_err(Failure::usage)
+        })
+        .map_err(|f| f.error)
+    }
 
     #[test]
     fn atomic_write_replaces_and_leaves_no_temp_files() {

@@ -320,6 +320,61 @@ pub fn render_into(
     }
 }
 
+/// [`render_into`] of `docs`, given up: a PDF book (with
+/// [`WriteOptions::book`] set) frees each chapter as soon as it is laid
+/// out, so that its pages and file are made without the chapters'
+/// documents; the other formats read them all, then free them.
+pub fn render_into_giving_up(
+    docs: Vec<Document>,
+    format: Format,
+    options: &WriteOptions,
+    out: &mut dyn Write,
+) -> Result<Vec<Diagnostic>, WriteError> {
+    let heads: Vec<&Document> = docs.iter().collect();
+    match (&options.book, format) {
+        (Some(book), Format::Pdf) => {
+            let cover = pdf::book_cover(&heads, book)?;
+            drop(heads);
+            let chapters = docs.into_iter().map(std::borrow::Cow::Owned);
+            render_pdf_chapters(&cover, chapters, options, out)
+        }
+        _ => render_into(&heads, format, options, out),
+    }
+}
+
+/// The PDF book of `chapters` into `out`, made and freed one at a time as
+/// the layout reaches them (each given owned is freed once laid out), so
+/// that they are never all held at once; `heads` are the same chapters
+/// as far as the book's cover reads them (their titles and metadata: a
+/// chapter without its text will do). For [`WriteOptions::book`] set.
+pub fn render_pdf_book_into<'d>(
+    heads: &[&Document],
+    chapters: impl ExactSizeIterator<Item = std::borrow::Cow<'d, Document>>,
+    options: &WriteOptions,
+    out: &mut dyn Write,
+) -> Result<Vec<Diagnostic>, WriteError> {
+    let Some(book) = &options.book else {
+        return Err(WriteError::Request(
+            "a PDF book needs the book's title and metadata".into(),
+        ));
+    };
+    let cover = pdf::book_cover(heads, book)?;
+    render_pdf_chapters(&cover, chapters, options, out)
+}
+
+/// The PDF book of `cover` and `chapters` into `out`.
+fn render_pdf_chapters<'d>(
+    cover: &Document,
+    chapters: impl ExactSizeIterator<Item = std::borrow::Cow<'d, Document>>,
+    options: &WriteOptions,
+    out: &mut dyn Write,
+) -> Result<Vec<Diagnostic>, WriteError> {
+    let to = pdf::Destination::Writer(out);
+    let pdf_options = pdf_options(options);
+    let missing = pdf::render_chapters_to(cover, chapters, &pdf_options, options.recto, to)?;
+    Ok(missing.iter().map(missing_glyph).collect())
+}
+
 /// The PDF of the one article `parsed` into `out`, as [`render_into`]
 /// writes it, the article given up (freed) as soon as it is laid out, so
 /// that its pages and file are made without its text and document:
