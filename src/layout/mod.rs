@@ -359,8 +359,8 @@ pub fn layout_book_into<'d>(
     // its title (its one top-level outline item; a chapter without one, an
     // empty title: only from the library, has no contents entry).
     let mut titles = Vec::with_capacity(chapters.len());
-    // Each chapter's title and author, for the contents.
-    let mut heads = Vec::with_capacity(chapters.len());
+    // Each chapter's author, for the contents (its title is its mark's).
+    let mut authors = Vec::with_capacity(chapters.len());
     // The book's structure: its root, then one chapter element per document
     // (the front matter's elements go in after them once it is set).
     let mut structure = vec![StructNode::root()];
@@ -429,7 +429,7 @@ pub fn layout_book_into<'d>(
         unread = unread.or(copied.err());
         titles.push(title);
         missing.extend(miss);
-        heads.push((d.title.text.clone(), d.meta.author.clone()));
+        authors.push(d.meta.author.clone());
     }
     // Lines put away whose glyphs could not be read back: the pages will
     // lack them, and the sink is told.
@@ -439,11 +439,11 @@ pub fn layout_book_into<'d>(
     let plan = plan_pages(&rows, style, &marks, recto, &notes);
     // A chapter's title is at the top of the page where it starts.
     let book_author = cover.meta.author.as_deref().map(str::trim);
-    let entries: Vec<front::Entry> = heads
+    let entries: Vec<front::Entry> = authors
         .into_iter()
         .zip(marks.iter().zip(&titles))
         .enumerate()
-        .filter_map(|(chapter, ((title_text, author), (m, title)))| {
+        .filter_map(|(chapter, (author, (m, title)))| {
             let dest = Dest {
                 page: plan.page_of(m.start)?,
                 x: (*title)?,
@@ -451,7 +451,7 @@ pub fn layout_book_into<'d>(
             };
             Some(front::Entry {
                 chapter,
-                title: title_text,
+                title: m.head.clone().unwrap_or_default(),
                 author: author
                     .as_deref()
                     .map(str::trim)

@@ -103,30 +103,21 @@ impl Rows {
     /// [`Rows::with_capacity`], the chunks settled waiting in `file`;
     /// with `markers`, what [`Rows::markers`] reads of them kept here.
     pub(super) fn spilling(expected: usize, file: TempFile, markers: bool) -> Self {
-        Rows {
-            away: Some(Away {
-                file,
-                places: Vec::new(),
-                sizes: Vec::new(),
-                markers: markers.then(Vec::new),
-                passed: Vec::new(),
-            }),
-            ..Rows::with_capacity(expected)
-        }
+        let mut rows = Rows::with_capacity(expected);
+        rows.spill(file, markers);
+        rows
     }
 
     /// From now on, the chunks settled wait in `file` (see
     /// [`Rows::spilling`]; rows that spill already keep their file).
     pub(super) fn spill(&mut self, file: TempFile, markers: bool) {
-        if self.away.is_none() {
-            let expected = self.expected;
-            let rows = std::mem::take(self);
-            *self = Rows {
-                chunks: rows.chunks,
-                len: rows.len,
-                ..Rows::spilling(expected, file, markers)
-            };
-        }
+        self.away.get_or_insert_with(|| Away {
+            file,
+            places: Vec::new(),
+            sizes: Vec::new(),
+            markers: markers.then(Vec::new),
+            passed: Vec::new(),
+        });
     }
 
     /// Whether the chunks settled wait in a file.

@@ -241,20 +241,6 @@ pub(crate) fn render_book_to(
     render_chapters_to(&cover, chapters, opts, recto, to)
 }
 
-/// [`render_book_to`] of chapters given up: each is freed as soon as it is
-/// flowed, and the pages and the file are made without them.
-#[cfg(test)]
-pub(crate) fn render_book_giving_up(
-    docs: Vec<Document>,
-    book: &crate::write::BookMeta,
-    opts: &PdfOptions,
-    recto: bool,
-    to: Destination<'_>,
-) -> Result<Vec<MissingGlyph>, WriteError> {
-    let cover = book_cover(&docs.iter().collect::<Vec<_>>(), book)?;
-    render_chapters_to(&cover, docs.into_iter().map(Cow::Owned), opts, recto, to)
-}
-
 /// The document the front matter and the file's information are made of,
 /// from the book's metadata and its chapters (their titles and metadata);
 /// or why there is no book.

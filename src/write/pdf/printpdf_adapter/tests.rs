@@ -1164,15 +1164,15 @@ fn a_books_pages_drawn_as_they_are_filled_make_the_same_file() {
         // Given up, through the writer's own entry (whole: under 200 pages).
         assert!(pages < FREE_LINES_FROM_PAGES);
         let mut given_up = Vec::new();
-        let owned = chapters.to_vec();
-        crate::write::pdf::render_book_giving_up(
-            owned,
-            &book,
-            &opts,
+        let options = crate::write::WriteOptions {
+            pdf: opts.clone(),
+            book: Some(book.clone()),
             recto,
-            Destination::Bytes(&mut given_up),
-        )
-        .unwrap();
+            ..Default::default()
+        };
+        let format = crate::write::Format::Pdf;
+        crate::write::render_into_giving_up(chapters.to_vec(), format, &options, &mut given_up)
+            .unwrap();
         assert!(given_up == expected, "given up: {notes:?}, recto {recto}");
     }
 }
