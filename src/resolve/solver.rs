@@ -218,48 +218,94 @@ pub struct Margin {
 ///
 /// A forward pass keeps every step's states with their best prefix scores,
 /// a backward pass their best suffix scores; the best path through an
-/// option is prefix + gain + suffix. Same beam, same cost as a solve.
+/// option is prefix + gain + suffix. Same beam as a solve.
+///
+/// The forward pass keeps the states of every k-th step only (k about
+/// √n for n candidates, at least 64); the backward pass makes a segment's again from its first step's
+/// as it reaches it. A large article's steps are never all held (some
+/// two million states of 24 bytes at the widest beam), for a second
+/// forward pass in time.
 pub fn margins(p: &Problem<'_>, price: &[f64], order: Order, choice: &[Option<u8>]) -> Vec<Margin> {
+    margins_in_segments(p, price, order, choice, margin_segment(p.candidates.len()))
+}
+
+/// How many steps of [`margins`]' forward pass are held at once, for `n`
+/// candidates: about √n (the steps kept between segments and a segment's
+/// are then about as many), at least 64.
+fn margin_segment(n: usize) -> usize {
+    (n as f64).sqrt().ceil().max(64.0) as usize
+}
+
+/// One step of [`margins`]' forward pass: into `next`, the states after
+/// candidate `cand` from `before`, the states before it, each with its
+/// best prefix score; the `beam` best, in the order they are first made.
+fn margin_step(
+    p: &Problem<'_>,
+    cand: &Candidate,
+    before: &[(Key, f64)],
+    price: &[f64],
+    order: Order,
+    beam: usize,
+    next: &mut Vec<(Key, f64)>,
+) {
+    let lambda = |r: &Reading| price.get(r.n as usize).copied().unwrap_or(0.0);
+    next.clear();
+    let mut push = |k: Key, v: f64| match next.iter_mut().find(|(o, _)| *o == k) {
+        Some(o) => o.1 = o.1.max(v),
+        None => next.push((k, v)),
+    };
+    for &(s, v) in before {
+        push(as_text(s), v);
+        for r in &cand.readings {
+            if let Some((k, g)) = transition(p, s, r, order) {
+                push(k, v + g + lambda(r));
+            }
+        }
+    }
+    if next.len() > beam {
+        next.sort_by(|a, b| b.1.total_cmp(&a.1));
+        next.truncate(beam);
+    }
+}
+
+/// [`margins`], holding the forward pass's steps `segment` at a time
+/// (the margins are the same for any `segment` of at least 1).
+fn margins_in_segments(
+    p: &Problem<'_>,
+    price: &[f64],
+    order: Order,
+    choice: &[Option<u8>],
+    segment: usize,
+) -> Vec<Margin> {
     let n = p.candidates.len();
+    let segment = segment.max(1);
     let beam = beam_width(n);
     let lambda = |r: &Reading| price.get(r.n as usize).copied().unwrap_or(0.0);
-    // The states before candidate i with their best prefix scores are
-    // states[starts[i]..starts[i + 1]]: one flat vector, no allocation per step.
-    let mut states: Vec<(Key, f64)> = Vec::with_capacity(n * 2 + 1);
-    let mut starts: Vec<u32> = Vec::with_capacity(n + 2);
     let start = Key {
         first: 0,
         max: 0,
         last_marker: false,
     };
-    starts.push(0);
-    states.push((start, 0.0));
+    // The forward pass: the states before candidate k·segment are
+    // kept[kept_starts[k]..kept_starts[k + 1]]; `current` ends as the
+    // states after the last candidate.
+    let mut kept: Vec<(Key, f64)> = Vec::new();
+    let mut kept_starts: Vec<u32> = Vec::with_capacity(n / segment + 2);
+    let mut current: Vec<(Key, f64)> = vec![(start, 0.0)];
     let mut next: Vec<(Key, f64)> = Vec::new();
     for (i, cand) in p.candidates.iter().enumerate() {
-        next.clear();
-        let mut push = |k: Key, v: f64| match next.iter_mut().find(|(o, _)| *o == k) {
-            Some(o) => o.1 = o.1.max(v),
-            None => next.push((k, v)),
-        };
-        for &(s, v) in &states[starts[i] as usize..] {
-            push(as_text(s), v);
-            for r in &cand.readings {
-                if let Some((k, g)) = transition(p, s, r, order) {
-                    push(k, v + g + lambda(r));
-                }
-            }
+        if i % segment == 0 {
+            kept_starts.push(kept.len() as u32);
+            kept.extend_from_slice(&current);
         }
-        if next.len() > beam {
-            next.sort_by(|a, b| b.1.total_cmp(&a.1));
-            next.truncate(beam);
-        }
-        starts.push(states.len() as u32);
-        states.extend_from_slice(&next);
+        margin_step(p, cand, &current, price, order, beam, &mut next);
+        std::mem::swap(&mut current, &mut next);
     }
-    starts.push(states.len() as u32);
+    kept_starts.push(kept.len() as u32);
     // Best suffix score of each state, last step first; `after` holds those
     // of the states after candidate i, `here` those before it.
-    let mut after: Vec<f64> = vec![0.0; (starts[n + 1] - starts[n]) as usize];
+    let mut after: Vec<f64> = vec![0.0; current.len()];
+    drop(current);
     let mut here: Vec<f64> = Vec::new();
     let mut through: Vec<f64> = Vec::new();
     let mut out = vec![
@@ -269,49 +315,69 @@ pub fn margins(p: &Problem<'_>, price: &[f64], order: Order, choice: &[Option<u8
         };
         n
     ];
-    for i in (0..n).rev() {
-        let cand = &p.candidates[i];
-        let before = &states[starts[i] as usize..starts[i + 1] as usize];
-        let following = &states[starts[i + 1] as usize..starts[i + 2] as usize];
-        let suffix = |k: Key| {
-            following
-                .iter()
-                .position(|(o, _)| *o == k)
-                .map(|j| after[j])
-        };
-        // Best whole path through each option (text first, then readings).
-        through.clear();
-        through.resize(cand.readings.len() + 1, f64::NEG_INFINITY);
-        here.clear();
-        here.resize(before.len(), f64::NEG_INFINITY);
-        for (si, &(s, v)) in before.iter().enumerate() {
-            if let Some(rest) = suffix(as_text(s)) {
-                through[0] = through[0].max(v + rest);
-                here[si] = here[si].max(rest);
-            }
-            for (ri, r) in cand.readings.iter().enumerate() {
-                if let Some((k, g)) = transition(p, s, r, order)
-                    && let Some(rest) = suffix(k)
-                {
-                    let gain = g + lambda(r);
-                    through[ri + 1] = through[ri + 1].max(v + gain + rest);
-                    here[si] = here[si].max(gain + rest);
+    // A segment's steps made again: the states before candidate
+    // `from + j` are states[starts[j]..starts[j + 1]], one flat vector.
+    let mut states: Vec<(Key, f64)> = Vec::new();
+    let mut starts: Vec<u32> = Vec::with_capacity(segment + 2);
+    for k in (0..n.div_ceil(segment)).rev() {
+        let from = k * segment;
+        let to = (from + segment).min(n);
+        states.clear();
+        starts.clear();
+        starts.push(0);
+        states.extend_from_slice(&kept[kept_starts[k] as usize..kept_starts[k + 1] as usize]);
+        for cand in &p.candidates[from..to] {
+            let last = *starts.last().unwrap_or(&0) as usize;
+            margin_step(p, cand, &states[last..], price, order, beam, &mut next);
+            starts.push(states.len() as u32);
+            states.extend_from_slice(&next);
+        }
+        starts.push(states.len() as u32);
+        for i in (from..to).rev() {
+            let j = i - from;
+            let cand = &p.candidates[i];
+            let before = &states[starts[j] as usize..starts[j + 1] as usize];
+            let following = &states[starts[j + 1] as usize..starts[j + 2] as usize];
+            let suffix = |k: Key| {
+                following
+                    .iter()
+                    .position(|(o, _)| *o == k)
+                    .map(|j| after[j])
+            };
+            // Best whole path through each option (text first, then readings).
+            through.clear();
+            through.resize(cand.readings.len() + 1, f64::NEG_INFINITY);
+            here.clear();
+            here.resize(before.len(), f64::NEG_INFINITY);
+            for (si, &(s, v)) in before.iter().enumerate() {
+                if let Some(rest) = suffix(as_text(s)) {
+                    through[0] = through[0].max(v + rest);
+                    here[si] = here[si].max(rest);
+                }
+                for (ri, r) in cand.readings.iter().enumerate() {
+                    if let Some((k, g)) = transition(p, s, r, order)
+                        && let Some(rest) = suffix(k)
+                    {
+                        let gain = g + lambda(r);
+                        through[ri + 1] = through[ri + 1].max(v + gain + rest);
+                        here[si] = here[si].max(gain + rest);
+                    }
                 }
             }
+            let chosen = choice[i].map_or(0, |r| r as usize + 1);
+            let other = through
+                .iter()
+                .enumerate()
+                .filter(|&(o, &t)| o != chosen && t > f64::NEG_INFINITY)
+                .max_by(|a, b| a.1.total_cmp(b.1));
+            if let Some((o, &t)) = other {
+                out[i] = Margin {
+                    margin: ((through[chosen] - t).max(0.0)) as f32,
+                    alternative: o.checked_sub(1).map(|r| r as u8),
+                };
+            }
+            std::mem::swap(&mut after, &mut here);
         }
-        let chosen = choice[i].map_or(0, |r| r as usize + 1);
-        let other = through
-            .iter()
-            .enumerate()
-            .filter(|&(o, &t)| o != chosen && t > f64::NEG_INFINITY)
-            .max_by(|a, b| a.1.total_cmp(b.1));
-        if let Some((o, &t)) = other {
-            out[i] = Margin {
-                margin: ((through[chosen] - t).max(0.0)) as f32,
-                alternative: o.checked_sub(1).map(|r| r as u8),
-            };
-        }
-        std::mem::swap(&mut after, &mut here);
     }
     out
 }

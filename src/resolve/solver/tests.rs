@@ -258,3 +258,75 @@ proptest::proptest! {
         proptest::prop_assert!((got - want).abs() < 1e-9, "{} against {}", got, want);
     }
 }
+
+/// Texts with many doubtful digit runs: glued markers, years, thousands
+/// and times, `refs` references cited in a scrambled but mostly rising order.
+fn doubtful_texts(count: usize, refs: u32) -> Vec<String> {
+    let mut x: u32 = 12345;
+    let mut next = move |m: u32| {
+        x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+        (x >> 16) % m
+    };
+    (0..count)
+        .map(|i| {
+            let n = (i as u32 * refs / count as u32 + next(3)).clamp(1, refs);
+            let m = (n + next(2)).min(refs);
+            format!(
+                "In 19{}{} the Party{n} met. About 250 000{m} came at 14:4{}{}, and ABC{} said so{}.",
+                50 + next(40),
+                next(4) + 1,
+                next(6),
+                n,
+                next(9) + 1,
+                m
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn margins_are_the_same_whatever_the_segment_held() {
+    for (count, refs) in [(1, 3), (9, 4), (70, 20)] {
+        let owned = doubtful_texts(count, refs);
+        let t: Vec<&str> = owned.iter().map(|s| s.as_str()).collect();
+        let c = cands(&t, refs);
+        let free = solve(&Problem {
+            candidates: &c,
+            counts: None,
+            free_start: false,
+        });
+        // Counts as the free solution cites, so that prices are not all 0.
+        let mut counts = vec![0u32; refs as usize];
+        for m in markers(&t, &c, &free) {
+            counts[m.2 as usize - 1] += 1;
+        }
+        for counts in [None, Some(counts)] {
+            let p = Problem {
+                candidates: &c,
+                counts,
+                free_start: false,
+            };
+            let s = solve(&p);
+            let n = c.len();
+            // One segment holds every step: the margins as first defined.
+            let whole = margins_in_segments(&p, &s.price, s.order, &s.choice, n.max(1));
+            assert!(
+                count < 9
+                    || whole
+                        .iter()
+                        .filter(|m| m.margin.is_finite() && m.margin > 0.0)
+                        .count()
+                        > n / 4,
+                "the texts have doubtful runs: {whole:?}"
+            );
+            for segment in [1, 2, 3, 5, 8, 13, n.saturating_sub(1), n + 7] {
+                assert_eq!(
+                    margins_in_segments(&p, &s.price, s.order, &s.choice, segment),
+                    whole,
+                    "{count} texts, segment {segment}"
+                );
+            }
+            assert_eq!(margins(&p, &s.price, s.order, &s.choice), whole);
+        }
+    }
+}
