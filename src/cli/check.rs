@@ -7,6 +7,7 @@ use super::{
 };
 use refolio::ast::{Inline, for_each_inlines};
 use refolio::diag::Severity;
+use serde::Serialize;
 use std::io::Write;
 
 /// Checks every input; a failing input is reported and skipped.
@@ -52,8 +53,10 @@ fn check_one(args: &CheckArgs, input: &Input, alt_phrases: &[String]) -> Result<
         }
     };
     if args.json {
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "{}", report_json(&input.name, &parsed))
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        serde_json::to_writer(&mut out, &Report::new(&input.name, &parsed))
+            .map_err(std::io::Error::from)
+            .and_then(|()| writeln!(out))
             .and_then(|()| out.flush())
             .map_err(stdout_failure)?;
         return Ok(diagnostics_exit(&parsed, args.read.strict));
@@ -87,44 +90,104 @@ fn check_one(args: &CheckArgs, input: &Input, alt_phrases: &[String]) -> Result<
 }
 
 /// `check --json`: one line per input with every diagnostic (none left out)
-/// and every decision with its margin, each with line and column.
-fn report_json(name: &str, parsed: &refolio::Parsed) -> String {
-    let at = |span: refolio::ast::Span| {
-        let (line, column) = parsed.source.line_col(span.start as usize);
-        serde_json::json!({"line": line, "column": column, "start": span.start, "end": span.end})
-    };
-    let diagnostics: Vec<_> = parsed
-        .diagnostics
-        .iter()
-        .map(|d| {
-            serde_json::json!({
-                "severity": d.severity,
-                "at": at(d.span),
-                "message": d.message,
-                "help": d.help,
-            })
-        })
-        .collect();
-    let decisions: Vec<_> = parsed
-        .decisions
-        .iter()
-        .map(|d| {
-            serde_json::json!({
-                "at": at(d.span),
-                "read": d.read,
-                "alternative": d.alternative,
-                "elsewhere": d.elsewhere.map(at),
-                "margin": (f64::from(d.margin) * 100.0).round() / 100.0,
-            })
-        })
-        .collect();
-    serde_json::json!({
-        "input": name,
-        "style": parsed.document.style.to_string(),
-        "diagnostics": diagnostics,
-        "decisions": decisions,
-    })
-    .to_string()
+/// and every decision with its margin, each with line and column. Written
+/// as it is serialised (a large article's decisions are never held as
+/// JSON); the keys of each object in alphabetical order.
+#[derive(Serialize)]
+struct Report<'a> {
+    decisions: Each<'a, refolio::Decision>,
+    diagnostics: Each<'a, refolio::diag::Diagnostic>,
+    input: &'a str,
+    style: String,
+}
+
+impl<'a> Report<'a> {
+    fn new(name: &'a str, parsed: &'a refolio::Parsed) -> Self {
+        Report {
+            decisions: Each(&parsed.decisions, parsed),
+            diagnostics: Each(&parsed.diagnostics, parsed),
+            input: name,
+            style: parsed.document.style.to_string(),
+        }
+    }
+}
+
+/// A list of the report, each item written as its [`Item`] when the list
+/// is.
+struct Each<'a, T>(&'a [T], &'a refolio::Parsed);
+
+impl<'a, T> Serialize for Each<'a, T>
+where
+    Item<'a, T>: Serialize,
+{
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|item| Item(item, self.1)))
+    }
+}
+
+/// One diagnostic or decision of the report, with the article it is in
+/// (for its line and column).
+struct Item<'a, T>(&'a T, &'a refolio::Parsed);
+
+/// Where in the source: line, column and byte offsets.
+#[derive(Serialize)]
+struct At {
+    column: usize,
+    end: u32,
+    line: usize,
+    start: u32,
+}
+
+fn at(parsed: &refolio::Parsed, span: refolio::ast::Span) -> At {
+    let (line, column) = parsed.source.line_col(span.start as usize);
+    At {
+        column,
+        end: span.end,
+        line,
+        start: span.start,
+    }
+}
+
+impl Serialize for Item<'_, refolio::diag::Diagnostic> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Json<'d> {
+            at: At,
+            help: &'d Option<String>,
+            message: &'d str,
+            severity: Severity,
+        }
+        let Item(d, parsed) = self;
+        Json {
+            at: at(parsed, d.span),
+            help: &d.help,
+            message: &d.message,
+            severity: d.severity,
+        }
+        .serialize(s)
+    }
+}
+
+impl Serialize for Item<'_, refolio::Decision> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Json<'d> {
+            alternative: &'d str,
+            at: At,
+            elsewhere: Option<At>,
+            margin: f64,
+            read: &'d str,
+        }
+        let Item(d, parsed) = self;
+        Json {
+            alternative: &d.alternative,
+            at: at(parsed, d.span),
+            elsewhere: d.elsewhere.map(|e| at(parsed, e)),
+            margin: (f64::from(d.margin) * 100.0).round() / 100.0,
+            read: &d.read,
+        }
+        .serialize(s)
+    }
 }
 
 /// `NAME: 20 citations, 7 references, 2 sections, 0 warnings, 0 errors`.
