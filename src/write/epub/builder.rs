@@ -35,7 +35,6 @@ use chrono::{DateTime, Datelike, Timelike, Utc};
 use epub_builder::{
     EpubBuilder, EpubContent, EpubVersion, MetadataOpfV3, ReferenceType, TocElement, ZipLibrary,
 };
-use std::borrow::Cow;
 use std::io::{Cursor, Read, Write};
 use uuid::Uuid;
 
@@ -80,23 +79,32 @@ pub enum Identifier<'a> {
     User(&'a str),
 }
 
-/// One chapter: its file name in the book, its title, its XHTML, and its
-/// entries in the table of contents (`href` and label).
+/// One chapter: its file name in the book, its title, and its entries in
+/// the table of contents (`href` and label). Its XHTML is written into the
+/// archive when its turn comes ([`assemble`]).
 #[derive(Debug, Clone)]
 pub struct Chapter<'a> {
     /// The file name inside the book ([`super::chapter_name`]).
     pub name: String,
     /// The title in the table of contents.
     pub title: &'a str,
-    /// The chapter document.
-    pub xhtml: &'a [u8],
     /// Entries nested under the chapter's title: `href` and label.
     pub toc: Vec<(String, String)>,
 }
 
-/// Builds `book` with epub-builder and runs the [`post_pass`] over it:
-/// the finished archive's bytes.
-pub fn assemble(book: &Book) -> Result<Vec<u8>, WriteError> {
+/// Writes chapter `i`'s XHTML into the archive's entry it is given.
+pub type WriteChapter<'f> = dyn FnMut(usize, &mut dyn Write) -> Result<(), WriteError> + 'f;
+
+/// Builds `book` with epub-builder and runs the [`post_pass`] over it,
+/// writing the finished archive into `out`. Each chapter's XHTML is
+/// written by `write_chapter` straight into its entry, deflated as it
+/// comes: only the archive is held (deflated), never a chapter's XHTML
+/// whole. Nothing is written into `out` unless the whole archive is made.
+pub fn assemble(
+    book: &Book,
+    write_chapter: &mut WriteChapter<'_>,
+    out: &mut dyn Write,
+) -> Result<(), WriteError> {
     let mut b =
         EpubBuilder::new(ZipLibrary::new().map_err(builder_error)?).map_err(builder_error)?;
     b.epub_version(EpubVersion::V33);
@@ -130,11 +138,14 @@ pub fn assemble(book: &Book) -> Result<Vec<u8>, WriteError> {
     // epub-builder is handed empty bodies: it only stores them (deflated at
     // its default level, which the post-pass would undo), so the post-pass
     // puts the real ones into the archive it writes anyway.
-    let mut bodies = vec![(format!("OEBPS/{}", super::STYLESHEET_HREF), book.stylesheet)];
+    let mut bodies = vec![(
+        format!("OEBPS/{}", super::STYLESHEET_HREF),
+        Body::Bytes(book.stylesheet),
+    )];
     b.stylesheet(&[][..]).map_err(builder_error)?;
 
     for (i, chapter) in book.chapters.iter().enumerate() {
-        bodies.push((format!("OEBPS/{}", chapter.name), chapter.xhtml));
+        bodies.push((format!("OEBPS/{}", chapter.name), Body::Chapter(i)));
         let mut content = EpubContent::new(chapter.name.clone(), &[][..]).title(chapter.title);
         if i == 0 {
             // Without a reference type the landmarks nav would be empty (invalid).
@@ -156,7 +167,26 @@ pub fn assemble(book: &Book) -> Result<Vec<u8>, WriteError> {
         },
         modified: book.modified,
     };
-    post_pass(&raw, &fixes, &bodies)
+    let archive = post_pass(&raw, &fixes, &bodies, write_chapter)?;
+    out.write_all(&archive)?;
+    Ok(())
+}
+
+/// What goes into an entry that epub-builder was given empty.
+#[derive(Debug, Clone, Copy)]
+enum Body<'b> {
+    /// These bytes.
+    Bytes(&'b [u8]),
+    /// Chapter i's XHTML, written when the entry is.
+    Chapter(usize),
+}
+
+/// An entry of the rewritten archive.
+enum Entry<'b> {
+    /// As epub-builder wrote it, or patched.
+    Kept(Vec<u8>),
+    /// One of the bodies.
+    Body(Body<'b>),
 }
 
 /// The placeholder that a user identifier replaces (never in a finished book).
@@ -193,31 +223,34 @@ pub const NAV_PATH: &str = "OEBPS/nav.xhtml";
 /// 2. `nav.xhtml`: `lang`/`xml:lang` on `html`, `role="doc-toc"` on the toc
 ///    `nav`, `hidden` on the landmarks `nav` (for reading systems only);
 /// 3. the entries named in `bodies` (epub-builder was given them empty) get
-///    their contents;
+///    their contents (a chapter's written by `write_chapter` into the
+///    entry);
 /// 4. the zip is written anew: `mimetype` first and stored, everything else
 ///    deflated at [`DEFLATE_LEVEL`] in the original order, all with the timestamp `modified` and
 ///    permissions 0644, no extra fields, no comment.
 fn post_pass<'b>(
     archive: &[u8],
     fixes: &Fixes,
-    bodies: &[(String, &'b [u8])],
+    bodies: &[(String, Body<'b>)],
+    write_chapter: &mut WriteChapter<'_>,
 ) -> Result<Vec<u8>, WriteError> {
     let mut zip = zip::ZipArchive::new(Cursor::new(archive)).map_err(zip_error)?;
     // The bodies are borrowed, not copied into the archive's entry list.
-    let mut entries: Vec<(String, Cow<'b, [u8]>)> = Vec::with_capacity(zip.len());
+    let mut entries: Vec<(String, Entry<'b>)> = Vec::with_capacity(zip.len());
     for i in 0..zip.len() {
         let mut f = zip.by_index(i).map_err(zip_error)?;
         let mut data = Vec::new();
         f.read_to_end(&mut data)?;
-        entries.push((f.name().to_string(), Cow::Owned(data)));
+        entries.push((f.name().to_string(), Entry::Kept(data)));
     }
     let mut patched = (false, false);
-    for (name, data) in &mut entries {
+    for (name, entry) in &mut entries {
+        let Entry::Kept(data) = entry else { continue };
         if name == OPF_PATH {
-            *data = Cow::Owned(patch_opf(utf8(name, data)?, fixes)?.into_bytes());
+            *data = patch_opf(utf8(name, data)?, fixes)?.into_bytes();
             patched.0 = true;
         } else if name == NAV_PATH {
-            *data = Cow::Owned(patch_nav(utf8(name, data)?, fixes.lang)?.into_bytes());
+            *data = patch_nav(utf8(name, data)?, fixes.lang)?.into_bytes();
             patched.1 = true;
         }
     }
@@ -229,7 +262,9 @@ fn post_pass<'b>(
     for (name, body) in bodies {
         let mut found = entries.iter_mut().filter(|(n, _)| n == name);
         match (found.next(), found.next()) {
-            (Some((_, data)), None) if data.is_empty() => *data = Cow::Borrowed(body),
+            (Some((_, entry)), None) if matches!(&*entry, Entry::Kept(d) if d.is_empty()) => {
+                *entry = Entry::Body(*body)
+            }
             _ => {
                 return Err(WriteError::Internal(format!(
                     "epub-builder wrote {name} other than once and empty"
@@ -242,7 +277,11 @@ fn post_pass<'b>(
             "epub-builder wrote no mimetype".into(),
         ));
     };
-    let mimetype = entries.remove(mimetype);
+    let (_, Entry::Kept(mimetype)) = entries.remove(mimetype) else {
+        return Err(WriteError::Internal(
+            "epub-builder wrote the mimetype empty".into(),
+        ));
+    };
 
     let time = zip_time(fixes.modified);
     let base = zip::write::SimpleFileOptions::default()
@@ -254,15 +293,37 @@ fn post_pass<'b>(
         base.compression_method(zip::CompressionMethod::Stored),
     )
     .map_err(zip_error)?;
-    w.write_all(&mimetype.1)?;
+    w.write_all(&mimetype)?;
     let deflated = base
         .compression_method(zip::CompressionMethod::Deflated)
         .compression_level(Some(DEFLATE_LEVEL));
-    for (name, data) in &entries {
+    for (name, entry) in &entries {
         w.start_file(name.as_str(), deflated).map_err(zip_error)?;
-        w.write_all(data)?;
+        match entry {
+            Entry::Kept(data) => w.write_all(data)?,
+            Entry::Body(Body::Bytes(data)) => w.write_all(data)?,
+            Entry::Body(Body::Chapter(i)) => write_chapter(*i, &mut Unflushed(&mut w))?,
+        }
     }
     Ok(w.finish().map_err(zip_error)?.into_inner())
+}
+
+/// A chapter's entry as its writer sees it: flushing it does nothing.
+/// (Flushing the deflater would end its block there, with an empty block
+/// to mark the place: bytes that reading the chapter does not need. The
+/// entry is finished when the next one starts.)
+struct Unflushed<'w, W: Write>(&'w mut W);
+
+impl<W: Write> Write for Unflushed<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf)
+    }
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.0.write_all(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// The deflate level of the rewritten archive: a fast one. An e-book's text
@@ -649,7 +710,10 @@ pub(super) mod tests {
             "{e}"
         );
         assert!(patch_nav("<html>", "en").is_err());
-        assert!(post_pass(b"not a zip", &fixes, &[]).is_err());
+        let mut no_chapter = |_: usize, _: &mut dyn Write| -> Result<(), WriteError> {
+            panic!("no chapter is written")
+        };
+        assert!(post_pass(b"not a zip", &fixes, &[], &mut no_chapter).is_err());
         // A body for an entry epub-builder did not write fails too.
         let raw = {
             let mut b = EpubBuilder::new(ZipLibrary::new().unwrap()).unwrap();
@@ -663,12 +727,25 @@ pub(super) mod tests {
             b.generate(&mut raw).unwrap();
             raw
         };
-        let e = post_pass(&raw, &fixes, &[("OEBPS/missing.xhtml".into(), b"x")])
-            .unwrap_err()
-            .to_string();
+        let e = post_pass(
+            &raw,
+            &fixes,
+            &[("OEBPS/missing.xhtml".into(), Body::Bytes(b"x"))],
+            &mut no_chapter,
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("OEBPS/missing.xhtml"), "{e}");
         // …and so does one for an entry that epub-builder did not leave empty.
-        assert!(post_pass(&raw, &fixes, &[("OEBPS/c.xhtml".into(), b"x")]).is_err());
+        assert!(
+            post_pass(
+                &raw,
+                &fixes,
+                &[("OEBPS/c.xhtml".into(), Body::Chapter(0))],
+                &mut no_chapter
+            )
+            .is_err()
+        );
         // A patch that applies more often than expected fails too.
         let twice = "<nav epub:type = \"landmarks\"><nav epub:type = \"landmarks\">";
         assert!(

@@ -93,7 +93,9 @@ pub fn chapter_name(i: usize) -> String {
 
 /// Writes `docs` as one EPUB 3 book, one chapter per article, to `out`.
 ///
-/// The whole archive is built in memory and written at once. Fails with
+/// Each chapter's XHTML is written into the archive as it is deflated
+/// (never held whole); the archive, deflated, is held and written into
+/// `out` once made. Fails with
 /// [`WriteError::Request`] when there is no article, an empty identifier or
 /// an out-of-range modified time, [`WriteError::Meta`] or [`WriteError::Char`] when a metadata value or the
 /// identifier cannot be written (a character XML 1.0 does not allow, a
@@ -134,24 +136,24 @@ pub fn write_book(
     let modified = modified_time(first, opts.modified)?;
     let lang = language(first).to_string();
 
-    let mut chapters = Vec::with_capacity(docs.len());
     let xopts = XhtmlOptions {
         stylesheet: Some(STYLESHEET_HREF.to_string()),
         epub: true,
         backlinks: opts.backlinks,
         ..Default::default()
     };
-    let mut warnings = Vec::new();
-    for (i, d) in docs.iter().enumerate() {
-        let mut buf = Vec::new();
-        for mut w in xhtml::write_xhtml(d, &xopts, &mut buf)? {
-            if docs.len() > 1 {
+    // Each chapter's warnings, heard as it is written into the archive.
+    let mut warnings: Vec<Vec<Diagnostic>> = vec![Vec::new(); docs.len()];
+    let mut write_chapter = |i: usize, out: &mut dyn Write| -> Result<(), WriteError> {
+        let mut heard = xhtml::write_xhtml(docs[i], &xopts, out)?;
+        if docs.len() > 1 {
+            for w in &mut heard {
                 w.message = format!("chapter {}: {}", i + 1, w.message);
             }
-            warnings.push(w);
         }
-        chapters.push(buf);
-    }
+        warnings[i] = heard;
+        Ok(())
+    };
 
     let title = opts
         .title
@@ -193,9 +195,8 @@ pub fn write_book(
     ]);
     let chapters = docs
         .iter()
-        .zip(&chapters)
         .enumerate()
-        .map(|(i, (d, bytes))| {
+        .map(|(i, d)| {
             let name = chapter_name(i);
             let mut toc = Vec::new();
             for (j, s) in d.sections.iter().enumerate() {
@@ -214,12 +215,11 @@ pub fn write_book(
             builder::Chapter {
                 name,
                 title: &d.title.text,
-                xhtml: bytes,
                 toc,
             }
         })
         .collect();
-    let book = builder::assemble(&builder::Book {
+    let book = builder::Book {
         title,
         authors: distinct(docs.iter().filter_map(|d| present(&d.meta.author))),
         languages: distinct(docs.iter().map(|d| language(d))),
@@ -235,10 +235,10 @@ pub fn write_book(
         metas,
         stylesheet: opts.stylesheet.as_bytes(),
         chapters,
-    })?;
-    out.write_all(&book)?;
+    };
+    builder::assemble(&book, &mut write_chapter, out)?;
     out.flush()?;
-    Ok(warnings)
+    Ok(warnings.into_iter().flatten().collect())
 }
 
 /// The values in first-seen order, without repeats.
