@@ -20,15 +20,33 @@ pub const IDENTIFIER_NAMESPACE: Uuid = Uuid::from_u128(0x6d1c_4f0e_8a52_5b7e_9c3
 /// positions, so that re-encoding the input (CRLF, BOM) keeps it and
 /// changing any character of the text changes it.
 pub fn content_identifier(docs: &[&Document]) -> Uuid {
-    let mut c = Canon::new();
-    c.tag("refolio-epub-content/1");
+    let mut id = ContentIdentifier::new();
     for d in docs {
+        id.add(d);
+    }
+    id.uuid()
+}
+
+/// [`content_identifier`] of documents given one at a time, in order, so
+/// that they need not all be held at once.
+pub(crate) struct ContentIdentifier(Canon);
+
+impl ContentIdentifier {
+    pub(crate) fn new() -> Self {
+        let mut c = Canon::new();
+        c.tag("refolio-epub-content/1");
+        ContentIdentifier(c)
+    }
+
+    /// The next document.
+    pub(crate) fn add(&mut self, d: &Document) {
+        let c = &mut self.0;
         c.tag("doc");
         c.field("title", &d.title.text);
         if let Some(s) = &d.subtitle {
             c.field("subtitle", &s.text);
         }
-        let Ok(()) = walk_document(&mut c, d);
+        let Ok(()) = walk_document(c, d);
         if let Some(h) = &d.references_heading {
             c.tag("references-heading");
             let Ok(()) = c.visit_inlines(&h.inlines);
@@ -37,7 +55,11 @@ pub fn content_identifier(docs: &[&Document]) -> Uuid {
             c.reference(r);
         }
     }
-    c.uuid()
+
+    /// The identifier of the documents given.
+    pub(crate) fn uuid(self) -> Uuid {
+        self.0.uuid()
+    }
 }
 
 /// `Uuid::new_v5(namespace, name)` of a name given in pieces, hashed as

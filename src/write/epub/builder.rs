@@ -54,8 +54,6 @@ pub struct Book<'a> {
     pub generator: String,
     /// The heading of the navigation document's table of contents.
     pub toc_name: &'a str,
-    /// The `dc:identifier`.
-    pub identifier: Identifier<'a>,
     /// `dcterms:modified`, and the timestamp of every zip entry.
     pub modified: DateTime<Utc>,
     /// `dc:rights`.
@@ -70,7 +68,7 @@ pub struct Book<'a> {
     pub chapters: Vec<Chapter<'a>>,
 }
 
-/// The book's identifier.
+/// The book's identifier (`dc:identifier`).
 #[derive(Debug, Clone, Copy)]
 pub enum Identifier<'a> {
     /// Written as `urn:uuid:…`.
@@ -92,17 +90,24 @@ pub struct Chapter<'a> {
     pub toc: Vec<(String, String)>,
 }
 
-/// Writes chapter `i`'s XHTML into the archive's entry it is given.
-pub type WriteChapter<'f> = dyn FnMut(usize, &mut dyn Write) -> Result<(), WriteError> + 'f;
+/// What the archive is given as it is written: the chapters' XHTML, one
+/// at a time in order, and then the book's identifier (which may be made
+/// of the chapters).
+pub trait Chapters {
+    /// Writes chapter `i`'s XHTML into the archive's entry `out`.
+    fn write(&mut self, i: usize, out: &mut dyn Write) -> Result<(), WriteError>;
+    /// The book's identifier, asked for once every chapter is written.
+    fn identifier(&mut self) -> Identifier<'_>;
+}
 
 /// Builds `book` with epub-builder and runs the [`post_pass`] over it,
 /// writing the finished archive into `out`. Each chapter's XHTML is
-/// written by `write_chapter` straight into its entry, deflated as it
-/// comes: only the archive is held (deflated), never a chapter's XHTML
-/// whole. Nothing is written into `out` unless the whole archive is made.
+/// written by `chapters` straight into its entry, deflated as it comes:
+/// only the archive is held (deflated), never a chapter's XHTML whole.
+/// Nothing is written into `out` unless the whole archive is made.
 pub fn assemble(
     book: &Book,
-    write_chapter: &mut WriteChapter<'_>,
+    chapters: &mut dyn Chapters,
     out: &mut dyn Write,
 ) -> Result<(), WriteError> {
     let mut b =
@@ -118,11 +123,9 @@ pub fn assemble(
     }
     b.set_generator(book.generator.clone());
     b.set_toc_name(book.toc_name);
-    // A user identifier replaces this placeholder in the post-pass.
-    b.set_uuid(match book.identifier {
-        Identifier::Uuid(uuid) => uuid,
-        Identifier::User(_) => PLACEHOLDER_UUID,
-    });
+    // The identifier replaces this placeholder in the post-pass, once the
+    // chapters are written.
+    b.set_uuid(PLACEHOLDER_UUID);
     b.set_modified_date(book.modified);
     if let Some(licence) = book.license {
         b.set_license(licence);
@@ -161,13 +164,9 @@ pub fn assemble(
     b.generate(&mut raw).map_err(builder_error)?;
     let fixes = Fixes {
         lang: book.lang,
-        identifier: match book.identifier {
-            Identifier::User(id) => Some(id),
-            Identifier::Uuid(_) => None,
-        },
         modified: book.modified,
     };
-    let archive = post_pass(&raw, &fixes, &bodies, write_chapter)?;
+    let archive = post_pass(&raw, &fixes, &bodies, chapters)?;
     out.write_all(&archive)?;
     Ok(())
 }
@@ -189,7 +188,7 @@ enum Entry<'b> {
     Body(Body<'b>),
 }
 
-/// The placeholder that a user identifier replaces (never in a finished book).
+/// The placeholder that the identifier replaces (never in a finished book).
 const PLACEHOLDER_UUID: Uuid = Uuid::from_u128(0);
 
 fn builder_error(e: epub_builder::Error) -> WriteError {
@@ -204,8 +203,6 @@ fn builder_error(e: epub_builder::Error) -> WriteError {
 struct Fixes<'a> {
     /// The book's language (`xml:lang` of `package` and the nav document).
     pub lang: &'a str,
-    /// A user identifier to put in place of the placeholder UUID.
-    pub identifier: Option<&'a str>,
     /// The timestamp of every zip entry.
     pub modified: DateTime<Utc>,
 }
@@ -232,7 +229,7 @@ fn post_pass<'b>(
     archive: &[u8],
     fixes: &Fixes,
     bodies: &[(String, Body<'b>)],
-    write_chapter: &mut WriteChapter<'_>,
+    chapters: &mut dyn Chapters,
 ) -> Result<Vec<u8>, WriteError> {
     let mut zip = zip::ZipArchive::new(Cursor::new(archive)).map_err(zip_error)?;
     // The bodies are borrowed, not copied into the archive's entry list.
@@ -297,12 +294,29 @@ fn post_pass<'b>(
     let deflated = base
         .compression_method(zip::CompressionMethod::Deflated)
         .compression_level(Some(DEFLATE_LEVEL));
+    let mut unwritten = bodies
+        .iter()
+        .filter(|(_, b)| matches!(b, Body::Chapter(_)))
+        .count();
     for (name, entry) in &entries {
         w.start_file(name.as_str(), deflated).map_err(zip_error)?;
         match entry {
+            Entry::Kept(data) if name == OPF_PATH => {
+                // The identifier may be made of the chapters: they come first.
+                if unwritten > 0 {
+                    return Err(WriteError::Internal(format!(
+                        "epub-builder wrote {OPF_PATH} before a chapter"
+                    )));
+                }
+                let opf = patch_identifier(utf8(name, data)?, chapters.identifier())?;
+                w.write_all(opf.as_bytes())?
+            }
             Entry::Kept(data) => w.write_all(data)?,
             Entry::Body(Body::Bytes(data)) => w.write_all(data)?,
-            Entry::Body(Body::Chapter(i)) => write_chapter(*i, &mut Unflushed(&mut w))?,
+            Entry::Body(Body::Chapter(i)) => {
+                chapters.write(*i, &mut Unflushed(&mut w))?;
+                unwritten -= 1;
+            }
         }
     }
     Ok(w.finish().map_err(zip_error)?.into_inner())
@@ -397,18 +411,27 @@ fn patch_opf(opf: &str, fixes: &Fixes) -> Result<String, WriteError> {
         r#"<dc:language id="epub-language-"#,
         None,
     )?;
-    if let Some(id) = fixes.identifier {
-        let from = format!(
+    Ok(opf)
+}
+
+/// The package document with `identifier` in place of the placeholder
+/// (a UUID as epub-builder writes one: its URN).
+fn patch_identifier(opf: &str, identifier: Identifier<'_>) -> Result<String, WriteError> {
+    let from = format!(
+        r#"<dc:identifier id="epub-id-1">{}</dc:identifier>"#,
+        uuid::fmt::Urn::from_uuid(PLACEHOLDER_UUID)
+    );
+    let to = match identifier {
+        Identifier::Uuid(uuid) => format!(
             r#"<dc:identifier id="epub-id-1">{}</dc:identifier>"#,
-            uuid::fmt::Urn::from_uuid(PLACEHOLDER_UUID)
-        );
-        let to = format!(
+            uuid::fmt::Urn::from_uuid(uuid)
+        ),
+        Identifier::User(id) => format!(
             r#"<dc:identifier id="epub-id-1">{}</dc:identifier>"#,
             quick_xml::escape::escape(id)
-        );
-        opf = patch(&opf, OPF_PATH, &from, &to, Some(1))?;
-    }
-    Ok(opf)
+        ),
+    };
+    patch(opf, OPF_PATH, &from, &to, Some(1))
 }
 
 fn patch_nav(nav: &str, lang: &str) -> Result<String, WriteError> {
@@ -695,11 +718,75 @@ pub(super) mod tests {
         assert_eq!(opf.matches("dcterms:modified").count(), 1, "{opf}");
     }
 
+    /// Chapters that must not be written.
+    struct NoChapter;
+
+    impl Chapters for NoChapter {
+        fn write(&mut self, i: usize, _: &mut dyn Write) -> Result<(), WriteError> {
+            panic!("chapter {i} written")
+        }
+        fn identifier(&mut self) -> Identifier<'_> {
+            Identifier::Uuid(Uuid::nil())
+        }
+    }
+
+    /// The chapters' entries come before the package document, whose
+    /// identifier may be made of them: epub-builder's order, and an
+    /// archive in another order fails.
+    #[test]
+    fn a_chapter_after_the_package_document_fails() {
+        let raw = {
+            let mut b = EpubBuilder::new(ZipLibrary::new().unwrap()).unwrap();
+            b.epub_version(EpubVersion::V33);
+            b.add_language("en");
+            b.set_uuid(PLACEHOLDER_UUID);
+            b.add_content(EpubContent::new("c.xhtml", &[][..]).reftype(ReferenceType::Text))
+                .unwrap();
+            let mut raw = Vec::new();
+            b.generate(&mut raw).unwrap();
+            raw
+        };
+        let fixes = Fixes {
+            lang: "en",
+            modified: Utc::now(),
+        };
+        struct One(usize);
+        impl Chapters for One {
+            fn write(&mut self, _: usize, out: &mut dyn Write) -> Result<(), WriteError> {
+                self.0 += 1;
+                Ok(out.write_all(b"<html/>")?)
+            }
+            fn identifier(&mut self) -> Identifier<'_> {
+                assert_eq!(self.0, 1, "asked for once the chapter is written");
+                Identifier::Uuid(Uuid::nil())
+            }
+        }
+        let bodies = [("OEBPS/c.xhtml".to_string(), Body::Chapter(0))];
+        let made = post_pass(&raw, &fixes, &bodies, &mut One(0)).unwrap();
+        assert_eq!(text_of(&made, "OEBPS/c.xhtml"), "<html/>");
+        // The same archive with the chapter last.
+        let mut z = zip::ZipArchive::new(Cursor::new(&raw[..])).unwrap();
+        let mut names: Vec<String> = z.file_names().map(String::from).collect();
+        names.sort_by_key(|n| n == "OEBPS/c.xhtml");
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for name in names {
+            let mut data = Vec::new();
+            z.by_name(&name).unwrap().read_to_end(&mut data).unwrap();
+            w.start_file(name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            w.write_all(&data).unwrap();
+        }
+        let reordered = w.finish().unwrap().into_inner();
+        let e = post_pass(&reordered, &fixes, &bodies, &mut One(0))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("before a chapter"), "{e}");
+    }
+
     #[test]
     fn patches_fail_loudly_when_the_template_differs() {
         let fixes = Fixes {
             lang: "en",
-            identifier: None,
             modified: Utc::now(),
         };
         let e = patch_opf("<package version=\"3.1\">", &fixes)
@@ -710,9 +797,7 @@ pub(super) mod tests {
             "{e}"
         );
         assert!(patch_nav("<html>", "en").is_err());
-        let mut no_chapter = |_: usize, _: &mut dyn Write| -> Result<(), WriteError> {
-            panic!("no chapter is written")
-        };
+        let mut no_chapter = NoChapter;
         assert!(post_pass(b"not a zip", &fixes, &[], &mut no_chapter).is_err());
         // A body for an entry epub-builder did not write fails too.
         let raw = {

@@ -20,17 +20,20 @@ use super::links::present;
 use crate::ast::{Document, plain_text};
 use crate::diag::Diagnostic;
 use crate::error::WriteError;
+use crate::write::identifier::ContentIdentifier;
 use crate::write::xhtml::{
     self, BacklinkPlacement, XhtmlOptions, has_references_section, language,
     references_heading_text, section_id,
 };
 use crate::write::xml::{check_chars, is_w3c_date};
 use chrono::{DateTime, NaiveDate, Utc};
+use std::borrow::Cow;
 use std::io::Write;
 
 mod builder;
 
-pub use super::identifier::content_identifier;
+#[cfg(test)]
+use super::identifier::content_identifier;
 #[cfg(test)]
 use builder::{NAV_PATH, OPF_PATH};
 
@@ -111,6 +114,31 @@ pub fn write_book(
     opts: &EpubOptions,
     out: &mut dyn Write,
 ) -> Result<Vec<Diagnostic>, WriteError> {
+    let chapters = docs.iter().map(|d| Cow::Borrowed(*d));
+    write_book_of(docs, chapters, opts, out)
+}
+
+/// [`write_book`] of `chapters`, given one at a time as the archive
+/// reaches them (each given owned is freed once written), so that they
+/// need not all be held at once. `heads` are the same chapters as far as
+/// the book's metadata and contents read them: a chapter's title,
+/// metadata, section headings, reference list heading and references (its
+/// blocks and its sections' blocks may be left out). The identifier, when
+/// no other is given, is made of `chapters` as they are written.
+pub fn write_book_of<'d>(
+    heads: &[&Document],
+    chapters: impl ExactSizeIterator<Item = Cow<'d, Document>>,
+    opts: &EpubOptions,
+    out: &mut dyn Write,
+) -> Result<Vec<Diagnostic>, WriteError> {
+    let docs = heads;
+    if chapters.len() != docs.len() {
+        return Err(WriteError::Request(format!(
+            "an EPUB of {} chapters given {} heads",
+            chapters.len(),
+            docs.len()
+        )));
+    }
     let Some(first) = docs.first() else {
         return Err(WriteError::Request(
             "an EPUB needs at least one article".into(),
@@ -142,27 +170,22 @@ pub fn write_book(
         backlinks: opts.backlinks,
         ..Default::default()
     };
-    // Each chapter's warnings, heard as it is written into the archive.
-    let mut warnings: Vec<Vec<Diagnostic>> = vec![Vec::new(); docs.len()];
-    let mut write_chapter = |i: usize, out: &mut dyn Write| -> Result<(), WriteError> {
-        let mut heard = xhtml::write_xhtml(docs[i], &xopts, out)?;
-        if docs.len() > 1 {
-            for w in &mut heard {
-                w.message = format!("chapter {}: {}", i + 1, w.message);
-            }
-        }
-        warnings[i] = heard;
-        Ok(())
+    let mut written = Written {
+        chapters,
+        next: 0,
+        many: docs.len() > 1,
+        xopts: &xopts,
+        warnings: Vec::new(),
+        identifier: match &identifier {
+            Some(id) => Made::User(id),
+            None => Made::Content(ContentIdentifier::new()),
+        },
     };
 
     let title = opts
         .title
         .clone()
         .unwrap_or_else(|| first.title.text.clone());
-    let identifier = match &identifier {
-        Some(id) => builder::Identifier::User(id),
-        None => builder::Identifier::Uuid(content_identifier(docs)),
-    };
     let mut published = None;
     let mut metas: Vec<(&str, String)> = Vec::new();
     if let Some(date) = present(&first.meta.date) {
@@ -226,7 +249,6 @@ pub fn write_book(
         lang: &lang,
         generator: format!("refolio {}", env!("CARGO_PKG_VERSION")),
         toc_name: TOC_NAME,
-        identifier,
         modified,
         license: distinct(docs.iter().filter_map(|d| present(&d.meta.license)))
             .first()
@@ -236,9 +258,74 @@ pub fn write_book(
         stylesheet: opts.stylesheet.as_bytes(),
         chapters,
     };
-    builder::assemble(&book, &mut write_chapter, out)?;
+    builder::assemble(&book, &mut written, out)?;
     out.flush()?;
-    Ok(warnings.into_iter().flatten().collect())
+    Ok(written.warnings)
+}
+
+/// The chapters as the archive writes them ([`builder::Chapters`]), and
+/// what is heard of them.
+struct Written<'o, I> {
+    /// The chapters not written yet.
+    chapters: I,
+    /// The index of the next one.
+    next: usize,
+    /// Whether the book has more than one (a warning then names its
+    /// chapter).
+    many: bool,
+    xopts: &'o XhtmlOptions,
+    /// The chapters' warnings, in order.
+    warnings: Vec<Diagnostic>,
+    identifier: Made<'o>,
+}
+
+/// The book's identifier: the user's, or the content identifier of the
+/// chapters written so far, then of all of them.
+enum Made<'o> {
+    User(&'o str),
+    Content(ContentIdentifier),
+    Done(uuid::Uuid),
+}
+
+impl<'d, I: Iterator<Item = Cow<'d, Document>>> builder::Chapters for Written<'_, I> {
+    fn write(&mut self, i: usize, out: &mut dyn Write) -> Result<(), WriteError> {
+        let doc = match self.chapters.next() {
+            Some(doc) if i == self.next => doc,
+            _ => {
+                return Err(WriteError::Internal(format!(
+                    "chapter {} asked for where chapter {} comes",
+                    i + 1,
+                    self.next + 1
+                )));
+            }
+        };
+        self.next += 1;
+        if let Made::Content(id) = &mut self.identifier {
+            id.add(&doc);
+        }
+        let mut heard = xhtml::write_xhtml(&doc, self.xopts, out)?;
+        if self.many {
+            for w in &mut heard {
+                w.message = format!("chapter {}: {}", i + 1, w.message);
+            }
+        }
+        self.warnings.append(&mut heard);
+        Ok(())
+    }
+
+    fn identifier(&mut self) -> builder::Identifier<'_> {
+        if let Made::Content(_) = &self.identifier {
+            let Made::Content(id) = std::mem::replace(&mut self.identifier, Made::User("")) else {
+                unreachable!("matched above")
+            };
+            self.identifier = Made::Done(id.uuid());
+        }
+        match &self.identifier {
+            Made::User(id) => builder::Identifier::User(id),
+            Made::Content(_) => unreachable!("made above"),
+            Made::Done(uuid) => builder::Identifier::Uuid(*uuid),
+        }
+    }
 }
 
 /// The values in first-seen order, without repeats.
