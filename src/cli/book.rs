@@ -94,7 +94,7 @@ pub fn run(args: &BookArgs) -> anyhow::Result<Exit> {
     run_reading_again_from(args, READ_AGAIN_FROM)
 }
 
-/// [`run`], a PDF book's chapters read again from `read_again_from` bytes
+/// [`run`], a PDF or EPUB book's chapters read again from `read_again_from` bytes
 /// of input (a test lowers it).
 fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Result<Exit> {
     let started = std::time::Instant::now();
@@ -182,12 +182,13 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
     }
 
     // Read and parse in parallel: every article must be readable before
-    // anything is written. A PDF book of files of [`READ_AGAIN_FROM`] bytes
-    // or more (without a bag, whose identifier reads every chapter whole)
-    // keeps only their heads (title and metadata) and a digest of their
-    // bytes, and reads each file again when its layout reaches it (a file
-    // changed since fails the book): its chapters are never all held at
-    // once. The other formats need every document at once.
+    // anything is written. A PDF or EPUB book of files of
+    // [`READ_AGAIN_FROM`] bytes or more (without a bag, whose identifier
+    // reads every chapter whole) keeps only their heads (title and
+    // metadata; for an EPUB its contents too: `book_head`) and a digest of
+    // their bytes, and reads each file again when the writer reaches it (a
+    // file changed since fails the book): its chapters are never all held
+    // at once. The other formats need every document at once.
     let again = reads_again(format, args.bag.is_some(), &inputs, read_again_from);
     let progress = Progress::new(inputs.len(), &args.run);
     let opts = refolio::ParseOptions {
@@ -229,7 +230,7 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
             // so that the articles' sources are never all held at once),
             // or its head when it is read again.
             let doc = match kept {
-                Some(_) => head_of(parsed.document),
+                Some(_) => refolio::write::book_head(parsed.document, format),
                 None => parsed.document,
             };
             ((doc, kept), status)
@@ -329,7 +330,7 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
             ),
         }
     });
-    // The book is written into its file as it is made (a PDF book frees
+    // The book is written into its file as it is made (a PDF or EPUB book frees
     // each chapter once it is laid out): never held whole in memory.
     let mut diagnostics = Vec::new();
     let cannot = || format!("cannot write the book {}", args.output.display());
@@ -356,9 +357,10 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
                     }
                 },
             );
-        diagnostics = refolio::write::render_pdf_book_into(&heads, chapters, &write_options, out)
-            .with_context(cannot)
-            .map_err(Failure::usage)?;
+        diagnostics =
+            refolio::write::render_book_into(&heads, chapters, format, &write_options, out)
+                .with_context(cannot)
+                .map_err(Failure::usage)?;
         match unread.into_inner() {
             Some(f) => Err(f),
             None => Ok(()),
@@ -420,18 +422,19 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
     Ok(exit)
 }
 
-/// From how many bytes of input a PDF book reads its chapters again as
-/// its layout reaches them, rather than holding them all (their documents
-/// take some 2.3 bytes of memory per byte of text; reading them again, some
-/// 6% more time: the seed ×10, 7.3 MB, 57 → 44 MB and 1.94 → 2.06 s).
+/// From how many bytes of input a PDF or EPUB book reads its chapters
+/// again as its writer reaches them, rather than holding them all (their
+/// documents take some 2.3 bytes of memory per byte of text; reading them
+/// again, some 6% more time for a PDF: the seed ×10, 7.3 MB, 57 → 44 MB
+/// and 1.94 → 2.06 s).
 const READ_AGAIN_FROM: u64 = 4 << 20;
 
 /// Whether a book in `format` (in a bag or not) of `inputs` reads its
-/// chapters again as its layout reaches them: a PDF of files that hold
-/// `from` bytes or more, not in a bag.
+/// chapters again as its writer reaches them: a PDF or an EPUB of files
+/// that hold `from` bytes or more, not in a bag.
 fn reads_again(format: Format, bag: bool, inputs: &[Input], from: u64) -> bool {
     let size = |i: &Input| Some(std::fs::metadata(i.path.as_ref()?).ok()?.len());
-    format == Format::Pdf
+    matches!(format, Format::Pdf | Format::Epub)
         && !bag
         && inputs.iter().all(|i| i.path.is_some())
         && inputs.iter().filter_map(size).sum::<u64>() >= from
@@ -462,19 +465,6 @@ fn read_again(
         )));
     }
     refolio::parse_article(&input.name, bytes, meta, opts).map_err(Failure::input)
-}
-
-/// What a book's cover reads of a chapter: its title, subtitle and
-/// metadata, without its text.
-fn head_of(doc: refolio::ast::Document) -> refolio::ast::Document {
-    refolio::ast::Document {
-        lead_figure: None,
-        blocks: Vec::new(),
-        sections: Vec::new(),
-        references_heading: None,
-        references: Vec::new(),
-        ..doc
-    }
 }
 
 /// The book and its sources as a bag at `target` (see [`bag`]): nothing is
@@ -518,11 +508,13 @@ mod tests {
         }
     }
 
-    /// A PDF book whose chapters are read again as its layout reaches them
-    /// is the book made of them read once: the same bytes, with the notes
-    /// at the end or at the foot, on right-hand pages or not.
+    /// A PDF or EPUB book whose chapters are read again as its writer
+    /// reaches them is the book made of them read once: the same bytes,
+    /// a PDF with the notes at the end or at the foot, on right-hand pages
+    /// or not; an EPUB with its own identifier (made of the chapters) or
+    /// one given.
     #[test]
-    fn a_pdf_book_read_again_is_the_book_read_once() {
+    fn a_book_read_again_is_the_book_read_once() {
         let dir = tempfile::tempdir().unwrap();
         let input = |name: &str| format!("{}/input/{name}", env!("CARGO_MANIFEST_DIR"));
         let (canal, nova, skerry) = (
@@ -530,10 +522,16 @@ mod tests {
             input("nova-ves-tramway.txt"),
             input("skerry-point-keepers.txt"),
         );
-        for extra in [&[][..], &["--notes", "foot", "--recto"]] {
+        let cases: [(&str, &[&str]); 4] = [
+            ("pdf", &[]),
+            ("pdf", &["--notes", "foot", "--recto"]),
+            ("epub", &[]),
+            ("epub", &["--identifier", "urn:isbn:0-000 & <1>"]),
+        ];
+        for (ext, extra) in cases {
             let mut made = Vec::new();
-            for (from, name) in [(u64::MAX, "once.pdf"), (0, "again.pdf")] {
-                let out = dir.path().join(name);
+            for (from, name) in [(u64::MAX, "once"), (0, "again")] {
+                let out = dir.path().join(format!("{name}.{ext}"));
                 let out = out.to_str().unwrap();
                 let mut args = vec!["-q", "--title", "Three", "-o", out];
                 args.extend(extra);
@@ -542,13 +540,16 @@ mod tests {
                 assert_eq!(exit, Exit::Ok, "{extra:?}");
                 made.push(std::fs::read(out).unwrap());
             }
-            assert!(made[0].starts_with(b"%PDF-"));
-            assert!(made[0] == made[1], "the same book read again: {extra:?}");
+            assert!(made[0].starts_with(if ext == "pdf" { b"%PDF-" } else { b"PK" }));
+            assert!(
+                made[0] == made[1],
+                "the same book read again: {ext} {extra:?}"
+            );
         }
     }
 
-    /// A PDF book of files reads its chapters again from the size given,
-    /// not another format, not in a bag, not from standard input.
+    /// A PDF or EPUB book of files reads its chapters again from the size
+    /// given, not another format, not in a bag, not from standard input.
     #[test]
     fn a_pdf_book_of_files_from_a_size_reads_its_chapters_again() {
         let dir = tempfile::tempdir().unwrap();
@@ -559,7 +560,9 @@ mod tests {
         assert!(reads_again(Format::Pdf, false, &files, 1000));
         assert!(!reads_again(Format::Pdf, false, &files, 1001));
         assert!(!reads_again(Format::Pdf, true, &files, 0), "in a bag");
-        assert!(!reads_again(Format::Epub, false, &files, 0));
+        assert!(reads_again(Format::Epub, false, &files, 1000));
+        assert!(!reads_again(Format::Epub, false, &files, 1001));
+        assert!(!reads_again(Format::Epub, true, &files, 0), "in a bag");
         assert!(!reads_again(Format::Tei, false, &files, 0));
         let stdin = [Input::new(Path::new("-"))];
         assert!(

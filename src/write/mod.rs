@@ -1,6 +1,6 @@
 //! Output formats. Each writer reads only the [`Document`]; none re-parses text.
 
-use crate::ast::Document;
+use crate::ast::{Document, Heading, Inline, Section, SharedStr};
 use crate::diag::Diagnostic;
 use crate::error::WriteError;
 use std::io::Write;
@@ -342,24 +342,108 @@ pub fn render_into_giving_up(
     }
 }
 
-/// The PDF book of `chapters` into `out`, made and freed one at a time as
-/// the layout reaches them (each given owned is freed once laid out), so
-/// that they are never all held at once; `heads` are the same chapters
-/// as far as the book's cover reads them (their titles and metadata: a
-/// chapter without its text will do). For [`WriteOptions::book`] set.
-pub fn render_pdf_book_into<'d>(
+/// The book of `chapters` in `format` into `out`, each made and freed one
+/// at a time as the writer reaches it (each given owned is freed once
+/// written), so that a PDF's or an EPUB's chapters are never all held at
+/// once; `heads` are the same chapters as far as the book reads them
+/// before its chapters are written ([`book_head`] of each will do). The
+/// other formats read every chapter first. For [`WriteOptions::book`] set.
+pub fn render_book_into<'d>(
     heads: &[&Document],
     chapters: impl ExactSizeIterator<Item = std::borrow::Cow<'d, Document>>,
+    format: Format,
     options: &WriteOptions,
     out: &mut dyn Write,
 ) -> Result<Vec<Diagnostic>, WriteError> {
     let Some(book) = &options.book else {
-        return Err(WriteError::Request(
-            "a PDF book needs the book's title and metadata".into(),
-        ));
+        return Err(WriteError::Request(format!(
+            "a book in {} needs the book's title and metadata",
+            format.name()
+        )));
     };
-    let cover = pdf::book_cover(heads, book)?;
-    render_pdf_chapters(&cover, chapters, options, out)
+    match format {
+        Format::Pdf => {
+            let cover = pdf::book_cover(heads, book)?;
+            render_pdf_chapters(&cover, chapters, options, out)
+        }
+        Format::Epub => {
+            let opts = epub::EpubOptions {
+                modified: options.timestamp,
+                ..options.epub.clone()
+            };
+            epub::write_book_of(heads, chapters, &opts, out)
+        }
+        _ => {
+            let chapters: Vec<_> = chapters.collect();
+            let docs: Vec<&Document> = chapters.iter().map(|c| c.as_ref()).collect();
+            render_into(&docs, format, options, out)
+        }
+    }
+}
+
+/// What a book in `format` reads of a chapter before its chapters are
+/// written: the head [`render_book_into`] needs of `doc`, without its
+/// text. For a PDF its title, subtitle and metadata; for an EPUB also its
+/// section headings (for the contents), its reference list's heading, and
+/// whether it has references (its first reference is kept, without fields
+/// or back-links); for the other formats the whole document. Nothing in a
+/// head shares the source's buffer, so that the source is freed.
+pub fn book_head(doc: Document, format: Format) -> Document {
+    let contents = match format {
+        Format::Pdf => false,
+        Format::Epub => true,
+        _ => return doc,
+    };
+    let detached = |h: Heading| Heading {
+        inlines: h
+            .inlines
+            .iter()
+            .map(|i| match i {
+                Inline::Text { text, span } => Inline::Text {
+                    text: SharedStr::from(text.as_str()),
+                    span: *span,
+                },
+                Inline::Link { url, span } => Inline::Link {
+                    url: SharedStr::from(url.as_str()),
+                    span: *span,
+                },
+                cite => cite.clone(),
+            })
+            .collect(),
+        span: h.span,
+    };
+    let (sections, references_heading, mut references) = if contents {
+        let sections = doc
+            .sections
+            .into_iter()
+            .map(|s| Section {
+                heading: detached(s.heading),
+                blocks: Vec::new(),
+                span: s.span,
+            })
+            .collect();
+        (
+            sections,
+            doc.references_heading.map(detached),
+            doc.references,
+        )
+    } else {
+        (Vec::new(), None, Vec::new())
+    };
+    references.truncate(1);
+    references.shrink_to_fit();
+    for r in &mut references {
+        r.fields = Vec::new();
+        r.backlinks = Vec::new();
+    }
+    Document {
+        lead_figure: None,
+        blocks: Vec::new(),
+        sections,
+        references_heading,
+        references,
+        ..doc
+    }
 }
 
 /// The PDF book of `cover` and `chapters` into `out`.
