@@ -608,3 +608,93 @@ impl BookMeta {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::borrow::Cow;
+
+    fn parsed(name: &str) -> crate::Parsed {
+        let path = format!("{}/input/{name}", env!("CARGO_MANIFEST_DIR"));
+        let bytes = std::fs::read(path).unwrap();
+        crate::parse_article(name, bytes, Default::default(), &Default::default()).unwrap()
+    }
+
+    /// Whether any text of `inlines` shares `buf`.
+    fn share(inlines: &[Inline], buf: &std::sync::Arc<String>) -> bool {
+        inlines.iter().any(|i| match i {
+            Inline::Text { text, .. } => text.shares(buf),
+            Inline::Link { url, .. } => url.shares(buf),
+            Inline::Cite { .. } => false,
+        })
+    }
+
+    /// A head keeps what its format's book reads before the chapters (an
+    /// EPUB's contents: section headings, whether there are references),
+    /// nothing of the text, and nothing that shares the source's buffer;
+    /// an EPUB book of the heads and the chapters given one at a time is
+    /// the book of the chapters.
+    #[test]
+    fn a_book_head_keeps_what_the_book_reads_first_and_frees_the_source() {
+        let names = ["canal-and-locks.txt", "skerry-point-keepers.txt"];
+        let read: Vec<crate::Parsed> = names.iter().map(|n| parsed(n)).collect();
+        for p in &read {
+            assert!(!p.document.sections.is_empty() && !p.document.references.is_empty());
+            assert!(
+                p.document
+                    .sections
+                    .iter()
+                    .any(|s| share(&s.heading.inlines, &p.source.text))
+            );
+        }
+        let head = |p: &crate::Parsed, format| book_head(p.document.clone(), format);
+        for p in &read {
+            let pdf = head(p, Format::Pdf);
+            assert_eq!(
+                (&pdf.title, &pdf.meta),
+                (&p.document.title, &p.document.meta)
+            );
+            assert!(pdf.sections.is_empty() && pdf.references.is_empty() && pdf.blocks.is_empty());
+            let epub = head(p, Format::Epub);
+            assert!(epub.blocks.is_empty() && epub.lead_figure.is_none());
+            assert_eq!(epub.sections.len(), p.document.sections.len());
+            for (s, was) in epub.sections.iter().zip(&p.document.sections) {
+                assert_eq!(s.heading, was.heading);
+                assert!(s.blocks.is_empty());
+                assert!(
+                    !share(&s.heading.inlines, &p.source.text),
+                    "a heading shares the source"
+                );
+            }
+            assert_eq!(epub.references.len(), 1);
+            assert!(epub.references[0].backlinks.is_empty());
+            assert_eq!(head(p, Format::Tei), p.document, "the whole document");
+        }
+        let docs: Vec<&Document> = read.iter().map(|p| &p.document).collect();
+        let heads: Vec<Document> = read.iter().map(|p| head(p, Format::Epub)).collect();
+        let heads: Vec<&Document> = heads.iter().collect();
+        let options = WriteOptions {
+            book: Some(BookMeta {
+                title: "Two".into(),
+                subtitle: None,
+                meta: Default::default(),
+            }),
+            ..Default::default()
+        };
+        let mut whole = Vec::new();
+        render_into(&docs, Format::Epub, &options, &mut whole).unwrap();
+        let mut again = Vec::new();
+        let chapters = read.iter().map(|p| Cow::Owned(p.document.clone()));
+        render_book_into(&heads, chapters, Format::Epub, &options, &mut again).unwrap();
+        assert!(whole == again, "the same EPUB");
+        let one = [Cow::Borrowed(docs[0])];
+        let e = render_book_into(
+            &heads,
+            one.into_iter(),
+            Format::Epub,
+            &options,
+            &mut Vec::new(),
+        );
+        assert!(matches!(e, Err(WriteError::Request(_))), "{e:?}");
+    }
+}
