@@ -81,11 +81,15 @@ pub struct ParseOptions {
     /// than 4 GiB: [`ast::Span`]s are 32-bit, see [`MAX_INPUT_BYTES`]).
     pub max_input_bytes: u64,
     /// Work out the margin of every decision (FORMAT.md §4): each
-    /// citation's [`ast::Margin`] and [`Parsed::decisions`]. It costs a
-    /// second pass of the resolver (resolution takes about 1.6 times as
-    /// long), so it is off unless asked for: the JSON output and `--review`
-    /// ask for it.
+    /// citation's [`ast::Margin`]. It costs a second pass of the resolver
+    /// (resolution takes about 1.6 times as long), so it is off unless
+    /// asked for: the JSON output asks for it.
     pub margins: bool,
+    /// Also describe every decision in words, with its margin
+    /// ([`Parsed::decisions`]; implies `margins`): what `--review` and
+    /// `check --json` print. Off unless asked for: a large article's
+    /// decisions take some 100 bytes each.
+    pub decisions: bool,
 }
 
 /// The alt-text phrases of the default style.
@@ -107,6 +111,7 @@ impl Default for ParseOptions {
             alt_phrases: read_alt_phrases(DEFAULT_ALT_PHRASES),
             max_input_bytes: 256 * 1024 * 1024,
             margins: false,
+            decisions: false,
         }
     }
 }
@@ -121,7 +126,8 @@ pub struct Parsed {
     /// Warnings and errors about the input, in source order.
     pub diagnostics: Vec<Diagnostic>,
     /// The resolver's decisions with their margins, in reading order
-    /// (what `--review` lists).
+    /// (what `--review` lists); empty unless [`ParseOptions::decisions`]
+    /// was set.
     pub decisions: Vec<resolve::Decision>,
 }
 
@@ -210,8 +216,12 @@ pub fn parse_article(
     allocator::return_freed_memory_of(source.text.len());
     diagnostics.append(&mut parsed.diagnostics);
     let mut document = parsed.document;
-    let resolution =
-        resolve::resolve_owned(&mut document, parsed.texts, &source.text, opts.margins);
+    let resolution = resolve::resolve_owned(
+        &mut document,
+        parsed.texts,
+        &source.text,
+        resolve::Wanted::of(opts.margins, opts.decisions),
+    );
     // The solver's tables and the texts are freed; the writers' buffers
     // are of other sizes.
     allocator::return_freed_memory_of(source.text.len());
@@ -236,4 +246,53 @@ pub(crate) fn test_document(text: &str) -> ast::Document {
     )
     .unwrap()
     .document
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Margins without decisions: the citations' margins are the same as
+    /// with them (what the JSON output holds), and no decision is
+    /// described; decisions alone bring the margins too.
+    #[test]
+    fn margins_without_decisions_are_the_same_margins() {
+        let text = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/input/canal-and-locks.txt"
+        ))
+        .unwrap();
+        let read = |margins, decisions| {
+            let opts = ParseOptions {
+                margins,
+                decisions,
+                ..Default::default()
+            };
+            parse_article("t", text.clone(), Default::default(), &opts).unwrap()
+        };
+        let margins_of = |p: &Parsed| {
+            let mut all = Vec::new();
+            ast::for_each_inlines(&p.document, &mut |inlines| {
+                all.extend(inlines.iter().filter_map(|i| match i {
+                    ast::Inline::Cite { margin, .. } => Some(*margin),
+                    _ => None,
+                }));
+            });
+            all
+        };
+        let (none, margins, both, decisions) = (
+            read(false, false),
+            read(true, false),
+            read(true, true),
+            read(false, true),
+        );
+        assert!(margins_of(&none).iter().all(|m| m.0.is_none()));
+        assert!(margins_of(&both).iter().any(|m| m.0.is_some()));
+        assert_eq!(margins_of(&margins), margins_of(&both));
+        assert_eq!(margins_of(&decisions), margins_of(&both));
+        assert!(none.decisions.is_empty() && margins.decisions.is_empty());
+        assert!(!both.decisions.is_empty());
+        assert_eq!(both.decisions.len(), decisions.decisions.len());
+        assert_eq!(margins.document, both.document);
+    }
 }

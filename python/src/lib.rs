@@ -715,6 +715,7 @@ fn parse_bytes(
         // Margins always: `review()`, the JSON and the report need them; the
         // other outputs are the same with or without.
         margins: true,
+        decisions: true,
         ..refolio::ParseOptions::default()
     };
     py.detach(|| refolio::parse_article(name, bytes, meta, &opts))

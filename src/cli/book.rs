@@ -196,6 +196,7 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
         max_input_bytes: args.read.max_input_bytes,
         alt_phrases: style.alt_phrases.clone(),
         margins: args.read.review,
+        decisions: args.read.review,
     };
     type Read = (refolio::ast::Document, Option<(Digest, refolio::ast::Meta)>);
     let parse = |input: &Input| -> (Outcome, Result<(Read, Exit), Failure>) {

@@ -43,6 +43,7 @@ fn check_one(args: &CheckArgs, input: &Input, alt_phrases: &[String]) -> Result<
         max_input_bytes: args.read.max_input_bytes,
         alt_phrases: alt_phrases.to_vec(),
         margins: args.read.review || args.json,
+        decisions: args.read.review || args.json,
     };
     let parsed = refolio::parse_article(&input.name, bytes, meta, &opts).map_err(Failure::input)?;
     let stdout_failure = |e: std::io::Error| {

@@ -389,6 +389,7 @@ fn convert_one(
         max_input_bytes: args.read.max_input_bytes,
         alt_phrases: job.style.alt_phrases.clone(),
         margins: args.read.review || targets.iter().any(|(f, _)| *f == Format::Json),
+        decisions: args.read.review,
     };
     let parsed = refolio::parse_article(&input.name, bytes, meta, &opts).map_err(Failure::input)?;
     let (errors, warnings) = diagnostic_counts(&parsed);

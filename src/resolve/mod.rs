@@ -139,7 +139,34 @@ fn margins_and_partners(
 /// margin (which costs a second pass; without it, citations have no margin
 /// and there are no decisions).
 pub fn resolve(doc: &mut Document, texts: &[LogicalText], with_margins: bool) -> Resolution {
-    resolve_from(doc, texts, with_margins)
+    let wanted = if with_margins {
+        Wanted::Decisions
+    } else {
+        Wanted::Nothing
+    };
+    resolve_from(doc, texts, wanted)
+}
+
+/// What resolution works out besides the markers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Wanted {
+    /// Nothing: citations have no margin, there are no decisions.
+    Nothing,
+    /// Every citation's margin.
+    Margins,
+    /// The margins, and every decision in words ([`Decision`]).
+    Decisions,
+}
+
+impl Wanted {
+    /// What `margins` and `decisions` ask for (decisions need the margins).
+    pub(crate) fn of(margins: bool, decisions: bool) -> Wanted {
+        match (margins, decisions) {
+            (_, true) => Wanted::Decisions,
+            (true, false) => Wanted::Margins,
+            (false, false) => Wanted::Nothing,
+        }
+    }
 }
 
 /// [`resolve()`] for a caller that is done with the texts
@@ -158,14 +185,14 @@ pub(crate) fn resolve_owned(
     doc: &mut Document,
     texts: Vec<LogicalText>,
     source: &Arc<String>,
-    with_margins: bool,
+    wanted: Wanted,
 ) -> Resolution {
     let owned = Owned {
         texts,
         kept: KeptTexts::default(),
         source,
     };
-    resolve_from(doc, owned, with_margins)
+    resolve_from(doc, owned, wanted)
 }
 
 /// Where the resolver reads the texts, and how the rewrite takes each
@@ -251,7 +278,8 @@ impl Texts for Owned<'_, '_> {
     }
 }
 
-fn resolve_from(doc: &mut Document, mut owner: impl Texts, with_margins: bool) -> Resolution {
+fn resolve_from(doc: &mut Document, mut owner: impl Texts, wanted: Wanted) -> Resolution {
+    let with_margins = wanted >= Wanted::Margins;
     let texts = owner.all();
     let texts_len = texts.len();
     let mut diags = Vec::new();
@@ -408,7 +436,7 @@ fn resolve_from(doc: &mut Document, mut owner: impl Texts, with_margins: bool) -
     for (i, (c, ch)) in cands.iter().zip(&solution.choice).enumerate() {
         let m = margins.get(i).filter(|m| m.margin.is_finite());
         let (t, start, end) = (c.text as usize, c.start as usize, c.end as usize);
-        if let Some(m) = m {
+        if let Some(m) = m.filter(|_| wanted == Wanted::Decisions) {
             let text = owner.text(t);
             let mut alternative = describe(text, c, shown(c, m.alternative).as_ref());
             let mut elsewhere = None;
