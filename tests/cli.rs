@@ -594,6 +594,34 @@ The harbour in numbers
 The harbour1 was busy. Tolls rose by 40%2 within a decade.
 ";
 
+/// `check --json` lists every decision, each with its place, margin and
+/// words, its keys in alphabetical order.
+#[test]
+fn check_json_lists_every_decision() {
+    let dir = setup(&[("d.txt", DOUBTFUL.as_bytes())]);
+    let o = refolio(&["check", "--json", "d.txt"], dir.path(), None);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let line = stdout(&o);
+    assert!(
+        line.starts_with("{\"decisions\":[{\"alternative\":"),
+        "{line}"
+    );
+    let v: serde_json::Value = serde_json::from_str(line.trim()).expect("one JSON object");
+    let doubtful = v["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["read"] == "\"40%\" + citation 2")
+        .unwrap_or_else(|| panic!("{line}"));
+    assert_eq!(doubtful["alternative"], "\"40%2\" as text");
+    assert_eq!(doubtful["margin"], 1.0);
+    assert_eq!(
+        (&doubtful["at"]["line"], &doubtful["at"]["column"]),
+        (&3.into(), &41.into())
+    );
+    assert_eq!(v["input"], "d.txt");
+}
+
 #[test]
 fn review_lists_only_doubtful_decisions_with_their_place() {
     let dir = setup(&[
