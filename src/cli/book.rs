@@ -199,7 +199,13 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
         decisions: args.read.review,
     };
     type Read = (refolio::ast::Document, Option<(Digest, refolio::ast::Meta)>);
-    let parse = |input: &Input| -> (Outcome, Result<(Read, Exit), Failure>) {
+    // A TEI corpus read again carries its chapters' content identifier in
+    // its header, before the first: it is made here, the chapters in their
+    // order, each as soon as those before it are (the chapters are handed
+    // to the threads in order, so few wait).
+    let identify = again && format == Format::Tei;
+    let in_order = std::sync::Mutex::new(InOrder::default());
+    let parse = |(index, input): (usize, &Input)| -> (Outcome, Result<(Read, Exit), Failure>) {
         let mut o = Outcome {
             name: input.name.clone(),
             warnings: 0,
@@ -231,11 +237,20 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
             // so that the articles' sources are never all held at once),
             // or its head when it is read again.
             let doc = match kept {
-                Some(_) => refolio::write::book_head(parsed.document, format),
+                Some(_) => {
+                    let head = refolio::write::book_head(&parsed.document, format);
+                    if identify {
+                        lock(&in_order).identify(index, Some(parsed.document));
+                    }
+                    head
+                }
                 None => parsed.document,
             };
             ((doc, kept), status)
         });
+        if identify && r.is_err() {
+            lock(&in_order).identify(index, None);
+        }
         if let Err(f) = &r {
             progress.print(|| report(&f.error));
             o.failure = Some(format!("{:#}", f.error));
@@ -248,8 +263,23 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
         pool = pool.num_threads(usize::from(n));
     }
     let pool = pool.build().context("cannot start the worker threads")?;
-    let results: Vec<_> = pool.install(|| inputs.par_iter().map(parse).collect());
+    // The chapters are handed to the threads in their order (`par_bridge`),
+    // and put back in it.
+    let mut results: Vec<(usize, _)> = pool.install(|| {
+        inputs
+            .iter()
+            .enumerate()
+            .par_bridge()
+            .map(|(i, input)| (i, parse((i, input))))
+            .collect()
+    });
+    results.sort_unstable_by_key(|(i, _)| *i);
+    let results = results.into_iter().map(|(_, r)| r);
     progress.finish();
+    let identifier = identify.then(|| {
+        let in_order = in_order.into_inner().unwrap_or_else(|e| e.into_inner());
+        in_order.identifier.uuid()
+    });
 
     let mut exit = Exit::Ok;
     let mut docs = Vec::with_capacity(results.len());
@@ -358,10 +388,16 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
                     }
                 },
             );
-        diagnostics =
-            refolio::write::render_book_into(&heads, chapters, format, &write_options, out)
-                .with_context(cannot)
-                .map_err(Failure::usage)?;
+        diagnostics = refolio::write::render_book_into(
+            &heads,
+            chapters,
+            identifier,
+            format,
+            &write_options,
+            out,
+        )
+        .with_context(cannot)
+        .map_err(Failure::usage)?;
         match unread.into_inner() {
             Some(f) => Err(f),
             None => Ok(()),
@@ -431,14 +467,44 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
 const READ_AGAIN_FROM: u64 = 4 << 20;
 
 /// Whether a book in `format` (in a bag or not) of `inputs` reads its
-/// chapters again as its writer reaches them: a PDF or an EPUB of files
-/// that hold `from` bytes or more, not in a bag.
+/// chapters again as its writer reaches them: a PDF, an EPUB or a TEI
+/// corpus of files that hold `from` bytes or more, not in a bag.
 fn reads_again(format: Format, bag: bool, inputs: &[Input], from: u64) -> bool {
     let size = |i: &Input| Some(std::fs::metadata(i.path.as_ref()?).ok()?.len());
-    matches!(format, Format::Pdf | Format::Epub)
+    matches!(format, Format::Pdf | Format::Epub | Format::Tei)
         && !bag
         && inputs.iter().all(|i| i.path.is_some())
         && inputs.iter().filter_map(size).sum::<u64>() >= from
+}
+
+/// The content identifier of a book's chapters, made as they are read:
+/// each chapter waits here until those before it are in it.
+#[derive(Default)]
+struct InOrder {
+    /// The chapters in it so far.
+    identifier: refolio::write::ContentIdentifier,
+    /// The next chapter's index.
+    next: usize,
+    /// Chapters read before their turn (none for one that failed).
+    waiting: std::collections::BTreeMap<usize, Option<refolio::ast::Document>>,
+}
+
+impl InOrder {
+    /// Chapter `index`, read (`None`: it failed, and the book with it).
+    fn identify(&mut self, index: usize, doc: Option<refolio::ast::Document>) {
+        self.waiting.insert(index, doc);
+        while let Some(doc) = self.waiting.remove(&self.next) {
+            if let Some(doc) = doc {
+                self.identifier.add(&doc);
+            }
+            self.next += 1;
+        }
+    }
+}
+
+/// `m` locked, even if a thread panicked while it held it.
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// A chapter's bytes as first read, to know them again.
@@ -509,11 +575,12 @@ mod tests {
         }
     }
 
-    /// A PDF or EPUB book whose chapters are read again as its writer
-    /// reaches them is the book made of them read once: the same bytes,
-    /// a PDF with the notes at the end or at the foot, on right-hand pages
-    /// or not; an EPUB with its own identifier (made of the chapters) or
-    /// one given.
+    /// A PDF, EPUB or TEI book whose chapters are read again as its
+    /// writer reaches them is the book made of them read once: the same
+    /// bytes, a PDF with the notes at the end or at the foot, on
+    /// right-hand pages or not; an EPUB with its own identifier (made of
+    /// the chapters) or one given; a TEI corpus with its identifier made
+    /// as they are first read.
     #[test]
     fn a_book_read_again_is_the_book_read_once() {
         let dir = tempfile::tempdir().unwrap();
@@ -523,11 +590,12 @@ mod tests {
             input("nova-ves-tramway.txt"),
             input("skerry-point-keepers.txt"),
         );
-        let cases: [(&str, &[&str]); 4] = [
+        let cases: [(&str, &[&str]); 5] = [
             ("pdf", &[]),
             ("pdf", &["--notes", "foot", "--recto"]),
             ("epub", &[]),
             ("epub", &["--identifier", "urn:isbn:0-000 & <1>"]),
+            ("tei.xml", &[]),
         ];
         for (ext, extra) in cases {
             let mut made = Vec::new();
@@ -541,7 +609,12 @@ mod tests {
                 assert_eq!(exit, Exit::Ok, "{extra:?}");
                 made.push(std::fs::read(out).unwrap());
             }
-            assert!(made[0].starts_with(if ext == "pdf" { b"%PDF-" } else { b"PK" }));
+            let magic: &[u8] = match ext {
+                "pdf" => b"%PDF-",
+                "epub" => b"PK",
+                _ => b"<?xml",
+            };
+            assert!(made[0].starts_with(magic), "{ext}");
             assert!(
                 made[0] == made[1],
                 "the same book read again: {ext} {extra:?}"
@@ -549,8 +622,9 @@ mod tests {
         }
     }
 
-    /// A PDF or EPUB book of files reads its chapters again from the size
-    /// given, not another format, not in a bag, not from standard input.
+    /// A PDF, EPUB or TEI book of files reads its chapters again from the
+    /// size given, not another format, not in a bag, not from standard
+    /// input.
     #[test]
     fn a_pdf_book_of_files_from_a_size_reads_its_chapters_again() {
         let dir = tempfile::tempdir().unwrap();
@@ -564,12 +638,57 @@ mod tests {
         assert!(reads_again(Format::Epub, false, &files, 1000));
         assert!(!reads_again(Format::Epub, false, &files, 1001));
         assert!(!reads_again(Format::Epub, true, &files, 0), "in a bag");
-        assert!(!reads_again(Format::Tei, false, &files, 0));
+        assert!(reads_again(Format::Tei, false, &files, 1000));
+        assert!(!reads_again(Format::Tei, true, &files, 0), "in a bag");
+        assert!(!reads_again(Format::Html, false, &files, 0));
+        assert!(!reads_again(Format::Markdown, false, &files, 0));
         let stdin = [Input::new(Path::new("-"))];
         assert!(
             !reads_again(Format::Pdf, false, &stdin, 0),
             "standard input"
         );
+    }
+
+    /// The chapters' identifier is made in their order, whatever the
+    /// order they are read in, a failed one left out.
+    #[test]
+    fn chapters_are_identified_in_their_order() {
+        let doc = |t: &str| {
+            let text = format!("{t}\n\nSome text about {t}.\n");
+            refolio::parse_article(
+                t,
+                text.into_bytes(),
+                Default::default(),
+                &Default::default(),
+            )
+            .unwrap()
+            .document
+        };
+        let (a, b, c) = (doc("A"), doc("B"), doc("C"));
+        let want = {
+            let mut id = refolio::write::ContentIdentifier::new();
+            for d in [&a, &b, &c] {
+                id.add(d);
+            }
+            id.uuid()
+        };
+        let mut got = InOrder::default();
+        got.identify(3, Some(c.clone()));
+        got.identify(1, None);
+        got.identify(2, Some(b.clone()));
+        assert_eq!(
+            (got.next, got.waiting.len()),
+            (0, 3),
+            "all wait for the first"
+        );
+        got.identify(0, Some(a.clone()));
+        assert_eq!((got.next, got.waiting.len()), (4, 0));
+        assert_eq!(got.identifier.uuid(), want);
+        let mut reversed = InOrder::default();
+        for (i, d) in [a, b, c].into_iter().enumerate().rev() {
+            reversed.identify(i, Some(d));
+        }
+        assert_eq!(reversed.identifier.uuid(), want);
     }
 
     /// A chapter whose file changed between its two readings fails the

@@ -28,18 +28,26 @@ pub fn content_identifier(docs: &[&Document]) -> Uuid {
 }
 
 /// [`content_identifier`] of documents given one at a time, in order, so
-/// that they need not all be held at once.
-pub(crate) struct ContentIdentifier(Canon);
+/// that they need not all be held at once: a book's chapters as they are
+/// read.
+pub struct ContentIdentifier(Canon);
+
+impl Default for ContentIdentifier {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 impl ContentIdentifier {
-    pub(crate) fn new() -> Self {
+    /// No document yet.
+    pub fn new() -> Self {
         let mut c = Canon::new();
         c.tag("refolio-epub-content/1");
         ContentIdentifier(c)
     }
 
     /// The next document.
-    pub(crate) fn add(&mut self, d: &Document) {
+    pub fn add(&mut self, d: &Document) {
         let c = &mut self.0;
         c.tag("doc");
         c.field("title", &d.title.text);
@@ -57,7 +65,7 @@ impl ContentIdentifier {
     }
 
     /// The identifier of the documents given.
-    pub(crate) fn uuid(self) -> Uuid {
+    pub fn uuid(self) -> Uuid {
         self.0.uuid()
     }
 }

@@ -22,6 +22,7 @@ pub(crate) mod xml;
 pub use crate::layout::style::{NotePlacement, NoteRepeat, Style, StyleError};
 pub use epub::{DEFAULT_STYLESHEET, EpubOptions};
 pub use file::{write_atomic, write_atomic_with};
+pub use identifier::ContentIdentifier;
 pub use pandoc::{NoteStyle, PandocApi, PandocOptions};
 pub use pdf::PdfOptions;
 pub use tei::TeiProfile;
@@ -260,21 +261,12 @@ pub fn render_into(
     let one = || one_article(docs, format, options);
     match format {
         Format::Tei => {
-            let tei_settings = tei::TeiSettings {
-                timestamp: options.timestamp,
-                profile: options.tei.profile,
-                review: options.tei.review,
-            };
+            let tei_settings = tei_settings(options);
             match &options.book {
                 Some(book) => tei::write_tei_corpus(docs, book, tei_settings, out)?,
                 None => tei::write_tei(one()?, tei_settings, out)?,
             }
-            let licences = docs.iter().map(|d| &d.meta.license);
-            let book_licence = options.book.iter().map(|b| &b.meta.license);
-            Ok(licences
-                .chain(book_licence)
-                .filter_map(|l| unknown_licence(l.as_deref()?))
-                .collect())
+            Ok(tei_warnings(docs, options))
         }
         Format::Json => {
             json::write_json(one()?, out)?;
@@ -320,6 +312,25 @@ pub fn render_into(
     }
 }
 
+/// The TEI's warnings: licences given by a name refolio knows no URL for.
+fn tei_warnings(docs: &[&Document], options: &WriteOptions) -> Vec<Diagnostic> {
+    let licences = docs.iter().map(|d| &d.meta.license);
+    let book_licence = options.book.iter().map(|b| &b.meta.license);
+    licences
+        .chain(book_licence)
+        .filter_map(|l| unknown_licence(l.as_deref()?))
+        .collect()
+}
+
+/// The TEI writer's settings in `options`.
+fn tei_settings(options: &WriteOptions) -> tei::TeiSettings {
+    tei::TeiSettings {
+        timestamp: options.timestamp,
+        profile: options.tei.profile,
+        review: options.tei.review,
+    }
+}
+
 /// [`render_into`] of `docs`, given up: a PDF book (with
 /// [`WriteOptions::book`] set) frees each chapter as soon as it is laid
 /// out, so that its pages and file are made without the chapters'
@@ -344,13 +355,20 @@ pub fn render_into_giving_up(
 
 /// The book of `chapters` in `format` into `out`, each made and freed one
 /// at a time as the writer reaches it (each given owned is freed once
-/// written), so that a PDF's or an EPUB's chapters are never all held at
-/// once; `heads` are the same chapters as far as the book reads them
-/// before its chapters are written ([`book_head`] of each will do). The
-/// other formats read every chapter first. For [`WriteOptions::book`] set.
+/// written), so that a PDF's, an EPUB's or a TEI corpus's chapters are
+/// never all held at once; `heads` are the same chapters as far as the
+/// book reads them before its chapters are written ([`book_head`] of each
+/// will do). The other formats read every chapter first. For
+/// [`WriteOptions::book`] set.
+///
+/// `identifier` is the chapters' content identifier
+/// ([`ContentIdentifier`]), when it is known: a TEI corpus needs it (its
+/// header comes before the chapters; without it every chapter is read
+/// first); an EPUB makes it as it writes the chapters.
 pub fn render_book_into<'d>(
     heads: &[&Document],
     chapters: impl ExactSizeIterator<Item = std::borrow::Cow<'d, Document>>,
+    identifier: Option<uuid::Uuid>,
     format: Format,
     options: &WriteOptions,
     out: &mut dyn Write,
@@ -373,6 +391,12 @@ pub fn render_book_into<'d>(
             };
             epub::write_book_of(heads, chapters, &opts, out)
         }
+        Format::Tei if identifier.is_some() => {
+            let identifier = identifier.unwrap_or_default();
+            let settings = tei_settings(options);
+            tei::write_tei_corpus_of(heads, identifier, chapters, book, settings, out)?;
+            Ok(tei_warnings(heads, options))
+        }
         _ => {
             let chapters: Vec<_> = chapters.collect();
             let docs: Vec<&Document> = chapters.iter().map(|c| c.as_ref()).collect();
@@ -383,18 +407,19 @@ pub fn render_book_into<'d>(
 
 /// What a book in `format` reads of a chapter before its chapters are
 /// written: the head [`render_book_into`] needs of `doc`, without its
-/// text. For a PDF its title, subtitle and metadata; for an EPUB also its
-/// section headings (for the contents), its reference list's heading, and
-/// whether it has references (its first reference is kept, without fields
-/// or back-links); for the other formats the whole document. Nothing in a
-/// head shares the source's buffer, so that the source is freed.
-pub fn book_head(doc: Document, format: Format) -> Document {
+/// text. For a PDF or a TEI corpus its title, subtitle and metadata; for
+/// an EPUB also its section headings (for the contents), its reference
+/// list's heading, and whether it has references (its first reference is
+/// kept, without fields or back-links); for the other formats the whole
+/// document. Nothing in a head shares the source's buffer, so that the
+/// source is freed with the document.
+pub fn book_head(doc: &Document, format: Format) -> Document {
     let contents = match format {
-        Format::Pdf => false,
+        Format::Pdf | Format::Tei => false,
         Format::Epub => true,
-        _ => return doc,
+        _ => return doc.clone(),
     };
-    let detached = |h: Heading| Heading {
+    let detached = |h: &Heading| Heading {
         inlines: h
             .inlines
             .iter()
@@ -412,38 +437,41 @@ pub fn book_head(doc: Document, format: Format) -> Document {
             .collect(),
         span: h.span,
     };
-    let (sections, references_heading, mut references) = if contents {
-        let sections = doc
+    let mut head = Document {
+        meta: doc.meta.clone(),
+        title: doc.title.clone(),
+        subtitle: doc.subtitle.clone(),
+        lead_figure: None,
+        blocks: Vec::new(),
+        sections: Vec::new(),
+        references_heading: None,
+        references: Vec::new(),
+        hard_wrapped: doc.hard_wrapped,
+        style: doc.style.clone(),
+    };
+    if contents {
+        head.sections = doc
             .sections
-            .into_iter()
+            .iter()
             .map(|s| Section {
-                heading: detached(s.heading),
+                heading: detached(&s.heading),
                 blocks: Vec::new(),
                 span: s.span,
             })
             .collect();
-        (
-            sections,
-            doc.references_heading.map(detached),
-            doc.references,
-        )
-    } else {
-        (Vec::new(), None, Vec::new())
-    };
-    references.truncate(1);
-    references.shrink_to_fit();
-    for r in &mut references {
-        r.fields = Vec::new();
-        r.backlinks = Vec::new();
+        head.references_heading = doc.references_heading.as_ref().map(detached);
+        head.references = doc
+            .references
+            .first()
+            .map(|r| crate::ast::Reference {
+                fields: Vec::new(),
+                backlinks: Vec::new(),
+                ..r.clone()
+            })
+            .into_iter()
+            .collect();
     }
-    Document {
-        lead_figure: None,
-        blocks: Vec::new(),
-        sections,
-        references_heading,
-        references,
-        ..doc
-    }
+    head
 }
 
 /// The PDF book of `cover` and `chapters` into `out`.
@@ -647,14 +675,20 @@ mod tests {
                     .any(|s| share(&s.heading.inlines, &p.source.text))
             );
         }
-        let head = |p: &crate::Parsed, format| book_head(p.document.clone(), format);
+        let head = |p: &crate::Parsed, format| book_head(&p.document, format);
         for p in &read {
-            let pdf = head(p, Format::Pdf);
-            assert_eq!(
-                (&pdf.title, &pdf.meta),
-                (&p.document.title, &p.document.meta)
-            );
-            assert!(pdf.sections.is_empty() && pdf.references.is_empty() && pdf.blocks.is_empty());
+            for format in [Format::Pdf, Format::Tei] {
+                let small = head(p, format);
+                assert_eq!(
+                    (&small.title, &small.meta),
+                    (&p.document.title, &p.document.meta)
+                );
+                assert!(
+                    small.sections.is_empty()
+                        && small.references.is_empty()
+                        && small.blocks.is_empty()
+                );
+            }
             let epub = head(p, Format::Epub);
             assert!(epub.blocks.is_empty() && epub.lead_figure.is_none());
             assert_eq!(epub.sections.len(), p.document.sections.len());
@@ -668,7 +702,7 @@ mod tests {
             }
             assert_eq!(epub.references.len(), 1);
             assert!(epub.references[0].backlinks.is_empty());
-            assert_eq!(head(p, Format::Tei), p.document, "the whole document");
+            assert_eq!(head(p, Format::Html), p.document, "the whole document");
         }
         let docs: Vec<&Document> = read.iter().map(|p| &p.document).collect();
         let heads: Vec<Document> = read.iter().map(|p| head(p, Format::Epub)).collect();
@@ -685,16 +719,31 @@ mod tests {
         render_into(&docs, Format::Epub, &options, &mut whole).unwrap();
         let mut again = Vec::new();
         let chapters = read.iter().map(|p| Cow::Owned(p.document.clone()));
-        render_book_into(&heads, chapters, Format::Epub, &options, &mut again).unwrap();
+        render_book_into(&heads, chapters, None, Format::Epub, &options, &mut again).unwrap();
         assert!(whole == again, "the same EPUB");
-        let one = [Cow::Borrowed(docs[0])];
-        let e = render_book_into(
-            &heads,
-            one.into_iter(),
-            Format::Epub,
-            &options,
-            &mut Vec::new(),
-        );
-        assert!(matches!(e, Err(WriteError::Request(_))), "{e:?}");
+        // A TEI corpus of the small heads, given the identifier.
+        let mut whole = Vec::new();
+        render_into(&docs, Format::Tei, &options, &mut whole).unwrap();
+        let heads: Vec<Document> = read.iter().map(|p| head(p, Format::Tei)).collect();
+        let heads: Vec<&Document> = heads.iter().collect();
+        let mut id = ContentIdentifier::new();
+        docs.iter().for_each(|d| id.add(d));
+        let mut again = Vec::new();
+        let chapters = read.iter().map(|p| Cow::Owned(p.document.clone()));
+        let id = Some(id.uuid());
+        render_book_into(&heads, chapters, id, Format::Tei, &options, &mut again).unwrap();
+        assert!(whole == again, "the same TEI corpus");
+        for format in [Format::Epub, Format::Tei] {
+            let one = [Cow::Borrowed(docs[0])];
+            let e = render_book_into(
+                &heads,
+                one.into_iter(),
+                id,
+                format,
+                &options,
+                &mut Vec::new(),
+            );
+            assert!(matches!(e, Err(WriteError::Request(_))), "{e:?}");
+        }
     }
 }

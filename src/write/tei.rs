@@ -174,6 +174,34 @@ pub fn write_tei_corpus(
     settings: TeiSettings,
     out: &mut dyn Write,
 ) -> Result<(), WriteError> {
+    let identifier = identifier::content_identifier(docs);
+    let chapters = docs.iter().map(|d| std::borrow::Cow::Borrowed(*d));
+    write_tei_corpus_of(docs, identifier, chapters, book, settings, out)
+}
+
+/// [`write_tei_corpus`] of `chapters`, given one at a time as the writer
+/// reaches them (each given owned is freed once written), so that they
+/// need not all be held at once. `heads` are the same chapters as far as
+/// the corpus header reads them (their titles and metadata), and
+/// `identifier` their content identifier
+/// ([`crate::write::ContentIdentifier`]), which the header carries before
+/// the first is written.
+pub fn write_tei_corpus_of<'d>(
+    heads: &[&Document],
+    identifier: uuid::Uuid,
+    chapters: impl ExactSizeIterator<Item = std::borrow::Cow<'d, Document>>,
+    book: &crate::write::BookMeta,
+    settings: TeiSettings,
+    out: &mut dyn Write,
+) -> Result<(), WriteError> {
+    let docs = heads;
+    if chapters.len() != docs.len() {
+        return Err(WriteError::Request(format!(
+            "a TEI corpus of {} chapters given {} heads",
+            chapters.len(),
+            docs.len()
+        )));
+    }
     let timestamp = settings.timestamp;
     if docs.is_empty() {
         return Err(WriteError::Request(
@@ -207,8 +235,7 @@ pub fn write_tei_corpus(
     w.start_mixed("p", &[])?;
     w.text(CORPUS_PUBLICATION_STATEMENT)?;
     w.text(" Identifier: ")?;
-    let id = identifier::content_identifier(docs).to_string();
-    w.text_element("idno", &[("type", "UUID")], &id)?;
+    w.text_element("idno", &[("type", "UUID")], &identifier.to_string())?;
     w.end()?;
     if let Some(date) = present(&book.meta.date) {
         w.start_mixed("p", &[])?;
@@ -241,8 +268,8 @@ pub fn write_tei_corpus(
     encoding_and_profile(&mut w, lang, None)?;
     revision_desc(&mut w, timestamp)?;
     w.end()?; // teiHeader
-    for (i, d) in docs.iter().enumerate() {
-        tei_element(&mut w, d, Some(&corpus_article_id(i)), settings)?;
+    for (i, d) in chapters.enumerate() {
+        tei_element(&mut w, &d, Some(&corpus_article_id(i)), settings)?;
     }
     w.end()?; // teiCorpus
     w.finish()
