@@ -363,8 +363,8 @@ pub fn render_into_giving_up(
 ///
 /// `identifier` is the chapters' content identifier
 /// ([`ContentIdentifier`]), when it is known: a TEI corpus needs it (its
-/// header comes before the chapters; without it every chapter is read
-/// first); an EPUB makes it as it writes the chapters.
+/// header comes before the chapters: without it the corpus is not
+/// written); an EPUB makes it as it writes the chapters.
 pub fn render_book_into<'d>(
     heads: &[&Document],
     chapters: impl ExactSizeIterator<Item = std::borrow::Cow<'d, Document>>,
@@ -391,8 +391,13 @@ pub fn render_book_into<'d>(
             };
             epub::write_book_of(heads, chapters, &opts, out)
         }
-        Format::Tei if identifier.is_some() => {
-            let identifier = identifier.unwrap_or_default();
+        Format::Tei => {
+            let Some(identifier) = identifier else {
+                return Err(WriteError::Request(
+                    "a TEI corpus of chapters given one at a time needs their content identifier"
+                        .into(),
+                ));
+            };
             let settings = tei_settings(options);
             tei::write_tei_corpus_of(heads, identifier, chapters, book, settings, out)?;
             Ok(tei_warnings(heads, options))
@@ -733,6 +738,19 @@ mod tests {
         let id = Some(id.uuid());
         render_book_into(&heads, chapters, id, Format::Tei, &options, &mut again).unwrap();
         assert!(whole == again, "the same TEI corpus");
+        let chapters = read.iter().map(|p| Cow::Borrowed(&p.document));
+        let e = render_book_into(
+            &heads,
+            chapters,
+            None,
+            Format::Tei,
+            &options,
+            &mut Vec::new(),
+        );
+        assert!(
+            matches!(e, Err(WriteError::Request(_))),
+            "no identifier: {e:?}"
+        );
         for format in [Format::Epub, Format::Tei] {
             let one = [Cow::Borrowed(docs[0])];
             let e = render_book_into(
