@@ -27,9 +27,9 @@ pub fn content_identifier(docs: &[&Document]) -> Uuid {
     id.uuid()
 }
 
-/// [`content_identifier`] of documents given one at a time, in order, so
-/// that they need not all be held at once: a book's chapters as they are
-/// read.
+/// The content identifier of documents given one at a time, in order
+/// (the UUID in [`crate::write::content_identifier`]), so that they need
+/// not all be held at once: a book's chapters as they are read.
 pub struct ContentIdentifier(Canon);
 
 impl Default for ContentIdentifier {
