@@ -114,21 +114,19 @@ pub struct PandocOptions {
 /// `docs` as one pandoc document: one article, or a book of them.
 pub fn pandoc_document(docs: &[&Document], book: Option<&BookMeta>, opts: PandocOptions) -> Pandoc {
     let mut blocks = Vec::new();
-    let meta = match (book, docs) {
-        (None, [doc]) => {
-            article_blocks(doc, "", opts, &mut blocks);
-            article_meta(doc)
-        }
+    document_blocks(docs, book, opts, &mut blocks, None);
+    Pandoc {
+        api_version: opts.api.version(),
+        meta: document_meta(docs, book),
+        blocks,
+    }
+}
+
+/// The metadata of [`pandoc_document`].
+fn document_meta(docs: &[&Document], book: Option<&BookMeta>) -> BTreeMap<String, MetaValue> {
+    match (book, docs) {
+        (None, [doc]) => article_meta(doc),
         _ => {
-            for (i, doc) in docs.iter().enumerate() {
-                let prefix = format!("a{}-", i + 1);
-                blocks.push(Block::Header(
-                    1,
-                    attr(&format!("a{}", i + 1), &["chapter"], &[]),
-                    text(&doc.title.text),
-                ));
-                article_blocks(doc, &prefix, opts, &mut blocks);
-            }
             let mut meta = BTreeMap::new();
             if let Some(b) = book {
                 meta.insert("title".into(), meta_text(&b.title));
@@ -137,11 +135,65 @@ pub fn pandoc_document(docs: &[&Document], book: Option<&BookMeta>, opts: Pandoc
             }
             meta
         }
-    };
-    Pandoc {
-        api_version: opts.api.version(),
-        meta,
-        blocks,
+    }
+}
+
+/// The blocks of [`pandoc_document`], into `out`, or, with `streamed`,
+/// written there one top-level block at a time (`out` then only holds
+/// the block being made).
+fn document_blocks(
+    docs: &[&Document],
+    book: Option<&BookMeta>,
+    opts: PandocOptions,
+    out: &mut Vec<Block>,
+    mut streamed: Option<&mut Streamed<'_>>,
+) {
+    match (book, docs) {
+        (None, [doc]) => article_blocks(doc, "", opts, out, streamed),
+        _ => {
+            for (i, doc) in docs.iter().enumerate() {
+                let prefix = format!("a{}-", i + 1);
+                out.push(Block::Header(
+                    1,
+                    attr(&format!("a{}", i + 1), &["chapter"], &[]),
+                    text(&doc.title.text),
+                ));
+                if let Some(s) = streamed.as_deref_mut() {
+                    s.write(out);
+                }
+                article_blocks(doc, &prefix, opts, out, streamed.as_deref_mut());
+            }
+        }
+    }
+}
+
+/// Top-level blocks written as they are made: `[`, the blocks separated
+/// by commas, `]`, as `serde_json` writes a vector of them.
+struct Streamed<'w> {
+    out: &'w mut dyn std::io::Write,
+    /// Whether a block was written.
+    any: bool,
+    /// The first failure, after which nothing more is written.
+    failed: Option<serde_json::Error>,
+}
+
+impl Streamed<'_> {
+    /// Writes the blocks in `blocks` and empties it.
+    fn write(&mut self, blocks: &mut Vec<Block>) {
+        for b in blocks.drain(..) {
+            if self.failed.is_some() {
+                continue;
+            }
+            let comma = if self.any {
+                self.out.write_all(b",").map_err(serde_json::Error::io)
+            } else {
+                Ok(())
+            };
+            self.any = true;
+            if let Err(e) = comma.and_then(|()| serde_json::to_writer(&mut *self.out, &b)) {
+                self.failed = Some(e);
+            }
+        }
     }
 }
 
@@ -187,8 +239,15 @@ pub fn text(s: &str) -> Vec<P> {
     model::trim(v)
 }
 
-/// An article's body (and, for `endnotes-list`, its reference list).
-fn article_blocks(doc: &Document, prefix: &str, opts: PandocOptions, out: &mut Vec<Block>) {
+/// An article's body (and, for `endnotes-list`, its reference list),
+/// into `out` or written into `streamed` block by block.
+fn article_blocks(
+    doc: &Document,
+    prefix: &str,
+    opts: PandocOptions,
+    out: &mut Vec<Block>,
+    mut streamed: Option<&mut Streamed<'_>>,
+) {
     let mut links = Links::new(doc);
     let refs: HashMap<u32, &str> = doc
         .references
@@ -205,10 +264,14 @@ fn article_blocks(doc: &Document, prefix: &str, opts: PandocOptions, out: &mut V
         },
         out,
         section: 0,
+        streamed: streamed.as_deref_mut(),
     };
     let Ok(()) = walk_document(&mut body, doc);
     if opts.notes == NoteStyle::EndnotesList && !doc.references.is_empty() {
         reference_list(doc, &links, prefix, out);
+        if let Some(s) = streamed {
+            s.write(out);
+        }
     }
 }
 
@@ -266,14 +329,24 @@ impl Ctx<'_, '_> {
 }
 
 /// The body's blocks, in the order of [`crate::ast::walk`].
-struct Body<'o, 'a, 'l> {
+struct Body<'o, 'a, 'l, 'w> {
     ctx: Ctx<'a, 'l>,
     out: &'o mut Vec<Block>,
     /// The index of the section being written.
     section: usize,
+    /// Where the top-level blocks are written as they are made.
+    streamed: Option<&'o mut Streamed<'w>>,
 }
 
-impl Body<'_, '_, '_> {
+impl Body<'_, '_, '_, '_> {
+    /// Adds `b`, written at once when the blocks are streamed.
+    fn push(&mut self, b: Block) {
+        self.out.push(b);
+        if let Some(s) = self.streamed.as_deref_mut() {
+            s.write(self.out);
+        }
+    }
+
     /// The blocks a nested walk makes (a list item's children).
     fn nested(&mut self, f: impl FnOnce(&mut Body) -> Result<(), Infallible>) -> Vec<Block> {
         let mut out = Vec::new();
@@ -286,13 +359,14 @@ impl Body<'_, '_, '_> {
             },
             out: &mut out,
             section: self.section,
+            streamed: None,
         };
         let Ok(()) = f(&mut sub);
         out
     }
 }
 
-impl<'d> Visit<'d> for Body<'_, '_, '_> {
+impl<'d> Visit<'d> for Body<'_, '_, '_, '_> {
     type Error = Infallible;
 
     fn visit_section(&mut self, i: usize, s: &'d Section) -> Result<(), Infallible> {
@@ -307,21 +381,21 @@ impl<'d> Visit<'d> for Body<'_, '_, '_> {
             crate::write::xhtml::section_id(self.section)
         );
         let inl = self.ctx.inlines(&h.inlines);
-        self.out.push(Block::Header(2, attr(&id, &[], &[]), inl));
+        self.push(Block::Header(2, attr(&id, &[], &[]), inl));
         Ok(())
     }
     fn visit_paragraph(&mut self, p: &'d Paragraph) -> Result<(), Infallible> {
         let inl = self.ctx.inlines(&p.inlines);
-        self.out.push(Block::Para(inl));
+        self.push(Block::Para(inl));
         Ok(())
     }
     fn visit_quote(&mut self, q: &'d Quote) -> Result<(), Infallible> {
         let inl = self.ctx.inlines(&q.inlines);
-        self.out.push(Block::BlockQuote(vec![Block::Para(inl)]));
+        self.push(Block::BlockQuote(vec![Block::Para(inl)]));
         Ok(())
     }
     fn visit_rule(&mut self, _: &'d Rule) -> Result<(), Infallible> {
-        self.out.push(Block::HorizontalRule);
+        self.push(Block::HorizontalRule);
         Ok(())
     }
     fn visit_list(&mut self, l: &'d List) -> Result<(), Infallible> {
@@ -332,7 +406,7 @@ impl<'d> Visit<'d> for Body<'_, '_, '_> {
         for item in &l.items {
             items.push(self.item(item));
         }
-        self.out.push(if l.ordered {
+        self.push(if l.ordered {
             Block::OrderedList(
                 (
                     i64::try_from(l.start).unwrap_or(i64::MAX),
@@ -348,12 +422,12 @@ impl<'d> Visit<'d> for Body<'_, '_, '_> {
     }
     fn visit_figure(&mut self, f: &'d Figure) -> Result<(), Infallible> {
         let fig = self.figure(f);
-        self.out.push(fig);
+        self.push(fig);
         Ok(())
     }
 }
 
-impl Body<'_, '_, '_> {
+impl Body<'_, '_, '_, '_> {
     /// An item: its text as `Plain`, then its nested lists.
     fn item(&mut self, item: &ListItem) -> Vec<Block> {
         let mut blocks = vec![Block::Plain(self.ctx.inlines(&item.inlines))];
@@ -480,10 +554,27 @@ pub fn write_pandoc(
     opts: PandocOptions,
     out: &mut dyn std::io::Write,
 ) -> Result<(), crate::error::WriteError> {
-    let doc = pandoc_document(docs, book, opts);
-    serde_json::to_writer(&mut *out, &doc)
-        .map_err(|e| crate::error::WriteError::Internal(format!("pandoc JSON: {e}")))?;
-    out.write_all(b"\n")?;
+    // As `serde_json` writes a `Pandoc`, its blocks written as they are
+    // made: a long article's pandoc AST is never held whole.
+    let failed = |e: serde_json::Error| match e.io_error_kind() {
+        Some(kind) => crate::error::WriteError::Io(std::io::Error::new(kind, e)),
+        None => crate::error::WriteError::Internal(format!("pandoc JSON: {e}")),
+    };
+    out.write_all(b"{\"pandoc-api-version\":")?;
+    serde_json::to_writer(&mut *out, &opts.api.version()).map_err(failed)?;
+    out.write_all(b",\"meta\":")?;
+    serde_json::to_writer(&mut *out, &document_meta(docs, book)).map_err(failed)?;
+    out.write_all(b",\"blocks\":[")?;
+    let mut streamed = Streamed {
+        out,
+        any: false,
+        failed: None,
+    };
+    document_blocks(docs, book, opts, &mut Vec::new(), Some(&mut streamed));
+    if let Some(e) = streamed.failed {
+        return Err(failed(e));
+    }
+    out.write_all(b"]}\n")?;
     Ok(())
 }
 
@@ -515,6 +606,60 @@ mod tests {
             "{j}"
         );
         assert_eq!(p.api_version, vec![1, 22, 2, 1]);
+    }
+
+    /// The pandoc JSON written block by block is the document's AST as
+    /// `serde_json` writes it, for an article and a book, with footnotes
+    /// or a reference list, in both API versions.
+    #[test]
+    fn written_as_made_is_the_document_serialised() {
+        let read = |name: &str| {
+            let path = format!("{}/input/{name}", env!("CARGO_MANIFEST_DIR"));
+            let bytes = std::fs::read(path).unwrap();
+            crate::parse_article(name, bytes, Default::default(), &Default::default())
+                .unwrap()
+                .document
+        };
+        let (a, b) = (
+            read("canal-and-locks.txt"),
+            read("skerry-point-keepers.txt"),
+        );
+        let book = BookMeta {
+            title: "Two".into(),
+            subtitle: None,
+            meta: Default::default(),
+        };
+        let mut written = 0;
+        for (docs, book) in [(vec![&a], None), (vec![&a, &b], Some(&book))] {
+            for notes in [NoteStyle::Footnotes, NoteStyle::EndnotesList] {
+                for api in [PandocApi::V1_22, PandocApi::V1_23] {
+                    let opts = PandocOptions { api, notes };
+                    let whole = pandoc_document(&docs, book, opts);
+                    let want = format!("{}\n", serde_json::to_string(&whole).unwrap());
+                    let mut got = Vec::new();
+                    write_pandoc(&docs, book, opts, &mut got).unwrap();
+                    assert_eq!(String::from_utf8(got).unwrap(), want);
+                    written += whole.blocks.len();
+                }
+            }
+        }
+        assert!(written > 100, "{written} blocks");
+        // A writer that fails amid the blocks fails the write.
+        struct Full(usize);
+        impl std::io::Write for Full {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                if self.0 < b.len() {
+                    return Err(std::io::Error::new(std::io::ErrorKind::StorageFull, "full"));
+                }
+                self.0 -= b.len();
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let e = write_pandoc(&[&a], None, PandocOptions::default(), &mut Full(2000)).unwrap_err();
+        assert!(matches!(e, crate::error::WriteError::Io(_)), "{e:?}");
     }
 
     #[test]
