@@ -13,24 +13,29 @@ use crate::ast::{
     Document, Figure, Heading, Inline, List, ListItem, Paragraph, Quote, Rule, Visit,
 };
 use crate::error::WriteError;
+use crate::write::text_out::TextOut;
 use std::convert::Infallible;
 use std::io::Write;
 
 /// Writes `doc` in the article format.
 pub fn write_article(doc: &Document, out: &mut dyn Write) -> Result<(), WriteError> {
-    let mut s = String::new();
+    // Written as it is made: a long article is never held whole.
+    let mut s = TextOut::new(out);
     s.push_str(&one_line(&doc.title.text));
     s.push('\n');
     if let Some(sub) = &doc.subtitle {
         s.push_str(&one_line(&sub.text));
         s.push('\n');
     }
-    let mut body = ArticleText::default();
+    let mut body = ArticleText {
+        blocks: &mut s,
+        list_lines: Vec::new(),
+        depth: 0,
+    };
     let Ok(()) = walk_document(&mut body, doc);
-    let mut blocks = body.blocks;
     if !doc.references.is_empty() {
         if let Some(h) = &doc.references_heading {
-            blocks.push(inlines(&h.inlines));
+            s.block(&inlines(&h.inlines));
         }
         let mut refs = String::new();
         for (i, r) in doc.references.iter().enumerate() {
@@ -44,14 +49,9 @@ pub fn write_article(doc: &Document, out: &mut dyn Write) -> Result<(), WriteErr
                 "[]".repeat(r.backlinks.len())
             ));
         }
-        blocks.push(refs);
+        s.block(&refs);
     }
-    for b in blocks {
-        s.push('\n');
-        s.push_str(&b);
-        s.push('\n');
-    }
-    out.write_all(s.as_bytes())?;
+    s.finish()?;
     Ok(())
 }
 
@@ -92,42 +92,42 @@ fn figure(f: &Figure) -> String {
 }
 
 /// The body's blocks, each as its lines, in the order of [`crate::ast::walk`].
-#[derive(Default)]
-struct ArticleText {
-    blocks: Vec<String>,
+struct ArticleText<'a, 'w> {
+    /// Where each block is written as it is made.
+    blocks: &'a mut TextOut<'w>,
     /// The lines of the list being written, and how deep in it the walk is.
     list_lines: Vec<String>,
     depth: usize,
 }
 
-impl Visit<'_> for ArticleText {
+impl Visit<'_> for ArticleText<'_, '_> {
     type Error = Infallible;
 
     fn visit_heading(&mut self, h: &Heading) -> Result<(), Infallible> {
-        self.blocks.push(inlines(&h.inlines));
+        self.blocks.block(&inlines(&h.inlines));
         Ok(())
     }
     fn visit_paragraph(&mut self, p: &Paragraph) -> Result<(), Infallible> {
-        self.blocks.push(inlines(&p.inlines));
+        self.blocks.block(&inlines(&p.inlines));
         Ok(())
     }
     fn visit_figure(&mut self, f: &Figure) -> Result<(), Infallible> {
-        self.blocks.push(figure(f));
+        self.blocks.block(&figure(f));
         Ok(())
     }
     fn visit_quote(&mut self, q: &Quote) -> Result<(), Infallible> {
-        self.blocks.push(format!("    {}", inlines(&q.inlines)));
+        self.blocks.block(&format!("    {}", inlines(&q.inlines)));
         Ok(())
     }
     fn visit_rule(&mut self, _: &Rule) -> Result<(), Infallible> {
-        self.blocks.push("* * *".to_string());
+        self.blocks.block("* * *");
         Ok(())
     }
     /// A list is one block; nested lists add lines to it, indented by depth.
     fn visit_list(&mut self, l: &List) -> Result<(), Infallible> {
         walk_list(self, l)?;
         if self.depth == 0 {
-            self.blocks.push(self.list_lines.join("\n"));
+            self.blocks.block(&self.list_lines.join("\n"));
             self.list_lines.clear();
         }
         Ok(())

@@ -46,6 +46,7 @@ use crate::error::WriteError;
 use crate::write::BookMeta;
 use crate::write::links::present;
 use crate::write::pandoc::PLACEHOLDER_IMAGE;
+use crate::write::text_out::TextOut;
 use std::collections::HashSet;
 use std::convert::Infallible;
 use std::io::Write;
@@ -56,7 +57,8 @@ pub fn write_markdown(
     book: Option<&BookMeta>,
     out: &mut dyn Write,
 ) -> Result<(), WriteError> {
-    let mut s = String::new();
+    // Written as it is made: a long article's Markdown is never held whole.
+    let mut s = TextOut::new(out);
     match (book, docs) {
         (None, [doc]) => {
             let mut fields = vec![("title", Some(doc.title.text.clone()))];
@@ -80,16 +82,17 @@ pub fn write_markdown(
             }
             front_matter(&fields, &mut s);
             for (i, doc) in docs.iter().enumerate() {
-                s.push_str(&format!(
-                    "\n# {} {{#a{} .chapter}}\n",
+                let heading = format!(
+                    "# {} {{#a{} .chapter}}",
                     escape(&doc.title.text, true),
                     i + 1
-                ));
+                );
+                s.block(&heading);
                 article(doc, &format!("a{}-", i + 1), &mut s);
             }
         }
     }
-    out.write_all(s.as_bytes())?;
+    s.finish()?;
     Ok(())
 }
 
@@ -105,7 +108,7 @@ fn meta_fields(m: &Meta, fields: &mut Vec<(&'static str, Option<String>)>) {
 }
 
 /// The YAML block: each given field as a single-quoted string of Markdown.
-fn front_matter(fields: &[(&str, Option<String>)], s: &mut String) {
+fn front_matter(fields: &[(&str, Option<String>)], s: &mut TextOut<'_>) {
     s.push_str("---\n");
     for (key, value) in fields {
         if let Some(v) = value {
@@ -117,10 +120,10 @@ fn front_matter(fields: &[(&str, Option<String>)], s: &mut String) {
 }
 
 /// One article's body and its footnote definitions.
-fn article(doc: &Document, prefix: &str, s: &mut String) {
+fn article(doc: &Document, prefix: &str, s: &mut TextOut<'_>) {
     let refs: HashSet<u32> = doc.references.iter().map(|r| r.n).collect();
     let mut body = Md {
-        blocks: Vec::new(),
+        blocks: s,
         lines: Vec::new(),
         depth: 0,
         refs: &refs,
@@ -128,21 +131,15 @@ fn article(doc: &Document, prefix: &str, s: &mut String) {
         section: 0,
     };
     let Ok(()) = walk_document(&mut body, doc);
-    let mut blocks = body.blocks;
     let mut defined = HashSet::new();
     for r in &doc.references {
         if defined.insert(r.n) {
-            blocks.push(format!(
+            s.block(&format!(
                 "[^{prefix}{}]: {}",
                 r.n,
                 escape(&one_line(&r.raw), true)
             ));
         }
-    }
-    for b in blocks {
-        s.push('\n');
-        s.push_str(&b);
-        s.push('\n');
     }
 }
 
@@ -185,8 +182,9 @@ pub fn escape(text: &str, block_start: bool) -> String {
 }
 
 /// The body's blocks as Markdown, in the order of [`crate::ast::walk`].
-struct Md<'a> {
-    blocks: Vec<String>,
+struct Md<'a, 'w> {
+    /// Where each block is written as it is made.
+    blocks: &'a mut TextOut<'w>,
     /// The lines of the list being written, and how deep in it the walk is.
     lines: Vec<String>,
     depth: usize,
@@ -195,7 +193,7 @@ struct Md<'a> {
     section: usize,
 }
 
-impl Md<'_> {
+impl Md<'_, '_> {
     /// Inline content on one line.
     fn inlines(&self, v: &[Inline]) -> String {
         let mut s = String::new();
@@ -219,7 +217,7 @@ impl Md<'_> {
     }
 }
 
-impl Md<'_> {
+impl Md<'_, '_> {
     /// A citation: `[^N]`, or `^N^` when reference N does not exist.
     fn cite(&self, n: u32) -> String {
         if self.refs.contains(&n) {
@@ -257,7 +255,7 @@ fn one_line_keep(s: &str) -> String {
     s.replace(['\n', '\r'], " ")
 }
 
-impl Visit<'_> for Md<'_> {
+impl Visit<'_> for Md<'_, '_> {
     type Error = Infallible;
 
     fn visit_section(&mut self, i: usize, s: &Section) -> Result<(), Infallible> {
@@ -268,21 +266,21 @@ impl Visit<'_> for Md<'_> {
         let id = crate::write::xhtml::section_id(self.section);
         let text = self.inlines(&h.inlines);
         self.blocks
-            .push(format!("## {text} {{#{}{id}}}", self.prefix));
+            .block(&format!("## {text} {{#{}{id}}}", self.prefix));
         Ok(())
     }
     fn visit_paragraph(&mut self, p: &Paragraph) -> Result<(), Infallible> {
         let t = self.inlines(&p.inlines);
-        self.blocks.push(t);
+        self.blocks.block(&t);
         Ok(())
     }
     fn visit_quote(&mut self, q: &Quote) -> Result<(), Infallible> {
         let t = self.inlines(&q.inlines);
-        self.blocks.push(format!("> {t}"));
+        self.blocks.block(&format!("> {t}"));
         Ok(())
     }
     fn visit_rule(&mut self, _: &Rule) -> Result<(), Infallible> {
-        self.blocks.push("* * *".to_string());
+        self.blocks.block("* * *");
         Ok(())
     }
     fn visit_figure(&mut self, f: &Figure) -> Result<(), Infallible> {
@@ -303,7 +301,7 @@ impl Visit<'_> for Md<'_> {
             }
             None => format!("![{}]({PLACEHOLDER_IMAGE})", self.inlines(&f.alt)),
         };
-        self.blocks.push(fig);
+        self.blocks.block(&fig);
         Ok(())
     }
     /// A list is one block; nested lists add lines to it, indented by four
@@ -314,7 +312,7 @@ impl Visit<'_> for Md<'_> {
         }
         walk_list(self, l)?;
         if self.depth == 0 {
-            self.blocks.push(self.lines.join("\n"));
+            self.blocks.block(&self.lines.join("\n"));
             self.lines.clear();
         }
         Ok(())

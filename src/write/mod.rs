@@ -16,6 +16,7 @@ pub(crate) mod markdown;
 pub mod pandoc;
 pub(crate) mod pdf;
 pub(crate) mod tei;
+mod text_out;
 pub(crate) mod xhtml;
 pub(crate) mod xml;
 
