@@ -59,7 +59,9 @@ use crate::ast::{
 };
 use crate::write::BookMeta;
 use crate::write::links::{Links, present};
-use model::{Block, Inline as P, ListNumberDelim, ListNumberStyle, MetaValue, Pandoc, attr};
+use model::{
+    Block, Inline as P, ListAttributes, ListNumberDelim, ListNumberStyle, MetaValue, Pandoc, attr,
+};
 use std::collections::{BTreeMap, HashMap};
 use std::convert::Infallible;
 
@@ -178,6 +180,47 @@ struct Streamed<'w> {
 }
 
 impl Streamed<'_> {
+    /// Writes an ordered list of `items` as [`Streamed::write`] writes the
+    /// block `Block::OrderedList(list, items)`, each item serialised as it
+    /// is made.
+    fn write_list(&mut self, list: ListAttributes, items: impl Iterator<Item = Vec<Block>>) {
+        if self.failed.is_some() {
+            return;
+        }
+        // The block with no item, `…,[]]}`, around the items.
+        let empty = match serde_json::to_string(&Block::OrderedList(list, Vec::new())) {
+            Ok(empty) => empty,
+            Err(e) => {
+                self.failed = Some(e);
+                return;
+            }
+        };
+        let Some(open) = empty.strip_suffix("]]}") else {
+            // Not the shape expected: the block whole.
+            let items = items.collect();
+            return self.write(&mut vec![Block::OrderedList(list, items)]);
+        };
+        let comma = std::mem::replace(&mut self.any, true);
+        let out = &mut *self.out;
+        let written = || -> Result<(), serde_json::Error> {
+            let io = serde_json::Error::io;
+            if comma {
+                out.write_all(b",").map_err(io)?;
+            }
+            out.write_all(open.as_bytes()).map_err(io)?;
+            for (k, item) in items.enumerate() {
+                if k > 0 {
+                    out.write_all(b",").map_err(io)?;
+                }
+                serde_json::to_writer(&mut *out, &item)?;
+            }
+            out.write_all(b"]]}").map_err(io)
+        };
+        if let Err(e) = written() {
+            self.failed = Some(e);
+        }
+    }
+
     /// Writes the blocks in `blocks` and empties it.
     fn write(&mut self, blocks: &mut Vec<Block>) {
         for b in blocks.drain(..) {
@@ -268,10 +311,7 @@ fn article_blocks(
     };
     let Ok(()) = walk_document(&mut body, doc);
     if opts.notes == NoteStyle::EndnotesList && !doc.references.is_empty() {
-        reference_list(doc, &links, prefix, out);
-        if let Some(s) = streamed {
-            s.write(out);
-        }
+        reference_list(doc, &links, prefix, out, streamed);
     }
 }
 
@@ -485,16 +525,21 @@ impl Body<'_, '_, '_, '_> {
 
 /// `endnotes-list`: the references heading and the ordered list of
 /// references, each with its back-links.
-fn reference_list(doc: &Document, links: &Links, prefix: &str, out: &mut Vec<Block>) {
+fn reference_list(
+    doc: &Document,
+    links: &Links,
+    prefix: &str,
+    out: &mut Vec<Block>,
+    streamed: Option<&mut Streamed<'_>>,
+) {
     let heading = crate::write::xhtml::references_heading_text(doc);
     out.push(Block::Header(
         2,
         attr(&format!("{prefix}references"), &["references"], &[]),
         text(&heading),
     ));
-    let mut items = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    for r in &doc.references {
+    let items = doc.references.iter().map(|r| {
         let first = seen.insert(r.n);
         let id = if first {
             format!("{prefix}ref-{}", r.n)
@@ -537,13 +582,18 @@ fn reference_list(doc: &Document, links: &Links, prefix: &str, out: &mut Vec<Blo
             inl.push(P::Space);
             inl.push(P::Span(attr("", &["backlinks"], &[]), back));
         }
-        items.push(vec![Block::Plain(inl)]);
-    }
+        vec![Block::Plain(inl)]
+    });
     let start = doc.references.first().map_or(1, |r| i64::from(r.n));
-    out.push(Block::OrderedList(
-        (start, ListNumberStyle::Decimal, ListNumberDelim::Period),
-        items,
-    ));
+    let list = (start, ListNumberStyle::Decimal, ListNumberDelim::Period);
+    match streamed {
+        // A long list's items written one at a time.
+        Some(s) => {
+            s.write(out);
+            s.write_list(list, items);
+        }
+        None => out.push(Block::OrderedList(list, items.collect())),
+    }
 }
 
 /// Writes `docs` as pandoc JSON (one line, as pandoc writes it, and a
