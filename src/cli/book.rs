@@ -467,11 +467,11 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
 const READ_AGAIN_FROM: u64 = 4 << 20;
 
 /// Whether a book in `format` (in a bag or not) of `inputs` reads its
-/// chapters again as its writer reaches them: a PDF, an EPUB or a TEI
-/// corpus of files that hold `from` bytes or more, not in a bag.
+/// chapters again as its writer reaches them: a book (in any format) of
+/// files that hold `from` bytes or more, not in a bag.
 fn reads_again(format: Format, bag: bool, inputs: &[Input], from: u64) -> bool {
     let size = |i: &Input| Some(std::fs::metadata(i.path.as_ref()?).ok()?.len());
-    matches!(format, Format::Pdf | Format::Epub | Format::Tei)
+    !matches!(format, Format::Json | Format::Article)
         && !bag
         && inputs.iter().all(|i| i.path.is_some())
         && inputs.iter().filter_map(size).sum::<u64>() >= from
@@ -590,12 +590,15 @@ mod tests {
             input("nova-ves-tramway.txt"),
             input("skerry-point-keepers.txt"),
         );
-        let cases: [(&str, &[&str]); 5] = [
+        let cases: [(&str, &[&str]); 8] = [
             ("pdf", &[]),
             ("pdf", &["--notes", "foot", "--recto"]),
             ("epub", &[]),
             ("epub", &["--identifier", "urn:isbn:0-000 & <1>"]),
             ("tei.xml", &[]),
+            ("html", &[]),
+            ("md", &["--notes", "end"]),
+            ("pandoc.json", &[]),
         ];
         for (ext, extra) in cases {
             let mut made = Vec::new();
@@ -612,6 +615,9 @@ mod tests {
             let magic: &[u8] = match ext {
                 "pdf" => b"%PDF-",
                 "epub" => b"PK",
+                "html" => b"<!DOCTYPE html>",
+                "md" => b"---",
+                "pandoc.json" => b"{\"pandoc-api-version\"",
                 _ => b"<?xml",
             };
             assert!(made[0].starts_with(magic), "{ext}");
@@ -640,8 +646,11 @@ mod tests {
         assert!(!reads_again(Format::Epub, true, &files, 0), "in a bag");
         assert!(reads_again(Format::Tei, false, &files, 1000));
         assert!(!reads_again(Format::Tei, true, &files, 0), "in a bag");
-        assert!(!reads_again(Format::Html, false, &files, 0));
-        assert!(!reads_again(Format::Markdown, false, &files, 0));
+        for format in [Format::Html, Format::Markdown, Format::Pandoc] {
+            assert!(reads_again(format, false, &files, 1000));
+            assert!(!reads_again(format, false, &files, 1001));
+        }
+        assert!(!reads_again(Format::Json, false, &files, 0), "no book");
         let stdin = [Input::new(Path::new("-"))];
         assert!(
             !reads_again(Format::Pdf, false, &stdin, 0),

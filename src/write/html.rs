@@ -49,9 +49,40 @@ pub fn write_html(
             )));
         }
     };
+    let chapters = docs.iter().map(|d| std::borrow::Cow::Borrowed(*d));
+    write_html_book_of(docs, chapters, book, &opts, out)
+}
+
+/// [`write_html`] of a book whose chapters are given one at a time (see
+/// [`crate::write::render_book_into`]): `heads` are the chapters as far as
+/// their titles and metadata.
+pub(crate) fn write_html_book<'d>(
+    heads: &[&Document],
+    chapters: impl Iterator<Item = std::borrow::Cow<'d, Document>>,
+    book: &BookMeta,
+    epub: &EpubOptions,
+    out: &mut dyn Write,
+) -> Result<Vec<Diagnostic>, WriteError> {
+    let opts = XhtmlOptions {
+        stylesheet: None,
+        epub: false,
+        backlinks: epub.backlinks,
+        html_css: Some(format!("{}{TARGET_CSS}", epub.stylesheet)),
+    };
+    write_html_book_of(heads, chapters, book, &opts, out)
+}
+
+fn write_html_book_of<'d>(
+    heads: &[&Document],
+    chapters: impl Iterator<Item = std::borrow::Cow<'d, Document>>,
+    book: &BookMeta,
+    opts: &XhtmlOptions,
+    out: &mut dyn Write,
+) -> Result<Vec<Diagnostic>, WriteError> {
+    let docs = heads;
     book.meta.validate()?;
     let mut w = XmlWriter::new(out);
-    page_head(&mut w, &opts, book.language(docs), &book.title)?;
+    page_head(&mut w, opts, book.language(docs), &book.title)?;
     w.start("body", &[])?;
     w.start("header", &[("class", "book")])?;
     w.text_element("h1", &[("id", "book-title")], &book.title)?;
@@ -79,11 +110,11 @@ pub fn write_html(
     w.end()?; // ol
     w.end()?; // nav
     let mut warnings = Vec::new();
-    for (i, doc) in docs.iter().enumerate() {
+    for (i, doc) in chapters.enumerate() {
         warnings.extend(article_section(
             &mut w,
-            doc,
-            &opts,
+            &doc,
+            opts,
             &format!("a{}-", i + 1),
         )?);
     }

@@ -74,26 +74,52 @@ pub fn write_markdown(
             article(doc, "", &mut s);
         }
         _ => {
-            let mut fields = vec![("title", book.map(|b| b.title.clone()))];
-            if let Some(b) = book {
-                meta_fields(&b.meta, &mut fields);
-                fields.retain(|(k, _)| *k != "lang");
-                fields.push(("lang", Some(b.language(docs).to_string())));
-            }
-            front_matter(&fields, &mut s);
-            for (i, doc) in docs.iter().enumerate() {
-                let heading = format!(
-                    "# {} {{#a{} .chapter}}",
-                    escape(&doc.title.text, true),
-                    i + 1
-                );
-                s.block(&heading);
-                article(doc, &format!("a{}-", i + 1), &mut s);
-            }
+            let chapters = docs.iter().map(|d| std::borrow::Cow::Borrowed(*d));
+            return write_markdown_book_of(docs, chapters, book, s);
         }
     }
     s.finish()?;
     Ok(())
+}
+
+/// A book's Markdown: its metadata (read of `heads`, the chapters as far
+/// as their titles and metadata), then each of `chapters`, given one at a
+/// time, under a level-1 heading.
+fn write_markdown_book_of<'d>(
+    heads: &[&Document],
+    chapters: impl Iterator<Item = std::borrow::Cow<'d, Document>>,
+    book: Option<&BookMeta>,
+    mut s: TextOut<'_>,
+) -> Result<(), WriteError> {
+    let mut fields = vec![("title", book.map(|b| b.title.clone()))];
+    if let Some(b) = book {
+        meta_fields(&b.meta, &mut fields);
+        fields.retain(|(k, _)| *k != "lang");
+        fields.push(("lang", Some(b.language(heads).to_string())));
+    }
+    front_matter(&fields, &mut s);
+    for (i, doc) in chapters.enumerate() {
+        let heading = format!(
+            "# {} {{#a{} .chapter}}",
+            escape(&doc.title.text, true),
+            i + 1
+        );
+        s.block(&heading);
+        article(&doc, &format!("a{}-", i + 1), &mut s);
+    }
+    s.finish()?;
+    Ok(())
+}
+
+/// [`write_markdown`] of a book whose chapters are given one at a time
+/// (see [`crate::write::render_book_into`]).
+pub(crate) fn write_markdown_book<'d>(
+    heads: &[&Document],
+    chapters: impl Iterator<Item = std::borrow::Cow<'d, Document>>,
+    book: &BookMeta,
+    out: &mut dyn Write,
+) -> Result<(), WriteError> {
+    write_markdown_book_of(heads, chapters, Some(book), TextOut::new(out))
 }
 
 /// `author`, `date`, `source-url` and `lang`.

@@ -356,11 +356,11 @@ pub fn render_into_giving_up(
 
 /// The book of `chapters` in `format` into `out`, each made and freed one
 /// at a time as the writer reaches it (each given owned is freed once
-/// written), so that a PDF's, an EPUB's or a TEI corpus's chapters are
-/// never all held at once; `heads` are the same chapters as far as the
-/// book reads them before its chapters are written ([`book_head`] of each
-/// will do). The other formats read every chapter first. For
-/// [`WriteOptions::book`] set.
+/// written), so that its chapters are never all held at once; `heads` are
+/// the same chapters as far as the book reads them before its chapters
+/// are written ([`book_head`] of each will do). Formats that make no book
+/// (JSON, the article format) read every chapter first. For
+/// [`WriteOptions::book`] set; as many chapters as heads.
 ///
 /// `identifier` is the chapters' content identifier
 /// ([`ContentIdentifier`]), when it is known: a TEI corpus needs it (its
@@ -380,6 +380,13 @@ pub fn render_book_into<'d>(
             format.name()
         )));
     };
+    if chapters.len() != heads.len() || heads.is_empty() {
+        return Err(WriteError::Request(format!(
+            "a book of {} chapters given {} heads",
+            chapters.len(),
+            heads.len()
+        )));
+    }
     match format {
         Format::Pdf => {
             let cover = pdf::book_cover(heads, book)?;
@@ -403,7 +410,16 @@ pub fn render_book_into<'d>(
             tei::write_tei_corpus_of(heads, identifier, chapters, book, settings, out)?;
             Ok(tei_warnings(heads, options))
         }
-        _ => {
+        Format::Html => html::write_html_book(heads, chapters, book, &options.epub, out),
+        Format::Markdown => {
+            markdown::write_markdown_book(heads, chapters, book, out)?;
+            Ok(Vec::new())
+        }
+        Format::Pandoc => {
+            pandoc::write_pandoc_book(heads, chapters, book, options.pandoc, out)?;
+            Ok(Vec::new())
+        }
+        Format::Json | Format::Article => {
             let chapters: Vec<_> = chapters.collect();
             let docs: Vec<&Document> = chapters.iter().map(|c| c.as_ref()).collect();
             render_into(&docs, format, options, out)
@@ -413,17 +429,17 @@ pub fn render_book_into<'d>(
 
 /// What a book in `format` reads of a chapter before its chapters are
 /// written: the head [`render_book_into`] needs of `doc`, without its
-/// text. For a PDF or a TEI corpus its title, subtitle and metadata; for
-/// an EPUB also its section headings (for the contents), its reference
-/// list's heading, and whether it has references (its first reference is
-/// kept, without fields or back-links); for the other formats the whole
-/// document. Nothing in a head shares the source's buffer, so that the
-/// source is freed with the document.
+/// text: its title, subtitle and metadata; for an EPUB also its section
+/// headings (for the contents), its reference list's heading, and whether
+/// it has references (its first reference is kept, without fields or
+/// back-links); for the formats that make no book (JSON, the article
+/// format) the whole document. Nothing in a head shares the source's
+/// buffer, so that the source is freed with the document.
 pub fn book_head(doc: &Document, format: Format) -> Document {
     let contents = match format {
-        Format::Pdf | Format::Tei => false,
+        Format::Json | Format::Article => return doc.clone(),
         Format::Epub => true,
-        _ => return doc.clone(),
+        Format::Pdf | Format::Tei | Format::Html | Format::Markdown | Format::Pandoc => false,
     };
     let detached = |h: &Heading| Heading {
         inlines: h
@@ -683,7 +699,13 @@ mod tests {
         }
         let head = |p: &crate::Parsed, format| book_head(&p.document, format);
         for p in &read {
-            for format in [Format::Pdf, Format::Tei] {
+            for format in [
+                Format::Pdf,
+                Format::Tei,
+                Format::Html,
+                Format::Markdown,
+                Format::Pandoc,
+            ] {
                 let small = head(p, format);
                 assert_eq!(
                     (&small.title, &small.meta),
@@ -708,7 +730,7 @@ mod tests {
             }
             assert_eq!(epub.references.len(), 1);
             assert!(epub.references[0].backlinks.is_empty());
-            assert_eq!(head(p, Format::Html), p.document, "the whole document");
+            assert_eq!(head(p, Format::Json), p.document, "the whole document");
         }
         let docs: Vec<&Document> = read.iter().map(|p| &p.document).collect();
         let heads: Vec<Document> = read.iter().map(|p| head(p, Format::Epub)).collect();

@@ -148,24 +148,34 @@ fn document_blocks(
     book: Option<&BookMeta>,
     opts: PandocOptions,
     out: &mut Vec<Block>,
-    mut streamed: Option<&mut Streamed<'_>>,
+    streamed: Option<&mut Streamed<'_>>,
 ) {
+    let chapters = docs.iter().map(|d| std::borrow::Cow::Borrowed(*d));
     match (book, docs) {
         (None, [doc]) => article_blocks(doc, "", opts, out, streamed),
-        _ => {
-            for (i, doc) in docs.iter().enumerate() {
-                let prefix = format!("a{}-", i + 1);
-                out.push(Block::Header(
-                    1,
-                    attr(&format!("a{}", i + 1), &["chapter"], &[]),
-                    text(&doc.title.text),
-                ));
-                if let Some(s) = streamed.as_deref_mut() {
-                    s.write(out);
-                }
-                article_blocks(doc, &prefix, opts, out, streamed.as_deref_mut());
-            }
+        _ => chapter_blocks(chapters, opts, out, streamed),
+    }
+}
+
+/// A book's blocks: each of `chapters`, given one at a time, under a
+/// level-1 heading.
+fn chapter_blocks<'d>(
+    chapters: impl Iterator<Item = std::borrow::Cow<'d, Document>>,
+    opts: PandocOptions,
+    out: &mut Vec<Block>,
+    mut streamed: Option<&mut Streamed<'_>>,
+) {
+    for (i, doc) in chapters.enumerate() {
+        let prefix = format!("a{}-", i + 1);
+        out.push(Block::Header(
+            1,
+            attr(&format!("a{}", i + 1), &["chapter"], &[]),
+            text(&doc.title.text),
+        ));
+        if let Some(s) = streamed.as_deref_mut() {
+            s.write(out);
         }
+        article_blocks(&doc, &prefix, opts, out, streamed.as_deref_mut());
     }
 }
 
@@ -604,6 +614,20 @@ pub fn write_pandoc(
     opts: PandocOptions,
     out: &mut dyn std::io::Write,
 ) -> Result<(), crate::error::WriteError> {
+    write_pandoc_with(docs, book, opts, out, |s| {
+        document_blocks(docs, book, opts, &mut Vec::new(), Some(s))
+    })
+}
+
+/// The pandoc JSON of the metadata of `docs` (as far as their titles and
+/// metadata) and `book`, and the blocks `blocks` writes.
+fn write_pandoc_with(
+    docs: &[&Document],
+    book: Option<&BookMeta>,
+    opts: PandocOptions,
+    out: &mut dyn std::io::Write,
+    blocks: impl FnOnce(&mut Streamed<'_>),
+) -> Result<(), crate::error::WriteError> {
     // As `serde_json` writes a `Pandoc`, its blocks written as they are
     // made: a long article's pandoc AST is never held whole.
     let failed = |e: serde_json::Error| match e.io_error_kind() {
@@ -620,12 +644,27 @@ pub fn write_pandoc(
         any: false,
         failed: None,
     };
-    document_blocks(docs, book, opts, &mut Vec::new(), Some(&mut streamed));
+    blocks(&mut streamed);
     if let Some(e) = streamed.failed {
         return Err(failed(e));
     }
     out.write_all(b"]}\n")?;
     Ok(())
+}
+
+/// [`write_pandoc`] of a book whose chapters are given one at a time (see
+/// [`crate::write::render_book_into`]): `heads` are the chapters as far as
+/// their titles and metadata.
+pub(crate) fn write_pandoc_book<'d>(
+    heads: &[&Document],
+    chapters: impl Iterator<Item = std::borrow::Cow<'d, Document>>,
+    book: &BookMeta,
+    opts: PandocOptions,
+    out: &mut dyn std::io::Write,
+) -> Result<(), crate::error::WriteError> {
+    write_pandoc_with(heads, Some(book), opts, out, |s| {
+        chapter_blocks(chapters, opts, &mut Vec::new(), Some(s))
+    })
 }
 
 #[cfg(test)]
