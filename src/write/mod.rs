@@ -761,6 +761,17 @@ mod tests {
         let id = Some(id.uuid());
         render_book_into(&heads, chapters, id, Format::Tei, &options, &mut again).unwrap();
         assert!(whole == again, "the same TEI corpus");
+        // HTML, Markdown and pandoc JSON books of the small heads.
+        for format in [Format::Html, Format::Markdown, Format::Pandoc] {
+            let mut whole = Vec::new();
+            render_into(&docs, format, &options, &mut whole).unwrap();
+            let heads: Vec<Document> = read.iter().map(|p| head(p, format)).collect();
+            let heads: Vec<&Document> = heads.iter().collect();
+            let mut again = Vec::new();
+            let chapters = read.iter().map(|p| Cow::Owned(p.document.clone()));
+            render_book_into(&heads, chapters, None, format, &options, &mut again).unwrap();
+            assert!(whole == again, "the same {format:?} book");
+        }
         let chapters = read.iter().map(|p| Cow::Borrowed(&p.document));
         let e = render_book_into(
             &heads,
