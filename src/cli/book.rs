@@ -94,7 +94,7 @@ pub fn run(args: &BookArgs) -> anyhow::Result<Exit> {
     run_reading_again_from(args, READ_AGAIN_FROM)
 }
 
-/// [`run`], a PDF or EPUB book's chapters read again from `read_again_from` bytes
+/// [`run`], a book's chapters read again from `read_again_from` bytes
 /// of input (a test lowers it).
 fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Result<Exit> {
     let started = std::time::Instant::now();
@@ -182,13 +182,12 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
     }
 
     // Read and parse in parallel: every article must be readable before
-    // anything is written. A PDF or EPUB book of files of
-    // [`READ_AGAIN_FROM`] bytes or more (without a bag, whose identifier
-    // reads every chapter whole) keeps only their heads (title and
-    // metadata; for an EPUB its contents too: `book_head`) and a digest of
-    // their bytes, and reads each file again when the writer reaches it (a
-    // file changed since fails the book): its chapters are never all held
-    // at once. The other formats need every document at once.
+    // anything is written. A book of files of [`READ_AGAIN_FROM`] bytes
+    // or more (without a bag, whose identifier reads every chapter whole)
+    // keeps only their heads (title and metadata; for an EPUB its
+    // contents too: `book_head`) and a digest of their bytes, and reads
+    // each file again when the writer reaches it (a file changed since
+    // fails the book): its chapters are never all held at once.
     let again = reads_again(format, args.bag.is_some(), &inputs, read_again_from);
     let progress = Progress::new(inputs.len(), &args.run);
     let opts = refolio::ParseOptions {
@@ -361,8 +360,8 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
             ),
         }
     });
-    // The book is written into its file as it is made (a PDF or EPUB book frees
-    // each chapter once it is laid out): never held whole in memory.
+    // The book is written into its file as it is made (a book read again
+    // frees each chapter once it is written): never held whole in memory.
     let mut diagnostics = Vec::new();
     let cannot = || format!("cannot write the book {}", args.output.display());
     let mut fill = |out: &mut dyn Write| -> Result<(), Failure> {
@@ -459,7 +458,7 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
     Ok(exit)
 }
 
-/// From how many bytes of input a PDF or EPUB book reads its chapters
+/// From how many bytes of input a book reads its chapters
 /// again as its writer reaches them, rather than holding them all (their
 /// documents take some 2.3 bytes of memory per byte of text; reading them
 /// again, some 6% more time for a PDF: the seed ×10, 7.3 MB, 57 → 44 MB
@@ -575,12 +574,12 @@ mod tests {
         }
     }
 
-    /// A PDF, EPUB or TEI book whose chapters are read again as its
-    /// writer reaches them is the book made of them read once: the same
-    /// bytes, a PDF with the notes at the end or at the foot, on
-    /// right-hand pages or not; an EPUB with its own identifier (made of
-    /// the chapters) or one given; a TEI corpus with its identifier made
-    /// as they are first read.
+    /// A book whose chapters are read again as its writer reaches them is
+    /// the book made of them read once, in every format: the same bytes, a
+    /// PDF with the notes at the end or at the foot, on right-hand pages or
+    /// not; an EPUB with its own identifier (made of the chapters) or one
+    /// given; a TEI corpus with its identifier made as they are first read;
+    /// HTML, Markdown and pandoc JSON.
     #[test]
     fn a_book_read_again_is_the_book_read_once() {
         let dir = tempfile::tempdir().unwrap();
@@ -628,8 +627,8 @@ mod tests {
         }
     }
 
-    /// A PDF, EPUB or TEI book of files reads its chapters again from the
-    /// size given, not another format, not in a bag, not from standard
+    /// A book of files reads its chapters again from the size given, in
+    /// every format that makes a book, not in a bag, not from standard
     /// input.
     #[test]
     fn a_pdf_book_of_files_from_a_size_reads_its_chapters_again() {
