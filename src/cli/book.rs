@@ -372,21 +372,30 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
                 .map_err(Failure::usage)?;
             return Ok(());
         }
-        // Each chapter read again, as it was the first time.
+        // Each chapter read again, as it was the first time: a PDF's one at
+        // a time (its layout takes most of the time, and a chapter's
+        // document is large); the other formats' as many at once as there
+        // are threads, each handed on in order.
         let unread = std::cell::RefCell::new(None);
         let heads: Vec<&refolio::ast::Document> = docs.iter().collect();
-        let chapters = std::mem::take(&mut kept)
+        let ahead = if format == Format::Pdf {
+            1
+        } else {
+            pool.current_num_threads()
+        };
+        let todo: Vec<_> = std::mem::take(&mut kept)
             .into_iter()
             .zip(inputs.iter().zip(&heads))
-            .map(
-                |((was, meta), (input, head))| match read_again(input, was, meta, &opts) {
-                    Ok(parsed) => std::borrow::Cow::Owned(parsed.document),
-                    Err(f) => {
-                        unread.borrow_mut().get_or_insert(f);
-                        std::borrow::Cow::Borrowed(*head)
-                    }
-                },
-            );
+            .map(|((was, meta), (input, head))| (was, meta, input, *head))
+            .collect();
+        let chapters = ReadAgain {
+            todo: todo.into_iter(),
+            ready: std::collections::VecDeque::new(),
+            ahead: ahead.max(1),
+            pool: &pool,
+            opts: &opts,
+            unread: &unread,
+        };
         diagnostics = refolio::write::render_book_into(
             &heads,
             chapters,
@@ -475,6 +484,61 @@ fn reads_again(format: Format, bag: bool, inputs: &[Input], from: u64) -> bool {
         && inputs.iter().all(|i| i.path.is_some())
         && inputs.iter().filter_map(size).sum::<u64>() >= from
 }
+
+/// A book's chapters read again ([`read_again`]), `ahead` at a time on
+/// the pool's threads, handed on in their order; a chapter that cannot be
+/// read is put in `unread` (the book fails) and its head stands in for it.
+struct ReadAgain<'a, I> {
+    todo: I,
+    ready: std::collections::VecDeque<std::borrow::Cow<'a, refolio::ast::Document>>,
+    ahead: usize,
+    pool: &'a rayon::ThreadPool,
+    opts: &'a refolio::ParseOptions,
+    unread: &'a std::cell::RefCell<Option<Failure>>,
+}
+
+/// What [`ReadAgain`] reads a chapter again from: its digest, metadata,
+/// file and head.
+type Again<'a> = (
+    Digest,
+    refolio::ast::Meta,
+    &'a Input,
+    &'a refolio::ast::Document,
+);
+
+impl<'a, I: ExactSizeIterator<Item = Again<'a>>> Iterator for ReadAgain<'a, I> {
+    type Item = std::borrow::Cow<'a, refolio::ast::Document>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.ready.is_empty() {
+            let batch: Vec<Again<'a>> = self.todo.by_ref().take(self.ahead).collect();
+            let opts = self.opts;
+            let read: Vec<_> = self.pool.install(|| {
+                batch
+                    .par_iter()
+                    .map(|(was, meta, input, _)| read_again(input, *was, meta.clone(), opts))
+                    .collect()
+            });
+            for (r, (.., head)) in read.into_iter().zip(batch) {
+                self.ready.push_back(match r {
+                    Ok(parsed) => std::borrow::Cow::Owned(parsed.document),
+                    Err(f) => {
+                        self.unread.borrow_mut().get_or_insert(f);
+                        std::borrow::Cow::Borrowed(head)
+                    }
+                });
+            }
+        }
+        self.ready.pop_front()
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.ready.len() + self.todo.len();
+        (n, Some(n))
+    }
+}
+
+impl<'a, I: ExactSizeIterator<Item = Again<'a>>> ExactSizeIterator for ReadAgain<'a, I> {}
 
 /// The content identifier of a book's chapters, made as they are read:
 /// each chapter waits here until those before it are in it.
