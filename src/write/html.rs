@@ -33,14 +33,8 @@ pub fn write_html(
     epub: &EpubOptions,
     out: &mut dyn Write,
 ) -> Result<Vec<Diagnostic>, WriteError> {
-    let opts = XhtmlOptions {
-        stylesheet: None,
-        epub: false,
-        backlinks: epub.backlinks,
-        html_css: Some(format!("{}{TARGET_CSS}", epub.stylesheet)),
-    };
     let book = match (docs, book) {
-        ([doc], None) => return write_xhtml(doc, &opts, out),
+        ([doc], None) => return write_xhtml(doc, &html_options(epub), out),
         (_, Some(book)) if !docs.is_empty() => book,
         _ => {
             return Err(WriteError::Request(format!(
@@ -50,7 +44,7 @@ pub fn write_html(
         }
     };
     let chapters = docs.iter().map(|d| std::borrow::Cow::Borrowed(*d));
-    write_html_book_of(docs, chapters, book, &opts, out)
+    write_html_book(docs, chapters, book, epub, out)
 }
 
 /// [`write_html`] of a book whose chapters are given one at a time (see
@@ -63,22 +57,7 @@ pub(crate) fn write_html_book<'d>(
     epub: &EpubOptions,
     out: &mut dyn Write,
 ) -> Result<Vec<Diagnostic>, WriteError> {
-    let opts = XhtmlOptions {
-        stylesheet: None,
-        epub: false,
-        backlinks: epub.backlinks,
-        html_css: Some(format!("{}{TARGET_CSS}", epub.stylesheet)),
-    };
-    write_html_book_of(heads, chapters, book, &opts, out)
-}
-
-fn write_html_book_of<'d>(
-    heads: &[&Document],
-    chapters: impl Iterator<Item = std::borrow::Cow<'d, Document>>,
-    book: &BookMeta,
-    opts: &XhtmlOptions,
-    out: &mut dyn Write,
-) -> Result<Vec<Diagnostic>, WriteError> {
+    let opts = &html_options(epub);
     let docs = heads;
     book.meta.validate()?;
     let mut w = XmlWriter::new(out);
@@ -122,4 +101,15 @@ fn write_html_book_of<'d>(
     w.end()?; // html
     w.finish()?;
     Ok(warnings)
+}
+
+/// The XHTML writer's options for an HTML page: the EPUB's stylesheet
+/// inline, with [`TARGET_CSS`].
+fn html_options(epub: &EpubOptions) -> XhtmlOptions {
+    XhtmlOptions {
+        stylesheet: None,
+        epub: false,
+        backlinks: epub.backlinks,
+        html_css: Some(format!("{}{TARGET_CSS}", epub.stylesheet)),
+    }
 }

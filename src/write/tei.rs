@@ -185,7 +185,8 @@ pub fn write_tei_corpus(
 /// the corpus header reads them (their titles and metadata), and
 /// `identifier` their content identifier
 /// ([`crate::write::ContentIdentifier`]), which the header carries before
-/// the first is written.
+/// the first is written; as many heads as chapters
+/// ([`crate::write::render_book_into`] checks).
 pub fn write_tei_corpus_of<'d>(
     heads: &[&Document],
     identifier: uuid::Uuid,
@@ -195,13 +196,6 @@ pub fn write_tei_corpus_of<'d>(
     out: &mut dyn Write,
 ) -> Result<(), WriteError> {
     let docs = heads;
-    if chapters.len() != docs.len() {
-        return Err(WriteError::Request(format!(
-            "a TEI corpus of {} chapters given {} heads",
-            chapters.len(),
-            docs.len()
-        )));
-    }
     let timestamp = settings.timestamp;
     if docs.is_empty() {
         return Err(WriteError::Request(

@@ -123,8 +123,10 @@ pub fn write_book(
 /// need not all be held at once. `heads` are the same chapters as far as
 /// the book's metadata and contents read them: a chapter's title,
 /// metadata, section headings, reference list heading and references (its
-/// blocks and its sections' blocks may be left out). The identifier, when
-/// no other is given, is made of `chapters` as they are written.
+/// blocks and its sections' blocks may be left out); as many as
+/// `chapters` ([`crate::write::render_book_into`] checks). The
+/// identifier, when no other is given, is made of `chapters` as they are
+/// written.
 pub fn write_book_of<'d>(
     heads: &[&Document],
     chapters: impl ExactSizeIterator<Item = Cow<'d, Document>>,
@@ -132,13 +134,6 @@ pub fn write_book_of<'d>(
     out: &mut dyn Write,
 ) -> Result<Vec<Diagnostic>, WriteError> {
     let docs = heads;
-    if chapters.len() != docs.len() {
-        return Err(WriteError::Request(format!(
-            "an EPUB of {} chapters given {} heads",
-            chapters.len(),
-            docs.len()
-        )));
-    }
     let Some(first) = docs.first() else {
         return Err(WriteError::Request(
             "an EPUB needs at least one article".into(),
