@@ -391,7 +391,7 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
         let chapters = ReadAgain {
             todo: todo.into_iter(),
             ready: std::collections::VecDeque::new(),
-            ahead: ahead.max(1),
+            ahead,
             pool: &pool,
             opts: &opts,
             unread: &unread,

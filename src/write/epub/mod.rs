@@ -171,10 +171,9 @@ pub fn write_book_of<'d>(
         many: docs.len() > 1,
         xopts: &xopts,
         warnings: Vec::new(),
-        identifier: match &identifier {
-            Some(id) => Made::User(id),
-            None => Made::Content(ContentIdentifier::new()),
-        },
+        user: identifier.as_deref(),
+        content: identifier.is_none().then(ContentIdentifier::new),
+        made: None,
     };
 
     let title = opts
@@ -271,15 +270,11 @@ struct Written<'o, I> {
     xopts: &'o XhtmlOptions,
     /// The chapters' warnings, in order.
     warnings: Vec<Diagnostic>,
-    identifier: Made<'o>,
-}
-
-/// The book's identifier: the user's, or the content identifier of the
-/// chapters written so far, then of all of them.
-enum Made<'o> {
-    User(&'o str),
-    Content(ContentIdentifier),
-    Done(uuid::Uuid),
+    /// The identifier the user gave, if any; else the content identifier
+    /// of the chapters written so far, and once they all are, made.
+    user: Option<&'o str>,
+    content: Option<ContentIdentifier>,
+    made: Option<uuid::Uuid>,
 }
 
 impl<'d, I: Iterator<Item = Cow<'d, Document>>> builder::Chapters for Written<'_, I> {
@@ -295,7 +290,7 @@ impl<'d, I: Iterator<Item = Cow<'d, Document>>> builder::Chapters for Written<'_
             }
         };
         self.next += 1;
-        if let Made::Content(id) = &mut self.identifier {
+        if let Some(id) = &mut self.content {
             id.add(&doc);
         }
         let mut heard = xhtml::write_xhtml(&doc, self.xopts, out)?;
@@ -309,17 +304,14 @@ impl<'d, I: Iterator<Item = Cow<'d, Document>>> builder::Chapters for Written<'_
     }
 
     fn identifier(&mut self) -> builder::Identifier<'_> {
-        if let Made::Content(_) = &self.identifier {
-            let Made::Content(id) = std::mem::replace(&mut self.identifier, Made::User("")) else {
-                unreachable!("matched above")
-            };
-            self.identifier = Made::Done(id.uuid());
+        if let Some(id) = self.user {
+            return builder::Identifier::User(id);
         }
-        match &self.identifier {
-            Made::User(id) => builder::Identifier::User(id),
-            Made::Content(_) => unreachable!("made above"),
-            Made::Done(uuid) => builder::Identifier::Uuid(*uuid),
-        }
+        let content = &mut self.content;
+        let made = self
+            .made
+            .get_or_insert_with(|| content.take().unwrap_or_default().uuid());
+        builder::Identifier::Uuid(*made)
     }
 }
 
