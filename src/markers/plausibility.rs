@@ -613,16 +613,11 @@ fn value(digits: &str, limit: u32) -> Option<u32> {
     digits.parse::<u32>().ok().filter(|&n| n >= 1 && n <= limit)
 }
 
-/// Every marker reading of the run with its score, into `out` (cleared
-/// first, so one buffer serves every run). `adjacent` is the end of
-/// the previous digit run when the run stands one space or comma after it.
-pub fn readings_into(
-    ctx: &Context<'_>,
-    limit: u32,
-    adjacent: Option<usize>,
-    out: &mut super::candidates::Readings,
-) {
-    out.clear();
+/// Every marker reading of the run with its score, appended to `out` (the
+/// document's readings). `adjacent` is the end of the previous digit run
+/// when the run stands one space or comma after it.
+pub fn readings_into(ctx: &Context<'_>, limit: u32, adjacent: Option<usize>, out: &mut Vec<Reading>) {
+    let from = out.len();
     let run = ctx.run();
     // The run's value, once; its score only when it has one (the score
     // reads the words around the run).
@@ -690,7 +685,14 @@ pub fn readings_into(
             });
         }
     }
-    out.retain(|r| r.score >= FLOOR);
+    let mut kept = from;
+    for i in from..out.len() {
+        if out[i].score >= FLOOR {
+            out[kept] = out[i];
+            kept += 1;
+        }
+    }
+    out.truncate(kept);
 }
 
 /// The unsplit value of the run when it reads strongly as a marker but is

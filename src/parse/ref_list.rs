@@ -18,7 +18,7 @@ fn is_cited(tree: &ListTree<'_>, blocks: &[Vec<Line<'_>>], kinds: &[Kind<'_>]) -
             continue;
         }
         let text: Vec<&str> = b.iter().map(|l| l.text).collect();
-        for c in candidates::find(0, &text.join(" "), n) {
+        for c in candidates::find(0, &text.join(" "), n).iter() {
             for r in c
                 .readings
                 .iter()

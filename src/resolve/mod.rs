@@ -6,7 +6,7 @@ pub mod solver;
 
 use crate::ast::{Document, Inline, Margin, MarkerStyle, SharedStr, Span, for_each_inlines_mut};
 use crate::diag::{Diagnostic, Severity};
-use crate::markers::candidates::{self, Candidate, UNKNOWN_LIMIT};
+use crate::markers::candidates::{self, Candidate, Candidates, UNKNOWN_LIMIT};
 use crate::markers::plausibility;
 use crate::markers::text::{KeptTexts, LogicalText, PlacedMarker};
 use solver::{Order, Problem};
@@ -15,7 +15,7 @@ use std::sync::Arc;
 /// How the document writes its markers, when it writes them (rule 5): the
 /// commonest way among the plausible written markers, if there are two or
 /// more of them.
-pub fn written_style(cands: &[Candidate]) -> Option<MarkerStyle> {
+pub fn written_style(cands: &Candidates) -> Option<MarkerStyle> {
     let written = [
         MarkerStyle::Caret,
         MarkerStyle::Superscript,
@@ -24,7 +24,7 @@ pub fn written_style(cands: &[Candidate]) -> Option<MarkerStyle> {
     let count = |style: &MarkerStyle| {
         cands
             .iter()
-            .flat_map(|c| &c.readings)
+            .flat_map(|c| c.readings)
             .filter(|r| r.written == Some(*style) && r.score > 0.0)
             .count()
     };
@@ -65,7 +65,7 @@ pub struct Resolution {
 
 /// Words for reading `reading` of candidate `c` in `text`: the token up to
 /// the marker and the citation, or the token as text.
-fn describe(text: &str, c: &Candidate, reading: Option<&candidates::Reading>) -> String {
+fn describe(text: &str, c: Candidate<'_>, reading: Option<&candidates::Reading>) -> String {
     // The whitespace-delimited token around the run, cut to 24 characters
     // before it.
     let token_start = |at: usize| {
@@ -353,19 +353,17 @@ fn resolve_from(doc: &mut Document, mut owner: impl Texts, wanted: Wanted) -> Re
     // every hundred): capacity that is never used costs no memory, but
     // growing copies every candidate made so far.
     let scanned: usize = texts.iter().filter(|t| t.scan).map(|t| t.text.len()).sum();
-    let mut cands: Vec<Candidate> = Vec::with_capacity(scanned / 64);
+    let mut cands = Candidates::with_capacity(scanned / 64);
     for (i, t) in texts.iter().enumerate().filter(|(_, t)| t.scan) {
         let from = candidates::find_into(&mut cands, i, &t.text, limit, language);
-        for c in &mut cands[from..] {
-            // A list that starts at k > 1 has no references below k.
-            if first_ref > 1 {
-                c.readings.retain(|r| r.n >= first_ref);
-            }
-            for r in &mut c.readings {
-                r.n = r.n - first_ref + 1;
-                if t.bibliography {
-                    r.score += plausibility::IN_BIBLIOGRAPHY;
-                }
+        // A list that starts at k > 1 has no references below k.
+        if first_ref > 1 {
+            cands.retain_readings_from(from, |r| r.n >= first_ref);
+        }
+        for r in cands.readings_from_mut(from) {
+            r.n = r.n - first_ref + 1;
+            if t.bibliography {
+                r.score += plausibility::IN_BIBLIOGRAPHY;
             }
         }
     }
@@ -378,7 +376,7 @@ fn resolve_from(doc: &mut Document, mut owner: impl Texts, wanted: Wanted) -> Re
     if written.is_some() {
         // The document writes its markers (`^2`, `²`, `[2]`): digits glued
         // to a word are then what they look like, text (`COVID-19`, `4G`).
-        for r in cands.iter_mut().flat_map(|c| c.readings.iter_mut()) {
+        for r in cands.readings_mut() {
             if r.written.is_none() {
                 r.score += plausibility::GLUED_IN_WRITTEN_DOCUMENT;
             }
@@ -420,14 +418,14 @@ fn resolve_from(doc: &mut Document, mut owner: impl Texts, wanted: Wanted) -> Re
     let mut placed: Vec<(u32, u32, u32, u32)> = Vec::with_capacity(chosen);
     let mut placed_margins: Vec<Margin> = Vec::with_capacity(if with_margins { chosen } else { 0 });
     let mut starts = vec![0u32; texts_len + 1];
-    debug_assert!(cands.windows(2).all(|w| w[0].text <= w[1].text));
+    debug_assert!(cands.iter().zip(cands.iter().skip(1)).all(|(a, b)| a.text <= b.text));
     let mut decisions = Vec::new();
     // Indexed by compact index; numbers are mapped back when written.
     let mut seen = vec![0u32; len as usize + 1];
     let mut max_so_far = 0u32;
     let mut total = 0usize;
     // Numbers in the source's terms, not the solver's compact ones.
-    let shown = |c: &Candidate, o: Option<u8>| {
+    let shown = |c: Candidate<'_>, o: Option<u8>| {
         o.map(|r| candidates::Reading {
             n: c.readings[r as usize].n + first_ref - 1,
             ..c.readings[r as usize]
@@ -441,7 +439,7 @@ fn resolve_from(doc: &mut Document, mut owner: impl Texts, wanted: Wanted) -> Re
             let mut alternative = describe(text, c, shown(c, m.alternative).as_ref());
             let mut elsewhere = None;
             if let Some((j, o)) = partners[i] {
-                let other = &cands[j];
+                let other = cands.at(j);
                 alternative.push_str(" and ");
                 alternative.push_str(&describe(
                     owner.text(other.text as usize),

@@ -31,7 +31,7 @@
 //! When rule 2 cannot be met with rule 3 hard, the search is repeated with
 //! rule 3 as a penalty ("hard when satisfiable").
 
-use crate::markers::candidates::{Candidate, Reading};
+use crate::markers::candidates::{Candidate, Candidates, Reading};
 
 /// Rounds of price adjustment at most.
 pub const MAX_ROUNDS: usize = 40;
@@ -65,7 +65,7 @@ pub enum Order {
 #[derive(Debug, Clone)]
 pub struct Problem<'a> {
     /// All candidates of the document, in reading order.
-    pub candidates: &'a [Candidate],
+    pub candidates: &'a Candidates,
     /// `counts[k-1]` = back-links of reference k, when the list has back-links.
     pub counts: Option<Vec<u32>>,
     /// Whether the first marker may be k > 1 (no reference list: an excerpt).
@@ -241,7 +241,7 @@ fn margin_segment(n: usize) -> usize {
 /// best prefix score; the `beam` best, in the order they are first made.
 fn margin_step(
     p: &Problem<'_>,
-    cand: &Candidate,
+    cand: Candidate<'_>,
     before: &[(Key, f64)],
     price: &[f64],
     order: Order,
@@ -256,7 +256,7 @@ fn margin_step(
     };
     for &(s, v) in before {
         push(as_text(s), v);
-        for r in &cand.readings {
+        for r in cand.readings {
             if let Some((k, g)) = transition(p, s, r, order) {
                 push(k, v + g + lambda(r));
             }
@@ -326,7 +326,7 @@ fn margins_in_segments(
         starts.clear();
         starts.push(0);
         states.extend_from_slice(&kept[kept_starts[k] as usize..kept_starts[k + 1] as usize]);
-        for cand in &p.candidates[from..to] {
+        for cand in p.candidates.range(from, to) {
             let last = *starts.last().unwrap_or(&0) as usize;
             margin_step(p, cand, &states[last..], price, order, beam, &mut next);
             starts.push(states.len() as u32);
@@ -335,7 +335,7 @@ fn margins_in_segments(
         starts.push(states.len() as u32);
         for i in (from..to).rev() {
             let j = i - from;
-            let cand = &p.candidates[i];
+            let cand = p.candidates.at(i);
             let before = &states[starts[j] as usize..starts[j + 1] as usize];
             let following = &states[starts[j + 1] as usize..starts[j + 2] as usize];
             let suffix = |k: Key| {
@@ -489,7 +489,7 @@ fn pass(p: &Problem<'_>, price: &[f64], order: Order) -> Solution {
     }];
     let mut next: Vec<Node> = Vec::new();
     let mut index = KeyIndex::default();
-    for cand in p.candidates {
+    for cand in p.candidates.iter() {
         next.clear();
         index.clear(frontier.len() * (cand.readings.len() + 1));
         for (si, s) in frontier.iter().enumerate() {
@@ -611,7 +611,7 @@ pub fn counts_of(p: &Problem<'_>, s: &Solution, len: usize) -> Vec<u32> {
 }
 
 /// Score of candidate i's chosen option under `price`.
-fn chosen_value(c: &Candidate, ch: Option<u8>, price: &[f64]) -> f64 {
+fn chosen_value(c: Candidate<'_>, ch: Option<u8>, price: &[f64]) -> f64 {
     match ch {
         None => 0.0,
         Some(r) => {
@@ -626,23 +626,31 @@ fn chosen_value(c: &Candidate, ch: Option<u8>, price: &[f64]) -> f64 {
 fn with_counts(p: &Problem<'_>, want: &[u32], order: Order) -> (Solution, u32) {
     let len = want.len() + 1;
     let mut price = vec![0.0f64; len];
-    // Every reading of reference k, as (candidate, reading) indices, in
-    // vectors of exactly their size (on a large article this is the
-    // solver's largest table).
-    let mut sizes = vec![0usize; len];
-    for r in p.candidates.iter().flat_map(|c| &c.readings) {
+    // Every reading of reference k, as (candidate, reading) indices:
+    // readings[starts[k]..starts[k + 1]], in one vector of 8 bytes a
+    // reading (on a large article this is the solver's largest table).
+    let mut starts = vec![0u32; len + 1];
+    for r in p.candidates.iter().flat_map(|c| c.readings) {
         if (r.n as usize) < len {
-            sizes[r.n as usize] += 1;
+            starts[r.n as usize + 1] += 1;
         }
     }
-    let mut by_ref: Vec<Vec<(usize, usize)>> = sizes.into_iter().map(Vec::with_capacity).collect();
+    for k in 0..len {
+        starts[k + 1] += starts[k];
+    }
+    let mut readings = vec![(0u32, 0u8); starts[len] as usize];
+    let mut next = starts.clone();
     for (ci, c) in p.candidates.iter().enumerate() {
         for (ri, r) in c.readings.iter().enumerate() {
-            if (r.n as usize) < len {
-                by_ref[r.n as usize].push((ci, ri));
+            let k = r.n as usize;
+            if k < len {
+                readings[next[k] as usize] = (ci as u32, ri as u8);
+                next[k] += 1;
             }
         }
     }
+    drop(next);
+    let by_ref = |k: usize| &readings[starts[k] as usize..starts[k + 1] as usize];
     let mut best: Option<(u32, Solution)> = None;
     for round in 0..MAX_ROUNDS {
         let mut sol = pass(p, &price, order);
@@ -668,10 +676,11 @@ fn with_counts(p: &Problem<'_>, want: &[u32], order: Order) -> (Solution, u32) {
                 continue;
             }
             let margins = |adding: bool| -> Vec<f64> {
-                let m: Vec<f64> = by_ref[k]
+                let m: Vec<f64> = by_ref(k)
                     .iter()
                     .filter_map(|&(ci, ri)| {
-                        let c = &p.candidates[ci];
+                        let (ci, ri) = (ci as usize, usize::from(ri));
+                        let c = p.candidates.at(ci);
                         let ch = sol.choice[ci];
                         let own = c.readings[ri].score as f64 + price[k];
                         if adding {

@@ -1,17 +1,18 @@
 //! Unit tests of the parent module.
 
 use super::*;
-use crate::markers::candidates::{Candidate, find};
+use crate::markers::candidates::{Candidates, find_into};
+use crate::markers::plausibility::Language;
 
-fn cands(texts: &[&str], limit: u32) -> Vec<Candidate> {
-    texts
-        .iter()
-        .enumerate()
-        .flat_map(|(i, t)| find(i, t, limit))
-        .collect()
+fn cands(texts: &[&str], limit: u32) -> Candidates {
+    let mut c = Candidates::default();
+    for (i, t) in texts.iter().enumerate() {
+        find_into(&mut c, i, t, limit, Language::default());
+    }
+    c
 }
 
-fn markers(texts: &[&str], c: &[Candidate], s: &Solution) -> Vec<(usize, String, u32)> {
+fn markers(texts: &[&str], c: &Candidates, s: &Solution) -> Vec<(usize, String, u32)> {
     c.iter()
         .zip(&s.choice)
         .filter_map(|(c, ch)| {
@@ -178,7 +179,7 @@ fn best_by_brute_force(p: &Problem<'_>) -> f64 {
             return score;
         };
         let mut best = go(p, i + 1, as_text(key), score);
-        for r in &c.readings {
+        for r in c.readings {
             if let Some((next, gain)) = transition(p, key, r, Order::Hard) {
                 best = best.max(go(p, i + 1, next, score + gain));
             }
@@ -228,26 +229,17 @@ proptest::proptest! {
             1..=8,
         ),
     ) {
-        let c: Vec<Candidate> = runs
-            .iter()
-            .enumerate()
-            .map(|(i, readings)| Candidate {
-                text: 0,
-                start: 10 * i as u32,
-                end: 10 * i as u32 + 2,
-                readings: readings
-                    .iter()
-                    .map(|&(n, score, needs_prev_marker)| Reading {
-                        marker_start: 10 * i as u32,
-                        n,
-                        score,
-                        needs_prev_marker,
-                        written: None,
-                    })
-                    .collect(),
-                over_limit: None,
-            })
-            .collect();
+        let mut c = Candidates::default();
+        for (i, readings) in runs.iter().enumerate() {
+            let readings = readings.iter().map(|&(n, score, needs_prev_marker)| Reading {
+                marker_start: 10 * i as u32,
+                n,
+                score,
+                needs_prev_marker,
+                written: None,
+            });
+            c.push(0, 10 * i as u32, 10 * i as u32 + 2, readings, None);
+        }
         let p = Problem {
             candidates: &c,
             counts: None,
