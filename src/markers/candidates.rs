@@ -158,7 +158,10 @@ impl Candidates {
     /// The readings of candidates `from..`, which stand together at the
     /// end (for the resolver to renumber and score a text's).
     pub fn readings_from_mut(&mut self, from: usize) -> &mut [Reading] {
-        let first = self.runs.get(from).map_or(self.readings.len(), |r| r.first as usize);
+        let first = self
+            .runs
+            .get(from)
+            .map_or(self.readings.len(), |r| r.first as usize);
         &mut self.readings[first..]
     }
 
@@ -175,7 +178,10 @@ impl Candidates {
         };
         let mut to = start;
         for run in &mut self.runs[from..] {
-            let (a, b) = (run.first as usize, run.first as usize + usize::from(run.count));
+            let (a, b) = (
+                run.first as usize,
+                run.first as usize + usize::from(run.count),
+            );
             run.first = to as u32;
             for i in a..b {
                 if keep(&self.readings[i]) {

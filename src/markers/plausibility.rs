@@ -616,7 +616,12 @@ fn value(digits: &str, limit: u32) -> Option<u32> {
 /// Every marker reading of the run with its score, appended to `out` (the
 /// document's readings). `adjacent` is the end of the previous digit run
 /// when the run stands one space or comma after it.
-pub fn readings_into(ctx: &Context<'_>, limit: u32, adjacent: Option<usize>, out: &mut Vec<Reading>) {
+pub fn readings_into(
+    ctx: &Context<'_>,
+    limit: u32,
+    adjacent: Option<usize>,
+    out: &mut Vec<Reading>,
+) {
     let from = out.len();
     let run = ctx.run();
     // The run's value, once; its score only when it has one (the score

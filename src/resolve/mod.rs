@@ -418,7 +418,12 @@ fn resolve_from(doc: &mut Document, mut owner: impl Texts, wanted: Wanted) -> Re
     let mut placed: Vec<(u32, u32, u32, u32)> = Vec::with_capacity(chosen);
     let mut placed_margins: Vec<Margin> = Vec::with_capacity(if with_margins { chosen } else { 0 });
     let mut starts = vec![0u32; texts_len + 1];
-    debug_assert!(cands.iter().zip(cands.iter().skip(1)).all(|(a, b)| a.text <= b.text));
+    debug_assert!(
+        cands
+            .iter()
+            .zip(cands.iter().skip(1))
+            .all(|(a, b)| a.text <= b.text)
+    );
     let mut decisions = Vec::new();
     // Indexed by compact index; numbers are mapped back when written.
     let mut seen = vec![0u32; len as usize + 1];

@@ -110,6 +110,17 @@ pub fn assemble(
     chapters: &mut dyn Chapters,
     out: &mut dyn Write,
 ) -> Result<(), WriteError> {
+    assemble_with(book, chapters, out, toc_is_ours(&book.chapters))
+}
+
+/// [`assemble`], the table of contents written by the post-pass (`ours`)
+/// or by epub-builder.
+fn assemble_with(
+    book: &Book,
+    chapters: &mut dyn Chapters,
+    out: &mut dyn Write,
+    ours: bool,
+) -> Result<(), WriteError> {
     let mut b =
         EpubBuilder::new(ZipLibrary::new().map_err(builder_error)?).map_err(builder_error)?;
     b.epub_version(EpubVersion::V33);
@@ -147,6 +158,9 @@ pub fn assemble(
     )];
     b.stylesheet(&[][..]).map_err(builder_error)?;
 
+    // The chapters' entries in the table of contents are written by the
+    // post-pass when it can ([`toc_is_ours`]): epub-builder is then given
+    // the chapters' titles alone.
     for (i, chapter) in book.chapters.iter().enumerate() {
         bodies.push((format!("OEBPS/{}", chapter.name), Body::Chapter(i)));
         let mut content = EpubContent::new(chapter.name.clone(), &[][..]).title(chapter.title);
@@ -154,8 +168,10 @@ pub fn assemble(
             // Without a reference type the landmarks nav would be empty (invalid).
             content = content.reftype(ReferenceType::Text);
         }
-        for (href, label) in &chapter.toc {
-            content = content.child(TocElement::new(href.clone(), label.clone()));
+        if !ours {
+            for (href, label) in &chapter.toc {
+                content = content.child(TocElement::new(href.clone(), label.clone()));
+            }
         }
         b.add_content(content).map_err(builder_error)?;
     }
@@ -166,7 +182,8 @@ pub fn assemble(
         lang: book.lang,
         modified: book.modified,
     };
-    let archive = post_pass(&raw, &fixes, &bodies, chapters)?;
+    let toc = ours.then_some(&book.chapters[..]);
+    let archive = post_pass(&raw, &fixes, &bodies, toc, chapters)?;
     out.write_all(&archive)?;
     Ok(())
 }
@@ -186,6 +203,16 @@ enum Entry<'b> {
     Kept(Vec<u8>),
     /// One of the bodies.
     Body(Body<'b>),
+    /// The navigation document or the NCX, patched, with the whole table
+    /// of contents written where epub-builder wrote the chapters' titles.
+    Toc {
+        /// Everything before the table of contents.
+        head: Vec<u8>,
+        /// Which it is.
+        kind: TocKind,
+        /// Everything after it.
+        tail: Vec<u8>,
+    },
 }
 
 /// The placeholder that the identifier replaces (never in a finished book).
@@ -211,6 +238,8 @@ struct Fixes<'a> {
 pub const OPF_PATH: &str = "OEBPS/content.opf";
 /// See [`OPF_PATH`].
 pub const NAV_PATH: &str = "OEBPS/nav.xhtml";
+/// See [`OPF_PATH`].
+pub const NCX_PATH: &str = "OEBPS/toc.ncx";
 
 /// The post-pass over epub-builder 0.8.3's finished archive (see the
 /// [module docs](self) for why each step exists):
@@ -222,6 +251,10 @@ pub const NAV_PATH: &str = "OEBPS/nav.xhtml";
 /// 3. the entries named in `bodies` (epub-builder was given them empty) get
 ///    their contents (a chapter's written by `write_chapter` into the
 ///    entry);
+/// 3. with `toc` (the chapters, when the table of contents is refolio's:
+///    [`toc_is_ours`]), `nav.xhtml` and `toc.ncx` get every chapter's
+///    entries where epub-builder listed the chapters' titles alone,
+///    written into their entries as they are made;
 /// 4. the zip is written anew: `mimetype` first and stored, everything else
 ///    deflated at [`DEFLATE_LEVEL`] in the original order, all with the timestamp `modified` and
 ///    permissions 0644, no extra fields, no comment.
@@ -229,6 +262,7 @@ fn post_pass<'b>(
     archive: &[u8],
     fixes: &Fixes,
     bodies: &[(String, Body<'b>)],
+    toc: Option<&[Chapter<'_>]>,
     chapters: &mut dyn Chapters,
 ) -> Result<Vec<u8>, WriteError> {
     let mut zip = zip::ZipArchive::new(Cursor::new(archive)).map_err(zip_error)?;
@@ -240,20 +274,29 @@ fn post_pass<'b>(
         f.read_to_end(&mut data)?;
         entries.push((f.name().to_string(), Entry::Kept(data)));
     }
-    let mut patched = (false, false);
+    let mut patched = (false, false, toc.is_none());
     for (name, entry) in &mut entries {
         let Entry::Kept(data) = entry else { continue };
         if name == OPF_PATH {
             *data = patch_opf(utf8(name, data)?, fixes)?.into_bytes();
             patched.0 = true;
         } else if name == NAV_PATH {
-            *data = patch_nav(utf8(name, data)?, fixes.lang)?.into_bytes();
+            let nav = patch_nav(utf8(name, data)?, fixes.lang)?;
+            match toc {
+                Some(toc) => *entry = split_at_toc(&nav, TocKind::Nav, toc)?,
+                None => *data = nav.into_bytes(),
+            }
             patched.1 = true;
+        } else if name == NCX_PATH
+            && let Some(toc) = toc
+        {
+            *entry = split_at_toc(utf8(name, data)?, TocKind::Ncx, toc)?;
+            patched.2 = true;
         }
     }
-    if patched != (true, true) {
+    if patched != (true, true, true) {
         return Err(WriteError::Internal(format!(
-            "epub-builder wrote no {OPF_PATH} or no {NAV_PATH}"
+            "epub-builder wrote no {OPF_PATH}, {NAV_PATH} or {NCX_PATH}"
         )));
     }
     for (name, body) in bodies {
@@ -312,6 +355,13 @@ fn post_pass<'b>(
                 w.write_all(opf.as_bytes())?
             }
             Entry::Kept(data) => w.write_all(data)?,
+            Entry::Toc { head, kind, tail } => {
+                let mut out = std::io::BufWriter::with_capacity(1 << 16, Unflushed(&mut w));
+                out.write_all(head)?;
+                kind.write(toc.unwrap_or_default(), true, &mut out)?;
+                out.write_all(tail)?;
+                out.flush()?;
+            }
             Entry::Body(Body::Bytes(data)) => w.write_all(data)?,
             Entry::Body(Body::Chapter(i)) => {
                 chapters.write(*i, &mut Unflushed(&mut w))?;
@@ -457,6 +507,203 @@ fn patch_nav(nav: &str, lang: &str) -> Result<String, WriteError> {
         Some(1),
     )?;
     Ok(nav)
+}
+
+/// Whether the post-pass writes the table of contents ([`post_pass`],
+/// step 3) rather than epub-builder: when every title and entry is one
+/// line and every entry has a label, as a parsed article's always are.
+/// (epub-builder 0.8.3 renders each entry into a string of its own, and
+/// each chapter's entries again and again as it indents them: for a long
+/// article's thousands of sections some 17 MB of strings, where the
+/// post-pass writes the entries one by one into the archive. A line break
+/// or an empty label would make epub-builder's indentation work
+/// otherwise; those rare books keep its table of contents.)
+fn toc_is_ours(chapters: &[Chapter<'_>]) -> bool {
+    let one_line = |s: &str| !s.contains(['\n', '\r']);
+    chapters.iter().all(|c| {
+        one_line(&c.name)
+            && one_line(c.title)
+            && c.toc
+                .iter()
+                .all(|(href, label)| one_line(href) && one_line(label) && !label.is_empty())
+    })
+}
+
+/// The documents that hold a table of contents.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum TocKind {
+    /// The navigation document's `<nav epub:type="toc">`.
+    Nav,
+    /// The NCX's `<navMap>`.
+    Ncx,
+}
+
+impl TocKind {
+    /// What comes just before and just after the table of contents in the
+    /// document as epub-builder 0.8.3 writes it.
+    fn context(self) -> (&'static str, &'static str) {
+        match self {
+            TocKind::Nav => ("</h1>\n", "\n  </nav>"),
+            TocKind::Ncx => ("<navMap>\n", "\n  </navMap>"),
+        }
+    }
+
+    /// Writes the table of contents of `chapters` (`with_entries`: each
+    /// chapter's entries under its title; else the titles alone) as
+    /// epub-builder 0.8.3 renders its `Toc` into the document, indentation
+    /// included (`Toc::render(true, true)` and `Toc::render_epub(true)`):
+    /// a chapter without a title is left out, with its entries.
+    fn write(
+        self,
+        chapters: &[Chapter<'_>],
+        with_entries: bool,
+        out: &mut dyn Write,
+    ) -> std::io::Result<()> {
+        let listed = chapters.iter().filter(|c| !c.title.is_empty());
+        let entries = |c: &Chapter<'_>| if with_entries { c.toc.len() } else { 0 };
+        match self {
+            TocKind::Nav => {
+                out.write_all(b"    <ol>")?;
+                if listed.clone().next().is_none() {
+                    out.write_all(b"\n")?;
+                }
+                for c in listed {
+                    if entries(c) == 0 {
+                        out.write_all(b"\n      ")?;
+                        nav_item(out, &c.name, c.title)?;
+                        continue;
+                    }
+                    out.write_all(b"\n      <li>\n        <a href=\"")?;
+                    escaped(out, &c.name, true)?;
+                    out.write_all(b"\">")?;
+                    escaped(out, c.title, false)?;
+                    out.write_all(b"</a>\n        <ol>")?;
+                    for (href, label) in &c.toc {
+                        out.write_all(b"\n          ")?;
+                        nav_item(out, href, label)?;
+                    }
+                    out.write_all(b"\n        </ol>\n      </li>")?;
+                }
+                out.write_all(b"\n    </ol>")
+            }
+            TocKind::Ncx => {
+                let mut order = 0;
+                for (i, c) in listed.enumerate() {
+                    if i > 0 {
+                        out.write_all(b"\n")?;
+                    }
+                    order += 1;
+                    nav_point(out, "    ", order, &c.name, c.title)?;
+                    for (href, label) in &c.toc[..entries(c)] {
+                        order += 1;
+                        out.write_all(b"\n")?;
+                        nav_point(out, "      ", order, href, label)?;
+                        out.write_all(b"\n      </navPoint>")?;
+                    }
+                    out.write_all(b"\n    </navPoint>")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// `<li><a href="…">…</a></li>`.
+fn nav_item(out: &mut dyn Write, href: &str, label: &str) -> std::io::Result<()> {
+    out.write_all(b"<li><a href=\"")?;
+    escaped(out, href, true)?;
+    out.write_all(b"\">")?;
+    escaped(out, label, false)?;
+    out.write_all(b"</a></li>")
+}
+
+/// A `navPoint` up to its `content` element, each line after `indent`
+/// (epub-builder trims the label, not the navigation document's).
+fn nav_point(
+    out: &mut dyn Write,
+    indent: &str,
+    order: u32,
+    href: &str,
+    label: &str,
+) -> std::io::Result<()> {
+    let order = crate::write::links::Digits::of(order.into());
+    let order = order.as_bytes();
+    for part in [
+        indent.as_bytes(),
+        b"<navPoint playOrder=\"",
+        order,
+        b"\" id=\"navPoint-",
+        order,
+        b"\">\n",
+    ] {
+        out.write_all(part)?;
+    }
+    for part in [indent, "  <navLabel>\n", indent, "   <text>"] {
+        out.write_all(part.as_bytes())?;
+    }
+    escaped(out, label.trim(), false)?;
+    for part in [
+        "</text>\n",
+        indent,
+        "  </navLabel>\n",
+        indent,
+        "  <content src=\"",
+    ] {
+        out.write_all(part.as_bytes())?;
+    }
+    escaped(out, href, true)?;
+    out.write_all(b"\"/>")
+}
+
+/// `text` with `&`, `<` and `>` escaped, and `"` too in an attribute (as
+/// epub-builder's `html_escape` does).
+fn escaped(out: &mut dyn Write, text: &str, attribute: bool) -> std::io::Result<()> {
+    let mut from = 0;
+    for (i, b) in text.bytes().enumerate() {
+        let entity: &[u8] = match b {
+            b'&' => b"&amp;",
+            b'<' => b"&lt;",
+            b'>' => b"&gt;",
+            b'"' if attribute => b"&quot;",
+            _ => continue,
+        };
+        out.write_all(&text.as_bytes()[from..i])?;
+        out.write_all(entity)?;
+        from = i + 1;
+    }
+    out.write_all(&text.as_bytes()[from..])
+}
+
+/// `document` (the navigation document or the NCX as epub-builder wrote
+/// it for the chapters' titles alone) in two, around that table of
+/// contents: where the whole one goes. It must be there exactly once.
+fn split_at_toc<'b>(
+    document: &str,
+    kind: TocKind,
+    chapters: &[Chapter<'_>],
+) -> Result<Entry<'b>, WriteError> {
+    let file = match kind {
+        TocKind::Nav => NAV_PATH,
+        TocKind::Ncx => NCX_PATH,
+    };
+    let mut titles = Vec::new();
+    kind.write(chapters, false, &mut titles)?;
+    let titles = utf8(file, &titles)?;
+    let (before, after) = kind.context();
+    let whole = format!("{before}{titles}{after}");
+    let mut found = document.match_indices(&whole);
+    let (Some((at, _)), None) = (found.next(), found.next()) else {
+        return Err(WriteError::Internal(format!(
+            "{file} as written by epub-builder does not hold the chapters' titles once \
+             where refolio puts the table of contents; has epub-builder changed?"
+        )));
+    };
+    let head = at + before.len();
+    Ok(Entry::Toc {
+        head: document.as_bytes()[..head].to_vec(),
+        kind,
+        tail: document.as_bytes()[head + titles.len()..].to_vec(),
+    })
 }
 
 #[cfg(test)]
@@ -718,6 +965,92 @@ pub(super) mod tests {
         assert_eq!(opf.matches("dcterms:modified").count(), 1, "{opf}");
     }
 
+    /// Chapters that write a line of XHTML each, and a fixed identifier.
+    struct Lines;
+
+    impl Chapters for Lines {
+        fn write(&mut self, i: usize, out: &mut dyn Write) -> Result<(), WriteError> {
+            Ok(writeln!(out, "<p>{i}</p>")?)
+        }
+        fn identifier(&mut self) -> Identifier<'_> {
+            Identifier::Uuid(Uuid::nil())
+        }
+    }
+
+    /// The table of contents that the post-pass writes is the one
+    /// epub-builder renders, byte for byte: escaping (`&`, `<`, `>` and,
+    /// in links, `"`), the NCX's trimmed labels and play order, chapters
+    /// without a title left out with their entries, chapters without
+    /// entries, and books whose chapters have no title at all.
+    #[test]
+    fn the_table_of_contents_written_is_epub_builders() {
+        let entry = |href: &str, label: &str| (href.to_string(), label.to_string());
+        let chapter = |name: &str, title: &'static str, toc: Vec<(String, String)>| Chapter {
+            name: name.to_string(),
+            title,
+            toc,
+        };
+        let full = vec![
+            chapter(
+                "c1.xhtml",
+                "  A & <B> \"q\" 'x' é  ",
+                vec![
+                    entry("c1.xhtml#s-1", "One & <two> \"3\""),
+                    entry("c1.xhtml#s-2&\"x\"", " Spaced label "),
+                ],
+            ),
+            chapter(
+                "c2.xhtml",
+                "",
+                vec![entry("c2.xhtml#s-1", "Gone with its chapter")],
+            ),
+            chapter("c3.xhtml", "Third", vec![]),
+            chapter("c4.xhtml", "Fourth", vec![entry("c4.xhtml#refs", "Notes")]),
+        ];
+        let books = [
+            full.clone(),
+            full[2..3].to_vec(),
+            full[1..2].to_vec(),
+            vec![chapter("c.xhtml", "", vec![])],
+        ];
+        for chapters in books {
+            assert!(toc_is_ours(&chapters));
+            let book = Book {
+                title: "T".into(),
+                authors: vec![],
+                languages: vec!["en"],
+                lang: "en",
+                generator: "g".into(),
+                toc_name: "Contents",
+                modified: Utc::now(),
+                license: None,
+                published: None,
+                metas: vec![],
+                stylesheet: b"p {}",
+                chapters,
+            };
+            let made = |ours: bool| {
+                let mut out = Vec::new();
+                assemble_with(&book, &mut Lines, &mut out, ours).unwrap();
+                out
+            };
+            let (ours, theirs) = (made(true), made(false));
+            for name in [NAV_PATH, NCX_PATH] {
+                assert_eq!(text_of(&ours, name), text_of(&theirs, name), "{name}");
+            }
+            assert_eq!(ours, theirs);
+        }
+        // A label that is a line break or nothing keeps epub-builder's.
+        for label in ["two\nlines", "", "cr\r"] {
+            assert!(!toc_is_ours(&[chapter(
+                "c.xhtml",
+                "T",
+                vec![entry("c.xhtml#s", label)]
+            )]));
+        }
+        assert!(!toc_is_ours(&[chapter("c.xhtml", "T\nU", vec![])]));
+    }
+
     /// Chapters that must not be written.
     struct NoChapter;
 
@@ -762,7 +1095,7 @@ pub(super) mod tests {
             }
         }
         let bodies = [("OEBPS/c.xhtml".to_string(), Body::Chapter(0))];
-        let made = post_pass(&raw, &fixes, &bodies, &mut One(0)).unwrap();
+        let made = post_pass(&raw, &fixes, &bodies, None, &mut One(0)).unwrap();
         assert_eq!(text_of(&made, "OEBPS/c.xhtml"), "<html/>");
         // The same archive with the chapter last.
         let mut z = zip::ZipArchive::new(Cursor::new(&raw[..])).unwrap();
@@ -777,7 +1110,7 @@ pub(super) mod tests {
             w.write_all(&data).unwrap();
         }
         let reordered = w.finish().unwrap().into_inner();
-        let e = post_pass(&reordered, &fixes, &bodies, &mut One(0))
+        let e = post_pass(&reordered, &fixes, &bodies, None, &mut One(0))
             .unwrap_err()
             .to_string();
         assert!(e.contains("before a chapter"), "{e}");
@@ -797,8 +1130,16 @@ pub(super) mod tests {
             "{e}"
         );
         assert!(patch_nav("<html>", "en").is_err());
+        // The chapters' titles not where the table of contents goes.
+        for kind in [TocKind::Nav, TocKind::Ncx] {
+            let e = split_at_toc("<html/>", kind, &[])
+                .err()
+                .unwrap()
+                .to_string();
+            assert!(e.contains("has epub-builder changed?"), "{e}");
+        }
         let mut no_chapter = NoChapter;
-        assert!(post_pass(b"not a zip", &fixes, &[], &mut no_chapter).is_err());
+        assert!(post_pass(b"not a zip", &fixes, &[], None, &mut no_chapter).is_err());
         // A body for an entry epub-builder did not write fails too.
         let raw = {
             let mut b = EpubBuilder::new(ZipLibrary::new().unwrap()).unwrap();
@@ -816,6 +1157,7 @@ pub(super) mod tests {
             &raw,
             &fixes,
             &[("OEBPS/missing.xhtml".into(), Body::Bytes(b"x"))],
+            None,
             &mut no_chapter,
         )
         .unwrap_err()
@@ -827,6 +1169,7 @@ pub(super) mod tests {
                 &raw,
                 &fixes,
                 &[("OEBPS/c.xhtml".into(), Body::Chapter(0))],
+                None,
                 &mut no_chapter
             )
             .is_err()
