@@ -210,13 +210,10 @@ impl Streamed<'_> {
             let items = items.collect();
             return self.write(&mut vec![Block::OrderedList(list, items)]);
         };
-        let comma = std::mem::replace(&mut self.any, true);
-        let out = &mut *self.out;
         let written = || -> Result<(), serde_json::Error> {
+            self.separate()?;
             let io = serde_json::Error::io;
-            if comma {
-                out.write_all(b",").map_err(io)?;
-            }
+            let out = &mut *self.out;
             out.write_all(open.as_bytes()).map_err(io)?;
             for (k, item) in items.enumerate() {
                 if k > 0 {
@@ -237,16 +234,21 @@ impl Streamed<'_> {
             if self.failed.is_some() {
                 continue;
             }
-            let comma = if self.any {
-                self.out.write_all(b",").map_err(serde_json::Error::io)
-            } else {
-                Ok(())
-            };
-            self.any = true;
-            if let Err(e) = comma.and_then(|()| serde_json::to_writer(&mut *self.out, &b)) {
+            if let Err(e) = self
+                .separate()
+                .and_then(|()| serde_json::to_writer(&mut *self.out, &b))
+            {
                 self.failed = Some(e);
             }
         }
+    }
+
+    /// Puts the comma before a block, unless it is the first.
+    fn separate(&mut self) -> Result<(), serde_json::Error> {
+        if std::mem::replace(&mut self.any, true) {
+            self.out.write_all(b",").map_err(serde_json::Error::io)?;
+        }
+        Ok(())
     }
 }
 
