@@ -53,6 +53,7 @@ pub mod ast;
 mod bytes;
 pub mod diag;
 pub mod error;
+mod groups;
 mod layout;
 mod markers;
 mod parse;

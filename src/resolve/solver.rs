@@ -626,31 +626,16 @@ fn chosen_value(c: Candidate<'_>, ch: Option<u8>, price: &[f64]) -> f64 {
 fn with_counts(p: &Problem<'_>, want: &[u32], order: Order) -> (Solution, u32) {
     let len = want.len() + 1;
     let mut price = vec![0.0f64; len];
-    // Every reading of reference k, as (candidate, reading) indices:
-    // readings[starts[k]..starts[k + 1]], in one vector of 8 bytes a
-    // reading (on a large article this is the solver's largest table).
-    let mut starts = vec![0u32; len + 1];
-    for r in p.candidates.iter().flat_map(|c| c.readings) {
-        if (r.n as usize) < len {
-            starts[r.n as usize + 1] += 1;
-        }
-    }
-    for k in 0..len {
-        starts[k + 1] += starts[k];
-    }
-    let mut readings = vec![(0u32, 0u8); starts[len] as usize];
-    let mut next = starts.clone();
-    for (ci, c) in p.candidates.iter().enumerate() {
-        for (ri, r) in c.readings.iter().enumerate() {
-            let k = r.n as usize;
-            if k < len {
-                readings[next[k] as usize] = (ci as u32, ri as u8);
-                next[k] += 1;
+    // Every reading of reference k, as (candidate, reading) indices, in
+    // one vector of 8 bytes a reading (on a large article this is the
+    // solver's largest table).
+    let by_ref = crate::groups::Groups::new(len, |each| {
+        for (ci, c) in p.candidates.iter().enumerate() {
+            for (ri, r) in c.readings.iter().enumerate() {
+                each(r.n as usize, (ci as u32, ri as u8));
             }
         }
-    }
-    drop(next);
-    let by_ref = |k: usize| &readings[starts[k] as usize..starts[k + 1] as usize];
+    });
     let mut best: Option<(u32, Solution)> = None;
     for round in 0..MAX_ROUNDS {
         let mut sol = pass(p, &price, order);
@@ -676,7 +661,8 @@ fn with_counts(p: &Problem<'_>, want: &[u32], order: Order) -> (Solution, u32) {
                 continue;
             }
             let margins = |adding: bool| -> Vec<f64> {
-                let m: Vec<f64> = by_ref(k)
+                let m: Vec<f64> = by_ref
+                    .get(k)
                     .iter()
                     .filter_map(|&(ci, ri)| {
                         let (ci, ri) = (ci as usize, usize::from(ri));

@@ -5,20 +5,18 @@
 
 use crate::ast::{Document, Inline, Span, for_each_inlines};
 use crate::error::WriteError;
+use crate::groups::Groups;
 use rustc_hash::FxHashMap as HashMap;
 
 /// The link ends of one document.
 pub(crate) struct Links {
     /// Each reference number whose entry carries the id `ref-N`, and its
-    /// place `i` in `starts`.
+    /// group in `cited`.
     refs: HashMap<u32, u32>,
-    /// Where each reference's markers are in `cited`:
-    /// `cited[starts[i]..starts[i + 1]]`.
-    starts: Vec<u32>,
     /// The occurrences `k` of the markers of each reference (they carry
     /// `cite-N-K`), sorted: 4 bytes a marker (two hash sets of `(n, k)`
     /// took some 34, 4.7 MB for the seed ×6,920's 138,400 markers).
-    cited: Vec<u32>,
+    cited: Groups<u32>,
     /// Which of `cited` have had their id written, a bit each.
     written: Vec<u64>,
     /// Put before every id and target of this document (`a3-` for the third
@@ -36,7 +34,9 @@ impl Links {
             let next = refs.len() as u32;
             refs.entry(r.n).or_insert(next);
         }
-        let cites = |each: &mut dyn FnMut(usize, u32)| {
+        // The markers' occurrences, by reference: no vector of every
+        // marker's pair to sort.
+        let mut cited = Groups::new(refs.len(), |each| {
             for_each_inlines(doc, &mut |inlines| {
                 for i in inlines {
                     if let Inline::Cite { n, occurrence, .. } = i
@@ -46,49 +46,32 @@ impl Links {
                     }
                 }
             });
-        };
-        // The markers of each reference counted, then put in their places
-        // (no vector of every marker's pair to sort): reference i's from
-        // starts[i].
-        let mut starts = vec![0u32; refs.len() + 1];
-        cites(&mut |slot, _| starts[slot + 1] += 1);
-        for i in 0..refs.len() {
-            starts[i + 1] += starts[i];
-        }
-        let mut cited = vec![0u32; starts[refs.len()] as usize];
-        let mut next = starts.clone();
-        cites(&mut |slot, k| {
-            cited[next[slot] as usize] = k;
-            next[slot] += 1;
         });
-        drop(next);
         // Each reference's occurrences sorted (a resolved document numbers
         // them 1, 2, … in reading order: already so). A repeat, which only
         // a document made by hand has, is found like the first.
-        for w in starts.windows(2) {
-            cited[w[0] as usize..w[1] as usize].sort_unstable();
+        for slot in 0..refs.len() {
+            cited.get_mut(slot).sort_unstable();
         }
         Links {
             refs,
             written: vec![0; cited.len().div_ceil(64)],
-            starts,
             cited,
             prefix: String::new(),
         }
     }
 
-    /// Where marker `(n, k)` is in `cited`, if its reference exists and
-    /// the document has it.
+    /// Where marker `(n, k)` is among all the markers in `cited`, if its
+    /// reference exists and the document has it.
     fn marker(&self, n: u32, k: u32) -> Option<usize> {
         let slot = *self.refs.get(&n)? as usize;
-        let a = self.starts[slot] as usize;
-        let own = &self.cited[a..self.starts[slot + 1] as usize];
+        let own = self.cited.get(slot);
         // In a resolved document occurrence k is the k-th.
         let j = match k.checked_sub(1).and_then(|j| own.get(j as usize)) {
             Some(&at) if at == k => (k - 1) as usize,
             _ => own.binary_search(&k).ok()?,
         };
-        Some(a + j)
+        Some(self.cited.start(slot) + j)
     }
 
     /// Does reference `n` exist (so a marker can link to `ref-N`)?
