@@ -40,7 +40,8 @@ pub enum Format {
     Json,
     /// An EPUB 3 e-book (`.epub`), a zip archive.
     Epub,
-    /// A print PDF (`.pdf`), typeset (laid out by `crate::layout`).
+    /// A print PDF (`.pdf`), typeset by refolio: shaped, justified and
+    /// hyphenated, with tagged structure.
     Pdf,
     /// The article format itself, in canonical form (`.article.txt`).
     Article,
