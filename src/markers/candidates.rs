@@ -39,7 +39,7 @@ struct Run {
 const _: () = assert!(std::mem::size_of::<Run>() == 24);
 
 /// A digit run that may be, or end in, a citation marker, with its
-/// readings ([`Candidates::get`]).
+/// readings ([`Candidates::at`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Candidate<'a> {
     /// Which logical text (block) it is in.
@@ -113,18 +113,12 @@ impl Candidates {
     }
 
     /// Every candidate, in order.
-    pub fn iter(
-        &self,
-    ) -> impl DoubleEndedIterator<Item = Candidate<'_>> + ExactSizeIterator + Clone + '_ {
+    pub fn iter(&self) -> impl Iterator<Item = Candidate<'_>> + '_ {
         self.runs.iter().map(|run| self.view(run))
     }
 
     /// Candidates `from..to`, in order.
-    pub fn range(
-        &self,
-        from: usize,
-        to: usize,
-    ) -> impl DoubleEndedIterator<Item = Candidate<'_>> + ExactSizeIterator + '_ {
+    pub fn range(&self, from: usize, to: usize) -> impl Iterator<Item = Candidate<'_>> + '_ {
         self.runs[from..to].iter().map(|run| self.view(run))
     }
 

@@ -622,7 +622,11 @@ pub fn readings_into(
     adjacent: Option<usize>,
     out: &mut Vec<Reading>,
 ) {
-    let from = out.len();
+    let mut push = |r: Reading| {
+        if r.score >= FLOOR {
+            out.push(r);
+        }
+    };
     let run = ctx.run();
     // The run's value, once; its score only when it has one (the score
     // reads the words around the run).
@@ -630,7 +634,7 @@ pub fn readings_into(
     if let Some(n) = whole
         && let Some(score) = ctx.unsplit_score()
     {
-        out.push(Reading {
+        push(Reading {
             marker_start: ctx.start as u32,
             n,
             score,
@@ -640,7 +644,7 @@ pub fn readings_into(
     }
     if let (Some(prev_end), Some(n)) = (adjacent, whole) {
         let score = ctx.adjacent_score(prev_end);
-        out.push(Reading {
+        push(Reading {
             marker_start: ctx.start as u32,
             n,
             score,
@@ -663,7 +667,7 @@ pub fn readings_into(
     if let Some(n) = whole
         && ctx.spaced_after_sentence()
     {
-        out.push(Reading {
+        push(Reading {
             marker_start: ctx.start as u32,
             n,
             score: SPACED,
@@ -681,7 +685,7 @@ pub fn readings_into(
     for s in (1..run.len()).filter(|&s| !standalone || year_head(s)) {
         if let Some(n) = value(&run[s..], limit) {
             let score = ctx.split_score(s);
-            out.push(Reading {
+            push(Reading {
                 marker_start: (ctx.start + s) as u32,
                 n,
                 score,
@@ -690,14 +694,6 @@ pub fn readings_into(
             });
         }
     }
-    let mut kept = from;
-    for i in from..out.len() {
-        if out[i].score >= FLOOR {
-            out[kept] = out[i];
-            kept += 1;
-        }
-    }
-    out.truncate(kept);
 }
 
 /// The unsplit value of the run when it reads strongly as a marker but is

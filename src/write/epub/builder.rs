@@ -252,11 +252,11 @@ pub const NCX_PATH: &str = "OEBPS/toc.ncx";
 /// 3. the entries named in `bodies` (epub-builder was given them empty) get
 ///    their contents (a chapter's written by `write_chapter` into the
 ///    entry);
-/// 3. with `toc` (the chapters, when the table of contents is refolio's:
+/// 4. with `toc` (the chapters, when the table of contents is refolio's:
 ///    [`toc_is_ours`]), `nav.xhtml` and `toc.ncx` get every chapter's
 ///    entries where epub-builder listed the chapters' titles alone,
 ///    written into their entries as they are made;
-/// 4. the zip is written anew: `mimetype` first and stored, everything else
+/// 5. the zip is written anew: `mimetype` first and stored, everything else
 ///    deflated at [`DEFLATE_LEVEL`] in the original order, all with the timestamp `modified` and
 ///    permissions 0644, no extra fields, no comment.
 fn post_pass<'b>(
@@ -511,7 +511,7 @@ fn patch_nav(nav: &str, lang: &str) -> Result<String, WriteError> {
 }
 
 /// Whether the post-pass writes the table of contents ([`post_pass`],
-/// step 3) rather than epub-builder: when every title and entry is one
+/// step 4) rather than epub-builder: when every title and entry is one
 /// line and every entry has a label, as a parsed article's always are.
 /// (epub-builder 0.8.3 renders each entry into a string of its own, and
 /// each chapter's entries again and again as it indents them: for a long
