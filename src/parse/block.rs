@@ -377,53 +377,83 @@ pub fn rule(block: &[Line<'_>]) -> bool {
 }
 
 /// One item of a list block, with the lists nested under it.
+///
+/// The item's lines are a range of its block's (its first line, then its
+/// continuation lines, which follow it in the block): the tree holds no
+/// copy of them, nor of where its text stands ([`ItemTree::lines`],
+/// [`ItemTree::segments`]). A long article's lists were the largest part
+/// of its parse's working memory: a one-line item held its line in a
+/// vector of four and its segment in a vector of its own.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ItemTree<'a> {
+pub struct ItemTree {
     /// The item's number in an ordered list.
     pub number: Option<u64>,
-    /// Source byte ranges of the item text: the first line after its marker,
-    /// then its continuation lines.
-    pub segments: Vec<(usize, usize)>,
-    /// Lines of the item (for spans and back-links).
-    pub lines: Vec<Line<'a>>,
+    /// The item's lines in its block.
+    lines: std::ops::Range<u32>,
+    /// The length in bytes of its first line's list marker (and the spaces
+    /// after it): the item's text starts there.
+    marker_len: u32,
     /// Lists opened by deeper-indented markers.
-    pub children: Vec<ListTree<'a>>,
+    pub children: Vec<ListTree>,
+}
+
+impl ItemTree {
+    /// The item's lines, in `block` (the block the tree was read from).
+    pub fn lines<'b, 'a>(&self, block: &'b [Line<'a>]) -> &'b [Line<'a>] {
+        &block[self.lines.start as usize..self.lines.end as usize]
+    }
+
+    /// Source byte ranges of the item's text: its first line after the
+    /// marker, then its continuation lines.
+    pub fn segments(&self, block: &[Line<'_>]) -> Vec<(usize, usize)> {
+        let lines = self.lines(block);
+        let mut v = Vec::with_capacity(lines.len());
+        v.push((lines[0].start + self.marker_len as usize, lines[0].end()));
+        v.extend(lines[1..].iter().map(|l| (l.start, l.end())));
+        v
+    }
 }
 
 /// A list block as a tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ListTree<'a> {
+pub struct ListTree {
     /// Numbered rather than bulleted.
     pub ordered: bool,
     /// The items.
-    pub items: Vec<ItemTree<'a>>,
+    pub items: Vec<ItemTree>,
 }
 
-impl ListTree<'_> {
-    /// Byte range from the first to the last line of the list.
-    pub fn span(&self) -> (usize, usize) {
+impl ListTree {
+    /// Byte range from the first to the last line of the list, in `block`
+    /// (the block the tree was read from).
+    pub fn span(&self, block: &[Line<'_>]) -> (usize, usize) {
         let first = self
             .items
             .first()
-            .and_then(|i| i.lines.first())
+            .and_then(|i| i.lines(block).first())
             .map_or(0, |l| l.start);
         let last = self.items.last().map_or(first, |i| {
-            let child_end = i.children.last().map(|c| c.span().1).unwrap_or(0);
-            i.lines.last().map_or(first, |l| l.end()).max(child_end)
+            let child_end = i.children.last().map(|c| c.span(block).1).unwrap_or(0);
+            i.lines(block)
+                .last()
+                .map_or(first, |l| l.end())
+                .max(child_end)
         });
         (first, last)
     }
 }
 
-struct Entry<'a> {
+struct Entry {
     indent: usize,
     /// The column where the item's text starts (after the marker): numbers
     /// aligned on their right (` 9.` over `10.`) share it.
     text_col: usize,
     marker: ListMarker,
-    line: Line<'a>,
-    text_start: usize,
-    continuation: Vec<Line<'a>>,
+    /// Its first line's place in the block.
+    line: u32,
+    marker_len: u32,
+    /// How many continuation lines follow it.
+    continuation: u32,
 }
 
 /// list (bulleted or ordered): every line starts with a list marker, or
@@ -433,9 +463,9 @@ struct Entry<'a> {
 ///
 /// A deeper-indented number that does not start a list (not `1`) is text
 /// that wrapped onto a continuation line (`    2022) Encyclopedia↩︎`).
-pub fn list<'a>(block: &[Line<'a>]) -> Option<ListTree<'a>> {
-    let mut entries: Vec<Entry<'a>> = Vec::new();
-    for l in block {
+pub fn list(block: &[Line<'_>]) -> Option<ListTree> {
+    let mut entries: Vec<Entry> = Vec::new();
+    for (k, l) in block.iter().enumerate() {
         let marker = list_marker(l.text).ok().filter(|(_, m)| {
             !matches!(m, ListMarker::Number(n) if *n != 1
                 && entries.last().is_some_and(|e| l.indent > e.indent))
@@ -447,12 +477,12 @@ pub fn list<'a>(block: &[Line<'a>]) -> Option<ListTree<'a>> {
                     indent: l.indent,
                     text_col: l.indent + l.text[..marker_len].chars().count(),
                     marker,
-                    line: *l,
-                    text_start: l.start + marker_len,
-                    continuation: Vec::new(),
+                    line: k as u32,
+                    marker_len: marker_len as u32,
+                    continuation: 0,
                 })
             }
-            None => entries.last_mut()?.continuation.push(*l),
+            None => entries.last_mut()?.continuation += 1,
         }
     }
     let mut pos = 0;
@@ -464,7 +494,7 @@ pub fn list<'a>(block: &[Line<'a>]) -> Option<ListTree<'a>> {
 /// hostile input cannot exhaust the stack of any recursive reader.
 pub const MAX_LIST_DEPTH: usize = 32;
 
-fn build<'a>(entries: &[Entry<'a>], pos: &mut usize, depth: usize) -> Option<ListTree<'a>> {
+fn build(entries: &[Entry], pos: &mut usize, depth: usize) -> Option<ListTree> {
     let first = entries.get(*pos)?;
     let (indent, text_col) = (first.indent, first.text_col);
     let ordered = matches!(first.marker, ListMarker::Number(_));
@@ -495,14 +525,10 @@ fn build<'a>(entries: &[Entry<'a>], pos: &mut usize, depth: usize) -> Option<Lis
             ListMarker::Bullet(_) if !ordered => None,
             _ => return None, // bullets and numbers mixed at one level
         };
-        let mut segments = vec![(e.text_start, e.line.end())];
-        segments.extend(e.continuation.iter().map(|l| (l.start, l.end())));
-        let mut lines = vec![e.line];
-        lines.extend(e.continuation.iter().copied());
         tree.items.push(ItemTree {
             number,
-            segments,
-            lines,
+            lines: e.line..e.line + 1 + e.continuation,
+            marker_len: e.marker_len,
             children: Vec::new(),
         });
         *pos += 1;
@@ -557,19 +583,19 @@ pub fn is_references_heading(text: &str) -> bool {
 /// there is a kind per block, held through the parse, and most blocks are
 /// paragraphs.)
 #[derive(Debug)]
-pub(super) enum Kind<'a> {
+pub(super) enum Kind {
     Rule,
     /// A figure: where its alt text and its caption stand.
     Figure(Box<FigureParts>),
     Heading,
-    List(Box<ListTree<'a>>),
+    List(Box<ListTree>),
     Quote,
     Paragraph,
 }
 
-const _: () = assert!(std::mem::size_of::<Kind<'_>>() <= 16);
+const _: () = assert!(std::mem::size_of::<Kind>() <= 16);
 
-impl Kind<'_> {
+impl Kind {
     /// How many inline containers (texts) the block's node has.
     pub(super) fn containers(&self) -> usize {
         match self {
@@ -581,7 +607,7 @@ impl Kind<'_> {
     }
 }
 
-impl ListTree<'_> {
+impl ListTree {
     /// How many items the list has, at every depth.
     fn containers(&self) -> usize {
         self.items

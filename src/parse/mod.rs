@@ -51,7 +51,7 @@ fn classify<'a>(
     followed: bool,
     shape: &shape::Shape,
     opts: &ParseOptions,
-) -> Kind<'a> {
+) -> Kind {
     if block::rule(b) {
         return Kind::Rule;
     }
@@ -183,7 +183,7 @@ fn control_character_warnings(src: &Source) -> Vec<Diagnostic> {
 /// caption that repeats it (FORMAT.md §3: "the second is identical to the
 /// first", with a blank line between). Joins each such pair of short
 /// blocks into one figure block.
-fn join_repeated_figures<'a>(blocks: &mut Vec<Vec<Line<'a>>>, kinds: &mut Vec<Kind<'a>>) {
+fn join_repeated_figures(blocks: &mut Vec<Vec<Line<'_>>>, kinds: &mut Vec<Kind>) {
     // In place: `..w` is the result so far, `i..` still to read.
     let (mut w, mut i) = (0, 0);
     while i < blocks.len() {
@@ -241,17 +241,19 @@ impl Builder<'_> {
         v
     }
 
-    fn list(&mut self, t: &ListTree<'_>) -> List {
-        let (a, b) = t.span();
+    /// The list read as `t` from `block`.
+    fn list(&mut self, t: &ListTree, block: &[Line<'_>]) -> List {
+        let (a, b) = t.span(block);
         let mut items = Vec::with_capacity(t.items.len());
         for it in &t.items {
-            let inlines = self.inlines(&it.segments, true);
-            let children: Vec<List> = it.children.iter().map(|c| self.list(c)).collect();
-            let first = it.lines[0].start;
+            let inlines = self.inlines(&it.segments(block), true);
+            let children: Vec<List> = it.children.iter().map(|c| self.list(c, block)).collect();
+            let lines = it.lines(block);
+            let first = lines[0].start;
             let end = children
                 .last()
                 .map_or(0, |c| c.span.end as usize)
-                .max(it.lines[it.lines.len() - 1].end());
+                .max(lines[lines.len() - 1].end());
             items.push(ListItem {
                 inlines,
                 children,
@@ -284,11 +286,11 @@ impl Builder<'_> {
         }
     }
 
-    fn block(&mut self, b: &[Line<'_>], kind: &Kind<'_>) -> Block {
+    fn block(&mut self, b: &[Line<'_>], kind: &Kind) -> Block {
         match kind {
             Kind::Rule => Block::Rule(Rule { span: span_of(b) }),
             Kind::Figure(parts) => Block::Figure(Box::new(self.figure(b, parts))),
-            Kind::List(t) => Block::List(Box::new(self.list(t))),
+            Kind::List(t) => Block::List(Box::new(self.list(t, b))),
             Kind::Quote => Block::Quote(Quote {
                 inlines: self.inlines(&segments(b), true),
                 span: span_of(b),
@@ -389,7 +391,7 @@ pub(crate) fn parse_with<'s>(
         }
     });
     let hard_wrapped = shape.hard_wrapped;
-    let mut kinds: Vec<Kind<'_>> = blocks
+    let mut kinds: Vec<Kind> = blocks
         .iter()
         .enumerate()
         .map(|(i, b)| classify(b, &src.text, i + 1 < blocks.len(), &shape, opts))
@@ -400,7 +402,7 @@ pub(crate) fn parse_with<'s>(
     for (i, (b, k)) in rest.iter().zip(&kinds).enumerate() {
         if let Kind::List(t) = k
             && refs.as_ref().is_none_or(|r| !r.holds(i))
-            && t.items.iter().any(item_has_backlinks)
+            && t.items.iter().any(|it| item_has_backlinks(it, b))
         {
             diagnostics.push(
                 Diagnostic::new(

@@ -10,7 +10,7 @@ use crate::markers::candidates;
 
 /// Is this ordered list, without back-links, cited in the text? True when at
 /// least half of its numbers stand glued to the text as plausible markers.
-fn is_cited(tree: &ListTree<'_>, blocks: &[Vec<Line<'_>>], kinds: &[Kind<'_>]) -> bool {
+fn is_cited(tree: &ListTree, blocks: &[Vec<Line<'_>>], kinds: &[Kind]) -> bool {
     let n = tree.items.len() as u32;
     let mut seen = vec![false; n as usize + 1];
     for (b, k) in blocks.iter().zip(kinds) {
@@ -60,18 +60,23 @@ impl RefList<'_> {
     }
 }
 
-pub(super) fn item_has_backlinks(item: &block::ItemTree<'_>) -> bool {
-    reference::has_backlinks(&joined(&item.lines))
+/// Does the item, in the block its list was read from, end in back-links?
+pub(super) fn item_has_backlinks(item: &block::ItemTree, block: &[Line<'_>]) -> bool {
+    reference::has_backlinks(&joined(item.lines(block)))
 }
 
-fn entries_of_list<'a>(t: &ListTree<'a>, implied_from: Option<u64>) -> Vec<RefEntry<'a>> {
+fn entries_of_list<'a>(
+    t: &ListTree,
+    block: &[Line<'a>],
+    implied_from: Option<u64>,
+) -> Vec<RefEntry<'a>> {
     t.items
         .iter()
         .enumerate()
         .map(|(k, it)| RefEntry {
             number: implied_from.map_or(it.number.unwrap_or(1), |f| f + k as u64),
-            segments: it.segments.clone(),
-            lines: it.lines.clone(),
+            segments: it.segments(block),
+            lines: it.lines(block).to_vec(),
         })
         .collect()
 }
@@ -82,10 +87,10 @@ fn entries_of_list<'a>(t: &ListTree<'a>, implied_from: Option<u64>) -> Vec<RefEn
 /// items (trafilatura). Returns the first block of the run and its entries.
 fn unnumbered_entries<'a>(
     blocks: &[Vec<Line<'a>>],
-    kinds: &[Kind<'a>],
+    kinds: &[Kind],
 ) -> Option<(usize, Vec<RefEntry<'a>>)> {
     let ends_in_backlinks = |j: usize| match &kinds[j] {
-        Kind::List(t) => t.items.iter().all(item_has_backlinks),
+        Kind::List(t) => t.items.iter().all(|it| item_has_backlinks(it, &blocks[j])),
         Kind::Rule => false,
         _ => reference::has_backlinks(&joined(&blocks[j])),
     };
@@ -143,7 +148,11 @@ fn unnumbered_entries<'a>(
     for j in first..blocks.len() {
         match &kinds[j] {
             Kind::List(t) if pending.is_empty() && (!t.ordered || t.items.len() > 1) => {
-                entries.extend(entries_of_list(t, Some(entries.len() as u64 + 1)));
+                entries.extend(entries_of_list(
+                    t,
+                    &blocks[j],
+                    Some(entries.len() as u64 + 1),
+                ));
             }
             _ => {
                 // An entry ends with each line that ends in back-links (notes
@@ -172,10 +181,7 @@ fn unnumbered_entries<'a>(
 /// bulleted run of entries that each end in back-link tokens". Also, a
 /// final ordered list without back-links whose numbers are cited in the
 /// text (a page whose back-links were lost).
-pub(super) fn find_references<'a>(
-    blocks: &[Vec<Line<'a>>],
-    kinds: &[Kind<'a>],
-) -> Option<RefList<'a>> {
+pub(super) fn find_references<'a>(blocks: &[Vec<Line<'a>>], kinds: &[Kind]) -> Option<RefList<'a>> {
     let heading_before = |j: usize| -> Option<usize> {
         (0..j)
             .rev()
@@ -206,26 +212,36 @@ pub(super) fn find_references<'a>(
         .find(|&j| !block::markdown_definitions(&blocks[j]))?;
     if let Kind::List(t) = &kinds[last]
         && t.ordered
-        && t.items.iter().any(item_has_backlinks)
+        && t.items
+            .iter()
+            .any(|it| item_has_backlinks(it, &blocks[last]))
     {
-        return Some(with_furniture(last, last, entries_of_list(t, None)));
+        return Some(with_furniture(
+            last,
+            last,
+            entries_of_list(t, &blocks[last], None),
+        ));
     }
     if let Some((first, entries)) = unnumbered_entries(&blocks[..=last], &kinds[..=last]) {
         return Some(with_furniture(first, last, entries));
     }
-    let ordered = |k: &Kind<'_>| matches!(k, Kind::List(t) if t.ordered);
+    let ordered = |k: &Kind| matches!(k, Kind::List(t) if t.ordered);
     if let Some(j) = (0..kinds.len()).rev().find(|&j| ordered(&kinds[j]))
         && heading_before(j).is_some()
         && let Kind::List(t) = &kinds[j]
     {
-        return Some(with_furniture(j, j, entries_of_list(t, None)));
+        return Some(with_furniture(j, j, entries_of_list(t, &blocks[j], None)));
     }
     if let Kind::List(t) = &kinds[last]
         && t.ordered
         && t.items.iter().all(|i| i.children.is_empty())
         && is_cited(t, &blocks[..last], &kinds[..last])
     {
-        return Some(with_furniture(last, last, entries_of_list(t, None)));
+        return Some(with_furniture(
+            last,
+            last,
+            entries_of_list(t, &blocks[last], None),
+        ));
     }
     None
 }

@@ -255,7 +255,7 @@ impl ListEnds {
             last_item_indent: list
                 .items
                 .last()
-                .and_then(|it| it.lines.first())
+                .and_then(|it| it.lines(b).first())
                 .map_or(0, |l| l.indent),
         })
     }

@@ -155,11 +155,27 @@ fn headings() {
 #[test]
 fn nested_lists_and_continuations() {
     let t = "  • one\n  • two\n    ◦ two a\n    ◦ two b\n  • three\n    continued";
-    let l = list(&block(t)).unwrap();
+    let b = block(t);
+    let l = list(&b).unwrap();
     assert!(!l.ordered);
     assert_eq!(l.items.len(), 3);
     assert_eq!(l.items[1].children[0].items.len(), 2);
-    assert_eq!(l.items[2].segments.len(), 2);
+    // Each item's text, after its marker, and its lines, in the block.
+    let texts =
+        |it: &ItemTree| -> Vec<&str> { it.segments(&b).iter().map(|&(a, e)| &t[a..e]).collect() };
+    assert_eq!(texts(&l.items[0]), ["one"]);
+    assert_eq!(texts(&l.items[1]), ["two"]);
+    assert_eq!(texts(&l.items[1].children[0].items[1]), ["two b"]);
+    assert_eq!(texts(&l.items[2]), ["three", "continued"]);
+    let lines = |it: &ItemTree| -> Vec<&str> { it.lines(&b).iter().map(|l| l.text).collect() };
+    assert_eq!(lines(&l.items[1]), ["• two"]);
+    assert_eq!(lines(&l.items[1].children[0].items[0]), ["◦ two a"]);
+    assert_eq!(lines(&l.items[2]), ["• three", "continued"]);
+    assert_eq!(l.span(&b), (t.find('•').unwrap(), t.len()));
+    assert_eq!(
+        l.items[1].children[0].span(&b),
+        (t.find('◦').unwrap(), t.find("\n  • three").unwrap())
+    );
 }
 
 #[test]
