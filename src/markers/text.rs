@@ -222,14 +222,36 @@ impl<'s> LogicalText<'s> {
         // text's first byte in it: `source`, when the text's characters
         // are its own bytes from there; else a copy of the text, one for
         // all its nodes.
-        let copy;
-        let shared = match source.and_then(|buf| Some((buf, self.offset_in(buf)?))) {
-            Some(shared) => shared,
-            None => {
-                copy = Arc::new(self.text.to_string());
-                (&copy, 0)
-            }
+        match source.and_then(|buf| Some((buf, self.offset_in(buf)?))) {
+            Some(shared) => self.inlines_in(markers, shared),
+            None => self.inlines_in(markers, (&Arc::new(self.text.to_string()), 0)),
+        }
+    }
+
+    /// [`Self::inlines_sharing`] of a text given up: one that is not a
+    /// piece of `source` gives its characters to its Text nodes instead of
+    /// copying them (a hard-wrapped article's paragraphs are joined texts,
+    /// whose copies, made while the texts were kept, held the article's
+    /// text a second time at the end of the resolution).
+    pub(crate) fn into_inlines(
+        self,
+        markers: &[PlacedMarker],
+        source: &Arc<String>,
+    ) -> Vec<Inline> {
+        if let Some(from) = self.offset_in(source) {
+            return self.inlines_in(markers, (source, from));
+        }
+        let buf = Arc::new(self.text.into_owned());
+        let text = LogicalText {
+            text: Cow::Borrowed(buf.as_str()),
+            ..self
         };
+        text.inlines_in(markers, (&buf, 0))
+    }
+
+    /// The inlines, their Text nodes pieces of `buf` from `from` (where
+    /// the text's first byte stands in it).
+    fn inlines_in(&self, markers: &[PlacedMarker], shared: (&Arc<String>, usize)) -> Vec<Inline> {
         // A text before each marker, the marker, and the text after the
         // last (links add more).
         let mut out = Vec::with_capacity(2 * markers.len() + 1);
@@ -340,14 +362,22 @@ impl<'s> KeptTexts<'s> {
         self.with(i, source, |t| t.span(a, b))
     }
 
-    /// [`LogicalText::inlines_sharing`] of text `i`, sharing `source`.
-    pub(crate) fn inlines_sharing(
-        &self,
+    /// [`LogicalText::inlines_sharing`] of text `i`, sharing `source`;
+    /// a text that is not a piece of it is given up to its inlines
+    /// ([`LogicalText::into_inlines`]): after this, text `i` reads as empty.
+    pub(crate) fn into_inlines(
+        &mut self,
         i: usize,
         markers: &[PlacedMarker],
         source: &Arc<String>,
     ) -> Vec<Inline> {
-        self.with(i, source, |t| t.inlines_sharing(markers, Some(source)))
+        match self.get(i) {
+            Kept::Piece(..) => self.with(i, source, |t| t.inlines_sharing(markers, Some(source))),
+            Kept::Whole(_) => {
+                let k = (self.slots[i] & (WHOLE - 1)) as usize;
+                std::mem::take(&mut self.wholes[k]).into_inlines(markers, source)
+            }
+        }
     }
 }
 
@@ -462,10 +492,20 @@ mod tests {
             assert_eq!(kept.span(i, one, one + 1, &src), t.span(one, one + 1));
             assert_eq!(kept.span(i, 0, t.text.len(), &src), t.span(0, t.text.len()));
             let markers = [(one as u32, one as u32 + 1, 1, 1, Margin::default())];
-            assert_eq!(
-                kept.inlines_sharing(i, &markers, &src),
-                t.inlines_sharing(&markers, Some(&src))
-            );
+            // Where a text kept whole holds its characters.
+            let held = match kept.get(i) {
+                Kept::Whole(w) => Some(w.text.as_ptr()),
+                Kept::Piece(..) => None,
+            };
+            let inlines = kept.into_inlines(i, &markers, &src);
+            assert_eq!(inlines, t.inlines_sharing(&markers, Some(&src)));
+            // It gives them to its inlines: its first Text node's
+            // characters are those very bytes, not a copy.
+            if let (Some(held), Some(Inline::Text { text, .. })) = (held, inlines.first()) {
+                assert_eq!(text.as_ptr(), held);
+                assert_eq!(kept.text(i, &src), "");
+            }
+            assert_eq!(held.is_some(), i == 1);
         }
     }
 

@@ -211,7 +211,8 @@ trait Texts {
     fn text(&self, i: usize) -> &str;
     /// The source span of bytes `a..b` of text `i`.
     fn span(&self, i: usize, a: usize, b: usize) -> Span;
-    /// The inlines of text `i` with `markers` placed.
+    /// The inlines of text `i` with `markers` placed; called once a text,
+    /// after which it may read as empty.
     fn rewrite(&mut self, i: usize, markers: &[PlacedMarker]) -> Vec<Inline>;
     /// Whether the containers hold the parser's plain text (which the
     /// resolver drops before it solves, and whose span names the text),
@@ -271,7 +272,7 @@ impl Texts for Owned<'_, '_> {
         self.kept.span(i, a, b, self.source)
     }
     fn rewrite(&mut self, i: usize, markers: &[PlacedMarker]) -> Vec<Inline> {
-        self.kept.inlines_sharing(i, markers, self.source)
+        self.kept.into_inlines(i, markers, self.source)
     }
     fn containers_hold_text(&self) -> bool {
         false
