@@ -58,14 +58,17 @@ impl Default for Pieces {
     }
 }
 
-/// The map of a text that is not one piece.
+/// The map of a text that is not one piece, at its exact size: a
+/// hard-wrapped article's texts all have one, held through the parse and
+/// the search for candidates. Offsets are 32 bits, as a [`Span`]'s are (an
+/// article is at most [`crate::MAX_INPUT_BYTES`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct SourceMap {
     /// (logical offset, source offset) at the start of each contiguous piece.
-    starts: Vec<(usize, usize)>,
+    starts: Box<[(u32, u32)]>,
     /// Logical offsets of the spaces that join two lines (they stand for a
     /// line end and indentation in the source, not for a character there).
-    joins: Vec<usize>,
+    joins: Box<[u32]>,
 }
 
 impl<'s> LogicalText<'s> {
@@ -83,15 +86,16 @@ impl<'s> LogicalText<'s> {
         }
         let joined: usize = segments.iter().map(|&(a, b)| b - a).sum::<usize>() + segments.len();
         let mut text = String::with_capacity(joined);
-        let mut map = Vec::new();
-        let mut joins = Vec::new();
+        // A piece a line, more only where characters are dropped.
+        let mut map: Vec<(u32, u32)> = Vec::with_capacity(segments.len());
+        let mut joins: Vec<u32> = Vec::with_capacity(segments.len().saturating_sub(1));
         for (i, &(a, b)) in segments.iter().enumerate() {
             if i > 0 {
-                joins.push(text.len());
+                joins.push(text.len() as u32);
                 text.push(' ');
             }
             let piece = &src[a..b];
-            map.push((text.len(), a));
+            map.push((text.len() as u32, a as u32));
             if is_xml_text(piece) {
                 text.push_str(piece);
                 continue;
@@ -100,7 +104,7 @@ impl<'s> LogicalText<'s> {
             for (j, c) in piece.char_indices() {
                 if is_xml_char(c) {
                     if fresh {
-                        map.push((text.len(), a + j));
+                        map.push((text.len() as u32, (a + j) as u32));
                         fresh = false;
                     }
                     text.push(c);
@@ -111,8 +115,11 @@ impl<'s> LogicalText<'s> {
         }
         let pieces = match (map.as_slice(), joins.as_slice()) {
             ([], _) => Pieces::One(0),
-            (&[(0, from)], []) => Pieces::One(from),
-            _ => Pieces::Many(Box::new(SourceMap { starts: map, joins })),
+            (&[(0, from)], []) => Pieces::One(from as usize),
+            _ => Pieces::Many(Box::new(SourceMap {
+                starts: map.into_boxed_slice(),
+                joins: joins.into_boxed_slice(),
+            })),
         };
         LogicalText {
             text: Cow::Owned(text),
@@ -136,13 +143,13 @@ impl<'s> LogicalText<'s> {
             Pieces::One(from) => return from + at,
             Pieces::Many(m) => &m.starts,
         };
-        let i = match map.binary_search_by_key(&at, |&(l, _)| l) {
+        let i = match map.binary_search_by_key(&at, |&(l, _)| l as usize) {
             Ok(i) => i,
-            Err(0) => return map.first().map_or(0, |&(_, s)| s),
+            Err(0) => return map.first().map_or(0, |&(_, s)| s as usize),
             Err(i) => i - 1,
         };
         let (l, s) = map[i];
-        s + (at - l)
+        s as usize + (at - l as usize)
     }
 
     /// Source span of the logical range `a..b`.
@@ -169,7 +176,7 @@ impl<'s> LogicalText<'s> {
         let last = self.text[..b].chars().next_back().map_or(1, char::len_utf8);
         let joined = match &self.pieces {
             Pieces::One(_) => false,
-            Pieces::Many(m) => m.joins.binary_search(&(b - last)).is_ok(),
+            Pieces::Many(m) => m.joins.binary_search(&((b - last) as u32)).is_ok(),
         };
         let end = if joined {
             self.source_offset(b - last)
@@ -577,8 +584,8 @@ mod tests {
             let mapped = match &lt.pieces {
                 &Pieces::One(from) => LogicalText {
                     pieces: Pieces::Many(Box::new(SourceMap {
-                        starts: vec![(0, from)],
-                        joins: Vec::new(),
+                        starts: Box::new([(0, from as u32)]),
+                        joins: Box::new([]),
                     })),
                     ..lt.clone()
                 },
