@@ -37,7 +37,7 @@ pub struct Allocator;
 /// gave fresh ones, each a page fault. At 256 KiB, the canal ×50 EPUB took
 /// 1,724 page faults; at 512 KiB 1,236 (the seed ×500's PDF 8,484 against
 /// 8,610, its peak RSS 142.6 against 146.2 MB).
-const LARGE: usize = 512 * 1024;
+pub(crate) const LARGE: usize = 512 * 1024;
 
 /// The medium blocks that are the system allocator's too: from 1 KiB up to
 /// 128 KiB (glibc's threshold for mapping a block on its own).

@@ -51,6 +51,7 @@
 pub mod allocator;
 pub mod ast;
 mod bytes;
+mod chunked;
 pub mod diag;
 pub mod error;
 mod groups;

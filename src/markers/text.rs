@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use crate::ast::{Inline, Margin, SharedStr, Span};
+use crate::chunked::Chunked;
 
 pub use crate::ast::is_xml_char;
 use crate::ast::is_xml_text;
@@ -297,8 +298,8 @@ impl<'s> LogicalText<'s> {
 pub(crate) struct KeptTexts<'s> {
     /// Per text: `from << 32 | len` for a piece `source[from..from + len]`
     /// (`len` below 2³¹), or [`WHOLE`] `| i` for `wholes[i]`.
-    slots: Vec<u64>,
-    wholes: Vec<LogicalText<'s>>,
+    slots: Chunked<u64>,
+    wholes: Chunked<LogicalText<'s>>,
 }
 
 /// The flag of a [`KeptTexts`] slot that is not a piece of the source.
@@ -314,8 +315,8 @@ impl<'s> KeptTexts<'s> {
     /// Room for `n` texts.
     pub(crate) fn with_capacity(n: usize) -> Self {
         KeptTexts {
-            slots: Vec::with_capacity(n),
-            wholes: Vec::new(),
+            slots: Chunked::with_capacity(n),
+            wholes: Chunked::default(),
         }
     }
 
@@ -334,9 +335,9 @@ impl<'s> KeptTexts<'s> {
     }
 
     fn get(&self, i: usize) -> Kept<'_, 's> {
-        let slot = self.slots[i];
+        let slot = *self.slots.get(i);
         if slot & WHOLE != 0 {
-            Kept::Whole(&self.wholes[(slot & (WHOLE - 1)) as usize])
+            Kept::Whole(self.wholes.get((slot & (WHOLE - 1)) as usize))
         } else {
             Kept::Piece((slot >> 32) as usize, (slot & (WHOLE - 1)) as usize)
         }
@@ -372,17 +373,22 @@ impl<'s> KeptTexts<'s> {
     /// [`LogicalText::inlines_sharing`] of text `i`, sharing `source`;
     /// a text that is not a piece of it is given up to its inlines
     /// ([`LogicalText::into_inlines`]): after this, text `i` reads as empty.
+    ///
+    /// The texts are given up in order: what held the texts before `i`
+    /// is freed.
     pub(crate) fn into_inlines(
         &mut self,
         i: usize,
         markers: &[PlacedMarker],
         source: &Arc<String>,
     ) -> Vec<Inline> {
+        self.slots.free_before(i);
         match self.get(i) {
             Kept::Piece(..) => self.with(i, source, |t| t.inlines_sharing(markers, Some(source))),
             Kept::Whole(_) => {
-                let k = (self.slots[i] & (WHOLE - 1)) as usize;
-                std::mem::take(&mut self.wholes[k]).into_inlines(markers, source)
+                let k = (*self.slots.get(i) & (WHOLE - 1)) as usize;
+                self.wholes.free_before(k);
+                std::mem::take(self.wholes.get_mut(k)).into_inlines(markers, source)
             }
         }
     }

@@ -5,6 +5,7 @@
 pub mod solver;
 
 use crate::ast::{Document, Inline, Margin, MarkerStyle, SharedStr, Span, for_each_inlines_mut};
+use crate::chunked::Chunked;
 use crate::diag::{Diagnostic, Severity};
 use crate::markers::candidates::{self, Candidate, Candidates, UNKNOWN_LIMIT};
 use crate::markers::plausibility;
@@ -416,9 +417,12 @@ fn resolve_from(doc: &mut Document, mut owner: impl Texts, wanted: Wanted) -> Re
     // a vector beside it: without them (the default) a large article's
     // markers are 16 bytes each through the rewrite, not 24.
     let chosen = solution.choice.iter().filter(|c| c.is_some()).count();
-    let mut placed: Vec<(u32, u32, u32, u32)> = Vec::with_capacity(chosen);
+    //
+    // The rewrite reads the texts in order, so `placed` and `starts` are in
+    // blocks it frees as it passes them ([`Chunked`]).
+    let mut placed: Chunked<(u32, u32, u32, u32)> = Chunked::with_capacity(chosen);
     let mut placed_margins: Vec<Margin> = Vec::with_capacity(if with_margins { chosen } else { 0 });
-    let mut starts = vec![0u32; texts_len + 1];
+    let mut starts = Chunked::from_elem(0u32, texts_len + 1);
     debug_assert!(
         cands
             .iter()
@@ -506,29 +510,29 @@ fn resolve_from(doc: &mut Document, mut owner: impl Texts, wanted: Wanted) -> Re
         if with_margins {
             placed_margins.push(Margin(m.map(|m| m.margin)));
         }
-        starts[t + 1] += 1;
+        *starts.get_mut(t + 1) += 1;
     }
     for t in 0..texts_len {
-        starts[t + 1] += starts[t];
+        let before = *starts.get(t);
+        *starts.get_mut(t + 1) += before;
     }
     // Text t's markers, with their margins, put in `markers`.
-    let of_text = |t: usize, markers: &mut Vec<PlacedMarker>| {
-        let range = starts[t] as usize..starts[t + 1] as usize;
+    let of_text = |t: usize,
+                   markers: &mut Vec<PlacedMarker>,
+                   placed: &Chunked<(u32, u32, u32, u32)>,
+                   starts: &Chunked<u32>| {
+        let range = *starts.get(t) as usize..*starts.get(t + 1) as usize;
         markers.clear();
-        markers.extend(
-            placed[range.clone()]
-                .iter()
-                .zip(range)
-                .map(|(&(a, b, n, o), k)| {
-                    (
-                        a,
-                        b,
-                        n,
-                        o,
-                        placed_margins.get(k).copied().unwrap_or_default(),
-                    )
-                }),
-        );
+        markers.extend(range.map(|k| {
+            let &(a, b, n, o) = placed.get(k);
+            (
+                a,
+                b,
+                n,
+                o,
+                placed_margins.get(k).copied().unwrap_or_default(),
+            )
+        }));
     };
     let mut markers = Vec::new();
     // The solver's state is not needed for the rewrite: free it first.
@@ -551,8 +555,13 @@ fn resolve_from(doc: &mut Document, mut owner: impl Texts, wanted: Wanted) -> Re
             text_of(owner.all(), inl)
         };
         if let Some(i) = i {
-            of_text(i, &mut markers);
+            of_text(i, &mut markers, &placed, &starts);
             *inl = owner.rewrite(i, &markers);
+            if by_order {
+                // Texts before the next are read no more.
+                placed.free_before(*starts.get(i + 1) as usize);
+                starts.free_before(i + 1);
+            }
         }
     });
     debug_assert!(
