@@ -139,7 +139,7 @@ pub struct FigureParts {
 
 /// The source byte ranges of a block's lines.
 pub fn line_segments(block: &[Line<'_>]) -> Vec<(usize, usize)> {
-    block.iter().map(|l| (l.start, l.end())).collect()
+    block.iter().map(|l| (l.start(), l.end())).collect()
 }
 
 /// The parts of `segments` that fall within `from..to`.
@@ -180,7 +180,7 @@ pub fn figure(
 ) -> Option<FigureParts> {
     let hard_wrapped = shape.hard_wrapped;
     let (first, last) = (block.first()?, block.last()?);
-    let (start, end) = (first.start, last.end());
+    let (start, end) = (first.start(), last.end());
     let text = src.get(start..end)?;
     let segments = line_segments(block);
     if let Ok((_, (alt, _))) = markdown_image(text) {
@@ -368,7 +368,7 @@ pub fn numbered_heading(block: &[Line<'_>], followed_by_block: bool) -> bool {
 
 /// quote: "every line indented by four or more spaces and not a list".
 pub fn quote(block: &[Line<'_>]) -> bool {
-    block.iter().all(|l| l.indent >= 4)
+    block.iter().all(|l| l.indent() >= 4)
 }
 
 /// rule: a one-line block matching [`rule_line`].
@@ -408,8 +408,8 @@ impl ItemTree {
     pub fn segments(&self, block: &[Line<'_>]) -> Vec<(usize, usize)> {
         let lines = self.lines(block);
         let mut v = Vec::with_capacity(lines.len());
-        v.push((lines[0].start + self.marker_len as usize, lines[0].end()));
-        v.extend(lines[1..].iter().map(|l| (l.start, l.end())));
+        v.push((lines[0].start() + self.marker_len as usize, lines[0].end()));
+        v.extend(lines[1..].iter().map(|l| (l.start(), l.end())));
         v
     }
 }
@@ -431,7 +431,7 @@ impl ListTree {
             .items
             .first()
             .and_then(|i| i.lines(block).first())
-            .map_or(0, |l| l.start);
+            .map_or(0, |l| l.start());
         let last = self.items.last().map_or(first, |i| {
             let child_end = i.children.last().map(|c| c.span(block).1).unwrap_or(0);
             i.lines(block)
@@ -468,14 +468,14 @@ pub fn list(block: &[Line<'_>]) -> Option<ListTree> {
     for (k, l) in block.iter().enumerate() {
         let marker = list_marker(l.text).ok().filter(|(_, m)| {
             !matches!(m, ListMarker::Number(n) if *n != 1
-                && entries.last().is_some_and(|e| l.indent > e.indent))
+                && entries.last().is_some_and(|e| l.indent() > e.indent))
         });
         match marker {
             Some((rest, marker)) => {
                 let marker_len = l.text.len() - rest.len();
                 entries.push(Entry {
-                    indent: l.indent,
-                    text_col: l.indent + l.text[..marker_len].chars().count(),
+                    indent: l.indent(),
+                    text_col: l.indent() + l.text[..marker_len].chars().count(),
                     marker,
                     line: k as u32,
                     marker_len: marker_len as u32,
@@ -550,7 +550,7 @@ pub fn is_hard_wrapped<'s, 'a: 's>(blocks: impl IntoIterator<Item = &'s [Line<'a
     let mut wrapped = 0usize;
     let mut long = 0usize;
     for b in blocks {
-        if b.iter().any(|l| l.indent >= 4) || list_marker(b[0].text).is_ok() {
+        if b.iter().any(|l| l.indent() >= 4) || list_marker(b[0].text).is_ok() {
             continue;
         }
         let long_here = b.iter().filter(|l| over(l.text, 100)).count();

@@ -3,23 +3,49 @@
 #[cfg(test)]
 use nom::{IResult, Parser, branch::alt, bytes::complete::tag, combinator::opt};
 
-/// One line of the source, with trailing white space removed.
+/// One line of the source, with trailing white space removed: 24 bytes
+/// (a hard-wrapped article has a line every 40 bytes or so, all read
+/// before its blocks are made).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Line<'a> {
     /// The line's text after its indentation, trailing white space removed.
     pub text: &'a str,
-    /// Byte offset of `text` in the source.
-    pub start: usize,
+    /// Byte offset of `text` in the source (an article is at most
+    /// [`crate::MAX_INPUT_BYTES`]).
+    start: u32,
     /// Indentation width in columns (a tab advances to the next multiple of 4).
-    pub indent: usize,
-    /// Zero-based line number.
-    pub number: usize,
+    indent: u32,
 }
 
-impl Line<'_> {
+impl<'a> Line<'a> {
+    /// The line `text`, at byte `start` of the source, indented by
+    /// `indent` columns.
+    pub fn new(text: &'a str, start: usize, indent: usize) -> Self {
+        Line {
+            text,
+            start: start as u32,
+            indent: indent.min(u32::MAX as usize) as u32,
+        }
+    }
+
+    /// Byte offset of `text` in the source.
+    pub fn start(&self) -> usize {
+        self.start as usize
+    }
+
+    /// Indentation width in columns.
+    pub fn indent(&self) -> usize {
+        self.indent as usize
+    }
+
+    /// The line indented `by` columns less (no less than none).
+    pub fn dedented(self, by: usize) -> Self {
+        Line::new(self.text, self.start(), self.indent().saturating_sub(by))
+    }
+
     /// Byte offset one past the line's last non-space character.
     pub fn end(&self) -> usize {
-        self.start + self.text.len()
+        self.start() + self.text.len()
     }
 
     /// True for a line with no visible character.
@@ -27,6 +53,8 @@ impl Line<'_> {
         self.text.is_empty()
     }
 }
+
+const _: () = assert!(std::mem::size_of::<Line<'_>>() == 24);
 
 /// A maximal run of non-blank lines.
 pub type RawBlock<'a> = Vec<Line<'a>>;
@@ -89,7 +117,6 @@ pub fn lines(text: &str, start: usize) -> Vec<Line<'_>> {
 pub fn lines_at(text: &str, start: usize) -> Vec<Line<'_>> {
     let mut out = Vec::with_capacity(crate::source::line_count_hint(text));
     let mut starts = crate::source::line_starts_iter(text).peekable();
-    let mut number = 0;
     while let Some(from) = starts.next() {
         // A BOM before the first line is not part of it.
         let line_start = from.max(start);
@@ -114,13 +141,7 @@ pub fn lines_at(text: &str, start: usize) -> Vec<Line<'_>> {
                 || !crate::markers::text::is_xml_char(c)
         });
         let (indent, body) = if blank { (0, "") } else { (indent, body) };
-        out.push(Line {
-            text: body,
-            start: line_start + ibytes,
-            indent,
-            number,
-        });
-        number += 1;
+        out.push(Line::new(body, line_start + ibytes, indent));
     }
     out
 }
@@ -207,7 +228,7 @@ mod tests {
                 want.push((at + ibytes, body));
                 input = rest;
             }
-            let got: Vec<_> = lines(&text, start).iter().map(|l| (l.start, l.text)).collect();
+            let got: Vec<_> = lines(&text, start).iter().map(|l| (l.start(), l.text)).collect();
             proptest::prop_assert_eq!(got, want);
         }
     }
@@ -218,17 +239,17 @@ mod tests {
         let ls = lines(t, 0);
         let texts: Vec<_> = ls.iter().map(|l| l.text).collect();
         assert_eq!(texts, ["a", "b", "c", "d"]);
-        assert_eq!(ls[1].start, 3);
-        assert_eq!(ls[2].start, 5);
+        assert_eq!(ls[1].start(), 3);
+        assert_eq!(ls[2].start(), 5);
     }
 
     #[test]
     fn trailing_space_is_dropped_and_tabs_indent() {
         let ls = lines("\tx  \n  y\t\n", 0);
         assert_eq!(ls[0].text, "x");
-        assert_eq!(ls[0].indent, 4);
+        assert_eq!(ls[0].indent(), 4);
         assert_eq!(ls[1].text, "y");
-        assert_eq!(ls[1].indent, 2);
+        assert_eq!(ls[1].indent(), 2);
     }
 
     #[test]
@@ -260,6 +281,6 @@ mod tests {
         let t = "\u{FEFF}Title\n";
         let ls = lines(t, 3);
         assert_eq!(ls[0].text, "Title");
-        assert_eq!(ls[0].start, 3);
+        assert_eq!(ls[0].start(), 3);
     }
 }

@@ -78,7 +78,7 @@ fn classify<'a>(
 }
 
 fn span_of(b: &[Line<'_>]) -> Span {
-    Span::new(b[0].start, b[b.len() - 1].end())
+    Span::new(b[0].start(), b[b.len() - 1].end())
 }
 
 fn segments(b: &[Line<'_>]) -> Vec<(usize, usize)> {
@@ -92,7 +92,7 @@ fn heading_segments(b: &[Line<'_>]) -> Vec<(usize, usize)> {
     let text = block::strip_atx(first);
     // `strip_atx` returns a sub-slice of the line: its offset there.
     let at = text.as_ptr() as usize - first.as_ptr() as usize;
-    v[0] = (b[0].start + at, b[0].start + at + text.len());
+    v[0] = (b[0].start() + at, b[0].start() + at + text.len());
     v.retain(|&(a, e)| a < e);
     v
 }
@@ -249,7 +249,7 @@ impl Builder<'_> {
             let inlines = self.inlines(&it.segments(block), true);
             let children: Vec<List> = it.children.iter().map(|c| self.list(c, block)).collect();
             let lines = it.lines(block);
-            let first = lines[0].start;
+            let first = lines[0].start();
             let end = children
                 .last()
                 .map_or(0, |c| c.span.end as usize)
@@ -322,7 +322,7 @@ impl Builder<'_> {
             })
             .collect();
         let fields = reference::fields(&raw);
-        let first = entry.lines[0].start;
+        let first = entry.lines[0].start();
         let last = entry.lines[entry.lines.len() - 1].end();
         Reference {
             n,

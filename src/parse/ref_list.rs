@@ -137,8 +137,8 @@ fn unnumbered_entries<'a>(
         // A numbered entry keeps its text after the number.
         let text_start =
             block::number_marker(e[0].text).map_or(0, |(rest, _)| e[0].text.len() - rest.len());
-        let mut segments = vec![(e[0].start + text_start, e[0].end())];
-        segments.extend(e[1..].iter().map(|l| (l.start, l.end())));
+        let mut segments = vec![(e[0].start() + text_start, e[0].end())];
+        segments.extend(e[1..].iter().map(|l| (l.start(), l.end())));
         entries.push(RefEntry {
             number: entries.len() as u64 + 1,
             segments,

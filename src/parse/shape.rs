@@ -61,8 +61,8 @@ fn base_indent(lines: &[Line<'_>]) -> usize {
         .flatten()
     {
         total += 1;
-        if l.indent < counts.len() {
-            counts[l.indent] += 1;
+        if l.indent() < counts.len() {
+            counts[l.indent()] += 1;
         }
     }
     let (indent, &n) = counts
@@ -108,9 +108,8 @@ pub fn detect(lines: &[Line<'_>]) -> Shape {
     }
 }
 
-fn dedent(mut l: Line<'_>, by: usize) -> Line<'_> {
-    l.indent = l.indent.saturating_sub(by);
-    l
+fn dedent(l: Line<'_>, by: usize) -> Line<'_> {
+    l.dedented(by)
 }
 
 /// The blocks of a document of this shape: "a maximal run of non-blank
@@ -158,7 +157,7 @@ pub fn blocks<'a>(lines: &[Line<'a>], shape: &Shape) -> Vec<RawBlock<'a>> {
             // indented continuations) stay together.
             let in_list = block::list_marker(cur[0].text).is_ok();
             let continues =
-                in_list && (block::list_marker(l.text).is_ok() || l.indent > cur[0].indent);
+                in_list && (block::list_marker(l.text).is_ok() || l.indent() > cur[0].indent());
             if !continues {
                 flush(&mut cur, &mut out);
             }
@@ -181,7 +180,7 @@ fn opens_list_inside(cur: &[Line<'_>], l: &Line<'_>) -> bool {
     if block::list_marker(cur[0].text).is_ok() {
         return false;
     }
-    l.indent != above.indent
+    l.indent() != above.indent()
         || (marker == block::ListMarker::Number(1) && above.text.ends_with(':'))
 }
 
@@ -256,7 +255,7 @@ impl ListEnds {
                 .items
                 .last()
                 .and_then(|it| it.lines(b).first())
-                .map_or(0, |l| l.indent),
+                .map_or(0, |l| l.indent()),
         })
     }
 }
@@ -266,7 +265,7 @@ const MAX_ITEM_PARAGRAPHS: usize = 3;
 
 /// Can block `b` be a later paragraph of the last item of `list`?
 fn item_paragraph(list: ListEnds, b: &RawBlock<'_>) -> bool {
-    b.iter().all(|l| l.indent > list.last_item_indent) || {
+    b.iter().all(|l| l.indent() > list.last_item_indent) || {
         let text: Vec<&str> = b.iter().map(|l| l.text).collect();
         super::reference::has_backlinks(&text.join(" "))
     }
@@ -308,7 +307,7 @@ mod tests {
             .iter()
             .map(|b| {
                 b.iter()
-                    .map(|l| format!("{}{}", " ".repeat(l.indent), l.text))
+                    .map(|l| format!("{}{}", " ".repeat(l.indent()), l.text))
                     .collect()
             })
             .collect()
