@@ -153,8 +153,8 @@ mod tests {
                     // Freed exactly when all its items are before `r`.
                     proptest::prop_assert_eq!(chunk.capacity() == 0, (c + 1) * per <= passed);
                 }
-                for i in (passed / per) * per..all.len() {
-                    proptest::prop_assert_eq!(*v.get(i), all[i]);
+                for (i, x) in all.iter().enumerate().skip((passed / per) * per) {
+                    proptest::prop_assert_eq!(v.get(i), x);
                 }
             }
         }

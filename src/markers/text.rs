@@ -376,7 +376,7 @@ impl<'s> KeptTexts<'s> {
     ///
     /// The texts are given up in order: what held the texts before `i`
     /// is freed.
-    pub(crate) fn into_inlines(
+    pub(crate) fn give_up(
         &mut self,
         i: usize,
         markers: &[PlacedMarker],
@@ -510,7 +510,7 @@ mod tests {
                 Kept::Whole(w) => Some(w.text.as_ptr()),
                 Kept::Piece(..) => None,
             };
-            let inlines = kept.into_inlines(i, &markers, &src);
+            let inlines = kept.give_up(i, &markers, &src);
             assert_eq!(inlines, t.inlines_sharing(&markers, Some(&src)));
             // It gives them to its inlines: its first Text node's
             // characters are those very bytes, not a copy.

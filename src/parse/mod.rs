@@ -302,7 +302,7 @@ impl Builder<'_> {
         }
     }
 
-    fn reference(&self, entry: &RefEntry<'_>, n: u32) -> Reference {
+    fn reference(&self, entry: &RefEntry, n: u32) -> Reference {
         let lt = LogicalText::from_segments(self.src, &entry.segments, false);
         let split = reference::split_backlinks(&lt.text);
         let raw = lt.text[split.body.0..split.body.1].to_string();
@@ -322,8 +322,7 @@ impl Builder<'_> {
             })
             .collect();
         let fields = reference::fields(&raw);
-        let first = entry.lines[0].start();
-        let last = entry.lines[entry.lines.len() - 1].end();
+        let (first, last) = entry.span;
         Reference {
             n,
             raw,

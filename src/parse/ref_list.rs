@@ -33,27 +33,32 @@ fn is_cited(tree: &ListTree, blocks: &[Vec<Line<'_>>], kinds: &[Kind]) -> bool {
 }
 
 /// One entry of the reference list, before its text is read.
-pub(super) struct RefEntry<'a> {
+pub(super) struct RefEntry {
     /// Its number: as written, or implied by order in an unnumbered list.
     pub(super) number: u64,
     /// Source byte ranges of its text (after any number or bullet).
     pub(super) segments: Vec<(usize, usize)>,
-    /// Its lines.
-    pub(super) lines: Vec<Line<'a>>,
+    /// Where its lines start and end in the source.
+    pub(super) span: (usize, usize),
+}
+
+/// Where some lines start and end in the source.
+fn lines_span(lines: &[Line<'_>]) -> (usize, usize) {
+    (lines[0].start(), lines[lines.len() - 1].end())
 }
 
 /// The reference list: which blocks hold it, its heading, its entries.
-pub(super) struct RefList<'a> {
+pub(super) struct RefList {
     /// The blocks of the list (and a rule drawn above it), `first..=last`.
     pub(super) first: usize,
     /// The last block of the list.
     pub(super) last: usize,
     /// The block of its own heading (`Notes`, `References`, …).
     pub(super) heading: Option<usize>,
-    pub(super) entries: Vec<RefEntry<'a>>,
+    pub(super) entries: Vec<RefEntry>,
 }
 
-impl RefList<'_> {
+impl RefList {
     /// Is block `i` one of the list's own (`first..=last`)?
     pub(super) fn holds(&self, i: usize) -> bool {
         (self.first..=self.last).contains(&i)
@@ -69,14 +74,14 @@ fn entries_of_list<'a>(
     t: &ListTree,
     block: &[Line<'a>],
     implied_from: Option<u64>,
-) -> Vec<RefEntry<'a>> {
+) -> Vec<RefEntry> {
     t.items
         .iter()
         .enumerate()
         .map(|(k, it)| RefEntry {
             number: implied_from.map_or(it.number.unwrap_or(1), |f| f + k as u64),
             segments: it.segments(block),
-            lines: it.lines(block).to_vec(),
+            span: lines_span(it.lines(block)),
         })
         .collect()
 }
@@ -88,7 +93,7 @@ fn entries_of_list<'a>(
 fn unnumbered_entries<'a>(
     blocks: &[Vec<Line<'a>>],
     kinds: &[Kind],
-) -> Option<(usize, Vec<RefEntry<'a>>)> {
+) -> Option<(usize, Vec<RefEntry>)> {
     let ends_in_backlinks = |j: usize| match &kinds[j] {
         Kind::List(t) => t.items.iter().all(|it| item_has_backlinks(it, &blocks[j])),
         Kind::Rule => false,
@@ -132,7 +137,7 @@ fn unnumbered_entries<'a>(
     let mut entries = Vec::new();
     // Lines of an entry not yet closed by its back-links.
     let mut pending: Vec<Line<'a>> = Vec::new();
-    let close = |pending: &mut Vec<Line<'a>>, entries: &mut Vec<RefEntry<'a>>| {
+    let close = |pending: &mut Vec<Line<'a>>, entries: &mut Vec<RefEntry>| {
         let e = std::mem::take(pending);
         // A numbered entry keeps its text after the number.
         let text_start =
@@ -142,7 +147,7 @@ fn unnumbered_entries<'a>(
         entries.push(RefEntry {
             number: entries.len() as u64 + 1,
             segments,
-            lines: e,
+            span: lines_span(&e),
         });
     };
     for j in first..blocks.len() {
@@ -181,7 +186,7 @@ fn unnumbered_entries<'a>(
 /// bulleted run of entries that each end in back-link tokens". Also, a
 /// final ordered list without back-links whose numbers are cited in the
 /// text (a page whose back-links were lost).
-pub(super) fn find_references<'a>(blocks: &[Vec<Line<'a>>], kinds: &[Kind]) -> Option<RefList<'a>> {
+pub(super) fn find_references<'a>(blocks: &[Vec<Line<'a>>], kinds: &[Kind]) -> Option<RefList> {
     let heading_before = |j: usize| -> Option<usize> {
         (0..j)
             .rev()
@@ -192,7 +197,7 @@ pub(super) fn find_references<'a>(blocks: &[Vec<Line<'a>>], kinds: &[Kind]) -> O
     // above its notes); the heading right before the two is the list's own
     // heading; one further up heads a section of its own (a bibliography
     // in prose, say).
-    let with_furniture = |first: usize, last: usize, entries: Vec<RefEntry<'a>>| {
+    let with_furniture = |first: usize, last: usize, entries: Vec<RefEntry>| {
         let first = if first > 0 && matches!(kinds[first - 1], Kind::Rule) {
             first - 1
         } else {

@@ -469,7 +469,9 @@ pub fn fields(raw: &str) -> Vec<RefField> {
         end: le,
         iso,
     };
-    let mut out = Vec::new();
+    // At most three fields, held as long as the document: no spare room
+    // (a vector grown by pushing has room for four).
+    let mut out = Vec::with_capacity(3);
     if parts.len() >= 3 {
         let (ss, se) = parts[parts.len() - 2];
         let title_end = parts[parts.len() - 3].1;

@@ -273,7 +273,7 @@ impl Texts for Owned<'_, '_> {
         self.kept.span(i, a, b, self.source)
     }
     fn rewrite(&mut self, i: usize, markers: &[PlacedMarker]) -> Vec<Inline> {
-        self.kept.into_inlines(i, markers, self.source)
+        self.kept.give_up(i, markers, self.source)
     }
     fn containers_hold_text(&self) -> bool {
         false
