@@ -32,6 +32,7 @@
 //! `patches_fail_loudly_when_the_template_differs`.
 
 use crate::error::WriteError;
+use crate::temp_file::Spill;
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use epub_builder::{
     EpubBuilder, EpubContent, EpubVersion, MetadataOpfV3, ReferenceType, TocElement, ZipLibrary,
@@ -185,7 +186,7 @@ fn assemble_with(
     };
     let toc = ours.then_some(&book.chapters[..]);
     let archive = post_pass(&raw, &fixes, &bodies, toc, chapters)?;
-    out.write_all(&archive)?;
+    archive.copy_into(out)?;
     Ok(())
 }
 
@@ -265,7 +266,7 @@ fn post_pass<'b>(
     bodies: &[(String, Body<'b>)],
     toc: Option<&[Chapter<'_>]>,
     chapters: &mut dyn Chapters,
-) -> Result<Vec<u8>, WriteError> {
+) -> Result<Spill, WriteError> {
     let mut zip = zip::ZipArchive::new(Cursor::new(archive)).map_err(zip_error)?;
     // The bodies are borrowed, not copied into the archive's entry list.
     let mut entries: Vec<(String, Entry<'b>)> = Vec::with_capacity(zip.len());
@@ -328,7 +329,7 @@ fn post_pass<'b>(
     let base = zip::write::SimpleFileOptions::default()
         .last_modified_time(time)
         .unix_permissions(0o644);
-    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let mut w = zip::ZipWriter::new(Spill::new(SPILL_FROM));
     w.start_file(
         "mimetype",
         base.compression_method(zip::CompressionMethod::Stored),
@@ -370,8 +371,13 @@ fn post_pass<'b>(
             }
         }
     }
-    Ok(w.finish().map_err(zip_error)?.into_inner())
+    Ok(w.finish().map_err(zip_error)?)
 }
+
+/// The size from which the archive being written waits in a temporary
+/// file rather than in memory ([`Spill`]): 1 MiB, as a long PDF's glyphs
+/// do. A book of a few articles stays in memory.
+const SPILL_FROM: usize = 1 << 20;
 
 /// A chapter's entry as its writer sees it: flushing it does nothing.
 /// (Flushing the deflater would end its block there, with an empty block
@@ -1096,7 +1102,11 @@ pub(super) mod tests {
             }
         }
         let bodies = [("OEBPS/c.xhtml".to_string(), Body::Chapter(0))];
-        let made = post_pass(&raw, &fixes, &bodies, None, &mut One(0)).unwrap();
+        let mut made = Vec::new();
+        post_pass(&raw, &fixes, &bodies, None, &mut One(0))
+            .unwrap()
+            .copy_into(&mut made)
+            .unwrap();
         assert_eq!(text_of(&made, "OEBPS/c.xhtml"), "<html/>");
         // The same archive with the chapter last.
         let mut z = zip::ZipArchive::new(Cursor::new(&raw[..])).unwrap();
