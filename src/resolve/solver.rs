@@ -31,6 +31,7 @@
 //! When rule 2 cannot be met with rule 3 hard, the search is repeated with
 //! rule 3 as a penalty ("hard when satisfiable").
 
+use crate::groups::Groups;
 use crate::markers::candidates::{Candidate, Candidates, Reading};
 
 /// Rounds of price adjustment at most.
@@ -629,7 +630,7 @@ fn with_counts(p: &Problem<'_>, want: &[u32], order: Order) -> (Solution, u32) {
     // Every reading of reference k, as (candidate, reading) indices, in
     // one vector of 8 bytes a reading (on a large article this is the
     // solver's largest table).
-    let by_ref = crate::groups::Groups::new(len, |each| {
+    let by_ref = Groups::new(len, |each| {
         for (ci, c) in p.candidates.iter().enumerate() {
             for (ri, r) in c.readings.iter().enumerate() {
                 each(r.n as usize, (ci as u32, ri as u8));
@@ -711,7 +712,7 @@ fn with_counts(p: &Problem<'_>, want: &[u32], order: Order) -> (Solution, u32) {
         return (sol, 0);
     }
     // Prices cannot separate readings of equal plausibility; finish by hand.
-    let sol = repair(p, sol, want, order);
+    let sol = repair(p, &by_ref, sol, want, order);
     let got = counts_of(p, &sol, len);
     let off = (1..len).map(|k| got[k].abs_diff(want[k - 1])).sum();
     (sol, off)
@@ -750,20 +751,47 @@ fn valid(p: &Problem<'_>, choice: &[Option<u8>], order: Order) -> bool {
 /// wanted number of markers or no valid switch is left. Each reference gets
 /// its needed switches plus at most [`MAX_REPAIR_FAILURES`] failed tries, each
 /// checked in O(C).
-fn repair(p: &Problem<'_>, mut sol: Solution, want: &[u32], order: Order) -> Solution {
+fn repair(
+    p: &Problem<'_>,
+    by_ref: &Groups<(u32, u8)>,
+    sol: Solution,
+    want: &[u32],
+    order: Order,
+) -> Solution {
+    // Each switch is checked where it can break a rule, not by a pass over
+    // every candidate (a pass a switch made a long article's repair
+    // quadratic: dropping 5,000 markers of 159,000 candidates took most of
+    // a second).
+    let switches = Switches::new(p, &sol.choice, order);
+    repair_with(p, by_ref, sol, want, order, switches)
+}
+
+/// [`repair`], each switch checked by `switches`, or by [`valid`] when
+/// there are none.
+fn repair_with(
+    p: &Problem<'_>,
+    by_ref: &Groups<(u32, u8)>,
+    mut sol: Solution,
+    want: &[u32],
+    order: Order,
+    mut switches: Option<Switches>,
+) -> Solution {
     let len = want.len() + 1;
     let no_price: [f64; 0] = [];
+    // The markers of each reference, kept up to date as switches are made.
+    let mut got = counts_of(p, &sol, len);
     for k in 1..len {
-        let got = counts_of(p, &sol, len);
         let (have, need) = (got[k], want[k - 1]);
         if have == need {
             continue;
         }
         // (cost of the switch, candidate, new choice or -1 for none): 16
-        // bytes an option, as there may be one per candidate.
+        // bytes an option, as there may be one per candidate. Only the
+        // candidates with a reading of k have one.
         let mut options: Vec<(f64, u32, i32)> = Vec::new();
-        for (ci, c) in p.candidates.iter().enumerate() {
-            let ch = sol.choice[ci];
+        for &(ci, ri) in by_ref.get(k) {
+            let c = p.candidates.at(ci as usize);
+            let ch = sol.choice[ci as usize];
             let cur = chosen_value(c, ch, &no_price);
             let cur_n = ch.map(|r| c.readings[r as usize].n as usize);
             if have < need && cur_n != Some(k) {
@@ -771,13 +799,9 @@ fn repair(p: &Problem<'_>, mut sol: Solution, want: &[u32], order: Order) -> Sol
                 if cur_n.is_some_and(|j| j < len && got[j] <= want[j - 1]) {
                     continue;
                 }
-                for (ri, r) in c.readings.iter().enumerate() {
-                    if r.n as usize == k {
-                        options.push((cur - r.score as f64, ci as u32, ri as i32));
-                    }
-                }
-            } else if have > need && cur_n == Some(k) {
-                options.push((cur, ci as u32, -1));
+                options.push((cur - c.readings[ri as usize].score as f64, ci, ri as i32));
+            } else if have > need && ch == Some(ri) {
+                options.push((cur, ci, -1));
             }
         }
         // Cheapest first; ties in candidate and reading order (what a
@@ -793,14 +817,27 @@ fn repair(p: &Problem<'_>, mut sol: Solution, want: &[u32], order: Order) -> Sol
             }
             let old = sol.choice[ci];
             sol.choice[ci] = new;
-            if valid(p, &sol.choice, order) {
+            let still_valid = match &mut switches {
+                Some(s) => s.switch(p, &sol.choice, ci, old),
+                None => valid(p, &sol.choice, order),
+            };
+            if still_valid {
                 diff -= 1;
+                let c = p.candidates.at(ci);
+                let n_of = |ch: Option<u8>| ch.map(|r| c.readings[r as usize].n as usize);
+                if let Some(j) = n_of(old).filter(|&j| j < len) {
+                    got[j] -= 1;
+                }
+                if let Some(j) = n_of(new).filter(|&j| j < len) {
+                    got[j] += 1;
+                }
             } else {
                 sol.choice[ci] = old;
                 failures += 1;
             }
         }
     }
+    debug_assert_eq!(got, counts_of(p, &sol, len));
     sol.plausibility = p
         .candidates
         .iter()
@@ -808,6 +845,113 @@ fn repair(p: &Problem<'_>, mut sol: Solution, want: &[u32], order: Order) -> Sol
         .map(|(c, ch)| chosen_value(c, *ch, &no_price))
         .sum();
     sol
+}
+
+/// What a switch of one candidate's choice can break, kept up to date
+/// through a repair: the [`valid`] of the choice after the switch, given
+/// that it was valid before, found from the switch's neighbours and the
+/// references it moves a marker between.
+///
+/// Adjacency (a reading that needs the candidate before it to be a marker)
+/// involves the switched candidate and the one after it. With first
+/// occurrences in hard order, from reference 1: the choice is in order
+/// exactly when the references cited are 1..=m and each one's first
+/// marker comes after the first marker of the one before (at the first
+/// marker of k the highest reference so far must be k − 1, and that one's
+/// first marker is then before it); a switch moves the first markers of
+/// at most two references, so only their pairs with their neighbours are
+/// looked at.
+struct Switches {
+    order: Order,
+    /// The candidates where each reference is chosen, with hard order.
+    at: Vec<std::collections::BTreeSet<u32>>,
+}
+
+impl Switches {
+    /// The state of `choice`; `None` when it is not valid (every switch
+    /// is then checked by [`valid`]) or an excerpt's free start applies.
+    fn new(p: &Problem<'_>, choice: &[Option<u8>], order: Order) -> Option<Switches> {
+        if (order == Order::Hard && p.free_start) || !valid(p, choice, order) {
+            return None;
+        }
+        let mut at = Vec::new();
+        if order == Order::Hard {
+            let top = p
+                .candidates
+                .iter()
+                .flat_map(|c| c.readings.iter().map(|r| r.n as usize))
+                .max()
+                .unwrap_or(0);
+            at = vec![std::collections::BTreeSet::new(); top + 2];
+            for (ci, (c, ch)) in p.candidates.iter().zip(choice).enumerate() {
+                if let Some(r) = ch {
+                    at[c.readings[*r as usize].n as usize].insert(ci as u32);
+                }
+            }
+        }
+        Some(Switches { order, at })
+    }
+
+    /// Candidate `ci` now reads `choice[ci]`, not `old`: whether the
+    /// choice is still valid. When it is not, nothing here changed.
+    fn switch(
+        &mut self,
+        p: &Problem<'_>,
+        choice: &[Option<u8>],
+        ci: usize,
+        old: Option<u8>,
+    ) -> bool {
+        let c = p.candidates.at(ci);
+        let new = choice[ci];
+        let needs_prev = |i: usize, ch: Option<u8>| {
+            ch.is_some_and(|r| p.candidates.at(i).readings[r as usize].needs_prev_marker)
+        };
+        if needs_prev(ci, new) && (ci == 0 || choice[ci - 1].is_none()) {
+            return false;
+        }
+        if new.is_none() && ci + 1 < choice.len() && needs_prev(ci + 1, choice[ci + 1]) {
+            return false;
+        }
+        if self.order == Order::Soft {
+            return true;
+        }
+        let n_of = |ch: Option<u8>| ch.map(|r| c.readings[r as usize].n as usize);
+        let (a, b) = (n_of(old), n_of(new));
+        if a == b {
+            return true;
+        }
+        let at = ci as u32;
+        if let Some(a) = a {
+            self.at[a].remove(&at);
+        }
+        if let Some(b) = b {
+            self.at[b].insert(at);
+        }
+        let in_order = [a, a.map(|a| a + 1), b, b.map(|b| b + 1)]
+            .into_iter()
+            .flatten()
+            .all(|x| self.after_the_one_before(x));
+        if !in_order {
+            if let Some(b) = b {
+                self.at[b].remove(&at);
+            }
+            if let Some(a) = a {
+                self.at[a].insert(at);
+            }
+        }
+        in_order
+    }
+
+    /// Reference `x` is not cited, or is cited first after reference
+    /// x − 1 is (any reference below 2 may be cited).
+    fn after_the_one_before(&self, x: usize) -> bool {
+        let first = |k: usize| self.at.get(k).and_then(|s| s.first().copied());
+        match first(x) {
+            None => true,
+            Some(_) if x < 2 => true,
+            Some(fx) => first(x - 1).is_some_and(|f| f < fx),
+        }
+    }
 }
 
 /// Solves the problem: hard order first, soft order if the counts need it.

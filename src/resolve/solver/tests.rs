@@ -322,3 +322,54 @@ fn margins_are_the_same_whatever_the_segment_held() {
         }
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+    /// A repair that checks each switch where it can break a rule makes
+    /// the same switches as one that checks the whole choice after each:
+    /// references cited again and again, readings that need a marker
+    /// before them, counts out of reach, both orders, from the choice of
+    /// a pass under random prices.
+    #[test]
+    fn switches_are_checked_as_a_whole_pass_checks_them(
+        runs in proptest::collection::vec(
+            proptest::collection::vec((1u32..=5, -6.0f32..6.0, proptest::bool::weighted(0.3)), 1..=3),
+            1..=14,
+        ),
+        want in proptest::collection::vec(0u32..4, 5),
+        prices in proptest::collection::vec(-4.0f64..4.0, 6),
+        soft in proptest::bool::ANY,
+    ) {
+        let mut c = Candidates::default();
+        for (i, readings) in runs.iter().enumerate() {
+            let readings = readings.iter().map(|&(n, score, needs_prev_marker)| Reading {
+                marker_start: 10 * i as u32,
+                n,
+                score,
+                needs_prev_marker,
+                written: None,
+            });
+            c.push(0, 10 * i as u32, 10 * i as u32 + 2, readings, None);
+        }
+        let p = Problem {
+            candidates: &c,
+            counts: Some(want.clone()),
+            free_start: false,
+        };
+        let order = if soft { Order::Soft } else { Order::Hard };
+        let by_ref = Groups::new(want.len() + 1, |each| {
+            for (ci, c) in p.candidates.iter().enumerate() {
+                for (ri, r) in c.readings.iter().enumerate() {
+                    each(r.n as usize, (ci as u32, ri as u8));
+                }
+            }
+        });
+        let start = pass(&p, &prices, order);
+        let switches = Switches::new(&p, &start.choice, order);
+        proptest::prop_assert!(switches.is_some(), "a pass's choice is valid");
+        let by_switches = repair_with(&p, &by_ref, start.clone(), &want, order, switches);
+        let by_passes = repair_with(&p, &by_ref, start, &want, order, None);
+        proptest::prop_assert_eq!(&by_switches.choice, &by_passes.choice);
+        proptest::prop_assert!(valid(&p, &by_switches.choice, order));
+    }
+}
