@@ -72,17 +72,19 @@ fn only_the_adapters_name_the_generators() {
 
 /// The module folders of `src/`, lowest first, and what each may use: the
 /// stages depend downward only, so there is no import loop between them.
-const LAYERS: [(&str, &[&str]); 10] = [
+const LAYERS: [(&str, &[&str]); 12] = [
     ("bytes", &[]),
+    ("groups", &[]),
+    ("chunked", &[]),
     ("ast", &["bytes"]),
     ("error", &["ast"]),
     ("diag", &["ast"]),
     ("source", &["ast", "diag", "error"]),
-    ("markers", &["ast", "bytes"]),
+    ("markers", &["ast", "bytes", "chunked"]),
     ("layout", &["ast", "error"]),
     ("parse", &["ast", "diag", "error", "source", "markers"]),
-    ("resolve", &["ast", "diag", "markers"]),
-    ("write", &["ast", "bytes", "diag", "error", "layout"]),
+    ("resolve", &["ast", "diag", "markers", "groups", "chunked"]),
+    ("write", &["ast", "bytes", "diag", "error", "layout", "groups"]),
 ];
 
 /// The module folder (`ast`, `write` …) that a file of `src/` belongs to.
