@@ -112,7 +112,7 @@ impl TempFile {
 
 /// Bytes written, and sought in, as in a file: held in memory until they
 /// pass `limit`, then in the system's temporary file (through a 64 KiB
-/// buffer), or still in memory where there is none. Read out whole with
+/// buffer), or still in memory where there is none or it takes nothing. Read out whole with
 /// [`Spill::copy_into`].
 ///
 /// A zip archive is written so (its writer goes back to each entry's
@@ -124,7 +124,7 @@ pub(crate) struct Spill {
     memory: io::Cursor<Vec<u8>>,
     file: Option<io::BufWriter<std::fs::File>>,
     limit: usize,
-    /// A temporary file was asked for and there was none.
+    /// A temporary file was asked for and there was none, or it took nothing.
     no_file: bool,
 }
 
@@ -145,19 +145,22 @@ impl Spill {
         self.file.is_some()
     }
 
-    /// Moves the bytes into the temporary file, when there is one.
-    fn move_to_file(&mut self) -> io::Result<()> {
-        let Ok(file) = tempfile::tempfile() else {
-            self.no_file = true;
-            return Ok(());
-        };
-        let mut file = io::BufWriter::with_capacity(1 << 16, file);
-        let memory = std::mem::take(&mut self.memory);
-        let at = memory.position();
-        io::Write::write_all(&mut file, memory.get_ref())?;
-        io::Seek::seek(&mut file, io::SeekFrom::Start(at))?;
-        self.file = Some(file);
-        Ok(())
+    /// Moves the bytes into the temporary file, when there is one that
+    /// takes them; else they stay in memory.
+    fn move_to_file(&mut self) {
+        let moved = tempfile::tempfile().and_then(|file| {
+            let mut file = io::BufWriter::with_capacity(1 << 16, file);
+            io::Write::write_all(&mut file, self.memory.get_ref())?;
+            io::Seek::seek(&mut file, io::SeekFrom::Start(self.memory.position()))?;
+            Ok(file)
+        });
+        match moved {
+            Ok(file) => {
+                self.file = Some(file);
+                self.memory = io::Cursor::new(Vec::new());
+            }
+            Err(_) => self.no_file = true,
+        }
     }
 
     /// Writes every byte into `out`, from the start.
@@ -181,7 +184,7 @@ impl io::Write for Spill {
             .saturating_add(buf.len())
             .max(self.memory.get_ref().len());
         if self.file.is_none() && !self.no_file && held > self.limit {
-            self.move_to_file()?;
+            self.move_to_file();
         }
         match &mut self.file {
             Some(file) => file.write(buf),

@@ -84,7 +84,10 @@ const LAYERS: [(&str, &[&str]); 12] = [
     ("layout", &["ast", "error"]),
     ("parse", &["ast", "diag", "error", "source", "markers"]),
     ("resolve", &["ast", "diag", "markers", "groups", "chunked"]),
-    ("write", &["ast", "bytes", "diag", "error", "layout", "groups"]),
+    (
+        "write",
+        &["ast", "bytes", "diag", "error", "layout", "groups"],
+    ),
 ];
 
 /// The module folder (`ast`, `write` …) that a file of `src/` belongs to.
