@@ -371,7 +371,7 @@ fn post_pass<'b>(
             }
         }
     }
-    Ok(w.finish().map_err(zip_error)?)
+    w.finish().map_err(zip_error)
 }
 
 /// The size from which the archive being written waits in a temporary
