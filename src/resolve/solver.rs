@@ -627,16 +627,7 @@ fn chosen_value(c: Candidate<'_>, ch: Option<u8>, price: &[f64]) -> f64 {
 fn with_counts(p: &Problem<'_>, want: &[u32], order: Order) -> (Solution, u32) {
     let len = want.len() + 1;
     let mut price = vec![0.0f64; len];
-    // Every reading of reference k, as (candidate, reading) indices, in
-    // one vector of 8 bytes a reading (on a large article this is the
-    // solver's largest table).
-    let by_ref = Groups::new(len, |each| {
-        for (ci, c) in p.candidates.iter().enumerate() {
-            for (ri, r) in c.readings.iter().enumerate() {
-                each(r.n as usize, (ci as u32, ri as u8));
-            }
-        }
-    });
+    let by_ref = readings_by_reference(p, len);
     let mut best: Option<(u32, Solution)> = None;
     for round in 0..MAX_ROUNDS {
         let mut sol = pass(p, &price, order);
@@ -716,6 +707,19 @@ fn with_counts(p: &Problem<'_>, want: &[u32], order: Order) -> (Solution, u32) {
     let got = counts_of(p, &sol, len);
     let off = (1..len).map(|k| got[k].abs_diff(want[k - 1])).sum();
     (sol, off)
+}
+
+/// Every reading of reference k < `len`, as (candidate, reading) indices,
+/// in one vector of 8 bytes a reading (on a large article this is the
+/// solver's largest table).
+fn readings_by_reference(p: &Problem<'_>, len: usize) -> Groups<(u32, u8)> {
+    Groups::new(len, |each| {
+        for (ci, c) in p.candidates.iter().enumerate() {
+            for (ri, r) in c.readings.iter().enumerate() {
+                each(r.n as usize, (ci as u32, ri as u8));
+            }
+        }
+    })
 }
 
 /// Does `choice` respect adjacency and (when hard) first-occurrence order?

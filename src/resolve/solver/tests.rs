@@ -216,6 +216,25 @@ fn replayed_score(p: &Problem<'_>, s: &Solution) -> f64 {
     score
 }
 
+/// Candidates one after the other, each with its readings (reference,
+/// score, whether it needs a marker before it).
+fn candidates_of(runs: &[Vec<(u32, f32, bool)>]) -> Candidates {
+    let mut c = Candidates::default();
+    for (i, readings) in runs.iter().enumerate() {
+        let readings = readings
+            .iter()
+            .map(|&(n, score, needs_prev_marker)| Reading {
+                marker_start: 10 * i as u32,
+                n,
+                score,
+                needs_prev_marker,
+                written: None,
+            });
+        c.push(0, 10 * i as u32, 10 * i as u32 + 2, readings, None);
+    }
+    c
+}
+
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
     /// With nodes dropped when another dominates them, one pass still finds
@@ -229,17 +248,7 @@ proptest::proptest! {
             1..=8,
         ),
     ) {
-        let mut c = Candidates::default();
-        for (i, readings) in runs.iter().enumerate() {
-            let readings = readings.iter().map(|&(n, score, needs_prev_marker)| Reading {
-                marker_start: 10 * i as u32,
-                n,
-                score,
-                needs_prev_marker,
-                written: None,
-            });
-            c.push(0, 10 * i as u32, 10 * i as u32 + 2, readings, None);
-        }
+        let c = candidates_of(&runs);
         let p = Problem {
             candidates: &c,
             counts: None,
@@ -340,30 +349,14 @@ proptest::proptest! {
         prices in proptest::collection::vec(-4.0f64..4.0, 6),
         soft in proptest::bool::ANY,
     ) {
-        let mut c = Candidates::default();
-        for (i, readings) in runs.iter().enumerate() {
-            let readings = readings.iter().map(|&(n, score, needs_prev_marker)| Reading {
-                marker_start: 10 * i as u32,
-                n,
-                score,
-                needs_prev_marker,
-                written: None,
-            });
-            c.push(0, 10 * i as u32, 10 * i as u32 + 2, readings, None);
-        }
+        let c = candidates_of(&runs);
         let p = Problem {
             candidates: &c,
             counts: Some(want.clone()),
             free_start: false,
         };
         let order = if soft { Order::Soft } else { Order::Hard };
-        let by_ref = Groups::new(want.len() + 1, |each| {
-            for (ci, c) in p.candidates.iter().enumerate() {
-                for (ri, r) in c.readings.iter().enumerate() {
-                    each(r.n as usize, (ci as u32, ri as u8));
-                }
-            }
-        });
+        let by_ref = readings_by_reference(&p, want.len() + 1);
         let start = pass(&p, &prices, order);
         let switches = Switches::new(&p, &start.choice, order);
         proptest::prop_assert!(switches.is_some(), "a pass's choice is valid");
