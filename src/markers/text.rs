@@ -306,9 +306,11 @@ pub(crate) struct KeptTexts<'s> {
 const WHOLE: u64 = 1 << 31;
 
 /// A kept text: a piece of the source, or the text itself.
-enum Kept<'a, 's> {
+enum Kept {
+    /// `source[from..from + len]`.
     Piece(usize, usize),
-    Whole(&'a LogicalText<'s>),
+    /// `wholes[k]`.
+    Whole(usize),
 }
 
 impl<'s> KeptTexts<'s> {
@@ -334,10 +336,10 @@ impl<'s> KeptTexts<'s> {
         self.wholes.push(text);
     }
 
-    fn get(&self, i: usize) -> Kept<'_, 's> {
+    fn get(&self, i: usize) -> Kept {
         let slot = *self.slots.get(i);
         if slot & WHOLE != 0 {
-            Kept::Whole(self.wholes.get((slot & (WHOLE - 1)) as usize))
+            Kept::Whole((slot & (WHOLE - 1)) as usize)
         } else {
             Kept::Piece((slot >> 32) as usize, (slot & (WHOLE - 1)) as usize)
         }
@@ -353,7 +355,7 @@ impl<'s> KeptTexts<'s> {
                 scan: false,
                 bibliography: false,
             }),
-            Kept::Whole(t) => f(t),
+            Kept::Whole(k) => f(self.wholes.get(k)),
         }
     }
 
@@ -361,7 +363,7 @@ impl<'s> KeptTexts<'s> {
     pub(crate) fn text<'a>(&'a self, i: usize, source: &'a Arc<String>) -> &'a str {
         match self.get(i) {
             Kept::Piece(from, len) => &source[from..from + len],
-            Kept::Whole(t) => &t.text,
+            Kept::Whole(k) => &self.wholes.get(k).text,
         }
     }
 
@@ -385,8 +387,7 @@ impl<'s> KeptTexts<'s> {
         self.slots.free_before(i);
         match self.get(i) {
             Kept::Piece(..) => self.with(i, source, |t| t.inlines_sharing(markers, Some(source))),
-            Kept::Whole(_) => {
-                let k = (*self.slots.get(i) & (WHOLE - 1)) as usize;
+            Kept::Whole(k) => {
                 self.wholes.free_before(k);
                 std::mem::take(self.wholes.get_mut(k)).into_inlines(markers, source)
             }
@@ -507,7 +508,7 @@ mod tests {
             let markers = [(one as u32, one as u32 + 1, 1, 1, Margin::default())];
             // Where a text kept whole holds its characters.
             let held = match kept.get(i) {
-                Kept::Whole(w) => Some(w.text.as_ptr()),
+                Kept::Whole(k) => Some(kept.wholes.get(k).text.as_ptr()),
                 Kept::Piece(..) => None,
             };
             let inlines = kept.give_up(i, &markers, &src);

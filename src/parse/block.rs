@@ -406,10 +406,8 @@ impl ItemTree {
     /// Source byte ranges of the item's text: its first line after the
     /// marker, then its continuation lines.
     pub fn segments(&self, block: &[Line<'_>]) -> Vec<(usize, usize)> {
-        let lines = self.lines(block);
-        let mut v = Vec::with_capacity(lines.len());
-        v.push((lines[0].start() + self.marker_len as usize, lines[0].end()));
-        v.extend(lines[1..].iter().map(|l| (l.start(), l.end())));
+        let mut v = line_segments(self.lines(block));
+        v[0].0 += self.marker_len as usize;
         v
     }
 }

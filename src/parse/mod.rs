@@ -322,13 +322,12 @@ impl Builder<'_> {
             })
             .collect();
         let fields = reference::fields(&raw);
-        let (first, last) = entry.span;
         Reference {
             n,
             raw,
             fields,
             backlinks,
-            span: Span::new(first, last),
+            span: entry.span,
         }
     }
 }

@@ -6,6 +6,7 @@
 use super::block::{self, Kind, ListTree};
 use super::lines::{Line, joined};
 use super::reference;
+use crate::ast::Span;
 use crate::markers::candidates;
 
 /// Is this ordered list, without back-links, cited in the text? True when at
@@ -39,12 +40,7 @@ pub(super) struct RefEntry {
     /// Source byte ranges of its text (after any number or bullet).
     pub(super) segments: Vec<(usize, usize)>,
     /// Where its lines start and end in the source.
-    pub(super) span: (usize, usize),
-}
-
-/// Where some lines start and end in the source.
-fn lines_span(lines: &[Line<'_>]) -> (usize, usize) {
-    (lines[0].start(), lines[lines.len() - 1].end())
+    pub(super) span: Span,
 }
 
 /// The reference list: which blocks hold it, its heading, its entries.
@@ -70,18 +66,14 @@ pub(super) fn item_has_backlinks(item: &block::ItemTree, block: &[Line<'_>]) -> 
     reference::has_backlinks(&joined(item.lines(block)))
 }
 
-fn entries_of_list<'a>(
-    t: &ListTree,
-    block: &[Line<'a>],
-    implied_from: Option<u64>,
-) -> Vec<RefEntry> {
+fn entries_of_list(t: &ListTree, block: &[Line<'_>], implied_from: Option<u64>) -> Vec<RefEntry> {
     t.items
         .iter()
         .enumerate()
         .map(|(k, it)| RefEntry {
             number: implied_from.map_or(it.number.unwrap_or(1), |f| f + k as u64),
             segments: it.segments(block),
-            span: lines_span(it.lines(block)),
+            span: super::span_of(it.lines(block)),
         })
         .collect()
 }
@@ -142,12 +134,12 @@ fn unnumbered_entries<'a>(
         // A numbered entry keeps its text after the number.
         let text_start =
             block::number_marker(e[0].text).map_or(0, |(rest, _)| e[0].text.len() - rest.len());
-        let mut segments = vec![(e[0].start() + text_start, e[0].end())];
-        segments.extend(e[1..].iter().map(|l| (l.start(), l.end())));
+        let mut segments = block::line_segments(&e);
+        segments[0].0 += text_start;
         entries.push(RefEntry {
             number: entries.len() as u64 + 1,
             segments,
-            span: lines_span(&e),
+            span: super::span_of(&e),
         });
     };
     for j in first..blocks.len() {
@@ -186,7 +178,7 @@ fn unnumbered_entries<'a>(
 /// bulleted run of entries that each end in back-link tokens". Also, a
 /// final ordered list without back-links whose numbers are cited in the
 /// text (a page whose back-links were lost).
-pub(super) fn find_references<'a>(blocks: &[Vec<Line<'a>>], kinds: &[Kind]) -> Option<RefList> {
+pub(super) fn find_references(blocks: &[Vec<Line<'_>>], kinds: &[Kind]) -> Option<RefList> {
     let heading_before = |j: usize| -> Option<usize> {
         (0..j)
             .rev()
