@@ -196,7 +196,7 @@ pub fn parse_article(
             limit,
         });
     }
-    let (source, mut diagnostics) = Source::decode(name, bytes, opts.lossy)?;
+    let (mut source, mut diagnostics) = Source::decode(name, bytes, opts.lossy)?;
     if parse::markdown::looks_like_markdown(name, &source.text) {
         // refolio's Markdown: every citation is written out, nothing to resolve.
         let (document, mut more) = parse::markdown::read(&source, meta);
@@ -213,7 +213,15 @@ pub fn parse_article(
             decisions: Vec::new(),
         });
     }
-    let mut parsed = parse::parse_with(&source, meta, opts, parse::Inlines::Empty)?;
+    // The blocks first, their texts kept as pieces of the source or
+    // waiting; then a hard-wrapped paragraph's lines joined in the source
+    // itself, so that its text is a piece of the source as a one-line
+    // paragraph's is, not a copy.
+    let (mut blocks, none) = parse::read_blocks(&source, meta, opts, parse::Inlines::Empty)?;
+    debug_assert!(none.is_empty());
+    drop(none);
+    blocks.join_lines_in_place(&mut source);
+    let mut parsed = blocks.finish_kept(&source);
     // The parser's line tables are freed; the solver's are of other sizes.
     allocator::return_freed_memory_of(source.text.len());
     diagnostics.append(&mut parsed.diagnostics);
@@ -253,6 +261,118 @@ pub(crate) fn test_document(text: &str) -> ast::Document {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A hard-wrapped article of my own: paragraphs whose lines are one
+    /// line feed apart (joined in place), an indented quote and a list
+    /// item continued on an indented line (joined in a copy), a link at a
+    /// line's end, a reference of two lines and a back-link count that
+    /// disagrees (a diagnostic).
+    const WRAPPED: &str = "How the river ferry kept its timetable
+
+The ferry across the estuary ran every forty minutes from the
+stone slip below the mill, and for most of the nineteenth century
+its keepers wrote down each crossing in a bound ledger1. The
+ledgers survive in the county archive, though the earliest volume
+lost its spine to damp2.
+
+Crossings stopped only for fog and for the spring tides, when the
+slip flooded to the third step and the ferryman moved the boat to
+the upper landing3. In the winter of 1881 the ledger records
+eleven days without a crossing, the longest gap in the series1.
+
+    An indented paragraph, as some text browsers set them, whose
+    lines are joined with a copy: its continuation lines start
+    with spaces that the one space between them does not keep2.
+
+  • The slip, rebuilt in 1862 after a storm had moved
+    its lower steps.
+  • The upper landing, used at spring tides.
+
+The keepers were paid by the crossing until 1894, and by the week
+afterwards, which is why the later ledgers stop recording the
+fares4. The transcriptions are at
+https://example.org/ferry
+for anyone to read.
+
+  1. Parish ledger of the estuary ferry, volume one; County
+     Archive; 1850[][]
+  2. Notes on damp and bindings; Archive bulletin; 1902[][][]
+  3. Tide tables of the lower estuary; Harbour board; 1880[]
+  4. Wages of the ferry keepers; County accounts; 1895[]
+";
+
+    /// A hard-wrapped paragraph's lines are joined in the source itself:
+    /// the document, its decisions, its diagnostics and their reports are
+    /// those of its lines joined apart (the texts made by
+    /// [`parse::parse`], resolved by [`resolve::resolve`]); the joined
+    /// paragraphs' Text nodes are pieces of the source, which reads as
+    /// the text it was.
+    #[test]
+    fn hard_wrapped_paragraphs_are_joined_in_place() {
+        let opts = ParseOptions {
+            margins: true,
+            decisions: true,
+            ..Default::default()
+        };
+        let parsed =
+            parse_article("w", WRAPPED.as_bytes().to_vec(), Default::default(), &opts).unwrap();
+        let source = Source::new("w", WRAPPED.to_string());
+        let apart = parse::parse(&source, Default::default(), &opts).unwrap();
+        let mut document = apart.document;
+        let resolution = resolve::resolve(&mut document, &apart.texts, true);
+        assert_eq!(parsed.document, document);
+        assert_eq!(parsed.decisions, resolution.decisions);
+        let mut diagnostics = apart.diagnostics;
+        diagnostics.extend(resolution.diagnostics);
+        diagnostics.sort_by_key(|d| (d.span.start, d.severity));
+        assert!(!diagnostics.is_empty());
+        let reports = |ds: &[Diagnostic], src: &Source| {
+            ds.iter()
+                .map(|d| d.render_rich(src) + &d.render_short(src))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            reports(&parsed.diagnostics, &parsed.source),
+            reports(&diagnostics, &source)
+        );
+        // Paragraphs of five, four and five lines (the link on a line of
+        // its own) joined in place; the quote and the list item not.
+        assert_eq!(parsed.source.joined_line_ends().len(), 4 + 3 + 4);
+        assert_eq!(parsed.source.original_text(), WRAPPED);
+        // Each Text node's characters: in the source, or a copy.
+        let buf = parsed.source.text.as_bytes().as_ptr_range();
+        let in_source = |inlines: &[ast::Inline]| {
+            inlines
+                .iter()
+                .filter_map(|i| match i {
+                    ast::Inline::Text { text, .. } => Some(buf.contains(&text.as_ptr())),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+        };
+        let kinds: Vec<_> = parsed
+            .document
+            .blocks
+            .iter()
+            .map(|b| match b {
+                ast::Block::Paragraph(p) => ("paragraph", in_source(&p.inlines)),
+                ast::Block::Quote(q) => ("quote", in_source(&q.inlines)),
+                ast::Block::List(l) => ("list", in_source(&l.items[0].inlines)),
+                _ => ("other", Vec::new()),
+            })
+            .collect();
+        let all = [true; 3].to_vec();
+        assert_eq!(
+            kinds,
+            [
+                ("paragraph", all.clone()),
+                ("paragraph", all.clone()),
+                ("quote", vec![false, false]),
+                ("list", vec![false]),
+                ("paragraph", all),
+            ]
+        );
+    }
 
     /// Margins without decisions: the citations' margins are the same as
     /// with them (what the JSON output holds), and no decision is

@@ -34,7 +34,7 @@ pub struct LogicalText<'s> {
     /// The joined text.
     pub text: Cow<'s, str>,
     /// Where its characters stand in the source.
-    pieces: Pieces,
+    pieces: Pieces<'s>,
     /// Whether citation markers may stand in this text (not in headings).
     pub scan: bool,
     /// Whether the text is an entry of a bibliography in prose (a section
@@ -44,16 +44,21 @@ pub struct LogicalText<'s> {
 
 /// Where a text's characters stand in the source.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Pieces {
+enum Pieces<'s> {
     /// One contiguous piece from this source offset, no line joined: the
     /// text is the source's bytes from there (most texts).
     One(usize),
     /// Any other text (kept apart: a text array of the whole article is
     /// held through resolution, and most texts need none of this).
     Many(Box<SourceMap>),
+    /// Lines joined in place ([`LogicalText::joined_in_place`]): the
+    /// source's bytes from this offset, the spaces at the source offsets
+    /// of the slice (a piece of the source's own list of them) joining
+    /// its lines.
+    Joined(u32, &'s [u32]),
 }
 
-impl Default for Pieces {
+impl Default for Pieces<'_> {
     fn default() -> Self {
         Pieces::One(0)
     }
@@ -130,6 +135,26 @@ impl<'s> LogicalText<'s> {
         }
     }
 
+    /// The text of lines joined in place ([`crate::source::Source::join_lines_at`]):
+    /// `src[from..to]`, whose bytes at the source offsets `joins` were line
+    /// feeds, now the spaces that join the lines. The same text, spans and
+    /// inlines as [`Self::from_segments`] of its lines, without a copy.
+    pub(crate) fn joined_in_place(
+        src: &'s str,
+        (from, to): (usize, usize),
+        joins: &'s [u32],
+        scan: bool,
+    ) -> Self {
+        debug_assert!(joins.iter().all(|&j| src.as_bytes()[j as usize] == b' '));
+        debug_assert!(joins.iter().all(|&j| (from..to).contains(&(j as usize))));
+        LogicalText {
+            text: Cow::Borrowed(&src[from..to]),
+            pieces: Pieces::Joined(from as u32, joins),
+            scan,
+            bibliography: false,
+        }
+    }
+
     /// The text's id: where it starts in the source (`None` when it is
     /// empty). Texts cover disjoint parts of the source, so no two share an
     /// id; the plain inline of its container ([`Self::plain`]) starts there
@@ -142,6 +167,7 @@ impl<'s> LogicalText<'s> {
     pub fn source_offset(&self, at: usize) -> usize {
         let map = match &self.pieces {
             Pieces::One(from) => return from + at,
+            Pieces::Joined(from, _) => return *from as usize + at,
             Pieces::Many(m) => &m.starts,
         };
         let i = match map.binary_search_by_key(&at, |&(l, _)| l as usize) {
@@ -177,6 +203,7 @@ impl<'s> LogicalText<'s> {
         let last = self.text[..b].chars().next_back().map_or(1, char::len_utf8);
         let joined = match &self.pieces {
             Pieces::One(_) => false,
+            Pieces::Joined(from, joins) => joins.binary_search(&(from + (b - last) as u32)).is_ok(),
             Pieces::Many(m) => m.joins.binary_search(&((b - last) as u32)).is_ok(),
         };
         let end = if joined {
@@ -205,10 +232,16 @@ impl<'s> LogicalText<'s> {
     }
 
     /// Where the text starts in `buf`, when its characters are `buf`'s own
-    /// bytes from there (one piece, borrowed from that very buffer).
+    /// bytes from there (borrowed from that very buffer: one piece, or
+    /// lines joined in place, [`LogicalText::joined_in_place`]).
     fn offset_in(&self, buf: &Arc<String>) -> Option<usize> {
-        match (&self.text, &self.pieces) {
-            (Cow::Borrowed(t), &Pieces::One(from))
+        let from = match self.pieces {
+            Pieces::One(from) => from,
+            Pieces::Joined(from, _) => from as usize,
+            Pieces::Many(_) => return None,
+        };
+        match &self.text {
+            Cow::Borrowed(t)
                 if buf.as_bytes().get(from..).map(<[u8]>::as_ptr) == Some(t.as_ptr()) =>
             {
                 Some(from)
@@ -297,43 +330,131 @@ impl<'s> LogicalText<'s> {
 #[derive(Debug, Default)]
 pub(crate) struct KeptTexts<'s> {
     /// Per text: `from << 32 | len` for a piece `source[from..from + len]`
-    /// (`len` below 2³¹), or [`WHOLE`] `| i` for `wholes[i]`.
+    /// (`len` below [`PIECE_LEN`]; with [`JOINED`] for lines joined in
+    /// place, [`SCAN`] and [`BIBLIOGRAPHY`] as the text's flags), or
+    /// [`WHOLE`] `| i` for `wholes[i]`.
     slots: Chunked<u64>,
     wholes: Chunked<LogicalText<'s>>,
+    /// Where the source's lines were joined in place
+    /// ([`crate::source::Source::joined_line_ends`]).
+    joins: &'s [u32],
 }
 
 /// The flag of a [`KeptTexts`] slot that is not a piece of the source.
 const WHOLE: u64 = 1 << 31;
 
+/// The flag of a [`KeptTexts`] slot whose piece is lines joined in place.
+const JOINED: u64 = 1 << 30;
+
+/// The flag of a [`KeptTexts`] slot whose piece is a bibliography's entry
+/// ([`LogicalText::bibliography`]).
+const BIBLIOGRAPHY: u64 = 1 << 29;
+
+/// The flag of a [`KeptTexts`] slot whose piece may hold markers
+/// ([`LogicalText::scan`]).
+const SCAN: u64 = 1 << 28;
+
+/// A [`KeptTexts`] slot's piece is shorter than this (256 MiB; a longer
+/// text is kept whole).
+const PIECE_LEN: u64 = 1 << 28;
+
 /// A kept text: a piece of the source, or the text itself.
 enum Kept {
-    /// `source[from..from + len]`.
-    Piece(usize, usize),
+    /// `source[from..from + len]`, its lines joined in place or not.
+    Piece(usize, usize, bool),
     /// `wholes[k]`.
     Whole(usize),
 }
 
 impl<'s> KeptTexts<'s> {
-    /// Room for `n` texts.
-    pub(crate) fn with_capacity(n: usize) -> Self {
+    /// Room for `n` texts of a source whose lines were joined in place at
+    /// `joins` ([`crate::source::Source::joined_line_ends`]).
+    pub(crate) fn with_capacity(n: usize, joins: &'s [u32]) -> Self {
         KeptTexts {
             slots: Chunked::with_capacity(n),
             wholes: Chunked::default(),
+            joins,
         }
     }
 
     /// Keeps `text`, whose Text nodes will share `source`.
+    #[cfg(test)]
     pub(crate) fn push(&mut self, text: LogicalText<'s>, source: &Arc<String>) {
-        if let Some(from) = text.offset_in(source)
-            && let Ok(from) = u32::try_from(from)
-            && (text.text.len() as u64) < WHOLE
-        {
-            self.slots
-                .push(u64::from(from) << 32 | text.text.len() as u64);
-            return;
+        self.push_place();
+        self.fill(self.len() - 1, text, source);
+    }
+
+    /// Keeps the text `source[from..from + len]` (when it is one piece of
+    /// the source, without characters XML cannot carry): `false` when it
+    /// is too long to be kept so.
+    pub(crate) fn push_piece(
+        &mut self,
+        (from, len): (usize, usize),
+        scan: bool,
+        bibliography: bool,
+    ) -> bool {
+        piece_slot(from, len, scan, bibliography, false).is_some_and(|slot| {
+            self.slots.push(slot);
+            true
+        })
+    }
+
+    /// Keeps a place for a text made later ([`Self::fill`]), in order.
+    pub(crate) fn push_place(&mut self) {
+        self.slots.push(WHOLE | u64::from(u32::MAX >> 1));
+    }
+
+    /// Makes text `i`, kept a place for by [`Self::push_place`]: `text`,
+    /// kept as a piece of `source` when it is one. Places are filled in
+    /// order.
+    pub(crate) fn fill(&mut self, i: usize, text: LogicalText<'s>, source: &Arc<String>) {
+        let joined = matches!(text.pieces, Pieces::Joined(..));
+        let piece = match text.pieces {
+            Pieces::Many(_) => None,
+            _ => text.offset_in(source).and_then(|from| {
+                piece_slot(from, text.text.len(), text.scan, text.bibliography, joined)
+            }),
+        };
+        *self.slots.get_mut(i) = match piece {
+            Some(slot) => slot,
+            None => {
+                self.wholes.push(text);
+                WHOLE | (self.wholes.len() - 1) as u64
+            }
+        };
+    }
+
+    /// Where the source's lines were joined in place (the texts kept
+    /// before they were joined are kept without).
+    pub(crate) fn with_joins<'t>(self, joins: &'t [u32]) -> KeptTexts<'t>
+    where
+        's: 't,
+    {
+        KeptTexts { joins, ..self }
+    }
+
+    /// How many texts are kept.
+    pub(crate) fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Text `i`'s characters and whether it is a bibliography's entry,
+    /// when markers may stand in it ([`LogicalText::scan`]).
+    pub(crate) fn scanned<'a>(
+        &'a self,
+        i: usize,
+        source: &'a Arc<String>,
+    ) -> Option<(&'a str, bool)> {
+        match self.get(i) {
+            Kept::Piece(from, len, _) => {
+                let slot = *self.slots.get(i);
+                (slot & SCAN != 0).then(|| (&source[from..from + len], slot & BIBLIOGRAPHY != 0))
+            }
+            Kept::Whole(k) => {
+                let t = self.wholes.get(k);
+                t.scan.then(|| (&*t.text, t.bibliography))
+            }
         }
-        self.slots.push(WHOLE | self.wholes.len() as u64);
-        self.wholes.push(text);
     }
 
     fn get(&self, i: usize) -> Kept {
@@ -341,7 +462,8 @@ impl<'s> KeptTexts<'s> {
         if slot & WHOLE != 0 {
             Kept::Whole((slot & (WHOLE - 1)) as usize)
         } else {
-            Kept::Piece((slot >> 32) as usize, (slot & (WHOLE - 1)) as usize)
+            let len = (slot & (PIECE_LEN - 1)) as usize;
+            Kept::Piece((slot >> 32) as usize, len, slot & JOINED != 0)
         }
     }
 
@@ -349,9 +471,15 @@ impl<'s> KeptTexts<'s> {
     /// [`KeptTexts::push`]) when it is a piece of it.
     fn with<R>(&self, i: usize, source: &Arc<String>, f: impl FnOnce(&LogicalText<'_>) -> R) -> R {
         match self.get(i) {
-            Kept::Piece(from, len) => f(&LogicalText {
+            Kept::Piece(from, len, joined) => f(&LogicalText {
                 text: Cow::Borrowed(&source[from..from + len]),
-                pieces: Pieces::One(from),
+                pieces: if joined {
+                    // Its joins: those of the source within it.
+                    let at = |x: usize| self.joins.partition_point(|&j| (j as usize) < x);
+                    Pieces::Joined(from as u32, &self.joins[at(from)..at(from + len)])
+                } else {
+                    Pieces::One(from)
+                },
                 scan: false,
                 bibliography: false,
             }),
@@ -362,7 +490,7 @@ impl<'s> KeptTexts<'s> {
     /// The characters of text `i` ([`LogicalText::text`]).
     pub(crate) fn text<'a>(&'a self, i: usize, source: &'a Arc<String>) -> &'a str {
         match self.get(i) {
-            Kept::Piece(from, len) => &source[from..from + len],
+            Kept::Piece(from, len, _) => &source[from..from + len],
             Kept::Whole(k) => &self.wholes.get(k).text,
         }
     }
@@ -393,6 +521,27 @@ impl<'s> KeptTexts<'s> {
             }
         }
     }
+}
+
+/// The [`KeptTexts`] slot of a piece `source[from..from + len]`, when it
+/// can be one.
+fn piece_slot(
+    from: usize,
+    len: usize,
+    scan: bool,
+    bibliography: bool,
+    joined: bool,
+) -> Option<u64> {
+    let from = u32::try_from(from).ok()?;
+    let len = len as u64;
+    (len < PIECE_LEN).then(|| {
+        let flag = |on: bool, bit: u64| if on { bit } else { 0 };
+        u64::from(from) << 32
+            | flag(joined, JOINED)
+            | flag(scan, SCAN)
+            | flag(bibliography, BIBLIOGRAPHY)
+            | len
+    })
 }
 
 /// Pushes `text[a..b]` as Text nodes, with bare http(s) URLs as Link nodes.
@@ -495,7 +644,7 @@ mod tests {
         let joined =
             LogicalText::from_segments(&src, &[(2, first), (first + 1, src.len() - 1)], true);
         let texts = [piece.clone(), joined.clone()];
-        let mut kept = KeptTexts::with_capacity(2);
+        let mut kept = KeptTexts::with_capacity(2, &[]);
         for t in texts.clone() {
             kept.push(t, &src);
         }
@@ -596,7 +745,7 @@ mod tests {
                     })),
                     ..lt.clone()
                 },
-                Pieces::Many(_) => lt.clone(),
+                Pieces::Many(_) | Pieces::Joined(..) => lt.clone(),
             };
             for a in (0..=lt.text.len()).filter(|&i| lt.text.is_char_boundary(i)) {
                 for b in (0..=lt.text.len()).filter(|&i| lt.text.is_char_boundary(i)) {
@@ -604,6 +753,74 @@ mod tests {
                     proptest::prop_assert_eq!(lt.source_offset(a), mapped.source_offset(a));
                 }
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// Lines joined in place (their line feeds now spaces) read as the
+        /// lines joined into a text of their own: the same characters,
+        /// the same span for every range (one that ends in a join space
+        /// ends where its line did), the same source offsets and the same
+        /// inlines; kept, the same again, in 8 bytes.
+        #[test]
+        fn lines_joined_in_place_read_as_the_lines_joined(
+            lines in proptest::collection::vec("(a|é|1|2| |http://e[.]org/x|[.])*", 2..5),
+            lead in 0usize..3,
+            marks in proptest::collection::vec((0usize..64, 1usize..3), 0..4),
+        ) {
+            let src = format!("{}{}\ntail", "x".repeat(lead), lines.join("\n"));
+            let mut segs = Vec::new();
+            let mut at = lead;
+            for l in &lines {
+                segs.push((at, at + l.len()));
+                at += l.len() + 1;
+            }
+            let apart = LogicalText::from_segments(&src, &segs, true);
+            let joins: Vec<u32> = segs[..segs.len() - 1].iter().map(|&(_, b)| b as u32).collect();
+            let mut joined_src = src.clone().into_bytes();
+            for &j in &joins {
+                joined_src[j as usize] = b' ';
+            }
+            let joined_src = Arc::new(String::from_utf8(joined_src).unwrap());
+            let (from, to) = (segs[0].0, segs[segs.len() - 1].1);
+            let in_place = LogicalText::joined_in_place(&joined_src, (from, to), &joins, true);
+            proptest::prop_assert_eq!(&in_place.text, &apart.text);
+            let t = &apart.text;
+            for a in (0..=t.len()).filter(|&i| t.is_char_boundary(i)) {
+                for b in (0..=t.len()).filter(|&i| t.is_char_boundary(i)) {
+                    proptest::prop_assert_eq!(in_place.span(a, b), apart.span(a, b), "{} {}", a, b);
+                }
+                proptest::prop_assert_eq!(in_place.source_offset(a), apart.source_offset(a));
+            }
+            // Markers on character boundaries, in order, apart.
+            let mut markers = Vec::new();
+            let mut pos = 0;
+            for (gap, len) in marks {
+                let a = pos + gap;
+                let b = a + len;
+                if b > t.len() || !t.is_char_boundary(a) || !t.is_char_boundary(b) {
+                    break;
+                }
+                markers.push((a as u32, b as u32, 1, 1, Margin::default()));
+                pos = b;
+            }
+            let inlines = in_place.inlines_sharing(&markers, Some(&joined_src));
+            proptest::prop_assert_eq!(&inlines, &apart.inlines(&markers));
+            // Its Text nodes are pieces of the source.
+            for i in &inlines {
+                if let Inline::Text { text, .. } = i {
+                    let at = text.as_ptr() as usize - joined_src.as_ptr() as usize;
+                    proptest::prop_assert!(at < joined_src.len());
+                }
+            }
+            let mut kept = KeptTexts::with_capacity(1, &joins);
+            kept.push(in_place.clone(), &joined_src);
+            proptest::prop_assert_eq!((kept.wholes.len(), kept.text(0, &joined_src)), (0, &t[..]));
+            for a in (0..=t.len()).filter(|&i| t.is_char_boundary(i)) {
+                proptest::prop_assert_eq!(kept.span(0, a, t.len(), &joined_src), apart.span(a, t.len()));
+                proptest::prop_assert_eq!(kept.span(0, 0, a, &joined_src), apart.span(0, a));
+            }
+            proptest::prop_assert_eq!(kept.give_up(0, &markers, &joined_src), inlines);
         }
     }
 

@@ -22,7 +22,7 @@ use crate::ast::{
 };
 use crate::diag::{Diagnostic, Severity};
 use crate::error::InputError;
-use crate::markers::text::{LogicalText, clean, is_xml_char};
+use crate::markers::text::{KeptTexts, LogicalText, clean, is_xml_char};
 use crate::source::Source;
 use block::{Kind, ListTree};
 use lines::Line;
@@ -220,9 +220,12 @@ fn join_repeated_figures(blocks: &mut Vec<Vec<Line<'_>>>, kinds: &mut Vec<Kind>)
 
 /// Builds AST nodes and records each inline container's text in order.
 struct Builder<'s> {
-    /// The source's text, shared with the document's back-link tokens.
+    /// The source's text.
     src: &'s Arc<String>,
+    /// The texts made ([`Inlines::Plain`]).
     texts: Vec<LogicalText<'s>>,
+    /// The texts to be made ([`Inlines::Empty`]).
+    pending: PendingTexts,
     /// Inside a section headed like a reference list (a bibliography in prose).
     in_bibliography: bool,
     /// What goes in the containers.
@@ -231,12 +234,22 @@ struct Builder<'s> {
 
 impl Builder<'_> {
     fn inlines(&mut self, segs: &[(usize, usize)], scan: bool) -> Vec<Inline> {
+        if self.inlines == Inlines::Empty {
+            // A text of one piece XML can carry as it stands (most of
+            // them) is kept as that piece; any other waits.
+            let piece = match *segs {
+                [(a, b)] => crate::ast::is_xml_text(&self.src[a..b]).then_some((a, b - a)),
+                _ => None,
+            };
+            let bibliography = self.in_bibliography;
+            if !piece.is_some_and(|p| self.pending.kept.push_piece(p, scan, bibliography)) {
+                self.pending.push(segs, scan, bibliography);
+            }
+            return Vec::new();
+        }
         let mut lt = LogicalText::from_segments(self.src, segs, scan);
         lt.bibliography = self.in_bibliography;
-        let v = match self.inlines {
-            Inlines::Plain => lt.plain(),
-            Inlines::Empty => Vec::new(),
-        };
+        let v = lt.plain();
         self.texts.push(lt);
         v
     }
@@ -301,34 +314,35 @@ impl Builder<'_> {
             }),
         }
     }
+}
 
-    fn reference(&self, entry: &RefEntry, n: u32) -> Reference {
-        let lt = LogicalText::from_segments(self.src, &entry.segments, false);
-        let split = reference::split_backlinks(&lt.text);
-        let raw = lt.text[split.body.0..split.body.1].to_string();
-        let backlinks = split
-            .tokens
-            .iter()
-            .map(|&(a, b)| {
-                let span = lt.span(a, b);
-                let token = &lt.text[a..b];
-                // The source's own characters (nearly always), shared.
-                let token = if self.src.get(span.range()) == Some(token) {
-                    SharedStr::slice(self.src, span.range())
-                } else {
-                    SharedStr::from(token)
-                };
-                Backlink { span, token }
-            })
-            .collect();
-        let fields = reference::fields(&raw);
-        Reference {
-            n,
-            raw,
-            fields,
-            backlinks,
-            span: entry.span,
-        }
+/// The reference `n` read from `entry`; its back-link tokens share `src`.
+fn reference(src: &Arc<String>, entry: &RefEntry, n: u32) -> Reference {
+    let lt = LogicalText::from_segments(src, &entry.segments, false);
+    let split = reference::split_backlinks(&lt.text);
+    let raw = lt.text[split.body.0..split.body.1].to_string();
+    let backlinks = split
+        .tokens
+        .iter()
+        .map(|&(a, b)| {
+            let span = lt.span(a, b);
+            let token = &lt.text[a..b];
+            // The source's own characters (nearly always), shared.
+            let token = if src.get(span.range()) == Some(token) {
+                SharedStr::slice(src, span.range())
+            } else {
+                SharedStr::from(token)
+            };
+            Backlink { span, token }
+        })
+        .collect();
+    let fields = reference::fields(&raw);
+    Reference {
+        n,
+        raw,
+        fields,
+        backlinks,
+        span: entry.span,
     }
 }
 
@@ -362,6 +376,89 @@ pub(crate) fn parse_with<'s>(
     opts: &ParseOptions,
     inlines: Inlines,
 ) -> Result<ParseOutput<'s>, InputError> {
+    let (blocks, texts) = read_blocks(src, meta, opts, inlines)?;
+    Ok(blocks.finish(src, texts))
+}
+
+/// The texts of [`Inlines::Empty`]: kept as they are read, those of one
+/// piece of the source as that piece; the others wait, their lines as
+/// ranges of the source, until the line ends between them may be joined
+/// in place ([`Blocks::join_lines_in_place`]).
+#[derive(Debug, Default)]
+struct PendingTexts {
+    /// Every text, in order (kept before the source is borrowed for
+    /// long: the waiting ones as places).
+    kept: KeptTexts<'static>,
+    /// The waiting texts, in order.
+    texts: Vec<Pending>,
+    /// Their pieces of the source, one text after another.
+    segments: Vec<(u32, u32)>,
+}
+
+/// A text waiting to be made.
+#[derive(Debug, Clone, Copy)]
+struct Pending {
+    /// Its place in [`PendingTexts::kept`].
+    place: u32,
+    /// Where its pieces end in [`PendingTexts::segments`].
+    end: u32,
+    /// [`LogicalText::scan`].
+    scan: bool,
+    /// [`LogicalText::bibliography`].
+    bibliography: bool,
+    /// Its line ends are spaces in the source now.
+    joined: bool,
+}
+
+impl PendingTexts {
+    /// Keeps a place for the text of `segs`, which waits.
+    fn push(&mut self, segs: &[(usize, usize)], scan: bool, bibliography: bool) {
+        let place = self.kept.len() as u32;
+        self.kept.push_place();
+        // Offsets fit in 32 bits: an article is at most `MAX_INPUT_BYTES`.
+        self.segments
+            .extend(segs.iter().map(|&(a, b)| (a as u32, b as u32)));
+        self.texts.push(Pending {
+            place,
+            end: self.segments.len() as u32,
+            scan,
+            bibliography,
+            joined: false,
+        });
+    }
+
+    /// Each waiting text with its pieces.
+    fn iter(&self) -> impl Iterator<Item = (Pending, &[(u32, u32)])> {
+        let mut from = 0;
+        self.texts.iter().map(move |&p| {
+            let segs = &self.segments[from..p.end as usize];
+            from = p.end as usize;
+            (p, segs)
+        })
+    }
+}
+
+/// An article read into blocks, its texts not yet made: what
+/// [`read_blocks`] gives, [`Blocks::finish`] completes.
+pub(crate) struct Blocks {
+    document: Document,
+    pending: PendingTexts,
+    refs: Option<ref_list::RefList>,
+    diagnostics: Vec<Diagnostic>,
+    article_is_only_title: bool,
+    containers: usize,
+}
+
+/// Reads `src`'s blocks into a document whose containers are filled as
+/// `inlines` says: the texts made ([`Inlines::Plain`], returned), or
+/// waiting in the [`Blocks`] ([`Inlines::Empty`]). The reference list is
+/// read by [`Blocks::finish`].
+pub(crate) fn read_blocks<'s>(
+    src: &'s Source,
+    meta: Meta,
+    opts: &ParseOptions,
+    inlines: Inlines,
+) -> Result<(Blocks, Vec<LogicalText<'s>>), InputError> {
     let mut diagnostics = control_character_warnings(src);
     let all_lines = lines::lines_at(&src.text, src.start);
     let shape = shape::detect(&all_lines);
@@ -425,10 +522,15 @@ pub(crate) fn parse_with<'s>(
         .sum();
     let mut bld = Builder {
         src: &src.text,
-        texts: Vec::with_capacity(containers),
+        texts: Vec::new(),
+        pending: PendingTexts::default(),
         in_bibliography: false,
         inlines,
     };
+    match inlines {
+        Inlines::Plain => bld.texts.reserve_exact(containers),
+        Inlines::Empty => bld.pending.kept = KeptTexts::with_capacity(containers, &[]),
+    }
     let mut doc = Document {
         meta,
         title,
@@ -457,13 +559,6 @@ pub(crate) fn parse_with<'s>(
                     span: span_of(b),
                 });
                 continue;
-            }
-            if i == r.first {
-                doc.references = r
-                    .entries
-                    .iter()
-                    .map(|e| bld.reference(e, e.number.min(u32::MAX as u64) as u32))
-                    .collect();
             }
             if r.holds(i) {
                 continue;
@@ -495,44 +590,158 @@ pub(crate) fn parse_with<'s>(
             None => doc.blocks.push(node),
         }
     }
-    // The style's back-link token: Wikipedia's `^ a` shows as its mark.
-    doc.style.backlink = doc
-        .references
-        .iter()
-        .flat_map(|r| r.backlinks.first())
-        .next()
-        .map(|b| b.token.split(' ').next().unwrap_or_default().to_string());
-    if let Some(r) = doc.references.first()
-        && r.n != 1
-    {
-        diagnostics.push(
-            Diagnostic::new(
+    Ok((
+        Blocks {
+            document: doc,
+            pending: bld.pending,
+            refs,
+            diagnostics,
+            article_is_only_title,
+            containers,
+        },
+        bld.texts,
+    ))
+}
+
+impl Blocks {
+    /// Joins in place the lines of each text whose lines are one line
+    /// feed apart, their pieces as they stand ([`Source::join_lines_at`]):
+    /// a hard-wrapped paragraph is then a piece of the source, not a copy
+    /// of its lines. Nothing is joined when the source is shared.
+    pub(crate) fn join_lines_in_place(&mut self, source: &mut Source) {
+        let text = source.text.as_str();
+        let mut at = Vec::new();
+        let mut joined = Vec::new();
+        for (k, (_, segs)) in self.pending.iter().enumerate() {
+            let one_line_feed_apart = segs.len() > 1
+                && segs
+                    .windows(2)
+                    .all(|w| w[1].0 == w[0].1 + 1 && text.as_bytes()[w[0].1 as usize] == b'\n');
+            if one_line_feed_apart
+                && segs
+                    .iter()
+                    .all(|&(a, b)| crate::ast::is_xml_text(&text[a as usize..b as usize]))
+            {
+                at.extend(segs[..segs.len() - 1].iter().map(|&(_, b)| b));
+                joined.push(k);
+            }
+        }
+        if !at.is_empty() && source.join_lines_at(at) {
+            for k in joined {
+                self.pending.texts[k].joined = true;
+            }
+        }
+    }
+
+    /// The parse's output with the texts made ([`Inlines::Plain`]).
+    pub(crate) fn finish<'s>(
+        self,
+        src: &'s Source,
+        mut texts: Vec<LogicalText<'s>>,
+    ) -> ParseOutput<'s> {
+        debug_assert!(self.pending.kept.len() == 0, "no text kept");
+        debug_assert_eq!(texts.len(), self.containers, "texts counted ahead");
+        let (document, diagnostics) = self.complete(src);
+        // The resolver holds these through its whole run: no spare room.
+        texts.shrink_to_fit();
+        ParseOutput {
+            document,
+            texts,
+            diagnostics,
+        }
+    }
+
+    /// The parse's output with the texts kept ([`Inlines::Empty`]): the
+    /// waiting ones made (lines joined in place as the pieces of the
+    /// source they now are).
+    pub(crate) fn finish_kept(mut self, src: &Source) -> KeptParse<'_> {
+        let mut pending = std::mem::take(&mut self.pending);
+        let mut kept = std::mem::take(&mut pending.kept).with_joins(src.joined_line_ends());
+        let mut pieces = Vec::new();
+        // The texts joined in place take their joins in turn.
+        let mut joined = src.joined_line_ends();
+        for (p, segs) in pending.iter() {
+            let taken = p
+                .joined
+                .then(|| joined.split_at_checked(segs.len() - 1))
+                .flatten();
+            let mut lt = if let Some((joins, rest)) = taken {
+                joined = rest;
+                let (from, to) = (segs[0].0 as usize, segs[segs.len() - 1].1 as usize);
+                LogicalText::joined_in_place(&src.text, (from, to), joins, p.scan)
+            } else {
+                pieces.clear();
+                pieces.extend(segs.iter().map(|&(a, b)| (a as usize, b as usize)));
+                LogicalText::from_segments(&src.text, &pieces, p.scan)
+            };
+            lt.bibliography = p.bibliography;
+            kept.fill(p.place as usize, lt, &src.text);
+        }
+        debug_assert_eq!(kept.len(), self.containers, "texts counted ahead");
+        let (document, diagnostics) = self.complete(src);
+        KeptParse {
+            document,
+            texts: kept,
+            diagnostics,
+        }
+    }
+
+    /// The document with its reference list read, and the diagnostics.
+    fn complete(self, src: &Source) -> (Document, Vec<Diagnostic>) {
+        let Blocks {
+            document: mut doc,
+            refs,
+            mut diagnostics,
+            article_is_only_title,
+            ..
+        } = self;
+        if let Some(r) = &refs {
+            doc.references = r
+                .entries
+                .iter()
+                .map(|e| reference(&src.text, e, e.number.min(u32::MAX as u64) as u32))
+                .collect();
+        }
+        // The style's back-link token: Wikipedia's `^ a` shows as its mark.
+        doc.style.backlink = doc
+            .references
+            .iter()
+            .flat_map(|r| r.backlinks.first())
+            .next()
+            .map(|b| b.token.split(' ').next().unwrap_or_default().to_string());
+        if let Some(r) = doc.references.first()
+            && r.n != 1
+        {
+            diagnostics.push(
+                Diagnostic::new(
+                    Severity::Warning,
+                    r.span,
+                    format!("the reference list starts at {} instead of 1", r.n),
+                )
+                .with_help("markers are matched to the numbers as written"),
+            );
+        }
+        if article_is_only_title {
+            diagnostics.push(Diagnostic::new(
                 Severity::Warning,
-                r.span,
-                format!("the reference list starts at {} instead of 1", r.n),
-            )
-            .with_help("markers are matched to the numbers as written"),
-        );
+                doc.title.span,
+                "the article has only a title: there is no text after it",
+            ));
+        }
+        // The document is held for as long as it lives: no spare room.
+        doc.blocks.shrink_to_fit();
+        doc.sections.shrink_to_fit();
+        for s in &mut doc.sections {
+            s.blocks.shrink_to_fit();
+        }
+        (doc, diagnostics)
     }
-    if article_is_only_title {
-        diagnostics.push(Diagnostic::new(
-            Severity::Warning,
-            doc.title.span,
-            "the article has only a title: there is no text after it",
-        ));
-    }
-    debug_assert_eq!(bld.texts.len(), containers, "texts counted ahead");
-    // The resolver holds these through its whole run, and the document
-    // for as long as it lives: no spare room.
-    bld.texts.shrink_to_fit();
-    doc.blocks.shrink_to_fit();
-    doc.sections.shrink_to_fit();
-    for s in &mut doc.sections {
-        s.blocks.shrink_to_fit();
-    }
-    Ok(ParseOutput {
-        document: doc,
-        texts: bld.texts,
-        diagnostics,
-    })
+}
+
+/// What the grammar makes of an article for [`crate::parse_article`]: the
+/// document, its containers empty, and their texts kept.
+pub(crate) struct KeptParse<'s> {
+    pub(crate) document: Document,
+    pub(crate) texts: KeptTexts<'s>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
 }

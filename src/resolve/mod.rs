@@ -181,16 +181,16 @@ impl Wanted {
 /// `source` is the buffer the texts were parsed from: a text node that is
 /// a piece of it shares it instead of copying its characters
 /// ([`SharedStr`]), so the document does not hold the article's text a
-/// second time.
+/// second time; `joins` are where its lines were joined in place
+/// ([`crate::source::Source::joined_line_ends`]).
 pub(crate) fn resolve_owned(
     doc: &mut Document,
-    texts: Vec<LogicalText>,
+    texts: KeptTexts<'_>,
     source: &Arc<String>,
     wanted: Wanted,
 ) -> Resolution {
     let owned = Owned {
-        texts,
-        kept: KeptTexts::default(),
+        kept: texts,
         source,
     };
     resolve_from(doc, owned, wanted)
@@ -199,11 +199,16 @@ pub(crate) fn resolve_owned(
 /// Where the resolver reads the texts, and how the rewrite takes each
 /// container's inlines from its text: borrowed, or owned and freed.
 trait Texts {
-    /// Every text, in the parser's order.
+    /// Every text, in the parser's order, when the containers hold text
+    /// ([`Texts::containers_hold_text`]; else none).
     fn all(&self) -> &[LogicalText<'_>];
-    /// Called once the candidates are found: after it [`Texts::all`] may
-    /// be empty, and the texts are read with [`Texts::text`],
-    /// [`Texts::span`] and [`Texts::rewrite`].
+    /// How many texts there are.
+    fn len(&self) -> usize;
+    /// Text `i`'s characters, and whether it is a bibliography's entry,
+    /// when markers may stand in it ([`LogicalText::scan`]).
+    fn scanned(&self, i: usize) -> Option<(&str, bool)>;
+    /// Called once the candidates are found: after it the texts are read
+    /// with [`Texts::text`], [`Texts::span`] and [`Texts::rewrite`].
     fn keep(&mut self) {}
     /// Called when the solver's state is freed, before the first
     /// [`Texts::rewrite`].
@@ -225,6 +230,13 @@ impl Texts for &[LogicalText<'_>] {
     fn all(&self) -> &[LogicalText<'_>] {
         self
     }
+    fn len(&self) -> usize {
+        <[LogicalText<'_>]>::len(self)
+    }
+    fn scanned(&self, i: usize) -> Option<(&str, bool)> {
+        let t = &self[i];
+        t.scan.then(|| (&*t.text, t.bibliography))
+    }
     fn text(&self, i: usize) -> &str {
         &self[i].text
     }
@@ -239,27 +251,28 @@ impl Texts for &[LogicalText<'_>] {
     }
 }
 
-/// The texts of [`resolve_owned`]: the parser's until the candidates are
-/// found, then each kept in a sixth of the room ([`KeptTexts`]) through the
-/// solver and until its container is rewritten.
+/// The texts of [`resolve_owned`], kept as the parser made them
+/// ([`KeptTexts`]: most of them 8 bytes, a piece of the source) through
+/// the search for candidates, the solver and until each container is
+/// rewritten.
 struct Owned<'s, 'b> {
-    texts: Vec<LogicalText<'s>>,
     kept: KeptTexts<'s>,
     source: &'b Arc<String>,
 }
 
 impl Texts for Owned<'_, '_> {
     fn all(&self) -> &[LogicalText<'_>] {
-        &self.texts
+        &[]
+    }
+    fn len(&self) -> usize {
+        self.kept.len()
+    }
+    fn scanned(&self, i: usize) -> Option<(&str, bool)> {
+        self.kept.scanned(i, self.source)
     }
     fn keep(&mut self) {
-        let mut kept = KeptTexts::with_capacity(self.texts.len());
-        for t in std::mem::take(&mut self.texts) {
-            kept.push(t, self.source);
-        }
-        self.kept = kept;
-        // The texts' array is one large block, which the allocator keeps
-        // for a block of its size; the inlines made next are small.
+        // The candidates' search is done with; the inlines made next are
+        // small.
         crate::allocator::return_freed_memory_of(self.source.len());
     }
     fn before_rewrite(&mut self) {
@@ -283,7 +296,7 @@ impl Texts for Owned<'_, '_> {
 fn resolve_from(doc: &mut Document, mut owner: impl Texts, wanted: Wanted) -> Resolution {
     let with_margins = wanted >= Wanted::Margins;
     let texts = owner.all();
-    let texts_len = texts.len();
+    let texts_len = owner.len();
     let mut diags = Vec::new();
     // The plain inlines the parser made are rewritten from `texts` below:
     // drop them now, so that they and the solver's state are never held at
@@ -354,17 +367,20 @@ fn resolve_from(doc: &mut Document, mut owner: impl Texts, wanted: Wanted) -> Re
     // Room for a candidate every 64 bytes of text (an article has about one
     // every hundred): capacity that is never used costs no memory, but
     // growing copies every candidate made so far.
-    let scanned: usize = texts.iter().filter(|t| t.scan).map(|t| t.text.len()).sum();
+    let scanned: usize = (0..texts_len)
+        .filter_map(|i| owner.scanned(i))
+        .map(|(t, _)| t.len())
+        .sum();
     let mut cands = Candidates::with_capacity(scanned / 64);
-    for (i, t) in texts.iter().enumerate().filter(|(_, t)| t.scan) {
-        let from = candidates::find_into(&mut cands, i, &t.text, limit, language);
+    for (i, (text, bibliography)) in (0..texts_len).filter_map(|i| Some((i, owner.scanned(i)?))) {
+        let from = candidates::find_into(&mut cands, i, text, limit, language);
         // A list that starts at k > 1 has no references below k.
         if first_ref > 1 {
             cands.retain_readings_from(from, |r| r.n >= first_ref);
         }
         for r in cands.readings_from_mut(from) {
             r.n = r.n - first_ref + 1;
-            if t.bibliography {
+            if bibliography {
                 r.score += plausibility::IN_BIBLIOGRAPHY;
             }
         }
