@@ -123,7 +123,10 @@ impl Default for ParseOptions {
 pub struct Parsed {
     /// The document, ready for any writer.
     pub document: Document,
-    /// The decoded input, for rendering diagnostics.
+    /// The decoded input, for rendering diagnostics. A hard-wrapped
+    /// paragraph's line feeds are the spaces that join its lines there
+    /// ([`Source::join_lines_at`]): [`Source::original_text`] gives the
+    /// text as read.
     pub source: Source,
     /// Warnings and errors about the input, in source order.
     pub diagnostics: Vec<Diagnostic>,
