@@ -483,8 +483,10 @@ impl Serialize for Margin {
 pub struct Reference {
     /// Its number (1-based, consecutive).
     pub n: u32,
-    /// The entry text exactly as in the source, without number and back-links.
-    pub raw: String,
+    /// The entry text exactly as in the source, without number and
+    /// back-links: the source's own characters when the entry is one line
+    /// of it ([`SharedStr`]).
+    pub raw: SharedStr,
     /// Structure recognised in `raw`: non-overlapping ranges, in order.
     /// Text between fields (such as the `"; "` separators) belongs to no field.
     pub fields: Vec<RefField>,
@@ -517,7 +519,110 @@ pub struct RefField {
     pub end: usize,
     /// For dates: the ISO 8601 value (`1990-02-26`, `1990-02`, `1990`) when the
     /// date can be read as one.
-    pub iso: Option<String>,
+    pub iso: Option<IsoDate>,
+}
+
+// A field in 32 bytes (its ISO date was a string of its own, 48 bytes
+// and a block on the heap).
+const _: () = assert!(std::mem::size_of::<RefField>() == 32);
+
+/// A date's ISO 8601 value, `YYYY-MM-DD`, `YYYY-MM` or `YYYY`, held in
+/// the room of its ten characters (a reference list of thousands of
+/// entries holds one an entry). Reads, compares, prints and serialises as
+/// its text.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct IsoDate {
+    text: [u8; 10],
+    len: u8,
+}
+
+impl IsoDate {
+    /// The date `text` when it is `YYYY-MM-DD`, `YYYY-MM` or `YYYY`
+    /// written with ASCII digits (its numbers are not checked).
+    pub fn parse(text: &str) -> Option<IsoDate> {
+        let b = text.as_bytes();
+        let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+        let shaped = match b.len() {
+            4 => digits(0..4),
+            7 => digits(0..4) && b[4] == b'-' && digits(5..7),
+            10 => digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10),
+            _ => false,
+        };
+        shaped.then(|| {
+            let mut date = IsoDate {
+                text: [0; 10],
+                len: b.len() as u8,
+            };
+            date.text[..b.len()].copy_from_slice(b);
+            date
+        })
+    }
+
+    /// The date of year `y`, month `m` and day `d` (`y` below 10,000, `m`
+    /// and `d` below 100; a day only with a month), written as
+    /// `format!("{y:04}-{m:02}-{d:02}")` would.
+    pub fn from_parts(y: u32, m: Option<u32>, d: Option<u32>) -> Option<IsoDate> {
+        if y > 9999
+            || m.is_some_and(|m| m > 99)
+            || d.is_some_and(|d| d > 99)
+            || (d.is_some() && m.is_none())
+        {
+            return None;
+        }
+        let mut date = IsoDate {
+            text: [0; 10],
+            len: 0,
+        };
+        date.push(None, y, 4);
+        for part in [m, d].into_iter().flatten() {
+            date.push(Some(b'-'), part, 2);
+        }
+        Some(date)
+    }
+
+    /// Writes `before`, then `n` in `width` digits.
+    fn push(&mut self, before: Option<u8>, n: u32, width: u32) {
+        let bytes = before.into_iter().chain(
+            (0..width)
+                .rev()
+                .map(|k| b'0' + (n / 10u32.pow(k) % 10) as u8),
+        );
+        for b in bytes {
+            self.text[self.len as usize] = b;
+            self.len += 1;
+        }
+    }
+
+    /// The date as text.
+    pub fn as_str(&self) -> &str {
+        // ASCII digits and hyphens only (`parse`).
+        std::str::from_utf8(&self.text[..self.len as usize]).unwrap_or_default()
+    }
+}
+
+impl std::ops::Deref for IsoDate {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Debug for IsoDate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl std::fmt::Display for IsoDate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for IsoDate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
 }
 
 /// The kinds of reference fields.
@@ -597,7 +702,7 @@ impl Reference {
     /// Entry `n` with its text, fields and number of back-links.
     pub fn new(
         n: u32,
-        raw: impl Into<String>,
+        raw: impl Into<SharedStr>,
         fields: Vec<RefField>,
         backlinks: usize,
     ) -> Reference {
@@ -618,13 +723,14 @@ impl Reference {
 }
 
 impl RefField {
-    /// A field over `start..end` of the entry text; `iso` for dates.
+    /// A field over `start..end` of the entry text; `iso` for dates (kept
+    /// when it is an ISO 8601 date: [`IsoDate::parse`]).
     pub fn new(kind: RefFieldKind, start: usize, end: usize, iso: Option<&str>) -> RefField {
         RefField {
             kind,
             start,
             end,
-            iso: iso.map(String::from),
+            iso: iso.and_then(IsoDate::parse),
         }
     }
 }
@@ -655,7 +761,7 @@ impl Reference {
     /// overlapping, empty or not on character boundaries stay plain text,
     /// so the parts always join to `raw` exactly.
     pub fn raw_parts(&self) -> Vec<RawPart<'_>> {
-        let raw = self.raw.as_str();
+        let raw: &str = &self.raw;
         let mut parts = Vec::with_capacity(2 * self.fields.len() + 1);
         let mut pos = 0;
         for f in &self.fields {
@@ -729,5 +835,58 @@ mod plain_text_tests {
             );
         }
         assert_eq!(plain_text_last(&cases[3]), Some(':'));
+    }
+}
+
+#[cfg(test)]
+mod iso_date_tests {
+    use super::IsoDate;
+
+    proptest::proptest! {
+        /// A date made of its numbers is the date written as
+        /// `format!("{y:04}-{m:02}-{d:02}")` writes it, read back; it
+        /// prints and serialises as that text.
+        #[test]
+        fn a_date_is_its_text(
+            y in 0u32..10_000,
+            m in proptest::option::of(0u32..100),
+            d in 0u32..100,
+            with_day in proptest::bool::ANY,
+        ) {
+            let d = (with_day && m.is_some()).then_some(d);
+            let text = match (m, d) {
+                (Some(m), Some(d)) => format!("{y:04}-{m:02}-{d:02}"),
+                (Some(m), None) => format!("{y:04}-{m:02}"),
+                _ => format!("{y:04}"),
+            };
+            let date = IsoDate::from_parts(y, m, d).unwrap();
+            proptest::prop_assert_eq!(date.as_str(), &text);
+            proptest::prop_assert_eq!(Some(date), IsoDate::parse(&text));
+            proptest::prop_assert_eq!(date.to_string(), text.clone());
+            proptest::prop_assert_eq!(format!("{date:?}"), format!("{text:?}"));
+            proptest::prop_assert_eq!(serde_json::to_string(&date).unwrap(), format!("{text:?}"));
+        }
+    }
+
+    /// Only the three shapes, in ASCII digits, are dates; numbers too
+    /// large for them are not.
+    #[test]
+    fn other_texts_are_not_dates() {
+        for text in [
+            "",
+            "199",
+            "19900",
+            "1990-2",
+            "1990-02-2",
+            "1990/02/26",
+            "１９９０",
+            "1990-02-26 ",
+            "abcd",
+        ] {
+            assert_eq!(IsoDate::parse(text), None, "{text:?}");
+        }
+        assert_eq!(IsoDate::from_parts(10_000, None, None), None);
+        assert_eq!(IsoDate::from_parts(1990, Some(100), None), None);
+        assert_eq!(IsoDate::from_parts(1990, None, Some(2)), None);
     }
 }

@@ -342,6 +342,10 @@ for anyone to read.
         // its own) joined in place; the quote and the list item not.
         assert_eq!(parsed.source.joined_line_ends().len(), 4 + 3 + 4);
         assert_eq!(parsed.source.original_text(), WRAPPED);
+        // A reference of one line is a piece of the source; of two, a copy.
+        let refs = &parsed.document.references;
+        assert!(!refs[0].raw.shares(&parsed.source.text));
+        assert!(refs[1..].iter().all(|r| r.raw.shares(&parsed.source.text)));
         // Each Text node's characters: in the source, or a copy.
         let buf = parsed.source.text.as_bytes().as_ptr_range();
         let in_source = |inlines: &[ast::Inline]| {

@@ -273,8 +273,8 @@ fn containers_are_matched_with_their_texts_by_id() {
     );
 }
 
-/// Issue 15: a parsed article's Text nodes and back-link tokens are pieces
-/// of its source's buffer, not copies (the bundled examples flatten a
+/// Issue 15: a parsed article's Text nodes, back-link tokens and
+/// reference texts are pieces of its source's buffer, not copies (the bundled examples flatten a
 /// paragraph to a line, so every Text node of the body is one piece of
 /// it), and each reads as the source's characters where its span says.
 #[test]
@@ -309,6 +309,11 @@ fn text_nodes_share_the_source() {
             !tokens.is_empty() && tokens.iter().all(|b| b.token.shares(&p.source.text)),
             "{name}"
         );
+        // Each entry is a line: its text is a piece of that line.
+        for r in &p.document.references {
+            assert!(r.raw.shares(&p.source.text), "{name}: {}", r.n);
+            assert!(p.source.text[r.span.range()].contains(&*r.raw));
+        }
     }
 }
 

@@ -538,13 +538,13 @@ impl Document {
                 let date = field(RefFieldKind::Date);
                 Reference {
                     number: r.n,
-                    text: r.raw.clone(),
+                    text: r.raw.to_string(),
                     backlinks: r.backlinks.len(),
                     citations: cited.iter().filter(|c| c.number == r.n).count(),
                     title: field(RefFieldKind::Title).map(|f| f.0),
                     author: field(RefFieldKind::Author).map(|f| f.0),
                     publisher: field(RefFieldKind::Publisher).map(|f| f.0),
-                    date_iso: date.as_ref().and_then(|d| d.1.clone()),
+                    date_iso: date.as_ref().and_then(|d| d.1.map(|iso| iso.to_string())),
                     date: date.map(|d| d.0),
                     line,
                     column,

@@ -633,7 +633,7 @@ impl Decoder {
     fn reference(&mut self) -> io::Result<Reference> {
         Ok(Reference {
             n: self.u32()?,
-            raw: self.string()?,
+            raw: self.string()?.into(),
             fields: self.items(|d| {
                 Ok(RefField {
                     kind: match d.u8()? {
@@ -645,7 +645,11 @@ impl Decoder {
                     },
                     start: d.u64()? as usize,
                     end: d.u64()? as usize,
-                    iso: if d.flag()? { Some(d.string()?) } else { None },
+                    iso: if d.flag()? {
+                        Some(crate::ast::IsoDate::parse(&d.string()?).ok_or_else(corrupt)?)
+                    } else {
+                        None
+                    },
                 })
             })?,
             backlinks: self.items(|d| {
@@ -791,7 +795,7 @@ mod tests {
         d.references = (1..=3)
             .map(|n| Reference {
                 n,
-                raw: format!("Entry {n}; Author; 1990-02-26"),
+                raw: format!("Entry {n}; Author; 1990-02-26").into(),
                 fields: vec![
                     RefField {
                         kind: RefFieldKind::Author,
@@ -803,7 +807,7 @@ mod tests {
                         kind: RefFieldKind::Date,
                         start: 17,
                         end: 27,
-                        iso: Some("1990-02-26".into()),
+                        iso: crate::ast::IsoDate::parse("1990-02-26"),
                     },
                 ],
                 backlinks: (0..n)

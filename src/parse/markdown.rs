@@ -633,7 +633,7 @@ pub fn read(src: &Source, meta: Meta) -> (Document, Vec<Diagnostic>) {
             Reference {
                 n,
                 fields: crate::parse::reference::fields(&raw),
-                raw,
+                raw: raw.into(),
                 backlinks,
                 span,
             }

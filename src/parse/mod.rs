@@ -320,7 +320,14 @@ impl Builder<'_> {
 fn reference(src: &Arc<String>, entry: &RefEntry, n: u32) -> Reference {
     let lt = LogicalText::from_segments(src, &entry.segments, false);
     let split = reference::split_backlinks(&lt.text);
-    let raw = lt.text[split.body.0..split.body.1].to_string();
+    let body = &lt.text[split.body.0..split.body.1];
+    // The source's own characters when the entry is one line of it.
+    let at = lt.span(split.body.0, split.body.1);
+    let raw = if src.get(at.range()) == Some(body) {
+        SharedStr::slice(src, at.range())
+    } else {
+        SharedStr::from(body)
+    };
     let backlinks = split
         .tokens
         .iter()

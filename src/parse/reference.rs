@@ -6,7 +6,7 @@
 //! publisher, newspaper, author), and all earlier fields, re-joined with
 //! `"; "`, are the title."
 
-use crate::ast::{RefField, RefFieldKind};
+use crate::ast::{IsoDate, RefField, RefFieldKind};
 use nom::branch::alt;
 use nom::bytes::complete::{tag, tag_no_case, take_while_m_n};
 use nom::character::complete::{char, space0, space1};
@@ -246,21 +246,21 @@ fn valid(y: u32, m: u32, d: u32) -> bool {
 
 /// A date and its ISO 8601 value when it has one.
 /// `date = iso_date | day_month_year | month_day_year | month_year | season_year | year`
-pub fn date(input: &str) -> IResult<&str, Option<String>> {
+pub fn date(input: &str) -> IResult<&str, Option<IsoDate>> {
     alt((
         // 2018-03-07, 2018-03
         map_res(
             (year, char('-'), two_digits, opt((char('-'), two_digits))),
             |(y, _, m, d)| match d {
-                Some((_, d)) if valid(y, m, d) => Ok(Some(format!("{y:04}-{m:02}-{d:02}"))),
-                None if (1..=12).contains(&m) => Ok(Some(format!("{y:04}-{m:02}"))),
+                Some((_, d)) if valid(y, m, d) => Ok(IsoDate::from_parts(y, Some(m), Some(d))),
+                None if (1..=12).contains(&m) => Ok(IsoDate::from_parts(y, Some(m), None)),
                 _ => Err(()),
             },
         ),
         // 26 Feb 1990
         map_res((day, space1, month, space1, year), |(d, _, m, _, y)| {
             if valid(y, m, d) {
-                Ok(Some(format!("{y:04}-{m:02}-{d:02}")))
+                Ok(IsoDate::from_parts(y, Some(m), Some(d)))
             } else {
                 Err(())
             }
@@ -270,14 +270,14 @@ pub fn date(input: &str) -> IResult<&str, Option<String>> {
             (month, space1, day, opt(char(',')), space1, year),
             |(m, _, d, _, _, y)| {
                 if valid(y, m, d) {
-                    Ok(Some(format!("{y:04}-{m:02}-{d:02}")))
+                    Ok(IsoDate::from_parts(y, Some(m), Some(d)))
                 } else {
                     Err(())
                 }
             },
         ),
         // February 1990
-        (month, space1, year).map(|(m, _, y)| Some(format!("{y:04}-{m:02}"))),
+        (month, space1, year).map(|(m, _, y)| IsoDate::from_parts(y, Some(m), None)),
         // Winter 1993/1994, Spring 1988
         recognize((
             alt((
@@ -293,14 +293,14 @@ pub fn date(input: &str) -> IResult<&str, Option<String>> {
         ))
         .map(|_| None),
         // 1990
-        year.map(|y| Some(format!("{y:04}"))),
+        year.map(|y| IsoDate::from_parts(y, None, None)),
     ))
     .parse(input)
 }
 
 /// The date that ends `field`, if any: (byte offset where it starts, ISO value).
 /// "the last field is the date when it is (or contains) a date".
-pub fn trailing_date(field: &str) -> Option<(usize, Option<String>)> {
+pub fn trailing_date(field: &str) -> Option<(usize, Option<IsoDate>)> {
     let mut starts: Vec<usize> = vec![0];
     starts.extend(
         field

@@ -133,7 +133,7 @@ mod tests {
                     kind: RefFieldKind::Date,
                     start: 3,
                     end: 7,
-                    iso: Some("2020".into()),
+                    iso: crate::ast::IsoDate::parse("2020"),
                 }],
                 backlinks: vec![Backlink {
                     span: s(50, 52),

@@ -170,7 +170,7 @@ fn fields_are_wrapped_and_raw_survives() {
         kind,
         start,
         end,
-        iso: iso.map(String::from),
+        iso: iso.and_then(crate::ast::IsoDate::parse),
     };
     d.references = vec![
         Reference::new(
