@@ -162,7 +162,7 @@ impl Ctx<'_, '_, '_> {
         // their room).
         let mut a = Vec::with_capacity(2 + 2 * count);
         a.push(Atom::Text {
-            text: r.raw.clone().into(),
+            text: r.raw.clone(),
             font: FontKind::Regular,
             src: r.span.start as usize,
         });
