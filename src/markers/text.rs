@@ -367,13 +367,13 @@ enum Kept {
 }
 
 impl<'s> KeptTexts<'s> {
-    /// Room for `n` texts of a source whose lines were joined in place at
-    /// `joins` ([`crate::source::Source::joined_line_ends`]).
-    pub(crate) fn with_capacity(n: usize, joins: &'s [u32]) -> Self {
+    /// Room for `n` texts (of a source with no line joined in place: see
+    /// [`Self::with_joins`]).
+    pub(crate) fn with_capacity(n: usize) -> Self {
         KeptTexts {
             slots: Chunked::with_capacity(n),
             wholes: Chunked::default(),
-            joins,
+            joins: &[],
         }
     }
 
@@ -409,12 +409,10 @@ impl<'s> KeptTexts<'s> {
     /// order.
     pub(crate) fn fill(&mut self, i: usize, text: LogicalText<'s>, source: &Arc<String>) {
         let joined = matches!(text.pieces, Pieces::Joined(..));
-        let piece = match text.pieces {
-            Pieces::Many(_) => None,
-            _ => text.offset_in(source).and_then(|from| {
-                piece_slot(from, text.text.len(), text.scan, text.bibliography, joined)
-            }),
-        };
+        // A text of many pieces is none of the source's (`offset_in`).
+        let piece = text.offset_in(source).and_then(|from| {
+            piece_slot(from, text.text.len(), text.scan, text.bibliography, joined)
+        });
         *self.slots.get_mut(i) = match piece {
             Some(slot) => slot,
             None => {
@@ -644,7 +642,7 @@ mod tests {
         let joined =
             LogicalText::from_segments(&src, &[(2, first), (first + 1, src.len() - 1)], true);
         let texts = [piece.clone(), joined.clone()];
-        let mut kept = KeptTexts::with_capacity(2, &[]);
+        let mut kept = KeptTexts::with_capacity(2);
         for t in texts.clone() {
             kept.push(t, &src);
         }
@@ -813,7 +811,7 @@ mod tests {
                     proptest::prop_assert!(at < joined_src.len());
                 }
             }
-            let mut kept = KeptTexts::with_capacity(1, &joins);
+            let mut kept = KeptTexts::with_capacity(1).with_joins(&joins);
             kept.push(in_place.clone(), &joined_src);
             proptest::prop_assert_eq!((kept.wholes.len(), kept.text(0, &joined_src)), (0, &t[..]));
             for a in (0..=t.len()).filter(|&i| t.is_char_boundary(i)) {

@@ -536,7 +536,7 @@ pub(crate) fn read_blocks<'s>(
     };
     match inlines {
         Inlines::Plain => bld.texts.reserve_exact(containers),
-        Inlines::Empty => bld.pending.kept = KeptTexts::with_capacity(containers, &[]),
+        Inlines::Empty => bld.pending.kept = KeptTexts::with_capacity(containers),
     }
     let mut doc = Document {
         meta,
