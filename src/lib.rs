@@ -124,9 +124,11 @@ pub struct Parsed {
     /// The document, ready for any writer.
     pub document: Document,
     /// The decoded input, for rendering diagnostics. A hard-wrapped
-    /// paragraph's line feeds are the spaces that join its lines there
-    /// ([`Source::join_lines_at`]): [`Source::original_text`] gives the
-    /// text as read.
+    /// paragraph's lines are joined there with one space: its line feeds
+    /// written over ([`Source::join_lines_at`]), or, when its lines end in
+    /// CR LF or are indented, its lines moved (see [`Source::text`]):
+    /// [`Source::original_text`] gives the text as read, the one spans
+    /// point into.
     pub source: Source,
     /// Warnings and errors about the input, in source order.
     pub diagnostics: Vec<Diagnostic>,
@@ -284,7 +286,7 @@ the upper landing3. In the winter of 1881 the ledger records
 eleven days without a crossing, the longest gap in the series1.
 
     An indented paragraph, as some text browsers set them, whose
-    lines are joined with a copy: its continuation lines start
+    lines are joined by moving them: its continuation lines start
     with spaces that the one space between them does not keep2.
 
   • The slip, rebuilt in 1862 after a storm had moved
@@ -304,22 +306,34 @@ for anyone to read.
   4. Wages of the ferry keepers; County accounts; 1895[]
 ";
 
-    /// A hard-wrapped paragraph's lines are joined in the source itself:
-    /// the document, its decisions, its diagnostics and their reports are
-    /// those of its lines joined apart (the texts made by
-    /// [`parse::parse`], resolved by [`resolve::resolve`]); the joined
-    /// paragraphs' Text nodes are pieces of the source, which reads as
-    /// the text it was.
+    /// A hard-wrapped paragraph's lines are joined in the source itself
+    /// (with line feeds, or CR LF: every line moved): the document, its
+    /// decisions, its diagnostics and their reports are those of its lines
+    /// joined apart (the texts made by [`parse::parse`], resolved by
+    /// [`resolve::resolve`]); the joined paragraphs' Text nodes are pieces
+    /// of the source, which reads as the text it was.
     #[test]
     fn hard_wrapped_paragraphs_are_joined_in_place() {
+        // Line feeds: the indented texts are moved, the others' line
+        // feeds written over; CR LF: all moved.
+        let crlf = WRAPPED.replace('\n', "\r\n");
+        for (text, feeds, moved) in [
+            (WRAPPED, 4 + 3 + 4, 2 + 1),
+            (&crlf[..], 0, 4 + 3 + 4 + 2 + 1),
+        ] {
+            hard_wrapped_text_is_joined_in_place(text, feeds, moved);
+        }
+    }
+
+    fn hard_wrapped_text_is_joined_in_place(text: &str, feeds: usize, moved: usize) {
         let opts = ParseOptions {
             margins: true,
             decisions: true,
             ..Default::default()
         };
         let parsed =
-            parse_article("w", WRAPPED.as_bytes().to_vec(), Default::default(), &opts).unwrap();
-        let source = Source::new("w", WRAPPED.to_string());
+            parse_article("w", text.as_bytes().to_vec(), Default::default(), &opts).unwrap();
+        let source = Source::new("w", text.to_string());
         let apart = parse::parse(&source, Default::default(), &opts).unwrap();
         let mut document = apart.document;
         let resolution = resolve::resolve(&mut document, &apart.texts, true);
@@ -339,14 +353,15 @@ for anyone to read.
             reports(&diagnostics, &source)
         );
         // Paragraphs of five, four and five lines (the link on a line of
-        // its own) joined in place; the quote and the list item not.
-        assert_eq!(parsed.source.joined_line_ends().len(), 4 + 3 + 4);
-        assert_eq!(parsed.source.original_text(), WRAPPED);
+        // its own), the indented one of three and the list item of two.
+        assert_eq!(parsed.source.joined_line_ends().len(), feeds);
+        assert_eq!(parsed.source.moved_line_ends().len(), moved);
+        assert_eq!(parsed.source.original_text(), text);
         // A reference of one line is a piece of the source; of two, a copy.
         let refs = &parsed.document.references;
         assert!(!refs[0].raw.shares(&parsed.source.text));
         assert!(refs[1..].iter().all(|r| r.raw.shares(&parsed.source.text)));
-        // Each Text node's characters: in the source, or a copy.
+        // Each Text node's characters are in the source.
         let buf = parsed.source.text.as_bytes().as_ptr_range();
         let in_source = |inlines: &[ast::Inline]| {
             inlines
@@ -374,8 +389,8 @@ for anyone to read.
             [
                 ("paragraph", all.clone()),
                 ("paragraph", all.clone()),
-                ("quote", vec![false, false]),
-                ("list", vec![false]),
+                ("quote", vec![true, true]),
+                ("list", vec![true]),
                 ("paragraph", all),
             ]
         );

@@ -9,12 +9,16 @@ use std::sync::Arc;
 pub struct Source {
     /// A name for messages: the file path, or `<stdin>`.
     pub name: String,
-    /// The text. Byte offsets in spans index into this string. Shared:
-    /// a parsed document's text nodes are pieces of it
+    /// The text. Shared: a parsed document's text nodes are pieces of it
     /// ([`crate::ast::SharedStr`]). It is the text as read, but for the
-    /// line ends the parser joined in place ([`Source::join_lines_at`]):
-    /// a paragraph's lines joined with one space are then its own bytes,
-    /// not a copy. [`Source::original_text`] gives the text as read.
+    /// lines the parser joined in place, so that a paragraph's lines
+    /// joined with one space are its own bytes, not a copy: their line
+    /// feeds written over by spaces ([`Source::join_lines_at`]), or, when
+    /// the lines end in CR LF or are indented, each line moved to follow
+    /// the one before (the line ends and indentation kept after the
+    /// paragraph, in its range). Byte offsets in spans are offsets in the
+    /// text as read ([`Source::original_text`]): they index into this
+    /// string too but in a paragraph whose lines were moved.
     pub text: Arc<String>,
     /// Where the article starts: 3 when the text begins with a BOM, else 0.
     pub start: usize,
@@ -26,6 +30,39 @@ pub struct Source {
     /// ([`Source::join_lines_at`]), in order: line ends still, for
     /// `line:column` and the lines of a report.
     joined: Vec<u32>,
+    /// The line ends joined by moving the line after them
+    /// ([`Source::join_lines_moving`]), in order.
+    moved: Vec<Moved>,
+    /// The texts whose lines were moved, in order.
+    moved_texts: Vec<MovedText>,
+}
+
+/// A text whose lines [`Source::join_lines_moving`] moved: its lines
+/// joined stand in `from..end`, the bytes the joins left out in
+/// `end..to`, its range as read.
+#[derive(Debug, Clone, Copy)]
+struct MovedText {
+    from: u32,
+    end: u32,
+    to: u32,
+}
+
+/// A line end joined by moving the line after it
+/// ([`Source::join_lines_moving`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Moved {
+    /// Where the space that joins the lines stands now.
+    pub(crate) space: u32,
+    /// Where the next line's first character stood in the text as read.
+    pub(crate) after: u32,
+}
+
+/// The bytes between two lines that [`Source::join_lines_moving`] joins:
+/// a line end (LF or CR LF) and the next line's indentation (spaces and
+/// tabs).
+pub(crate) fn joinable_gap(gap: &[u8]) -> bool {
+    let gap = gap.strip_prefix(b"\r").unwrap_or(gap);
+    gap.first() == Some(&b'\n') && gap[1..].iter().all(|&c| c == b' ' || c == b'\t')
 }
 
 impl Source {
@@ -75,6 +112,8 @@ impl Source {
             start,
             line_starts: std::sync::OnceLock::new(),
             joined: Vec::new(),
+            moved: Vec::new(),
+            moved_texts: Vec::new(),
         }
     }
 
@@ -118,23 +157,211 @@ impl Source {
         true
     }
 
+    /// Joins the lines of each text of `texts` (its lines' byte ranges;
+    /// the texts in order, after those joined so far) with one space, as
+    /// a paragraph's lines joined are, where the lines are a line end
+    /// (LF or CR LF) and the next line's indentation (spaces and tabs)
+    /// apart: a hard-wrapped paragraph whose lines end in CR LF, or are
+    /// indented as lynx writes them. Each line after the first is moved
+    /// to follow the space after the one before it; the bytes between
+    /// the lines but their line feeds follow the text, so that its range
+    /// holds the bytes it held, in another order. Offsets outside the
+    /// texts do not move. The lines stay lines for [`Source::line_col`],
+    /// [`Source::line_starts`] and the reports, which read them as read
+    /// (put back a line at a time, or all at once by
+    /// [`Source::original_text`]).
+    ///
+    /// Changes nothing and returns `false` when the text is shared, a
+    /// line is empty, two lines are not so apart, or the texts are not
+    /// in order.
+    pub(crate) fn join_lines_moving<'a>(
+        &mut self,
+        texts: impl Iterator<Item = &'a [(u32, u32)]> + Clone,
+    ) -> bool {
+        let Some(text) = Arc::get_mut(&mut self.text) else {
+            return false;
+        };
+        let bytes = text.as_bytes();
+        let mut last = self.moved_texts.last().map_or(0, |t| t.to as usize);
+        let (mut count, mut joins) = (0, 0);
+        for segs in texts.clone() {
+            count += 1;
+            joins += segs.len().saturating_sub(1);
+            for (i, &(a, b)) in segs.iter().enumerate() {
+                let (a, b) = (a as usize, b as usize);
+                let gap = if i == 0 {
+                    a >= last
+                } else {
+                    a >= last && joinable_gap(&bytes[last..a])
+                };
+                if !gap
+                    || a >= b
+                    || b > bytes.len()
+                    || !text.is_char_boundary(a)
+                    || !text.is_char_boundary(b)
+                {
+                    return false;
+                }
+                last = b;
+            }
+        }
+        // A large article's lists, held as long as the source: no spare room.
+        self.moved.reserve_exact(joins);
+        self.moved_texts.reserve_exact(count);
+        let mut joined = String::new();
+        let mut between = String::new();
+        for segs in texts {
+            let (Some(&(from, _)), Some(&(_, to))) = (segs.first(), segs.last()) else {
+                continue;
+            };
+            let (from, to) = (from as usize, to as usize);
+            joined.clear();
+            between.clear();
+            let mut last = from;
+            for (i, &(a, b)) in segs.iter().enumerate() {
+                let (a, b) = (a as usize, b as usize);
+                if i > 0 {
+                    self.moved.push(Moved {
+                        space: (from + joined.len()) as u32,
+                        after: a as u32,
+                    });
+                    joined.push(' ');
+                    // The line end and indentation but the line feed.
+                    between.extend(text[last..a].chars().filter(|&c| c != '\n'));
+                }
+                joined.push_str(&text[a..b]);
+                last = b;
+            }
+            self.moved_texts.push(MovedText {
+                from: from as u32,
+                end: (from + joined.len()) as u32,
+                to: to as u32,
+            });
+            joined.push_str(&between);
+            // As many bytes as the range: nothing after it moves.
+            text.replace_range(from..to, &joined);
+        }
+        true
+    }
+
+    /// The line ends joined by [`Source::join_lines_moving`], in order.
+    pub(crate) fn moved_line_ends(&self) -> &[Moved] {
+        &self.moved
+    }
+
     /// The line ends written over by [`Source::join_lines_at`].
     pub fn joined_line_ends(&self) -> &[u32] {
         &self.joined
     }
 
     /// The text as read: [`Source::text`] with its joined line ends
-    /// given back (a copy only when there are any).
+    /// given back and its moved lines put back (a copy only when there
+    /// are any).
     pub fn original_text(&self) -> std::borrow::Cow<'_, str> {
-        if self.joined.is_empty() {
-            return std::borrow::Cow::Borrowed(&self.text);
+        self.read_range(0..self.text.len())
+    }
+
+    /// The text as read in `range` (offsets as read, on its character
+    /// boundaries): a piece of [`Source::text`] when no line in it was
+    /// joined, else a copy.
+    fn read_range(&self, range: std::ops::Range<usize>) -> std::borrow::Cow<'_, str> {
+        self.read_range_with(range, true)
+    }
+
+    /// [`Source::read_range`], its joined line feeds given back or left
+    /// spaces (`feeds`: a space counts as one character as a line feed
+    /// does, and ends no character).
+    fn read_range_with(
+        &self,
+        range: std::ops::Range<usize>,
+        feeds: bool,
+    ) -> std::borrow::Cow<'_, str> {
+        let (from, to) = (range.start, range.end);
+        let first = self
+            .moved_texts
+            .partition_point(|t| (t.to as usize) <= from);
+        let moved = self.moved_texts[first..]
+            .iter()
+            .take_while(|t| (t.from as usize) < to);
+        let feed = |x: usize| self.joined.partition_point(|&j| (j as usize) < x);
+        let feeds = if feeds {
+            &self.joined[feed(from)..feed(to)]
+        } else {
+            &[]
+        };
+        if feeds.is_empty() && moved.clone().next().is_none() {
+            return std::borrow::Cow::Borrowed(&self.text[range]);
         }
-        let mut bytes = self.text.as_bytes().to_vec();
-        for &i in &self.joined {
-            bytes[i as usize] = b'\n';
+        let t = self.text.as_bytes();
+        let mut out = Vec::with_capacity(to - from);
+        let mut at = from;
+        for moved in moved {
+            let (a, b) = (moved.from as usize, moved.to as usize);
+            out.extend_from_slice(&t[at..a.max(at)]);
+            self.moved_text_as_read(*moved, at.max(a)..to, &mut out);
+            at = to.min(b);
         }
-        // Spaces back to line feeds: ASCII for ASCII, still UTF-8.
-        std::borrow::Cow::Owned(String::from_utf8(bytes).unwrap_or_default())
+        out.extend_from_slice(&t[at..to]);
+        for &j in feeds {
+            // Spaces back to line feeds: ASCII for ASCII.
+            out[j as usize - from] = b'\n';
+        }
+        std::borrow::Cow::Owned(String::from_utf8(out).unwrap_or_default())
+    }
+
+    /// Appends to `out` the bytes of a text whose lines were moved, as
+    /// read, in `range` (offsets as read): its lines, and between each
+    /// two the line end and the indentation kept after the text. Only
+    /// the lines in the range are put back.
+    fn moved_text_as_read(
+        &self,
+        text: MovedText,
+        range: std::ops::Range<usize>,
+        out: &mut Vec<u8>,
+    ) {
+        let t = self.text.as_bytes();
+        let (from, end) = (text.from as usize, text.end as usize);
+        let (lo, hi) = (range.start.max(from), range.end.min(text.to as usize));
+        if lo >= hi {
+            return;
+        }
+        let at = |x: usize| self.moved.partition_point(|m| (m.space as usize) < x);
+        let joins = &self.moved[at(from)..at(end)];
+        // From the line the range starts on: where it stands now, where
+        // as read, and where the next join's bytes wait after the text
+        // (as many before them as the lines before moved).
+        let first = joins.partition_point(|m| (m.after as usize) <= lo);
+        let (mut at, mut read, mut kept) = match first.checked_sub(1).map(|k| joins[k]) {
+            None => (from, from, end),
+            Some(m) => {
+                let moved = (m.after - m.space - 1) as usize;
+                (m.space as usize + 1, m.after as usize, end + moved)
+            }
+        };
+        let (base, start) = (out.len(), read);
+        for m in &joins[first..] {
+            if read >= hi {
+                break;
+            }
+            let space = m.space as usize;
+            out.extend_from_slice(&t[at..space]);
+            read += space - at;
+            // The join's bytes, as read up to the next line, but the
+            // line feed.
+            let len = (m.after as usize).saturating_sub(read + 1);
+            let bytes = &t[kept..kept + len];
+            let cr = usize::from(bytes.first() == Some(&b'\r'));
+            out.extend_from_slice(&bytes[..cr]);
+            out.push(b'\n');
+            out.extend_from_slice(&bytes[cr..]);
+            kept += len;
+            (read, at) = (m.after as usize, space + 1);
+        }
+        if read < hi {
+            out.extend_from_slice(&t[at..end]);
+        }
+        out.truncate(base + (hi - start));
+        out.drain(base..base + (lo - start));
     }
 
     /// 1-based line and column (in characters) of byte offset `offset`.
@@ -150,24 +377,59 @@ impl Source {
         if line == 0 {
             ls = ls.max(self.start.min(offset));
         }
-        let mut end = offset;
-        while !self.text.is_char_boundary(end) {
+        // The line as read, to its end (a line end joined is a space
+        // still: one character).
+        let next = starts.get(line + 1).map_or(self.text.len(), |&n| n.max(ls));
+        let text = self.read_range_with(ls..next, false);
+        let mut end = offset - ls;
+        while !text.is_char_boundary(end) {
             end -= 1;
         }
-        let col = self.text[ls..end].chars().count() + 1;
+        let col = text[..end].chars().count() + 1;
         (line + 1, col)
     }
 
     /// Byte offsets where each line starts.
     pub fn line_starts(&self) -> &[usize] {
         self.line_starts.get_or_init(|| {
-            let found = line_starts(&self.text);
-            if self.joined.is_empty() {
-                return found;
+            if self.joined.is_empty() && self.moved_texts.is_empty() {
+                return line_starts(&self.text);
             }
-            merged(found, self.joined.iter().map(|&i| i as usize + 1))
+            self.starts_as_read(line_starts_iter)
         })
     }
+
+    /// Where each line of the text as read starts, as `starts` finds
+    /// them in a piece of it (0 first, then the starts after it), without
+    /// a copy of the text: pieces of the text but the texts whose lines
+    /// were moved, those as read, and the line feeds written over.
+    fn starts_as_read<'t, I: Iterator<Item = usize>>(
+        &'t self,
+        starts: impl Fn(&'t str) -> I,
+    ) -> Vec<usize> {
+        let mut found = Vec::with_capacity(line_count_hint(&self.text) + self.moved.len());
+        found.push(0);
+        let mut at = 0;
+        let mut lines = Vec::new();
+        for moved in &self.moved_texts {
+            let (from, to) = (moved.from as usize, moved.to as usize);
+            found.extend(starts(&self.text[at..from]).skip(1).map(|s| s + at));
+            lines.clear();
+            self.moved_text_as_read(*moved, from..to, &mut lines);
+            // Its line starts: one after each line end it holds.
+            let read = std::str::from_utf8(&lines).unwrap_or_default();
+            found.extend(line_feeds_after(read).map(|s| s + from));
+            at = to;
+        }
+        found.extend(starts(&self.text[at..]).skip(1).map(|s| s + at));
+        merged(found, self.joined.iter().map(|&i| i as usize + 1))
+    }
+}
+
+/// Where a line starts after each line feed of `text` (the line ends of
+/// a text whose lines were moved: a line feed, after a CR or not).
+fn line_feeds_after(text: &str) -> impl Iterator<Item = usize> + '_ {
+    memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1)
 }
 
 /// Two increasing sequences of offsets as one.
@@ -233,23 +495,36 @@ impl Diagnostic {
         use codespan_reporting::files::SimpleFile;
         use codespan_reporting::term::{self, Config};
 
-        let mut start = (self.span.start as usize).min(src.text.len());
-        while !src.text.is_char_boundary(start) {
+        // The text of the report: the source's when no line was joined;
+        // else the line of the span as read (the report shows no other),
+        // a line as the report reads lines (a lone CR ends none).
+        let (text, line) = if src.joined.is_empty() && src.moved_texts.is_empty() {
+            (std::borrow::Cow::Borrowed(src.text.as_str()), None)
+        } else {
+            let starts = src.starts_as_read(codespan_reporting::files::line_starts);
+            let at = (self.span.start as usize).min(src.text.len());
+            let line = starts.partition_point(|&s| s <= at).saturating_sub(1);
+            let from = starts[line];
+            let to = starts.get(line + 1).map_or(src.text.len(), |&n| n);
+            (src.read_range(from..to), Some((line, from)))
+        };
+        let base = line.map_or(0, |(_, from)| from);
+        let mut start = (self.span.start as usize)
+            .saturating_sub(base)
+            .min(text.len());
+        while !text.is_char_boundary(start) {
             start -= 1;
         }
         // Keep the label on one line, and short, so huge spans stay readable.
-        let joined_end = src
-            .joined
-            .get(src.joined.partition_point(|&i| (i as usize) < start));
-        let line_end = src.text[start..]
+        let line_end = text[start..]
             .find(['\n', '\r'])
             .map(|i| start + i)
-            .unwrap_or(src.text.len())
-            .min(joined_end.map_or(usize::MAX, |&i| i as usize));
+            .unwrap_or(text.len());
         let mut end = (self.span.end as usize)
+            .saturating_sub(base)
             .clamp(start, line_end)
             .min(start + 200);
-        while !src.text.is_char_boundary(end) {
+        while !text.is_char_boundary(end) {
             end -= 1;
         }
         let base = match self.severity {
@@ -262,54 +537,38 @@ impl Diagnostic {
         if let Some(h) = &self.help {
             d = d.with_notes(vec![format!("help: {h}")]);
         }
-        let report = if src.joined.is_empty() {
-            let file = SimpleFile::new(src.name.as_str(), src.text.as_str());
-            term::emit_into_string(&Config::default(), &file, &d)
-        } else {
-            term::emit_into_string(&Config::default(), &JoinedFile::new(src), &d)
+        let report = match line {
+            None => {
+                let file = SimpleFile::new(src.name.as_str(), &*text);
+                term::emit_into_string(&Config::default(), &file, &d)
+            }
+            Some((line, _)) => {
+                let file = LineFile {
+                    name: &src.name,
+                    text: &text,
+                    line,
+                };
+                term::emit_into_string(&Config::default(), &file, &d)
+            }
         };
         report.unwrap_or_else(|_| self.render_short(src))
     }
 }
 
-/// A source whose line ends were joined ([`Source::join_lines_at`]) as
-/// codespan-reporting reads a file: its lines are the text's as read (a
-/// [`codespan_reporting::files::SimpleFile`] of the text as read, without
-/// the copy).
-struct JoinedFile<'a> {
+/// One line of a source as codespan-reporting reads a file, as the
+/// report of a span on it shows it (its label on that line, no line
+/// around it): the line as read, when the parser joined lines in the
+/// source ([`Source::join_lines_at`], [`Source::join_lines_moving`]).
+/// Offsets are the line's; its number is its number in the source.
+struct LineFile<'a> {
     name: &'a str,
+    /// The line as read, its line end included.
     text: &'a str,
-    /// Where each line starts (after each line feed, as the simple file
-    /// has it, joined ones included).
-    starts: Vec<usize>,
-    joined: &'a [u32],
+    /// Its index in the source.
+    line: usize,
 }
 
-impl<'a> JoinedFile<'a> {
-    fn new(src: &'a Source) -> Self {
-        let found = codespan_reporting::files::line_starts(&src.text).collect();
-        JoinedFile {
-            name: &src.name,
-            text: &src.text,
-            starts: merged(found, src.joined.iter().map(|&i| i as usize + 1)),
-            joined: &src.joined,
-        }
-    }
-
-    /// As the simple file's: the text's end after the last line.
-    fn line_start(&self, line: usize) -> Result<usize, codespan_reporting::files::Error> {
-        match line.cmp(&self.starts.len()) {
-            std::cmp::Ordering::Less => Ok(self.starts[line]),
-            std::cmp::Ordering::Equal => Ok(self.text.len()),
-            std::cmp::Ordering::Greater => Err(codespan_reporting::files::Error::LineTooLarge {
-                given: line,
-                max: self.starts.len() - 1,
-            }),
-        }
-    }
-}
-
-impl<'a> codespan_reporting::files::Files<'a> for JoinedFile<'a> {
+impl<'a> codespan_reporting::files::Files<'a> for LineFile<'a> {
     type FileId = ();
     type Name = &'a str;
     type Source = &'a str;
@@ -322,11 +581,8 @@ impl<'a> codespan_reporting::files::Files<'a> for JoinedFile<'a> {
         Ok(self.text)
     }
 
-    fn line_index(&'a self, (): (), at: usize) -> Result<usize, codespan_reporting::files::Error> {
-        Ok(self
-            .starts
-            .binary_search(&at)
-            .unwrap_or_else(|next| next - 1))
+    fn line_index(&'a self, (): (), _: usize) -> Result<usize, codespan_reporting::files::Error> {
+        Ok(self.line)
     }
 
     fn line_range(
@@ -334,12 +590,14 @@ impl<'a> codespan_reporting::files::Files<'a> for JoinedFile<'a> {
         (): (),
         line: usize,
     ) -> Result<std::ops::Range<usize>, codespan_reporting::files::Error> {
-        let start = self.line_start(line)?;
-        let next = self.line_start(line + 1)?;
-        // A joined line end is a space now: left out, as the report
-        // trims a line feed.
-        let joined = next > start && self.joined.binary_search(&((next - 1) as u32)).is_ok();
-        Ok(start..if joined { next - 1 } else { next })
+        if line == self.line {
+            Ok(0..self.text.len())
+        } else {
+            Err(codespan_reporting::files::Error::LineTooLarge {
+                given: line,
+                max: self.line,
+            })
+        }
     }
 }
 
@@ -395,6 +653,104 @@ mod tests {
             proptest::prop_assert_eq!(d.render_rich(&joined), d.render_rich(&read));
             proptest::prop_assert_eq!(d.render_short(&joined), d.render_short(&read));
         }
+    }
+
+    proptest::proptest! {
+        /// Lines joined by moving them (and others by writing over their
+        /// line feeds, as the parser does) are lines still: every
+        /// offset's `line:column`, the line starts, the text as read and
+        /// the reports are those of the text as read; each joined text is
+        /// its lines joined with one space, where it started.
+        #[test]
+        fn moved_lines_are_lines_still(
+            texts in proptest::collection::vec(
+                proptest::collection::vec(("[ab č1]{1,6}", 0usize..4), 1..5),
+                1..4,
+            ),
+            at in 0usize..80,
+        ) {
+            let gaps = ["\n", "\r\n", "\n  ", "\r\n\t"];
+            let mut text = String::new();
+            let mut segs = Vec::new();
+            for lines in &texts {
+                let mut these = Vec::new();
+                for (i, (line, gap)) in lines.iter().enumerate() {
+                    if i > 0 {
+                        text.push_str(gaps[*gap]);
+                    }
+                    these.push((text.len() as u32, (text.len() + line.len()) as u32));
+                    text.push_str(line);
+                }
+                text.push_str("\n\n");
+                segs.push(these);
+            }
+            let read = Source::new("t", text.clone());
+            let mut joined = Source::new("t", text.clone());
+            // Lines a line feed apart written over, the others moved.
+            let feeds_only = |t: &&Vec<(u32, u32)>| {
+                t.windows(2).all(|w| &text[w[0].1 as usize..w[1].0 as usize] == "\n")
+            };
+            let feeds: Vec<u32> = segs
+                .iter()
+                .filter(feeds_only)
+                .flat_map(|t| t[..t.len() - 1].iter().map(|&(_, b)| b))
+                .collect();
+            proptest::prop_assert!(joined.join_lines_at(feeds));
+            let moved = segs.iter().filter(|t| t.len() > 1 && !feeds_only(t));
+            proptest::prop_assert!(joined.join_lines_moving(moved.clone().map(|t| &t[..])));
+            proptest::prop_assert_eq!(joined.text.len(), text.len());
+            for t in moved {
+                let from = t[0].0 as usize;
+                let lines: Vec<&str> = t.iter().map(|&(a, b)| &text[a as usize..b as usize]).collect();
+                let one = lines.join(" ");
+                proptest::prop_assert_eq!(&joined.text[from..from + one.len()], &one[..]);
+            }
+            proptest::prop_assert_eq!(&*joined.original_text(), &text);
+            let bounds: Vec<usize> = (0..=text.len()).filter(|&i| text.is_char_boundary(i)).collect();
+            for &a in &bounds {
+                for &b in bounds.iter().filter(|&&b| b >= a) {
+                    proptest::prop_assert_eq!(&*joined.read_range(a..b), &text[a..b]);
+                }
+            }
+            proptest::prop_assert_eq!(joined.line_starts(), read.line_starts());
+            for i in 0..=text.len() {
+                proptest::prop_assert_eq!(joined.line_col(i), read.line_col(i));
+            }
+            let at = at.min(text.len());
+            let d = Diagnostic::new(Severity::Warning, crate::ast::Span::new(at, text.len()), "here")
+                .with_help("there");
+            proptest::prop_assert_eq!(d.render_rich(&joined), d.render_rich(&read));
+            proptest::prop_assert_eq!(d.render_short(&joined), d.render_short(&read));
+        }
+    }
+
+    /// Lines that are not a line end and indentation apart, empty lines,
+    /// texts out of order and a shared text are not moved, and nothing
+    /// is changed.
+    #[test]
+    fn moves_that_cannot_be_made_change_nothing() {
+        let text = "ab\r\n cd\n\nef\n\u{a0}gh\n\nij\n\nkl\r\nmn";
+        let mut s = Source::new("t", text.to_string());
+        let shared = Arc::clone(&s.text);
+        assert!(!s.join_lines_moving([&[(0, 2), (5, 7)][..]].into_iter()));
+        drop(shared);
+        let refused: [&[&[(u32, u32)]]; 3] = [
+            &[&[(9, 11), (14, 16)]],
+            &[&[(0, 2), (5, 5)]],
+            &[&[(22, 24), (26, 28)], &[(0, 2), (5, 7)]],
+        ];
+        for texts in refused {
+            assert!(!s.join_lines_moving(texts.iter().copied()), "{texts:?}");
+        }
+        assert_eq!(*s.text, text);
+        assert!(s.moved_line_ends().is_empty());
+        assert!(s.join_lines_moving([&[(22, 24), (26, 28)][..]].into_iter()));
+        assert!(
+            !s.join_lines_moving([&[(0, 2), (5, 7)][..]].into_iter()),
+            "before lines moved already"
+        );
+        assert_eq!(&s.text[22..], "kl mn\r");
+        assert_eq!(s.original_text(), text);
     }
 
     /// A shared text, an offset that is not a line feed and offsets out of

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use crate::ast::{Inline, Margin, SharedStr, Span};
 use crate::chunked::Chunked;
+use crate::source::Moved;
 
 pub use crate::ast::is_xml_char;
 use crate::ast::is_xml_text;
@@ -56,6 +57,10 @@ enum Pieces<'s> {
     /// of the slice (a piece of the source's own list of them) joining
     /// its lines.
     Joined(u32, &'s [u32]),
+    /// Lines joined by moving them ([`LogicalText::moved_in_place`]): the
+    /// source's bytes from this offset, its joins those of the slice (a
+    /// piece of the source's own list of them).
+    Moved(u32, &'s [Moved]),
 }
 
 impl Default for Pieces<'_> {
@@ -155,6 +160,34 @@ impl<'s> LogicalText<'s> {
         }
     }
 
+    /// The text of lines joined by moving them
+    /// ([`crate::source::Source::join_lines_moving`]): `src[from..to]`,
+    /// whose joins are `joins`. The same text, spans and inlines as
+    /// [`Self::from_segments`] of its lines as read, without a copy.
+    pub(crate) fn moved_in_place(
+        src: &'s str,
+        (from, to): (usize, usize),
+        joins: &'s [Moved],
+        scan: bool,
+    ) -> Self {
+        debug_assert!(
+            joins
+                .iter()
+                .all(|j| src.as_bytes()[j.space as usize] == b' ')
+        );
+        debug_assert!(
+            joins
+                .iter()
+                .all(|j| (from..to).contains(&(j.space as usize)))
+        );
+        LogicalText {
+            text: Cow::Borrowed(&src[from..to]),
+            pieces: Pieces::Moved(from as u32, joins),
+            scan,
+            bibliography: false,
+        }
+    }
+
     /// The text's id: where it starts in the source (`None` when it is
     /// empty). Texts cover disjoint parts of the source, so no two share an
     /// id; the plain inline of its container ([`Self::plain`]) starts there
@@ -168,6 +201,7 @@ impl<'s> LogicalText<'s> {
         let map = match &self.pieces {
             Pieces::One(from) => return from + at,
             Pieces::Joined(from, _) => return *from as usize + at,
+            Pieces::Moved(from, joins) => return moved_offset(joins, *from as usize + at),
             Pieces::Many(m) => &m.starts,
         };
         let i = match map.binary_search_by_key(&at, |&(l, _)| l as usize) {
@@ -204,6 +238,9 @@ impl<'s> LogicalText<'s> {
         let joined = match &self.pieces {
             Pieces::One(_) => false,
             Pieces::Joined(from, joins) => joins.binary_search(&(from + (b - last) as u32)).is_ok(),
+            Pieces::Moved(from, joins) => joins
+                .binary_search_by_key(&(from + (b - last) as u32), |j| j.space)
+                .is_ok(),
             Pieces::Many(m) => m.joins.binary_search(&((b - last) as u32)).is_ok(),
         };
         let end = if joined {
@@ -237,7 +274,7 @@ impl<'s> LogicalText<'s> {
     fn offset_in(&self, buf: &Arc<String>) -> Option<usize> {
         let from = match self.pieces {
             Pieces::One(from) => from,
-            Pieces::Joined(from, _) => from as usize,
+            Pieces::Joined(from, _) | Pieces::Moved(from, _) => from as usize,
             Pieces::Many(_) => return None,
         };
         match &self.text {
@@ -338,6 +375,9 @@ pub(crate) struct KeptTexts<'s> {
     /// Where the source's lines were joined in place
     /// ([`crate::source::Source::joined_line_ends`]).
     joins: &'s [u32],
+    /// Where they were joined by moving them
+    /// ([`crate::source::Source::moved_line_ends`]).
+    moved: &'s [Moved],
 }
 
 /// The flag of a [`KeptTexts`] slot that is not a piece of the source.
@@ -374,6 +414,7 @@ impl<'s> KeptTexts<'s> {
             slots: Chunked::with_capacity(n),
             wholes: Chunked::default(),
             joins: &[],
+            moved: &[],
         }
     }
 
@@ -408,7 +449,7 @@ impl<'s> KeptTexts<'s> {
     /// kept as a piece of `source` when it is one. Places are filled in
     /// order.
     pub(crate) fn fill(&mut self, i: usize, text: LogicalText<'s>, source: &Arc<String>) {
-        let joined = matches!(text.pieces, Pieces::Joined(..));
+        let joined = matches!(text.pieces, Pieces::Joined(..) | Pieces::Moved(..));
         // A text of many pieces is none of the source's (`offset_in`).
         let piece = text.offset_in(source).and_then(|from| {
             piece_slot(from, text.text.len(), text.scan, text.bibliography, joined)
@@ -422,13 +463,18 @@ impl<'s> KeptTexts<'s> {
         };
     }
 
-    /// Where the source's lines were joined in place (the texts kept
-    /// before they were joined are kept without).
-    pub(crate) fn with_joins<'t>(self, joins: &'t [u32]) -> KeptTexts<'t>
+    /// Where the source's lines were joined in place, their line feeds
+    /// spaces and lines moved (the texts kept before they were joined
+    /// are kept without).
+    pub(crate) fn with_joins<'t>(self, joins: &'t [u32], moved: &'t [Moved]) -> KeptTexts<'t>
     where
         's: 't,
     {
-        KeptTexts { joins, ..self }
+        KeptTexts {
+            joins,
+            moved,
+            ..self
+        }
     }
 
     /// How many texts are kept.
@@ -472,9 +518,17 @@ impl<'s> KeptTexts<'s> {
             Kept::Piece(from, len, joined) => f(&LogicalText {
                 text: Cow::Borrowed(&source[from..from + len]),
                 pieces: if joined {
-                    // Its joins: those of the source within it.
+                    // Its joins: those of the source within it, of the
+                    // one kind or the other.
                     let at = |x: usize| self.joins.partition_point(|&j| (j as usize) < x);
-                    Pieces::Joined(from as u32, &self.joins[at(from)..at(from + len)])
+                    let feeds = &self.joins[at(from)..at(from + len)];
+                    let at = |x: usize| self.moved.partition_point(|j| (j.space as usize) < x);
+                    let moved = &self.moved[at(from)..at(from + len)];
+                    if moved.is_empty() {
+                        Pieces::Joined(from as u32, feeds)
+                    } else {
+                        Pieces::Moved(from as u32, moved)
+                    }
                 } else {
                     Pieces::One(from)
                 },
@@ -540,6 +594,22 @@ fn piece_slot(
             | flag(bibliography, BIBLIOGRAPHY)
             | len
     })
+}
+
+/// The source offset, as read, of `at` in a text whose lines were moved
+/// ([`LogicalText::moved_in_place`]), of joins `joins`.
+fn moved_offset(joins: &[Moved], at: usize) -> usize {
+    let k = joins.partition_point(|j| (j.space as usize) <= at);
+    let Some(join) = k.checked_sub(1).map(|k| joins[k]) else {
+        // On the first line, which did not move.
+        return at;
+    };
+    let line = |j: Moved| j.after as usize + (at - j.space as usize - 1);
+    if at > join.space as usize {
+        return line(join);
+    }
+    // The joining space stands where the line before it ended.
+    k.checked_sub(2).map_or(at, |k| line(joins[k]))
 }
 
 /// Pushes `text[a..b]` as Text nodes, with bare http(s) URLs as Link nodes.
@@ -743,7 +813,7 @@ mod tests {
                     })),
                     ..lt.clone()
                 },
-                Pieces::Many(_) | Pieces::Joined(..) => lt.clone(),
+                Pieces::Many(_) | Pieces::Joined(..) | Pieces::Moved(..) => lt.clone(),
             };
             for a in (0..=lt.text.len()).filter(|&i| lt.text.is_char_boundary(i)) {
                 for b in (0..=lt.text.len()).filter(|&i| lt.text.is_char_boundary(i)) {
@@ -755,33 +825,51 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// Lines joined in place (their line feeds now spaces) read as the
-        /// lines joined into a text of their own: the same characters,
+        /// Lines joined in place (their line feeds now spaces, or the lines
+        /// moved: their line ends CR LF, the lines after indented) read as
+        /// the lines joined into a text of their own: the same characters,
         /// the same span for every range (one that ends in a join space
         /// ends where its line did), the same source offsets and the same
         /// inlines; kept, the same again, in 8 bytes.
         #[test]
         fn lines_joined_in_place_read_as_the_lines_joined(
-            lines in proptest::collection::vec("(a|é|1|2| |http://e[.]org/x|[.])*", 2..5),
+            lines in proptest::collection::vec("(a|é|1|2| |http://e[.]org/x|[.])+", 2..5),
+            ends in proptest::collection::vec(0usize..5, 4),
             lead in 0usize..3,
             marks in proptest::collection::vec((0usize..64, 1usize..3), 0..4),
         ) {
-            let src = format!("{}{}\ntail", "x".repeat(lead), lines.join("\n"));
+            // Each line's end and the next line's indentation.
+            let gaps = ["\n", "\r\n", "\n   ", "\r\n\t ", "\n"];
+            let mut src = "x".repeat(lead);
             let mut segs = Vec::new();
-            let mut at = lead;
-            for l in &lines {
-                segs.push((at, at + l.len()));
-                at += l.len() + 1;
+            for (i, l) in lines.iter().enumerate() {
+                if i > 0 {
+                    src.push_str(gaps[ends[i - 1]]);
+                }
+                segs.push((src.len(), src.len() + l.len()));
+                src.push_str(l);
             }
+            src.push_str("\ntail");
             let apart = LogicalText::from_segments(&src, &segs, true);
-            let joins: Vec<u32> = segs[..segs.len() - 1].iter().map(|&(_, b)| b as u32).collect();
-            let mut joined_src = src.clone().into_bytes();
-            for &j in &joins {
-                joined_src[j as usize] = b' ';
+            let mut source = crate::source::Source::new("t", src.clone());
+            let feeds = ends[..lines.len() - 1].iter().all(|&e| gaps[e] == "\n");
+            if feeds {
+                let at = segs[..segs.len() - 1].iter().map(|&(_, b)| b as u32).collect();
+                proptest::prop_assert!(source.join_lines_at(at));
+            } else {
+                let pieces: Vec<(u32, u32)> = segs.iter().map(|&(a, b)| (a as u32, b as u32)).collect();
+                proptest::prop_assert!(source.join_lines_moving(std::iter::once(&pieces[..])));
             }
-            let joined_src = Arc::new(String::from_utf8(joined_src).unwrap());
-            let (from, to) = (segs[0].0, segs[segs.len() - 1].1);
-            let in_place = LogicalText::joined_in_place(&joined_src, (from, to), &joins, true);
+            proptest::prop_assert_eq!(source.original_text(), &src[..]);
+            let joined_src = Arc::clone(&source.text);
+            let (joins, moved) = (source.joined_line_ends(), source.moved_line_ends());
+            let from = segs[0].0;
+            let in_place = if feeds {
+                LogicalText::joined_in_place(&joined_src, (from, segs[segs.len() - 1].1), joins, true)
+            } else {
+                let to = from + apart.text.len();
+                LogicalText::moved_in_place(&joined_src, (from, to), moved, true)
+            };
             proptest::prop_assert_eq!(&in_place.text, &apart.text);
             let t = &apart.text;
             for a in (0..=t.len()).filter(|&i| t.is_char_boundary(i)) {
@@ -811,7 +899,7 @@ mod tests {
                     proptest::prop_assert!(at < joined_src.len());
                 }
             }
-            let mut kept = KeptTexts::with_capacity(1).with_joins(&joins);
+            let mut kept = KeptTexts::with_capacity(1).with_joins(joins, moved);
             kept.push(in_place.clone(), &joined_src);
             proptest::prop_assert_eq!((kept.wholes.len(), kept.text(0, &joined_src)), (0, &t[..]));
             for a in (0..=t.len()).filter(|&i| t.is_char_boundary(i)) {

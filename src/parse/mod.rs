@@ -413,8 +413,20 @@ struct Pending {
     scan: bool,
     /// [`LogicalText::bibliography`].
     bibliography: bool,
-    /// Its line ends are spaces in the source now.
-    joined: bool,
+    /// Whether and how its lines were joined in the source.
+    joined: Joined,
+}
+
+/// How a waiting text's lines were joined in the source
+/// ([`Blocks::join_lines_in_place`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Joined {
+    /// Not: its text is made of its lines.
+    No,
+    /// Its line feeds are spaces now ([`Source::join_lines_at`]).
+    LineFeeds,
+    /// Its lines were moved ([`Source::join_lines_moving`]).
+    Moved,
 }
 
 impl PendingTexts {
@@ -430,8 +442,14 @@ impl PendingTexts {
             end: self.segments.len() as u32,
             scan,
             bibliography,
-            joined: false,
+            joined: Joined::No,
         });
+    }
+
+    /// The pieces of waiting text `k`.
+    fn segments_of(&self, k: usize) -> &[(u32, u32)] {
+        let from = k.checked_sub(1).map_or(0, |j| self.texts[j].end as usize);
+        &self.segments[from..self.texts[k].end as usize]
     }
 
     /// Each waiting text with its pieces.
@@ -612,30 +630,46 @@ pub(crate) fn read_blocks<'s>(
 
 impl Blocks {
     /// Joins in place the lines of each text whose lines are one line
-    /// feed apart, their pieces as they stand ([`Source::join_lines_at`]):
-    /// a hard-wrapped paragraph is then a piece of the source, not a copy
-    /// of its lines. Nothing is joined when the source is shared.
+    /// feed apart ([`Source::join_lines_at`]), or a line end and the next
+    /// line's indentation apart ([`Source::join_lines_moving`]), their
+    /// pieces as they stand: a hard-wrapped paragraph is then a piece of
+    /// the source, not a copy of its lines. Nothing is joined when the
+    /// source is shared.
     pub(crate) fn join_lines_in_place(&mut self, source: &mut Source) {
-        let text = source.text.as_str();
+        let text = source.text.as_bytes();
         let mut at = Vec::new();
-        let mut joined = Vec::new();
+        let mut feeds = Vec::new();
+        let mut moved = Vec::new();
         for (k, (_, segs)) in self.pending.iter().enumerate() {
-            let one_line_feed_apart = segs.len() > 1
-                && segs
-                    .windows(2)
-                    .all(|w| w[1].0 == w[0].1 + 1 && text.as_bytes()[w[0].1 as usize] == b'\n');
-            if one_line_feed_apart
-                && segs
+            if segs.len() < 2
+                || !segs
                     .iter()
-                    .all(|&(a, b)| crate::ast::is_xml_text(&text[a as usize..b as usize]))
+                    .all(|&(a, b)| crate::ast::is_xml_text(&source.text[a as usize..b as usize]))
             {
+                continue;
+            }
+            let gaps = || {
+                segs.windows(2)
+                    .map(|w| text.get(w[0].1 as usize..w[1].0 as usize))
+            };
+            if gaps().all(|g| g == Some(b"\n")) {
                 at.extend(segs[..segs.len() - 1].iter().map(|&(_, b)| b));
-                joined.push(k);
+                feeds.push(k);
+            } else if gaps().all(|g| g.is_some_and(crate::source::joinable_gap))
+                && segs.iter().all(|&(a, b)| a < b)
+            {
+                moved.push(k);
             }
         }
         if !at.is_empty() && source.join_lines_at(at) {
-            for k in joined {
-                self.pending.texts[k].joined = true;
+            for k in feeds {
+                self.pending.texts[k].joined = Joined::LineFeeds;
+            }
+        }
+        let chosen = moved.iter().map(|&k| self.pending.segments_of(k));
+        if !moved.is_empty() && source.join_lines_moving(chosen) {
+            for k in moved {
+                self.pending.texts[k].joined = Joined::Moved;
             }
         }
     }
@@ -663,23 +697,36 @@ impl Blocks {
     /// source they now are).
     pub(crate) fn finish_kept(mut self, src: &Source) -> KeptParse<'_> {
         let mut pending = std::mem::take(&mut self.pending);
-        let mut kept = std::mem::take(&mut pending.kept).with_joins(src.joined_line_ends());
+        let mut kept = std::mem::take(&mut pending.kept)
+            .with_joins(src.joined_line_ends(), src.moved_line_ends());
         let mut pieces = Vec::new();
         // The texts joined in place take their joins in turn.
-        let mut joined = src.joined_line_ends();
+        let mut feeds = src.joined_line_ends();
+        let mut moved = src.moved_line_ends();
         for (p, segs) in pending.iter() {
-            let taken = p
-                .joined
-                .then(|| joined.split_at_checked(segs.len() - 1))
-                .flatten();
-            let mut lt = if let Some((joins, rest)) = taken {
-                joined = rest;
-                let (from, to) = (segs[0].0 as usize, segs[segs.len() - 1].1 as usize);
-                LogicalText::joined_in_place(&src.text, (from, to), joins, p.scan)
-            } else {
-                pieces.clear();
-                pieces.extend(segs.iter().map(|&(a, b)| (a as usize, b as usize)));
-                LogicalText::from_segments(&src.text, &pieces, p.scan)
+            // A joined text has two lines or more.
+            let joins = segs.len().saturating_sub(1);
+            let from = segs.first().map_or(0, |&(a, _)| a as usize);
+            let mut lt = match p.joined {
+                Joined::LineFeeds => {
+                    let (joins, rest) = feeds.split_at(joins);
+                    feeds = rest;
+                    let to = segs[joins.len()].1 as usize;
+                    LogicalText::joined_in_place(&src.text, (from, to), joins, p.scan)
+                }
+                Joined::Moved => {
+                    let (joins, rest) = moved.split_at(joins);
+                    moved = rest;
+                    // Its lines and a space between each two.
+                    let len =
+                        segs.iter().map(|&(a, b)| (b - a) as usize).sum::<usize>() + joins.len();
+                    LogicalText::moved_in_place(&src.text, (from, from + len), joins, p.scan)
+                }
+                Joined::No => {
+                    pieces.clear();
+                    pieces.extend(segs.iter().map(|&(a, b)| (a as usize, b as usize)));
+                    LogicalText::from_segments(&src.text, &pieces, p.scan)
+                }
             };
             lt.bibliography = p.bibliography;
             kept.fill(p.place as usize, lt, &src.text);
