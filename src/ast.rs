@@ -54,6 +54,19 @@ impl Span {
     }
 }
 
+/// A line end the parser joined by moving the line after it to follow the
+/// one before (`Source::join_lines_moving`): where the space that joins
+/// the lines stands now, and where the next line's text started as read.
+/// Here, beside [`Span`], because the source keeps these and a text's
+/// offsets map back through them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct MovedJoin {
+    /// Where the space that joins the lines stands now.
+    pub(crate) space: u32,
+    /// Where the next line's text started in the text as read.
+    pub(crate) after: u32,
+}
+
 /// A whole article.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Document {

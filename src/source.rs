@@ -1,5 +1,6 @@
 //! The input text: decoding, and turning byte offsets into `line:column`.
 
+use crate::ast::MovedJoin;
 use crate::diag::{Diagnostic, Severity};
 use crate::error::InputError;
 use std::sync::Arc;
@@ -32,7 +33,7 @@ pub struct Source {
     joined: Vec<u32>,
     /// The line ends joined by moving the line after them
     /// ([`Source::join_lines_moving`]), in order.
-    moved: Vec<Moved>,
+    moved: Vec<MovedJoin>,
     /// The texts whose lines were moved, in order.
     moved_texts: Vec<MovedText>,
 }
@@ -47,22 +48,13 @@ struct MovedText {
     to: u32,
 }
 
-/// A line end joined by moving the line after it
-/// ([`Source::join_lines_moving`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Moved {
-    /// Where the space that joins the lines stands now.
-    pub(crate) space: u32,
-    /// Where the next line's first character stood in the text as read.
-    pub(crate) after: u32,
-}
-
 /// The bytes between two lines that [`Source::join_lines_moving`] joins:
-/// a line end (LF or CR LF) and the next line's indentation (spaces and
-/// tabs).
+/// a line end (LF or CR LF) and what stands before the next line's text
+/// (the indentation the parser leaves out of a line), with no other line
+/// end.
 pub(crate) fn joinable_gap(gap: &[u8]) -> bool {
     let gap = gap.strip_prefix(b"\r").unwrap_or(gap);
-    gap.first() == Some(&b'\n') && gap[1..].iter().all(|&c| c == b' ' || c == b'\t')
+    gap.first() == Some(&b'\n') && !gap[1..].iter().any(|&c| c == b'\n' || c == b'\r')
 }
 
 impl Source {
@@ -160,9 +152,9 @@ impl Source {
     /// Joins the lines of each text of `texts` (its lines' byte ranges;
     /// the texts in order, after those joined so far) with one space, as
     /// a paragraph's lines joined are, where the lines are a line end
-    /// (LF or CR LF) and the next line's indentation (spaces and tabs)
-    /// apart: a hard-wrapped paragraph whose lines end in CR LF, or are
-    /// indented as lynx writes them. Each line after the first is moved
+    /// (LF or CR LF) and what stands before the next line's text (its
+    /// indentation) apart: a hard-wrapped paragraph whose lines end in
+    /// CR LF, or are indented as lynx writes them. Each line after the first is moved
     /// to follow the space after the one before it; the bytes between
     /// the lines but their line feeds follow the text, so that its range
     /// holds the bytes it held, in another order. Offsets outside the
@@ -221,7 +213,7 @@ impl Source {
             for (i, &(a, b)) in segs.iter().enumerate() {
                 let (a, b) = (a as usize, b as usize);
                 if i > 0 {
-                    self.moved.push(Moved {
+                    self.moved.push(MovedJoin {
                         space: (from + joined.len()) as u32,
                         after: a as u32,
                     });
@@ -245,7 +237,7 @@ impl Source {
     }
 
     /// The line ends joined by [`Source::join_lines_moving`], in order.
-    pub(crate) fn moved_line_ends(&self) -> &[Moved] {
+    pub(crate) fn moved_line_ends(&self) -> &[MovedJoin] {
         &self.moved
     }
 
@@ -656,20 +648,21 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// Lines joined by moving them (and others by writing over their
-        /// line feeds, as the parser does) are lines still: every
+        /// Lines joined by moving them (their line ends CR LF, the next
+        /// line indented or quoted; others by writing over their line
+        /// feeds, as the parser does) are lines still: every
         /// offset's `line:column`, the line starts, the text as read and
         /// the reports are those of the text as read; each joined text is
         /// its lines joined with one space, where it started.
         #[test]
         fn moved_lines_are_lines_still(
             texts in proptest::collection::vec(
-                proptest::collection::vec(("[ab č1]{1,6}", 0usize..4), 1..5),
+                proptest::collection::vec(("[ab č1]{1,6}", 0usize..6), 1..5),
                 1..4,
             ),
             at in 0usize..80,
         ) {
-            let gaps = ["\n", "\r\n", "\n  ", "\r\n\t"];
+            let gaps = ["\n", "\r\n", "\n  ", "\r\n\t", "\n> ", "\r\n\u{a0}"];
             let mut text = String::new();
             let mut segs = Vec::new();
             for lines in &texts {
@@ -724,32 +717,32 @@ mod tests {
         }
     }
 
-    /// Lines that are not a line end and indentation apart, empty lines,
+    /// Lines with white space before a line end, empty lines,
     /// texts out of order and a shared text are not moved, and nothing
     /// is changed.
     #[test]
     fn moves_that_cannot_be_made_change_nothing() {
-        let text = "ab\r\n cd\n\nef\n\u{a0}gh\n\nij\n\nkl\r\nmn";
+        let text = "ab\r\n cd\n\nef \ngh\n\nij\n\nkl\r\nmn";
         let mut s = Source::new("t", text.to_string());
         let shared = Arc::clone(&s.text);
         assert!(!s.join_lines_moving([&[(0, 2), (5, 7)][..]].into_iter()));
         drop(shared);
         let refused: [&[&[(u32, u32)]]; 3] = [
-            &[&[(9, 11), (14, 16)]],
+            &[&[(9, 11), (13, 15)]],
             &[&[(0, 2), (5, 5)]],
-            &[&[(22, 24), (26, 28)], &[(0, 2), (5, 7)]],
+            &[&[(21, 23), (25, 27)], &[(0, 2), (5, 7)]],
         ];
         for texts in refused {
             assert!(!s.join_lines_moving(texts.iter().copied()), "{texts:?}");
         }
         assert_eq!(*s.text, text);
         assert!(s.moved_line_ends().is_empty());
-        assert!(s.join_lines_moving([&[(22, 24), (26, 28)][..]].into_iter()));
+        assert!(s.join_lines_moving([&[(21, 23), (25, 27)][..]].into_iter()));
         assert!(
             !s.join_lines_moving([&[(0, 2), (5, 7)][..]].into_iter()),
             "before lines moved already"
         );
-        assert_eq!(&s.text[22..], "kl mn\r");
+        assert_eq!(&s.text[21..], "kl mn\r");
         assert_eq!(s.original_text(), text);
     }
 

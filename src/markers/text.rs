@@ -6,9 +6,8 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use crate::ast::{Inline, Margin, SharedStr, Span};
+use crate::ast::{Inline, Margin, MovedJoin, SharedStr, Span};
 use crate::chunked::Chunked;
-use crate::source::Moved;
 
 pub use crate::ast::is_xml_char;
 use crate::ast::is_xml_text;
@@ -60,7 +59,7 @@ enum Pieces<'s> {
     /// Lines joined by moving them ([`LogicalText::moved_in_place`]): the
     /// source's bytes from this offset, its joins those of the slice (a
     /// piece of the source's own list of them).
-    Moved(u32, &'s [Moved]),
+    Moved(u32, &'s [MovedJoin]),
 }
 
 impl Default for Pieces<'_> {
@@ -167,7 +166,7 @@ impl<'s> LogicalText<'s> {
     pub(crate) fn moved_in_place(
         src: &'s str,
         (from, to): (usize, usize),
-        joins: &'s [Moved],
+        joins: &'s [MovedJoin],
         scan: bool,
     ) -> Self {
         debug_assert!(
@@ -377,7 +376,7 @@ pub(crate) struct KeptTexts<'s> {
     joins: &'s [u32],
     /// Where they were joined by moving them
     /// ([`crate::source::Source::moved_line_ends`]).
-    moved: &'s [Moved],
+    moved: &'s [MovedJoin],
 }
 
 /// The flag of a [`KeptTexts`] slot that is not a piece of the source.
@@ -466,7 +465,7 @@ impl<'s> KeptTexts<'s> {
     /// Where the source's lines were joined in place, their line feeds
     /// spaces and lines moved (the texts kept before they were joined
     /// are kept without).
-    pub(crate) fn with_joins<'t>(self, joins: &'t [u32], moved: &'t [Moved]) -> KeptTexts<'t>
+    pub(crate) fn with_joins<'t>(self, joins: &'t [u32], moved: &'t [MovedJoin]) -> KeptTexts<'t>
     where
         's: 't,
     {
@@ -598,13 +597,13 @@ fn piece_slot(
 
 /// The source offset, as read, of `at` in a text whose lines were moved
 /// ([`LogicalText::moved_in_place`]), of joins `joins`.
-fn moved_offset(joins: &[Moved], at: usize) -> usize {
+fn moved_offset(joins: &[MovedJoin], at: usize) -> usize {
     let k = joins.partition_point(|j| (j.space as usize) <= at);
     let Some(join) = k.checked_sub(1).map(|k| joins[k]) else {
         // On the first line, which did not move.
         return at;
     };
-    let line = |j: Moved| j.after as usize + (at - j.space as usize - 1);
+    let line = |j: MovedJoin| j.after as usize + (at - j.space as usize - 1);
     if at > join.space as usize {
         return line(join);
     }
@@ -834,12 +833,12 @@ mod tests {
         #[test]
         fn lines_joined_in_place_read_as_the_lines_joined(
             lines in proptest::collection::vec("(a|é|1|2| |http://e[.]org/x|[.])+", 2..5),
-            ends in proptest::collection::vec(0usize..5, 4),
+            ends in proptest::collection::vec(0usize..7, 4),
             lead in 0usize..3,
             marks in proptest::collection::vec((0usize..64, 1usize..3), 0..4),
         ) {
             // Each line's end and the next line's indentation.
-            let gaps = ["\n", "\r\n", "\n   ", "\r\n\t ", "\n"];
+            let gaps = ["\n", "\r\n", "\n   ", "\r\n\t ", "\n", "\n> ", "\r\n>\u{a0}"];
             let mut src = "x".repeat(lead);
             let mut segs = Vec::new();
             for (i, l) in lines.iter().enumerate() {
