@@ -6,7 +6,10 @@
 //! `cargo bench --bench pipeline`. The large article repeats the body of
 //! `input/canal-and-locks.txt` 100 times and multiplies every back-link group
 //! by 100, so the reference list still agrees with the text and the resolver
-//! works under its full constraints.
+//! works under its full constraints. It is also read hard-wrapped (its
+//! body's lines broken near 72 columns, as `fmt -s -w 72` breaks them:
+//! the parser joins them in place) and hard-wrapped with CR LF line ends
+//! (the parser joins them by moving them).
 
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use refolio::source::Source;
@@ -41,6 +44,49 @@ fn scaled(text: &str, k: usize) -> String {
     out
 }
 
+/// `text` with its body's lines (up to the reference list) broken at
+/// the last space before column 72, as `fmt -s -w 72` breaks them, and
+/// its line ends `end`.
+fn hard_wrapped(text: &str, end: &str) -> String {
+    let refs_at = text.rfind("\n\n  1. ").map_or(text.len(), |i| i + 2);
+    let (body, refs) = text.split_at(refs_at);
+    let mut out = String::with_capacity(text.len() * 2);
+    for line in body.lines() {
+        // Continuation lines indented as the first, as `fmt` does.
+        let indent = &line[..line.len() - line.trim_start_matches(' ').len()];
+        let (mut lead, mut rest) = ("", line);
+        loop {
+            let width = lead.len() + rest.chars().count();
+            // The last space before column 72, after the indentation.
+            let skip = if lead.is_empty() { indent.len() } else { 0 };
+            let cut = (width > 72)
+                .then(|| {
+                    rest.char_indices()
+                        .take(73 - lead.len())
+                        .filter(|&(i, c)| c == ' ' && i > skip)
+                        .last()
+                })
+                .flatten()
+                .map(|(i, _)| i)
+                .filter(|&i| !rest[i..].trim().is_empty());
+            out.push_str(lead);
+            let Some(i) = cut else {
+                out.push_str(rest);
+                out.push_str(end);
+                break;
+            };
+            out.push_str(&rest[..i]);
+            out.push_str(end);
+            (lead, rest) = (indent, &rest[i + 1..]);
+        }
+    }
+    for line in refs.lines() {
+        out.push_str(line);
+        out.push_str(end);
+    }
+    out
+}
+
 fn pipeline(text: &str) -> usize {
     let p = parse_article(
         "bench",
@@ -70,6 +116,15 @@ fn inputs() -> Vec<(String, String)> {
         .map(|(n, t)| (format!("{n}-x100"), scaled(t, 100)))
         .collect();
     v.extend(big);
+    let example = scaled(EXAMPLE, 100);
+    v.push((
+        "example-x100-wrapped".to_string(),
+        hard_wrapped(&example, "\n"),
+    ));
+    v.push((
+        "example-x100-wrapped-crlf".to_string(),
+        hard_wrapped(&example, "\r\n"),
+    ));
     v
 }
 
