@@ -607,6 +607,30 @@ mod tests {
         assert_eq!(s.line_col(10), (4, 1));
     }
 
+    /// `joined` reads as `read`, the same text read: every offset's
+    /// `line:column`, the line starts and the reports of a span from
+    /// `at` to the end.
+    fn reads_as_read(
+        joined: &Source,
+        read: &Source,
+        at: usize,
+    ) -> Result<(), proptest::test_runner::TestCaseError> {
+        let len = read.text.len();
+        proptest::prop_assert_eq!(joined.line_starts(), read.line_starts());
+        for i in 0..=len {
+            proptest::prop_assert_eq!(joined.line_col(i), read.line_col(i));
+        }
+        let d = Diagnostic::new(
+            Severity::Warning,
+            crate::ast::Span::new(at.min(len), len),
+            "here",
+        )
+        .with_help("there");
+        proptest::prop_assert_eq!(d.render_rich(joined), d.render_rich(read));
+        proptest::prop_assert_eq!(d.render_short(joined), d.render_short(read));
+        Ok(())
+    }
+
     proptest::proptest! {
         /// Line ends joined in place are line ends still: every offset's
         /// `line:column`, the line starts, the text as read and the
@@ -635,15 +659,7 @@ mod tests {
                 proptest::prop_assert_eq!(joined.text.as_bytes()[i as usize], b' ');
             }
             proptest::prop_assert_eq!(&*joined.original_text(), &text);
-            proptest::prop_assert_eq!(joined.line_starts(), read.line_starts());
-            for i in 0..=text.len() {
-                proptest::prop_assert_eq!(joined.line_col(i), read.line_col(i));
-            }
-            let at = at.min(text.len());
-            let d = Diagnostic::new(Severity::Warning, crate::ast::Span::new(at, text.len()), "here")
-                .with_help("there");
-            proptest::prop_assert_eq!(d.render_rich(&joined), d.render_rich(&read));
-            proptest::prop_assert_eq!(d.render_short(&joined), d.render_short(&read));
+            reads_as_read(&joined, &read, at)?;
         }
     }
 
@@ -705,15 +721,7 @@ mod tests {
                     proptest::prop_assert_eq!(&*joined.read_range(a..b), &text[a..b]);
                 }
             }
-            proptest::prop_assert_eq!(joined.line_starts(), read.line_starts());
-            for i in 0..=text.len() {
-                proptest::prop_assert_eq!(joined.line_col(i), read.line_col(i));
-            }
-            let at = at.min(text.len());
-            let d = Diagnostic::new(Severity::Warning, crate::ast::Span::new(at, text.len()), "here")
-                .with_help("there");
-            proptest::prop_assert_eq!(d.render_rich(&joined), d.render_rich(&read));
-            proptest::prop_assert_eq!(d.render_short(&joined), d.render_short(&read));
+            reads_as_read(&joined, &read, at)?;
         }
     }
 
