@@ -462,9 +462,9 @@ impl<'s> KeptTexts<'s> {
         };
     }
 
-    /// Where the source's lines were joined in place, their line feeds
-    /// spaces and lines moved (the texts kept before they were joined
-    /// are kept without).
+    /// Where the source's lines were joined in place: `joins`, the line
+    /// feeds written over, and `moved`, the joins of lines moved (the
+    /// texts kept before they were joined are kept without).
     pub(crate) fn with_joins<'t>(self, joins: &'t [u32], moved: &'t [MovedJoin]) -> KeptTexts<'t>
     where
         's: 't,
