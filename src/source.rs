@@ -154,10 +154,10 @@ impl Source {
     /// a paragraph's lines joined are, where the lines are a line end
     /// (LF or CR LF) and what stands before the next line's text (its
     /// indentation) apart: a hard-wrapped paragraph whose lines end in
-    /// CR LF, or are indented as lynx writes them. Each line after the first is moved
-    /// to follow the space after the one before it; the bytes between
-    /// the lines but their line feeds follow the text, so that its range
-    /// holds the bytes it held, in another order. Offsets outside the
+    /// CR LF, or are indented as lynx writes them. Each line after the
+    /// first is moved to follow the space after the one before it; the
+    /// bytes between the lines but their line feeds follow the text, so
+    /// that its range holds the bytes it held, in another order. Offsets outside the
     /// texts do not move. The lines stay lines for [`Source::line_col`],
     /// [`Source::line_starts`] and the reports, which read them as read
     /// (put back a line at a time, or all at once by
@@ -260,13 +260,13 @@ impl Source {
         self.read_range_with(range, true)
     }
 
-    /// [`Source::read_range`], its joined line feeds given back or left
-    /// spaces (`feeds`: a space counts as one character as a line feed
-    /// does, and ends no character).
+    /// [`Source::read_range`], its line feeds written over given back,
+    /// or left spaces when `feeds_back` is not set (a space counts as one
+    /// character, as a line feed does, and ends no character).
     fn read_range_with(
         &self,
         range: std::ops::Range<usize>,
-        feeds: bool,
+        feeds_back: bool,
     ) -> std::borrow::Cow<'_, str> {
         let (from, to) = (range.start, range.end);
         let first = self
@@ -276,7 +276,7 @@ impl Source {
             .iter()
             .take_while(|t| (t.from as usize) < to);
         let feed = |x: usize| self.joined.partition_point(|&j| (j as usize) < x);
-        let feeds = if feeds {
+        let feeds = if feeds_back {
             &self.joined[feed(from)..feed(to)]
         } else {
             &[]
