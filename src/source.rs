@@ -200,8 +200,12 @@ impl Source {
         // A large article's lists, held as long as the source: no spare room.
         self.moved.reserve_exact(joins);
         self.moved_texts.reserve_exact(count);
-        let mut joined = String::new();
-        let mut between = String::new();
+        // The text's bytes, written a paragraph at a time (`replace_range`
+        // writes a byte at a time), then the text again: every piece
+        // moved was cut at character boundaries, so it is UTF-8 still.
+        let mut bytes = std::mem::take(text).into_bytes();
+        let mut joined = Vec::new();
+        let mut between = Vec::new();
         for segs in texts {
             let (Some(&(from, _)), Some(&(_, to))) = (segs.first(), segs.last()) else {
                 continue;
@@ -217,11 +221,11 @@ impl Source {
                         space: (from + joined.len()) as u32,
                         after: a as u32,
                     });
-                    joined.push(' ');
+                    joined.push(b' ');
                     // The line end and indentation but the line feed.
-                    between.extend(text[last..a].chars().filter(|&c| c != '\n'));
+                    between.extend(bytes[last..a].iter().filter(|&&c| c != b'\n'));
                 }
-                joined.push_str(&text[a..b]);
+                joined.extend_from_slice(&bytes[a..b]);
                 last = b;
             }
             self.moved_texts.push(MovedText {
@@ -229,10 +233,12 @@ impl Source {
                 end: (from + joined.len()) as u32,
                 to: to as u32,
             });
-            joined.push_str(&between);
+            joined.extend_from_slice(&between);
             // As many bytes as the range: nothing after it moves.
-            text.replace_range(from..to, &joined);
+            bytes[from..to].copy_from_slice(&joined);
         }
+        *text = String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         true
     }
 
