@@ -502,10 +502,12 @@ pub struct Reference {
     pub raw: SharedStr,
     /// Structure recognised in `raw`: non-overlapping ranges, in order.
     /// Text between fields (such as the `"; "` separators) belongs to no field.
-    pub fields: Vec<RefField>,
+    /// (A boxed slice, held at its length: a long reference list holds one
+    /// an entry.)
+    pub fields: Box<[RefField]>,
     /// One per back-link token (`[]`, `↩︎`, `^ a`, …), in order: their
     /// number is the back-link count.
-    pub backlinks: Vec<Backlink>,
+    pub backlinks: Box<[Backlink]>,
     /// Where the whole entry stands in the source.
     pub span: Span,
 }
@@ -526,18 +528,21 @@ pub struct Backlink {
 pub struct RefField {
     /// What the part is.
     pub kind: RefFieldKind,
-    /// Byte range within [`Reference::raw`].
-    pub start: usize,
+    /// Byte range within [`Reference::raw`] (32-bit, as a [`Span`]'s
+    /// offsets are: [`RefField::range`]).
+    pub start: u32,
     /// End of the byte range within [`Reference::raw`].
-    pub end: usize,
+    pub end: u32,
     /// For dates: the ISO 8601 value (`1990-02-26`, `1990-02`, `1990`) when the
     /// date can be read as one.
     pub iso: Option<IsoDate>,
 }
 
-// A field in 32 bytes (its ISO date was a string of its own, 48 bytes
-// and a block on the heap).
-const _: () = assert!(std::mem::size_of::<RefField>() == 32);
+// A field in 24 bytes (its ISO date was a string of its own, 48 bytes
+// and a block on the heap; its offsets were 64-bit, 32 bytes), and an
+// entry in 64 (its fields and back-links were vectors, 80).
+const _: () = assert!(std::mem::size_of::<RefField>() == 24);
+const _: () = assert!(std::mem::size_of::<Reference>() == 64);
 
 /// A date's ISO 8601 value, `YYYY-MM-DD`, `YYYY-MM` or `YYYY`, held in
 /// the room of its ten characters (a reference list of thousands of
@@ -722,14 +727,15 @@ impl Reference {
         Reference {
             n,
             raw: raw.into(),
-            fields,
+            fields: fields.into_boxed_slice(),
             backlinks: vec![
                 Backlink {
                     span: Span::default(),
                     token: "[]".into(),
                 };
                 backlinks
-            ],
+            ]
+            .into_boxed_slice(),
             span: Span::default(),
         }
     }
@@ -737,14 +743,22 @@ impl Reference {
 
 impl RefField {
     /// A field over `start..end` of the entry text; `iso` for dates (kept
-    /// when it is an ISO 8601 date: [`IsoDate::parse`]).
+    /// when it is an ISO 8601 date: [`IsoDate::parse`]). Offsets past
+    /// 4 GiB − 1 are taken as 4 GiB − 1 (no entry is so long: an article
+    /// is at most [`crate::MAX_INPUT_BYTES`]).
     pub fn new(kind: RefFieldKind, start: usize, end: usize, iso: Option<&str>) -> RefField {
+        let offset = |o: usize| u32::try_from(o).unwrap_or(u32::MAX);
         RefField {
             kind,
-            start,
-            end,
+            start: offset(start),
+            end: offset(end),
             iso: iso.and_then(IsoDate::parse),
         }
+    }
+
+    /// The byte range within [`Reference::raw`].
+    pub fn range(&self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
     }
 }
 
@@ -778,17 +792,18 @@ impl Reference {
         let mut parts = Vec::with_capacity(2 * self.fields.len() + 1);
         let mut pos = 0;
         for f in &self.fields {
-            let usable = pos <= f.start
-                && f.start < f.end
-                && f.end <= raw.len()
-                && raw.is_char_boundary(f.start)
-                && raw.is_char_boundary(f.end);
+            let (start, end) = (f.start as usize, f.end as usize);
+            let usable = pos <= start
+                && start < end
+                && end <= raw.len()
+                && raw.is_char_boundary(start)
+                && raw.is_char_boundary(end);
             if !usable {
                 continue;
             }
-            parts.push(RawPart::Text(&raw[pos..f.start]));
-            parts.push(RawPart::Field(f, &raw[f.start..f.end]));
-            pos = f.end;
+            parts.push(RawPart::Text(&raw[pos..start]));
+            parts.push(RawPart::Field(f, &raw[start..end]));
+            pos = end;
         }
         parts.push(RawPart::Text(&raw[pos..]));
         parts
@@ -901,5 +916,37 @@ mod iso_date_tests {
         assert_eq!(IsoDate::from_parts(10_000, None, None), None);
         assert_eq!(IsoDate::from_parts(1990, Some(100), None), None);
         assert_eq!(IsoDate::from_parts(1990, None, Some(2)), None);
+    }
+}
+
+#[cfg(test)]
+mod ref_field_tests {
+    use super::{RawPart, RefField, RefFieldKind, Reference};
+
+    /// A field's 32-bit offsets are those it was made with, as a range of
+    /// the entry's text; offsets past 4 GiB − 1 are taken as 4 GiB − 1,
+    /// and such a field stays plain text (out of range).
+    #[test]
+    fn a_field_covers_the_range_it_was_made_with() {
+        let raw = "A title; Harbour board; 1880";
+        let f = RefField::new(RefFieldKind::Publisher, 9, 22, None);
+        assert_eq!(f.range(), 9..22);
+        assert_eq!(&raw[f.range()], "Harbour board");
+        let far = RefField::new(RefFieldKind::Date, usize::MAX - 1, usize::MAX, Some("1880"));
+        assert_eq!((far.start, far.end), (u32::MAX, u32::MAX));
+        let r = Reference::new(1, raw, vec![f.clone(), far], 0);
+        assert_eq!(
+            r.raw_parts(),
+            [
+                RawPart::Text("A title; "),
+                RawPart::Field(&f, "Harbour board"),
+                RawPart::Text("; 1880"),
+            ]
+        );
+        // Compared and serialised as the numbers they are.
+        assert_eq!(
+            serde_json::to_value(&f).unwrap(),
+            serde_json::json!({"kind": "publisher", "start": 9, "end": 22, "iso": null})
+        );
     }
 }

@@ -240,6 +240,9 @@ pub fn parse_article(
     // The solver's tables and the texts are freed; the writers' buffers
     // are of other sizes.
     allocator::return_freed_memory_of(source.text.len());
+    // The references' fields, which the resolver does not read, now that
+    // its tables are freed (a long reference list's are as large as they).
+    parse::recognise_fields(&mut document);
     diagnostics.extend(resolution.diagnostics);
     diagnostics.sort_by_key(|d| (d.span.start, d.severity));
     Ok(Parsed {

@@ -196,7 +196,7 @@ fn seed_has_the_twenty_markers_and_its_structure() {
         .find(|f| f.kind == RefFieldKind::Title)
         .unwrap();
     assert!(
-        r5.raw[title.start..title.end].contains("; "),
+        r5.raw[title.range()].contains("; "),
         "reference 5's title keeps its `;`"
     );
     let r6 = &doc.references[5];
@@ -204,7 +204,7 @@ fn seed_has_the_twenty_markers_and_its_structure() {
     assert!(
         r6.fields
             .iter()
-            .any(|f| f.kind == RefFieldKind::Date && r6.raw[f.start..f.end] == *"Winter 1993/1994")
+            .any(|f| f.kind == RefFieldKind::Date && r6.raw[f.range()] == *"Winter 1993/1994")
     );
 }
 

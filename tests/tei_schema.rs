@@ -155,9 +155,10 @@ fn kitchen_sink() -> Document {
                 field(RefFieldKind::Title, 0, 23, None),
                 field(RefFieldKind::Publisher, 25, 34, None),
                 field(RefFieldKind::Date, 36, raw1.len(), Some("2018-03-07")),
-            ],
+            ]
+            .into(),
             // Four back-links, markers 1..3 occur (1 twice): the fourth has no target.
-            backlinks: vec![backlink("[]"); 4],
+            backlinks: vec![backlink("[]"); 4].into(),
             span: sp(),
         },
         Reference {
@@ -166,15 +167,16 @@ fn kitchen_sink() -> Document {
             fields: vec![
                 field(RefFieldKind::Author, 0, 11, None),
                 field(RefFieldKind::Date, 13, raw2.len(), Some("1993/1994")),
-            ],
-            backlinks: vec![backlink("↩\u{FE0E}"); 2],
+            ]
+            .into(),
+            backlinks: vec![backlink("↩\u{FE0E}"); 2].into(),
             span: sp(),
         },
         Reference {
             n: 3,
             raw: "No markers at all".into(),
-            fields: vec![],
-            backlinks: vec![backlink("^ a")],
+            fields: Box::default(),
+            backlinks: vec![backlink("^ a")].into(),
             span: sp(),
         },
     ];

@@ -532,7 +532,7 @@ impl Document {
                     r.fields
                         .iter()
                         .find(|f| f.kind == kind)
-                        .map(|f| (r.raw[f.start..f.end].to_string(), f.iso))
+                        .map(|f| (r.raw[f.range()].to_string(), f.iso))
                 };
                 let (line, column) = src.line_col(r.span.start as usize);
                 let date = field(RefFieldKind::Date);

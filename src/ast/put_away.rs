@@ -385,8 +385,8 @@ impl Encoder<'_> {
                 RefFieldKind::Publisher => 2,
                 RefFieldKind::Date => 3,
             });
-            self.u64(f.start as u64);
-            self.u64(f.end as u64);
+            self.u32(f.start);
+            self.u32(f.end);
             match &f.iso {
                 None => self.u8(0),
                 Some(iso) => {
@@ -634,30 +634,34 @@ impl Decoder {
         Ok(Reference {
             n: self.u32()?,
             raw: self.string()?.into(),
-            fields: self.items(|d| {
-                Ok(RefField {
-                    kind: match d.u8()? {
-                        0 => RefFieldKind::Title,
-                        1 => RefFieldKind::Author,
-                        2 => RefFieldKind::Publisher,
-                        3 => RefFieldKind::Date,
-                        _ => return Err(corrupt()),
-                    },
-                    start: d.u64()? as usize,
-                    end: d.u64()? as usize,
-                    iso: if d.flag()? {
-                        Some(crate::ast::IsoDate::parse(&d.string()?).ok_or_else(corrupt)?)
-                    } else {
-                        None
-                    },
-                })
-            })?,
-            backlinks: self.items(|d| {
-                Ok(Backlink {
-                    span: d.span()?,
-                    token: d.str()?,
-                })
-            })?,
+            fields: self
+                .items(|d| {
+                    Ok(RefField {
+                        kind: match d.u8()? {
+                            0 => RefFieldKind::Title,
+                            1 => RefFieldKind::Author,
+                            2 => RefFieldKind::Publisher,
+                            3 => RefFieldKind::Date,
+                            _ => return Err(corrupt()),
+                        },
+                        start: d.u32()?,
+                        end: d.u32()?,
+                        iso: if d.flag()? {
+                            Some(crate::ast::IsoDate::parse(&d.string()?).ok_or_else(corrupt)?)
+                        } else {
+                            None
+                        },
+                    })
+                })?
+                .into_boxed_slice(),
+            backlinks: self
+                .items(|d| {
+                    Ok(Backlink {
+                        span: d.span()?,
+                        token: d.str()?,
+                    })
+                })?
+                .into_boxed_slice(),
             span: self.span()?,
         })
     }
@@ -809,7 +813,8 @@ mod tests {
                         end: 27,
                         iso: crate::ast::IsoDate::parse("1990-02-26"),
                     },
-                ],
+                ]
+                .into(),
                 backlinks: (0..n)
                     .map(|k| Backlink {
                         span: span(20 + k),

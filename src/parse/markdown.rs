@@ -629,7 +629,8 @@ pub fn read(src: &Source, meta: Meta) -> (Document, Vec<Diagnostic>) {
                     token: "[]".into(),
                 };
                 count.get(&n).copied().unwrap_or(0) as usize
-            ];
+            ]
+            .into_boxed_slice();
             Reference {
                 n,
                 fields: crate::parse::reference::fields(&raw),

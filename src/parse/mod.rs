@@ -316,8 +316,19 @@ impl Builder<'_> {
     }
 }
 
+/// When a reference's fields are recognised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fields {
+    /// As the reference is read ([`parse()`]).
+    Now,
+    /// After the citations are resolved ([`crate::parse_article`], by
+    /// [`recognise_fields`]): the resolver does not read them, and a long
+    /// reference list's fields are then not held beside its tables.
+    Later,
+}
+
 /// The reference `n` read from `entry`; its back-link tokens share `src`.
-fn reference(src: &Arc<String>, entry: &RefEntry, n: u32) -> Reference {
+fn reference(src: &Arc<String>, entry: &RefEntry, n: u32, fields: Fields) -> Reference {
     let lt = LogicalText::from_segments(src, &entry.segments, false);
     let split = reference::split_backlinks(&lt.text);
     let body = &lt.text[split.body.0..split.body.1];
@@ -343,7 +354,10 @@ fn reference(src: &Arc<String>, entry: &RefEntry, n: u32) -> Reference {
             Backlink { span, token }
         })
         .collect();
-    let fields = reference::fields(&raw);
+    let fields = match fields {
+        Fields::Now => reference::fields(&raw),
+        Fields::Later => Box::default(),
+    };
     Reference {
         n,
         raw,
@@ -682,7 +696,7 @@ impl Blocks {
     ) -> ParseOutput<'s> {
         debug_assert!(self.pending.kept.len() == 0, "no text kept");
         debug_assert_eq!(texts.len(), self.containers, "texts counted ahead");
-        let (document, diagnostics) = self.complete(src);
+        let (document, diagnostics) = self.complete(src, Fields::Now);
         // The resolver holds these through its whole run: no spare room.
         texts.shrink_to_fit();
         ParseOutput {
@@ -694,7 +708,8 @@ impl Blocks {
 
     /// The parse's output with the texts kept ([`Inlines::Empty`]): the
     /// waiting ones made (lines joined in place as the pieces of the
-    /// source they now are).
+    /// source they now are). The references' fields are left to
+    /// [`recognise_fields`].
     pub(crate) fn finish_kept(mut self, src: &Source) -> KeptParse<'_> {
         let mut pending = std::mem::take(&mut self.pending);
         let mut kept = std::mem::take(&mut pending.kept)
@@ -732,7 +747,7 @@ impl Blocks {
             kept.fill(p.place as usize, lt, &src.text);
         }
         debug_assert_eq!(kept.len(), self.containers, "texts counted ahead");
-        let (document, diagnostics) = self.complete(src);
+        let (document, diagnostics) = self.complete(src, Fields::Later);
         KeptParse {
             document,
             texts: kept,
@@ -740,8 +755,9 @@ impl Blocks {
         }
     }
 
-    /// The document with its reference list read, and the diagnostics.
-    fn complete(self, src: &Source) -> (Document, Vec<Diagnostic>) {
+    /// The document with its reference list read (its fields as `fields`
+    /// says), and the diagnostics.
+    fn complete(self, src: &Source, fields: Fields) -> (Document, Vec<Diagnostic>) {
         let Blocks {
             document: mut doc,
             refs,
@@ -753,7 +769,7 @@ impl Blocks {
             doc.references = r
                 .entries
                 .iter()
-                .map(|e| reference(&src.text, e, e.number.min(u32::MAX as u64) as u32))
+                .map(|e| reference(&src.text, e, e.number.min(u32::MAX as u64) as u32, fields))
                 .collect();
         }
         // The style's back-link token: Wikipedia's `^ a` shows as its mark.
@@ -789,6 +805,14 @@ impl Blocks {
             s.blocks.shrink_to_fit();
         }
         (doc, diagnostics)
+    }
+}
+
+/// Recognises the fields of every reference of `doc` (those
+/// [`Blocks::finish_kept`] left without them).
+pub(crate) fn recognise_fields(doc: &mut Document) {
+    for r in &mut doc.references {
+        r.fields = reference::fields(&r.raw);
     }
 }
 

@@ -447,7 +447,7 @@ pub fn looks_like_person(s: &str) -> bool {
 }
 
 /// Recognises the fields of a reference's raw text.
-pub fn fields(raw: &str) -> Vec<RefField> {
+pub fn fields(raw: &str) -> Box<[RefField]> {
     // Byte ranges of the "; "-separated parts.
     let mut parts = Vec::new();
     let mut start = 0;
@@ -457,52 +457,40 @@ pub fn fields(raw: &str) -> Vec<RefField> {
     }
     parts.push((start, raw.len()));
     if parts.len() < 2 {
-        return Vec::new();
+        return Box::default();
     }
     let (ls, le) = parts[parts.len() - 1];
     let Some((off, iso)) = trailing_date(&raw[ls..le]) else {
-        return Vec::new();
+        return Box::default();
     };
-    let date = RefField {
-        kind: RefFieldKind::Date,
-        start: ls + off,
-        end: le,
+    // An entry is a piece of an article, whose offsets are 32-bit
+    // (`crate::MAX_INPUT_BYTES`).
+    let field = |kind, (start, end): (usize, usize), iso| RefField {
+        kind,
+        start: start as u32,
+        end: end as u32,
         iso,
     };
+    let date = field(RefFieldKind::Date, (ls + off, le), iso);
     // At most three fields, held as long as the document: no spare room
     // (a vector grown by pushing has room for four).
     let mut out = Vec::with_capacity(3);
     if parts.len() >= 3 {
         let (ss, se) = parts[parts.len() - 2];
         let title_end = parts[parts.len() - 3].1;
-        out.push(RefField {
-            kind: RefFieldKind::Title,
-            start: parts[0].0,
-            end: title_end,
-            iso: None,
-        });
+        out.push(field(RefFieldKind::Title, (parts[0].0, title_end), None));
         let kind = if looks_like_person(&raw[ss..se]) {
             RefFieldKind::Author
         } else {
             RefFieldKind::Publisher
         };
-        out.push(RefField {
-            kind,
-            start: ss,
-            end: se,
-            iso: None,
-        });
+        out.push(field(kind, (ss, se), None));
     } else {
-        out.push(RefField {
-            kind: RefFieldKind::Title,
-            start: parts[0].0,
-            end: parts[0].1,
-            iso: None,
-        });
+        out.push(field(RefFieldKind::Title, parts[0], None));
     }
     out.push(date);
     out.retain(|f| f.start < f.end);
-    out
+    out.into_boxed_slice()
 }
 
 #[cfg(test)]

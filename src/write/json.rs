@@ -134,11 +134,13 @@ mod tests {
                     start: 3,
                     end: 7,
                     iso: crate::ast::IsoDate::parse("2020"),
-                }],
+                }]
+                .into(),
                 backlinks: vec![Backlink {
                     span: s(50, 52),
                     token: "[]".into(),
-                }],
+                }]
+                .into(),
                 span: s(42, 52),
             }],
             hard_wrapped: false,

@@ -487,8 +487,8 @@ pub fn book_head(doc: &Document, format: Format) -> Document {
             .references
             .first()
             .map(|r| crate::ast::Reference {
-                fields: Vec::new(),
-                backlinks: Vec::new(),
+                fields: Box::default(),
+                backlinks: Box::default(),
                 ..r.clone()
             })
             .into_iter()

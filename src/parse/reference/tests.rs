@@ -8,7 +8,7 @@ fn show(raw: &str) -> Vec<(RefFieldKind, String, Option<String>)> {
         .map(|f| {
             (
                 f.kind,
-                raw[f.start..f.end].to_string(),
+                raw[f.range()].to_string(),
                 f.iso.map(|d| d.to_string()),
             )
         })

@@ -436,7 +436,7 @@ fn broken_fields_never_lose_raw_text() {
     assert!(xml.contains("<bibl xml:id=\"ref-1\" n=\"1\"><author>Čapek</author>; Kniha; <date when=\"1990\">1990</date></bibl>"), "{xml}");
     assert_eq!(string_values(&xml, "bibl")[1], raw);
     // A field ending inside a multi-byte character is skipped too.
-    d.references[0].fields = vec![RefField::new(RefFieldKind::Author, 0, 1, None)];
+    d.references[0].fields = vec![RefField::new(RefFieldKind::Author, 0, 1, None)].into();
     assert_eq!(string_values(&tei(&d), "bibl")[1], raw);
 }
 

@@ -166,12 +166,7 @@ fn honest_links_and_unique_ids() {
 fn fields_are_wrapped_and_raw_survives() {
     let mut d = Document::new("T");
     let raw = "A title; with semicolon; Some Site; 7 Mar 2018";
-    let f = |kind, start, end, iso: Option<&str>| RefField {
-        kind,
-        start,
-        end,
-        iso: iso.and_then(crate::ast::IsoDate::parse),
-    };
+    let f = |kind, start, end, iso: Option<&str>| RefField::new(kind, start, end, iso);
     d.references = vec![
         Reference::new(
             1,
