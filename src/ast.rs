@@ -538,10 +538,11 @@ pub struct RefField {
     pub iso: Option<IsoDate>,
 }
 
-// A field in 24 bytes (its ISO date was a string of its own, 48 bytes
-// and a block on the heap; its offsets were 64-bit, 32 bytes), and an
-// entry in 64 (its fields and back-links were vectors, 80).
-const _: () = assert!(std::mem::size_of::<RefField>() == 24);
+// A field in 20 bytes (its ISO date was a string of its own, 48 bytes
+// and a block on the heap; its offsets were 64-bit, 32 bytes; its date
+// took a byte more when absent, 24), and an entry in 64 (its fields and
+// back-links were vectors, 80).
+const _: () = assert!(std::mem::size_of::<RefField>() == 20);
 const _: () = assert!(std::mem::size_of::<Reference>() == 64);
 
 /// A date's ISO 8601 value, `YYYY-MM-DD`, `YYYY-MM` or `YYYY`, held in
@@ -551,7 +552,9 @@ const _: () = assert!(std::mem::size_of::<Reference>() == 64);
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct IsoDate {
     text: [u8; 10],
-    len: u8,
+    /// 4, 7 or 10, never 0: an absent date takes no more room than one
+    /// (`Option<IsoDate>` is 11 bytes, a field 20).
+    len: std::num::NonZeroU8,
 }
 
 impl IsoDate {
@@ -567,12 +570,9 @@ impl IsoDate {
             _ => false,
         };
         shaped.then(|| {
-            let mut date = IsoDate {
-                text: [0; 10],
-                len: b.len() as u8,
-            };
-            date.text[..b.len()].copy_from_slice(b);
-            date
+            let mut text = [0; 10];
+            text[..b.len()].copy_from_slice(b);
+            IsoDate::of(text, b.len())
         })
     }
 
@@ -587,34 +587,38 @@ impl IsoDate {
         {
             return None;
         }
-        let mut date = IsoDate {
-            text: [0; 10],
-            len: 0,
+        let (mut text, mut len) = ([0; 10], 0);
+        // `before`, then `n` in `width` digits.
+        let mut push = |before: Option<u8>, n: u32, width: u32| {
+            let bytes = before.into_iter().chain(
+                (0..width)
+                    .rev()
+                    .map(|k| b'0' + (n / 10u32.pow(k) % 10) as u8),
+            );
+            for b in bytes {
+                text[len] = b;
+                len += 1;
+            }
         };
-        date.push(None, y, 4);
+        push(None, y, 4);
         for part in [m, d].into_iter().flatten() {
-            date.push(Some(b'-'), part, 2);
+            push(Some(b'-'), part, 2);
         }
-        Some(date)
+        Some(IsoDate::of(text, len))
     }
 
-    /// Writes `before`, then `n` in `width` digits.
-    fn push(&mut self, before: Option<u8>, n: u32, width: u32) {
-        let bytes = before.into_iter().chain(
-            (0..width)
-                .rev()
-                .map(|k| b'0' + (n / 10u32.pow(k) % 10) as u8),
-        );
-        for b in bytes {
-            self.text[self.len as usize] = b;
-            self.len += 1;
+    /// The date of the first `len` bytes of `text` (4, 7 or 10).
+    fn of(text: [u8; 10], len: usize) -> IsoDate {
+        IsoDate {
+            text,
+            len: std::num::NonZeroU8::new(len as u8).expect("a date has four characters or more"),
         }
     }
 
     /// The date as text.
     pub fn as_str(&self) -> &str {
         // ASCII digits and hyphens only (`parse`).
-        std::str::from_utf8(&self.text[..self.len as usize]).unwrap_or_default()
+        std::str::from_utf8(&self.text[..usize::from(self.len.get())]).unwrap_or_default()
     }
 }
 
