@@ -316,19 +316,9 @@ impl Builder<'_> {
     }
 }
 
-/// When a reference's fields are recognised.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Fields {
-    /// As the reference is read ([`parse()`]).
-    Now,
-    /// After the citations are resolved ([`crate::parse_article`], by
-    /// [`recognise_fields`]): the resolver does not read them, and a long
-    /// reference list's fields are then not held beside its tables.
-    Later,
-}
-
-/// The reference `n` read from `entry`; its back-link tokens share `src`.
-fn reference(src: &Arc<String>, entry: &RefEntry, n: u32, fields: Fields) -> Reference {
+/// The reference `n` read from `entry`, its fields not yet recognised
+/// ([`recognise_fields`]); its back-link tokens share `src`.
+fn reference(src: &Arc<String>, entry: &RefEntry, n: u32) -> Reference {
     let lt = LogicalText::from_segments(src, &entry.segments, false);
     let split = reference::split_backlinks(&lt.text);
     let body = &lt.text[split.body.0..split.body.1];
@@ -354,14 +344,10 @@ fn reference(src: &Arc<String>, entry: &RefEntry, n: u32, fields: Fields) -> Ref
             Backlink { span, token }
         })
         .collect();
-    let fields = match fields {
-        Fields::Now => reference::fields(&raw),
-        Fields::Later => Box::default(),
-    };
     Reference {
         n,
         raw,
-        fields,
+        fields: Box::default(),
         backlinks,
         span: entry.span,
     }
@@ -696,7 +682,8 @@ impl Blocks {
     ) -> ParseOutput<'s> {
         debug_assert!(self.pending.kept.len() == 0, "no text kept");
         debug_assert_eq!(texts.len(), self.containers, "texts counted ahead");
-        let (document, diagnostics) = self.complete(src, Fields::Now);
+        let (mut document, diagnostics) = self.complete(src);
+        recognise_fields(&mut document);
         // The resolver holds these through its whole run: no spare room.
         texts.shrink_to_fit();
         ParseOutput {
@@ -747,7 +734,7 @@ impl Blocks {
             kept.fill(p.place as usize, lt, &src.text);
         }
         debug_assert_eq!(kept.len(), self.containers, "texts counted ahead");
-        let (document, diagnostics) = self.complete(src, Fields::Later);
+        let (document, diagnostics) = self.complete(src);
         KeptParse {
             document,
             texts: kept,
@@ -755,9 +742,9 @@ impl Blocks {
         }
     }
 
-    /// The document with its reference list read (its fields as `fields`
-    /// says), and the diagnostics.
-    fn complete(self, src: &Source, fields: Fields) -> (Document, Vec<Diagnostic>) {
+    /// The document with its reference list read (the entries' fields
+    /// not yet recognised), and the diagnostics.
+    fn complete(self, src: &Source) -> (Document, Vec<Diagnostic>) {
         let Blocks {
             document: mut doc,
             refs,
@@ -769,7 +756,7 @@ impl Blocks {
             doc.references = r
                 .entries
                 .iter()
-                .map(|e| reference(&src.text, e, e.number.min(u32::MAX as u64) as u32, fields))
+                .map(|e| reference(&src.text, e, e.number.min(u32::MAX as u64) as u32))
                 .collect();
         }
         // The style's back-link token: Wikipedia's `^ a` shows as its mark.
@@ -808,8 +795,10 @@ impl Blocks {
     }
 }
 
-/// Recognises the fields of every reference of `doc` (those
-/// [`Blocks::finish_kept`] left without them).
+/// Recognises the fields of every reference of `doc`: at once for
+/// [`parse()`], after the citations are resolved for
+/// [`crate::parse_article`] (the resolver does not read them, and a long
+/// reference list's fields are then not held beside its tables).
 pub(crate) fn recognise_fields(doc: &mut Document) {
     for r in &mut doc.references {
         r.fields = reference::fields(&r.raw);
