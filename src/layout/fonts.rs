@@ -166,20 +166,25 @@ pub struct ShapedGlyph {
     pub gid: u16,
     /// Advance in em (kerning included).
     pub advance: f32,
-    /// Byte offset in the shaped text where the glyph's cluster starts.
-    pub cluster: usize,
+    /// Byte offset in the shaped text where the glyph's cluster starts
+    /// (32 bits, as the shaper gives it).
+    pub cluster: u32,
     /// The source characters this glyph stands for (a ligature has several,
     /// the later glyphs of a multi-glyph cluster none).
     pub text: Cluster,
 }
 
+// Every glyph of every cached word is one: 16 bytes (24 with a 64-bit
+// offset).
+const _: () = assert!(std::mem::size_of::<ShapedGlyph>() == 16);
+
 /// A shaped piece of text.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Shaped {
     /// The glyphs in visual order (reversed for a right-to-left run).
-    pub glyphs: Vec<ShapedGlyph>,
+    pub glyphs: Box<[ShapedGlyph]>,
     /// Characters that the font has no glyph for (byte offset, char).
-    pub missing: Vec<(usize, char)>,
+    pub missing: Box<[(usize, char)]>,
     /// Set right to left (glyphs in visual order).
     pub rtl: bool,
 }
@@ -249,21 +254,29 @@ fn words_in(cache: &HashMap<(FontKind, Variant, bool), Generations<Arc<Shaped>>>
     cache.values().map(Generations::len).sum()
 }
 
-/// A layout that ends with more than this many words in the current
-/// generation of a cache starts a new one ([`Generations::end_layout`]).
-const GENERATION_WORDS: usize = 15_000;
+/// A cache's current generation holds at most this many words: when it
+/// is full, the older one is dropped and the current one takes its place
+/// ([`Generations`]). It is the most a table of 16,384 slots holds (seven
+/// eighths of them): one more word would double the table, half empty
+/// when the generation ends (at 15,000 words, the tables of a long
+/// article's words took 4.8 MB, most of it empty slots).
+const GENERATION_WORDS: usize = 14_336;
 
 /// Words cached in two generations. A lookup that finds a word in the
-/// older generation moves it to the current one. When a layout ends with
-/// more than [`GENERATION_WORDS`] words in the current generation, the
-/// older one is dropped and the current one takes its place. Words that
-/// every article of a batch uses (a language's common words) so stay, and
-/// the rest leave within two generations. A generation that is kept holds
-/// at most twice [`GENERATION_WORDS`] words (a layout that leaves more in
-/// the current one keeps nothing), so a thread's memory stays bounded.
+/// older generation moves it to the current one. When a word is added to
+/// a full current generation ([`GENERATION_WORDS`] words), the older one
+/// is dropped and the current one takes its place, whether in one layout
+/// or over several (a thread keeps its words from one layout to the next,
+/// [`Kept`]). Words that recur (a language's common words, in an article
+/// or over the articles of a batch) so stay, and the rest leave within two
+/// generations: a cache holds at most twice [`GENERATION_WORDS`] words,
+/// however long the article. (Until the thirty-third round the current
+/// generation grew without bound within a layout: the 40,000 numbered
+/// entries of a reference list, each with its own numbers, left some
+/// 24 MB of shaped words at a long PDF's peak.)
 struct Generations<V> {
-    current: HashMap<String, V>,
-    older: HashMap<String, V>,
+    current: HashMap<Box<str>, V>,
+    older: HashMap<Box<str>, V>,
 }
 
 impl<V> Default for Generations<V> {
@@ -283,7 +296,10 @@ impl<V> Generations<V> {
             let (key, value) = self
                 .older
                 .remove_entry(word)
-                .unwrap_or_else(|| (word.to_owned(), make()));
+                .unwrap_or_else(|| (word.into(), make()));
+            if self.current.len() >= GENERATION_WORDS {
+                self.older = std::mem::take(&mut self.current);
+            }
             self.current.insert(key, value);
         }
         &self.current[word]
@@ -291,19 +307,6 @@ impl<V> Generations<V> {
 
     fn len(&self) -> usize {
         self.current.len() + self.older.len()
-    }
-
-    /// What is kept for the next layout: both generations, or a new one
-    /// after a full current one, or nothing after an outsized one.
-    fn end_layout(&mut self) -> bool {
-        let n = self.current.len();
-        if n > 2 * GENERATION_WORDS {
-            return false;
-        }
-        if n > GENERATION_WORDS {
-            self.older = std::mem::take(&mut self.current);
-        }
-        true
     }
 }
 
@@ -316,16 +319,6 @@ impl Drop for Fonts<'_> {
         let Some(faces) = self.bundled else {
             return;
         };
-        let mut keep = true;
-        for words in self.cache.values_mut() {
-            keep &= words.end_layout();
-        }
-        for words in self.hyphens.values_mut() {
-            keep &= words.end_layout();
-        }
-        if !keep {
-            return;
-        }
         let kept = Kept {
             faces,
             cache: std::mem::take(&mut self.cache),
@@ -615,14 +608,14 @@ fn shape_raw(
         glyphs.push(ShapedGlyph {
             gid: info.glyph_id as u16,
             advance: p.x_advance as f32 / face.upem,
-            cluster: start,
+            cluster: info.cluster,
             text: scratch.cluster(chars),
         });
     }
     scratch.buffer = Some(out.clear());
     Shaped {
-        glyphs,
-        missing,
+        glyphs: glyphs.into_boxed_slice(),
+        missing: missing.into_boxed_slice(),
         rtl,
     }
 }
@@ -662,29 +655,37 @@ mod tests {
         };
         assert_eq!(get(&mut g, "lock"), 4);
         assert_eq!(get(&mut g, "sluice"), 6);
-        assert!(g.end_layout(), "a small layout keeps its words");
-        for i in 0..GENERATION_WORDS {
+        for i in 0..GENERATION_WORDS - 2 {
             get(&mut g, &format!("w{i}"));
         }
-        get(&mut g, "lock");
-        assert!(g.end_layout());
-        // The full generation became the older one, "lock" with it.
-        assert_eq!((g.current.len(), g.older.len()), (0, GENERATION_WORDS + 2));
-        for i in 0..GENERATION_WORDS + 1 {
-            get(&mut g, &format!("v{i}"));
-        }
-        get(&mut g, "lock");
-        assert!(g.end_layout());
-        assert!(g.older.contains_key("lock"), "used in every layout");
-        assert!(!g.older.contains_key("sluice") && !g.current.contains_key("sluice"));
-        assert_eq!(g.len(), GENERATION_WORDS + 2);
+        assert_eq!((g.current.len(), g.older.len()), (GENERATION_WORDS, 0));
+        // A full generation's table has no room to spare.
+        assert_eq!(g.current.capacity(), GENERATION_WORDS);
+        // A word more than a full generation starts a new one: the full
+        // generation became the older one, "lock" and "sluice" with it.
+        get(&mut g, "weir");
+        assert_eq!((g.current.len(), g.older.len()), (1, GENERATION_WORDS));
         let before = made.get();
         assert_eq!(get(&mut g, "lock"), 4);
-        assert_eq!(made.get(), before, "found, not made again");
-        for i in 0..2 * GENERATION_WORDS + 1 {
-            get(&mut g, &format!("x{i}"));
+        assert_eq!(made.get(), before, "found in the older, not made again");
+        assert!(g.current.contains_key("lock") && !g.older.contains_key("lock"));
+        for i in 0..GENERATION_WORDS - 2 {
+            get(&mut g, &format!("v{i}"));
         }
-        assert!(!g.end_layout(), "an outsized layout keeps nothing");
+        assert_eq!(g.len(), 2 * GENERATION_WORDS - 1);
+        // The next new word drops the older generation, "sluice" with it;
+        // "lock", used in both, stays.
+        get(&mut g, "lockkeeper");
+        assert!(g.older.contains_key("lock"), "used in every generation");
+        assert!(!g.older.contains_key("sluice") && !g.current.contains_key("sluice"));
+        assert_eq!(g.len(), GENERATION_WORDS + 1);
+        // However many words come, at most two generations are held.
+        for i in 0..3 * GENERATION_WORDS + 7 {
+            get(&mut g, &format!("x{i}"));
+            assert!(g.current.len() <= GENERATION_WORDS);
+        }
+        assert!(g.len() <= 2 * GENERATION_WORDS);
+        assert_eq!(g.current.len(), 7 + 1);
     }
 
     #[test]

@@ -322,10 +322,10 @@ impl Builder<'_, '_> {
         let opps = if shaped.rtl { &[][..] } else { opps };
         for &(at, opp) in opps {
             // Only at a glyph boundary (never inside a ligature).
-            let Some(gi) = shaped.glyphs.iter().position(|g| g.cluster == at) else {
+            let Some(gi) = shaped.glyphs.iter().position(|g| g.cluster as usize == at) else {
                 continue;
             };
-            if gi == start || shaped.glyphs[gi - 1].cluster >= at {
+            if gi == start || shaped.glyphs[gi - 1].cluster as usize >= at {
                 continue;
             }
             out.push(piece(start, gi, link.clone()));
