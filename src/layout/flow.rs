@@ -370,7 +370,17 @@ impl Ctx<'_, '_, '_> {
         if let Lines::Replay(replay) = &mut self.lines {
             let mut unread = loaded.err();
             if let Some(store) = replay.store {
-                let mut reader = store.reader();
+                // A window of the rows' records alone (written one after
+                // the other): a reader of a block's worth (1 MiB, zeroed
+                // and read again for each note) made 10,000 references'
+                // PDF with their notes at the foot take 4.39 s instead of
+                // 0.36.
+                let bytes = rows
+                    .iter()
+                    .filter_map(|r| r.stored)
+                    .map(StoredAt::bytes)
+                    .sum();
+                let mut reader = store.reader_of(bytes);
                 for row in &mut rows {
                     if let Some(at) = row.stored.take()
                         && let Err(e) = reader.restore(&mut row.line, at)

@@ -52,7 +52,7 @@ impl StoredAt {
         (self.0.get() >> 24) - 1
     }
 
-    fn bytes(self) -> usize {
+    pub(super) fn bytes(self) -> usize {
         (self.0.get() & MAX_RECORD as u64) as usize
     }
 
