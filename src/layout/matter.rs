@@ -100,11 +100,9 @@ impl Ctx<'_, '_, '_> {
             article.each_reference(&mut |r| {
                 if cited.contains(&r.n) {
                     let full = self.note_rows(&r.raw, r.span.start as usize);
-                    let short = match short_form(&r.raw) {
-                        Some(text) => self.note_rows(&text, r.span.start as usize),
-                        None => full.clone(),
-                    };
-                    self.notes.insert(r.n, Note { full, short });
+                    let shorter =
+                        short_form(&r.raw).map(|text| self.note_rows(&text, r.span.start as usize));
+                    self.notes.insert(r.n, Note { full, shorter });
                 }
             })?;
         }

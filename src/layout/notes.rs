@@ -237,7 +237,7 @@ impl Builder<'_> {
             Some(note)
                 if self.seen.contains(&(ch, n)) && self.style.notes.repeat == NoteRepeat::Short =>
             {
-                (&note.short, true)
+                (note.short(), true)
             }
             Some(note) => (&note.full, false),
             None => (&[], false),
@@ -355,7 +355,7 @@ impl Builder<'_> {
 /// The row of note line `nr`, in `notes`.
 pub(super) fn row_of<'n>(notes: &'n [NoteSet], nr: &NoteRow) -> Option<&'n Row> {
     let note = notes.get(nr.chapter)?.get(&nr.n)?;
-    let form = if nr.short { &note.short } else { &note.full };
+    let form = if nr.short { note.short() } else { &note.full };
     form.get(nr.line)
 }
 
