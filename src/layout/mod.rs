@@ -843,6 +843,8 @@ mod tests {
                     0
                 };
                 assert_eq!(held.2.matches("Note {").count(), notes);
+                // "Ferry log; 1911" has no shorter form: its rows once.
+                assert_eq!(held.2.matches("shorter: None").count(), notes);
                 let read_back = Reading {
                     doc: &put.document,
                     away: Some(&away),
