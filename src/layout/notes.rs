@@ -363,7 +363,9 @@ pub(super) fn row_of<'n>(notes: &'n [NoteSet], nr: &NoteRow) -> Option<&'n Row> 
 /// rule; each note's first line gets its number (`n.`, or `n (cont.)` when
 /// it continues from the page before), linked back to the marker. Returns
 /// where each note that starts here stands, and queues the back-links with
-/// `links` as the body's links are.
+/// `links` as the body's links are. A line whose glyphs wait in the file
+/// is given to `stored` with its place among the page's lines.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn place(
     page: &mut Page,
     pi: usize,
@@ -372,6 +374,7 @@ pub(super) fn place(
     style: &Style,
     fonts: &mut Fonts,
     links: &mut Vec<Pending>,
+    stored: &mut dyn FnMut(usize, &mut Line, StoredAt),
 ) -> Vec<((usize, u32), Dest)> {
     let mut starts = Vec::new();
     if lines.is_empty() {
@@ -412,6 +415,9 @@ pub(super) fn place(
             ));
         }
         let li = page.lines.len();
+        if let Some(at) = r.stored {
+            stored(li, &mut line, at);
+        }
         for (si, l) in line.links.iter().enumerate() {
             let rect = [r.x + l.x0, top, r.x + l.x1, top + r.leading];
             links.push(Pending {

@@ -180,6 +180,11 @@ fn cites(links: &[LinkSpan]) -> impl Iterator<Item = (u32, u32)> + '_ {
     })
 }
 
+/// How many bytes of the notes' glyphs are read from the file at a time,
+/// for the glyph set (their lines, read back one after another, are
+/// mostly near each other in the file).
+const NOTES_READ_AT_ONCE: usize = 64 * 1024;
+
 /// Whether the page of the rows `range` with the notes `notes` is the
 /// blank verso before a chapter of a book that starts on a right-hand
 /// page: nothing is drawn on it, not even its number.
@@ -251,8 +256,11 @@ impl<'s> HandOut<'s> {
                 }
             }
         };
-        // A page's notes and its number, after its rows.
-        let end_of = |sink: &mut dyn PageSink, pi: usize, fonts: &mut Fonts| {
+        // A page's notes and its number, after its rows. (The notes' lines
+        // whose glyphs wait in the file are read back with a reader of
+        // their own, a copy of each line at a time.)
+        let mut note_reader = store.map(|s| s.reader_of(NOTES_READ_AT_ONCE));
+        let mut end_of = |sink: &mut dyn PageSink, pi: usize, fonts: &mut Fonts| {
             let lines = foot_of(pi);
             if blank_verso(&ranges[pi], marks, lines) {
                 return;
@@ -260,6 +268,14 @@ impl<'s> HandOut<'s> {
             for (nr, row, labelled) in notes::with_rows(lines, plan.notes) {
                 if labelled {
                     sink.glyphs(&notes::label(nr, row.size, fonts).0);
+                }
+                if let (Some(at), Some(reader)) = (row.stored, &mut note_reader) {
+                    let mut line = row.line.clone();
+                    match reader.restore(&mut line, at) {
+                        Ok(()) => line.runs.iter().for_each(|run| sink.glyphs(run)),
+                        Err(e) => sink.failed(e),
+                    }
+                    continue;
                 }
                 for run in &row.line.runs {
                     sink.glyphs(run);
@@ -740,6 +756,18 @@ pub(super) fn paginate(
             }
             y = top + leading;
         }
+        // A note's line whose glyphs wait in the file gets them back as
+        // the page's other lines do.
+        let mut stored_note =
+            |li: usize, line: &mut Line, at: StoredAt| match (&mut sink, &mut reader) {
+                (Some(out), _) => out.waiting.push((pi, li, at)),
+                (None, Some(reader)) => {
+                    if let (Err(e), Some(s)) = (reader.restore(line, at), &mut declined) {
+                        s.failed(e);
+                    }
+                }
+                (None, None) => {}
+            };
         for ((ch, n), d) in notes::place(
             &mut page,
             pi,
@@ -748,6 +776,7 @@ pub(super) fn paginate(
             style,
             fonts,
             &mut pending_links,
+            &mut stored_note,
         ) {
             note_dests.insert((pi, ch, n), d);
             if first_ends {
