@@ -373,8 +373,8 @@ impl Ctx<'_, '_, '_> {
     /// which the pages at whose foot it goes read as often as they need).
     /// Their glyphs stay where they wait, if they wait in the file: the
     /// pages read them back as they draw them (read back here, the
-    /// glyphs of 40,000 references' notes were held until the end, some
-    /// 26 MB of their PDF's memory).
+    /// glyphs of 40,000 references' notes were held until the end: their
+    /// PDF took 74 MB instead of 49).
     pub(super) fn rows_taken_from(&mut self, start: usize) -> Vec<Row> {
         // (A note of thousands of lines may have had some settled.)
         let loaded = self.rows.load(start..self.rows.len());
