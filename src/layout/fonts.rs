@@ -498,7 +498,7 @@ impl<'a> Fonts<'a> {
                 .filter(|k| k.faces == faces);
             if let Some(mut k) = kept {
                 // A new layout: every word it makes is cached until it
-                // has made a generation's worth.
+                // has made `FREELY_CACHED` of them.
                 for words in k.cache.values_mut() {
                     words.made = 0;
                 }
