@@ -315,28 +315,6 @@ pub(super) struct Ctx<'f, 'a, 'g> {
     pub(super) into: Option<usize>,
 }
 
-/// A reference's note for the foot of the page, set at the measure: in
-/// full, and in the short form for pages after the first that cites it
-/// (the full rows when the reference has no shorter form).
-#[derive(Debug, Clone, Default)]
-pub(super) struct Note {
-    pub(super) full: Vec<Row>,
-    /// `None` when the reference has no shorter form: the full rows are
-    /// not held twice (a copy for each such reference was a quarter of
-    /// the memory of 20,000 references' notes at the foot).
-    pub(super) shorter: Option<Vec<Row>>,
-}
-
-impl Note {
-    /// The rows of the short form.
-    pub(super) fn short(&self) -> &[Row] {
-        self.shorter.as_deref().unwrap_or(&self.full)
-    }
-}
-
-/// The notes of one article, by reference number.
-pub(super) type NoteSet = HashMap<u32, Note>;
-
 /// The place of a list in the walk: its left edge and width, its depth
 /// (0 for a top-level list), and the space above its first item.
 #[derive(Debug, Clone, Copy, Default)]
@@ -980,7 +958,7 @@ pub(super) fn article_rows_setting(
         style,
         fonts,
         Lines::Record(&mut recorder),
-        Rows::default(),
+        (Rows::default(), NoteSet::default()),
     );
     let (set, store, text) = recorder.finish(fonts);
     // A long article's words are not shaped again: those its paragraphs'
@@ -1006,9 +984,17 @@ pub(super) fn article_rows_setting(
         Some(file) => Rows::spilling(expected, file, !cited.is_empty()),
         None => Rows::with_capacity(expected),
     };
+    // The notes' rows are put aside with the glyphs, when they are.
+    let notes = NoteSet::new(store.clone().filter(|_| !cited.is_empty()));
     let mut replay = Replay::new(set, store.as_ref());
-    let (rows, missing, notes, structure, second) =
-        walk_article(doc, &cited, style, fonts, Lines::Replay(&mut replay), rows);
+    let (rows, missing, notes, structure, second) = walk_article(
+        doc,
+        &cited,
+        style,
+        fonts,
+        Lines::Replay(&mut replay),
+        (rows, notes),
+    );
     // (A pass that could not read the article put away back leaves rows
     // out, as lines that cannot be read back do.)
     let unread = uncited
@@ -1026,14 +1012,15 @@ pub(super) fn article_rows_setting(
 }
 
 /// One pass over an article (see [`article_rows`]), its rows made into
-/// `rows` (empty); the references `cited` go to the foot of the page.
+/// `rows` and its notes into `notes` (both empty); the references `cited`
+/// go to the foot of the page.
 pub(super) fn walk_article(
     article: Reading<'_>,
     cited: &std::collections::HashSet<u32>,
     style: &Style,
     fonts: &mut Fonts,
     lines: Lines,
-    rows: Rows,
+    (rows, notes): (Rows, NoteSet),
 ) -> (
     Rows,
     Vec<MissingGlyph>,
@@ -1060,7 +1047,7 @@ pub(super) fn walk_article(
         x: x0,
         measure,
         list: ListFrame::default(),
-        notes: NoteSet::new(),
+        notes,
         structure: vec![StructNode::root()],
         parent: 0,
         into: None,

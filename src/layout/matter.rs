@@ -2,7 +2,7 @@
 //! subtitle, byline) and the reference list below it, each entry with its
 //! number in the margin and its back-links.
 
-use super::flow::{Ctx, Note, ParaStyle, Parting, Row};
+use super::flow::{Ctx, ParaStyle, Parting, Row};
 use super::*;
 use crate::ast::SharedStr;
 
@@ -102,7 +102,7 @@ impl Ctx<'_, '_, '_> {
                     let full = self.note_rows(&r.raw, r.span.start as usize);
                     let shorter =
                         short_form(&r.raw).map(|text| self.note_rows(&text, r.span.start as usize));
-                    self.notes.insert(r.n, Note { full, shorter });
+                    self.notes.insert(r.n, full, shorter);
                 }
             })?;
         }

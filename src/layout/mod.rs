@@ -15,7 +15,9 @@
 //! paragraph set by [`paragraph`] and [`linebreak`], by `parallel.rs` on
 //! several threads when there is enough text), `paginate.rs` fills pages
 //! with them (`notes.rs` when the notes go at the foot of the page,
-//! reserving their space as it fills a page), and `model.rs` holds what comes out: lines, glyph runs,
+//! reserving their space as it fills a page; `note_set.rs` keeps the
+//! notes set, a long article's rows put aside in the glyphs' file), and
+//! `model.rs` holds what comes out: lines, glyph runs,
 //! pages, links, the outline. `labels.rs` sets the short one-line texts
 //! (labels, page numbers, running heads). A book ([`layout_book_into`])
 //! adds its front matter, set by `front.rs` once its chapters' pages are
@@ -34,6 +36,7 @@ mod labels;
 pub mod linebreak;
 mod matter;
 mod model;
+mod note_set;
 mod notes;
 mod paginate;
 pub mod paragraph;
@@ -45,6 +48,7 @@ use flow::*;
 use glyph_store::*;
 use labels::*;
 pub use model::*;
+use note_set::NoteSet;
 use paginate::*;
 use parallel::*;
 use rows::Rows;
@@ -826,11 +830,7 @@ mod tests {
                 );
                 assert!(unread.is_none());
                 let rows: Vec<String> = rows.iter().map(|r| format!("{r:?}")).collect();
-                let notes: std::collections::BTreeMap<_, _> = notes
-                    .iter()
-                    .map(|(n, note)| (n, format!("{note:?}")))
-                    .collect();
-                (rows, missing, format!("{notes:?}"), structure)
+                (rows, missing, notes.all().unwrap(), structure)
             })
         };
         for placement in [NotePlacement::End, NotePlacement::Foot] {
@@ -842,9 +842,9 @@ mod tests {
                 } else {
                     0
                 };
-                assert_eq!(held.2.matches("Note {").count(), notes);
-                // "Ferry log; 1911" has no shorter form: its rows once.
-                assert_eq!(held.2.matches("shorter: None").count(), notes);
+                assert_eq!(held.2.len(), notes);
+                // "Ferry log; 1911" has no shorter form.
+                assert!(held.2.values().all(|(_, shorter)| shorter.is_none()));
                 let read_back = Reading {
                     doc: &put.document,
                     away: Some(&away),
@@ -859,9 +859,10 @@ mod tests {
 
     /// The packed lines of a long article's stretches, put away in the
     /// glyph file, come back as they went, with the characters their
-    /// paragraphs have no glyph for; a file that refuses them keeps them
-    /// in memory, the same; one that cannot give them back makes an error,
-    /// not rows silently without lines.
+    /// paragraphs have no glyph for, and so do the rows of its notes at
+    /// the foot of the page; a file that refuses them keeps them in
+    /// memory, the same; one that cannot give the lines back makes an
+    /// error, not rows silently without lines.
     #[test]
     fn lines_put_away_come_back_as_they_went() {
         let mut text = String::from("Lines put away\n\n");
@@ -875,7 +876,7 @@ mod tests {
             ));
         }
         text.push_str("  1. Ferry log; 1911[][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]\n");
-        text.push_str("  2. Ferry log; 1912[][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]\n");
+        text.push_str("  2. Ferry log; 1912. Kept at the upper landing by the ferryman's widow, who wrote in it every crossing until the bridge was built[][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]\n");
         let doc = document(&text);
         let style = Style::default();
         let source = fonts::FontSource::load(&style).unwrap();
@@ -887,45 +888,64 @@ mod tests {
                 .open(named.path())
                 .unwrap()
         };
-        // On one thread, so that the glyphs' places are the same each time.
-        let set_rows = |given: Option<std::fs::File>| {
-            on_threads(1, || {
-                let mut f = Fonts::new(&source).unwrap();
-                let stored = given.is_some();
-                let mut given = given.map(crate::temp_file::TempFile::in_file);
-                let (mut rows, missing, _, _, store, unread) = flow::article_rows_setting(
-                    (&doc).into(),
-                    &style,
-                    &mut f,
-                    NotePlacement::End,
-                    &mut |_| given.take().map(GlyphStore::in_file),
-                    (0, 1000),
-                );
-                assert_eq!(store.is_some(), stored);
-                let all = 0..rows.len();
-                rows.load(all).unwrap();
-                let rows: Vec<String> = if stored {
-                    rows.iter().map(|r| format!("{r:?}")).collect()
-                } else {
-                    Vec::new()
-                };
-                (rows, unread.map(|e| e.to_string()), missing)
-            })
-        };
-        let held = set_rows(None).2;
-        assert_eq!(held.len(), 11);
-        let rows = |given: std::fs::File| set_rows(Some(given));
-        let away = rows(file(true, true));
-        assert_eq!(away.1, None);
-        assert!(away.0.len() > 60);
-        assert_eq!(away.2, held, "the characters without a glyph");
-        let refused = rows(file(true, false));
-        assert_eq!(refused, away, "kept in memory when the file refuses them");
-        let (_, unread, _) = rows(file(false, true));
-        assert!(
-            unread.is_some_and(|e| e.contains("Bad file")),
-            "lines that cannot be read back are an error"
-        );
+        for placement in [NotePlacement::End, NotePlacement::Foot] {
+            // On one thread, so that the glyphs' places are the same each time.
+            let set_rows = |given: Option<std::fs::File>| {
+                on_threads(1, || {
+                    let mut f = Fonts::new(&source).unwrap();
+                    let stored = given.is_some();
+                    let mut given = given.map(crate::temp_file::TempFile::in_file);
+                    let (mut rows, missing, notes, _, store, unread) = flow::article_rows_setting(
+                        (&doc).into(),
+                        &style,
+                        &mut f,
+                        placement,
+                        &mut |_| given.take().map(GlyphStore::in_file),
+                        (0, 1000),
+                    );
+                    assert_eq!(store.is_some(), stored);
+                    let all = 0..rows.len();
+                    rows.load(all).unwrap();
+                    let rows: Vec<String> = if stored {
+                        rows.iter().map(|r| format!("{r:?}")).collect()
+                    } else {
+                        Vec::new()
+                    };
+                    let held = notes.held();
+                    let notes = notes.all().map_err(|e| e.to_string());
+                    (rows, unread.map(|e| e.to_string()), missing, notes, held)
+                })
+            };
+            let foot = placement == NotePlacement::Foot;
+            let held = set_rows(None);
+            assert_eq!(held.2.len(), 11);
+            // Both notes, the second with a shorter form.
+            let notes = held.3.as_ref().unwrap();
+            assert_eq!(notes.len(), if foot { 2 } else { 0 });
+            assert_eq!(
+                notes.values().filter(|n| n.1.is_some()).count(),
+                notes.len() / 2
+            );
+            let rows = |given: std::fs::File| set_rows(Some(given));
+            let away = rows(file(true, true));
+            assert_eq!(away.1, None);
+            assert!(away.0.len() > 60);
+            assert_eq!(away.2, held.2, "the characters without a glyph");
+            assert_eq!(away.3.as_ref().unwrap().len(), notes.len());
+            assert_eq!(away.4, 0, "the notes' rows put aside");
+            let refused = rows(file(true, false));
+            assert_eq!(refused.4, held.4, "the notes' rows held");
+            assert_eq!(
+                (&refused.0, &refused.1, &refused.2, &refused.3),
+                (&away.0, &away.1, &away.2, &away.3),
+                "kept in memory when the file refuses them"
+            );
+            let (_, unread, ..) = rows(file(false, true));
+            assert!(
+                unread.is_some_and(|e| e.contains("Bad file")),
+                "lines that cannot be read back are an error"
+            );
+        }
     }
 
     /// Shaped words kept on a thread from one layout to the next (bundled

@@ -19,7 +19,8 @@
 //! on a later page is repeated there in full, or in its short form with
 //! `[notes] repeat = "short"` ([`super::matter`]'s `short_form`).
 
-use super::flow::{NoteSet, Row};
+use super::flow::Row;
+use super::note_set::{NoteLine, NoteSet};
 use super::style::NoteRepeat;
 use super::*;
 use std::collections::HashSet;
@@ -145,7 +146,7 @@ pub(super) fn foot_pages(
         let sb = space(i, start);
         let mut new: Vec<u32> = Vec::new();
         for (n, _) in rows.markers(i) {
-            if !on_page.contains(&n) && !new.contains(&n) && b.note(ch, n).is_some() {
+            if !on_page.contains(&n) && !new.contains(&n) && b.has_note(ch, n) {
                 new.push(n);
             }
         }
@@ -222,26 +223,23 @@ impl Builder<'_> {
         self.carry[..k].iter().map(row_height).sum()
     }
 
-    fn note(&self, ch: usize, n: u32) -> Option<&super::flow::Note> {
-        self.notes.get(ch)?.get(&n)
+    /// Whether reference `n` of chapter `ch` has a note.
+    fn has_note(&self, ch: usize, n: u32) -> bool {
+        self.notes.get(ch).is_some_and(|set| set.contains(n))
     }
 
     /// The lines note `n` of chapter `ch` takes on the next page to finish.
-    fn lines(&self, ch: usize, n: u32) -> &[Row] {
+    fn lines(&self, ch: usize, n: u32) -> &[NoteLine] {
         self.form(ch, n).0
     }
 
     /// [`Builder::lines`], and whether they are the note's short form.
-    fn form(&self, ch: usize, n: u32) -> (&[Row], bool) {
-        match self.note(ch, n) {
-            Some(note)
-                if self.seen.contains(&(ch, n)) && self.style.notes.repeat == NoteRepeat::Short =>
-            {
-                (note.short(), true)
-            }
-            Some(note) => (&note.full, false),
-            None => (&[], false),
-        }
+    fn form(&self, ch: usize, n: u32) -> (&[NoteLine], bool) {
+        let Some(set) = self.notes.get(ch) else {
+            return (&[], false);
+        };
+        let short = self.seen.contains(&(ch, n)) && self.style.notes.repeat == NoteRepeat::Short;
+        (set.lines(n, short), short)
     }
 
     fn height(&self, ch: usize, n: u32) -> f32 {
@@ -266,7 +264,7 @@ impl Builder<'_> {
             }
             body += rows.size(i).leading;
             for (n, k) in rows.markers(i) {
-                if !order.iter().any(|o| o.0 == n) && self.note(ch, n).is_some() {
+                if !order.iter().any(|o| o.0 == n) && self.has_note(ch, n) {
                     order.push((n, k));
                 }
             }
@@ -352,19 +350,18 @@ impl Builder<'_> {
     }
 }
 
-/// The row of note line `nr`, in `notes`.
-pub(super) fn row_of<'n>(notes: &'n [NoteSet], nr: &NoteRow) -> Option<&'n Row> {
-    let note = notes.get(nr.chapter)?.get(&nr.n)?;
-    let form = if nr.short { note.short() } else { &note.full };
-    form.get(nr.line)
-}
+/// Where each note that starts on a page stands: its chapter and number,
+/// and its place.
+pub(super) type NoteStarts = Vec<((usize, u32), Dest)>;
 
 /// Places a page's notes at the foot of its text block, under a short
 /// rule; each note's first line gets its number (`n.`, or `n (cont.)` when
 /// it continues from the page before), linked back to the marker. Returns
 /// where each note that starts here stands, and queues the back-links with
 /// `links` as the body's links are. A line whose glyphs wait in the file
-/// is given to `stored` with its place among the page's lines.
+/// is given to `stored` with its place among the page's lines. A note
+/// whose rows cannot be read back leaves its lines out, and the error is
+/// returned with the rest.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn place(
     page: &mut Page,
@@ -375,10 +372,10 @@ pub(super) fn place(
     fonts: &mut Fonts,
     links: &mut Vec<Pending>,
     stored: &mut dyn FnMut(usize, &mut Line, StoredAt),
-) -> Vec<((usize, u32), Dest)> {
+) -> (NoteStarts, std::io::Result<()>) {
     let mut starts = Vec::new();
     if lines.is_empty() {
-        return starts;
+        return (starts, Ok(()));
     }
     let p = &style.page;
     let ns = &style.notes;
@@ -392,13 +389,12 @@ pub(super) fn place(
         width: ns.rule_width,
     });
     let mut y = rule_y + ns.space_after_rule;
-    for (nr, r, labelled) in with_rows(&lines, notes) {
+    let read = each_row(&lines, notes, |nr, r, labelled| {
         if nr.first {
             y += nr.space_before;
         }
         let top = y;
-        let r = r.clone();
-        let mut line = r.line;
+        let mut line = r.line.clone();
         if labelled {
             let (run, link) = label(nr, r.size, fonts);
             line.runs.insert(0, run);
@@ -439,24 +435,45 @@ pub(super) fn place(
             label: None,
         });
         y = top + r.leading;
-    }
-    starts
+    });
+    (starts, read)
 }
 
-/// Each line of a page's notes `lines` with its row in `notes`, and
-/// whether it is labelled: a note's first line, and the first of its lines
-/// continued from the page before.
-pub(super) fn with_rows<'n>(
-    lines: &'n [NoteRow],
-    notes: &'n [NoteSet],
-) -> impl Iterator<Item = (&'n NoteRow, &'n Row, bool)> {
+/// Gives `each` every line of a page's notes `lines` with its row in
+/// `notes` (read back a form at a time when put aside), and whether it is
+/// labelled: a note's first line, and the first of its lines continued
+/// from the page before. A note whose rows cannot be read back gives none
+/// of its lines, and the first such error is returned.
+pub(super) fn each_row(
+    lines: &[NoteRow],
+    notes: &[NoteSet],
+    mut each: impl FnMut(&NoteRow, &Row, bool),
+) -> std::io::Result<()> {
+    let mut result = Ok(());
     let mut prev = None;
-    lines.iter().filter_map(move |nr| {
-        let row = row_of(notes, nr)?;
-        let labelled = nr.first || prev != Some((nr.chapter, nr.n));
-        prev = Some((nr.chapter, nr.n));
-        Some((nr, row, labelled))
-    })
+    let same_form =
+        |a: &NoteRow, b: &NoteRow| (a.chapter, a.n, a.short) == (b.chapter, b.n, b.short);
+    for form in lines.chunk_by(same_form) {
+        let Some(set) = notes.get(form[0].chapter) else {
+            continue;
+        };
+        let rows = match set.rows(form[0].n, form[0].short) {
+            Ok(rows) => rows,
+            Err(e) => {
+                result = result.and(Err(e));
+                continue;
+            }
+        };
+        for nr in form {
+            let Some(row) = rows.get(nr.line) else {
+                continue;
+            };
+            let labelled = nr.first || prev != Some((nr.chapter, nr.n));
+            prev = Some((nr.chapter, nr.n));
+            each(nr, row, labelled);
+        }
+    }
+    result
 }
 
 /// The label of a note's line at `size` (`n.` on its first line, `n

@@ -226,18 +226,19 @@ impl<'s> HandOut<'s> {
         // Every marker with a row, and every marker a back-link goes to, by
         // chapter.
         let (mut citations, mut wanted) = (Vec::new(), Vec::new());
-        for (nr, row, labelled) in plan
-            .foot
-            .iter()
-            .flat_map(|p| notes::with_rows(p, plan.notes))
-        {
-            if nr.first {
-                references.insert((nr.chapter, nr.n));
+        for page in plan.foot {
+            let read = notes::each_row(page, plan.notes, |nr, row, labelled| {
+                if nr.first {
+                    references.insert((nr.chapter, nr.n));
+                }
+                if labelled {
+                    of_chapter(&mut wanted, nr.chapter).push((nr.n, nr.k));
+                }
+                of_chapter(&mut wanted, nr.chapter).extend(cites(&row.line.links));
+            });
+            if let Err(e) = read {
+                sink.failed(e);
             }
-            if labelled {
-                of_chapter(&mut wanted, nr.chapter).push((nr.n, nr.k));
-            }
-            of_chapter(&mut wanted, nr.chapter).extend(cites(&row.line.links));
         }
         let foot_of = |pi: usize| plan.foot.get(pi).map_or(&[][..], Vec::as_slice);
         // A book page's running head, before its rows.
@@ -265,7 +266,7 @@ impl<'s> HandOut<'s> {
             if blank_verso(&ranges[pi], marks, lines) {
                 return;
             }
-            for (nr, row, labelled) in notes::with_rows(lines, plan.notes) {
+            let read = notes::each_row(lines, plan.notes, |nr, row, labelled| {
                 if labelled {
                     sink.glyphs(&notes::label(nr, row.size, fonts).0);
                 }
@@ -275,11 +276,14 @@ impl<'s> HandOut<'s> {
                         Ok(()) => line.runs.iter().for_each(|run| sink.glyphs(run)),
                         Err(e) => sink.failed(e),
                     }
-                    continue;
+                    return;
                 }
                 for run in &row.line.runs {
                     sink.glyphs(run);
                 }
+            });
+            if let Err(e) = read {
+                sink.failed(e);
             }
             for run in &folio(&(pi + 1).to_string(), style, fonts).line.runs {
                 sink.glyphs(run);
@@ -768,7 +772,7 @@ pub(super) fn paginate(
                 }
                 (None, None) => {}
             };
-        for ((ch, n), d) in notes::place(
+        let (starts, read) = notes::place(
             &mut page,
             pi,
             page_notes,
@@ -777,7 +781,11 @@ pub(super) fn paginate(
             fonts,
             &mut pending_links,
             &mut stored_note,
-        ) {
+        );
+        if let Err(e) = read {
+            unreadable(e, &mut sink, &mut declined);
+        }
+        for ((ch, n), d) in starts {
             note_dests.insert((pi, ch, n), d);
             if first_ends {
                 references.entry(n).or_insert(d);

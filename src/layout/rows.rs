@@ -200,9 +200,7 @@ impl Rows {
             }
             let chunk = &mut self.chunks[c];
             bytes.clear();
-            for row in chunk.iter() {
-                encode(row, &mut bytes);
-            }
+            encode_rows(chunk, &mut bytes);
             // A chunk the file refuses stays here.
             if let Ok(place) = away.file.append(&bytes) {
                 away.places[c] = Some(place);
@@ -575,7 +573,21 @@ fn blank(size: RowSize) -> Row {
 fn read_chunk(file: &TempFile, place: Place, n: usize) -> std::io::Result<Vec<Row>> {
     let mut bytes = Vec::with_capacity(place.len);
     file.read_into(&mut bytes, place)?;
-    let mut at = Reader(&bytes);
+    decode_rows(&bytes, n)
+}
+
+/// `rows`, one after another, appended to `out` as a chunk of rows is
+/// written to the file ([`decode_rows`] reads them back).
+pub(super) fn encode_rows(rows: &[Row], out: &mut Vec<u8>) {
+    for row in rows {
+        encode(row, out);
+    }
+}
+
+/// The `n` rows [`encode_rows`] wrote in `bytes` (all of them); an error
+/// when they are not such rows.
+pub(super) fn decode_rows(bytes: &[u8], n: usize) -> std::io::Result<Vec<Row>> {
+    let mut at = Reader(bytes);
     let mut rows = Vec::with_capacity(n);
     for _ in 0..n {
         rows.push(decode(&mut at).ok_or_else(garbled)?);
