@@ -1057,7 +1057,8 @@ pub(super) fn walk_article(
     let read = article
         .walk_body(&mut cx)
         .and_then(|()| cx.references(article, cited));
-    // Kept to the end of the file: at its size.
+    // Kept to the end of the file: at their size.
     cx.structure.shrink_to_fit();
+    cx.notes.shrink_to_fit();
     (cx.rows, cx.missing, cx.notes, cx.structure, read)
 }
