@@ -25,8 +25,8 @@ use refolio::write::{
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
-/// The default of `refolio convert --max-pdf-input-bytes` (16 MiB of text).
-const MAX_PDF_INPUT_BYTES: u64 = 16 * 1024 * 1024;
+/// The default of `refolio convert --max-pdf-input-bytes` (64 MiB of text).
+const MAX_PDF_INPUT_BYTES: u64 = 64 * 1024 * 1024;
 /// The default of `--max-input-bytes` (256 MiB).
 const MAX_INPUT_BYTES: u64 = 256 * 1024 * 1024;
 /// The default of `--review-below`.
