@@ -206,19 +206,25 @@ impl<'a> Context<'a> {
         // `://`, `www.`, `@` or `doi:` anywhere in it, in one pass (a
         // substring search set up four times cost more than the token's
         // few bytes).
+        // The first slash is noted on the way.
         let b = t.as_bytes();
+        let mut first_slash = None;
         let marked = b.iter().enumerate().any(|(i, &c)| match c {
             b'@' => true,
             b':' => b[i + 1..].starts_with(b"//"),
             b'w' => b[i + 1..].starts_with(b"ww."),
             b'd' => b[i + 1..].starts_with(b"oi:"),
+            b'/' => {
+                first_slash = first_slash.or(Some(i));
+                false
+            }
             _ => false,
         });
         if marked {
             return true;
         }
         // example.org/2019/item42: a dotted host name before a slash.
-        if let Some(slash) = t.find('/') {
+        if let Some(slash) = first_slash {
             let host = &t[..slash];
             if let Some(dot) = host.rfind('.') {
                 let before = host[..dot].chars().next_back();
@@ -339,17 +345,20 @@ impl<'a> Context<'a> {
     /// VIII`, `Pius IX`, `World War II`), a decade (`the 1950s`, `the '60s`)?
     fn designation_like(&self, at: usize, stem: &str) -> bool {
         let before = &self.text[..at - stem.len()];
-        let word_before = before
-            .strip_suffix([' ', '\u{A0}'])
-            .map(|b| b.rsplit(char::is_whitespace).next().unwrap_or(""));
+        // Looked for only by the rules that need it (most stems are none).
+        let word_before = || {
+            before
+                .strip_suffix([' ', '\u{A0}'])
+                .map(|b| b.rsplit(char::is_whitespace).next().unwrap_or(""))
+        };
         if ERAS.contains(&stem) {
-            return word_before
+            return word_before()
                 .is_some_and(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_digit()));
         }
         if stem.chars().all(|c| matches!(c, 'I' | 'V' | 'X' | 'L'))
             && roman_value(stem).is_some_and(|v| v <= 50)
         {
-            return word_before.is_some_and(|w| {
+            return word_before().is_some_and(|w| {
                 w.chars().next().is_some_and(char::is_uppercase)
                     && w.chars().any(char::is_lowercase)
             });

@@ -142,10 +142,11 @@ fn split_title<'b, 'a>(
 }
 
 /// Warnings for characters XML cannot carry; they are dropped from the output.
-fn control_character_warnings(src: &Source) -> Vec<Diagnostic> {
+/// `xml_text` says the text has none ([`crate::ast::is_xml_text`]).
+fn control_character_warnings(src: &Source, xml_text: bool) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    // Most texts have none: one byte scan says so without decoding.
-    if crate::ast::is_xml_text(&src.text[src.start..]) {
+    // Most texts have none: one byte scan said so without decoding.
+    if xml_text {
         return out;
     }
     let mut count = 0usize;
@@ -230,6 +231,8 @@ struct Builder<'s> {
     in_bibliography: bool,
     /// What goes in the containers.
     inlines: Inlines,
+    /// The source (from its start) has no character XML cannot carry.
+    xml_text: bool,
 }
 
 impl Builder<'_> {
@@ -238,7 +241,8 @@ impl Builder<'_> {
             // A text of one piece XML can carry as it stands (most of
             // them) is kept as that piece; any other waits.
             let piece = match *segs {
-                [(a, b)] => crate::ast::is_xml_text(&self.src[a..b]).then_some((a, b - a)),
+                [(a, b)] => (self.xml_text || crate::ast::is_xml_text(&self.src[a..b]))
+                    .then_some((a, b - a)),
                 _ => None,
             };
             let bibliography = self.in_bibliography;
@@ -484,7 +488,10 @@ pub(crate) fn read_blocks<'s>(
     opts: &ParseOptions,
     inlines: Inlines,
 ) -> Result<(Blocks, Vec<LogicalText<'s>>), InputError> {
-    let mut diagnostics = control_character_warnings(src);
+    // Most texts have no character XML cannot carry: one scan says so for
+    // every piece of them.
+    let xml_text = crate::ast::is_xml_text(&src.text[src.start..]);
+    let mut diagnostics = control_character_warnings(src, xml_text);
     let all_lines = lines::lines_at(&src.text, src.start);
     let shape = shape::detect(&all_lines);
     let mut blocks = shape::blocks(&all_lines, &shape);
@@ -551,6 +558,7 @@ pub(crate) fn read_blocks<'s>(
         pending: PendingTexts::default(),
         in_bibliography: false,
         inlines,
+        xml_text,
     };
     match inlines {
         Inlines::Plain => bld.texts.reserve_exact(containers),

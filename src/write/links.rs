@@ -197,11 +197,19 @@ impl Digits {
     pub(crate) fn as_bytes(&self) -> &[u8] {
         &self.buf[self.from..]
     }
+
+    /// The digits, as a string.
+    pub(crate) fn as_str(&self) -> &str {
+        // SAFETY: every byte from `from` on is an ASCII digit (`of`), and
+        // ASCII is UTF-8. (A check would cost a call a number; a push of
+        // each digit as a `char`, one a digit.)
+        unsafe { std::str::from_utf8_unchecked(self.as_bytes()) }
+    }
 }
 
 /// Appends the decimal digits of `n` to `out`.
 pub(crate) fn push_decimal(out: &mut String, n: u64) {
-    out.extend(Digits::of(n).as_bytes().iter().map(|&d| char::from(d)));
+    out.push_str(Digits::of(n).as_str());
 }
 
 #[cfg(test)]

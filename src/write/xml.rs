@@ -161,6 +161,14 @@ impl Escape {
 
     /// What the writer needs to know of `s`, from one pass over its bytes.
     fn scan(self, s: &str) -> Scan {
+        if s.len() < SHORT {
+            return self.scan_short(s);
+        }
+        self.scan_chunks(s)
+    }
+
+    /// [`Escape::scan`] a chunk at a time.
+    fn scan_chunks(self, s: &str) -> Scan {
         let mut odd = 0;
         let mut escape = None;
         let mut continuation = 0;
@@ -187,6 +195,81 @@ impl Escape {
             chars: s.len() - continuation,
         }
     }
+
+    /// [`Escape::scan`] a byte at a time, from a table ([`CLASSES`]): most
+    /// texts and attribute values the writers write are a few bytes (an id,
+    /// a number, a type), and making them into a chunk cost more than
+    /// looking at each.
+    fn scan_short(self, s: &str) -> Scan {
+        let escape_class = match self {
+            Escape::Text => TEXT_ESCAPE,
+            Escape::Attribute => ATTRIBUTE_ESCAPE,
+        };
+        // Every byte's classes together, and the continuation bytes
+        // counted (the highest class, a bit that shifts down to 1), with no
+        // branch; the first byte to escape is looked for only when there is
+        // one.
+        let (mut all, mut continuation) = (0, 0);
+        for &b in s.as_bytes() {
+            let class = CLASSES[usize::from(b)];
+            all |= class;
+            continuation += usize::from(class >> CONTINUATION.trailing_zeros());
+        }
+        let escape = (all & escape_class != 0)
+            .then(|| {
+                s.bytes()
+                    .position(|b| CLASSES[usize::from(b)] & escape_class != 0)
+            })
+            .flatten();
+        Scan {
+            plain: all & ODD == 0,
+            escape,
+            chars: s.len() - continuation,
+        }
+    }
+}
+
+/// Strings shorter than this are scanned a byte at a time
+/// ([`Escape::scan_short`]).
+const SHORT: usize = crate::bytes::CHUNK;
+
+/// The classes of a byte for [`Escape::scan_short`]: what the chunk scan
+/// finds of it ([`crate::ast::xml_controls`], the `EF` lead byte,
+/// [`Escape::mask`], UTF-8 continuation bytes).
+static CLASSES: [u8; 256] = byte_classes();
+
+/// A control XML does not allow, or `EF` (the lead byte of U+FFFE, U+FFFF).
+const ODD: u8 = 1;
+/// Replaced in text.
+const TEXT_ESCAPE: u8 = 2;
+/// Replaced in an attribute value.
+const ATTRIBUTE_ESCAPE: u8 = 4;
+/// A UTF-8 continuation byte (the highest class: [`Escape::scan_short`]
+/// counts them by shifting it down).
+const CONTINUATION: u8 = 8;
+
+const fn byte_classes() -> [u8; 256] {
+    let mut table = [0; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        let mut class = 0;
+        if (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0xEF {
+            class |= ODD;
+        }
+        if matches!(b, b'<' | b'>' | b'&' | b'\r') {
+            class |= TEXT_ESCAPE | ATTRIBUTE_ESCAPE;
+        }
+        if matches!(b, b'\'' | b'"' | b'\n' | b'\t') {
+            class |= ATTRIBUTE_ESCAPE;
+        }
+        if matches!(b, 0x80..=0xBF) {
+            class |= CONTINUATION;
+        }
+        table[i] = class;
+        i += 1;
+    }
+    table
 }
 
 /// Appends `s` to `out`, escaped as `how` says, with the same entity
@@ -633,6 +716,18 @@ mod tests {
             let scan = Escape::Text.scan(&s);
             proptest::prop_assert_eq!(scan.chars, s.chars().count());
             proptest::prop_assert_eq!(scan.escape, s.find(['<', '>', '&', '\r']));
+        }
+
+        /// A short string's scan a byte at a time is the chunk scan's, in
+        /// text and in attribute values.
+        #[test]
+        fn short_scans_are_the_chunk_scans(s in "(\\PC|[<>&'\"\t\n\r\x00-\x1F\u{FFFE}\u{FFFF}\u{EFBF}])*") {
+            for how in [Escape::Text, Escape::Attribute] {
+                let (short, chunks) = (how.scan_short(&s), how.scan_chunks(&s));
+                proptest::prop_assert_eq!(short.plain, chunks.plain);
+                proptest::prop_assert_eq!(short.escape, chunks.escape);
+                proptest::prop_assert_eq!(short.chars, chunks.chars);
+            }
         }
 
         /// The byte scans agree with the character test on any text, and

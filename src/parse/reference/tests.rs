@@ -132,3 +132,66 @@ fn persons_and_organisations() {
     assert!(looks_like_person("Mary A. Smith"));
     assert!(looks_like_person("Ludwig van Beethoven"));
 }
+
+#[test]
+fn spaces_and_selectors_are_trimmed_as_characters() {
+    for text in [
+        "",
+        " ",
+        "a ",
+        "[] \u{FE0E}",
+        "↩\u{FE0F}  \u{FE0E}",
+        "é\u{FE0E}",
+        "\u{FE0F}",
+        "\u{FE0D}",
+        "x\u{FF0E}",
+    ] {
+        assert_eq!(
+            trim_end_spacing(text),
+            text.trim_end_matches([' ', '\u{FE0E}', '\u{FE0F}']),
+            "{text:?}"
+        );
+    }
+    assert_eq!(
+        split("A source. [] []\u{FE0F} ↩ \u{FE0E}[]  "),
+        ("A source.", vec!["[]", "[]\u{FE0F}", "↩ \u{FE0E}", "[]"])
+    );
+}
+
+proptest::proptest! {
+    #[test]
+    fn trimming_matches_the_library(
+        chars in proptest::collection::vec(
+            proptest::sample::select(vec![' ', '\u{FE0E}', '\u{FE0F}', '\u{FE0D}', 'a', '[', ']', '↩', 'é']),
+            0..12,
+        )
+    ) {
+        let text: String = chars.into_iter().collect();
+        proptest::prop_assert_eq!(
+            trim_end_spacing(&text),
+            text.trim_end_matches([' ', '\u{FE0E}', '\u{FE0F}'])
+        );
+    }
+}
+
+#[test]
+fn a_run_of_empty_links_is_read_as_the_rule_reads_it() {
+    for n in 1..6 {
+        let run = "[]".repeat(n);
+        assert_eq!(backlink_tail(&run), backlink_tail_by_rule(&run), "{run}");
+        assert_eq!(backlink_tail(&run).unwrap().1.len(), n);
+    }
+    // Not a run of `[]` alone: the rule reads them.
+    for text in ["[][", "[] []", "[]]", "[][]\u{FE0E}", "[][] "] {
+        assert_eq!(backlink_tail(text), backlink_tail_by_rule(text), "{text:?}");
+    }
+}
+
+#[test]
+fn every_token_ends_in_a_byte_the_walk_back_looks_for() {
+    for t in BACKLINK_TOKENS {
+        assert!(may_end_token(*t.as_bytes().last().unwrap()), "{t}");
+    }
+    assert!(!may_end_token(b'.'));
+    assert!(!may_end_token(b'a'));
+}
