@@ -271,8 +271,7 @@ impl<'a> Context<'a> {
     fn after_software_word(&self) -> bool {
         let at = self.token_range().0;
         let before = self.text[self.text.floor_char_boundary(at.saturating_sub(40))..at].trim_end();
-        let word = before.rsplit(char::is_whitespace).next().unwrap_or("");
-        with_lowercase(word, is_software_word)
+        with_lowercase(last_word(before), is_software_word)
     }
 
     /// The score of the run as a locator's number, when it is one: after a
@@ -717,9 +716,31 @@ pub fn over_limit(ctx: &Context<'_>, limit: u32) -> Option<u32> {
     (n > limit && n < 1000 && ctx.unsplit_score()? >= AFTER_LOWERCASE).then_some(n)
 }
 
+/// The last white-space-delimited word of `s` (what
+/// `s.rsplit(char::is_whitespace).next()` gives): ASCII bytes are passed
+/// over one at a time, and only a text with another byte before its last
+/// word is split by characters.
+fn last_word(s: &str) -> &str {
+    let bytes = s.as_bytes();
+    let mut a = s.len();
+    while a > 0 && bytes[a - 1].is_ascii() && !is_ascii_white_space(bytes[a - 1]) {
+        a -= 1;
+    }
+    if a > 0 && !bytes[a - 1].is_ascii() {
+        return s.rsplit(char::is_whitespace).next().unwrap_or("");
+    }
+    &s[a..]
+}
+
+/// The ASCII characters `char::is_whitespace` holds white space (TAB, LF,
+/// VT, FF, CR, space; not the separators 0x1C–0x1F).
+fn is_ascii_white_space(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ')
+}
+
 #[cfg(test)]
 mod tests {
-    use super::Context;
+    use super::{Context, last_word};
 
     /// The token around a run, found character by character (what
     /// `find_token_range` did before it passed over ASCII bytes).
@@ -744,6 +765,18 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// The last word of a text is the one `rsplit` finds: ASCII and
+        /// other letters, white space of every kind.
+        #[test]
+        fn last_words_are_found_as_by_characters(
+            text in "(a|é|Ω|\\.|-| |\t|\u{B}|\u{C}|\u{1C}|\u{A0}|\u{3000}|x{0,70})*",
+        ) {
+            for at in (0..=text.len()).filter(|&i| text.is_char_boundary(i)) {
+                let head = &text[..at];
+                proptest::prop_assert_eq!(last_word(head), head.rsplit(char::is_whitespace).next().unwrap_or(""));
+            }
+        }
+
         /// The token around any digit run is the one found character by
         /// character: ASCII white space of every kind, other spaces, long
         /// tokens (the 200-byte reach) and multi-byte letters around it.
