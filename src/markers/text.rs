@@ -333,9 +333,13 @@ impl<'s> LogicalText<'s> {
         // last (links add more).
         let mut out = Vec::with_capacity(2 * markers.len() + 1);
         let mut pos = 0;
+        // A bare URL has its scheme's `:`; most texts have none, and their
+        // pieces are not searched for one (a search set up for each piece
+        // cost more than the rest of making its node).
+        let may_link = memchr::memchr(b':', self.text.as_bytes()).is_some();
         let text_until = |out: &mut Vec<Inline>, pos: usize, to: usize| {
             if to > pos {
-                push_text_and_links(self, shared, pos, to, out);
+                push_text_and_links(self, shared, pos, to, may_link, out);
             }
         };
         for &(a, b, n, occurrence, margin) in markers {
@@ -613,19 +617,21 @@ fn moved_offset(joins: &[MovedJoin], at: usize) -> usize {
 
 /// Pushes `text[a..b]` as Text nodes, with bare http(s) URLs as Link nodes.
 /// `(buf, from)`: the buffer the text is a piece of, from that offset (see
-/// [`LogicalText::inlines_sharing`]).
+/// [`LogicalText::inlines_sharing`]); `may_link`: false when the text
+/// cannot hold a URL ([`find_url`] finds none), which is then not looked for.
 fn push_text_and_links(
     lt: &LogicalText<'_>,
     (buf, from): (&Arc<String>, usize),
     a: usize,
     b: usize,
+    may_link: bool,
     out: &mut Vec<Inline>,
 ) {
     let s = &lt.text[a..b];
     // The characters s[x..y].
     let chars = |x: usize, y: usize| SharedStr::slice(buf, from + a + x..from + a + y);
     let mut pos = 0;
-    while let Some(found) = find_url(&s[pos..]) {
+    while let Some(found) = may_link.then(|| find_url(&s[pos..])).flatten() {
         let (ua, ub) = (pos + found.0, pos + found.1);
         if ua > pos {
             out.push(Inline::Text {
@@ -945,6 +951,24 @@ mod tests {
         assert_eq!(&s[a..b], "https://example.org/a_(b)");
         let (c, d) = find_url(&s[b..]).unwrap();
         assert_eq!(&s[b + c..b + d], "https://x.org/y");
+    }
+
+    proptest::proptest! {
+        /// What lets a text without `:` go unsearched: no URL is found in
+        /// one, and one with a URL has a `:`.
+        #[test]
+        fn a_url_has_a_colon(parts in proptest::collection::vec(
+            proptest::sample::select(vec!["http", "https", ":", "//", "/", ".", " ", "a", "é", "(", ")"]),
+            0..12,
+        )) {
+            let s: String = parts.concat();
+            if !s.contains(':') {
+                proptest::prop_assert_eq!(find_url(&s), None);
+            }
+            if let Some((a, b)) = find_url(&s) {
+                proptest::prop_assert!(s[a..b].contains(':'));
+            }
+        }
     }
 
     #[test]

@@ -116,6 +116,9 @@ struct Canon {
 /// How many bytes [`Canon`] gathers before it hashes them.
 const CANON_CHUNK: usize = 16 * 1024;
 
+/// Pieces of this many bytes or more are hashed without being gathered.
+const CANON_DIRECT: usize = 256;
+
 impl Canon {
     fn new() -> Canon {
         Canon {
@@ -128,10 +131,13 @@ impl Canon {
         self.id.finish()
     }
     fn put(&mut self, bytes: &[u8]) {
-        if self.pending.len() + bytes.len() > CANON_CHUNK {
+        // A long piece (most texts of paragraphs) is hashed where it
+        // stands, after what is pending: copying it first cost more than
+        // the hash's call (the bytes hashed, and so the UUID, are the same).
+        if bytes.len() >= CANON_DIRECT || self.pending.len() + bytes.len() > CANON_CHUNK {
             self.id.update(&self.pending);
             self.pending.clear();
-            if bytes.len() > CANON_CHUNK {
+            if bytes.len() >= CANON_DIRECT {
                 self.id.update(bytes);
                 return;
             }
@@ -248,8 +254,20 @@ mod tests {
         let long = "x".repeat(CANON_CHUNK + 5);
         c.field("t", &long);
         c.tag("/");
+        // Pieces hashed where they stand among gathered ones.
+        let medium = "y".repeat(CANON_DIRECT + 3);
+        c.field("t", &medium);
+        c.field("t", &medium[..CANON_DIRECT - 1]);
+        c.field("t", &medium[..CANON_DIRECT]);
         let mut bytes = format!("c\x1f12.3\x1eol\x1f0\x1en\x1f{}\x1e", u64::MAX).into_bytes();
         bytes.extend_from_slice(format!("t\x1f{long}\x1e/\x1e").as_bytes());
+        for piece in [
+            &medium[..],
+            &medium[..CANON_DIRECT - 1],
+            &medium[..CANON_DIRECT],
+        ] {
+            bytes.extend_from_slice(format!("t\x1f{piece}\x1e").as_bytes());
+        }
         assert_eq!(c.uuid(), Uuid::new_v5(&IDENTIFIER_NAMESPACE, &bytes));
     }
 
