@@ -476,6 +476,8 @@ pub(crate) struct Blocks {
     diagnostics: Vec<Diagnostic>,
     article_is_only_title: bool,
     containers: usize,
+    /// The source (from its start) has no character XML cannot carry.
+    xml_text: bool,
 }
 
 /// Reads `src`'s blocks into a document whose containers are filled as
@@ -631,6 +633,7 @@ pub(crate) fn read_blocks<'s>(
             diagnostics,
             article_is_only_title,
             containers,
+            xml_text,
         },
         bld.texts,
     ))
@@ -650,9 +653,10 @@ impl Blocks {
         let mut moved = Vec::new();
         for (k, (_, segs)) in self.pending.iter().enumerate() {
             if segs.len() < 2
-                || !segs
-                    .iter()
-                    .all(|&(a, b)| crate::ast::is_xml_text(&source.text[a as usize..b as usize]))
+                || !(self.xml_text
+                    || segs.iter().all(|&(a, b)| {
+                        crate::ast::is_xml_text(&source.text[a as usize..b as usize])
+                    }))
             {
                 continue;
             }
