@@ -826,16 +826,19 @@ pub fn plain_text_last(inlines: &[Inline]) -> Option<char> {
     })
 }
 
-/// The plain text of inlines (markers left out), as the article reads without them.
+/// The plain text of inlines (markers left out), as the article reads
+/// without them, in a string of its size (pushed a piece at a time, a long
+/// figure description's grew to twice its size).
 pub fn plain_text(inlines: &[Inline]) -> String {
-    let mut s = String::new();
-    for i in inlines {
-        match i {
-            Inline::Text { text, .. } => s.push_str(text),
-            Inline::Link { url, .. } => s.push_str(url),
-            Inline::Cite { .. } => {}
-        }
-    }
+    let texts = || {
+        inlines.iter().filter_map(|i| match i {
+            Inline::Text { text, .. } => Some(text.as_str()),
+            Inline::Link { url, .. } => Some(url.as_str()),
+            Inline::Cite { .. } => None,
+        })
+    };
+    let mut s = String::with_capacity(texts().map(str::len).sum());
+    texts().for_each(|t| s.push_str(t));
     s
 }
 

@@ -699,18 +699,9 @@ impl Ctx<'_, '_, '_> {
 /// text (its citations left out), trimmed, in a string of its size;
 /// `None` when it is empty.
 fn alt_text(inlines: &[Inline]) -> Option<String> {
-    let texts = || {
-        inlines.iter().filter_map(|i| match i {
-            Inline::Text { text, .. } => Some(text.as_str()),
-            Inline::Link { url, .. } => Some(url.as_str()),
-            Inline::Cite { .. } => None,
-        })
-    };
     // Trimmed where it is: a copy of a long description was held whole
-    // with its white space, and pushed a piece at a time it was made
-    // twice its size.
-    let mut alt = String::with_capacity(texts().map(str::len).sum());
-    texts().for_each(|t| alt.push_str(t));
+    // with its white space.
+    let mut alt = crate::ast::plain_text(inlines);
     alt.truncate(alt.trim_end().len());
     alt.drain(..alt.len() - alt.trim_start().len());
     (!alt.is_empty()).then_some(alt)

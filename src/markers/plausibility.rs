@@ -205,8 +205,7 @@ impl<'a> Context<'a> {
         let t = self.token();
         // `://`, `www.`, `@` or `doi:` anywhere in it, in one pass (a
         // substring search set up four times cost more than the token's
-        // few bytes).
-        // The first slash is noted on the way.
+        // few bytes), noting its first slash on the way.
         let b = t.as_bytes();
         let mut first_slash = None;
         let marked = b.iter().enumerate().any(|(i, &c)| match c {
