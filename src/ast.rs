@@ -830,16 +830,18 @@ pub fn plain_text_last(inlines: &[Inline]) -> Option<char> {
 /// without them, in a string of its size (pushed a piece at a time, a long
 /// figure description's grew to twice its size).
 pub fn plain_text(inlines: &[Inline]) -> String {
-    let texts = || {
-        inlines.iter().filter_map(|i| match i {
-            Inline::Text { text, .. } => Some(text.as_str()),
-            Inline::Link { url, .. } => Some(url.as_str()),
-            Inline::Cite { .. } => None,
-        })
-    };
-    let mut s = String::with_capacity(texts().map(str::len).sum());
-    texts().for_each(|t| s.push_str(t));
+    let mut s = String::with_capacity(plain_text_pieces(inlines).map(str::len).sum());
+    plain_text_pieces(inlines).for_each(|t| s.push_str(t));
     s
+}
+
+/// The pieces of [`plain_text`], in order, without making it.
+pub fn plain_text_pieces(inlines: &[Inline]) -> impl Iterator<Item = &str> {
+    inlines.iter().filter_map(|i| match i {
+        Inline::Text { text, .. } => Some(text.as_str()),
+        Inline::Link { url, .. } => Some(url.as_str()),
+        Inline::Cite { .. } => None,
+    })
 }
 
 #[cfg(test)]

@@ -665,8 +665,11 @@ impl Ctx<'_, '_, '_> {
         );
         // Made once the description is set: the copy and the setting's
         // own work were held at once (an 8 MB line read as a figure's
-        // description: 4.5 MB more at the peak).
-        self.structure[fig].set_alt(alt_text(&f.alt));
+        // description: 4.5 MB more at the peak). Only the second pass's
+        // structure is kept.
+        if let Lines::Replay(replay) = &self.lines {
+            self.structure[fig].set_alt(figure_alt(&f.alt, replay.store));
+        }
         self.space_after(pad);
         if let Some(c) = &f.caption {
             // The caption follows its figure (a sibling, not a child: a
@@ -693,6 +696,32 @@ impl Ctx<'_, '_, '_> {
             self.space_after(pad + st.block.space);
         }
     }
+}
+
+/// A figure's text alternative of at least this many bytes is put aside
+/// in the layout's temporary file, when it has one, until its structure
+/// element is written: from there the PDF writer writes an element a
+/// piece at a time (`structure_tree.rs`: 4 bytes of hex digits a byte of
+/// text past a piece of 1 MiB).
+const ALT_ASIDE_FROM: usize = 256 * 1024;
+
+/// [`alt_text`], put aside in `store` when it is long
+/// ([`ALT_ASIDE_FROM`]) and the store takes it, without being made in
+/// memory.
+fn figure_alt(inlines: &[Inline], store: Option<&GlyphStore>) -> Option<AltText> {
+    figure_alt_from(inlines, store, ALT_ASIDE_FROM)
+}
+
+/// [`figure_alt`], put aside from `from` bytes.
+fn figure_alt_from(inlines: &[Inline], store: Option<&GlyphStore>, from: usize) -> Option<AltText> {
+    let len: usize = crate::ast::plain_text_pieces(inlines).map(str::len).sum();
+    if len >= from
+        && let Some(store) = store
+        && let Some(aside) = store.put_text_aside(crate::ast::plain_text_pieces(inlines), len)
+    {
+        return aside.map(AltText::Aside);
+    }
+    alt_text(inlines).map(AltText::Held)
 }
 
 /// A figure's text alternative (its `/Alt`): its description's plain
@@ -1075,7 +1104,7 @@ pub(super) fn walk_article(
 
 #[cfg(test)]
 mod tests {
-    use super::alt_text;
+    use super::{AltText, GlyphStore, alt_text, figure_alt_from};
     use crate::ast::{Inline, SharedStr, Span, plain_text};
 
     fn text(s: &str) -> Inline {
@@ -1096,7 +1125,8 @@ mod tests {
 
     proptest::proptest! {
         /// The text alternative is the description's plain text, trimmed
-        /// (none when that is empty), in a string of its size.
+        /// (none when that is empty), in a string of its size; put aside
+        /// in the layout's file, it reads back the same.
         #[test]
         fn a_figures_alt_is_its_descriptions_plain_text_trimmed(
             pieces in proptest::collection::vec(
@@ -1112,7 +1142,24 @@ mod tests {
             let got = alt_text(&inlines);
             proptest::prop_assert_eq!(got.as_deref(), (!want.is_empty()).then_some(want.as_str()));
             let room: usize = pieces.iter().flatten().map(String::len).sum();
-            proptest::prop_assert!(got.is_none_or(|a| a.capacity() == room));
+            proptest::prop_assert!(got.as_ref().is_none_or(|a| a.capacity() == room));
+            // Put aside (from any length), it reads back the same; held
+            // without a store, or under the length.
+            let store = crate::temp_file::TempFile::new().map(GlyphStore::in_file);
+            let aside = figure_alt_from(&inlines, store.as_ref(), 0);
+            let mut back = None::<String>;
+            if let Some(a) = &aside {
+                proptest::prop_assert_eq!(matches!(a, AltText::Aside(_)), store.is_some());
+                a.pieces(&mut |p| {
+                    back.get_or_insert_default().push_str(p);
+                    Ok(())
+                })
+                .unwrap();
+            }
+            proptest::prop_assert_eq!(&back, &got);
+            let held = got.map(AltText::Held);
+            proptest::prop_assert_eq!(&figure_alt_from(&inlines, None, 0), &held);
+            proptest::prop_assert_eq!(&figure_alt_from(&inlines, store.as_ref(), room + 1), &held);
         }
     }
 }

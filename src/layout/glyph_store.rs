@@ -133,6 +133,72 @@ impl GlyphStore {
         self.file.append(bytes).ok()
     }
 
+    /// The text of `pieces` (`len` bytes in all) put in the file, trimmed
+    /// of white space at both ends (as `str::trim`): `Some(Some(text))`,
+    /// the text to be read back from there; `Some(None)` when it is all
+    /// white space; `None` when the file refuses it, or `len` is not the
+    /// pieces' length. The pieces are gathered a block at a time, so that
+    /// the text is never held whole.
+    pub(super) fn put_text_aside<'t>(
+        &self,
+        pieces: impl Iterator<Item = &'t str>,
+        len: usize,
+    ) -> Option<Option<AsideText>> {
+        self.put_text_aside_by(pieces, len, BLOCK)
+    }
+
+    /// [`GlyphStore::put_text_aside`], gathered `block` bytes at a time.
+    fn put_text_aside_by<'t>(
+        &self,
+        pieces: impl Iterator<Item = &'t str>,
+        len: usize,
+        block: usize,
+    ) -> Option<Option<AsideText>> {
+        let base = self.file.reserve(len as u64);
+        let mut buf = Vec::with_capacity(block.min(len));
+        // Where the text is in the pieces once trimmed: its first
+        // character that is not white space, and the end of its last.
+        let (mut start, mut end) = (None, 0);
+        let mut at = 0;
+        for piece in pieces {
+            let rest = piece.trim_start();
+            if start.is_none() && !rest.is_empty() {
+                start = Some(at + piece.len() - rest.len());
+            }
+            let kept = piece.trim_end().len();
+            if kept > 0 {
+                end = at + kept;
+            }
+            // (Never past the room reserved.)
+            if at + piece.len() > len {
+                return None;
+            }
+            for part in piece.as_bytes().chunks(block) {
+                if buf.len() + part.len() > block {
+                    self.file
+                        .write_at(&buf, base + (at - buf.len()) as u64)
+                        .ok()?;
+                    buf.clear();
+                }
+                buf.extend_from_slice(part);
+                at += part.len();
+            }
+        }
+        if at != len {
+            return None;
+        }
+        self.file
+            .write_at(&buf, base + (at - buf.len()) as u64)
+            .ok()?;
+        Some(start.map(|start| {
+            let place = crate::temp_file::Place {
+                offset: base + start as u64,
+                len: end - start,
+            };
+            AsideText::new(self.file.clone(), place)
+        }))
+    }
+
     /// The bytes put aside at `place`, in `out` (emptied first).
     pub(super) fn read_aside(
         &self,
@@ -470,6 +536,52 @@ mod tests {
                 reader.restore(line, at.unwrap()).unwrap();
             }
             assert_eq!(copy, original);
+        }
+    }
+
+    proptest::proptest! {
+        /// A text put aside in pieces reads back, in pieces of any size,
+        /// as the pieces' text trimmed (none when that is all white
+        /// space), whatever the size of the blocks it was gathered in; the
+        /// text given a wrong length is refused, and nothing is written
+        /// past it.
+        #[test]
+        fn a_text_put_aside_reads_back_trimmed(
+            pieces in proptest::collection::vec("( |a|\\.|\u{A0}|é|\u{1D11E}|\n){0,6}", 0..6),
+            block in 1usize..12,
+            piece in 4usize..12,
+        ) {
+            let Some(store) = TempFile::new().map(GlyphStore::in_file) else {
+                return Ok(());
+            };
+            let whole = pieces.concat();
+            let aside = store
+                .put_text_aside_by(pieces.iter().map(String::as_str), whole.len(), block)
+                .unwrap();
+            let mut back = String::new();
+            if let Some(aside) = &aside {
+                aside
+                    .pieces_of(piece, &mut |p| {
+                        assert!(p.len() <= piece);
+                        back.push_str(p);
+                        Ok(())
+                    })
+                    .unwrap();
+            }
+            proptest::prop_assert_eq!(aside.is_some(), !whole.trim().is_empty());
+            proptest::prop_assert_eq!(back.as_str(), whole.trim());
+            if !whole.is_empty() {
+                let end = store.file.reserve(0);
+                for len in [whole.len() + 1, whole.len() - 1] {
+                    proptest::prop_assert!(
+                        store.put_text_aside_by(pieces.iter().map(String::as_str), len, block).is_none()
+                    );
+                }
+                // Nothing past the room reserved for the short one.
+                let past = end + 2 * whole.len() as u64;
+                proptest::prop_assert_eq!(store.file.reserve(0), past);
+                proptest::prop_assert_eq!(store.file.read_at(&mut [0; 8], past).unwrap(), 0);
+            }
         }
     }
 

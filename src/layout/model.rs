@@ -561,8 +561,165 @@ const NO_PARENT: u32 = u32::MAX;
 /// A [`StructNode`]'s texts (rare: figures, a book's chapters).
 #[derive(Debug, Clone, PartialEq, Default)]
 struct NodeTexts {
-    alt: Option<String>,
+    alt: Option<AltText>,
     lang: Option<String>,
+}
+
+/// A structure element's text alternative (a figure's `/Alt`): held, or,
+/// when it is long and the layout has a temporary file, put aside there
+/// from the moment it is made until its element is written (a 66 MB
+/// figure description's was held whole until the end of its PDF). Two are
+/// equal when their texts are (read back from the file to compare; one
+/// that cannot be read back equals none but itself).
+#[derive(Debug, Clone)]
+pub enum AltText {
+    /// In memory.
+    Held(String),
+    /// In the temporary file.
+    Aside(AsideText),
+}
+
+impl AltText {
+    /// Its length in bytes.
+    pub fn len(&self) -> usize {
+        match self {
+            AltText::Held(s) => s.len(),
+            AltText::Aside(a) => a.place.len,
+        }
+    }
+
+    /// Its text, in order, a piece at a time (each whole characters, the
+    /// held text in one piece): the first error `each` or reading the file
+    /// back gives stops it.
+    pub fn pieces(&self, each: &mut dyn FnMut(&str) -> std::io::Result<()>) -> std::io::Result<()> {
+        match self {
+            AltText::Held(s) => each(s),
+            AltText::Aside(a) => a.pieces(each),
+        }
+    }
+}
+
+impl PartialEq for AltText {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (AltText::Held(a), AltText::Held(b)) => a == b,
+            (AltText::Aside(a), AltText::Aside(b)) if a == b => true,
+            _ => {
+                let text = |alt: &AltText| {
+                    let mut s = String::new();
+                    alt.pieces(&mut |p| {
+                        s.push_str(p);
+                        Ok(())
+                    })
+                    .ok()
+                    .map(|()| s)
+                };
+                self.len() == other.len() && text(self).is_some_and(|a| Some(a) == text(other))
+            }
+        }
+    }
+}
+
+/// A text put aside in the layout's temporary file: the file (shared) and
+/// where the text is in it.
+#[derive(Clone)]
+pub struct AsideText {
+    file: std::sync::Arc<crate::temp_file::TempFile>,
+    place: crate::temp_file::Place,
+}
+
+/// How much of a text put aside is read back at once.
+const ASIDE_PIECE: usize = 1 << 20;
+
+impl AsideText {
+    /// The text at `place` of `file` (valid UTF-8 written there).
+    pub(super) fn new(
+        file: std::sync::Arc<crate::temp_file::TempFile>,
+        place: crate::temp_file::Place,
+    ) -> Self {
+        AsideText { file, place }
+    }
+
+    /// See [`AltText::pieces`]: pieces of at most [`ASIDE_PIECE`] bytes.
+    fn pieces(&self, each: &mut dyn FnMut(&str) -> std::io::Result<()>) -> std::io::Result<()> {
+        self.pieces_of(ASIDE_PIECE, each)
+    }
+
+    /// [`AsideText::pieces`] read `piece` bytes at a time (at least 4: a
+    /// character cut in two is carried to the next).
+    pub(super) fn pieces_of(
+        &self,
+        piece: usize,
+        each: &mut dyn FnMut(&str) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        let crate::temp_file::Place { offset, len } = self.place;
+        let mut buf = Vec::with_capacity(piece.min(len));
+        let mut read = 0;
+        while read < len {
+            // What the piece before left of a character cut in two, then
+            // as much again as a piece takes.
+            let carried = buf.len();
+            let want = (piece - carried).min(len - read);
+            buf.resize(carried + want, 0);
+            let got = self
+                .file
+                .read_at(&mut buf[carried..], offset + read as u64)?;
+            if got < want {
+                return Err(std::io::Error::other(
+                    "a text put aside in the temporary file is cut short there",
+                ));
+            }
+            read += want;
+            let whole = match std::str::from_utf8(&buf) {
+                Ok(s) => s.len(),
+                // A character cut at the end of the piece: the next has it.
+                Err(e) if e.error_len().is_none() && read < len => e.valid_up_to(),
+                Err(_) => {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        "a text put aside in the temporary file reads back as no text",
+                    ));
+                }
+            };
+            // SAFETY: `from_utf8` found the first `whole` bytes valid.
+            each(unsafe { std::str::from_utf8_unchecked(&buf[..whole]) })?;
+            buf.drain(..whole);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+impl AsideText {
+    /// `text` put in a temporary file of its own, after a few other bytes;
+    /// `None` without one.
+    pub(crate) fn written(text: &str) -> Option<Self> {
+        let file = std::sync::Arc::new(crate::temp_file::TempFile::new()?);
+        file.append(b"before").ok()?;
+        let place = file.append(text.as_bytes()).ok()?;
+        Some(AsideText::new(file, place))
+    }
+
+    /// The same text with a byte more than the file holds.
+    pub(crate) fn cut_short(mut self) -> Self {
+        self.place.len += 1;
+        self
+    }
+}
+
+impl std::fmt::Debug for AsideText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AsideText")
+            .field("place", &self.place)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The same place of the same file.
+impl PartialEq for AsideText {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.file, &other.file) && self.place == other.place
+    }
 }
 
 impl StructNode {
@@ -597,11 +754,11 @@ impl StructNode {
         };
     }
     /// A text alternative (a figure's alt text).
-    pub fn alt(&self) -> Option<&str> {
-        self.texts.as_ref()?.alt.as_deref()
+    pub fn alt(&self) -> Option<&AltText> {
+        self.texts.as_ref()?.alt.as_ref()
     }
-    /// Gives it the text alternative `alt`.
-    pub fn set_alt(&mut self, alt: Option<String>) {
+    /// Gives it the text alternative `alt`, held or put aside.
+    pub fn set_alt(&mut self, alt: Option<AltText>) {
         self.texts_mut().alt = alt;
         self.drop_empty_texts();
     }
@@ -631,7 +788,7 @@ impl StructNode {
 
 #[cfg(test)]
 mod struct_node_tests {
-    use super::{StructKind, StructNode};
+    use super::{AltText, StructKind, StructNode};
 
     #[test]
     fn a_node_gives_back_its_parent_and_texts() {
@@ -643,9 +800,12 @@ mod struct_node_tests {
             (n.kind, n.parent(), n.alt(), n.lang()),
             (StructKind::Figure, Some(7), None, None)
         );
-        n.set_alt(Some("a chart".into()));
+        n.set_alt(Some(AltText::Held("a chart".into())));
         n.set_lang(Some("fr".into()));
-        assert_eq!((n.alt(), n.lang()), (Some("a chart"), Some("fr")));
+        assert_eq!(
+            (n.alt(), n.lang()),
+            (Some(&AltText::Held("a chart".into())), Some("fr"))
+        );
         n.set_alt(None);
         n.set_lang(None);
         // Without texts, the node is what it was made.

@@ -8,7 +8,7 @@ use super::drawn_links::{DrawnLinks, End};
 use super::save::{self, ChunkWriter};
 use crate::ast::Document;
 use crate::error::WriteError;
-use crate::layout::Layout;
+use crate::layout::{AltText, Layout};
 use crate::write::pdf::PdfOptions;
 use crate::write::pdf::tags::Owners;
 use lopdf::{Dictionary, Object, ObjectId, StringFormat};
@@ -31,7 +31,9 @@ pub(super) fn text_string(s: &str) -> Object {
 /// `save::write_object` of it), without the string's UTF-16 copy: a
 /// figure's `/Alt` can be a whole article's text (a line of 8 MB read as a
 /// figure's description took 17 MB as UTF-16 and 64 MB of room for its
-/// 32 MB of hex digits, most of its PDF's peak).
+/// 32 MB of hex digits, most of its PDF's peak). (The writer writes
+/// [`TextValue`]s: [`write_text_value_spilling`].)
+#[cfg(test)]
 pub(super) fn write_text_string(out: &mut Vec<u8>, s: &str) {
     out.reserve(text_string_len(s));
     let _ = write_text_string_spilling(out, s, &mut |_| Ok(()));
@@ -41,36 +43,124 @@ pub(super) fn write_text_string(out: &mut Vec<u8>, s: &str) {
 /// file), or the error that stopped it.
 pub(super) type Spill<'a> = dyn FnMut(&mut Vec<u8>) -> std::io::Result<()> + 'a;
 
-/// [`write_text_string`] without making room for the whole string:
+/// [`text_string`] in PDF syntax, without making room for the whole string:
 /// whenever `out` holds [`save::PIECE`] bytes or more, they go to `spill`.
 pub(super) fn write_text_string_spilling(
     out: &mut Vec<u8>,
     s: &str,
     spill: &mut Spill,
 ) -> std::io::Result<()> {
-    if is_literal(s) {
+    write_pieces_spilling(out, is_literal(s), &mut |each| each(s), spill)
+}
+
+/// A text given a piece at a time (each whole characters): its pieces in
+/// order to `each`, the first error stopping it.
+pub(super) type Pieces<'a> =
+    dyn FnMut(&mut dyn FnMut(&str) -> std::io::Result<()>) -> std::io::Result<()> + 'a;
+
+/// [`text_string`] of the text of `pieces`, in PDF syntax: a literal
+/// string when `literal` (the text is [`is_literal`]), else hex digits of
+/// UTF-16 with a BOM; a spill as in [`write_text_string_spilling`].
+fn write_pieces_spilling(
+    out: &mut Vec<u8>,
+    literal: bool,
+    pieces: &mut Pieces,
+    spill: &mut Spill,
+) -> std::io::Result<()> {
+    if literal {
         out.push(b'(');
-        for piece in s.as_bytes().chunks(save::PIECE) {
-            save::escape_literal(out, piece);
-            if out.len() >= save::PIECE {
-                spill(out)?;
+        pieces(&mut |s| {
+            for piece in s.as_bytes().chunks(save::PIECE) {
+                save::escape_literal(out, piece);
+                if out.len() >= save::PIECE {
+                    spill(out)?;
+                }
             }
-        }
+            Ok(())
+        })?;
         out.push(b')');
     } else {
         out.extend_from_slice(b"<FEFF");
-        let mut units = [0u16; 2];
-        for c in s.chars() {
-            for u in c.encode_utf16(&mut units) {
-                save::push_hex(out, &u.to_be_bytes());
+        pieces(&mut |s| {
+            let mut units = [0u16; 2];
+            for c in s.chars() {
+                for u in c.encode_utf16(&mut units) {
+                    save::push_hex(out, &u.to_be_bytes());
+                }
+                if out.len() >= save::PIECE {
+                    spill(out)?;
+                }
             }
-            if out.len() >= save::PIECE {
-                spill(out)?;
-            }
-        }
+            Ok(())
+        })?;
         out.push(b'>');
     }
     Ok(())
+}
+
+/// A text string's value: a string, or a text alternative the layout may
+/// have put aside in its temporary file (read back a piece at a time,
+/// never whole).
+#[derive(Clone, Copy)]
+pub(super) enum TextValue<'a> {
+    Str(&'a str),
+    Alt(&'a AltText),
+}
+
+impl<'a> TextValue<'a> {
+    /// The text, when it is in memory.
+    fn held(self) -> Option<&'a str> {
+        match self {
+            TextValue::Str(s) => Some(s),
+            TextValue::Alt(AltText::Held(s)) => Some(s),
+            TextValue::Alt(AltText::Aside(_)) => None,
+        }
+    }
+
+    /// Whether it is a literal string ([`is_literal`]) and how many bytes
+    /// it takes in PDF syntax ([`text_string_len`]): the text read once.
+    fn form(self) -> std::io::Result<(bool, usize)> {
+        if let Some(s) = self.held() {
+            return Ok((is_literal(s), text_string_len(s)));
+        }
+        let (mut literal, mut bytes, mut escaped, mut units) = (true, 0, 0, 0);
+        self.pieces(&mut |s| {
+            literal &= is_literal(s);
+            bytes += s.len();
+            escaped += escaped_in_literal(s);
+            units += utf16_units(s);
+            Ok(())
+        })?;
+        Ok((literal, string_len(literal, bytes, escaped, units)))
+    }
+
+    /// See [`Pieces`].
+    fn pieces(self, each: &mut dyn FnMut(&str) -> std::io::Result<()>) -> std::io::Result<()> {
+        match self {
+            TextValue::Str(s) => each(s),
+            TextValue::Alt(a) => a.pieces(each),
+        }
+    }
+}
+
+/// How many bytes [`write_text_value_spilling`] writes for `value`.
+pub(super) fn text_value_len(value: TextValue) -> std::io::Result<usize> {
+    value.form().map(|(_, len)| len)
+}
+
+/// [`write_text_string_spilling`] of `value`.
+pub(super) fn write_text_value_spilling(
+    out: &mut Vec<u8>,
+    value: TextValue,
+    spill: &mut Spill,
+) -> std::io::Result<()> {
+    match value.held() {
+        Some(s) => write_text_string_spilling(out, s, spill),
+        None => {
+            let (literal, _) = value.form()?;
+            write_pieces_spilling(out, literal, &mut |each| value.pieces(each), spill)
+        }
+    }
 }
 
 /// Whether [`text_string`] writes `s` as a literal string.
@@ -78,18 +168,37 @@ fn is_literal(s: &str) -> bool {
     s.bytes().all(|b| (0x20..0x7f).contains(&b))
 }
 
-/// How many bytes [`write_text_string`] writes for `s`, to make room for
+/// How many bytes [`text_string`] of `s` takes in PDF syntax, to make room for
 /// it at once.
 pub(super) fn text_string_len(s: &str) -> usize {
-    if is_literal(s) {
-        let escaped = s
-            .bytes()
-            .filter(|b| matches!(b, b'(' | b')' | b'\\'))
-            .count();
-        s.len() + escaped + 2
+    let literal = is_literal(s);
+    if literal {
+        string_len(literal, s.len(), escaped_in_literal(s), 0)
     } else {
-        6 + 4 * s.chars().map(char::len_utf16).sum::<usize>()
+        string_len(literal, s.len(), 0, utf16_units(s))
     }
+}
+
+/// How many bytes a text string of `bytes` bytes takes: as a literal with
+/// `escaped` of them escaped, else as hex digits of `units` UTF-16 units.
+fn string_len(literal: bool, bytes: usize, escaped: usize, units: usize) -> usize {
+    if literal {
+        bytes + escaped + 2
+    } else {
+        6 + 4 * units
+    }
+}
+
+/// The bytes a literal string escapes in `s`.
+fn escaped_in_literal(s: &str) -> usize {
+    s.bytes()
+        .filter(|b| matches!(b, b'(' | b')' | b'\\'))
+        .count()
+}
+
+/// The UTF-16 units of `s`.
+fn utf16_units(s: &str) -> usize {
+    s.chars().map(char::len_utf16).sum()
 }
 
 pub(super) fn pdf_date(secs: i64) -> Option<String> {

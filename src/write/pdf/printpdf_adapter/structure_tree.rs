@@ -13,11 +13,11 @@
 //! file as it grows, when there is one.
 
 use super::post_pass::{
-    AnnotIds, Drawn, Spill, text_string_len, write_text_string, write_text_string_spilling,
+    AnnotIds, Drawn, Spill, TextValue, text_value_len, write_text_value_spilling,
 };
 use super::save::{self, ChunkWriter, Serialized, Spool};
 use crate::error::WriteError;
-use crate::layout::{Layout, StructNode};
+use crate::layout::{AltText, Layout, StructNode};
 use crate::write::pdf::tags::{self, Owner, Owners};
 use lopdf::{Dictionary, Object, ObjectId};
 use rayon::prelude::*;
@@ -183,7 +183,7 @@ pub(super) fn write(
             tree.close_into(n as usize, root_id, &mut ready);
         }
         if ready.len() >= READY_AT_ONCE {
-            write_ready(&mut ready, nodes, serialized, page_ids);
+            write_ready(&mut ready, nodes, serialized, page_ids)?;
         }
         nums.spill(serialized)?;
     }
@@ -197,7 +197,7 @@ pub(super) fn write(
     for n in 0..nodes.len() {
         tree.close_into(n, root_id, &mut ready);
     }
-    write_ready(&mut ready, nodes, serialized, page_ids);
+    write_ready(&mut ready, nodes, serialized, page_ids)?;
     let parent_tree = lo.new_object_id();
     nums.finish(parent_tree, serialized)?;
     let mut root = Dictionary::new();
@@ -438,35 +438,49 @@ fn write_ready(
     nodes: &[StructNode],
     serialized: &mut Serialized,
     page_ids: &[ObjectId],
-) {
+) -> std::io::Result<()> {
     // An element with a text string of more than a piece (a figure's
     // `/Alt` that is a whole article's text: 32 MB of hex digits) goes
     // to the temporary file a piece at a time, not whole into a buffer.
+    let mut spooled = Ok(());
     ready.retain(|r| {
         // (As hex digits a text string takes up to four bytes per byte.)
         let texts = r.node.map_or(0, |n| {
-            nodes[n].alt().map_or(0, str::len) + nodes[n].lang().map_or(0, str::len)
+            nodes[n].alt().map_or(0, AltText::len) + nodes[n].lang().map_or(0, str::len)
         });
-        4 * texts <= save::PIECE || !spool_element(r, nodes, page_ids, serialized)
+        if 4 * texts <= save::PIECE || spooled.is_err() {
+            return true;
+        }
+        match spool_element(r, nodes, page_ids, serialized) {
+            Ok(spooled) => !spooled,
+            Err(e) => {
+                spooled = Err(e);
+                true
+            }
+        }
     });
+    spooled?;
     let stash = &*serialized;
-    let runs: Vec<save::Stashed> = ready
+    let runs: Vec<std::io::Result<save::Stashed>> = ready
         .par_chunks(RUN)
         .map(|run| {
             let mut out = ChunkWriter::default();
             for r in run {
                 let (tag, page, extra) = element_parts(r, nodes, page_ids);
+                let mut written = Ok(());
                 out.object(r.element.id, |bytes| {
-                    element_bytes(bytes, tag, r.parent, page, &r.element.kids, &extra)
+                    written = element_bytes(bytes, tag, r.parent, page, &r.element.kids, &extra);
                 });
+                written?;
             }
-            stash.stash(out)
+            Ok(stash.stash(out))
         })
         .collect();
     ready.clear();
     for run in runs {
-        serialized.add_stashed(run);
+        serialized.add_stashed(run?);
     }
+    Ok(())
 }
 
 /// Element `r`'s tag, page and text strings (`/Alt`, `/Lang`).
@@ -474,17 +488,21 @@ fn element_parts<'n>(
     r: &Ready,
     nodes: &'n [StructNode],
     page_ids: &[ObjectId],
-) -> (&'static str, Option<ObjectId>, Vec<(&'static str, &'n str)>) {
+) -> (
+    &'static str,
+    Option<ObjectId>,
+    Vec<(&'static str, TextValue<'n>)>,
+) {
     let page = r.element.page.map(|p| page_ids[p as usize]);
     match r.node.map(|n| &nodes[n]) {
         None => ("Link", page, Vec::new()),
         Some(node) => {
             let mut extra = Vec::new();
             if let Some(alt) = node.alt() {
-                extra.push(("Alt", alt));
+                extra.push(("Alt", TextValue::Alt(alt)));
             }
             if let Some(lang) = node.lang() {
-                extra.push(("Lang", lang));
+                extra.push(("Lang", TextValue::Str(lang)));
             }
             (tags::kind_tag(node.kind), page, extra)
         }
@@ -493,32 +511,39 @@ fn element_parts<'n>(
 
 /// Element `r` written into the temporary file a piece at a time, as an
 /// object of its own: whether it was (not without a file, nor when the
-/// file refuses it; then it is written in memory with the others).
+/// file refuses it; then it is written in memory with the others), or
+/// why a text put aside could not be read back.
 fn spool_element(
     r: &Ready,
     nodes: &[StructNode],
     page_ids: &[ObjectId],
     serialized: &mut Serialized,
-) -> bool {
+) -> std::io::Result<bool> {
     let (tag, page, extra) = element_parts(r, nodes, page_ids);
     let mut head = Vec::new();
     element_head(&mut head, tag, r.parent, page, &r.element.kids);
-    let room = head.len() + extra_len(&extra);
+    let room = head.len() + extra_len(&extra)?;
     let Some(mut spool) = serialized.spool(room) else {
-        return false;
+        return Ok(false);
     };
     let file = &*serialized;
+    // (An error of the file's is its refusal; any other, a text put aside
+    // that could not be read back.)
+    let mut refused = false;
     let mut spill = |buf: &mut Vec<u8>| {
-        file.write_spooled(&mut spool, buf)?;
+        file.write_spooled(&mut spool, buf)
+            .inspect_err(|_| refused = true)?;
         buf.clear();
         Ok(())
     };
     let written = write_extra(&mut head, &extra, Some(&mut spill)).and_then(|()| spill(&mut head));
-    if written.is_err() {
-        return false;
+    match written {
+        Ok(()) => {}
+        Err(_) if refused => return Ok(false),
+        Err(e) => return Err(e),
     }
     serialized.add_spooled(r.element.id, spool);
-    true
+    Ok(true)
 }
 
 /// The parent tree, `<</Nums [key value …]>>`, written in PDF syntax as
@@ -671,14 +696,14 @@ fn element_bytes(
     parent: ObjectId,
     page: Option<ObjectId>,
     kids: &[Kid],
-    extra: &[(&str, &str)],
-) {
+    extra: &[(&str, TextValue)],
+) -> std::io::Result<()> {
     element_head(out, tag, parent, page, kids);
     // Room for the rest at once: a figure's `/Alt` can be a whole
     // article's text (32 MB of hex digits; the `>>` after it, pushed
     // into a buffer made at its size, doubled the buffer).
-    out.reserve(extra_len(extra));
-    let _ = write_extra(out, extra, None);
+    out.reserve(extra_len(extra)?);
+    write_extra(out, extra, None)
 }
 
 /// An element's dictionary up to its kids, `<</S … /K […]`.
@@ -721,19 +746,19 @@ fn element_head(
 
 /// How many bytes an element's text strings and its end take at most
 /// ([`write_extra`]).
-fn extra_len(extra: &[(&str, &str)]) -> usize {
-    extra
-        .iter()
-        .map(|(key, text)| key.len() + 3 + text_string_len(text))
-        .sum::<usize>()
-        + 2
+fn extra_len(extra: &[(&str, TextValue)]) -> std::io::Result<usize> {
+    let mut len = 2;
+    for (key, text) in extra {
+        len += key.len() + 3 + text_value_len(*text)?;
+    }
+    Ok(len)
 }
 
 /// An element's text strings (`/Alt (…)`) and its end, `>>`; with a
 /// spill, what `out` holds goes to it a piece at a time.
 fn write_extra(
     out: &mut Vec<u8>,
-    extra: &[(&str, &str)],
+    extra: &[(&str, TextValue)],
     mut spill: Option<&mut Spill>,
 ) -> std::io::Result<()> {
     for (key, text) in extra {
@@ -741,8 +766,8 @@ fn write_extra(
         save::write_name(out, key.as_bytes());
         out.push(b' ');
         match spill.as_deref_mut() {
-            Some(spill) => write_text_string_spilling(out, text, spill)?,
-            None => write_text_string(out, text),
+            Some(spill) => write_text_value_spilling(out, *text, spill)?,
+            None => write_text_value_spilling(out, *text, &mut |_| Ok(()))?,
         }
     }
     out.extend_from_slice(b">>");
@@ -752,6 +777,7 @@ fn write_extra(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::layout::AsideText;
     use crate::write::pdf::printpdf_adapter::post_pass::text_string;
 
     /// The lopdf dictionary an element's bytes stand for, as the structure
@@ -832,10 +858,11 @@ mod tests {
         ];
         for (tag, parent, page, kids, extra) in cases {
             let expected = save::serialized(&as_dictionary(tag, parent, page, kids, extra));
+            let values: Vec<_> = extra.iter().map(|&(k, v)| (k, TextValue::Str(v))).collect();
             assert_eq!(
                 String::from_utf8_lossy(&{
                     let mut out = Vec::new();
-                    element_bytes(&mut out, tag, parent, page, kids, extra);
+                    element_bytes(&mut out, tag, parent, page, kids, &values).unwrap();
                     out
                 }),
                 String::from_utf8_lossy(&expected),
@@ -968,14 +995,14 @@ mod tests {
     }
 
     /// An element whose `/Alt` is longer than a piece (hex digits of
-    /// UTF-16, and a literal with characters to escape) is written to the
-    /// temporary file a piece at a time, as the same bytes as in memory;
-    /// and in memory when the file refuses it, or without a file.
+    /// UTF-16, and a literal with characters to escape), held or put aside
+    /// in the layout's temporary file, is written to the temporary file a
+    /// piece at a time, as the same bytes as in memory; and in memory when
+    /// the file refuses it, or without a file. An `/Alt` put aside that
+    /// cannot be read back is an error.
     #[test]
     fn an_element_with_a_long_alt_is_written_a_piece_at_a_time() {
         for alt in ["é".repeat(300_000) + "x", "a (b) \\ ".repeat(130_000)] {
-            let mut nodes = vec![StructNode::new(crate::layout::StructKind::Figure, 0)];
-            nodes[0].set_alt(Some(alt.clone()));
             let ready = || Ready {
                 element: Element {
                     id: (7, 0),
@@ -993,27 +1020,45 @@ mod tests {
                 (3, 0),
                 Some((9, 0)),
                 &ready().element.kids,
-                &[("Alt", &alt)],
-            );
+                &[("Alt", TextValue::Str(&alt))],
+            )
+            .unwrap();
             assert!(expected.len() > save::PIECE + 1000, "{}", expected.len());
 
-            let mut spooled = Serialized::in_temp_file();
-            assert_eq!(
-                spool_element(&ready(), &nodes, &page_ids, &mut spooled),
-                cfg!(unix)
-            );
-            assert_eq!(
-                spooled.object_bytes((7, 0)),
-                cfg!(unix).then(|| expected.clone())
-            );
+            let aside = AsideText::written(&alt);
+            assert_eq!(aside.is_some(), cfg!(unix));
+            let alts = std::iter::once(AltText::Held(alt.clone())).chain(aside.map(AltText::Aside));
+            for alt in alts {
+                let mut nodes = vec![StructNode::new(crate::layout::StructKind::Figure, 0)];
+                nodes[0].set_alt(Some(alt.clone()));
+                let mut spooled = Serialized::in_temp_file();
+                assert_eq!(
+                    spool_element(&ready(), &nodes, &page_ids, &mut spooled).unwrap(),
+                    cfg!(unix)
+                );
+                assert_eq!(
+                    spooled.object_bytes((7, 0)),
+                    cfg!(unix).then(|| expected.clone())
+                );
 
-            let named = tempfile::NamedTempFile::new().unwrap();
-            let read_only = std::fs::File::open(named.path()).unwrap();
-            let mut refused = Serialized::in_file(crate::temp_file::TempFile::in_file(read_only));
-            let mut none = Serialized::new();
-            for serialized in [&mut refused, &mut none] {
-                write_ready(&mut vec![ready()], &nodes, serialized, &page_ids);
-                assert_eq!(serialized.object_bytes((7, 0)).as_ref(), Some(&expected));
+                let named = tempfile::NamedTempFile::new().unwrap();
+                let read_only = std::fs::File::open(named.path()).unwrap();
+                let mut refused =
+                    Serialized::in_file(crate::temp_file::TempFile::in_file(read_only));
+                let mut none = Serialized::new();
+                for serialized in [&mut refused, &mut none] {
+                    write_ready(&mut vec![ready()], &nodes, serialized, &page_ids).unwrap();
+                    assert_eq!(serialized.object_bytes((7, 0)).as_ref(), Some(&expected));
+                }
+
+                if let AltText::Aside(aside) = alt {
+                    nodes[0].set_alt(Some(AltText::Aside(aside.cut_short())));
+                    for mut serialized in [Serialized::in_temp_file(), Serialized::new()] {
+                        let e = write_ready(&mut vec![ready()], &nodes, &mut serialized, &page_ids)
+                            .unwrap_err();
+                        assert!(e.to_string().contains("cut short"), "{e}");
+                    }
+                }
             }
         }
     }

@@ -991,6 +991,41 @@ fn pages_drawn_as_they_are_filled_make_the_same_file() {
     }
 }
 
+/// A figure whose description is long enough to be put aside in the
+/// layout's temporary file with the glyphs (its `/Alt` written from there
+/// a piece at a time) makes the file it makes held in memory, as
+/// [`pages_drawn_as_they_are_filled_make_the_same_file`] draws it.
+#[test]
+fn a_long_figure_description_put_aside_makes_the_same_file() {
+    let canal = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/input/canal-and-locks.txt"
+    ))
+    .unwrap();
+    let (before, after) = canal.split_once("A photograph of").unwrap();
+    let (_, after) = after.split_once('\n').unwrap();
+    let long = "the keeper’s cottage at the summit lock (1901) \\ ".repeat(5_600);
+    let text = format!("{before}A photograph of {long}\n{after}");
+    let opts = PdfOptions::default();
+    let style = opts.style();
+    let source = FontSource::load(&style).unwrap();
+    let mut fonts = Fonts::new(&source).unwrap();
+    let doc = article(&text);
+    let info = DocInfo::of(&doc);
+    let mut sink = DrawingSink::new(&info, &style, &source);
+    sink.from_pages = 1;
+    sink.store_from = 0;
+    let lay = crate::layout::layout_into(&doc, &style, &mut fonts, opts.notes, &mut sink);
+    let alt = lay.structure.iter().find_map(|n| n.alt()).unwrap();
+    assert!(alt.len() > 256 * 1024, "{}", alt.len());
+    assert_eq!(
+        matches!(alt, crate::layout::AltText::Aside(_)),
+        cfg!(unix),
+        "put aside where there is a temporary file"
+    );
+    drawn_as_filled(&text, &opts);
+}
+
 /// [`pages_drawn_as_they_are_filled_make_the_same_file`] for `text`.
 fn drawn_as_filled(text: &str, opts: &PdfOptions) {
     let style = opts.style();
