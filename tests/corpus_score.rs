@@ -1,7 +1,8 @@
 //! The acceptance figures on the real corpus (`../shared/corpus`): convert
 //! every article with the binary, score the TEI with the corpus's own
-//! `score.py` (python3, standard library only) and hold the totals to the
-//! thresholds. Then again with every `[]` back-link removed from the
+//! `score.py` (python3, standard library only; run with cydifflib's
+//! SequenceMatcher by `tests/support/score.py` when it is installed) and
+//! hold the totals to the thresholds. Then again with every `[]` back-link removed from the
 //! articles, when order and plausibility alone must find the markers.
 //!
 //! The measured totals are printed on the real stderr, so they show in plain
@@ -92,8 +93,7 @@ fn convert(inputs: &[PathBuf], out: &Path) {
 
 /// Runs score.py and returns its JSON report `{articles: [...], total: {...}}`.
 fn score(s: &Setup, truth: &Path, pred: &Path, json: &Path) -> Value {
-    let o = Command::new(&s.python)
-        .arg(s.corpus.join("score.py"))
+    let o = support::score_py(&s.python, &s.corpus)
         .arg("--truth")
         .arg(truth)
         .arg("--pred")

@@ -12,10 +12,11 @@
 //!
 //! The tools come from `scripts/install-validators.sh`. Without `../shared`,
 //! python3 or a tool the test skips visibly (a failure under
-//! `REFOLIO_REQUIRE_TOOLS=1`). score.py dominates the run time (a CPU-minute
-//! or two per variant); `REFOLIO_FLATTENERS=w3m,multiuse-lynx` runs only the
-//! variants named. To look at the texts: `python3 tests/flatteners/flatten.py
-//! --out /tmp/flat`.
+//! `REFOLIO_REQUIRE_TOOLS=1`). score.py dominates the run time (with
+//! cydifflib, `tests/support/score.py`, some 10 CPU-seconds a variant; two
+//! CPU-minutes with difflib); `REFOLIO_FLATTENERS=w3m,multiuse-lynx` runs
+//! only the variants named. To look at the texts: `python3
+//! tests/flatteners/flatten.py --out /tmp/flat`.
 
 mod support;
 
@@ -58,7 +59,7 @@ const THRESHOLDS: &[(&str, f64, usize, f64)] = &[
 
 /// The rows of [`THRESHOLDS`] to run: all of them, or those named in
 /// `REFOLIO_FLATTENERS` (comma-separated variants: a quicker run while
-/// tuning; score.py takes a CPU-minute or two per variant).
+/// tuning).
 fn selected() -> Vec<(&'static str, f64, usize, f64)> {
     let only = std::env::var("REFOLIO_FLATTENERS").unwrap_or_default();
     let names: Vec<&str> = only
@@ -134,8 +135,7 @@ fn score_variant(python: &Path, corpus: &Path, dir: &Path, out: &Path) -> Result
         return Err(format!("refolio convert exited {:?}:\n{tail}", o.status));
     }
     let json = out.join(format!("{variant}.score.json"));
-    let o = Command::new(python)
-        .arg(corpus.join("score.py"))
+    let o = support::score_py(python, corpus)
         .arg("--truth")
         .arg(dir)
         .arg("--pred")
