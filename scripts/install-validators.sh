@@ -49,7 +49,7 @@
 #
 # To add a tool: write an `install_<tool>` function that prints one line via
 # `say`, and list it in main(). Helpers: apt_ensure, pip_fetch_sdist,
-# pip_fetch_wheel.
+# pip_fetch_wheel, pip_install_pins.
 #
 # Usage: scripts/install-validators.sh        # install everything
 #        scripts/install-validators.sh --print-tei-rng   # print schema path only
@@ -436,41 +436,36 @@ install_python_env() {
 
 # ---------------------------------------------------------------- main
 
-install_bagit() {
-    # bagit for tests/bag.rs (validating deposit bags), grobid-tei-xml for
-    # tests/tei_readers.rs (reading the all profile's references).
+# pip_install_pins LABEL PIN...: pip-install the pinned PyPI packages into
+# python3 unless they are there, and say so under LABEL.
+pip_install_pins() {
+    local label="$1"
+    shift
     ensure_pip
-    if py_pins_present "${BAGIT_PY_PINS[@]}"; then
-        say "bagit, grobid-tei-xml: present"
+    if py_pins_present "$@"; then
+        say "$label: present"
         return
     fi
     local log
     log="$(make_tmp)/pip.log"
     if ! PIP_NO_INPUT=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore \
-        python3 -m pip install --quiet "${BAGIT_PY_PINS[@]}" >"$log" 2>&1; then
+        python3 -m pip install --quiet "$@" >"$log" 2>&1; then
         cat "$log" >&2
-        die "pip install ${BAGIT_PY_PINS[*]} failed"
+        die "pip install $* failed"
     fi
-    py_pins_present "${BAGIT_PY_PINS[@]}" || die "python3 lacks ${BAGIT_PY_PINS[*]} after pip install"
-    say "bagit, grobid-tei-xml: installed ${BAGIT_PY_PINS[*]}"
+    py_pins_present "$@" || die "python3 lacks $* after pip install"
+    say "$label: installed $*"
+}
+
+install_bagit() {
+    # bagit for tests/bag.rs (validating deposit bags), grobid-tei-xml for
+    # tests/tei_readers.rs (reading the all profile's references).
+    pip_install_pins "bagit, grobid-tei-xml" "${BAGIT_PY_PINS[@]}"
 }
 
 install_cydifflib() {
     # The corpus scorer's SequenceMatcher, compiled (tests/support/score.py).
-    ensure_pip
-    if py_pins_present "${SCORE_PY_PINS[@]}"; then
-        say "cydifflib: present"
-        return
-    fi
-    local log
-    log="$(make_tmp)/pip.log"
-    if ! PIP_NO_INPUT=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore \
-        python3 -m pip install --quiet "${SCORE_PY_PINS[@]}" >"$log" 2>&1; then
-        cat "$log" >&2
-        die "pip install ${SCORE_PY_PINS[*]} failed"
-    fi
-    py_pins_present "${SCORE_PY_PINS[@]}" || die "python3 lacks ${SCORE_PY_PINS[*]} after pip install"
-    say "cydifflib: installed ${SCORE_PY_PINS[*]}"
+    pip_install_pins cydifflib "${SCORE_PY_PINS[@]}"
 }
 
 main() {
