@@ -32,44 +32,93 @@ pub(super) fn text_string(s: &str) -> Object {
 /// figure's `/Alt` can be a whole article's text (a line of 8 MB read as a
 /// figure's description took 17 MB as UTF-16 and 64 MB of room for its
 /// 32 MB of hex digits, most of its PDF's peak). (The writer writes
-/// [`TextValue`]s: [`write_text_value_spilling`].)
+/// [`TextValue`]s: [`write_text_value`].)
 #[cfg(test)]
 pub(super) fn write_text_string(out: &mut Vec<u8>, s: &str) {
-    out.reserve(text_string_len(s));
-    let _ = write_text_string_spilling(out, s, &mut |_| Ok(()));
+    let form = text_form(TextValue::Str(s));
+    out.reserve(form.len);
+    let _ = write_text_value(out, TextValue::Str(s), form, &mut |_| Ok(()));
+}
+
+/// How many bytes [`text_string`] of `s` takes in PDF syntax.
+#[cfg(test)]
+pub(super) fn text_string_len(s: &str) -> usize {
+    text_form(TextValue::Str(s)).len
+}
+
+/// [`TextValue::form`] of a value in memory.
+#[cfg(test)]
+fn text_form(value: TextValue) -> TextForm {
+    value
+        .form()
+        .expect("a text in memory is read without error")
 }
 
 /// A spill: takes what a buffer holds out of it (into the temporary
 /// file), or the error that stopped it.
 pub(super) type Spill<'a> = dyn FnMut(&mut Vec<u8>) -> std::io::Result<()> + 'a;
 
-/// [`text_string`] in PDF syntax, without making room for the whole string:
-/// whenever `out` holds [`save::PIECE`] bytes or more, they go to `spill`.
-pub(super) fn write_text_string_spilling(
-    out: &mut Vec<u8>,
-    s: &str,
-    spill: &mut Spill,
-) -> std::io::Result<()> {
-    write_pieces_spilling(out, is_literal(s), &mut |each| each(s), spill)
+/// A text string's value: a string, or a text alternative the layout may
+/// have put aside in its temporary file (read back a piece at a time,
+/// never whole).
+#[derive(Clone, Copy)]
+pub(super) enum TextValue<'a> {
+    Str(&'a str),
+    Alt(&'a AltText),
 }
 
-/// A text given a piece at a time (each whole characters): its pieces in
-/// order to `each`, the first error stopping it.
-pub(super) type Pieces<'a> =
-    dyn FnMut(&mut dyn FnMut(&str) -> std::io::Result<()>) -> std::io::Result<()> + 'a;
-
-/// [`text_string`] of the text of `pieces`, in PDF syntax: a literal
-/// string when `literal` (the text is [`is_literal`]), else hex digits of
-/// UTF-16 with a BOM; a spill as in [`write_text_string_spilling`].
-fn write_pieces_spilling(
-    out: &mut Vec<u8>,
+/// How [`text_string`] writes a value: as a literal string (printable
+/// ASCII only) or as hex digits of UTF-16 with a BOM, in `len` bytes.
+#[derive(Clone, Copy)]
+pub(super) struct TextForm {
     literal: bool,
-    pieces: &mut Pieces,
+    pub(super) len: usize,
+}
+
+impl TextValue<'_> {
+    /// Its form, from one reading of its text.
+    pub(super) fn form(self) -> std::io::Result<TextForm> {
+        let (mut literal, mut bytes, mut escaped, mut units) = (true, 0, 0, 0);
+        self.pieces(&mut |s| {
+            literal &= is_literal(s);
+            bytes += s.len();
+            escaped += s
+                .bytes()
+                .filter(|b| matches!(b, b'(' | b')' | b'\\'))
+                .count();
+            units += s.chars().map(char::len_utf16).sum::<usize>();
+            Ok(())
+        })?;
+        let len = if literal {
+            bytes + escaped + 2
+        } else {
+            6 + 4 * units
+        };
+        Ok(TextForm { literal, len })
+    }
+
+    /// Its text, in order, a piece at a time (each whole characters): the
+    /// first error `each` or reading it back gives stops it.
+    fn pieces(self, each: &mut dyn FnMut(&str) -> std::io::Result<()>) -> std::io::Result<()> {
+        match self {
+            TextValue::Str(s) => each(s),
+            TextValue::Alt(a) => a.pieces(each),
+        }
+    }
+}
+
+/// [`text_string`] of `value`, whose form is `form`, in PDF syntax into
+/// `out`, without making room for the whole string: whenever `out` holds
+/// [`save::PIECE`] bytes or more, they go to `spill`.
+pub(super) fn write_text_value(
+    out: &mut Vec<u8>,
+    value: TextValue,
+    form: TextForm,
     spill: &mut Spill,
 ) -> std::io::Result<()> {
-    if literal {
+    if form.literal {
         out.push(b'(');
-        pieces(&mut |s| {
+        value.pieces(&mut |s| {
             for piece in s.as_bytes().chunks(save::PIECE) {
                 save::escape_literal(out, piece);
                 if out.len() >= save::PIECE {
@@ -81,7 +130,7 @@ fn write_pieces_spilling(
         out.push(b')');
     } else {
         out.extend_from_slice(b"<FEFF");
-        pieces(&mut |s| {
+        value.pieces(&mut |s| {
             let mut units = [0u16; 2];
             for c in s.chars() {
                 for u in c.encode_utf16(&mut units) {
@@ -98,107 +147,9 @@ fn write_pieces_spilling(
     Ok(())
 }
 
-/// A text string's value: a string, or a text alternative the layout may
-/// have put aside in its temporary file (read back a piece at a time,
-/// never whole).
-#[derive(Clone, Copy)]
-pub(super) enum TextValue<'a> {
-    Str(&'a str),
-    Alt(&'a AltText),
-}
-
-impl<'a> TextValue<'a> {
-    /// The text, when it is in memory.
-    fn held(self) -> Option<&'a str> {
-        match self {
-            TextValue::Str(s) => Some(s),
-            TextValue::Alt(AltText::Held(s)) => Some(s),
-            TextValue::Alt(AltText::Aside(_)) => None,
-        }
-    }
-
-    /// Whether it is a literal string ([`is_literal`]) and how many bytes
-    /// it takes in PDF syntax ([`text_string_len`]): the text read once.
-    fn form(self) -> std::io::Result<(bool, usize)> {
-        if let Some(s) = self.held() {
-            return Ok((is_literal(s), text_string_len(s)));
-        }
-        let (mut literal, mut bytes, mut escaped, mut units) = (true, 0, 0, 0);
-        self.pieces(&mut |s| {
-            literal &= is_literal(s);
-            bytes += s.len();
-            escaped += escaped_in_literal(s);
-            units += utf16_units(s);
-            Ok(())
-        })?;
-        Ok((literal, string_len(literal, bytes, escaped, units)))
-    }
-
-    /// See [`Pieces`].
-    fn pieces(self, each: &mut dyn FnMut(&str) -> std::io::Result<()>) -> std::io::Result<()> {
-        match self {
-            TextValue::Str(s) => each(s),
-            TextValue::Alt(a) => a.pieces(each),
-        }
-    }
-}
-
-/// How many bytes [`write_text_value_spilling`] writes for `value`.
-pub(super) fn text_value_len(value: TextValue) -> std::io::Result<usize> {
-    value.form().map(|(_, len)| len)
-}
-
-/// [`write_text_string_spilling`] of `value`.
-pub(super) fn write_text_value_spilling(
-    out: &mut Vec<u8>,
-    value: TextValue,
-    spill: &mut Spill,
-) -> std::io::Result<()> {
-    match value.held() {
-        Some(s) => write_text_string_spilling(out, s, spill),
-        None => {
-            let (literal, _) = value.form()?;
-            write_pieces_spilling(out, literal, &mut |each| value.pieces(each), spill)
-        }
-    }
-}
-
 /// Whether [`text_string`] writes `s` as a literal string.
 fn is_literal(s: &str) -> bool {
     s.bytes().all(|b| (0x20..0x7f).contains(&b))
-}
-
-/// How many bytes [`text_string`] of `s` takes in PDF syntax, to make room for
-/// it at once.
-pub(super) fn text_string_len(s: &str) -> usize {
-    let literal = is_literal(s);
-    if literal {
-        string_len(literal, s.len(), escaped_in_literal(s), 0)
-    } else {
-        string_len(literal, s.len(), 0, utf16_units(s))
-    }
-}
-
-/// How many bytes a text string of `bytes` bytes takes: as a literal with
-/// `escaped` of them escaped, else as hex digits of `units` UTF-16 units.
-fn string_len(literal: bool, bytes: usize, escaped: usize, units: usize) -> usize {
-    if literal {
-        bytes + escaped + 2
-    } else {
-        6 + 4 * units
-    }
-}
-
-/// The bytes a literal string escapes in `s`.
-fn escaped_in_literal(s: &str) -> usize {
-    s.bytes()
-        .filter(|b| matches!(b, b'(' | b')' | b'\\'))
-        .count()
-}
-
-/// The UTF-16 units of `s`.
-fn utf16_units(s: &str) -> usize {
-    s.chars().map(char::len_utf16).sum()
 }
 
 pub(super) fn pdf_date(secs: i64) -> Option<String> {

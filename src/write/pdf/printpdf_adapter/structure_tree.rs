@@ -12,9 +12,7 @@
 //! now only those still open are. The parent tree goes to the temporary
 //! file as it grows, when there is one.
 
-use super::post_pass::{
-    AnnotIds, Drawn, Spill, TextValue, text_value_len, write_text_value_spilling,
-};
+use super::post_pass::{AnnotIds, Drawn, Spill, TextForm, TextValue, write_text_value};
 use super::save::{self, ChunkWriter, Serialized, Spool};
 use crate::error::WriteError;
 use crate::layout::{AltText, Layout, StructNode};
@@ -522,7 +520,8 @@ fn spool_element(
     let (tag, page, extra) = element_parts(r, nodes, page_ids);
     let mut head = Vec::new();
     element_head(&mut head, tag, r.parent, page, &r.element.kids);
-    let room = head.len() + extra_len(&extra)?;
+    let (forms, len) = extra_forms(&extra)?;
+    let room = head.len() + len;
     let Some(mut spool) = serialized.spool(room) else {
         return Ok(false);
     };
@@ -536,7 +535,8 @@ fn spool_element(
         buf.clear();
         Ok(())
     };
-    let written = write_extra(&mut head, &extra, Some(&mut spill)).and_then(|()| spill(&mut head));
+    let written =
+        write_extra(&mut head, &extra, &forms, Some(&mut spill)).and_then(|()| spill(&mut head));
     match written {
         Ok(()) => {}
         Err(_) if refused => return Ok(false),
@@ -702,8 +702,9 @@ fn element_bytes(
     // Room for the rest at once: a figure's `/Alt` can be a whole
     // article's text (32 MB of hex digits; the `>>` after it, pushed
     // into a buffer made at its size, doubled the buffer).
-    out.reserve(extra_len(extra)?);
-    write_extra(out, extra, None)
+    let (forms, len) = extra_forms(extra)?;
+    out.reserve(len);
+    write_extra(out, extra, &forms, None)
 }
 
 /// An element's dictionary up to its kids, `<</S … /K […]`.
@@ -744,30 +745,35 @@ fn element_head(
     out.push(b']');
 }
 
-/// How many bytes an element's text strings and its end take at most
+/// The forms of an element's text strings ([`TextValue::form`], each read
+/// once), and how many bytes they and the element's end take
 /// ([`write_extra`]).
-fn extra_len(extra: &[(&str, TextValue)]) -> std::io::Result<usize> {
+fn extra_forms(extra: &[(&str, TextValue)]) -> std::io::Result<(Vec<TextForm>, usize)> {
+    let mut forms = Vec::with_capacity(extra.len());
     let mut len = 2;
     for (key, text) in extra {
-        len += key.len() + 3 + text_value_len(*text)?;
+        let form = text.form()?;
+        len += key.len() + 3 + form.len;
+        forms.push(form);
     }
-    Ok(len)
+    Ok((forms, len))
 }
 
-/// An element's text strings (`/Alt (…)`) and its end, `>>`; with a
-/// spill, what `out` holds goes to it a piece at a time.
+/// An element's text strings (`/Alt (…)`) in their `forms`, and its end,
+/// `>>`; with a spill, what `out` holds goes to it a piece at a time.
 fn write_extra(
     out: &mut Vec<u8>,
     extra: &[(&str, TextValue)],
+    forms: &[TextForm],
     mut spill: Option<&mut Spill>,
 ) -> std::io::Result<()> {
-    for (key, text) in extra {
+    for ((key, text), &form) in extra.iter().zip(forms) {
         out.push(b' ');
         save::write_name(out, key.as_bytes());
         out.push(b' ');
         match spill.as_deref_mut() {
-            Some(spill) => write_text_value_spilling(out, *text, spill)?,
-            None => write_text_value_spilling(out, *text, &mut |_| Ok(()))?,
+            Some(spill) => write_text_value(out, *text, form, spill)?,
+            None => write_text_value(out, *text, form, &mut |_| Ok(()))?,
         }
     }
     out.extend_from_slice(b">>");
