@@ -2,7 +2,6 @@
 //! the EPUB's `dc:identifier`, the TEI's `idno[@type=UUID]`, a bag's
 //! `External-Identifier`.
 
-use super::links::Digits;
 use crate::ast::walk::{walk_document, walk_item, walk_list, walk_section};
 use crate::ast::{
     Document, Figure, Inline, List, ListItem, Paragraph, Quote, Reference, Rule, Section, Visit,
@@ -130,41 +129,65 @@ impl Canon {
         self.id.update(&self.pending);
         self.id.finish()
     }
+    /// Appends `bytes`.
+    #[inline]
     fn put(&mut self, bytes: &[u8]) {
         // A long piece (most texts of paragraphs) is hashed where it
         // stands, after what is pending: copying it first cost more than
         // the hash's call (the bytes hashed, and so the UUID, are the same).
-        if bytes.len() >= CANON_DIRECT || self.pending.len() + bytes.len() > CANON_CHUNK {
-            self.id.update(&self.pending);
-            self.pending.clear();
-            if bytes.len() >= CANON_DIRECT {
-                self.id.update(bytes);
-                return;
-            }
+        if bytes.len() >= CANON_DIRECT {
+            self.hash_pending();
+            self.id.update(bytes);
+            return;
         }
-        self.pending.extend_from_slice(bytes);
+        self.room(bytes.len());
+        crate::bytes::append(&mut self.pending, bytes);
+    }
+    /// Makes room for `n` more bytes (fewer than [`CANON_DIRECT`]) in
+    /// `pending`, hashing what it holds if they would take it past
+    /// [`CANON_CHUNK`]: the short pieces of a field are then appended with
+    /// one check between them.
+    #[inline]
+    fn room(&mut self, n: usize) {
+        if self.pending.len() + n > CANON_CHUNK {
+            self.hash_pending();
+        }
+    }
+    /// Hashes the pending bytes.
+    fn hash_pending(&mut self) {
+        self.id.update(&self.pending);
+        self.pending.clear();
     }
     fn tag(&mut self, t: &str) {
         self.put(t.as_bytes());
         self.put(&[0x1E]);
     }
+    /// A field `name` (short) whose value is `value`.
     fn field(&mut self, name: &str, value: &str) {
-        self.put(name.as_bytes());
-        self.put(&[0x1F]);
+        self.name(name);
         self.put(value.as_bytes());
-        self.put(&[0x1E]);
+        self.room(1);
+        self.pending.push(0x1E);
+    }
+    /// A field's name and the separator after it.
+    #[inline]
+    fn name(&mut self, name: &str) {
+        self.room(name.len() + 1);
+        crate::bytes::append(&mut self.pending, name.as_bytes());
+        self.pending.push(0x1F);
     }
     /// A field whose value is a number or two (`12`, `3.1`), formatted
     /// without an allocation.
     fn numbers(&mut self, name: &str, a: u64, b: Option<u64>) {
-        self.put(name.as_bytes());
-        self.put(&[0x1F]);
-        self.put(Digits::of(a).as_bytes());
+        self.name(name);
+        // Two numbers of at most 20 digits, the dot and the end.
+        self.room(42);
+        crate::bytes::append_decimal(&mut self.pending, a);
         if let Some(b) = b {
-            self.put(b".");
-            self.put(Digits::of(b).as_bytes());
+            self.pending.push(b'.');
+            crate::bytes::append_decimal(&mut self.pending, b);
         }
-        self.put(&[0x1E]);
+        self.pending.push(0x1E);
     }
     fn reference(&mut self, r: &Reference) {
         self.numbers("ref", r.n.into(), None);

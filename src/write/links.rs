@@ -6,6 +6,7 @@
 use crate::ast::{Document, Inline, Reference, Span, for_each_inlines};
 use crate::error::WriteError;
 use crate::groups::Groups;
+use crate::write::xml::Piece;
 use rustc_hash::FxHashMap as HashMap;
 
 /// The link ends of one document.
@@ -98,13 +99,34 @@ impl Links {
         push_decimal(out, n.into());
     }
 
-    /// Appends the id of marker `(n, k)`, `cite-N-K` after the prefix.
-    pub(crate) fn push_cite_id(&self, out: &mut String, n: u32, k: u32) {
-        out.push_str(&self.prefix);
-        out.push_str("cite-");
-        push_decimal(out, n.into());
-        out.push('-');
-        push_decimal(out, k.into());
+    /// The target of reference `n`'s entry, `#ref-N` with the prefix, as
+    /// the writer's pieces ([`Piece`]).
+    pub(crate) fn ref_target(&self, n: u32) -> [Piece<'_>; 4] {
+        [
+            Piece::Plain("#"),
+            Piece::Text(&self.prefix),
+            Piece::Plain("ref-"),
+            Piece::Number(n.into()),
+        ]
+    }
+
+    /// The id of marker `(n, k)`, `cite-N-K` after the prefix, as the
+    /// writer's pieces.
+    pub(crate) fn cite_id(&self, n: u32, k: u32) -> [Piece<'_>; 5] {
+        [
+            Piece::Text(&self.prefix),
+            Piece::Plain("cite-"),
+            Piece::Number(n.into()),
+            Piece::Plain("-"),
+            Piece::Number(k.into()),
+        ]
+    }
+
+    /// The target of marker `(n, k)`, `#cite-N-K` with the prefix, as the
+    /// writer's pieces.
+    pub(crate) fn cite_target(&self, n: u32, k: u32) -> [Piece<'_>; 6] {
+        let [prefix, cite, n, dash, k] = self.cite_id(n, k);
+        [Piece::Plain("#"), prefix, cite, n, dash, k]
     }
 }
 
@@ -168,48 +190,12 @@ pub(crate) fn present(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
-/// The decimal digits of a number, made on the stack: ids, numbers and
-/// the content identifier's fields are written without `format!`, which
-/// cost more than the rest of writing a marker.
-pub(crate) struct Digits {
-    buf: [u8; 20],
-    from: usize,
-}
-
-impl Digits {
-    /// The digits of `n`.
-    pub(crate) fn of(mut n: u64) -> Digits {
-        let mut d = Digits {
-            buf: [0; 20],
-            from: 20,
-        };
-        loop {
-            d.from -= 1;
-            d.buf[d.from] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                return d;
-            }
-        }
-    }
-
-    /// The digits, as bytes.
-    pub(crate) fn as_bytes(&self) -> &[u8] {
-        &self.buf[self.from..]
-    }
-
-    /// The digits, as a string.
-    pub(crate) fn as_str(&self) -> &str {
-        // SAFETY: every byte from `from` on is an ASCII digit (`of`), and
-        // ASCII is UTF-8. (A check would cost a call a number; a push of
-        // each digit as a `char`, one a digit.)
-        unsafe { std::str::from_utf8_unchecked(self.as_bytes()) }
-    }
-}
-
-/// Appends the decimal digits of `n` to `out`.
+/// Appends the decimal digits of `n` to `out`: ids, numbers and the
+/// content identifier's fields are written without `format!`, which cost
+/// more than the rest of writing a marker.
 pub(crate) fn push_decimal(out: &mut String, n: u64) {
-    out.push_str(Digits::of(n).as_str());
+    // SAFETY: only ASCII digits are appended, so `out` stays UTF-8.
+    crate::bytes::append_decimal(unsafe { out.as_mut_vec() }, n);
 }
 
 #[cfg(test)]
@@ -266,10 +252,23 @@ mod tests {
 
     #[test]
     fn decimal_digits_as_format_writes_them() {
-        for n in [0, 7, 10, 99, 1_000_003, u64::from(u32::MAX), u64::MAX] {
+        let powers = (0..20).map(|e| 10u64.pow(e));
+        let edges = powers.flat_map(|p| [p - 1, p, p + 1]);
+        for n in edges.chain([7, 42, 1_000_003, u64::from(u32::MAX), u64::MAX]) {
             let mut s = String::from("cite-");
             push_decimal(&mut s, n);
             assert_eq!(s, format!("cite-{n}"));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_numbers_digits_as_format_writes_them(n: u64, small in 0u64..100_000) {
+            for n in [n, small] {
+                let mut s = String::from("cite-");
+                push_decimal(&mut s, n);
+                proptest::prop_assert_eq!(s, format!("cite-{n}"));
+            }
         }
     }
 }

@@ -49,8 +49,8 @@ use crate::ast::{
 };
 use crate::error::WriteError;
 use crate::write::identifier;
-use crate::write::links::{Links, at, present, push_decimal};
-use crate::write::xml::{XmlWriter, is_w3c_date, uri_attr};
+use crate::write::links::{Links, at, present};
+use crate::write::xml::{Piece, XmlWriter, is_w3c_date, uri_attr};
 use std::collections::HashSet;
 use std::io::Write;
 
@@ -627,36 +627,28 @@ fn inlines(
     profile: TeiProfile,
     inlines: &[Inline],
 ) -> Result<(), WriteError> {
-    // A marker's number, `#ref-N` and `cite-N-K`, made in these buffers.
-    let (mut number, mut target, mut id) = (String::new(), String::new(), String::new());
     for inline in inlines {
         match inline {
             Inline::Text { text, span } => w.text(text).map_err(at(*span))?,
             Inline::Cite { n, occurrence, .. } => {
-                number.clear();
-                push_decimal(&mut number, (*n).into());
                 let linked = links.has_reference(*n);
                 let with_id = linked && links.claim_marker_id(*n, *occurrence);
-                let mut attrs = [("type", "biblio"); 4];
+                let (target, id) = (links.ref_target(*n), links.cite_id(*n, *occurrence));
+                let mut attrs: [(&str, &[Piece]); 4] = [("type", &[Piece::Plain("biblio")]); 4];
                 let mut len = 1;
                 if linked {
-                    target.clear();
-                    target.push('#');
-                    links.push_ref_id(&mut target, *n);
                     attrs[len] = ("target", &target);
                     len += 1;
                 }
                 if with_id {
-                    id.clear();
-                    links.push_cite_id(&mut id, *n, *occurrence);
                     attrs[len] = ("xml:id", &id);
                     len += 1;
                 }
                 if profile == TeiProfile::All {
-                    attrs[len] = ("rendition", "simple:superscript");
+                    attrs[len] = ("rendition", &[Piece::Plain("simple:superscript")]);
                     len += 1;
                 }
-                w.text_element("ref", &attrs[..len], &number)?;
+                w.text_element_pieces("ref", &attrs[..len], &[Piece::Number((*n).into())])?;
             }
             Inline::Link { url, span } => {
                 w.text_element("ref", &[("target", &uri_attr(url))], url)
@@ -748,21 +740,15 @@ fn bibl(w: &mut XmlWriter, links: &Links, r: &Reference, with_id: bool) -> Resul
 /// One `<ref type="backlink">` per back-link; each keeps its token as the
 /// source wrote it (`[]`, `↩︎`, …).
 fn backlinks(w: &mut XmlWriter, links: &Links, r: &Reference) -> Result<(), WriteError> {
-    let mut target = String::new();
     for (k, b) in r.backlinks.iter().enumerate() {
         let k = u32::try_from(k + 1).unwrap_or(u32::MAX);
-        if links.has_marker(r.n, k) {
-            target.clear();
-            target.push('#');
-            links.push_cite_id(&mut target, r.n, k);
-            w.text_element(
-                "ref",
-                &[("type", "backlink"), ("target", &target)],
-                &b.token,
-            )?;
-        } else {
-            w.text_element("ref", &[("type", "backlink")], &b.token)?;
-        }
+        let target = links.cite_target(r.n, k);
+        let attrs: [(&str, &[Piece]); 2] =
+            [("type", &[Piece::Plain("backlink")]), ("target", &target)];
+        let len = if links.has_marker(r.n, k) { 2 } else { 1 };
+        w.start_mixed_pieces("ref", &attrs[..len])?;
+        w.text(&b.token)?;
+        w.end()?;
     }
     Ok(())
 }

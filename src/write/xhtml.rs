@@ -70,8 +70,8 @@ use crate::ast::{
 };
 use crate::diag::{Diagnostic, Severity};
 use crate::error::WriteError;
-use crate::write::links::{Links, at, present, push_decimal};
-use crate::write::xml::{XmlWriter, is_w3c_date, uri_attr};
+use crate::write::links::{Links, at, present};
+use crate::write::xml::{Piece, XmlWriter, is_w3c_date, uri_attr};
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::io::Write;
@@ -534,33 +534,28 @@ fn marker(
     n: u32,
     occurrence: u32,
 ) -> Result<(), WriteError> {
-    // Numbers and ids made without `format!` (see `push_decimal`).
-    let mut number = String::with_capacity(8);
-    push_decimal(&mut number, n.into());
+    let number = [Piece::Number(n.into())];
     if !links.has_reference(n) {
-        return w.text_element("span", &[("class", "unresolved")], &number);
+        return w.text_element_pieces("span", &[("class", &[Piece::Plain("unresolved")])], &number);
     }
-    let mut href = String::from("#");
-    links.push_ref_id(&mut href, n);
-    let mut id = String::new();
-    if links.claim_marker_id(n, occurrence) {
-        links.push_cite_id(&mut id, n, occurrence);
-    }
-    let mut attrs = [("role", "doc-noteref"); 4];
+    let with_id = links.claim_marker_id(n, occurrence);
+    let (href, id) = (links.ref_target(n), links.cite_id(n, occurrence));
+    let noteref: &[Piece] = &[Piece::Plain("doc-noteref")];
+    let mut attrs = [("role", noteref); 4];
     let mut len = 0;
     if opts.epub {
-        attrs[len] = ("epub:type", "noteref");
+        attrs[len] = ("epub:type", &[Piece::Plain("noteref")]);
         len += 1;
     }
-    attrs[len] = ("role", "doc-noteref");
+    attrs[len] = ("role", noteref);
     len += 1;
-    if !id.is_empty() {
+    if with_id {
         attrs[len] = ("id", &id);
         len += 1;
     }
     attrs[len] = ("href", &href);
     len += 1;
-    w.text_element("a", &attrs[..len], &number)
+    w.text_element_pieces("a", &attrs[..len], &number)
 }
 
 /// The reference list; returns a warning per linked note whose length is
@@ -730,8 +725,8 @@ fn backlinks(
     if count > 1 {
         w.text_element("span", &[("aria-hidden", "true")], BACK_ARROW)?;
     }
-    // One buffer each for the href, the letter and the label.
-    let (mut href, mut letter, mut label) = (String::new(), String::new(), String::new());
+    // One buffer each for the letter and the label.
+    let (mut letter, mut label) = (String::new(), String::new());
     for k in 1..=count {
         // The arrow stays with the first letter; the letters may wrap.
         match k {
@@ -751,18 +746,19 @@ fn backlinks(
         };
         let key = (r.n, u32::try_from(k).unwrap_or(u32::MAX));
         if with_id && links.has_marker(key.0, key.1) {
-            href.clear();
-            href.push('#');
-            links.push_cite_id(&mut href, key.0, key.1);
-            let mut attrs = [("href", href.as_str()); 4];
+            let href = links.cite_target(key.0, key.1);
+            let label = [Piece::Text(label)];
+            let mut attrs: [(&str, &[Piece]); 4] = [("href", &href); 4];
             let mut len = 1;
             if opts.epub {
-                attrs[len] = ("epub:type", "backlink");
+                attrs[len] = ("epub:type", &[Piece::Plain("backlink")]);
                 len += 1;
             }
-            attrs[len] = ("role", "doc-backlink");
-            attrs[len + 1] = ("aria-label", label);
-            w.text_element("a", &attrs[..len + 2], text)?;
+            attrs[len] = ("role", &[Piece::Plain("doc-backlink")]);
+            attrs[len + 1] = ("aria-label", &label);
+            w.start_mixed_pieces("a", &attrs[..len + 2])?;
+            w.text(text)?;
+            w.end()?;
         } else {
             // The source has this back-link, but no marker to return to.
             w.text_element("span", &[("class", "backlink-missing")], text)?;

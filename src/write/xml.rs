@@ -311,9 +311,82 @@ impl Sink for String {
 }
 
 impl Sink for Vec<u8> {
+    /// See [`crate::bytes::append`].
+    #[inline]
     fn put(&mut self, s: &str) {
-        self.extend_from_slice(s.as_bytes());
+        crate::bytes::append(self, s.as_bytes());
     }
+}
+
+/// A piece of an attribute value or a text that the writer puts together
+/// as it writes it ([`XmlWriter::start_mixed_pieces`],
+/// [`XmlWriter::text_pieces`]): the ids, targets and numbers of citation
+/// markers and back-links (`#ref-3`, `cite-3-2`, `3`), thousands in an
+/// article, are written from their parts, with no string made for them and
+/// no scan of the parts the program made itself.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Piece<'a> {
+    /// A literal of the program's own that neither needs escaping nor
+    /// holds a character XML forbids: ASCII letters, digits and `#-_.:`
+    /// ([`is_plain`], asserted in debug builds).
+    Plain(&'static str),
+    /// A number's decimal digits.
+    Number(u64),
+    /// Any other text (an id prefix), checked and escaped as every value is.
+    Text(&'a str),
+}
+
+/// Made only of ASCII letters, digits and `#-_.:`, which no escape replaces
+/// and XML allows everywhere ([`Piece::Plain`]).
+fn is_plain(s: &str) -> bool {
+    s.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'#' | b'-' | b'_' | b'.' | b':'))
+}
+
+/// Appends `pieces` to `out`, escaped as `how` says, and returns how many
+/// characters they hold: the bytes that [`escape_into`] makes of their
+/// concatenation. A character XML forbids fails as in
+/// [`check_chars_with`], its position counted in the whole value; `what`
+/// names the value.
+fn put_pieces(
+    out: &mut Vec<u8>,
+    pieces: &[Piece<'_>],
+    how: Escape,
+    what: impl Fn() -> String,
+) -> Result<usize, WriteError> {
+    let mut chars = 0;
+    for piece in pieces {
+        match *piece {
+            Piece::Plain(s) => {
+                debug_assert!(is_plain(s), "{s:?} is not plain");
+                out.put(s);
+                chars += s.len();
+            }
+            Piece::Number(n) => {
+                let before = out.len();
+                crate::bytes::append_decimal(out, n);
+                chars += out.len() - before;
+            }
+            Piece::Text(s) => {
+                if s.is_empty() {
+                    continue;
+                }
+                let scan = how.scan(s);
+                if !scan.plain {
+                    check_chars_with(&what, s).map_err(|e| match e {
+                        WriteError::Char(mut c) => {
+                            c.index += chars;
+                            WriteError::Char(c)
+                        }
+                        other => other,
+                    })?;
+                }
+                escape_into(out, s, how, scan.escape);
+                chars += scan.chars;
+            }
+        }
+    }
+    Ok(chars)
 }
 
 /// What the writer needs to know of a text or an attribute value
@@ -493,6 +566,39 @@ impl<'w> XmlWriter<'w> {
         Ok(())
     }
 
+    /// Opens element `name` with mixed content, as
+    /// [`XmlWriter::start_mixed`] does, each attribute value put together
+    /// from its pieces ([`Piece`]): the same bytes as for the values they
+    /// make.
+    pub(crate) fn start_mixed_pieces(
+        &mut self,
+        name: &'static str,
+        attrs: &[(&'static str, &[Piece<'_>])],
+    ) -> Result<(), WriteError> {
+        self.before_child()?;
+        let out = self.inner.get_mut();
+        out.push(b'<');
+        out.put(name);
+        for &(key, value) in attrs {
+            out.push(b' ');
+            out.put(key);
+            out.put("=\"");
+            put_pieces(out, value, Escape::Attribute, || {
+                format!("attribute `{key}` of <{name}>")
+            })?;
+            out.push(b'"');
+        }
+        out.push(b'>');
+        self.stack.push(Frame {
+            name,
+            has_children: false,
+        });
+        if self.mixed_from.is_none() {
+            self.mixed_from = Some(self.stack.len());
+        }
+        Ok(())
+    }
+
     /// Closes the innermost open element.
     pub fn end(&mut self) -> Result<(), WriteError> {
         let frame = self
@@ -563,6 +669,41 @@ impl<'w> XmlWriter<'w> {
         // the writer's own): the escaped bytes, as they are.
         self.inner.get_mut().extend_from_slice(escaped.as_bytes());
         Ok(())
+    }
+
+    /// Writes text put together from its pieces ([`Piece`]), as
+    /// [`XmlWriter::text`] writes the text they make (a short one: it goes
+    /// into the buffer whole).
+    pub(crate) fn text_pieces(&mut self, pieces: &[Piece<'_>]) -> Result<(), WriteError> {
+        let parent = self.stack.last().map_or("document", |f| f.name);
+        if !self.in_mixed() {
+            return Err(WriteError::Internal(format!(
+                "text written in the element-only content of <{parent}>"
+            )));
+        }
+        let out = self.inner.get_mut();
+        let before = out.len();
+        self.text_chars += put_pieces(out, pieces, Escape::Text, || format!("text in <{parent}>"))?;
+        if out.len() > before
+            && let Some(f) = self.stack.last_mut()
+        {
+            f.has_children = true;
+        }
+        Ok(())
+    }
+
+    /// Writes `<name …>text</name>` as mixed content, its attribute values
+    /// and its text put together from their pieces: what
+    /// [`XmlWriter::text_element`] writes for the strings they make.
+    pub(crate) fn text_element_pieces(
+        &mut self,
+        name: &'static str,
+        attrs: &[(&'static str, &[Piece<'_>])],
+        text: &[Piece<'_>],
+    ) -> Result<(), WriteError> {
+        self.start_mixed_pieces(name, attrs)?;
+        self.text_pieces(text)?;
+        self.end()
     }
 
     /// Writes `text` as it is before the root element (an XML declaration,
@@ -680,7 +821,103 @@ mod tests {
         assert_eq!(out, want);
     }
 
+    /// A piece as a test makes it: a [`Piece`] that owns its text.
+    #[derive(Clone, Debug)]
+    enum OwnedPiece {
+        Plain(&'static str),
+        Number(u64),
+        Text(String),
+    }
+
+    impl OwnedPiece {
+        fn piece(&self) -> Piece<'_> {
+            match self {
+                OwnedPiece::Plain(s) => Piece::Plain(s),
+                OwnedPiece::Number(n) => Piece::Number(*n),
+                OwnedPiece::Text(s) => Piece::Text(s),
+            }
+        }
+    }
+
+    fn owned_piece() -> impl proptest::strategy::Strategy<Value = OwnedPiece> {
+        use proptest::prelude::*;
+        prop_oneof![
+            proptest::sample::select(vec![
+                "#",
+                "ref-",
+                "cite-",
+                "-",
+                "simple:superscript",
+                "a_b.c"
+            ])
+            .prop_map(OwnedPiece::Plain),
+            any::<u64>().prop_map(OwnedPiece::Number),
+            "(\\PC|[<>&'\"\t\n\r\x00-\x1F\u{FFFE}])*".prop_map(OwnedPiece::Text),
+        ]
+    }
+
     proptest::proptest! {
+        /// An element written from pieces is the element written from
+        /// the strings they make: the same bytes and characters counted,
+        /// or the same error (naming the character's place in the whole
+        /// value).
+        #[test]
+        fn pieces_write_what_their_strings_write(
+            values in proptest::collection::vec(proptest::collection::vec(owned_piece(), 0..5), 0..4),
+            text in proptest::collection::vec(owned_piece(), 0..5),
+        ) {
+            let keys = ["type", "target", "xml:id", "n"];
+            let joined = |ps: &[OwnedPiece]| -> String {
+                ps.iter()
+                    .map(|p| match p {
+                        OwnedPiece::Plain(s) => s.to_string(),
+                        OwnedPiece::Number(n) => n.to_string(),
+                        OwnedPiece::Text(s) => s.clone(),
+                    })
+                    .collect()
+            };
+            let strings: Vec<String> = values.iter().map(|v| joined(v)).collect();
+            let attrs: Vec<(&str, &str)> =
+                keys.iter().zip(&strings).map(|(k, v)| (*k, v.as_str())).collect();
+            let pieces: Vec<Vec<Piece>> =
+                values.iter().map(|v| v.iter().map(OwnedPiece::piece).collect()).collect();
+            let piece_attrs: Vec<(&'static str, &[Piece])> =
+                keys.iter().zip(&pieces).map(|(k, v)| (*k, v.as_slice())).collect();
+            let text_pieces: Vec<Piece> = text.iter().map(OwnedPiece::piece).collect();
+            let text_string = joined(&text);
+            let (mut ours_chars, mut theirs_chars) = (0, 0);
+            let ours = render(|w| {
+                w.start_mixed("p", &[])?;
+                w.text("a")?;
+                w.text_element_pieces("ref", &piece_attrs, &text_pieces)?;
+                ours_chars = w.text_chars();
+                w.end()
+            });
+            let theirs = render(|w| {
+                w.start_mixed("p", &[])?;
+                w.text("a")?;
+                w.text_element("ref", &attrs, &text_string)?;
+                theirs_chars = w.text_chars();
+                w.end()
+            });
+            proptest::prop_assert_eq!(format!("{ours:?}"), format!("{theirs:?}"));
+            proptest::prop_assert_eq!(ours_chars, theirs_chars);
+            // From structural content too (a new line and indentation).
+            let ours = render(|w| {
+                w.start("div", &[])?;
+                w.start_mixed_pieces("ref", &piece_attrs)?;
+                w.text_pieces(&text_pieces)?;
+                w.end()?;
+                w.end()
+            });
+            let theirs = render(|w| {
+                w.start("div", &[])?;
+                w.text_element("ref", &attrs, &text_string)?;
+                w.end()
+            });
+            proptest::prop_assert_eq!(format!("{ours:?}"), format!("{theirs:?}"));
+        }
+
         /// The writer's escapes are quick-xml's: text as `partial_escape`
         /// makes it, attribute values as `push_attribute` does; the text
         /// scan's character count is the decoded one and its first escape

@@ -633,8 +633,9 @@ fn nav_point(
     href: &str,
     label: &str,
 ) -> std::io::Result<()> {
-    let order = crate::write::links::Digits::of(order.into());
-    let order = order.as_bytes();
+    let mut digits = String::with_capacity(10);
+    crate::write::links::push_decimal(&mut digits, order.into());
+    let order = digits.as_bytes();
     for part in [
         indent.as_bytes(),
         b"<navPoint playOrder=\"",
