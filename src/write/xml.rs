@@ -320,7 +320,7 @@ impl Sink for Vec<u8> {
 
 /// A piece of an attribute value or a text that the writer puts together
 /// as it writes it ([`XmlWriter::start_mixed_pieces`],
-/// [`XmlWriter::text_pieces`]): the ids, targets and numbers of citation
+/// [`XmlWriter::text_element_pieces`]): the ids, targets and numbers of citation
 /// markers and back-links (`#ref-3`, `cite-3-2`, `3`), thousands in an
 /// article, are written from their parts, with no string made for them and
 /// no scan of the parts the program made itself.
@@ -576,6 +576,24 @@ impl<'w> XmlWriter<'w> {
         attrs: &[(&'static str, &[Piece<'_>])],
     ) -> Result<(), WriteError> {
         self.before_child()?;
+        self.tag_pieces(name, attrs)?;
+        self.stack.push(Frame {
+            name,
+            has_children: false,
+        });
+        if self.mixed_from.is_none() {
+            self.mixed_from = Some(self.stack.len());
+        }
+        Ok(())
+    }
+
+    /// Writes the start tag `<name attrs…>`, each attribute value put
+    /// together from its pieces.
+    fn tag_pieces(
+        &mut self,
+        name: &'static str,
+        attrs: &[(&'static str, &[Piece<'_>])],
+    ) -> Result<(), WriteError> {
         let out = self.inner.get_mut();
         out.push(b'<');
         out.put(name);
@@ -589,13 +607,6 @@ impl<'w> XmlWriter<'w> {
             out.push(b'"');
         }
         out.push(b'>');
-        self.stack.push(Frame {
-            name,
-            has_children: false,
-        });
-        if self.mixed_from.is_none() {
-            self.mixed_from = Some(self.stack.len());
-        }
         Ok(())
     }
 
@@ -671,27 +682,6 @@ impl<'w> XmlWriter<'w> {
         Ok(())
     }
 
-    /// Writes text put together from its pieces ([`Piece`]), as
-    /// [`XmlWriter::text`] writes the text they make (a short one: it goes
-    /// into the buffer whole).
-    pub(crate) fn text_pieces(&mut self, pieces: &[Piece<'_>]) -> Result<(), WriteError> {
-        let parent = self.stack.last().map_or("document", |f| f.name);
-        if !self.in_mixed() {
-            return Err(WriteError::Internal(format!(
-                "text written in the element-only content of <{parent}>"
-            )));
-        }
-        let out = self.inner.get_mut();
-        let before = out.len();
-        self.text_chars += put_pieces(out, pieces, Escape::Text, || format!("text in <{parent}>"))?;
-        if out.len() > before
-            && let Some(f) = self.stack.last_mut()
-        {
-            f.has_children = true;
-        }
-        Ok(())
-    }
-
     /// Writes `<name …>text</name>` as mixed content, its attribute values
     /// and its text put together from their pieces: what
     /// [`XmlWriter::text_element`] writes for the strings they make.
@@ -701,9 +691,19 @@ impl<'w> XmlWriter<'w> {
         attrs: &[(&'static str, &[Piece<'_>])],
         text: &[Piece<'_>],
     ) -> Result<(), WriteError> {
-        self.start_mixed_pieces(name, attrs)?;
-        self.text_pieces(text)?;
-        self.end()
+        // What `start_mixed_pieces`, `text` of the pieces' string and `end`
+        // write, with no frame pushed and popped: the element is whole here.
+        self.before_child()?;
+        self.tag_pieces(name, attrs)?;
+        let out = self.inner.get_mut();
+        self.text_chars += put_pieces(out, text, Escape::Text, || format!("text in <{name}>"))?;
+        out.put("</");
+        out.put(name);
+        out.push(b'>');
+        if out.len() >= FLUSH_AT {
+            hand_on(&mut self.inner, self.out)?;
+        }
+        Ok(())
     }
 
     /// Writes `text` as it is before the root element (an XML declaration,
@@ -903,16 +903,23 @@ mod tests {
             proptest::prop_assert_eq!(format!("{ours:?}"), format!("{theirs:?}"));
             proptest::prop_assert_eq!(ours_chars, theirs_chars);
             // From structural content too (a new line and indentation).
-            let ours = render(|w| {
-                w.start("div", &[])?;
-                w.start_mixed_pieces("ref", &piece_attrs)?;
-                w.text_pieces(&text_pieces)?;
-                w.end()?;
-                w.end()
-            });
             let theirs = render(|w| {
                 w.start("div", &[])?;
                 w.text_element("ref", &attrs, &text_string)?;
+                w.end()
+            });
+            let ours = render(|w| {
+                w.start("div", &[])?;
+                w.text_element_pieces("ref", &piece_attrs, &text_pieces)?;
+                w.end()
+            });
+            proptest::prop_assert_eq!(format!("{ours:?}"), format!("{theirs:?}"));
+            // The start tag alone, the text then written as a string.
+            let ours = render(|w| {
+                w.start("div", &[])?;
+                w.start_mixed_pieces("ref", &piece_attrs)?;
+                w.text(&text_string)?;
+                w.end()?;
                 w.end()
             });
             proptest::prop_assert_eq!(format!("{ours:?}"), format!("{theirs:?}"));
