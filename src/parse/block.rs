@@ -182,11 +182,12 @@ pub fn figure(
     let (first, last) = (block.first()?, block.last()?);
     let (start, end) = (first.start(), last.end());
     let text = src.get(start..end)?;
-    let segments = line_segments(block);
+    // Made only for a figure: most blocks are not one.
+    let segments = || line_segments(block);
     if let Ok((_, (alt, _))) = markdown_image(text) {
         let at = start + (alt.as_ptr() as usize - text.as_ptr() as usize);
         return Some(FigureParts {
-            alt: clip(&segments, at, at + alt.len()),
+            alt: clip(&segments(), at, at + alt.len()),
             caption: Vec::new(),
         });
     }
@@ -196,14 +197,14 @@ pub fn figure(
         let at = start + 1;
         return Some(FigureParts {
             alt: Vec::new(),
-            caption: clip(&segments, at, at + inner.len()),
+            caption: clip(&segments(), at, at + inner.len()),
         });
     }
     let whole = |alt: bool| {
         let (a, c) = if alt {
-            (segments.clone(), Vec::new())
+            (segments(), Vec::new())
         } else {
-            (Vec::new(), segments.clone())
+            (Vec::new(), segments())
         };
         Some(FigureParts { alt: a, caption: c })
     };
@@ -216,10 +217,9 @@ pub fn figure(
         }
     }
     let alt_then_caption = || {
-        Some(FigureParts {
-            alt: segments[..1].to_vec(),
-            caption: segments[1..].to_vec(),
-        })
+        let mut alt = segments();
+        let caption = alt.split_off(1);
+        Some(FigureParts { alt, caption })
     };
     match block {
         [one] if alt_phrase(one.text, phrases) => alt_then_caption(),

@@ -82,11 +82,14 @@ fn base_indent(lines: &[Line<'_>]) -> usize {
 /// Detects the shape of a document from its lines (the title line included).
 pub fn detect(lines: &[Line<'_>]) -> Shape {
     let base_indent = base_indent(lines);
-    let body: Vec<Line<'_>> = lines
-        .iter()
-        .skip(1)
-        .map(|l| dedent(*l, base_indent))
-        .collect();
+    let rest = lines.get(1..).unwrap_or_default();
+    // The lines after the title, dedented: the lines themselves when there
+    // is nothing to take off (most articles), with no copy of them all.
+    let body: std::borrow::Cow<'_, [Line<'_>]> = if base_indent == 0 {
+        rest.into()
+    } else {
+        rest.iter().map(|l| dedent(*l, base_indent)).collect()
+    };
     let text_lines = body.iter().filter(|l| !l.is_blank()).count();
     let blank_lines = body
         .windows(2)
