@@ -88,14 +88,19 @@ fn hard_wrapped(text: &str, end: &str) -> String {
     out
 }
 
-fn pipeline(text: &str) -> usize {
-    let p = parse_article(
+/// The article parsed and resolved, as `convert` reads it.
+fn parsed(text: &str) -> refolio::Parsed {
+    parse_article(
         "bench",
         text.as_bytes().to_vec(),
         Default::default(),
         &ParseOptions::default(),
     )
-    .unwrap();
+    .unwrap()
+}
+
+fn pipeline(text: &str) -> usize {
+    let p = parsed(text);
     let mut out = Vec::with_capacity(text.len() * 3);
     write(&p.document, Format::Tei, &mut out).unwrap();
     out.len()
@@ -108,13 +113,7 @@ fn pipeline(text: &str) -> usize {
 /// each time, as `pipeline`'s output is (some 125 of its 157 page faults
 /// an iteration of the seed ×100).
 fn pipeline_streamed(text: &str) -> u64 {
-    let p = parse_article(
-        "bench",
-        text.as_bytes().to_vec(),
-        Default::default(),
-        &ParseOptions::default(),
-    )
-    .unwrap();
+    let p = parsed(text);
     let mut counted = Counted(0);
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, &mut counted);
     write(&p.document, Format::Tei, &mut out).unwrap();
