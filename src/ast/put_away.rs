@@ -178,9 +178,6 @@ struct Writer<'f> {
     file: &'f TempFile,
     /// Written, not yet in the file.
     out: Vec<u8>,
-    /// The record being made: its nodes and its text.
-    nodes: Vec<u8>,
-    text: Vec<u8>,
 }
 
 impl<'f> Writer<'f> {
@@ -188,8 +185,6 @@ impl<'f> Writer<'f> {
         Writer {
             file,
             out: Vec::with_capacity(CHUNK),
-            nodes: Vec::new(),
-            text: Vec::new(),
         }
     }
 
@@ -212,38 +207,45 @@ impl<'f> Writer<'f> {
         Ok(())
     }
 
-    /// `bytes` as they are (the source's text).
+    /// `bytes` as they are (the source's text, a record's nodes or a
+    /// piece of its text): through the buffer, or straight to the file
+    /// when they would fill it.
     fn raw(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if self.out.len() + bytes.len() < CHUNK {
+            self.out.extend_from_slice(bytes);
+            return Ok(());
+        }
         self.flush()?;
+        if bytes.len() < CHUNK {
+            self.out.extend_from_slice(bytes);
+            return Ok(());
+        }
         self.file.append(bytes)?;
         Ok(())
     }
 
-    /// A record of `kind` made by `make`.
-    fn record(&mut self, kind: u8, make: impl FnOnce(&mut Encoder)) -> io::Result<()> {
-        self.nodes.clear();
-        self.text.clear();
-        make(&mut Encoder {
-            nodes: &mut self.nodes,
-            text: &mut self.text,
-        });
-        let len = |v: &Vec<u8>| u32::try_from(v.len()).map_err(io::Error::other);
-        let (nodes, text) = (len(&self.nodes)?, len(&self.text)?);
-        self.out.push(kind);
-        self.out.extend_from_slice(&nodes.to_le_bytes());
-        self.out.extend_from_slice(&text.to_le_bytes());
-        if self.nodes.len() + self.text.len() > CHUNK {
-            // A long block goes to the file as it is, not copied first.
-            self.flush()?;
-            self.file.append(&self.nodes)?;
-            self.file.append(&self.text)?;
-            // Its buffers are not kept for the short ones after it.
-            self.nodes = Vec::new();
-            self.text = Vec::new();
-            return Ok(());
+    /// A record of `kind` made by `make`, which is called three times:
+    /// to count the nodes' and the text's bytes, to write the nodes, and
+    /// to write the text's pieces where they are; so that a long block
+    /// is not copied into memory first (a 66 MB paragraph's text and 37
+    /// MB of its nodes were the peak of its PDF, taken beside the whole
+    /// article).
+    fn record(&mut self, kind: u8, make: impl Fn(&mut Encoder)) -> io::Result<()> {
+        let mut e = Encoder::new(self, Pass::Count);
+        make(&mut e);
+        let len = |n: usize| u32::try_from(n).map_err(io::Error::other);
+        let (nodes, text) = (len(e.nodes_len)?, len(e.text_len)?);
+        let mut head = [kind; 9];
+        head[1..5].copy_from_slice(&nodes.to_le_bytes());
+        head[5..9].copy_from_slice(&text.to_le_bytes());
+        self.raw(&head)?;
+        for pass in [Pass::Nodes, Pass::Text] {
+            let mut e = Encoder::new(self, pass);
+            make(&mut e);
+            if let Some(error) = e.error {
+                return Err(error);
+            }
         }
-        self.out.extend_from_slice(&self.nodes);
-        self.out.extend_from_slice(&self.text);
         if self.out.len() >= CHUNK {
             self.flush()?;
         }
@@ -251,21 +253,60 @@ impl<'f> Writer<'f> {
     }
 }
 
-/// One record's nodes and text being written.
-struct Encoder<'a> {
-    nodes: &'a mut Vec<u8>,
-    text: &'a mut Vec<u8>,
+/// What a call of a record's `make` does ([`Writer::record`]).
+#[derive(Clone, Copy, PartialEq)]
+enum Pass {
+    /// Counts the bytes of the nodes and of the text.
+    Count,
+    /// Writes the nodes.
+    Nodes,
+    /// Writes the text.
+    Text,
 }
 
-impl Encoder<'_> {
+/// One record's nodes and text being counted or written.
+struct Encoder<'w, 'f> {
+    writer: &'w mut Writer<'f>,
+    pass: Pass,
+    nodes_len: usize,
+    /// The length of the text so far (a string's place in it is a node).
+    text_len: usize,
+    /// The first error met writing.
+    error: Option<io::Error>,
+}
+
+impl<'w, 'f> Encoder<'w, 'f> {
+    fn new(writer: &'w mut Writer<'f>, pass: Pass) -> Self {
+        Encoder {
+            writer,
+            pass,
+            nodes_len: 0,
+            text_len: 0,
+            error: None,
+        }
+    }
+
+    /// `bytes` written when this pass writes what they are part of.
+    fn write(&mut self, bytes: &[u8], of: Pass) {
+        if self.pass == of
+            && self.error.is_none()
+            && let Err(e) = self.writer.raw(bytes)
+        {
+            self.error = Some(e);
+        }
+    }
+    fn node(&mut self, bytes: &[u8]) {
+        self.nodes_len += bytes.len();
+        self.write(bytes, Pass::Nodes);
+    }
     fn u8(&mut self, v: u8) {
-        self.nodes.push(v);
+        self.node(&[v]);
     }
     fn u32(&mut self, v: u32) {
-        self.nodes.extend_from_slice(&v.to_le_bytes());
+        self.node(&v.to_le_bytes());
     }
     fn u64(&mut self, v: u64) {
-        self.nodes.extend_from_slice(&v.to_le_bytes());
+        self.node(&v.to_le_bytes());
     }
     /// A count of items (an article is at most 4 GiB: they fit 32 bits).
     fn len(&mut self, n: usize) {
@@ -276,10 +317,11 @@ impl Encoder<'_> {
         self.u32(s.end);
     }
     fn str(&mut self, s: &str) {
-        let start = self.text.len();
-        self.text.extend_from_slice(s.as_bytes());
+        let start = self.text_len;
+        self.text_len += s.len();
+        self.write(s.as_bytes(), Pass::Text);
         self.len(start);
-        self.len(self.text.len());
+        self.len(self.text_len);
     }
     fn margin(&mut self, m: Margin) {
         match m.0 {
@@ -713,7 +755,8 @@ mod tests {
     /// A document with every kind of node and field: margins and none,
     /// links, empty and non-ASCII text, nested lists, a figure without a
     /// caption, reference fields with and without a date's value, and
-    /// a paragraph longer than a chunk of the file.
+    /// a paragraph whose text, and one whose nodes, take more than a chunk
+    /// of the file.
     fn every_node() -> Document {
         let span = |a: u32| Span::new(a as usize, a as usize + 3);
         let text = |s: &str, a: u32| Inline::Text {
@@ -771,6 +814,12 @@ mod tests {
             ))),
             Block::Rule(Rule { span: span(11) }),
             Block::paragraph(inlines(&"long ".repeat(CHUNK / 2))),
+            // Nodes of more than a chunk.
+            Block::paragraph(
+                (0..CHUNK / 64)
+                    .flat_map(|i| inlines(&format!("word {i} ")))
+                    .collect(),
+            ),
         ];
         d.sections = vec![
             Section {

@@ -437,16 +437,19 @@ fn write_ready(
     serialized: &mut Serialized,
     page_ids: &[ObjectId],
 ) -> std::io::Result<()> {
-    // An element with a text string of more than a piece (a figure's
-    // `/Alt` that is a whole article's text: 32 MB of hex digits) goes
-    // to the temporary file a piece at a time, not whole into a buffer.
+    // An element that may take more than a piece, with a long text string
+    // (a figure's `/Alt` that is a whole article's text: 32 MB of hex
+    // digits) or many kids (a paragraph that is a whole article: 67 MB of
+    // them, the peak of its PDF), goes to the temporary file a piece at a
+    // time, not whole into a buffer.
     let mut spooled = Ok(());
     ready.retain(|r| {
-        // (As hex digits a text string takes up to four bytes per byte.)
+        // (As hex digits a text string takes up to four bytes per byte; a
+        // kid at most 48, its `/OBJR` dictionary, and a space.)
         let texts = r.node.map_or(0, |n| {
             nodes[n].alt().map_or(0, AltText::len) + nodes[n].lang().map_or(0, str::len)
         });
-        if 4 * texts <= save::PIECE || spooled.is_err() {
+        if 4 * texts + 49 * r.element.kids.len() <= save::PIECE || spooled.is_err() {
             return true;
         }
         match spool_element(r, nodes, page_ids, serialized) {
@@ -518,10 +521,19 @@ fn spool_element(
     serialized: &mut Serialized,
 ) -> std::io::Result<bool> {
     let (tag, page, extra) = element_parts(r, nodes, page_ids);
+    let kids = &r.element.kids;
+    // The head's length, counted as it is written a piece at a time.
+    let mut head_len = 0;
     let mut head = Vec::new();
-    element_head(&mut head, tag, r.parent, page, &r.element.kids);
+    element_head(&mut head, tag, r.parent, page, kids, &mut |buf| {
+        head_len += buf.len();
+        buf.clear();
+        Ok(())
+    })?;
+    head_len += head.len();
+    head.clear();
     let (forms, len) = extra_forms(&extra)?;
-    let room = head.len() + len;
+    let room = head_len + len;
     let Some(mut spool) = serialized.spool(room) else {
         return Ok(false);
     };
@@ -535,8 +547,9 @@ fn spool_element(
         buf.clear();
         Ok(())
     };
-    let written =
-        write_extra(&mut head, &extra, &forms, Some(&mut spill)).and_then(|()| spill(&mut head));
+    let written = element_head(&mut head, tag, r.parent, page, kids, &mut spill)
+        .and_then(|()| write_extra(&mut head, &extra, &forms, Some(&mut spill)))
+        .and_then(|()| spill(&mut head));
     match written {
         Ok(()) => {}
         Err(_) if refused => return Ok(false),
@@ -698,7 +711,7 @@ fn element_bytes(
     kids: &[Kid],
     extra: &[(&str, TextValue)],
 ) -> std::io::Result<()> {
-    element_head(out, tag, parent, page, kids);
+    element_head(out, tag, parent, page, kids, &mut |_| Ok(()))?;
     // Room for the rest at once: a figure's `/Alt` can be a whole
     // article's text (32 MB of hex digits; the `>>` after it, pushed
     // into a buffer made at its size, doubled the buffer).
@@ -707,14 +720,17 @@ fn element_bytes(
     write_extra(out, extra, &forms, None)
 }
 
-/// An element's dictionary up to its kids, `<</S … /K […]`.
+/// An element's dictionary up to its kids, `<</S … /K […]`; what `out`
+/// holds handed to `spill` whenever it reaches a piece ([`save::PIECE`])
+/// among the kids (a paragraph of a whole article has millions).
 fn element_head(
     out: &mut Vec<u8>,
     tag: &str,
     parent: ObjectId,
     page: Option<ObjectId>,
     kids: &[Kid],
-) {
+    spill: &mut dyn FnMut(&mut Vec<u8>) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     use std::io::Write;
     out.extend_from_slice(b"<</S ");
     save::write_name(out, tag.as_bytes());
@@ -741,8 +757,12 @@ fn element_head(
                 annot.0, annot.1, page.0, page.1
             ),
         };
+        if out.len() >= save::PIECE {
+            spill(out)?;
+        }
     }
     out.push(b']');
+    Ok(())
 }
 
 /// The forms of an element's text strings ([`TextValue::form`], each read
@@ -998,6 +1018,77 @@ mod tests {
         assert!(nums.spool.is_none());
         assert_eq!(finished(nums, &mut refused), expected);
         assert!(!refused.waits_in_file((90, 0)));
+    }
+
+    /// An element with more kids than a piece holds (a paragraph that is
+    /// a whole article) is written to the temporary file a piece at a
+    /// time, as the same bytes as in memory; in memory when the file
+    /// refuses it, or without a file.
+    #[test]
+    fn an_element_with_many_kids_is_written_a_piece_at_a_time() {
+        let kids: Vec<Kid> = (0..100_000u32)
+            .map(|i| match i % 4 {
+                0 => Kid::Mcid(i),
+                1 => Kid::Mcr {
+                    page: (i, 0),
+                    mcid: i / 2,
+                },
+                2 => Kid::Element((i, 1)),
+                _ => Kid::Annotation {
+                    annot: (i, 0),
+                    page: (i + 1, 0),
+                },
+            })
+            .collect();
+        let ready = || Ready {
+            element: Element {
+                id: (7, 0),
+                kids: kids.iter().copied().collect(),
+                page: Some(0),
+            },
+            parent: (3, 0),
+            node: Some(0),
+        };
+        let page_ids = [(9, 0)];
+        let nodes = vec![StructNode::new(crate::layout::StructKind::Figure, 0)];
+        let mut expected = Vec::new();
+        element_bytes(&mut expected, "Figure", (3, 0), Some((9, 0)), &kids, &[]).unwrap();
+        assert!(expected.len() > 2 * save::PIECE, "{}", expected.len());
+        // Its kids handed on as they reach a piece, not held all at once.
+        let (mut head, mut largest, mut written) = (Vec::new(), 0, Vec::new());
+        element_head(&mut head, "Figure", (3, 0), Some((9, 0)), &kids, &mut |b| {
+            largest = largest.max(b.len());
+            written.append(b);
+            Ok(())
+        })
+        .unwrap();
+        assert!(largest.max(head.len()) < save::PIECE + 64, "{largest}");
+        written.append(&mut head);
+        assert!(expected.starts_with(&written) && written.len() + 2 == expected.len());
+
+        let mut spooled = Serialized::in_temp_file();
+        write_ready(&mut vec![ready()], &nodes, &mut spooled, &page_ids).unwrap();
+        assert_eq!(spooled.object_bytes((7, 0)).as_ref(), Some(&expected));
+        let mut spooled = Serialized::in_temp_file();
+        assert_eq!(
+            spool_element(&ready(), &nodes, &page_ids, &mut spooled).unwrap(),
+            cfg!(unix)
+        );
+        assert_eq!(spooled.waits_in_file((7, 0)), cfg!(unix));
+        assert_eq!(
+            spooled.object_bytes((7, 0)),
+            cfg!(unix).then(|| expected.clone())
+        );
+
+        let named = tempfile::NamedTempFile::new().unwrap();
+        let read_only = std::fs::File::open(named.path()).unwrap();
+        let mut refused = Serialized::in_file(crate::temp_file::TempFile::in_file(read_only));
+        let mut none = Serialized::new();
+        for serialized in [&mut refused, &mut none] {
+            write_ready(&mut vec![ready()], &nodes, serialized, &page_ids).unwrap();
+            assert!(!serialized.waits_in_file((7, 0)));
+            assert_eq!(serialized.object_bytes((7, 0)).as_ref(), Some(&expected));
+        }
     }
 
     /// An element whose `/Alt` is longer than a piece (hex digits of
