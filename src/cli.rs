@@ -188,7 +188,7 @@ pub struct ConvertArgs {
     /// made, its notes at the end or at the foot, with a long article's
     /// text, document, glyphs, rows and PDF objects waiting in an unnamed
     /// temporary file in $TMPDIR; 64 MiB of text is 15,000 to 30,000
-    /// pages, 186 to 204 MB of memory, about 30 s and up to 1.4 GB in
+    /// pages, 152 to 188 MB of memory, about 30 s and up to 1.4 GB in
     /// $TMPDIR). The article's other formats are still written, and the
     /// exit code is 1.
     #[arg(long, value_name = "N", default_value_t = 64 * 1024 * 1024)]
