@@ -121,10 +121,7 @@ impl PutAway {
     /// The body read back a block at a time, in the order of
     /// [`super::walk::walk_document`], each given to `v` (whose
     /// `visit_section` is not called: its heading and blocks are).
-    pub(crate) fn walk_body<V>(&self, v: &mut V) -> io::Result<()>
-    where
-        V: for<'b> Visit<'b, Error = std::convert::Infallible>,
-    {
+    pub(crate) fn walk_body<V: VisitOwned>(&self, v: &mut V) -> io::Result<()> {
         let mut records = Records::new(&self.file, self.body);
         while let Some((kind, mut d)) = records.next()? {
             // (What was read goes before the block is laid out.)
@@ -132,7 +129,8 @@ impl PutAway {
                 LEAD_FIGURE => {
                     let f = d.figure()?;
                     drop(d);
-                    v.visit_lead_figure(&f)
+                    v.visit_owned_lead_figure(f);
+                    Ok(())
                 }
                 HEADING => {
                     let h = d.heading()?;
@@ -142,7 +140,8 @@ impl PutAway {
                 BLOCK => {
                     let b = d.block()?;
                     drop(d);
-                    v.visit_block(&b)
+                    v.visit_owned_block(b);
+                    Ok(())
                 }
                 _ => return Err(corrupt()),
             };
@@ -162,6 +161,22 @@ impl PutAway {
             f(&r);
         }
         Ok(())
+    }
+}
+
+/// A visitor of a body read back ([`PutAway::walk_body`]), which may take
+/// each block whole.
+pub(crate) trait VisitOwned: for<'b> Visit<'b, Error = std::convert::Infallible> {
+    /// A block read back, given to keep or to take apart: by default
+    /// visited as any other ([`Visit::visit_block`]). The layout takes a
+    /// paragraph's (and a figure's description's) inlines into the atoms
+    /// it sets, so that a long one's are not held twice.
+    fn visit_owned_block(&mut self, b: Block) {
+        let Ok(()) = self.visit_block(&b);
+    }
+    /// The lead figure read back, likewise ([`Visit::visit_lead_figure`]).
+    fn visit_owned_lead_figure(&mut self, f: Figure) {
+        let Ok(()) = self.visit_lead_figure(&f);
     }
 }
 
@@ -724,6 +739,8 @@ mod tests {
     }
 
     struct Meet(Vec<Met>);
+
+    impl VisitOwned for Meet {}
 
     impl Visit<'_> for Meet {
         type Error = std::convert::Infallible;

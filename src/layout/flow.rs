@@ -326,24 +326,29 @@ pub(super) struct ListFrame {
 }
 
 pub(super) fn atoms(inlines: &[Inline], font: FontKind) -> Vec<Atom> {
-    inlines
-        .iter()
-        .map(|i| match i {
-            Inline::Text { text, span } => Atom::Text {
-                text: text.clone(),
-                font,
-                src: span.start as usize,
-            },
-            Inline::Cite { n, occurrence, .. } => Atom::Cite {
-                n: *n,
-                k: *occurrence,
-            },
-            Inline::Link { url, span } => Atom::Url {
-                url: url.clone(),
-                src: span.start as usize,
-            },
-        })
-        .collect()
+    inlines.iter().map(|i| atom(i.clone(), font)).collect()
+}
+
+/// [`atoms`] of inlines taken, their texts moved and their vector's
+/// memory reused (an inline and an atom are of one size).
+fn atoms_taken(inlines: Vec<Inline>, font: FontKind) -> Vec<Atom> {
+    inlines.into_iter().map(|i| atom(i, font)).collect()
+}
+
+/// The atom an inline is set as, in `font`.
+fn atom(inline: Inline, font: FontKind) -> Atom {
+    match inline {
+        Inline::Text { text, span } => Atom::Text {
+            text,
+            font,
+            src: span.start as usize,
+        },
+        Inline::Cite { n, occurrence, .. } => Atom::Cite { n, k: occurrence },
+        Inline::Link { url, span } => Atom::Url {
+            url,
+            src: span.start as usize,
+        },
+    }
 }
 
 impl Ctx<'_, '_, '_> {
@@ -501,40 +506,57 @@ impl Ctx<'_, '_, '_> {
         );
     }
 
+    /// A paragraph of `atoms`; one that `announces` what follows
+    /// ("…repatriated:") stays with it.
+    fn paragraph(
+        &mut self,
+        atoms: impl FnOnce() -> Vec<Atom>,
+        announces: bool,
+        x: f32,
+        measure: f32,
+    ) {
+        let body = &self.style.body;
+        let indent = if self.prev_paragraph {
+            body.indent
+        } else {
+            0.0
+        };
+        // Paragraphs follow each other without space (indented instead);
+        // space after display blocks comes from their `space_after`.
+        self.para(
+            atoms,
+            ParaStyle {
+                size: body.size,
+                leading: body.leading,
+                x,
+                measure,
+                indent,
+                ragged: false,
+                center: false,
+                role: Role::Body,
+                space_before: 0.0,
+                frame: None,
+                parting: Parting::Lines,
+            },
+        );
+        self.prev_paragraph = true;
+        if announces {
+            self.keep = true;
+        }
+    }
+
     fn block(&mut self, b: &Block, x: f32, measure: f32) {
         let st = self.style;
         let body = &st.body;
         match b {
             Block::Paragraph(p) => {
-                let indent = if self.prev_paragraph {
-                    body.indent
-                } else {
-                    0.0
-                };
-                // Paragraphs follow each other without space (indented instead);
-                // space after display blocks comes from their `space_after`.
-                self.para(
+                let announces = crate::ast::plain_text_last(&p.inlines) == Some(':');
+                self.paragraph(
                     || atoms(&p.inlines, FontKind::Regular),
-                    ParaStyle {
-                        size: body.size,
-                        leading: body.leading,
-                        x,
-                        measure,
-                        indent,
-                        ragged: false,
-                        center: false,
-                        role: Role::Body,
-                        space_before: 0.0,
-                        frame: None,
-                        parting: Parting::Lines,
-                    },
+                    announces,
+                    x,
+                    measure,
                 );
-                self.prev_paragraph = true;
-                // A paragraph that announces what follows ("…repatriated:")
-                // stays with it.
-                if crate::ast::plain_text_last(&p.inlines) == Some(':') {
-                    self.keep = true;
-                }
             }
             Block::Quote(q) => {
                 let ind = st.quote.indent;
@@ -638,6 +660,36 @@ impl Ctx<'_, '_, '_> {
     }
 
     fn figure(&mut self, f: &Figure, x: f32, measure: f32) {
+        let fig = self.figure_description(|| atoms(&f.alt, FontKind::Italic), x, measure);
+        // Made once the description is set: the copy and the setting's
+        // own work were held at once (an 8 MB line read as a figure's
+        // description: 4.5 MB more at the peak). Only the second pass's
+        // structure is kept.
+        if let Lines::Replay(replay) = &self.lines {
+            self.structure[fig].set_alt(figure_alt(&f.alt, replay.store));
+        }
+        self.figure_caption(f.caption.as_deref(), x, measure);
+    }
+
+    /// [`Ctx::figure`] of a figure taken: in the first pass (which makes
+    /// no `/Alt`), its description's inlines taken into the atoms set.
+    fn figure_taken(&mut self, f: Figure, x: f32, measure: f32) {
+        if !matches!(self.lines, Lines::Record(_)) {
+            return self.figure(&f, x, measure);
+        }
+        let Figure { alt, caption, .. } = f;
+        self.figure_description(move || atoms_taken(alt, FontKind::Italic), x, measure);
+        self.figure_caption(caption.as_deref(), x, measure);
+    }
+
+    /// A figure's frame and its description, set from `atoms`: the
+    /// figure's structure node.
+    fn figure_description(
+        &mut self,
+        atoms: impl FnOnce() -> Vec<Atom>,
+        x: f32,
+        measure: f32,
+    ) -> usize {
         let st = self.style;
         let fs = &st.figure;
         let pad = fs.padding;
@@ -647,7 +699,7 @@ impl Ctx<'_, '_, '_> {
         let fig = self.node_in(StructKind::Figure, self.parent);
         self.into = Some(fig);
         self.para(
-            || atoms(&f.alt, FontKind::Italic),
+            atoms,
             ParaStyle {
                 size: fs.size,
                 leading: fs.leading,
@@ -663,15 +715,16 @@ impl Ctx<'_, '_, '_> {
                 parting: Parting::Whole { first: !keep },
             },
         );
-        // Made once the description is set: the copy and the setting's
-        // own work were held at once (an 8 MB line read as a figure's
-        // description: 4.5 MB more at the peak). Only the second pass's
-        // structure is kept.
-        if let Lines::Replay(replay) = &self.lines {
-            self.structure[fig].set_alt(figure_alt(&f.alt, replay.store));
-        }
+        fig
+    }
+
+    /// The space after a figure's frame, then its caption, if it has one.
+    fn figure_caption(&mut self, caption: Option<&[Inline]>, x: f32, measure: f32) {
+        let st = self.style;
+        let fs = &st.figure;
+        let pad = fs.padding;
         self.space_after(pad);
-        if let Some(c) = &f.caption {
+        if let Some(c) = caption {
             // The caption follows its figure (a sibling, not a child: a
             // reader that speaks the figure's /Alt skips its children).
             self.para(
@@ -734,6 +787,36 @@ fn alt_text(inlines: &[Inline]) -> Option<String> {
     alt.truncate(alt.trim_end().len());
     alt.drain(..alt.len() - alt.trim_start().len());
     (!alt.is_empty()).then_some(alt)
+}
+
+/// A body read back from the temporary file: a paragraph's inlines, and
+/// in the first pass a figure's description's, taken into the atoms set
+/// (a 66 MB paragraph's 35 MB of inlines were held beside its atoms while
+/// it was set), any other block visited.
+impl VisitOwned for Ctx<'_, '_, '_> {
+    fn visit_owned_lead_figure(&mut self, f: Figure) {
+        self.figure_taken(f, self.x, self.measure);
+    }
+    fn visit_owned_block(&mut self, b: Block) {
+        match b {
+            Block::Figure(f) => {
+                self.figure_taken(*f, self.x, self.measure);
+                self.prev_paragraph = false;
+            }
+            Block::Paragraph(p) => {
+                let announces = crate::ast::plain_text_last(&p.inlines) == Some(':');
+                let (x, measure) = (self.x, self.measure);
+                let inlines = p.inlines;
+                self.paragraph(
+                    || atoms_taken(inlines, FontKind::Regular),
+                    announces,
+                    x,
+                    measure,
+                );
+            }
+            b => self.block(&b, self.x, self.measure),
+        }
+    }
 }
 
 /// The body in the order of [`crate::ast::walk`]: blocks in the text block
