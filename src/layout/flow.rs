@@ -1187,8 +1187,29 @@ pub(super) fn walk_article(
 
 #[cfg(test)]
 mod tests {
-    use super::{AltText, GlyphStore, alt_text, figure_alt_from};
+    use super::{AltText, GlyphStore, alt_text, atoms, atoms_taken, figure_alt_from};
     use crate::ast::{Inline, SharedStr, Span, plain_text};
+    use crate::layout::fonts::FontKind;
+
+    /// Inlines taken are the atoms their borrowed copies make, in the
+    /// inlines' own memory (not a second vector of a long paragraph's).
+    #[test]
+    fn inlines_taken_are_atoms_in_their_own_memory() {
+        let inlines = vec![
+            text("a word"),
+            cite(),
+            Inline::Link {
+                url: SharedStr::from("https://example.org/a"),
+                span: Span::new(3, 24),
+            },
+            text(""),
+        ];
+        let expected = atoms(&inlines, FontKind::Italic);
+        let at = inlines.as_ptr() as usize;
+        let taken = atoms_taken(inlines, FontKind::Italic);
+        assert_eq!(taken, expected);
+        assert_eq!(taken.as_ptr() as usize, at);
+    }
 
     fn text(s: &str) -> Inline {
         Inline::Text {
