@@ -184,11 +184,11 @@ pub struct ConvertArgs {
     #[arg(long, value_name = "WHERE", value_enum, default_value_t = BacklinkPlacement::After)]
     pub epub_notes: BacklinkPlacement,
     /// Make no PDF of an article larger than this many bytes (a tagged PDF
-    /// takes about 2.8 to 3.1 bytes of memory per byte of text while it is
+    /// takes about 2.1 to 2.9 bytes of memory per byte of text while it is
     /// made, its notes at the end or at the foot, with a long article's
     /// text, document, glyphs, rows and PDF objects waiting in an unnamed
     /// temporary file in $TMPDIR; 64 MiB of text is 15,000 to 30,000
-    /// pages, 152 to 188 MB of memory, about 30 s and up to 1.4 GB in
+    /// pages, 140 to 188 MB of memory, about 30 s and up to 1.4 GB in
     /// $TMPDIR). The article's other formats are still written, and the
     /// exit code is 1.
     #[arg(long, value_name = "N", default_value_t = 64 * 1024 * 1024)]
