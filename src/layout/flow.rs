@@ -329,6 +329,12 @@ pub(super) fn atoms(inlines: &[Inline], font: FontKind) -> Vec<Atom> {
     inlines.iter().map(|i| atom(i.clone(), font)).collect()
 }
 
+/// Whether a paragraph announces what follows it ("…repatriated:"), and
+/// so stays with it.
+fn announces_what_follows(inlines: &[Inline]) -> bool {
+    crate::ast::plain_text_last(inlines) == Some(':')
+}
+
 /// [`atoms`] of inlines taken, their texts moved and their vector's
 /// memory reused (an inline and an atom are of one size).
 fn atoms_taken(inlines: Vec<Inline>, font: FontKind) -> Vec<Atom> {
@@ -507,7 +513,7 @@ impl Ctx<'_, '_, '_> {
     }
 
     /// A paragraph of `atoms`; one that `announces` what follows
-    /// ("…repatriated:") stays with it.
+    /// ([`announces_what_follows`]) stays with it.
     fn paragraph(
         &mut self,
         atoms: impl FnOnce() -> Vec<Atom>,
@@ -550,7 +556,7 @@ impl Ctx<'_, '_, '_> {
         let body = &st.body;
         match b {
             Block::Paragraph(p) => {
-                let announces = crate::ast::plain_text_last(&p.inlines) == Some(':');
+                let announces = announces_what_follows(&p.inlines);
                 self.paragraph(
                     || atoms(&p.inlines, FontKind::Regular),
                     announces,
@@ -804,7 +810,7 @@ impl VisitOwned for Ctx<'_, '_, '_> {
                 self.prev_paragraph = false;
             }
             Block::Paragraph(p) => {
-                let announces = crate::ast::plain_text_last(&p.inlines) == Some(':');
+                let announces = announces_what_follows(&p.inlines);
                 let (x, measure) = (self.x, self.measure);
                 let inlines = p.inlines;
                 self.paragraph(
