@@ -201,6 +201,15 @@ pub fn return_freed_memory_everywhere() {
     return_freed_memory();
 }
 
+/// [`return_freed_memory`], and mimalloc's free pages on every thread of
+/// `pool` too (a pool of the program's own, not rayon's global one, whose
+/// threads [`return_freed_memory_everywhere`] reaches).
+pub fn return_freed_memory_in(pool: &rayon::ThreadPool) {
+    // SAFETY: as in `return_freed_memory`.
+    pool.broadcast(|_| unsafe { mi_collect(true) });
+    return_freed_memory();
+}
+
 /// Runs `work` on a thread of its own while this one, which would only wait
 /// for it, hands back every 20 ms what is freed
 /// ([`return_freed_memory`]), and returns what `work` returns (a panic in

@@ -197,7 +197,7 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
         margins: args.read.review,
         decisions: args.read.review,
     };
-    type Read = (refolio::ast::Document, Option<(Digest, refolio::ast::Meta)>);
+    type Read = (refolio::ast::Document, Option<Kept>);
     // A TEI corpus read again carries its chapters' content identifier in
     // its header, before the first: it is made here, the chapters in their
     // order, each as soon as those before it are (the chapters are handed
@@ -216,9 +216,14 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
         let r = (|| -> Result<(refolio::Parsed, _), Failure> {
             let bytes = input.read(args.read.max_input_bytes)?;
             let meta = input::metadata(input, &flags)?;
-            let kept = again.then(|| (digest(&bytes), meta.clone()));
+            let was = again.then(|| (digest(&bytes), meta.clone()));
             let parsed =
                 refolio::parse_article(&input.name, bytes, meta, &opts).map_err(Failure::input)?;
+            let kept = was.map(|(digest, meta)| Kept {
+                digest,
+                meta,
+                text_len: parsed.source.text.len(),
+            });
             Ok((parsed, kept))
         })();
         let r = r.map(|(parsed, kept)| {
@@ -272,6 +277,16 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
             .map(|(i, input)| (i, parse((i, input))))
             .collect()
     });
+    // The articles were parsed, and their documents (or all but their
+    // heads) freed, on the pool's threads: mimalloc keeps what a thread
+    // freed in that thread's heap, and this pool's threads are not
+    // rayon's global ones, which the writers hand freed memory back on.
+    // Without this, a chapter read again on another thread than the one
+    // that first read it took new memory beside it: a PDF book of the
+    // three examples and the seed ×16,000 peaked at 218 MB in two runs of
+    // five, 162–164 MB in the others (162.6–163.6 MB in four of four with
+    // it).
+    refolio::allocator::return_freed_memory_in(&pool);
     results.sort_unstable_by_key(|(i, _)| *i);
     let results = results.into_iter().map(|(_, r)| r);
     progress.finish();
@@ -386,12 +401,13 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
         let todo: Vec<_> = std::mem::take(&mut kept)
             .into_iter()
             .zip(inputs.iter().zip(&heads))
-            .map(|((was, meta), (input, head))| (was, meta, input, *head))
+            .map(|(kept, (input, head))| (kept, input, *head))
             .collect();
         let chapters = ReadAgain {
             todo: todo.into_iter(),
             ready: std::collections::VecDeque::new(),
             ahead,
+            here_from: (format == Format::Pdf).then_some(refolio::write::PDF_PUT_AWAY_FROM),
             pool: &pool,
             opts: &opts,
             unread: &unread,
@@ -490,41 +506,66 @@ fn reads_again(format: Format, bag: bool, inputs: &[Input], from: u64) -> bool {
 /// read is put in `unread` (the book fails) and its head stands in for it.
 struct ReadAgain<'a, I> {
     todo: I,
-    ready: std::collections::VecDeque<std::borrow::Cow<'a, refolio::ast::Document>>,
+    ready: std::collections::VecDeque<refolio::write::Chapter<'a>>,
     ahead: usize,
+    /// From how many bytes of text a chapter is read on the calling
+    /// thread, not on the pool (a PDF's: [`refolio::write::PDF_PUT_AWAY_FROM`]).
+    here_from: Option<usize>,
     pool: &'a rayon::ThreadPool,
     opts: &'a refolio::ParseOptions,
     unread: &'a std::cell::RefCell<Option<Failure>>,
 }
 
-/// What [`ReadAgain`] reads a chapter again from: its digest, metadata,
-/// file and head.
-type Again<'a> = (
-    Digest,
-    refolio::ast::Meta,
-    &'a Input,
-    &'a refolio::ast::Document,
-);
+/// What a book read again keeps of a chapter's first reading.
+struct Kept {
+    /// Its bytes' digest.
+    digest: Digest,
+    /// Its metadata.
+    meta: refolio::ast::Meta,
+    /// How many bytes of text it had.
+    text_len: usize,
+}
+
+/// What [`ReadAgain`] reads a chapter again from: what was kept of it,
+/// its file and its head.
+type Again<'a> = (Kept, &'a Input, &'a refolio::ast::Document);
 
 impl<'a, I: ExactSizeIterator<Item = Again<'a>>> Iterator for ReadAgain<'a, I> {
-    type Item = std::borrow::Cow<'a, refolio::ast::Document>;
+    type Item = refolio::write::Chapter<'a>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.ready.is_empty() {
             let batch: Vec<Again<'a>> = self.todo.by_ref().take(self.ahead).collect();
             let opts = self.opts;
-            let read: Vec<_> = self.pool.install(|| {
-                batch
-                    .par_iter()
-                    .map(|(was, meta, input, _)| read_again(input, *was, meta.clone(), opts))
-                    .collect()
-            });
+            let again = |(kept, input, _): &Again<'a>| {
+                read_again(input, kept.digest, kept.meta.clone(), opts)
+            };
+            // A chapter the writer puts away as soon as it has it (a PDF's
+            // long one) is read on this thread, which frees its document
+            // then: mimalloc gives a block freed on another thread than
+            // the one that made it back to that thread's heap, which takes
+            // it back only when it next works, and the pool's threads wait
+            // meanwhile. The book of the three examples and the seed
+            // ×16,000 laid out its chapter beside that chapter's freed
+            // document when it was read on the pool (160 MB at its peak,
+            // 114 MB so). A short chapter is read on the pool: here, its
+            // document, freed once it is laid out, left holes between the
+            // book's rows (a PDF book of 360 corpus articles, 7.3 MB,
+            // peaked at 44.3–46.1 MB, 40.6–44.3 on the pool).
+            let here = self
+                .here_from
+                .is_some_and(|from| batch.iter().all(|(kept, ..)| kept.text_len >= from));
+            let read: Vec<_> = if here {
+                batch.iter().map(again).collect()
+            } else {
+                self.pool.install(|| batch.par_iter().map(again).collect())
+            };
             for (r, (.., head)) in read.into_iter().zip(batch) {
                 self.ready.push_back(match r {
-                    Ok(parsed) => std::borrow::Cow::Owned(parsed.document),
+                    Ok(parsed) => parsed.into(),
                     Err(f) => {
                         self.unread.borrow_mut().get_or_insert(f);
-                        std::borrow::Cow::Borrowed(head)
+                        head.into()
                     }
                 });
             }

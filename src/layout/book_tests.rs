@@ -411,7 +411,7 @@ fn a_book_is_handed_out_a_run_at_a_time_the_front_matter_first() {
         };
         let lay = layout_book_into(
             &cover,
-            refs.iter().map(|d| std::borrow::Cow::Borrowed(*d)),
+            refs.iter().map(|d| BookChapter::from(*d)),
             &style,
             &mut fonts,
             recto,

@@ -335,18 +335,39 @@ pub fn layout_book(
     recto: bool,
     placement: NotePlacement,
 ) -> Layout {
-    let chapters = chapters.iter().map(|d| std::borrow::Cow::Borrowed(*d));
+    let chapters = chapters.iter().map(|d| BookChapter::from(*d));
     layout_book_into(cover, chapters, style, fonts, recto, placement, None)
+}
+
+/// A chapter as a book's layout reads it: its document (borrowed, or owned
+/// and freed once it is flowed) and, when it was put away ([`PutAway`]),
+/// where its body and reference list wait (the document then holds
+/// neither, and the file goes with the chapter).
+pub(crate) struct BookChapter<'d> {
+    pub(crate) doc: std::borrow::Cow<'d, Document>,
+    pub(crate) away: Option<PutAway>,
+}
+
+impl<'d> From<std::borrow::Cow<'d, Document>> for BookChapter<'d> {
+    fn from(doc: std::borrow::Cow<'d, Document>) -> Self {
+        BookChapter { doc, away: None }
+    }
+}
+
+impl<'d> From<&'d Document> for BookChapter<'d> {
+    fn from(doc: &'d Document) -> Self {
+        std::borrow::Cow::Borrowed(doc).into()
+    }
 }
 
 /// [`layout_book`], the pages handed to `sink` while they are filled when
 /// it takes them (see [`PageSink`]): the front matter's first, then the
 /// chapters'. The layout is the same, less what the sink took out of its
-/// pages. A chapter given owned is freed as soon as it is flowed: the
-/// pages are made without the chapters' documents.
-pub fn layout_book_into<'d>(
+/// pages. A chapter given owned, or put away, is freed as soon as it is
+/// flowed: the pages are made without the chapters' documents.
+pub(crate) fn layout_book_into<'d>(
     cover: &Document,
-    chapters: impl ExactSizeIterator<Item = std::borrow::Cow<'d, Document>>,
+    chapters: impl ExactSizeIterator<Item = BookChapter<'d>>,
     style: &Style,
     fonts: &mut Fonts,
     recto: bool,
@@ -373,7 +394,8 @@ pub fn layout_book_into<'d>(
     let mut text = 0;
     let mut unread = None;
     let mut sink = sink;
-    for d in chapters {
+    for chapter in chapters {
+        let d = &chapter.doc;
         let mut glyph_file = |more: usize| {
             if store.is_none()
                 && let Some(s) = sink.as_mut()
@@ -383,8 +405,12 @@ pub fn layout_book_into<'d>(
             text += more;
             store.clone()
         };
+        let reading = Reading {
+            doc: d,
+            away: chapter.away.as_ref(),
+        };
         let (more, miss, chapter_notes, nodes, _, failed) =
-            article_rows(Reading::from(&*d), style, fonts, placement, &mut glyph_file);
+            article_rows(reading, style, fonts, placement, &mut glyph_file);
         unread = unread.or(failed);
         notes.push(chapter_notes);
         marks.push(ChapterMark {

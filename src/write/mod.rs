@@ -25,7 +25,7 @@ pub use epub::{DEFAULT_STYLESHEET, EpubOptions};
 pub use file::{write_atomic, write_atomic_with};
 pub use identifier::ContentIdentifier;
 pub use pandoc::{NoteStyle, PandocApi, PandocOptions};
-pub use pdf::PdfOptions;
+pub use pdf::{PUT_AWAY_FROM as PDF_PUT_AWAY_FROM, PdfOptions};
 pub use tei::TeiProfile;
 pub use xhtml::{BacklinkPlacement, POPUP_NOTE_CHARS};
 pub use xml::check_chars;
@@ -348,16 +348,60 @@ pub fn render_into_giving_up(
         (Some(book), Format::Pdf) => {
             let cover = pdf::book_cover(&heads, book)?;
             drop(heads);
-            let chapters = docs.into_iter().map(std::borrow::Cow::Owned);
+            let chapters = docs
+                .into_iter()
+                .map(|d| Chapter::Document(std::borrow::Cow::Owned(d)));
             render_pdf_chapters(&cover, chapters, options, out)
         }
         _ => render_into(&heads, format, options, out),
     }
 }
 
+/// A chapter of a book as [`render_book_into`] is given it: a document,
+/// borrowed, or owned and freed once it is written; or an article as it
+/// was parsed, which a PDF book puts away in a temporary file while it
+/// lays it out when it is long (from 1 MiB of text), read back a block at
+/// a time, as a single article's PDF does (the other formats write its
+/// document).
+pub enum Chapter<'d> {
+    /// A document.
+    Document(std::borrow::Cow<'d, Document>),
+    /// An article as it was parsed.
+    Parsed(crate::Parsed),
+}
+
+impl<'d> Chapter<'d> {
+    /// The chapter's document (an article's, its source let go).
+    pub fn into_document(self) -> std::borrow::Cow<'d, Document> {
+        match self {
+            Chapter::Document(doc) => doc,
+            Chapter::Parsed(parsed) => std::borrow::Cow::Owned(parsed.document),
+        }
+    }
+}
+
+impl<'d> From<std::borrow::Cow<'d, Document>> for Chapter<'d> {
+    fn from(doc: std::borrow::Cow<'d, Document>) -> Self {
+        Chapter::Document(doc)
+    }
+}
+
+impl<'d> From<&'d Document> for Chapter<'d> {
+    fn from(doc: &'d Document) -> Self {
+        Chapter::Document(std::borrow::Cow::Borrowed(doc))
+    }
+}
+
+impl From<crate::Parsed> for Chapter<'_> {
+    fn from(parsed: crate::Parsed) -> Self {
+        Chapter::Parsed(parsed)
+    }
+}
+
 /// The book of `chapters` in `format` into `out`, each made and freed one
 /// at a time as the writer reaches it (each given owned is freed once
-/// written), so that its chapters are never all held at once; `heads` are
+/// written; a PDF puts a long one given as parsed away while it lays it
+/// out: [`Chapter`]), so that its chapters are never all held at once; `heads` are
 /// the same chapters as far as the book reads them before its chapters
 /// are written ([`book_head`] of each will do). Formats that make no book
 /// (JSON, the article format) read every chapter first. For
@@ -369,7 +413,7 @@ pub fn render_into_giving_up(
 /// written); an EPUB makes it as it writes the chapters.
 pub fn render_book_into<'d>(
     heads: &[&Document],
-    chapters: impl ExactSizeIterator<Item = std::borrow::Cow<'d, Document>>,
+    chapters: impl ExactSizeIterator<Item = Chapter<'d>>,
     identifier: Option<uuid::Uuid>,
     format: Format,
     options: &WriteOptions,
@@ -388,11 +432,13 @@ pub fn render_book_into<'d>(
             heads.len()
         )));
     }
+    if format == Format::Pdf {
+        let cover = pdf::book_cover(heads, book)?;
+        return render_pdf_chapters(&cover, chapters, options, out);
+    }
+    let chapters = chapters.map(Chapter::into_document);
     match format {
-        Format::Pdf => {
-            let cover = pdf::book_cover(heads, book)?;
-            render_pdf_chapters(&cover, chapters, options, out)
-        }
+        Format::Pdf => unreachable!("a PDF book is made above"),
         Format::Epub => {
             let opts = epub::EpubOptions {
                 modified: options.timestamp,
@@ -500,7 +546,7 @@ pub fn book_head(doc: &Document, format: Format) -> Document {
 /// The PDF book of `cover` and `chapters` into `out`.
 fn render_pdf_chapters<'d>(
     cover: &Document,
-    chapters: impl ExactSizeIterator<Item = std::borrow::Cow<'d, Document>>,
+    chapters: impl ExactSizeIterator<Item = Chapter<'d>>,
     options: &WriteOptions,
     out: &mut dyn Write,
 ) -> Result<Vec<Diagnostic>, WriteError> {
@@ -747,7 +793,9 @@ mod tests {
         let mut whole = Vec::new();
         render_into(&docs, Format::Epub, &options, &mut whole).unwrap();
         let mut again = Vec::new();
-        let chapters = read.iter().map(|p| Cow::Owned(p.document.clone()));
+        let chapters = read
+            .iter()
+            .map(|p| Chapter::from(Cow::Owned(p.document.clone())));
         render_book_into(&heads, chapters, None, Format::Epub, &options, &mut again).unwrap();
         assert!(whole == again, "the same EPUB");
         // A TEI corpus of the small heads, given the identifier.
@@ -758,7 +806,9 @@ mod tests {
         let mut id = ContentIdentifier::new();
         docs.iter().for_each(|d| id.add(d));
         let mut again = Vec::new();
-        let chapters = read.iter().map(|p| Cow::Owned(p.document.clone()));
+        let chapters = read
+            .iter()
+            .map(|p| Chapter::from(Cow::Owned(p.document.clone())));
         let id = Some(id.uuid());
         render_book_into(&heads, chapters, id, Format::Tei, &options, &mut again).unwrap();
         assert!(whole == again, "the same TEI corpus");
@@ -769,11 +819,13 @@ mod tests {
             let heads: Vec<Document> = read.iter().map(|p| head(p, format)).collect();
             let heads: Vec<&Document> = heads.iter().collect();
             let mut again = Vec::new();
-            let chapters = read.iter().map(|p| Cow::Owned(p.document.clone()));
+            let chapters = read
+                .iter()
+                .map(|p| Chapter::from(Cow::Owned(p.document.clone())));
             render_book_into(&heads, chapters, None, format, &options, &mut again).unwrap();
             assert!(whole == again, "the same {format:?} book");
         }
-        let chapters = read.iter().map(|p| Cow::Borrowed(&p.document));
+        let chapters = read.iter().map(|p| Chapter::from(&p.document));
         let e = render_book_into(
             &heads,
             chapters,
@@ -787,7 +839,7 @@ mod tests {
             "no identifier: {e:?}"
         );
         for format in [Format::Epub, Format::Tei] {
-            let one = [Cow::Borrowed(docs[0])];
+            let one = [Chapter::from(docs[0])];
             let e = render_book_into(
                 &heads,
                 one.into_iter(),

@@ -1162,7 +1162,7 @@ fn a_books_pages_drawn_as_they_are_filled_make_the_same_file() {
             sink.from_pages = 1;
             sink.run = run;
             sink.store_from = store_from;
-            let chapters = docs.iter().map(|d| std::borrow::Cow::Borrowed(*d));
+            let chapters = docs.iter().map(|d| crate::layout::BookChapter::from(*d));
             let mut lay = crate::layout::layout_book_into(
                 &cover,
                 chapters,
@@ -1252,7 +1252,9 @@ fn glyphs_that_cannot_be_read_back_are_an_error() {
         sink.from_pages = from_pages;
         sink.store_from = 0;
         sink.glyph_file = Some(TempFile::in_file(write_only.try_clone().unwrap()));
-        let chapters = [&doc, &doc].map(std::borrow::Cow::Borrowed).into_iter();
+        let chapters = [&doc, &doc]
+            .map(crate::layout::BookChapter::from)
+            .into_iter();
         let _ = crate::layout::layout_book_into(
             &doc,
             chapters,
