@@ -98,7 +98,8 @@ pub enum Command {
             4 MiB of input (files, without --bag) each chapter, in every format, is read \
             again when the writer reaches it and freed once written, so that the \
             chapters are never all held at once (a file changed in between fails the \
-            book).",
+            book); a PDF book's chapter of 1 MiB of text or more then waits in the \
+            temporary file too while it is laid out, as a long article's does.",
         after_help = EXIT_CODES
     )]
     Book(BookArgs),
