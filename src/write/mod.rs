@@ -478,8 +478,8 @@ pub fn render_book_into<'d>(
 /// written: the head [`render_book_into`] needs of `doc`, without its
 /// text: its title, subtitle and metadata; for an EPUB also its section
 /// headings (for the contents), its reference list's heading, and whether
-/// it has references (its first reference is kept, without fields or
-/// back-links); for the formats that make no book (JSON, the article
+/// it has references (its first reference is kept, without its text,
+/// fields or back-links); for the formats that make no book (JSON, the article
 /// format) the whole document. Nothing in a head shares the source's
 /// buffer, so that the source is freed with the document.
 pub fn book_head(doc: &Document, format: Format) -> Document {
@@ -533,9 +533,11 @@ pub fn book_head(doc: &Document, format: Format) -> Document {
             .references
             .first()
             .map(|r| crate::ast::Reference {
+                n: r.n,
+                raw: SharedStr::default(),
                 fields: Box::default(),
                 backlinks: Box::default(),
-                ..r.clone()
+                span: r.span,
             })
             .into_iter()
             .collect();
@@ -778,6 +780,24 @@ mod tests {
             assert_eq!(epub.references.len(), 1);
             assert!(epub.references[0].backlinks.is_empty());
             assert_eq!(head(p, Format::Json), p.document, "the whole document");
+        }
+        // Nothing of a head holds the source's buffer: it is freed with
+        // the article, the heads kept.
+        for name in names {
+            let p = parsed(name);
+            let text = std::sync::Arc::downgrade(&p.source.text);
+            let heads = [
+                Format::Epub,
+                Format::Pdf,
+                Format::Tei,
+                Format::Html,
+                Format::Markdown,
+                Format::Pandoc,
+            ]
+            .map(|f| head(&p, f));
+            drop(p);
+            assert!(text.upgrade().is_none(), "{name}: a head holds the source");
+            drop(heads);
         }
         let docs: Vec<&Document> = read.iter().map(|p| &p.document).collect();
         let heads: Vec<Document> = read.iter().map(|p| head(p, Format::Epub)).collect();
