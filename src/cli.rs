@@ -95,7 +95,7 @@ pub enum Command {
             drawn as they are filled, the front matter's first; its chapters' glyphs and \
             rows wait in an unnamed temporary file in $TMPDIR from 1 MiB of text. An \
             EPUB book's chapters are deflated into the archive as they are written. From \
-            4 MiB of input (files, without --bag) each chapter, in every format, is read \
+            4 MiB of input (files, in a --bag too) each chapter, in every format, is read \
             again when the writer reaches it and freed once written, so that the \
             chapters are never all held at once (a file changed in between fails the \
             book); a PDF book's chapter of 1 MiB of text or more then waits in the \

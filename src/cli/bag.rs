@@ -116,11 +116,11 @@ pub fn finish(staging: &Path, target: &Path, info: &BagInfo) -> anyhow::Result<(
         let mut manifest = String::new();
         let (mut octets, mut count) = (0u64, 0usize);
         for (rel, path) in &payload {
-            let bytes =
-                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-            octets += bytes.len() as u64;
+            let (digest, len) =
+                sha256_of_file(path).with_context(|| format!("cannot read {}", path.display()))?;
+            octets += len;
             count += 1;
-            let _ = writeln!(manifest, "{}  data/{}", sha256(&bytes), encode_path(rel));
+            let _ = writeln!(manifest, "{digest}  data/{}", encode_path(rel));
         }
         let bagit = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n".to_string();
         let mut bag_info = String::new();
@@ -197,12 +197,25 @@ fn payload_files(data: &Path) -> anyhow::Result<Vec<(String, PathBuf)>> {
 
 /// Lower-case hex SHA-256.
 fn sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .fold(String::with_capacity(64), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+    hex(&Sha256::digest(bytes))
+}
+
+/// The SHA-256 of the file at `path` (lowercase hex) and its length, read
+/// a piece at a time: a payload file (a long book's PDF) is never held
+/// whole.
+fn sha256_of_file(path: &Path) -> std::io::Result<(String, u64)> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let len = std::io::copy(&mut file, &mut hasher)?;
+    Ok((hex(&hasher.finalize()), len))
+}
+
+/// `bytes` in lowercase hex.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::with_capacity(64), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
 }
 
 /// A manifest path: `%`, CR and LF percent-encoded (RFC 8493 §2.1.3).
@@ -229,5 +242,22 @@ mod tests {
         );
         assert_eq!(encode_path("a%b\nc\rd"), "a%25b%0Ac%0Dd");
         assert_eq!(one_line(" a \n b "), "a b");
+    }
+
+    /// A file's digest, read a piece at a time, is its bytes' digest.
+    #[test]
+    fn a_file_is_digested_a_piece_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        for len in [0, 3, 8191, 8192, 8193, 200_003] {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 7 % 251) as u8).collect();
+            let path = dir.path().join(format!("{len}.bin"));
+            std::fs::write(&path, &bytes).unwrap();
+            assert_eq!(
+                sha256_of_file(&path).unwrap(),
+                (sha256(&bytes), len as u64),
+                "{len} bytes"
+            );
+        }
+        assert!(sha256_of_file(&dir.path().join("none")).is_err());
     }
 }

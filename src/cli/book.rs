@@ -183,12 +183,13 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
 
     // Read and parse in parallel: every article must be readable before
     // anything is written. A book of files of [`READ_AGAIN_FROM`] bytes
-    // or more (without a bag, whose identifier reads every chapter whole)
-    // keeps only their heads (title and metadata; for an EPUB its
-    // contents too: `book_head`) and a digest of their bytes, and reads
-    // each file again when the writer reaches it (a file changed since
-    // fails the book): its chapters are never all held at once.
-    let again = reads_again(format, args.bag.is_some(), &inputs, read_again_from);
+    // or more, in a bag or not, keeps only their heads (title and
+    // metadata; for an EPUB its contents too: `book_head`) and a digest of
+    // their bytes, and reads each file again when the writer reaches it (a
+    // file changed since fails the book): its chapters are never all held
+    // at once.
+    let again = reads_again(format, &inputs, read_again_from);
+    let given_identifier = args.identifier.clone().or(m.identifier.clone());
     let progress = Progress::new(inputs.len(), &args.run);
     let opts = refolio::ParseOptions {
         lossy: args.read.lossy,
@@ -199,10 +200,12 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
     };
     type Read = (refolio::ast::Document, Option<Kept>);
     // A TEI corpus read again carries its chapters' content identifier in
-    // its header, before the first: it is made here, the chapters in their
+    // its header, before the first, and a bag's `bag-info.txt` names it
+    // when no identifier is given: it is made here, the chapters in their
     // order, each as soon as those before it are (the chapters are handed
     // to the threads in order, so few wait).
-    let identify = again && format == Format::Tei;
+    let identify =
+        again && (format == Format::Tei || (args.bag.is_some() && given_identifier.is_none()));
     let in_order = std::sync::Mutex::new(InOrder::default());
     let parse = |(index, input): (usize, &Input)| -> (Outcome, Result<(Read, Exit), Failure>) {
         let mut o = Outcome {
@@ -333,7 +336,7 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
         },
         timestamp: super::convert::source_date_epoch()?,
         epub: refolio::write::EpubOptions {
-            identifier: args.identifier.clone().or(m.identifier.clone()),
+            identifier: given_identifier,
             stylesheet: style.epub_css.clone(),
             modified: None,
             title: Some(book.title.clone()),
@@ -360,9 +363,12 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
                 .filter_map(|b| b.meta.date.as_deref())
                 .chain(refs.iter().filter_map(|d| d.meta.date.as_deref())),
         );
-        let identifier = match &write_options.epub.identifier {
-            Some(id) => id.trim().to_string(),
-            None => refolio::write::content_identifier(&refs),
+        // The chapters' content identifier: made as they were first read
+        // when they are read again (their heads are not the chapters).
+        let identifier = match (&write_options.epub.identifier, identifier) {
+            (Some(id), _) => id.trim().to_string(),
+            (None, Some(made)) => refolio::write::identifier_urn(made),
+            (None, None) => refolio::write::content_identifier(&refs),
         };
         let title = write_options.book.as_ref().map_or("", |b| b.title.as_str());
         bag::BagInfo {
@@ -490,13 +496,12 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
 /// and 1.94 → 2.06 s).
 const READ_AGAIN_FROM: u64 = 4 << 20;
 
-/// Whether a book in `format` (in a bag or not) of `inputs` reads its
-/// chapters again as its writer reaches them: a book (in any format) of
-/// files that hold `from` bytes or more, not in a bag.
-fn reads_again(format: Format, bag: bool, inputs: &[Input], from: u64) -> bool {
+/// Whether a book in `format` of `inputs` reads its chapters again as its
+/// writer reaches them: a book (in any format) of files that hold `from`
+/// bytes or more.
+fn reads_again(format: Format, inputs: &[Input], from: u64) -> bool {
     let size = |i: &Input| Some(std::fs::metadata(i.path.as_ref()?).ok()?.len());
     !matches!(format, Format::Json | Format::Article)
-        && !bag
         && inputs.iter().all(|i| i.path.is_some())
         && inputs.iter().filter_map(size).sum::<u64>() >= from
 }
@@ -730,11 +735,70 @@ mod tests {
                 "the same book read again: {ext} {extra:?}"
             );
         }
+        // A bag: the same book, the same originals, and the same tag files
+        // (its identifier, when none is given, made as the chapters were
+        // first read).
+        let bag_cases: [(&str, &[&str]); 4] = [
+            ("epub", &[]),
+            ("pdf", &[]),
+            ("tei.xml", &[]),
+            ("md", &["--identifier", "urn:isbn:0-000"]),
+        ];
+        for (ext, extra) in bag_cases {
+            let mut made = Vec::new();
+            for (from, name) in [(u64::MAX, "once"), (0, "again")] {
+                let bag = dir.path().join(format!("{name}-{ext}-bag"));
+                let out = format!("book.{ext}");
+                let mut args = vec!["-q", "--title", "Three", "-o", &out];
+                args.extend(["--bag", bag.to_str().unwrap()]);
+                args.extend(extra);
+                args.extend([canal.as_str(), &nova, &skerry]);
+                let exit = run_reading_again_from(&book_args(&args), from).unwrap();
+                assert_eq!(exit, Exit::Ok, "{ext} in a bag");
+                let mut files: Vec<(PathBuf, Vec<u8>)> = walk(&bag)
+                    .into_iter()
+                    .map(|p| {
+                        (
+                            p.strip_prefix(&bag).unwrap().to_path_buf(),
+                            std::fs::read(&p).unwrap(),
+                        )
+                    })
+                    .collect();
+                files.sort();
+                made.push(files);
+            }
+            assert!(made[0].len() >= 7, "{ext}: {:?}", made[0].len());
+            let info = made[0].iter().find(|(p, _)| p.ends_with("bag-info.txt"));
+            let info = String::from_utf8_lossy(&info.expect("bag-info.txt").1).into_owned();
+            let id = if extra.is_empty() {
+                "urn:uuid:"
+            } else {
+                "urn:isbn:0-000"
+            };
+            assert!(
+                info.contains(&format!("External-Identifier: {id}")),
+                "{info}"
+            );
+            assert!(made[0] == made[1], "the same bag read again: {ext}");
+        }
+    }
+
+    /// Every file under `dir`.
+    fn walk(dir: &Path) -> Vec<PathBuf> {
+        let mut files = Vec::new();
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                files.extend(walk(&p));
+            } else {
+                files.push(p);
+            }
+        }
+        files
     }
 
     /// A book of files reads its chapters again from the size given, in
-    /// every format that makes a book, not in a bag, not from standard
-    /// input.
+    /// every format that makes a book, not from standard input.
     #[test]
     fn a_pdf_book_of_files_from_a_size_reads_its_chapters_again() {
         let dir = tempfile::tempdir().unwrap();
@@ -742,24 +806,20 @@ mod tests {
         std::fs::write(&a, [b'a'; 600]).unwrap();
         std::fs::write(&b, [b'b'; 400]).unwrap();
         let files = [Input::new(&a), Input::new(&b)];
-        assert!(reads_again(Format::Pdf, false, &files, 1000));
-        assert!(!reads_again(Format::Pdf, false, &files, 1001));
-        assert!(!reads_again(Format::Pdf, true, &files, 0), "in a bag");
-        assert!(reads_again(Format::Epub, false, &files, 1000));
-        assert!(!reads_again(Format::Epub, false, &files, 1001));
-        assert!(!reads_again(Format::Epub, true, &files, 0), "in a bag");
-        assert!(reads_again(Format::Tei, false, &files, 1000));
-        assert!(!reads_again(Format::Tei, true, &files, 0), "in a bag");
-        for format in [Format::Html, Format::Markdown, Format::Pandoc] {
-            assert!(reads_again(format, false, &files, 1000));
-            assert!(!reads_again(format, false, &files, 1001));
+        for format in [
+            Format::Pdf,
+            Format::Epub,
+            Format::Tei,
+            Format::Html,
+            Format::Markdown,
+            Format::Pandoc,
+        ] {
+            assert!(reads_again(format, &files, 1000));
+            assert!(!reads_again(format, &files, 1001));
         }
-        assert!(!reads_again(Format::Json, false, &files, 0), "no book");
+        assert!(!reads_again(Format::Json, &files, 0), "no book");
         let stdin = [Input::new(Path::new("-"))];
-        assert!(
-            !reads_again(Format::Pdf, false, &stdin, 0),
-            "standard input"
-        );
+        assert!(!reads_again(Format::Pdf, &stdin, 0), "standard input");
     }
 
     /// The chapters' identifier is made in their order, whatever the

@@ -176,7 +176,13 @@ pub struct Rendered {
 /// text and structure (not their metadata), so that the same articles always
 /// get the same identifier and a changed character a new one.
 pub fn content_identifier(docs: &[&Document]) -> String {
-    format!("urn:uuid:{}", identifier::content_identifier(docs))
+    identifier_urn(identifier::content_identifier(docs))
+}
+
+/// A content identifier ([`ContentIdentifier::uuid`]) as
+/// [`content_identifier`] writes it: `urn:uuid:` and the UUID.
+pub fn identifier_urn(uuid: uuid::Uuid) -> String {
+    format!("urn:uuid:{uuid}")
 }
 
 /// The warning for a licence given by a name refolio knows no URL for (it
