@@ -156,6 +156,9 @@ pub struct ConvertArgs {
     #[command(flatten)]
     pub read: ReadArgs,
     /// Output formats, comma-separated [default: tei,epub,pdf; with `-o -`: tei].
+    ///
+    /// Each article's PDF is made after its other formats, whatever the
+    /// order given, so that the article is freed while its PDF is laid out.
     #[arg(
         short = 't',
         long = "to",

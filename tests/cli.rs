@@ -762,6 +762,56 @@ fn characters_the_pdf_fonts_lack_are_warned_about_with_their_place() {
     }
 }
 
+/// A PDF asked for before other formats is made after them (of the
+/// article given up): an article too long for a PDF still gets the
+/// formats asked after it, and `--verbose` lists the files in the order
+/// asked.
+#[test]
+fn a_pdf_asked_first_is_made_last() {
+    let mut text = String::from("Sluices\n\n");
+    while text.len() < 3000 {
+        text.push_str("The sluice was opened at dawn and closed at dusk1. ");
+    }
+    text.push_str("\n\n  1. Sluices; Canal Office; 1901[]\n");
+    let dir = setup(&[("s.txt", text.as_bytes())]);
+    let too_long = [
+        "convert",
+        "-t",
+        "pdf,tei,markdown",
+        "--max-pdf-input-bytes",
+        "2000",
+        "-o",
+        "short",
+        "s.txt",
+    ];
+    let o = refolio(&too_long, dir.path(), None);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("no PDF: the article is"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(entries(&dir.path().join("short")), ["s.md", "s.tei.xml"]);
+    let args = [
+        "convert",
+        "-t",
+        "pdf,tei,markdown",
+        "-v",
+        "-o",
+        "all",
+        "s.txt",
+    ];
+    let o = refolio(&args, dir.path(), None);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let said = stderr(&o);
+    let wrote: Vec<&str> = said
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("wrote "))
+        .map(|p| p.rsplit(['/', '\\']).next().unwrap_or(p))
+        .collect();
+    assert_eq!(wrote, ["s.pdf", "s.tei.xml", "s.md"], "{said}");
+}
+
 /// An article of more than 1 MiB, whose PDF is made with its text and
 /// document put away in a temporary file while it is laid out, still has
 /// its characters without a glyph warned about at their place (the text
