@@ -169,8 +169,9 @@ pub fn finish(staging: &Path, target: &Path, info: &BagInfo) -> anyhow::Result<(
     result
 }
 
-/// The payload's files, relative to `data/` with `/` separators, sorted.
-fn payload_files(data: &Path) -> anyhow::Result<Vec<(String, PathBuf)>> {
+/// The payload's files, relative to `data/` with `/` separators, sorted
+/// (or the files of any folder, relative to it).
+pub(super) fn payload_files(data: &Path) -> anyhow::Result<Vec<(String, PathBuf)>> {
     let mut out = Vec::new();
     let mut stack = vec![(String::new(), data.to_path_buf())];
     while let Some((prefix, dir)) = stack.pop() {

@@ -438,19 +438,20 @@ pub fn render_book_into<'d>(
             heads.len()
         )));
     }
-    if format == Format::Pdf {
-        let cover = pdf::book_cover(heads, book)?;
-        return render_pdf_chapters(&cover, chapters, options, out);
-    }
-    let chapters = chapters.map(Chapter::into_document);
+    // A PDF takes the chapters as given (it puts a long parsed one away);
+    // the other formats their documents.
+    let documents = Chapter::into_document;
     match format {
-        Format::Pdf => unreachable!("a PDF book is made above"),
+        Format::Pdf => {
+            let cover = pdf::book_cover(heads, book)?;
+            render_pdf_chapters(&cover, chapters, options, out)
+        }
         Format::Epub => {
             let opts = epub::EpubOptions {
                 modified: options.timestamp,
                 ..options.epub.clone()
             };
-            epub::write_book_of(heads, chapters, &opts, out)
+            epub::write_book_of(heads, chapters.map(documents), &opts, out)
         }
         Format::Tei => {
             let Some(identifier) = identifier else {
@@ -460,20 +461,24 @@ pub fn render_book_into<'d>(
                 ));
             };
             let settings = tei_settings(options);
+            let chapters = chapters.map(documents);
             tei::write_tei_corpus_of(heads, identifier, chapters, book, settings, out)?;
             Ok(tei_warnings(heads, options))
         }
-        Format::Html => html::write_html_book(heads, chapters, book, &options.epub, out),
+        Format::Html => {
+            html::write_html_book(heads, chapters.map(documents), book, &options.epub, out)
+        }
         Format::Markdown => {
-            markdown::write_markdown_book(heads, chapters, book, out)?;
+            markdown::write_markdown_book(heads, chapters.map(documents), book, out)?;
             Ok(Vec::new())
         }
         Format::Pandoc => {
+            let chapters = chapters.map(documents);
             pandoc::write_pandoc_book(heads, chapters, book, options.pandoc, out)?;
             Ok(Vec::new())
         }
         Format::Json | Format::Article => {
-            let chapters: Vec<_> = chapters.collect();
+            let chapters: Vec<_> = chapters.map(documents).collect();
             let docs: Vec<&Document> = chapters.iter().map(|c| c.as_ref()).collect();
             render_into(&docs, format, options, out)
         }
