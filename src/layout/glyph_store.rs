@@ -393,10 +393,7 @@ impl GlyphReader<'_> {
                     // Up to the end of the block written there (never
                     // into a hole after it); the record alone when no
                     // block is known to hold it.
-                    let end = self
-                        .store
-                        .written_end(start)
-                        .unwrap_or(start + len as u64);
+                    let end = self.store.written_end(start).unwrap_or(start + len as u64);
                     let room = self
                         .size
                         .max(len)
@@ -511,6 +508,49 @@ mod tests {
         // A line with fewer runs than its record: an error.
         let mut short = Line::default();
         assert!(store_reader.restore(&mut short, at[0].unwrap()).is_err());
+    }
+
+    /// A reader reads up to the end of the block written there, never
+    /// into the hole after it that the writer reserved and did not fill
+    /// (nor into a block reserved and not yet written), and a window
+    /// still serves the records after the first.
+    #[test]
+    fn a_reader_never_reads_a_hole() {
+        let Some(store) = TempFile::new().map(GlyphStore::in_file) else {
+            eprintln!("SKIP a_reader_never_reads_a_hole: no temporary file on this system");
+            return;
+        };
+        let original = vec![line(&["short"]), line(&["lines", "here"])];
+        let (mut one, mut two, mut three) = (store.writer(), store.writer(), store.writer());
+        let mut lines = original.clone();
+        let at = one.put(&mut lines);
+        let mut second = vec![line(&["after the hole"])];
+        let at2 = two.put(&mut second);
+        // Reserved past the second block, not yet written.
+        let mut third = vec![line(&["unwritten"])];
+        let at3 = three.put(&mut third);
+        drop((one, two));
+        let first_block: usize = at.iter().map(|a| a.unwrap().bytes()).sum();
+        let mut reader = store.reader();
+        for (line, at) in lines.iter_mut().zip(&at) {
+            reader.restore(line, at.unwrap()).unwrap();
+            assert_eq!(
+                (reader.at, reader.valid),
+                (0, first_block),
+                "the window is the first block, read once"
+            );
+        }
+        assert_eq!(lines, original);
+        reader.restore(&mut second[0], at2[0].unwrap()).unwrap();
+        assert_eq!(reader.at, BLOCK as u64);
+        assert_eq!(reader.valid, at2[0].unwrap().bytes());
+        assert_eq!(second, vec![line(&["after the hole"])]);
+        // Not written yet: no block holds it, so the record alone is read
+        // (and is not there).
+        assert!(reader.restore(&mut third[0], at3[0].unwrap()).is_err());
+        drop(three);
+        reader.restore(&mut third[0], at3[0].unwrap()).unwrap();
+        assert_eq!(third, vec![line(&["unwritten"])]);
     }
 
     /// Bytes a glyph store did not write make a glyph with no text or

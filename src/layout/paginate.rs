@@ -946,3 +946,28 @@ pub(super) fn paginate(
         structure,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A chapter starts at every row a mark gives, and nowhere else:
+    /// with a chapter of no rows (two marks at one row), at the first row
+    /// and at the last.
+    #[test]
+    fn chapter_starts_where_a_mark_is() {
+        for starts in [&[][..], &[0], &[0, 3, 3, 7], &[2, 4, 9], &[0, 1, 2, 3]] {
+            let marks: Vec<ChapterMark> = starts
+                .iter()
+                .map(|&start| ChapterMark { start, head: None })
+                .collect();
+            for i in 0..11 {
+                assert_eq!(
+                    chapter_starts(&marks, i),
+                    starts.contains(&i),
+                    "{starts:?} {i}"
+                );
+            }
+        }
+    }
+}
