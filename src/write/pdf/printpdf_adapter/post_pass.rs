@@ -364,12 +364,11 @@ pub(super) fn post_pass(
     }
     drop(links);
     // Outline: each item inside the nearest earlier item of a lower level.
-    let outline_root = if lay.outline.is_empty() {
-        None
-    } else {
+    let tree = OutlineTree::of(lay.outline.iter().map(|o| o.level));
+    // (An outline has items at the top when it has any: its first.)
+    let outline_root = if let Some((first, last)) = tree.top {
         let root = lo.new_object_id();
         let ids: Vec<ObjectId> = lay.outline.iter().map(|_| lo.new_object_id()).collect();
-        let tree = OutlineTree::of(lay.outline.iter().map(|o| o.level));
         // Written in PDF syntax as each is made (as lopdf dictionaries, a
         // long article's 3,000 items held 3 MB until the file was packed).
         let mut items = ChunkWriter::default();
@@ -399,7 +398,6 @@ pub(super) fn post_pass(
             });
         }
         items.add_to(serialized);
-        let (first, last) = tree.top.expect("an item at the top: the first is");
         let mut r = Dictionary::new();
         r.set("Type", Object::Name(b"Outlines".to_vec()));
         r.set("First", Object::Reference(ids[first]));
@@ -407,6 +405,8 @@ pub(super) fn post_pass(
         r.set("Count", Object::Integer(lay.outline.len() as i64));
         lo.objects.insert(root, Object::Dictionary(r));
         Some(root)
+    } else {
+        None
     };
     // Catalog.
     let lang = if doc.lang.trim().is_empty() {
