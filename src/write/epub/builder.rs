@@ -301,11 +301,32 @@ fn post_pass<'b>(
             "epub-builder wrote no {OPF_PATH}, {NAV_PATH} or {NCX_PATH}"
         )));
     }
+    // Each entry's place by name, and whether the name is written more
+    // than once or given a body already: looked up, not searched for each
+    // body (a book of 28,800 chapters spent a third of its time comparing
+    // names).
+    let mut places: rustc_hash::FxHashMap<&str, EntryPlace> = Default::default();
+    places.reserve(entries.len());
+    for (i, (name, _)) in entries.iter().enumerate() {
+        places
+            .entry(name.as_str())
+            .and_modify(|p| p.once = false)
+            .or_insert(EntryPlace {
+                at: i,
+                once: true,
+                taken: false,
+            });
+    }
+    let mut found = Vec::with_capacity(bodies.len());
     for (name, body) in bodies {
-        let mut found = entries.iter_mut().filter(|(n, _)| n == name);
-        match (found.next(), found.next()) {
-            (Some((_, entry)), None) if matches!(&*entry, Entry::Kept(d) if d.is_empty()) => {
-                *entry = Entry::Body(*body)
+        match places.get_mut(name.as_str()) {
+            Some(p)
+                if p.once
+                    && !p.taken
+                    && matches!(&entries[p.at].1, Entry::Kept(d) if d.is_empty()) =>
+            {
+                p.taken = true;
+                found.push((p.at, *body));
             }
             _ => {
                 return Err(WriteError::Internal(format!(
@@ -313,6 +334,10 @@ fn post_pass<'b>(
                 )));
             }
         }
+    }
+    drop(places);
+    for (i, body) in found {
+        entries[i].1 = Entry::Body(body);
     }
     let Some(mimetype) = entries.iter().position(|(n, _)| n == "mimetype") else {
         return Err(WriteError::Internal(
@@ -372,6 +397,17 @@ fn post_pass<'b>(
         }
     }
     w.finish().map_err(zip_error)
+}
+
+/// Where an entry of epub-builder's archive is, for the post-pass to give
+/// it its body.
+struct EntryPlace {
+    /// Its index among the entries.
+    at: usize,
+    /// Whether no other entry has its name.
+    once: bool,
+    /// Whether a body was given to it already.
+    taken: bool,
 }
 
 /// The size from which the archive being written waits in a temporary
@@ -1109,6 +1145,13 @@ pub(super) mod tests {
             .copy_into(&mut made)
             .unwrap();
         assert_eq!(text_of(&made, "OEBPS/c.xhtml"), "<html/>");
+        // Two bodies for the one entry fail.
+        let twice = [bodies[0].clone(), bodies[0].clone()];
+        let e = post_pass(&raw, &fixes, &twice, None, &mut One(0))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("other than once"), "{e}");
         // The same archive with the chapter last.
         let mut z = zip::ZipArchive::new(Cursor::new(&raw[..])).unwrap();
         let mut names: Vec<String> = z.file_names().map(String::from).collect();
