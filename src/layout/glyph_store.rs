@@ -85,32 +85,32 @@ const BLOCK: usize = 1 << 20;
 #[derive(Clone)]
 pub(super) struct GlyphStore {
     file: std::sync::Arc<TempFile>,
-    /// Blocks kept in memory, by offset.
-    kept: std::sync::Arc<std::sync::Mutex<KeptBlocks>>,
-    /// The blocks written to the file, by offset.
-    written: std::sync::Arc<std::sync::Mutex<WrittenBlocks>>,
+    /// The blocks written, by offset.
+    blocks: std::sync::Arc<std::sync::Mutex<Vec<(u64, Block)>>>,
 }
 
-/// Blocks the file refused, kept in memory: (offset, bytes).
-type KeptBlocks = Vec<(u64, Vec<u8>)>;
-
-/// Blocks written to the file: (offset, end). A writer reserves a whole
-/// block and writes what it gathered, often far less (a book's short
-/// chapter, each thread's last block), so the file is full of holes: a
-/// reader reads up to the end of the block it reads in, never a hole.
-/// Read, a hole is a page of zeros the system makes and keeps in its
-/// cache: a PDF book of 2,880 short articles, read a block at a time
-/// across its holes, grew the system's cache by 4.7 GB and spent 18% of
-/// its samples zeroing those pages.
-type WrittenBlocks = Vec<(u64, u64)>;
+/// A block a writer wrote, at its offset.
+///
+/// A writer reserves a whole block and writes what it gathered, often far
+/// less (a book's short chapter, each thread's last block), so the file
+/// is full of holes: a reader reads up to the end of the block it reads
+/// in, never a hole. Read, a hole is a page of zeros the system makes and
+/// keeps in its cache: a PDF book of 2,880 short articles, read a block
+/// at a time across its holes, grew the system's cache by 4.7 GB and
+/// spent 18% of its samples zeroing those pages.
+enum Block {
+    /// In the file, up to this offset.
+    InFile { end: u64 },
+    /// Refused by the file, kept in memory.
+    Kept(Vec<u8>),
+}
 
 impl GlyphStore {
     /// A store in `file`, new and empty.
     pub(super) fn in_file(file: TempFile) -> Self {
         GlyphStore {
             file: std::sync::Arc::new(file),
-            kept: Default::default(),
-            written: Default::default(),
+            blocks: Default::default(),
         }
     }
 
@@ -222,24 +222,10 @@ impl GlyphStore {
         self.file.read_into(out, place)
     }
 
-    fn kept(&self) -> std::sync::MutexGuard<'_, KeptBlocks> {
-        self.kept
+    fn blocks(&self) -> std::sync::MutexGuard<'_, Vec<(u64, Block)>> {
+        self.blocks
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    fn written(&self) -> std::sync::MutexGuard<'_, WrittenBlocks> {
-        self.written
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    /// The end of the block written to the file that holds `offset`.
-    fn written_end(&self, offset: u64) -> Option<u64> {
-        let written = self.written();
-        let i = written.partition_point(|&(from, _)| from <= offset);
-        let &(_, end) = written.get(i.checked_sub(1)?)?;
-        (offset < end).then_some(end)
     }
 }
 
@@ -306,15 +292,15 @@ impl<'s> GlyphWriter<'s> {
         if buf.is_empty() {
             return;
         }
-        if self.store.file.write_at(&buf, at).is_err() {
-            let mut kept = self.store.kept();
-            let i = kept.partition_point(|(o, _)| *o < at);
-            kept.insert(i, (at, buf));
-        } else {
-            let mut written = self.store.written();
-            let i = written.partition_point(|&(o, _)| o < at);
-            written.insert(i, (at, at + buf.len() as u64));
-        }
+        let block = match self.store.file.write_at(&buf, at) {
+            Ok(()) => Block::InFile {
+                end: at + buf.len() as u64,
+            },
+            Err(_) => Block::Kept(buf),
+        };
+        let mut blocks = self.store.blocks();
+        let i = blocks.partition_point(|(o, _)| *o < at);
+        blocks.insert(i, (at, block));
     }
 }
 
@@ -379,21 +365,24 @@ impl GlyphReader<'_> {
         let inside =
             |from: u64, bytes: usize| start >= from && (start - from) as usize + len <= bytes;
         if !inside(self.at, self.valid) {
-            let kept = self.store.kept();
-            let i = kept.partition_point(|(o, _)| *o <= start);
-            match i.checked_sub(1).map(|i| &kept[i]) {
-                Some((from, block)) if inside(*from, block.len()) => {
+            let blocks = self.store.blocks();
+            let i = blocks.partition_point(|(o, _)| *o <= start);
+            match i.checked_sub(1).map(|i| &blocks[i]) {
+                Some((from, Block::Kept(block))) if inside(*from, block.len()) => {
                     self.window.clear();
                     self.window.extend_from_slice(block);
                     self.valid = block.len();
                     self.at = *from;
                 }
-                _ => {
-                    drop(kept);
+                found => {
                     // Up to the end of the block written there (never
                     // into a hole after it); the record alone when no
                     // block is known to hold it.
-                    let end = self.store.written_end(start).unwrap_or(start + len as u64);
+                    let end = match found {
+                        Some(&(_, Block::InFile { end })) if start < end => end,
+                        _ => start + len as u64,
+                    };
+                    drop(blocks);
                     let room = self
                         .size
                         .max(len)
@@ -590,11 +579,10 @@ mod tests {
         }
         let (a, b) = (one.put(&mut lines), two.put(&mut more));
         drop((one, two));
-        assert!(
-            store.kept().len() > 2,
-            "blocks kept: {}",
-            store.kept().len()
-        );
+        let kept = (store.blocks().iter())
+            .filter(|(_, b)| matches!(b, Block::Kept(_)))
+            .count();
+        assert!(kept > 2, "blocks kept: {kept}");
         let mut reader = store.reader();
         for (line, at) in lines.iter_mut().zip(a).chain(more.iter_mut().zip(b)) {
             reader.restore(line, at.unwrap()).unwrap();
