@@ -23,6 +23,7 @@
 //! | `dcterms:modified` is "now" unless set | always set, to the time the writer chose (`SOURCE_DATE_EPOCH`, else the article's date, else 1980-01-01) | `modified_is_the_given_time_not_now` |
 //! | the archive can only be made by its `ZipLibrary`, deflated at the default level (the `Zip` trait is private), so the post-pass inflates every entry and deflates it again | epub-builder gets the stylesheet and the chapters empty, and the post-pass puts their bodies in, deflated once at a fast level ([`DEFLATE_LEVEL`]) | `chapter_and_stylesheet_bodies_are_put_in_whole` (the speed is measured by `benches/pipeline.rs` `write-epub`) |
 //! | the table of contents is rendered a string per entry, each chapter's entries copied again to indent them (some 17 MB of strings for a long article's 13,841 sections) | epub-builder gets the first chapter's title alone (`given_titles`; all of them took 12 MB of strings in a book of 14,400 chapters); the post-pass writes every title and entry where it listed it, as epub-builder renders them, straight into the archive ([`toc_is_ours`]; a title or label with a line break, or an empty label, keeps epub-builder's) | `the_table_of_contents_written_is_epub_builders` |
+//! | every chapter added holds an entry of its archive's table (some 480 bytes as it grows) and its package document's items in strings until the archive is made | epub-builder gets the first chapter alone when the table of contents is refolio's and the chapters' names are plain (`plain_name`); the post-pass adds the other chapters' entries and manifest and spine items after it, as epub-builder writes them ([`ChaptersAdded`]) | `the_table_of_contents_written_is_epub_builders` |
 //! | zip entries are stamped "now" (no API to set them) | post-pass rewrites the archive: `mimetype` first and stored, every entry with the same timestamp (the `dcterms:modified` time) and permissions `0644`, in epub-builder's order | `archive_layout_mimetype_first_stored_fixed_times` |
 //!
 //! Every patch of the post-pass must apply exactly as often as expected, or
@@ -163,14 +164,25 @@ fn assemble_with(
     // The table of contents is written by the post-pass when it can
     // ([`toc_is_ours`]): epub-builder is then given the first chapter's
     // title alone ([`given_titles`]), which it renders where the post-pass
-    // writes every chapter's.
+    // writes every chapter's. And when the chapters' names are plain
+    // ([`plain_name`]), epub-builder is given the first chapter alone:
+    // the post-pass adds the others to the archive and to the package
+    // document after it ([`ChaptersAdded`]).
     let titled = if ours {
         given_titles(&book.chapters).len()
     } else {
         book.chapters.len()
     };
+    let given = if ours && book.chapters.iter().all(|c| plain_name(&c.name)) {
+        titled
+    } else {
+        book.chapters.len()
+    };
     for (i, chapter) in book.chapters.iter().enumerate() {
         bodies.push((format!("OEBPS/{}", chapter.name), Body::Chapter(i)));
+        if i >= given {
+            continue;
+        }
         let title = if i < titled { chapter.title } else { "" };
         let mut content = EpubContent::new(chapter.name.clone(), &[][..]).title(title);
         if i == 0 {
@@ -192,9 +204,95 @@ fn assemble_with(
         modified: book.modified,
     };
     let toc = ours.then_some(&book.chapters[..]);
-    let archive = post_pass(&raw, &fixes, &bodies, toc, chapters)?;
+    let added = ChaptersAdded::of(&book.chapters, given);
+    let archive = post_pass(&raw, &fixes, &bodies, toc, added, chapters)?;
     archive.copy_into(out)?;
     Ok(())
+}
+
+/// Whether epub-builder writes a chapter's `name` as it is, in its
+/// archive and in the package document (`href` and `id`, after `id_`):
+/// ASCII letters, digits, `-`, `_` and `.`, as refolio names its chapters
+/// (`chapter-1.xhtml`).
+fn plain_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+/// The chapters that the post-pass adds to epub-builder's archive and
+/// package document, after the last chapter epub-builder was given.
+/// (Given them all, epub-builder held an entry of its archive for each,
+/// some 480 bytes as its table grew, and its package document's items in
+/// strings: the EPUB book of 28,800 chapters peaked at 102 MB, 84 MB
+/// so, and took 3.5 s, 2.9 s so.)
+#[derive(Clone, Copy)]
+struct ChaptersAdded<'c, 'b> {
+    /// The last chapter epub-builder was given (none: nothing is added).
+    after: Option<&'c Chapter<'b>>,
+    /// The chapters added after it, in their order.
+    added: &'c [Chapter<'b>],
+}
+
+impl<'c, 'b> ChaptersAdded<'c, 'b> {
+    /// `chapters` of which epub-builder was given the first `given`.
+    fn of(chapters: &'c [Chapter<'b>], given: usize) -> Self {
+        let given = given.min(chapters.len());
+        ChaptersAdded {
+            after: given.checked_sub(1).map(|i| &chapters[i]),
+            added: &chapters[given..],
+        }
+    }
+
+    /// Nothing added.
+    #[cfg(test)]
+    const NONE: ChaptersAdded<'static, 'static> = ChaptersAdded {
+        after: None,
+        added: &[],
+    };
+
+    /// The package document's manifest item for the chapter `name`, as
+    /// epub-builder 0.8.3 writes it.
+    fn item(name: &str) -> String {
+        format!(r#"<item media-type="application/xhtml+xml" id="id_{name}" href="{name}"/>"#)
+    }
+
+    /// Its spine item, as epub-builder 0.8.3 writes it.
+    fn itemref(name: &str) -> String {
+        format!(r#"<itemref idref="id_{name}"/>"#)
+    }
+
+    /// The package document `opf` with the added chapters' manifest and
+    /// spine items after the last given chapter's, each on a line of its
+    /// own, indented as epub-builder indents them. The last given
+    /// chapter's items must be there once each.
+    fn into_opf(self, opf: &str) -> Result<String, WriteError> {
+        let Some(after) = self.after.filter(|_| !self.added.is_empty()) else {
+            return Ok(opf.to_string());
+        };
+        let mut out = String::with_capacity(opf.len() + self.added.len() * 160);
+        let mut rest = opf;
+        for make in [Self::item, Self::itemref] {
+            let last = make(&after.name);
+            let mut found = rest.match_indices(&last);
+            let (Some((at, _)), None) = (found.next(), found.next()) else {
+                return Err(WriteError::Internal(format!(
+                    "{OPF_PATH} as written by epub-builder does not hold `{last}` once; \
+                     has epub-builder changed?"
+                )));
+            };
+            let end = at + last.len();
+            out.push_str(&rest[..end]);
+            for c in self.added {
+                out.push_str("\n    ");
+                out.push_str(&make(&c.name));
+            }
+            rest = &rest[end..];
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
 }
 
 /// What goes into an entry that epub-builder was given empty.
@@ -272,22 +370,39 @@ fn post_pass<'b>(
     fixes: &Fixes,
     bodies: &[(String, Body<'b>)],
     toc: Option<&[Chapter<'_>]>,
+    added: ChaptersAdded<'_, '_>,
     chapters: &mut dyn Chapters,
 ) -> Result<Spill, WriteError> {
     let mut zip = zip::ZipArchive::new(Cursor::new(archive)).map_err(zip_error)?;
     // The bodies are borrowed, not copied into the archive's entry list.
-    let mut entries: Vec<(String, Entry<'b>)> = Vec::with_capacity(zip.len());
+    let mut entries: Vec<(String, Entry<'b>)> = Vec::with_capacity(zip.len() + added.added.len());
     for i in 0..zip.len() {
         let mut f = zip.by_index(i).map_err(zip_error)?;
         let mut data = Vec::new();
         f.read_to_end(&mut data)?;
         entries.push((f.name().to_string(), Entry::Kept(data)));
     }
+    // The chapters epub-builder was not given, empty (as it writes those it
+    // was given) after the last it was given.
+    if let Some(after) = added.after.filter(|_| !added.added.is_empty()) {
+        let name = format!("OEBPS/{}", after.name);
+        let Some(at) = entries.iter().position(|(n, _)| *n == name) else {
+            return Err(WriteError::Internal(format!(
+                "epub-builder wrote no {name}"
+            )));
+        };
+        let more = added
+            .added
+            .iter()
+            .map(|c| (format!("OEBPS/{}", c.name), Entry::Kept(Vec::new())));
+        entries.splice(at + 1..at + 1, more);
+    }
     let mut patched = (false, false, toc.is_none());
     for (name, entry) in &mut entries {
         let Entry::Kept(data) = entry else { continue };
         if name == OPF_PATH {
-            *data = patch_opf(utf8(name, data)?, fixes)?.into_bytes();
+            let opf = patch_opf(utf8(name, data)?, fixes)?;
+            *data = added.into_opf(&opf)?.into_bytes();
             patched.0 = true;
         } else if name == NAV_PATH {
             let nav = patch_nav(utf8(name, data)?, fixes.lang)?;
@@ -1075,6 +1190,12 @@ pub(super) mod tests {
             // The first chapter, whose title alone epub-builder is given
             // (`given_titles`), has none: it renders an empty list there.
             full[1..3].to_vec(),
+            // A name epub-builder writes otherwise (`plain_name`): it is
+            // given every chapter.
+            vec![
+                chapter("c&1.xhtml", "Amp", vec![]),
+                chapter("c2.xhtml", "Two", vec![entry("c2.xhtml#s-1", "One")]),
+            ],
             vec![chapter("c.xhtml", "", vec![])],
         ];
         for chapters in books {
@@ -1160,14 +1281,21 @@ pub(super) mod tests {
         }
         let bodies = [("OEBPS/c.xhtml".to_string(), Body::Chapter(0))];
         let mut made = Vec::new();
-        post_pass(&raw, &fixes, &bodies, None, &mut One(0))
-            .unwrap()
-            .copy_into(&mut made)
-            .unwrap();
+        post_pass(
+            &raw,
+            &fixes,
+            &bodies,
+            None,
+            ChaptersAdded::NONE,
+            &mut One(0),
+        )
+        .unwrap()
+        .copy_into(&mut made)
+        .unwrap();
         assert_eq!(text_of(&made, "OEBPS/c.xhtml"), "<html/>");
         // Two bodies for the one entry fail.
         let twice = [bodies[0].clone(), bodies[0].clone()];
-        let e = post_pass(&raw, &fixes, &twice, None, &mut One(0))
+        let e = post_pass(&raw, &fixes, &twice, None, ChaptersAdded::NONE, &mut One(0))
             .err()
             .unwrap()
             .to_string();
@@ -1185,9 +1313,16 @@ pub(super) mod tests {
             w.write_all(&data).unwrap();
         }
         let reordered = w.finish().unwrap().into_inner();
-        let e = post_pass(&reordered, &fixes, &bodies, None, &mut One(0))
-            .unwrap_err()
-            .to_string();
+        let e = post_pass(
+            &reordered,
+            &fixes,
+            &bodies,
+            None,
+            ChaptersAdded::NONE,
+            &mut One(0),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("before a chapter"), "{e}");
     }
 
@@ -1214,7 +1349,17 @@ pub(super) mod tests {
             assert!(e.contains("has epub-builder changed?"), "{e}");
         }
         let mut no_chapter = NoChapter;
-        assert!(post_pass(b"not a zip", &fixes, &[], None, &mut no_chapter).is_err());
+        assert!(
+            post_pass(
+                b"not a zip",
+                &fixes,
+                &[],
+                None,
+                ChaptersAdded::NONE,
+                &mut no_chapter
+            )
+            .is_err()
+        );
         // A body for an entry epub-builder did not write fails too.
         let raw = {
             let mut b = EpubBuilder::new(ZipLibrary::new().unwrap()).unwrap();
@@ -1233,6 +1378,7 @@ pub(super) mod tests {
             &fixes,
             &[("OEBPS/missing.xhtml".into(), Body::Bytes(b"x"))],
             None,
+            ChaptersAdded::NONE,
             &mut no_chapter,
         )
         .unwrap_err()
@@ -1245,6 +1391,7 @@ pub(super) mod tests {
                 &fixes,
                 &[("OEBPS/c.xhtml".into(), Body::Chapter(0))],
                 None,
+                ChaptersAdded::NONE,
                 &mut no_chapter
             )
             .is_err()
