@@ -229,7 +229,7 @@ fn plain_name(name: &str) -> bool {
 /// so, and took 3.5 s, 2.9 s so.)
 #[derive(Clone, Copy)]
 struct ChaptersAdded<'c, 'b> {
-    /// The last chapter epub-builder was given (none: nothing is added).
+    /// The last chapter epub-builder was given, when any is added after it.
     after: Option<&'c Chapter<'b>>,
     /// The chapters added after it, in their order.
     added: &'c [Chapter<'b>],
@@ -240,7 +240,10 @@ impl<'c, 'b> ChaptersAdded<'c, 'b> {
     fn of(chapters: &'c [Chapter<'b>], given: usize) -> Self {
         let given = given.min(chapters.len());
         ChaptersAdded {
-            after: given.checked_sub(1).map(|i| &chapters[i]),
+            after: given
+                .checked_sub(1)
+                .filter(|_| given < chapters.len())
+                .map(|i| &chapters[i]),
             added: &chapters[given..],
         }
     }
@@ -265,33 +268,22 @@ impl<'c, 'b> ChaptersAdded<'c, 'b> {
 
     /// The package document `opf` with the added chapters' manifest and
     /// spine items after the last given chapter's, each on a line of its
-    /// own, indented as epub-builder indents them. The last given
-    /// chapter's items must be there once each.
-    fn into_opf(self, opf: &str) -> Result<String, WriteError> {
-        let Some(after) = self.after.filter(|_| !self.added.is_empty()) else {
-            return Ok(opf.to_string());
+    /// own, indented as epub-builder indents them (a [`patch`]: the last
+    /// given chapter's items must be there once each).
+    fn into_opf(self, mut opf: String) -> Result<String, WriteError> {
+        let Some(after) = self.after else {
+            return Ok(opf);
         };
-        let mut out = String::with_capacity(opf.len() + self.added.len() * 160);
-        let mut rest = opf;
         for make in [Self::item, Self::itemref] {
             let last = make(&after.name);
-            let mut found = rest.match_indices(&last);
-            let (Some((at, _)), None) = (found.next(), found.next()) else {
-                return Err(WriteError::Internal(format!(
-                    "{OPF_PATH} as written by epub-builder does not hold `{last}` once; \
-                     has epub-builder changed?"
-                )));
-            };
-            let end = at + last.len();
-            out.push_str(&rest[..end]);
+            let mut with_added = last.clone();
             for c in self.added {
-                out.push_str("\n    ");
-                out.push_str(&make(&c.name));
+                with_added.push_str("\n    ");
+                with_added.push_str(&make(&c.name));
             }
-            rest = &rest[end..];
+            opf = patch(&opf, OPF_PATH, &last, &with_added, Some(1))?;
         }
-        out.push_str(rest);
-        Ok(out)
+        Ok(opf)
     }
 }
 
@@ -384,7 +376,7 @@ fn post_pass<'b>(
     }
     // The chapters epub-builder was not given, empty (as it writes those it
     // was given) after the last it was given.
-    if let Some(after) = added.after.filter(|_| !added.added.is_empty()) {
+    if let Some(after) = added.after {
         let name = format!("OEBPS/{}", after.name);
         let Some(at) = entries.iter().position(|(n, _)| *n == name) else {
             return Err(WriteError::Internal(format!(
@@ -402,7 +394,7 @@ fn post_pass<'b>(
         let Entry::Kept(data) = entry else { continue };
         if name == OPF_PATH {
             let opf = patch_opf(utf8(name, data)?, fixes)?;
-            *data = added.into_opf(&opf)?.into_bytes();
+            *data = added.into_opf(opf)?.into_bytes();
             patched.0 = true;
         } else if name == NAV_PATH {
             let nav = patch_nav(utf8(name, data)?, fixes.lang)?;
