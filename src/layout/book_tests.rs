@@ -386,7 +386,7 @@ impl PageSink for Taken {
 
 /// A book handed out as its pages are filled: the sink hears how many
 /// pages the whole book has, is given every glyph run first, then the
-/// front matter's pages, then the chapters' a run at a time (a blank verso
+/// front matter's pages a run at a time, then the chapters' (a blank verso
 /// before a right-hand chapter in its run, as any page); the layout is the
 /// book laid out whole (but where the markers first landed, which a sink
 /// does not read), with the notes at the end or at the foot.
@@ -422,11 +422,16 @@ fn a_book_is_handed_out_a_run_at_a_time_the_front_matter_first() {
         let front = front(&whole);
         let body = whole.pages.len() - front;
         assert_eq!(taken.pages, whole.pages.len(), "{said}");
-        let mut runs = vec![front];
-        runs.extend(std::iter::repeat_n(run, body / run));
-        if !body.is_multiple_of(run) {
-            runs.push(body % run);
-        }
+        // The front matter's pages a run at a time, then the chapters'.
+        let in_runs = |pages: usize| {
+            let mut runs = vec![run; pages / run];
+            if !pages.is_multiple_of(run) {
+                runs.push(pages % run);
+            }
+            runs
+        };
+        let mut runs = in_runs(front);
+        runs.extend(in_runs(body));
         assert_eq!(taken.runs, runs, "{said}");
         let blank = |p: &Page| p.lines.is_empty();
         assert_eq!(

@@ -468,7 +468,7 @@ pub(crate) fn layout_book_into<'d>(
     // A chapter's title is at the top of the page where it starts.
     let book_author = cover.meta.author.as_deref().map(str::trim);
     let entries: Vec<front::Entry> = authors
-        .into_iter()
+        .iter()
         .zip(marks.iter().zip(&titles))
         .enumerate()
         .filter_map(|(chapter, (author, (m, title)))| {
@@ -479,83 +479,94 @@ pub(crate) fn layout_book_into<'d>(
             };
             Some(front::Entry {
                 chapter,
-                title: m.head.clone().unwrap_or_default(),
+                title: m.head.as_deref().unwrap_or_default(),
                 author: author
                     .as_deref()
                     .map(str::trim)
-                    .filter(|a| !a.is_empty() && Some(*a) != book_author)
-                    .map(str::to_string),
-                label: (dest.page + 1).to_string(),
+                    .filter(|a| !a.is_empty() && Some(*a) != book_author),
                 dest,
             })
         })
         .collect();
-    let mut front = front::front_matter(cover, &entries, style, fonts, recto);
+    let (front, planned) = front::Front::plan(cover, entries, style, fonts, recto);
     // The front matter's elements go into the book's structure after the
     // chapters' (the tree's order is the reading order of the pages, not
-    // that of this list); its lines are renumbered to match.
+    // that of this list); its lines are numbered to match as they are set.
     let base = structure.len() - 1;
     let renumber = |k: usize| if k == 0 { 0 } else { k + base };
-    structure.extend(
-        std::mem::take(&mut front.structure)
-            .into_iter()
-            .skip(1)
-            .map(|mut n| {
-                n.set_parent(n.parent().map(renumber));
-                n
-            }),
-    );
-    for l in front.pages.iter_mut().flat_map(|p| p.lines.iter_mut()) {
-        l.node = renumber(l.node);
-        l.label = l.label.map(renumber);
-    }
+    structure.extend(planned.structure.into_iter().skip(1).map(|mut n| {
+        n.set_parent(n.parent().map(renumber));
+        n
+    }));
     let flowed = Flowed {
         rows,
         missing,
         structure,
         store,
     };
-    let body = match sink {
+    // The front matter's pages: those the sink was handed, as it left them,
+    // or all of them set now.
+    let (body, handed) = match sink {
         Some(sink) => {
-            let mut book = BookSink::new(sink, &mut front.pages);
-            paginate(flowed, plan, style, fonts, &marks, &notes, Some(&mut book))
+            let mut book = BookSink::new(sink, &front, style, fonts.source(), base);
+            let body = paginate(flowed, plan, style, fonts, &marks, &notes, Some(&mut book));
+            (body, book.handed)
         }
-        None => paginate(flowed, plan, style, fonts, &marks, &notes, None),
+        None => (
+            paginate(flowed, plan, style, fonts, &marks, &notes, None),
+            None,
+        ),
     };
-    assemble_book(cover, front, body)
+    let pages = handed.unwrap_or_else(|| {
+        let mut pages = Vec::with_capacity(front.len);
+        front.pages(style, fonts, base, |p| pages.push(p));
+        pages
+    });
+    assemble_book(cover, pages, front.contents, planned.missing, body)
 }
 
 /// The [`PageSink`] of a book's chapters: it gives the sink the front
 /// matter's pages before theirs (and their glyphs before theirs), the
 /// chapters' pages numbered after them, and their links' ends moved by
-/// the front matter's length.
-struct BookSink<'s, 'f> {
+/// the front matter's length. The front matter's pages are set as they
+/// are given, a run at a time, with fonts of its own (the layout's are
+/// the chapters' pages'): once for their glyphs, once more to be handed
+/// out.
+struct BookSink<'s, 'f, 'b, 'st, 'a> {
     sink: &'s mut dyn PageSink,
-    /// The front matter's pages, until they are handed out.
-    front: &'f mut [Page],
-    handed_out: bool,
-    /// Where each link of the front matter's pages goes, by page (the
-    /// contents' links to the chapters; moved by the front's length).
-    front_links: Vec<Vec<(LinkTarget, LinkTo)>>,
+    front: &'f front::Front<'b>,
+    style: &'st Style,
+    /// The front matter's fonts (none when they could not be made: the
+    /// sink is told).
+    fonts: Option<Fonts<'a>>,
+    /// How far the book's elements of the structure are from the front
+    /// matter's own.
+    base: usize,
+    /// Pages handed out at a time.
+    run: usize,
+    /// The front matter's pages as the sink left them, once handed out.
+    handed: Option<Vec<Page>>,
 }
 
-impl<'s, 'f> BookSink<'s, 'f> {
-    fn new(sink: &'s mut dyn PageSink, front: &'f mut [Page]) -> Self {
-        let n = front.len();
-        let front_links = front
-            .iter()
-            .map(|p| {
-                p.links
-                    .iter()
-                    .map(|l| (l.target.clone(), shift_link(l.to.clone(), n)))
-                    .collect()
-            })
-            .collect();
+impl<'s, 'f, 'b, 'st, 'a> BookSink<'s, 'f, 'b, 'st, 'a> {
+    fn new(
+        sink: &'s mut dyn PageSink,
+        front: &'f front::Front<'b>,
+        style: &'st Style,
+        source: &'a fonts::FontSource,
+        base: usize,
+    ) -> Self {
+        let fonts = Fonts::new(source)
+            .map_err(|e| sink.failed(std::io::Error::other(e.to_string())))
+            .ok();
         BookSink {
             sink,
             front,
-            handed_out: false,
-            front_links,
+            style,
+            fonts,
+            base,
+            run: 1,
+            handed: None,
         }
     }
 }
@@ -571,16 +582,24 @@ fn shift_link(to: LinkTo, n: usize) -> LinkTo {
     }
 }
 
-impl PageSink for BookSink<'_, '_> {
+impl PageSink for BookSink<'_, '_, '_, '_, '_> {
     fn begin(&mut self, pages: usize) -> Option<usize> {
-        let run = self.sink.begin(self.front.len() + pages)?;
-        for run in self
-            .front
-            .iter()
-            .flat_map(|p| &p.lines)
-            .flat_map(|l| &l.line.runs)
-        {
-            self.sink.glyphs(run);
+        let run = self.sink.begin(self.front.len + pages)?;
+        self.run = run.max(1);
+        let BookSink {
+            sink,
+            front,
+            style,
+            fonts,
+            base,
+            ..
+        } = self;
+        if let Some(fonts) = fonts {
+            front.pages(style, fonts, *base, |page| {
+                for run in page.lines.iter().flat_map(|l| &l.line.runs) {
+                    sink.glyphs(run);
+                }
+            });
         }
         Some(run)
     }
@@ -590,21 +609,43 @@ impl PageSink for BookSink<'_, '_> {
     }
 
     fn pages(&mut self, pages: &mut [Page], structure: &[StructNode]) {
-        if !std::mem::replace(&mut self.handed_out, true) {
-            self.sink.pages(self.front, structure);
+        if self.handed.is_none() {
+            let BookSink {
+                sink,
+                front,
+                style,
+                fonts,
+                base,
+                run,
+                handed,
+            } = self;
+            let mut kept = Vec::with_capacity(front.len);
+            if let Some(fonts) = fonts {
+                let mut batch = Vec::with_capacity(*run);
+                front.pages(style, fonts, *base, |page| {
+                    batch.push(page);
+                    if batch.len() == *run {
+                        sink.pages(&mut batch, structure);
+                        kept.append(&mut batch);
+                    }
+                });
+                if !batch.is_empty() {
+                    sink.pages(&mut batch, structure);
+                    kept.append(&mut batch);
+                }
+            }
+            *handed = Some(kept);
         }
         self.sink.pages(pages, structure);
     }
 
     fn link_ends(&mut self, to: &dyn Fn(usize, &LinkTarget) -> Option<LinkTo>) {
-        let n = self.front.len();
-        let front_links = &self.front_links;
+        let front = self.front;
+        let n = front.len;
         self.sink.link_ends(&|pi, target| match pi.checked_sub(n) {
-            None => front_links
-                .get(pi)?
-                .iter()
-                .find(|(t, _)| t == target)
-                .map(|(_, to)| to.clone()),
+            None => front
+                .link_end(pi, target)
+                .map(|d| shift_link(LinkTo::Dest(d), n)),
             Some(body) => to(body, target).map(|to| shift_link(to, n)),
         });
     }
@@ -618,14 +659,20 @@ impl PageSink for BookSink<'_, '_> {
 /// chapters (and the contents' links into them) moved by the front
 /// matter's length. (The front matter's elements of the structure are in
 /// the chapters' already, [`layout_book_into`].)
-fn assemble_book(cover: &Document, front: front::Front, body: Layout) -> Layout {
-    let n = front.pages.len();
+fn assemble_book(
+    cover: &Document,
+    front: Vec<Page>,
+    contents: usize,
+    front_missing: Vec<MissingGlyph>,
+    body: Layout,
+) -> Layout {
+    let n = front.len();
     let shift = |d: Dest| Dest {
         page: d.page + n,
         ..d
     };
     let structure = body.structure;
-    let mut pages = front.pages;
+    let mut pages = front;
     pages.extend(body.pages);
     for page in &mut pages {
         for l in &mut page.links {
@@ -648,7 +695,7 @@ fn assemble_book(cover: &Document, front: front::Front, body: Layout) -> Layout 
         OutlineItem {
             title: "Contents".to_string(),
             level: 1,
-            dest: top(front.contents),
+            dest: top(contents),
         },
     ];
     outline.extend(body.outline.into_iter().map(|o| OutlineItem {
@@ -656,7 +703,7 @@ fn assemble_book(cover: &Document, front: front::Front, body: Layout) -> Layout 
         dest: shift(o.dest),
         ..o
     }));
-    let mut missing = front.missing;
+    let mut missing = front_missing;
     missing.extend(body.missing);
     Layout {
         width: body.width,
