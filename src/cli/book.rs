@@ -346,6 +346,10 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
         return Ok(failed.max(exit));
     }
 
+    // What the summary says of the chapters, without their outcomes.
+    let tally = progress::Tally::of(&outcomes);
+    drop(outcomes);
+
     // Every writer's options, filled here and only here.
     let write_options = WriteOptions {
         tei: refolio::write::TeiOptions {
@@ -490,8 +494,8 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
             }
         }
     }
-    if !args.run.quiet && (args.run.verbose || outcomes.len() > 1) {
-        let s = progress::summary(&outcomes, started.elapsed().as_secs_f64());
+    if !args.run.quiet && (args.run.verbose || tally.inputs > 1) {
+        let s = tally.summary(started.elapsed().as_secs_f64());
         let _ = std::io::stderr().lock().write_all(s.as_bytes());
         let wrote = match (&args.bag, written) {
             (Some(target), _) => format!("the bag {} ({chapters} chapters)", target.display()),
