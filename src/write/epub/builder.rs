@@ -266,26 +266,56 @@ impl<'c, 'b> ChaptersAdded<'c, 'b> {
         format!(r#"<itemref idref="id_{name}"/>"#)
     }
 
-    /// The package document `opf` with the added chapters' manifest and
-    /// spine items after the last given chapter's, each on a line of its
-    /// own, indented as epub-builder indents them (a [`patch`]: the last
-    /// given chapter's items must be there once each).
-    fn into_opf(self, mut opf: String) -> Result<String, WriteError> {
-        let Some(after) = self.after else {
-            return Ok(opf);
-        };
-        for make in [Self::item, Self::itemref] {
-            let last = make(&after.name);
-            let mut with_added = last.clone();
-            for c in self.added {
-                with_added.push_str("\n    ");
-                with_added.push_str(&make(&c.name));
+    /// Writes the package document `opf` to `out` with `identifier` in
+    /// place of the placeholder, and the added chapters' manifest and spine
+    /// items after the last given chapter's, each on a line of its own,
+    /// indented as epub-builder indents them. What is replaced, and the last
+    /// given chapter's items, must be there once each (as a [`patch`]
+    /// checks). The items are written one by one: the package document of
+    /// a book of 14,400 chapters, held whole and copied to put the
+    /// identifier in, was 5 MB of the EPUB's peak.
+    fn write_opf(
+        self,
+        opf: &str,
+        identifier: Identifier<'_>,
+        out: &mut impl Write,
+    ) -> Result<(), WriteError> {
+        let (placeholder, id) = identifier_elements(identifier);
+        let at = once(opf, OPF_PATH, &placeholder)?;
+        // What goes where: (start, end, what) with `what` the identifier
+        // or the items that `make` makes of the added chapters.
+        let mut cuts: Vec<(usize, usize, Option<MakeItem>)> =
+            vec![(at, at + placeholder.len(), None)];
+        if let Some(after) = self.after {
+            for make in [Self::item, Self::itemref] {
+                let last = make(&after.name);
+                let end = once(opf, OPF_PATH, &last)? + last.len();
+                cuts.push((end, end, Some(make)));
             }
-            opf = patch(&opf, OPF_PATH, &last, &with_added, Some(1))?;
         }
-        Ok(opf)
+        cuts.sort_unstable_by_key(|c| c.0);
+        let mut from = 0;
+        for (start, end, what) in cuts {
+            out.write_all(&opf.as_bytes()[from..start])?;
+            match what {
+                None => out.write_all(id.as_bytes())?,
+                Some(make) => {
+                    for c in self.added {
+                        out.write_all(b"\n    ")?;
+                        out.write_all(make(&c.name).as_bytes())?;
+                    }
+                }
+            }
+            from = end;
+        }
+        out.write_all(&opf.as_bytes()[from..])?;
+        Ok(())
     }
 }
+
+/// How the package document's item of a chapter is made of its name
+/// ([`ChaptersAdded::item`], [`ChaptersAdded::itemref`]).
+type MakeItem = fn(&str) -> String;
 
 /// What goes into an entry that epub-builder was given empty.
 #[derive(Debug, Clone, Copy)]
@@ -393,8 +423,7 @@ fn post_pass<'b>(
     for (name, entry) in &mut entries {
         let Entry::Kept(data) = entry else { continue };
         if name == OPF_PATH {
-            let opf = patch_opf(utf8(name, data)?, fixes)?;
-            *data = added.into_opf(opf)?.into_bytes();
+            *data = patch_opf(utf8(name, data)?, fixes)?.into_bytes();
             patched.0 = true;
         } else if name == NAV_PATH {
             let nav = patch_nav(utf8(name, data)?, fixes.lang)?;
@@ -492,8 +521,10 @@ fn post_pass<'b>(
                         "epub-builder wrote {OPF_PATH} before a chapter"
                     )));
                 }
-                let opf = patch_identifier(utf8(name, data)?, chapters.identifier())?;
-                w.write_all(opf.as_bytes())?
+                let identifier = chapters.identifier();
+                let mut out = std::io::BufWriter::with_capacity(1 << 16, Unflushed(&mut w));
+                added.write_opf(utf8(name, data)?, identifier, &mut out)?;
+                out.flush()?;
             }
             Entry::Kept(data) => w.write_all(data)?,
             Entry::Toc { head, kind, tail } => {
@@ -595,13 +626,28 @@ fn patch(
         None => found > 0,
     };
     if !ok {
-        return Err(WriteError::Internal(format!(
-            "{file} as written by epub-builder has `{from}` {found} times, \
-             expected {}; has epub-builder changed?",
-            count.map_or("at least once".to_string(), |n| format!("{n} times"))
-        )));
+        return Err(unexpected(file, from, found, count));
     }
     Ok(text.replace(from, to))
+}
+
+/// Where `from` is in `text`, which must hold it exactly once (see
+/// [`patch`]).
+fn once(text: &str, file: &str, from: &str) -> Result<usize, WriteError> {
+    let mut found = text.match_indices(from);
+    match (found.next(), found.next()) {
+        (Some((at, _)), None) => Ok(at),
+        _ => Err(unexpected(file, from, text.matches(from).count(), Some(1))),
+    }
+}
+
+/// `file` holds `from` `found` times, not `count` (`None`: at least once).
+fn unexpected(file: &str, from: &str, found: usize, count: Option<usize>) -> WriteError {
+    WriteError::Internal(format!(
+        "{file} as written by epub-builder has `{from}` {found} times, \
+         expected {}; has epub-builder changed?",
+        count.map_or("at least once".to_string(), |n| format!("{n} times"))
+    ))
 }
 
 fn patch_opf(opf: &str, fixes: &Fixes) -> Result<String, WriteError> {
@@ -621,9 +667,10 @@ fn patch_opf(opf: &str, fixes: &Fixes) -> Result<String, WriteError> {
     Ok(opf)
 }
 
-/// The package document with `identifier` in place of the placeholder
-/// (a UUID as epub-builder writes one: its URN).
-fn patch_identifier(opf: &str, identifier: Identifier<'_>) -> Result<String, WriteError> {
+/// The package document's identifier element as epub-builder writes it
+/// with the placeholder, and as it is with `identifier` (a UUID as
+/// epub-builder writes one: its URN).
+fn identifier_elements(identifier: Identifier<'_>) -> (String, String) {
     let from = format!(
         r#"<dc:identifier id="epub-id-1">{}</dc:identifier>"#,
         uuid::fmt::Urn::from_uuid(PLACEHOLDER_UUID)
@@ -638,7 +685,7 @@ fn patch_identifier(opf: &str, identifier: Identifier<'_>) -> Result<String, Wri
             quick_xml::escape::escape(id)
         ),
     };
-    patch(opf, OPF_PATH, &from, &to, Some(1))
+    (from, to)
 }
 
 fn patch_nav(nav: &str, lang: &str) -> Result<String, WriteError> {
