@@ -536,8 +536,10 @@ struct BookSink<'s, 'f, 'b, 'st, 'a> {
     sink: &'s mut dyn PageSink,
     front: &'f front::Front<'b>,
     style: &'st Style,
-    /// The front matter's fonts (none when they could not be made: the
-    /// sink is told).
+    /// Where the front matter's fonts are made from.
+    source: &'a fonts::FontSource,
+    /// The front matter's fonts, once the sink takes the pages (none when
+    /// they could not be made: the sink is told).
     fonts: Option<Fonts<'a>>,
     /// How far the book's elements of the structure are from the front
     /// matter's own.
@@ -556,18 +558,29 @@ impl<'s, 'f, 'b, 'st, 'a> BookSink<'s, 'f, 'b, 'st, 'a> {
         source: &'a fonts::FontSource,
         base: usize,
     ) -> Self {
-        let fonts = Fonts::new(source)
-            .map_err(|e| sink.failed(std::io::Error::other(e.to_string())))
-            .ok();
         BookSink {
             sink,
             front,
             style,
-            fonts,
+            source,
+            fonts: None,
             base,
             run: 1,
             handed: None,
         }
+    }
+
+    /// Sets the front matter's pages one after another with its own fonts
+    /// and hands each to `each` with the sink; `false` when it has no fonts
+    /// (the sink has failed).
+    fn each_front_page(&mut self, mut each: impl FnMut(&mut dyn PageSink, Page)) -> bool {
+        let Some(fonts) = &mut self.fonts else {
+            return false;
+        };
+        let sink = &mut *self.sink;
+        self.front
+            .pages(self.style, fonts, self.base, |page| each(sink, page));
+        true
     }
 }
 
@@ -586,21 +599,14 @@ impl PageSink for BookSink<'_, '_, '_, '_, '_> {
     fn begin(&mut self, pages: usize) -> Option<usize> {
         let run = self.sink.begin(self.front.len + pages)?;
         self.run = run.max(1);
-        let BookSink {
-            sink,
-            front,
-            style,
-            fonts,
-            base,
-            ..
-        } = self;
-        if let Some(fonts) = fonts {
-            front.pages(style, fonts, *base, |page| {
-                for run in page.lines.iter().flat_map(|l| &l.line.runs) {
-                    sink.glyphs(run);
-                }
-            });
-        }
+        self.fonts = Fonts::new(self.source)
+            .map_err(|e| self.sink.failed(std::io::Error::other(e.to_string())))
+            .ok();
+        self.each_front_page(|sink, page| {
+            for run in page.lines.iter().flat_map(|l| &l.line.runs) {
+                sink.glyphs(run);
+            }
+        });
         Some(run)
     }
 
@@ -610,31 +616,25 @@ impl PageSink for BookSink<'_, '_, '_, '_, '_> {
 
     fn pages(&mut self, pages: &mut [Page], structure: &[StructNode]) {
         if self.handed.is_none() {
-            let BookSink {
-                sink,
-                front,
-                style,
-                fonts,
-                base,
-                run,
-                handed,
-            } = self;
-            let mut kept = Vec::with_capacity(front.len);
-            if let Some(fonts) = fonts {
-                let mut batch = Vec::with_capacity(*run);
-                front.pages(style, fonts, *base, |page| {
-                    batch.push(page);
-                    if batch.len() == *run {
-                        sink.pages(&mut batch, structure);
-                        kept.append(&mut batch);
-                    }
-                });
-                if !batch.is_empty() {
+            let run = self.run;
+            let mut kept = Vec::with_capacity(self.front.len);
+            let mut batch = Vec::with_capacity(run);
+            let set = self.each_front_page(|sink, page| {
+                batch.push(page);
+                if batch.len() == run {
                     sink.pages(&mut batch, structure);
                     kept.append(&mut batch);
                 }
+            });
+            if !batch.is_empty() {
+                self.sink.pages(&mut batch, structure);
+                kept.append(&mut batch);
             }
-            *handed = Some(kept);
+            // (Without fonts the sink has failed, and the layout sets the
+            // front matter's pages itself.)
+            if set {
+                self.handed = Some(kept);
+            }
         }
         self.sink.pages(pages, structure);
     }
