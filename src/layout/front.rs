@@ -60,6 +60,15 @@ pub(super) struct Planned {
     pub(super) structure: Vec<StructNode>,
 }
 
+/// The front matter's element `k` in the book's structure, where its own
+/// elements are moved by `base` and its element 0 is the book's root.
+pub(super) fn in_book(k: usize, base: usize) -> usize {
+    match k {
+        0 => 0,
+        k => k + base,
+    }
+}
+
 /// Sets short paragraphs outside the flow, line by line.
 struct Setter<'s, 'f, 'a> {
     style: &'s Style,
@@ -113,10 +122,7 @@ impl Setter<'_, '_, '_> {
 
     /// The element a placed line goes into, in the book's structure.
     fn book_node(&self) -> usize {
-        match self.node {
-            0 => 0,
-            k => k + self.base,
-        }
+        in_book(self.node, self.base)
     }
 
     /// Places `lines` from `top` (each `leading` high) at `x`, or centred
@@ -213,9 +219,8 @@ impl<'b> Front<'b> {
         style: &Style,
         fonts: &mut Fonts,
         base: usize,
-        each: impl FnMut(Page),
+        mut each: impl FnMut(Page),
     ) {
-        let mut each = each;
         self.set(style, fonts, base, false, |page, _| each(page));
     }
 

@@ -493,9 +493,8 @@ pub(crate) fn layout_book_into<'d>(
     // chapters' (the tree's order is the reading order of the pages, not
     // that of this list); its lines are numbered to match as they are set.
     let base = structure.len() - 1;
-    let renumber = |k: usize| if k == 0 { 0 } else { k + base };
     structure.extend(planned.structure.into_iter().skip(1).map(|mut n| {
-        n.set_parent(n.parent().map(renumber));
+        n.set_parent(n.parent().map(|k| front::in_book(k, base)));
         n
     }));
     let flowed = Flowed {
