@@ -275,8 +275,9 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
     let pool = pool.build().context("cannot start the worker threads")?;
     // The chapters are handed to the threads in their order (`par_bridge`),
     // and what each thread makes of a chapter is put in the chapter's place
-    // in its table: its outcome, its exit (or its failure's), its document
-    // and what is kept to read it again. Each table then becomes a `Vec` of
+    // in its table: its exit (or its failure's), its document and what is
+    // kept to read it again; its outcome is added to the tally (what the
+    // summary says of it) and not kept. Each table then becomes a `Vec` of
     // what it holds in place (`into_iter`, `filter_map` and `collect` reuse
     // a `Vec`'s memory), so nothing is copied. (Collected from
     // `par_bridge`, the chapters' outcomes, some 870 bytes each, were
@@ -284,7 +285,8 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
     // then split into new tables: a TEI book of 28,800 short chapters
     // peaked at 66 MB, 45 MB so.)
     let n = inputs.len();
-    let (outcomes, exits, docs, kept) = (places(n), places(n), places(n), places(n));
+    let (exits, docs, kept) = (places(n), places(n), places(n));
+    let tally = std::sync::Mutex::new(progress::Tally::default());
     pool.install(|| {
         inputs
             .iter()
@@ -292,7 +294,8 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
             .par_bridge()
             .for_each(|(i, input)| {
                 let (o, r) = parse((i, input));
-                let _ = outcomes[i].set(o);
+                lock(&tally).add(i, &o);
+                drop(o);
                 let _ = exits[i].set(match r {
                     Ok(((doc, k), status)) => {
                         let _ = docs[i].set(doc);
@@ -315,8 +318,8 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
     // five, 162–164 MB in the others (162.6–163.6 MB in four of four with
     // it).
     refolio::allocator::return_freed_memory_in(&pool);
-    let outcomes: Vec<Outcome> = filled(outcomes);
-    if outcomes.len() != inputs.len() {
+    let tally = tally.into_inner().unwrap_or_else(|e| e.into_inner());
+    if tally.inputs != inputs.len() {
         bail!("internal error: an article of the book was not read");
     }
     let mut docs: Vec<refolio::ast::Document> = filled(docs);
@@ -337,21 +340,17 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
     }
     if failed > Exit::Ok {
         if !args.run.quiet {
-            let s = progress::summary(&outcomes, started.elapsed().as_secs_f64());
+            let s = tally.summary(started.elapsed().as_secs_f64());
             let _ = std::io::stderr().lock().write_all(s.as_bytes());
         }
         report(&anyhow::anyhow!(
             "{} not written: {} of {} articles could not be read",
             args.output.display(),
-            outcomes.iter().filter(|o| o.failure.is_some()).count(),
-            outcomes.len()
+            tally.failed(),
+            tally.inputs
         ));
         return Ok(failed.max(exit));
     }
-
-    // What the summary says of the chapters, without their outcomes.
-    let tally = progress::Tally::of(&outcomes);
-    drop(outcomes);
 
     // Every writer's options, filled here and only here.
     let write_options = WriteOptions {

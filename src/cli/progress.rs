@@ -149,8 +149,10 @@ pub fn summary(outcomes: &[Outcome], seconds: f64) -> String {
 }
 
 /// What the [`summary`] of a run says of its outcomes, kept without them:
-/// a book keeps this while it is written, not every chapter's outcome
-/// (some 200 bytes each, with its name: 5.8 MB for 28,800 chapters).
+/// a book adds each chapter's outcome to this as the chapter is read, and
+/// keeps no outcome (some 200 bytes each, with its name: 5.8 MB for
+/// 28,800 chapters, held while they were read).
+#[derive(Debug, Default)]
 pub struct Tally {
     /// How many inputs.
     pub inputs: usize,
@@ -159,27 +161,38 @@ pub struct Tally {
     noted: usize,
     warnings: usize,
     errors: usize,
-    /// Each failure: the input's name and why.
-    failed: Vec<(String, String)>,
+    /// Each failure: the input's index, its name and why.
+    failed: Vec<(usize, String, String)>,
 }
 
 impl Tally {
     /// The tally of `outcomes`.
     pub fn of(outcomes: &[Outcome]) -> Tally {
-        let noted: Vec<&Outcome> = outcomes
-            .iter()
-            .filter(|o| o.failure.is_none() && (o.warnings > 0 || o.errors > 0))
-            .collect();
-        Tally {
-            inputs: outcomes.len(),
-            noted: noted.len(),
-            warnings: noted.iter().map(|o| o.warnings).sum(),
-            errors: noted.iter().map(|o| o.errors).sum(),
-            failed: outcomes
-                .iter()
-                .filter_map(|o| Some((o.name.clone(), o.failure.clone()?)))
-                .collect(),
+        let mut t = Tally::default();
+        for (i, o) in outcomes.iter().enumerate() {
+            t.add(i, o);
         }
+        t
+    }
+
+    /// Adds `o`, the outcome of the input at `index` (the inputs may be
+    /// added in any order: the failures are named in theirs).
+    pub fn add(&mut self, index: usize, o: &Outcome) {
+        self.inputs += 1;
+        match &o.failure {
+            Some(why) => self.failed.push((index, o.name.clone(), why.clone())),
+            None if o.warnings > 0 || o.errors > 0 => {
+                self.noted += 1;
+                self.warnings += o.warnings;
+                self.errors += o.errors;
+            }
+            None => {}
+        }
+    }
+
+    /// How many inputs failed.
+    pub fn failed(&self) -> usize {
+        self.failed.len()
     }
 
     /// The summary of the run, which took `seconds` (see [`summary`]).
@@ -198,7 +211,9 @@ impl Tally {
             ));
         }
         s.push_str(&format!(", {} failed\n", self.failed.len()));
-        for (name, why) in &self.failed {
+        let mut failed: Vec<_> = self.failed.iter().collect();
+        failed.sort_unstable_by_key(|f| f.0);
+        for (_, name, why) in failed {
             s.push_str(&format!("  failed: {name}: {why}\n"));
         }
         s
@@ -242,5 +257,31 @@ mod tests {
             summary(&outcomes[2..3], 0.5),
             "refolio: 1 input in 0.50 s: 1 converted, 0 failed\n"
         );
+    }
+
+    /// Outcomes added in another order than the inputs' (as a book's
+    /// threads finish them) make the same summary: the failures are named
+    /// in the inputs' order.
+    #[test]
+    fn a_tally_added_to_in_any_order_names_the_failures_in_order() {
+        let outcomes = [
+            outcome("a.txt", 0, 0, Some("cannot read a.txt")),
+            outcome("b.txt", 1, 0, None),
+            outcome("c.txt", 0, 0, Some("empty")),
+            outcome("d.txt", 0, 2, None),
+            outcome("e.txt", 0, 0, Some("too large")),
+        ];
+        let in_order = summary(&outcomes, 2.0);
+        for order in [[4, 3, 2, 1, 0], [2, 0, 4, 1, 3], [1, 4, 0, 3, 2]] {
+            let mut t = Tally::default();
+            for i in order {
+                t.add(i, &outcomes[i]);
+            }
+            assert_eq!(t.failed(), 3);
+            assert_eq!(t.summary(2.0), in_order, "{order:?}");
+        }
+        assert!(in_order.contains(
+            "  failed: a.txt: cannot read a.txt\n  failed: c.txt: empty\n  failed: e.txt: too large\n"
+        ));
     }
 }
