@@ -76,7 +76,7 @@ pub fn copy_originals(
         let Some(path) = &input.path else {
             bail!("--bag keeps the original input files: give files, not `-`");
         };
-        copy(path, &input.name)?;
+        copy(path, &input.name())?;
         if let Some(sidecar) = input.sidecar_path().filter(|p| p.is_file()) {
             copy(&sidecar, &sidecar.display().to_string())?;
         }

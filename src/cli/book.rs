@@ -180,7 +180,7 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
             bail!(
                 "refusing to write {}: it is the input {}",
                 args.output.display(),
-                i.name
+                i.name()
             );
         }
     }
@@ -213,7 +213,7 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
     let in_order = std::sync::Mutex::new(InOrder::default());
     let parse = |(index, input): (usize, &Input)| -> (Outcome, Result<(Read, Exit), Failure>) {
         let mut o = Outcome {
-            name: input.name.clone(),
+            name: input.name().into_owned(),
             warnings: 0,
             errors: 0,
             failure: None,
@@ -224,8 +224,8 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
             let bytes = input.read(args.read.max_input_bytes)?;
             let meta = input::metadata(input, &flags)?;
             let was = again.then(|| digest(&bytes));
-            let parsed =
-                refolio::parse_article(&input.name, bytes, meta, &opts).map_err(Failure::input)?;
+            let parsed = refolio::parse_article(&input.name(), bytes, meta, &opts)
+                .map_err(Failure::input)?;
             let kept = was.map(|digest| Kept {
                 digest,
                 text_len: parsed.source.text.len(),
@@ -681,10 +681,10 @@ fn read_again(
     if digest(&bytes) != was {
         return Err(Failure::input(anyhow::anyhow!(
             "{}: the file changed while the book was made",
-            input.name
+            input.name()
         )));
     }
-    refolio::parse_article(&input.name, bytes, meta, opts).map_err(Failure::input)
+    refolio::parse_article(&input.name(), bytes, meta, opts).map_err(Failure::input)
 }
 
 /// The book and its sources as a bag at `target` (see [`bag`]): nothing is

@@ -45,7 +45,8 @@ fn check_one(args: &CheckArgs, input: &Input, alt_phrases: &[String]) -> Result<
         margins: args.read.review || args.json,
         decisions: args.read.review || args.json,
     };
-    let parsed = refolio::parse_article(&input.name, bytes, meta, &opts).map_err(Failure::input)?;
+    let parsed =
+        refolio::parse_article(&input.name(), bytes, meta, &opts).map_err(Failure::input)?;
     let stdout_failure = |e: std::io::Error| {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             Failure::usage(BrokenPipe)
@@ -55,7 +56,7 @@ fn check_one(args: &CheckArgs, input: &Input, alt_phrases: &[String]) -> Result<
     };
     if args.json {
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-        serde_json::to_writer(&mut out, &Report::new(&input.name, &parsed))
+        serde_json::to_writer(&mut out, &Report::new(&input.name(), &parsed))
             .map_err(std::io::Error::from)
             .and_then(|()| writeln!(out))
             .and_then(|()| out.flush())
@@ -68,8 +69,8 @@ fn check_one(args: &CheckArgs, input: &Input, alt_phrases: &[String]) -> Result<
     }
     let line = format!(
         "{}\n{}: style: {}{}\n",
-        summary(&input.name, &parsed),
-        input.name,
+        summary(&input.name(), &parsed),
+        input.name(),
         parsed.document.style,
         if parsed.document.hard_wrapped {
             ", hard-wrapped"

@@ -176,7 +176,7 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<Exit> {
     };
     let work = |(input, targets): (&Input, &Vec<(Format, OsString)>)| -> (Exit, Outcome, bool) {
         let mut outcome = Outcome {
-            name: input.name.clone(),
+            name: input.name().into_owned(),
             warnings: 0,
             errors: 0,
             failure: None,
@@ -312,11 +312,11 @@ fn plan_outputs(
             .collect());
     };
     // Canonical paths of the inputs, which no output may replace.
-    let input_paths: HashMap<PathBuf, &str> = inputs
+    let input_paths: HashMap<PathBuf, std::borrow::Cow<str>> = inputs
         .iter()
-        .filter_map(|i| Some((i.path.as_ref()?.canonicalize().ok()?, i.name.as_str())))
+        .filter_map(|i| Some((i.path.as_ref()?.canonicalize().ok()?, i.name())))
         .collect();
-    let mut claimed: HashMap<PathBuf, &str> = HashMap::new();
+    let mut claimed: HashMap<PathBuf, std::borrow::Cow<str>> = HashMap::new();
     let mut clashes: Vec<String> = Vec::new();
     let mut plans = Vec::with_capacity(inputs.len());
     for input in inputs {
@@ -327,17 +327,17 @@ fn plan_outputs(
             if let Some(other) = input_paths.get(&target) {
                 clashes.push(format!(
                     "{}: refusing to write {}: it is the input {other}",
-                    input.name,
+                    input.name(),
                     target.display()
                 ));
             } else if let Some(other) = claimed.get(&target) {
                 clashes.push(format!(
                     "{} and {other} would both write {} (two inputs with the same stem)",
-                    input.name,
+                    input.name(),
                     target.display()
                 ));
             } else {
-                claimed.insert(target, &input.name);
+                claimed.insert(target, input.name());
             }
             targets.push((format, name));
         }
@@ -391,7 +391,8 @@ fn convert_one(
         margins: args.read.review || targets.iter().any(|(f, _)| *f == Format::Json),
         decisions: args.read.review,
     };
-    let parsed = refolio::parse_article(&input.name, bytes, meta, &opts).map_err(Failure::input)?;
+    let parsed =
+        refolio::parse_article(&input.name(), bytes, meta, &opts).map_err(Failure::input)?;
     let (errors, warnings) = diagnostic_counts(&parsed);
     // Only a bag's `bag-info.txt` needs these; the content identifier
     // hashes the whole article, so it is not made otherwise.
@@ -438,7 +439,7 @@ fn convert_one(
             return Err(Failure::input(anyhow::anyhow!(
                 "{}: no PDF: the article is {size} bytes, more than --max-pdf-input-bytes ({}); \
                  its other formats were written",
-                input.name,
+                input.name(),
                 args.max_pdf_input_bytes
             )));
         }
@@ -462,7 +463,7 @@ fn convert_one(
             job.write
         };
         let diagnostics = refolio::write::render_into(&[&parsed.document], format, options, out)
-            .with_context(|| format!("{}: cannot write {}", input.name, format.name()))
+            .with_context(|| format!("{}: cannot write {}", input.name(), format.name()))
             .map_err(Failure::usage)?;
         print_warnings(&parsed, &diagnostics);
         Ok(())
@@ -508,7 +509,7 @@ fn convert_one(
                 print_warnings(parsed, &diagnostics);
             };
         refolio::write::render_pdf_giving_up(parsed, job.write, out, &mut laid_out)
-            .with_context(|| format!("{}: cannot write {}", input.name, Format::Pdf.name()))
+            .with_context(|| format!("{}: cannot write {}", input.name(), Format::Pdf.name()))
             .map_err(Failure::usage)
     };
     match dest {
