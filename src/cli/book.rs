@@ -295,7 +295,6 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
             .for_each(|(i, input)| {
                 let (o, r) = parse((i, input));
                 lock(&tally).add(i, &o);
-                drop(o);
                 let _ = exits[i].set(match r {
                     Ok(((doc, k), status)) => {
                         let _ = docs[i].set(doc);

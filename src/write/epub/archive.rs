@@ -83,14 +83,11 @@ struct Written {
 
 /// The entry being written.
 struct Open {
-    /// Where its local header starts.
-    header_at: u64,
+    /// What the central directory will need of it, its CRC and sizes not
+    /// yet known.
+    entry: Written,
     /// Where its data starts.
     data_at: u64,
-    /// Its name's place in [`Archive::names`] and its method.
-    name_at: usize,
-    name_len: u16,
-    method: Method,
     /// The CRC-32 of its data so far.
     crc: crc32fast::Hasher,
     /// Its data's size so far.
@@ -173,7 +170,7 @@ impl<W: Write + Seek> Archive<W> {
         let mut header = Vec::with_capacity(30 + name.len() + 12);
         put32(&mut header, 0x0403_4b50);
         put16(&mut header, method.version_needed());
-        put16(&mut header, flags(name));
+        put16(&mut header, flags(name.as_bytes()));
         put16(&mut header, method.number());
         put16(&mut header, time);
         put16(&mut header, date);
@@ -192,11 +189,16 @@ impl<W: Write + Seek> Archive<W> {
             self.sink = Sink::Deflating(DeflateEncoder::new(out, Compression::new(level)));
         }
         self.open = Some(Open {
-            header_at,
+            entry: Written {
+                name_at,
+                name_len,
+                method,
+                crc: 0,
+                compressed: 0,
+                size: 0,
+                header_at,
+            },
             data_at,
-            name_at,
-            name_len,
-            method,
             crc: crc32fast::Hasher::new(),
             size: 0,
         });
@@ -224,17 +226,14 @@ impl<W: Write + Seek> Archive<W> {
         put32(&mut sizes, crc);
         put32(&mut sizes, compressed as u32);
         put32(&mut sizes, open.size as u32);
-        out.out.seek(SeekFrom::Start(open.header_at + 14))?;
+        out.out.seek(SeekFrom::Start(open.entry.header_at + 14))?;
         out.out.write_all(&sizes)?;
         out.out.seek(SeekFrom::Start(end))?;
         self.written.push(Written {
-            name_at: open.name_at,
-            name_len: open.name_len,
-            method: open.method,
             crc,
             compressed: compressed as u32,
             size: open.size as u32,
-            header_at: open.header_at,
+            ..open.entry
         });
         Ok(())
     }
@@ -251,7 +250,7 @@ impl<W: Write + Seek> Archive<W> {
         let mut version_needed = 10;
         let mut header = Vec::with_capacity(46 + 64 + 12);
         for w in &self.written {
-            let name = &self.names.as_bytes()[w.name_at..w.name_at + usize::from(w.name_len)];
+            let name = self.name_of(w).as_bytes();
             let needed = w.method.version_needed();
             version_needed = version_needed.max(needed);
             let extra = zip64_extra(w.header_at);
@@ -260,7 +259,7 @@ impl<W: Write + Seek> Archive<W> {
             // Made by Unix (3), with the version needed.
             put16(&mut header, 3 << 8 | needed);
             put16(&mut header, needed);
-            put16(&mut header, flags_of(name));
+            put16(&mut header, flags(name));
             put16(&mut header, w.method.number());
             put16(&mut header, self.time);
             put16(&mut header, self.date);
@@ -308,14 +307,19 @@ impl<W: Write + Seek> Archive<W> {
         Ok(out.out)
     }
 
+    /// The name of the written entry `w`.
+    fn name_of(&self, w: &Written) -> &str {
+        &self.names[w.name_at..w.name_at + usize::from(w.name_len)]
+    }
+
     /// Fails when two entries have one name (the zip crate refuses the
     /// second as it is started).
     fn no_name_twice(&self) -> Result<(), WriteError> {
-        let name = |w: &Written| &self.names[w.name_at..w.name_at + usize::from(w.name_len)];
+        let name = |i: u32| self.name_of(&self.written[i as usize]);
         let mut order: Vec<u32> = (0..self.written.len() as u32).collect();
-        order.sort_unstable_by_key(|&i| name(&self.written[i as usize]));
+        order.sort_unstable_by_key(|&i| name(i));
         for pair in order.windows(2) {
-            let [a, b] = [pair[0], pair[1]].map(|i| name(&self.written[i as usize]));
+            let [a, b] = [pair[0], pair[1]].map(name);
             if a == b {
                 return Err(failed(format!("the entry {a} is written twice")));
             }
@@ -354,12 +358,7 @@ impl<W: Write + Seek> Write for Archive<W> {
 
 /// The general purpose flags of an entry named `name`: UTF-8 (bit 11)
 /// when it is not ASCII.
-fn flags(name: &str) -> u16 {
-    flags_of(name.as_bytes())
-}
-
-/// [`flags`] of a name's bytes.
-fn flags_of(name: &[u8]) -> u16 {
+fn flags(name: &[u8]) -> u16 {
     if name.is_ascii() { 0 } else { 1 << 11 }
 }
 

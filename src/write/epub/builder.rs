@@ -524,10 +524,11 @@ fn post_pass<'b>(
         + added.added.len();
     let mut added_name = String::new();
     for (name, entry) in &entries {
-        match entry {
-            Entry::Added(k) => w.start(added.entry_name(*k, &mut added_name), deflated)?,
-            _ => w.start(name, deflated)?,
-        }
+        let name = match entry {
+            Entry::Added(k) => added.entry_name(*k, &mut added_name),
+            _ => name.as_str(),
+        };
+        w.start(name, deflated)?;
         match entry {
             Entry::Kept(data) if name == OPF_PATH => {
                 // The identifier may be made of the chapters: they come first.
