@@ -276,7 +276,7 @@ impl Meta {
 }
 
 /// Metadata that does not come from the article text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Meta {
     /// BCP 47 language tag, `en` by default.
     pub lang: String,

@@ -188,7 +188,7 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
     // Read and parse in parallel: every article must be readable before
     // anything is written. A book of files of [`READ_AGAIN_FROM`] bytes
     // or more, in a bag or not, keeps only their heads (title and
-    // metadata; for an EPUB its contents too: `book_head`) and a digest of
+    // metadata; for an EPUB its contents too: `ChapterHead`) and a digest of
     // their bytes, and reads each file again when the writer reaches it (a
     // file changed since fails the book): its chapters are never all held
     // at once.
@@ -202,7 +202,7 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
         margins: args.read.review,
         decisions: args.read.review,
     };
-    type Read = (refolio::ast::Document, Option<Kept>);
+    let head_maker = refolio::write::HeadMaker::default();
     // A TEI corpus read again carries its chapters' content identifier in
     // its header, before the first, and a bag's `bag-info.txt` names it
     // when no identifier is given: it is made here, the chapters in their
@@ -246,17 +246,17 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
             // Its diagnostics are printed: only the document is kept (here,
             // so that the articles' sources are never all held at once),
             // or its head when it is read again.
-            let doc = match kept {
-                Some(_) => {
-                    let head = refolio::write::book_head(&parsed.document, format);
+            let read = match kept {
+                Some(kept) => {
+                    let head = head_maker.head(&parsed.document, format);
                     if identify {
                         lock(&in_order).identify(index, Some(parsed.document));
                     }
-                    head
+                    Read::Head(head, kept)
                 }
-                None => parsed.document,
+                None => Read::Whole(parsed.document),
             };
-            ((doc, kept), status)
+            (read, status)
         });
         if identify && r.is_err() {
             lock(&in_order).identify(index, None);
@@ -275,8 +275,8 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
     let pool = pool.build().context("cannot start the worker threads")?;
     // The chapters are handed to the threads in their order (`par_bridge`),
     // and what each thread makes of a chapter is put in the chapter's place
-    // in its table: its exit (or its failure's), its document and what is
-    // kept to read it again; its outcome is added to the tally (what the
+    // in its table: its exit (or its failure's), its document, or its head
+    // and what is kept to read it again; its outcome is added to the tally (what the
     // summary says of it) and not kept. Each table then becomes a `Vec` of
     // what it holds in place (`into_iter`, `filter_map` and `collect` reuse
     // a `Vec`'s memory), so nothing is copied. (Collected from
@@ -285,7 +285,9 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
     // then split into new tables: a TEI book of 28,800 short chapters
     // peaked at 66 MB, 45 MB so.)
     let n = inputs.len();
-    let (exits, docs, kept) = (places(n), places(n), places(n));
+    let held = |read_again: bool| if again == read_again { n } else { 0 };
+    let exits = places(n);
+    let (docs, heads, kept) = (places(held(false)), places(held(true)), places(held(true)));
     let tally = std::sync::Mutex::new(progress::Tally::default());
     pool.install(|| {
         inputs
@@ -296,10 +298,15 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
                 let (o, r) = parse((i, input));
                 lock(&tally).add(i, &o);
                 let _ = exits[i].set(match r {
-                    Ok(((doc, k), status)) => {
-                        let _ = docs[i].set(doc);
-                        if let Some(k) = k {
-                            let _ = kept[i].set(k);
+                    Ok((read, status)) => {
+                        match read {
+                            Read::Whole(doc) => {
+                                let _ = docs[i].set(doc);
+                            }
+                            Read::Head(head, k) => {
+                                let _ = heads[i].set(head);
+                                let _ = kept[i].set(k);
+                            }
                         }
                         Ok(status)
                     }
@@ -321,7 +328,9 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
     if tally.inputs != inputs.len() {
         bail!("internal error: an article of the book was not read");
     }
+    drop(head_maker);
     let mut docs: Vec<refolio::ast::Document> = filled(docs);
+    let heads: Vec<refolio::write::ChapterHead> = filled(heads);
     let mut kept: Vec<Kept> = filled(kept);
     progress.finish();
     let identifier = identify.then(|| {
@@ -374,17 +383,19 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
         recto: args.recto || m.recto,
         pandoc: args.pandoc.options(),
     };
-    let chapters = docs.len();
-    // What the bag says of the book, read before the chapters go.
+    let chapters = n;
+    // What the bag says of the book, read before the chapters go (of
+    // their documents, or their heads when they are read again).
     let bag_info = args.bag.as_ref().map(|_| {
         let refs: Vec<&refolio::ast::Document> = docs.iter().collect();
+        let metas = refs.iter().map(|d| &d.meta);
         let date = bag::bagging_date(
             write_options.timestamp,
             write_options
                 .book
                 .iter()
                 .filter_map(|b| b.meta.date.as_deref())
-                .chain(refs.iter().filter_map(|d| d.meta.date.as_deref())),
+                .chain(metas.chain(heads.iter().map(|h| &*h.meta)).filter_map(|m| m.date.as_deref())),
         );
         // The chapters' content identifier: made as they were first read
         // when they are read again (their heads are not the chapters).
@@ -421,7 +432,6 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
         // document is large); the other formats' as many at once as there
         // are threads, each handed on in order.
         let unread = std::cell::RefCell::new(None);
-        let heads: Vec<&refolio::ast::Document> = docs.iter().collect();
         let ahead = if format == Format::Pdf {
             1
         } else {
@@ -430,7 +440,7 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
         let todo = std::mem::take(&mut kept)
             .into_iter()
             .zip(inputs.iter().zip(&heads))
-            .map(|(kept, (input, head))| (kept, input, *head));
+            .map(|(kept, (input, head))| (kept, input, head));
         let chapters = ReadAgain {
             todo,
             ready: std::collections::VecDeque::new(),
@@ -530,7 +540,8 @@ fn reads_again(format: Format, inputs: &[Input], from: u64) -> bool {
 
 /// A book's chapters read again ([`read_again`]), `ahead` at a time on
 /// the pool's threads, handed on in their order; a chapter that cannot be
-/// read is put in `unread` (the book fails) and its head stands in for it.
+/// read is put in `unread` (the book fails) and its head's stand-in
+/// ([`refolio::write::ChapterHead::stand_in`]) takes its place.
 struct ReadAgain<'a, I> {
     todo: I,
     ready: std::collections::VecDeque<refolio::write::Chapter<'a>>,
@@ -556,9 +567,20 @@ struct Kept {
     text_len: usize,
 }
 
+/// What a book holds of a chapter once it is read: its document, or its
+/// head and what it needs to read it again. (Handed once from the thread
+/// that read it to its place: the document is not boxed for that.)
+#[allow(clippy::large_enum_variant)]
+enum Read {
+    /// The chapter's document.
+    Whole(refolio::ast::Document),
+    /// Its head, and what was kept to read it again.
+    Head(refolio::write::ChapterHead, Kept),
+}
+
 /// What [`ReadAgain`] reads a chapter again from: what was kept of it,
 /// its file and its head.
-type Again<'a> = (Kept, &'a Input, &'a refolio::ast::Document);
+type Again<'a> = (Kept, &'a Input, &'a refolio::write::ChapterHead);
 
 impl<'a, I: ExactSizeIterator<Item = Again<'a>>> Iterator for ReadAgain<'a, I> {
     type Item = refolio::write::Chapter<'a>;
@@ -568,7 +590,12 @@ impl<'a, I: ExactSizeIterator<Item = Again<'a>>> Iterator for ReadAgain<'a, I> {
             let batch: Vec<Again<'a>> = self.todo.by_ref().take(self.ahead).collect();
             let opts = self.opts;
             let again = |(kept, input, head): &Again<'a>| {
-                read_again(input, kept.digest, head.meta.clone(), opts)
+                read_again(
+                    input,
+                    kept.digest,
+                    refolio::ast::Meta::clone(&head.meta),
+                    opts,
+                )
             };
             // A chapter the writer puts away as soon as it has it (a PDF's
             // long one) is read on this thread, which frees its document
@@ -595,7 +622,7 @@ impl<'a, I: ExactSizeIterator<Item = Again<'a>>> Iterator for ReadAgain<'a, I> {
                     Ok(parsed) => parsed.into(),
                     Err(f) => {
                         self.unread.borrow_mut().get_or_insert(f);
-                        head.into()
+                        refolio::write::Chapter::Document(std::borrow::Cow::Owned(head.stand_in()))
                     }
                 });
             }

@@ -43,15 +43,16 @@ pub fn write_html(
             )));
         }
     };
+    let heads = crate::write::head::heads_of(docs, crate::write::Format::Html);
     let chapters = docs.iter().map(|d| std::borrow::Cow::Borrowed(*d));
-    write_html_book(docs, chapters, book, epub, out)
+    write_html_book(&heads, chapters, book, epub, out)
 }
 
 /// [`write_html`] of a book whose chapters are given one at a time (see
 /// [`crate::write::render_book_into`]): `heads` are the chapters as far as
 /// their titles and metadata.
 pub(crate) fn write_html_book<'d>(
-    heads: &[&Document],
+    heads: &[crate::write::ChapterHead],
     chapters: impl Iterator<Item = std::borrow::Cow<'d, Document>>,
     book: &BookMeta,
     epub: &EpubOptions,
@@ -61,7 +62,12 @@ pub(crate) fn write_html_book<'d>(
     let docs = heads;
     book.meta.validate()?;
     let mut w = XmlWriter::new(out);
-    page_head(&mut w, opts, book.language(docs), &book.title)?;
+    page_head(
+        &mut w,
+        opts,
+        book.language(docs.first().map(|h| &*h.meta)),
+        &book.title,
+    )?;
     w.start("body", &[])?;
     w.start("header", &[("class", "book")])?;
     w.text_element("h1", &[("id", "book-title")], &book.title)?;
@@ -83,7 +89,7 @@ pub(crate) fn write_html_book<'d>(
     for (i, doc) in docs.iter().enumerate() {
         let href = format!("#a{}-article", i + 1);
         w.start_mixed("li", &[])?;
-        w.text_element("a", &[("href", &href)], &doc.title.text)?;
+        w.text_element("a", &[("href", &href)], &doc.title)?;
         w.end()?;
     }
     w.end()?; // ol

@@ -75,18 +75,18 @@ pub fn write_markdown(
         }
         _ => {
             let chapters = docs.iter().map(|d| std::borrow::Cow::Borrowed(*d));
-            return write_markdown_book_of(docs, chapters, book, s);
+            return write_markdown_book_of(docs.first().map(|d| &d.meta), chapters, book, s);
         }
     }
     s.finish()?;
     Ok(())
 }
 
-/// A book's Markdown: its metadata (read of `heads`, the chapters as far
-/// as their titles and metadata), then each of `chapters`, given one at a
-/// time, under a level-1 heading.
+/// A book's Markdown: its metadata (and its language, else the first
+/// chapter's, whose metadata is `first`), then each of `chapters`, given
+/// one at a time, under a level-1 heading.
 fn write_markdown_book_of<'d>(
-    heads: &[&Document],
+    first: Option<&Meta>,
     chapters: impl Iterator<Item = std::borrow::Cow<'d, Document>>,
     book: Option<&BookMeta>,
     mut s: TextOut<'_>,
@@ -95,7 +95,7 @@ fn write_markdown_book_of<'d>(
     if let Some(b) = book {
         meta_fields(&b.meta, &mut fields);
         fields.retain(|(k, _)| *k != "lang");
-        fields.push(("lang", Some(b.language(heads).to_string())));
+        fields.push(("lang", Some(b.language(first).to_string())));
     }
     front_matter(&fields, &mut s);
     for (i, doc) in chapters.enumerate() {
@@ -114,12 +114,13 @@ fn write_markdown_book_of<'d>(
 /// [`write_markdown`] of a book whose chapters are given one at a time
 /// (see [`crate::write::render_book_into`]).
 pub(crate) fn write_markdown_book<'d>(
-    heads: &[&Document],
+    heads: &[crate::write::ChapterHead],
     chapters: impl Iterator<Item = std::borrow::Cow<'d, Document>>,
     book: &BookMeta,
     out: &mut dyn Write,
 ) -> Result<(), WriteError> {
-    write_markdown_book_of(heads, chapters, Some(book), TextOut::new(out))
+    let first = heads.first().map(|h| &*h.meta);
+    write_markdown_book_of(first, chapters, Some(book), TextOut::new(out))
 }
 
 /// `author`, `date`, `source-url` and `lang`.

@@ -1,6 +1,6 @@
 //! Output formats. Each writer reads only the [`Document`]; none re-parses text.
 
-use crate::ast::{Document, Heading, Inline, Section, SharedStr};
+use crate::ast::Document;
 use crate::diag::Diagnostic;
 use crate::error::WriteError;
 use std::io::Write;
@@ -8,6 +8,7 @@ use std::io::Write;
 pub(crate) mod article;
 pub(crate) mod epub;
 mod file;
+mod head;
 pub(crate) mod html;
 mod identifier;
 pub(crate) mod json;
@@ -23,6 +24,7 @@ pub(crate) mod xml;
 pub use crate::layout::style::{NotePlacement, NoteRepeat, Style, StyleError};
 pub use epub::{DEFAULT_STYLESHEET, EpubOptions};
 pub use file::{write_atomic, write_atomic_with};
+pub use head::{ChapterHead, HeadMaker};
 pub use identifier::ContentIdentifier;
 pub use pandoc::{NoteStyle, PandocApi, PandocOptions};
 pub use pdf::{PUT_AWAY_FROM as PDF_PUT_AWAY_FROM, PdfOptions};
@@ -274,7 +276,7 @@ pub fn render_into(
                 Some(book) => tei::write_tei_corpus(docs, book, tei_settings, out)?,
                 None => tei::write_tei(one()?, tei_settings, out)?,
             }
-            Ok(tei_warnings(docs, options))
+            Ok(tei_warnings(docs.iter().map(|d| &d.meta), options))
         }
         Format::Json => {
             json::write_json(one()?, out)?;
@@ -321,8 +323,11 @@ pub fn render_into(
 }
 
 /// The TEI's warnings: licences given by a name refolio knows no URL for.
-fn tei_warnings(docs: &[&Document], options: &WriteOptions) -> Vec<Diagnostic> {
-    let licences = docs.iter().map(|d| &d.meta.license);
+fn tei_warnings<'a>(
+    metas: impl Iterator<Item = &'a crate::ast::Meta>,
+    options: &WriteOptions,
+) -> Vec<Diagnostic> {
+    let licences = metas.map(|m| &m.license);
     let book_licence = options.book.iter().map(|b| &b.meta.license);
     licences
         .chain(book_licence)
@@ -349,17 +354,17 @@ pub fn render_into_giving_up(
     options: &WriteOptions,
     out: &mut dyn Write,
 ) -> Result<Vec<Diagnostic>, WriteError> {
-    let heads: Vec<&Document> = docs.iter().collect();
+    let all: Vec<&Document> = docs.iter().collect();
     match (&options.book, format) {
         (Some(book), Format::Pdf) => {
-            let cover = pdf::book_cover(&heads, book)?;
-            drop(heads);
+            let cover = pdf::book_cover(all.first().map(|d| &d.meta), book)?;
+            drop(all);
             let chapters = docs
                 .into_iter()
                 .map(|d| Chapter::Document(std::borrow::Cow::Owned(d)));
             render_pdf_chapters(&cover, chapters, options, out)
         }
-        _ => render_into(&heads, format, options, out),
+        _ => render_into(&all, format, options, out),
     }
 }
 
@@ -409,7 +414,7 @@ impl From<crate::Parsed> for Chapter<'_> {
 /// written; a PDF puts a long one given as parsed away while it lays it
 /// out: [`Chapter`]), so that its chapters are never all held at once; `heads` are
 /// the same chapters as far as the book reads them before its chapters
-/// are written ([`book_head`] of each will do). Formats that make no book
+/// are written ([`ChapterHead`]: those a [`HeadMaker`] made for `format`). Formats that make no book
 /// (JSON, the article format) read every chapter first. For
 /// [`WriteOptions::book`] set; as many chapters as heads.
 ///
@@ -418,7 +423,7 @@ impl From<crate::Parsed> for Chapter<'_> {
 /// header comes before the chapters: without it the corpus is not
 /// written); an EPUB makes it as it writes the chapters.
 pub fn render_book_into<'d>(
-    heads: &[&Document],
+    heads: &[ChapterHead],
     chapters: impl ExactSizeIterator<Item = Chapter<'d>>,
     identifier: Option<uuid::Uuid>,
     format: Format,
@@ -443,7 +448,7 @@ pub fn render_book_into<'d>(
     let documents = Chapter::into_document;
     match format {
         Format::Pdf => {
-            let cover = pdf::book_cover(heads, book)?;
+            let cover = pdf::book_cover(heads.first().map(|h| &*h.meta), book)?;
             render_pdf_chapters(&cover, chapters, options, out)
         }
         Format::Epub => {
@@ -463,7 +468,7 @@ pub fn render_book_into<'d>(
             let settings = tei_settings(options);
             let chapters = chapters.map(documents);
             tei::write_tei_corpus_of(heads, identifier, chapters, book, settings, out)?;
-            Ok(tei_warnings(heads, options))
+            Ok(tei_warnings(heads.iter().map(|h| &*h.meta), options))
         }
         Format::Html => {
             html::write_html_book(heads, chapters.map(documents), book, &options.epub, out)
@@ -483,77 +488,6 @@ pub fn render_book_into<'d>(
             render_into(&docs, format, options, out)
         }
     }
-}
-
-/// What a book in `format` reads of a chapter before its chapters are
-/// written: the head [`render_book_into`] needs of `doc`, without its
-/// text: its title, subtitle and metadata; for an EPUB also its section
-/// headings (for the contents), its reference list's heading, and whether
-/// it has references (its first reference is kept, without its text,
-/// fields or back-links); for the formats that make no book (JSON, the article
-/// format) the whole document. Nothing in a head shares the source's
-/// buffer, so that the source is freed with the document.
-pub fn book_head(doc: &Document, format: Format) -> Document {
-    let contents = match format {
-        Format::Json | Format::Article => return doc.clone(),
-        Format::Epub => true,
-        Format::Pdf | Format::Tei | Format::Html | Format::Markdown | Format::Pandoc => false,
-    };
-    let detached = |h: &Heading| Heading {
-        inlines: h
-            .inlines
-            .iter()
-            .map(|i| match i {
-                Inline::Text { text, span } => Inline::Text {
-                    text: SharedStr::from(text.as_str()),
-                    span: *span,
-                },
-                Inline::Link { url, span } => Inline::Link {
-                    url: SharedStr::from(url.as_str()),
-                    span: *span,
-                },
-                cite => cite.clone(),
-            })
-            .collect(),
-        span: h.span,
-    };
-    let mut head = Document {
-        meta: doc.meta.clone(),
-        title: doc.title.clone(),
-        subtitle: doc.subtitle.clone(),
-        lead_figure: None,
-        blocks: Vec::new(),
-        sections: Vec::new(),
-        references_heading: None,
-        references: Vec::new(),
-        hard_wrapped: doc.hard_wrapped,
-        style: doc.style.clone(),
-    };
-    if contents {
-        head.sections = doc
-            .sections
-            .iter()
-            .map(|s| Section {
-                heading: detached(&s.heading),
-                blocks: Vec::new(),
-                span: s.span,
-            })
-            .collect();
-        head.references_heading = doc.references_heading.as_ref().map(detached);
-        head.references = doc
-            .references
-            .first()
-            .map(|r| crate::ast::Reference {
-                n: r.n,
-                raw: SharedStr::default(),
-                fields: Box::default(),
-                backlinks: Box::default(),
-                span: r.span,
-            })
-            .into_iter()
-            .collect();
-    }
-    head
 }
 
 /// The PDF book of `cover` and `chapters` into `out`.
@@ -674,24 +608,26 @@ pub struct BookMeta {
 }
 
 impl BookMeta {
-    /// The book's language: its own, else the first article's, else `und`.
-    pub fn language<'a>(&'a self, docs: &[&'a Document]) -> &'a str {
+    /// The book's language: its own, else the first article's (whose
+    /// metadata is `first`), else `und`.
+    pub fn language<'a>(&'a self, first: Option<&'a crate::ast::Meta>) -> &'a str {
         let own = self.meta.lang.trim();
         if !own.is_empty() {
             return own;
         }
-        docs.first()
-            .map(|d| d.meta.lang.trim())
+        first
+            .map(|m| m.lang.trim())
             .filter(|l| !l.is_empty())
             .unwrap_or("und")
     }
 
     /// A document with only the book's title and metadata: the title page
-    /// of a PDF book, and what its document information says.
-    pub fn cover(&self, docs: &[&Document]) -> Document {
+    /// of a PDF book, and what its document information says (`first`:
+    /// the first article's metadata, for its language).
+    pub fn cover(&self, first: Option<&crate::ast::Meta>) -> Document {
         Document {
             meta: crate::ast::Meta {
-                lang: self.language(docs).to_string(),
+                lang: self.language(first).to_string(),
                 source_url: None,
                 ..self.meta.clone()
             },
@@ -731,7 +667,8 @@ mod tests {
     }
 
     /// Whether any text of `inlines` shares `buf`.
-    fn share(inlines: &[Inline], buf: &std::sync::Arc<String>) -> bool {
+    fn share(inlines: &[crate::ast::Inline], buf: &std::sync::Arc<String>) -> bool {
+        use crate::ast::Inline;
         inlines.iter().any(|i| match i {
             Inline::Text { text, .. } => text.shares(buf),
             Inline::Link { url, .. } => url.shares(buf),
@@ -739,11 +676,11 @@ mod tests {
         })
     }
 
-    /// A head keeps what its format's book reads before the chapters (an
-    /// EPUB's contents: section headings, whether there are references),
-    /// nothing of the text, and nothing that shares the source's buffer;
-    /// an EPUB book of the heads and the chapters given one at a time is
-    /// the book of the chapters.
+    /// A head keeps what its format's book reads before the chapters (the
+    /// title and metadata; an EPUB's contents entries too), nothing of the
+    /// source's buffer, and one metadata for the chapters that have the
+    /// same; a book of the heads and the chapters given one at a time is
+    /// the book of the chapters, in every format that makes one.
     #[test]
     fn a_book_head_keeps_what_the_book_reads_first_and_frees_the_source() {
         let names = ["canal-and-locks.txt", "skerry-point-keepers.txt"];
@@ -757,62 +694,67 @@ mod tests {
                     .any(|s| share(&s.heading.inlines, &p.source.text))
             );
         }
-        let head = |p: &crate::Parsed, format| book_head(&p.document, format);
+        let maker = HeadMaker::default();
+        let head = |p: &crate::Parsed, format| maker.head(&p.document, format);
+        let no_contents = [
+            Format::Pdf,
+            Format::Tei,
+            Format::Html,
+            Format::Markdown,
+            Format::Pandoc,
+        ];
         for p in &read {
-            for format in [
-                Format::Pdf,
-                Format::Tei,
-                Format::Html,
-                Format::Markdown,
-                Format::Pandoc,
-            ] {
+            for format in no_contents {
                 let small = head(p, format);
                 assert_eq!(
-                    (&small.title, &small.meta),
-                    (&p.document.title, &p.document.meta)
+                    (&*small.title, &*small.meta),
+                    (p.document.title.text.as_str(), &p.document.meta)
                 );
-                assert!(
-                    small.sections.is_empty()
-                        && small.references.is_empty()
-                        && small.blocks.is_empty()
-                );
+                assert!(small.sections.is_empty() && small.references.is_none());
             }
             let epub = head(p, Format::Epub);
-            assert!(epub.blocks.is_empty() && epub.lead_figure.is_none());
-            assert_eq!(epub.sections.len(), p.document.sections.len());
-            for (s, was) in epub.sections.iter().zip(&p.document.sections) {
-                assert_eq!(s.heading, was.heading);
-                assert!(s.blocks.is_empty());
-                assert!(
-                    !share(&s.heading.inlines, &p.source.text),
-                    "a heading shares the source"
-                );
-            }
-            assert_eq!(epub.references.len(), 1);
-            assert!(epub.references[0].backlinks.is_empty());
-            assert_eq!(head(p, Format::Json), p.document, "the whole document");
+            let labels: Vec<String> = p
+                .document
+                .sections
+                .iter()
+                .map(|s| {
+                    crate::ast::plain_text(&s.heading.inlines)
+                        .trim()
+                        .to_string()
+                })
+                .collect();
+            assert!(labels.iter().all(|l| !l.is_empty()));
+            let kept: Vec<&str> = epub.sections.iter().map(|s| &**s).collect();
+            assert_eq!(kept, labels);
+            let references = xhtml::references_heading_text(&p.document);
+            assert_eq!(epub.references.as_deref(), Some(references.trim()));
+            let stand_in = epub.stand_in();
+            assert_eq!(
+                (&stand_in.title.text, &stand_in.meta),
+                (&p.document.title.text, &p.document.meta)
+            );
+            assert!(stand_in.sections.is_empty() && stand_in.blocks.is_empty());
         }
+        // The two articles' metadata are the same: one is kept for both.
+        let (one, two) = (head(&read[0], Format::Tei), head(&read[1], Format::Tei));
+        assert!(std::sync::Arc::ptr_eq(&one.meta, &two.meta));
+        let mut other = read[1].document.clone();
+        other.meta.author = Some("Another".into());
+        assert!(!std::sync::Arc::ptr_eq(
+            &one.meta,
+            &maker.head(&other, Format::Tei).meta
+        ));
         // Nothing of a head holds the source's buffer: it is freed with
         // the article, the heads kept.
         for name in names {
             let p = parsed(name);
             let text = std::sync::Arc::downgrade(&p.source.text);
-            let heads = [
-                Format::Epub,
-                Format::Pdf,
-                Format::Tei,
-                Format::Html,
-                Format::Markdown,
-                Format::Pandoc,
-            ]
-            .map(|f| head(&p, f));
+            let heads = [Format::Epub, Format::Pdf].map(|f| head(&p, f));
             drop(p);
             assert!(text.upgrade().is_none(), "{name}: a head holds the source");
             drop(heads);
         }
         let docs: Vec<&Document> = read.iter().map(|p| &p.document).collect();
-        let heads: Vec<Document> = read.iter().map(|p| head(p, Format::Epub)).collect();
-        let heads: Vec<&Document> = heads.iter().collect();
         let options = WriteOptions {
             book: Some(BookMeta {
                 title: "Two".into(),
@@ -821,41 +763,30 @@ mod tests {
             }),
             ..Default::default()
         };
-        let mut whole = Vec::new();
-        render_into(&docs, Format::Epub, &options, &mut whole).unwrap();
-        let mut again = Vec::new();
-        let chapters = read
-            .iter()
-            .map(|p| Chapter::from(Cow::Owned(p.document.clone())));
-        render_book_into(&heads, chapters, None, Format::Epub, &options, &mut again).unwrap();
-        assert!(whole == again, "the same EPUB");
-        // A TEI corpus of the small heads, given the identifier.
-        let mut whole = Vec::new();
-        render_into(&docs, Format::Tei, &options, &mut whole).unwrap();
-        let heads: Vec<Document> = read.iter().map(|p| head(p, Format::Tei)).collect();
-        let heads: Vec<&Document> = heads.iter().collect();
         let mut id = ContentIdentifier::new();
         docs.iter().for_each(|d| id.add(d));
-        let mut again = Vec::new();
-        let chapters = read
-            .iter()
-            .map(|p| Chapter::from(Cow::Owned(p.document.clone())));
         let id = Some(id.uuid());
-        render_book_into(&heads, chapters, id, Format::Tei, &options, &mut again).unwrap();
-        assert!(whole == again, "the same TEI corpus");
-        // HTML, Markdown and pandoc JSON books of the small heads.
-        for format in [Format::Html, Format::Markdown, Format::Pandoc] {
+        let heads_for =
+            |format| -> Vec<ChapterHead> { read.iter().map(|p| head(p, format)).collect() };
+        for format in [
+            Format::Epub,
+            Format::Tei,
+            Format::Pdf,
+            Format::Html,
+            Format::Markdown,
+            Format::Pandoc,
+        ] {
             let mut whole = Vec::new();
             render_into(&docs, format, &options, &mut whole).unwrap();
-            let heads: Vec<Document> = read.iter().map(|p| head(p, format)).collect();
-            let heads: Vec<&Document> = heads.iter().collect();
             let mut again = Vec::new();
             let chapters = read
                 .iter()
                 .map(|p| Chapter::from(Cow::Owned(p.document.clone())));
-            render_book_into(&heads, chapters, None, format, &options, &mut again).unwrap();
+            let heads = heads_for(format);
+            render_book_into(&heads, chapters, id, format, &options, &mut again).unwrap();
             assert!(whole == again, "the same {format:?} book");
         }
+        let heads = heads_for(Format::Tei);
         let chapters = read.iter().map(|p| Chapter::from(&p.document));
         let e = render_book_into(
             &heads,

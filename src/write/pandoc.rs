@@ -128,16 +128,23 @@ pub fn pandoc_document(docs: &[&Document], book: Option<&BookMeta>, opts: Pandoc
 fn document_meta(docs: &[&Document], book: Option<&BookMeta>) -> BTreeMap<String, MetaValue> {
     match (book, docs) {
         (None, [doc]) => article_meta(doc),
-        _ => {
-            let mut meta = BTreeMap::new();
-            if let Some(b) = book {
-                meta.insert("title".into(), meta_text(&b.title));
-                meta_fields(&b.meta, &mut meta);
-                meta.insert("lang".into(), meta_text(b.language(docs)));
-            }
-            meta
-        }
+        _ => book_meta(book, docs.first().map(|d| &d.meta)),
     }
+}
+
+/// The metadata of a book, `book` (none without it), whose first
+/// chapter's metadata is `first`.
+fn book_meta(
+    book: Option<&BookMeta>,
+    first: Option<&crate::ast::Meta>,
+) -> BTreeMap<String, MetaValue> {
+    let mut meta = BTreeMap::new();
+    if let Some(b) = book {
+        meta.insert("title".into(), meta_text(&b.title));
+        meta_fields(&b.meta, &mut meta);
+        meta.insert("lang".into(), meta_text(b.language(first)));
+    }
+    meta
 }
 
 /// The blocks of [`pandoc_document`], into `out`, or, with `streamed`,
@@ -616,16 +623,14 @@ pub fn write_pandoc(
     opts: PandocOptions,
     out: &mut dyn std::io::Write,
 ) -> Result<(), crate::error::WriteError> {
-    write_pandoc_with(docs, book, opts, out, |s| {
+    write_pandoc_with(&document_meta(docs, book), opts, out, |s| {
         document_blocks(docs, book, opts, &mut Vec::new(), Some(s))
     })
 }
 
-/// The pandoc JSON of the metadata of `docs` (as far as their titles and
-/// metadata) and `book`, and the blocks `blocks` writes.
+/// The pandoc JSON of the metadata `meta` and the blocks `blocks` writes.
 fn write_pandoc_with(
-    docs: &[&Document],
-    book: Option<&BookMeta>,
+    meta: &BTreeMap<String, MetaValue>,
     opts: PandocOptions,
     out: &mut dyn std::io::Write,
     blocks: impl FnOnce(&mut Streamed<'_>),
@@ -639,7 +644,7 @@ fn write_pandoc_with(
     out.write_all(b"{\"pandoc-api-version\":")?;
     serde_json::to_writer(&mut *out, &opts.api.version()).map_err(failed)?;
     out.write_all(b",\"meta\":")?;
-    serde_json::to_writer(&mut *out, &document_meta(docs, book)).map_err(failed)?;
+    serde_json::to_writer(&mut *out, meta).map_err(failed)?;
     out.write_all(b",\"blocks\":[")?;
     let mut streamed = Streamed {
         out,
@@ -656,15 +661,16 @@ fn write_pandoc_with(
 
 /// [`write_pandoc`] of a book whose chapters are given one at a time (see
 /// [`crate::write::render_book_into`]): `heads` are the chapters as far as
-/// their titles and metadata.
+/// their metadata.
 pub(crate) fn write_pandoc_book<'d>(
-    heads: &[&Document],
+    heads: &[crate::write::ChapterHead],
     chapters: impl Iterator<Item = std::borrow::Cow<'d, Document>>,
     book: &BookMeta,
     opts: PandocOptions,
     out: &mut dyn std::io::Write,
 ) -> Result<(), crate::error::WriteError> {
-    write_pandoc_with(heads, Some(book), opts, out, |s| {
+    let meta = book_meta(Some(book), heads.first().map(|h| &*h.meta));
+    write_pandoc_with(&meta, opts, out, |s| {
         chapter_blocks(chapters, opts, &mut Vec::new(), Some(s))
     })
 }

@@ -175,20 +175,22 @@ pub fn write_tei_corpus(
     out: &mut dyn Write,
 ) -> Result<(), WriteError> {
     let identifier = identifier::content_identifier(docs);
+    let heads = crate::write::head::heads_of(docs, crate::write::Format::Tei);
     let chapters = docs.iter().map(|d| std::borrow::Cow::Borrowed(*d));
-    write_tei_corpus_of(docs, identifier, chapters, book, settings, out)
+    write_tei_corpus_of(&heads, identifier, chapters, book, settings, out)
 }
 
 /// [`write_tei_corpus`] of `chapters`, given one at a time as the writer
 /// reaches them (each given owned is freed once written), so that they
 /// need not all be held at once. `heads` are the same chapters as far as
-/// the corpus header reads them (their titles and metadata), and
+/// the corpus header reads them (their metadata:
+/// [`crate::write::ChapterHead`]), and
 /// `identifier` their content identifier
 /// ([`crate::write::ContentIdentifier`]), which the header carries before
 /// the first is written; as many heads as chapters
 /// ([`crate::write::render_book_into`] checks).
 pub fn write_tei_corpus_of<'d>(
-    heads: &[&Document],
+    heads: &[crate::write::ChapterHead],
     identifier: uuid::Uuid,
     chapters: impl ExactSizeIterator<Item = std::borrow::Cow<'d, Document>>,
     book: &crate::write::BookMeta,
@@ -203,12 +205,13 @@ pub fn write_tei_corpus_of<'d>(
         ));
     }
     crate::write::xml::check_chars("the book title", &book.title)?;
-    let corpus_meta = book.cover(docs).meta;
+    let first = docs.first().map(|h| &*h.meta);
+    let corpus_meta = book.cover(first).meta;
     corpus_meta.validate()?;
     for d in docs {
         d.meta.validate()?;
     }
-    let lang = book.language(docs);
+    let lang = book.language(first);
     let mut w = XmlWriter::new(out);
     w.declaration()?;
     w.processing_instruction(XML_MODEL)?;

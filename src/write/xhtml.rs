@@ -65,8 +65,8 @@
 
 use crate::ast::walk::{walk_document, walk_item, walk_list, walk_section};
 use crate::ast::{
-    Document, Figure, Heading, Inline, List, ListItem, Paragraph, Quote, RawPart, RefFieldKind,
-    Reference, Rule, Section, Visit, plain_text,
+    Document, Figure, Heading, Inline, List, ListItem, Meta, Paragraph, Quote, RawPart,
+    RefFieldKind, Reference, Rule, Section, Visit, plain_text,
 };
 use crate::diag::{Diagnostic, Severity};
 use crate::error::WriteError;
@@ -137,11 +137,11 @@ pub fn references_heading_text(doc: &Document) -> String {
 }
 
 /// The language tag written on the root element (`und` when unknown).
-pub fn language(doc: &Document) -> &str {
-    if doc.meta.lang.is_empty() {
+pub fn language(meta: &Meta) -> &str {
+    if meta.lang.is_empty() {
         "und"
     } else {
-        doc.meta.lang.as_str()
+        meta.lang.as_str()
     }
 }
 
@@ -160,7 +160,7 @@ pub fn write_xhtml(
 ) -> Result<Vec<Diagnostic>, WriteError> {
     doc.meta.validate()?;
     let mut w = XmlWriter::new(out);
-    page_head(&mut w, opts, language(doc), &doc.title.text).map_err(at(doc.title.span))?;
+    page_head(&mut w, opts, language(&doc.meta), &doc.title.text).map_err(at(doc.title.span))?;
     w.start("body", &[])?;
     let warnings = article_section(&mut w, doc, opts, "")?;
     w.end()?; // body

@@ -91,7 +91,7 @@ pub struct Chapter<'a> {
     /// The title in the table of contents.
     pub title: &'a str,
     /// Entries nested under the chapter's title: `href` and label.
-    pub toc: Vec<(String, String)>,
+    pub toc: Vec<(String, &'a str)>,
 }
 
 /// What the archive is given as it is written: the chapters' XHTML, one
@@ -191,7 +191,7 @@ fn assemble_with(
         }
         if !ours {
             for (href, label) in &chapter.toc {
-                content = content.child(TocElement::new(href.clone(), label.clone()));
+                content = content.child(TocElement::new(href.clone(), label.to_string()));
             }
         }
         b.add_content(content).map_err(builder_error)?;
@@ -1201,8 +1201,8 @@ pub(super) mod tests {
     /// entries, and books whose chapters have no title at all.
     #[test]
     fn the_table_of_contents_written_is_epub_builders() {
-        let entry = |href: &str, label: &str| (href.to_string(), label.to_string());
-        let chapter = |name: &str, title: &'static str, toc: Vec<(String, String)>| Chapter {
+        let entry = |href: &str, label: &'static str| (href.to_string(), label);
+        let chapter = |name: &str, title: &'static str, toc: Vec<(String, &'static str)>| Chapter {
             name: name.to_string(),
             title,
             toc,

@@ -17,14 +17,12 @@
 //! depends on the clock.
 
 use super::links::present;
-use crate::ast::{Document, plain_text};
+use crate::ast::{Document, Meta};
 use crate::diag::Diagnostic;
 use crate::error::WriteError;
+use crate::write::ChapterHead;
 use crate::write::identifier::ContentIdentifier;
-use crate::write::xhtml::{
-    self, BacklinkPlacement, XhtmlOptions, has_references_section, language,
-    references_heading_text, section_id,
-};
+use crate::write::xhtml::{self, BacklinkPlacement, XhtmlOptions, language, section_id};
 use crate::write::xml::{check_chars, is_w3c_date};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::borrow::Cow;
@@ -115,21 +113,21 @@ pub fn write_book(
     opts: &EpubOptions,
     out: &mut dyn Write,
 ) -> Result<Vec<Diagnostic>, WriteError> {
+    let heads = crate::write::head::heads_of(docs, crate::write::Format::Epub);
     let chapters = docs.iter().map(|d| Cow::Borrowed(*d));
-    write_book_of(docs, chapters, opts, out)
+    write_book_of(&heads, chapters, opts, out)
 }
 
 /// [`write_book`] of `chapters`, given one at a time as the archive
 /// reaches them (each given owned is freed once written), so that they
 /// need not all be held at once. `heads` are the same chapters as far as
-/// the book's metadata and contents read them: a chapter's title,
-/// metadata, section headings, reference list heading and references (its
-/// blocks and its sections' blocks may be left out); as many as
+/// the book's metadata and contents read them (their titles, metadata and
+/// contents entries: [`ChapterHead`] made for an EPUB); as many as
 /// `chapters` ([`crate::write::render_book_into`] checks). The
 /// identifier, when no other is given, is made of `chapters` as they are
 /// written.
 pub fn write_book_of<'d>(
-    heads: &[&Document],
+    heads: &[ChapterHead],
     chapters: impl ExactSizeIterator<Item = Cow<'d, Document>>,
     opts: &EpubOptions,
     out: &mut dyn Write,
@@ -157,8 +155,8 @@ pub fn write_book_of<'d>(
         check_chars("the book title", t)?;
     }
     check_chars("the stylesheet", &opts.stylesheet)?;
-    let modified = modified_time(first, opts.modified)?;
-    let lang = language(first).to_string();
+    let modified = modified_time(&first.meta, opts.modified)?;
+    let lang = language(&first.meta).to_string();
 
     let xopts = XhtmlOptions {
         stylesheet: Some(STYLESHEET_HREF.to_string()),
@@ -180,7 +178,7 @@ pub fn write_book_of<'d>(
     let title = opts
         .title
         .clone()
-        .unwrap_or_else(|| first.title.text.clone());
+        .unwrap_or_else(|| first.title.to_string());
     let mut published = None;
     let mut metas: Vec<(&str, String)> = Vec::new();
     if let Some(date) = present(&first.meta.date) {
@@ -218,25 +216,20 @@ pub fn write_book_of<'d>(
             let name = chapter_name(i);
             // Held until the navigation documents are written, after every
             // chapter: made to its size (grown from empty, a chapter's one
-            // entry took room for four, 2.8 MB of a book of 14,400).
-            let references = has_references_section(d);
-            let mut toc = Vec::with_capacity(d.sections.len() + usize::from(references));
-            for (j, s) in d.sections.iter().enumerate() {
-                let label = plain_text(&s.heading.inlines);
-                let label = if label.trim().is_empty() {
-                    format!("Section {}", j + 1)
-                } else {
-                    label.trim().to_string()
-                };
-                toc.push((format!("{name}#{}", section_id(j)), label));
+            // entry took room for four, 2.8 MB of a book of 14,400), its
+            // labels the head's, not copies.
+            let references = d.references.as_deref();
+            let mut toc = Vec::with_capacity(d.sections.len() + usize::from(references.is_some()));
+            for (j, label) in d.sections.iter().enumerate() {
+                toc.push((format!("{name}#{}", section_id(j)), &**label));
             }
-            if references {
+            if let Some(label) = references {
                 let href = format!("{name}#{}", xhtml::REFERENCES_ID);
-                toc.push((href, references_heading_text(d).trim().to_string()));
+                toc.push((href, label));
             }
             builder::Chapter {
                 name,
-                title: &d.title.text,
+                title: &d.title,
                 toc,
             }
         })
@@ -244,7 +237,7 @@ pub fn write_book_of<'d>(
     let book = builder::Book {
         title,
         authors: distinct(docs.iter().filter_map(|d| present(&d.meta.author))),
-        languages: distinct(docs.iter().map(|d| language(d))),
+        languages: distinct(docs.iter().map(|d| language(&d.meta))),
         lang: &lang,
         generator: format!("refolio {}", env!("CARGO_PKG_VERSION")),
         toc_name: TOC_NAME,
@@ -343,7 +336,7 @@ fn full_date(date: &str) -> Option<DateTime<Utc>> {
 /// `dcterms:modified`: the given epoch seconds, else the metadata date
 /// (`YYYY`, `YYYY-MM` and `YYYY-MM-DD` count, from their first day), else
 /// [`FALLBACK_MODIFIED`].
-fn modified_time(doc: &Document, given: Option<i64>) -> Result<DateTime<Utc>, WriteError> {
+fn modified_time(meta: &Meta, given: Option<i64>) -> Result<DateTime<Utc>, WriteError> {
     if let Some(secs) = given {
         // Zip timestamps end in 2107; refuse what cannot be represented.
         if !(0..=4_354_819_199).contains(&secs) {
@@ -356,7 +349,7 @@ fn modified_time(doc: &Document, given: Option<i64>) -> Result<DateTime<Utc>, Wr
             WriteError::Request(format!("the modification time {secs} is out of range"))
         });
     }
-    if let Some(date) = present(&doc.meta.date).filter(|d| is_w3c_date(d)) {
+    if let Some(date) = present(&meta.date).filter(|d| is_w3c_date(d)) {
         let padded = match date.len() {
             4 => format!("{date}-01-01"),
             7 => format!("{date}-01"),

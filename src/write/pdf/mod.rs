@@ -238,19 +238,19 @@ pub(crate) fn render_book_to(
     recto: bool,
     to: Destination<'_>,
 ) -> Result<Vec<MissingGlyph>, WriteError> {
-    let cover = book_cover(docs, book)?;
+    let cover = book_cover(docs.first().map(|d| &d.meta), book)?;
     let chapters = docs.iter().map(|d| Chapter::from(*d));
     render_chapters_to(&cover, chapters, opts, recto, to)
 }
 
 /// The document the front matter and the file's information are made of,
-/// from the book's metadata and its chapters (their titles and metadata);
-/// or why there is no book.
+/// from the book's metadata and its first chapter's (`first`, for its
+/// language; `None`: no chapter); or why there is no book.
 pub(crate) fn book_cover(
-    docs: &[&Document],
+    first: Option<&crate::ast::Meta>,
     book: &crate::write::BookMeta,
 ) -> Result<Document, WriteError> {
-    if docs.is_empty() {
+    if first.is_none() {
         return Err(WriteError::Request(
             "a PDF book needs at least one article".into(),
         ));
@@ -259,7 +259,7 @@ pub(crate) fn book_cover(
     if let Some(s) = &book.subtitle {
         crate::write::xml::check_chars("the book subtitle", s)?;
     }
-    Ok(book.cover(docs))
+    Ok(book.cover(first))
 }
 
 /// The PDF of the book of `cover` and `chapters` into `to` (a chapter
@@ -486,7 +486,7 @@ mod tests {
             let mut expected = Vec::new();
             super::render_book_to(&docs, &book, &opts, true, Destination::Bytes(&mut expected))
                 .unwrap();
-            let cover = super::book_cover(&docs, &book).unwrap();
+            let cover = super::book_cover(docs.first().map(|d| &d.meta), &book).unwrap();
             let chapters = texts.iter().map(|t| Chapter::from(parse(t)));
             let mut bytes = Vec::new();
             let to = Destination::Bytes(&mut bytes);

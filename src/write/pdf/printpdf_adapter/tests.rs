@@ -1116,7 +1116,7 @@ fn a_books_pages_drawn_as_they_are_filled_make_the_same_file() {
         title: "A book of reaches".into(),
         ..Default::default()
     };
-    let cover = book.cover(&docs);
+    let cover = book.cover(docs.first().map(|d| &d.meta));
     let info = DocInfo::of(&cover);
     let style = Style::default();
     let source = FontSource::load(&style).unwrap();
