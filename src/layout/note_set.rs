@@ -25,7 +25,7 @@ pub(super) struct NoteLine {
 }
 
 /// One form of a note: the sizes of its lines (`first..first + len` in
-/// [`NoteSet::lines`]), and where its rows are.
+/// [`Notes::lines`]), and where its rows are.
 #[derive(Debug)]
 struct Form {
     first: u32,
@@ -35,13 +35,13 @@ struct Form {
 
 #[derive(Debug)]
 enum FormRows {
-    /// In [`NoteSet::held`], from this index on.
+    /// In [`Notes::held`], from this index on.
     Held(u32),
     /// Put aside in the store's file.
     Aside(Place),
 }
 
-/// A reference's note: its forms, by their index in [`NoteSet::forms`].
+/// A reference's note: its forms, by their index in [`Notes::forms`].
 #[derive(Debug, Clone, Copy)]
 struct Note {
     full: u32,
@@ -51,17 +51,25 @@ struct Note {
 }
 
 /// The notes of one article (or one chapter of a book), by reference
-/// number.
-#[derive(Default)]
+/// number. A set without notes (every chapter's when the notes are not at
+/// the foot of the page) holds no table: 24 bytes, where its tables took
+/// 160 bytes a chapter of a book.
 pub(super) struct NoteSet {
+    /// Where the forms' rows are put aside, when they are.
+    store: Option<GlyphStore>,
+    /// The notes, once there is one.
+    notes: Option<Box<Notes>>,
+}
+
+/// The notes of a [`NoteSet`] that has any.
+#[derive(Default)]
+struct Notes {
     notes: HashMap<u32, Note>,
     forms: Vec<Form>,
     /// Every form's lines' sizes, form after form.
     lines: Vec<NoteLine>,
     /// The rows of the forms not put aside, form after form.
     held: Vec<Row>,
-    /// Where the forms' rows are put aside, when they are.
-    store: Option<GlyphStore>,
     /// A form's rows written out, before they go to the file.
     scratch: Vec<u8>,
 }
@@ -69,9 +77,16 @@ pub(super) struct NoteSet {
 impl std::fmt::Debug for NoteSet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("NoteSet")
-            .field("notes", &self.notes.len())
+            .field("notes", &self.notes.as_ref().map_or(0, |s| s.notes.len()))
             .field("aside", &self.store.is_some())
             .finish_non_exhaustive()
+    }
+}
+
+impl Default for NoteSet {
+    /// No notes, none put aside.
+    fn default() -> Self {
+        NoteSet::new(None)
     }
 }
 
@@ -79,84 +94,60 @@ impl NoteSet {
     /// No notes yet; with `store`, their rows are put aside in its file
     /// as they come (a form the file refuses is held).
     pub(super) fn new(store: Option<GlyphStore>) -> Self {
-        NoteSet {
-            store,
-            ..NoteSet::default()
-        }
+        NoteSet { store, notes: None }
     }
 
     /// Reference `n`'s note: its `full` rows, and its `shorter` ones when
     /// it has a shorter form.
     pub(super) fn insert(&mut self, n: u32, full: Vec<Row>, shorter: Option<Vec<Row>>) {
-        let full = self.form(full);
-        let shorter = shorter.map(|rows| self.form(rows));
-        self.notes.insert(n, Note { full, shorter });
-    }
-
-    /// A new form of `rows`: its index.
-    fn form(&mut self, rows: Vec<Row>) -> u32 {
-        let first = self.lines.len() as u32;
-        self.lines.extend(rows.iter().map(|r| NoteLine {
-            leading: r.leading,
-            space_before: r.space_before,
-        }));
-        let put = self.store.as_ref().and_then(|store| {
-            self.scratch.clear();
-            encode_rows(&rows, &mut self.scratch);
-            store.put_aside(&self.scratch)
-        });
-        let at = match put {
-            Some(place) => FormRows::Aside(place),
-            None => {
-                let at = self.held.len() as u32;
-                self.held.extend(rows);
-                FormRows::Held(at)
-            }
-        };
-        self.forms.push(Form {
-            first,
-            len: (self.lines.len() as u32) - first,
-            rows: at,
-        });
-        (self.forms.len() - 1) as u32
+        let store = self.store.as_ref();
+        let set = self.notes.get_or_insert_with(Box::default);
+        let full = set.form(full, store);
+        let shorter = shorter.map(|rows| set.form(rows, store));
+        set.notes.insert(n, Note { full, shorter });
     }
 
     /// Every note is set: what they hold at their size (grown a note at a
     /// time, 40,000 notes' forms had room for 65,536).
     pub(super) fn shrink_to_fit(&mut self) {
-        self.notes.shrink_to_fit();
-        self.forms.shrink_to_fit();
-        self.lines.shrink_to_fit();
-        self.held.shrink_to_fit();
-        self.scratch = Vec::new();
+        if let Some(set) = &mut self.notes {
+            set.notes.shrink_to_fit();
+            set.forms.shrink_to_fit();
+            set.lines.shrink_to_fit();
+            set.held.shrink_to_fit();
+            set.scratch = Vec::new();
+        }
     }
 
     /// Whether reference `n` has a note.
     pub(super) fn contains(&self, n: u32) -> bool {
-        self.notes.contains_key(&n)
+        self.notes
+            .as_ref()
+            .is_some_and(|s| s.notes.contains_key(&n))
     }
 
     /// Whether there is no note.
     pub(super) fn is_empty(&self) -> bool {
-        self.notes.is_empty()
+        self.notes.as_ref().is_none_or(|s| s.notes.is_empty())
     }
 
-    /// Note `n`'s form: its shorter one with `short` when it has one,
-    /// else its full one.
-    fn form_of(&self, n: u32, short: bool) -> Option<&Form> {
-        let note = self.notes.get(&n)?;
+    /// Note `n`'s form, with the notes it is one of: its shorter one with
+    /// `short` when it has one, else its full one.
+    fn form_of(&self, n: u32, short: bool) -> Option<(&Notes, &Form)> {
+        let set = self.notes.as_deref()?;
+        let note = set.notes.get(&n)?;
         let i = match note.shorter {
             Some(i) if short => i,
             _ => note.full,
         };
-        self.forms.get(i as usize)
+        Some((set, set.forms.get(i as usize)?))
     }
 
     /// The sizes of the lines of note `n`'s form (see [`NoteSet::rows`]);
     /// none when it has no note.
     pub(super) fn lines(&self, n: u32, short: bool) -> &[NoteLine] {
-        self.form_of(n, short).map_or(&[], |form| {
-            &self.lines[form.first as usize..(form.first + form.len) as usize]
+        self.form_of(n, short).map_or(&[], |(set, form)| {
+            &set.lines[form.first as usize..(form.first + form.len) as usize]
         })
     }
 
@@ -164,13 +155,13 @@ impl NoteSet {
     /// has one (read back from the file when put aside); none when it has
     /// no note.
     pub(super) fn rows(&self, n: u32, short: bool) -> std::io::Result<Cow<'_, [Row]>> {
-        let Some(form) = self.form_of(n, short) else {
+        let Some((set, form)) = self.form_of(n, short) else {
             return Ok(Cow::Borrowed(&[]));
         };
         match (&form.rows, &self.store) {
             (&FormRows::Held(at), _) => {
                 let at = at as usize;
-                Ok(Cow::Borrowed(&self.held[at..at + form.len as usize]))
+                Ok(Cow::Borrowed(&set.held[at..at + form.len as usize]))
             }
             (&FormRows::Aside(place), Some(store)) => {
                 let mut bytes = Vec::with_capacity(place.len);
@@ -189,7 +180,7 @@ impl NoteSet {
         &self,
     ) -> std::io::Result<std::collections::BTreeMap<u32, (String, Option<String>)>> {
         let mut all = std::collections::BTreeMap::new();
-        for (&n, note) in &self.notes {
+        for (&n, note) in self.notes.iter().flat_map(|s| &s.notes) {
             let full = format!("{:?}", self.rows(n, false)?);
             let shorter = match note.shorter {
                 Some(_) => Some(format!("{:?}", self.rows(n, true)?)),
@@ -203,7 +194,38 @@ impl NoteSet {
     /// How many rows are held (not put aside).
     #[cfg(test)]
     pub(super) fn held(&self) -> usize {
-        self.held.len()
+        self.notes.as_ref().map_or(0, |s| s.held.len())
+    }
+}
+
+impl Notes {
+    /// A new form of `rows` (put aside in `store` when there is one): its
+    /// index.
+    fn form(&mut self, rows: Vec<Row>, store: Option<&GlyphStore>) -> u32 {
+        let first = self.lines.len() as u32;
+        self.lines.extend(rows.iter().map(|r| NoteLine {
+            leading: r.leading,
+            space_before: r.space_before,
+        }));
+        let put = store.and_then(|store| {
+            self.scratch.clear();
+            encode_rows(&rows, &mut self.scratch);
+            store.put_aside(&self.scratch)
+        });
+        let at = match put {
+            Some(place) => FormRows::Aside(place),
+            None => {
+                let at = self.held.len() as u32;
+                self.held.extend(rows);
+                FormRows::Held(at)
+            }
+        };
+        self.forms.push(Form {
+            first,
+            len: (self.lines.len() as u32) - first,
+            rows: at,
+        });
+        (self.forms.len() - 1) as u32
     }
 }
 
@@ -244,6 +266,23 @@ mod tests {
         set.insert(9, vec![row(1), row(2)], Some(vec![row(3)]));
         set.insert(2, (4..7).map(row).collect(), None);
         set
+    }
+
+    /// A set without notes (every chapter's of a book whose notes are not
+    /// at the foot of the page) holds no table and has no note; its first
+    /// note makes them.
+    #[test]
+    fn a_set_without_notes_holds_no_table() {
+        assert!(std::mem::size_of::<NoteSet>() <= 24);
+        let mut set = NoteSet::new(None);
+        assert!(set.is_empty() && set.notes.is_none());
+        assert!(!set.contains(4) && set.lines(4, false).is_empty());
+        assert!(set.rows(4, true).unwrap().is_empty());
+        set.shrink_to_fit();
+        assert!(set.notes.is_none());
+        set.insert(4, vec![row(0)], None);
+        assert!(!set.is_empty() && set.contains(4) && !set.contains(5));
+        assert_eq!(set.lines(4, true).len(), 1);
     }
 
     /// A note's rows put aside in the store's file come back as they went
