@@ -744,6 +744,9 @@ mod tests {
             &one.meta,
             &maker.head(&other, Format::Tei).meta
         ));
+        // A metadata met before, not last: found among those kept.
+        let again = head(&read[0], Format::Pdf);
+        assert!(std::sync::Arc::ptr_eq(&one.meta, &again.meta));
         // Nothing of a head holds the source's buffer: it is freed with
         // the article, the heads kept.
         for name in names {
