@@ -275,8 +275,9 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
     let pool = pool.build().context("cannot start the worker threads")?;
     // The chapters are handed to the threads in their order (`par_bridge`),
     // and what each thread makes of a chapter is put in the chapter's place
-    // in its table: its exit (or its failure's), its document, or its head
-    // and what is kept to read it again; its outcome is added to the tally (what the
+    // in its table: its exit (or its failure's), and its document, or its
+    // head and what is kept to read it again (only the tables of the one
+    // or the other are made); its outcome is added to the tally (what the
     // summary says of it) and not kept. Each table then becomes a `Vec` of
     // what it holds in place (`into_iter`, `filter_map` and `collect` reuse
     // a `Vec`'s memory), so nothing is copied. (Collected from
@@ -388,14 +389,12 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
     // their documents, or their heads when they are read again).
     let bag_info = args.bag.as_ref().map(|_| {
         let refs: Vec<&refolio::ast::Document> = docs.iter().collect();
-        let metas = refs.iter().map(|d| &d.meta);
+        let metas = (refs.iter().map(|d| &d.meta)).chain(heads.iter().map(|h| &*h.meta));
         let date = bag::bagging_date(
             write_options.timestamp,
-            write_options
-                .book
-                .iter()
-                .filter_map(|b| b.meta.date.as_deref())
-                .chain(metas.chain(heads.iter().map(|h| &*h.meta)).filter_map(|m| m.date.as_deref())),
+            (write_options.book.iter().map(|b| &b.meta))
+                .chain(metas)
+                .filter_map(|m| m.date.as_deref()),
         );
         // The chapters' content identifier: made as they were first read
         // when they are read again (their heads are not the chapters).
