@@ -93,11 +93,6 @@ impl HeadMaker {
         }
     }
 
-    /// The heads of `docs`, in their order.
-    pub fn heads(&self, docs: &[&Document], format: Format) -> Vec<ChapterHead> {
-        docs.iter().map(|d| self.head(d, format)).collect()
-    }
-
     /// `meta`, shared with every head made before of the same.
     fn shared(&self, meta: &Meta) -> Arc<Meta> {
         let mut metas = self.metas.lock().unwrap_or_else(|e| e.into_inner());
@@ -119,5 +114,6 @@ impl HeadMaker {
 
 /// The heads of `docs` that a book in `format` reads.
 pub(crate) fn heads_of(docs: &[&Document], format: Format) -> Vec<ChapterHead> {
-    HeadMaker::default().heads(docs, format)
+    let maker = HeadMaker::default();
+    docs.iter().map(|d| maker.head(d, format)).collect()
 }

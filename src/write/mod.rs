@@ -354,17 +354,18 @@ pub fn render_into_giving_up(
     options: &WriteOptions,
     out: &mut dyn Write,
 ) -> Result<Vec<Diagnostic>, WriteError> {
-    let all: Vec<&Document> = docs.iter().collect();
     match (&options.book, format) {
         (Some(book), Format::Pdf) => {
-            let cover = pdf::book_cover(all.first().map(|d| &d.meta), book)?;
-            drop(all);
+            let cover = pdf::book_cover(docs.first().map(|d| &d.meta), book)?;
             let chapters = docs
                 .into_iter()
                 .map(|d| Chapter::Document(std::borrow::Cow::Owned(d)));
             render_pdf_chapters(&cover, chapters, options, out)
         }
-        _ => render_into(&all, format, options, out),
+        _ => {
+            let all: Vec<&Document> = docs.iter().collect();
+            render_into(&all, format, options, out)
+        }
     }
 }
 
@@ -412,10 +413,11 @@ impl From<crate::Parsed> for Chapter<'_> {
 /// The book of `chapters` in `format` into `out`, each made and freed one
 /// at a time as the writer reaches it (each given owned is freed once
 /// written; a PDF puts a long one given as parsed away while it lays it
-/// out: [`Chapter`]), so that its chapters are never all held at once; `heads` are
-/// the same chapters as far as the book reads them before its chapters
-/// are written ([`ChapterHead`]: those a [`HeadMaker`] made for `format`). Formats that make no book
-/// (JSON, the article format) read every chapter first. For
+/// out: [`Chapter`]), so that its chapters are never all held at once;
+/// `heads` are the same chapters as far as the book reads them before its
+/// chapters are written ([`ChapterHead`]: those a [`HeadMaker`] made for
+/// `format`). Formats that make no book (JSON, the article format) read
+/// every chapter first. For
 /// [`WriteOptions::book`] set; as many chapters as heads.
 ///
 /// `identifier` is the chapters' content identifier
