@@ -452,3 +452,52 @@ fn a_book_is_handed_out_a_run_at_a_time_the_front_matter_first() {
         assert_eq!(lay.missing, whole.missing, "{said}");
     }
 }
+
+/// A book whose chapters hold [`FORGET_WORDS_FROM`] bytes of text or
+/// more forgets the words its chapters' setting shaped before its pages
+/// are filled (the thread then holds fewer shaped words than after a
+/// short book, whose words stay for the next layout), and its structure
+/// keeps no room beyond its nodes.
+#[test]
+fn a_long_book_forgets_its_words_before_its_pages_and_its_structure_is_at_its_size() {
+    let style = Style::default();
+    let src = FontSource::load(&style).unwrap();
+    let cover = cover("A book", Some("The Editors"));
+    let lay = |chapters: &[Document]| {
+        let mut fonts = Fonts::new(&src).unwrap();
+        fonts.forget_words();
+        let refs: Vec<&Document> = chapters.iter().collect();
+        let text: usize = chapters.iter().map(plain_text_len).sum();
+        let l = layout_book(&cover, &refs, &style, &mut fonts, false, NotePlacement::End);
+        let words = fonts.cached_words();
+        fonts.forget_words();
+        (l, words, text)
+    };
+    let short = three();
+    let long: Vec<Document> = (0..6).flat_map(|_| three()).collect();
+    let (_, short_words, short_text) = lay(&short);
+    let (l, long_words, long_text) = lay(&long);
+    assert!(short_text < FORGET_WORDS_FROM, "{short_text}");
+    assert!(long_text >= FORGET_WORDS_FROM, "{long_text}");
+    assert!(
+        long_words < short_words,
+        "{long_words} words kept after the long book, {short_words} after the short"
+    );
+    assert_eq!(l.structure.capacity(), l.structure.len());
+}
+
+/// The bytes of text of `d`'s paragraphs (what the layout counts as it
+/// sets them, near enough for the test's two books).
+fn plain_text_len(d: &Document) -> usize {
+    let mut n = 0;
+    crate::ast::walk::for_each_inlines(d, &mut |inlines| {
+        n += inlines
+            .iter()
+            .map(|i| match i {
+                crate::ast::Inline::Text { text, .. } => text.len(),
+                _ => 0,
+            })
+            .sum::<usize>();
+    });
+    n
+}

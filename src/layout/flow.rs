@@ -926,10 +926,16 @@ impl Visit<'_> for Ctx<'_, '_, '_> {
 
 /// The text (in bytes) from which the words shaped to set an article's
 /// paragraphs are forgotten once they are set
-/// ([`forget_words_everywhere`](super::fonts::forget_words_everywhere)):
-/// a batch's articles, under it, keep a thread's common words from one to
-/// the next.
-const FORGET_WORDS_FROM: usize = 1 << 20;
+/// ([`forget_words_everywhere`](super::fonts::forget_words_everywhere)),
+/// and those shaped to set a book's chapters once they are all set
+/// ([`super::layout_book_into`]): a batch's articles, under it, keep a
+/// thread's common words from one to the next.
+#[cfg(not(test))]
+pub(super) const FORGET_WORDS_FROM: usize = 1 << 20;
+/// The tests' articles and books forget their words from 16 KiB, so that
+/// a book of a few short chapters is long enough to.
+#[cfg(test)]
+pub(super) const FORGET_WORDS_FROM: usize = 16 << 10;
 
 /// The text (in bytes) from which the first pass over an article sets its
 /// paragraphs as it goes, [`SET_AT_ONCE`] at a time, instead of noting
