@@ -275,3 +275,70 @@ fn huge_reference_numbers_cost_nothing() {
     assert!(!p.has_errors(), "{:?}", rendered(&p));
     assert!(tei(&p).contains("target=\"#ref-123456790\""));
 }
+
+/// Found by fuzzing (`parse` target; the target's own check was wrong):
+/// spans are offsets in the text as read (`Source::original_text`), not
+/// in the source's text, whose indented or CR LF hard-wrapped lines are
+/// moved when they are joined. Every inline's and every diagnostic's span
+/// lies on that text's character boundaries; a citation's covers its
+/// digit there, and the lossy warning's the U+FFFD.
+#[test]
+fn spans_are_offsets_in_the_text_as_read_when_lines_were_moved() {
+    let check = |p: &Parsed| {
+        let read = p.source.original_text();
+        let on_boundaries = |s: refolio::ast::Span| {
+            let (a, b) = (s.start as usize, s.end as usize);
+            a <= b && b <= read.len() && read.is_char_boundary(a) && read.is_char_boundary(b)
+        };
+        let mut cited = Vec::new();
+        for_each_inlines(&p.document, &mut |inl| {
+            for i in inl {
+                let span = match i {
+                    Inline::Text { span, .. } | Inline::Link { span, .. } => *span,
+                    Inline::Cite { span, .. } => {
+                        cited.push(&read[span.start as usize..span.end as usize]);
+                        *span
+                    }
+                };
+                assert!(on_boundaries(span), "{i:?} in {read:?}");
+            }
+        });
+        for d in &p.diagnostics {
+            assert!(on_boundaries(d.span), "{:?} in {read:?}", d.span);
+        }
+        (
+            read.to_string(),
+            cited.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
+        )
+    };
+    let text =
+        "Locks\n\nThe keeper wrote:\n\n1. The gate was\n  shut at dusk3\u{201d}\n\nThat was all.\n";
+    let p = parse(text.as_bytes()).unwrap();
+    assert_ne!(&p.source.text[..], text, "the continuation line is moved");
+    let (read, cited) = check(&p);
+    assert_eq!(read, text);
+    assert_eq!(cited, ["3"]);
+
+    let bytes = b"s\n1\ne\n \xbe";
+    let opts = ParseOptions {
+        lossy: true,
+        ..ParseOptions::default()
+    };
+    let p = parse_article("t.txt", bytes.to_vec(), Default::default(), &opts).unwrap();
+    assert_ne!(
+        &p.source.text[..],
+        p.source.original_text(),
+        "lines are moved"
+    );
+    let (read, _) = check(&p);
+    let lossy = p
+        .diagnostics
+        .iter()
+        .find(|d| d.render_short(&p.source).contains("invalid UTF-8"))
+        .expect("the lossy warning");
+    assert_eq!(
+        &read[lossy.span.start as usize..lossy.span.end as usize],
+        "\u{fffd}"
+    );
+    assert!(lossy.render_short(&p.source).starts_with("t.txt:4:2:"));
+}
