@@ -389,10 +389,10 @@ fn run_reading_again_from(args: &BookArgs, read_again_from: u64) -> anyhow::Resu
     // their documents, or their heads when they are read again).
     let bag_info = args.bag.as_ref().map(|_| {
         let refs: Vec<&refolio::ast::Document> = docs.iter().collect();
-        let metas = (refs.iter().map(|d| &d.meta)).chain(heads.iter().map(|h| &*h.meta));
+        let metas = refs.iter().map(|d| &d.meta).chain(heads.iter().map(|h| &*h.meta));
         let date = bag::bagging_date(
             write_options.timestamp,
-            (write_options.book.iter().map(|b| &b.meta))
+            write_options.book.iter().map(|b| &b.meta)
                 .chain(metas)
                 .filter_map(|m| m.date.as_deref()),
         );

@@ -937,6 +937,21 @@ pub(super) const FORGET_WORDS_FROM: usize = 1 << 20;
 #[cfg(test)]
 pub(super) const FORGET_WORDS_FROM: usize = 16 << 10;
 
+/// `text` bytes of paragraphs are set (an article's, or every chapter's of
+/// a book): when they are long, their words are not shaped again, and
+/// those their setting shaped go, on this thread and the pool's; with
+/// them, what the threads that set the paragraphs freed (the shaping
+/// caches of those that made their own) goes back: 7 MB of the seed
+/// ×1,500's peak.
+pub(super) fn paragraphs_set(fonts: &mut Fonts, text: usize) {
+    if text >= FORGET_WORDS_FROM {
+        super::fonts::forget_words_everywhere(fonts);
+    }
+    if text >= crate::allocator::RETURN_FREED_FROM {
+        crate::allocator::return_freed_memory_everywhere();
+    }
+}
+
 /// The text (in bytes) from which the first pass over an article sets its
 /// paragraphs as it goes, [`SET_AT_ONCE`] at a time, instead of noting
 /// them all first: each paragraph noted holds a copy of its text in
@@ -1095,17 +1110,8 @@ pub(super) fn article_rows_setting(
         (Rows::default(), NoteSet::default()),
     );
     let (set, store, text) = recorder.finish(fonts);
-    // A long article's words are not shaped again: those its paragraphs'
-    // setting shaped go, on this thread and the pool's.
-    if text >= FORGET_WORDS_FROM {
-        super::fonts::forget_words_everywhere(fonts);
-    }
-    // With them, what the threads that set the paragraphs freed (the
-    // shaping caches of those that made their own) goes back before the
-    // rows are made: 7 MB of the seed ×1,500's peak.
-    if text >= crate::allocator::RETURN_FREED_FROM {
-        crate::allocator::return_freed_memory_everywhere();
-    }
+    // Before the rows are made.
+    paragraphs_set(fonts, text);
     // Room for every row: the lines set and the others (grown a row at a
     // time, the rows of a long article had up to twice their room). When
     // the glyphs wait in a file, the rows settled do too (`rows.rs`).

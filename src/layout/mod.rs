@@ -501,16 +501,11 @@ pub(crate) fn layout_book_into<'d>(
     // has beyond its nodes (up to as much again: 2.1 MB of the 1,440
     // corpus articles') goes back before the pages are filled.
     structure.shrink_to_fit();
-    // A long book's words are not shaped again, but for its running heads
-    // and page numbers (and the front matter's, set as it is handed out),
-    // which are shaped anew: the words its chapters' setting shaped go, on
-    // this thread and the pool's, as a long article's do once its
-    // paragraphs are set (they were some 11 MB of the 1,440 corpus articles'
-    // peak, while their pages were filled).
-    if text >= flow::FORGET_WORDS_FROM {
-        fonts::forget_words_everywhere(fonts);
-        crate::allocator::return_freed_memory_everywhere();
-    }
+    // Every chapter is set: a long book's words go, as a long article's do
+    // (they were some 11 MB of the 1,440 corpus articles' peak while their
+    // pages were filled); its running heads, page numbers and front matter
+    // are shaped anew.
+    flow::paragraphs_set(fonts, text);
     let flowed = Flowed {
         rows,
         missing,
