@@ -369,6 +369,8 @@ struct Taken {
     run: usize,
     runs: Vec<usize>,
     glyphs: usize,
+    /// The text it was asked a glyph file for (it gives none), by chapter.
+    asked: Vec<usize>,
 }
 
 impl PageSink for Taken {
@@ -382,6 +384,49 @@ impl PageSink for Taken {
     fn pages(&mut self, pages: &mut [Page], _: &[StructNode]) {
         self.runs.push(pages.len());
     }
+    fn glyph_file(&mut self, text: usize) -> Option<crate::temp_file::TempFile> {
+        self.asked.push(text);
+        None
+    }
+}
+
+/// A book asks its sink for a glyph file with the text its chapters would
+/// hold at the average of those so far, never less than they hold: a book
+/// of one chapter four times is asked with its whole text from the first
+/// chapter on (its first 1 MiB of chapters kept their glyphs in memory
+/// when it was asked with the text so far); a book whose last chapter is
+/// its longest, with the text so far at the last.
+#[test]
+fn a_book_asks_for_a_glyph_file_with_its_text_at_the_chapters_average() {
+    let style = Style::default();
+    let src = FontSource::load(&style).unwrap();
+    let mut fonts = Fonts::new(&src).unwrap();
+    let cover = cover("A book", Some("The Editors"));
+    let mut asked = |chapters: &[Document]| {
+        let mut taken = Taken {
+            run: 1,
+            ..Taken::default()
+        };
+        layout_book_into(
+            &cover,
+            chapters.iter().map(BookChapter::from),
+            &style,
+            &mut fonts,
+            false,
+            NotePlacement::End,
+            Some(&mut taken),
+        );
+        taken.asked
+    };
+    let chapters = three();
+    let (long, short) = (&chapters[0], &chapters[1]);
+    let one = asked(std::slice::from_ref(short))[0];
+    let alike = asked(&[short.clone(), short.clone(), short.clone(), short.clone()]);
+    assert_eq!(alike, [4 * one; 4]);
+    let whole = asked(std::slice::from_ref(long))[0];
+    assert!(whole > 2 * one, "{whole} against {one}");
+    let longest_last = asked(&[short.clone(), short.clone(), long.clone()]);
+    assert_eq!(longest_last, [3 * one, 3 * one, 2 * one + whole]);
 }
 
 /// A book handed out as its pages are filled: the sink hears how many
