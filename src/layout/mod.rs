@@ -111,10 +111,10 @@ pub trait PageSink {
     }
     /// For an article whose paragraphs hold `text` bytes (at least: asked
     /// before the first is set, once they hold 1 MiB or all are noted; for
-    /// a book, what its chapters would hold at the average of those so far,
-    /// until the sink gives a file): a
-    /// temporary file to keep the glyphs of its lines in until their page
-    /// is filled, rather than in memory (`glyph_store.rs`), or `None`.
+    /// a book, what its chapters would hold at the average of those so
+    /// far, until the sink gives a file): a temporary file to keep the
+    /// glyphs of its lines in until their page is filled, rather than in
+    /// memory (`glyph_store.rs`), or `None`.
     /// Asked only when the pages can be handed out. The layout is the same
     /// either way (the notes at the foot of the page keep their glyphs:
     /// each is set once and given on every page that cites it).

@@ -232,8 +232,8 @@ impl RefEnds {
         });
     }
 
-    /// Every landing in: one a reference, where its landings leave it,
-    /// sorted by chapter and number.
+    /// Once every landing is in: one entry a reference, where its landings
+    /// leave it, sorted by chapter and number.
     fn settle(&mut self) {
         // (Stable: a reference's landings stay in their order.)
         self.0.sort_by_key(|e| (e.chapter, e.n));

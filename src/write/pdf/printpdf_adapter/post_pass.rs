@@ -230,7 +230,7 @@ impl DocInfo {
 /// How many bytes of outline items are written before they are put away
 /// (in the temporary file, when there is one): a book of 2,880 articles'
 /// 19,922 items were written whole into one buffer of 5.1 MB, the peak of
-/// its PDF.
+/// its heap under the system allocator.
 const OUTLINE_RUN: usize = 1 << 16;
 
 /// Writes into `lo` (and `serialized`) what printpdf cannot write, or
