@@ -41,8 +41,8 @@ pub(super) struct Serialized {
     spans: Vec<Span>,
     /// Each object, in the order they were added: its number and where
     /// its bytes start in its chunk (they end where the next object's
-    /// start, or with the chunk). [`Serialized::entries`] gives the whole
-    /// entries when the file is packed.
+    /// start, or with the chunk). [`Serialized::entry`] makes an object's
+    /// whole entry when the file is packed.
     objects: Vec<Added>,
     /// The first object that an entry cannot hold (a generation other
     /// than 0, or a place past 4 GiB in its chunk): refused when the file
@@ -598,15 +598,14 @@ pub(super) fn save(
         return Err(bad(format!("object {:?} is given twice", (o.number, 0))));
     }
     // Both, in order of number: lopdf's objects are (its map is ordered),
-    // the serialized ones are sorted where they are. Each object stream's
-    // objects are merged from both when it is made (all of them in one
-    // list took 32 bytes an object, 13 MB of the seed ×3,460's 408,000
-    // while the file was packed): here only where each stream starts in
-    // both is kept.
-    // The serialized ones are sorted by their indices, 4 bytes an object;
-    // each one's whole entry is made as it is read ([`Serialized::entry`]:
+    // the serialized ones by their indices, sorted (4 bytes an object),
+    // each one's whole entry made as it is read ([`Serialized::entry`]:
     // the entries, 16 bytes an object, took 9.4 MB of a book of 2,880
-    // articles' file while it was packed).
+    // articles' file while it was packed). Each object stream's objects
+    // are merged from both when it is made (all of them in one list took
+    // 32 bytes an object, 13 MB of the seed ×3,460's 408,000 while the
+    // file was packed): here only where each stream starts in both is
+    // kept.
     let order = serialized.by_number();
     serialized.contents.sort_unstable_by_key(|c| c.number);
     let serialized = &*serialized;
