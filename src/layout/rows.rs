@@ -50,6 +50,17 @@ impl RowSize {
             break_before: row.break_before,
         }
     }
+
+    /// Its bits, to be looked up (two sizes are the same when every bit
+    /// is: `-0.0` is not `0.0`).
+    fn bits(self) -> SizeBits {
+        (
+            self.leading.to_bits(),
+            self.space_before.to_bits(),
+            self.space_after.to_bits(),
+            self.break_before,
+        )
+    }
 }
 
 /// The sizes of the rows that wait in the file, by chunk: each row's an
@@ -69,8 +80,7 @@ struct WaitingSizes {
     chunks: Vec<ChunkSizes>,
 }
 
-/// A [`RowSize`] as bits, to be looked up (two sizes are the same when
-/// every bit is).
+/// A [`RowSize`] as bits ([`RowSize::bits`]).
 type SizeBits = (u32, u32, u32, bool);
 
 /// The sizes of a chunk's rows ([`WaitingSizes`]).
@@ -98,12 +108,7 @@ impl WaitingSizes {
         let mut indices = Vec::with_capacity(rows.len());
         for row in rows {
             let size = RowSize::of(row);
-            let bits = (
-                size.leading.to_bits(),
-                size.space_before.to_bits(),
-                size.space_after.to_bits(),
-                size.break_before,
-            );
+            let bits = size.bits();
             let next = self.table.len();
             let i = match self.index.get(&bits) {
                 Some(&i) => i,
@@ -1258,14 +1263,7 @@ mod tests {
             break_before: brk,
             ..row(0)
         };
-        let bits = |s: RowSize| {
-            (
-                s.leading.to_bits(),
-                s.space_before.to_bits(),
-                s.space_after.to_bits(),
-                s.break_before,
-            )
-        };
+        let bits = RowSize::bits;
         let first = [
             sized(12.0, 0.0, 0.0, true),
             sized(12.0, -0.0, 0.0, true),

@@ -293,12 +293,14 @@ impl Serialized {
         let o = self.objects[i];
         let k = self.spans.partition_point(|s| s.first as usize <= i) - 1;
         let span = self.spans[k];
-        let next = self.objects.get(i + 1).filter(|_| {
-            self.spans
-                .get(k + 1)
-                .is_none_or(|s| s.first as usize > i + 1)
-        });
-        let end = next.map_or(span.len, |n| n.start);
+        let last = self
+            .spans
+            .get(k + 1)
+            .map_or(self.objects.len(), |s| s.first as usize);
+        let end = match self.objects.get(i + 1) {
+            Some(next) if i + 1 < last => next.start,
+            _ => span.len,
+        };
         Entry {
             number: o.number,
             chunk: k as u32,
