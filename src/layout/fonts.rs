@@ -565,6 +565,26 @@ impl<'a> Fonts<'a> {
         })
     }
 
+    /// Shapes `text` as [`Fonts::shape`] does, without the cache: neither
+    /// looked up nor kept. For text that recurs little and comes once a
+    /// page: a page's number is shaped twice (for the glyphs the document
+    /// uses, then for its page) and never again, so cached on its second
+    /// shaping, the 18,678 numbers of a long book's pages held some 2.3 MB
+    /// until its pages were filled.
+    pub fn shape_uncached(&mut self, kind: FontKind, variant: Variant, text: &str) -> Shaped {
+        let face = &self.faces[kind.index()];
+        shape_raw(face, variant, text, has_rtl(text), &mut self.scratch)
+    }
+
+    /// Whether `text` is cached in `kind`'s face, for text set left to
+    /// right.
+    #[cfg(test)]
+    pub(crate) fn is_cached(&self, kind: FontKind, variant: Variant, text: &str) -> bool {
+        self.cache
+            .get(&(kind, variant, false))
+            .is_some_and(|g| g.current.contains_key(text) || g.older.contains_key(text))
+    }
+
     /// How many shaped words are cached (some kept from an earlier layout
     /// on this thread).
     pub(crate) fn cached_words(&self) -> usize {
@@ -803,6 +823,29 @@ mod tests {
                 assert_eq!(fonts.cached_words(), FREELY_CACHED, "kept");
                 fonts.shape(FontKind::Regular, Variant::Text, "lock");
                 assert_eq!(fonts.cached_words(), FREELY_CACHED + 1);
+            });
+        });
+    }
+
+    /// A text shaped without the cache is shaped as with it, and is
+    /// neither cached nor found there.
+    #[test]
+    fn a_text_shaped_without_the_cache_is_not_kept() {
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let src = source();
+                let mut fonts = Fonts::new(&src).unwrap();
+                let (kind, text) = (FontKind::Regular, Variant::Text);
+                let uncached = fonts.shape_uncached(kind, text, "1,204");
+                assert_eq!(fonts.cached_words(), 0);
+                assert!(!fonts.is_cached(kind, text, "1,204"));
+                let cached = fonts.shape(kind, text, "1,204");
+                assert_eq!(fonts.cached_words(), 1);
+                assert!(fonts.is_cached(kind, text, "1,204"));
+                assert_eq!(uncached, *cached);
+                let italic = fonts.shape_uncached(FontKind::Italic, text, "1,204");
+                assert_ne!(italic.glyphs, cached.glyphs, "shaped in its own face");
+                assert_eq!(fonts.cached_words(), 1);
             });
         });
     }

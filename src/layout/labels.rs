@@ -24,8 +24,24 @@ pub(super) fn single_run_line(font: FontKind, size: f32, glyphs: Vec<Glyph>) -> 
 /// `text` shaped in `kind` at `size` points, as positioned-ready glyphs
 /// (labels, page numbers, running heads: short strings set on one line).
 pub(super) fn sized_glyphs(fonts: &mut Fonts, kind: FontKind, text: &str, size: f32) -> Vec<Glyph> {
-    fonts
-        .shape(kind, Variant::Text, text)
+    sized(&fonts.shape(kind, Variant::Text, text), size)
+}
+
+/// [`sized_glyphs`], shaped without the cache of shaped words
+/// ([`Fonts::shape_uncached`]): for a page's number, which no other page
+/// has.
+pub(super) fn sized_glyphs_uncached(
+    fonts: &mut Fonts,
+    kind: FontKind,
+    text: &str,
+    size: f32,
+) -> Vec<Glyph> {
+    sized(&fonts.shape_uncached(kind, Variant::Text, text), size)
+}
+
+/// `shaped`'s glyphs at `size` points.
+fn sized(shaped: &fonts::Shaped, size: f32) -> Vec<Glyph> {
+    shaped
         .glyphs
         .iter()
         .map(|g| Glyph {

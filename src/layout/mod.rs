@@ -1055,6 +1055,37 @@ mod tests {
         }
     }
 
+    /// A page's number is set on its page without being kept among the
+    /// shaped words: no other page has it (a long book's 18,678 numbers,
+    /// each shaped twice, were cached on their second shaping).
+    #[test]
+    fn page_numbers_are_not_kept_among_the_shaped_words() {
+        let body = "The keepers opened the sluices before dawn, and the flotilla \
+                    passed the summit pound while the town slept. "
+            .repeat(12);
+        let text = format!("Lock keepers\n\n{}\n", [body.as_str(); 30].join("\n\n"));
+        let doc = document(&text);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let style = Style::default();
+                let source = fonts::FontSource::load(&style).unwrap();
+                let mut f = Fonts::new(&source).unwrap();
+                let lay = layout(&doc, &style, &mut f, NotePlacement::End);
+                assert!(lay.pages.len() >= 3, "{} pages", lay.pages.len());
+                let folio = |pi: usize| {
+                    let last = lay.pages[pi].lines.last().unwrap();
+                    assert_eq!(last.role, Role::Footer);
+                    last.line.runs[0].glyphs.len()
+                };
+                assert_eq!(folio(1), 1, "page 2's number");
+                for n in 1..=lay.pages.len() {
+                    let n = n.to_string();
+                    assert!(!f.is_cached(FontKind::Regular, Variant::Text, &n), "{n}");
+                }
+            });
+        });
+    }
+
     /// Shaped words kept on a thread from one layout to the next (bundled
     /// faces) change nothing: an article laid out after others, with the
     /// same faces or with other ones, comes out as on a fresh thread.

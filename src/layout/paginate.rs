@@ -45,7 +45,7 @@ pub(super) fn running_head(title: &str, style: &Style, fonts: &mut Fonts) -> Pla
 pub(super) fn folio(label: &str, style: &Style, fonts: &mut Fonts) -> PlacedLine {
     let p = &style.page;
     let size = style.footer.size;
-    let glyphs = sized_glyphs(fonts, FontKind::Regular, label, size);
+    let glyphs = sized_glyphs_uncached(fonts, FontKind::Regular, label, size);
     let line = single_run_line(FontKind::Regular, size, glyphs);
     let baseline = p.height - p.margin_bottom + p.footer_offset;
     PlacedLine {
