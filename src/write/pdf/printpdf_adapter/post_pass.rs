@@ -261,21 +261,9 @@ pub(super) fn post_pass(
             detail: "a page's links were not drawn".into(),
         });
     }
-    if let Some(pi) = (0..links.pages()).find(|&pi| {
-        links.page(pi).iter().any(|l| match l.end {
-            End::At { page, .. } => page as usize >= page_ids.len(),
-            End::Uri(_) => false,
-            End::Reference(_) | End::Cite(..) | End::Chapter(_) => true,
-        })
-    }) {
-        return Err(WriteError::Assembly {
-            stage: "PDF annotations",
-            detail: format!("a link of page {pi} goes nowhere"),
-        });
-    }
     let annotations: usize = links.counts().sum();
     serialized.reserve(
-        2 * annotations + lay.outline.len() + lay.structure.len() + 2 * lay.pages.len() + 1,
+        2 * annotations + lay.outline.len() + lay.structure.len() + 2 * page_ids.len() + 1,
     );
     let h = lay.height;
     let dest = |d: &crate::layout::Dest| {
@@ -296,7 +284,7 @@ pub(super) fn post_pass(
     // written one after another into one buffer a page.
     let annot_ids = AnnotIds::number(lo, links.counts())?;
     write_pages(serialized, page_ids, &annot_ids, drawn)?;
-    let long = lay.pages.len() >= super::FREE_LINES_FROM_PAGES;
+    let long = page_ids.len() >= super::FREE_LINES_FROM_PAGES;
     // What the pool's threads freed writing the pages (8.3 MB of the seed
     // ×3,460's) goes back before the annotations are made.
     if long {
@@ -304,15 +292,31 @@ pub(super) fn post_pass(
     }
     // A run of pages at a time, each run's annotations added as soon as
     // they are written.
-    let page_count = lay.pages.len();
+    let page_count = page_ids.len();
     for pages in runs(links.counts(), PAGES_AT_ONCE, LINKS_AT_ONCE) {
+        // The run's links (a long document's read back from the file),
+        // every one going somewhere.
+        let run_links = links.run(pages.clone(), serialized.file())?;
+        if let Some(pi) = pages.clone().find(|&pi| {
+            run_links.page(pi).iter().any(|l| match l.end {
+                End::At { page, .. } => page as usize >= page_ids.len(),
+                End::Uri(_) => false,
+                End::Reference(_) | End::Cite(..) | End::Chapter(_) => true,
+            })
+        }) {
+            return Err(WriteError::Assembly {
+                stage: "PDF annotations",
+                detail: format!("a link of page {pi} goes nowhere"),
+            });
+        }
         let stash = &*serialized;
         let annot_ids = &annot_ids;
         let links = &links;
+        let run_links = &run_links;
         let annotations: Vec<save::Stashed> = pages
             .into_par_iter()
             .map(|pi| {
-                let page = links.page(pi);
+                let page = run_links.page(pi);
                 let ids = annot_ids.page(pi);
                 let mut out = ChunkWriter {
                     bytes: Vec::with_capacity(page.len() * 160),
@@ -841,6 +845,11 @@ impl AlikePages {
             count,
         };
         Some((alike, page_ids))
+    }
+
+    /// The number of the pages' tree (their `/Parent`).
+    pub(super) fn tree(&self) -> Option<ObjectId> {
+        self.page.get(b"Parent").ok()?.as_reference().ok()
     }
 
     /// Page `pi`'s number, its resource dictionary's and its contents'.

@@ -174,6 +174,11 @@ impl Serialized {
         }
     }
 
+    /// The temporary file the chunks go to, if any.
+    pub(super) fn file(&self) -> Option<&TempFile> {
+        self.file.as_ref()
+    }
+
     /// Room for `objects` more objects in the index (grown by doubling, a
     /// long article's took twice its room).
     pub(super) fn reserve(&mut self, objects: usize) {
@@ -530,7 +535,6 @@ impl ChunkWriter {
 }
 
 /// `o` in PDF syntax, as [`save`] writes it in an object stream.
-#[cfg(test)]
 pub(super) fn serialized(o: &Object) -> Vec<u8> {
     let mut out = Vec::new();
     write_object(&mut out, o);

@@ -56,7 +56,9 @@ pub(super) fn write(
     };
     let nodes = &lay.structure[..];
     let root_id = lo.new_object_id();
-    let closing = Closing::new(&last_pages(lay, annot_ids, drawn), lay.pages.len());
+    // (The layout's pages may be gone: the pages are those drawn.)
+    let pages = page_ids.len();
+    let closing = Closing::new(&last_pages(lay, pages, annot_ids, drawn), pages);
     let mut tree = Tree::new(nodes);
     if !nodes.is_empty() {
         tree.attach(0, lo)?;
@@ -72,9 +74,9 @@ pub(super) fn write(
     // its room); with a temporary file, that room is reserved there.
     let digits = |n: usize| n.checked_ilog10().unwrap_or(0) as usize + 1;
     let reference = digits(lo.max_id as usize + nodes.len() + annotations + 2) + 5;
-    let key = digits(lay.pages.len() + annotations) + 1;
+    let key = digits(pages + annotations) + 1;
     let longest = b"<</Nums [".len()
-        + (key + 2) * lay.pages.len()
+        + (key + 2) * pages
         + reference * sequences
         + (key + reference) * annotations
         + b"]>>".len();
@@ -92,7 +94,7 @@ pub(super) fn write(
     // key and the reference took 16 (2.2 MB of the seed ×3,460's heap).
     let mut annot_links: Vec<u32> = Vec::with_capacity(annotations);
     let mut ready: Vec<Ready> = Vec::new();
-    for pi in 0..lay.pages.len() {
+    for pi in 0..pages {
         // The page's links: one annotation each.
         let page_annotations = annot_ids.page(pi);
         // This page's link elements: each with the node it is part of.
@@ -185,7 +187,7 @@ pub(super) fn write(
         }
         nums.spill(serialized)?;
     }
-    for (key, number) in (lay.pages.len() as i64..).zip(annot_links) {
+    for (key, number) in (pages as i64..).zip(annot_links) {
         nums.key(key);
         nums.reference((number, 0));
         nums.spill(serialized)?;
@@ -206,7 +208,7 @@ pub(super) fn write(
     root.set("ParentTree", Object::Reference(parent_tree));
     root.set(
         "ParentTreeNextKey",
-        Object::Integer((lay.pages.len() + annotations) as i64),
+        Object::Integer((pages + annotations) as i64),
     );
     lo.objects.insert(root_id, Object::Dictionary(root));
     let cat = lo.catalog_mut().map_err(bad)?;
@@ -233,7 +235,7 @@ fn link_parent(link_parents: &[u32], k: usize, nodes: usize) -> usize {
 /// (so the children's last pages count too). A node whose parent comes
 /// after it (which the layout does not make) waits for the end, when its
 /// parent's number is known.
-fn last_pages(lay: &Layout, annot_ids: &AnnotIds, drawn: &Drawn) -> Vec<u32> {
+fn last_pages(lay: &Layout, pages: usize, annot_ids: &AnnotIds, drawn: &Drawn) -> Vec<u32> {
     let nodes = &lay.structure;
     let mut last = vec![NO_PAGE; nodes.len()];
     let mut touch = |n: usize, pi: usize| {
@@ -243,7 +245,7 @@ fn last_pages(lay: &Layout, annot_ids: &AnnotIds, drawn: &Drawn) -> Vec<u32> {
             *l = pi;
         }
     };
-    for pi in 0..lay.pages.len() {
+    for pi in 0..pages {
         let link_parents = drawn.link_parents.get(pi).map_or(&[][..], Vec::as_slice);
         if nodes.is_empty() {
             break;

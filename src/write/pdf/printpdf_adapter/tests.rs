@@ -1040,7 +1040,7 @@ fn drawn_as_filled(text: &str, opts: &PdfOptions) {
     let mut known = drawn_links::DrawnLinks::default();
     for page in &laid.pages {
         known
-            .push_page(page.links.clone(), drawn_links::Ends::Known)
+            .push_page(page.links.clone(), drawn_links::Ends::Known, None)
             .unwrap();
     }
     let mut expected = Vec::new();
@@ -1140,7 +1140,7 @@ fn a_books_pages_drawn_as_they_are_filled_make_the_same_file() {
         let mut known = drawn_links::DrawnLinks::default();
         for page in &whole.pages {
             known
-                .push_page(page.links.clone(), drawn_links::Ends::Known)
+                .push_page(page.links.clone(), drawn_links::Ends::Known, None)
                 .unwrap();
         }
         let pages = whole.pages.len();
