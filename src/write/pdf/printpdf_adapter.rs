@@ -654,10 +654,10 @@ impl<'s> FileInProgress<'s> {
         {
             serialized.insert(tree, save::serialized(&root));
         }
-        // A long document's pages, drawn and emptied, go: what follows
-        // counts the pages drawn. (Each page's four empty vectors took 96
-        // bytes: 1.8 MB of a book of 18,678 pages, to its end.)
-        if page_ids.len() >= FREE_LINES_FROM_PAGES {
+        // A long document's pages, emptied as they were drawn, go: what
+        // follows counts the pages drawn. (Each page's four empty vectors
+        // took 96 bytes: 1.8 MB of a book of 18,678 pages, to its end.)
+        if lay.pages.iter().all(|p| p.lines.is_empty()) {
             lay.pages = Vec::new();
         }
         // Each page's content in place of printpdf's, at the number printpdf

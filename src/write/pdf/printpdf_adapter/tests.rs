@@ -916,14 +916,15 @@ fn freeing_drawn_lines_leaves_the_file_unchanged() {
                 bytes
             };
             let left = lay.pages.iter().map(|p| p.lines.len()).sum::<usize>();
-            (bytes, lines, links, left)
+            (bytes, lines, links, left, lay.pages.len())
         };
-        let (kept, lines, links, left) = file(usize::MAX, DRAWN_BETWEEN_RETURNS);
+        let (kept, lines, links, left, pages) = file(usize::MAX, DRAWN_BETWEEN_RETURNS);
         assert_eq!(left, lines, "a short document keeps its lines");
         assert!(links > 0, "the article has links");
+        assert!(pages > 0, "and its pages");
         for run in [1, 2, DRAWN_BETWEEN_RETURNS] {
-            let (freed, _, _, left) = file(1, run);
-            assert_eq!(left, 0, "every line freed");
+            let (freed, _, _, left, pages) = file(1, run);
+            assert_eq!((left, pages), (0, 0), "every line freed, and the pages");
             assert!(freed == kept, "the same file with the lines freed ({run})");
         }
     }
@@ -1316,6 +1317,17 @@ fn pages_spread_from_one_page_are_printpdfs_own() {
             ));
         }
         assert!(alike.page(pages, (0, 0)).is_none());
+        // The pages' tree, their parent, is printpdf's too.
+        let tree = alike.tree().unwrap();
+        let kids = |lo: &lopdf::Document| {
+            lo.get_dictionary(tree)
+                .unwrap()
+                .get(b"Kids")
+                .unwrap()
+                .clone()
+        };
+        assert_eq!(kids(&spread).as_array().unwrap().len(), pages);
+        assert_eq!(kids(&spread), kids(&whole));
         assert_eq!(spread.objects, whole.objects, "{pages} pages");
         assert_eq!(spread.max_id, whole.max_id);
         for key in [&b"Root"[..], b"Info"] {
