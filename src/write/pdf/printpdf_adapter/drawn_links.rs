@@ -367,12 +367,12 @@ fn decode_into(bytes: &[u8], out: &mut Vec<DrawnLink>) -> std::io::Result<()> {
     let bad = || std::io::Error::other("the links read back from the temporary file are not whole");
     out.clear();
     for link in bytes.chunks(LINK_BYTES) {
+        if link.len() != LINK_BYTES {
+            return Err(bad());
+        }
         let mut w = [0u32; 8];
         for (w, b) in w.iter_mut().zip(link.chunks_exact(4)) {
             *w = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-        }
-        if link.len() != LINK_BYTES {
-            return Err(bad());
         }
         let [x0, t, x1, b, kind, p, q, r] = w;
         let end = match kind {
