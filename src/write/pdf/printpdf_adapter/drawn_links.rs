@@ -265,9 +265,10 @@ impl DrawnLinks {
         file: Option<&TempFile>,
     ) -> std::io::Result<RunLinks<'_>> {
         let first = self.range(pages.start).start;
-        let last = match pages.end.checked_sub(1) {
-            Some(last) if !pages.is_empty() => self.range(last).end.max(first),
-            _ => first,
+        let last = if pages.is_empty() {
+            first
+        } else {
+            self.range(pages.end - 1).end.max(first)
         };
         let wanted = first..last;
         let kept = self.away.len() * AWAY_RUN;
