@@ -307,7 +307,7 @@ pub(super) struct Ctx<'f, 'a, 'g> {
     /// With [`NotePlacement::Foot`]: each cited reference's note, set.
     pub(super) notes: NoteSet,
     /// The logical structure built so far (see [`Layout::structure`]).
-    pub(super) structure: Vec<StructNode>,
+    pub(super) structure: Structure,
     /// The element new blocks go into.
     pub(super) parent: usize,
     /// The element the next paragraph's lines go into, when it is not a
@@ -379,14 +379,12 @@ impl Ctx<'_, '_, '_> {
 
     /// A new element of the structure, of `kind`, in [`Ctx::parent`].
     pub(super) fn node(&mut self, kind: StructKind) -> usize {
-        self.structure.push(StructNode::new(kind, self.parent));
-        self.structure.len() - 1
+        self.structure.push(StructNode::new(kind, self.parent))
     }
 
     /// A new element of `kind` under `parent`.
     pub(super) fn node_in(&mut self, kind: StructKind, parent: usize) -> usize {
-        self.structure.push(StructNode::new(kind, parent));
-        self.structure.len() - 1
+        self.structure.push(StructNode::new(kind, parent))
     }
 
     /// Sets a paragraph of `atoms` (made only when the first pass notes
@@ -672,7 +670,8 @@ impl Ctx<'_, '_, '_> {
         // description: 4.5 MB more at the peak). Only the second pass's
         // structure is kept.
         if let Lines::Replay(replay) = &self.lines {
-            self.structure[fig].set_alt(figure_alt(&f.alt, replay.store));
+            self.structure
+                .set_alt(fig, figure_alt(&f.alt, replay.store));
         }
         self.figure_caption(f.caption.as_deref(), x, measure);
     }
@@ -1079,7 +1078,7 @@ pub(super) type ArticleRows = (
     Rows,
     Vec<MissingGlyph>,
     NoteSet,
-    Vec<StructNode>,
+    Structure,
     Option<GlyphStore>,
     Option<std::io::Error>,
 );
@@ -1169,7 +1168,7 @@ pub(super) fn walk_article(
     Rows,
     Vec<MissingGlyph>,
     NoteSet,
-    Vec<StructNode>,
+    Structure,
     std::io::Result<()>,
 ) {
     let doc = article.doc;
@@ -1192,7 +1191,7 @@ pub(super) fn walk_article(
         measure,
         list: ListFrame::default(),
         notes,
-        structure: vec![StructNode::root()],
+        structure: Structure::with_root(),
         parent: 0,
         into: None,
     };

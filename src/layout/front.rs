@@ -57,7 +57,7 @@ pub(super) struct Planned {
     /// Its elements of the logical structure: element 0 stands for the
     /// book's root, the others are the front matter's, in order; its lines
     /// point into this list (moved by the `base` of [`Front::pages`]).
-    pub(super) structure: Vec<StructNode>,
+    pub(super) structure: Structure,
 }
 
 /// The front matter's element `k` in the book's structure, where its own
@@ -78,7 +78,7 @@ struct Setter<'s, 'f, 'a> {
     block: usize,
     /// The front matter's structure ([`Planned::structure`]), when it is
     /// being planned; else only the count of its elements.
-    structure: Option<Vec<StructNode>>,
+    structure: Option<Structure>,
     elements: usize,
     /// The element that placed lines go into.
     node: usize,
@@ -265,7 +265,7 @@ impl<'b> Front<'b> {
             rtl: paragraph::rtl_language(&cover.meta.lang),
             missing: Vec::new(),
             block: 0,
-            structure: plan.then(|| vec![StructNode::root()]),
+            structure: plan.then(Structure::with_root),
             elements: 1,
             node: 0,
             base,

@@ -397,7 +397,7 @@ pub(crate) fn layout_book_into<'d>(
     let mut authors = Vec::with_capacity(chapters.len());
     // The book's structure: its root, then one chapter element per document
     // (the front matter's elements go in after them once it is set).
-    let mut structure = vec![StructNode::root()];
+    let mut structure = Structure::with_root();
     // Where the chapters' glyphs wait, one store for all (asked of the sink
     // when the chapters so far hold enough text: the chapters before keep
     // theirs in their rows), and why some could not be read back.
@@ -435,18 +435,14 @@ pub(crate) fn layout_book_into<'d>(
         // it is not the book's.
         let base = structure.len();
         let lang = d.meta.lang.trim();
-        for (i, mut n) in nodes.into_iter().enumerate() {
-            if i == 0 {
-                n.kind = StructKind::Chapter;
-                n.set_parent(Some(0));
-                n.set_lang(
-                    (!lang.is_empty() && lang != cover.meta.lang.trim()).then(|| lang.to_string()),
-                );
-            } else {
-                n.set_parent(n.parent().map(|p| p + base));
-            }
-            structure.push(n);
-        }
+        structure.append(nodes, 0, |p| p.map(|p| p + base));
+        let root = structure.node_mut(base);
+        root.kind = StructKind::Chapter;
+        root.set_parent(Some(0));
+        structure.set_lang(
+            base,
+            (!lang.is_empty() && lang != cover.meta.lang.trim()).then(|| lang.to_string()),
+        );
         // Once the glyphs wait in a file, the book's rows do too, as they
         // are settled (the chapter's are read back from theirs, a chunk at
         // a time, into the book's).
@@ -506,10 +502,7 @@ pub(crate) fn layout_book_into<'d>(
     // chapters' (the tree's order is the reading order of the pages, not
     // that of this list); its lines are numbered to match as they are set.
     let base = structure.len() - 1;
-    structure.extend(planned.structure.into_iter().skip(1).map(|mut n| {
-        n.set_parent(n.parent().map(|k| front::in_book(k, base)));
-        n
-    }));
+    structure.append(planned.structure, 1, |p| p.map(|k| front::in_book(k, base)));
     // The structure grew a chapter at a time, its room doubling: what it
     // has beyond its nodes (up to as much again: 2.1 MB of the 1,440
     // corpus articles') goes back before the pages are filled.
@@ -1168,7 +1161,8 @@ mod tests {
             let s = &lay.structure;
             assert_eq!(s[0].kind, StructKind::Document);
             assert!(
-                s.iter()
+                s.nodes()
+                    .iter()
                     .enumerate()
                     .skip(1)
                     .all(|(i, n)| n.parent().is_some_and(|p| p < i))
@@ -1206,13 +1200,14 @@ mod tests {
                     assert_eq!(page.lines[li].line.links[si].target, link.target);
                 }
             }
-            let figures: Vec<&StructNode> =
-                s.iter().filter(|n| n.kind == StructKind::Figure).collect();
+            let figures: Vec<usize> = (0..s.len())
+                .filter(|&n| s[n].kind == StructKind::Figure)
+                .collect();
             assert!(!figures.is_empty());
             assert!(
                 figures
                     .iter()
-                    .all(|n| n.alt().is_some_and(|a| a.len() > 10))
+                    .all(|&n| s.alt(n).is_some_and(|a| a.len() > 10))
             );
         };
         let lay = layout(&doc, &style, &mut f, NotePlacement::End);
@@ -1228,6 +1223,7 @@ mod tests {
         );
         let items = lay
             .structure
+            .nodes()
             .iter()
             .filter(|n| n.kind == StructKind::Item)
             .count();
@@ -1243,15 +1239,14 @@ mod tests {
             NotePlacement::End,
         );
         check(&book);
-        let chapters: Vec<&StructNode> = book
-            .structure
-            .iter()
-            .filter(|n| n.kind == StructKind::Chapter)
+        let s = &book.structure;
+        let chapters: Vec<usize> = (0..s.len())
+            .filter(|&n| s[n].kind == StructKind::Chapter)
             .collect();
         assert_eq!(chapters.len(), 2);
-        assert!(chapters.iter().all(|c| c.parent() == Some(0)));
-        assert_eq!(chapters[0].lang(), None);
-        assert_eq!(chapters[1].lang(), Some("fr"));
+        assert!(chapters.iter().all(|&c| s[c].parent() == Some(0)));
+        assert_eq!(s.lang(chapters[0]), None);
+        assert_eq!(s.lang(chapters[1]), Some("fr"));
     }
 
     #[test]

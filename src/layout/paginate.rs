@@ -83,7 +83,7 @@ pub(super) struct Pending {
 pub(super) struct Flowed {
     pub(super) rows: Rows,
     pub(super) missing: Vec<MissingGlyph>,
-    pub(super) structure: Vec<StructNode>,
+    pub(super) structure: Structure,
     /// Where the rows' glyphs wait, when they are not in the rows.
     pub(super) store: Option<GlyphStore>,
 }
@@ -766,7 +766,7 @@ pub(super) fn paginate(
             // The blank verso before a recto chapter: no number, no head.
             pages.push(page);
             if let Some(out) = &mut sink {
-                out.filled(&mut pages, &structure);
+                out.filled(&mut pages, structure.nodes());
             }
             continue;
         }
@@ -944,7 +944,7 @@ pub(super) fn paginate(
             }
             pending_links.clear();
             pages.push(page);
-            out.filled(&mut pages, &structure);
+            out.filled(&mut pages, structure.nodes());
             continue;
         }
         pages.push(page);

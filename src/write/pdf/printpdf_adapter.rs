@@ -191,10 +191,10 @@ fn write_freeing_from(
     let known = drawn_links::Ends::Known;
     if lay.pages.len() >= free_lines_from {
         for pages in lay.pages.chunks_mut(run.max(1)) {
-            file.draw(pages, &lay.structure, true, known)?;
+            file.draw(pages, lay.structure.nodes(), true, known)?;
         }
     } else {
-        file.draw(&mut lay.pages, &lay.structure, false, known)?;
+        file.draw(&mut lay.pages, lay.structure.nodes(), false, known)?;
     }
     file.finish(doc, lay, opts, to)
 }

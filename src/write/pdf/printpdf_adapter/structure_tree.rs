@@ -15,7 +15,7 @@
 use super::post_pass::{AnnotIds, Drawn, Spill, TextForm, TextValue, write_text_value};
 use super::save::{self, ChunkWriter, Serialized, Spool};
 use crate::error::WriteError;
-use crate::layout::{AltText, Layout, StructNode};
+use crate::layout::{AltText, Layout, StructNode, Structure};
 use crate::write::pdf::tags::{self, Owner, Owners};
 use lopdf::{Dictionary, Object, ObjectId};
 use rayon::prelude::*;
@@ -54,7 +54,8 @@ pub(super) fn write(
         stage: "PDF structure tree",
         detail: e.to_string(),
     };
-    let nodes = &lay.structure[..];
+    let structure = &lay.structure;
+    let nodes = structure.nodes();
     let root_id = lo.new_object_id();
     // (The layout's pages may be gone: the pages are those drawn.)
     let pages = page_ids.len();
@@ -183,7 +184,7 @@ pub(super) fn write(
             tree.close_into(n as usize, root_id, &mut ready);
         }
         if ready.len() >= READY_AT_ONCE {
-            write_ready(&mut ready, nodes, serialized, page_ids)?;
+            write_ready(&mut ready, structure, serialized, page_ids)?;
         }
         nums.spill(serialized)?;
     }
@@ -197,7 +198,7 @@ pub(super) fn write(
     for n in 0..nodes.len() {
         tree.close_into(n, root_id, &mut ready);
     }
-    write_ready(&mut ready, nodes, serialized, page_ids)?;
+    write_ready(&mut ready, structure, serialized, page_ids)?;
     let parent_tree = lo.new_object_id();
     nums.finish(parent_tree, serialized)?;
     let mut root = Dictionary::new();
@@ -236,7 +237,7 @@ fn link_parent(link_parents: &[u32], k: usize, nodes: usize) -> usize {
 /// after it (which the layout does not make) waits for the end, when its
 /// parent's number is known.
 fn last_pages(lay: &Layout, pages: usize, annot_ids: &AnnotIds, drawn: &Drawn) -> Vec<u32> {
-    let nodes = &lay.structure;
+    let nodes = lay.structure.nodes();
     let mut last = vec![NO_PAGE; nodes.len()];
     let mut touch = |n: usize, pi: usize| {
         let l = &mut last[n];
@@ -446,7 +447,7 @@ struct Ready {
 /// one buffer, and put away in `serialized`.
 fn write_ready(
     ready: &mut Vec<Ready>,
-    nodes: &[StructNode],
+    nodes: &Structure,
     serialized: &mut Serialized,
     page_ids: &[ObjectId],
 ) -> std::io::Result<()> {
@@ -460,7 +461,7 @@ fn write_ready(
         // (As hex digits a text string takes up to four bytes per byte; a
         // kid at most 48, its `/OBJR` dictionary, and a space.)
         let texts = r.node.map_or(0, |n| {
-            nodes[n].alt().map_or(0, AltText::len) + nodes[n].lang().map_or(0, str::len)
+            nodes.alt(n).map_or(0, AltText::len) + nodes.lang(n).map_or(0, str::len)
         });
         if 4 * texts + 49 * r.element.kids.len() <= save::PIECE || spooled.is_err() {
             return true;
@@ -500,7 +501,7 @@ fn write_ready(
 /// Element `r`'s tag, page and text strings (`/Alt`, `/Lang`).
 fn element_parts<'n>(
     r: &Ready,
-    nodes: &'n [StructNode],
+    nodes: &'n Structure,
     page_ids: &[ObjectId],
 ) -> (
     &'static str,
@@ -508,17 +509,17 @@ fn element_parts<'n>(
     Vec<(&'static str, TextValue<'n>)>,
 ) {
     let page = r.element.page.map(|p| page_ids[p as usize]);
-    match r.node.map(|n| &nodes[n]) {
+    match r.node {
         None => ("Link", page, Vec::new()),
-        Some(node) => {
+        Some(n) => {
             let mut extra = Vec::new();
-            if let Some(alt) = node.alt() {
+            if let Some(alt) = nodes.alt(n) {
                 extra.push(("Alt", TextValue::Alt(alt)));
             }
-            if let Some(lang) = node.lang() {
+            if let Some(lang) = nodes.lang(n) {
                 extra.push(("Lang", TextValue::Str(lang)));
             }
-            (tags::kind_tag(node.kind), page, extra)
+            (tags::kind_tag(nodes[n].kind), page, extra)
         }
     }
 }
@@ -529,7 +530,7 @@ fn element_parts<'n>(
 /// why a text put aside could not be read back.
 fn spool_element(
     r: &Ready,
-    nodes: &[StructNode],
+    nodes: &Structure,
     page_ids: &[ObjectId],
     serialized: &mut Serialized,
 ) -> std::io::Result<bool> {
@@ -1109,7 +1110,8 @@ mod tests {
             node: Some(0),
         };
         let page_ids = [(9, 0)];
-        let nodes = vec![StructNode::new(crate::layout::StructKind::Figure, 0)];
+        let mut nodes = Structure::default();
+        nodes.push(StructNode::new(crate::layout::StructKind::Figure, 0));
         let mut expected = Vec::new();
         element_bytes(&mut expected, "Figure", (3, 0), Some((9, 0)), &kids, &[]).unwrap();
         assert!(expected.len() > 2 * save::PIECE, "{}", expected.len());
@@ -1185,8 +1187,9 @@ mod tests {
             assert_eq!(aside.is_some(), cfg!(unix));
             let alts = std::iter::once(AltText::Held(alt.clone())).chain(aside.map(AltText::Aside));
             for alt in alts {
-                let mut nodes = vec![StructNode::new(crate::layout::StructKind::Figure, 0)];
-                nodes[0].set_alt(Some(alt.clone()));
+                let mut nodes = Structure::default();
+                nodes.push(StructNode::new(crate::layout::StructKind::Figure, 0));
+                nodes.set_alt(0, Some(alt.clone()));
                 let mut spooled = Serialized::in_temp_file();
                 assert_eq!(
                     spool_element(&ready(), &nodes, &page_ids, &mut spooled).unwrap(),
@@ -1208,7 +1211,7 @@ mod tests {
                 }
 
                 if let AltText::Aside(aside) = alt {
-                    nodes[0].set_alt(Some(AltText::Aside(aside.cut_short())));
+                    nodes.set_alt(0, Some(AltText::Aside(aside.cut_short())));
                     for mut serialized in [Serialized::in_temp_file(), Serialized::new()] {
                         let e = write_ready(&mut vec![ready()], &nodes, &mut serialized, &page_ids)
                             .unwrap_err();
