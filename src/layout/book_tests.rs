@@ -362,7 +362,8 @@ fn a_chapter_without_a_title_has_no_entry_and_the_others_keep_theirs() {
 }
 
 /// A sink that takes a book's pages a run at a time and keeps them in the
-/// layout: what it heard.
+/// layout, but for those of `emptied`, which it takes everything from:
+/// what it heard.
 #[derive(Default)]
 struct Taken {
     pages: usize,
@@ -371,6 +372,7 @@ struct Taken {
     glyphs: usize,
     /// The text it was asked a glyph file for (it gives none), by chapter.
     asked: Vec<usize>,
+    emptied: std::ops::Range<usize>,
 }
 
 impl PageSink for Taken {
@@ -382,6 +384,12 @@ impl PageSink for Taken {
         self.glyphs += 1;
     }
     fn pages(&mut self, pages: &mut [Page], _: &[StructNode]) {
+        let first: usize = self.runs.iter().sum();
+        for (pi, page) in (first..).zip(pages.iter_mut()) {
+            if self.emptied.contains(&pi) {
+                *page = Page::default();
+            }
+        }
         self.runs.push(pages.len());
     }
     fn glyph_file(&mut self, text: usize) -> Option<crate::temp_file::TempFile> {
@@ -495,6 +503,66 @@ fn a_book_is_handed_out_a_run_at_a_time_the_front_matter_first() {
         assert_eq!(lay.structure, whole.structure, "{said}");
         assert_eq!(lay.page_labels, whole.page_labels, "{said}");
         assert_eq!(lay.missing, whole.missing, "{said}");
+    }
+}
+
+/// Pages a sink takes everything from are not kept while it leaves every
+/// page so: when it leaves them all so, the book has no pages; when it
+/// leaves something in one, in the front matter or in the chapters, before
+/// or after those it emptied, the book has all its pages, those emptied
+/// empty, the others as a layout without a sink has them.
+#[test]
+fn pages_a_sink_empties_are_not_kept_unless_others_are() {
+    let chapters = three();
+    let refs: Vec<&Document> = chapters.iter().collect();
+    let style = Style::default();
+    let src = FontSource::load(&style).unwrap();
+    let mut fonts = Fonts::new(&src).unwrap();
+    let cover = cover("A book", Some("The Editors"));
+    let whole = book_in(&chapters, false, NotePlacement::Foot);
+    let (front, all) = (front(&whole), whole.pages.len());
+    assert!(front >= 2 && all >= front + 4, "{front} of {all}");
+    for (emptied, run) in [
+        (0..all, 1),
+        (0..all, 3),
+        (0..front - 1, 1),
+        (0..front, 2),
+        (0..front + 2, 1),
+        (0..all - 1, 2),
+        (1..all, 1),
+        (front..all, 2),
+        (front + 1..all - 1, 1),
+    ] {
+        let mut taken = Taken {
+            run,
+            emptied: emptied.clone(),
+            ..Taken::default()
+        };
+        let lay = layout_book_into(
+            &cover,
+            refs.iter().map(|d| BookChapter::from(*d)),
+            &style,
+            &mut fonts,
+            false,
+            NotePlacement::Foot,
+            Some(&mut taken),
+        );
+        let said = format!("{emptied:?} emptied of {all}, {run} at a time");
+        assert_eq!(taken.pages, all, "{said}");
+        if emptied == (0..all) {
+            assert!(lay.pages.is_empty(), "{said}");
+        } else {
+            assert_eq!(lay.pages.len(), all, "{said}");
+            for (pi, (page, kept)) in lay.pages.iter().zip(&whole.pages).enumerate() {
+                if emptied.contains(&pi) {
+                    assert!(page.is_empty(), "page {pi}: {said}");
+                } else {
+                    assert_eq!(page, kept, "page {pi}: {said}");
+                }
+            }
+        }
+        assert_eq!(lay.outline, whole.outline, "{said}");
+        assert_eq!(lay.page_labels, whole.page_labels, "{said}");
     }
 }
 

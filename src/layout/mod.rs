@@ -101,7 +101,9 @@ pub trait PageSink {
     /// links' destinations still to come (every link is there that the
     /// finished layout has, in its place, with its source; its `to` is
     /// not yet where it goes). What the sink leaves in them goes into the
-    /// [`Layout`], the links' destinations set.
+    /// [`Layout`], the links' destinations set; while it leaves every page
+    /// it is handed empty ([`Page::is_empty`]), they go, and when it leaves
+    /// all of them so, the layout has no pages.
     fn pages(&mut self, pages: &mut [Page], structure: &[StructNode]);
     /// Every page handed out: where a link of page `pi` to `target` goes
     /// (`to(pi, target)`; `None`: nowhere, and the layout leaves it at the
@@ -498,6 +500,7 @@ pub(crate) fn layout_book_into<'d>(
         })
         .collect();
     let (front, planned) = front::Front::plan(cover, entries, style, fonts, recto);
+    let body_pages = plan.ranges.len();
     // The front matter's elements go into the book's structure after the
     // chapters' (the tree's order is the reading order of the pages, not
     // that of this list); its lines are numbered to match as they are set.
@@ -536,7 +539,14 @@ pub(crate) fn layout_book_into<'d>(
         front.pages(style, fonts, base, |p| pages.push(p));
         pages
     });
-    assemble_book(cover, pages, front.contents, planned.missing, body)
+    assemble_book(
+        cover,
+        pages,
+        front.contents,
+        planned.missing,
+        body,
+        body_pages,
+    )
 }
 
 /// The [`PageSink`] of a book's chapters: it gives the sink the front
@@ -669,16 +679,18 @@ impl PageSink for BookSink<'_, '_, '_, '_, '_> {
     }
 }
 
-/// The front matter's pages before the chapters'; every destination in the
-/// chapters (and the contents' links into them) moved by the front
-/// matter's length. (The front matter's elements of the structure are in
-/// the chapters' already, [`layout_book_into`].)
+/// The front matter's pages before the chapters' (`body_pages` of them,
+/// those of `body`, which has none when a sink took everything from
+/// them); every destination in the chapters (and the contents' links into
+/// them) moved by the front matter's length. (The front matter's elements
+/// of the structure are in the chapters' already, [`layout_book_into`].)
 fn assemble_book(
     cover: &Document,
     front: Vec<Page>,
     contents: usize,
     front_missing: Vec<MissingGlyph>,
     body: Layout,
+    body_pages: usize,
 ) -> Layout {
     let n = front.len();
     let shift = |d: Dest| Dest {
@@ -687,7 +699,14 @@ fn assemble_book(
     };
     let structure = body.structure;
     let mut pages = front;
-    pages.extend(body.pages);
+    if body.pages.len() == body_pages {
+        pages.extend(body.pages);
+    } else if pages.iter().all(Page::is_empty) {
+        // The sink took everything from every page: the book keeps none.
+        pages = Vec::new();
+    } else {
+        pages.resize_with(n + body_pages, Page::default);
+    }
     for page in &mut pages {
         for l in &mut page.links {
             if let LinkTo::Dest(d) = &mut l.to {

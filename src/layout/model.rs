@@ -399,6 +399,17 @@ pub struct Page {
     pub links: Vec<PageLink>,
 }
 
+impl Page {
+    /// Whether it has nothing on it (a page handed to a
+    /// [`PageSink`](crate::layout::PageSink) that took everything).
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+            && self.rules.is_empty()
+            && self.frames.is_empty()
+            && self.links.is_empty()
+    }
+}
+
 /// An outline (bookmark) entry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutlineItem {
@@ -417,7 +428,9 @@ pub struct Layout {
     pub width: f32,
     /// Page height in points.
     pub height: f32,
-    /// The pages.
+    /// The pages: none when every page was handed to a
+    /// [`PageSink`](crate::layout::PageSink) that took everything from
+    /// them.
     pub pages: Vec<Page>,
     /// Bookmarks in document order.
     pub outline: Vec<OutlineItem>,
