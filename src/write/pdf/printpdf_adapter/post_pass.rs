@@ -926,7 +926,9 @@ pub(super) fn compress_stream(stream: &mut lopdf::Stream) {
 pub(super) enum Level {
     /// zlib's default (6): page contents, fonts.
     Default,
-    /// Level 2: object streams and the cross-reference stream (see `save`).
+    /// Level 2: object streams and the cross-reference stream, deflated
+    /// as pieces ([`deflate_pieces`]); whole only to compare, in tests.
+    #[cfg(test)]
     Fast,
 }
 
@@ -939,12 +941,16 @@ thread_local! {
         const { std::cell::RefCell::new([None, None]) };
 }
 
-/// Pieces deflated (zlib format) at [`Level::Fast`] as one stream, the
-/// same bytes as [`deflate`] of them joined: `feed` hands them, in order,
+/// Pieces deflated (zlib format) at level 2 as one stream, the same bytes
+/// as [`deflate`] of them joined at `Level::Fast`: `feed` hands them, in order,
 /// to the function it is given (an object stream's objects, where they
 /// are, not copied into one buffer first: a figure's 32 MB `/Alt` was
 /// copied twice). `total`: how long they are, to make room for what they
 /// deflate to.
+///
+/// Object streams and the cross-reference stream are deflated so: at
+/// level 2, on the seed 1.5 % larger a file than at the default level
+/// (6), in about a third of the time; level 1 costs 7 %.
 ///
 /// Only at that level: zlib-rs sets level 2 with zlib's classic fast
 /// strategy, whose output does not depend on how its input is cut, but
@@ -1006,6 +1012,7 @@ pub(super) fn deflate(data: &[u8], level: Level) -> Vec<u8> {
     COMPRESSORS.with_borrow_mut(|slots| {
         let (slot, zlib_level) = match level {
             Level::Default => (&mut slots[0], Compression::default()),
+            #[cfg(test)]
             Level::Fast => (&mut slots[1], Compression::new(2)),
         };
         let d = slot.get_or_insert_with(|| Compress::new(zlib_level, true));

@@ -42,8 +42,17 @@ pub(super) struct Serialized {
     /// Each object, in the order they were added: its number and where
     /// its bytes start in its chunk (they end where the next object's
     /// start, or with the chunk). [`Serialized::entry`] makes an object's
-    /// whole entry when the file is packed.
+    /// whole entry when the file is packed. With a temporary file, the
+    /// first of them wait there, put away once [`OBJECTS_AWAY`] are held,
+    /// until then.
     objects: Vec<Added>,
+    /// Where each run of objects put away went, in order: they are the
+    /// first objects added, before those of `objects`.
+    objects_away: Vec<Place>,
+    /// How many objects were put away.
+    away: usize,
+    /// The file refused a run of objects: the rest stay in memory.
+    objects_stay: bool,
     /// The first object that an entry cannot hold (a generation other
     /// than 0, or a place past 4 GiB in its chunk): refused when the file
     /// is packed.
@@ -105,6 +114,29 @@ struct Added {
     start: u32,
 }
 
+/// How many objects' [`Added`] go to the temporary file at a time, at
+/// least (64 KiB). Held until the file was packed, a book of 2,880 articles'
+/// 585,368 took 4.7 MB at the peak of its PDF, its structure tree's walk.
+const OBJECTS_AWAY: usize = 8192;
+
+impl Added {
+    const BYTES: usize = 8;
+
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.number.to_le_bytes());
+        out.extend_from_slice(&self.start.to_le_bytes());
+    }
+
+    fn decode(bytes: &[u8]) -> Self {
+        let word =
+            |k: usize| u32::from_le_bytes([bytes[k], bytes[k + 1], bytes[k + 2], bytes[k + 3]]);
+        Added {
+            number: word(0),
+            start: word(4),
+        }
+    }
+}
+
 /// A chunk's objects: the first's index in [`Serialized::objects`], and
 /// the chunk's length in bytes (where its last object ends).
 #[derive(Debug, Clone, Copy)]
@@ -116,7 +148,7 @@ struct Span {
 /// An object of [`Serialized`] when the file is packed, in 16 bytes (a long
 /// article's 170,000 took 5.6 MB in 32): its number (of generation 0), its
 /// chunk, and its bytes' place in the chunk.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Entry {
     number: u32,
     chunk: u32,
@@ -180,9 +212,70 @@ impl Serialized {
     }
 
     /// Room for `objects` more objects in the index (grown by doubling, a
-    /// long article's took twice its room).
+    /// long article's took twice its room); with a temporary file, for
+    /// those held until they are put away.
     pub(super) fn reserve(&mut self, objects: usize) {
-        self.objects.reserve_exact(objects);
+        let room = match self.file {
+            Some(_) if !self.objects_stay => {
+                objects.min(OBJECTS_AWAY.saturating_sub(self.objects.len()))
+            }
+            _ => objects,
+        };
+        self.objects.reserve_exact(room);
+    }
+
+    /// How many objects were added.
+    fn added(&self) -> usize {
+        self.away + self.objects.len()
+    }
+
+    /// The objects held, put away in the temporary file once they are
+    /// [`OBJECTS_AWAY`] or more; kept when there is none, or when it
+    /// refuses them (and from then on).
+    fn put_objects_away(&mut self) {
+        let Some(file) = &self.file else { return };
+        if self.objects_stay || self.objects.len() < OBJECTS_AWAY {
+            return;
+        }
+        let mut bytes = Vec::with_capacity(self.objects.len() * Added::BYTES);
+        for o in &self.objects {
+            o.encode(&mut bytes);
+        }
+        match file.append(&bytes) {
+            Ok(place) => {
+                self.objects_away.push(place);
+                self.away += self.objects.len();
+                self.objects.clear();
+            }
+            Err(_) => self.objects_stay = true,
+        }
+    }
+
+    /// Every object added, in order, those put away read back.
+    fn all_objects(&self) -> std::io::Result<Vec<Added>> {
+        let mut all = Vec::with_capacity(self.added());
+        let mut bytes = Vec::new();
+        for &place in &self.objects_away {
+            let file = self.file.as_ref().ok_or_else(|| {
+                std::io::Error::other("objects put away in a temporary file that is gone")
+            })?;
+            bytes.clear();
+            file.read_into(&mut bytes, place)?;
+            all.extend(bytes.chunks_exact(Added::BYTES).map(Added::decode));
+        }
+        all.extend_from_slice(&self.objects);
+        Ok(all)
+    }
+
+    /// The objects put away in the temporary file back in memory, all of
+    /// them, to pack the file.
+    fn bring_objects_back(&mut self) -> std::io::Result<()> {
+        if !self.objects_away.is_empty() {
+            self.objects = self.all_objects()?;
+            self.objects_away = Vec::new();
+            self.away = 0;
+        }
+        Ok(())
     }
 
     /// The objects written in `bytes`, each with its number and its bytes'
@@ -268,7 +361,7 @@ impl Serialized {
         chunk: Chunk,
         objects: impl IntoIterator<Item = (ObjectId, std::ops::Range<usize>)>,
     ) {
-        let Ok(first) = u32::try_from(self.objects.len()) else {
+        let Ok(first) = u32::try_from(self.added()) else {
             self.unfit.get_or_insert((0, 0));
             return;
         };
@@ -289,20 +382,27 @@ impl Serialized {
         let len = u32::try_from(end).unwrap_or(u32::MAX);
         self.spans.push(Span { first, len });
         self.chunks.push(chunk);
+        self.put_objects_away();
     }
 
-    /// Object `i`'s whole entry (`i` in the order they were added): its
+    /// Object `i`'s whole entry (`i` in the order they were added), every
+    /// object held (none put away): see [`Serialized::entry_in`].
+    fn entry(&self, i: usize) -> Entry {
+        self.entry_in(&self.objects, i)
+    }
+
+    /// Object `i`'s whole entry among `objects`, every object added: its
     /// chunk is the last that starts at it or before, and it ends where
     /// the next object of its chunk starts, or with its chunk.
-    fn entry(&self, i: usize) -> Entry {
-        let o = self.objects[i];
+    fn entry_in(&self, objects: &[Added], i: usize) -> Entry {
+        let o = objects[i];
         let k = self.spans.partition_point(|s| s.first as usize <= i) - 1;
         let span = self.spans[k];
         let last = self
             .spans
             .get(k + 1)
-            .map_or(self.objects.len(), |s| s.first as usize);
-        let end = match self.objects.get(i + 1) {
+            .map_or(objects.len(), |s| s.first as usize);
+        let end = match objects.get(i + 1) {
             Some(next) if i + 1 < last => next.start,
             _ => span.len,
         };
@@ -322,10 +422,12 @@ impl Serialized {
         order
     }
 
-    /// Every object's whole entry, in the order they were added.
+    /// Every object's whole entry, in the order they were added (those
+    /// put away read back; none when they cannot be).
     #[cfg(test)]
     fn entries(&self) -> Vec<Entry> {
-        (0..self.objects.len()).map(|i| self.entry(i)).collect()
+        let all = self.all_objects().unwrap_or_default();
+        (0..all.len()).map(|i| self.entry_in(&all, i)).collect()
     }
 
     /// Room for one object of at most `room` bytes in the temporary file,
@@ -596,6 +698,7 @@ pub(super) fn save(
     if let Some(id) = serialized.unfit {
         return Err(bad(format!("object {id:?} cannot be written")));
     }
+    serialized.bring_objects_back()?;
     if let Some(o) = serialized
         .objects
         .iter()
@@ -794,11 +897,8 @@ pub(super) fn save(
             })
         })
         .collect::<Result<_, WriteError>>()?;
-    // (type, field 2, field 3) of every object number up to the
-    // cross-reference stream's.
     let xref_id = first_free + object_streams.len() as u32;
-    let mut entries = vec![(0u8, 0u32, 0u16); xref_id as usize + 1];
-    entries[0] = (0, 0, 0xffff);
+    let numbers = xref_id as usize + 1;
     // The file's size, nearly: the streams with their dictionaries, the
     // object streams and the cross-reference stream (a long article's file
     // grown by doubling held half as much again, and for a moment the old
@@ -812,11 +912,17 @@ pub(super) fn save(
             })
             .sum::<usize>()
         + object_streams.iter().map(|s| s.len() + 32).sum::<usize>()
-        + entries.len() * 7;
+        + numbers * 7;
     let mut out = FileWriter::new(to, capacity);
     // Dictionaries and small pieces, written here first; what is read
     // back from the temporary file too.
     let mut piece = Vec::new();
+    // Where each stream object and each object stream starts, in order
+    // of number (as a table of every number's entry, 8 bytes a number,
+    // they took 4.7 MB of a book of 2,880 articles' file while its
+    // cross-reference stream was made, the peak of its PDF).
+    let mut stream_offsets = Vec::with_capacity(file_streams.len());
+    let mut container_offsets = Vec::with_capacity(object_streams.len());
     out.put(b"%PDF-")?;
     out.put(lo.version.as_bytes())?;
     out.put(b"\n%\xe2\xe3\xcf\xd3\n")?;
@@ -824,7 +930,7 @@ pub(super) fn save(
         if id.1 != 0 || id.0 >= first_free {
             return Err(bad(format!("object {id:?} cannot be written")));
         }
-        entries[id.0 as usize] = (1, out.offset()?, 0);
+        stream_offsets.push((id.0, out.offset()?));
         let dict = match o {
             StreamObject::Document(s) => {
                 let mut dict = s.dict.clone();
@@ -853,10 +959,7 @@ pub(super) fn save(
     }
     for (i, stream) in object_streams.iter().enumerate() {
         let container = first_free + i as u32;
-        for (index, (id, _)) in stream_objects(i).iter().enumerate() {
-            entries[id.0 as usize] = (2, container, index as u16);
-        }
-        entries[container as usize] = (1, out.offset()?, 0);
+        container_offsets.push(out.offset()?);
         out.put(format!("{container} 0 obj\n").as_bytes())?;
         match (stream, &serialized.file) {
             (PackedStream::Memory(bytes), _) => out.put(bytes)?,
@@ -871,19 +974,47 @@ pub(super) fn save(
         }
         out.put(b"\nendobj\n")?;
     }
-    // The cross-reference stream: fields of 1, 4 and 2 bytes.
+    // The cross-reference stream: fields of 1, 4 and 2 bytes, each number's
+    // made in its turn and deflated as they come (whole, they took 7
+    // bytes a number: 4.1 MB of the book of 2,880 articles').
     let xref_at = out.offset()?;
-    entries[xref_id as usize] = (1, xref_at, 0);
-    let mut table = Vec::with_capacity(entries.len() * 7);
-    for (t, a, b) in &entries {
-        table.push(*t);
-        table.extend_from_slice(&a.to_be_bytes());
-        table.extend_from_slice(&b.to_be_bytes());
-    }
-    let table = deflate(&table);
+    // The stream objects, and the objects in object streams, each in order
+    // of number: number `n` is the next of either, an object stream, the
+    // cross-reference stream or free.
+    let mut streams_at = stream_offsets.into_iter().peekable();
+    let (mut x, mut y) = (0, 0);
+    let mut packed = std::iter::from_fn(|| next(&mut x, &mut y).map(|(id, _)| id.0))
+        .enumerate()
+        .peekable();
+    let mut entry = |n: u32| -> (u8, u32, u16) {
+        if let Some((_, at)) = streams_at.next_if(|&(number, _)| number == n) {
+            (1, at, 0)
+        } else if let Some((k, _)) = packed.next_if(|&(_, number)| number == n) {
+            let container = first_free + (k / OBJECTS_PER_STREAM) as u32;
+            (2, container, (k % OBJECTS_PER_STREAM) as u16)
+        } else if n == xref_id {
+            (1, xref_at, 0)
+        } else if n >= first_free {
+            (1, container_offsets[(n - first_free) as usize], 0)
+        } else if n == 0 {
+            (0, 0, 0xffff)
+        } else {
+            (0, 0, 0)
+        }
+    };
+    let table = super::post_pass::deflate_pieces(numbers * 7, |put| {
+        for n in 0..=xref_id {
+            let (kind, field2, field3) = entry(n);
+            let mut row = [kind, 0, 0, 0, 0, 0, 0];
+            row[1..5].copy_from_slice(&field2.to_be_bytes());
+            row[5..].copy_from_slice(&field3.to_be_bytes());
+            put(&row);
+        }
+        Ok::<(), WriteError>(())
+    })?;
     let mut dict = Dictionary::new();
     dict.set("Type", Object::Name(b"XRef".to_vec()));
-    dict.set("Size", Object::Integer(entries.len() as i64));
+    dict.set("Size", Object::Integer(numbers as i64));
     dict.set("W", Object::Array(vec![1.into(), 4.into(), 2.into()]));
     for key in [&b"Root"[..], b"Info"] {
         if let Ok(v) = lo.trailer.get(key) {
@@ -894,15 +1025,13 @@ pub(super) fn save(
     dict.set("ID", Object::Array(vec![zero(), zero()]));
     dict.set("Filter", Object::Name(b"FlateDecode".to_vec()));
     dict.set("Length", Object::Integer(table.len() as i64));
-    // The file's last object, with the `/ID`.
-    let mut tail = Vec::with_capacity(table.len() + 256);
-    tail.extend_from_slice(format!("{xref_id} 0 obj\n").as_bytes());
-    write_dictionary(&mut tail, &dict);
-    tail.extend_from_slice(b"\nstream\n");
-    tail.extend_from_slice(&table);
-    tail.extend_from_slice(b"\nendstream\nendobj\n");
-    tail.extend_from_slice(format!("startxref\n{xref_at}\n%%EOF").as_bytes());
-    out.seal(tail)
+    // The file's last object, with the `/ID` in its head.
+    let mut head = Vec::with_capacity(256);
+    head.extend_from_slice(format!("{xref_id} 0 obj\n").as_bytes());
+    write_dictionary(&mut head, &dict);
+    head.extend_from_slice(b"\nstream\n");
+    let end = format!("\nendstream\nendobj\nstartxref\n{xref_at}\n%%EOF");
+    out.seal(head, &[&table, end.as_bytes()])
 }
 
 /// Where [`save`] writes a file, counting its bytes (the objects' offsets)
@@ -973,12 +1102,12 @@ impl<'a> FileWriter<'a> {
         Ok(())
     }
 
-    /// Writes `tail`, the end of the file, with the `/ID` (zeros in it)
-    /// written over: the hash of the whole file.
-    fn seal(mut self, mut tail: Vec<u8>) -> Result<(), WriteError> {
+    /// Writes `head` and then `rest`, the end of the file, with the `/ID`
+    /// (zeros in `head`) written over: the hash of the whole file.
+    fn seal(mut self, mut head: Vec<u8>, rest: &[&[u8]]) -> Result<(), WriteError> {
         let placeholder = format!("<{}>", "0".repeat(32));
         let placeholder = placeholder.as_bytes();
-        let at: Vec<usize> = tail
+        let at: Vec<usize> = head
             .windows(placeholder.len())
             .enumerate()
             .filter(|(_, w)| *w == placeholder)
@@ -991,25 +1120,23 @@ impl<'a> FileWriter<'a> {
             });
         }
         self.flush()?;
-        self.id.update(&tail);
+        self.id.update(&head);
+        for piece in rest {
+            self.id.update(piece);
+        }
         let id = self.id.finish();
         let hex: String = id.as_bytes().iter().map(|b| format!("{b:02X}")).collect();
         for i in at {
-            tail[i + 1..i + 33].copy_from_slice(hex.as_bytes());
+            head[i + 1..i + 33].copy_from_slice(hex.as_bytes());
         }
-        match self.to {
-            Destination::Bytes(out) => out.extend_from_slice(&tail),
-            Destination::Writer(out) => out.write_all(&tail)?,
+        for piece in std::iter::once(&head[..]).chain(rest.iter().copied()) {
+            match &mut self.to {
+                Destination::Bytes(out) => out.extend_from_slice(piece),
+                Destination::Writer(out) => out.write_all(piece)?,
+            }
         }
         Ok(())
     }
-}
-
-/// Object streams and the cross-reference stream are deflated at zlib's
-/// level 2: on the seed 1.5 % larger a file than at the default level (6),
-/// in about a third of the time; level 1 costs 7 %.
-fn deflate(data: &[u8]) -> Vec<u8> {
-    super::post_pass::deflate(data, super::post_pass::Level::Fast)
 }
 
 pub(super) fn write_dictionary(out: &mut Vec<u8>, d: &Dictionary) {
@@ -1269,5 +1396,91 @@ mod tests {
             saved(&lo, &mut serialized).is_err(),
             "an object serialized twice"
         );
+    }
+
+    /// Objects put away in the temporary file as they are added come back
+    /// in their order to be packed: their entries and the file are those
+    /// of objects held in memory, and only the last few are held. A file
+    /// that refuses them leaves them all held, alike; one that cannot read
+    /// them back makes an error, not a file without them.
+    #[test]
+    fn objects_put_away_come_back_alike() {
+        let count = 2 * OBJECTS_AWAY + 300;
+        // Numbers out of order (a multiple mod a prime past `count`), in
+        // chunks of 1 to 300 objects.
+        let prime = 16_703u32;
+        assert!(prime as usize > count);
+        let mut numbers = (1..=count as u32).map(|k| k * 37 % prime);
+        let mut chunks = Vec::new();
+        let mut size = 0;
+        while chunks
+            .iter()
+            .map(|c: &Vec<(u32, Vec<u8>)>| c.len())
+            .sum::<usize>()
+            < count
+        {
+            size = size % 300 + 1;
+            let chunk: Vec<(u32, Vec<u8>)> = numbers
+                .by_ref()
+                .take(size)
+                .map(|n| (n, format!("<</N {n}>>").into_bytes()))
+                .collect();
+            chunks.push(chunk);
+        }
+        let add = |s: &mut Serialized| {
+            s.reserve(count);
+            if s.file.is_some() && !s.objects_stay {
+                assert!(
+                    s.objects.capacity() <= OBJECTS_AWAY,
+                    "room for those held only"
+                );
+            }
+            for chunk in &chunks {
+                let mut out = ChunkWriter::default();
+                for (n, bytes) in chunk {
+                    out.object((*n, 0), |b| b.extend_from_slice(bytes));
+                }
+                out.add_to(s);
+            }
+        };
+        let lo = lopdf::Document::with_version("1.7");
+        let mut held = Serialized::new();
+        add(&mut held);
+        let expected = held.entries();
+        assert_eq!(expected.len(), count);
+        let file = saved(&lo, &mut held).unwrap();
+
+        let mut away = Serialized::in_temp_file();
+        add(&mut away);
+        if away.file.is_some() {
+            assert!(away.away >= 2 * OBJECTS_AWAY, "{} put away", away.away);
+            assert!(
+                away.objects.len() < OBJECTS_AWAY,
+                "{} held",
+                away.objects.len()
+            );
+        }
+        assert_eq!(away.entries(), expected);
+        assert_eq!(saved(&lo, &mut away).unwrap(), file);
+
+        let named = tempfile::NamedTempFile::new().unwrap();
+        let read_only = std::fs::File::open(named.path()).unwrap();
+        let mut refused = Serialized::in_file(TempFile::in_file(read_only));
+        add(&mut refused);
+        assert_eq!((refused.away, refused.objects.len()), (0, count));
+        assert_eq!(refused.entries(), expected);
+        assert_eq!(saved(&lo, &mut refused).unwrap(), file);
+
+        let write_only = std::fs::OpenOptions::new()
+            .write(true)
+            .open(named.path())
+            .unwrap();
+        let mut unreadable = Serialized::in_file(TempFile::in_file(write_only));
+        add(&mut unreadable);
+        assert!(unreadable.away > 0);
+        assert!(matches!(
+            saved(&lo, &mut unreadable),
+            Err(WriteError::Io(_))
+        ));
     }
 }
