@@ -62,6 +62,7 @@ use printpdf::{
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 mod drawn_links;
+mod page_words;
 mod post_pass;
 mod save;
 mod structure_tree;
@@ -345,10 +346,13 @@ pub(super) struct FileInProgress<'s> {
     widths: [Vec<f32>; 4],
     resource_names: BTreeMap<FontKind, String>,
     source: &'s FontSource,
-    /// Each page drawn: its content, the owners of its marked sequences,
-    /// and where its content waits when not in the stream.
-    drawn: Vec<(save::PageContent, super::tags::Owners)>,
-    link_parents: Vec<Vec<u32>>,
+    /// Each page drawn: its content, or where it waits.
+    drawn: Vec<save::PageContent>,
+    /// Each page's owners of its marked sequences, by MCID
+    /// ([`super::tags::Owner::word`]), and the element each of its links'
+    /// text belongs to: with the objects, in their temporary file.
+    owners: page_words::PageWords,
+    link_parents: page_words::PageWords,
     /// Each page's links, taken from it once drawn.
     links: drawn_links::DrawnLinks,
     /// The objects written in PDF syntax, and the pages' contents once
@@ -510,7 +514,8 @@ impl<'s> FileInProgress<'s> {
             resource_names,
             source,
             drawn: Vec::with_capacity(pages),
-            link_parents: Vec::with_capacity(pages),
+            owners: page_words::PageWords::with_pages(pages),
+            link_parents: page_words::PageWords::with_pages(pages),
             links: drawn_links::DrawnLinks::default(),
             serialized: save::Serialized::new(),
         })
@@ -530,18 +535,16 @@ impl<'s> FileInProgress<'s> {
         ends: drawn_links::Ends,
     ) -> Result<(), WriteError> {
         use rayon::prelude::*;
-        self.link_parents.extend(pages.iter().map(|p| {
-            p.links
-                .iter()
-                .map(|l| {
-                    l.source
-                        .and_then(|(li, _)| p.lines.get(li))
-                        // (A node past 4 billion, which no layout has, is
-                        // the last node's: `link_parent`.)
-                        .map_or(0, |line| u32::try_from(line.node).unwrap_or(u32::MAX))
-                })
-                .collect::<Vec<u32>>()
-        }));
+        for p in pages.iter() {
+            let parents = p.links.iter().map(|l| {
+                l.source
+                    .and_then(|(li, _)| p.lines.get(li))
+                    // (A node past 4 billion, which no layout has, is
+                    // the last node's: `link_parent`.)
+                    .map_or(0, |line| u32::try_from(line.node).unwrap_or(u32::MAX))
+            });
+            self.link_parents.push_page(parents, self.serialized.file());
+        }
         let widths = &self.widths;
         let width = |kind: FontKind, gid: u16| {
             widths[kind as usize]
@@ -556,22 +559,27 @@ impl<'s> FileInProgress<'s> {
             width: &width,
         };
         let serialized = &self.serialized;
-        self.drawn.par_extend(pages.par_iter_mut().map(|p| {
-            let (bytes, marked) = writer.page(p, structure);
-            if free {
-                p.lines = Vec::new();
-                // (Its rules and frames too: a long book's, held to the
-                // end, were some 0.5 MB.)
-                p.rules = Vec::new();
-                p.frames = Vec::new();
-            }
-            let mut stream = lopdf::Stream::new(Dictionary::new(), bytes);
-            post_pass::compress_stream(&mut stream);
-            (
-                serialized.stash_content(stream),
-                super::tags::Owners::from(&marked[..]),
-            )
-        }));
+        let drawn: Vec<_> = pages
+            .par_iter_mut()
+            .map(|p| {
+                let (bytes, marked) = writer.page(p, structure);
+                if free {
+                    p.lines = Vec::new();
+                    // (Its rules and frames too: a long book's, held to the
+                    // end, were some 0.5 MB.)
+                    p.rules = Vec::new();
+                    p.frames = Vec::new();
+                }
+                let mut stream = lopdf::Stream::new(Dictionary::new(), bytes);
+                post_pass::compress_stream(&mut stream);
+                (serialized.stash_content(stream), marked)
+            })
+            .collect();
+        for (content, marked) in drawn {
+            self.drawn.push(content);
+            self.owners
+                .push_page(marked.iter().map(|o| o.word()), self.serialized.file());
+        }
         for p in pages.iter_mut() {
             self.links
                 .push_page(std::mem::take(&mut p.links), ends, self.serialized.file())
@@ -622,6 +630,7 @@ impl<'s> FileInProgress<'s> {
             ids,
             source,
             drawn,
+            owners,
             link_parents,
             links,
             mut serialized,
@@ -662,9 +671,7 @@ impl<'s> FileInProgress<'s> {
         }
         // Each page's content in place of printpdf's, at the number printpdf
         // gives it.
-        let mut owners = Vec::with_capacity(page_ids.len());
-        for (pi, (content, marked)) in drawn.into_iter().enumerate() {
-            owners.push(marked);
+        for (pi, content) in drawn.into_iter().enumerate() {
             let id = alike.as_ref().and_then(|a| a.contents(pi)).ok_or_else(|| {
                 WriteError::Assembly {
                     stage: "PDF pages",

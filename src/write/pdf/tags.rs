@@ -65,51 +65,30 @@ impl Owner {
     pub fn link(k: usize) -> Self {
         Owner::Link(u32::try_from(k).unwrap_or(u32::MAX))
     }
-}
 
-/// The owners of a page's marked-content sequences, by MCID, 4 bytes each
-/// until the structure tree is written: a link's index with the top bit
-/// set, a node's without (an [`Owner`] takes 8; the seed ×3,460's 463,000
-/// took 3.7 MB from their pages' drawing to the end of its PDF). A node
-/// or link past 2³¹ − 1, which no page has, is kept as that, a node or
-/// link no page has either.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Owners(Box<[u32]>);
-
-impl Owners {
+    /// The top bit of an owner's word: a link's.
     const LINK: u32 = 1 << 31;
 
-    /// How many there are.
-    pub fn len(&self) -> usize {
-        self.0.len()
+    /// It as 4 bytes, where a page's owners wait until the structure tree
+    /// is written (`printpdf_adapter/page_words.rs`): a link's index with
+    /// the top bit set, a node's without (an [`Owner`] takes 8; the seed
+    /// ×3,460's 463,000 took 3.7 MB from their pages' drawing to the end
+    /// of its PDF). A node or link past 2³¹ − 1, which no page has, is
+    /// kept as that, a node or link no page has either.
+    pub fn word(self) -> u32 {
+        let low = |n: u32| n.min(Owner::LINK - 1);
+        match self {
+            Owner::Node(n) => low(n),
+            Owner::Link(k) => low(k) | Owner::LINK,
+        }
     }
 
-    /// Whether there are none.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// Each, in order.
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = Owner> + '_ {
-        self.0.iter().map(|&o| match o & Self::LINK {
-            0 => Owner::Node(o),
-            _ => Owner::Link(o & !Self::LINK),
-        })
-    }
-}
-
-impl From<&[Owner]> for Owners {
-    fn from(owners: &[Owner]) -> Self {
-        let low = |n: u32| n.min(Owners::LINK - 1);
-        Owners(
-            owners
-                .iter()
-                .map(|o| match *o {
-                    Owner::Node(n) => low(n),
-                    Owner::Link(k) => low(k) | Owners::LINK,
-                })
-                .collect(),
-        )
+    /// The owner of `word` ([`Owner::word`]).
+    pub fn from_word(word: u32) -> Self {
+        match word & Owner::LINK {
+            0 => Owner::Node(word),
+            _ => Owner::Link(word & !Owner::LINK),
+        }
     }
 }
 
@@ -124,17 +103,22 @@ mod tests {
             Owner::Link(0),
             Owner::Node(7),
             Owner::Link(3),
-            Owner::Node(Owners::LINK - 1),
+            Owner::Node(Owner::LINK - 1),
         ];
-        let packed = Owners::from(&list[..]);
-        assert_eq!((packed.len(), packed.is_empty()), (5, false));
-        assert_eq!(packed.iter().collect::<Vec<_>>(), list);
-        assert!(Owners::default().is_empty());
-        // Past 2^31 - 1: still a node or a link, never the other.
-        let far = Owners::from(&[Owner::Node(u32::MAX), Owner::Link(u32::MAX)][..]);
+        let words: Vec<u32> = list.iter().map(|o| o.word()).collect();
         assert_eq!(
-            far.iter().collect::<Vec<_>>(),
-            [Owner::Node(Owners::LINK - 1), Owner::Link(Owners::LINK - 1)]
+            words
+                .iter()
+                .map(|&w| Owner::from_word(w))
+                .collect::<Vec<_>>(),
+            list
+        );
+        // Past 2^31 - 1: still a node or a link, never the other.
+        let far =
+            [Owner::Node(u32::MAX), Owner::Link(u32::MAX)].map(|o| Owner::from_word(o.word()));
+        assert_eq!(
+            far,
+            [Owner::Node(Owner::LINK - 1), Owner::Link(Owner::LINK - 1)]
         );
     }
 

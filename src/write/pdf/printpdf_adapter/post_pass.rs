@@ -5,12 +5,12 @@
 //! step exists: the defect table in the [adapter's docs](super).
 
 use super::drawn_links::{DrawnLinks, End};
+use super::page_words::PageWords;
 use super::save::{self, ChunkWriter};
 use crate::ast::Document;
 use crate::error::WriteError;
 use crate::layout::{AltText, Layout};
 use crate::write::pdf::PdfOptions;
-use crate::write::pdf::tags::Owners;
 use lopdf::{Dictionary, Object, ObjectId, StringFormat};
 use rayon::prelude::*;
 
@@ -185,8 +185,8 @@ fn round2(v: f32) -> Object {
 /// content writer), and the element each link's text belongs to (the
 /// parent of its `Link` element), read before the lines could go.
 pub(super) struct Drawn {
-    pub(super) owners: Vec<Owners>,
-    pub(super) link_parents: Vec<Vec<u32>>,
+    pub(super) owners: PageWords,
+    pub(super) link_parents: PageWords,
     /// printpdf's pages, held as one when they are alike.
     pub(super) alike: Option<AlikePages>,
     /// Every page's links, until their annotations are written.
@@ -715,11 +715,7 @@ fn write_pages(
                     Object::Array(annots.map(Object::Reference).collect()),
                 ),
             }
-            if drawn
-                .owners
-                .get(pi)
-                .is_some_and(|marked| !marked.is_empty())
-            {
+            if drawn.owners.len(pi) > 0 {
                 p.set("StructParents", Object::Integer(pi as i64));
                 p.set("Tabs", Object::Name(b"S".to_vec()));
             }

@@ -117,7 +117,9 @@ struct Added {
 /// How many objects' [`Added`] go to the temporary file at a time, at
 /// least (64 KiB). Held until the file was packed, a book of 2,880 articles'
 /// 585,368 took 4.7 MB at the peak of its PDF, its structure tree's walk.
-const OBJECTS_AWAY: usize = 8192;
+/// (Tests put away a few at a time, so that the files they make from a
+/// temporary file read their objects back from there.)
+const OBJECTS_AWAY: usize = if cfg!(test) { 64 } else { 8192 };
 
 impl Added {
     const BYTES: usize = 8;

@@ -12,11 +12,13 @@
 //! now only those still open are. The parent tree goes to the temporary
 //! file as it grows, when there is one.
 
+use super::page_words;
 use super::post_pass::{AnnotIds, Drawn, Spill, TextForm, TextValue, write_text_value};
 use super::save::{self, ChunkWriter, Serialized, Spool};
 use crate::error::WriteError;
 use crate::layout::{AltText, Layout, StructNode, Structure};
-use crate::write::pdf::tags::{self, Owner, Owners};
+use crate::temp_file::TempFile;
+use crate::write::pdf::tags::{self, Owner};
 use lopdf::{Dictionary, Object, ObjectId};
 use rayon::prelude::*;
 
@@ -59,12 +61,15 @@ pub(super) fn write(
     let root_id = lo.new_object_id();
     // (The layout's pages may be gone: the pages are those drawn.)
     let pages = page_ids.len();
-    let closing = Closing::new(&last_pages(lay, pages, annot_ids, drawn), pages);
+    let closing = Closing::new(
+        &last_pages(lay, pages, annot_ids, drawn, serialized.file())?,
+        pages,
+    );
     let mut tree = Tree::new(nodes);
     if !nodes.is_empty() {
         tree.attach(0, lo)?;
     }
-    let sequences: usize = drawn.owners.iter().map(Owners::len).sum();
+    let sequences = drawn.owners.total() as usize;
     let annotations = annot_ids.total();
     let mut nums = ParentTreeNums::new();
     // Its longest: a page's key and an element for each of its marked
@@ -95,13 +100,17 @@ pub(super) fn write(
     // key and the reference took 16 (2.2 MB of the seed ×3,460's heap).
     let mut annot_links: Vec<u32> = Vec::with_capacity(annotations);
     let mut ready: Vec<Ready> = Vec::new();
+    let (mut parents_read, mut owners_read) =
+        (page_words::Reader::default(), page_words::Reader::default());
     for pi in 0..pages {
         // The page's links: one annotation each.
         let page_annotations = annot_ids.page(pi);
         // This page's link elements: each with the node it is part of.
         let mut links: Vec<(usize, Element)> = Vec::new();
         let mut page_links: Vec<Option<usize>> = vec![None; annot_ids.count(pi)];
-        let link_parents = drawn.link_parents.get(pi).map_or(&[][..], Vec::as_slice);
+        let link_parents = drawn
+            .link_parents
+            .read(pi, &mut parents_read, serialized.file())?;
         let mut link_of = |k: usize,
                            links: &mut Vec<(usize, Element)>,
                            tree: &mut Tree,
@@ -120,8 +129,7 @@ pub(super) fn write(
             page_links[k] = Some(links.len() - 1);
             Ok(links.len() - 1)
         };
-        let no_owners = Owners::default();
-        let marked = drawn.owners.get(pi).unwrap_or(&no_owners);
+        let marked = drawn.owners.read(pi, &mut owners_read, serialized.file())?;
         if !marked.is_empty() {
             nums.key(pi as i64);
             nums.open_array();
@@ -132,7 +140,7 @@ pub(super) fn write(
                 detail: format!("page {pi}: more marked sequences than a number holds"),
             });
         }
-        for (mcid, owner) in (0u32..).zip(marked.iter()) {
+        for (mcid, owner) in (0u32..).zip(marked.iter().map(|&w| Owner::from_word(w))) {
             let el = match owner {
                 Owner::Node(n) if (n as usize) < nodes.len() => {
                     let id = tree.attach(n as usize, lo)?;
@@ -236,7 +244,13 @@ fn link_parent(link_parents: &[u32], k: usize, nodes: usize) -> usize {
 /// (so the children's last pages count too). A node whose parent comes
 /// after it (which the layout does not make) waits for the end, when its
 /// parent's number is known.
-fn last_pages(lay: &Layout, pages: usize, annot_ids: &AnnotIds, drawn: &Drawn) -> Vec<u32> {
+fn last_pages(
+    lay: &Layout,
+    pages: usize,
+    annot_ids: &AnnotIds,
+    drawn: &Drawn,
+    file: Option<&TempFile>,
+) -> std::io::Result<Vec<u32>> {
     let nodes = lay.structure.nodes();
     let mut last = vec![NO_PAGE; nodes.len()];
     let mut touch = |n: usize, pi: usize| {
@@ -246,12 +260,15 @@ fn last_pages(lay: &Layout, pages: usize, annot_ids: &AnnotIds, drawn: &Drawn) -
             *l = pi;
         }
     };
+    let (mut parents_read, mut owners_read) =
+        (page_words::Reader::default(), page_words::Reader::default());
     for pi in 0..pages {
-        let link_parents = drawn.link_parents.get(pi).map_or(&[][..], Vec::as_slice);
         if nodes.is_empty() {
             break;
         }
-        for owner in drawn.owners.get(pi).into_iter().flat_map(Owners::iter) {
+        let link_parents = drawn.link_parents.read(pi, &mut parents_read, file)?;
+        let owners = drawn.owners.read(pi, &mut owners_read, file)?;
+        for owner in owners.iter().map(|&w| Owner::from_word(w)) {
             if let Owner::Node(n) = owner
                 && (n as usize) < nodes.len()
             {
@@ -277,7 +294,7 @@ fn last_pages(lay: &Layout, pages: usize, annot_ids: &AnnotIds, drawn: &Drawn) -
             last[n] = NO_PAGE;
         }
     }
-    last
+    Ok(last)
 }
 
 /// The nodes whose elements each page closes, by page (a counting sort of
