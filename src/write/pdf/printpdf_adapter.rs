@@ -124,8 +124,10 @@ pub(super) const FREE_LINES_FROM_PAGES: usize = 200;
 /// In a long document, the pages drawn between two hand-backs of the
 /// memory their lines held: their glyphs are read back and they are drawn
 /// a run at a time. At 200 a run held some 8 MB of lines and glyphs (the
-/// seed ×3,460's PDF peaked 2 MB higher, in the same time).
-pub(super) const DRAWN_BETWEEN_RETURNS: usize = 64;
+/// seed ×3,460's PDF peaked 2 MB higher, in the same time); at 64, a book
+/// of 2,880 corpus articles peaked in its last runs, 1 MB higher than at
+/// 32, in the same time.
+pub(super) const DRAWN_BETWEEN_RETURNS: usize = 32;
 
 /// From how many bytes of paragraph text (some 450 pages of the default
 /// style) an article's glyphs wait in a temporary file until their page
