@@ -437,6 +437,28 @@ fn a_book_asks_for_a_glyph_file_with_its_text_at_the_chapters_average() {
     assert_eq!(longest_last, [3 * one, 3 * one, 2 * one + whole]);
 }
 
+/// `chapters` laid out as a book (the one [`book_in`] lays out whole),
+/// handed to `taken` as its pages are filled.
+fn handed_out(
+    chapters: &[Document],
+    recto: bool,
+    placement: NotePlacement,
+    taken: &mut Taken,
+) -> Layout {
+    let style = Style::default();
+    let src = FontSource::load(&style).unwrap();
+    let mut fonts = Fonts::new(&src).unwrap();
+    layout_book_into(
+        &cover("A book", Some("The Editors")),
+        chapters.iter().map(BookChapter::from),
+        &style,
+        &mut fonts,
+        recto,
+        placement,
+        Some(taken),
+    )
+}
+
 /// A book handed out as its pages are filled: the sink hears how many
 /// pages the whole book has, is given every glyph run first, then the
 /// front matter's pages a run at a time, then the chapters' (a blank verso
@@ -446,11 +468,6 @@ fn a_book_asks_for_a_glyph_file_with_its_text_at_the_chapters_average() {
 #[test]
 fn a_book_is_handed_out_a_run_at_a_time_the_front_matter_first() {
     let chapters = three();
-    let refs: Vec<&Document> = chapters.iter().collect();
-    let style = Style::default();
-    let src = FontSource::load(&style).unwrap();
-    let mut fonts = Fonts::new(&src).unwrap();
-    let cover = cover("A book", Some("The Editors"));
     for (placement, recto, run) in [
         (NotePlacement::End, true, 1),
         (NotePlacement::End, false, 2),
@@ -462,15 +479,7 @@ fn a_book_is_handed_out_a_run_at_a_time_the_front_matter_first() {
             run,
             ..Taken::default()
         };
-        let lay = layout_book_into(
-            &cover,
-            refs.iter().map(|d| BookChapter::from(*d)),
-            &style,
-            &mut fonts,
-            recto,
-            placement,
-            Some(&mut taken),
-        );
+        let lay = handed_out(&chapters, recto, placement, &mut taken);
         let said = format!("{placement:?}, recto {recto}, {run} at a time");
         let front = front(&whole);
         let body = whole.pages.len() - front;
@@ -514,11 +523,6 @@ fn a_book_is_handed_out_a_run_at_a_time_the_front_matter_first() {
 #[test]
 fn pages_a_sink_empties_are_not_kept_unless_others_are() {
     let chapters = three();
-    let refs: Vec<&Document> = chapters.iter().collect();
-    let style = Style::default();
-    let src = FontSource::load(&style).unwrap();
-    let mut fonts = Fonts::new(&src).unwrap();
-    let cover = cover("A book", Some("The Editors"));
     let whole = book_in(&chapters, false, NotePlacement::Foot);
     let (front, all) = (front(&whole), whole.pages.len());
     assert!(front >= 2 && all >= front + 4, "{front} of {all}");
@@ -538,15 +542,7 @@ fn pages_a_sink_empties_are_not_kept_unless_others_are() {
             emptied: emptied.clone(),
             ..Taken::default()
         };
-        let lay = layout_book_into(
-            &cover,
-            refs.iter().map(|d| BookChapter::from(*d)),
-            &style,
-            &mut fonts,
-            false,
-            NotePlacement::Foot,
-            Some(&mut taken),
-        );
+        let lay = handed_out(&chapters, false, NotePlacement::Foot, &mut taken);
         let said = format!("{emptied:?} emptied of {all}, {run} at a time");
         assert_eq!(taken.pages, all, "{said}");
         if emptied == (0..all) {
