@@ -938,11 +938,11 @@ thread_local! {
 }
 
 /// Pieces deflated (zlib format) at level 2 as one stream, the same bytes
-/// as [`deflate`] of them joined at `Level::Fast`: `feed` hands them, in order,
-/// to the function it is given (an object stream's objects, where they
-/// are, not copied into one buffer first: a figure's 32 MB `/Alt` was
-/// copied twice). `total`: how long they are, to make room for what they
-/// deflate to.
+/// as [`deflate`] of them joined at `Level::Fast`: `feed` hands them, in
+/// order, to the function it is given (an object stream's objects, where
+/// they are, not copied into one buffer first: a figure's 32 MB `/Alt` was
+/// copied twice; the cross-reference stream's entries, as they are made).
+/// `total`: how long they are, to make room for what they deflate to.
 ///
 /// Object streams and the cross-reference stream are deflated so: at
 /// level 2, on the seed 1.5 % larger a file than at the default level
