@@ -280,9 +280,6 @@ struct HandOut<'s> {
     /// pages of 96 bytes took 1.8 MB of a book of 2,880 corpus articles to
     /// the end of its pagination, its peak).
     gone: usize,
-    /// A page handed out was left with something in it: from it on, every
-    /// page is kept.
-    kept: bool,
     /// The references with a row, or a note that starts on a page:
     /// (chapter, n), sorted (a set of 40,000 references took 1.1 MB).
     references: Vec<(u32, u32)>,
@@ -483,7 +480,6 @@ impl<'s> HandOut<'s> {
             pages: ranges.len(),
             handed_out: 0,
             gone: 0,
-            kept: false,
             waiting: Vec::new(),
             references,
         };
@@ -548,11 +544,11 @@ impl<'s> HandOut<'s> {
         }
         self.sink.pages(&mut pages[first..], structure);
         self.handed_out = filled;
-        if !self.kept && pages.iter().all(Page::is_empty) {
+        // (Pages handed out before these are still here when the sink left
+        // something in one: from it on, every page is kept.)
+        if first == 0 && pages.iter().all(Page::is_empty) {
             self.gone += pages.len();
             pages.clear();
-        } else {
-            self.kept = true;
         }
     }
 }
