@@ -86,7 +86,6 @@ pub struct Break {
 #[derive(Debug, Clone, Copy)]
 struct Node {
     at: usize,
-    line: usize,
     fitness: u8,
     hyphens: u8,
     width: f32,
@@ -105,18 +104,29 @@ fn is_break(items: &[Item], i: usize) -> bool {
     }
 }
 
-/// Breaks `items` into lines of `width(line_number)`; the last item must be a
+/// Breaks `items` into lines `line_width` wide; the last item must be a
 /// forced break. `None` when no set of breaks meets `params`.
-pub fn break_lines(
+pub fn break_lines(items: &[Item], line_width: f32, params: &Params) -> Option<Vec<Break>> {
+    break_lines_with(items, line_width, params, true)
+}
+
+/// [`break_lines`]; with `skip_loose`, the active breaks too loose to end
+/// a line here are passed over once the first is met, where that tells
+/// that every later one is too (below).
+fn break_lines_with(
     items: &[Item],
-    width: &dyn Fn(usize) -> f32,
+    line_width: f32,
     params: &Params,
+    skip_loose: bool,
 ) -> Option<Vec<Break>> {
     let n = items.len();
     // Prefix sums of width, stretch, shrink before item i.
     let mut sw = vec![0f32; n + 1];
     let mut sst = vec![0f32; n + 1];
     let mut ssh = vec![0f32; n + 1];
+    // Whether no width or stretch is negative (nor NaN): the sums then
+    // never fall.
+    let mut never_fall = true;
     for (i, it) in items.iter().enumerate() {
         let (w, st, sh) = match *it {
             Item::Box { width } => (width, 0.0, 0.0),
@@ -127,13 +137,24 @@ pub fn break_lines(
             } => (width, stretch, shrink),
             Item::Penalty { .. } => (0.0, 0.0, 0.0),
         };
+        never_fall &= w >= 0.0 && st >= 0.0;
         sw[i + 1] = sw[i] + w;
         sst[i + 1] = sst[i] + st;
         ssh[i + 1] = ssh[i] + sh;
     }
+    // The active breaks stand in the order of the items they break at,
+    // and so of their sums (`width`, `stretch`: the sums after the break,
+    // which do not fall from one break to the next when no width or
+    // stretch is negative). From a later one, a line ending here is then
+    // no wider and stretches no more, so its ratio is no smaller (each
+    // step of it, rounded, keeps that order). Once one is too loose for
+    // the tolerance, so is every later one: they stay active, and none of
+    // them can end a line here. Not so at a forced break (which
+    // deactivates them all) or in the last resort (which takes loose
+    // lines).
+    let skip_loose = skip_loose && never_fall && !params.emergency;
     let mut nodes: Vec<Node> = vec![Node {
         at: 0,
-        line: 0,
         fitness: 1,
         hyphens: 0,
         width: 0.0,
@@ -163,10 +184,11 @@ pub fn break_lines(
         best.clear();
         keep.clear();
         let mut last_deactivated = None;
-        for &a in &active {
+        let forced = cost == f32::NEG_INFINITY;
+        for (k, &a) in active.iter().enumerate() {
             let node = nodes[a];
             let natural = sw[b] - node.width + pw;
-            let line_w = width(node.line);
+            let line_w = line_width;
             let stretch = sst[b] - node.stretch + params.ragged_stretch;
             let shrink = ssh[b] - node.shrink;
             let ratio = if natural < line_w {
@@ -184,7 +206,14 @@ pub fn break_lines(
             } else {
                 0.0
             };
-            let forced = cost == f32::NEG_INFINITY;
+            if skip_loose && !forced && ratio > params.tolerance {
+                debug_assert!(active[k..].windows(2).all(|w| {
+                    let (x, y) = (nodes[w[0]], nodes[w[1]]);
+                    x.width <= y.width && x.stretch <= y.stretch
+                }));
+                keep.extend_from_slice(&active[k..]);
+                break;
+            }
             if ratio < -1.0 || forced {
                 last_deactivated = Some(a);
             } else {
@@ -263,7 +292,6 @@ pub fn break_lines(
         for &(fitness, hyphens, demerits, a, ratio) in &best {
             nodes.push(Node {
                 at: b,
-                line: nodes[a].line + 1,
                 fitness,
                 hyphens,
                 width: sw[after],
@@ -306,6 +334,118 @@ pub fn break_lines(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// A paragraph's items: words of one to four syllables (a hyphen
+    /// penalty between them when `hyphens`), glue between words (without
+    /// stretch when `ragged`), now and then a penalty of any cost (a
+    /// forced break too), and a box of negative width when `negative`; a
+    /// filled last line and the forced break.
+    fn paragraph(
+        words: &[(Vec<u8>, u8)],
+        hyphens: bool,
+        ragged: bool,
+        negative: bool,
+    ) -> Vec<Item> {
+        let mut v = Vec::new();
+        for (i, (syllables, extra)) in words.iter().enumerate() {
+            if i > 0 {
+                if extra % 7 == 0 {
+                    v.push(Item::Penalty {
+                        width: 0.0,
+                        cost: f32::from(*extra) - 100.0,
+                        flagged: false,
+                    });
+                } else if extra % 11 == 0 {
+                    v.push(Item::Penalty {
+                        width: 0.0,
+                        cost: f32::INFINITY,
+                        flagged: false,
+                    });
+                } else if extra % 17 == 0 {
+                    v.push(Item::Penalty {
+                        width: 0.0,
+                        cost: f32::NEG_INFINITY,
+                        flagged: false,
+                    });
+                }
+                let width = 3.0 + f32::from(extra % 4) * 0.25;
+                let (stretch, shrink) = if ragged {
+                    (0.0, 0.0)
+                } else {
+                    (width * 0.6, width * 0.3)
+                };
+                v.push(Item::Glue {
+                    width,
+                    stretch,
+                    shrink,
+                });
+            }
+            for (k, &w) in syllables.iter().enumerate() {
+                if k > 0 && hyphens {
+                    v.push(Item::Penalty {
+                        width: 3.5,
+                        cost: 50.0,
+                        flagged: true,
+                    });
+                }
+                let width = if negative && w % 13 == 0 {
+                    -2.0
+                } else {
+                    f32::from(w) * 0.37
+                };
+                v.push(Item::Box { width });
+            }
+        }
+        v.push(Item::Penalty {
+            width: 0.0,
+            cost: f32::INFINITY,
+            flagged: false,
+        });
+        v.push(Item::Glue {
+            width: 0.0,
+            stretch: 1e7,
+            shrink: 0.0,
+        });
+        v.push(Item::Penalty {
+            width: 0.0,
+            cost: f32::NEG_INFINITY,
+            flagged: false,
+        });
+        v
+    }
+
+    proptest! {
+        /// Passing over the active breaks after the first too loose one
+        /// chooses the breaks that trying every active break chooses, in
+        /// every pass's setting, justified or ragged, with hyphens or not,
+        /// and with boxes of negative width (where it tries them all).
+        #[test]
+        fn loose_breaks_passed_over_change_no_break(
+            words in proptest::collection::vec(
+                (proptest::collection::vec(8u8..160, 1..5), any::<u8>()),
+                1..120,
+            ),
+            hyphens in any::<bool>(),
+            ragged in any::<bool>(),
+            negative in any::<bool>(),
+            tolerance in prop_oneof![Just(1.0f32), Just(2.5), Just(10.0)],
+            emergency in any::<bool>(),
+            line_width in 40.0f32..300.0,
+        ) {
+            let items = paragraph(&words, hyphens, ragged, negative);
+            let params = Params {
+                tolerance,
+                emergency,
+                ragged_stretch: if ragged { 30.0 } else { 0.0 },
+                ..Params::default()
+            };
+            prop_assert_eq!(
+                break_lines_with(&items, line_width, &params, true),
+                break_lines_with(&items, line_width, &params, false)
+            );
+        }
+    }
 
     fn words(ws: &[f32]) -> Vec<Item> {
         let mut v = Vec::new();
@@ -356,7 +496,7 @@ mod tests {
         let items = words(&ws);
         let breaks = break_lines(
             &items,
-            &|_| 150.0,
+            150.0,
             // Few spaces per line: often no break fits the tolerance, so
             // this is set as the last pass sets it.
             &Params {
@@ -383,12 +523,12 @@ mod tests {
             tolerance: 1.0,
             ..Params::default()
         };
-        assert!(break_lines(&items, &|_| 150.0, &p).is_none());
+        assert!(break_lines(&items, 150.0, &p).is_none());
         let e = Params {
             emergency: true,
             ..p
         };
-        let b = break_lines(&items, &|_| 150.0, &e).unwrap();
+        let b = break_lines(&items, 150.0, &e).unwrap();
         assert_eq!(b.len(), 3);
     }
 
@@ -427,7 +567,7 @@ mod tests {
             emergency: true,
             ..Params::default()
         };
-        let breaks = break_lines(&items, &|_| 126.0, &p).unwrap();
+        let breaks = break_lines(&items, 126.0, &p).unwrap();
         let mut run = 0;
         for b in &breaks {
             run = if b.hyphen { run + 1 } else { 0 };

@@ -733,7 +733,6 @@ fn set_window(
     }
     let measure = set.measure;
     let indent = set.indent;
-    let width = move |_line: usize| measure;
     let ragged = if set.ragged { set.size * 3.0 } else { 0.0 };
     let passes = [
         (
@@ -770,7 +769,7 @@ fn set_window(
             continue;
         }
         let (its, contents, parts) = items(&mut b, &toks, &words, hyph, emergency, end);
-        if let Some(breaks) = break_lines(&its, &width, &params) {
+        if let Some(breaks) = break_lines(&its, measure, &params) {
             let _ = indent;
             return render(&mut b, &its, &contents, &parts, &breaks);
         }
