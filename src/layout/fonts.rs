@@ -211,6 +211,10 @@ struct Face<'a> {
     plan_text: rustybuzz::ShapePlan,
     plan_sups: rustybuzz::ShapePlan,
     has_sups: bool,
+    /// The glyph of a space, if the face has one (looked up once: from
+    /// the character map, that took some 460 instructions, and the
+    /// spaces of every line drawn asked for it).
+    space: Option<u16>,
 }
 
 /// The faces of a style, ready to shape, with a cache of shaped words.
@@ -468,12 +472,14 @@ impl<'a> Fonts<'a> {
             ];
             let plan_text = plan(&rb, &text);
             let plan_sups = plan(&rb, &sups);
+            let space = rb.glyph_index(' ').map(|g| g.0);
             let mut face = Face {
                 rb,
                 upem,
                 plan_text,
                 plan_sups,
                 has_sups: false,
+                space,
             };
             // Superior figures exist when `sups` changes the glyph of "1".
             let plain = shape_raw(&face, Variant::Text, "1", false, &mut scratch);
@@ -607,6 +613,12 @@ impl<'a> Fonts<'a> {
     pub fn glyph(&self, kind: FontKind, c: char) -> Option<u16> {
         self.faces[kind.index()].rb.glyph_index(c).map(|g| g.0)
     }
+
+    /// The glyph of a space, if the face has one ([`Fonts::glyph`] of
+    /// `' '`).
+    pub fn space_glyph(&self, kind: FontKind) -> Option<u16> {
+        self.faces[kind.index()].space
+    }
 }
 
 /// [`Fonts::forget_words`] for `fonts`, and the words every thread of the
@@ -727,6 +739,20 @@ mod tests {
             assert!(std::ptr::eq(builtin(name).unwrap(), bytes), "{name}");
         }
         assert!(builtin("LibertinusSerif").is_none());
+    }
+
+    /// Each face's space glyph, looked up once, is the one its character
+    /// map gives a space.
+    #[test]
+    fn a_faces_space_glyph_is_its_character_maps() {
+        let src = source();
+        let fonts = Fonts::new(&src).unwrap();
+        for kind in FontKind::ALL {
+            let space = fonts.space_glyph(kind);
+            assert!(space.is_some(), "{kind:?}");
+            assert_eq!(space, fonts.glyph(kind, ' '), "{kind:?}");
+            assert_ne!(space, fonts.glyph(kind, 'a'), "{kind:?}");
+        }
     }
 
     #[test]

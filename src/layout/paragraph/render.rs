@@ -138,7 +138,7 @@ pub(super) fn render(
                     x += width;
                 }
                 El::Space { font, width } => {
-                    if let Some(gid) = b.fonts.glyph(*font, ' ') {
+                    if let Some(gid) = b.fonts.space_glyph(*font) {
                         let g = Glyph {
                             gid,
                             text: space_text,
