@@ -402,9 +402,16 @@ mod tests {
             cost: f32::INFINITY,
             flagged: false,
         });
+        last_line(&mut v);
+        v
+    }
+
+    /// The end of a paragraph: its last line filled with white space and
+    /// the forced break.
+    fn last_line(v: &mut Vec<Item>) {
         v.push(Item::Glue {
             width: 0.0,
-            stretch: 1e7,
+            stretch: 1e6,
             shrink: 0.0,
         });
         v.push(Item::Penalty {
@@ -412,7 +419,6 @@ mod tests {
             cost: f32::NEG_INFINITY,
             flagged: false,
         });
-        v
     }
 
     proptest! {
@@ -459,16 +465,7 @@ mod tests {
             }
             v.push(Item::Box { width: w });
         }
-        v.push(Item::Glue {
-            width: 0.0,
-            stretch: 1e6,
-            shrink: 0.0,
-        });
-        v.push(Item::Penalty {
-            width: 0.0,
-            cost: f32::NEG_INFINITY,
-            flagged: false,
-        });
+        last_line(&mut v);
         v
     }
 
@@ -552,16 +549,7 @@ mod tests {
             });
             items.push(Item::Box { width: 40.0 });
         }
-        items.push(Item::Glue {
-            width: 0.0,
-            stretch: 1e6,
-            shrink: 0.0,
-        });
-        items.push(Item::Penalty {
-            width: 0.0,
-            cost: f32::NEG_INFINITY,
-            flagged: false,
-        });
+        last_line(&mut items);
         let p = Params {
             tolerance: 10.0,
             emergency: true,
