@@ -188,18 +188,17 @@ fn break_lines_with(
         for (k, &a) in active.iter().enumerate() {
             let node = nodes[a];
             let natural = sw[b] - node.width + pw;
-            let line_w = line_width;
             let stretch = sst[b] - node.stretch + params.ragged_stretch;
             let shrink = ssh[b] - node.shrink;
-            let ratio = if natural < line_w {
+            let ratio = if natural < line_width {
                 if stretch > 0.0 {
-                    (line_w - natural) / stretch
+                    (line_width - natural) / stretch
                 } else {
                     f32::INFINITY
                 }
-            } else if natural > line_w {
+            } else if natural > line_width {
                 if shrink > 0.0 {
-                    (line_w - natural) / shrink
+                    (line_width - natural) / shrink
                 } else {
                     f32::NEG_INFINITY
                 }
