@@ -732,7 +732,6 @@ fn set_window(
         return Vec::new();
     }
     let measure = set.measure;
-    let indent = set.indent;
     let ragged = if set.ragged { set.size * 3.0 } else { 0.0 };
     let passes = [
         (
@@ -770,7 +769,6 @@ fn set_window(
         }
         let (its, contents, parts) = items(&mut b, &toks, &words, hyph, emergency, end);
         if let Some(breaks) = break_lines(&its, measure, &params) {
-            let _ = indent;
             return render(&mut b, &its, &contents, &parts, &breaks);
         }
     }
