@@ -179,7 +179,7 @@ pub struct ShapedGlyph {
 const _: () = assert!(std::mem::size_of::<ShapedGlyph>() == 16);
 
 /// A shaped piece of text.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Shaped {
     /// The glyphs in visual order (reversed for a right-to-left run).
     pub glyphs: Box<[ShapedGlyph]>,
@@ -215,6 +215,13 @@ struct Face<'a> {
     /// the character map, that took some 460 instructions, and the
     /// spaces of every line drawn asked for it).
     space: Option<u16>,
+    /// A space and a hyphen shaped (as [`Fonts::shape`] shapes them),
+    /// once: every space of a paragraph is a glue of the space's width,
+    /// and every place a word may be hyphenated measures the hyphen, in
+    /// each pass; looked up in the cache of words, they were two thirds
+    /// of its lookups.
+    shaped_space: Arc<Shaped>,
+    shaped_hyphen: Arc<Shaped>,
 }
 
 /// The faces of a style, ready to shape, with a cache of shaped words.
@@ -480,11 +487,15 @@ impl<'a> Fonts<'a> {
                 plan_sups,
                 has_sups: false,
                 space,
+                shaped_space: Arc::default(),
+                shaped_hyphen: Arc::default(),
             };
             // Superior figures exist when `sups` changes the glyph of "1".
             let plain = shape_raw(&face, Variant::Text, "1", false, &mut scratch);
             let sup = shape_raw(&face, Variant::Superior, "1", false, &mut scratch);
             face.has_sups = plain.glyphs[0].gid != sup.glyphs[0].gid && sup.missing.is_empty();
+            face.shaped_space = Arc::new(shape_raw(&face, Variant::Text, " ", false, &mut scratch));
+            face.shaped_hyphen = Arc::new(shape_raw(&face, Variant::Text, "-", false, &mut scratch));
             faces.push(face);
         }
         let bundled = bundled_faces(source);
@@ -618,6 +629,18 @@ impl<'a> Fonts<'a> {
     /// `' '`).
     pub fn space_glyph(&self, kind: FontKind) -> Option<u16> {
         self.faces[kind.index()].space
+    }
+
+    /// A space shaped in `kind`'s face: [`Fonts::shape`] of `" "` in
+    /// [`Variant::Text`], without a lookup.
+    pub fn shaped_space(&self, kind: FontKind) -> &Shaped {
+        &self.faces[kind.index()].shaped_space
+    }
+
+    /// A hyphen shaped in `kind`'s face: [`Fonts::shape`] of `"-"` in
+    /// [`Variant::Text`], without a lookup.
+    pub fn shaped_hyphen(&self, kind: FontKind) -> Arc<Shaped> {
+        Arc::clone(&self.faces[kind.index()].shaped_hyphen)
     }
 }
 

@@ -36,7 +36,7 @@ pub(super) fn items<'t>(
                 breakable,
                 level,
             } => {
-                let space = b.fonts.shape(*font, Variant::Text, " ").width() * size;
+                let space = b.fonts.shaped_space(*font).width() * size;
                 let (stretch, shrink) = if b.set.ragged {
                     (0.0, 0.0)
                 } else {
@@ -129,7 +129,7 @@ pub(super) fn items<'t>(
                         WordEl::Break(opp, font) => {
                             let (width, cost, flagged, hyphen) = match opp {
                                 Opp::Hyphen if hyphenate && word_width > 0.0 => {
-                                    // (The shaping is cached: this allocates nothing.)
+                                    // (The hyphen is shaped once: this allocates nothing.)
                                     let w = hyphen_piece(b.fonts, *font, size, level).width;
                                     (w, 50.0, true, Some((*font, level)))
                                 }

@@ -230,7 +230,7 @@ struct Builder<'f, 'a> {
 /// The hyphen a line broken at a hyphenation point ends with, in `font`
 /// at the paragraph's size.
 fn hyphen_piece(fonts: &mut Fonts, font: FontKind, size: f32, level: u8) -> Piece {
-    let h = fonts.shape(font, Variant::Text, "-");
+    let h = fonts.shaped_hyphen(font);
     let width = glyphs_width(&h, size, 0, h.glyphs.len());
     Piece {
         font,
