@@ -495,7 +495,8 @@ impl<'a> Fonts<'a> {
             let sup = shape_raw(&face, Variant::Superior, "1", false, &mut scratch);
             face.has_sups = plain.glyphs[0].gid != sup.glyphs[0].gid && sup.missing.is_empty();
             face.shaped_space = Arc::new(shape_raw(&face, Variant::Text, " ", false, &mut scratch));
-            face.shaped_hyphen = Arc::new(shape_raw(&face, Variant::Text, "-", false, &mut scratch));
+            face.shaped_hyphen =
+                Arc::new(shape_raw(&face, Variant::Text, "-", false, &mut scratch));
             faces.push(face);
         }
         let bundled = bundled_faces(source);

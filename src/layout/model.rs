@@ -46,6 +46,14 @@ impl Cluster {
         Cluster(bytes)
     }
 
+    /// True when the cluster has more than one character (a ligature's
+    /// letters): what its text tells, without reading it.
+    pub fn has_several_chars(&self) -> bool {
+        // Only text of two characters or more is numbered (`From<&str>`);
+        // past the table's room it keeps its first character.
+        self.0[0] == LONGER
+    }
+
     fn numbered(n: u32) -> Self {
         let [_, a, b, c] = n.to_be_bytes();
         Cluster([LONGER, a, b, c])

@@ -17,8 +17,10 @@ use std::collections::BTreeMap;
 /// For each face, each glyph id the layout uses, with the text of its first use.
 pub type GlyphInventory = BTreeMap<FontKind, BTreeMap<u16, Cluster>>;
 
-/// For each face, the Identity-H code of each glyph id of the layout.
-pub type GlyphCodes = BTreeMap<FontKind, FxHashMap<u16, u16>>;
+/// For each face, the Identity-H code of each glyph id of the layout,
+/// indexed by the id (0 for an id the layout does not use: a face has a
+/// few thousand glyphs, and every glyph drawn looks its code up).
+pub type GlyphCodes = BTreeMap<FontKind, Vec<u16>>;
 
 /// Every glyph of `lay`, by face.
 pub fn inventory(lay: &Layout) -> GlyphInventory {
@@ -84,8 +86,9 @@ pub struct ContentWriter<'a> {
     pub names: &'a BTreeMap<FontKind, String>,
     /// Page height in points.
     pub height: f32,
-    /// A glyph's width in the embedded font, in 1/1000 em.
-    pub width: &'a (dyn Fn(FontKind, u16) -> f32 + Sync),
+    /// The glyphs' widths in the embedded fonts, in 1/1000 em: by face
+    /// (`FontKind as usize`), then by glyph id (0 for a glyph not there).
+    pub widths: &'a [Vec<f32>],
 }
 
 impl ContentWriter<'_> {
@@ -125,6 +128,10 @@ impl ContentWriter<'_> {
             };
             for (ri, r) in l.line.runs.iter().enumerate() {
                 let codes = &self.codes[&r.font];
+                let widths = self
+                    .widths
+                    .get(r.font as usize)
+                    .map_or(&[][..], Vec::as_slice);
                 mark.close_tj();
                 let out = &mut *mark.out;
                 out.push(b'/');
@@ -145,7 +152,7 @@ impl ContentWriter<'_> {
                         || l.line.leaders.is_some_and(|from| gx >= from - 0.01);
                     // A ligature (one glyph for several letters) is a
                     // sequence of its own with its letters as /ActualText.
-                    let ligature = g.text.chars().nth(1).is_some();
+                    let ligature = g.text.has_several_chars();
                     if artifact.is_none() {
                         let owner = if ri == 0
                             && let Some(label) = l.label
@@ -170,10 +177,11 @@ impl ContentWriter<'_> {
                     }
                     mark.open_tj();
                     let out = &mut *mark.out;
-                    glyph_code(out, codes.get(&g.gid).copied().unwrap_or(0));
+                    glyph_code(out, codes.get(usize::from(g.gid)).copied().unwrap_or(0));
                     // TJ offsets move the pen left by offset/1000 em.
-                    let off = (self.width)(r.font, g.gid) - g.advance * 1000.0 / r.size;
-                    let off = (off * 100.0).round() / 100.0;
+                    let width = widths.get(usize::from(g.gid)).copied().unwrap_or(0.0);
+                    let off = width - g.advance * 1000.0 / r.size;
+                    let off = round_f32(off * 100.0) / 100.0;
                     if off != 0.0 {
                         number(out, off);
                     }
@@ -337,6 +345,19 @@ fn code_bytes(out: &mut Vec<u8>, code: u16) {
 /// string the previous glyph ended (an escaped `)` inside it is always
 /// followed by that one).
 fn glyph_code(out: &mut Vec<u8>, code: u16) {
+    let [hi, lo] = code.to_be_bytes();
+    let plain = |b: u8| !matches!(b, b'(' | b')' | b'\\' | b'\r' | b'\n');
+    if plain(hi) && plain(lo) {
+        // The usual glyph, its two bytes as they are (one store each way).
+        match out.last_mut() {
+            Some(last) if *last == b')' => {
+                *last = hi;
+                out.extend_from_slice(&[lo, b')']);
+            }
+            _ => out.extend_from_slice(&[b'(', hi, lo, b')']),
+        }
+        return;
+    }
     if out.last() == Some(&b')') {
         out.pop();
     } else {
@@ -348,43 +369,149 @@ fn glyph_code(out: &mut Vec<u8>, code: u16) {
 
 /// A number rounded to 1/1000, without trailing zeros ("12", "-3.5", "0.125").
 fn number(out: &mut Vec<u8>, v: f32) {
-    let milli = (v as f64 * 1000.0).round() as i64;
-    if milli < 0 {
-        out.push(b'-');
-    }
-    let milli = milli.unsigned_abs();
-    let (int, mut frac) = (milli / 1000, milli % 1000);
-    let mut digits = [0u8; 20];
-    let mut n = 0;
-    let mut i = int;
-    loop {
-        digits[n] = b'0' + (i % 10) as u8;
-        n += 1;
-        i /= 10;
-        if i == 0 {
-            break;
-        }
-    }
-    out.extend(digits[..n].iter().rev());
+    let milli = round_to_i64(v as f64 * 1000.0);
+    // Put together from its last byte back, and appended at once (the
+    // sign, at most 16 digits before the point and 3 after it).
+    let mut buf = [0u8; 24];
+    let mut at = buf.len();
+    let (mut int, mut frac) = (milli.unsigned_abs() / 1000, milli.unsigned_abs() % 1000);
     if frac != 0 {
-        out.push(b'.');
         let mut places = 3;
         while frac % 10 == 0 {
             frac /= 10;
             places -= 1;
         }
-        let mut buf = [b'0'; 3];
-        for p in (0..places).rev() {
-            buf[p] = b'0' + (frac % 10) as u8;
+        for _ in 0..places {
+            at -= 1;
+            buf[at] = b'0' + (frac % 10) as u8;
             frac /= 10;
         }
-        out.extend_from_slice(&buf[..places]);
+        at -= 1;
+        buf[at] = b'.';
     }
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (int % 10) as u8;
+        int /= 10;
+        if int == 0 {
+            break;
+        }
+    }
+    if milli < 0 {
+        at -= 1;
+        buf[at] = b'-';
+    }
+    out.extend_from_slice(&buf[at..]);
+}
+
+/// `x.round() as i64` (halves away from zero; saturating, NaN to 0)
+/// without a call: on x86-64 without SSE4.1 `round` is a library
+/// function, and every glyph's offset and every number of a page is
+/// rounded.
+#[inline]
+fn round_to_i64(x: f64) -> i64 {
+    // Truncated toward zero (saturating, NaN to 0); below 2^53 the
+    // truncation is exact and so is what it leaves, and from there `x` is
+    // whole (or past `i64`'s range, where the step saturates too).
+    let t = x as i64;
+    let left = x - t as f64;
+    if left >= 0.5 {
+        t.saturating_add(1)
+    } else if left <= -0.5 {
+        t.saturating_sub(1)
+    } else {
+        t
+    }
+}
+
+/// `x.round()` (halves away from zero, the sign of zero kept) without a
+/// call, as [`round_to_i64`].
+#[inline]
+fn round_f32(x: f32) -> f32 {
+    // From 2^23 every `f32` is whole; NaN and the infinities are their
+    // own rounding.
+    if !(x.abs() < 8_388_608.0) {
+        return x;
+    }
+    let t = x as i32 as f32;
+    let left = x - t;
+    let r = if left >= 0.5 {
+        t + 1.0
+    } else if left <= -0.5 {
+        t - 1.0
+    } else {
+        t
+    };
+    r.copysign(x)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Values where rounding is decided: halves, the edges of the ranges,
+    /// zeros, the infinities and NaN, and their neighbours.
+    fn edges_f64() -> Vec<f64> {
+        let mut v = vec![0.0, -0.0, f64::NAN, f64::INFINITY, f64::NEG_INFINITY];
+        for x in [
+            0.5f64,
+            1.5,
+            2.5,
+            4_503_599_627_370_495.5,
+            9.223_372_036_854_775e18,
+        ] {
+            for y in [x, -x] {
+                v.extend([y, y.next_up(), y.next_down()]);
+            }
+        }
+        v.extend([
+            f64::MAX,
+            f64::MIN,
+            f64::MIN_POSITIVE,
+            2f64.powi(53),
+            2f64.powi(63),
+        ]);
+        v
+    }
+
+    fn edges_f32() -> Vec<f32> {
+        let mut v = vec![0.0, -0.0, f32::NAN, f32::INFINITY, f32::NEG_INFINITY];
+        for x in [0.5f32, 1.5, 2.5, 8_388_607.5, 8_388_608.0, 0.499_999_97] {
+            for y in [x, -x] {
+                v.extend([y, y.next_up(), y.next_down()]);
+            }
+        }
+        v.extend([f32::MAX, f32::MIN, f32::MIN_POSITIVE, 2f32.powi(31)]);
+        v
+    }
+
+    #[test]
+    fn rounding_without_a_call_matches_round_at_the_edges() {
+        for x in edges_f64() {
+            assert_eq!(round_to_i64(x), x.round() as i64, "{x:e}");
+        }
+        for x in edges_f32() {
+            let (got, want) = (round_f32(x), x.round());
+            assert!(
+                got.to_bits() == want.to_bits() || got.is_nan() && want.is_nan(),
+                "{x:e}"
+            );
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn rounding_without_a_call_matches_round(bits64 in any::<u64>(), bits32 in any::<u32>(), small in -1e7f64..1e7) {
+            for x in [f64::from_bits(bits64), small, small * 1000.0] {
+                prop_assert_eq!(round_to_i64(x), x.round() as i64, "{:e}", x);
+            }
+            for x in [f32::from_bits(bits32), small as f32, (small * 100.0) as f32] {
+                let (got, want) = (round_f32(x), x.round());
+                prop_assert!(got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()), "{:e}", x);
+            }
+        }
+    }
 
     fn num(v: f32) -> String {
         let mut out = Vec::new();
@@ -403,6 +530,24 @@ mod tests {
         assert_eq!(num(-0.0004), "0");
         assert_eq!(num(51.48), "51.48");
         assert_eq!(num(1234567.0), "1234567");
+        // Past `i64`'s thousandths, saturated (the longest there are).
+        assert_eq!(num(f32::MAX), "9223372036854775.807");
+        assert_eq!(num(f32::MIN), "-9223372036854775.808");
+        assert_eq!(num(f32::NAN), "0");
+    }
+
+    proptest! {
+        #[test]
+        fn numbers_are_the_thousandths_rounded_and_trimmed(bits in any::<u32>(), small in -1e6f32..1e6) {
+            for v in [f32::from_bits(bits), small] {
+                let milli = (v as f64 * 1000.0).round() as i64;
+                let m = milli.unsigned_abs();
+                let sign = if milli < 0 { "-" } else { "" };
+                let fixed = format!("{sign}{}.{:03}", m / 1000, m % 1000);
+                let want = fixed.trim_end_matches('0').trim_end_matches('.');
+                prop_assert_eq!(num(v), want, "{:e}", v);
+            }
+        }
     }
 
     #[test]
@@ -447,5 +592,57 @@ mod tests {
             .map(|c| u16::from_be_bytes([c[0], c[1]]))
             .collect();
         assert_eq!(codes, [0x2e, 0x30, 0x41, 0x1, 0x29, 0x5c29, 0x2]);
+    }
+
+    /// The codes of the glyphs of a `TJ` array, read back by lopdf.
+    fn codes_read_back(array: &[u8]) -> Vec<u16> {
+        let mut content = array.to_vec();
+        content.extend_from_slice(b"] TJ");
+        let ops = lopdf::content::Content::decode(&content)
+            .unwrap()
+            .operations;
+        let strings: Vec<u8> = match &ops[0].operands[0] {
+            lopdf::Object::Array(items) => items
+                .iter()
+                .filter_map(|o| o.as_str().ok())
+                .flatten()
+                .copied()
+                .collect(),
+            o => panic!("not an array: {o:?}"),
+        };
+        strings
+            .chunks(2)
+            .map(|c| u16::from_be_bytes([c[0], c[1]]))
+            .collect()
+    }
+
+    proptest! {
+        #[test]
+        fn any_codes_and_offsets_read_back_as_the_codes(
+            glyphs in proptest::collection::vec(
+                (
+                    prop_oneof![any::<u16>(), Just(0x0a29), Just(0x285c), Just(0x0d0d), 0u16..0x80],
+                    proptest::option::of(-999.0f32..999.0),
+                ),
+                0..40,
+            ),
+        ) {
+            let mut out = b"[".to_vec();
+            for &(code, offset) in &glyphs {
+                glyph_code(&mut out, code);
+                if let Some(offset) = offset.filter(|&o| number_is_nonzero(o)) {
+                    number(&mut out, offset);
+                }
+            }
+            let codes: Vec<u16> = glyphs.iter().map(|g| g.0).collect();
+            prop_assert_eq!(codes_read_back(&out), codes);
+        }
+    }
+
+    /// Whether `number` writes something other than 0 for `v`.
+    fn number_is_nonzero(v: f32) -> bool {
+        let mut out = Vec::new();
+        number(&mut out, v);
+        out != b"0"
     }
 }

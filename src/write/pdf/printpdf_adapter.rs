@@ -547,18 +547,11 @@ impl<'s> FileInProgress<'s> {
             });
             self.link_parents.push_page(parents, self.serialized.file());
         }
-        let widths = &self.widths;
-        let width = |kind: FontKind, gid: u16| {
-            widths[kind as usize]
-                .get(usize::from(gid))
-                .copied()
-                .unwrap_or(0.0)
-        };
         let writer = content::ContentWriter {
             codes: &self.codes,
             names: &self.resource_names,
             height: self.size.1,
-            width: &width,
+            widths: &self.widths,
         };
         let serialized = &self.serialized;
         let drawn: Vec<_> = pages
@@ -827,12 +820,15 @@ fn read_codes(
                 if bytes.len() != 2 * gids.len() {
                     return Err(bad("printpdf wrote a different number of glyphs"));
                 }
-                let map = gids
-                    .keys()
-                    .zip(bytes.chunks_exact(2))
-                    .map(|(&gid, c)| (gid, u16::from_be_bytes([c[0], c[1]])))
-                    .collect();
-                codes.insert(kind, map);
+                let mut by_id = vec![
+                    0;
+                    gids.last_key_value()
+                        .map_or(0, |(&g, _)| usize::from(g) + 1)
+                ];
+                for (&gid, c) in gids.keys().zip(bytes.chunks_exact(2)) {
+                    by_id[usize::from(gid)] = u16::from_be_bytes([c[0], c[1]]);
+                }
+                codes.insert(kind, by_id);
             }
             _ => {}
         }

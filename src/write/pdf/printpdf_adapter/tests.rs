@@ -518,8 +518,10 @@ fn codes_are_read_back_in_inventory_order_and_checked() {
     let ids: BTreeMap<FontKind, FontId> = [(FontKind::Regular, FontId("ABCDEF".into()))].into();
     // Glyph ids ascend in the inventory: 3 then 7.
     let codes = read_codes(b"BT /ABCDEF 10 Tf [<0011><0012>] TJ ET", &used, &ids).unwrap();
-    assert_eq!(codes[&FontKind::Regular][&3], 0x11);
-    assert_eq!(codes[&FontKind::Regular][&7], 0x12);
+    assert_eq!(codes[&FontKind::Regular][3], 0x11);
+    assert_eq!(codes[&FontKind::Regular][7], 0x12);
+    // Indexed by the id, 0 for an id not used, up to the last used.
+    assert_eq!(codes[&FontKind::Regular], [0, 0, 0, 0x11, 0, 0, 0, 0x12]);
     assert!(read_codes(b"BT /ABCDEF 10 Tf [<0011>] TJ ET", &used, &ids).is_err());
     assert!(read_codes(b"BT [<0011><0012>] TJ ET", &used, &ids).is_err());
     assert!(read_codes(b"", &used, &ids).is_err());
