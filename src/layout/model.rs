@@ -1009,7 +1009,8 @@ mod cluster_tests {
     use std::collections::HashSet;
 
     /// A cluster gives back its text: no character, one character of one
-    /// to four bytes (inline), or a longer one (numbered once per text);
+    /// to four bytes (inline), or a longer one (numbered once per text,
+    /// and told from the others without its text);
     /// it is 4 bytes, a glyph 10; and it hashes as its text, so that a set
     /// of clusters is looked up by text.
     #[test]
@@ -1021,6 +1022,7 @@ mod cluster_tests {
         for (t, c) in texts.iter().zip(&clusters) {
             assert_eq!(&**c, *t);
             assert_eq!(format!("{c:?}"), format!("{t:?}"));
+            assert_eq!(c.has_several_chars(), t.chars().count() > 1, "{t:?}");
         }
         assert_eq!(Cluster::from("ffi"), Cluster::from("ffi"));
         assert_ne!(Cluster::from("ffi"), Cluster::from("fi"));

@@ -820,11 +820,10 @@ fn read_codes(
                 if bytes.len() != 2 * gids.len() {
                     return Err(bad("printpdf wrote a different number of glyphs"));
                 }
-                let mut by_id = vec![
-                    0;
-                    gids.last_key_value()
-                        .map_or(0, |(&g, _)| usize::from(g) + 1)
-                ];
+                let len = gids
+                    .last_key_value()
+                    .map_or(0, |(&g, _)| usize::from(g) + 1);
+                let mut by_id = vec![0; len];
                 for (&gid, c) in gids.keys().zip(bytes.chunks_exact(2)) {
                     by_id[usize::from(gid)] = u16::from_be_bytes([c[0], c[1]]);
                 }
