@@ -430,7 +430,7 @@ fn round_to_i64(x: f64) -> i64 {
 fn round_f32(x: f32) -> f32 {
     // From 2^23 every `f32` is whole; NaN and the infinities are their
     // own rounding.
-    if !(x.abs() < 8_388_608.0) {
+    if x.is_nan() || x.abs() >= 8_388_608.0 {
         return x;
     }
     let t = x as i32 as f32;
