@@ -576,22 +576,10 @@ mod tests {
             b"[(\x00.\x000)-71.59(\x00A\x00\x01\x00\\))5(\\\\\\)\x00\x02)".to_vec()
         );
         // Read back as PDF: the codes of every glyph, in order.
-        out.extend_from_slice(b"] TJ");
-        let ops = lopdf::content::Content::decode(&out).unwrap().operations;
-        let strings: Vec<u8> = match &ops[0].operands[0] {
-            lopdf::Object::Array(items) => items
-                .iter()
-                .filter_map(|o| o.as_str().ok())
-                .flatten()
-                .copied()
-                .collect(),
-            o => panic!("not an array: {o:?}"),
-        };
-        let codes: Vec<u16> = strings
-            .chunks(2)
-            .map(|c| u16::from_be_bytes([c[0], c[1]]))
-            .collect();
-        assert_eq!(codes, [0x2e, 0x30, 0x41, 0x1, 0x29, 0x5c29, 0x2]);
+        assert_eq!(
+            codes_read_back(&out),
+            [0x2e, 0x30, 0x41, 0x1, 0x29, 0x5c29, 0x2]
+        );
     }
 
     /// The codes of the glyphs of a `TJ` array, read back by lopdf.
