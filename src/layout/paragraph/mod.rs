@@ -227,6 +227,12 @@ struct Builder<'f, 'a> {
     missing: &'f mut Vec<MissingGlyph>,
 }
 
+/// True when `text` is ASCII letters and digits alone: UAX #14 allows no
+/// break inside it (LB28 AL × AL, LB23 AL × NU and NU × AL, LB25 NU × NU).
+fn letters_and_digits(text: &str) -> bool {
+    text.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
 /// The hyphen a line broken at a hyphenation point ends with, in `font`
 /// at the paragraph's size.
 fn hyphen_piece(fonts: &mut Fonts, font: FontKind, size: f32, level: u8) -> Piece {
@@ -400,7 +406,13 @@ impl Builder<'_, '_> {
 
     fn text_opps(&mut self, text: &str, font: FontKind) -> Vec<(usize, Opp)> {
         let mut opps: Vec<(usize, Opp)> = Vec::new();
-        for (at, _) in unicode_linebreak::linebreaks(text) {
+        let inner_breaks = if letters_and_digits(text) {
+            // (Most words: their rules are not run.)
+            None
+        } else {
+            Some(unicode_linebreak::linebreaks(text))
+        };
+        for (at, _) in inner_breaks.into_iter().flatten() {
             if at == 0 || at >= text.len() {
                 continue;
             }
@@ -792,6 +804,51 @@ mod tests {
                 assert!(!special, "{c:?} is {class:?}");
             } else if (c as u32) < 0x590 {
                 assert_eq!(class, B, "{c:?}");
+            }
+        }
+    }
+
+    /// The breaks UAX #14 allows inside `text` (not at its start or end).
+    fn inner_breaks(text: &str) -> Vec<usize> {
+        unicode_linebreak::linebreaks(text)
+            .map(|(at, _)| at)
+            .filter(|&at| at > 0 && at < text.len())
+            .collect()
+    }
+
+    #[test]
+    fn letters_and_digits_have_no_break_inside() {
+        // Every pair, in which each of the rules a word of ASCII letters and
+        // digits meets is (LB23, LB25, LB28).
+        let alnum: Vec<char> = ('0'..='9').chain('a'..='z').chain('A'..='Z').collect();
+        for &a in &alnum {
+            for &b in &alnum {
+                let pair = format!("{a}{b}");
+                assert!(letters_and_digits(&pair));
+                assert_eq!(inner_breaks(&pair), Vec::<usize>::new(), "{pair}");
+            }
+        }
+        // Not letters and digits alone: a break may come inside.
+        for word in ["long-term", "a/b", "1.", "café", "中文", "x y", "", "(a)"] {
+            assert_eq!(letters_and_digits(word), word.is_empty(), "{word}");
+        }
+    }
+
+    proptest::proptest! {
+        /// A word the rules of UAX #14 are not run for has no break inside:
+        /// words of runs of ASCII letters and digits between dashes,
+        /// slashes, stops, brackets, accented letters, ideographs and
+        /// spaces, each checked against the rules.
+        #[test]
+        fn words_not_run_through_uax14_have_no_break_inside(
+            pieces in proptest::collection::vec(
+                proptest::prop_oneof!["[a-zA-Z0-9]{1,3}", "[\\-/.,()é中 ]"],
+                1..6,
+            )
+        ) {
+            let word = pieces.concat();
+            if letters_and_digits(&word) {
+                proptest::prop_assert_eq!(inner_breaks(&word), Vec::<usize>::new());
             }
         }
     }
