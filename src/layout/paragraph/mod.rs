@@ -407,7 +407,7 @@ impl Builder<'_, '_> {
     fn text_opps(&mut self, text: &str, font: FontKind) -> Vec<(usize, Opp)> {
         let mut opps: Vec<(usize, Opp)> = Vec::new();
         let inner_breaks = if letters_and_digits(text) {
-            // (Most words: their rules are not run.)
+            // Most words are such: the rules are not run for them.
             None
         } else {
             Some(unicode_linebreak::linebreaks(text))
