@@ -818,8 +818,9 @@ mod tests {
 
     #[test]
     fn letters_and_digits_have_no_break_inside() {
-        // Every pair, in which each of the rules a word of ASCII letters and
-        // digits meets is (LB23, LB25, LB28).
+        // Every pair of them: the rules that decide between ASCII letters
+        // and digits (LB23, LB25, LB28) look at two characters, so the
+        // pairs are every case a longer word meets.
         let alnum: Vec<char> = ('0'..='9').chain('a'..='z').chain('A'..='Z').collect();
         for &a in &alnum {
             for &b in &alnum {
@@ -828,7 +829,8 @@ mod tests {
                 assert_eq!(inner_breaks(&pair), Vec::<usize>::new(), "{pair}");
             }
         }
-        // Not letters and digits alone: a break may come inside.
+        // Not letters and digits alone (but the empty word, which has
+        // nothing inside): a break may come inside.
         for word in ["long-term", "a/b", "1.", "café", "中文", "x y", "", "(a)"] {
             assert_eq!(letters_and_digits(word), word.is_empty(), "{word}");
         }
