@@ -235,7 +235,7 @@ fn letters_and_digits(text: &str) -> bool {
 
 /// The hyphen a line broken at a hyphenation point ends with, in `font`
 /// at the paragraph's size.
-fn hyphen_piece(fonts: &mut Fonts, font: FontKind, size: f32, level: u8) -> Piece {
+fn hyphen_piece(fonts: &Fonts, font: FontKind, size: f32, level: u8) -> Piece {
     let h = fonts.shaped_hyphen(font);
     let width = glyphs_width(&h, size, 0, h.glyphs.len());
     Piece {
